@@ -1,0 +1,19 @@
+#pragma once
+// Maps libtorch's namespaces (torch::, at::, c10::) onto ember.
+#include "ember/ember.h"
+
+namespace torch {
+using namespace ::ember;  // NOLINT
+namespace autograd {
+using namespace ::ember::autograd;  // NOLINT
+}
+}  // namespace torch
+namespace at {
+using namespace ::ember;  // NOLINT
+}
+namespace c10 {
+using namespace ::ember;  // NOLINT
+template <class T>
+using optional = std::optional<T>;
+constexpr auto nullopt = std::nullopt;
+}  // namespace c10

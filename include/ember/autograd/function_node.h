@@ -1,0 +1,69 @@
+#pragma once
+// The node every built-in op records: a name (PyTorch's, e.g. "MulBackward0"), tensors saved for
+// backward and the derivative formula as a lambda written with ember ops, so double backward works.
+//
+//   Tensor exp(const Tensor& self) {
+//     Tensor out = ...;                                   // compute without autograd
+//     if (auto n = autograd::make_node("ExpBackward0", {self}, [](auto& n, auto& g) {
+//           return variable_list{g[0] * n.saved(0)}; })) {
+//       autograd::set_history(out, n);
+//       n->save(out, /*is_output=*/true);
+//     }
+//     return out;
+//   }
+#include <functional>
+
+#include "ember/autograd/grad_mode.h"
+#include "ember/autograd/node.h"
+
+namespace ember {
+namespace autograd {
+
+struct FunctionNode;
+using BackwardFn = std::function<variable_list(FunctionNode&, const variable_list& grads)>;
+
+struct FunctionNode : Node {
+  FunctionNode(const char* name, BackwardFn fn) : name_(name), fn_(std::move(fn)) {}
+  variable_list apply(variable_list&& grads) override;
+  std::string name() const override { return name_; }
+  void release_variables() override;
+
+  // Saves `t` for backward; returns its index for saved().
+  size_t save(const Tensor& t, bool is_output = false);
+  Tensor saved(size_t i);
+  // Does the forward input `i` need a gradient?
+  bool needs_input_grad(size_t i) const { return should_compute_output(i); }
+
+ private:
+  const char* name_;
+  BackwardFn fn_;
+  std::vector<SavedVariable> saved_;
+  bool released_ = false;
+};
+
+// True when grad mode is on and any of `ts` requires grad.
+bool any_requires_grad(TensorList ts);
+inline bool any_requires_grad(std::initializer_list<Tensor> ts) {
+  return any_requires_grad(TensorList(ts));
+}
+bool compute_requires_grad(std::initializer_list<const Tensor*> ts);
+
+// Creates a node with edges to `inputs` if any needs a gradient, else returns nullptr.
+std::shared_ptr<FunctionNode> make_node(const char* name, TensorList inputs, BackwardFn fn);
+inline std::shared_ptr<FunctionNode> make_node(const char* name,
+                                               std::initializer_list<Tensor> inputs,
+                                               BackwardFn fn) {
+  return make_node(name, TensorList(inputs), std::move(fn));
+}
+
+// Reduces a broadcast gradient back to `shape` by summing the expanded dims.
+Tensor sum_to(const Tensor& grad, IntArrayRef shape);
+
+// In-place op with autograd: `self` is replaced by `compute(self_copy)` and takes its history.
+// Without grad, `direct()` runs the op in place. See Note [In-place autograd].
+Tensor& apply_inplace(Tensor& self, bool inputs_require_grad, const char* op,
+                      const std::function<Tensor(const Tensor&)>& compute,
+                      const std::function<void()>& direct);
+
+}  // namespace autograd
+}  // namespace ember

@@ -1,0 +1,72 @@
+#pragma once
+// Errors: every bad input raises ember::Error naming the op and what was wrong.
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+namespace ember {
+
+class Error : public std::runtime_error {
+ public:
+  explicit Error(const std::string& msg) : std::runtime_error(msg) {}
+  // libtorch's c10::Error exposes what_without_backtrace(); we never attach a backtrace.
+  const char* what_without_backtrace() const noexcept { return what(); }
+  const std::string& msg() const noexcept { return msg_; }
+
+ private:
+  std::string msg_ = what();
+};
+
+class IndexError : public Error {
+ public:
+  using Error::Error;
+};
+class ValueError : public Error {
+ public:
+  using Error::Error;
+};
+class TypeError : public Error {
+ public:
+  using Error::Error;
+};
+class NotImplementedError : public Error {
+ public:
+  using Error::Error;
+};
+
+namespace detail {
+template <class... Args>
+std::string str_cat(const Args&... args) {
+  std::ostringstream os;
+  (os << ... << args);
+  return os.str();
+}
+[[noreturn]] void throw_error(const std::string& msg);
+[[noreturn]] void throw_index_error(const std::string& msg);
+}  // namespace detail
+
+}  // namespace ember
+
+#define EMBER_LIKELY(x) __builtin_expect(!!(x), 1)
+#define EMBER_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+// EMBER_CHECK(cond, "[op] what was wrong: ", value, ...)
+#define EMBER_CHECK(cond, ...)                                             \
+  do {                                                                     \
+    if (EMBER_UNLIKELY(!(cond))) {                                         \
+      ::ember::detail::throw_error(::ember::detail::str_cat(__VA_ARGS__)); \
+    }                                                                      \
+  } while (0)
+
+#define EMBER_CHECK_INDEX(cond, ...)                                             \
+  do {                                                                           \
+    if (EMBER_UNLIKELY(!(cond))) {                                               \
+      ::ember::detail::throw_index_error(::ember::detail::str_cat(__VA_ARGS__)); \
+    }                                                                            \
+  } while (0)
+
+#define EMBER_ERROR(...) ::ember::detail::throw_error(::ember::detail::str_cat(__VA_ARGS__))
+
+// libtorch spellings, so code written against c10 compiles.
+#define TORCH_CHECK(cond, ...) EMBER_CHECK(cond, "", ##__VA_ARGS__)
+#define TORCH_INTERNAL_ASSERT(cond, ...) EMBER_CHECK(cond, "internal assert failed: " #cond " ", ##__VA_ARGS__)

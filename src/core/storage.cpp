@@ -1,0 +1,133 @@
+// Storage and the caching CPU allocator.
+#include "ember/core/storage.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <new>
+#include <unordered_map>
+#include <vector>
+
+#include "ember/core/error.h"
+
+namespace ember {
+namespace {
+
+// Note [CPU block cache]: freed blocks are kept per rounded size and handed out again, so a
+// training loop stops calling malloc after its first step. Sizes round up to 64 bytes below
+// 64 KiB and to a quarter of a power of two above; the cache holds at most kMaxCached bytes.
+constexpr size_t kAlign = 64;
+constexpr size_t kMaxCached = size_t(1) << 30;
+
+size_t round_size(size_t n) {
+  if (n == 0) return kAlign;
+  if (n <= 65536) return (n + kAlign - 1) / kAlign * kAlign;
+  size_t p = size_t(1) << (63 - __builtin_clzll(n));  // highest power of two <= n
+  size_t step = p / 4;
+  return (n + step - 1) / step * step;
+}
+
+class CachingCpuAllocator final : public Allocator {
+ public:
+  void* allocate(size_t nbytes) override {
+    size_t sz = round_size(nbytes);
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      auto it = free_.find(sz);
+      if (it != free_.end() && !it->second.empty()) {
+        void* p = it->second.back();
+        it->second.pop_back();
+        cached_ -= sz;
+        allocated_ += sz;
+        return p;
+      }
+    }
+    void* p = std::aligned_alloc(kAlign, sz);
+    if (!p) {
+      empty_cache();
+      p = std::aligned_alloc(kAlign, sz);
+    }
+    EMBER_CHECK(p != nullptr, "[CPU allocator] out of memory: tried to allocate ", nbytes,
+                " bytes");
+    std::lock_guard<std::mutex> g(mu_);
+    allocated_ += sz;
+    return p;
+  }
+  void deallocate(void* p, size_t nbytes) override {
+    if (!p) return;
+    size_t sz = round_size(nbytes);
+    std::lock_guard<std::mutex> g(mu_);
+    allocated_ -= sz;
+    if (cached_ + sz <= kMaxCached) {
+      free_[sz].push_back(p);
+      cached_ += sz;
+    } else {
+      std::free(p);
+    }
+  }
+  void empty_cache() {
+    std::lock_guard<std::mutex> g(mu_);
+    for (auto& [sz, v] : free_)
+      for (void* p : v) std::free(p);
+    free_.clear();
+    cached_ = 0;
+  }
+  size_t cached() {
+    std::lock_guard<std::mutex> g(mu_);
+    return cached_;
+  }
+  size_t allocated() {
+    std::lock_guard<std::mutex> g(mu_);
+    return allocated_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<size_t, std::vector<void*>> free_;
+  size_t cached_ = 0;
+  size_t allocated_ = 0;
+};
+
+CachingCpuAllocator& the_allocator() {
+  // Leaked on purpose: tensors in static objects may outlive any destructor order.
+  static auto* a = new CachingCpuAllocator();
+  return *a;
+}
+
+}  // namespace
+
+Allocator* cpu_allocator() { return &the_allocator(); }
+void cpu_allocator_empty_cache() { the_allocator().empty_cache(); }
+size_t cpu_allocator_cached_bytes() { return the_allocator().cached(); }
+size_t cpu_allocator_allocated_bytes() { return the_allocator().allocated(); }
+
+StorageImpl::StorageImpl(size_t nbytes, Allocator* alloc, Device device)
+    : data_(nullptr), nbytes_(nbytes), allocator_(alloc), device_(device) {
+  data_ = allocator_->allocate(nbytes);
+}
+
+StorageImpl::StorageImpl(void* data, size_t nbytes, std::function<void(void*)> deleter,
+                         Device device)
+    : data_(data), nbytes_(nbytes), allocator_(nullptr), deleter_(std::move(deleter)),
+      device_(device) {}
+
+StorageImpl::~StorageImpl() {
+  if (allocator_) {
+    allocator_->deallocate(data_, nbytes_);
+  } else if (deleter_) {
+    deleter_(data_);
+  }
+}
+
+void StorageImpl::resize(size_t nbytes) {
+  EMBER_CHECK(allocator_ != nullptr,
+              "[resize_] Trying to resize storage that is not resizable (from_blob memory)");
+  if (nbytes == nbytes_) return;
+  void* p = allocator_->allocate(nbytes);
+  if (data_ && nbytes_) std::memcpy(p, data_, std::min(nbytes, nbytes_));
+  allocator_->deallocate(data_, nbytes_);
+  data_ = p;
+  nbytes_ = nbytes;
+}
+
+}  // namespace ember

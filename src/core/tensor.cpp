@@ -1,0 +1,102 @@
+// Tensor's geometry accessors and the constructors of tensors and views.
+#include "ember/core/tensor.h"
+
+#include "ember/core/wrap_dim.h"
+
+namespace ember {
+
+TensorImpl* Tensor::impl() const {
+  EMBER_CHECK(impl_, "[Tensor] called a method on an undefined tensor");
+  return impl_.get();
+}
+
+int64_t Tensor::size(int64_t dim) const {
+  int64_t d = maybe_wrap_dim(dim, this->dim(), false);
+  return impl()->sizes()[d];
+}
+
+int64_t Tensor::stride(int64_t dim) const {
+  int64_t d = maybe_wrap_dim(dim, this->dim(), false);
+  return impl()->strides()[d];
+}
+
+bool Tensor::is_contiguous(MemoryFormat fmt) const {
+  if (fmt == MemoryFormat::ChannelsLast || fmt == MemoryFormat::ChannelsLast3d) {
+    int64_t nd = fmt == MemoryFormat::ChannelsLast ? 4 : 5;
+    if (dim() != nd) return false;
+    // channels-last: C is the fastest dim, then W, H(, D), then N.
+    DimVector order;
+    order.push_back(1);
+    for (int64_t d = nd - 1; d >= 2; --d) order.push_back(d);
+    order.push_back(0);
+    int64_t expected = 1;
+    for (int64_t d : order) {
+      if (sizes()[d] == 1) continue;
+      if (strides()[d] != expected) return false;
+      expected *= sizes()[d];
+    }
+    return true;
+  }
+  return impl()->is_contiguous();
+}
+
+bool Tensor::is_alias_of(const Tensor& o) const {
+  return defined() && o.defined() && storage().get() == o.storage().get();
+}
+
+std::string Tensor::toString() const {
+  if (!defined()) return "UndefinedType";
+  std::string dev = is_cuda() ? "CUDA" : "CPU";
+  return dev + ::ember::toString(dtype()) + "Type";
+}
+
+void Tensor::check_accessor(size_t n, ScalarType t) const {
+  EMBER_CHECK(static_cast<int64_t>(n) == dim(), "[accessor] TensorAccessor expected ", n,
+              " dims but tensor has ", dim());
+  EMBER_CHECK(t == dtype(), "[accessor] expected scalar type ", ::ember::toString(t),
+              " but found ", ::ember::toString(dtype()));
+}
+
+Scalar Tensor::item() const {
+  EMBER_CHECK(numel() == 1, "[item] a Tensor with ", numel(),
+              " elements cannot be converted to Scalar");
+  EMBER_CHECK(is_cpu(), "[item] only CPU tensors are supported here; call .cpu() first");
+  return visit_all_types(dtype(), "item", [&]<class T>() -> Scalar {
+    return Scalar(*static_cast<const T*>(impl()->data()));
+  });
+}
+
+Tensor make_tensor(IntArrayRef sizes, ScalarType dtype, Device device) {
+  EMBER_CHECK(dtype != ScalarType::Undefined, "[empty] dtype is undefined");
+  int64_t n = checked_numel(sizes, "empty");
+  EMBER_CHECK(device.is_cpu(), "[empty] device ", device,
+              " is not available: ember was built without CUDA support");
+  size_t nbytes = static_cast<size_t>(n) * element_size(dtype);
+  auto storage = make_intrusive<StorageImpl>(nbytes, cpu_allocator(), device);
+  return Tensor(make_intrusive<TensorImpl>(std::move(storage), dtype, sizes, IntArrayRef(), 0));
+}
+
+Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int64_t offset) {
+  auto impl = make_intrusive<TensorImpl>(base.storage(), base.dtype(), sizes, strides, offset);
+  const auto& bi = base.getIntrusivePtr();
+  impl->set_view_base(bi->view_base() ? bi->view_base() : bi);
+  return Tensor(std::move(impl));
+}
+
+Tensor scalar_to_tensor(const Scalar& s, Device device) {
+  Tensor t = make_tensor({}, s.type(), device);
+  switch (s.tag()) {
+    case Scalar::Tag::Double: *t.data_ptr<double>() = s.toDouble(); break;
+    case Scalar::Tag::Long: *t.data_ptr<int64_t>() = s.toLong(); break;
+    case Scalar::Tag::Bool: *t.data_ptr<bool>() = s.toBool(); break;
+  }
+  return t;
+}
+
+Tensor wrapped_scalar_tensor(const Scalar& s, Device device) {
+  Tensor t = scalar_to_tensor(s, device);
+  t.unsafeGetTensorImpl()->set_wrapped_number(true);
+  return t;
+}
+
+}  // namespace ember

@@ -1,0 +1,161 @@
+// The intra-op thread pool. Workers wait on a condition variable; parallel_for hands each worker
+// one contiguous chunk and runs the first chunk on the calling thread.
+#include "ember/core/parallel.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "ember/core/error.h"
+
+extern "C" void openblas_set_num_threads(int) __attribute__((weak));
+
+namespace ember {
+namespace {
+
+thread_local bool t_in_parallel = false;
+
+class ThreadPool {
+ public:
+  explicit ThreadPool(int n) { resize(n); }
+  ~ThreadPool() { stop(); }
+
+  int size() const { return nthreads_; }
+
+  void resize(int n) {
+    stop();
+    nthreads_ = std::max(1, n);
+    stopping_ = false;
+    for (int i = 1; i < nthreads_; ++i) workers_.emplace_back([this, i] { worker(i); });
+  }
+
+  void run(int64_t begin, int64_t end, int64_t grain,
+           const std::function<void(int64_t, int64_t)>& f) {
+    std::lock_guard<std::mutex> serial(run_mu_);  // one parallel region at a time
+    int64_t n = end - begin;
+    int nchunks = static_cast<int>(std::min<int64_t>(nthreads_, (n + grain - 1) / grain));
+    int64_t chunk = (n + nchunks - 1) / nchunks;
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      job_ = &f;
+      job_begin_ = begin;
+      job_end_ = end;
+      job_chunk_ = chunk;
+      job_chunks_ = nchunks;
+      pending_ = nchunks - 1;
+      error_ = nullptr;
+      ++generation_;
+    }
+    cv_.notify_all();
+    run_chunk(0);
+    std::unique_lock<std::mutex> g(mu_);
+    done_cv_.wait(g, [this] { return pending_ == 0; });
+    job_ = nullptr;
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  void run_chunk(int i) {
+    int64_t b = job_begin_ + i * job_chunk_;
+    int64_t e = std::min(job_end_, b + job_chunk_);
+    if (b >= e) return;
+    bool prev = t_in_parallel;
+    t_in_parallel = true;
+    try {
+      (*job_)(b, e);
+    } catch (...) {
+      std::lock_guard<std::mutex> g(mu_);
+      if (!error_) error_ = std::current_exception();
+    }
+    t_in_parallel = prev;
+  }
+
+  void worker(int idx) {
+    uint64_t seen = 0;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> g(mu_);
+        cv_.wait(g, [&] { return stopping_ || generation_ != seen; });
+        if (stopping_) return;
+        seen = generation_;
+        if (idx >= job_chunks_) continue;
+      }
+      run_chunk(idx);
+      std::lock_guard<std::mutex> g(mu_);
+      if (--pending_ == 0) done_cv_.notify_one();
+    }
+  }
+
+  void stop() {
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : workers_) t.join();
+    workers_.clear();
+  }
+
+  int nthreads_ = 1;
+  std::vector<std::thread> workers_;
+  std::mutex run_mu_;
+  std::mutex mu_;
+  std::condition_variable cv_, done_cv_;
+  bool stopping_ = false;
+  uint64_t generation_ = 0;
+  const std::function<void(int64_t, int64_t)>* job_ = nullptr;
+  int64_t job_begin_ = 0, job_end_ = 0, job_chunk_ = 1;
+  int job_chunks_ = 0;
+  int pending_ = 0;
+  std::exception_ptr error_;
+};
+
+int default_threads() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(n);
+}
+
+std::atomic<int> g_num_threads{0};
+
+ThreadPool& pool() {
+  static ThreadPool* p = [] {
+    int n = g_num_threads.load();
+    if (n <= 0) n = default_threads();
+    g_num_threads = n;
+    return new ThreadPool(n);  // leaked: workers must outlive static destructors
+  }();
+  return *p;
+}
+
+}  // namespace
+
+void set_num_threads(int n) {
+  EMBER_CHECK(n > 0, "[set_num_threads] expected a positive number of threads, got ", n);
+  g_num_threads = n;
+  pool().resize(n);
+  if (openblas_set_num_threads) openblas_set_num_threads(n);
+}
+
+int get_num_threads() {
+  int n = g_num_threads.load();
+  return n > 0 ? n : pool().size();
+}
+
+bool in_parallel_region() { return t_in_parallel; }
+
+void parallel_for(int64_t begin, int64_t end, int64_t grain_size,
+                  const std::function<void(int64_t, int64_t)>& f) {
+  if (begin >= end) return;
+  grain_size = std::max<int64_t>(grain_size, 1);
+  if (end - begin <= grain_size || t_in_parallel || get_num_threads() == 1) {
+    f(begin, end);
+    return;
+  }
+  pool().run(begin, end, grain_size, f);
+}
+
+}  // namespace ember

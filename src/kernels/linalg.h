@@ -1,0 +1,11 @@
+#pragma once
+#include "ember/core/dispatch.h"
+#include "ember/core/tensor.h"
+
+namespace ember {
+// out[m,n] = beta * out + alpha * a[m,k] @ b[k,n]; a and b may be transposed views (any
+// strides with one unit stride dim are passed to BLAS without a copy).
+using GemmFn = void (*)(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& beta,
+                        const Scalar& alpha);
+EMBER_DECLARE_STUB(gemm_stub, GemmFn);
+}  // namespace ember

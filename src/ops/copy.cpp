@@ -1,0 +1,157 @@
+// copy_, fill_, zero_, clone, contiguous, to, resize_, set_.
+#include "ember/autograd/function_node.h"
+#include "ember/ops/factory.h"
+#include "ember/ops/reduce.h"
+#include "src/kernels/copy.h"
+
+namespace ember {
+
+namespace {
+void copy_no_grad(Tensor& self, const Tensor& src) {
+  if (self.numel() == 0) return;
+  if (self.is_same(src)) return;
+  IterConfig c;
+  c.op = "copy_";
+  c.output = OutputDtype::Keep;
+  c.compute_dtype = src.dtype();
+  c.is_inplace = true;
+  TensorIterator it = TensorIterator::build(c, self, {src});
+  copy_stub.get(self.device().type())(it);
+}
+}  // namespace
+
+Tensor& Tensor::copy_(const Tensor& src, bool) {
+  EMBER_CHECK(src.defined(), "[copy_] source tensor is undefined");
+  infer_size(sizes(), src.sizes(), "copy_");
+  bool grad = autograd::GradMode::is_enabled() && (requires_grad() || src.requires_grad());
+  if (!grad) {
+    copy_no_grad(*this, src);
+    bump_version();
+    return *this;
+  }
+  DimVector src_shape(src.sizes());
+  ScalarType src_dtype = src.dtype();
+  return autograd::apply_inplace(
+      *this, src.requires_grad(), "copy_",
+      [&](const Tensor& self_copy) {
+        Tensor out = make_tensor(sizes(), dtype(), device());
+        {
+          NoGradGuard ng;
+          copy_no_grad(out, src);
+        }
+        if (auto n = autograd::make_node(
+                "CopyBackwards", {self_copy, src},
+                [src_shape, src_dtype](autograd::FunctionNode&, const variable_list& g) {
+                  return variable_list{zeros_like(g[0]),
+                                       autograd::sum_to(g[0], src_shape).to(src_dtype)};
+                })) {
+          autograd::set_history(out, n);
+        }
+        return out;
+      },
+      [] {});
+}
+
+Tensor& Tensor::fill_(const Scalar& value) {
+  EMBER_CHECK(!(requires_grad() && is_leaf() && autograd::GradMode::is_enabled()),
+              "[fill_] a leaf Variable that requires grad is being used in an in-place operation.");
+  if (numel() > 0) {
+    TensorIterator it = TensorIterator::nullary_op(*this);
+    fill_stub.get(device().type())(it, value);
+  }
+  bump_version();
+  if (requires_grad() && autograd::GradMode::is_enabled()) {
+    // The old history no longer contributes: the values are constants now.
+    auto& m = unsafeGetTensorImpl()->ensure_autograd_meta();
+    m.grad_fn = nullptr;
+    m.requires_grad = false;
+  }
+  return *this;
+}
+
+Tensor& Tensor::fill_(const Tensor& value) {
+  EMBER_CHECK(value.dim() == 0, "[fill_] fill_ only supports 0-dimension value tensor but got "
+                                "tensor with ", value.dim(), " dimensions.");
+  return fill_(value.item());
+}
+
+Tensor& Tensor::zero_() { return fill_(0); }
+
+Tensor Tensor::clone(std::optional<MemoryFormat>) const {
+  Tensor out = make_tensor(sizes(), dtype(), device());
+  {
+    NoGradGuard ng;
+    copy_no_grad(out, *this);
+  }
+  if (auto n = autograd::make_node("CloneBackward0", {*this},
+                                   [](autograd::FunctionNode&, const variable_list& g) {
+                                     return variable_list{g[0]};
+                                   })) {
+    autograd::set_history(out, n);
+  }
+  return out;
+}
+
+Tensor Tensor::contiguous(MemoryFormat) const {
+  if (is_contiguous()) return *this;
+  return clone();
+}
+
+Tensor Tensor::to(ScalarType dt, bool non_blocking, bool copy, std::optional<MemoryFormat>) const {
+  return to(TensorOptions().dtype(dt), non_blocking, copy);
+}
+Tensor Tensor::to(Device d, ScalarType dt, bool non_blocking, bool copy,
+                  std::optional<MemoryFormat>) const {
+  return to(TensorOptions().device(d).dtype(dt), non_blocking, copy);
+}
+Tensor Tensor::to(Device d, bool non_blocking, bool copy, std::optional<MemoryFormat>) const {
+  return to(TensorOptions().device(d), non_blocking, copy);
+}
+Tensor Tensor::to(const Tensor& other, bool non_blocking, bool copy,
+                  std::optional<MemoryFormat>) const {
+  return to(other.options(), non_blocking, copy);
+}
+Tensor Tensor::to(const TensorOptions& o, bool, bool copy, std::optional<MemoryFormat>) const {
+  ScalarType dt = o.dtype_opt().value_or(dtype());
+  Device dev = o.device_opt().value_or(device());
+  if (dev.is_cuda() && !dev.has_index()) dev = Device(kCUDA, 0);
+  if (dt == dtype() && dev == device() && !copy) return *this;
+  EMBER_CHECK(dev.is_cpu(), "[to] device ", dev,
+              " is not available: ember was built without CUDA support");
+  Tensor out = make_tensor(sizes(), dt, dev);
+  {
+    NoGradGuard ng;
+    copy_no_grad(out, *this);
+  }
+  ScalarType src_dtype = dtype();
+  if (isFloatingType(dt)) {
+    if (auto n = autograd::make_node("ToCopyBackward0", {*this},
+                                     [src_dtype](autograd::FunctionNode&, const variable_list& g) {
+                                       return variable_list{g[0].to(src_dtype)};
+                                     })) {
+      autograd::set_history(out, n);
+    }
+  }
+  return out;
+}
+
+Tensor& Tensor::resize_(IntArrayRef size, std::optional<MemoryFormat>) {
+  EMBER_CHECK(!requires_grad() || !autograd::GradMode::is_enabled(),
+              "[resize_] cannot resize variables that require grad");
+  int64_t n = checked_numel(size, "resize_");
+  size_t need = static_cast<size_t>(n + storage_offset()) * impl()->itemsize();
+  if (need > storage()->nbytes()) storage()->resize(need);
+  impl()->set_sizes_and_strides(size, IntArrayRef(), storage_offset());
+  return *this;
+}
+
+Tensor& Tensor::resize_as_(const Tensor& other) { return resize_(other.sizes()); }
+
+Tensor& Tensor::set_(const Tensor& source) {
+  impl()->set_storage(source.storage());
+  impl()->set_dtype(source.dtype());
+  impl()->set_sizes_and_strides(source.sizes(), source.strides(), source.storage_offset());
+  return *this;
+}
+
+}  // namespace ember

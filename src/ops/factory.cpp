@@ -1,0 +1,271 @@
+// Factories. See include/ember/ops/factory.h.
+#include "ember/ops/factory.h"
+
+#include <cmath>
+
+#include "ember/autograd/grad_mode.h"
+#include "ember/core/parallel.h"
+
+namespace ember {
+
+namespace {
+Tensor finish(Tensor t, const TensorOptions& o) {
+  if (o.requires_grad()) {
+    EMBER_CHECK(isFloatingType(t.dtype()),
+                "[factory] Only Tensors of floating point dtype can require gradients");
+    t.requires_grad_(true);
+  }
+  return t;
+}
+TensorOptions like_options(const Tensor& self, const TensorOptions& o) {
+  return o.merge_in(TensorOptions().dtype(self.dtype()).device(self.device()));
+}
+}  // namespace
+
+Tensor empty(IntArrayRef size, const TensorOptions& options, std::optional<MemoryFormat>) {
+  return finish(make_tensor(size, options.dtype(), options.device()), options);
+}
+
+Tensor empty_strided(IntArrayRef size, IntArrayRef stride, const TensorOptions& options) {
+  EMBER_CHECK(size.size() == stride.size(), "[empty_strided] mismatch in length of strides (",
+              stride.size(), ") and shape (", size.size(), ")");
+  checked_numel(size, "empty_strided");
+  int64_t extent = 1;
+  for (size_t i = 0; i < size.size(); ++i) {
+    EMBER_CHECK(stride[i] >= 0, "[empty_strided] negative strides are not supported");
+    if (size[i] == 0) {
+      extent = 0;
+      break;
+    }
+    extent += (size[i] - 1) * stride[i];
+  }
+  Tensor storage = make_tensor({extent}, options.dtype(), options.device());
+  return finish(make_view(storage, size, stride, 0), options);
+}
+
+Tensor full(IntArrayRef size, const Scalar& v, const TensorOptions& options) {
+  TensorOptions o = options;
+  if (!o.has_dtype()) {
+    o = o.dtype(v.isFloatingPoint() ? get_default_dtype() : v.isBoolean() ? kBool : kLong);
+  }
+  Tensor t = make_tensor(size, o.dtype(), o.device());
+  t.fill_(v);
+  return finish(t, o);
+}
+
+Tensor zeros(IntArrayRef size, const TensorOptions& options) {
+  Tensor t = make_tensor(size, options.dtype(), options.device());
+  t.zero_();
+  return finish(t, options);
+}
+
+Tensor ones(IntArrayRef size, const TensorOptions& options) {
+  Tensor t = make_tensor(size, options.dtype(), options.device());
+  t.fill_(1);
+  return finish(t, options);
+}
+
+Tensor scalar_tensor(const Scalar& s, const TensorOptions& options) {
+  return full({}, s, options);
+}
+
+Tensor empty_like(const Tensor& self, const TensorOptions& options, std::optional<MemoryFormat>) {
+  return empty(self.sizes(), like_options(self, options));
+}
+Tensor zeros_like(const Tensor& self, const TensorOptions& options, std::optional<MemoryFormat>) {
+  return zeros(self.sizes(), like_options(self, options));
+}
+Tensor ones_like(const Tensor& self, const TensorOptions& options, std::optional<MemoryFormat>) {
+  return ones(self.sizes(), like_options(self, options));
+}
+Tensor full_like(const Tensor& self, const Scalar& v, const TensorOptions& options,
+                 std::optional<MemoryFormat>) {
+  return full(self.sizes(), v, like_options(self, options));
+}
+
+Tensor arange(const Scalar& end, const TensorOptions& options) { return arange(0, end, 1, options); }
+Tensor arange(const Scalar& start, const Scalar& end, const TensorOptions& options) {
+  return arange(start, end, 1, options);
+}
+Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step,
+              const TensorOptions& options) {
+  bool is_float = start.isFloatingPoint() || end.isFloatingPoint() || step.isFloatingPoint();
+  ScalarType dt = options.has_dtype() ? options.dtype() : is_float ? get_default_dtype() : kLong;
+  double s = start.toDouble(), e = end.toDouble(), st = step.toDouble();
+  EMBER_CHECK(st != 0, "[arange] step must be nonzero");
+  EMBER_CHECK(std::isfinite(s) && std::isfinite(e), "[arange] unsupported range: ", s, " -> ", e);
+  EMBER_CHECK((st > 0 && e >= s) || (st < 0 && e <= s),
+              "[arange] upper bound and larger bound inconsistent with step sign");
+  double n;
+  if (isIntegralType(dt, false) && !is_float) {
+    // Integer ranges computed exactly.
+    int64_t a = start.toLong(), b = end.toLong(), c = step.toLong();
+    n = static_cast<double>((b - a + c - (c > 0 ? 1 : -1)) / c);
+  } else {
+    n = std::ceil((e - s) / st);
+  }
+  EMBER_CHECK(n >= 0 && n < 9e15, "[arange] invalid number of elements ", n);
+  Tensor t = make_tensor({static_cast<int64_t>(n)}, dt, options.device());
+  visit_numeric_types(dt, "arange", [&]<class T>() {
+    T* p = t.data_ptr<T>();
+    int64_t len = t.numel();
+    if constexpr (std::is_integral_v<T>) {
+      if (!is_float) {
+        int64_t a = start.toLong(), c = step.toLong();
+        for (int64_t i = 0; i < len; ++i) p[i] = static_cast<T>(a + i * c);
+        return;
+      }
+    }
+    for (int64_t i = 0; i < len; ++i) p[i] = static_cast<T>(static_cast<opmath_t<T>>(s + i * st));
+  });
+  return finish(t, options);
+}
+
+Tensor linspace(const Scalar& start, const Scalar& end, int64_t steps,
+                const TensorOptions& options) {
+  EMBER_CHECK(steps >= 0, "[linspace] number of steps must be non-negative");
+  ScalarType dt = options.has_dtype() ? options.dtype() : get_default_dtype();
+  Tensor t = make_tensor({steps}, dt, options.device());
+  double a = start.toDouble(), b = end.toDouble();
+  visit_numeric_types(dt, "linspace", [&]<class T>() {
+    T* p = t.data_ptr<T>();
+    if (steps == 1) {
+      p[0] = static_cast<T>(a);
+      return;
+    }
+    double step = (b - a) / static_cast<double>(steps - 1);
+    // Symmetric evaluation as PyTorch: first half from the start, second half from the end.
+    int64_t half = steps / 2;
+    for (int64_t i = 0; i < steps; ++i) {
+      double v = i < half ? a + step * static_cast<double>(i)
+                          : b - step * static_cast<double>(steps - i - 1);
+      if constexpr (std::is_integral_v<T>) {
+        p[i] = static_cast<T>(static_cast<int64_t>(v));
+      } else {
+        p[i] = static_cast<T>(static_cast<opmath_t<T>>(v));
+      }
+    }
+  });
+  return finish(t, options);
+}
+
+Tensor logspace(const Scalar& start, const Scalar& end, int64_t steps, double base,
+                const TensorOptions& options) {
+  EMBER_CHECK(steps >= 0, "[logspace] number of steps must be non-negative");
+  ScalarType dt = options.has_dtype() ? options.dtype() : get_default_dtype();
+  Tensor t = make_tensor({steps}, dt, options.device());
+  double a = start.toDouble(), b = end.toDouble();
+  visit_numeric_types(dt, "logspace", [&]<class T>() {
+    T* p = t.data_ptr<T>();
+    double step = steps > 1 ? (b - a) / static_cast<double>(steps - 1) : 0;
+    int64_t half = steps / 2;
+    for (int64_t i = 0; i < steps; ++i) {
+      double e = i < half ? a + step * static_cast<double>(i)
+                          : b - step * static_cast<double>(steps - i - 1);
+      p[i] = static_cast<T>(static_cast<opmath_t<T>>(std::pow(base, e)));
+    }
+  });
+  return finish(t, options);
+}
+
+Tensor eye(int64_t n, const TensorOptions& options) { return eye(n, n, options); }
+Tensor eye(int64_t n, int64_t m, const TensorOptions& options) {
+  EMBER_CHECK(n >= 0, "[eye] n must be greater or equal to 0, got ", n);
+  EMBER_CHECK(m >= 0, "[eye] m must be greater or equal to 0, got ", m);
+  Tensor t = zeros({n, m}, options.requires_grad(false));
+  visit_all_types(t.dtype(), "eye", [&]<class T>() {
+    T* p = t.data_ptr<T>();
+    for (int64_t i = 0; i < std::min(n, m); ++i) p[i * m + i] = static_cast<T>(1);
+  });
+  return finish(t, options);
+}
+
+Tensor from_blob(void* data, IntArrayRef sizes, const TensorOptions& options) {
+  return from_blob(data, sizes, contiguous_strides(sizes), options);
+}
+
+Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides,
+                 const TensorOptions& options) {
+  EMBER_CHECK(sizes.size() == strides.size(), "[from_blob] sizes and strides differ in length");
+  int64_t n = checked_numel(sizes, "from_blob");
+  int64_t extent = 0;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    EMBER_CHECK(strides[i] >= 0, "[from_blob] negative strides are not supported");
+    if (sizes[i] > 0) extent += (sizes[i] - 1) * strides[i];
+  }
+  size_t nbytes = n == 0 ? 0 : static_cast<size_t>(extent + 1) * element_size(options.dtype());
+  auto st = make_intrusive<StorageImpl>(data, nbytes, nullptr, options.device());
+  Tensor t(make_intrusive<TensorImpl>(std::move(st), options.dtype(), sizes, strides, 0));
+  return finish(t, options);
+}
+
+Tensor from_blob(void* data, IntArrayRef sizes, const std::function<void(void*)>& deleter,
+                 const TensorOptions& options) {
+  int64_t n = checked_numel(sizes, "from_blob");
+  size_t nbytes = static_cast<size_t>(n) * element_size(options.dtype());
+  auto st = make_intrusive<StorageImpl>(data, nbytes, deleter, options.device());
+  Tensor t(make_intrusive<TensorImpl>(std::move(st), options.dtype(), sizes, IntArrayRef(), 0));
+  return finish(t, options);
+}
+
+namespace detail {
+
+TensorDataContainer::TensorDataContainer(std::initializer_list<TensorDataContainer> list) {
+  elems_.assign(list.begin(), list.end());
+  sizes_.push_back(static_cast<int64_t>(list.size()));
+  if (list.size() == 0) {
+    type_ = kFloat;
+    return;
+  }
+  const auto& first = *list.begin();
+  for (int64_t s : first.sizes()) sizes_.push_back(s);
+  type_ = first.type_;
+  for (const auto& e : list) {
+    EMBER_CHECK(e.sizes() == first.sizes(),
+                "[tensor] Expected all sub-lists to have sizes: ", first.sizes(),
+                ", but got sub-list with sizes: ", e.sizes());
+    EMBER_CHECK(e.type_ == type_, "[tensor] Expected all elements of the tensor to have the same "
+                "scalar type: ", toString(type_), ", but got element of scalar type: ",
+                toString(e.type_));
+  }
+}
+
+TensorDataContainer::TensorDataContainer(const std::vector<bool>& v)
+    : type_(kBool), from_vector_(true) {
+  sizes_.push_back(static_cast<int64_t>(v.size()));
+  for (bool x : v) elems_.emplace_back(x);
+}
+
+ScalarType TensorDataContainer::desired_dtype() const {
+  if (from_vector_) return type_;
+  if (type_ == kInt || type_ == kLong) return kLong;
+  if (type_ == kFloat || type_ == kDouble) return get_default_dtype();
+  return type_;
+}
+
+void TensorDataContainer::fill(Tensor& flat, int64_t& pos) const {
+  if (is_scalar_) {
+    visit_all_types(flat.dtype(), "tensor", [&]<class T>() {
+      flat.data_ptr<T>()[pos++] = scalar_.to<T>();
+    });
+    return;
+  }
+  for (const auto& e : elems_) e.fill(flat, pos);
+}
+
+Tensor TensorDataContainer::convert(const TensorOptions& options) const {
+  ScalarType dt = options.has_dtype() ? options.dtype() : desired_dtype();
+  Tensor t = make_tensor(sizes_, dt, Device(kCPU));
+  int64_t pos = 0;
+  fill(t, pos);
+  if (options.device() != Device(kCPU)) t = t.to(options.device());
+  return finish(t, options);
+}
+
+}  // namespace detail
+
+Tensor tensor(detail::TensorDataContainer data, const TensorOptions& options) {
+  return data.convert(options);
+}
+
+}  // namespace ember
