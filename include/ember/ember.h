@@ -1,5 +1,6 @@
 #pragma once
 // ember: PyTorch's C++ API, reimplemented. Include this (or <torch/torch.h>) for everything.
+#include "ember/autograd/custom_function.h"
 #include "ember/autograd/engine.h"
 #include "ember/autograd/grad_mode.h"
 #include "ember/core/generator.h"

@@ -1,5 +1,6 @@
 #pragma once
 // Maps libtorch's namespaces (torch::, at::, c10::) onto ember.
+#include "ember/core/ivalue.h"
 #include "ember/ember.h"
 
 namespace torch {
@@ -7,12 +8,14 @@ using namespace ::ember;  // NOLINT
 namespace autograd {
 using namespace ::ember::autograd;  // NOLINT
 }
+namespace indexing {}
 }  // namespace torch
 namespace at {
 using namespace ::ember;  // NOLINT
 }
 namespace c10 {
 using namespace ::ember;  // NOLINT
+using ::ember::IValue;
 template <class T>
 using optional = std::optional<T>;
 constexpr auto nullopt = std::nullopt;
