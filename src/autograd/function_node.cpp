@@ -54,8 +54,8 @@ bool compute_requires_grad(std::initializer_list<const Tensor*> ts) {
   return false;
 }
 
-std::shared_ptr<FunctionNode> make_node(const char* name, TensorList inputs, BackwardFn fn) {
-  if (!any_requires_grad(inputs)) return nullptr;
+std::shared_ptr<FunctionNode> make_node_impl(const char* name, TensorList inputs,
+                                             BackwardFn fn) {
   auto node = std::make_shared<FunctionNode>(name, std::move(fn));
   std::vector<Edge> edges;
   edges.reserve(inputs.size());

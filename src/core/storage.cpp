@@ -27,10 +27,38 @@ size_t round_size(size_t n) {
   return (n + step - 1) / step * step;
 }
 
+// Per-thread free lists for blocks up to kSmall bytes: the eager hot path allocates and frees
+// small outputs on one thread, so it never takes the shared lock.
+constexpr size_t kSmall = 4096;
+constexpr size_t kPerThreadCap = 64;  // blocks per size class per thread
+struct ThreadCache {
+  std::vector<void*> lists[kSmall / kAlign + 1];
+  ~ThreadCache() {
+    for (auto& l : lists)
+      for (void* p : l) std::free(p);
+  }
+};
+ThreadCache& thread_cache() {
+  thread_local ThreadCache tc;
+  return tc;
+}
+
 class CachingCpuAllocator final : public Allocator {
  public:
   void* allocate(size_t nbytes) override {
     size_t sz = round_size(nbytes);
+    if (sz <= kSmall) {
+      auto& l = thread_cache().lists[sz / kAlign];
+      if (!l.empty()) {
+        void* p = l.back();
+        l.pop_back();
+        return p;
+      }
+      void* p = std::aligned_alloc(kAlign, sz);
+      EMBER_CHECK(p != nullptr, "[CPU allocator] out of memory: tried to allocate ", nbytes,
+                  " bytes");
+      return p;
+    }
     {
       std::lock_guard<std::mutex> g(mu_);
       auto it = free_.find(sz);
@@ -56,6 +84,15 @@ class CachingCpuAllocator final : public Allocator {
   void deallocate(void* p, size_t nbytes) override {
     if (!p) return;
     size_t sz = round_size(nbytes);
+    if (sz <= kSmall) {
+      auto& l = thread_cache().lists[sz / kAlign];
+      if (l.size() < kPerThreadCap) {
+        l.push_back(p);
+      } else {
+        std::free(p);
+      }
+      return;
+    }
     std::lock_guard<std::mutex> g(mu_);
     allocated_ -= sz;
     if (cached_ + sz <= kMaxCached) {

@@ -5,10 +5,7 @@
 
 namespace ember {
 
-TensorImpl* Tensor::impl() const {
-  EMBER_CHECK(impl_, "[Tensor] called a method on an undefined tensor");
-  return impl_.get();
-}
+void Tensor::throw_undefined() { EMBER_ERROR("[Tensor] called a method on an undefined tensor"); }
 
 int64_t Tensor::size(int64_t dim) const {
   int64_t d = maybe_wrap_dim(dim, this->dim(), false);

@@ -65,6 +65,7 @@ ScalarType result_type(const Scalar& a, const Tensor& b) {
 }
 
 DimVector infer_size(IntArrayRef a, IntArrayRef b, const char* op) {
+  if (a.equals(b)) return DimVector(a);
   size_t n = std::max(a.size(), b.size());
   DimVector out(n);
   for (size_t i = 0; i < n; ++i) {
@@ -82,6 +83,35 @@ DimVector infer_size(IntArrayRef a, IntArrayRef b, const char* op) {
 
 TensorIterator TensorIterator::build(const IterConfig& cfg, const Tensor& out, TensorList inputs) {
   TensorIterator it;
+  // Fast path for the common eager case: fresh output, inputs of one dtype and shape, all
+  // contiguous on one device. Same result as the general path below, with less work.
+  if (!out.defined() && !inputs.empty() && cfg.compute_dtype == ScalarType::Undefined &&
+      cfg.output != OutputDtype::Keep) {
+    const Tensor& a = inputs[0];
+    bool same = a.defined() && a.is_contiguous();
+    for (size_t i = 1; i < inputs.size() && same; ++i) {
+      const Tensor& b = inputs[i];
+      same = b.defined() && b.dtype() == a.dtype() && b.is_contiguous() &&
+             b.sizes().equals(a.sizes()) && b.device() == a.device();
+    }
+    ScalarType dt = a.defined() ? a.dtype() : ScalarType::Undefined;
+    if (same && !(cfg.output == OutputDtype::FloatOfCommon && isIntegralType(dt, true))) {
+      it.compute_dtype_ = dt;
+      it.ops_[0] = make_tensor(a.sizes(), cfg.output == OutputDtype::Bool ? kBool : dt, a.device());
+      it.result_ = it.ops_[0];
+      it.nops_ = 1;
+      for (const auto& t : inputs) it.ops_[it.nops_++] = t;
+      it.numel_ = a.numel();
+      int nd = a.dim() == 0 ? 0 : 1;
+      it.shape_.resize(nd);
+      if (nd) it.shape_[0] = it.numel_;
+      for (int k = 0; k < it.nops_; ++k) {
+        it.strides_[k].resize(nd);
+        if (nd) it.strides_[k][0] = it.ops_[k].element_size();
+      }
+      return it;
+    }
+  }
   EMBER_CHECK(static_cast<int>(inputs.size()) + 1 <= kMaxOperands, "[", cfg.op,
               "] too many operands");
   // Broadcast shape.
@@ -165,6 +195,19 @@ void TensorIterator::compute_strides(IntArrayRef bshape) {
   int nd = static_cast<int>(bshape.size());
   numel_ = 1;
   for (int64_t s : bshape) numel_ *= s;
+  // Fast path: every operand contiguous with the full shape, so one flat run.
+  bool flat = nd > 0;
+  for (int k = 0; k < nops_ && flat; ++k)
+    flat = ops_[k].is_contiguous() && ops_[k].sizes().equals(bshape);
+  if (flat) {
+    shape_.resize(1);
+    shape_[0] = numel_;
+    for (int k = 0; k < nops_; ++k) {
+      strides_[k].resize(1);
+      strides_[k][0] = ops_[k].element_size();
+    }
+    return;
+  }
   // Fastest dim first.
   shape_.resize(nd);
   for (int d = 0; d < nd; ++d) shape_[d] = bshape[nd - 1 - d];
@@ -304,7 +347,7 @@ void TensorIterator::serial_for_each(const Loop& loop, int64_t begin, int64_t en
   }
 }
 
-void TensorIterator::for_each(const Loop& loop, int64_t grain_size) const {
+void TensorIterator::for_each_impl(const Loop& loop, int64_t grain_size) const {
   if (numel_ == 0) return;
   if (numel_ < grain_size || in_parallel_region()) {
     serial_for_each(loop, 0, numel_);

@@ -48,12 +48,18 @@ inline bool any_requires_grad(std::initializer_list<Tensor> ts) {
 }
 bool compute_requires_grad(std::initializer_list<const Tensor*> ts);
 
-// Creates a node with edges to `inputs` if any needs a gradient, else returns nullptr.
-std::shared_ptr<FunctionNode> make_node(const char* name, TensorList inputs, BackwardFn fn);
-inline std::shared_ptr<FunctionNode> make_node(const char* name,
-                                               std::initializer_list<Tensor> inputs,
-                                               BackwardFn fn) {
-  return make_node(name, TensorList(inputs), std::move(fn));
+// Creates a node with edges to `inputs` if any needs a gradient, else returns nullptr. The
+// formula is only wrapped into a std::function when a node is made (the no-grad path is hot).
+std::shared_ptr<FunctionNode> make_node_impl(const char* name, TensorList inputs, BackwardFn fn);
+template <class F>
+std::shared_ptr<FunctionNode> make_node(const char* name, TensorList inputs, F&& fn) {
+  if (!any_requires_grad(inputs)) return nullptr;
+  return make_node_impl(name, inputs, BackwardFn(std::forward<F>(fn)));
+}
+template <class F>
+std::shared_ptr<FunctionNode> make_node(const char* name, std::initializer_list<Tensor> inputs,
+                                        F&& fn) {
+  return make_node(name, TensorList(inputs), std::forward<F>(fn));
 }
 
 // Reduces a broadcast gradient back to `shape` by summing the expanded dims.

@@ -19,7 +19,8 @@ class Allocator {
 Allocator* cpu_allocator();
 // Drops the CPU allocator's cached blocks.
 void cpu_allocator_empty_cache();
-// Bytes currently cached (free) and currently handed out by the CPU allocator.
+// Bytes cached (free) and handed out by the CPU allocator's shared pool (blocks above 4 KiB;
+// smaller blocks live in per-thread lists).
 size_t cpu_allocator_cached_bytes();
 size_t cpu_allocator_allocated_bytes();
 

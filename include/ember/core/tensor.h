@@ -230,7 +230,11 @@ class Tensor {
 #include "ember/core/tensor_methods/index.inc"
 
  private:
-  TensorImpl* impl() const;
+  TensorImpl* impl() const {
+    if (EMBER_UNLIKELY(!impl_)) throw_undefined();
+    return impl_.get();
+  }
+  [[noreturn]] static void throw_undefined();
   void check_accessor(size_t n, ScalarType t) const;
   intrusive_ptr<TensorImpl> impl_;
 };

@@ -5,6 +5,7 @@
 // See Note [Iterator dtypes].
 #include <functional>
 
+#include "ember/core/parallel.h"
 #include "ember/core/tensor.h"
 
 namespace ember {
@@ -77,8 +78,24 @@ class TensorIterator {
   // Is input `i` a single broadcast value (all strides 0)?
   bool is_scalar_input(int i) const;
 
-  // Runs `loop` over every element, splitting into chunks on the thread pool when large.
-  void for_each(const Loop& loop, int64_t grain_size = 32768) const;
+  // Runs `loop` over every element, splitting into chunks on the thread pool when large. A small
+  // single-run iteration (the eager hot path) calls `loop` directly, without std::function.
+  template <class L>
+  void for_each(L&& loop, int64_t grain_size = 32768) const {
+    if (numel_ == 0) return;
+    if (shape_.size() <= 1 && (numel_ < grain_size || in_parallel_region())) {
+      char* data[kMaxOperands];
+      int64_t st[kMaxOperands];
+      for (int k = 0; k < nops_; ++k) {
+        data[k] = static_cast<char*>(ops_[k].data_ptr());
+        st[k] = shape_.empty() ? 0 : strides_[k][0];
+      }
+      loop(data, static_cast<const int64_t*>(st), numel_);
+      return;
+    }
+    for_each_impl(Loop(std::forward<L>(loop)), grain_size);
+  }
+  void for_each_impl(const Loop& loop, int64_t grain_size) const;
   // Runs `loop` over linear indices [begin, end) serially.
   void serial_for_each(const Loop& loop, int64_t begin, int64_t end) const;
   // Writes a temporary output back into the user's out tensor (cast). Kernels need not call it:
