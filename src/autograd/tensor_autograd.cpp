@@ -79,7 +79,7 @@ bool Tensor::retains_grad() const {
   return m && (m->retains_grad);
 }
 
-unsigned Tensor::register_hook(std::function<Tensor(const Tensor&)> hook) const {
+unsigned Tensor::register_hook_impl(std::function<Tensor(const Tensor&)> hook) const {
   EMBER_CHECK(requires_grad(), "[register_hook] cannot register a hook on a tensor that doesn't "
                                "require gradient");
   auto& m = impl()->ensure_autograd_meta();
@@ -89,13 +89,6 @@ unsigned Tensor::register_hook(std::function<Tensor(const Tensor&)> hook) const 
   unsigned id = next.fetch_add(1);
   m.leaf_hooks.emplace_back(id, std::move(hook));
   return id;
-}
-
-unsigned Tensor::register_hook(std::function<void(const Tensor&)> hook) const {
-  return register_hook(std::function<Tensor(const Tensor&)>([h = std::move(hook)](const Tensor& g) {
-    h(g);
-    return Tensor();
-  }));
 }
 
 void Tensor::remove_hook(unsigned pos) const {

@@ -1,6 +1,7 @@
 // Storage and the caching CPU allocator.
 #include "ember/core/storage.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -38,6 +39,9 @@ struct ThreadCache {
       for (void* p : l) std::free(p);
   }
 };
+// Live bytes handed out (all sizes), for memory-leak tests and stats.
+std::atomic<size_t> g_live_bytes{0};
+
 ThreadCache& thread_cache() {
   thread_local ThreadCache tc;
   return tc;
@@ -47,6 +51,7 @@ class CachingCpuAllocator final : public Allocator {
  public:
   void* allocate(size_t nbytes) override {
     size_t sz = round_size(nbytes);
+    g_live_bytes.fetch_add(sz, std::memory_order_relaxed);
     if (sz <= kSmall) {
       auto& l = thread_cache().lists[sz / kAlign];
       if (!l.empty()) {
@@ -66,7 +71,6 @@ class CachingCpuAllocator final : public Allocator {
         void* p = it->second.back();
         it->second.pop_back();
         cached_ -= sz;
-        allocated_ += sz;
         return p;
       }
     }
@@ -77,13 +81,12 @@ class CachingCpuAllocator final : public Allocator {
     }
     EMBER_CHECK(p != nullptr, "[CPU allocator] out of memory: tried to allocate ", nbytes,
                 " bytes");
-    std::lock_guard<std::mutex> g(mu_);
-    allocated_ += sz;
     return p;
   }
   void deallocate(void* p, size_t nbytes) override {
     if (!p) return;
     size_t sz = round_size(nbytes);
+    g_live_bytes.fetch_sub(sz, std::memory_order_relaxed);
     if (sz <= kSmall) {
       auto& l = thread_cache().lists[sz / kAlign];
       if (l.size() < kPerThreadCap) {
@@ -94,7 +97,6 @@ class CachingCpuAllocator final : public Allocator {
       return;
     }
     std::lock_guard<std::mutex> g(mu_);
-    allocated_ -= sz;
     if (cached_ + sz <= kMaxCached) {
       free_[sz].push_back(p);
       cached_ += sz;
@@ -113,16 +115,11 @@ class CachingCpuAllocator final : public Allocator {
     std::lock_guard<std::mutex> g(mu_);
     return cached_;
   }
-  size_t allocated() {
-    std::lock_guard<std::mutex> g(mu_);
-    return allocated_;
-  }
 
  private:
   std::mutex mu_;
   std::unordered_map<size_t, std::vector<void*>> free_;
   size_t cached_ = 0;
-  size_t allocated_ = 0;
 };
 
 CachingCpuAllocator& the_allocator() {
@@ -136,7 +133,7 @@ CachingCpuAllocator& the_allocator() {
 Allocator* cpu_allocator() { return &the_allocator(); }
 void cpu_allocator_empty_cache() { the_allocator().empty_cache(); }
 size_t cpu_allocator_cached_bytes() { return the_allocator().cached(); }
-size_t cpu_allocator_allocated_bytes() { return the_allocator().allocated(); }
+size_t cpu_allocator_allocated_bytes() { return g_live_bytes.load(std::memory_order_relaxed); }
 
 StorageImpl::StorageImpl(size_t nbytes, Allocator* alloc, Device device)
     : data_(nullptr), nbytes_(nbytes), allocator_(alloc), device_(device) {

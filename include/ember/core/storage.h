@@ -19,8 +19,8 @@ class Allocator {
 Allocator* cpu_allocator();
 // Drops the CPU allocator's cached blocks.
 void cpu_allocator_empty_cache();
-// Bytes cached (free) and handed out by the CPU allocator's shared pool (blocks above 4 KiB;
-// smaller blocks live in per-thread lists).
+// Bytes cached (free) in the CPU allocator's shared pool (blocks above 4 KiB; smaller blocks live
+// in per-thread lists), and bytes currently handed out (all sizes, rounded).
 size_t cpu_allocator_cached_bytes();
 size_t cpu_allocator_allocated_bytes();
 

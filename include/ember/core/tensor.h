@@ -165,8 +165,18 @@ class Tensor {
   void retain_grad() const;
   bool retains_grad() const;
   // Hook on the gradient flowing into this tensor; returning a defined tensor replaces it.
-  unsigned register_hook(std::function<Tensor(const Tensor&)> hook) const;
-  unsigned register_hook(std::function<void(const Tensor&)> hook) const;
+  template <class F>
+  unsigned register_hook(F&& hook) const {
+    if constexpr (std::is_void_v<std::invoke_result_t<F, const Tensor&>>) {
+      return register_hook_impl([h = std::forward<F>(hook)](const Tensor& g) {
+        h(g);
+        return Tensor();
+      });
+    } else {
+      return register_hook_impl(std::function<Tensor(const Tensor&)>(std::forward<F>(hook)));
+    }
+  }
+  unsigned register_hook_impl(std::function<Tensor(const Tensor&)> hook) const;
   void remove_hook(unsigned pos) const;
   Tensor detach() const;
   Tensor& detach_();
