@@ -81,6 +81,44 @@ DimVector infer_size(IntArrayRef a, IntArrayRef b, const char* op) {
 
 // ---- building ----
 
+namespace {
+// Byte range [lo, hi) that a tensor's elements occupy in its storage.
+std::pair<int64_t, int64_t> byte_range(const Tensor& t) {
+  int64_t isz = t.element_size();
+  int64_t lo = t.storage_offset(), hi = t.storage_offset();
+  for (int64_t d = 0; d < t.dim(); ++d) {
+    int64_t ext = (t.size(d) - 1) * t.stride(d);
+    if (ext < 0) lo += ext; else hi += ext;
+  }
+  return {lo * isz, (hi + 1) * isz};
+}
+
+bool has_internal_overlap(const Tensor& t) {
+  for (int64_t d = 0; d < t.dim(); ++d)
+    if (t.stride(d) == 0 && t.size(d) > 1) return true;
+  return false;
+}
+
+// Written-to tensors must not alias their inputs except exactly (same elements in place).
+void check_overlap(const char* op, const Tensor& out, TensorList inputs) {
+  if (out.numel() == 0) return;
+  EMBER_CHECK(!has_internal_overlap(out), "[", op, "] unsupported operation: more than one "
+              "element of the written-to tensor refers to a single memory location. Please clone() "
+              "the tensor before performing the operation.");
+  for (const auto& in : inputs) {
+    if (in.numel() == 0 || in.storage().get() != out.storage().get()) continue;
+    bool same = in.storage_offset() == out.storage_offset() && in.sizes().equals(out.sizes()) &&
+                in.strides().equals(out.strides()) && in.dtype() == out.dtype();
+    if (same) continue;
+    auto [a0, a1] = byte_range(in);
+    auto [b0, b1] = byte_range(out);
+    EMBER_CHECK(a1 <= b0 || b1 <= a0, "[", op, "] unsupported operation: some elements of the "
+                "input tensor and the written-to tensor refer to a single memory location. "
+                "Please clone() the tensor before performing the operation.");
+  }
+}
+}  // namespace
+
 TensorIterator TensorIterator::build(const IterConfig& cfg, const Tensor& out, TensorList inputs) {
   TensorIterator it;
   // Fast path for the common eager case: fresh output, inputs of one dtype and shape, all
@@ -161,6 +199,7 @@ TensorIterator TensorIterator::build(const IterConfig& cfg, const Tensor& out, T
   if (out.defined()) {
     EMBER_CHECK(out.device() == device || inputs.empty(), "[", cfg.op, "] Expected out tensor on ",
                 device, " but got ", out.device());
+    check_overlap(cfg.op, out, inputs);
     if (cfg.is_inplace || !cfg.allow_resize_out) {
       EMBER_CHECK(out.sizes() == IntArrayRef(shape) || inputs.empty(), "[", cfg.op,
                   "] output with shape ", out.sizes(), " doesn't match the broadcast shape ",
