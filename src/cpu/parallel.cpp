@@ -27,10 +27,12 @@ class ThreadPool {
   int size() const { return nthreads_; }
 
   void resize(int n) {
+    std::lock_guard<std::mutex> serial(run_mu_);  // never while a job runs
     stop();
     nthreads_ = std::max(1, n);
     stopping_ = false;
-    for (int i = 1; i < nthreads_; ++i) workers_.emplace_back([this, i] { worker(i); });
+    for (int i = 1; i < nthreads_; ++i)
+      workers_.emplace_back([this, i, g = generation_] { worker(i, g); });
   }
 
   void run(int64_t begin, int64_t end, int64_t grain,
@@ -74,8 +76,9 @@ class ThreadPool {
     t_in_parallel = prev;
   }
 
-  void worker(int idx) {
-    uint64_t seen = 0;
+  // `seen` starts at the generation current when the worker was made: a pool resized after
+  // earlier jobs must not rerun them, nor miss a job started before the thread first runs.
+  void worker(int idx, uint64_t seen) {
     for (;;) {
       {
         std::unique_lock<std::mutex> g(mu_);
