@@ -1,6 +1,7 @@
 #pragma once
 // Maps libtorch's namespaces (torch::, at::, c10::) onto ember.
 #include "ember/core/ivalue.h"
+#include "ember/cuda.h"
 #include "ember/ember.h"
 
 namespace torch {
@@ -8,7 +9,6 @@ using namespace ::ember;  // NOLINT
 namespace autograd {
 using namespace ::ember::autograd;  // NOLINT
 }
-namespace indexing {}
 }  // namespace torch
 namespace at {
 using namespace ::ember;  // NOLINT
