@@ -100,12 +100,13 @@ bool has_internal_overlap(const Tensor& t) {
 }
 
 // Written-to tensors must not alias their inputs except exactly (same elements in place).
-void check_overlap(const char* op, const Tensor& out, TensorList inputs) {
+void check_overlap(const char* op, const Tensor& out, const Tensor* const* inputs, int nin) {
   if (out.numel() == 0) return;
   EMBER_CHECK(!has_internal_overlap(out), "[", op, "] unsupported operation: more than one "
               "element of the written-to tensor refers to a single memory location. Please clone() "
               "the tensor before performing the operation.");
-  for (const auto& in : inputs) {
+  for (int i = 0; i < nin; ++i) {
+    const Tensor& in = *inputs[i];
     if (in.numel() == 0 || in.storage().get() != out.storage().get()) continue;
     bool same = in.storage_offset() == out.storage_offset() && in.sizes().equals(out.sizes()) &&
                 in.strides().equals(out.strides()) && in.dtype() == out.dtype();
@@ -119,16 +120,63 @@ void check_overlap(const char* op, const Tensor& out, TensorList inputs) {
 }
 }  // namespace
 
+TensorIterator::TensorIterator(TensorIterator&& o) noexcept
+    : nops_(o.nops_), shape_(std::move(o.shape_)), numel_(o.numel_),
+      compute_dtype_(o.compute_dtype_), writeback_(std::move(o.writeback_)),
+      written_back_(o.written_back_) {
+  for (int k = 0; k < kMaxOperands; ++k) {
+    ops_[k] = std::move(o.ops_[k]);
+    borrowed_[k] = o.borrowed_[k];
+    o.borrowed_[k] = false;
+    strides_[k] = std::move(o.strides_[k]);
+  }
+}
+
+TensorIterator::~TensorIterator() {
+  for (int k = 0; k < kMaxOperands; ++k)
+    if (borrowed_[k]) ops_[k].unsafeReleaseTensorImpl();
+}
+
+void TensorIterator::set_operand(int k, const Tensor& t, bool borrow) {
+  if (borrowed_[k]) ops_[k].unsafeReleaseTensorImpl();
+  ops_[k] = borrow ? Tensor::unsafe_borrow(t) : t;
+  borrowed_[k] = borrow;
+}
+
 TensorIterator TensorIterator::build(const IterConfig& cfg, const Tensor& out, TensorList inputs) {
+  const Tensor* p[kMaxOperands];
+  EMBER_CHECK(static_cast<int>(inputs.size()) + 1 <= kMaxOperands, "[", cfg.op,
+              "] too many operands");
+  for (size_t i = 0; i < inputs.size(); ++i) p[i] = &inputs[i];
+  // A braced list may hold the only reference to a temporary: keep references.
+  return build_impl(cfg, out, p, static_cast<int>(inputs.size()), false);
+}
+TensorIterator TensorIterator::build(const IterConfig& cfg, const Tensor& out, const Tensor& a) {
+  const Tensor* p[] = {&a};
+  return build_impl(cfg, out, p, 1, true);
+}
+TensorIterator TensorIterator::build(const IterConfig& cfg, const Tensor& out, const Tensor& a,
+                                     const Tensor& b) {
+  const Tensor* p[] = {&a, &b};
+  return build_impl(cfg, out, p, 2, true);
+}
+TensorIterator TensorIterator::build(const IterConfig& cfg, const Tensor& out, const Tensor& a,
+                                     const Tensor& b, const Tensor& c) {
+  const Tensor* p[] = {&a, &b, &c};
+  return build_impl(cfg, out, p, 3, true);
+}
+
+TensorIterator TensorIterator::build_impl(const IterConfig& cfg, const Tensor& out,
+                                          const Tensor* const* inputs, int nin, bool borrow) {
   TensorIterator it;
   // Fast path for the common eager case: fresh output, inputs of one dtype and shape, all
   // contiguous on one device. Same result as the general path below, with less work.
-  if (!out.defined() && !inputs.empty() && cfg.compute_dtype == ScalarType::Undefined &&
+  if (!out.defined() && nin > 0 && cfg.compute_dtype == ScalarType::Undefined &&
       cfg.output != OutputDtype::Keep) {
-    const Tensor& a = inputs[0];
+    const Tensor& a = *inputs[0];
     bool same = a.defined() && a.is_contiguous();
-    for (size_t i = 1; i < inputs.size() && same; ++i) {
-      const Tensor& b = inputs[i];
+    for (int i = 1; i < nin && same; ++i) {
+      const Tensor& b = *inputs[i];
       same = b.defined() && b.dtype() == a.dtype() && b.is_contiguous() &&
              b.sizes().equals(a.sizes()) && b.device() == a.device();
     }
@@ -136,9 +184,8 @@ TensorIterator TensorIterator::build(const IterConfig& cfg, const Tensor& out, T
     if (same && !(cfg.output == OutputDtype::FloatOfCommon && isIntegralType(dt, true))) {
       it.compute_dtype_ = dt;
       it.ops_[0] = make_tensor(a.sizes(), cfg.output == OutputDtype::Bool ? kBool : dt, a.device());
-      it.result_ = it.ops_[0];
       it.nops_ = 1;
-      for (const auto& t : inputs) it.ops_[it.nops_++] = t;
+      for (int i = 0; i < nin; ++i) it.set_operand(it.nops_++, *inputs[i], borrow);
       it.numel_ = a.numel();
       int nd = a.dim() == 0 ? 0 : 1;
       it.shape_.resize(nd);
@@ -150,13 +197,12 @@ TensorIterator TensorIterator::build(const IterConfig& cfg, const Tensor& out, T
       return it;
     }
   }
-  EMBER_CHECK(static_cast<int>(inputs.size()) + 1 <= kMaxOperands, "[", cfg.op,
-              "] too many operands");
   // Broadcast shape.
   DimVector shape;
   bool first = true;
   Device device(kCPU);
-  for (const auto& t : inputs) {
+  for (int i = 0; i < nin; ++i) {
+    const Tensor& t = *inputs[i];
     EMBER_CHECK(t.defined(), "[", cfg.op, "] expected a defined tensor as input");
     if (first) {
       shape = DimVector(t.sizes());
@@ -175,12 +221,17 @@ TensorIterator TensorIterator::build(const IterConfig& cfg, const Tensor& out, T
   ScalarType compute = cfg.compute_dtype;
   if (compute == ScalarType::Undefined) {
     if (cfg.check_same_dtype) {
-      compute = inputs.empty() ? out.dtype() : inputs[0].dtype();
-      for (const auto& t : inputs)
-        EMBER_CHECK(t.dtype() == compute, "[", cfg.op, "] expected all inputs to have dtype ",
-                    toString(compute), " but got ", toString(t.dtype()));
+      compute = nin == 0 ? out.dtype() : inputs[0]->dtype();
+      for (int i = 0; i < nin; ++i)
+        EMBER_CHECK(inputs[i]->dtype() == compute, "[", cfg.op,
+                    "] expected all inputs to have dtype ", toString(compute), " but got ",
+                    toString(inputs[i]->dtype()));
+    } else if (nin == 0) {
+      compute = out.dtype();
     } else {
-      compute = inputs.empty() ? out.dtype() : result_type(inputs);
+      ResultTypeState st;
+      for (int i = 0; i < nin; ++i) update_state(st, *inputs[i]);
+      compute = result_of(st);
     }
     if (cfg.output == OutputDtype::FloatOfCommon && isIntegralType(compute, true))
       compute = get_default_dtype();
@@ -191,17 +242,17 @@ TensorIterator TensorIterator::build(const IterConfig& cfg, const Tensor& out, T
                                                            : compute;
 
   // Output.
-  if (inputs.empty()) {
+  if (nin == 0) {
     EMBER_CHECK(out.defined(), "[", cfg.op, "] an op without inputs needs an output tensor");
     shape = DimVector(out.sizes());
     device = out.device();
   }
   if (out.defined()) {
-    EMBER_CHECK(out.device() == device || inputs.empty(), "[", cfg.op, "] Expected out tensor on ",
+    EMBER_CHECK(out.device() == device || nin == 0, "[", cfg.op, "] Expected out tensor on ",
                 device, " but got ", out.device());
-    check_overlap(cfg.op, out, inputs);
+    check_overlap(cfg.op, out, inputs, nin);
     if (cfg.is_inplace || !cfg.allow_resize_out) {
-      EMBER_CHECK(out.sizes() == IntArrayRef(shape) || inputs.empty(), "[", cfg.op,
+      EMBER_CHECK(out.sizes() == IntArrayRef(shape) || nin == 0, "[", cfg.op,
                   "] output with shape ", out.sizes(), " doesn't match the broadcast shape ",
                   IntArrayRef(shape));
     } else if (out.sizes() != IntArrayRef(shape)) {
@@ -214,17 +265,20 @@ TensorIterator TensorIterator::build(const IterConfig& cfg, const Tensor& out, T
       it.writeback_ = out;
       it.ops_[0] = make_tensor(shape, out_dtype, device);
     } else {
-      it.ops_[0] = out;
+      it.set_operand(0, out, borrow);
     }
-    it.result_ = out;
   } else {
     it.ops_[0] = make_tensor(shape, out_dtype, device);
-    it.result_ = it.ops_[0];
   }
   // Inputs in the compute dtype.
   it.nops_ = 1;
-  for (const auto& t : inputs) {
-    it.ops_[it.nops_++] = t.dtype() == compute ? t : t.to(compute);
+  for (int i = 0; i < nin; ++i) {
+    const Tensor& t = *inputs[i];
+    if (t.dtype() == compute) {
+      it.set_operand(it.nops_++, t, borrow);
+    } else {
+      it.set_operand(it.nops_++, t.to(compute), false);
+    }
   }
   it.compute_strides(shape);
   return it;
@@ -298,39 +352,44 @@ void TensorIterator::coalesce() {
 TensorIterator TensorIterator::unary_op(const Tensor& out, const Tensor& a, const char* op) {
   IterConfig c;
   c.op = op;
-  return build(c, out, {a});
+  const Tensor* p[] = {&a};
+  return build_impl(c, out, p, 1, false);
 }
 TensorIterator TensorIterator::unary_float_op(const Tensor& out, const Tensor& a, const char* op) {
   IterConfig c;
   c.op = op;
   c.output = OutputDtype::FloatOfCommon;
-  return build(c, out, {a});
+  const Tensor* p[] = {&a};
+  return build_impl(c, out, p, 1, false);
 }
 TensorIterator TensorIterator::binary_op(const Tensor& out, const Tensor& a, const Tensor& b,
                                          const char* op) {
   IterConfig c;
   c.op = op;
-  return build(c, out, {a, b});
+  const Tensor* p[] = {&a, &b};
+  return build_impl(c, out, p, 2, false);
 }
 TensorIterator TensorIterator::binary_float_op(const Tensor& out, const Tensor& a,
                                                const Tensor& b, const char* op) {
   IterConfig c;
   c.op = op;
   c.output = OutputDtype::FloatOfCommon;
-  return build(c, out, {a, b});
+  const Tensor* p[] = {&a, &b};
+  return build_impl(c, out, p, 2, false);
 }
 TensorIterator TensorIterator::comparison_op(const Tensor& out, const Tensor& a, const Tensor& b,
                                              const char* op) {
   IterConfig c;
   c.op = op;
   c.output = OutputDtype::Bool;
-  return build(c, out, {a, b});
+  const Tensor* p[] = {&a, &b};
+  return build_impl(c, out, p, 2, false);
 }
 TensorIterator TensorIterator::nullary_op(const Tensor& out) {
   IterConfig c;
   c.op = "fill";
   c.compute_dtype = out.dtype();
-  return build(c, out, {});
+  return build_impl(c, out, nullptr, 0, true);
 }
 
 bool TensorIterator::is_contiguous() const {
@@ -396,9 +455,9 @@ void TensorIterator::for_each_impl(const Loop& loop, int64_t grain_size) const {
 }
 
 void TensorIterator::finish() {
-  if (writeback_.defined()) {
+  if (writeback_.defined() && !written_back_) {
     writeback_.copy_(ops_[0]);
-    writeback_ = Tensor();
+    written_back_ = true;
   }
 }
 

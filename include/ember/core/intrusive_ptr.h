@@ -56,6 +56,13 @@ class intrusive_ptr {
   bool operator==(const intrusive_ptr& o) const noexcept { return p_ == o.p_; }
   bool operator!=(const intrusive_ptr& o) const noexcept { return p_ != o.p_; }
 
+  // Adopts `p` without taking a reference (pair with release() to borrow without refcounting).
+  static intrusive_ptr reclaim(T* p) noexcept {
+    intrusive_ptr r;
+    r.p_ = p;
+    return r;
+  }
+
   template <class... Args>
   static intrusive_ptr make(Args&&... args) {
     return intrusive_ptr(new T(std::forward<Args>(args)...));

@@ -80,6 +80,12 @@ class Tensor {
   bool defined() const { return static_cast<bool>(impl_); }
   void reset() { impl_.reset(); }
   TensorImpl* unsafeGetTensorImpl() const { return impl_.get(); }
+  // Gives up this handle's reference without decrementing it (see TensorIterator's borrowing).
+  TensorImpl* unsafeReleaseTensorImpl() { return impl_.release(); }
+  // A handle on t's impl that holds no reference: must be released with unsafeReleaseTensorImpl.
+  static Tensor unsafe_borrow(const Tensor& t) {
+    return Tensor(intrusive_ptr<TensorImpl>::reclaim(t.unsafeGetTensorImpl()));
+  }
   const intrusive_ptr<TensorImpl>& getIntrusivePtr() const { return impl_; }
   IntArrayRef sizes() const { return impl()->sizes(); }
   IntArrayRef strides() const { return impl()->strides(); }

@@ -48,8 +48,18 @@ class TensorIterator {
   static constexpr int kMaxOperands = 5;
   using Loop = std::function<void(char** data, const int64_t* strides, int64_t n)>;
 
-  // out may be undefined (allocated) or given (in-place / out=).
+  // out may be undefined (allocated) or given (in-place / out=). The overloads taking tensors one
+  // by one borrow them without reference counting (the eager hot path), so they refuse
+  // temporaries: pass named tensors that outlive the iterator. The TensorList overload copies.
   static TensorIterator build(const IterConfig& cfg, const Tensor& out, TensorList inputs);
+  static TensorIterator build(const IterConfig& cfg, const Tensor& out, const Tensor& a);
+  static TensorIterator build(const IterConfig& cfg, const Tensor& out, const Tensor& a,
+                              const Tensor& b);
+  static TensorIterator build(const IterConfig& cfg, const Tensor& out, const Tensor& a,
+                              const Tensor& b, const Tensor& c);
+  static TensorIterator build(const IterConfig&, const Tensor&, Tensor&&) = delete;
+  static TensorIterator build(const IterConfig&, const Tensor&, Tensor&&, const Tensor&) = delete;
+  static TensorIterator build(const IterConfig&, const Tensor&, const Tensor&, Tensor&&) = delete;
   static TensorIterator unary_op(const Tensor& out, const Tensor& a, const char* op);
   static TensorIterator unary_float_op(const Tensor& out, const Tensor& a, const char* op);
   static TensorIterator binary_op(const Tensor& out, const Tensor& a, const Tensor& b,
@@ -58,11 +68,18 @@ class TensorIterator {
                                         const char* op);
   static TensorIterator comparison_op(const Tensor& out, const Tensor& a, const Tensor& b,
                                       const char* op);
-  // One output, no inputs (fill, random).
+  // The helpers above keep references (safe with temporaries). One output, no inputs (fill):
   static TensorIterator nullary_op(const Tensor& out);
 
+  TensorIterator() = default;
+  TensorIterator(TensorIterator&& o) noexcept;
+  TensorIterator(const TensorIterator&) = delete;
+  TensorIterator& operator=(const TensorIterator&) = delete;
+  TensorIterator& operator=(TensorIterator&&) = delete;
+  ~TensorIterator();
+
   // The result tensor (the user's out tensor, or the allocated one).
-  const Tensor& output() const { return result_; }
+  const Tensor& output() const { return writeback_.defined() ? writeback_ : ops_[0]; }
   ScalarType common_dtype() const { return compute_dtype_; }
   ScalarType output_dtype() const { return ops_[0].dtype(); }
   ScalarType input_dtype(int i = 0) const { return ops_[1 + i].dtype(); }
@@ -103,16 +120,21 @@ class TensorIterator {
   void finish();
 
  private:
+  static TensorIterator build_impl(const IterConfig& cfg, const Tensor& out,
+                                   const Tensor* const* inputs, int n, bool borrow);
   void compute_strides(IntArrayRef bshape);
   void coalesce();
+  // Operands; borrowed_[k] marks handles that hold no reference (see Tensor::unsafe_borrow).
+  void set_operand(int k, const Tensor& t, bool borrow);
   Tensor ops_[kMaxOperands];
+  bool borrowed_[kMaxOperands] = {};
   int nops_ = 0;
   DimVector shape_;
   DimVector strides_[kMaxOperands];
   int64_t numel_ = 0;
   ScalarType compute_dtype_ = ScalarType::Undefined;
-  Tensor result_;     // what the op returns
   Tensor writeback_;  // user's out= tensor when ops_[0] is a temporary
+  bool written_back_ = false;
 };
 
 }  // namespace ember
