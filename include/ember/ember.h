@@ -12,3 +12,5 @@
 #include "ember/ops/reduce.h"
 #include "ember/ops/shape.h"
 #include "ember/ops/unary.h"
+#include "ember/nn/module.h"
+#include "ember/nn/pimpl.h"
