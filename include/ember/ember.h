@@ -14,3 +14,4 @@
 #include "ember/ops/unary.h"
 #include "ember/nn/module.h"
 #include "ember/nn/pimpl.h"
+#include "ember/nn/container.h"

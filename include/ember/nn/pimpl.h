@@ -49,8 +49,7 @@ class ModuleHolder {
 
   // Calls forward(); single-tensor forwards also run the module's forward hooks.
   template <class... Args>
-  auto operator()(Args&&... args)
-      -> decltype(std::declval<Contained&>().forward(std::forward<Args>(args)...)) {
+  decltype(auto) operator()(Args&&... args) {
     Contained* m = get();
     if constexpr (sizeof...(Args) == 1 &&
                   (std::is_convertible_v<Args, const Tensor&> && ...) &&
