@@ -15,3 +15,4 @@
 #include "ember/nn/module.h"
 #include "ember/nn/pimpl.h"
 #include "ember/nn/container.h"
+#include "ember/optim.h"

@@ -1,0 +1,4 @@
+#pragma once
+#include "ember/optim/adam.h"
+#include "ember/optim/optimizer.h"
+#include "ember/optim/sgd.h"

@@ -1,0 +1,53 @@
+#include "ember/optim/sgd.h"
+
+#include "ember/autograd/grad_mode.h"
+#include "ember/ops/binary.h"
+
+namespace ember {
+namespace optim {
+
+SGDOptions::SGDOptions(double lr) : lr_(lr) {}
+
+SGD::SGD(std::vector<OptimizerParamGroup> param_groups, SGDOptions defaults)
+    : Optimizer(std::move(param_groups), std::make_unique<SGDOptions>(defaults)) {
+  EMBER_CHECK(defaults.lr() >= 0, "[SGD] Invalid learning rate: ", defaults.lr());
+  EMBER_CHECK(defaults.momentum() >= 0, "[SGD] Invalid momentum value: ", defaults.momentum());
+  EMBER_CHECK(defaults.weight_decay() >= 0, "[SGD] Invalid weight_decay value: ",
+              defaults.weight_decay());
+  EMBER_CHECK(!defaults.nesterov() || (defaults.momentum() > 0 && defaults.dampening() == 0),
+              "[SGD] Nesterov momentum requires a momentum and zero dampening");
+}
+
+Tensor SGD::step(LossClosure closure) {
+  Tensor loss;
+  if (closure) {
+    AutoGradMode enable(true);
+    loss = closure();
+  }
+  NoGradGuard ng;
+  for (auto& group : param_groups_) {
+    auto& o = static_cast<SGDOptions&>(group.options());
+    for (auto& p : group.params()) {
+      if (!p.grad().defined()) continue;
+      Tensor d_p = o.maximize() ? -p.grad() : p.grad();
+      if (o.weight_decay() != 0) d_p = d_p.add(p, o.weight_decay());
+      if (o.momentum() != 0) {
+        auto* st = state_of<SGDParamState>(p);
+        Tensor buf;
+        if (!st) {
+          buf = d_p.clone();
+          init_state<SGDParamState>(p).momentum_buffer(buf);
+        } else {
+          buf = st->momentum_buffer();
+          buf.mul_(o.momentum()).add_(d_p, 1 - o.dampening());
+        }
+        d_p = o.nesterov() ? d_p.add(buf, o.momentum()) : buf;
+      }
+      p.add_(d_p, -o.lr());
+    }
+  }
+  return loss;
+}
+
+}  // namespace optim
+}  // namespace ember
