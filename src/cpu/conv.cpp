@@ -1,0 +1,323 @@
+// Convolution by im2col + one GEMM per group over the whole batch (OpenBLAS), and pooling.
+#include <cblas.h>
+
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "ember/core/parallel.h"
+#include "src/kernels/conv.h"
+
+namespace ember {
+namespace {
+
+struct Geometry {
+  int64_t n, c, h, w, kh, kw, ho, wo;
+};
+
+// cols[(c * kh + i) * kw + j][b * ho * wo + oh * wo + ow] = x[b, c0 + c, oh*s - p + i*d, ...]
+template <class T>
+void im2col(const T* x, T* cols, const Geometry& g, int64_t c0, int64_t cg,
+            const Conv2dParams& p) {
+  int64_t L = g.n * g.ho * g.wo;
+  parallel_for(0, cg * g.kh * g.kw, 1, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      int64_t c = r / (g.kh * g.kw), i = (r / g.kw) % g.kh, j = r % g.kw;
+      T* row = cols + r * L;
+      for (int64_t b = 0; b < g.n; ++b) {
+        const T* plane = x + ((b * g.c) + c0 + c) * g.h * g.w;
+        for (int64_t oh = 0; oh < g.ho; ++oh) {
+          int64_t ih = oh * p.stride[0] - p.padding[0] + i * p.dilation[0];
+          T* dst = row + (b * g.ho + oh) * g.wo;
+          if (ih < 0 || ih >= g.h) {
+            std::memset(dst, 0, sizeof(T) * g.wo);
+            continue;
+          }
+          const T* src = plane + ih * g.w;
+          for (int64_t ow = 0; ow < g.wo; ++ow) {
+            int64_t iw = ow * p.stride[1] - p.padding[1] + j * p.dilation[1];
+            dst[ow] = (iw >= 0 && iw < g.w) ? src[iw] : T(0);
+          }
+        }
+      }
+    }
+  });
+}
+
+// Adds cols back into x (the transpose of im2col). Parallel over channels: no write conflicts.
+template <class T>
+void col2im(const T* cols, T* x, const Geometry& g, int64_t c0, int64_t cg,
+            const Conv2dParams& p) {
+  int64_t L = g.n * g.ho * g.wo;
+  parallel_for(0, cg, 1, [&](int64_t ca, int64_t cb) {
+    for (int64_t c = ca; c < cb; ++c) {
+      for (int64_t i = 0; i < g.kh; ++i) {
+        for (int64_t j = 0; j < g.kw; ++j) {
+          const T* row = cols + ((c * g.kh + i) * g.kw + j) * L;
+          for (int64_t b = 0; b < g.n; ++b) {
+            T* plane = x + ((b * g.c) + c0 + c) * g.h * g.w;
+            for (int64_t oh = 0; oh < g.ho; ++oh) {
+              int64_t ih = oh * p.stride[0] - p.padding[0] + i * p.dilation[0];
+              if (ih < 0 || ih >= g.h) continue;
+              const T* src = row + (b * g.ho + oh) * g.wo;
+              T* dst = plane + ih * g.w;
+              for (int64_t ow = 0; ow < g.wo; ++ow) {
+                int64_t iw = ow * p.stride[1] - p.padding[1] + j * p.dilation[1];
+                if (iw >= 0 && iw < g.w) dst[iw] += src[ow];
+              }
+            }
+          }
+        }
+      }
+    }
+  });
+}
+
+template <class T>
+void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
+          const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+  auto A = ta ? CblasTrans : CblasNoTrans;
+  auto B = tb ? CblasTrans : CblasNoTrans;
+  if constexpr (std::is_same_v<T, float>) {
+    cblas_sgemm(CblasRowMajor, A, B, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  } else {
+    cblas_dgemm(CblasRowMajor, A, B, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  }
+}
+
+Geometry geometry(const Tensor& input, const Tensor& weight, int64_t ho, int64_t wo) {
+  return {input.size(0), input.size(1), input.size(2), input.size(3),
+          weight.size(2), weight.size(3), ho, wo};
+}
+
+template <class F>
+void float_or_double(ScalarType t, const char* op, F&& f) {
+  if (t == kFloat) {
+    f.template operator()<float>();
+  } else if (t == kDouble) {
+    f.template operator()<double>();
+  } else {
+    EMBER_ERROR("[", op, "] \"", op, "\" not implemented for '", toString(t), "'");
+  }
+}
+
+void conv2d_kernel(Tensor& out, const Tensor& input, const Tensor& weight, const Tensor& bias,
+                   const Conv2dParams& p) {
+  Geometry g = geometry(input, weight, out.size(2), out.size(3));
+  int64_t co = weight.size(0), G = p.groups, cg = g.c / G, cog = co / G;
+  int64_t K = cg * g.kh * g.kw, L = g.n * g.ho * g.wo, HW = g.ho * g.wo;
+  if (L == 0 || co == 0) return;
+  float_or_double(input.dtype(), "conv2d", [&]<class T>() {
+    std::vector<T> cols(static_cast<size_t>(K * L));
+    std::vector<T> res(static_cast<size_t>(co * L));  // [co, n * ho * wo]
+    const T* x = input.data_ptr<T>();
+    const T* w = weight.data_ptr<T>();
+    for (int64_t gi = 0; gi < G; ++gi) {
+      im2col(x, cols.data(), g, gi * cg, cg, p);
+      gemm<T>(false, false, cog, L, K, T(1), w + gi * cog * K, K, cols.data(), L, T(0),
+              res.data() + gi * cog * L, L);
+    }
+    // [co, n, hw] -> [n, co, hw], adding the bias.
+    T* o = out.data_ptr<T>();
+    const T* bptr = bias.defined() ? bias.data_ptr<T>() : nullptr;
+    parallel_for(0, g.n * co, 16, [&](int64_t a, int64_t b) {
+      for (int64_t r = a; r < b; ++r) {
+        int64_t bn = r / co, c = r % co;
+        const T* src = res.data() + c * L + bn * HW;
+        T* dst = o + r * HW;
+        T bv = bptr ? bptr[c] : T(0);
+        for (int64_t k = 0; k < HW; ++k) dst[k] = src[k] + bv;
+      }
+    });
+  });
+}
+
+void conv2d_backward_kernel(const Tensor& grad_out, const Tensor& input, const Tensor& weight,
+                            const Conv2dParams& p, Tensor& grad_input, Tensor& grad_weight,
+                            Tensor& grad_bias) {
+  Geometry g = geometry(input, weight, grad_out.size(2), grad_out.size(3));
+  int64_t co = weight.size(0), G = p.groups, cg = g.c / G, cog = co / G;
+  int64_t K = cg * g.kh * g.kw, L = g.n * g.ho * g.wo, HW = g.ho * g.wo;
+  float_or_double(input.dtype(), "conv2d_backward", [&]<class T>() {
+    // grad_out [n, co, hw] -> go [co, n * hw]
+    std::vector<T> go(static_cast<size_t>(co * L));
+    const T* gsrc = grad_out.data_ptr<T>();
+    parallel_for(0, g.n * co, 16, [&](int64_t a, int64_t b) {
+      for (int64_t r = a; r < b; ++r) {
+        int64_t bn = r / co, c = r % co;
+        std::memcpy(go.data() + c * L + bn * HW, gsrc + r * HW, sizeof(T) * HW);
+      }
+    });
+    if (grad_bias.defined()) {
+      T* gb = grad_bias.data_ptr<T>();
+      for (int64_t c = 0; c < co; ++c) {
+        double s = 0;
+        const T* row = go.data() + c * L;
+        for (int64_t k = 0; k < L; ++k) s += row[k];
+        gb[c] = static_cast<T>(s);
+      }
+    }
+    if (!grad_input.defined() && !grad_weight.defined()) return;
+    std::vector<T> cols(static_cast<size_t>(K * L));
+    const T* x = input.data_ptr<T>();
+    const T* w = weight.data_ptr<T>();
+    if (grad_input.defined()) grad_input.zero_();
+    for (int64_t gi = 0; gi < G; ++gi) {
+      if (grad_weight.defined() && K > 0 && L > 0) {
+        im2col(x, cols.data(), g, gi * cg, cg, p);
+        gemm<T>(false, true, cog, K, L, T(1), go.data() + gi * cog * L, L, cols.data(), L, T(0),
+                grad_weight.data_ptr<T>() + gi * cog * K, K);
+      } else if (grad_weight.defined()) {
+        grad_weight.zero_();
+      }
+      if (grad_input.defined() && K > 0 && L > 0 && cog > 0) {
+        gemm<T>(true, false, K, L, cog, T(1), w + gi * cog * K, K, go.data() + gi * cog * L, L,
+                T(0), cols.data(), L);
+        col2im(cols.data(), grad_input.data_ptr<T>(), g, gi * cg, cg, p);
+      }
+    }
+  });
+}
+
+template <class T>
+void max_pool_plane(const T* x, T* y, int64_t* idx, int64_t h, int64_t w, int64_t ho, int64_t wo,
+                    const Pool2dParams& p) {
+  for (int64_t oh = 0; oh < ho; ++oh) {
+    for (int64_t ow = 0; ow < wo; ++ow) {
+      int64_t h0 = oh * p.stride[0] - p.padding[0], w0 = ow * p.stride[1] - p.padding[1];
+      T best = -std::numeric_limits<T>::infinity();
+      int64_t bi = -1;
+      for (int64_t i = 0; i < p.kernel[0]; ++i) {
+        int64_t ih = h0 + i * p.dilation[0];
+        if (ih < 0 || ih >= h) continue;
+        for (int64_t j = 0; j < p.kernel[1]; ++j) {
+          int64_t iw = w0 + j * p.dilation[1];
+          if (iw < 0 || iw >= w) continue;
+          T v = x[ih * w + iw];
+          // NaN propagates, as in PyTorch.
+          if (v > best || std::isnan(v) || bi < 0) {
+            best = v;
+            bi = ih * w + iw;
+            if (std::isnan(v)) goto done;
+          }
+        }
+      }
+    done:
+      y[oh * wo + ow] = best;
+      idx[oh * wo + ow] = bi;
+    }
+  }
+}
+
+void max_pool2d_kernel(Tensor& out, Tensor& indices, const Tensor& input, const Pool2dParams& p) {
+  int64_t planes = input.size(0) * input.size(1), h = input.size(2), w = input.size(3);
+  int64_t ho = out.size(2), wo = out.size(3);
+  float_or_double(input.dtype(), "max_pool2d", [&]<class T>() {
+    const T* x = input.data_ptr<T>();
+    T* y = out.data_ptr<T>();
+    int64_t* idx = indices.data_ptr<int64_t>();
+    parallel_for(0, planes, 4, [&](int64_t a, int64_t b) {
+      for (int64_t pl = a; pl < b; ++pl)
+        max_pool_plane(x + pl * h * w, y + pl * ho * wo, idx + pl * ho * wo, h, w, ho, wo, p);
+    });
+  });
+}
+
+void max_pool2d_backward_kernel(Tensor& grad_input, const Tensor& grad_out,
+                                const Tensor& indices) {
+  int64_t planes = grad_input.size(0) * grad_input.size(1);
+  int64_t hw = grad_input.size(2) * grad_input.size(3);
+  int64_t ohw = grad_out.size(2) * grad_out.size(3);
+  float_or_double(grad_input.dtype(), "max_pool2d_backward", [&]<class T>() {
+    T* gi = grad_input.data_ptr<T>();
+    const T* go = grad_out.data_ptr<T>();
+    const int64_t* idx = indices.data_ptr<int64_t>();
+    parallel_for(0, planes, 4, [&](int64_t a, int64_t b) {
+      for (int64_t pl = a; pl < b; ++pl) {
+        T* dst = gi + pl * hw;
+        std::fill(dst, dst + hw, T(0));
+        for (int64_t k = 0; k < ohw; ++k) {
+          int64_t i = idx[pl * ohw + k];
+          if (i >= 0) dst[i] += go[pl * ohw + k];
+        }
+      }
+    });
+  });
+}
+
+// Number of elements averaged for window (oh, ow), PyTorch's rules.
+inline int64_t avg_divisor(int64_t oh, int64_t ow, int64_t h, int64_t w, const Pool2dParams& p) {
+  if (p.divisor) return p.divisor;
+  int64_t hs = oh * p.stride[0] - p.padding[0], ws = ow * p.stride[1] - p.padding[1];
+  int64_t he = std::min(hs + p.kernel[0], h + p.padding[0]);
+  int64_t we = std::min(ws + p.kernel[1], w + p.padding[1]);
+  int64_t pool = (he - hs) * (we - ws);
+  if (p.count_include_pad) return pool;
+  hs = std::max<int64_t>(hs, 0);
+  ws = std::max<int64_t>(ws, 0);
+  he = std::min(he, h);
+  we = std::min(we, w);
+  return (he - hs) * (we - ws);
+}
+
+void avg_pool2d_kernel(Tensor& out, const Tensor& input, const Pool2dParams& p) {
+  int64_t planes = input.size(0) * input.size(1), h = input.size(2), w = input.size(3);
+  int64_t ho = out.size(2), wo = out.size(3);
+  float_or_double(input.dtype(), "avg_pool2d", [&]<class T>() {
+    const T* x = input.data_ptr<T>();
+    T* y = out.data_ptr<T>();
+    parallel_for(0, planes, 4, [&](int64_t a, int64_t b) {
+      for (int64_t pl = a; pl < b; ++pl) {
+        for (int64_t oh = 0; oh < ho; ++oh) {
+          for (int64_t ow = 0; ow < wo; ++ow) {
+            int64_t hs = oh * p.stride[0] - p.padding[0], ws = ow * p.stride[1] - p.padding[1];
+            T s = 0;
+            for (int64_t ih = std::max<int64_t>(hs, 0); ih < std::min(hs + p.kernel[0], h); ++ih)
+              for (int64_t iw = std::max<int64_t>(ws, 0); iw < std::min(ws + p.kernel[1], w); ++iw)
+                s += x[pl * h * w + ih * w + iw];
+            int64_t div = avg_divisor(oh, ow, h, w, p);
+            y[pl * ho * wo + oh * wo + ow] = div > 0 ? s / static_cast<T>(div) : T(0);
+          }
+        }
+      }
+    });
+  });
+}
+
+void avg_pool2d_backward_kernel(Tensor& grad_input, const Tensor& grad_out, const Pool2dParams& p) {
+  int64_t planes = grad_input.size(0) * grad_input.size(1);
+  int64_t h = grad_input.size(2), w = grad_input.size(3);
+  int64_t ho = grad_out.size(2), wo = grad_out.size(3);
+  float_or_double(grad_input.dtype(), "avg_pool2d_backward", [&]<class T>() {
+    T* gi = grad_input.data_ptr<T>();
+    const T* go = grad_out.data_ptr<T>();
+    parallel_for(0, planes, 4, [&](int64_t a, int64_t b) {
+      for (int64_t pl = a; pl < b; ++pl) {
+        T* dst = gi + pl * h * w;
+        std::fill(dst, dst + h * w, T(0));
+        for (int64_t oh = 0; oh < ho; ++oh) {
+          for (int64_t ow = 0; ow < wo; ++ow) {
+            int64_t hs = oh * p.stride[0] - p.padding[0], ws = ow * p.stride[1] - p.padding[1];
+            int64_t div = avg_divisor(oh, ow, h, w, p);
+            if (div <= 0) continue;
+            T g = go[pl * ho * wo + oh * wo + ow] / static_cast<T>(div);
+            for (int64_t ih = std::max<int64_t>(hs, 0); ih < std::min(hs + p.kernel[0], h); ++ih)
+              for (int64_t iw = std::max<int64_t>(ws, 0); iw < std::min(ws + p.kernel[1], w); ++iw)
+                dst[ih * w + iw] += g;
+          }
+        }
+      }
+    });
+  });
+}
+
+}  // namespace
+
+EMBER_DEFINE_STUB(conv2d_stub, conv2d_kernel);
+EMBER_DEFINE_STUB(conv2d_backward_stub, conv2d_backward_kernel);
+EMBER_DEFINE_STUB(max_pool2d_stub, max_pool2d_kernel);
+EMBER_DEFINE_STUB(max_pool2d_backward_stub, max_pool2d_backward_kernel);
+EMBER_DEFINE_STUB(avg_pool2d_stub, avg_pool2d_kernel);
+EMBER_DEFINE_STUB(avg_pool2d_backward_stub, avg_pool2d_backward_kernel);
+
+}  // namespace ember
