@@ -7,6 +7,7 @@
 #include "ember/core/tensor.h"
 #include "ember/ops/binary.h"
 #include "ember/ops/factory.h"
+#include "ember/ops/index.h"
 #include "ember/ops/linalg.h"
 #include "ember/ops/reduce.h"
 #include "ember/ops/shape.h"

@@ -1,0 +1,80 @@
+// sort, argsort, topk. The kernel sorts rows of a contiguous [rows, n] copy with `dim` moved last;
+// the gradient scatters back to the selected indices (differentiable: scatter/gather).
+#include "ember/autograd/function_node.h"
+#include "ember/core/wrap_dim.h"
+#include "ember/ops/factory.h"
+#include "src/ops/index_util.h"
+
+namespace ember {
+
+namespace {
+
+std::tuple<Tensor, Tensor> sort_impl(const Tensor& self, int64_t dim, int64_t k, bool descending,
+                                     const char* node) {
+  int64_t d = maybe_wrap_dim(dim, self.dim());
+  Tensor values, indices;
+  {
+    NoGradGuard ng;
+    int64_t last = std::max<int64_t>(self.dim() - 1, 0);
+    Tensor in = self.dim() == 0 ? self : self.transpose(d, last).contiguous();
+    DimVector shape(in.sizes());
+    if (!shape.empty()) shape.back() = k;
+    values = make_tensor(shape, self.dtype(), self.device());
+    indices = make_tensor(shape, kLong, self.device());
+    sort_stub.get(self.device().type())(values, indices, in, k, descending);
+    if (self.dim() > 0) {
+      values = values.transpose(d, last).contiguous();
+      indices = indices.transpose(d, last).contiguous();
+    }
+  }
+  if (auto n = autograd::make_node(
+          node, {self},
+          [in = DimVector(self.sizes()), d, indices](autograd::FunctionNode&,
+                                                     const variable_list& g) {
+            return variable_list{scatter(zeros(in, g[0].options()), d, indices, g[0])};
+          })) {
+    autograd::set_history(values, n);
+  }
+  return {values, indices};
+}
+
+int64_t size_along(const Tensor& self, int64_t dim) {
+  int64_t d = maybe_wrap_dim(dim, self.dim());
+  return self.dim() == 0 ? 1 : self.size(d);
+}
+
+}  // namespace
+
+std::tuple<Tensor, Tensor> sort(const Tensor& self, int64_t dim, bool descending) {
+  return sort_impl(self, dim, size_along(self, dim), descending, "SortBackward0");
+}
+// The kernel breaks ties by index, so every sort is stable.
+std::tuple<Tensor, Tensor> sort(const Tensor& self, std::optional<bool>, int64_t dim,
+                                bool descending) {
+  return sort_impl(self, dim, size_along(self, dim), descending, "SortBackward1");
+}
+Tensor argsort(const Tensor& self, int64_t dim, bool descending) {
+  NoGradGuard ng;
+  return std::get<1>(sort(self, dim, descending));
+}
+std::tuple<Tensor, Tensor> topk(const Tensor& self, int64_t k, int64_t dim, bool largest, bool) {
+  int64_t n = size_along(self, dim);
+  EMBER_CHECK(k >= 0 && k <= n, "[topk] selected index k out of range");
+  return sort_impl(self, dim, k, largest, "TopkBackward0");
+}
+
+std::tuple<Tensor, Tensor> Tensor::sort(int64_t dim, bool descending) const {
+  return ::ember::sort(*this, dim, descending);
+}
+std::tuple<Tensor, Tensor> Tensor::sort(std::optional<bool> stable, int64_t dim,
+                                        bool descending) const {
+  return ::ember::sort(*this, stable, dim, descending);
+}
+Tensor Tensor::argsort(int64_t dim, bool descending) const {
+  return ::ember::argsort(*this, dim, descending);
+}
+std::tuple<Tensor, Tensor> Tensor::topk(int64_t k, int64_t dim, bool largest, bool sorted) const {
+  return ::ember::topk(*this, k, dim, largest, sorted);
+}
+
+}  // namespace ember
