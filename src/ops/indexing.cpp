@@ -405,7 +405,8 @@ Tensor& Tensor::index_put_(ArrayRef<indexing::TensorIndex> indices, const Tensor
   std::vector<std::optional<Tensor>> tensors;
   Tensor sliced = apply_slicing(*this, indices, tensors);
   if (tensors.empty()) {
-    sliced.copy_(rhs);
+    // Expanded first: the shared iterator does not broadcast inputs to an in-place output.
+    sliced.copy_(rhs.expand(sliced.sizes()));
   } else {
     Tensor v = rhs.dtype() == dtype() ? rhs : rhs.to(dtype());
     ::ember::index_put_(sliced, tensors, v);
