@@ -1,0 +1,302 @@
+// index_select/add/copy/fill, gather, scatter(_add), take, masked ops, nonzero, one_hot.
+// Expected values from PyTorch 1.13 (expression in each comment).
+#include <gtest/gtest.h>
+
+#include "support/gradcheck.h"
+
+using namespace ember;
+using ember::testing::allclose;
+using ember::testing::gradcheck;
+using ember::testing::gradgradcheck;
+
+namespace {
+Tensor x12() { return arange(12, kFloat).view({3, 4}); }
+Tensor longs(std::vector<int64_t> v) { return tensor(v); }
+Tensor longs2(std::initializer_list<std::vector<int64_t>> rows) {
+  std::vector<Tensor> r;
+  for (const auto& v : rows) r.push_back(tensor(v).unsqueeze(0));
+  Tensor out = r[0];
+  for (size_t i = 1; i < r.size(); ++i) {
+    Tensor n = empty({out.size(0) + 1, out.size(1)}, kLong);
+    n.index_put_({indexing::Slice(0, out.size(0))}, out);
+    n.index_put_({out.size(0)}, r[i].squeeze(0));
+    out = n;
+  }
+  return out;
+}
+bool throws_with(const std::function<void()>& f, const std::string& text) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return std::string(e.what()).find(text) != std::string::npos;
+  }
+  return false;
+}
+}  // namespace
+
+TEST(IndexSelect, Values) {
+  // x.index_select(1, [2,0,2])
+  EXPECT_TRUE(allclose(x12().index_select(1, longs({2, 0, 2})),
+                       tensor({{2.0f, 0.0f, 2.0f}, {6.0f, 4.0f, 6.0f}, {10.0f, 8.0f, 10.0f}})));
+  // non-contiguous input, int32 index, 0-dim, zero-size
+  EXPECT_TRUE(allclose(x12().t().index_select(0, tensor({1})), tensor({{1.0f, 5.0f, 9.0f}})));
+  EXPECT_TRUE(allclose(tensor(5.0).index_select(0, longs({0})), tensor(5.0)));
+  EXPECT_EQ(x12().index_select(0, empty({0}, kLong)).sizes(), IntArrayRef({0, 4}));
+  for (ScalarType dt : {kDouble, kHalf, kBFloat16, kInt, kByte, kBool, kChar, kShort}) {
+    Tensor y = x12().to(dt).index_select(0, longs({2, 1}));
+    EXPECT_EQ(y.dtype(), dt);
+    EXPECT_TRUE(allclose(y, x12().index_select(0, longs({2, 1})).to(dt)));
+  }
+  Tensor out = empty({0}, kFloat);
+  index_select_out(out, x12(), 0, longs({1}));
+  EXPECT_TRUE(allclose(out, tensor({{4.0f, 5.0f, 6.0f, 7.0f}})));
+}
+
+TEST(IndexSelect, ErrorsAndGrad) {
+  EXPECT_TRUE(throws_with([] { x12().index_select(1, longs({4})); },
+                          "index 4 is out of bounds for dimension 1 with size 4"));
+  EXPECT_THROW(x12().index_select(1, longs({-1})), Error);
+  EXPECT_THROW(x12().index_select(1, tensor({1.0})), Error);
+  EXPECT_THROW(x12().index_select(1, longs2({{0}})), Error);
+  EXPECT_THROW(x12().index_select(2, longs({0})), Error);
+  Tensor a = arange(12, kDouble).view({3, 4});
+  auto f = [](const variable_list& v) { return v[0].index_select(1, longs({2, 0, 2})).exp(); };
+  EXPECT_TRUE(gradcheck(f, {a * 0.1}));
+  EXPECT_TRUE(gradgradcheck(f, {a * 0.1}));
+  Tensor b = a.clone().requires_grad_();
+  EXPECT_EQ(b.index_select(0, longs({0})).grad_fn()->name(), "IndexSelectBackward0");
+}
+
+TEST(IndexAdd, ValuesGradErrors) {
+  // zeros(3,4).index_add(1, [0,2,0], ones(3,3), alpha=2) -> rows [4, 0, 2, 0]
+  Tensor r = zeros({3, 4}).index_add(1, longs({0, 2, 0}), ones({3, 3}), 2);
+  EXPECT_TRUE(allclose(r[1], tensor({4.0f, 0.0f, 2.0f, 0.0f})));
+  Tensor z = zeros({3, 4}, kInt);
+  z.index_add_(0, longs({1}), ones({1, 4}, kInt));
+  EXPECT_EQ(z.sum().item<int64_t>(), 4);
+  EXPECT_TRUE(throws_with([] { zeros({3, 2}).index_add(0, longs({0, 1}), ones({1, 2})); },
+                          "Number of indices (2) should be equal to source.size(dim): (1)"));
+  EXPECT_THROW(zeros({3, 2}).index_add(0, longs({3}), ones({1, 2})), Error);
+  EXPECT_THROW(zeros({3, 2}).index_add(0, longs({0}), ones({1, 2}, kDouble)), Error);
+  Tensor a = arange(12, kDouble).view({3, 4}) * 0.1;
+  Tensor s = ones({3, 2}, kDouble) * 0.3;
+  auto f = [](const variable_list& v) {
+    return v[0].index_add(1, longs({3, 3}), v[1] * v[1], 1.5) * v[0];
+  };
+  EXPECT_TRUE(gradcheck(f, {a, s}));
+  EXPECT_TRUE(gradgradcheck(f, {a, s}));
+}
+
+TEST(IndexCopyFill, ValuesGrad) {
+  // zeros(3,4).index_copy(0, [2,0], arange(8).view(2,4))
+  Tensor c = zeros({3, 4}).index_copy(0, longs({2, 0}), arange(8, kFloat).view({2, 4}));
+  EXPECT_TRUE(allclose(c[0], tensor({4.0f, 5.0f, 6.0f, 7.0f})));
+  EXPECT_TRUE(allclose(c[2], tensor({0.0f, 1.0f, 2.0f, 3.0f})));
+  EXPECT_EQ(c[1].sum().item<double>(), 0.0);
+  // x.index_fill(1, [-1, 0], -1)
+  Tensor f = x12().index_fill(1, longs({-1, 0}), -1.0);
+  EXPECT_TRUE(allclose(f[2], tensor({-1.0f, 9.0f, 10.0f, -1.0f})));
+  Tensor g = x12();
+  g.index_fill_(0, longs({1}), tensor(0.5f));
+  EXPECT_TRUE(allclose(g[1], full({4}, 0.5f)));
+  EXPECT_THROW(x12().index_fill(1, longs({4}), 1.0), Error);
+  EXPECT_THROW(x12().index_fill(1, longs({0}), tensor({1.0f})), Error);
+  EXPECT_THROW(zeros({3}).index_copy(0, longs({-1}), ones({1})), Error);
+  Tensor a = arange(12, kDouble).view({3, 4}) * 0.1;
+  Tensor s = ones({2, 4}, kDouble) * 0.3;
+  auto fc = [](const variable_list& v) { return v[0].index_copy(0, longs({2, 0}), v[1]) * v[0]; };
+  EXPECT_TRUE(gradcheck(fc, {a, s}));
+  EXPECT_TRUE(gradgradcheck(fc, {a, s}));
+  Tensor val = tensor(0.7, kDouble);
+  auto ff = [](const variable_list& v) { return v[0].index_fill(1, longs({1}), v[1]) * v[0]; };
+  EXPECT_TRUE(gradcheck(ff, {a, val}));
+  EXPECT_TRUE(gradgradcheck(ff, {a, val}));
+}
+
+TEST(Gather, Values) {
+  // x.gather(1, [[0,3],[1,1],[2,0]])
+  Tensor g = longs2({{0, 3}, {1, 1}, {2, 0}});
+  EXPECT_TRUE(allclose(x12().gather(1, g), tensor({{0.0f, 3.0f}, {5.0f, 5.0f}, {10.0f, 8.0f}})));
+  // x.gather(0, [[2,1,0,2]])
+  EXPECT_TRUE(allclose(x12().gather(0, longs2({{2, 1, 0, 2}})),
+                       tensor({{8.0f, 5.0f, 2.0f, 11.0f}})));
+  EXPECT_TRUE(allclose(x12().t().gather(0, longs2({{1, 0, 2}})), tensor({{1.0f, 4.0f, 10.0f}})));
+  EXPECT_TRUE(allclose(tensor(3.0).gather(0, tensor(int64_t{0})), tensor(3.0)));
+  EXPECT_EQ(x12().gather(1, empty({3, 0}, kLong)).sizes(), IntArrayRef({3, 0}));
+  for (ScalarType dt : {kHalf, kBool, kByte, kLong}) {
+    EXPECT_TRUE(allclose(x12().to(dt).gather(1, g), x12().gather(1, g).to(dt)));
+  }
+  Tensor out = empty({0});
+  gather_out(out, x12(), 1, g);
+  EXPECT_TRUE(allclose(out, x12().gather(1, g)));
+}
+
+TEST(Gather, ErrorsAndGrad) {
+  EXPECT_TRUE(throws_with([] { x12().gather(1, longs2({{4}})); },
+                          "index 4 is out of bounds for dimension 1 with size 4"));
+  EXPECT_TRUE(throws_with([] { x12().gather(1, longs2({{-1}})); },
+                          "index -1 is out of bounds for dimension 1 with size 4"));
+  EXPECT_THROW(x12().gather(1, longs({0})), Error);                // wrong ndim
+  EXPECT_THROW(x12().gather(1, longs2({{0}}).to(kInt)), Error);   // int32
+  EXPECT_THROW(x12().gather(1, zeros({4, 1}, kLong)), Error);      // size 4 > 3 on dim 0
+  Tensor a = arange(12, kDouble).view({3, 4}) * 0.1;
+  auto f = [](const variable_list& v) {
+    return v[0].gather(1, longs2({{0, 3}, {1, 1}, {2, 0}})).exp();
+  };
+  EXPECT_TRUE(gradcheck(f, {a}));
+  EXPECT_TRUE(gradgradcheck(f, {a}));
+  Tensor b = a.clone().requires_grad_();
+  EXPECT_EQ(b.gather(0, longs2({{0}})).grad_fn()->name(), "GatherBackward0");
+}
+
+TEST(Scatter, Values) {
+  // zeros(3,5).scatter(1, [[0,4],[1,1],[3,2]], src) -- duplicates: last write wins
+  Tensor idx = longs2({{0, 4}, {1, 1}, {3, 2}});
+  Tensor src = tensor({{1.0f, 2.0f, 9.0f}, {3.0f, 4.0f, 9.0f}, {5.0f, 6.0f, 9.0f}});
+  Tensor r = zeros({3, 5}).scatter(1, idx, src);
+  EXPECT_TRUE(allclose(r, tensor({{1.0f, 0.0f, 0.0f, 0.0f, 2.0f},
+                                  {0.0f, 4.0f, 0.0f, 0.0f, 0.0f},
+                                  {0.0f, 0.0f, 6.0f, 5.0f, 0.0f}})));
+  // zeros(2,3).scatter(0, [[1,0,1]], 7.)
+  EXPECT_TRUE(allclose(zeros({2, 3}).scatter(0, longs2({{1, 0, 1}}), 7.0),
+                       tensor({{0.0f, 7.0f, 0.0f}, {7.0f, 0.0f, 7.0f}})));
+  // ones(2,3).scatter_add(1, [[0,0,2],[1,1,1]], [[1,2,3],[4,5,6]])
+  Tensor sa = ones({2, 3}).scatter_add(1, longs2({{0, 0, 2}, {1, 1, 1}}),
+                                       tensor({{1.0f, 2.0f, 3.0f}, {4.0f, 5.0f, 6.0f}}));
+  EXPECT_TRUE(allclose(sa, tensor({{4.0f, 1.0f, 4.0f}, {1.0f, 16.0f, 1.0f}})));
+  // full((2,3),2.).scatter(1, [[0,0],[2,2]], [[3,4],[5,6]], reduce='multiply')
+  Tensor two = full({2, 3}, 2.0f);
+  EXPECT_TRUE(allclose(two.scatter(1, longs2({{0, 0}, {2, 2}}), tensor({{3.0f, 4.0f}, {5.0f, 6.0f}}),
+                                   "multiply"),
+                       tensor({{24.0f, 2.0f, 2.0f}, {2.0f, 2.0f, 60.0f}})));
+  // full((2,3),2.).scatter(1, [[0,0],[2,2]], 1.5, reduce='add')
+  EXPECT_TRUE(allclose(two.scatter(1, longs2({{0, 0}, {2, 2}}), 1.5, "add"),
+                       tensor({{5.0f, 2.0f, 2.0f}, {2.0f, 2.0f, 5.0f}})));
+  EXPECT_THROW(two.scatter(1, longs2({{0}}), 1.5, "max"), Error);
+  // in place, int and bool dtypes
+  Tensor zi = zeros({4}, kInt);
+  zi.scatter_(0, longs({3, 1}), tensor({5, 6}).to(kInt));
+  EXPECT_THROW(zi.scatter_(0, longs({0}), tensor({5})), Error);  // Long src into Int
+  EXPECT_TRUE(allclose(zi, tensor({0, 6, 0, 5})));
+  EXPECT_EQ(zi.dtype(), kInt);
+  Tensor zb = zeros({3}, kBool);
+  zb.scatter_add_(0, longs({2, 2}), tensor({true, false}));
+  EXPECT_TRUE(allclose(zb, tensor({false, false, true})));
+  Tensor zh = zeros({3}, kHalf);
+  zh.scatter_add_(0, longs({1, 1}), tensor({0.5, 0.25}).to(kHalf));
+  EXPECT_TRUE(allclose(zh, tensor({0.0, 0.75, 0.0})));
+  EXPECT_EQ(zeros({3, 0}).scatter(1, empty({3, 0}, kLong), 1.0).sizes(), IntArrayRef({3, 0}));
+}
+
+TEST(Scatter, ErrorsAndGrad) {
+  EXPECT_TRUE(throws_with([] { zeros({2, 3}).scatter(1, longs2({{3}}), 1.0); },
+                          "index 3 is out of bounds for dimension 1 with size 3"));
+  EXPECT_THROW(zeros({2, 3}).scatter(1, longs2({{0}}), ones({1, 1}, kDouble)), Error);
+  EXPECT_THROW(zeros({2, 3}).scatter(1, longs2({{0, 1}}), ones({1, 1})), Error);  // src too small
+  Tensor a = arange(6, kDouble).view({2, 3}) * 0.1;
+  Tensor s = arange(4, kDouble).view({2, 2}) * 0.2 + 0.1;
+  Tensor idx = longs2({{2, 0}, {1, 2}});
+  auto f = [idx](const variable_list& v) { return v[0].scatter(1, idx, v[1] * v[1]) * v[0]; };
+  EXPECT_TRUE(gradcheck(f, {a, s}));
+  EXPECT_TRUE(gradgradcheck(f, {a, s}));
+  auto fa = [idx](const variable_list& v) { return v[0].scatter_add(1, idx, v[1]) * v[0]; };
+  EXPECT_TRUE(gradcheck(fa, {a, s}));
+  EXPECT_TRUE(gradgradcheck(fa, {a, s}));
+  auto fv = [idx](const variable_list& v) { return v[0].scatter(1, idx, 2.0) * v[0]; };
+  EXPECT_TRUE(gradcheck(fv, {a}));
+  Tensor b = a.clone().requires_grad_();
+  EXPECT_EQ(b.scatter(1, idx, s).grad_fn()->name(), "ScatterBackward0");
+  EXPECT_EQ(b.scatter_add(1, idx, s).grad_fn()->name(), "ScatterAddBackward0");
+  Tensor c = b * 1.0;
+  c.scatter_(1, idx, 0.0);
+  c.sum().backward();
+  EXPECT_TRUE(allclose(b.grad(), tensor({{0.0, 1.0, 0.0}, {1.0, 0.0, 0.0}}, kDouble)));
+}
+
+TEST(Take, ValuesGrad) {
+  // x.take([[0,-1],[5,11]])
+  EXPECT_TRUE(allclose(x12().take(longs2({{0, -1}, {5, 11}})), tensor({{0.0f, 11.0f}, {5.0f, 11.0f}})));
+  // x.t().take([1,4]) -> [4, 5]
+  EXPECT_TRUE(allclose(x12().t().take(longs({1, 4})), tensor({4.0f, 5.0f})));
+  EXPECT_THROW(x12().take(longs({12})), Error);
+  EXPECT_THROW(x12().take(tensor({1}).to(kInt)), Error);
+  Tensor a = arange(6, kDouble).view({2, 3}) * 0.1;
+  auto f = [](const variable_list& v) { return v[0].take(longs({0, 5, 0})).exp(); };
+  EXPECT_TRUE(gradcheck(f, {a}));
+  EXPECT_TRUE(gradgradcheck(f, {a}));
+  EXPECT_EQ(a.clone().requires_grad_().take(longs({0})).grad_fn()->name(), "TakeBackward0");
+}
+
+TEST(Masked, FillSelectScatter) {
+  Tensor m = tensor({true, false, true, false});
+  // x.masked_fill(m, -2.)
+  Tensor f = x12().masked_fill(m, -2.0);
+  EXPECT_TRUE(allclose(f[1], tensor({-2.0f, 5.0f, -2.0f, 7.0f})));
+  Tensor g = x12().t().contiguous().t();
+  g.masked_fill_(m, tensor(1.0f));
+  EXPECT_TRUE(allclose(g[2], tensor({1.0f, 9.0f, 1.0f, 11.0f})));
+  // x.masked_select(m)
+  EXPECT_TRUE(allclose(x12().masked_select(m), tensor({0.0f, 2.0f, 4.0f, 6.0f, 8.0f, 10.0f})));
+  // x.masked_scatter(m, arange(100, 110))
+  Tensor s = x12().masked_scatter(m, arange(100, 110, kFloat));
+  EXPECT_TRUE(allclose(s[2], tensor({104.0f, 9.0f, 105.0f, 11.0f})));
+  EXPECT_TRUE(throws_with([&] { x12().masked_scatter(m, ones({2})); },
+                          "Number of elements of source < number of ones in mask"));
+  EXPECT_THROW(x12().masked_fill(tensor({true, false}), 1.0), Error);
+  EXPECT_THROW(x12().masked_fill(tensor({1.0, 0.0, 1.0, 0.0}), 1.0), Error);
+  EXPECT_THROW(x12().masked_fill(m, ones({1})), Error);
+  Tensor i = zeros({2, 2}, kInt);
+  i.masked_fill_(tensor({false, true}), 7);
+  EXPECT_TRUE(allclose(i, tensor({{0, 7}, {0, 7}})));
+  // 0-dim and broadcasting the input to the mask's shape
+  EXPECT_TRUE(allclose(tensor(2.0).masked_select(tensor(true)), tensor({2.0})));
+  EXPECT_EQ(tensor(2.0f).masked_fill(m, 0.0).sizes(), IntArrayRef({4}));
+}
+
+TEST(Masked, Grad) {
+  Tensor m = tensor({true, false, true});
+  Tensor a = arange(6, kDouble).view({2, 3}) * 0.1;
+  auto f = [m](const variable_list& v) { return v[0].masked_fill(m, 0.5) * v[0]; };
+  EXPECT_TRUE(gradcheck(f, {a}));
+  EXPECT_TRUE(gradgradcheck(f, {a}));
+  Tensor val = tensor(0.3, kDouble);
+  auto fv = [m](const variable_list& v) { return v[0].masked_fill(m, v[1]) * v[0]; };
+  EXPECT_TRUE(gradcheck(fv, {a, val}));
+  auto fs = [m](const variable_list& v) { return v[0].masked_select(m).exp(); };
+  EXPECT_TRUE(gradcheck(fs, {a}));
+  EXPECT_TRUE(gradgradcheck(fs, {a}));
+  Tensor src = arange(5, kDouble) * 0.2;
+  auto fm = [m](const variable_list& v) { return v[0].masked_scatter(m, v[1]) * v[0]; };
+  EXPECT_TRUE(gradcheck(fm, {a, src}));
+  EXPECT_TRUE(gradgradcheck(fm, {a, src}));
+  Tensor b = a.clone().requires_grad_();
+  EXPECT_EQ(b.masked_fill(m, 1.0).grad_fn()->name(), "MaskedFillBackward0");
+  EXPECT_EQ(b.masked_select(m).grad_fn()->name(), "MaskedSelectBackward0");
+}
+
+TEST(Nonzero, Values) {
+  // tensor([[0,1.5,0],[2,0,-1]]).nonzero() -> [[0,1],[1,0],[1,2]]
+  Tensor nz = tensor({{0.0, 1.5, 0.0}, {2.0, 0.0, -1.0}}).nonzero();
+  EXPECT_EQ(nz.dtype(), kLong);
+  EXPECT_TRUE(allclose(nz, longs2({{0, 1}, {1, 0}, {1, 2}})));
+  EXPECT_TRUE(allclose(tensor({{0.0, 1.5, 0.0}, {2.0, 0.0, -1.0}}).t().nonzero(),
+                       longs2({{0, 1}, {1, 0}, {2, 1}})));
+  EXPECT_EQ(tensor(3.0).nonzero().sizes(), IntArrayRef({1, 0}));
+  EXPECT_EQ(tensor(0).nonzero().sizes(), IntArrayRef({0, 0}));
+  EXPECT_EQ(zeros({0, 2}).nonzero().sizes(), IntArrayRef({0, 2}));
+  EXPECT_EQ(tensor({true, false, true}).argwhere().sizes(), IntArrayRef({2, 1}));
+}
+
+TEST(OneHot, Values) {
+  // one_hot([[0,2],[1,0]])
+  Tensor o = one_hot(tensor({{int64_t{0}, int64_t{2}}, {int64_t{1}, int64_t{0}}}));
+  EXPECT_EQ(o.sizes(), IntArrayRef({2, 2, 3}));
+  EXPECT_TRUE(allclose(o[0][1], longs({0, 0, 1})));
+  EXPECT_TRUE(allclose(one_hot(longs({3}), 5), longs2({{0, 0, 0, 1, 0}})));
+  EXPECT_EQ(one_hot(empty({0}, kLong), 4).sizes(), IntArrayRef({0, 4}));
+  EXPECT_TRUE(throws_with([] { one_hot(longs({3}), 3); },
+                          "Class values must be smaller than num_classes."));
+  EXPECT_TRUE(throws_with([] { one_hot(longs({-1}), 3); }, "Class values must be non-negative."));
+  EXPECT_THROW(one_hot(empty({0}, kLong)), Error);
+  EXPECT_THROW(one_hot(tensor({1.0})), Error);
+}
