@@ -399,17 +399,57 @@ Tensor Tensor::index(const std::vector<std::optional<Tensor>>& indices) const {
   return ::ember::index(*this, indices);
 }
 
+namespace {
+
+// x[idx] = rhs out of place, with autograd ("CopySlices", as PyTorch names in-place writes through
+// views). Its backward uses itself and Tensor::index, so double backward works.
+Tensor put_indices(const Tensor& self, const std::vector<TensorIndex>& idx, const Tensor& rhs) {
+  Tensor out;
+  {
+    NoGradGuard ng;
+    out = self.clone();
+    std::vector<std::optional<Tensor>> tensors;
+    Tensor sliced = apply_slicing(out, idx, tensors);
+    if (tensors.empty()) {
+      // Expanded first: the shared iterator does not broadcast inputs to an in-place output.
+      sliced.copy_(rhs.expand(sliced.sizes()));
+    } else {
+      index_put_no_grad(sliced, tensors, rhs.to(self.dtype()), false);
+    }
+  }
+  if (auto n = autograd::make_node(
+          "CopySlices", {self, rhs},
+          [idx, rs = DimVector(rhs.sizes()), rdt = rhs.dtype()](autograd::FunctionNode& node,
+                                                                const variable_list& g) {
+            variable_list r(2);
+            if (node.needs_input_grad(0)) r[0] = put_indices(g[0], idx, zeros({}, g[0].options()));
+            if (node.needs_input_grad(1)) {
+              r[1] = autograd::sum_to(g[0].index(idx), rs).to(rdt);
+            }
+            return r;
+          })) {
+    autograd::set_history(out, n);
+  }
+  return out;
+}
+
+}  // namespace
+
 Tensor& Tensor::index_put_(ArrayRef<indexing::TensorIndex> indices, const Tensor& rhs) {
   EMBER_CHECK(!indices.empty(), "[index_put_] Passing an empty index list to Tensor::index_put_() "
               "is not valid syntax");
+  if (autograd::GradMode::is_enabled() && (requires_grad() || rhs.requires_grad())) {
+    std::vector<TensorIndex> idx(indices.begin(), indices.end());
+    return autograd::apply_inplace(
+        *this, rhs.requires_grad(), "index_put_",
+        [&](const Tensor& s) { return put_indices(s, idx, rhs); }, [] {});
+  }
   std::vector<std::optional<Tensor>> tensors;
   Tensor sliced = apply_slicing(*this, indices, tensors);
   if (tensors.empty()) {
-    // Expanded first: the shared iterator does not broadcast inputs to an in-place output.
     sliced.copy_(rhs.expand(sliced.sizes()));
   } else {
-    Tensor v = rhs.dtype() == dtype() ? rhs : rhs.to(dtype());
-    ::ember::index_put_(sliced, tensors, v);
+    ::ember::index_put_(sliced, tensors, rhs.dtype() == dtype() ? rhs : rhs.to(dtype()));
   }
   return *this;
 }

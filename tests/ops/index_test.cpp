@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "support/gradcheck.h"
+#include "torch/torch.h"
 
 using namespace ember;
 using namespace ember::indexing;
@@ -199,4 +200,36 @@ TEST(Index, IndexPutGrad) {
   EXPECT_EQ(c.grad_fn()->name(), "IndexPutBackward0");
   c.sum().backward();
   EXPECT_TRUE(allclose(b.grad().select(1, 0), tensor({0.0, 2.0, 0.0})));
+}
+
+TEST(Index, IndexPutSlicesGrad) {
+  // y = x * 2; y[1:, 0] = v (CopySlices), then gradients flow to x (outside) and v (inside)
+  Tensor x = arange(6, kDouble).view({3, 2}).requires_grad_();
+  Tensor v = tensor({10.0, 20.0}, kDouble).requires_grad_();
+  Tensor y = x * 2;
+  y.index_put_({Slice(1, None), 0}, v);
+  EXPECT_EQ(y.grad_fn()->name(), "CopySlices");
+  EXPECT_TRUE(allclose(y.select(1, 0), tensor({0.0, 10.0, 20.0})));
+  (y * y).sum().backward();
+  // d/dx = 2y * 2 = 8x outside the region, 0 inside (x[:,0] is 0 anyway); d/dv = 2v
+  EXPECT_TRUE(allclose(x.grad(), tensor({{0.0, 8.0}, {0.0, 24.0}, {0.0, 40.0}}, kDouble)));
+  EXPECT_TRUE(allclose(v.grad(), tensor({20.0, 40.0}, kDouble)));
+  Tensor a = arange(6, kDouble).view({3, 2}) * 0.1;
+  Tensor w = tensor({0.5, -0.5}, kDouble);
+  auto f = [](const variable_list& t) {
+    Tensor y = t[0] * t[0];
+    y.index_put_({Slice(None, 2), Slice()}, t[1] * t[1]);
+    y.index_put_({tensor({true, false, true}), 1}, t[1].index({0}));
+    return y;
+  };
+  EXPECT_TRUE(gradcheck(f, {a, w}));
+  EXPECT_TRUE(gradgradcheck(f, {a, w}));
+}
+
+TEST(Index, TorchNamespace) {
+  // The libtorch spellings resolve through the compat layer.
+  torch::Tensor x = torch::arange(6).view({2, 3});
+  EXPECT_EQ(x.index({torch::indexing::Slice(), torch::indexing::None, 1}).sizes(),
+            IntArrayRef({2, 1}));
+  EXPECT_EQ(at::one_hot(x.view({-1}), 6).sizes(), IntArrayRef({6, 6}));
 }
