@@ -45,19 +45,24 @@ void nd_loop(IntArrayRef sizes, const std::array<IntArrayRef, K>& strides, F&& f
 }
 
 [[noreturn]] void out_of_bounds(int64_t idx, int64_t dim, int64_t size) {
-  detail::throw_index_error(detail::str_cat("index ", idx, " is out of bounds for dimension ", dim,
-                                            " with size ", size));
+  detail::throw_index_error(
+      detail::str_cat("index ", idx, " is out of bounds for dimension ", dim, " with size ", size));
 }
 
 // Data movement only depends on the element size.
 template <class F>
 void visit_by_size(ScalarType t, F&& f) {
   switch (element_size(t)) {
-    case 1: return f.template operator()<uint8_t>();
-    case 2: return f.template operator()<uint16_t>();
-    case 4: return f.template operator()<uint32_t>();
-    case 8: return f.template operator()<uint64_t>();
-    default: EMBER_ERROR("[index] unsupported dtype ", toString(t));
+    case 1:
+      return f.template operator()<uint8_t>();
+    case 2:
+      return f.template operator()<uint16_t>();
+    case 4:
+      return f.template operator()<uint32_t>();
+    case 8:
+      return f.template operator()<uint64_t>();
+    default:
+      EMBER_ERROR("[index] unsupported dtype ", toString(t));
   }
 }
 

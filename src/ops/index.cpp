@@ -53,11 +53,10 @@ void check_source(const char* op, const Tensor& self, int64_t dim, const Tensor&
               toString(self.dtype()), ") and source (", toString(source.dtype()),
               ") must have the same scalar type");
   int64_t ssize = source.dim() == 0 ? 1 : source.size(dim);
-  EMBER_CHECK(index.numel() == ssize, "[", op, "] ", op, "(): Number of indices (",
-              index.numel(), ") should be equal to source.size(dim): (", ssize, "), for dim: ",
-              dim);
-  EMBER_CHECK(std::max<int64_t>(source.dim(), 1) == std::max<int64_t>(self.dim(), 1), "[", op,
-              "] ", op, "(): self and source must have the same number of dimensions");
+  EMBER_CHECK(index.numel() == ssize, "[", op, "] ", op, "(): Number of indices (", index.numel(),
+              ") should be equal to source.size(dim): (", ssize, "), for dim: ", dim);
+  EMBER_CHECK(std::max<int64_t>(source.dim(), 1) == std::max<int64_t>(self.dim(), 1), "[", op, "] ",
+              op, "(): self and source must have the same number of dimensions");
   for (int64_t d = 0; d < source.dim(); ++d) {
     EMBER_CHECK(d == dim || source.size(d) == self.size(d), "[", op, "] ", op,
                 "(): source and self must have the same size apart from dimension ", dim,
@@ -85,12 +84,12 @@ Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index_in) {
     gather_stub.get(self.device().type())(at_least_1d(out), at_least_1d(self), d,
                                           at_least_1d(expand_index(index, d, shape)));
   }
-  if (auto n = autograd::make_node(
-          "IndexSelectBackward0", {self},
-          [in = DimVector(self.sizes()), d, index](autograd::FunctionNode&,
-                                                   const variable_list& g) {
-            return variable_list{index_add(zeros(in, g[0].options()), d, index, g[0])};
-          })) {
+  if (auto n = autograd::make_node("IndexSelectBackward0", {self},
+                                   [in = DimVector(self.sizes()), d, index](
+                                       autograd::FunctionNode&, const variable_list& g) {
+                                     return variable_list{
+                                         index_add(zeros(in, g[0].options()), d, index, g[0])};
+                                   })) {
     autograd::set_history(out, n);
   }
   return out;
@@ -128,18 +127,17 @@ Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index_in, const 
     out = self.clone();
     index_add_no_grad(out, d, index, source, alpha);
   }
-  if (auto n = autograd::make_node(
-          "IndexAddBackward0", {self, source},
-          [d, index, alpha, ss = DimVector(source.sizes())](autograd::FunctionNode& node,
-                                                            const variable_list& g) {
-            variable_list r(2);
-            if (node.needs_input_grad(0)) r[0] = g[0];
-            if (node.needs_input_grad(1)) {
-              r[1] = index_select(g[0], d, index).reshape(ss);
-              if (!alpha.equal(1)) r[1] = r[1].mul(alpha);
-            }
-            return r;
-          })) {
+  if (auto n = autograd::make_node("IndexAddBackward0", {self, source},
+                                   [d, index, alpha, ss = DimVector(source.sizes())](
+                                       autograd::FunctionNode& node, const variable_list& g) {
+                                     variable_list r(2);
+                                     if (node.needs_input_grad(0)) r[0] = g[0];
+                                     if (node.needs_input_grad(1)) {
+                                       r[1] = index_select(g[0], d, index).reshape(ss);
+                                       if (!alpha.equal(1)) r[1] = r[1].mul(alpha);
+                                     }
+                                     return r;
+                                   })) {
     autograd::set_history(out, n);
   }
   return out;
@@ -155,15 +153,16 @@ Tensor index_copy(const Tensor& self, int64_t dim, const Tensor& index_in, const
     out = self.clone();
     put_along(out, d, index, source, ScatterReduce::None);
   }
-  if (auto n = autograd::make_node(
-          "IndexCopyBackward0", {self, source},
-          [d, index, ss = DimVector(source.sizes())](autograd::FunctionNode& node,
-                                                     const variable_list& g) {
-            variable_list r(2);
-            if (node.needs_input_grad(0)) r[0] = index_fill(g[0], d, index, Scalar(0));
-            if (node.needs_input_grad(1)) r[1] = index_select(g[0], d, index).reshape(ss);
-            return r;
-          })) {
+  if (auto n = autograd::make_node("IndexCopyBackward0", {self, source},
+                                   [d, index, ss = DimVector(source.sizes())](
+                                       autograd::FunctionNode& node, const variable_list& g) {
+                                     variable_list r(2);
+                                     if (node.needs_input_grad(0))
+                                       r[0] = index_fill(g[0], d, index, Scalar(0));
+                                     if (node.needs_input_grad(1))
+                                       r[1] = index_select(g[0], d, index).reshape(ss);
+                                     return r;
+                                   })) {
     autograd::set_history(out, n);
   }
   return out;
@@ -182,8 +181,8 @@ void index_fill_no_grad(const Tensor& self, int64_t d, const Tensor& index, cons
 Tensor index_fill_impl(const Tensor& self, int64_t dim, const Tensor& index_in, const Scalar& v,
                        const Tensor& value_t) {
   int64_t d = maybe_wrap_dim(dim, self.dim());
-  Tensor index = wrap_index(vector_index(index_in, "index_fill"),
-                            self.dim() == 0 ? 1 : self.size(d), d);
+  Tensor index =
+      wrap_index(vector_index(index_in, "index_fill"), self.dim() == 0 ? 1 : self.size(d), d);
   Tensor out;
   {
     NoGradGuard ng;
@@ -204,8 +203,10 @@ Tensor index_fill_impl(const Tensor& self, int64_t dim, const Tensor& index_in, 
 }
 
 Scalar fill_value(const Tensor& value) {
-  EMBER_CHECK(value.dim() == 0, "[index_fill] index_fill_ only supports a 0-dimensional value "
-              "tensor, but got tensor with ", value.dim(), " dimension(s).");
+  EMBER_CHECK(value.dim() == 0,
+              "[index_fill] index_fill_ only supports a 0-dimensional value "
+              "tensor, but got tensor with ",
+              value.dim(), " dimension(s).");
   return value.item();
 }
 
@@ -241,6 +242,14 @@ Tensor take(const Tensor& self, const Tensor& index) {
   return out;
 }
 
+Tensor& take_out(Tensor& out, const Tensor& self, const Tensor& index) {
+  check_out_no_grad("take_out", {self, out});
+  Tensor r = take(self, index);
+  out.resize_(r.sizes());
+  out.copy_(r);
+  return out;
+}
+
 // ---- one_hot ----
 
 Tensor one_hot(const Tensor& self, int64_t num_classes) {
@@ -249,7 +258,8 @@ Tensor one_hot(const Tensor& self, int64_t num_classes) {
   Tensor s = self.contiguous();
   const int64_t* p = s.data_ptr<int64_t>();
   if (s.numel() == 0) {
-    EMBER_CHECK(num_classes > 0, "[one_hot] Can not infer total number of classes from empty "
+    EMBER_CHECK(num_classes > 0,
+                "[one_hot] Can not infer total number of classes from empty "
                 "tensor.");
   } else {
     int64_t mn = p[0], mx = p[0];
@@ -319,8 +329,8 @@ Tensor& Tensor::index_fill_(int64_t dim, const Tensor& index, const Scalar& valu
       [&](const Tensor& s) { return ::ember::index_fill(s, dim, index, value); },
       [&] {
         int64_t d = maybe_wrap_dim(dim, this->dim());
-        Tensor idx = wrap_index(vector_index(index, "index_fill_"),
-                                this->dim() == 0 ? 1 : size(d), d);
+        Tensor idx =
+            wrap_index(vector_index(index, "index_fill_"), this->dim() == 0 ? 1 : size(d), d);
         index_fill_no_grad(*this, d, idx, value);
       });
 }

@@ -26,8 +26,10 @@ std::ostream& operator<<(std::ostream& os, const Slice& s) {
 }
 
 TensorIndex::TensorIndex(const char* str) : type_(TensorIndexType::Ellipsis) {
-  EMBER_CHECK(std::string_view(str) == "...", "[TensorIndex] Expected \"...\" to represent an "
-              "ellipsis index, but got \"", str, "\"");
+  EMBER_CHECK(std::string_view(str) == "...",
+              "[TensorIndex] Expected \"...\" to represent an "
+              "ellipsis index, but got \"",
+              str, "\"");
 }
 
 std::ostream& operator<<(std::ostream& os, const TensorIndex& i) {
@@ -64,12 +66,12 @@ Tensor slice_view(const Tensor& self, int64_t dim, std::optional<int64_t> start_
   st[d] *= step;
   Tensor v = make_view(self, sz, st, off);
   // Nodes are recorded by hand (the public slice op lives in another family, see the report).
-  if (auto node = autograd::make_node(
-          "SliceBackward0", {self},
-          [in = DimVector(self.sizes()), d, start, stop, step](autograd::FunctionNode&,
-                                                              const variable_list& g) {
-            return variable_list{slice_backward(g[0], in, d, start, stop, step)};
-          })) {
+  if (auto node = autograd::make_node("SliceBackward0", {self},
+                                      [in = DimVector(self.sizes()), d, start, stop, step](
+                                          autograd::FunctionNode&, const variable_list& g) {
+                                        return variable_list{
+                                            slice_backward(g[0], in, d, start, stop, step)};
+                                      })) {
     autograd::set_history(v, node);
   }
   return v;
@@ -82,11 +84,11 @@ Tensor slice_backward(const Tensor& grad, IntArrayRef input_sizes, int64_t dim, 
     NoGradGuard ng;
     slice_view(out, dim, start, stop, step).copy_(grad);
   }
-  if (auto n = autograd::make_node("SliceBackwardBackward0", {grad},
-                                   [dim, start, stop, step](autograd::FunctionNode&,
-                                                            const variable_list& g) {
-                                     return variable_list{slice_view(g[0], dim, start, stop, step)};
-                                   })) {
+  if (auto n = autograd::make_node(
+          "SliceBackwardBackward0", {grad},
+          [dim, start, stop, step](autograd::FunctionNode&, const variable_list& g) {
+            return variable_list{slice_view(g[0], dim, start, stop, step)};
+          })) {
     autograd::set_history(out, n);
   }
   return out;
@@ -179,8 +181,7 @@ AdvancedIndex prepare(const Tensor& self, const std::vector<std::optional<Tensor
   }
   a.result_shape.assign(a.rest_sizes.begin(), a.rest_sizes.begin() + a.before);
   a.result_shape.insert(a.result_shape.end(), a.bshape.begin(), a.bshape.end());
-  a.result_shape.insert(a.result_shape.end(), a.rest_sizes.begin() + a.before,
-                        a.rest_sizes.end());
+  a.result_shape.insert(a.result_shape.end(), a.rest_sizes.begin() + a.before, a.rest_sizes.end());
   return a;
 }
 
@@ -226,9 +227,11 @@ Tensor index_no_grad(const Tensor& self, const std::vector<std::optional<Tensor>
 void index_put_no_grad(const Tensor& dst, const std::vector<std::optional<Tensor>>& indices,
                        const Tensor& values, bool accumulate) {
   AdvancedIndex a = prepare(dst, indices);
-  EMBER_CHECK(values.dtype() == dst.dtype(), "[index_put_] Index put requires the source and "
-              "destination dtypes match, got ", toString(dst.dtype()), " for the destination and ",
-              toString(values.dtype()), " for the source.");
+  EMBER_CHECK(values.dtype() == dst.dtype(),
+              "[index_put_] Index put requires the source and "
+              "destination dtypes match, got ",
+              toString(dst.dtype()), " for the destination and ", toString(values.dtype()),
+              " for the source.");
   bool ok = true;
   try {
     ok = infer_size(values.sizes(), a.result_shape, "index_put_") == IntArrayRef(a.result_shape);
@@ -252,7 +255,8 @@ void index_put_no_grad(const Tensor& dst, const std::vector<std::optional<Tensor
 void check_out_no_grad(const char* op, std::initializer_list<Tensor> ts) {
   for (const auto& t : ts) {
     EMBER_CHECK(!(autograd::GradMode::is_enabled() && t.defined() && t.requires_grad()), "[", op,
-                "] ", op, "(): functions with out=... arguments don't support automatic "
+                "] ", op,
+                "(): functions with out=... arguments don't support automatic "
                 "differentiation, but one of the arguments requires grad.");
   }
 }
@@ -320,7 +324,8 @@ void record(std::vector<std::optional<Tensor>>& out, int64_t& dim, const Tensor&
 }
 
 int64_t checked_index(const Tensor& t, int64_t dim, int64_t i) {
-  EMBER_CHECK_INDEX(t.dim() > 0, "invalid index of a 0-dim tensor. Use `tensor.item()` in Python "
+  EMBER_CHECK_INDEX(t.dim() > 0,
+                    "invalid index of a 0-dim tensor. Use `tensor.item()` in Python "
                     "or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a number");
   int64_t n = t.size(dim);
   EMBER_CHECK_INDEX(i >= -n && i < n, "index ", i, " is out of bounds for dimension ", dim,
@@ -385,7 +390,8 @@ Tensor apply_slicing(const Tensor& self, ArrayRef<TensorIndex> idx,
 }  // namespace
 
 Tensor Tensor::index(ArrayRef<indexing::TensorIndex> indices) const {
-  EMBER_CHECK(!indices.empty(), "[index] Passing an empty index list to Tensor::index() is not "
+  EMBER_CHECK(!indices.empty(),
+              "[index] Passing an empty index list to Tensor::index() is not "
               "valid syntax");
   std::vector<std::optional<Tensor>> tensors;
   Tensor r = apply_slicing(*this, indices, tensors);
@@ -417,17 +423,17 @@ Tensor put_indices(const Tensor& self, const std::vector<TensorIndex>& idx, cons
       index_put_no_grad(sliced, tensors, rhs.to(self.dtype()), false);
     }
   }
-  if (auto n = autograd::make_node(
-          "CopySlices", {self, rhs},
-          [idx, rs = DimVector(rhs.sizes()), rdt = rhs.dtype()](autograd::FunctionNode& node,
-                                                                const variable_list& g) {
-            variable_list r(2);
-            if (node.needs_input_grad(0)) r[0] = put_indices(g[0], idx, zeros({}, g[0].options()));
-            if (node.needs_input_grad(1)) {
-              r[1] = autograd::sum_to(g[0].index(idx), rs).to(rdt);
-            }
-            return r;
-          })) {
+  if (auto n = autograd::make_node("CopySlices", {self, rhs},
+                                   [idx, rs = DimVector(rhs.sizes()), rdt = rhs.dtype()](
+                                       autograd::FunctionNode& node, const variable_list& g) {
+                                     variable_list r(2);
+                                     if (node.needs_input_grad(0))
+                                       r[0] = put_indices(g[0], idx, zeros({}, g[0].options()));
+                                     if (node.needs_input_grad(1)) {
+                                       r[1] = autograd::sum_to(g[0].index(idx), rs).to(rdt);
+                                     }
+                                     return r;
+                                   })) {
     autograd::set_history(out, n);
   }
   return out;
@@ -436,7 +442,8 @@ Tensor put_indices(const Tensor& self, const std::vector<TensorIndex>& idx, cons
 }  // namespace
 
 Tensor& Tensor::index_put_(ArrayRef<indexing::TensorIndex> indices, const Tensor& rhs) {
-  EMBER_CHECK(!indices.empty(), "[index_put_] Passing an empty index list to Tensor::index_put_() "
+  EMBER_CHECK(!indices.empty(),
+              "[index_put_] Passing an empty index list to Tensor::index_put_() "
               "is not valid syntax");
   if (autograd::GradMode::is_enabled() && (requires_grad() || rhs.requires_grad())) {
     std::vector<TensorIndex> idx(indices.begin(), indices.end());
@@ -460,12 +467,11 @@ Tensor& Tensor::index_put_(std::initializer_list<indexing::TensorIndex> indices,
                            const Tensor& rhs) {
   return index_put_(ArrayRef<indexing::TensorIndex>(indices), rhs);
 }
-Tensor& Tensor::index_put_(std::initializer_list<indexing::TensorIndex> indices,
-                           const Scalar& v) {
+Tensor& Tensor::index_put_(std::initializer_list<indexing::TensorIndex> indices, const Scalar& v) {
   return index_put_(ArrayRef<indexing::TensorIndex>(indices), v);
 }
-Tensor& Tensor::index_put_(const std::vector<std::optional<Tensor>>& indices,
-                           const Tensor& values, bool accumulate) {
+Tensor& Tensor::index_put_(const std::vector<std::optional<Tensor>>& indices, const Tensor& values,
+                           bool accumulate) {
   return ::ember::index_put_(*this, indices, values, accumulate);
 }
 Tensor Tensor::index_put(const std::vector<std::optional<Tensor>>& indices, const Tensor& values,

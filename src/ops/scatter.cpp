@@ -25,10 +25,13 @@ Tensor at_least_1d(const Tensor& t) {
 void check_gather_scatter(const char* op, const Tensor& self, int64_t dim, const Tensor& index,
                           const Tensor& src) {
   int64_t nd = std::max<int64_t>(self.dim(), 1);
-  EMBER_CHECK(std::max<int64_t>(index.dim(), 1) == nd, "[", op, "] Index tensor must have the "
-              "same number of dimensions as ", (src.defined() ? "self tensor" : "input tensor"));
+  EMBER_CHECK(std::max<int64_t>(index.dim(), 1) == nd, "[", op,
+              "] Index tensor must have the "
+              "same number of dimensions as ",
+              (src.defined() ? "self tensor" : "input tensor"));
   if (src.defined()) {
-    EMBER_CHECK(std::max<int64_t>(src.dim(), 1) == nd, "[", op, "] Index tensor must have the "
+    EMBER_CHECK(std::max<int64_t>(src.dim(), 1) == nd, "[", op,
+                "] Index tensor must have the "
                 "same number of dimensions as src tensor");
   }
   if (index.numel() == 0) return;
@@ -69,12 +72,12 @@ Tensor gather(const Tensor& self, int64_t dim, const Tensor& index_in, bool) {
     gather_stub.get(self.device().type())(at_least_1d(out), at_least_1d(self), d,
                                           at_least_1d(index));
   }
-  if (auto n = autograd::make_node(
-          "GatherBackward0", {self},
-          [in = DimVector(self.sizes()), d, index](autograd::FunctionNode&,
-                                                   const variable_list& g) {
-            return variable_list{scatter_add(zeros(in, g[0].options()), d, index, g[0])};
-          })) {
+  if (auto n = autograd::make_node("GatherBackward0", {self},
+                                   [in = DimVector(self.sizes()), d, index](
+                                       autograd::FunctionNode&, const variable_list& g) {
+                                     return variable_list{
+                                         scatter_add(zeros(in, g[0].options()), d, index, g[0])};
+                                   })) {
     autograd::set_history(out, n);
   }
   return out;
@@ -184,8 +187,7 @@ Tensor& scatter_inplace(Tensor& self, int64_t dim, const Tensor& index, const Te
 }  // namespace
 
 Tensor& Tensor::scatter_(int64_t dim, const Tensor& index, const Tensor& src) {
-  return scatter_inplace(*this, dim, index, src, ScatterKind::Src, ScatterReduce::None,
-                         "scatter_");
+  return scatter_inplace(*this, dim, index, src, ScatterKind::Src, ScatterReduce::None, "scatter_");
 }
 Tensor& Tensor::scatter_(int64_t dim, const Tensor& index, const Scalar& value) {
   return scatter_inplace(*this, dim, index, value_tensor(*this, value), ScatterKind::Value,
@@ -269,8 +271,10 @@ Tensor masked_fill_impl(const Tensor& self, const Tensor& mask_in, const Scalar&
 }
 
 Scalar value_of(const Tensor& value) {
-  EMBER_CHECK(value.dim() == 0, "[masked_fill] masked_fill_ only supports a 0-dimensional value "
-              "tensor, but got tensor with ", value.dim(), " dimension(s).");
+  EMBER_CHECK(value.dim() == 0,
+              "[masked_fill] masked_fill_ only supports a 0-dimensional value "
+              "tensor, but got tensor with ",
+              value.dim(), " dimension(s).");
   return value.item();
 }
 
@@ -317,8 +321,7 @@ Tensor masked_select(const Tensor& self, const Tensor& mask_in) {
   }
   if (auto n = autograd::make_node(
           "MaskedSelectBackward0", {self},
-          [mask, b, in = DimVector(self.sizes())](autograd::FunctionNode&,
-                                                  const variable_list& g) {
+          [mask, b, in = DimVector(self.sizes())](autograd::FunctionNode&, const variable_list& g) {
             Tensor z = zeros(b, g[0].options());
             return variable_list{autograd::sum_to(masked_scatter(z, mask, g[0]), in)};
           })) {
@@ -337,9 +340,10 @@ Tensor& masked_select_out(Tensor& out, const Tensor& self, const Tensor& mask) {
 
 Tensor masked_scatter(const Tensor& self, const Tensor& mask_in, const Tensor& source) {
   Tensor mask = check_mask(mask_in, "masked_scatter");
-  EMBER_CHECK(source.dtype() == self.dtype(), "[masked_scatter] masked_scatter: expected self and "
-              "source to have same dtypes but got ", toString(self.dtype()), " and ",
-              toString(source.dtype()));
+  EMBER_CHECK(source.dtype() == self.dtype(),
+              "[masked_scatter] masked_scatter: expected self and "
+              "source to have same dtypes but got ",
+              toString(self.dtype()), " and ", toString(source.dtype()));
   DimVector b = infer_size(self.sizes(), mask.sizes(), "masked_scatter");
   Tensor out;
   int64_t count = 0;
@@ -348,7 +352,8 @@ Tensor masked_scatter(const Tensor& self, const Tensor& mask_in, const Tensor& s
     out = self.expand(b).clone();
     Tensor flat_pos = nonzero(mask.expand(b).reshape({-1}));
     count = flat_pos.size(0);
-    EMBER_CHECK(source.numel() >= count, "[masked_scatter] Number of elements of source < number "
+    EMBER_CHECK(source.numel() >= count,
+                "[masked_scatter] Number of elements of source < number "
                 "of ones in mask");
     if (count > 0) {
       Tensor vals = source.reshape({-1});
@@ -397,6 +402,16 @@ Tensor& Tensor::masked_scatter_(const Tensor& mask, const Tensor& source) {
 }
 
 Tensor nonzero(const Tensor& self) { return nonzero_stub.get(self.device().type())(self); }
+Tensor& nonzero_out(Tensor& out, const Tensor& self) {
+  EMBER_CHECK(out.dtype() == kLong,
+              "[nonzero_out] nonzero(): Expected out tensor to have scalar "
+              "type Long but got scalar type",
+              toString(out.dtype()));
+  Tensor r = nonzero(self);
+  out.resize_(r.sizes());
+  out.copy_(r);
+  return out;
+}
 Tensor argwhere(const Tensor& self) { return nonzero(self); }
 Tensor Tensor::nonzero() const { return ::ember::nonzero(*this); }
 Tensor Tensor::argwhere() const { return ::ember::nonzero(*this); }

@@ -27,12 +27,12 @@ std::tuple<Tensor, Tensor> sort_impl(const Tensor& self, int64_t dim, int64_t k,
       indices = indices.transpose(d, last).contiguous();
     }
   }
-  if (auto n = autograd::make_node(
-          node, {self},
-          [in = DimVector(self.sizes()), d, indices](autograd::FunctionNode&,
-                                                     const variable_list& g) {
-            return variable_list{scatter(zeros(in, g[0].options()), d, indices, g[0])};
-          })) {
+  if (auto n = autograd::make_node(node, {self},
+                                   [in = DimVector(self.sizes()), d, indices](
+                                       autograd::FunctionNode&, const variable_list& g) {
+                                     return variable_list{
+                                         scatter(zeros(in, g[0].options()), d, indices, g[0])};
+                                   })) {
     autograd::set_history(values, n);
   }
   return {values, indices};
@@ -61,6 +61,32 @@ std::tuple<Tensor, Tensor> topk(const Tensor& self, int64_t k, int64_t dim, bool
   int64_t n = size_along(self, dim);
   EMBER_CHECK(k >= 0 && k <= n, "[topk] selected index k out of range");
   return sort_impl(self, dim, k, largest, "TopkBackward0");
+}
+
+namespace {
+std::tuple<Tensor&, Tensor&> write_out(Tensor& values, Tensor& indices,
+                                       const std::tuple<Tensor, Tensor>& r, const char* op) {
+  EMBER_CHECK(indices.dtype() == kLong, "[", op, "] ", op,
+              "(): Expected out tensor indices to have "
+              "dtype int64, but got ",
+              toString(indices.dtype()));
+  values.resize_(std::get<0>(r).sizes());
+  values.copy_(std::get<0>(r));
+  indices.resize_(std::get<1>(r).sizes());
+  indices.copy_(std::get<1>(r));
+  return {values, indices};
+}
+}  // namespace
+
+std::tuple<Tensor&, Tensor&> sort_out(Tensor& values, Tensor& indices, const Tensor& self,
+                                      int64_t dim, bool descending) {
+  index_detail::check_out_no_grad("sort_out", {self, values});
+  return write_out(values, indices, sort(self, dim, descending), "sort_out");
+}
+std::tuple<Tensor&, Tensor&> topk_out(Tensor& values, Tensor& indices, const Tensor& self,
+                                      int64_t k, int64_t dim, bool largest, bool sorted) {
+  index_detail::check_out_no_grad("topk_out", {self, values});
+  return write_out(values, indices, topk(self, k, dim, largest, sorted), "topk_out");
 }
 
 std::tuple<Tensor, Tensor> Tensor::sort(int64_t dim, bool descending) const {

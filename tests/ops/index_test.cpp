@@ -118,8 +118,8 @@ TEST(Index, AdvancedIndexingErrors) {
         << e.what();
   }
   EXPECT_THROW(x.index({longs({-3})}), Error);
-  EXPECT_THROW(x.index({tensor({true, false, true})}), Error);  // mask shape mismatch
-  EXPECT_THROW(x.index({tensor({1.0})}), Error);               // float index
+  EXPECT_THROW(x.index({tensor({true, false, true})}), Error);      // mask shape mismatch
+  EXPECT_THROW(x.index({tensor({1.0})}), Error);                    // float index
   EXPECT_THROW(x.index({longs({0, 1}), longs({0, 1, 2})}), Error);  // not broadcastable
 }
 

@@ -74,8 +74,11 @@ TEST(IndexAdd, ValuesGradErrors) {
   Tensor z = zeros({3, 4}, kInt);
   z.index_add_(0, longs({1}), ones({1, 4}, kInt));
   EXPECT_EQ(z.sum().item<int64_t>(), 4);
-  EXPECT_TRUE(throws_with([] { zeros({3, 2}).index_add(0, longs({0, 1}), ones({1, 2})); },
-                          "Number of indices (2) should be equal to source.size(dim): (1)"));
+  EXPECT_TRUE(throws_with(
+      [] {
+        zeros({3, 2}).index_add(0, longs({0, 1}), ones({1, 2}));
+      },
+      "Number of indices (2) should be equal to source.size(dim): (1)"));
   EXPECT_THROW(zeros({3, 2}).index_add(0, longs({3}), ones({1, 2})), Error);
   EXPECT_THROW(zeros({3, 2}).index_add(0, longs({0}), ones({1, 2}, kDouble)), Error);
   Tensor a = arange(12, kDouble).view({3, 4}) * 0.1;
@@ -118,8 +121,8 @@ TEST(Gather, Values) {
   Tensor g = longs2({{0, 3}, {1, 1}, {2, 0}});
   EXPECT_TRUE(allclose(x12().gather(1, g), tensor({{0.0f, 3.0f}, {5.0f, 5.0f}, {10.0f, 8.0f}})));
   // x.gather(0, [[2,1,0,2]])
-  EXPECT_TRUE(allclose(x12().gather(0, longs2({{2, 1, 0, 2}})),
-                       tensor({{8.0f, 5.0f, 2.0f, 11.0f}})));
+  EXPECT_TRUE(
+      allclose(x12().gather(0, longs2({{2, 1, 0, 2}})), tensor({{8.0f, 5.0f, 2.0f, 11.0f}})));
   EXPECT_TRUE(allclose(x12().t().gather(0, longs2({{1, 0, 2}})), tensor({{1.0f, 4.0f, 10.0f}})));
   EXPECT_TRUE(allclose(tensor(3.0).gather(0, tensor(int64_t{0})), tensor(3.0)));
   EXPECT_EQ(x12().gather(1, empty({3, 0}, kLong)).sizes(), IntArrayRef({3, 0}));
@@ -136,9 +139,9 @@ TEST(Gather, ErrorsAndGrad) {
                           "index 4 is out of bounds for dimension 1 with size 4"));
   EXPECT_TRUE(throws_with([] { x12().gather(1, longs2({{-1}})); },
                           "index -1 is out of bounds for dimension 1 with size 4"));
-  EXPECT_THROW(x12().gather(1, longs({0})), Error);                // wrong ndim
-  EXPECT_THROW(x12().gather(1, longs2({{0}}).to(kInt)), Error);   // int32
-  EXPECT_THROW(x12().gather(1, zeros({4, 1}, kLong)), Error);      // size 4 > 3 on dim 0
+  EXPECT_THROW(x12().gather(1, longs({0})), Error);              // wrong ndim
+  EXPECT_THROW(x12().gather(1, longs2({{0}}).to(kInt)), Error);  // int32
+  EXPECT_THROW(x12().gather(1, zeros({4, 1}, kLong)), Error);    // size 4 > 3 on dim 0
   Tensor a = arange(12, kDouble).view({3, 4}) * 0.1;
   auto f = [](const variable_list& v) {
     return v[0].gather(1, longs2({{0, 3}, {1, 1}, {2, 0}})).exp();
@@ -166,9 +169,9 @@ TEST(Scatter, Values) {
   EXPECT_TRUE(allclose(sa, tensor({{4.0f, 1.0f, 4.0f}, {1.0f, 16.0f, 1.0f}})));
   // full((2,3),2.).scatter(1, [[0,0],[2,2]], [[3,4],[5,6]], reduce='multiply')
   Tensor two = full({2, 3}, 2.0f);
-  EXPECT_TRUE(allclose(two.scatter(1, longs2({{0, 0}, {2, 2}}), tensor({{3.0f, 4.0f}, {5.0f, 6.0f}}),
-                                   "multiply"),
-                       tensor({{24.0f, 2.0f, 2.0f}, {2.0f, 2.0f, 60.0f}})));
+  EXPECT_TRUE(allclose(
+      two.scatter(1, longs2({{0, 0}, {2, 2}}), tensor({{3.0f, 4.0f}, {5.0f, 6.0f}}), "multiply"),
+      tensor({{24.0f, 2.0f, 2.0f}, {2.0f, 2.0f, 60.0f}})));
   // full((2,3),2.).scatter(1, [[0,0],[2,2]], 1.5, reduce='add')
   EXPECT_TRUE(allclose(two.scatter(1, longs2({{0, 0}, {2, 2}}), 1.5, "add"),
                        tensor({{5.0f, 2.0f, 2.0f}, {2.0f, 2.0f, 5.0f}})));
@@ -189,8 +192,11 @@ TEST(Scatter, Values) {
 }
 
 TEST(Scatter, ErrorsAndGrad) {
-  EXPECT_TRUE(throws_with([] { zeros({2, 3}).scatter(1, longs2({{3}}), 1.0); },
-                          "index 3 is out of bounds for dimension 1 with size 3"));
+  EXPECT_TRUE(throws_with(
+      [] {
+        zeros({2, 3}).scatter(1, longs2({{3}}), 1.0);
+      },
+      "index 3 is out of bounds for dimension 1 with size 3"));
   EXPECT_THROW(zeros({2, 3}).scatter(1, longs2({{0}}), ones({1, 1}, kDouble)), Error);
   EXPECT_THROW(zeros({2, 3}).scatter(1, longs2({{0, 1}}), ones({1, 1})), Error);  // src too small
   Tensor a = arange(6, kDouble).view({2, 3}) * 0.1;
@@ -215,7 +221,8 @@ TEST(Scatter, ErrorsAndGrad) {
 
 TEST(Take, ValuesGrad) {
   // x.take([[0,-1],[5,11]])
-  EXPECT_TRUE(allclose(x12().take(longs2({{0, -1}, {5, 11}})), tensor({{0.0f, 11.0f}, {5.0f, 11.0f}})));
+  EXPECT_TRUE(
+      allclose(x12().take(longs2({{0, -1}, {5, 11}})), tensor({{0.0f, 11.0f}, {5.0f, 11.0f}})));
   // x.t().take([1,4]) -> [4, 5]
   EXPECT_TRUE(allclose(x12().t().take(longs({1, 4})), tensor({4.0f, 5.0f})));
   EXPECT_THROW(x12().take(longs({12})), Error);

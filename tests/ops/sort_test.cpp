@@ -109,3 +109,20 @@ TEST(Sort, Grad) {
   y.sum().backward();
   EXPECT_TRUE(allclose(b.grad(), tensor({{0.0, 0.0, 1.0}, {0.0, 1.0, 0.0}}, kDouble)));
 }
+
+TEST(Sort, OutVariants) {
+  Tensor v = empty({0}), i = empty({0}, kLong);
+  sort_out(v, i, tensor({3.0f, 1.0f, 2.0f}), 0, true);
+  EXPECT_TRUE(allclose(v, tensor({3.0f, 2.0f, 1.0f})));
+  EXPECT_TRUE(allclose(i, longs({0, 2, 1})));
+  topk_out(v, i, tensor({3.0f, 1.0f, 2.0f}), 1);
+  EXPECT_TRUE(allclose(v, tensor({3.0f})));
+  Tensor bad = empty({0}, kInt);
+  EXPECT_THROW(sort_out(v, bad, tensor({1.0f})), Error);
+  Tensor nz = empty({0}, kLong);
+  nonzero_out(nz, tensor({0, 1, 1}));
+  EXPECT_TRUE(allclose(nz.view({-1}), longs({1, 2})));
+  Tensor t = empty({0});
+  take_out(t, tensor({{1.0f, 2.0f}, {3.0f, 4.0f}}), longs({3, 0}));
+  EXPECT_TRUE(allclose(t, tensor({4.0f, 1.0f})));
+}

@@ -26,6 +26,7 @@ Tensor index_copy(const Tensor& self, int64_t dim, const Tensor& index, const Te
 Tensor index_fill(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value);
 Tensor index_fill(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& value);
 Tensor take(const Tensor& self, const Tensor& index);
+Tensor& take_out(Tensor& out, const Tensor& self, const Tensor& index);
 
 Tensor gather(const Tensor& self, int64_t dim, const Tensor& index, bool sparse_grad = false);
 Tensor& gather_out(Tensor& out, const Tensor& self, int64_t dim, const Tensor& index,
@@ -46,14 +47,20 @@ Tensor& masked_select_out(Tensor& out, const Tensor& self, const Tensor& mask);
 Tensor masked_scatter(const Tensor& self, const Tensor& mask, const Tensor& source);
 // Coordinates of the nonzero elements: [n, self.dim()] int64.
 Tensor nonzero(const Tensor& self);
+Tensor& nonzero_out(Tensor& out, const Tensor& self);
 Tensor argwhere(const Tensor& self);
 
 std::tuple<Tensor, Tensor> sort(const Tensor& self, int64_t dim = -1, bool descending = false);
 std::tuple<Tensor, Tensor> sort(const Tensor& self, std::optional<bool> stable, int64_t dim = -1,
                                 bool descending = false);
+std::tuple<Tensor&, Tensor&> sort_out(Tensor& values, Tensor& indices, const Tensor& self,
+                                      int64_t dim = -1, bool descending = false);
 Tensor argsort(const Tensor& self, int64_t dim = -1, bool descending = false);
 std::tuple<Tensor, Tensor> topk(const Tensor& self, int64_t k, int64_t dim = -1,
                                 bool largest = true, bool sorted = true);
+std::tuple<Tensor&, Tensor&> topk_out(Tensor& values, Tensor& indices, const Tensor& self,
+                                      int64_t k, int64_t dim = -1, bool largest = true,
+                                      bool sorted = true);
 
 // [..., num_classes] int64 with a 1 at each class; num_classes = -1 infers max + 1.
 Tensor one_hot(const Tensor& self, int64_t num_classes = -1);
