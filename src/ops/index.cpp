@@ -227,7 +227,10 @@ Tensor take(const Tensor& self, const Tensor& index) {
   Tensor out;
   {
     NoGradGuard ng;
-    out = index_no_grad(self.reshape({-1}), {index.reshape({-1})}).view(index.sizes());
+    Tensor flat = index_no_grad(self.reshape({-1}), {index.reshape({-1})});
+    // Same storage, new shape, but not a view: the result owns its memory.
+    out = Tensor(
+        make_intrusive<TensorImpl>(flat.storage(), flat.dtype(), index.sizes(), IntArrayRef(), 0));
   }
   if (auto n = autograd::make_node(
           "TakeBackward0", {self},

@@ -208,20 +208,16 @@ Tensor pr_view(const Tensor& t, const AdvancedIndex& a) {
 
 Tensor index_no_grad(const Tensor& self, const std::vector<std::optional<Tensor>>& indices) {
   AdvancedIndex a = prepare(self, indices);
-  Tensor src = pr_view(self, a);
-  Tensor out = make_tensor(src.sizes(), self.dtype(), self.device());
-  index_stub.get(self.device().type())(out, src, a.offsets);
   std::vector<int64_t> br(a.bshape);
   br.insert(br.end(), a.rest_sizes.begin(), a.rest_sizes.end());
-  Tensor r = make_view(out, br, contiguous_strides(br), 0);
-  if (a.before == 0) return r;
+  // The kernel writes through a [P, rest...] view; the result itself is never a view.
+  Tensor out = make_tensor(br, self.dtype(), self.device());
+  Tensor src = pr_view(self, a);
+  index_stub.get(self.device().type())(
+      make_view(out, src.sizes(), contiguous_strides(src.sizes()), 0), src, a.offsets);
+  if (a.before == 0) return out;
   DimVector perm = result_perm(a);
-  DimVector sz, st;
-  for (int64_t p : perm) {
-    sz.push_back(r.size(p));
-    st.push_back(r.stride(p));
-  }
-  return make_view(r, sz, st, 0).clone();
+  return out.permute(perm).clone();
 }
 
 void index_put_no_grad(const Tensor& dst, const std::vector<std::optional<Tensor>>& indices,

@@ -22,9 +22,10 @@ std::tuple<Tensor, Tensor> sort_impl(const Tensor& self, int64_t dim, int64_t k,
     values = make_tensor(shape, self.dtype(), self.device());
     indices = make_tensor(shape, kLong, self.device());
     sort_stub.get(self.device().type())(values, indices, in, k, descending);
-    if (self.dim() > 0) {
-      values = values.transpose(d, last).contiguous();
-      indices = indices.transpose(d, last).contiguous();
+    if (self.dim() > 0 && d != last) {
+      // clone, not contiguous: results must own their memory, never be views.
+      values = values.transpose(d, last).clone();
+      indices = indices.transpose(d, last).clone();
     }
   }
   if (auto n = autograd::make_node(node, {self},

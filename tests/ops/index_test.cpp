@@ -14,6 +14,7 @@ using ember::testing::gradgradcheck;
 namespace {
 Tensor x24() { return arange(24, kDouble).view({2, 3, 4}); }
 Tensor longs(std::vector<int64_t> v) { return tensor(v); }
+Tensor longs2d() { return tensor({{int64_t{0}, int64_t{5}}, {int64_t{11}, int64_t{-1}}}); }
 }  // namespace
 
 // ---- basic indexing ----
@@ -232,4 +233,17 @@ TEST(Index, TorchNamespace) {
   EXPECT_EQ(x.index({torch::indexing::Slice(), torch::indexing::None, 1}).sizes(),
             IntArrayRef({2, 1}));
   EXPECT_EQ(at::one_hot(x.view({-1}), 6).sizes(), IntArrayRef({6, 6}));
+}
+
+TEST(Index, ResultsOwnTheirMemory) {
+  // Copying ops return fresh tensors, so in-place autograd ops on them are allowed.
+  Tensor x = arange(12, kDouble).view({3, 4}).requires_grad_();
+  Tensor i = longs({2, 0});
+  for (Tensor y : {x.index({i}), x.index({Slice(), i}), x.take(longs2d()), x.masked_select(x > 3.0),
+                   x.index_select(1, i), x.gather(0, longs({0, 1}).view({1, 2})),
+                   std::get<0>(x.sort(0)), std::get<0>(x.topk(2, 0)), x.index_put({i}, x[0])}) {
+    EXPECT_FALSE(y.is_view());
+    y.mul_(2);
+    y.sum().backward();
+  }
 }
