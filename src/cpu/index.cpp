@@ -106,14 +106,17 @@ void scatter_kernel(const Tensor& self, int64_t dim, const Tensor& index, const 
   const int64_t dstride = self.dim() == 0 ? 0 : self.stride(dim);
   DimVector ss = strides_without(self, dim);
   const int64_t* ip = index.data_ptr<int64_t>();
+  // Validate every index first so that an in-place scatter never stops half-way.
+  nd_loop<1>(index.sizes(), {index.strides()}, [&](const std::array<int64_t, 1>& off) {
+    int64_t i = ip[off[0]];
+    if (i < 0 || i >= size) out_of_bounds(i, dim, size);
+  });
   visit_all_types(self.dtype(), "scatter", [&]<class T>() {
     T* d = static_cast<T*>(self.data_ptr());
     const T* s = static_cast<const T*>(src.data_ptr());
     nd_loop<3>(index.sizes(), {IntArrayRef(ss), index.strides(), src.strides()},
                [&](const std::array<int64_t, 3>& off) {
-                 int64_t i = ip[off[1]];
-                 if (i < 0 || i >= size) out_of_bounds(i, dim, size);
-                 T& dst = d[off[0] + i * dstride];
+                 T& dst = d[off[0] + ip[off[1]] * dstride];
                  dst = reduce == ScatterReduce::None ? s[off[2]] : combine(dst, s[off[2]], reduce);
                });
   });

@@ -21,7 +21,8 @@ std::tuple<Tensor, Tensor> sort_impl(const Tensor& self, int64_t dim, int64_t k,
     if (!shape.empty()) shape.back() = k;
     values = make_tensor(shape, self.dtype(), self.device());
     indices = make_tensor(shape, kLong, self.device());
-    sort_stub.get(self.device().type())(values, indices, in, k, descending);
+    // A 0-dim tensor has one value whatever k is (PyTorch returns it for topk(0) as well).
+    sort_stub.get(self.device().type())(values, indices, in, self.dim() == 0 ? 1 : k, descending);
     if (self.dim() > 0 && d != last) {
       // clone, not contiguous: results must own their memory, never be views.
       values = values.transpose(d, last).clone();

@@ -307,3 +307,16 @@ TEST(OneHot, Values) {
   EXPECT_THROW(one_hot(empty({0}, kLong)), Error);
   EXPECT_THROW(one_hot(tensor({1.0})), Error);
 }
+
+TEST(Scatter, InPlaceErrorLeavesSelfUnchanged) {
+  // PyTorch may write index 1 before failing on 5; ember validates first.
+  Tensor x = zeros({3});
+  EXPECT_TRUE(throws_with(
+      [&] {
+        x.scatter_(0, longs({1, 5}), 1.0);
+      },
+      "index 5 is out of bounds for dimension 0 with size 3"));
+  EXPECT_EQ(x.sum().item<double>(), 0.0);
+  EXPECT_THROW(x.index_add_(0, longs({0, 3}), ones({2})), Error);
+  EXPECT_EQ(x.sum().item<double>(), 0.0);
+}

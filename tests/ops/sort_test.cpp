@@ -126,3 +126,12 @@ TEST(Sort, OutVariants) {
   take_out(t, tensor({{1.0f, 2.0f}, {3.0f, 4.0f}}), longs({3, 0}));
   EXPECT_TRUE(allclose(t, tensor({4.0f, 1.0f})));
 }
+
+TEST(Sort, ZeroDim) {
+  // torch.tensor(1.).topk(0) -> (tensor(1.), tensor(0))
+  auto [v, i] = tensor(1.0).topk(0);
+  EXPECT_EQ(v.item<double>(), 1.0);
+  EXPECT_EQ(i.item<int64_t>(), 0);
+  auto f = [](const variable_list& x) { return std::get<0>(x[0].sort()).exp(); };
+  EXPECT_TRUE(gradcheck(f, {tensor(0.3, kDouble)}));
+}
