@@ -320,3 +320,26 @@ TEST(Scatter, InPlaceErrorLeavesSelfUnchanged) {
   EXPECT_THROW(x.index_add_(0, longs({0, 3}), ones({2})), Error);
   EXPECT_EQ(x.sum().item<double>(), 0.0);
 }
+
+TEST(IndexFamily, ExpandedAndTransposedInputs) {
+  // Expanded (stride 0) inputs read correctly; a transposed self is written in place correctly.
+  Tensor e = tensor({1.0f, 2.0f, 3.0f}).expand({2, 3});
+  EXPECT_TRUE(
+      allclose(e.gather(1, longs2({{2, 0}, {1, 1}})), tensor({{3.0f, 1.0f}, {2.0f, 2.0f}})));
+  EXPECT_TRUE(allclose(e.index_select(0, longs({1})), tensor({{1.0f, 2.0f, 3.0f}})));
+  EXPECT_TRUE(allclose(e.masked_fill(tensor({false, true, false}), 0.0),
+                       tensor({{1.0f, 0.0f, 3.0f}, {1.0f, 0.0f, 3.0f}})));
+  EXPECT_TRUE(
+      allclose(std::get<0>(e.sort(1, true)), tensor({{3.0f, 2.0f, 1.0f}, {3.0f, 2.0f, 1.0f}})));
+  EXPECT_TRUE(allclose(e.take(longs({5, 0})), tensor({3.0f, 1.0f})));
+  Tensor base = zeros({3, 2});
+  Tensor t = base.t();  // [2, 3] view
+  t.scatter_(1, longs2({{2}, {0}}), 1.0);
+  EXPECT_TRUE(allclose(base, tensor({{0.0f, 1.0f}, {0.0f, 0.0f}, {1.0f, 0.0f}})));
+  t.index_put_({longs({1}), longs({2})}, tensor(5.0f));
+  EXPECT_EQ(base[2][1].item<double>(), 5.0);
+  t.index_fill_(1, longs({1}), -1.0);
+  EXPECT_TRUE(allclose(base[1], tensor({-1.0f, -1.0f})));
+  t.masked_fill_(tensor({true, false, false}), 7.0);
+  EXPECT_TRUE(allclose(base[0], tensor({7.0f, 7.0f})));
+}
