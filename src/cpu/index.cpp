@@ -3,6 +3,7 @@
 #include <array>
 #include <cstring>
 
+#include "ember/core/parallel.h"
 #include "src/cpu/convert.h"
 #include "src/kernels/index.h"
 
@@ -44,6 +45,24 @@ void nd_loop(IntArrayRef sizes, const std::array<IntArrayRef, K>& strides, F&& f
   }
 }
 
+// nd_loop split over dim 0 on the thread pool; only for kernels whose writes never collide.
+template <size_t K, class F>
+void nd_loop_parallel(IntArrayRef sizes, const std::array<IntArrayRef, K>& strides, F&& f) {
+  int64_t numel = 1;
+  for (int64_t s : sizes) numel *= s;
+  if (sizes.size() < 1 || numel < 32768 || sizes[0] < 2) return nd_loop<K>(sizes, strides, f);
+  const int64_t inner = numel / sizes[0];
+  parallel_for(0, sizes[0], std::max<int64_t>(1, 32768 / std::max<int64_t>(inner, 1)),
+               [&](int64_t b, int64_t e) {
+                 DimVector part(sizes);
+                 part[0] = e - b;
+                 nd_loop<K>(part, strides, [&](std::array<int64_t, K> off) {
+                   for (size_t k = 0; k < K; ++k) off[k] += b * strides[k][0];
+                   f(off);
+                 });
+               });
+}
+
 [[noreturn]] void out_of_bounds(int64_t idx, int64_t dim, int64_t size) {
   detail::throw_index_error(
       detail::str_cat("index ", idx, " is out of bounds for dimension ", dim, " with size ", size));
@@ -80,12 +99,12 @@ void gather_kernel(const Tensor& out, const Tensor& self, int64_t dim, const Ten
   visit_by_size(self.dtype(), [&]<class T>() {
     T* o = static_cast<T*>(out.data_ptr());
     const T* s = static_cast<const T*>(self.data_ptr());
-    nd_loop<3>(index.sizes(), {out.strides(), index.strides(), IntArrayRef(ss)},
-               [&](const std::array<int64_t, 3>& off) {
-                 int64_t i = ip[off[1]];
-                 if (i < 0 || i >= size) out_of_bounds(i, dim, size);
-                 o[off[0]] = s[off[2] + i * dstride];
-               });
+    nd_loop_parallel<3>(index.sizes(), {out.strides(), index.strides(), IntArrayRef(ss)},
+                        [&](const std::array<int64_t, 3>& off) {
+                          int64_t i = ip[off[1]];
+                          if (i < 0 || i >= size) out_of_bounds(i, dim, size);
+                          o[off[0]] = s[off[2] + i * dstride];
+                        });
   });
 }
 
@@ -129,8 +148,9 @@ void index_kernel(const Tensor& out, const Tensor& src, const Tensor& offsets) {
   visit_by_size(src.dtype(), [&]<class T>() {
     T* o = static_cast<T*>(out.data_ptr());
     const T* s = static_cast<const T*>(src.data_ptr());
-    nd_loop<3>(out.sizes(), {out.strides(), src.strides(), IntArrayRef(os)},
-               [&](const std::array<int64_t, 3>& off) { o[off[0]] = s[off[1] + op[off[2]]]; });
+    nd_loop_parallel<3>(
+        out.sizes(), {out.strides(), src.strides(), IntArrayRef(os)},
+        [&](const std::array<int64_t, 3>& off) { o[off[0]] = s[off[1] + op[off[2]]]; });
   });
 }
 

@@ -343,3 +343,16 @@ TEST(IndexFamily, ExpandedAndTransposedInputs) {
   t.masked_fill_(tensor({true, false, false}), 7.0);
   EXPECT_TRUE(allclose(base[0], tensor({7.0f, 7.0f})));
 }
+
+TEST(IndexFamily, LargeInputsUseThreadPool) {
+  // 300 x 200 crosses the parallel grain; out[r][c] = r * 200 + (7c mod 200).
+  Tensor x = arange(60000, kDouble).view({300, 200});
+  std::vector<int64_t> cols;
+  for (int64_t c = 0; c < 200; ++c) cols.push_back((7 * c) % 200);
+  Tensor idx = tensor(cols);
+  Tensor expected = arange(300, kDouble).view({300, 1}) * 200 + idx.to(kDouble);
+  EXPECT_TRUE(allclose(x.gather(1, idx.expand({300, 200})), expected));
+  EXPECT_TRUE(allclose(x.index({indexing::Slice(), idx}), expected));
+  EXPECT_TRUE(allclose(x.index_select(1, idx), expected));
+  EXPECT_THROW(x.gather(1, full({300, 200}, 200, kLong)), Error);
+}
