@@ -113,8 +113,6 @@ Tensor scatter_impl(const Tensor& self, int64_t dim, const Tensor& index_in, con
               "(): Expected self.dtype to be equal to src.dtype");
   check_gather_scatter(op, self, d, index, kind == ScatterKind::Value ? Tensor() : src);
   Tensor s = kind == ScatterKind::Value ? src.expand(index.sizes()) : src;
-  EMBER_CHECK(kind != ScatterKind::Reduce || !autograd::any_requires_grad({self, src}), "[", op,
-              "] the derivative for 'scatter' with a reduce argument is not implemented");
   Tensor out;
   {
     NoGradGuard ng;
@@ -123,11 +121,15 @@ Tensor scatter_impl(const Tensor& self, int64_t dim, const Tensor& index_in, con
   }
   const char* node = kind == ScatterKind::Src     ? "ScatterBackward0"
                      : kind == ScatterKind::Value ? "ScatterBackward1"
-                                                  : "ScatterAddBackward0";
+                     : kind == ScatterKind::Add   ? "ScatterAddBackward0"
+                                                  : "NotImplemented";
   Tensor grad_src = kind == ScatterKind::Value ? Tensor() : src;
   if (auto n = autograd::make_node(
           node, {self, grad_src},
           [d, index, kind](autograd::FunctionNode& node, const variable_list& g) {
+            // As in PyTorch 1.13, the reduce variants run forward but cannot be differentiated.
+            EMBER_CHECK(kind != ScatterKind::Reduce,
+                        "[scatter] derivative for aten::scatter is not implemented");
             variable_list r(2);
             if (node.needs_input_grad(0)) {
               r[0] = kind == ScatterKind::Add ? g[0] : scatter(g[0], d, index, Scalar(0));

@@ -356,3 +356,12 @@ TEST(IndexFamily, LargeInputsUseThreadPool) {
   EXPECT_TRUE(allclose(x.index_select(1, idx), expected));
   EXPECT_THROW(x.gather(1, full({300, 200}, 200, kLong)), Error);
 }
+
+TEST(Scatter, ReduceIsNotDifferentiable) {
+  // x.scatter(1, idx, s, reduce='add') runs; backward raises "derivative ... not implemented"
+  Tensor x = zeros({2, 3}).requires_grad_();
+  Tensor y = x.scatter(1, longs2({{0, 1}, {1, 2}}), ones({2, 2}), "add");
+  EXPECT_EQ(y.grad_fn()->name(), "NotImplemented");
+  EXPECT_TRUE(allclose(y, tensor({{1.0f, 1.0f, 0.0f}, {0.0f, 1.0f, 1.0f}})));
+  EXPECT_THROW(y.sum().backward(), Error);
+}
