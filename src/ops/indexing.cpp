@@ -62,7 +62,7 @@ Tensor slice_view(const Tensor& self, int64_t dim, std::optional<int64_t> start_
   int64_t stop = std::max(clamp(stop_in.value_or(n)), start);
   DimVector sz(self.sizes()), st(self.strides());
   int64_t off = self.storage_offset() + (start < n ? start * st[d] : 0);
-  sz[d] = (stop - start + step - 1) / step;
+  sz[d] = stop == start ? 0 : (stop - start - 1) / step + 1;  // no overflow for huge steps
   st[d] *= step;
   Tensor v = make_view(self, sz, st, off);
   // Nodes are recorded by hand (the public slice op lives in another family, see the report).

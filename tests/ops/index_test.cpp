@@ -34,6 +34,10 @@ TEST(Index, BasicIndexingIsAView) {
   EXPECT_TRUE(allclose(x.index({-1, Slice(1, None), Slice(None, None, 2)}), r));
   EXPECT_EQ(x.index({Slice(-100, 100)}).sizes(), IntArrayRef({2, 3, 4}));
   EXPECT_EQ(x.index({Slice(2, 1)}).sizes(), IntArrayRef({0, 3, 4}));
+  // x[:, ::INT64_MAX] keeps one row; x[:, INT64_MIN:] everything
+  EXPECT_EQ(x.index({Slice(), Slice(None, None, INDEX_MAX)}).sizes(), IntArrayRef({2, 1, 4}));
+  EXPECT_EQ(x.index({Slice(), Slice(INDEX_MIN, None)}).sizes(), IntArrayRef({2, 3, 4}));
+  EXPECT_TRUE(allclose(x.index({Slice(), Slice(-2, None, 2)}), x.index({Slice(), Slice(1, 2)})));
   // x[True].shape == [1, 2, 3, 4], x[False].shape == [0, 2, 3, 4]
   EXPECT_EQ(x.index({true}).sizes(), IntArrayRef({1, 2, 3, 4}));
   EXPECT_EQ(x.index({false}).sizes(), IntArrayRef({0, 2, 3, 4}));
