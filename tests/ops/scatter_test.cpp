@@ -365,3 +365,26 @@ TEST(Scatter, ReduceIsNotDifferentiable) {
   EXPECT_TRUE(allclose(y, tensor({{1.0f, 1.0f, 0.0f}, {0.0f, 1.0f, 1.0f}})));
   EXPECT_THROW(y.sum().backward(), Error);
 }
+
+TEST(IndexFamily, ZeroDimAndZeroSize) {
+  // torch.tensor(1.).index_fill(0, [0], 5.) -> 5; .index_add(0, [0], tensor(2.)) -> 3;
+  // .index_copy(0, [0], tensor(2.)) -> 2; .scatter_add(0, tensor(0), tensor(2.)) -> 3
+  Tensor one = tensor(1.0f);
+  EXPECT_EQ(one.index_fill(0, longs({0}), 5.0).item<float>(), 5.0f);
+  EXPECT_EQ(one.index_add(0, longs({0}), tensor(2.0f)).item<float>(), 3.0f);
+  EXPECT_EQ(one.index_copy(0, longs({0}), tensor(2.0f)).item<float>(), 2.0f);
+  EXPECT_EQ(one.scatter_add(0, tensor(int64_t{0}), tensor(2.0f)).item<float>(), 3.0f);
+  EXPECT_EQ(one.index_fill(0, longs({0}), 5.0).dim(), 0);
+  // torch.tensor(1.).take([0, 0]) -> [1, 1]; x[None] -> [1]; x[...] -> []; x[tensor(True)] -> [1]
+  EXPECT_TRUE(allclose(one.take(longs({0, 0})), tensor({1.0f, 1.0f})));
+  EXPECT_EQ(one.index({indexing::None}).sizes(), IntArrayRef({1}));
+  EXPECT_EQ(one.index({"..."}).sizes(), IntArrayRef({}));
+  EXPECT_EQ(one.index({tensor(true)}).sizes(), IntArrayRef({1}));
+  // zero-size
+  EXPECT_EQ(zeros({0, 3}).index_add(1, longs({1}), zeros({0, 1})).sizes(), IntArrayRef({0, 3}));
+  EXPECT_TRUE(
+      allclose(zeros({2, 3}).index_add(1, empty({0}, kLong), zeros({2, 0})), zeros({2, 3})));
+  EXPECT_EQ(zeros({0}).masked_fill(zeros({0}, kBool), 1.0).sizes(), IntArrayRef({0}));
+  EXPECT_EQ(zeros({0}).masked_select(zeros({0}, kBool)).sizes(), IntArrayRef({0}));
+  EXPECT_EQ(zeros({2, 0}).take(empty({0}, kLong)).sizes(), IntArrayRef({0}));
+}
