@@ -1,4 +1,4 @@
-// index_select/add/copy/fill, gather, scatter(_add), take, masked ops, nonzero, one_hot.
+// gather, scatter(_add), masked ops, nonzero (src/ops/scatter.cpp) and cross-op checks.
 // Expected values from PyTorch 1.13 (expression in each comment).
 #include <gtest/gtest.h>
 
@@ -33,88 +33,6 @@ bool throws_with(const std::function<void()>& f, const std::string& text) {
   return false;
 }
 }  // namespace
-
-TEST(IndexSelect, Values) {
-  // x.index_select(1, [2,0,2])
-  EXPECT_TRUE(allclose(x12().index_select(1, longs({2, 0, 2})),
-                       tensor({{2.0f, 0.0f, 2.0f}, {6.0f, 4.0f, 6.0f}, {10.0f, 8.0f, 10.0f}})));
-  // non-contiguous input, int32 index, 0-dim, zero-size
-  EXPECT_TRUE(allclose(x12().t().index_select(0, tensor({1})), tensor({{1.0f, 5.0f, 9.0f}})));
-  EXPECT_TRUE(allclose(tensor(5.0).index_select(0, longs({0})), tensor(5.0)));
-  EXPECT_EQ(x12().index_select(0, empty({0}, kLong)).sizes(), IntArrayRef({0, 4}));
-  for (ScalarType dt : {kDouble, kHalf, kBFloat16, kInt, kByte, kBool, kChar, kShort}) {
-    Tensor y = x12().to(dt).index_select(0, longs({2, 1}));
-    EXPECT_EQ(y.dtype(), dt);
-    EXPECT_TRUE(allclose(y, x12().index_select(0, longs({2, 1})).to(dt)));
-  }
-  Tensor out = empty({0}, kFloat);
-  index_select_out(out, x12(), 0, longs({1}));
-  EXPECT_TRUE(allclose(out, tensor({{4.0f, 5.0f, 6.0f, 7.0f}})));
-}
-
-TEST(IndexSelect, ErrorsAndGrad) {
-  EXPECT_TRUE(throws_with([] { x12().index_select(1, longs({4})); },
-                          "index 4 is out of bounds for dimension 1 with size 4"));
-  EXPECT_THROW(x12().index_select(1, longs({-1})), Error);
-  EXPECT_THROW(x12().index_select(1, tensor({1.0})), Error);
-  EXPECT_THROW(x12().index_select(1, longs2({{0}})), Error);
-  EXPECT_THROW(x12().index_select(2, longs({0})), Error);
-  Tensor a = arange(12, kDouble).view({3, 4});
-  auto f = [](const variable_list& v) { return v[0].index_select(1, longs({2, 0, 2})).exp(); };
-  EXPECT_TRUE(gradcheck(f, {a * 0.1}));
-  EXPECT_TRUE(gradgradcheck(f, {a * 0.1}));
-  Tensor b = a.clone().requires_grad_();
-  EXPECT_EQ(b.index_select(0, longs({0})).grad_fn()->name(), "IndexSelectBackward0");
-}
-
-TEST(IndexAdd, ValuesGradErrors) {
-  // zeros(3,4).index_add(1, [0,2,0], ones(3,3), alpha=2) -> rows [4, 0, 2, 0]
-  Tensor r = zeros({3, 4}).index_add(1, longs({0, 2, 0}), ones({3, 3}), 2);
-  EXPECT_TRUE(allclose(r[1], tensor({4.0f, 0.0f, 2.0f, 0.0f})));
-  Tensor z = zeros({3, 4}, kInt);
-  z.index_add_(0, longs({1}), ones({1, 4}, kInt));
-  EXPECT_EQ(z.sum().item<int64_t>(), 4);
-  EXPECT_TRUE(throws_with(
-      [] {
-        zeros({3, 2}).index_add(0, longs({0, 1}), ones({1, 2}));
-      },
-      "Number of indices (2) should be equal to source.size(dim): (1)"));
-  EXPECT_THROW(zeros({3, 2}).index_add(0, longs({3}), ones({1, 2})), Error);
-  EXPECT_THROW(zeros({3, 2}).index_add(0, longs({0}), ones({1, 2}, kDouble)), Error);
-  Tensor a = arange(12, kDouble).view({3, 4}) * 0.1;
-  Tensor s = ones({3, 2}, kDouble) * 0.3;
-  auto f = [](const variable_list& v) {
-    return v[0].index_add(1, longs({3, 3}), v[1] * v[1], 1.5) * v[0];
-  };
-  EXPECT_TRUE(gradcheck(f, {a, s}));
-  EXPECT_TRUE(gradgradcheck(f, {a, s}));
-}
-
-TEST(IndexCopyFill, ValuesGrad) {
-  // zeros(3,4).index_copy(0, [2,0], arange(8).view(2,4))
-  Tensor c = zeros({3, 4}).index_copy(0, longs({2, 0}), arange(8, kFloat).view({2, 4}));
-  EXPECT_TRUE(allclose(c[0], tensor({4.0f, 5.0f, 6.0f, 7.0f})));
-  EXPECT_TRUE(allclose(c[2], tensor({0.0f, 1.0f, 2.0f, 3.0f})));
-  EXPECT_EQ(c[1].sum().item<double>(), 0.0);
-  // x.index_fill(1, [-1, 0], -1)
-  Tensor f = x12().index_fill(1, longs({-1, 0}), -1.0);
-  EXPECT_TRUE(allclose(f[2], tensor({-1.0f, 9.0f, 10.0f, -1.0f})));
-  Tensor g = x12();
-  g.index_fill_(0, longs({1}), tensor(0.5f));
-  EXPECT_TRUE(allclose(g[1], full({4}, 0.5f)));
-  EXPECT_THROW(x12().index_fill(1, longs({4}), 1.0), Error);
-  EXPECT_THROW(x12().index_fill(1, longs({0}), tensor({1.0f})), Error);
-  EXPECT_THROW(zeros({3}).index_copy(0, longs({-1}), ones({1})), Error);
-  Tensor a = arange(12, kDouble).view({3, 4}) * 0.1;
-  Tensor s = ones({2, 4}, kDouble) * 0.3;
-  auto fc = [](const variable_list& v) { return v[0].index_copy(0, longs({2, 0}), v[1]) * v[0]; };
-  EXPECT_TRUE(gradcheck(fc, {a, s}));
-  EXPECT_TRUE(gradgradcheck(fc, {a, s}));
-  Tensor val = tensor(0.7, kDouble);
-  auto ff = [](const variable_list& v) { return v[0].index_fill(1, longs({1}), v[1]) * v[0]; };
-  EXPECT_TRUE(gradcheck(ff, {a, val}));
-  EXPECT_TRUE(gradgradcheck(ff, {a, val}));
-}
 
 TEST(Gather, Values) {
   // x.gather(1, [[0,3],[1,1],[2,0]])
@@ -219,21 +137,6 @@ TEST(Scatter, ErrorsAndGrad) {
   EXPECT_TRUE(allclose(b.grad(), tensor({{0.0, 1.0, 0.0}, {1.0, 0.0, 0.0}}, kDouble)));
 }
 
-TEST(Take, ValuesGrad) {
-  // x.take([[0,-1],[5,11]])
-  EXPECT_TRUE(
-      allclose(x12().take(longs2({{0, -1}, {5, 11}})), tensor({{0.0f, 11.0f}, {5.0f, 11.0f}})));
-  // x.t().take([1,4]) -> [4, 5]
-  EXPECT_TRUE(allclose(x12().t().take(longs({1, 4})), tensor({4.0f, 5.0f})));
-  EXPECT_THROW(x12().take(longs({12})), Error);
-  EXPECT_THROW(x12().take(tensor({1}).to(kInt)), Error);
-  Tensor a = arange(6, kDouble).view({2, 3}) * 0.1;
-  auto f = [](const variable_list& v) { return v[0].take(longs({0, 5, 0})).exp(); };
-  EXPECT_TRUE(gradcheck(f, {a}));
-  EXPECT_TRUE(gradgradcheck(f, {a}));
-  EXPECT_EQ(a.clone().requires_grad_().take(longs({0})).grad_fn()->name(), "TakeBackward0");
-}
-
 TEST(Masked, FillSelectScatter) {
   Tensor m = tensor({true, false, true, false});
   // x.masked_fill(m, -2.)
@@ -292,20 +195,6 @@ TEST(Nonzero, Values) {
   EXPECT_EQ(tensor(0).nonzero().sizes(), IntArrayRef({0, 0}));
   EXPECT_EQ(zeros({0, 2}).nonzero().sizes(), IntArrayRef({0, 2}));
   EXPECT_EQ(tensor({true, false, true}).argwhere().sizes(), IntArrayRef({2, 1}));
-}
-
-TEST(OneHot, Values) {
-  // one_hot([[0,2],[1,0]])
-  Tensor o = one_hot(tensor({{int64_t{0}, int64_t{2}}, {int64_t{1}, int64_t{0}}}));
-  EXPECT_EQ(o.sizes(), IntArrayRef({2, 2, 3}));
-  EXPECT_TRUE(allclose(o[0][1], longs({0, 0, 1})));
-  EXPECT_TRUE(allclose(one_hot(longs({3}), 5), longs2({{0, 0, 0, 1, 0}})));
-  EXPECT_EQ(one_hot(empty({0}, kLong), 4).sizes(), IntArrayRef({0, 4}));
-  EXPECT_TRUE(throws_with([] { one_hot(longs({3}), 3); },
-                          "Class values must be smaller than num_classes."));
-  EXPECT_TRUE(throws_with([] { one_hot(longs({-1}), 3); }, "Class values must be non-negative."));
-  EXPECT_THROW(one_hot(empty({0}, kLong)), Error);
-  EXPECT_THROW(one_hot(tensor({1.0})), Error);
 }
 
 TEST(Scatter, InPlaceErrorLeavesSelfUnchanged) {
