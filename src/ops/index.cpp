@@ -191,10 +191,11 @@ Tensor index_fill_impl(const Tensor& self, int64_t dim, const Tensor& index_in, 
   }
   if (auto n = autograd::make_node(
           value_t.defined() ? "IndexFillBackward1" : "IndexFillBackward0", {self, value_t},
-          [d, index](autograd::FunctionNode& node, const variable_list& g) {
+          [d, index, vdt = value_t.defined() ? value_t.dtype() : self.dtype()](
+              autograd::FunctionNode& node, const variable_list& g) {
             variable_list r(2);
             if (node.needs_input_grad(0)) r[0] = index_fill(g[0], d, index, Scalar(0));
-            if (node.needs_input_grad(1)) r[1] = index_select(g[0], d, index).sum();
+            if (node.needs_input_grad(1)) r[1] = index_select(g[0], d, index).sum().to(vdt);
             return r;
           })) {
     autograd::set_history(out, n);

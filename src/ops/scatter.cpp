@@ -258,13 +258,14 @@ Tensor masked_fill_impl(const Tensor& self, const Tensor& mask_in, const Scalar&
   }
   if (auto n = autograd::make_node(
           value_t.defined() ? "MaskedFillBackward1" : "MaskedFillBackward0", {self, value_t},
-          [mask, in = DimVector(self.sizes())](autograd::FunctionNode& node,
-                                               const variable_list& g) {
+          [mask, in = DimVector(self.sizes()),
+           vdt = value_t.defined() ? value_t.dtype() : self.dtype()](autograd::FunctionNode& node,
+                                                                     const variable_list& g) {
             variable_list r(2);
             if (node.needs_input_grad(0)) {
               r[0] = autograd::sum_to(masked_fill(g[0], mask, Scalar(0)), in);
             }
-            if (node.needs_input_grad(1)) r[1] = masked_select(g[0], mask).sum();
+            if (node.needs_input_grad(1)) r[1] = masked_select(g[0], mask).sum().to(vdt);
             return r;
           })) {
     autograd::set_history(out, n);

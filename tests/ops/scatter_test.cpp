@@ -277,3 +277,17 @@ TEST(IndexFamily, ZeroDimAndZeroSize) {
   EXPECT_EQ(zeros({0}).masked_select(zeros({0}, kBool)).sizes(), IntArrayRef({0}));
   EXPECT_EQ(zeros({2, 0}).take(empty({0}, kLong)).sizes(), IntArrayRef({0}));
 }
+
+TEST(Masked, ValueTensorOfOtherDtype) {
+  // A float32 value filled into a float64 tensor gets a float32 gradient.
+  Tensor x = zeros({3}, kDouble).requires_grad_();
+  Tensor v = tensor(2.0f).requires_grad_();
+  Tensor y = x.masked_fill(tensor({true, false, true}), v);
+  EXPECT_EQ(y.dtype(), kDouble);
+  y.sum().backward();
+  EXPECT_EQ(v.grad().dtype(), kFloat);
+  EXPECT_EQ(v.grad().item<float>(), 2.0f);
+  Tensor z = x.index_fill(0, tensor({int64_t{1}}), v);
+  z.sum().backward();
+  EXPECT_EQ(v.grad().item<float>(), 3.0f);
+}
