@@ -2,6 +2,7 @@
 // with the 1-D index expanded along `dim`; gradients use the same ops (double backward works).
 #include "ember/autograd/function_node.h"
 #include "ember/core/wrap_dim.h"
+#include "ember/iter/tensor_iterator.h"
 #include "ember/ops/binary.h"
 #include "ember/ops/factory.h"
 #include "ember/ops/reduce.h"
@@ -254,6 +255,70 @@ Tensor& take_out(Tensor& out, const Tensor& self, const Tensor& index) {
   return out;
 }
 
+// ---- put / take_along_dim ----
+
+namespace {
+Tensor check_put(const Tensor& self, const Tensor& index, const Tensor& source, const char* op) {
+  EMBER_CHECK(index.dtype() == kLong, "[", op, "] ", op,
+              "(): Expected a long tensor for index, but got ", toString(index.dtype()));
+  EMBER_CHECK(source.dtype() == self.dtype(), "[", op, "] ", op,
+              "(): self and source expected to have the same dtype, but got self.dtype = ",
+              toString(self.dtype()), " and source.dtype = ", toString(source.dtype()));
+  EMBER_CHECK_INDEX(index.numel() == source.numel(), op,
+                    "(): Expected source and index to have the same number of elements, but got "
+                    "source.numel() = ",
+                    source.numel(), ", index.numel() = ", index.numel());
+  return index.reshape({-1});
+}
+// Writes into self's elements in flattened (row-major) order; self must be contiguous.
+void put_no_grad(const Tensor& self, const Tensor& flat_index, const Tensor& source,
+                 bool accumulate) {
+  Tensor flat = make_view(self, {self.numel()}, {1}, self.storage_offset());
+  index_put_no_grad(flat, {flat_index}, source.reshape({-1}), accumulate);
+}
+}  // namespace
+
+Tensor put(const Tensor& self, const Tensor& index, const Tensor& source, bool accumulate) {
+  Tensor flat_index = check_put(self, index, source, "put");
+  Tensor out;
+  {
+    NoGradGuard ng;
+    out = self.clone();
+    put_no_grad(out, flat_index, source, accumulate);
+  }
+  if (auto n = autograd::make_node(
+          "PutBackward0", {self, source},
+          [index, accumulate, ss = DimVector(source.sizes())](autograd::FunctionNode& node,
+                                                              const variable_list& g) {
+            variable_list r(2);
+            if (node.needs_input_grad(0)) {
+              r[0] = accumulate ? g[0] : put(g[0], index, zeros(ss, g[0].options()), false);
+            }
+            if (node.needs_input_grad(1)) r[1] = take(g[0], index).reshape(ss);
+            return r;
+          })) {
+    autograd::set_history(out, n);
+  }
+  return out;
+}
+
+Tensor take_along_dim(const Tensor& self, const Tensor& indices, std::optional<int64_t> dim) {
+  EMBER_CHECK(indices.dtype() == kLong,
+              "[take_along_dim] torch.take_along_dim(): dtype of "
+              "indices should be Long but got ",
+              toString(indices.dtype()));
+  if (!dim) return gather(self.reshape({-1}), 0, indices.reshape({-1}));
+  EMBER_CHECK(self.dim() == indices.dim(),
+              "[take_along_dim] torch.take_along_dim(): input and "
+              "indices should have the same number of dimensions, but got ",
+              self.dim(), " dimensions for input, and ", indices.dim(), " dimensions for indices");
+  int64_t d = maybe_wrap_dim(*dim, self.dim());
+  DimVector self_sizes = with_dim(self.sizes(), d, indices.dim() == 0 ? 1 : indices.size(d));
+  DimVector b = infer_size(self_sizes, indices.sizes(), "take_along_dim");
+  DimVector self_b = with_dim(b, d, self.dim() == 0 ? 1 : self.size(d));
+  return gather(self.expand(self_b), d, indices.expand(b));
+}
+
 // ---- one_hot ----
 
 Tensor one_hot(const Tensor& self, int64_t num_classes) {
@@ -346,5 +411,26 @@ Tensor& Tensor::index_fill_(int64_t dim, const Tensor& index, const Tensor& valu
       [&] { index_fill_(dim, index, v); });
 }
 Tensor Tensor::take(const Tensor& index) const { return ::ember::take(*this, index); }
+Tensor Tensor::put(const Tensor& index, const Tensor& source, bool accumulate) const {
+  return ::ember::put(*this, index, source, accumulate);
+}
+Tensor& Tensor::put_(const Tensor& index, const Tensor& source, bool accumulate) {
+  return autograd::apply_inplace(
+      *this, source.requires_grad(), "put_",
+      [&](const Tensor& s) { return ::ember::put(s, index, source, accumulate); },
+      [&] {
+        Tensor flat_index = check_put(*this, index, source, "put_");
+        if (is_contiguous()) {
+          put_no_grad(*this, flat_index, source, accumulate);
+        } else {
+          Tensor tmp = contiguous();
+          put_no_grad(tmp, flat_index, source, accumulate);
+          this->data().copy_(tmp);
+        }
+      });
+}
+Tensor Tensor::take_along_dim(const Tensor& indices, std::optional<int64_t> dim) const {
+  return ::ember::take_along_dim(*this, indices, dim);
+}
 
 }  // namespace ember

@@ -416,6 +416,13 @@ Tensor& nonzero_out(Tensor& out, const Tensor& self) {
   return out;
 }
 Tensor argwhere(const Tensor& self) { return nonzero(self); }
+std::vector<Tensor> nonzero_numpy(const Tensor& self) {
+  if (self.dim() == 0) return nonzero_numpy(self.unsqueeze(0));
+  Tensor nz = nonzero(self);
+  std::vector<Tensor> out;
+  for (int64_t d = 0; d < self.dim(); ++d) out.push_back(nz.select(1, d));
+  return out;
+}
 Tensor Tensor::nonzero() const { return ::ember::nonzero(*this); }
 Tensor Tensor::argwhere() const { return ::ember::nonzero(*this); }
 

@@ -59,6 +59,7 @@ Tensor argsort(const Tensor& self, int64_t dim, bool descending) {
   NoGradGuard ng;
   return std::get<1>(sort(self, dim, descending));
 }
+Tensor msort(const Tensor& self) { return std::get<0>(sort(self, 0, false)); }
 std::tuple<Tensor, Tensor> topk(const Tensor& self, int64_t k, int64_t dim, bool largest, bool) {
   int64_t n = size_along(self, dim);
   EMBER_CHECK(k >= 0 && k <= n, "[topk] selected index k out of range");
@@ -101,6 +102,7 @@ std::tuple<Tensor, Tensor> Tensor::sort(std::optional<bool> stable, int64_t dim,
 Tensor Tensor::argsort(int64_t dim, bool descending) const {
   return ::ember::argsort(*this, dim, descending);
 }
+Tensor Tensor::msort() const { return ::ember::msort(*this); }
 std::tuple<Tensor, Tensor> Tensor::topk(int64_t k, int64_t dim, bool largest, bool sorted) const {
   return ::ember::topk(*this, k, dim, largest, sorted);
 }

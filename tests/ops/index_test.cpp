@@ -144,3 +144,49 @@ TEST(OneHot, Values) {
   EXPECT_THROW(one_hot(empty({0}, kLong)), Error);
   EXPECT_THROW(one_hot(tensor({1.0})), Error);
 }
+
+TEST(Put, ValuesGrad) {
+  Tensor x = arange(6, kFloat).view({2, 3});
+  // x.put([0,5,0], [10,20,30]) -> [[30,1,2],[3,4,20]]; accumulate=True -> [[40,1,2],[3,4,25]]
+  Tensor idx = longs({0, 5, 0});
+  Tensor src = tensor({10.0f, 20.0f, 30.0f});
+  EXPECT_TRUE(allclose(x.put(idx, src), tensor({{30.0f, 1.0f, 2.0f}, {3.0f, 4.0f, 20.0f}})));
+  EXPECT_TRUE(allclose(x.put(idx, src, true), tensor({{40.0f, 1.0f, 2.0f}, {3.0f, 4.0f, 25.0f}})));
+  // x.put([-1], [9.]) writes the last element; in place on a transposed tensor (row-major order
+  // of the transposed view)
+  EXPECT_EQ(x.put(longs({-1}), tensor({9.0f}))[1][2].item<float>(), 9.0f);
+  Tensor base = zeros({3, 2});
+  Tensor t = base.t();
+  t.put_(longs({1}), tensor({7.0f}));
+  EXPECT_EQ(base[1][0].item<float>(), 7.0f);
+  EXPECT_THROW(x.put(longs({6}), tensor({9.0f})), Error);
+  EXPECT_TRUE(throws_with(
+      [&] {
+        x.put(longs({1, 2}), tensor({9.0f}));
+      },
+      "Expected source and index to have the same number of elements"));
+  EXPECT_THROW(x.put(tensor({1}).to(kInt), tensor({9.0f})), Error);
+  Tensor a = arange(6, kDouble).view({2, 3}) * 0.1;
+  Tensor s = tensor({0.5, -0.5}, kDouble);
+  for (bool acc : {false, true}) {
+    auto f = [acc](const variable_list& v) { return v[0].put(longs({4, 1}), v[1], acc) * v[0]; };
+    EXPECT_TRUE(gradcheck(f, {a, s}));
+    EXPECT_TRUE(gradgradcheck(f, {a, s}));
+  }
+}
+
+TEST(TakeAlongDim, Values) {
+  Tensor x = arange(6, kFloat).view({2, 3});
+  // torch.take_along_dim(x, [[2],[0]], 1) -> [[2],[3]]
+  EXPECT_TRUE(allclose(take_along_dim(x, tensor({{int64_t{2}}, {int64_t{0}}}), 1),
+                       tensor({{2.0f}, {3.0f}})));
+  // torch.take_along_dim(x, [[2,1,0]], 1) -> broadcast over rows: [[2,1,0],[5,4,3]]
+  Tensor row = longs({2, 1, 0}).view({1, 3});
+  EXPECT_TRUE(allclose(x.take_along_dim(row, 1), tensor({{2.0f, 1.0f, 0.0f}, {5.0f, 4.0f, 3.0f}})));
+  // torch.take_along_dim(x, [5, 0]) -> [5, 0]
+  EXPECT_TRUE(allclose(take_along_dim(x, longs({5, 0})), tensor({5.0f, 0.0f})));
+  EXPECT_THROW(take_along_dim(x, row.to(kInt), 1), Error);
+  EXPECT_THROW(take_along_dim(x, longs({2}), 1), Error);
+  auto f = [row](const variable_list& v) { return v[0].take_along_dim(row, 1).exp(); };
+  EXPECT_TRUE(gradcheck(f, {arange(6, kDouble).view({2, 3}) * 0.1}));
+}

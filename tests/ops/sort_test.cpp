@@ -135,3 +135,13 @@ TEST(Sort, ZeroDim) {
   auto f = [](const variable_list& x) { return std::get<0>(x[0].sort()).exp(); };
   EXPECT_TRUE(gradcheck(f, {tensor(0.3, kDouble)}));
 }
+
+TEST(Sort, MsortAndNonzeroNumpy) {
+  // torch.msort([[3,1],[2,4]]) -> [[2,1],[3,4]]
+  EXPECT_TRUE(allclose(tensor({{3.0, 1.0}, {2.0, 4.0}}).msort(), tensor({{2.0, 1.0}, {3.0, 4.0}})));
+  auto nz = nonzero_numpy(tensor({{0.0, 1.5}, {2.0, 0.0}}));
+  ASSERT_EQ(nz.size(), 2u);
+  EXPECT_TRUE(allclose(nz[0], longs({0, 1})));
+  EXPECT_TRUE(allclose(nz[1], longs({1, 0})));
+  EXPECT_EQ(nonzero_numpy(tensor(2.0)).size(), 1u);
+}

@@ -27,6 +27,11 @@ Tensor index_fill(const Tensor& self, int64_t dim, const Tensor& index, const Sc
 Tensor index_fill(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& value);
 Tensor take(const Tensor& self, const Tensor& index);
 Tensor& take_out(Tensor& out, const Tensor& self, const Tensor& index);
+// self.flatten()[index] = source (or += with accumulate); negative indices wrap.
+Tensor put(const Tensor& self, const Tensor& index, const Tensor& source, bool accumulate = false);
+// gather with indices broadcast against self outside `dim`; no dim: over the flattened input.
+Tensor take_along_dim(const Tensor& self, const Tensor& indices,
+                      std::optional<int64_t> dim = std::nullopt);
 
 Tensor gather(const Tensor& self, int64_t dim, const Tensor& index, bool sparse_grad = false);
 Tensor& gather_out(Tensor& out, const Tensor& self, int64_t dim, const Tensor& index,
@@ -49,6 +54,8 @@ Tensor masked_scatter(const Tensor& self, const Tensor& mask, const Tensor& sour
 Tensor nonzero(const Tensor& self);
 Tensor& nonzero_out(Tensor& out, const Tensor& self);
 Tensor argwhere(const Tensor& self);
+// One int64 tensor of coordinates per dim (numpy's nonzero).
+std::vector<Tensor> nonzero_numpy(const Tensor& self);
 
 std::tuple<Tensor, Tensor> sort(const Tensor& self, int64_t dim = -1, bool descending = false);
 std::tuple<Tensor, Tensor> sort(const Tensor& self, std::optional<bool> stable, int64_t dim = -1,
@@ -56,6 +63,8 @@ std::tuple<Tensor, Tensor> sort(const Tensor& self, std::optional<bool> stable, 
 std::tuple<Tensor&, Tensor&> sort_out(Tensor& values, Tensor& indices, const Tensor& self,
                                       int64_t dim = -1, bool descending = false);
 Tensor argsort(const Tensor& self, int64_t dim = -1, bool descending = false);
+// Sorted along dim 0.
+Tensor msort(const Tensor& self);
 std::tuple<Tensor, Tensor> topk(const Tensor& self, int64_t k, int64_t dim = -1,
                                 bool largest = true, bool sorted = true);
 std::tuple<Tensor&, Tensor&> topk_out(Tensor& values, Tensor& indices, const Tensor& self,
