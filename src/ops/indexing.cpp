@@ -65,7 +65,7 @@ Tensor slice_view(const Tensor& self, int64_t dim, std::optional<int64_t> start_
   sz[d] = stop == start ? 0 : (stop - start - 1) / step + 1;  // no overflow for huge steps
   st[d] *= step;
   Tensor v = make_view(self, sz, st, off);
-  // Nodes are recorded by hand (the public slice op lives in another family, see the report).
+  // A private copy of slice: the public slice/narrow ops belong to the shape family.
   if (auto node = autograd::make_node("SliceBackward0", {self},
                                       [in = DimVector(self.sizes()), d, start, stop, step](
                                           autograd::FunctionNode&, const variable_list& g) {

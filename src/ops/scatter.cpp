@@ -26,13 +26,11 @@ void check_gather_scatter(const char* op, const Tensor& self, int64_t dim, const
                           const Tensor& src) {
   int64_t nd = std::max<int64_t>(self.dim(), 1);
   EMBER_CHECK(std::max<int64_t>(index.dim(), 1) == nd, "[", op,
-              "] Index tensor must have the "
-              "same number of dimensions as ",
+              "] Index tensor must have the same number of dimensions as ",
               (src.defined() ? "self tensor" : "input tensor"));
   if (src.defined()) {
     EMBER_CHECK(std::max<int64_t>(src.dim(), 1) == nd, "[", op,
-                "] Index tensor must have the "
-                "same number of dimensions as src tensor");
+                "] Index tensor must have the same number of dimensions as src tensor");
   }
   if (index.numel() == 0) return;
   Tensor s = at_least_1d(self), i = at_least_1d(index), x = at_least_1d(src);
