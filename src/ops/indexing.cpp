@@ -63,7 +63,7 @@ Tensor slice_view(const Tensor& self, int64_t dim, std::optional<int64_t> start_
   DimVector sz(self.sizes()), st(self.strides());
   int64_t off = self.storage_offset() + (start < n ? start * st[d] : 0);
   sz[d] = stop == start ? 0 : (stop - start - 1) / step + 1;  // no overflow for huge steps
-  st[d] *= step;
+  if (sz[d] > 1) st[d] *= step;  // with one element the stride is irrelevant (and could overflow)
   Tensor v = make_view(self, sz, st, off);
   // A private copy of slice: the public slice/narrow ops belong to the shape family.
   if (auto node = autograd::make_node("SliceBackward0", {self},
