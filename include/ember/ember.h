@@ -9,6 +9,7 @@
 #include "ember/ops/binary.h"
 #include "ember/ops/conv.h"
 #include "ember/ops/factory.h"
+#include "ember/ops/index.h"
 #include "ember/ops/linalg.h"
 #include "ember/ops/random.h"
 #include "ember/ops/reduce.h"
