@@ -1,0 +1,91 @@
+// The op table: one line per op of tools/gen_golden.py, calling ember the way the Python entry
+// calls PyTorch. Keep the order and the names of the Python file.
+#include "opdb/opdb.h"
+
+namespace ember {
+namespace opdb {
+
+const std::map<std::string, OpFn>& op_table() {
+  static const std::map<std::string, OpFn> table = {
+      // unary
+      {"neg", [](X x) { return ember::neg(x[0]); }},
+      {"abs", [](X x) { return ember::abs(x[0]); }},
+      {"exp", [](X x) { return ember::exp(x[0]); }},
+      {"log", [](X x) { return ember::log(x[0]); }},
+      {"sqrt", [](X x) { return ember::sqrt(x[0]); }},
+      {"sin", [](X x) { return ember::sin(x[0]); }},
+      {"cos", [](X x) { return ember::cos(x[0]); }},
+      {"tanh", [](X x) { return ember::tanh(x[0]); }},
+      {"sigmoid", [](X x) { return ember::sigmoid(x[0]); }},
+      {"relu", [](X x) { return ember::relu(x[0]); }},
+      // binary
+      {"add", [](X x) { return ember::add(x[0], x[1]); }},
+      {"add_alpha", [](X x) { return ember::add(x[0], x[1], 2); }},
+      {"add_scalar", [](X x, A a) { return ember::add(x[0], a.scalar("other")); }},
+      {"sub", [](X x) { return ember::sub(x[0], x[1]); }},
+      {"sub_alpha", [](X x) { return ember::sub(x[0], x[1], 3); }},
+      {"sub_scalar", [](X x, A a) { return ember::sub(x[0], a.scalar("other")); }},
+      {"mul", [](X x) { return ember::mul(x[0], x[1]); }},
+      {"mul_scalar", [](X x, A a) { return ember::mul(x[0], a.scalar("other")); }},
+      {"div", [](X x) { return ember::div(x[0], x[1]); }},
+      {"div_scalar", [](X x, A a) { return ember::div(x[0], a.scalar("other")); }},
+      // compare
+      {"eq", [](X x) { return ember::eq(x[0], x[1]); }},
+      {"ne", [](X x) { return ember::ne(x[0], x[1]); }},
+      {"lt", [](X x) { return ember::lt(x[0], x[1]); }},
+      {"le", [](X x) { return ember::le(x[0], x[1]); }},
+      {"gt", [](X x) { return ember::gt(x[0], x[1]); }},
+      {"ge", [](X x) { return ember::ge(x[0], x[1]); }},
+      {"eq_scalar", [](X x, A a) { return ember::eq(x[0], a.scalar("other")); }},
+      {"ne_scalar", [](X x, A a) { return ember::ne(x[0], a.scalar("other")); }},
+      {"lt_scalar", [](X x, A a) { return ember::lt(x[0], a.scalar("other")); }},
+      {"le_scalar", [](X x, A a) { return ember::le(x[0], a.scalar("other")); }},
+      {"gt_scalar", [](X x, A a) { return ember::gt(x[0], a.scalar("other")); }},
+      {"ge_scalar", [](X x, A a) { return ember::ge(x[0], a.scalar("other")); }},
+      // reduce
+      {"sum", [](X x) { return ember::sum(x[0]); }},
+      {"sum_dim", [](X x, A a) { return ember::sum(x[0], a.ints("dim"), a.b("keepdim")); }},
+      {"sum_dtype", [](X x, A a) { return ember::sum(x[0], a.dtype("dtype")); }},
+      {"sum_dim_dtype",
+       [](X x, A a) { return ember::sum(x[0], a.ints("dim"), a.b("keepdim"), a.dtype("dtype")); }},
+      {"mean", [](X x) { return ember::mean(x[0]); }},
+      {"mean_dim", [](X x, A a) { return ember::mean(x[0], a.ints("dim"), a.b("keepdim")); }},
+      {"mean_dtype", [](X x, A a) { return ember::mean(x[0], a.dtype("dtype")); }},
+      // linalg
+      {"mm", [](X x) { return ember::mm(x[0], x[1]); }},
+      {"matmul", [](X x) { return ember::matmul(x[0], x[1]); }},
+      // shape
+      {"view", [](X x, A a) { return x[0].view(a.ints("size")); }},
+      {"reshape", [](X x, A a) { return x[0].reshape(a.ints("size")); }},
+      {"permute", [](X x, A a) { return x[0].permute(a.ints("dims")); }},
+      {"transpose", [](X x, A a) { return x[0].transpose(a.i("dim0"), a.i("dim1")); }},
+      {"t", [](X x) { return ember::t(x[0]); }},
+      {"expand", [](X x, A a) { return x[0].expand(a.ints("size")); }},
+      {"unsqueeze", [](X x, A a) { return x[0].unsqueeze(a.i("dim")); }},
+      {"squeeze", [](X x) { return ember::squeeze(x[0]); }},
+      {"squeeze_dim", [](X x, A a) { return x[0].squeeze(a.i("dim")); }},
+      {"flatten", [](X x, A a) { return x[0].flatten(a.i("start_dim"), a.i("end_dim")); }},
+      {"select", [](X x, A a) { return x[0].select(a.i("dim"), a.i("index")); }},
+      {"clone", [](X x) { return x[0].clone(); }},
+      {"contiguous", [](X x) { return x[0].contiguous(); }},
+      {"to", [](X x, A a) { return x[0].to(a.dtype("dtype")); }},
+  };
+  return table;
+}
+
+// Samples where ember does not (yet) match PyTorch. A listed sample that starts passing fails
+// the test, so this list only shrinks when the bug is fixed.
+const std::map<std::string, std::string>& known_failures() {
+  static const std::string fused_backward =
+      "reduced-precision backward rounds every step; PyTorch's fused *_backward kernel computes "
+      "in float (src/ops/unary.cpp)";
+  static const std::map<std::string, std::string> list = {
+      {"tanh/7_float16", fused_backward},
+      {"tanh/8_bfloat16", fused_backward},
+      {"sigmoid/7_float16", fused_backward},
+  };
+  return list;
+}
+
+}  // namespace opdb
+}  // namespace ember
