@@ -101,11 +101,12 @@ LAYOUTS = {
 
 class Op:
   """name: the key of the C++ table; fn: the PyTorch call; grad: differentiable; domains: value
-  domain per input (a T's own domain wins); view: also compare output strides and aliasing."""
+  domain per input (a T's own domain wins); strides: also compare the output's strides and
+  whether it aliases the first input (views, copies)."""
 
-  def __init__(self, name, fn, samples, grad=True, domains=(), view=False):
+  def __init__(self, name, fn, samples, grad=True, domains=(), strides=False):
     self.name, self.fn, self.samples, self.grad = name, fn, samples, grad
-    self.domains, self.view = domains, view
+    self.domains, self.strides = domains, strides
 
 
 # ---------------------------------------------------------------- sample sets
@@ -113,9 +114,15 @@ def unary_samples():
   return [
       S(T((2, 3), f32)), S(T((2, 3), f64)), S(T((3, 2), f64, "t")), S(T((2, 3), f64, "expand")),
       S(T((2, 3), f64, "step")), S(T((), f64)), S(T((0, 3), f32)), S(T((4,), f16)),
-      S(T((4,), bf16)), S(T((4,), i64)), S(T((4,), i32)), S(T((4,), u8)), S(T((4,), b8)),
-      S(T((7,), f32, domain="special")),
+      S(T((4,), bf16)), S(T((4,), i64)), S(T((4,), i32)), S(T((4,), i16)), S(T((4,), i8)),
+      S(T((4,), u8)), S(T((4,), b8)),
+      S(T((7,), f32, domain="special")), S(T((67,), f32)),  # 67: a vector body plus a tail
   ]
+
+
+def inplace_unary_samples():
+  return [S(T((2, 3), f32)), S(T((3, 2), f64, "t")), S(T((), f64)), S(T((0, 3), f32)),
+          S(T((4,), f16)), S(T((4,), i64))]
 
 
 def binary_samples(special=True):
@@ -125,6 +132,7 @@ def binary_samples(special=True):
       S(T((3, 1), f64), T((1, 2), f64)),  # broadcast both ways
       S(T((2, 3), f64, "t"), T((2, 3), f64, "expand")),
       S(T((2, 3), f64, "step"), T((3,), f64)),
+      S(T((2, 3), i8), T((2, 3), i16)),
       S(T((), f64), T((2, 3), f64)),
       S(T((), f64), T((), f64)),
       S(T((0, 3), f32), T((1, 3), f32)),
@@ -142,7 +150,22 @@ def binary_samples(special=True):
   ]
   if special:
     s.append(S(T((7,), f32, domain="special"), T((7,), f32, domain="special")))
+  s.append(S(T((67,), f32), T((67,), f32)))
   return s
+
+
+def inplace_binary_samples():
+  return [
+      S(T((2, 3), f32), T((2, 3), f32)),
+      S(T((3, 2), f64, "t"), T((2,), f64)),  # broadcast other into self
+      S(T((3, 1), f64), T((1, 2), f64)),  # would resize self: error
+      S(T((2, 3), f32), T((2, 3), i64)),
+      S(T((2, 3), i64), T((2, 3), f32)),  # float result can't be cast to int self: error
+      S(T((), f64), T((), f64)),
+      S(T((0, 3), f32), T((3,), f32)),
+      S(T((2, 3), u8), T((2, 3), u8)),
+      S(T((2, 3), bf16), T((2, 3), bf16)),
+  ]
 
 
 def scalar_samples():
@@ -157,7 +180,7 @@ def reduce_samples(ints=True):
   s = [
       S(T((2, 3), f32)), S(T((2, 3), f64)), S(T((3, 2), f64, "t")), S(T((2, 3), f64, "expand")),
       S(T((2, 3), f64, "step")), S(T((), f64)), S(T((0, 3), f32)), S(T((2, 3, 2), f64)),
-      S(T((4,), f16)), S(T((4,), bf16)),
+      S(T((4,), f16)), S(T((4,), bf16)), S(T((7,), f32, domain="special")), S(T((5, 67), f32)),
   ]
   if ints:
     s += [S(T((2, 3), i64)), S(T((2, 3), i32)), S(T((2, 3), u8)), S(T((2, 3), b8))]
@@ -301,13 +324,21 @@ UNARY = [
     Op("relu", torch.relu, unary_samples(), domains=["nonzero"]),
 ]
 
+# In-place variants act on a clone, as a user would on a non-leaf.
+UNARY += [Op(op.name + "_", lambda x, n=op.name: getattr(x.clone(), n + "_")(),
+             inplace_unary_samples(), domains=op.domains) for op in list(UNARY)]
+
 BINARY = [
     Op("add", torch.add, binary_samples()),
     Op("add_alpha", lambda x, y: torch.add(x, y, alpha=2), binary_samples()),
+    Op("add_alpha_float", lambda x, y: torch.add(x, y, alpha=0.5),
+       [S(T((2, 3), f32), T((2, 3), f32)), S(T((3, 2), f64, "t"), T((2,), f64)),
+        S(T((), f64), T((0,), f64)), S(T((2, 3), i64), T((2, 3), i64))]),
     Op("add_scalar", lambda x, other: torch.add(x, other), scalar_samples()),
     Op("sub", torch.sub, binary_samples()),
     Op("sub_alpha", lambda x, y: torch.sub(x, y, alpha=3), binary_samples()),
     Op("sub_scalar", lambda x, other: torch.sub(x, other), scalar_samples()),
+    Op("rsub_scalar", lambda x, other: torch.rsub(x, other), scalar_samples()),
     Op("mul", torch.mul, binary_samples()),
     Op("mul_scalar", lambda x, other: torch.mul(x, other), scalar_samples()),
     Op("div", torch.div, binary_samples() + [S(T((3,), f64), T((3,), f64, domain="zero")),
@@ -315,6 +346,9 @@ BINARY = [
        domains=[None, "nonzero"]),
     Op("div_scalar", lambda x, other: torch.div(x, other), scalar_samples()),
 ]
+
+BINARY += [Op(n + "_", lambda x, y, n=n: getattr(x.clone(), n + "_")(y), inplace_binary_samples(),
+              domains=[None, "nonzero" if n == "div" else None]) for n in ["add", "sub", "mul", "div"]]
 
 COMPARE = [Op(n, getattr(torch, n), compare_samples(), grad=False)
            for n in ["eq", "ne", "lt", "le", "gt", "ge"]]
@@ -349,56 +383,56 @@ LINALG = [
 ]
 
 SHAPE = [
-    Op("view", lambda x, size: x.view(size), view_samples(), view=True),
-    Op("reshape", lambda x, size: x.reshape(size), reshape_samples(), view=True),
+    Op("view", lambda x, size: x.view(size), view_samples(), strides=True),
+    Op("reshape", lambda x, size: x.reshape(size), reshape_samples(), strides=True),
     Op("permute", lambda x, dims: x.permute(dims),
        [S(T((2, 3, 4), f32), dims=[2, 0, 1]), S(T((2, 3, 4), f64, "t"), dims=[-1, 0, 1]),
         S(T((2, 3), f64, "expand"), dims=[1, 0]), S(T((), f64), dims=[]),
         S(T((0, 3), f32), dims=[1, 0]), S(T((2, 3), i64), dims=[1, 0]),
         S(T((2, 3), b8), dims=[0, 1]), S(T((2, 3), f32), dims=[0, 0]),
-        S(T((2, 3), f32), dims=[0])], view=True),
+        S(T((2, 3), f32), dims=[0])], strides=True),
     Op("transpose", lambda x, dim0, dim1: x.transpose(dim0, dim1),
        [S(T((2, 3, 4), f32), dim0=0, dim1=2), S(T((2, 3, 4), f64, "step"), dim0=-1, dim1=-2),
         S(T((2, 3), f64, "t"), dim0=0, dim1=1), S(T((), f64), dim0=0, dim1=-1),
         S(T((0, 3), f32), dim0=0, dim1=1), S(T((2, 3), u8), dim0=1, dim1=1),
-        S(T((2, 3), f32), dim0=0, dim1=2)], view=True),
+        S(T((2, 3), f32), dim0=0, dim1=2)], strides=True),
     Op("t", torch.t,
        [S(T((2, 3), f32)), S(T((2, 3), f64, "t")), S(T((3,), f64)), S(T((), f64)),
-        S(T((0, 3), f32)), S(T((2, 3), i32)), S(T((2, 3, 4), f32))], view=True),
+        S(T((0, 3), f32)), S(T((2, 3), i32)), S(T((2, 3, 4), f32))], strides=True),
     Op("expand", lambda x, size: x.expand(size),
        [S(T((3, 1), f32), size=[3, 4]), S(T((3, 1), f64), size=[2, 3, 4]),
         S(T((3, 1), f64), size=[-1, 2]), S(T((), f64), size=[2, 3]),
         S(T((1, 3), f32), size=[0, 3]), S(T((2, 3), f64, "t"), size=[2, 2, 3]),
         S(T((3, 1), b8), size=[3, 2]), S(T((3,), f32), size=[2]),
-        S(T((3,), f32), size=[-1, 3]), S(T((0, 1), f32), size=[0, 3])], view=True),
+        S(T((3,), f32), size=[-1, 3]), S(T((0, 1), f32), size=[0, 3])], strides=True),
     Op("unsqueeze", lambda x, dim: x.unsqueeze(dim),
        [S(T((2, 3), f32), dim=0), S(T((2, 3), f64, "t"), dim=-1), S(T((2, 3), f64), dim=2),
         S(T((2, 3), f64, "expand"), dim=1), S(T((), f64), dim=0), S(T((0, 3), f32), dim=1),
-        S(T((2, 3), i64), dim=-3), S(T((2, 3), f32), dim=4)], view=True),
+        S(T((2, 3), i64), dim=-3), S(T((2, 3), f32), dim=4)], strides=True),
     Op("squeeze", torch.squeeze,
        [S(T((1, 3, 1), f32)), S(T((1, 3, 1), f64)), S(T((1,), f64)), S(T((), f64)),
-        S(T((1, 0), f32)), S(T((3, 1), f64, "t")), S(T((1, 3), i64))], view=True),
+        S(T((1, 0), f32)), S(T((3, 1), f64, "t")), S(T((1, 3), i64))], strides=True),
     Op("squeeze_dim", lambda x, dim: x.squeeze(dim),
        [S(T((1, 3, 1), f32), dim=0), S(T((1, 3, 1), f64), dim=-1), S(T((1, 3, 1), f64), dim=1),
         S(T((), f64), dim=0), S(T((1, 3), f64, "t"), dim=0), S(T((1, 3), u8), dim=-2),
-        S(T((1, 3), f32), dim=2), S(T((0, 1), f32), dim=1)], view=True),
+        S(T((1, 3), f32), dim=2), S(T((0, 1), f32), dim=1)], strides=True),
     Op("flatten", lambda x, start_dim, end_dim: x.flatten(start_dim, end_dim),
        [S(T((2, 3, 2), f32), start_dim=0, end_dim=-1), S(T((2, 3, 2), f64), start_dim=1, end_dim=2),
         S(T((2, 3, 2), f64, "t"), start_dim=0, end_dim=1), S(T((2, 3), f64, "t"), start_dim=0,
                                                               end_dim=-1),
         S(T((), f64), start_dim=0, end_dim=-1), S(T((0, 3), f32), start_dim=0, end_dim=1),
         S(T((2, 3), i64), start_dim=1, end_dim=1), S(T((2, 3, 2), f32), start_dim=2, end_dim=1)],
-       view=True),
+       strides=True),
     Op("select", lambda x, dim, index: x.select(dim, index),
        [S(T((3, 4), f32), dim=0, index=1), S(T((3, 4), f64), dim=1, index=-1),
         S(T((2, 3, 4), f64, "t"), dim=2, index=0), S(T((2, 3), f64, "expand"), dim=0, index=1),
         S(T((2, 3), f64, "step"), dim=-1, index=2), S(T((3,), f64), dim=0, index=2),
         S(T((2, 0), f32), dim=0, index=1), S(T((2, 3), b8), dim=1, index=0),
         S(T((3, 4), f32), dim=0, index=3), S(T((3, 4), f32), dim=0, index=-4),
-        S(T((), f64), dim=0, index=0)], view=True),
-    Op("clone", torch.clone, layout_samples()),
-    Op("contiguous", lambda x: x.contiguous(), layout_samples()),
-    Op("to", lambda x, dtype: x.to(dtype), to_samples()),
+        S(T((), f64), dim=0, index=0)], strides=True),
+    Op("clone", torch.clone, layout_samples(), strides=True),
+    Op("contiguous", lambda x: x.contiguous(), layout_samples(), strides=True),
+    Op("to", lambda x, dtype: x.to(dtype), to_samples(), strides=True),
 ]
 
 FAMILIES = {"unary": UNARY, "binary": BINARY, "compare": COMPARE, "reduce": REDUCE,
@@ -494,7 +528,7 @@ def make_sample(op, index, spec):
     rec["reference"] = "float32 upcast"
   rec["output"] = {"dtype": dtype_name(out.dtype), "sizes": list(out.shape),
                    "values": fmt_values(out)}
-  if op.view:
+  if op.strides:
     rec["output"]["strides"] = list(out.stride())
     same = out.storage().data_ptr() == inputs[0].storage().data_ptr()
     rec["output"]["alias"] = same if out.numel() > 0 else None  # empty storages all look alike
@@ -527,7 +561,7 @@ def write_family(path, ops):
   for i, op in enumerate(ops):
     samples = [make_sample(op, k, s) for k, s in enumerate(op.samples)]
     problems += check_coverage(op, samples)
-    head = {"name": op.name, "grad": op.grad, "check_strides": op.view}
+    head = {"name": op.name, "grad": op.grad, "check_strides": op.strides}
     lines.append(json.dumps(head, separators=(",", ":"))[:-1] + ',"samples":[')
     body = [json.dumps(s, separators=(",", ":")) for s in samples]
     lines.append(",\n".join(body))

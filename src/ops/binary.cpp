@@ -30,6 +30,11 @@ Tensor forward(const BinaryDef& d, const Tensor& self, const Tensor& other, cons
   c.output = d.output;
   c.is_inplace = inplace;
   TensorIterator it = TensorIterator::build(c, out, {self, other});
+  // PyTorch's alpha_check (alpha is 1 for every op but add/sub).
+  EMBER_CHECK(!alpha.isBoolean() || it.common_dtype() == kBool, "[", d.name,
+              "] Boolean alpha only supported for Boolean results.");
+  EMBER_CHECK(isFloatingType(it.common_dtype()) || alpha.isIntegral(true), "[", d.name,
+              "] For integral input tensors, argument alpha must not be a floating point number.");
   if (it.numel() > 0) d.stub->get(it.operand(1).device().type())(it, alpha);
   it.finish();
   return it.output();

@@ -18,17 +18,35 @@ const std::map<std::string, OpFn>& op_table() {
       {"tanh", [](X x) { return ember::tanh(x[0]); }},
       {"sigmoid", [](X x) { return ember::sigmoid(x[0]); }},
       {"relu", [](X x) { return ember::relu(x[0]); }},
+      // unary in-place, on a clone
+      {"neg_", [](X x) { return x[0].clone().neg_(); }},
+      {"abs_", [](X x) { return x[0].clone().abs_(); }},
+      {"exp_", [](X x) { return x[0].clone().exp_(); }},
+      {"log_", [](X x) { return x[0].clone().log_(); }},
+      {"sqrt_", [](X x) { return x[0].clone().sqrt_(); }},
+      {"sin_", [](X x) { return x[0].clone().sin_(); }},
+      {"cos_", [](X x) { return x[0].clone().cos_(); }},
+      {"tanh_", [](X x) { return x[0].clone().tanh_(); }},
+      {"sigmoid_", [](X x) { return x[0].clone().sigmoid_(); }},
+      {"relu_", [](X x) { return x[0].clone().relu_(); }},
       // binary
       {"add", [](X x) { return ember::add(x[0], x[1]); }},
       {"add_alpha", [](X x) { return ember::add(x[0], x[1], 2); }},
+      {"add_alpha_float", [](X x) { return ember::add(x[0], x[1], 0.5); }},
       {"add_scalar", [](X x, A a) { return ember::add(x[0], a.scalar("other")); }},
       {"sub", [](X x) { return ember::sub(x[0], x[1]); }},
       {"sub_alpha", [](X x) { return ember::sub(x[0], x[1], 3); }},
       {"sub_scalar", [](X x, A a) { return ember::sub(x[0], a.scalar("other")); }},
+      {"rsub_scalar", [](X x, A a) { return ember::rsub(x[0], a.scalar("other")); }},
       {"mul", [](X x) { return ember::mul(x[0], x[1]); }},
       {"mul_scalar", [](X x, A a) { return ember::mul(x[0], a.scalar("other")); }},
       {"div", [](X x) { return ember::div(x[0], x[1]); }},
       {"div_scalar", [](X x, A a) { return ember::div(x[0], a.scalar("other")); }},
+      // binary in-place, on a clone
+      {"add_", [](X x) { return x[0].clone().add_(x[1]); }},
+      {"sub_", [](X x) { return x[0].clone().sub_(x[1]); }},
+      {"mul_", [](X x) { return x[0].clone().mul_(x[1]); }},
+      {"div_", [](X x) { return x[0].clone().div_(x[1]); }},
       // compare
       {"eq", [](X x) { return ember::eq(x[0], x[1]); }},
       {"ne", [](X x) { return ember::ne(x[0], x[1]); }},
@@ -79,10 +97,15 @@ const std::map<std::string, std::string>& known_failures() {
   static const std::string fused_backward =
       "reduced-precision backward rounds every step; PyTorch's fused *_backward kernel computes "
       "in float (src/ops/unary.cpp)";
+  static const std::string preserve_format =
+      "clone/to make a contiguous copy; PyTorch's MemoryFormat::Preserve keeps a dense "
+      "input's strides (src/ops/copy.cpp)";
   static const std::map<std::string, std::string> list = {
-      {"tanh/7_float16", fused_backward},
-      {"tanh/8_bfloat16", fused_backward},
-      {"sigmoid/7_float16", fused_backward},
+      {"clone/2_float64_t", preserve_format},  {"clone/7_int64_t", preserve_format},
+      {"clone/10_float16_t", preserve_format}, {"to/1_float64_t", preserve_format},
+      {"to/15_bfloat16_t", preserve_format},   {"tanh/7_float16", fused_backward},
+      {"tanh/8_bfloat16", fused_backward},     {"sigmoid/7_float16", fused_backward},
+      {"tanh_/4_float16", fused_backward},     {"sigmoid_/4_float16", fused_backward},
   };
   return list;
 }
