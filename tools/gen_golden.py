@@ -176,6 +176,13 @@ def scalar_samples():
   ]
 
 
+def inplace_scalar_samples():
+  return [S(T((2, 3), f32), other=2.5), S(T((3, 2), f64, "t"), other=-1.5),
+          S(T((2, 3), i64), other=0.5),  # float result can't be cast to int self: error
+          S(T((2, 3), i64), other=3), S(T((), f64), other=2), S(T((0, 2), f32), other=1.0),
+          S(T((2, 3), bf16), other=2)]
+
+
 def reduce_samples(ints=True):
   s = [
       S(T((2, 3), f32)), S(T((2, 3), f64)), S(T((3, 2), f64, "t")), S(T((2, 3), f64, "expand")),
@@ -344,11 +351,15 @@ BINARY = [
     Op("div", torch.div, binary_samples() + [S(T((3,), f64), T((3,), f64, domain="zero")),
                                              S(T((3,), i64), T((3,), i64, domain="zero"))],
        domains=[None, "nonzero"]),
-    Op("div_scalar", lambda x, other: torch.div(x, other), scalar_samples()),
+    Op("div_scalar", lambda x, other: torch.div(x, other),
+       scalar_samples() + [S(T((2, 3), i64), other=0), S(T((2, 3), f32), other=0.0)]),
 ]
 
 BINARY += [Op(n + "_", lambda x, y, n=n: getattr(x.clone(), n + "_")(y), inplace_binary_samples(),
               domains=[None, "nonzero" if n == "div" else None]) for n in ["add", "sub", "mul", "div"]]
+
+BINARY += [Op(n + "_scalar_", lambda x, other, n=n: getattr(x.clone(), n + "_")(other),
+              inplace_scalar_samples()) for n in ["add", "mul"]]
 
 COMPARE = [Op(n, getattr(torch, n), compare_samples(), grad=False)
            for n in ["eq", "ne", "lt", "le", "gt", "ge"]]

@@ -47,6 +47,8 @@ const std::map<std::string, OpFn>& op_table() {
       {"sub_", [](X x) { return x[0].clone().sub_(x[1]); }},
       {"mul_", [](X x) { return x[0].clone().mul_(x[1]); }},
       {"div_", [](X x) { return x[0].clone().div_(x[1]); }},
+      {"add_scalar_", [](X x, A a) { return x[0].clone().add_(a.scalar("other")); }},
+      {"mul_scalar_", [](X x, A a) { return x[0].clone().mul_(a.scalar("other")); }},
       // compare
       {"eq", [](X x) { return ember::eq(x[0], x[1]); }},
       {"ne", [](X x) { return ember::ne(x[0], x[1]); }},
