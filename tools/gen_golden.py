@@ -102,11 +102,12 @@ LAYOUTS = {
 class Op:
   """name: the key of the C++ table; fn: the PyTorch call; grad: differentiable; domains: value
   domain per input (a T's own domain wins); strides: also compare the output's strides and
-  whether it aliases the first input (views, copies)."""
+  whether it aliases the first input (views, copies); node: compare the autograd node's name
+  (off for composite ops, whose node names are PyTorch internals such as UnsafeViewBackward0)."""
 
-  def __init__(self, name, fn, samples, grad=True, domains=(), strides=False):
+  def __init__(self, name, fn, samples, grad=True, domains=(), strides=False, node=True):
     self.name, self.fn, self.samples, self.grad = name, fn, samples, grad
-    self.domains, self.strides = domains, strides
+    self.domains, self.strides, self.node = domains, strides, node
 
 
 # ---------------------------------------------------------------- sample sets
@@ -390,12 +391,12 @@ REDUCE = [
 
 LINALG = [
     Op("mm", torch.mm, mm_samples()),
-    Op("matmul", torch.matmul, matmul_samples()),
+    Op("matmul", torch.matmul, matmul_samples(), node=False),
 ]
 
 SHAPE = [
     Op("view", lambda x, size: x.view(size), view_samples(), strides=True),
-    Op("reshape", lambda x, size: x.reshape(size), reshape_samples(), strides=True),
+    Op("reshape", lambda x, size: x.reshape(size), reshape_samples(), strides=True, node=False),
     Op("permute", lambda x, dims: x.permute(dims),
        [S(T((2, 3, 4), f32), dims=[2, 0, 1]), S(T((2, 3, 4), f64, "t"), dims=[-1, 0, 1]),
         S(T((2, 3), f64, "expand"), dims=[1, 0]), S(T((), f64), dims=[]),
@@ -433,7 +434,7 @@ SHAPE = [
                                                               end_dim=-1),
         S(T((), f64), start_dim=0, end_dim=-1), S(T((0, 3), f32), start_dim=0, end_dim=1),
         S(T((2, 3), i64), start_dim=1, end_dim=1), S(T((2, 3, 2), f32), start_dim=2, end_dim=1)],
-       strides=True),
+       strides=True, node=False),
     Op("select", lambda x, dim, index: x.select(dim, index),
        [S(T((3, 4), f32), dim=0, index=1), S(T((3, 4), f64), dim=1, index=-1),
         S(T((2, 3, 4), f64, "t"), dim=2, index=0), S(T((2, 3), f64, "expand"), dim=0, index=1),
@@ -539,6 +540,8 @@ def make_sample(op, index, spec):
     rec["reference"] = "float32 upcast"
   rec["output"] = {"dtype": dtype_name(out.dtype), "sizes": list(out.shape),
                    "values": fmt_values(out)}
+  if op.node and out.requires_grad and "reference" not in rec:
+    rec["output"]["grad_fn"] = type(out.grad_fn).__name__ if out.grad_fn else None
   if op.strides:
     rec["output"]["strides"] = list(out.stride())
     same = out.storage().data_ptr() == inputs[0].storage().data_ptr()

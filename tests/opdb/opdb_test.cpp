@@ -168,6 +168,12 @@ std::string check(const Case& c) {
            dims(expected["sizes"].ints());
   }
   err << compare_values(out, expected["values"], dt, "out");
+  if (const Json* node = expected.find("grad_fn")) {
+    std::string name = out.grad_fn() ? out.grad_fn()->name() : "null";
+    if (name != (node->is_null() ? "null" : node->string()))
+      err << "grad_fn " << name << ", expected " << (node->is_null() ? "null" : node->string())
+          << "\n";
+  }
   if ((*c.op_entry)["check_strides"].boolean()) {
     if (out.strides() != IntArrayRef(expected["strides"].ints()))
       err << "strides " << out.strides() << ", expected " << dims(expected["strides"].ints())
