@@ -138,10 +138,9 @@ Tensor t(const Tensor& self) {
     std::swap(sz[0], sz[1]);
     std::swap(st[0], st[1]);
   }
-  return make_autograd_view(self, sz, st, self.storage_offset(), "TBackward0",
-                            [](autograd::FunctionNode&, const variable_list& g) {
-                              return variable_list{g[0].t()};
-                            });
+  return make_autograd_view(
+      self, sz, st, self.storage_offset(), "TBackward0",
+      [](autograd::FunctionNode&, const variable_list& g) { return variable_list{g[0].t()}; });
 }
 
 Tensor expand(const Tensor& self, IntArrayRef size, bool) {
