@@ -318,6 +318,30 @@ def compare_scalar_samples():
           S(T((), f64, domain="ties"), other=0), S(T((0, 2), f32), other=1)]
 
 
+def out_binary_samples(float_out_error=True):
+  return [
+      S(T((2, 3), f32), T((2, 3), f32), out_dtype=f32),
+      S(T((3, 1), f64), T((1, 2), f64), out_dtype=f64),
+      S(T((2, 3), f32, "t"), T((2, 3), f32, "expand"), out_dtype=f64),  # result cast into out
+      S(T((2, 3), f32), T((2, 3), f32), out_dtype=i64),  # float result into int out
+      S(T((2, 3), i64), T((2, 3), i64), out_dtype=f32),
+      S(T((), f64), T((), f64), out_dtype=f64),
+      S(T((0, 3), f32), T((3,), f32), out_dtype=f32),
+  ]
+
+
+def out_unary_samples():
+  return [S(T((2, 3), f32), out_dtype=f32), S(T((3, 2), f64, "t"), out_dtype=f64),
+          S(T((2, 3), i64), out_dtype=f32), S(T((2, 3), i64), out_dtype=i64),
+          S(T((), f64), out_dtype=f64), S(T((0, 3), f32), out_dtype=f32),
+          S(T((2, 3), f32), out_dtype=f64)]
+
+
+def out(dtype):
+  """A fresh out= tensor with no elements, which the op resizes."""
+  return torch.empty(0, dtype=dtype)
+
+
 # ---------------------------------------------------------------- the op database
 UNARY = [
     Op("neg", torch.neg, unary_samples()),
@@ -362,10 +386,22 @@ BINARY += [Op(n + "_", lambda x, y, n=n: getattr(x.clone(), n + "_")(y), inplace
 BINARY += [Op(n + "_scalar_", lambda x, other, n=n: getattr(x.clone(), n + "_")(other),
               inplace_scalar_samples()) for n in ["add", "mul"]]
 
+# out= variants: not differentiable; the out dtype decides whether the result may be cast.
+BINARY += [Op(n + "_out", lambda x, y, out_dtype, n=n: getattr(torch, n)(x, y, out=out(out_dtype)),
+              out_binary_samples(), grad=False, domains=[None, "nonzero" if n == "div" else None])
+           for n in ["add", "sub", "mul", "div"]]
+UNARY += [Op(n + "_out", lambda x, out_dtype, n=n: getattr(torch, n)(x, out=out(out_dtype)),
+             out_unary_samples(), grad=False) for n in ["neg", "abs", "exp", "sqrt"]]
+
 COMPARE = [Op(n, getattr(torch, n), compare_samples(), grad=False)
            for n in ["eq", "ne", "lt", "le", "gt", "ge"]]
 COMPARE += [Op(n + "_scalar", lambda x, other, n=n: getattr(torch, n)(x, other),
                compare_scalar_samples(), grad=False) for n in ["eq", "ne", "lt", "le", "gt", "ge"]]
+
+COMPARE += [Op("eq_out", lambda x, y, out_dtype: torch.eq(x, y, out=out(out_dtype)),
+               [S(*s.inputs, out_dtype=d) for s in out_binary_samples() for d in [b8]] +
+               [S(T((2, 3), f32, domain="ties"), T((2, 3), f32, domain="ties"), out_dtype=f32)],
+               grad=False)]
 
 REDUCE = [
     Op("sum", torch.sum, reduce_samples()),
@@ -392,6 +428,12 @@ REDUCE = [
 LINALG = [
     Op("mm", torch.mm, mm_samples()),
     Op("matmul", torch.matmul, matmul_samples(), node=False),
+    Op("mm_out", lambda x, y, out_dtype: torch.mm(x, y, out=out(out_dtype)),
+       [S(T((2, 3), f32), T((3, 2), f32), out_dtype=f32),
+        S(T((2, 3), f64, "t"), T((3, 2), f64, "expand"), out_dtype=f64),
+        S(T((0, 3), f64), T((3, 2), f64), out_dtype=f64),
+        S(T((2, 3), f32), T((3, 2), f32), out_dtype=f64),  # out dtype must match
+        S(T((), f32), T((3, 2), f32), out_dtype=f32)], grad=False),
 ]
 
 SHAPE = [

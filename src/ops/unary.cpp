@@ -62,6 +62,9 @@ Tensor& unary_out(const UnaryDef& d, const Tensor& self, Tensor& out) {
   EMBER_CHECK(!(autograd::GradMode::is_enabled() && (self.requires_grad() || out.requires_grad())),
               "[", d.name, "] ", d.name, "_out(): functions with out=... arguments don't support "
               "automatic differentiation, but one of the arguments requires grad.");
+  // PyTorch's unary_op (neg, abs, ...) never casts into out; unary_float_op (exp, ...) may.
+  EMBER_CHECK(d.kind != Kind::Same || out.dtype() == self.dtype(), "[", d.name, "] Found dtype ",
+              toString(out.dtype()), " but expected ", toString(self.dtype()));
   forward(d, self, out, false);
   return out;
 }

@@ -5,6 +5,16 @@
 namespace ember {
 namespace opdb {
 
+namespace {
+// A fresh out= tensor of the sample's out_dtype with no elements (the op resizes it), usable
+// where an out= variant takes Tensor&.
+struct Out {
+  explicit Out(A a) : t(empty({0}, a.dtype("out_dtype"))) {}
+  operator Tensor&() { return t; }  // NOLINT: implicit on purpose
+  Tensor t;
+};
+}  // namespace
+
 const std::map<std::string, OpFn>& op_table() {
   static const std::map<std::string, OpFn> table = {
       // unary
@@ -42,11 +52,21 @@ const std::map<std::string, OpFn>& op_table() {
       {"mul_scalar", [](X x, A a) { return ember::mul(x[0], a.scalar("other")); }},
       {"div", [](X x) { return ember::div(x[0], x[1]); }},
       {"div_scalar", [](X x, A a) { return ember::div(x[0], a.scalar("other")); }},
+      // unary out=
+      {"neg_out", [](X x, A a) { return ember::neg_out(Out(a), x[0]); }},
+      {"abs_out", [](X x, A a) { return ember::abs_out(Out(a), x[0]); }},
+      {"exp_out", [](X x, A a) { return ember::exp_out(Out(a), x[0]); }},
+      {"sqrt_out", [](X x, A a) { return ember::sqrt_out(Out(a), x[0]); }},
       // binary in-place, on a clone
       {"add_", [](X x) { return x[0].clone().add_(x[1]); }},
       {"sub_", [](X x) { return x[0].clone().sub_(x[1]); }},
       {"mul_", [](X x) { return x[0].clone().mul_(x[1]); }},
       {"div_", [](X x) { return x[0].clone().div_(x[1]); }},
+      // binary out=
+      {"add_out", [](X x, A a) { return ember::add_out(Out(a), x[0], x[1]); }},
+      {"sub_out", [](X x, A a) { return ember::sub_out(Out(a), x[0], x[1]); }},
+      {"mul_out", [](X x, A a) { return ember::mul_out(Out(a), x[0], x[1]); }},
+      {"div_out", [](X x, A a) { return ember::div_out(Out(a), x[0], x[1]); }},
       {"add_scalar_", [](X x, A a) { return x[0].clone().add_(a.scalar("other")); }},
       {"mul_scalar_", [](X x, A a) { return x[0].clone().mul_(a.scalar("other")); }},
       // compare
@@ -62,6 +82,7 @@ const std::map<std::string, OpFn>& op_table() {
       {"le_scalar", [](X x, A a) { return ember::le(x[0], a.scalar("other")); }},
       {"gt_scalar", [](X x, A a) { return ember::gt(x[0], a.scalar("other")); }},
       {"ge_scalar", [](X x, A a) { return ember::ge(x[0], a.scalar("other")); }},
+      {"eq_out", [](X x, A a) { return ember::eq_out(Out(a), x[0], x[1]); }},
       // reduce
       {"sum", [](X x) { return ember::sum(x[0]); }},
       {"sum_dim", [](X x, A a) { return ember::sum(x[0], a.ints("dim"), a.b("keepdim")); }},
@@ -74,6 +95,7 @@ const std::map<std::string, OpFn>& op_table() {
       // linalg
       {"mm", [](X x) { return ember::mm(x[0], x[1]); }},
       {"matmul", [](X x) { return ember::matmul(x[0], x[1]); }},
+      {"mm_out", [](X x, A a) { return ember::mm_out(Out(a), x[0], x[1]); }},
       // shape
       {"view", [](X x, A a) { return x[0].view(a.ints("size")); }},
       {"reshape", [](X x, A a) { return x[0].reshape(a.ints("size")); }},
