@@ -487,10 +487,69 @@ SHAPE = [
     Op("clone", torch.clone, layout_samples(), strides=True),
     Op("contiguous", lambda x: x.contiguous(), layout_samples(), strides=True),
     Op("to", lambda x, dtype: x.to(dtype), to_samples(), strides=True),
+    # copy_ broadcasts and converts src; fill_ and zero_ keep the graph with a zero gradient.
+    Op("copy_", lambda x, y: x.clone().copy_(y),
+       [S(T((2, 3), f32), T((2, 3), f32)), S(T((3, 2), f64, "t"), T((2,), f64)),
+        S(T((2, 3), f64, "step"), T((2, 3), f64, "t")), S(T((2, 3), f32), T((2, 3), i64)),
+        S(T((2, 3), i64), T((2, 3), f32)), S(T((2, 3), f16), T((), f64)),
+        S(T((), f64), T((), f64)), S(T((0, 3), f32), T((3,), f32)), S(T((2, 3), b8), T((2, 3), u8)),
+        S(T((2,), f32), T((3,), f32))]),
+    Op("fill_", lambda x, value: x.clone().fill_(value),
+       [S(T((2, 3), f32), value=2.5), S(T((3, 2), f64, "t"), value=-1), S(T((2, 3), i64), value=7),
+        S(T((2, 3), b8), value=True), S(T((), f64), value=0.5), S(T((0, 3), f32), value=1),
+        S(T((2, 3), i64), value=2.5)]),
+    Op("zero_", lambda x: x.clone().zero_(), layout_samples()),
+]
+
+COMPARE += [Op("isnan", torch.isnan, unary_samples(), grad=False)]
+
+REDUCE += [Op(n, getattr(torch, n),
+              [S(T((2, 3), f32, domain="ties")), S(T((2, 3), f64, "expand", domain="ties")),
+               S(T((3, 2), b8, "t")), S(T((4,), b8, domain="pos")), S(T((2, 3), u8, domain="ties")),
+               S(T((2, 3), i64, "step", domain="ties")), S(T((), f64)), S(T((0, 3), f32)),
+               S(T((7,), f32, domain="special")), S(T((4,), f16, domain="ties")),
+               S(T((35,), i32, domain="pos"))], grad=False) for n in ["all", "any"]]
+
+# Factories take no tensor; their arguments are keyword arguments ("dtype": None = default).
+FACTORY = [
+    Op("zeros", lambda size, dtype: torch.zeros(size, dtype=dtype),
+       [S(size=[2, 3], dtype=None), S(size=[], dtype=i64), S(size=[0, 2], dtype=b8),
+        S(size=[3], dtype=f16)], grad=False),
+    Op("ones", lambda size, dtype: torch.ones(size, dtype=dtype),
+       [S(size=[2, 3], dtype=None), S(size=[], dtype=i32), S(size=[0], dtype=f64),
+        S(size=[3], dtype=b8), S(size=[-1], dtype=None)], grad=False),
+    Op("full", lambda size, fill_value: torch.full(size, fill_value),
+       [S(size=[2, 3], fill_value=1.5), S(size=[2], fill_value=3), S(size=[], fill_value=True),
+        S(size=[0, 3], fill_value=-2.5)], grad=False),
+    Op("full_dtype", lambda size, fill_value, dtype: torch.full(size, fill_value, dtype=dtype),
+       [S(size=[2, 3], fill_value=1.5, dtype=f64), S(size=[2], fill_value=3, dtype=f32),
+        S(size=[], fill_value=2, dtype=u8), S(size=[0], fill_value=1, dtype=bf16)], grad=False),
+    Op("arange", lambda end, dtype: torch.arange(end, dtype=dtype),
+       [S(end=5, dtype=None), S(end=2.5, dtype=None), S(end=0, dtype=None), S(end=4, dtype=f64),
+        S(end=1, dtype=None), S(end=-1, dtype=None)], grad=False),
+    Op("arange_step", lambda start, end, step, dtype: torch.arange(start, end, step, dtype=dtype),
+       [S(start=1, end=2.5, step=0.3, dtype=None), S(start=5, end=0, step=-1, dtype=None),
+        S(start=0, end=0.3, step=0.1, dtype=None), S(start=0, end=1, step=0.1, dtype=f64),
+        S(start=-3, end=3, step=2, dtype=f32), S(start=2, end=2, step=1, dtype=None),
+        S(start=0, end=1, step=0, dtype=None), S(start=0, end=3, step=-1, dtype=None)],
+       grad=False),
+    Op("linspace", lambda start, end, steps, dtype: torch.linspace(start, end, steps, dtype=dtype),
+       [S(start=0, end=1, steps=5, dtype=None), S(start=3, end=-2, steps=7, dtype=f64),
+        S(start=-1, end=1, steps=1, dtype=None), S(start=0, end=1, steps=0, dtype=None),
+        S(start=0, end=10, steps=4, dtype=i64), S(start=0.1, end=0.7, steps=11, dtype=f32),
+        S(start=0, end=1, steps=-1, dtype=None)], grad=False),
+    Op("logspace",
+       lambda start, end, steps, base: torch.logspace(start, end, steps, base),
+       [S(start=0, end=2, steps=3, base=10.0), S(start=-1, end=1, steps=5, base=2.0),
+        S(start=0, end=1, steps=0, base=10.0), S(start=1, end=1, steps=1, base=10.0)],
+       grad=False),
+    Op("eye", lambda n, m: torch.eye(n, m),
+       [S(n=3, m=3), S(n=2, m=3), S(n=3, m=1), S(n=0, m=2), S(n=1, m=1), S(n=-1, m=2)],
+       grad=False),
 ]
 
 FAMILIES = {"unary": UNARY, "binary": BINARY, "compare": COMPARE, "reduce": REDUCE,
-            "linalg": LINALG, "shape": SHAPE}
+            "linalg": LINALG, "shape": SHAPE, "factory": FACTORY}
 
 
 # ---------------------------------------------------------------- running PyTorch
@@ -568,7 +627,7 @@ def make_sample(op, index, spec):
   inputs = [x for x, _ in built]
   names = "_".join(dtype_name(t.dtype) + ("" if t.layout == "contig" else "_" + t.layout)
                    for t in specs)
-  rec = {"id": "%d_%s" % (index, names), "inputs": [r for _, r in built],
+  rec = {"id": "%d_%s" % (index, names) if names else str(index), "inputs": [r for _, r in built],
          "kwargs": {k: kwarg_json(v) for k, v in spec.kwargs.items()}}
   wrng = Rng("%s/%d/w" % (op.name, index))
   try:
@@ -599,12 +658,15 @@ def make_sample(op, index, spec):
 
 
 def check_coverage(op, samples):
-  """Every op needs a zero-size and a 0-dim sample, and a float64 gradcheck if differentiable."""
+  """Every op needs a zero-size and a 0-dim input (or output, for factories), and a float64
+  gradcheck if differentiable."""
   shapes = [t.shape for s in op.samples for t in s.inputs]
+  shapes += [tuple(s["output"]["sizes"]) for s in samples if "output" in s]
   problems = []
   if not any(0 in s for s in shapes):
     problems.append(op.name + ": no zero-size sample")
-  if not any(s == () for s in shapes):
+  takes_tensors = any(s.inputs for s in op.samples)  # arange, eye... can't return 0-dim
+  if takes_tensors and not any(s == () for s in shapes):
     problems.append(op.name + ": no 0-dim sample")
   if op.grad and not any(s.get("gradcheck") for s in samples):
     problems.append(op.name + ": no float64 gradcheck sample")

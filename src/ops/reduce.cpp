@@ -131,14 +131,14 @@ Tensor all(const Tensor& self) {
   ReducePlan p = make_reduce_plan(self, OptionalIntArrayRef(), false, kBool, "all");
   Tensor out = make_tensor({}, kBool, self.device());
   all_stub.get(self.device().type())(out, p.rows, 1, p.inner);
-  return out;
+  return self.dtype() == kByte ? out.to(kByte) : out;  // uint8 in, uint8 out, as in PyTorch
 }
 
 Tensor any(const Tensor& self) {
   ReducePlan p = make_reduce_plan(self, OptionalIntArrayRef(), false, kBool, "any");
   Tensor out = make_tensor({}, kBool, self.device());
   any_stub.get(self.device().type())(out, p.rows, 1, p.inner);
-  return out;
+  return self.dtype() == kByte ? out.to(kByte) : out;  // uint8 in, uint8 out, as in PyTorch
 }
 
 Tensor Tensor::sum(std::optional<ScalarType> dt) const { return ::ember::sum(*this, dt); }

@@ -20,6 +20,11 @@ const Json& Args::get(std::string_view name) const {
 
 ScalarType Args::dtype(std::string_view name) const { return parse_dtype(get(name).string()); }
 
+TensorOptions Args::options() const {
+  const Json& v = get("dtype");
+  return v.is_null() ? TensorOptions() : TensorOptions().dtype(parse_dtype(v.string()));
+}
+
 Scalar Args::scalar(std::string_view name) const {
   const Json& v = get(name);
   if (v.kind() == Json::Kind::Bool) return Scalar(v.boolean());

@@ -83,6 +83,7 @@ const std::map<std::string, OpFn>& op_table() {
       {"gt_scalar", [](X x, A a) { return ember::gt(x[0], a.scalar("other")); }},
       {"ge_scalar", [](X x, A a) { return ember::ge(x[0], a.scalar("other")); }},
       {"eq_out", [](X x, A a) { return ember::eq_out(Out(a), x[0], x[1]); }},
+      {"isnan", [](X x) { return ember::isnan(x[0]); }},
       // reduce
       {"sum", [](X x) { return ember::sum(x[0]); }},
       {"sum_dim", [](X x, A a) { return ember::sum(x[0], a.ints("dim"), a.b("keepdim")); }},
@@ -92,6 +93,8 @@ const std::map<std::string, OpFn>& op_table() {
       {"mean", [](X x) { return ember::mean(x[0]); }},
       {"mean_dim", [](X x, A a) { return ember::mean(x[0], a.ints("dim"), a.b("keepdim")); }},
       {"mean_dtype", [](X x, A a) { return ember::mean(x[0], a.dtype("dtype")); }},
+      {"all", [](X x) { return ember::all(x[0]); }},
+      {"any", [](X x) { return ember::any(x[0]); }},
       // linalg
       {"mm", [](X x) { return ember::mm(x[0], x[1]); }},
       {"matmul", [](X x) { return ember::matmul(x[0], x[1]); }},
@@ -111,6 +114,29 @@ const std::map<std::string, OpFn>& op_table() {
       {"clone", [](X x) { return x[0].clone(); }},
       {"contiguous", [](X x) { return x[0].contiguous(); }},
       {"to", [](X x, A a) { return x[0].to(a.dtype("dtype")); }},
+      {"copy_", [](X x) { return x[0].clone().copy_(x[1]); }},
+      {"fill_", [](X x, A a) { return x[0].clone().fill_(a.scalar("value")); }},
+      {"zero_", [](X x) { return x[0].clone().zero_(); }},
+      // factory
+      {"zeros", [](X, A a) { return ember::zeros(a.ints("size"), a.options()); }},
+      {"ones", [](X, A a) { return ember::ones(a.ints("size"), a.options()); }},
+      {"full", [](X, A a) { return ember::full(a.ints("size"), a.scalar("fill_value")); }},
+      {"full_dtype",
+       [](X, A a) { return ember::full(a.ints("size"), a.scalar("fill_value"), a.options()); }},
+      {"arange", [](X, A a) { return ember::arange(a.scalar("end"), a.options()); }},
+      {"arange_step",
+       [](X, A a) {
+         return ember::arange(a.scalar("start"), a.scalar("end"), a.scalar("step"), a.options());
+       }},
+      {"linspace",
+       [](X, A a) {
+         return ember::linspace(a.scalar("start"), a.scalar("end"), a.i("steps"), a.options());
+       }},
+      {"logspace",
+       [](X, A a) {
+         return ember::logspace(a.scalar("start"), a.scalar("end"), a.i("steps"), a.d("base"));
+       }},
+      {"eye", [](X, A a) { return ember::eye(a.i("n"), a.i("m")); }},
   };
   return table;
 }

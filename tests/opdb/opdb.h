@@ -18,9 +18,12 @@ class Args {
  public:
   explicit Args(const Json* kwargs) : kwargs_(kwargs) {}
   int64_t i(std::string_view name) const { return get(name).integer(); }
+  double d(std::string_view name) const { return get(name).number(); }
   bool b(std::string_view name) const { return get(name).boolean(); }
   std::vector<int64_t> ints(std::string_view name) const { return get(name).ints(); }
   ScalarType dtype(std::string_view name) const;
+  // Factory options from the "dtype" argument; null leaves the default dtype.
+  TensorOptions options() const;
   // An int stays an int Scalar and a float a double one: they promote differently.
   Scalar scalar(std::string_view name) const;
 
