@@ -360,6 +360,10 @@ UNARY = [
 UNARY += [Op(op.name + "_", lambda x, n=op.name: getattr(x.clone(), n + "_")(),
              inplace_unary_samples(), domains=op.domains) for op in list(UNARY)]
 
+# out= variants: not differentiable; the out dtype decides whether the result may be cast.
+UNARY += [Op(n + "_out", lambda x, out_dtype, n=n: getattr(torch, n)(x, out=out(out_dtype)),
+             out_unary_samples(), grad=False) for n in ["neg", "abs", "exp", "sqrt"]]
+
 BINARY = [
     Op("add", torch.add, binary_samples()),
     Op("add_alpha", lambda x, y: torch.add(x, y, alpha=2), binary_samples()[:9]),
@@ -386,12 +390,9 @@ BINARY += [Op(n + "_", lambda x, y, n=n: getattr(x.clone(), n + "_")(y), inplace
 BINARY += [Op(n + "_scalar_", lambda x, other, n=n: getattr(x.clone(), n + "_")(other),
               inplace_scalar_samples()) for n in ["add", "mul"]]
 
-# out= variants: not differentiable; the out dtype decides whether the result may be cast.
 BINARY += [Op(n + "_out", lambda x, y, out_dtype, n=n: getattr(torch, n)(x, y, out=out(out_dtype)),
               out_binary_samples(), grad=False, domains=[None, "nonzero" if n == "div" else None])
            for n in ["add", "sub", "mul", "div"]]
-UNARY += [Op(n + "_out", lambda x, out_dtype, n=n: getattr(torch, n)(x, out=out(out_dtype)),
-             out_unary_samples(), grad=False) for n in ["neg", "abs", "exp", "sqrt"]]
 
 COMPARE = [Op(n, getattr(torch, n), compare_samples(), grad=False)
            for n in ["eq", "ne", "lt", "le", "gt", "ge"]]
@@ -399,7 +400,7 @@ COMPARE += [Op(n + "_scalar", lambda x, other, n=n: getattr(torch, n)(x, other),
                compare_scalar_samples(), grad=False) for n in ["eq", "ne", "lt", "le", "gt", "ge"]]
 
 COMPARE += [Op("eq_out", lambda x, y, out_dtype: torch.eq(x, y, out=out(out_dtype)),
-               [S(*s.inputs, out_dtype=d) for s in out_binary_samples() for d in [b8]] +
+               [S(*s.inputs, out_dtype=b8) for s in out_binary_samples()] +
                [S(T((2, 3), f32, domain="ties"), T((2, 3), f32, domain="ties"), out_dtype=f32)],
                grad=False)]
 
