@@ -642,7 +642,7 @@ def make_sample(op, index, spec):
     rec["reference"] = "float32 upcast"
   rec["output"] = {"dtype": dtype_name(out.dtype), "sizes": list(out.shape),
                    "values": fmt_values(out)}
-  if op.node and out.requires_grad and "reference" not in rec:
+  if op.node and op.grad and any(x.is_floating_point() for x in inputs) and "reference" not in rec:
     rec["output"]["grad_fn"] = type(out.grad_fn).__name__ if out.grad_fn else None
   if op.strides:
     rec["output"]["strides"] = list(out.stride())

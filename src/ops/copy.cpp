@@ -25,7 +25,9 @@ void copy_no_grad(Tensor& self, const Tensor& src) {
 Tensor& Tensor::copy_(const Tensor& src, bool) {
   EMBER_CHECK(src.defined(), "[copy_] source tensor is undefined");
   infer_size(sizes(), src.sizes(), "copy_");
-  bool grad = autograd::GradMode::is_enabled() && (requires_grad() || src.requires_grad());
+  // An integer self takes no history: only floating tensors can require grad.
+  bool grad = autograd::GradMode::is_enabled() && (requires_grad() || src.requires_grad()) &&
+              isFloatingType(dtype());
   if (!grad) {
     copy_no_grad(*this, src);
     bump_version();
