@@ -592,8 +592,10 @@ def build_input(spec, rng):
   base = torch.tensor(draw(rng, n, spec.dtype, spec.domain), dtype=f64).to(spec.dtype)
   x = make_view(base.reshape(base_shape))
   assert x.shape == spec.shape
-  rec = {"dtype": dtype_name(spec.dtype), "sizes": list(x.shape), "strides": list(x.stride()),
-         "offset": x.storage_offset(), "storage": fmt_values(base, precise=True)}
+  rec = {"dtype": dtype_name(spec.dtype), "sizes": list(x.shape)}
+  if spec.layout != "contig":  # omitted: contiguous strides, offset 0
+    rec.update(strides=list(x.stride()), offset=x.storage_offset())
+  rec["storage"] = fmt_values(base, precise=True)
   return x, rec
 
 
@@ -640,6 +642,8 @@ def make_sample(op, index, spec):
                    for t in specs)
   rec = {"id": "%d_%s" % (index, names) if names else str(index), "inputs": [r for _, r in built],
          "kwargs": {k: kwarg_json(v) for k, v in spec.kwargs.items()}}
+  if not rec["kwargs"]:
+    del rec["kwargs"]
   wrng = Rng("%s/%d/w" % (op.name, index))
   try:
     out, grads, w = run(op, inputs, spec.kwargs, wrng, upcast=False)
@@ -664,7 +668,8 @@ def make_sample(op, index, spec):
     rec["grads"] = [None if g is None else fmt_values(g) for g in grads]
     # Finite differences need float64 all the way and a smooth point (no division by zero).
     floats = [t.dtype for t in specs if t.dtype.is_floating_point] + [out.dtype]
-    rec["gradcheck"] = all(d == f64 for d in floats) and all(t.domain != "zero" for t in specs)
+    if all(d == f64 for d in floats) and all(t.domain != "zero" for t in specs):
+      rec["gradcheck"] = True
   return rec
 
 

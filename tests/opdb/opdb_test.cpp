@@ -85,14 +85,16 @@ std::pair<double, double> tolerance(ScalarType t) {
   }
 }
 
-// Rebuilds a golden input: storage values, then a view with the recorded sizes/strides/offset.
+// Rebuilds a golden input: storage values, then a view with the recorded sizes/strides/offset
+// (absent for contiguous inputs).
 Tensor make_input(const Json& spec) {
   std::vector<double> values = spec["storage"].numbers();
   Tensor base = empty({static_cast<int64_t>(values.size())}, kDouble);
   std::copy(values.begin(), values.end(), base.data_ptr<double>());
   base = base.to(parse_dtype(spec["dtype"].string()));
-  return make_view(base, spec["sizes"].ints(), spec["strides"].ints(), spec["offset"].integer())
-      .detach();
+  std::vector<int64_t> sizes = spec["sizes"].ints();
+  if (!spec.find("strides")) return base.view(sizes).detach();  // contiguous, offset 0
+  return make_view(base, sizes, spec["strides"].ints(), spec["offset"].integer()).detach();
 }
 
 // Empty when `actual` (dtype `dt`) matches the flat list `expected` within dt's tolerance.
