@@ -50,7 +50,7 @@ inline M abs_value(M x) {
 
 EMBER_NUMERIC_KERNEL(neg, static_cast<M>(-x))
 EMBER_NUMERIC_KERNEL(abs, abs_value(x))
-EMBER_NUMERIC_KERNEL(relu, x > M(0) ? x : M(0))
+EMBER_NUMERIC_KERNEL(relu, x < M(0) ? M(0) : x)  // NaN propagates, as in PyTorch
 EMBER_FLOAT_KERNEL(exp, std::exp(x))
 EMBER_FLOAT_KERNEL(log, std::log(x))
 EMBER_FLOAT_KERNEL(sqrt, std::sqrt(x))

@@ -30,6 +30,11 @@ Tensor forward(const BinaryDef& d, const Tensor& self, const Tensor& other, cons
   c.output = d.output;
   c.is_inplace = inplace;
   TensorIterator it = TensorIterator::build(c, out, {self, other});
+  // PyTorch's alpha_check (alpha is 1 for every op but add/sub).
+  EMBER_CHECK(!alpha.isBoolean() || it.common_dtype() == kBool, "[", d.name,
+              "] Boolean alpha only supported for Boolean results.");
+  EMBER_CHECK(isFloatingType(it.common_dtype()) || alpha.isIntegral(true), "[", d.name,
+              "] For integral input tensors, argument alpha must not be a floating point number.");
   if (it.numel() > 0) d.stub->get(it.operand(1).device().type())(it, alpha);
   it.finish();
   return it.output();
@@ -91,6 +96,11 @@ const BinaryDef add_def{"add", "AddBackward0", &add_stub, OutputDtype::Common, k
                         EMBER_FORMULA({grad, alpha.equal(1) ? grad : grad * alpha})};
 const BinaryDef sub_def{"sub", "SubBackward0", &add_stub, OutputDtype::Common, kSaveNone,
                         EMBER_FORMULA({grad, grad * alpha})};
+// rsub(self, other) = other - alpha * self: sub with swapped operands, under PyTorch's node names.
+const BinaryDef rsub_def{"rsub", "RsubBackward0", &add_stub, OutputDtype::Common, kSaveNone,
+                         EMBER_FORMULA({grad, grad * alpha})};
+const BinaryDef rsub_scalar_def{"rsub", "RsubBackward1", &add_stub, OutputDtype::Common, kSaveNone,
+                                EMBER_FORMULA({grad, grad * alpha})};
 const BinaryDef mul_def{"mul", "MulBackward0", &mul_stub, OutputDtype::Common, kSaveBoth,
                         EMBER_FORMULA({grad * other, grad * self})};
 const BinaryDef div_def{"div", "DivBackward0", &div_stub, OutputDtype::FloatOfCommon, kSaveBoth,
@@ -125,10 +135,13 @@ Tensor& sub_out(Tensor& out, const Tensor& self, const Tensor& other, const Scal
   return binary_out(sub_def, out, self, other, -alpha);
 }
 Tensor rsub(const Tensor& self, const Tensor& other, const Scalar& alpha) {
-  return sub(other, self, alpha);
+  check_sub(other, self);
+  return binary_op(rsub_def, other, self, -alpha);
 }
 Tensor rsub(const Tensor& self, const Scalar& other, const Scalar& alpha) {
-  return sub(wrap(other), self, alpha);
+  Tensor o = wrap(other);
+  check_sub(o, self);
+  return binary_op(rsub_scalar_def, o, self, -alpha);
 }
 Tensor mul(const Tensor& self, const Tensor& other) { return binary_op(mul_def, self, other); }
 Tensor mul(const Tensor& self, const Scalar& other) { return mul(self, wrap(other)); }

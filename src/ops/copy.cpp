@@ -15,7 +15,9 @@ void copy_no_grad(Tensor& self, const Tensor& src) {
   c.output = OutputDtype::Keep;
   c.compute_dtype = src.dtype();
   c.is_inplace = true;
-  TensorIterator it = TensorIterator::build(c, self, {src});
+  // src broadcasts to self's shape; the iterator only broadcasts inputs against each other.
+  Tensor s = src.sizes() == self.sizes() ? src : src.expand(self.sizes());
+  TensorIterator it = TensorIterator::build(c, self, {s});
   copy_stub.get(self.device().type())(it);
 }
 }  // namespace
@@ -23,7 +25,9 @@ void copy_no_grad(Tensor& self, const Tensor& src) {
 Tensor& Tensor::copy_(const Tensor& src, bool) {
   EMBER_CHECK(src.defined(), "[copy_] source tensor is undefined");
   infer_size(sizes(), src.sizes(), "copy_");
-  bool grad = autograd::GradMode::is_enabled() && (requires_grad() || src.requires_grad());
+  // An integer self takes no history: only floating tensors can require grad.
+  bool grad = autograd::GradMode::is_enabled() && (requires_grad() || src.requires_grad()) &&
+              isFloatingType(dtype());
   if (!grad) {
     copy_no_grad(*this, src);
     bump_version();
@@ -52,22 +56,36 @@ Tensor& Tensor::copy_(const Tensor& src, bool) {
       [] {});
 }
 
-Tensor& Tensor::fill_(const Scalar& value) {
-  EMBER_CHECK(!(requires_grad() && is_leaf() && autograd::GradMode::is_enabled()),
-              "[fill_] a leaf Variable that requires grad is being used in an in-place operation.");
-  if (numel() > 0) {
-    TensorIterator it = TensorIterator::nullary_op(*this);
-    fill_stub.get(device().type())(it, value);
-  }
-  bump_version();
-  if (requires_grad() && autograd::GradMode::is_enabled()) {
-    // The old history no longer contributes: the values are constants now.
-    auto& m = unsafeGetTensorImpl()->ensure_autograd_meta();
-    m.grad_fn = nullptr;
-    m.requires_grad = false;
-  }
-  return *this;
+namespace {
+// fill_ and zero_: like PyTorch, a tensor with history keeps it, through a node whose gradient
+// is zero (the old values no longer contribute).
+Tensor& fill_impl(Tensor& self, const Scalar& value, const char* node) {
+  auto direct = [&] {
+    if (self.numel() == 0) return;
+    TensorIterator it = TensorIterator::nullary_op(self);
+    fill_stub.get(self.device().type())(it, value);
+  };
+  return autograd::apply_inplace(
+      self, false, "fill_",
+      [&](const Tensor& self_copy) {
+        Tensor out = make_tensor(self.sizes(), self.dtype(), self.device());
+        {
+          NoGradGuard ng;
+          out.fill_(value);
+        }
+        if (auto n = autograd::make_node(node, {self_copy},
+                                         [](autograd::FunctionNode&, const variable_list& g) {
+                                           return variable_list{zeros_like(g[0])};
+                                         })) {
+          autograd::set_history(out, n);
+        }
+        return out;
+      },
+      direct);
 }
+}  // namespace
+
+Tensor& Tensor::fill_(const Scalar& value) { return fill_impl(*this, value, "FillBackward2"); }
 
 Tensor& Tensor::fill_(const Tensor& value) {
   EMBER_CHECK(value.dim() == 0, "[fill_] fill_ only supports 0-dimension value tensor but got "
@@ -75,7 +93,7 @@ Tensor& Tensor::fill_(const Tensor& value) {
   return fill_(value.item());
 }
 
-Tensor& Tensor::zero_() { return fill_(0); }
+Tensor& Tensor::zero_() { return fill_impl(*this, 0, "ZeroBackward0"); }
 
 Tensor Tensor::clone(std::optional<MemoryFormat>) const {
   Tensor out = make_tensor(sizes(), dtype(), device());

@@ -81,41 +81,64 @@ Tensor sum(const Tensor& self, std::optional<ScalarType> dtype) {
   return sum_impl(self, OptionalIntArrayRef(), false, dtype, "SumBackward0");
 }
 
-Tensor mean(const Tensor& self, OptionalIntArrayRef dim, bool keepdim,
-            std::optional<ScalarType> dtype) {
+namespace {
+Tensor mean_impl(const Tensor& self, OptionalIntArrayRef dim, bool keepdim,
+                 std::optional<ScalarType> dtype, const char* node) {
   ScalarType dt = dtype.value_or(self.dtype());
   EMBER_CHECK(isFloatingType(dt), "[mean] mean(): could not infer output dtype. Input dtype must "
               "be either a floating point or complex dtype. Got: ", toString(dt));
+  std::bitset<kMaxDims> mask;
+  if (!dim || dim->empty()) {
+    for (int64_t d = 0; d < self.dim(); ++d) mask.set(d);
+  } else {
+    mask = dim_list_to_bitset(*dim, self.dim(), "mean");
+  }
   int64_t count = 1;
-  {
-    std::bitset<kMaxDims> mask;
-    if (!dim || dim->empty()) {
-      count = self.numel();
-    } else {
-      mask = dim_list_to_bitset(*dim, self.dim(), "mean");
-      for (int64_t d = 0; d < self.dim(); ++d)
-        if (mask[d]) count *= self.size(d);
+  DimVector kshape(self.sizes());
+  for (int64_t d = 0; d < self.dim(); ++d) {
+    if (mask[d]) {
+      count *= self.size(d);
+      kshape[d] = 1;
     }
   }
-  return sum(self, dim, keepdim, dt) / static_cast<double>(count);
+  Tensor out;
+  {
+    NoGradGuard ng;  // one MeanBackward node, as in PyTorch, not SumBackward + DivBackward
+    out = sum(self, dim, keepdim, dt) / static_cast<double>(count);
+  }
+  if (auto n = autograd::make_node(
+          node, {self},
+          [shape = DimVector(self.sizes()), kshape, count](autograd::FunctionNode&,
+                                                           const variable_list& g) {
+            return variable_list{(g[0] / static_cast<double>(count)).reshape(kshape).expand(shape)};
+          })) {
+    autograd::set_history(out, n);
+  }
+  return out;
+}
+}  // namespace
+
+Tensor mean(const Tensor& self, OptionalIntArrayRef dim, bool keepdim,
+            std::optional<ScalarType> dtype) {
+  return mean_impl(self, dim, keepdim, dtype, "MeanBackward1");
 }
 
 Tensor mean(const Tensor& self, std::optional<ScalarType> dtype) {
-  return mean(self, OptionalIntArrayRef(), false, dtype);
+  return mean_impl(self, OptionalIntArrayRef(), false, dtype, "MeanBackward0");
 }
 
 Tensor all(const Tensor& self) {
   ReducePlan p = make_reduce_plan(self, OptionalIntArrayRef(), false, kBool, "all");
   Tensor out = make_tensor({}, kBool, self.device());
   all_stub.get(self.device().type())(out, p.rows, 1, p.inner);
-  return out;
+  return self.dtype() == kByte ? out.to(kByte) : out;  // uint8 in, uint8 out, as in PyTorch
 }
 
 Tensor any(const Tensor& self) {
   ReducePlan p = make_reduce_plan(self, OptionalIntArrayRef(), false, kBool, "any");
   Tensor out = make_tensor({}, kBool, self.device());
   any_stub.get(self.device().type())(out, p.rows, 1, p.inner);
-  return out;
+  return self.dtype() == kByte ? out.to(kByte) : out;  // uint8 in, uint8 out, as in PyTorch
 }
 
 Tensor Tensor::sum(std::optional<ScalarType> dt) const { return ::ember::sum(*this, dt); }

@@ -133,8 +133,14 @@ Tensor transpose(const Tensor& self, int64_t dim0, int64_t dim1) {
 Tensor t(const Tensor& self) {
   EMBER_CHECK(self.dim() <= 2, "[t] t() expects a tensor with <= 2 dimensions, but self is ",
               self.dim(), "D");
-  if (self.dim() < 2) return transpose(self, 0, 0);
-  return transpose(self, 0, 1);
+  DimVector sz(self.sizes()), st(self.strides());
+  if (self.dim() == 2) {
+    std::swap(sz[0], sz[1]);
+    std::swap(st[0], st[1]);
+  }
+  return make_autograd_view(
+      self, sz, st, self.storage_offset(), "TBackward0",
+      [](autograd::FunctionNode&, const variable_list& g) { return variable_list{g[0].t()}; });
 }
 
 Tensor expand(const Tensor& self, IntArrayRef size, bool) {

@@ -34,6 +34,15 @@ Tensor forward(const UnaryDef& d, const Tensor& self, const Tensor& out, bool in
   return it.output();
 }
 
+// float16/bfloat16 gradients: the formula runs in float, as PyTorch's fused *_backward kernels
+// do, and rounds once (1 - y*y in half precision loses most of its digits).
+Tensor apply_formula(Formula f, const Tensor& g, const Tensor& s, const Tensor& r) {
+  ScalarType dt = g.dtype();
+  if (dt != kHalf && dt != kBFloat16) return f(g, s, r);
+  auto up = [](const Tensor& t) { return t.defined() ? t.to(kFloat) : t; };
+  return f(up(g), up(s), up(r)).to(dt);
+}
+
 Tensor unary_op(const UnaryDef& d, const Tensor& self) {
   Tensor r = forward(d, self, Tensor(), false);
   if (!d.formula) return r;
@@ -43,7 +52,7 @@ Tensor unary_op(const UnaryDef& d, const Tensor& self) {
                                      Tensor s = save & kSaveSelf ? n.saved(0) : Tensor();
                                      Tensor r = save & kSaveResult ? n.saved(save & kSaveSelf ? 1 : 0)
                                                                    : Tensor();
-                                     return variable_list{f(g[0], s, r)};
+                                     return variable_list{apply_formula(f, g[0], s, r)};
                                    })) {
     autograd::set_history(r, n);
     if (d.save & kSaveSelf) n->save(self);
@@ -62,6 +71,9 @@ Tensor& unary_out(const UnaryDef& d, const Tensor& self, Tensor& out) {
   EMBER_CHECK(!(autograd::GradMode::is_enabled() && (self.requires_grad() || out.requires_grad())),
               "[", d.name, "] ", d.name, "_out(): functions with out=... arguments don't support "
               "automatic differentiation, but one of the arguments requires grad.");
+  // PyTorch's unary_op (neg, abs, ...) never casts into out; unary_float_op (exp, ...) may.
+  EMBER_CHECK(d.kind != Kind::Same || out.dtype() == self.dtype(), "[", d.name, "] Found dtype ",
+              toString(out.dtype()), " but expected ", toString(self.dtype()));
   forward(d, self, out, false);
   return out;
 }

@@ -1,0 +1,293 @@
+// Replays tests/golden/*.json (written by tools/gen_golden.py from PyTorch) against ember: one
+// test per op and sample, comparing output dtype/shape/values (and strides and aliasing for
+// views), the gradients of sum(out * w), and running gradcheck + gradgradcheck in double.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <sstream>
+
+#include "opdb/opdb.h"
+#include "support/gradcheck.h"
+
+namespace ember {
+namespace opdb {
+namespace {
+
+struct Case {
+  std::string name;  // "<op>__<sample id>": the GoogleTest parameter name
+  std::string key;   // "<op>/<sample id>": the key of known_failures()
+  std::string op;
+  const Json* op_entry;
+  const Json* sample;
+};
+
+struct Golden {
+  std::vector<std::unique_ptr<Json>> files;
+  std::vector<Case> cases;
+  std::set<std::string> ops;
+  std::string error;  // why loading failed, reported by GoldenFiles.Load
+};
+
+const Golden& golden() {
+  static const Golden g = [] {
+    Golden g;
+    try {
+      std::vector<std::filesystem::path> paths;
+      for (const auto& e : std::filesystem::directory_iterator(EMBER_GOLDEN_DIR))
+        if (e.path().extension() == ".json") paths.push_back(e.path());
+      std::sort(paths.begin(), paths.end());
+      for (const auto& p : paths) {
+        std::ifstream in(p);
+        std::stringstream text;
+        text << in.rdbuf();
+        try {
+          g.files.push_back(std::make_unique<Json>(Json::parse(text.str())));
+        } catch (const std::exception& e) {
+          throw std::runtime_error(p.string() + ": " + e.what());
+        }
+        for (const Json& op : (*g.files.back())["ops"].items()) {
+          std::string name = op["name"].string();
+          g.ops.insert(name);
+          for (const Json& s : op["samples"].items()) {
+            std::string id = s["id"].string();
+            g.cases.push_back({name + "__" + id, name + "/" + id, name, &op, &s});
+          }
+        }
+      }
+      if (g.cases.empty()) g.error = "no samples found in " EMBER_GOLDEN_DIR;
+    } catch (const std::exception& e) {
+      g.error = e.what();
+      g.cases.clear();
+    }
+    return g;
+  }();
+  return g;
+}
+
+// Per-dtype tolerances of torch.testing.assert_close; integers and bool must match exactly.
+std::pair<double, double> tolerance(ScalarType t) {
+  switch (t) {
+    case kDouble:
+      return {1e-7, 1e-7};
+    case kFloat:
+      return {1.3e-6, 1e-5};
+    case kHalf:
+      return {1e-3, 1e-5};
+    case kBFloat16:
+      return {1.6e-2, 1e-5};
+    default:
+      return {0, 0};
+  }
+}
+
+// Rebuilds a golden input: storage values, then a view with the recorded sizes/strides/offset
+// (absent for contiguous inputs).
+Tensor make_input(const Json& spec) {
+  std::vector<double> values = spec["storage"].numbers();
+  Tensor base = empty({static_cast<int64_t>(values.size())}, kDouble);
+  std::copy(values.begin(), values.end(), base.data_ptr<double>());
+  base = base.to(parse_dtype(spec["dtype"].string()));
+  std::vector<int64_t> sizes = spec["sizes"].ints();
+  if (!spec.find("strides")) return base.view(sizes).detach();  // contiguous, offset 0
+  return make_view(base, sizes, spec["strides"].ints(), spec["offset"].integer()).detach();
+}
+
+// Empty when `actual` (dtype `dt`) matches the flat list `expected` within dt's tolerance.
+std::string compare_values(const Tensor& actual, const Json& expected, ScalarType dt,
+                           const std::string& what) {
+  Tensor a = actual.detach().to(kDouble).contiguous();
+  std::vector<double> e = expected.numbers();
+  if (static_cast<size_t>(a.numel()) != e.size()) {
+    return what + ": " + std::to_string(a.numel()) + " values, expected " +
+           std::to_string(e.size()) + "\n";
+  }
+  auto [rtol, atol] = tolerance(dt);
+  const double* pa = a.data_ptr<double>();
+  std::ostringstream err;
+  err.precision(10);
+  int shown = 0;
+  for (size_t i = 0; i < e.size(); ++i) {
+    bool ok = std::isnan(e[i])   ? std::isnan(pa[i])
+              : std::isinf(e[i]) ? pa[i] == e[i]
+                                 : std::fabs(pa[i] - e[i]) <= atol + rtol * std::fabs(e[i]);
+    if (!ok && shown++ < 4)
+      err << what << "[" << i << "] = " << pa[i] << ", expected " << e[i] << "\n";
+  }
+  return err.str();
+}
+
+std::string dims(IntArrayRef s) {
+  std::ostringstream os;
+  os << s;
+  return os.str();
+}
+
+// Output dtype, shape, values, autograd node name, and for views strides and aliasing.
+std::string check_output(const Tensor& out, const Json& expected, const Tensor& input0,
+                         bool check_strides) {
+  std::ostringstream err;
+  ScalarType dt = parse_dtype(expected["dtype"].string());
+  if (out.dtype() != dt)
+    err << "dtype " << dtype_name(out.dtype()) << ", expected " << dtype_name(dt) << "\n";
+  if (out.sizes() != IntArrayRef(expected["sizes"].ints())) {
+    err << "sizes " << out.sizes() << ", expected " << dims(expected["sizes"].ints()) << "\n";
+    return err.str();
+  }
+  err << compare_values(out, expected["values"], dt, "out");
+  if (const Json* node = expected.find("grad_fn")) {
+    std::string want = node->is_null() ? "null" : node->string();
+    std::string got = out.grad_fn() ? out.grad_fn()->name() : "null";
+    if (got != want) err << "grad_fn " << got << ", expected " << want << "\n";
+  }
+  if (check_strides) {
+    if (out.strides() != IntArrayRef(expected["strides"].ints()))
+      err << "strides " << out.strides() << ", expected " << dims(expected["strides"].ints())
+          << "\n";
+    const Json& alias = expected["alias"];
+    if (!alias.is_null() && out.is_alias_of(input0) != alias.boolean())
+      err << (alias.boolean() ? "copies, but PyTorch returns a view\n"
+                              : "returns a view, but PyTorch copies\n");
+  }
+  return err.str();
+}
+
+// Gradients of sum(out * w) with respect to the inputs that require grad.
+std::string check_grads(const Tensor& out, const variable_list& inputs, const Json& sample) {
+  Tensor w = empty(out.sizes(), kDouble);
+  std::vector<double> wv = sample["weight"].numbers();
+  std::copy(wv.begin(), wv.end(), w.data_ptr<double>());
+  variable_list diff;
+  for (const Tensor& x : inputs)
+    if (x.requires_grad()) diff.push_back(x);
+  variable_list g;
+  try {
+    g = autograd::grad({out}, diff, {w.to(out.dtype())}, std::nullopt, false, true);
+  } catch (const std::exception& e) {
+    return std::string("backward threw: ") + e.what() + "\n";
+  }
+  std::ostringstream err;
+  size_t k = 0;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i].requires_grad()) continue;
+    Tensor gi = g[k++];
+    std::string what = "grad[" + std::to_string(i) + "]";
+    const Json& expected = sample["grads"][i];
+    if (expected.is_null()) {
+      if (gi.defined() && gi.ne(0).any().item<bool>()) err << what << " should be zero\n";
+    } else if (!gi.defined()) {
+      err << what << " is undefined\n";
+    } else if (gi.sizes() != inputs[i].sizes()) {
+      err << what << " sizes " << gi.sizes() << ", expected " << inputs[i].sizes() << "\n";
+    } else {
+      if (gi.dtype() != inputs[i].dtype())
+        err << what << " dtype " << dtype_name(gi.dtype()) << "\n";
+      err << compare_values(gi, expected, inputs[i].dtype(), what);
+    }
+  }
+  return err.str();
+}
+
+// Everything that differs between ember and the golden sample, or empty.
+std::string check(const Case& c) {
+  const Json& s = *c.sample;
+  auto it = op_table().find(c.op);
+  if (it == op_table().end()) return "op '" + c.op + "' has golden data but no op_table() entry";
+  const OpFn& fn = it->second;
+  const Args args(s.find("kwargs"));
+
+  // Float inputs require grad exactly when they did in tools/gen_golden.py.
+  variable_list inputs;
+  for (const Json& spec : s["inputs"].items()) {
+    Tensor x = make_input(spec);
+    if ((*c.op_entry)["grad"].boolean() && x.is_floating_point()) x.requires_grad_(true);
+    inputs.push_back(x);
+  }
+
+  if (const Json* error = s.find("error")) {
+    try {
+      fn(inputs, args);
+    } catch (const Error&) {
+      return "";
+    } catch (const std::exception& e) {
+      return std::string("threw a non-ember exception: ") + e.what();
+    }
+    return "expected an ember::Error like PyTorch's: " + error->string();
+  }
+
+  Tensor out;
+  try {
+    out = fn(inputs, args);
+  } catch (const std::exception& e) {
+    return std::string("threw: ") + e.what();
+  }
+  Tensor input0 = inputs.empty() ? Tensor() : inputs[0];  // factories take no tensor
+  std::string err =
+      check_output(out, s["output"], input0, (*c.op_entry)["check_strides"].boolean());
+  if (!err.empty()) return err;
+  if (s.find("grads")) err += check_grads(out, inputs, s);
+
+  if (const Json* gc = s.find("gradcheck"); gc && gc->boolean()) {
+    variable_list xs;
+    for (const Json& spec : s["inputs"].items()) xs.push_back(make_input(spec));
+    auto f = [&fn, &args](const variable_list& x) { return fn(x, args); };
+    try {
+      if (auto r = testing::gradcheck(f, xs); !r)
+        err += "gradcheck: " + std::string(r.message()) + "\n";
+      if (auto r = testing::gradgradcheck(f, xs); !r)
+        err += "gradgradcheck: " + std::string(r.message()) + "\n";
+    } catch (const std::exception& e) {
+      err += std::string("gradcheck threw: ") + e.what();
+    }
+  }
+  return err;
+}
+
+void PrintTo(const Case& c, std::ostream* os) { *os << c.key; }
+
+class OpDb : public ::testing::TestWithParam<Case> {};
+
+TEST_P(OpDb, MatchesPyTorch) {
+  const Case& c = GetParam();
+  std::string problems = check(c);
+  auto known = known_failures().find(c.key);
+  if (known != known_failures().end()) {
+    if (problems.empty()) FAIL() << c.key << " passes now: remove it from known_failures()";
+    GTEST_SKIP() << "known failure (" << known->second << "):\n" << problems;
+  }
+  EXPECT_TRUE(problems.empty()) << c.key << " (tests/golden, tools/gen_golden.py):\n" << problems;
+}
+
+INSTANTIATE_TEST_SUITE_P(Golden, OpDb, ::testing::ValuesIn(golden().cases),
+                         [](const ::testing::TestParamInfo<Case>& info) {
+                           return info.param.name;
+                         });
+
+TEST(GoldenFiles, Load) { EXPECT_EQ(golden().error, ""); }
+
+// The database cannot shrink silently: both sides must list the same ops.
+TEST(GoldenFiles, EveryTableOpHasGoldenData) {
+  for (const auto& [name, fn] : op_table())
+    EXPECT_TRUE(golden().ops.count(name))
+        << "op_table() has '" << name << "' but tools/gen_golden.py does not";
+}
+
+TEST(GoldenFiles, EveryGoldenOpIsInTable) {
+  for (const std::string& name : golden().ops)
+    EXPECT_TRUE(op_table().count(name)) << "golden op '" << name << "' is missing from op_table()";
+}
+
+TEST(GoldenFiles, KnownFailuresNameExistingSamples) {
+  std::set<std::string> keys;
+  for (const Case& c : golden().cases) keys.insert(c.key);
+  for (const auto& [key, why] : known_failures())
+    EXPECT_TRUE(keys.count(key)) << "known_failures() lists '" << key << "', not a golden sample";
+}
+
+}  // namespace
+}  // namespace opdb
+}  // namespace ember

@@ -1,0 +1,727 @@
+#!/usr/bin/python3
+"""Writes the op database's golden files, tests/golden/<family>.json, from PyTorch.
+
+    /usr/bin/python3 tools/gen_golden.py          # Debian's python3-torch (1.13)
+
+Each op entry below names an op, gives the PyTorch call and its sample inputs. For every sample
+the file holds the inputs (storage values plus sizes/strides/offset, so C++ rebuilds the same
+non-contiguous layout), the output (dtype, sizes, values), and for differentiable float samples
+the gradient of sum(out * w) with respect to each float input, w written too. A sample on which
+PyTorch raises is written as an expected error. tests/opdb/ replays the files against ember; its
+op table (tests/opdb/op_table.cpp) must list exactly the op names written here.
+
+Input values come from the deterministic generator below (not torch's RNG), keyed by op name and
+sample index, so adding an op or a sample leaves every other sample unchanged.
+"""
+import hashlib
+import json
+import math
+import os
+import sys
+
+import numpy as np
+import torch
+
+f16, bf16, f32, f64 = torch.float16, torch.bfloat16, torch.float32, torch.float64
+i8, i16, i32, i64 = torch.int8, torch.int16, torch.int32, torch.int64
+u8, b8 = torch.uint8, torch.bool
+
+
+# ---------------------------------------------------------------- deterministic values
+class Rng:
+  """splitmix64, seeded from a string."""
+
+  def __init__(self, key):
+    self.s = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "little")
+
+  def next(self):
+    self.s = (self.s + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+    z = self.s
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
+    return z ^ (z >> 31)
+
+  def pick(self, choices):
+    return choices[self.next() % len(choices)]
+
+
+SPECIAL = [math.nan, math.inf, -math.inf, 0.0, -0.0, 1.5, -2.0]
+
+# Float values are multiples of 1/16, exact in every float dtype (bfloat16 included).
+FLOAT_DOMAINS = {
+    None: [k / 16 for k in range(-48, 49)],  # [-3, 3]
+    "pos": [k / 16 for k in range(4, 49)],  # [0.25, 3]: log, sqrt
+    "nonzero": [k / 16 for k in range(-48, 49) if abs(k) >= 8],  # |x| >= 0.5: divisors
+    "ties": [k / 2 for k in range(-3, 4)],  # few distinct values: comparisons see equality
+    "zero": [0.0],
+}
+INT_DOMAINS = {
+    None: list(range(-5, 6)),
+    "pos": list(range(1, 6)),
+    "nonzero": [k for k in range(-5, 6) if k != 0],
+    "ties": list(range(-2, 3)),
+    "zero": [0],
+}
+UINT8_DOMAINS = {None: list(range(0, 11)), "pos": list(range(1, 11)),
+                 "nonzero": list(range(1, 11)), "ties": list(range(0, 3)), "zero": [0]}
+
+
+def draw(rng, n, dtype, domain):
+  if domain == "special":
+    assert dtype.is_floating_point, "special values need a float dtype"
+    return [SPECIAL[i % len(SPECIAL)] for i in range(n)]
+  if dtype == b8:
+    return [rng.pick([0, 1]) for _ in range(n)]
+  if dtype.is_floating_point:
+    table = FLOAT_DOMAINS
+  else:
+    table = UINT8_DOMAINS if dtype == u8 else INT_DOMAINS
+  return [rng.pick(table[domain]) for _ in range(n)]
+
+
+# ---------------------------------------------------------------- sample specs
+class T:
+  """One input: logical shape, dtype, memory layout and value domain."""
+
+  def __init__(self, shape, dtype=f32, layout="contig", domain=None):
+    self.shape, self.dtype, self.layout, self.domain = tuple(shape), dtype, layout, domain
+
+
+class S:
+  """One sample: input tensors plus keyword arguments passed to both PyTorch and ember."""
+
+  def __init__(self, *inputs, **kwargs):
+    self.inputs, self.kwargs = inputs, kwargs
+
+
+# layout -> (shape of the contiguous base tensor, view of the base with the logical shape)
+LAYOUTS = {
+    "contig": lambda s: (s, lambda b: b),
+    "t": lambda s: (s[:-2] + (s[-1], s[-2]), lambda b: b.transpose(-1, -2)),  # transposed
+    "expand": lambda s: ((1,) + s[1:], lambda b: b.expand(s)),  # stride 0 in dim 0
+    "step": lambda s: (s[:-1] + (2 * s[-1],), lambda b: b[..., 1::2]),  # stride 2, offset 1
+}
+
+
+class Op:
+  """name: the key of the C++ table; fn: the PyTorch call; grad: differentiable; domains: value
+  domain per input (a T's own domain wins); strides: also compare the output's strides and
+  whether it aliases the first input (views, copies); node: compare the autograd node's name
+  (off for composite ops, whose node names are PyTorch internals such as UnsafeViewBackward0)."""
+
+  def __init__(self, name, fn, samples, grad=True, domains=(), strides=False, node=True):
+    self.name, self.fn, self.samples, self.grad = name, fn, samples, grad
+    self.domains, self.strides, self.node = domains, strides, node
+
+
+# ---------------------------------------------------------------- sample sets
+def unary_samples():
+  return [
+      S(T((2, 3), f32)), S(T((2, 3), f64)), S(T((3, 2), f64, "t")), S(T((2, 3), f64, "expand")),
+      S(T((2, 3), f64, "step")), S(T((), f64)), S(T((0, 3), f32)), S(T((4,), f16)),
+      S(T((4,), bf16)), S(T((4,), i64)), S(T((4,), i32)), S(T((4,), i16)), S(T((4,), i8)),
+      S(T((4,), u8)), S(T((4,), b8)),
+      S(T((7,), f32, domain="special")), S(T((35,), f32)),  # 35: vector bodies plus a tail
+  ]
+
+
+def inplace_unary_samples():
+  return [S(T((2, 3), f32)), S(T((3, 2), f64, "t")), S(T((), f64)), S(T((0, 3), f32)),
+          S(T((4,), f16)), S(T((4,), i64))]
+
+
+def binary_samples(special=True):
+  s = [
+      S(T((2, 3), f32), T((2, 3), f32)),
+      S(T((2, 3), f64), T((2, 3), f64)),
+      S(T((3, 1), f64), T((1, 2), f64)),  # broadcast both ways
+      S(T((2, 3), f64, "t"), T((2, 3), f64, "expand")),
+      S(T((2, 3), f64, "step"), T((3,), f64)),
+      S(T((2, 3), i8), T((2, 3), i16)),
+      S(T((), f64), T((2, 3), f64)),
+      S(T((), f64), T((), f64)),
+      S(T((0, 3), f32), T((1, 3), f32)),
+      S(T((2, 3), i64), T((2, 3), i64)),
+      S(T((2, 3), i32), T((2, 3), u8)),
+      S(T((2, 3), u8), T((2, 3), u8)),
+      S(T((2, 3), b8), T((2, 3), b8)),
+      S(T((2, 3), i64), T((2, 3), f32)),  # promotion int -> float
+      S(T((2, 3), i64), T((), f64)),  # a 0-dim float raises an int tensor to the default dtype
+      S(T((2, 3), f32), T((), f64)),  # a 0-dim tensor does not raise a float tensor's dtype
+      S(T((2, 3), f16), T((2, 3), f16)),
+      S(T((2, 3), bf16), T((2, 3), bf16)),
+      S(T((2, 3), f16), T((2, 3), f32)),
+      S(T((2, 3), f64), T((4,), f64)),  # broadcast error
+  ]
+  if special:
+    s.append(S(T((7,), f32, domain="special"), T((7,), f32, domain="special")))
+  s.append(S(T((35,), f32), T((35,), f32)))
+  return s
+
+
+def inplace_binary_samples():
+  return [
+      S(T((2, 3), f32), T((2, 3), f32)),
+      S(T((3, 2), f64, "t"), T((2,), f64)),  # broadcast other into self
+      S(T((3, 1), f64), T((1, 2), f64)),  # would resize self: error
+      S(T((2, 3), f32), T((2, 3), i64)),
+      S(T((2, 3), i64), T((2, 3), f32)),  # float result can't be cast to int self: error
+      S(T((), f64), T((), f64)),
+      S(T((0, 3), f32), T((3,), f32)),
+      S(T((2, 3), u8), T((2, 3), u8)),
+      S(T((2, 3), bf16), T((2, 3), bf16)),
+  ]
+
+
+def scalar_samples():
+  return [
+      S(T((2, 3), f32), other=2.5), S(T((2, 3), f64, "t"), other=-1.5), S(T((2, 3), i64), other=3),
+      S(T((2, 3), i64), other=0.5), S(T((2, 3), u8), other=2), S(T((), f64), other=2),
+      S(T((0, 2), f32), other=1.0), S(T((2, 3), f16), other=1.5), S(T((2, 3), bf16), other=-2),
+  ]
+
+
+def inplace_scalar_samples():
+  return [S(T((2, 3), f32), other=2.5), S(T((3, 2), f64, "t"), other=-1.5),
+          S(T((2, 3), i64), other=0.5),  # float result can't be cast to int self: error
+          S(T((2, 3), i64), other=3), S(T((), f64), other=2), S(T((0, 2), f32), other=1.0),
+          S(T((2, 3), bf16), other=2)]
+
+
+def reduce_samples(ints=True):
+  s = [
+      S(T((2, 3), f32)), S(T((2, 3), f64)), S(T((3, 2), f64, "t")), S(T((2, 3), f64, "expand")),
+      S(T((2, 3), f64, "step")), S(T((), f64)), S(T((0, 3), f32)), S(T((2, 3, 2), f64)),
+      S(T((4,), f16)), S(T((4,), bf16)), S(T((7,), f32, domain="special")), S(T((5, 35), f32)),
+  ]
+  if ints:
+    s += [S(T((2, 3), i64)), S(T((2, 3), i32)), S(T((2, 3), u8)), S(T((2, 3), b8))]
+  return s
+
+
+def reduce_dim_samples():
+  return [
+      S(T((2, 3), f32), dim=[1], keepdim=False),
+      S(T((2, 3), f64), dim=[0], keepdim=True),
+      S(T((2, 3), f64), dim=[-1], keepdim=False),
+      S(T((2, 3, 2), f64), dim=[0, 2], keepdim=False),
+      S(T((2, 3, 2), f64, "t"), dim=[-1, 0], keepdim=True),
+      S(T((2, 3), f64, "expand"), dim=[0], keepdim=False),
+      S(T((2, 3), f64), dim=[], keepdim=False),  # an empty dim list reduces everything
+      S(T((), f64), dim=[0], keepdim=False),
+      S(T((0, 3), f32), dim=[0], keepdim=False),
+      S(T((0, 3), f32), dim=[1], keepdim=True),
+      S(T((2, 3), i64), dim=[1], keepdim=False),
+      S(T((2, 3), b8), dim=[0], keepdim=False),
+      S(T((2, 3), f16), dim=[1], keepdim=False),
+      S(T((2, 3), bf16), dim=[0], keepdim=True),
+      S(T((2, 3), f32), dim=[2], keepdim=False),  # dim out of range
+      S(T((2, 3), f32), dim=[0, 0], keepdim=False),  # repeated dim
+  ]
+
+
+def view_samples():
+  return [
+      S(T((2, 6), f32), size=[3, 4]),
+      S(T((2, 6), f64), size=[-1]),
+      S(T((2, 6), f64), size=[2, -1, 2]),
+      S(T((3, 4), f64, "t"), size=[3, 2, 2]),  # splits a transposed dim: still a view
+      S(T((3, 4), f64, "t"), size=[12]),  # not viewable
+      S(T((), f64), size=[1, 1]),
+      S(T((1,), f64), size=[]),
+      S(T((0, 3), f32), size=[3, 0]),
+      S(T((0, 3), f32), size=[0, -1]),  # ambiguous -1
+      S(T((2, 3), i64), size=[6]),
+      S(T((2, 3), b8), size=[3, 2]),
+      S(T((2, 3), f16), size=[3, -1]),
+      S(T((2, 3), f32), size=[4, -1]),  # wrong numel
+  ]
+
+
+def reshape_samples():
+  return view_samples()[:4] + [
+      S(T((3, 4), f64, "t"), size=[12]),  # copies
+      S(T((2, 3), f64, "expand"), size=[6]),
+      S(T((2, 3), f64, "step"), size=[3, 2]),
+      S(T((), f64), size=[-1]),
+      S(T((0, 3), f32), size=[0, 1, 3]),
+      S(T((2, 3), u8), size=[-1, 2]),
+      S(T((2, 3), bf16), size=[6, 1]),
+      S(T((2, 3), f32), size=[-1, -1]),  # two -1
+  ]
+
+
+def layout_samples():
+  """Every layout and several dtypes, for ops that take one tensor and no arguments."""
+  return [
+      S(T((2, 3), f32)), S(T((2, 3), f64)), S(T((3, 2), f64, "t")), S(T((2, 3), f64, "expand")),
+      S(T((2, 3), f64, "step")), S(T((), f64)), S(T((0, 3), f32)), S(T((2, 3), i64, "t")),
+      S(T((2, 3), u8)), S(T((2, 3), b8, "step")), S(T((2, 3), f16, "t")), S(T((2, 3), bf16)),
+  ]
+
+
+def mm_samples():
+  return [
+      S(T((2, 3), f32), T((3, 4), f32)),
+      S(T((2, 3), f64), T((3, 4), f64)),
+      S(T((2, 3), f64, "t"), T((3, 2), f64, "t")),
+      S(T((2, 3), f64, "step"), T((3, 2), f64, "expand")),
+      S(T((0, 3), f64), T((3, 2), f64)),
+      S(T((2, 0), f64), T((0, 3), f64)),  # empty inner dim: zeros
+      S(T((2, 3), i64), T((3, 2), i64)),
+      S(T((2, 3), i32), T((3, 2), i32, "t")),
+      S(T((2, 3), u8), T((3, 2), u8)),
+      S(T((2, 3), f16), T((3, 2), f16)),
+      S(T((2, 3), bf16), T((3, 2), bf16)),
+      S(T((2, 3), f32), T((3, 2), f64)),  # dtype mismatch
+      S(T((2, 3), f32), T((2, 3), f32)),  # shape mismatch
+      S(T((3,), f32), T((3, 2), f32)),  # not a matrix
+      S(T((), f32), T((3, 2), f32)),
+  ]
+
+
+def matmul_samples():
+  return [
+      S(T((3,), f64), T((3,), f64)),
+      S(T((2, 3), f64), T((3,), f64)),
+      S(T((3,), f64), T((3, 2), f64)),
+      S(T((2, 3), f64, "t"), T((3, 2), f64)),
+      S(T((2, 2, 3), f64), T((3, 2), f64)),
+      S(T((2, 2, 3), f64, "t"), T((3,), f64)),
+      S(T((2, 0, 3), f64), T((3, 2), f64)),
+      S(T((2, 3), f32), T((3, 4), f32)),
+      S(T((2, 3), i64), T((3,), i64)),
+      S(T((2, 3), bf16), T((3, 2), bf16)),
+      S(T((3,), f64), T((4,), f64)),  # size mismatch
+      S(T((), f64), T((3,), f64)),  # 0-dim
+  ]
+
+
+def to_samples():
+  return [
+      S(T((2, 3), f32), dtype=f64), S(T((2, 3), f64, "t"), dtype=f32), S(T((2, 3), f32), dtype=f32),
+      S(T((3, 2), f64, "t"), dtype=f64),
+      S(T((2, 3), f64), dtype=i64), S(T((2, 3), f32, domain="pos"), dtype=u8),
+      S(T((2, 3), f32), dtype=b8), S(T((2, 3), i64), dtype=f32), S(T((2, 3), i64), dtype=b8),
+      S(T((2, 3), i32, "expand"), dtype=i8), S(T((2, 3), b8), dtype=f64),
+      S(T((2, 3), u8), dtype=i16),
+      S(T((2, 3), f32), dtype=f16), S(T((2, 3), f64), dtype=bf16), S(T((2, 3), f16), dtype=f32),
+      S(T((2, 3), bf16, "t"), dtype=f64), S(T((), f64), dtype=f32), S(T((0, 3), f32), dtype=i32),
+      S(T((7,), f32, domain="special"), dtype=f16), S(T((7,), f64, domain="special"), dtype=bf16),
+  ]
+
+
+def compare_samples():
+  return [S(*[T(i.shape, i.dtype, i.layout, i.domain or "ties") for i in s.inputs])
+          for s in binary_samples()]
+
+
+def compare_scalar_samples():
+  return [S(T((2, 3), f32, domain="ties"), other=0.5), S(T((2, 3), i64, domain="ties"), other=1),
+          S(T((2, 3), i64, domain="ties"), other=0.5), S(T((2, 3), u8, domain="ties"), other=1),
+          S(T((2, 3), f16, domain="ties"), other=-1), S(T((7,), f64, domain="special"), other=1.5),
+          S(T((), f64, domain="ties"), other=0), S(T((0, 2), f32), other=1)]
+
+
+def out_binary_samples(float_out_error=True):
+  return [
+      S(T((2, 3), f32), T((2, 3), f32), out_dtype=f32),
+      S(T((3, 1), f64), T((1, 2), f64), out_dtype=f64),
+      S(T((2, 3), f32, "t"), T((2, 3), f32, "expand"), out_dtype=f64),  # result cast into out
+      S(T((2, 3), f32), T((2, 3), f32), out_dtype=i64),  # float result into int out
+      S(T((2, 3), i64), T((2, 3), i64), out_dtype=f32),
+      S(T((), f64), T((), f64), out_dtype=f64),
+      S(T((0, 3), f32), T((3,), f32), out_dtype=f32),
+  ]
+
+
+def out_unary_samples():
+  return [S(T((2, 3), f32), out_dtype=f32), S(T((3, 2), f64, "t"), out_dtype=f64),
+          S(T((2, 3), i64), out_dtype=f32), S(T((2, 3), i64), out_dtype=i64),
+          S(T((), f64), out_dtype=f64), S(T((0, 3), f32), out_dtype=f32),
+          S(T((2, 3), f32), out_dtype=f64)]
+
+
+def out(dtype):
+  """A fresh out= tensor with no elements, which the op resizes."""
+  return torch.empty(0, dtype=dtype)
+
+
+# ---------------------------------------------------------------- the op database
+UNARY = [
+    Op("neg", torch.neg, unary_samples()),
+    Op("abs", torch.abs, unary_samples(), domains=["nonzero"]),
+    Op("exp", torch.exp, unary_samples()),
+    Op("log", torch.log, unary_samples(), domains=["pos"]),
+    Op("sqrt", torch.sqrt, unary_samples(), domains=["pos"]),
+    Op("sin", torch.sin, unary_samples()),
+    Op("cos", torch.cos, unary_samples()),
+    Op("tanh", torch.tanh, unary_samples()),
+    Op("sigmoid", torch.sigmoid, unary_samples()),
+    Op("relu", torch.relu, unary_samples(), domains=["nonzero"]),
+]
+
+# In-place variants act on a clone, as a user would on a non-leaf.
+UNARY += [Op(op.name + "_", lambda x, n=op.name: getattr(x.clone(), n + "_")(),
+             inplace_unary_samples(), domains=op.domains) for op in list(UNARY)]
+
+# out= variants: not differentiable; the out dtype decides whether the result may be cast.
+UNARY += [Op(n + "_out", lambda x, out_dtype, n=n: getattr(torch, n)(x, out=out(out_dtype)),
+             out_unary_samples(), grad=False) for n in ["neg", "abs", "exp", "sqrt"]]
+
+BINARY = [
+    Op("add", torch.add, binary_samples()),
+    Op("add_alpha", lambda x, y: torch.add(x, y, alpha=2), binary_samples()[:9]),
+    Op("add_alpha_float", lambda x, y: torch.add(x, y, alpha=0.5),
+       [S(T((2, 3), f32), T((2, 3), f32)), S(T((3, 2), f64, "t"), T((2,), f64)),
+        S(T((), f64), T((0,), f64)), S(T((2, 3), i64), T((2, 3), i64))]),
+    Op("add_scalar", lambda x, other: torch.add(x, other), scalar_samples()),
+    Op("sub", torch.sub, binary_samples()),
+    Op("sub_alpha", lambda x, y: torch.sub(x, y, alpha=3), binary_samples()[:9]),
+    Op("sub_scalar", lambda x, other: torch.sub(x, other), scalar_samples()),
+    Op("rsub_scalar", lambda x, other: torch.rsub(x, other), scalar_samples()),
+    Op("mul", torch.mul, binary_samples()),
+    Op("mul_scalar", lambda x, other: torch.mul(x, other), scalar_samples()),
+    Op("div", torch.div, binary_samples() + [S(T((3,), f64), T((3,), f64, domain="zero")),
+                                             S(T((3,), i64), T((3,), i64, domain="zero"))],
+       domains=[None, "nonzero"]),
+    Op("div_scalar", lambda x, other: torch.div(x, other),
+       scalar_samples() + [S(T((2, 3), i64), other=0), S(T((2, 3), f32), other=0.0)]),
+]
+
+BINARY += [Op(n + "_", lambda x, y, n=n: getattr(x.clone(), n + "_")(y), inplace_binary_samples(),
+              domains=[None, "nonzero" if n == "div" else None])
+           for n in ["add", "sub", "mul", "div"]]
+
+BINARY += [Op(n + "_scalar_", lambda x, other, n=n: getattr(x.clone(), n + "_")(other),
+              inplace_scalar_samples()) for n in ["add", "mul"]]
+
+BINARY += [Op(n + "_out", lambda x, y, out_dtype, n=n: getattr(torch, n)(x, y, out=out(out_dtype)),
+              out_binary_samples(), grad=False, domains=[None, "nonzero" if n == "div" else None])
+           for n in ["add", "sub", "mul", "div"]]
+
+COMPARE = [Op(n, getattr(torch, n), compare_samples(), grad=False)
+           for n in ["eq", "ne", "lt", "le", "gt", "ge"]]
+COMPARE += [Op(n + "_scalar", lambda x, other, n=n: getattr(torch, n)(x, other),
+               compare_scalar_samples(), grad=False) for n in ["eq", "ne", "lt", "le", "gt", "ge"]]
+
+COMPARE += [Op("eq_out", lambda x, y, out_dtype: torch.eq(x, y, out=out(out_dtype)),
+               [S(*s.inputs, out_dtype=b8) for s in out_binary_samples()] +
+               [S(T((2, 3), f32, domain="ties"), T((2, 3), f32, domain="ties"), out_dtype=f32)],
+               grad=False)]
+
+REDUCE = [
+    Op("sum", torch.sum, reduce_samples()),
+    Op("sum_dim", lambda x, dim, keepdim: torch.sum(x, dim, keepdim=keepdim), reduce_dim_samples()),
+    Op("sum_dtype", lambda x, dtype: torch.sum(x, dtype=dtype),
+       [S(T((2, 3), f32), dtype=f64), S(T((2, 3), i32), dtype=f32), S(T((2, 3), b8), dtype=i32),
+        S(T((2, 3), f16), dtype=f32), S(T((2, 3), f64, "t"), dtype=f32), S(T((2, 3), u8), dtype=u8),
+        S(T((0, 3), f32), dtype=f64), S(T((), f64), dtype=f32), S(T((3, 2), f64, "t"), dtype=f64)]),
+    Op("sum_dim_dtype", lambda x, dim, keepdim, dtype: torch.sum(x, dim, keepdim, dtype=dtype),
+       [S(T((2, 3), f32), dim=[1], keepdim=True, dtype=f64),
+        S(T((2, 3), i64, "t"), dim=[0], keepdim=False, dtype=f32),
+        S(T((2, 3), bf16), dim=[-1], keepdim=False, dtype=f32),
+        S(T((2, 3), f64, "step"), dim=[0], keepdim=False, dtype=f64),
+        S(T((0, 3), f32), dim=[0], keepdim=True, dtype=f64),
+        S(T((), i32), dim=[0], keepdim=False, dtype=i64)]),
+    Op("mean", torch.mean, reduce_samples(ints=False) + [S(T((2, 3), i64))]),
+    Op("mean_dim", lambda x, dim, keepdim: torch.mean(x, dim, keepdim=keepdim),
+       [s for s in reduce_dim_samples() if s.inputs[0].dtype not in (b8,)]),
+    Op("mean_dtype", lambda x, dtype: torch.mean(x, dtype=dtype),
+       [S(T((2, 3), f32), dtype=f64), S(T((2, 3), i64), dtype=f32), S(T((2, 3), f16), dtype=f32),
+        S(T((0, 3), f64), dtype=f32), S(T((), f64), dtype=f64)]),
+]
+
+LINALG = [
+    Op("mm", torch.mm, mm_samples()),
+    Op("matmul", torch.matmul, matmul_samples(), node=False),
+    Op("mm_out", lambda x, y, out_dtype: torch.mm(x, y, out=out(out_dtype)),
+       [S(T((2, 3), f32), T((3, 2), f32), out_dtype=f32),
+        S(T((2, 3), f64, "t"), T((3, 2), f64, "expand"), out_dtype=f64),
+        S(T((0, 3), f64), T((3, 2), f64), out_dtype=f64),
+        S(T((2, 3), f32), T((3, 2), f32), out_dtype=f64),  # out dtype must match
+        S(T((), f32), T((3, 2), f32), out_dtype=f32)], grad=False),
+]
+
+SHAPE = [
+    Op("view", lambda x, size: x.view(size), view_samples(), strides=True),
+    Op("reshape", lambda x, size: x.reshape(size), reshape_samples(), strides=True, node=False),
+    Op("permute", lambda x, dims: x.permute(dims),
+       [S(T((2, 3, 4), f32), dims=[2, 0, 1]), S(T((2, 3, 4), f64, "t"), dims=[-1, 0, 1]),
+        S(T((2, 3), f64, "expand"), dims=[1, 0]), S(T((), f64), dims=[]),
+        S(T((0, 3), f32), dims=[1, 0]), S(T((2, 3), i64), dims=[1, 0]),
+        S(T((2, 3), b8), dims=[0, 1]), S(T((2, 3), f32), dims=[0, 0]),
+        S(T((2, 3), f32), dims=[0]), S(T((2, 3), f16, "t"), dims=[1, 0]),
+        S(T((2, 3), bf16), dims=[-1, -2])], strides=True),
+    Op("transpose", lambda x, dim0, dim1: x.transpose(dim0, dim1),
+       [S(T((2, 3, 4), f32), dim0=0, dim1=2), S(T((2, 3, 4), f64, "step"), dim0=-1, dim1=-2),
+        S(T((2, 3), f64, "t"), dim0=0, dim1=1), S(T((), f64), dim0=0, dim1=-1),
+        S(T((0, 3), f32), dim0=0, dim1=1), S(T((2, 3), u8), dim0=1, dim1=1),
+        S(T((2, 3), f32), dim0=0, dim1=2), S(T((2, 3), bf16), dim0=0, dim1=1)], strides=True),
+    Op("t", torch.t,
+       [S(T((2, 3), f32)), S(T((2, 3), f64, "t")), S(T((3,), f64)), S(T((), f64)),
+        S(T((0, 3), f32)), S(T((2, 3), i32)), S(T((2, 3, 4), f32))], strides=True),
+    Op("expand", lambda x, size: x.expand(size),
+       [S(T((3, 1), f32), size=[3, 4]), S(T((3, 1), f64), size=[2, 3, 4]),
+        S(T((3, 1), f64), size=[-1, 2]), S(T((), f64), size=[2, 3]),
+        S(T((1, 3), f32), size=[0, 3]), S(T((2, 3), f64, "t"), size=[2, 2, 3]),
+        S(T((3, 1), b8), size=[3, 2]), S(T((3,), f32), size=[2]),
+        S(T((3,), f32), size=[-1, 3]), S(T((0, 1), f32), size=[0, 3]),
+        S(T((3, 1), f16), size=[3, 2]), S(T((3, 1), u8), size=[2, 3, 2])], strides=True),
+    Op("unsqueeze", lambda x, dim: x.unsqueeze(dim),
+       [S(T((2, 3), f32), dim=0), S(T((2, 3), f64, "t"), dim=-1), S(T((2, 3), f64), dim=2),
+        S(T((2, 3), f64, "expand"), dim=1), S(T((), f64), dim=0), S(T((0, 3), f32), dim=1),
+        S(T((2, 3), i64), dim=-3), S(T((2, 3), f32), dim=4)], strides=True),
+    Op("squeeze", torch.squeeze,
+       [S(T((1, 3, 1), f32)), S(T((1, 3, 1), f64)), S(T((1,), f64)), S(T((), f64)),
+        S(T((1, 0), f32)), S(T((3, 1), f64, "t")), S(T((1, 3), i64))], strides=True),
+    Op("squeeze_dim", lambda x, dim: x.squeeze(dim),
+       [S(T((1, 3, 1), f32), dim=0), S(T((1, 3, 1), f64), dim=-1), S(T((1, 3, 1), f64), dim=1),
+        S(T((), f64), dim=0), S(T((1, 3), f64, "t"), dim=0), S(T((1, 3), u8), dim=-2),
+        S(T((1, 3), f32), dim=2), S(T((0, 1), f32), dim=1)], strides=True),
+    Op("flatten", lambda x, start_dim, end_dim: x.flatten(start_dim, end_dim),
+       [S(T((2, 3, 2), f32), start_dim=0, end_dim=-1), S(T((2, 3, 2), f64), start_dim=1, end_dim=2),
+        S(T((2, 3, 2), f64, "t"), start_dim=0, end_dim=1), S(T((2, 3), f64, "t"), start_dim=0,
+                                                              end_dim=-1),
+        S(T((), f64), start_dim=0, end_dim=-1), S(T((0, 3), f32), start_dim=0, end_dim=1),
+        S(T((2, 3), i64), start_dim=1, end_dim=1), S(T((2, 3, 2), f32), start_dim=2, end_dim=1)],
+       strides=True, node=False),
+    Op("select", lambda x, dim, index: x.select(dim, index),
+       [S(T((3, 4), f32), dim=0, index=1), S(T((3, 4), f64), dim=1, index=-1),
+        S(T((2, 3, 4), f64, "t"), dim=2, index=0), S(T((2, 3), f64, "expand"), dim=0, index=1),
+        S(T((2, 3), f64, "step"), dim=-1, index=2), S(T((3,), f64), dim=0, index=2),
+        S(T((2, 0), f32), dim=0, index=1), S(T((2, 3), b8), dim=1, index=0),
+        S(T((3, 4), f32), dim=0, index=3), S(T((3, 4), f32), dim=0, index=-4),
+        S(T((), f64), dim=0, index=0), S(T((2, 3), bf16, "t"), dim=1, index=1),
+        S(T((2, 3), i64), dim=0, index=-1)], strides=True),
+    Op("clone", torch.clone, layout_samples(), strides=True),
+    Op("contiguous", lambda x: x.contiguous(), layout_samples(), strides=True),
+    Op("to", lambda x, dtype: x.to(dtype), to_samples(), strides=True),
+    # copy_ broadcasts and converts src; fill_ and zero_ keep the graph with a zero gradient.
+    Op("copy_", lambda x, y: x.clone().copy_(y),
+       [S(T((2, 3), f32), T((2, 3), f32)), S(T((3, 2), f64, "t"), T((2,), f64)),
+        S(T((2, 3), f64, "step"), T((2, 3), f64, "t")), S(T((2, 3), f32), T((2, 3), i64)),
+        S(T((2, 3), i64), T((2, 3), f32)), S(T((2, 3), f16), T((), f64)),
+        S(T((), f64), T((), f64)), S(T((0, 3), f32), T((3,), f32)), S(T((2, 3), b8), T((2, 3), u8)),
+        S(T((2,), f32), T((3,), f32))]),
+    Op("fill_", lambda x, value: x.clone().fill_(value),
+       [S(T((2, 3), f32), value=2.5), S(T((3, 2), f64, "t"), value=-1), S(T((2, 3), i64), value=7),
+        S(T((2, 3), b8), value=True), S(T((), f64), value=0.5), S(T((0, 3), f32), value=1),
+        S(T((2, 3), i64), value=2.5)]),
+    Op("zero_", lambda x: x.clone().zero_(), layout_samples()),
+]
+
+COMPARE += [Op("isnan", torch.isnan, unary_samples(), grad=False)]
+
+REDUCE += [Op(n, getattr(torch, n),
+              [S(T((2, 3), f32, domain="ties")), S(T((2, 3), f64, "expand", domain="ties")),
+               S(T((3, 2), b8, "t")), S(T((4,), b8, domain="pos")), S(T((2, 3), u8, domain="ties")),
+               S(T((2, 3), i64, "step", domain="ties")), S(T((), f64)), S(T((0, 3), f32)),
+               S(T((7,), f32, domain="special")), S(T((4,), f16, domain="ties")),
+               S(T((35,), i32, domain="pos"))], grad=False) for n in ["all", "any"]]
+
+# Factories take no tensor; their arguments are keyword arguments ("dtype": None = default).
+FACTORY = [
+    Op("zeros", lambda size, dtype: torch.zeros(size, dtype=dtype),
+       [S(size=[2, 3], dtype=None), S(size=[], dtype=i64), S(size=[0, 2], dtype=b8),
+        S(size=[3], dtype=f16)], grad=False),
+    Op("ones", lambda size, dtype: torch.ones(size, dtype=dtype),
+       [S(size=[2, 3], dtype=None), S(size=[], dtype=i32), S(size=[0], dtype=f64),
+        S(size=[3], dtype=b8), S(size=[-1], dtype=None)], grad=False),
+    Op("full", lambda size, fill_value: torch.full(size, fill_value),
+       [S(size=[2, 3], fill_value=1.5), S(size=[2], fill_value=3), S(size=[], fill_value=True),
+        S(size=[0, 3], fill_value=-2.5)], grad=False),
+    Op("full_dtype", lambda size, fill_value, dtype: torch.full(size, fill_value, dtype=dtype),
+       [S(size=[2, 3], fill_value=1.5, dtype=f64), S(size=[2], fill_value=3, dtype=f32),
+        S(size=[], fill_value=2, dtype=u8), S(size=[0], fill_value=1, dtype=bf16)], grad=False),
+    Op("arange", lambda end, dtype: torch.arange(end, dtype=dtype),
+       [S(end=5, dtype=None), S(end=2.5, dtype=None), S(end=0, dtype=None), S(end=4, dtype=f64),
+        S(end=1, dtype=None), S(end=-1, dtype=None)], grad=False),
+    Op("arange_step", lambda start, end, step, dtype: torch.arange(start, end, step, dtype=dtype),
+       [S(start=1, end=2.5, step=0.3, dtype=None), S(start=5, end=0, step=-1, dtype=None),
+        S(start=0, end=0.3, step=0.1, dtype=None), S(start=0, end=1, step=0.1, dtype=f64),
+        S(start=-3, end=3, step=2, dtype=f32), S(start=2, end=2, step=1, dtype=None),
+        S(start=0, end=1, step=0, dtype=None), S(start=0, end=3, step=-1, dtype=None)],
+       grad=False),
+    Op("linspace", lambda start, end, steps, dtype: torch.linspace(start, end, steps, dtype=dtype),
+       [S(start=0, end=1, steps=5, dtype=None), S(start=3, end=-2, steps=7, dtype=f64),
+        S(start=-1, end=1, steps=1, dtype=None), S(start=0, end=1, steps=0, dtype=None),
+        S(start=0, end=10, steps=4, dtype=i64), S(start=0.1, end=0.7, steps=11, dtype=f32),
+        S(start=0, end=1, steps=-1, dtype=None)], grad=False),
+    Op("logspace",
+       lambda start, end, steps, base: torch.logspace(start, end, steps, base),
+       [S(start=0, end=2, steps=3, base=10.0), S(start=-1, end=1, steps=5, base=2.0),
+        S(start=0, end=1, steps=0, base=10.0), S(start=1, end=1, steps=1, base=10.0)],
+       grad=False),
+    Op("eye", lambda n, m: torch.eye(n, m),
+       [S(n=3, m=3), S(n=2, m=3), S(n=3, m=1), S(n=0, m=2), S(n=1, m=1), S(n=-1, m=2)],
+       grad=False),
+]
+
+FAMILIES = {"unary": UNARY, "binary": BINARY, "compare": COMPARE, "reduce": REDUCE,
+            "linalg": LINALG, "shape": SHAPE, "factory": FACTORY}
+
+
+# ---------------------------------------------------------------- running PyTorch
+def dtype_name(dt):
+  return str(dt).replace("torch.", "")
+
+
+def fmt_values(t, precise=False):
+  """Flat values in logical order: the shortest decimal that round-trips in t's dtype (inputs,
+  float32 and narrower), or 12 significant digits for float64 results (tolerance is 1e-7)."""
+  t = t.detach().reshape(-1)
+  if not t.dtype.is_floating_point:
+    return [int(v) for v in t.tolist()]
+  out = []
+  for v in t.double().tolist():
+    if math.isnan(v) or math.isinf(v) or v == 0:
+      out.append(v)
+    elif t.dtype == f64:
+      out.append(v if precise else float("%.12g" % v))
+    elif t.dtype == f16:
+      out.append(float(repr(np.float16(v))))
+    else:  # float32, bfloat16 (exact in float32)
+      out.append(float(repr(np.float32(v))))
+  return out
+
+
+def build_input(spec, rng):
+  base_shape, make_view = LAYOUTS[spec.layout](spec.shape)
+  n = math.prod(base_shape)
+  base = torch.tensor(draw(rng, n, spec.dtype, spec.domain), dtype=f64).to(spec.dtype)
+  x = make_view(base.reshape(base_shape))
+  assert x.shape == spec.shape
+  rec = {"dtype": dtype_name(spec.dtype), "sizes": list(x.shape)}
+  if spec.layout != "contig":  # omitted: contiguous strides, offset 0
+    rec.update(strides=list(x.stride()), offset=x.storage_offset())
+  rec["storage"] = fmt_values(base, precise=True)
+  return x, rec
+
+
+def kwarg_json(v):
+  if isinstance(v, torch.dtype):
+    return dtype_name(v)
+  return list(v) if isinstance(v, tuple) else v
+
+
+def run(op, inputs, kwargs, wrng, upcast):
+  """Runs op and returns (out, grads, weight). With upcast, float16 inputs are computed in float32
+  and the result rounded; no gradients then, as float32 backward through an unrounded result is
+  not what a float16 kernel computes (tanh's 1 - y*y amplifies y's rounding)."""
+  xs = []
+  for x in inputs:
+    x = x.detach()
+    if upcast and x.dtype == f16:
+      x = x.float()
+    if op.grad and x.is_floating_point() and not upcast:
+      x.requires_grad_(True)
+    xs.append(x)
+  out = op.fn(*xs, **kwargs)
+  if upcast and out.is_floating_point():
+    out = out.to(f16)
+  grads = w = None
+  if out.requires_grad:
+    w = torch.tensor([wrng.pick([k / 16 for k in range(8, 24)]) for _ in range(out.numel())],
+                     dtype=f64).reshape(out.shape)
+    diff = [x for x in xs if x.requires_grad]
+    g = iter(torch.autograd.grad(out, diff, w.to(out.dtype), allow_unused=True))
+    grads = [next(g) if x.requires_grad else None for x in xs]
+  return out, grads, w
+
+
+def make_sample(op, index, spec):
+  rng = Rng("%s/%d" % (op.name, index))
+  specs = []
+  for k, t in enumerate(spec.inputs):
+    domain = t.domain or (op.domains[k] if k < len(op.domains) else None)
+    specs.append(T(t.shape, t.dtype, t.layout, domain))
+  built = [build_input(t, rng) for t in specs]
+  inputs = [x for x, _ in built]
+  names = "_".join(dtype_name(t.dtype) + ("" if t.layout == "contig" else "_" + t.layout)
+                   for t in specs)
+  rec = {"id": "%d_%s" % (index, names) if names else str(index), "inputs": [r for _, r in built],
+         "kwargs": {k: kwarg_json(v) for k, v in spec.kwargs.items()}}
+  if not rec["kwargs"]:
+    del rec["kwargs"]
+  wrng = Rng("%s/%d/w" % (op.name, index))
+  try:
+    out, grads, w = run(op, inputs, spec.kwargs, wrng, upcast=False)
+  except (RuntimeError, IndexError, ValueError) as e:
+    if "not implemented for 'Half'" not in str(e):
+      rec["error"] = str(e).split("\n")[0]
+      return rec
+    # PyTorch 1.13 lacks many float16 CPU kernels; float32 then rounding is what others compute.
+    out, grads, w = run(op, inputs, spec.kwargs, wrng, upcast=True)
+    rec["reference"] = "float32 upcast"
+  rec["output"] = {"dtype": dtype_name(out.dtype), "sizes": list(out.shape),
+                   "values": fmt_values(out)}
+  if op.node and op.grad and any(x.is_floating_point() for x in inputs) and "reference" not in rec:
+    rec["output"]["grad_fn"] = type(out.grad_fn).__name__ if out.grad_fn else None
+  if op.strides:
+    rec["output"]["strides"] = list(out.stride())
+    same = out.storage().data_ptr() == inputs[0].storage().data_ptr()
+    rec["output"]["alias"] = same if out.numel() > 0 else None  # empty storages all look alike
+  special = any(t.domain == "special" for t in specs)
+  if grads is not None and not special:
+    rec["weight"] = fmt_values(w)
+    rec["grads"] = [None if g is None else fmt_values(g) for g in grads]
+    # Finite differences need float64 all the way and a smooth point (no division by zero).
+    floats = [t.dtype for t in specs if t.dtype.is_floating_point] + [out.dtype]
+    if all(d == f64 for d in floats) and all(t.domain != "zero" for t in specs):
+      rec["gradcheck"] = True
+  return rec
+
+
+def check_coverage(op, samples):
+  """Every op needs a zero-size and a 0-dim input (or output, for factories), and a float64
+  gradcheck if differentiable."""
+  shapes = [t.shape for s in op.samples for t in s.inputs]
+  shapes += [tuple(s["output"]["sizes"]) for s in samples if "output" in s]
+  problems = []
+  if not any(0 in s for s in shapes):
+    problems.append(op.name + ": no zero-size sample")
+  takes_tensors = any(s.inputs for s in op.samples)  # arange, eye... can't return 0-dim
+  if takes_tensors and not any(s == () for s in shapes):
+    problems.append(op.name + ": no 0-dim sample")
+  if op.grad and not any(s.get("gradcheck") for s in samples):
+    problems.append(op.name + ": no float64 gradcheck sample")
+  return problems
+
+
+def write_family(path, ops):
+  problems = []
+  lines = ['{"generated_by": "tools/gen_golden.py", "torch": "%s", "ops": [' % torch.__version__]
+  for i, op in enumerate(ops):
+    samples = [make_sample(op, k, s) for k, s in enumerate(op.samples)]
+    problems += check_coverage(op, samples)
+    head = {"name": op.name, "grad": op.grad, "check_strides": op.strides}
+    lines.append(json.dumps(head, separators=(",", ":"))[:-1] + ',"samples":[')
+    body = [json.dumps(s, separators=(",", ":")) for s in samples]
+    lines.append(",\n".join(body))
+    lines.append("]}" + ("," if i + 1 < len(ops) else ""))
+  lines.append("]}")
+  with open(path, "w") as f:
+    f.write("\n".join(lines) + "\n")
+  return problems
+
+
+def main():
+  torch.set_num_threads(1)  # reductions in one fixed order
+  root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "golden")
+  os.makedirs(root, exist_ok=True)
+  names = [op.name for ops in FAMILIES.values() for op in ops]
+  dup = {n for n in names if names.count(n) > 1}
+  assert not dup, "duplicate op names: %s" % dup
+  problems = []
+  for family, ops in FAMILIES.items():
+    path = os.path.join(root, family + ".json")
+    problems += write_family(path, ops)
+    print("%-30s %3d ops %7d bytes" % (os.path.relpath(path), len(ops), os.path.getsize(path)))
+  for p in problems:
+    print("coverage:", p, file=sys.stderr)
+  return 1 if problems else 0
+
+
+if __name__ == "__main__":
+  sys.exit(main())
