@@ -10,4 +10,5 @@
 #include "ember/ops/linalg.h"
 #include "ember/ops/reduce.h"
 #include "ember/ops/shape.h"
+#include "ember/ops/ternary.h"
 #include "ember/ops/unary.h"

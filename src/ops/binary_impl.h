@@ -1,0 +1,120 @@
+#pragma once
+// Shared machinery of the binary/ternary op family (src/ops/binary*.cpp, src/ops/ternary.cpp):
+// a BinaryDef is one op's declaration (node names, dtype rule, what backward saves, derivative);
+// binary_op/binary_inplace/binary_out run it with broadcasting, promotion and autograd.
+#include "ember/autograd/function_node.h"
+#include "ember/ops/binary.h"
+#include "ember/ops/factory.h"
+#include "src/kernels/binary.h"
+
+namespace ember {
+namespace detail {
+
+using BinaryFormula = variable_list (*)(const Tensor& grad, const Tensor& self,
+                                        const Tensor& other, const Tensor& result,
+                                        const Scalar& alpha);
+enum BinarySave : uint8_t { kSaveNone = 0, kSaveSelf = 1, kSaveOther = 2, kSaveBoth = 3, kSaveResult = 4 };
+
+struct BinaryDef {
+  const char* name;
+  const char* node;  // Tensor op Tensor
+  KernelStub<BinaryFn>* stub;
+  OutputDtype output;
+  uint8_t save;
+  BinaryFormula formula;  // nullptr: not differentiable
+  const char* node_ts = nullptr;  // node name when `other` is a wrapped scalar (Tensor op Scalar)
+  const char* node_st = nullptr;  // node name when `self` is a wrapped scalar (Scalar op Tensor)
+};
+
+#define EMBER_FORMULA(...)                                                                  \
+  [](const Tensor& grad, const Tensor& self, const Tensor& other, const Tensor& result,     \
+     const Scalar& alpha) -> ::ember::variable_list {                                      \
+    (void)grad, (void)self, (void)other, (void)result, (void)alpha;                         \
+    return __VA_ARGS__;                                                                     \
+  }
+
+inline bool is_wrapped(const Tensor& t) { return t.unsafeGetTensorImpl()->is_wrapped_number(); }
+inline Tensor wrap(const Scalar& s) { return wrapped_scalar_tensor(s); }
+
+// Reinterprets a bool tensor's bytes as uint8 (no copy), so kernels test `byte != 0` and bools
+// holding bytes other than 0/1 read as true. Other dtypes are returned unchanged.
+inline Tensor bool_as_bytes(const Tensor& t) {
+  if (t.dtype() != kBool) return t;
+  Tensor v = make_view(t.detach(), t.sizes(), t.strides(), t.storage_offset());
+  v.unsafeGetTensorImpl()->set_dtype(kByte);
+  return v;
+}
+
+inline Tensor run_kernel(const IterConfig& c, KernelStub<BinaryFn>& stub, const Tensor& out,
+                         TensorList inputs, const Scalar& alpha = 1) {
+  TensorIterator it = TensorIterator::build(c, out, inputs);
+  if (it.numel() > 0) stub.get(it.operand(1).device().type())(it, alpha);
+  it.finish();
+  return it.output();
+}
+
+inline Tensor binary_forward(const BinaryDef& d, const Tensor& self, const Tensor& other,
+                             const Scalar& alpha, const Tensor& out, bool inplace) {
+  IterConfig c;
+  c.op = d.name;
+  c.output = d.output;
+  c.is_inplace = inplace;
+  return run_kernel(c, *d.stub, out, {self, other}, alpha);
+}
+
+inline Tensor binary_op(const BinaryDef& d, const Tensor& self, const Tensor& other,
+                        const Scalar& alpha = 1) {
+  Tensor r = binary_forward(d, self, other, alpha, Tensor(), false);
+  if (!d.formula) return r;
+  const char* node = d.node;
+  if (d.node_ts && is_wrapped(other)) node = d.node_ts;
+  if (d.node_st && is_wrapped(self)) node = d.node_st;
+  if (auto n = autograd::make_node(
+          node, {self, other},
+          [f = d.formula, save = d.save, alpha, s_shape = DimVector(self.sizes()),
+           o_shape = DimVector(other.sizes()), s_dt = self.dtype(),
+           o_dt = other.dtype()](autograd::FunctionNode& n, const variable_list& g) {
+            size_t k = 0;
+            Tensor s = save & kSaveSelf ? n.saved(k++) : Tensor();
+            Tensor o = save & kSaveOther ? n.saved(k++) : Tensor();
+            Tensor r = save & kSaveResult ? n.saved(k++) : Tensor();
+            variable_list gr = f(g[0], s, o, r, alpha);
+            if (gr[0].defined() && n.needs_input_grad(0))
+              gr[0] = autograd::sum_to(gr[0], s_shape).to(s_dt);
+            if (gr[1].defined() && n.needs_input_grad(1))
+              gr[1] = autograd::sum_to(gr[1], o_shape).to(o_dt);
+            return gr;
+          })) {
+    autograd::set_history(r, n);
+    if (d.save & kSaveSelf) n->save(self);
+    if (d.save & kSaveOther) n->save(other);
+    if (d.save & kSaveResult) n->save(r, /*is_output=*/true);
+  }
+  return r;
+}
+
+inline Tensor& binary_inplace(const BinaryDef& d, Tensor& self, const Tensor& other,
+                              const Scalar& alpha = 1) {
+  return autograd::apply_inplace(
+      self, other.requires_grad(), d.name,
+      [&](const Tensor& s) { return binary_op(d, s, other, alpha); },
+      [&] { binary_forward(d, self, other, alpha, self, true); });
+}
+
+inline void check_out_no_grad(const char* name, std::initializer_list<Tensor> ts) {
+  bool any = false;
+  for (const auto& t : ts) any |= t.defined() && t.requires_grad();
+  EMBER_CHECK(!(autograd::GradMode::is_enabled() && any), "[", name, "] ", name,
+              "_out(): functions with out=... arguments don't support automatic "
+              "differentiation, but one of the arguments requires grad.");
+}
+
+inline Tensor& binary_out(const BinaryDef& d, Tensor& out, const Tensor& self, const Tensor& other,
+                          const Scalar& alpha = 1) {
+  check_out_no_grad(d.name, {self, other, out});
+  binary_forward(d, self, other, alpha, out, false);
+  return out;
+}
+
+}  // namespace detail
+}  // namespace ember
