@@ -289,7 +289,8 @@ TEST(BinaryMath, MaximumMinimumFmaxFmin) {
                  +[](const variable_list& x) { return fmax(x[0], x[1]); },
                  +[](const variable_list& x) { return fmin(x[0], x[1]); }}) {
     EXPECT_TRUE(gradcheck(f, {a, b}));
-    EXPECT_TRUE(gradgradcheck(f, {a, b}));
+    // Piecewise linear: the second derivative only shows through a product.
+    EXPECT_TRUE(gradgradcheck([f](const variable_list& x) { return f(x) * x[0]; }, {a, b}));
   }
   // Broadcast: gradient summed back to the smaller input's shape.
   EXPECT_TRUE(gradcheck([](const variable_list& x) { return maximum(x[0], x[1]); },
@@ -478,7 +479,7 @@ TEST(Ternary, ClampGradients) {
   Tensor lo = tensor({-1., 0.5, -3., -0.7}, kDouble), hi = tensor({1., 1., 1.2, 0.}, kDouble);
   auto ct = [](const variable_list& x) { return clamp(x[0], x[1], x[2]); };
   EXPECT_TRUE(gradcheck(ct, {a, lo, hi}));
-  EXPECT_TRUE(gradgradcheck(ct, {a, lo, hi}));
+  EXPECT_TRUE(gradgradcheck([ct](const variable_list& x) { return ct(x) * x[1]; }, {a, lo, hi}));
   EXPECT_TRUE(gradcheck([](const variable_list& x) { return clamp_min(x[0], x[1]); }, {a, lo}));
   EXPECT_TRUE(gradcheck([](const variable_list& x) { return clamp_max(x[0], x[1]); }, {a, hi}));
   EXPECT_TRUE(gradcheck([](const variable_list& x) { return clamp(x[0], x[1]); }, {a, lo}));
@@ -573,7 +574,7 @@ TEST(Ternary, IscloseAllcloseEqual) {
   EXPECT_THROW(isclose(tensor({1.}), tensor({1.}), -1.), Error);
   EXPECT_TRUE(tensor({1., 2.}).allclose(tensor({1., 2. + 1e-7})));
   EXPECT_FALSE(ember::allclose(tensor({1., 2.}), tensor({1., 2.1})));
-  EXPECT_TRUE(ember::allclose(tensor({1., 2.}), tensor({1.})));  // broadcasts
+  EXPECT_TRUE(ember::allclose(tensor({1., 1.}), tensor({1.})));  // broadcasts
   EXPECT_TRUE(tensor({1, 2}).equal(tensor({1, 2})));
   EXPECT_FALSE(equal(tensor({1., kNaN}), tensor({1., kNaN})));
   EXPECT_FALSE(equal(tensor({1}), tensor({1, 1})));
