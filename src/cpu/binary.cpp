@@ -55,12 +55,12 @@ void div_kernel(TensorIterator& it, const Scalar&) {
   });
 }
 
-#define EMBER_COMPARE_KERNEL(name, op)                                   \
-  void name##_kernel(TensorIterator& it, const Scalar&) {                \
-    visit_all_types(it.common_dtype(), #name, [&]<class T>() {           \
-      using M = opmath_t<T>;                                             \
+#define EMBER_COMPARE_KERNEL(name, op)                                    \
+  void name##_kernel(TensorIterator& it, const Scalar&) {                 \
+    visit_all_types(it.common_dtype(), #name, [&]<class T>() {            \
+      using M = opmath_t<T>;                                              \
       cpu::cpu_kernel(it, [](T x, T y) -> bool { return M(x) op M(y); }); \
-    });                                                                  \
+    });                                                                   \
   }
 EMBER_COMPARE_KERNEL(eq, ==)
 EMBER_COMPARE_KERNEL(ne, !=)
@@ -200,31 +200,31 @@ void pow_kernel(TensorIterator& it, const Scalar&) {
   });
 }
 
-#define EMBER_FLOAT_BINARY_KERNEL(name, expr)                            \
-  void name##_kernel(TensorIterator& it, const Scalar&) {                \
-    visit_floating_types(it.common_dtype(), #name, [&]<class T>() {      \
-      using M = opmath_t<T>;                                             \
-      cpu::cpu_kernel(it, [](T a_, T b_) -> T {                          \
-        M a = M(a_), b = M(b_);                                          \
-        return static_cast<T>(expr);                                     \
-      });                                                                \
-    });                                                                  \
+#define EMBER_FLOAT_BINARY_KERNEL(name, expr)                       \
+  void name##_kernel(TensorIterator& it, const Scalar&) {           \
+    visit_floating_types(it.common_dtype(), #name, [&]<class T>() { \
+      using M = opmath_t<T>;                                        \
+      cpu::cpu_kernel(it, [](T a_, T b_) -> T {                     \
+        M a = M(a_), b = M(b_);                                     \
+        return static_cast<T>(expr);                                \
+      });                                                           \
+    });                                                             \
   }
 EMBER_FLOAT_BINARY_KERNEL(atan2, std::atan2(a, b))
 EMBER_FLOAT_BINARY_KERNEL(hypot, std::hypot(a, b))
 EMBER_FLOAT_BINARY_KERNEL(copysign, std::copysign(a, b))
 
 // maximum/minimum propagate NaN; fmax/fmin ignore it. Bool compares as 0/1.
-#define EMBER_MINMAX_KERNEL(name, pick, nan_expr)                        \
-  void name##_kernel(TensorIterator& it, const Scalar&) {                \
-    visit_all_types(it.common_dtype(), #name, [&]<class T>() {           \
-      using M = opmath_t<T>;                                             \
-      cpu::cpu_kernel(it, [](T a_, T b_) -> T {                          \
-        M a = M(a_), b = M(b_);                                          \
-        if (is_nan(a) || is_nan(b)) return static_cast<T>(nan_expr);     \
-        return static_cast<T>(pick);                                     \
-      });                                                                \
-    });                                                                  \
+#define EMBER_MINMAX_KERNEL(name, pick, nan_expr)                    \
+  void name##_kernel(TensorIterator& it, const Scalar&) {            \
+    visit_all_types(it.common_dtype(), #name, [&]<class T>() {       \
+      using M = opmath_t<T>;                                         \
+      cpu::cpu_kernel(it, [](T a_, T b_) -> T {                      \
+        M a = M(a_), b = M(b_);                                      \
+        if (is_nan(a) || is_nan(b)) return static_cast<T>(nan_expr); \
+        return static_cast<T>(pick);                                 \
+      });                                                            \
+    });                                                              \
   }
 EMBER_MINMAX_KERNEL(maximum, a > b ? a : b, is_nan(a) ? a : b)
 EMBER_MINMAX_KERNEL(minimum, a < b ? a : b, is_nan(a) ? a : b)
@@ -234,12 +234,12 @@ EMBER_MINMAX_KERNEL(fmin, a < b ? a : b, is_nan(a) ? b : a)
 // ---- logical and bitwise ----
 // Logical ops run on the inputs' own dtype with bool viewed as uint8 (see bool_as_bytes), so any
 // nonzero byte is true; the output is bool.
-#define EMBER_LOGICAL_KERNEL(name, op)                                               \
-  void name##_kernel(TensorIterator& it, const Scalar&) {                            \
-    visit_numeric_types(it.common_dtype(), #name, [&]<class T>() {                   \
-      using M = opmath_t<T>;                                                         \
+#define EMBER_LOGICAL_KERNEL(name, op)                                                       \
+  void name##_kernel(TensorIterator& it, const Scalar&) {                                    \
+    visit_numeric_types(it.common_dtype(), #name, [&]<class T>() {                           \
+      using M = opmath_t<T>;                                                                 \
       cpu::cpu_kernel(it, [](T a, T b) -> bool { return (M(a) != M(0)) op(M(b) != M(0)); }); \
-    });                                                                              \
+    });                                                                                      \
   }
 EMBER_LOGICAL_KERNEL(logical_and, &&)
 EMBER_LOGICAL_KERNEL(logical_or, ||)
@@ -253,19 +253,19 @@ void logical_not_kernel(TensorIterator& it, const Scalar&) {
 }
 
 // Integral dtypes; a bool operation arrives as uint8 bytes with a bool output.
-#define EMBER_BITWISE_KERNEL(name, op)                                                  \
-  void name##_kernel(TensorIterator& it, const Scalar&) {                               \
-    if (it.output_dtype() == kBool) {                                                   \
+#define EMBER_BITWISE_KERNEL(name, op)                                                       \
+  void name##_kernel(TensorIterator& it, const Scalar&) {                                    \
+    if (it.output_dtype() == kBool) {                                                        \
       cpu::cpu_kernel(it, [](uint8_t a, uint8_t b) -> bool { return (a != 0) op(b != 0); }); \
-      return;                                                                           \
-    }                                                                                   \
-    visit_integral_types(                                                               \
-        it.common_dtype(), #name,                                                       \
-        [&]<class T>() {                                                                \
-          if constexpr (!std::is_same_v<T, bool>)                                       \
-            cpu::cpu_kernel(it, [](T a, T b) -> T { return static_cast<T>(a op b); });  \
-        },                                                                              \
-        false);                                                                         \
+      return;                                                                                \
+    }                                                                                        \
+    visit_integral_types(                                                                    \
+        it.common_dtype(), #name,                                                            \
+        [&]<class T>() {                                                                     \
+          if constexpr (!std::is_same_v<T, bool>)                                            \
+            cpu::cpu_kernel(it, [](T a, T b) -> T { return static_cast<T>(a op b); });       \
+        },                                                                                   \
+        false);                                                                              \
   }
 EMBER_BITWISE_KERNEL(bitwise_and, &)
 EMBER_BITWISE_KERNEL(bitwise_or, |)
@@ -291,14 +291,14 @@ void left_shift_kernel(TensorIterator& it, const Scalar&) {
       it.common_dtype(), "lshift",
       [&]<class T>() {
         if constexpr (!std::is_same_v<T, bool>)
-        cpu::cpu_kernel(it, [](T a, T b) -> T {
-          using U = std::make_unsigned_t<T>;
-          constexpr int64_t bits = sizeof(T) * 8;
-          if (static_cast<int64_t>(static_cast<std::make_signed_t<T>>(b)) < 0 ||
-              static_cast<int64_t>(b) >= bits)
-            return T(0);
-          return static_cast<T>(static_cast<U>(static_cast<U>(a) << b));
-        });
+          cpu::cpu_kernel(it, [](T a, T b) -> T {
+            using U = std::make_unsigned_t<T>;
+            constexpr int64_t bits = sizeof(T) * 8;
+            if (static_cast<int64_t>(static_cast<std::make_signed_t<T>>(b)) < 0 ||
+                static_cast<int64_t>(b) >= bits)
+              return T(0);
+            return static_cast<T>(static_cast<U>(static_cast<U>(a) << b));
+          });
       },
       false);
 }
@@ -307,13 +307,13 @@ void right_shift_kernel(TensorIterator& it, const Scalar&) {
       it.common_dtype(), "rshift",
       [&]<class T>() {
         if constexpr (!std::is_same_v<T, bool>)
-        cpu::cpu_kernel(it, [](T a, T b) -> T {
-          constexpr int64_t max_shift = sizeof(T) * 8 - std::is_signed_v<T>;
-          if (static_cast<int64_t>(static_cast<std::make_signed_t<T>>(b)) < 0 ||
-              static_cast<int64_t>(b) >= max_shift)
-            return static_cast<T>(a >> max_shift);
-          return static_cast<T>(a >> b);
-        });
+          cpu::cpu_kernel(it, [](T a, T b) -> T {
+            constexpr int64_t max_shift = sizeof(T) * 8 - std::is_signed_v<T>;
+            if (static_cast<int64_t>(static_cast<std::make_signed_t<T>>(b)) < 0 ||
+                static_cast<int64_t>(b) >= max_shift)
+              return static_cast<T>(a >> max_shift);
+            return static_cast<T>(a >> b);
+          });
       },
       false);
 }

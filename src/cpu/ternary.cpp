@@ -79,8 +79,7 @@ void lerp_scalar_kernel(TensorIterator& it, const Scalar& weight) {
 void lerp_tensor_kernel(TensorIterator& it, const Scalar&) {
   visit_floating_types(it.common_dtype(), "lerp", [&]<class T>() {
     using M = opmath_t<T>;
-    cpu::cpu_kernel(it,
-                    [](T a, T b, T w) -> T { return static_cast<T>(lerp(M(a), M(b), M(w))); });
+    cpu::cpu_kernel(it, [](T a, T b, T w) -> T { return static_cast<T>(lerp(M(a), M(b), M(w))); });
   });
 }
 
@@ -88,18 +87,14 @@ void addcmul_kernel(TensorIterator& it, const Scalar& value) {
   visit_numeric_types(it.common_dtype(), "addcmul", [&]<class T>() {
     using M = opmath_t<T>;
     M v = value.to<M>();
-    cpu::cpu_kernel(it, [v](T s, T a, T b) -> T {
-      return static_cast<T>(M(s) + v * M(a) * M(b));
-    });
+    cpu::cpu_kernel(it, [v](T s, T a, T b) -> T { return static_cast<T>(M(s) + v * M(a) * M(b)); });
   });
 }
 void addcdiv_kernel(TensorIterator& it, const Scalar& value) {
   visit_floating_types(it.common_dtype(), "addcdiv", [&]<class T>() {
     using M = opmath_t<T>;
     M v = value.to<M>();
-    cpu::cpu_kernel(it, [v](T s, T a, T b) -> T {
-      return static_cast<T>(M(s) + v * M(a) / M(b));
-    });
+    cpu::cpu_kernel(it, [v](T s, T a, T b) -> T { return static_cast<T>(M(s) + v * M(a) / M(b)); });
   });
 }
 

@@ -11,66 +11,23 @@ namespace ember {
 using namespace detail;
 namespace {
 
-Tensor zeros_of(const Tensor& grad) { return zeros_like(grad); }
-
-const BinaryDef add_def{"add", "AddBackward0", &add_stub, OutputDtype::Common, kSaveNone,
-                        EMBER_FORMULA({grad, alpha.equal(1) ? grad : grad * alpha}),
-                        "AddBackward1"};
-const BinaryDef sub_def{"sub", "SubBackward0", &add_stub, OutputDtype::Common, kSaveNone,
-                        EMBER_FORMULA({grad, grad * alpha}), "SubBackward1"};
-const BinaryDef mul_def{"mul", "MulBackward0", &mul_stub, OutputDtype::Common, kSaveBoth,
-                        EMBER_FORMULA({grad * other, grad * self})};
-const BinaryDef div_def{"div", "DivBackward0", &div_stub, OutputDtype::FloatOfCommon, kSaveBoth,
-                        EMBER_FORMULA({grad / other, -grad * self / (other * other)})};
-// Rounded division is piecewise constant: zero gradient (DivBackward2 in PyTorch).
-const BinaryDef div_trunc_def{"div", "DivBackward2", &div_trunc_stub, OutputDtype::Common,
-                              kSaveNone, EMBER_FORMULA({zeros_of(grad), zeros_of(grad)})};
-const BinaryDef div_floor_def{"div", "DivBackward2", &div_floor_stub, OutputDtype::Common,
-                              kSaveNone, EMBER_FORMULA({zeros_of(grad), zeros_of(grad)})};
-const BinaryDef floor_divide_def{"floor_divide", "", &div_floor_stub, OutputDtype::Common,
-                                 kSaveNone, nullptr};
-const BinaryDef remainder_def{
-    "remainder", "RemainderBackward1", &remainder_stub, OutputDtype::Common, kSaveBoth,
-    EMBER_FORMULA({grad, -grad * div(self, other, "floor")}), "RemainderBackward0"};
-const BinaryDef fmod_def{"fmod", "FmodBackward1", &fmod_stub, OutputDtype::Common, kSaveBoth,
-                         EMBER_FORMULA({grad, -grad * div(self, other, "trunc")}),
-                         "FmodBackward0"};
-
 // d/dself: exponent * self^(exponent-1), zero where exponent == 0 (also for self == 0).
-// d/dexponent: result * log(self), zero where self == 0 and exponent >= 0.
 Tensor pow_self_grad(const Tensor& grad, const Tensor& self, const Tensor& exponent) {
   Tensor g = grad * (exponent * pow(self, exponent - 1));
   return where(exponent == 0, zeros({}, g.options()), g);
 }
+// d/dexponent: result * log(self), zero where self == 0 and exponent >= 0.
 Tensor pow_exponent_grad(const Tensor& grad, const Tensor& self, const Tensor& exponent,
                          const Tensor& result) {
   Tensor s = self.to(result_type(self, exponent));
   Tensor g = grad * (result * log(s));
   return where(logical_and(s == 0, exponent >= 0), zeros({}, g.options()), g);
 }
-const BinaryDef pow_def{"pow", "PowBackward1", &pow_stub, OutputDtype::Common,
-                        kSaveBoth | kSaveResult,
-                        EMBER_FORMULA({pow_self_grad(grad, self, other),
-                                       pow_exponent_grad(grad, self, other, result)}),
-                        "PowBackward0", "PowBackward2"};
-
-const BinaryDef atan2_def{"atan2", "Atan2Backward0", &atan2_stub, OutputDtype::FloatOfCommon,
-                          kSaveBoth, EMBER_FORMULA({grad * other / (self * self + other * other),
-                                                    grad * -self / (self * self + other * other)})};
-const BinaryDef hypot_def{"hypot", "HypotBackward0", &hypot_stub, OutputDtype::Common,
-                          kSaveBoth | kSaveResult,
-                          EMBER_FORMULA({grad * self / result, grad * other / result})};
 // d/dself = sign(result) / sign(self), zero where self == 0; the sign source gets no gradient.
 Tensor copysign_self_grad(const Tensor& grad, const Tensor& self, const Tensor& result) {
   Tensor ratio = result / self;
   return grad * where(self == 0, zeros({}, ratio.options()), ratio);
 }
-const BinaryDef copysign_def{"copysign", "CopysignBackward0", &copysign_stub,
-                             OutputDtype::FloatOfCommon, kSaveBoth | kSaveResult,
-                             EMBER_FORMULA({copysign_self_grad(grad, self, result),
-                                            zeros_like(other, grad.options())}),
-                             "CopysignBackward1"};
-
 // maximum/minimum split the gradient in half on ties.
 Tensor minmax_grad(const Tensor& grad, const Tensor& self, const Tensor& other, bool is_max,
                    bool for_self) {
@@ -78,14 +35,6 @@ Tensor minmax_grad(const Tensor& grad, const Tensor& self, const Tensor& other, 
   Tensor loses = for_self == is_max ? self < other : self > other;
   return where(loses, zeros({}, half.options()), half);
 }
-const BinaryDef maximum_def{"maximum", "MaximumBackward0", &maximum_stub, OutputDtype::Common,
-                            kSaveBoth,
-                            EMBER_FORMULA({minmax_grad(grad, self, other, true, true),
-                                           minmax_grad(grad, self, other, true, false)})};
-const BinaryDef minimum_def{"minimum", "MinimumBackward0", &minimum_stub, OutputDtype::Common,
-                            kSaveBoth,
-                            EMBER_FORMULA({minmax_grad(grad, self, other, false, true),
-                                           minmax_grad(grad, self, other, false, false)})};
 // fmax/fmin: the gradient goes to the value picked (self on ties, the non-NaN one otherwise).
 Tensor fminmax_grad(const Tensor& grad, const Tensor& self, const Tensor& other, bool is_max,
                     bool for_self) {
@@ -93,12 +42,65 @@ Tensor fminmax_grad(const Tensor& grad, const Tensor& self, const Tensor& other,
   Tensor zero = zeros({}, grad.options());
   return for_self ? where(self_wins, grad, zero) : where(self_wins, zero, grad);
 }
-const BinaryDef fmax_def{"fmax", "FmaxBackward0", &fmax_stub, OutputDtype::Common, kSaveBoth,
-                         EMBER_FORMULA({fminmax_grad(grad, self, other, true, true),
-                                        fminmax_grad(grad, self, other, true, false)})};
-const BinaryDef fmin_def{"fmin", "FminBackward0", &fmin_stub, OutputDtype::Common, kSaveBoth,
-                         EMBER_FORMULA({fminmax_grad(grad, self, other, false, true),
-                                        fminmax_grad(grad, self, other, false, false)})};
+
+// The op table. Node names follow libtorch's C++ overloads (x + 2 is add.Scalar: AddBackward1);
+// rounded division is piecewise constant (zero gradient).
+using O = OutputDtype;
+// clang-format off
+const BinaryDef add_def{"add", "AddBackward0", &add_stub, O::Common, kSaveNone,
+    EMBER_GRAD(grad),
+    EMBER_GRAD(alpha.equal(1) ? grad : grad * alpha), "AddBackward1"};
+const BinaryDef sub_def{"sub", "SubBackward0", &add_stub, O::Common, kSaveNone,
+    EMBER_GRAD(grad),
+    EMBER_GRAD(grad * alpha), "SubBackward1", "RsubBackward1"};
+const BinaryDef mul_def{"mul", "MulBackward0", &mul_stub, O::Common, kSaveBoth,
+    EMBER_GRAD(grad * other),
+    EMBER_GRAD(grad * self), "MulBackward1"};
+const BinaryDef div_def{"div", "DivBackward0", &div_stub, O::FloatOfCommon, kSaveBoth,
+    EMBER_GRAD(grad / other),
+    EMBER_GRAD(-grad * self / (other * other)), "DivBackward1"};
+const BinaryDef div_trunc_def{"div", "DivBackward2", &div_trunc_stub, O::Common, kSaveNone,
+    EMBER_GRAD(zeros_like(grad)),
+    EMBER_GRAD(zeros_like(grad)), "DivBackward3"};
+const BinaryDef div_floor_def{"div", "DivBackward2", &div_floor_stub, O::Common, kSaveNone,
+    EMBER_GRAD(zeros_like(grad)),
+    EMBER_GRAD(zeros_like(grad)), "DivBackward3"};
+const BinaryDef floor_divide_def{"floor_divide", "", &div_floor_stub, O::Common, kSaveNone,
+    nullptr, nullptr};
+const BinaryDef remainder_def{"remainder", "RemainderBackward1", &remainder_stub, O::Common,
+    kSaveBoth,
+    EMBER_GRAD(grad),
+    EMBER_GRAD(-grad * div(self, other, "floor")), "RemainderBackward0"};
+const BinaryDef fmod_def{"fmod", "FmodBackward1", &fmod_stub, O::Common, kSaveBoth,
+    EMBER_GRAD(grad),
+    EMBER_GRAD(-grad * div(self, other, "trunc")), "FmodBackward0"};
+const BinaryDef pow_def{"pow", "PowBackward1", &pow_stub, O::Common, kSaveBoth | kSaveResult,
+    EMBER_GRAD(pow_self_grad(grad, self, other)),
+    EMBER_GRAD(pow_exponent_grad(grad, self, other, result)), "PowBackward0", "PowBackward2"};
+const BinaryDef atan2_def{"atan2", "Atan2Backward0", &atan2_stub, O::FloatOfCommon, kSaveBoth,
+    EMBER_GRAD(grad * other / (self * self + other * other)),
+    EMBER_GRAD(grad * -self / (self * self + other * other))};
+const BinaryDef hypot_def{"hypot", "HypotBackward0", &hypot_stub, O::Common,
+    kSaveBoth | kSaveResult,
+    EMBER_GRAD(grad * self / result),
+    EMBER_GRAD(grad * other / result)};
+const BinaryDef copysign_def{"copysign", "CopysignBackward0", &copysign_stub, O::FloatOfCommon,
+    kSaveBoth | kSaveResult,
+    EMBER_GRAD(copysign_self_grad(grad, self, result)),
+    EMBER_GRAD(zeros_like(other, grad.options())), "CopysignBackward1"};
+const BinaryDef maximum_def{"maximum", "MaximumBackward0", &maximum_stub, O::Common, kSaveBoth,
+    EMBER_GRAD(minmax_grad(grad, self, other, true, true)),
+    EMBER_GRAD(minmax_grad(grad, self, other, true, false))};
+const BinaryDef minimum_def{"minimum", "MinimumBackward0", &minimum_stub, O::Common, kSaveBoth,
+    EMBER_GRAD(minmax_grad(grad, self, other, false, true)),
+    EMBER_GRAD(minmax_grad(grad, self, other, false, false))};
+const BinaryDef fmax_def{"fmax", "FmaxBackward0", &fmax_stub, O::Common, kSaveBoth,
+    EMBER_GRAD(fminmax_grad(grad, self, other, true, true)),
+    EMBER_GRAD(fminmax_grad(grad, self, other, true, false))};
+const BinaryDef fmin_def{"fmin", "FminBackward0", &fmin_stub, O::Common, kSaveBoth,
+    EMBER_GRAD(fminmax_grad(grad, self, other, false, true)),
+    EMBER_GRAD(fminmax_grad(grad, self, other, false, false))};
+// clang-format on
 
 void check_sub(const Tensor& self, const Tensor& other) {
   EMBER_CHECK(self.dtype() != kBool && other.dtype() != kBool,
@@ -115,9 +117,9 @@ const BinaryDef& div_mode_def(std::optional<std::string_view> mode) {
 }
 
 void check_pow_scalar(const Tensor& self, const Scalar& exponent) {
-  EMBER_CHECK(!(isIntegralType(self.dtype(), true) && exponent.isIntegral(true) &&
-                exponent.toLong() < 0),
-              "[pow] Integers to negative integer powers are not allowed.");
+  EMBER_CHECK(
+      !(isIntegralType(self.dtype(), true) && exponent.isIntegral(true) && exponent.toLong() < 0),
+      "[pow] Integers to negative integer powers are not allowed.");
 }
 
 }  // namespace
@@ -171,9 +173,30 @@ Tensor& div_out(Tensor& out, const Tensor& self, const Tensor& other,
   return binary_out(div_mode_def(mode), out, self, other);
 }
 
+Tensor subtract(const Tensor& self, const Tensor& other, const Scalar& alpha) {
+  return sub(self, other, alpha);
+}
+Tensor subtract(const Tensor& self, const Scalar& other, const Scalar& alpha) {
+  return sub(self, other, alpha);
+}
+Tensor multiply(const Tensor& self, const Tensor& other) { return mul(self, other); }
+Tensor multiply(const Tensor& self, const Scalar& other) { return mul(self, other); }
+Tensor divide(const Tensor& self, const Tensor& other) { return div(self, other); }
+Tensor divide(const Tensor& self, const Scalar& other) { return div(self, other); }
+Tensor divide(const Tensor& self, const Tensor& other, std::optional<std::string_view> mode) {
+  return div(self, other, mode);
+}
+Tensor divide(const Tensor& self, const Scalar& other, std::optional<std::string_view> mode) {
+  return div(self, other, mode);
+}
+Tensor true_divide(const Tensor& self, const Tensor& other) { return div(self, other); }
+Tensor true_divide(const Tensor& self, const Scalar& other) { return div(self, other); }
+
 Tensor Tensor::add(const Tensor& o, const Scalar& a) const { return ::ember::add(*this, o, a); }
 Tensor Tensor::add(const Scalar& o, const Scalar& a) const { return ::ember::add(*this, o, a); }
-Tensor& Tensor::add_(const Tensor& o, const Scalar& a) { return binary_inplace(add_def, *this, o, a); }
+Tensor& Tensor::add_(const Tensor& o, const Scalar& a) {
+  return binary_inplace(add_def, *this, o, a);
+}
 Tensor& Tensor::add_(const Scalar& o, const Scalar& a) { return add_(wrap(o), a); }
 Tensor Tensor::sub(const Tensor& o, const Scalar& a) const { return ::ember::sub(*this, o, a); }
 Tensor Tensor::sub(const Scalar& o, const Scalar& a) const { return ::ember::sub(*this, o, a); }
@@ -205,17 +228,17 @@ Tensor& Tensor::div_(const Scalar& o, std::optional<std::string_view> m) {
 
 // ---- Tensor x Tensor ops with Scalar overloads: name, name_, name_out, methods ----
 
-#define EMBER_BINARY_VARIANTS(name)                                                            \
-  Tensor name(const Tensor& self, const Tensor& other) {                                      \
-    return binary_op(name##_def, self, other);                                                 \
-  }                                                                                            \
-  Tensor name(const Tensor& self, const Scalar& other) { return name(self, wrap(other)); }     \
-  Tensor& name##_out(Tensor& out, const Tensor& self, const Tensor& other) {                  \
-    return binary_out(name##_def, out, self, other);                                           \
-  }                                                                                            \
-  Tensor Tensor::name(const Tensor& o) const { return ::ember::name(*this, o); }               \
-  Tensor Tensor::name(const Scalar& o) const { return ::ember::name(*this, o); }               \
-  Tensor& Tensor::name##_(const Tensor& o) { return binary_inplace(name##_def, *this, o); }   \
+#define EMBER_BINARY_VARIANTS(name)                                                         \
+  Tensor name(const Tensor& self, const Tensor& other) {                                    \
+    return binary_op(name##_def, self, other);                                              \
+  }                                                                                         \
+  Tensor name(const Tensor& self, const Scalar& other) { return name(self, wrap(other)); }  \
+  Tensor& name##_out(Tensor& out, const Tensor& self, const Tensor& other) {                \
+    return binary_out(name##_def, out, self, other);                                        \
+  }                                                                                         \
+  Tensor Tensor::name(const Tensor& o) const { return ::ember::name(*this, o); }            \
+  Tensor Tensor::name(const Scalar& o) const { return ::ember::name(*this, o); }            \
+  Tensor& Tensor::name##_(const Tensor& o) { return binary_inplace(name##_def, *this, o); } \
   Tensor& Tensor::name##_(const Scalar& o) { return name##_(wrap(o)); }
 EMBER_BINARY_VARIANTS(floor_divide)
 EMBER_BINARY_VARIANTS(remainder)
@@ -226,13 +249,13 @@ Tensor remainder(const Scalar& self, const Tensor& other) {
 }
 
 // Tensor-only ops (no Scalar overload in libtorch).
-#define EMBER_BINARY_TENSOR_VARIANTS(name)                                                     \
-  Tensor name(const Tensor& self, const Tensor& other) {                                      \
-    return binary_op(name##_def, self, other);                                                 \
-  }                                                                                            \
-  Tensor& name##_out(Tensor& out, const Tensor& self, const Tensor& other) {                  \
-    return binary_out(name##_def, out, self, other);                                           \
-  }                                                                                            \
+#define EMBER_BINARY_TENSOR_VARIANTS(name)                                   \
+  Tensor name(const Tensor& self, const Tensor& other) {                     \
+    return binary_op(name##_def, self, other);                               \
+  }                                                                          \
+  Tensor& name##_out(Tensor& out, const Tensor& self, const Tensor& other) { \
+    return binary_out(name##_def, out, self, other);                         \
+  }                                                                          \
   Tensor Tensor::name(const Tensor& o) const { return ::ember::name(*this, o); }
 EMBER_BINARY_TENSOR_VARIANTS(atan2)
 EMBER_BINARY_TENSOR_VARIANTS(hypot)
@@ -307,25 +330,25 @@ Tensor& Tensor::float_power_(const Scalar& e) {
 
 // ---- comparisons ----
 
-#define EMBER_COMPARE(name)                                                                    \
-  static const BinaryDef name##_def{#name, "", &name##_stub, OutputDtype::Bool, kSaveNone,      \
-                                    nullptr};                                                  \
-  Tensor name(const Tensor& self, const Tensor& other) {                                      \
-    return binary_op(name##_def, self, other);                                                 \
-  }                                                                                            \
-  Tensor name(const Tensor& self, const Scalar& other) { return name(self, wrap(other)); }     \
-  Tensor& name##_out(Tensor& out, const Tensor& self, const Tensor& other) {                  \
-    return binary_out(name##_def, out, self, other);                                           \
-  }                                                                                            \
-  Tensor Tensor::name(const Tensor& o) const { return ::ember::name(*this, o); }               \
-  Tensor Tensor::name(const Scalar& o) const { return ::ember::name(*this, o); }               \
-  Tensor& Tensor::name##_(const Tensor& o) {                                                   \
-    Tensor r = ::ember::name(*this, o);                                                        \
-    EMBER_CHECK(r.sizes() == sizes(), "[" #name "_] output with shape ", sizes(),              \
-                " doesn't match the broadcast shape ", r.sizes());                             \
-    NoGradGuard ng;                                                                            \
-    return copy_(r);                                                                           \
-  }                                                                                            \
+#define EMBER_COMPARE(name)                                                                \
+  static const BinaryDef name##_def{#name,     "",      &name##_stub, OutputDtype::Bool,   \
+                                    kSaveNone, nullptr, nullptr};                          \
+  Tensor name(const Tensor& self, const Tensor& other) {                                   \
+    return binary_op(name##_def, self, other);                                             \
+  }                                                                                        \
+  Tensor name(const Tensor& self, const Scalar& other) { return name(self, wrap(other)); } \
+  Tensor& name##_out(Tensor& out, const Tensor& self, const Tensor& other) {               \
+    return binary_out(name##_def, out, self, other);                                       \
+  }                                                                                        \
+  Tensor Tensor::name(const Tensor& o) const { return ::ember::name(*this, o); }           \
+  Tensor Tensor::name(const Scalar& o) const { return ::ember::name(*this, o); }           \
+  Tensor& Tensor::name##_(const Tensor& o) {                                               \
+    Tensor r = ::ember::name(*this, o);                                                    \
+    EMBER_CHECK(r.sizes() == sizes(), "[" #name "_] output with shape ", sizes(),          \
+                " doesn't match the broadcast shape ", r.sizes());                         \
+    NoGradGuard ng;                                                                        \
+    return copy_(r);                                                                       \
+  }                                                                                        \
   Tensor& Tensor::name##_(const Scalar& o) { return name##_(wrap(o)); }
 EMBER_COMPARE(eq)
 EMBER_COMPARE(ne)

@@ -85,19 +85,19 @@ Tensor unary_bool_forward(const char* name, KernelStub<BinaryFn>& stub, const Te
 
 }  // namespace
 
-#define EMBER_LOGICAL_OP(name, fwd, stub_name)                                                  \
-  Tensor name(const Tensor& self, const Tensor& other) {                                       \
-    return fwd(#name, stub_name, self, other, Tensor(), false);                                 \
-  }                                                                                             \
-  Tensor& name##_out(Tensor& out, const Tensor& self, const Tensor& other) {                   \
-    return run_out(fwd, #name, stub_name, out, self, other);                                    \
-  }                                                                                             \
-  Tensor Tensor::name(const Tensor& o) const { return ::ember::name(*this, o); }                \
+#define EMBER_LOGICAL_OP(name, fwd, stub_name)                                   \
+  Tensor name(const Tensor& self, const Tensor& other) {                         \
+    return fwd(#name, stub_name, self, other, Tensor(), false);                  \
+  }                                                                              \
+  Tensor& name##_out(Tensor& out, const Tensor& self, const Tensor& other) {     \
+    return run_out(fwd, #name, stub_name, out, self, other);                     \
+  }                                                                              \
+  Tensor Tensor::name(const Tensor& o) const { return ::ember::name(*this, o); } \
   Tensor& Tensor::name##_(const Tensor& o) { return run_inplace(fwd, #name, stub_name, *this, o); }
-#define EMBER_SCALAR_OVERLOADS(name)                                                            \
-  Tensor name(const Tensor& self, const Scalar& other) { return name(self, wrap(other)); }      \
-  Tensor name(const Scalar& self, const Tensor& other) { return name(wrap(self), other); }      \
-  Tensor Tensor::name(const Scalar& o) const { return ::ember::name(*this, o); }                \
+#define EMBER_SCALAR_OVERLOADS(name)                                                       \
+  Tensor name(const Tensor& self, const Scalar& other) { return name(self, wrap(other)); } \
+  Tensor name(const Scalar& self, const Tensor& other) { return name(wrap(self), other); } \
+  Tensor Tensor::name(const Scalar& o) const { return ::ember::name(*this, o); }           \
   Tensor& Tensor::name##_(const Scalar& o) { return name##_(wrap(o)); }
 
 EMBER_LOGICAL_OP(logical_and, logical_forward, logical_and_stub)

@@ -28,20 +28,19 @@ void record(const Tensor& r, const char* node, std::initializer_list<Tensor> inp
     dtypes.push_back(t.defined() ? t.dtype() : kFloat);
   }
   size_t nsaved = saved.size();
-  auto n = autograd::make_node(
-      node, inputs,
-      [f = std::move(f), shapes, dtypes, nsaved](autograd::FunctionNode& n,
-                                                 const variable_list& g) {
-        variable_list s;
-        for (size_t i = 0; i < nsaved; ++i) s.push_back(n.saved(i));
-        variable_list gr = f(g[0], s);
-        gr.resize(shapes.size());
-        for (size_t i = 0; i < gr.size(); ++i) {
-          if (gr[i].defined() && n.needs_input_grad(i))
-            gr[i] = autograd::sum_to(gr[i], shapes[i]).to(dtypes[i]);
-        }
-        return gr;
-      });
+  auto n = autograd::make_node(node, inputs,
+                               [f = std::move(f), shapes, dtypes, nsaved](autograd::FunctionNode& n,
+                                                                          const variable_list& g) {
+                                 variable_list s;
+                                 for (size_t i = 0; i < nsaved; ++i) s.push_back(n.saved(i));
+                                 variable_list gr = f(g[0], s);
+                                 gr.resize(shapes.size());
+                                 for (size_t i = 0; i < gr.size(); ++i) {
+                                   if (gr[i].defined() && n.needs_input_grad(i))
+                                     gr[i] = autograd::sum_to(gr[i], shapes[i]).to(dtypes[i]);
+                                 }
+                                 return gr;
+                               });
   autograd::set_history(r, n);
   for (const auto& t : saved) n->save(t);
 }
@@ -73,12 +72,16 @@ Tensor clamp_scalar_forward(const Tensor& self, const std::optional<Scalar>& min
                             const std::optional<Scalar>& max, const Tensor& out, bool inplace,
                             const char* name) {
   EMBER_CHECK(min || max, "[", name, "] At least one of 'min' or 'max' must not be None");
+  Tensor lo = min ? wrap(*min) : Tensor(), hi = max ? wrap(*max) : Tensor();
+  ScalarType rt = result_type({self, lo, hi});
+  if (min) check_scalar_fits(*min, rt, name);
+  if (max) check_scalar_fits(*max, rt, name);
   IterConfig c;
   c.op = name;
   c.is_inplace = inplace;
-  if (min && max) return run_kernel(c, clamp_scalar_stub, out, {self, wrap(*min), wrap(*max)});
-  if (min) return run_kernel(c, clamp_min_scalar_stub, out, {self, wrap(*min)});
-  return run_kernel(c, clamp_max_scalar_stub, out, {self, wrap(*max)});
+  if (min && max) return run_kernel(c, clamp_scalar_stub, out, {self, lo, hi});
+  if (min) return run_kernel(c, clamp_min_scalar_stub, out, {self, lo});
+  return run_kernel(c, clamp_max_scalar_stub, out, {self, hi});
 }
 
 Tensor clamp_tensor_forward(const Tensor& self, const std::optional<Tensor>& min,
@@ -117,7 +120,8 @@ Tensor clamp_tensor_op(const Tensor& self, const std::optional<Tensor>& min,
                                   mask_grad(logical_and(x < lo, lo < hi), grad),
                                   mask_grad(logical_or(x > hi, hi < lo), grad)};
            }
-           if (lo.defined()) return variable_list{mask_grad(x >= lo, grad), mask_grad(x < lo, grad)};
+           if (lo.defined())
+             return variable_list{mask_grad(x >= lo, grad), mask_grad(x < lo, grad)};
            return variable_list{mask_grad(x <= hi, grad), Tensor(), mask_grad(x > hi, grad)};
          });
   return r;
@@ -210,9 +214,11 @@ Tensor where(const Tensor& condition, const Tensor& self, const Tensor& other) {
   return r;
 }
 Tensor where(const Tensor& condition, const Scalar& self, const Tensor& other) {
+  check_scalar_fits(self, result_type(self, other), "where");
   return where(condition, wrap(self), other);
 }
 Tensor where(const Tensor& condition, const Tensor& self, const Scalar& other) {
+  check_scalar_fits(other, result_type(self, other), "where");
   return where(condition, self, wrap(other));
 }
 Tensor where(const Tensor& condition, const Scalar& self, const Scalar& other) {
@@ -476,15 +482,16 @@ Tensor isclose(const Tensor& self, const Tensor& other, double rtol, double atol
   Tensor allowed = abs(mul(o, rtol)) + atol;
   Tensor actual = abs(s - o);
   // actual < inf is false for inf and NaN: only finite errors count.
-  return logical_or(close,
-                    logical_and(actual < std::numeric_limits<double>::infinity(), actual <= allowed));
+  return logical_or(
+      close, logical_and(actual < std::numeric_limits<double>::infinity(), actual <= allowed));
 }
 bool allclose(const Tensor& self, const Tensor& other, double rtol, double atol, bool equal_nan) {
   return isclose(self, other, rtol, atol, equal_nan).all().item<bool>();
 }
 bool equal(const Tensor& self, const Tensor& other) {
-  EMBER_CHECK(self.device() == other.device(), "[equal] Expected all tensors to be on the same "
-                                               "device, but found ",
+  EMBER_CHECK(self.device() == other.device(),
+              "[equal] Expected all tensors to be on the same "
+              "device, but found ",
               self.device(), " and ", other.device());
   if (self.sizes() != other.sizes()) return false;
   NoGradGuard ng;

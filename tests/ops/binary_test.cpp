@@ -101,7 +101,8 @@ TEST(BinaryDiv, MinIntByMinusOneDoesNotTrap) {
   EXPECT_EQ(ints(fmod(a, m1)), (std::vector<int64_t>{0, 0}));
   Tensor a32 = tensor({std::numeric_limits<int32_t>::min()}).to(kInt);
   EXPECT_EQ(ints(a32.fmod(-1)), (std::vector<int64_t>{0}));
-  EXPECT_EQ(ints(a32.floor_divide(-1)), (std::vector<int64_t>{std::numeric_limits<int32_t>::min()}));
+  EXPECT_EQ(ints(a32.floor_divide(-1)),
+            (std::vector<int64_t>{std::numeric_limits<int32_t>::min()}));
   // torch.div(tensor([-128,7],int8), tensor([-1,-2],int8), rounding_mode='floor') -> [-128, -4]
   Tensor i8 = tensor({-128, 7}).to(kChar);
   Tensor r = div(i8, tensor({-1, -2}).to(kChar), "floor");
@@ -154,6 +155,26 @@ TEST(BinaryDiv, Gradients) {
   d.sum().backward();
   EXPECT_TRUE(near(x.grad(), zeros({3}, kDouble)));
   EXPECT_FALSE(floor_divide(x, b).requires_grad());
+  // libtorch's C++ overload names: x + 2 is add.Scalar.
+  EXPECT_EQ((x + b).grad_fn()->name(), "AddBackward0");
+  EXPECT_EQ((x + 2).grad_fn()->name(), "AddBackward1");
+  EXPECT_EQ((x - 2).grad_fn()->name(), "SubBackward1");
+  EXPECT_EQ((2 - x).grad_fn()->name(), "RsubBackward1");
+  EXPECT_EQ((x * 2).grad_fn()->name(), "MulBackward1");
+  EXPECT_EQ((x / 2).grad_fn()->name(), "DivBackward1");
+  EXPECT_EQ(x.div(2, "trunc").grad_fn()->name(), "DivBackward3");
+}
+
+TEST(BinaryDiv, Aliases) {
+  Tensor a = tensor({7., -7.}), b = tensor({2., 2.});
+  EXPECT_TRUE(near(divide(a, b, "floor"), tensor({3., -4.})));
+  EXPECT_TRUE(near(a.divide(2), tensor({3.5, -3.5})));
+  EXPECT_TRUE(near(true_divide(tensor({7, -7}), 2), tensor({3.5, -3.5})));
+  EXPECT_TRUE(near(multiply(a, b), tensor({14., -14.})));
+  EXPECT_TRUE(near(a.subtract(b, 2), tensor({3., -11.})));
+  Tensor c = a.clone();
+  c.divide_(b, "trunc").multiply_(3);
+  EXPECT_TRUE(near(c, tensor({9., -9.})));
 }
 
 // ---- pow and friends ----
@@ -163,7 +184,7 @@ TEST(BinaryPow, Values) {
   EXPECT_TRUE(near(tensor({1.5, -2.0, 0.5}).pow(2), tensor({2.25, 4.0, 0.25})));
   // tensor([1.5,2.,0.5]).pow(tensor([2.5,-1.,3.]))
   EXPECT_TRUE(near(pow(tensor({1.5, 2., 0.5}), tensor({2.5, -1., 3.})),
-                       tensor({2.755676031112671, 0.5, 0.125})));
+                   tensor({2.755676031112671, 0.5, 0.125})));
   // torch.pow(2, tensor([0.5,-1.,3.]))
   EXPECT_TRUE(near(pow(2, tensor({0.5, -1., 3.})), tensor({1.4142135381698608, 0.5, 8.0})));
   // tensor([2,-3,1,-1,2,0]).pow(tensor([10,3,-3,-3,-1,0])) -> [1024, -27, 1, -1, 0, 1]
@@ -226,15 +247,15 @@ TEST(BinaryPow, Gradients) {
 
 TEST(BinaryMath, Atan2HypotCopysign) {
   // torch.atan2(tensor([1.,-1.,0.,1.]), tensor([1.,-2.,-1.,0.]))
-  EXPECT_TRUE(near(atan2(tensor({1., -1., 0., 1.}), tensor({1., -2., -1., 0.})),
-                       tensor({0.7853981852531433, -2.677945137023926, 3.1415927410125732,
-                               1.5707963705062866})));
+  EXPECT_TRUE(near(
+      atan2(tensor({1., -1., 0., 1.}), tensor({1., -2., -1., 0.})),
+      tensor({0.7853981852531433, -2.677945137023926, 3.1415927410125732, 1.5707963705062866})));
   Tensor ai = atan2(tensor({1, 2}), tensor({1, 1}));
   EXPECT_EQ(ai.dtype(), kFloat);
   EXPECT_TRUE(near(hypot(tensor({3., 5.}), tensor({4., 12.})), tensor({5., 13.})));
   // torch.copysign(tensor([1.,-2.,3.]), tensor([-1.,1.,-0.])) -> [-1., 2., -3.]
-  EXPECT_TRUE(near(copysign(tensor({1., -2., 3.}), tensor({-1., 1., -0.})),
-                       tensor({-1., 2., -3.})));
+  EXPECT_TRUE(
+      near(copysign(tensor({1., -2., 3.}), tensor({-1., 1., -0.})), tensor({-1., 2., -3.})));
   Tensor ci = copysign(tensor({1, 2}), -1);
   EXPECT_EQ(ci.dtype(), kFloat);
   EXPECT_TRUE(near(ci, tensor({-1., -2.})));
@@ -335,7 +356,8 @@ TEST(BinaryLogical, BoolBytesOtherThanOneReadAsTrue) {
   EXPECT_EQ(bools(logical_xor(weird, t)), (std::vector<bool>{true, false, false}));
   EXPECT_EQ(bools(logical_not(weird)), (std::vector<bool>{true, false, false}));
   // Mixed with a non-bool operand.
-  EXPECT_EQ(bools(logical_and(weird, tensor({1., 1., 1.}))), (std::vector<bool>{false, true, true}));
+  EXPECT_EQ(bools(logical_and(weird, tensor({1., 1., 1.}))),
+            (std::vector<bool>{false, true, true}));
   EXPECT_EQ(bools(bitwise_and(weird, t)), (std::vector<bool>{false, true, true}));
   EXPECT_EQ(bools(~weird), (std::vector<bool>{true, false, false}));
   // where reads the condition the same way.
@@ -410,7 +432,8 @@ TEST(Ternary, Where) {
   EXPECT_TRUE(near(where(tensor({1, 0}).to(kByte), 1., 2.), tensor({1., 2.})));
   EXPECT_THROW(where(tensor({1.}), 1., 2.), Error);
   // Broadcasting across all three and a transposed operand.
-  Tensor bc = where(tensor({{true}, {false}}), tensor({1., 2.}), tensor({{10., 20.}, {30., 40.}}).t());
+  Tensor bc =
+      where(tensor({{true}, {false}}), tensor({1., 2.}), tensor({{10., 20.}, {30., 40.}}).t());
   EXPECT_TRUE(near(bc, tensor({{1., 2.}, {20., 40.}})));
   EXPECT_EQ(where(empty({0}, kBool), empty({0}), 1.).numel(), 0);
   EXPECT_EQ(where(tensor(true), tensor(1.), tensor(2.)).item<float>(), 1.f);
@@ -419,8 +442,8 @@ TEST(Ternary, Where) {
   auto f = [c](const variable_list& x) { return where(c, x[0], x[1]); };
   Tensor a = tensor({1., 2., 3.}, kDouble), b = tensor({4., 5., 6.}, kDouble);
   EXPECT_TRUE(gradcheck(f, {a, b}));
-  EXPECT_TRUE(gradgradcheck([c](const variable_list& x) { return where(c, x[0] * x[0], x[1]); },
-                            {a, b}));
+  EXPECT_TRUE(
+      gradgradcheck([c](const variable_list& x) { return where(c, x[0] * x[0], x[1]); }, {a, b}));
   Tensor x = a.clone().requires_grad_();
   Tensor r = where(c, x, 0.);
   EXPECT_EQ(r.grad_fn()->name(), "WhereBackward0");
@@ -466,6 +489,11 @@ TEST(Ternary, ClampValues) {
   EXPECT_TRUE(near(out, tensor({-1., 1.})));
   Tensor ii = tensor({1, 5});
   EXPECT_THROW(ii.clamp_(0.5, 2.5), Error);  // float result can't go back into int64
+  // Integer bounds must fit the result dtype: torch.clamp(int8 tensor, 1000) raises;
+  // torch.clamp(tensor([1,5], uint8), -1, 3) -> [3, 3] (-1 wraps to 255 for uint8).
+  EXPECT_THROW(clamp(tensor({1, 5}).to(kChar), 1000), Error);
+  EXPECT_EQ(ints(clamp(tensor({1, 5}).to(kByte), -1, 3)), (std::vector<int64_t>{3, 3}));
+  EXPECT_THROW(where(tensor({true}), tensor({1}).to(kByte), 300), Error);
   EXPECT_THROW(clamp(c, std::optional<Scalar>(), std::optional<Scalar>()), Error);
   EXPECT_THROW(clamp(c, std::optional<Tensor>(), std::optional<Tensor>()), Error);
   Tensor nc = tensor({{-5., 5.}, {0.5, -0.5}}).t();
@@ -475,7 +503,8 @@ TEST(Ternary, ClampValues) {
 TEST(Ternary, ClampGradients) {
   Tensor a = tensor({-2.3, 0.4, 1.7, -0.6}, kDouble);
   EXPECT_TRUE(gradcheck([](const variable_list& x) { return x[0].clamp(-1, 1); }, {a}));
-  EXPECT_TRUE(gradgradcheck([](const variable_list& x) { return (x[0] * x[0]).clamp(0.3, 2); }, {a}));
+  EXPECT_TRUE(
+      gradgradcheck([](const variable_list& x) { return (x[0] * x[0]).clamp(0.3, 2); }, {a}));
   Tensor lo = tensor({-1., 0.5, -3., -0.7}, kDouble), hi = tensor({1., 1., 1.2, 0.}, kDouble);
   auto ct = [](const variable_list& x) { return clamp(x[0], x[1], x[2]); };
   EXPECT_TRUE(gradcheck(ct, {a, lo, hi}));
@@ -507,8 +536,8 @@ TEST(Ternary, Lerp) {
   // torch.lerp(tensor([1.,2.]), tensor([3.,10.]), 0.75) -> [2.5, 8.]
   EXPECT_TRUE(near(lerp(tensor({1., 2.}), tensor({3., 10.}), 0.75), tensor({2.5, 8.})));
   // weight tensor [0.25, 1.5] -> [1.5, 14.]
-  EXPECT_TRUE(near(tensor({1., 2.}).lerp(tensor({3., 10.}), tensor({0.25, 1.5})),
-                       tensor({1.5, 14.})));
+  EXPECT_TRUE(
+      near(tensor({1., 2.}).lerp(tensor({3., 10.}), tensor({0.25, 1.5})), tensor({1.5, 14.})));
   // Exact at the ends.
   EXPECT_EQ(lerp(tensor({0.1f}), tensor({0.7f}), 1.).item<float>(), 0.7f);
   Tensor ip = tensor({0., 10.});
@@ -531,15 +560,15 @@ TEST(Ternary, Lerp) {
 
 TEST(Ternary, AddcmulAddcdiv) {
   // torch.addcmul(tensor([1.,2.]), tensor([3.,4.]), tensor([5.,6.]), value=0.5) -> [8.5, 14.]
-  EXPECT_TRUE(near(addcmul(tensor({1., 2.}), tensor({3., 4.}), tensor({5., 6.}), 0.5),
-                       tensor({8.5, 14.})));
+  EXPECT_TRUE(
+      near(addcmul(tensor({1., 2.}), tensor({3., 4.}), tensor({5., 6.}), 0.5), tensor({8.5, 14.})));
   // int64: value=2 -> [31, 50]
   Tensor ai = addcmul(tensor({1, 2}), tensor({3, 4}), tensor({5, 6}), 2);
   EXPECT_EQ(ai.dtype(), kLong);
   EXPECT_EQ(ints(ai), (std::vector<int64_t>{31, 50}));
   // torch.addcdiv(tensor([1.,2.]), tensor([3.,4.]), tensor([5.,8.]), value=2) -> [2.2, 3.]
-  EXPECT_TRUE(near(tensor({1., 2.}).addcdiv(tensor({3., 4.}), tensor({5., 8.}), 2),
-                       tensor({2.2, 3.})));
+  EXPECT_TRUE(
+      near(tensor({1., 2.}).addcdiv(tensor({3., 4.}), tensor({5., 8.}), 2), tensor({2.2, 3.})));
   EXPECT_THROW(addcdiv(tensor({1}), tensor({1}), tensor({1})), Error);
   Tensor ip = tensor({1., 1.});
   ip.addcmul_(tensor({2., 3.}), tensor({4.}));
@@ -561,8 +590,9 @@ TEST(Ternary, AddcmulAddcdiv) {
 
 TEST(Ternary, IscloseAllcloseEqual) {
   // torch.isclose([1,1,nan,inf,1e-9], [1+1e-6,1.1,nan,inf,0]) -> [T,F,F,T,T]
-  EXPECT_EQ(bools(isclose(tensor({1., 1., kNaN, kInf, 1e-9}), tensor({1. + 1e-6, 1.1, kNaN, kInf, 0.}))),
-            (std::vector<bool>{true, false, false, true, true}));
+  EXPECT_EQ(
+      bools(isclose(tensor({1., 1., kNaN, kInf, 1e-9}), tensor({1. + 1e-6, 1.1, kNaN, kInf, 0.}))),
+      (std::vector<bool>{true, false, false, true, true}));
   EXPECT_EQ(bools(isclose(tensor({kNaN}), tensor({kNaN}), 1e-5, 1e-8, true)),
             (std::vector<bool>{true}));
   EXPECT_EQ(bools(isclose(tensor({kInf, -kInf}), tensor({-kInf, 1e38}))),

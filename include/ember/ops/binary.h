@@ -29,11 +29,25 @@ Tensor div(const Tensor& self, const Scalar& other, std::optional<std::string_vi
 Tensor& div_out(Tensor& out, const Tensor& self, const Tensor& other,
                 std::optional<std::string_view> rounding_mode);
 
+// Aliases: subtract = sub, multiply = mul, divide/true_divide = div.
+Tensor subtract(const Tensor& self, const Tensor& other, const Scalar& alpha = 1);
+Tensor subtract(const Tensor& self, const Scalar& other, const Scalar& alpha = 1);
+Tensor multiply(const Tensor& self, const Tensor& other);
+Tensor multiply(const Tensor& self, const Scalar& other);
+Tensor divide(const Tensor& self, const Tensor& other);
+Tensor divide(const Tensor& self, const Scalar& other);
+Tensor divide(const Tensor& self, const Tensor& other,
+              std::optional<std::string_view> rounding_mode);
+Tensor divide(const Tensor& self, const Scalar& other,
+              std::optional<std::string_view> rounding_mode);
+Tensor true_divide(const Tensor& self, const Tensor& other);
+Tensor true_divide(const Tensor& self, const Scalar& other);
+
 // Tensor-or-Scalar `other`, with in-place Tensor methods. floor_divide rounds toward -inf,
 // remainder has Python's sign (of the divisor), fmod C's (of the dividend).
-#define EMBER_DECLARE_BINARY(name)                                       \
-  Tensor name(const Tensor& self, const Tensor& other);                  \
-  Tensor name(const Tensor& self, const Scalar& other);                  \
+#define EMBER_DECLARE_BINARY(name)                      \
+  Tensor name(const Tensor& self, const Tensor& other); \
+  Tensor name(const Tensor& self, const Scalar& other); \
   Tensor& name##_out(Tensor& out, const Tensor& self, const Tensor& other);
 EMBER_DECLARE_BINARY(floor_divide)
 EMBER_DECLARE_BINARY(remainder)
@@ -53,8 +67,8 @@ Tensor bitwise_left_shift(const Scalar& self, const Tensor& other);
 Tensor bitwise_right_shift(const Scalar& self, const Tensor& other);
 
 // Tensor-only binary ops. maximum/minimum propagate NaN, fmax/fmin ignore it.
-#define EMBER_DECLARE_BINARY_TENSOR(name)                                \
-  Tensor name(const Tensor& self, const Tensor& other);                  \
+#define EMBER_DECLARE_BINARY_TENSOR(name)               \
+  Tensor name(const Tensor& self, const Tensor& other); \
   Tensor& name##_out(Tensor& out, const Tensor& self, const Tensor& other);
 EMBER_DECLARE_BINARY_TENSOR(atan2)
 EMBER_DECLARE_BINARY_TENSOR(hypot)
@@ -87,9 +101,9 @@ Tensor float_power(const Scalar& self, const Tensor& exponent);
 Tensor& float_power_out(Tensor& out, const Tensor& self, const Tensor& exponent);
 Tensor& float_power_out(Tensor& out, const Tensor& self, const Scalar& exponent);
 
-#define EMBER_DECLARE_COMPARE(name)                                      \
-  Tensor name(const Tensor& self, const Tensor& other);                  \
-  Tensor name(const Tensor& self, const Scalar& other);                  \
+#define EMBER_DECLARE_COMPARE(name)                     \
+  Tensor name(const Tensor& self, const Tensor& other); \
+  Tensor name(const Tensor& self, const Scalar& other); \
   Tensor& name##_out(Tensor& out, const Tensor& self, const Tensor& other);
 EMBER_DECLARE_COMPARE(eq)
 EMBER_DECLARE_COMPARE(ne)
