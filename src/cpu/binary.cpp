@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "src/cpu/loops.h"
+#include "src/cpu/wrapping.h"
 #include "src/kernels/binary.h"
 
 namespace ember {
@@ -24,6 +25,9 @@ void add_kernel(TensorIterator& it, const Scalar& alpha) {
     if constexpr (std::is_same_v<T, bool>) {
       bool a = alpha.to<bool>();
       cpu::cpu_kernel(it, [a](bool x, bool y) -> bool { return x || (a && y); });
+    } else if constexpr (std::is_integral_v<T>) {
+      T a = alpha.to<T>();
+      cpu::cpu_kernel(it, [a](T x, T y) -> T { return cpu::wrap_add(x, cpu::wrap_mul(a, y)); });
     } else {
       using M = opmath_t<T>;
       M a = alpha.to<M>();
@@ -40,6 +44,8 @@ void mul_kernel(TensorIterator& it, const Scalar&) {
   visit_all_types(it.common_dtype(), "mul", [&]<class T>() {
     if constexpr (std::is_same_v<T, bool>) {
       cpu::cpu_kernel(it, [](bool x, bool y) -> bool { return x && y; });
+    } else if constexpr (std::is_integral_v<T>) {
+      cpu::cpu_kernel(it, [](T x, T y) -> T { return cpu::wrap_mul(x, y); });
     } else {
       using M = opmath_t<T>;
       cpu::cpu_kernel(it, [](T x, T y) -> T { return static_cast<T>(M(x) * M(y)); });
@@ -168,7 +174,7 @@ void fmod_kernel(TensorIterator& it, const Scalar&) {
       [](auto a, auto b) { return std::fmod(a, b); });
 }
 
-// Integer power by squaring in unsigned arithmetic (overflow wraps, as in PyTorch).
+// Integer power by squaring; overflow wraps, as in PyTorch.
 template <class T>
 inline T int_pow(T a, T b) {
   if constexpr (std::is_signed_v<T>) {
@@ -178,15 +184,12 @@ inline T int_pow(T a, T b) {
       return 0;
     }
   }
-  using U = std::make_unsigned_t<T>;
-  U base = static_cast<U>(a), result = 1;
-  U e = static_cast<U>(b);
-  while (e) {
-    if (e & 1) result = static_cast<U>(result * base);
-    e >>= 1;
-    base = static_cast<U>(base * base);
+  T result = 1;
+  for (auto e = static_cast<std::make_unsigned_t<T>>(b); e; e >>= 1) {
+    if (e & 1) result = cpu::wrap_mul(result, a);
+    a = cpu::wrap_mul(a, a);
   }
-  return static_cast<T>(result);
+  return result;
 }
 
 void pow_kernel(TensorIterator& it, const Scalar&) {

@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "src/cpu/loops.h"
+#include "src/cpu/wrapping.h"
 #include "src/kernels/ternary.h"
 
 namespace ember {
@@ -87,7 +88,14 @@ void addcmul_kernel(TensorIterator& it, const Scalar& value) {
   visit_numeric_types(it.common_dtype(), "addcmul", [&]<class T>() {
     using M = opmath_t<T>;
     M v = value.to<M>();
-    cpu::cpu_kernel(it, [v](T s, T a, T b) -> T { return static_cast<T>(M(s) + v * M(a) * M(b)); });
+    if constexpr (std::is_integral_v<T>) {
+      cpu::cpu_kernel(it, [v](T s, T a, T b) -> T {
+        return cpu::wrap_add(s, cpu::wrap_mul(v, cpu::wrap_mul(a, b)));
+      });
+    } else {
+      cpu::cpu_kernel(it,
+                      [v](T s, T a, T b) -> T { return static_cast<T>(M(s) + v * M(a) * M(b)); });
+    }
   });
 }
 void addcdiv_kernel(TensorIterator& it, const Scalar& value) {

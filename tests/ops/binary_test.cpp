@@ -635,6 +635,13 @@ TEST(BinaryReliability, InplaceAndPromotion) {
   Tensor u = tensor({1, 2}).to(kByte) + 300;
   EXPECT_EQ(u.dtype(), kByte);
   EXPECT_EQ(ints(u), (std::vector<int64_t>{45, 46}));
+  // Integer overflow wraps (two's complement), as in PyTorch, without UB.
+  const int64_t big = std::numeric_limits<int64_t>::max();
+  EXPECT_EQ(ints(tensor({big}) + 1), (std::vector<int64_t>{std::numeric_limits<int64_t>::min()}));
+  EXPECT_EQ(ints(tensor({int64_t(1) << 62}) * 4), (std::vector<int64_t>{0}));
+  EXPECT_EQ(ints(tensor({65535}).to(kInt) * tensor({65537}).to(kInt)), (std::vector<int64_t>{-1}));
+  EXPECT_EQ(ints(addcmul(tensor({big}), tensor({2}), tensor({1}))),
+            (std::vector<int64_t>{std::numeric_limits<int64_t>::min() + 1}));
   Tensor bb = tensor({true, false}) + tensor({true, false});
   EXPECT_EQ(bb.dtype(), kBool);
   EXPECT_EQ(bools(bb), (std::vector<bool>{true, false}));
