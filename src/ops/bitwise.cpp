@@ -50,11 +50,18 @@ Tensor shift_forward(const char* name, KernelStub<BinaryFn>& stub, const Tensor&
   return run_kernel(c, stub, out, {self, other});
 }
 
+void check_leaf(const Tensor& self, const char* name) {
+  EMBER_CHECK(!(autograd::GradMode::is_enabled() && self.requires_grad() && self.is_leaf()), "[",
+              name,
+              "_] a leaf Variable that requires grad is being used in an in-place operation.");
+}
+
 // In-place variants: the result is cast back into self (logical ops keep self's dtype).
 using Forward = Tensor (*)(const char*, KernelStub<BinaryFn>&, const Tensor&, const Tensor&,
                            const Tensor&, bool);
 Tensor& run_inplace(Forward f, const char* name, KernelStub<BinaryFn>& stub, Tensor& self,
                     const Tensor& other) {
+  check_leaf(self, name);
   f(name, stub, self, other, self, true);
   self.bump_version();
   return self;
@@ -124,6 +131,7 @@ Tensor& logical_not_out(Tensor& out, const Tensor& self) {
 }
 Tensor Tensor::logical_not() const { return ::ember::logical_not(*this); }
 Tensor& Tensor::logical_not_() {
+  check_leaf(*this, "logical_not");
   unary_bool_forward("logical_not", logical_not_stub, *this, *this, true, false);
   bump_version();
   return *this;

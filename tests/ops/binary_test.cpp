@@ -338,6 +338,7 @@ TEST(BinaryLogical, Values) {
   f.logical_and_(tensor({1., 1., 0.}));
   EXPECT_EQ(f.dtype(), kFloat);
   EXPECT_TRUE(near(f, tensor({1., 0., 0.})));
+  EXPECT_THROW(tensor({1.}).requires_grad_().logical_and_(tensor({1.})), Error);
   Tensor out = empty({0}, kBool);
   logical_or_out(out, tensor({0, 0}), tensor({0, 5}));
   EXPECT_EQ(bools(out), (std::vector<bool>{false, true}));
