@@ -677,3 +677,89 @@ TEST(BinaryReliability, ZeroSizeAndZeroDim) {
   EXPECT_TRUE(gradcheck([](const variable_list& x) { return x[0].pow(x[1]); },
                         {tensor(1.5, kDouble), tensor({2., 0.5}, kDouble)}));
 }
+
+TEST(BinaryReliability, ReducedPrecisionDtypes) {
+  Tensor b1 = tensor({1., 2.}).to(kBFloat16), b2 = tensor({3., 10.}).to(kBFloat16);
+  // torch.lerp(bf16 [1,2], bf16 [3,10], 0.3) -> [1.6015625, 4.40625]
+  Tensor l = lerp(b1, b2, 0.3);
+  EXPECT_EQ(l.dtype(), kBFloat16);
+  EXPECT_TRUE(near(l, tensor({1.6015625, 4.40625})));
+  // torch.addcdiv(bf16 [1,2], bf16 [3,4], bf16 [7,9], value=0.5) -> [1.2109375, 2.21875]
+  Tensor ad = addcdiv(b1, tensor({3., 4.}).to(kBFloat16), tensor({7., 9.}).to(kBFloat16), 0.5);
+  EXPECT_EQ(ad.dtype(), kBFloat16);
+  EXPECT_TRUE(near(ad, tensor({1.2109375, 2.21875})));
+  Tensor w = where(tensor({true, false}), tensor({1.5, 2.5}).to(kBFloat16),
+                   tensor({-1., -2.}).to(kBFloat16));
+  EXPECT_EQ(w.dtype(), kBFloat16);
+  EXPECT_TRUE(near(w, tensor({1.5, -2.})));
+  // torch.fmod(bf16 [5.5,-5.5], 2) -> [1.5,-1.5]; floor_divide(f16 [5.5,-5.5], 2) -> [2,-3]
+  EXPECT_TRUE(near(fmod(tensor({5.5, -5.5}).to(kBFloat16), 2), tensor({1.5, -1.5})));
+  Tensor fd = floor_divide(tensor({5.5, -5.5}).to(kHalf), 2);
+  EXPECT_EQ(fd.dtype(), kHalf);
+  EXPECT_TRUE(near(fd, tensor({2., -3.})));
+  // torch.pow(f16 [1.5,2], f16 [2.5,0.5]) -> [2.755859375, 1.4140625]
+  EXPECT_TRUE(near(pow(tensor({1.5, 2.}).to(kHalf), tensor({2.5, 0.5}).to(kHalf)),
+                   tensor({2.755859375, 1.4140625})));
+  // int16: torch.remainder([5,-5], [3,3]) -> [2, 1]
+  Tensor r16 = remainder(tensor({5, -5}).to(kShort), tensor({3, 3}).to(kShort));
+  EXPECT_EQ(r16.dtype(), kShort);
+  EXPECT_EQ(ints(r16), (std::vector<int64_t>{2, 1}));
+  // Bool tensor clamped by integers promotes to int64: tensor([True]).clamp(0,1) -> [1]
+  Tensor cb = tensor({true}).clamp(0, 1);
+  EXPECT_EQ(cb.dtype(), kLong);
+  EXPECT_EQ(ints(cb), (std::vector<int64_t>{1}));
+  // Float16 inputs to ops PyTorch 1.13 lacks on CPU still compute in float.
+  EXPECT_TRUE(near(hypot(tensor({3.}).to(kHalf), tensor({4.}).to(kHalf)), tensor({5.})));
+  EXPECT_TRUE(near(atan2(tensor({1.}).to(kHalf), tensor({1.}).to(kHalf)), tensor({0.78515625})));
+}
+
+TEST(BinaryReliability, OutVariants) {
+  Tensor a = tensor({5., -5.}), b = tensor({3., 3.});
+  Tensor out = empty({0});
+  fmod_out(out, a, b);
+  EXPECT_TRUE(near(out, tensor({2., -2.})));
+  remainder_out(out, a, b);
+  EXPECT_TRUE(near(out, tensor({2., 1.})));
+  pow_out(out, a, 2);
+  EXPECT_TRUE(near(out, tensor({25., 25.})));
+  maximum_out(out, a, b);
+  EXPECT_TRUE(near(out, tensor({5., 3.})));
+  where_out(out, tensor({true, false}), a, b);
+  EXPECT_TRUE(near(out, tensor({5., 3.})));
+  clamp_min_out(out, a, 0);
+  EXPECT_TRUE(near(out, tensor({5., 0.})));
+  lerp_out(out, a, b, 0.5);
+  EXPECT_TRUE(near(out, tensor({4., -1.})));
+  addcdiv_out(out, a, b, b, 2);
+  EXPECT_TRUE(near(out, tensor({7., -3.})));
+  // A double out= takes a float result (cast on write).
+  Tensor od = empty({2}, kDouble);
+  atan2_out(od, tensor({1., 1.}), tensor({1., -1.}));
+  EXPECT_TRUE(near(od, tensor({0.7853981633974483, 2.356194490192345}, kDouble)));
+  Tensor ob = empty({0}, kBool);
+  logical_not_out(ob, tensor({0, 1}));
+  EXPECT_EQ(bools(ob), (std::vector<bool>{true, false}));
+  Tensor oi = empty({0}, kLong);
+  bitwise_not_out(oi, tensor({0, 1}));
+  EXPECT_EQ(ints(oi), (std::vector<int64_t>{-1, -2}));
+  // out= refuses autograd.
+  Tensor g = tensor({1.}).requires_grad_();
+  EXPECT_THROW(fmod_out(out, g, g), Error);
+  EXPECT_THROW(clamp_out(out, g, 0, 1), Error);
+  EXPECT_THROW(addcmul_out(out, g, g, g), Error);
+}
+
+TEST(BinaryDiv, MoreGradients) {
+  Tensor a = tensor({2.5, -3.7, 1.2}, kDouble);
+  // Scalar base / divisor and in-place ops with autograd.
+  EXPECT_TRUE(gradcheck([](const variable_list& x) { return remainder(7.3, x[0]); }, {a}));
+  EXPECT_TRUE(gradgradcheck([](const variable_list& x) { return copysign(x[0] * x[0], x[1]); },
+                            {a, tensor({-1., 2., -0.5}, kDouble)}));
+  Tensor x = tensor({1.5, -2.}).requires_grad_();
+  Tensor y = x * 1;
+  y.pow_(2).hypot_(tensor({4., 3.})).copysign_(-1.);
+  y.sum().backward();
+  // d/dx -hypot(x^2, c) = -(x^2 / hypot) * 2x
+  Tensor h = hypot(tensor({2.25, 4.}), tensor({4., 3.}));
+  EXPECT_TRUE(near(x.grad(), -(tensor({2.25, 4.}) / h) * tensor({3., -4.})));
+}
