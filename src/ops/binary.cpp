@@ -8,7 +8,7 @@
 #include "src/ops/binary_impl.h"
 
 namespace ember {
-using namespace detail;
+using namespace binary_detail;
 namespace {
 
 // d/dself: exponent * self^(exponent-1), zero where exponent == 0 (also for self == 0).

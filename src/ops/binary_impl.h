@@ -10,7 +10,7 @@
 #include "src/kernels/binary.h"
 
 namespace ember {
-namespace detail {
+namespace binary_detail {
 
 // The derivative w.r.t. one input; only evaluated when that input needs a gradient.
 using BinaryFormula = Tensor (*)(const Tensor& grad, const Tensor& self, const Tensor& other,
@@ -147,5 +147,5 @@ inline Tensor& binary_out(const BinaryDef& d, Tensor& out, const Tensor& self, c
   return out;
 }
 
-}  // namespace detail
+}  // namespace binary_detail
 }  // namespace ember

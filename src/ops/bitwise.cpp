@@ -4,7 +4,7 @@
 #include "src/ops/binary_impl.h"
 
 namespace ember {
-using namespace detail;
+using namespace binary_detail;
 namespace {
 
 // Logical ops: compute in the promoted dtype of the original inputs (uint8 when all are bool),

@@ -11,7 +11,7 @@
 #include "src/ops/binary_impl.h"
 
 namespace ember {
-using namespace detail;
+using namespace binary_detail;
 namespace {
 
 using Formula = std::function<variable_list(const Tensor& grad, const variable_list& saved)>;
