@@ -14,7 +14,9 @@ namespace ember {
 using namespace binary_detail;
 namespace {
 
-using Formula = std::function<variable_list(const Tensor& grad, const variable_list& saved)>;
+// Input i's gradient is only needed when n.needs_input_grad(i); formulas skip the others.
+using Formula = std::function<variable_list(const Tensor& grad, const variable_list& saved,
+                                            const autograd::FunctionNode& n)>;
 
 // Records `node` on `r` with edges to `inputs` (undefined ones get none); `saved` are kept with
 // version checks and handed to `f`.
@@ -33,7 +35,7 @@ void record(const Tensor& r, const char* node, std::initializer_list<Tensor> inp
                                                                           const variable_list& g) {
                                  variable_list s;
                                  for (size_t i = 0; i < nsaved; ++i) s.push_back(n.saved(i));
-                                 variable_list gr = f(g[0], s);
+                                 variable_list gr = f(g[0], s, n);
                                  gr.resize(shapes.size());
                                  for (size_t i = 0; i < gr.size(); ++i) {
                                    if (gr[i].defined() && n.needs_input_grad(i))
@@ -99,12 +101,13 @@ Tensor clamp_tensor_forward(const Tensor& self, const std::optional<Tensor>& min
 Tensor clamp_scalar_op(const Tensor& self, const std::optional<Scalar>& min,
                        const std::optional<Scalar>& max, const char* name, const char* node) {
   Tensor r = clamp_scalar_forward(self, min, max, Tensor(), false, name);
-  record(r, node, {self}, {self}, [min, max](const Tensor& grad, const variable_list& s) {
-    const Tensor& x = s[0];
-    if (min && max) return variable_list{mask_grad(logical_and(x >= *min, x <= *max), grad)};
-    if (min) return variable_list{mask_grad(x >= *min, grad)};
-    return variable_list{mask_grad(x <= *max, grad)};
-  });
+  record(r, node, {self}, {self},
+         [min, max](const Tensor& grad, const variable_list& s, const autograd::FunctionNode&) {
+           const Tensor& x = s[0];
+           if (min && max) return variable_list{mask_grad(logical_and(x >= *min, x <= *max), grad)};
+           if (min) return variable_list{mask_grad(x >= *min, grad)};
+           return variable_list{mask_grad(x <= *max, grad)};
+         });
   return r;
 }
 
@@ -113,16 +116,21 @@ Tensor clamp_tensor_op(const Tensor& self, const std::optional<Tensor>& min,
   Tensor r = clamp_tensor_forward(self, min, max, Tensor(), false, "clamp");
   Tensor lo = has(min) ? *min : Tensor(), hi = has(max) ? *max : Tensor();
   record(r, "ClampBackward0", {self, lo, hi}, {self, lo, hi},
-         [](const Tensor& grad, const variable_list& s) {
+         [](const Tensor& grad, const variable_list& s, const autograd::FunctionNode& n) {
            const Tensor &x = s[0], &lo = s[1], &hi = s[2];
+           variable_list g(3);
            if (lo.defined() && hi.defined()) {
-             return variable_list{mask_grad(logical_and(x >= lo, x <= hi), grad),
-                                  mask_grad(logical_and(x < lo, lo < hi), grad),
-                                  mask_grad(logical_or(x > hi, hi < lo), grad)};
+             if (n.needs_input_grad(0)) g[0] = mask_grad(logical_and(x >= lo, x <= hi), grad);
+             if (n.needs_input_grad(1)) g[1] = mask_grad(logical_and(x < lo, lo < hi), grad);
+             if (n.needs_input_grad(2)) g[2] = mask_grad(logical_or(x > hi, hi < lo), grad);
+           } else if (lo.defined()) {
+             if (n.needs_input_grad(0)) g[0] = mask_grad(x >= lo, grad);
+             if (n.needs_input_grad(1)) g[1] = mask_grad(x < lo, grad);
+           } else {
+             if (n.needs_input_grad(0)) g[0] = mask_grad(x <= hi, grad);
+             if (n.needs_input_grad(2)) g[2] = mask_grad(x > hi, grad);
            }
-           if (lo.defined())
-             return variable_list{mask_grad(x >= lo, grad), mask_grad(x < lo, grad)};
-           return variable_list{mask_grad(x <= hi, grad), Tensor(), mask_grad(x > hi, grad)};
+           return g;
          });
   return r;
 }
@@ -133,10 +141,12 @@ Tensor clamp_bound_tensor_op(const Tensor& self, const Tensor& bound, bool is_mi
                                   is_min ? std::optional<Tensor>() : bound, Tensor(), false,
                                   is_min ? "clamp_min" : "clamp_max");
   record(r, is_min ? "ClampMinBackward1" : "ClampMaxBackward1", {self, bound}, {self, bound},
-         [is_min](const Tensor& grad, const variable_list& s) {
+         [is_min](const Tensor& grad, const variable_list& s, const autograd::FunctionNode& n) {
            const Tensor &x = s[0], &b = s[1];
            Tensor keep = is_min ? x >= b : x <= b;
-           return variable_list{mask_grad(keep, grad), mask_grad(logical_not(keep), grad)};
+           return variable_list{
+               n.needs_input_grad(0) ? mask_grad(keep, grad) : Tensor(),
+               n.needs_input_grad(1) ? mask_grad(logical_not(keep), grad) : Tensor()};
          });
   return r;
 }
@@ -191,12 +201,15 @@ Tensor addc_forward(bool is_div, const Tensor& self, const Tensor& t1, const Ten
 Tensor addc_op(bool is_div, const Tensor& self, const Tensor& t1, const Tensor& t2,
                const Scalar& value) {
   Tensor r = addc_forward(is_div, self, t1, t2, value, Tensor(), false);
-  record(r, is_div ? "AddcdivBackward0" : "AddcmulBackward0", {self, t1, t2}, {t1, t2},
-         [is_div, value](const Tensor& grad, const variable_list& s) {
-           const Tensor &a = s[0], &b = s[1];
-           if (is_div) return variable_list{grad, grad * value / b, -grad * value * a / (b * b)};
-           return variable_list{grad, grad * b * value, grad * a * value};
-         });
+  record(
+      r, is_div ? "AddcdivBackward0" : "AddcmulBackward0", {self, t1, t2}, {t1, t2},
+      [is_div, value](const Tensor& grad, const variable_list& s, const autograd::FunctionNode& n) {
+        const Tensor &a = s[0], &b = s[1];
+        variable_list g{grad, Tensor(), Tensor()};
+        if (n.needs_input_grad(1)) g[1] = is_div ? grad * value / b : grad * b * value;
+        if (n.needs_input_grad(2)) g[2] = is_div ? -grad * value * a / (b * b) : grad * a * value;
+        return g;
+      });
   return r;
 }
 
@@ -207,9 +220,10 @@ Tensor addc_op(bool is_div, const Tensor& self, const Tensor& t1, const Tensor& 
 Tensor where(const Tensor& condition, const Tensor& self, const Tensor& other) {
   Tensor r = where_forward(condition, self, other, Tensor());
   record(r, "WhereBackward0", {condition, self, other}, {condition},
-         [](const Tensor& grad, const variable_list& s) {
+         [](const Tensor& grad, const variable_list& s, const autograd::FunctionNode& n) {
            Tensor z = zero_like_grad(grad);
-           return variable_list{Tensor(), where(s[0], grad, z), where(s[0], z, grad)};
+           return variable_list{Tensor(), n.needs_input_grad(1) ? where(s[0], grad, z) : Tensor(),
+                                n.needs_input_grad(2) ? where(s[0], z, grad) : Tensor()};
          });
   return r;
 }
@@ -383,16 +397,19 @@ Tensor& Tensor::clamp_max_(const Tensor& max) { return ::ember::clamp_max_(*this
 Tensor lerp(const Tensor& self, const Tensor& end, const Scalar& weight) {
   Tensor r = lerp_forward(self, end, weight, Tensor(), false);
   double w = weight.toDouble();
-  record(r, "LerpBackward0", {self, end}, {}, [w](const Tensor& grad, const variable_list&) {
-    return variable_list{grad * (1 - w), grad * w};
-  });
+  record(r, "LerpBackward0", {self, end}, {},
+         [w](const Tensor& grad, const variable_list&, const autograd::FunctionNode&) {
+           return variable_list{grad * (1 - w), grad * w};
+         });
   return r;
 }
 Tensor lerp(const Tensor& self, const Tensor& end, const Tensor& weight) {
   Tensor r = lerp_forward(self, end, weight, Tensor(), false);
   record(r, "LerpBackward1", {self, end, weight}, {self, end, weight},
-         [](const Tensor& grad, const variable_list& s) {
-           return variable_list{grad * (1 - s[2]), grad * s[2], grad * (s[1] - s[0])};
+         [](const Tensor& grad, const variable_list& s, const autograd::FunctionNode& n) {
+           return variable_list{n.needs_input_grad(0) ? grad * (1 - s[2]) : Tensor(),
+                                n.needs_input_grad(1) ? grad * s[2] : Tensor(),
+                                n.needs_input_grad(2) ? grad * (s[1] - s[0]) : Tensor()};
          });
   return r;
 }
