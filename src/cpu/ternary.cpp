@@ -22,8 +22,14 @@ inline bool is_nan(T x) {
 // The condition arrives converted to T from its uint8 bytes: nonzero picks `a`.
 void where_kernel(TensorIterator& it, const Scalar&) {
   visit_all_types(it.common_dtype(), "where", [&]<class T>() {
-    using M = opmath_t<T>;
-    cpu::cpu_kernel(it, [](T c, T a, T b) -> T { return M(c) != M(0) ? a : b; });
+    if constexpr (std::is_same_v<T, bool>) {
+      // Bool branches are read as bytes too (any nonzero byte is true).
+      cpu::cpu_kernel(it,
+                      [](uint8_t c, uint8_t a, uint8_t b) -> bool { return c ? a != 0 : b != 0; });
+    } else {
+      using M = opmath_t<T>;
+      cpu::cpu_kernel(it, [](T c, T a, T b) -> T { return M(c) != M(0) ? a : b; });
+    }
   });
 }
 

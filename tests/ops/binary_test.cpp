@@ -364,6 +364,9 @@ TEST(BinaryLogical, BoolBytesOtherThanOneReadAsTrue) {
   // where reads the condition the same way.
   Tensor w = where(weird, tensor({1., 2., 3.}), tensor({-1., -2., -3.}));
   EXPECT_TRUE(near(w, tensor({-1., 2., 3.})));
+  Tensor wb = where(tensor({true, true, false}), weird, tensor({false, false, true}));
+  EXPECT_EQ(bools(wb), (std::vector<bool>{false, true, true}));
+  EXPECT_EQ(ints(wb.to(kByte)), (std::vector<int64_t>{0, 1, 1}));  // normalised to 0/1
 }
 
 TEST(BinaryBitwise, Values) {
