@@ -766,3 +766,22 @@ TEST(BinaryDiv, MoreGradients) {
   Tensor h = hypot(tensor({2.25, 4.}), tensor({4., 3.}));
   EXPECT_TRUE(near(x.grad(), -(tensor({2.25, 4.}) / h) * tensor({3., -4.})));
 }
+
+TEST(BinaryOperators, ScalarOnTheLeft) {
+  Tensor t = tensor({1., 2., 3.});
+  EXPECT_EQ(bools(2 < t), (std::vector<bool>{false, false, true}));
+  EXPECT_EQ(bools(2 <= t), (std::vector<bool>{false, true, true}));
+  EXPECT_EQ(bools(2 > t), (std::vector<bool>{true, false, false}));
+  EXPECT_EQ(bools(2 >= t), (std::vector<bool>{true, true, false}));
+  EXPECT_EQ(bools(2 == t), (std::vector<bool>{false, true, false}));
+  EXPECT_EQ(bools(2 != t), (std::vector<bool>{true, false, true}));
+  // 7 % tensor([3,-3]) -> [1, -2] (Python sign semantics)
+  EXPECT_EQ(ints(7 % tensor({3, -3})), (std::vector<int64_t>{1, -2}));
+  EXPECT_EQ(ints(6 & tensor({3, 5})), (std::vector<int64_t>{2, 4}));
+  EXPECT_EQ(ints(6 ^ tensor({3, 5})), (std::vector<int64_t>{5, 3}));
+  EXPECT_EQ(bools(!(t > 1)), (std::vector<bool>{true, false, false}));
+  EXPECT_EQ(ints(tensor({1, 2}).__lshift__(tensor({1, 2}))), (std::vector<int64_t>{2, 8}));
+  Tensor s = tensor({16, 32});
+  s.__irshift__(2);
+  EXPECT_EQ(ints(s), (std::vector<int64_t>{4, 8}));
+}
