@@ -1,6 +1,8 @@
 #pragma once
 // Binary elementwise ops and C++ operators. Each op: functional, in-place (Tensor::name_),
-// out= (name_out), Tensor and Scalar operands. Derivatives in src/ops/binary.cpp.
+// out= (name_out), Tensor and Scalar operands. Declarations with derivatives: arithmetic in
+// src/ops/binary.cpp, logical/bitwise in src/ops/bitwise.cpp; CPU kernels in src/cpu/binary.cpp.
+// Ternary ops (where, clamp, lerp, addcmul, addcdiv, isclose) are in ember/ops/ternary.h.
 #include <optional>
 #include <string_view>
 
