@@ -14,6 +14,7 @@
 #include "ember/ops/random.h"
 #include "ember/ops/reduce.h"
 #include "ember/ops/shape.h"
+#include "ember/ops/ternary.h"
 #include "ember/ops/unary.h"
 #include "ember/nn/module.h"
 #include "ember/nn/pimpl.h"

@@ -1,110 +1,106 @@
-// Binary ops: each is a BinaryDef (node name, dtype rule, derivative w.r.t. both inputs) plus its
-// variants. Gradients are reduced back to each input's shape and dtype after broadcasting.
+// Arithmetic binary ops: each is a BinaryDef (node name, dtype rule, derivative w.r.t. both
+// inputs, written with ember ops) plus its variants. Gradients are reduced back to each input's
+// shape and dtype after broadcasting (see binary_impl.h). Formulas follow derivatives.yaml.
 #include "ember/ops/binary.h"
 
-#include "ember/autograd/function_node.h"
-#include "ember/ops/factory.h"
+#include "ember/ops/ternary.h"
 #include "ember/ops/unary.h"
-#include "src/kernels/binary.h"
+#include "src/ops/binary_impl.h"
 
 namespace ember {
+using namespace binary_detail;
 namespace {
 
-using Formula = variable_list (*)(const Tensor& grad, const Tensor& self, const Tensor& other,
-                                  const Scalar& alpha);
-enum Save : uint8_t { kSaveNone = 0, kSaveSelf = 1, kSaveOther = 2, kSaveBoth = 3 };
-
-struct BinaryDef {
-  const char* name;
-  const char* node;
-  KernelStub<BinaryFn>* stub;
-  OutputDtype output;
-  uint8_t save;
-  Formula formula;  // nullptr: not differentiable
-};
-
-Tensor forward(const BinaryDef& d, const Tensor& self, const Tensor& other, const Scalar& alpha,
-               const Tensor& out, bool inplace) {
-  IterConfig c;
-  c.op = d.name;
-  c.output = d.output;
-  c.is_inplace = inplace;
-  TensorIterator it = TensorIterator::build(c, out, {self, other});
-  // PyTorch's alpha_check (alpha is 1 for every op but add/sub).
-  EMBER_CHECK(!alpha.isBoolean() || it.common_dtype() == kBool, "[", d.name,
-              "] Boolean alpha only supported for Boolean results.");
-  EMBER_CHECK(isFloatingType(it.common_dtype()) || alpha.isIntegral(true), "[", d.name,
-              "] For integral input tensors, argument alpha must not be a floating point number.");
-  if (it.numel() > 0) d.stub->get(it.operand(1).device().type())(it, alpha);
-  it.finish();
-  return it.output();
+// d/dself: exponent * self^(exponent-1), zero where exponent == 0 (also for self == 0).
+Tensor pow_self_grad(const Tensor& grad, const Tensor& self, const Tensor& exponent) {
+  Tensor g = grad * (exponent * pow(self, exponent - 1));
+  return where(exponent == 0, zeros({}, g.options()), g);
+}
+// d/dexponent: result * log(self), zero where self == 0 and exponent >= 0.
+Tensor pow_exponent_grad(const Tensor& grad, const Tensor& self, const Tensor& exponent,
+                         const Tensor& result) {
+  Tensor s = self.to(result_type(self, exponent));
+  Tensor g = grad * (result * log(s));
+  return where(logical_and(s == 0, exponent >= 0), zeros({}, g.options()), g);
+}
+// d/dself = sign(result) / sign(self), zero where self == 0; the sign source gets no gradient.
+Tensor copysign_self_grad(const Tensor& grad, const Tensor& self, const Tensor& result) {
+  Tensor ratio = result / self;
+  return grad * where(self == 0, zeros({}, ratio.options()), ratio);
+}
+// maximum/minimum split the gradient in half on ties.
+Tensor minmax_grad(const Tensor& grad, const Tensor& self, const Tensor& other, bool is_max,
+                   bool for_self) {
+  Tensor half = where(self == other, grad / 2, grad);
+  Tensor loses = for_self == is_max ? self < other : self > other;
+  return where(loses, zeros({}, half.options()), half);
+}
+// fmax/fmin: the gradient goes to the value picked (self on ties, the non-NaN one otherwise).
+Tensor fminmax_grad(const Tensor& grad, const Tensor& self, const Tensor& other, bool is_max,
+                    bool for_self) {
+  Tensor self_wins = logical_or(is_max ? self >= other : self <= other, other.isnan());
+  Tensor zero = zeros({}, grad.options());
+  return for_self ? where(self_wins, grad, zero) : where(self_wins, zero, grad);
 }
 
-Tensor binary_op(const BinaryDef& d, const Tensor& self, const Tensor& other,
-                 const Scalar& alpha = 1) {
-  Tensor r = forward(d, self, other, alpha, Tensor(), false);
-  if (!d.formula) return r;
-  if (auto n = autograd::make_node(
-          d.node, {self, other},
-          [f = d.formula, save = d.save, alpha, s_shape = DimVector(self.sizes()),
-           o_shape = DimVector(other.sizes()), s_dt = self.dtype(),
-           o_dt = other.dtype()](autograd::FunctionNode& n, const variable_list& g) {
-            Tensor s = save & kSaveSelf ? n.saved(0) : Tensor();
-            Tensor o = save & kSaveOther ? n.saved(save & kSaveSelf ? 1 : 0) : Tensor();
-            variable_list gr = f(g[0], s, o, alpha);
-            if (gr[0].defined() && n.needs_input_grad(0))
-              gr[0] = autograd::sum_to(gr[0], s_shape).to(s_dt);
-            if (gr[1].defined() && n.needs_input_grad(1))
-              gr[1] = autograd::sum_to(gr[1], o_shape).to(o_dt);
-            return gr;
-          })) {
-    autograd::set_history(r, n);
-    if (d.save & kSaveSelf) n->save(self);
-    if (d.save & kSaveOther) n->save(other);
-  }
-  return r;
-}
-
-Tensor& binary_inplace(const BinaryDef& d, Tensor& self, const Tensor& other,
-                       const Scalar& alpha = 1) {
-  return autograd::apply_inplace(
-      self, other.requires_grad(), d.name,
-      [&](const Tensor& s) { return binary_op(d, s, other, alpha); },
-      [&] { forward(d, self, other, alpha, self, true); });
-}
-
-Tensor& binary_out(const BinaryDef& d, Tensor& out, const Tensor& self, const Tensor& other,
-                   const Scalar& alpha = 1) {
-  EMBER_CHECK(!(autograd::GradMode::is_enabled() &&
-                (self.requires_grad() || other.requires_grad() || out.requires_grad())),
-              "[", d.name, "] ", d.name, "_out(): functions with out=... arguments don't "
-              "support automatic differentiation, but one of the arguments requires grad.");
-  forward(d, self, other, alpha, out, false);
-  return out;
-}
-
-Tensor wrap(const Scalar& s) { return wrapped_scalar_tensor(s); }
-
-#define EMBER_FORMULA(...)                                                             \
-  [](const Tensor& grad, const Tensor& self, const Tensor& other,                      \
-     const Scalar& alpha) -> variable_list {                                           \
-    (void)grad, (void)self, (void)other, (void)alpha;                                  \
-    return __VA_ARGS__;                                                                \
-  }
-
-const BinaryDef add_def{"add", "AddBackward0", &add_stub, OutputDtype::Common, kSaveNone,
-                        EMBER_FORMULA({grad, alpha.equal(1) ? grad : grad * alpha})};
-const BinaryDef sub_def{"sub", "SubBackward0", &add_stub, OutputDtype::Common, kSaveNone,
-                        EMBER_FORMULA({grad, grad * alpha})};
-// rsub(self, other) = other - alpha * self: sub with swapped operands, under PyTorch's node names.
-const BinaryDef rsub_def{"rsub", "RsubBackward0", &add_stub, OutputDtype::Common, kSaveNone,
-                         EMBER_FORMULA({grad, grad * alpha})};
-const BinaryDef rsub_scalar_def{"rsub", "RsubBackward1", &add_stub, OutputDtype::Common, kSaveNone,
-                                EMBER_FORMULA({grad, grad * alpha})};
-const BinaryDef mul_def{"mul", "MulBackward0", &mul_stub, OutputDtype::Common, kSaveBoth,
-                        EMBER_FORMULA({grad * other, grad * self})};
-const BinaryDef div_def{"div", "DivBackward0", &div_stub, OutputDtype::FloatOfCommon, kSaveBoth,
-                        EMBER_FORMULA({grad / other, -grad * self / (other * other)})};
+// The op table. Node names follow libtorch's C++ overloads (x + 2 is add.Scalar: AddBackward1);
+// rounded division is piecewise constant (zero gradient).
+using O = OutputDtype;
+// clang-format off
+const BinaryDef add_def{"add", "AddBackward0", &add_stub, O::Common, kSaveNone,
+    EMBER_GRAD(grad),
+    EMBER_GRAD(alpha.equal(1) ? grad : grad * alpha), "AddBackward1"};
+const BinaryDef sub_def{"sub", "SubBackward0", &add_stub, O::Common, kSaveNone,
+    EMBER_GRAD(grad),
+    EMBER_GRAD(grad * alpha), "SubBackward1", "RsubBackward1"};
+const BinaryDef mul_def{"mul", "MulBackward0", &mul_stub, O::Common, kSaveBoth,
+    EMBER_GRAD(grad * other),
+    EMBER_GRAD(grad * self), "MulBackward1"};
+const BinaryDef div_def{"div", "DivBackward0", &div_stub, O::FloatOfCommon, kSaveBoth,
+    EMBER_GRAD(grad / other),
+    EMBER_GRAD(-grad * self / (other * other)), "DivBackward1"};
+const BinaryDef div_trunc_def{"div", "DivBackward2", &div_trunc_stub, O::Common, kSaveNone,
+    EMBER_GRAD(zeros_like(grad)),
+    EMBER_GRAD(zeros_like(grad)), "DivBackward3"};
+const BinaryDef div_floor_def{"div", "DivBackward2", &div_floor_stub, O::Common, kSaveNone,
+    EMBER_GRAD(zeros_like(grad)),
+    EMBER_GRAD(zeros_like(grad)), "DivBackward3"};
+const BinaryDef floor_divide_def{"floor_divide", "", &div_floor_stub, O::Common, kSaveNone,
+    nullptr, nullptr};
+const BinaryDef remainder_def{"remainder", "RemainderBackward1", &remainder_stub, O::Common,
+    kSaveBoth,
+    EMBER_GRAD(grad),
+    EMBER_GRAD(-grad * div(self, other, "floor")), "RemainderBackward0"};
+const BinaryDef fmod_def{"fmod", "FmodBackward1", &fmod_stub, O::Common, kSaveBoth,
+    EMBER_GRAD(grad),
+    EMBER_GRAD(-grad * div(self, other, "trunc")), "FmodBackward0"};
+const BinaryDef pow_def{"pow", "PowBackward1", &pow_stub, O::Common, kSaveBoth | kSaveResult,
+    EMBER_GRAD(pow_self_grad(grad, self, other)),
+    EMBER_GRAD(pow_exponent_grad(grad, self, other, result)), "PowBackward0", "PowBackward2"};
+const BinaryDef atan2_def{"atan2", "Atan2Backward0", &atan2_stub, O::FloatOfCommon, kSaveBoth,
+    EMBER_GRAD(grad * other / (self * self + other * other)),
+    EMBER_GRAD(grad * -self / (self * self + other * other))};
+const BinaryDef hypot_def{"hypot", "HypotBackward0", &hypot_stub, O::Common,
+    kSaveBoth | kSaveResult,
+    EMBER_GRAD(grad * self / result),
+    EMBER_GRAD(grad * other / result)};
+const BinaryDef copysign_def{"copysign", "CopysignBackward0", &copysign_stub, O::FloatOfCommon,
+    kSaveBoth | kSaveResult,
+    EMBER_GRAD(copysign_self_grad(grad, self, result)),
+    EMBER_GRAD(zeros_like(other, grad.options())), "CopysignBackward1"};
+const BinaryDef maximum_def{"maximum", "MaximumBackward0", &maximum_stub, O::Common, kSaveBoth,
+    EMBER_GRAD(minmax_grad(grad, self, other, true, true)),
+    EMBER_GRAD(minmax_grad(grad, self, other, true, false))};
+const BinaryDef minimum_def{"minimum", "MinimumBackward0", &minimum_stub, O::Common, kSaveBoth,
+    EMBER_GRAD(minmax_grad(grad, self, other, false, true)),
+    EMBER_GRAD(minmax_grad(grad, self, other, false, false))};
+const BinaryDef fmax_def{"fmax", "FmaxBackward0", &fmax_stub, O::Common, kSaveBoth,
+    EMBER_GRAD(fminmax_grad(grad, self, other, true, true)),
+    EMBER_GRAD(fminmax_grad(grad, self, other, true, false))};
+const BinaryDef fmin_def{"fmin", "FminBackward0", &fmin_stub, O::Common, kSaveBoth,
+    EMBER_GRAD(fminmax_grad(grad, self, other, false, true)),
+    EMBER_GRAD(fminmax_grad(grad, self, other, false, false))};
+// clang-format on
 
 void check_sub(const Tensor& self, const Tensor& other) {
   EMBER_CHECK(self.dtype() != kBool && other.dtype() != kBool,
@@ -112,7 +108,23 @@ void check_sub(const Tensor& self, const Tensor& other) {
               "are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
 }
 
+const BinaryDef& div_mode_def(std::optional<std::string_view> mode) {
+  if (!mode) return div_def;
+  if (*mode == "trunc") return div_trunc_def;
+  if (*mode == "floor") return div_floor_def;
+  EMBER_ERROR("[div] div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '",
+              *mode, "'");
+}
+
+void check_pow_scalar(const Tensor& self, const Scalar& exponent) {
+  EMBER_CHECK(
+      !(isIntegralType(self.dtype(), true) && exponent.isIntegral(true) && exponent.toLong() < 0),
+      "[pow] Integers to negative integer powers are not allowed.");
+}
+
 }  // namespace
+
+// ---- add, sub, mul, div ----
 
 Tensor add(const Tensor& self, const Tensor& other, const Scalar& alpha) {
   return binary_op(add_def, self, other, alpha);
@@ -135,13 +147,10 @@ Tensor& sub_out(Tensor& out, const Tensor& self, const Tensor& other, const Scal
   return binary_out(sub_def, out, self, other, -alpha);
 }
 Tensor rsub(const Tensor& self, const Tensor& other, const Scalar& alpha) {
-  check_sub(other, self);
-  return binary_op(rsub_def, other, self, -alpha);
+  return sub(other, self, alpha);
 }
 Tensor rsub(const Tensor& self, const Scalar& other, const Scalar& alpha) {
-  Tensor o = wrap(other);
-  check_sub(o, self);
-  return binary_op(rsub_scalar_def, o, self, -alpha);
+  return sub(wrap(other), self, alpha);
 }
 Tensor mul(const Tensor& self, const Tensor& other) { return binary_op(mul_def, self, other); }
 Tensor mul(const Tensor& self, const Scalar& other) { return mul(self, wrap(other)); }
@@ -153,10 +162,41 @@ Tensor div(const Tensor& self, const Scalar& other) { return div(self, wrap(othe
 Tensor& div_out(Tensor& out, const Tensor& self, const Tensor& other) {
   return binary_out(div_def, out, self, other);
 }
+Tensor div(const Tensor& self, const Tensor& other, std::optional<std::string_view> mode) {
+  return binary_op(div_mode_def(mode), self, other);
+}
+Tensor div(const Tensor& self, const Scalar& other, std::optional<std::string_view> mode) {
+  return div(self, wrap(other), mode);
+}
+Tensor& div_out(Tensor& out, const Tensor& self, const Tensor& other,
+                std::optional<std::string_view> mode) {
+  return binary_out(div_mode_def(mode), out, self, other);
+}
+
+Tensor subtract(const Tensor& self, const Tensor& other, const Scalar& alpha) {
+  return sub(self, other, alpha);
+}
+Tensor subtract(const Tensor& self, const Scalar& other, const Scalar& alpha) {
+  return sub(self, other, alpha);
+}
+Tensor multiply(const Tensor& self, const Tensor& other) { return mul(self, other); }
+Tensor multiply(const Tensor& self, const Scalar& other) { return mul(self, other); }
+Tensor divide(const Tensor& self, const Tensor& other) { return div(self, other); }
+Tensor divide(const Tensor& self, const Scalar& other) { return div(self, other); }
+Tensor divide(const Tensor& self, const Tensor& other, std::optional<std::string_view> mode) {
+  return div(self, other, mode);
+}
+Tensor divide(const Tensor& self, const Scalar& other, std::optional<std::string_view> mode) {
+  return div(self, other, mode);
+}
+Tensor true_divide(const Tensor& self, const Tensor& other) { return div(self, other); }
+Tensor true_divide(const Tensor& self, const Scalar& other) { return div(self, other); }
 
 Tensor Tensor::add(const Tensor& o, const Scalar& a) const { return ::ember::add(*this, o, a); }
 Tensor Tensor::add(const Scalar& o, const Scalar& a) const { return ::ember::add(*this, o, a); }
-Tensor& Tensor::add_(const Tensor& o, const Scalar& a) { return binary_inplace(add_def, *this, o, a); }
+Tensor& Tensor::add_(const Tensor& o, const Scalar& a) {
+  return binary_inplace(add_def, *this, o, a);
+}
 Tensor& Tensor::add_(const Scalar& o, const Scalar& a) { return add_(wrap(o), a); }
 Tensor Tensor::sub(const Tensor& o, const Scalar& a) const { return ::ember::sub(*this, o, a); }
 Tensor Tensor::sub(const Scalar& o, const Scalar& a) const { return ::ember::sub(*this, o, a); }
@@ -173,26 +213,142 @@ Tensor Tensor::div(const Tensor& o) const { return ::ember::div(*this, o); }
 Tensor Tensor::div(const Scalar& o) const { return ::ember::div(*this, o); }
 Tensor& Tensor::div_(const Tensor& o) { return binary_inplace(div_def, *this, o); }
 Tensor& Tensor::div_(const Scalar& o) { return div_(wrap(o)); }
+Tensor Tensor::div(const Tensor& o, std::optional<std::string_view> m) const {
+  return ::ember::div(*this, o, m);
+}
+Tensor Tensor::div(const Scalar& o, std::optional<std::string_view> m) const {
+  return ::ember::div(*this, o, m);
+}
+Tensor& Tensor::div_(const Tensor& o, std::optional<std::string_view> m) {
+  return binary_inplace(div_mode_def(m), *this, o);
+}
+Tensor& Tensor::div_(const Scalar& o, std::optional<std::string_view> m) {
+  return div_(wrap(o), m);
+}
 
-#define EMBER_COMPARE(name)                                                                    \
-  static const BinaryDef name##_def{#name, "", &name##_stub, OutputDtype::Bool, kSaveNone,      \
-                                    nullptr};                                                  \
-  Tensor name(const Tensor& self, const Tensor& other) {                                      \
-    return binary_op(name##_def, self, other);                                                 \
-  }                                                                                            \
-  Tensor name(const Tensor& self, const Scalar& other) { return name(self, wrap(other)); }     \
-  Tensor& name##_out(Tensor& out, const Tensor& self, const Tensor& other) {                  \
-    return binary_out(name##_def, out, self, other);                                           \
-  }                                                                                            \
-  Tensor Tensor::name(const Tensor& o) const { return ::ember::name(*this, o); }               \
-  Tensor Tensor::name(const Scalar& o) const { return ::ember::name(*this, o); }               \
-  Tensor& Tensor::name##_(const Tensor& o) {                                                   \
-    Tensor r = ::ember::name(*this, o);                                                        \
-    EMBER_CHECK(r.sizes() == sizes(), "[" #name "_] output with shape ", sizes(),              \
-                " doesn't match the broadcast shape ", r.sizes());                             \
-    NoGradGuard ng;                                                                            \
-    return copy_(r);                                                                           \
-  }                                                                                            \
+// ---- Tensor x Tensor ops with Scalar overloads: name, name_, name_out, methods ----
+
+#define EMBER_BINARY_VARIANTS(name)                                                         \
+  Tensor name(const Tensor& self, const Tensor& other) {                                    \
+    return binary_op(name##_def, self, other);                                              \
+  }                                                                                         \
+  Tensor name(const Tensor& self, const Scalar& other) { return name(self, wrap(other)); }  \
+  Tensor& name##_out(Tensor& out, const Tensor& self, const Tensor& other) {                \
+    return binary_out(name##_def, out, self, other);                                        \
+  }                                                                                         \
+  Tensor Tensor::name(const Tensor& o) const { return ::ember::name(*this, o); }            \
+  Tensor Tensor::name(const Scalar& o) const { return ::ember::name(*this, o); }            \
+  Tensor& Tensor::name##_(const Tensor& o) { return binary_inplace(name##_def, *this, o); } \
+  Tensor& Tensor::name##_(const Scalar& o) { return name##_(wrap(o)); }
+EMBER_BINARY_VARIANTS(floor_divide)
+EMBER_BINARY_VARIANTS(remainder)
+EMBER_BINARY_VARIANTS(fmod)
+EMBER_BINARY_VARIANTS(copysign)
+Tensor remainder(const Scalar& self, const Tensor& other) {
+  return binary_op(remainder_def, wrap(self), other);
+}
+
+// Tensor-only ops (no Scalar overload in libtorch).
+#define EMBER_BINARY_TENSOR_VARIANTS(name)                                   \
+  Tensor name(const Tensor& self, const Tensor& other) {                     \
+    return binary_op(name##_def, self, other);                               \
+  }                                                                          \
+  Tensor& name##_out(Tensor& out, const Tensor& self, const Tensor& other) { \
+    return binary_out(name##_def, out, self, other);                         \
+  }                                                                          \
+  Tensor Tensor::name(const Tensor& o) const { return ::ember::name(*this, o); }
+EMBER_BINARY_TENSOR_VARIANTS(atan2)
+EMBER_BINARY_TENSOR_VARIANTS(hypot)
+EMBER_BINARY_TENSOR_VARIANTS(maximum)
+EMBER_BINARY_TENSOR_VARIANTS(minimum)
+EMBER_BINARY_TENSOR_VARIANTS(fmax)
+EMBER_BINARY_TENSOR_VARIANTS(fmin)
+Tensor& Tensor::atan2_(const Tensor& o) { return binary_inplace(atan2_def, *this, o); }
+Tensor& Tensor::hypot_(const Tensor& o) { return binary_inplace(hypot_def, *this, o); }
+Tensor arctan2(const Tensor& self, const Tensor& other) { return atan2(self, other); }
+Tensor Tensor::arctan2(const Tensor& o) const { return ::ember::atan2(*this, o); }
+Tensor& Tensor::arctan2_(const Tensor& o) { return atan2_(o); }
+
+// ---- pow, float_power ----
+
+Tensor pow(const Tensor& self, const Tensor& exponent) {
+  return binary_op(pow_def, self, exponent);
+}
+Tensor pow(const Tensor& self, const Scalar& exponent) {
+  check_pow_scalar(self, exponent);
+  return binary_op(pow_def, self, wrap(exponent));
+}
+Tensor pow(const Scalar& self, const Tensor& exponent) {
+  return binary_op(pow_def, wrap(self), exponent);
+}
+Tensor& pow_out(Tensor& out, const Tensor& self, const Tensor& exponent) {
+  return binary_out(pow_def, out, self, exponent);
+}
+Tensor& pow_out(Tensor& out, const Tensor& self, const Scalar& exponent) {
+  check_pow_scalar(self, exponent);
+  return binary_out(pow_def, out, self, wrap(exponent));
+}
+Tensor& pow_out(Tensor& out, const Scalar& self, const Tensor& exponent) {
+  return binary_out(pow_def, out, wrap(self), exponent);
+}
+Tensor Tensor::pow(const Tensor& e) const { return ::ember::pow(*this, e); }
+Tensor Tensor::pow(const Scalar& e) const { return ::ember::pow(*this, e); }
+Tensor& Tensor::pow_(const Tensor& e) { return binary_inplace(pow_def, *this, e); }
+Tensor& Tensor::pow_(const Scalar& e) {
+  check_pow_scalar(*this, e);
+  return binary_inplace(pow_def, *this, wrap(e));
+}
+
+// float_power computes in double (PyTorch records the pow node of the double computation).
+Tensor float_power(const Tensor& self, const Tensor& exponent) {
+  return pow(self.to(kDouble), exponent.to(kDouble));
+}
+Tensor float_power(const Tensor& self, const Scalar& exponent) {
+  return pow(self.to(kDouble), wrap(exponent.toDouble()));
+}
+Tensor float_power(const Scalar& self, const Tensor& exponent) {
+  return pow(wrap(self.toDouble()), exponent.to(kDouble));
+}
+Tensor& float_power_out(Tensor& out, const Tensor& self, const Tensor& exponent) {
+  return pow_out(out, self.to(kDouble), exponent.to(kDouble));
+}
+Tensor& float_power_out(Tensor& out, const Tensor& self, const Scalar& exponent) {
+  return pow_out(out, self.to(kDouble), Scalar(exponent.toDouble()));
+}
+Tensor Tensor::float_power(const Tensor& e) const { return ::ember::float_power(*this, e); }
+Tensor Tensor::float_power(const Scalar& e) const { return ::ember::float_power(*this, e); }
+Tensor& Tensor::float_power_(const Tensor& e) {
+  EMBER_CHECK(dtype() == kDouble, "[float_power_] the base given to float_power_ has dtype ",
+              ::ember::toString(dtype()), " but the operation's result requires dtype Double");
+  return pow_(e.to(kDouble));
+}
+Tensor& Tensor::float_power_(const Scalar& e) {
+  EMBER_CHECK(dtype() == kDouble, "[float_power_] the base given to float_power_ has dtype ",
+              ::ember::toString(dtype()), " but the operation's result requires dtype Double");
+  return pow_(Scalar(e.toDouble()));
+}
+
+// ---- comparisons ----
+
+#define EMBER_COMPARE(name)                                                                \
+  static const BinaryDef name##_def{#name,     "",      &name##_stub, OutputDtype::Bool,   \
+                                    kSaveNone, nullptr, nullptr};                          \
+  Tensor name(const Tensor& self, const Tensor& other) {                                   \
+    return binary_op(name##_def, self, other);                                             \
+  }                                                                                        \
+  Tensor name(const Tensor& self, const Scalar& other) { return name(self, wrap(other)); } \
+  Tensor& name##_out(Tensor& out, const Tensor& self, const Tensor& other) {               \
+    return binary_out(name##_def, out, self, other);                                       \
+  }                                                                                        \
+  Tensor Tensor::name(const Tensor& o) const { return ::ember::name(*this, o); }           \
+  Tensor Tensor::name(const Scalar& o) const { return ::ember::name(*this, o); }           \
+  Tensor& Tensor::name##_(const Tensor& o) {                                               \
+    Tensor r = ::ember::name(*this, o);                                                    \
+    EMBER_CHECK(r.sizes() == sizes(), "[" #name "_] output with shape ", sizes(),          \
+                " doesn't match the broadcast shape ", r.sizes());                         \
+    NoGradGuard ng;                                                                        \
+    return copy_(r);                                                                       \
+  }                                                                                        \
   Tensor& Tensor::name##_(const Scalar& o) { return name##_(wrap(o)); }
 EMBER_COMPARE(eq)
 EMBER_COMPARE(ne)
@@ -200,6 +356,8 @@ EMBER_COMPARE(lt)
 EMBER_COMPARE(le)
 EMBER_COMPARE(gt)
 EMBER_COMPARE(ge)
+
+// ---- arithmetic operators ----
 
 Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
 Tensor operator+(const Tensor& a, const Scalar& b) { return add(a, b); }
@@ -213,18 +371,27 @@ Tensor operator*(const Scalar& a, const Tensor& b) { return mul(b, a); }
 Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
 Tensor operator/(const Tensor& a, const Scalar& b) { return div(a, b); }
 Tensor operator/(const Scalar& a, const Tensor& b) { return div(wrap(a), b); }
+Tensor operator%(const Tensor& a, const Tensor& b) { return remainder(a, b); }
+Tensor operator%(const Tensor& a, const Scalar& b) { return remainder(a, b); }
+Tensor operator%(const Scalar& a, const Tensor& b) { return remainder(a, b); }
 Tensor operator-(const Tensor& a) { return neg(a); }
 Tensor operator==(const Tensor& a, const Tensor& b) { return eq(a, b); }
 Tensor operator==(const Tensor& a, const Scalar& b) { return eq(a, b); }
+Tensor operator==(const Scalar& a, const Tensor& b) { return eq(b, a); }
 Tensor operator!=(const Tensor& a, const Tensor& b) { return ne(a, b); }
 Tensor operator!=(const Tensor& a, const Scalar& b) { return ne(a, b); }
+Tensor operator!=(const Scalar& a, const Tensor& b) { return ne(b, a); }
 Tensor operator<(const Tensor& a, const Tensor& b) { return lt(a, b); }
 Tensor operator<(const Tensor& a, const Scalar& b) { return lt(a, b); }
+Tensor operator<(const Scalar& a, const Tensor& b) { return gt(b, a); }
 Tensor operator<=(const Tensor& a, const Tensor& b) { return le(a, b); }
 Tensor operator<=(const Tensor& a, const Scalar& b) { return le(a, b); }
+Tensor operator<=(const Scalar& a, const Tensor& b) { return ge(b, a); }
 Tensor operator>(const Tensor& a, const Tensor& b) { return gt(a, b); }
 Tensor operator>(const Tensor& a, const Scalar& b) { return gt(a, b); }
+Tensor operator>(const Scalar& a, const Tensor& b) { return lt(b, a); }
 Tensor operator>=(const Tensor& a, const Tensor& b) { return ge(a, b); }
 Tensor operator>=(const Tensor& a, const Scalar& b) { return ge(a, b); }
+Tensor operator>=(const Scalar& a, const Tensor& b) { return le(b, a); }
 
 }  // namespace ember
