@@ -79,6 +79,11 @@ inline void check_scalar_fits(const Scalar& s, ScalarType t, const char* op) {
 inline Tensor run_kernel(const IterConfig& c, KernelStub<BinaryFn>& stub, const Tensor& out,
                          TensorList inputs, const Scalar& alpha = 1) {
   TensorIterator it = TensorIterator::build(c, out, inputs);
+  // PyTorch's alpha_check (alpha is 1 for every op but add/sub).
+  EMBER_CHECK(!alpha.isBoolean() || it.common_dtype() == kBool, "[", c.op,
+              "] Boolean alpha only supported for Boolean results.");
+  EMBER_CHECK(isFloatingType(it.common_dtype()) || alpha.isIntegral(true), "[", c.op,
+              "] For integral input tensors, argument alpha must not be a floating point number.");
   if (it.numel() > 0) stub.get(it.operand(1).device().type())(it, alpha);
   it.finish();
   return it.output();

@@ -41,7 +41,7 @@ TEST(CustomFunction, ScaleForwardBackward) {
   Tensor y = Scale::apply(x, 3.0);
   EXPECT_TRUE(y.requires_grad());
   y.sum().backward();
-  EXPECT_TRUE(ember::testing::allclose(x.grad(), tensor({3.0, 3.0})));
+  EXPECT_TRUE(ember::testing::all_close(x.grad(), tensor({3.0, 3.0})));
 }
 
 TEST(CustomFunction, Gradcheck) {

@@ -12,7 +12,7 @@ TEST(Autograd, SimpleChain) {
   EXPECT_EQ(y.grad_fn()->name(), "SumBackward0");
   y.backward();
   Tensor expected = 2 * x.detach() + x.detach().exp();
-  EXPECT_TRUE(ember::testing::allclose(x.grad(), expected));
+  EXPECT_TRUE(ember::testing::all_close(x.grad(), expected));
 }
 
 TEST(Autograd, GradcheckBasicOps) {

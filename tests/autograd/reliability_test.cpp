@@ -82,7 +82,7 @@ TEST(AutogradReliability, RetainGraphAllowsSecondBackward) {
   Tensor y = x.exp().sum();
   y.backward({}, /*retain_graph=*/true);
   y.backward();
-  EXPECT_TRUE(ember::testing::allclose(x.grad(), 2 * x.detach().exp()));
+  EXPECT_TRUE(ember::testing::all_close(x.grad(), 2 * x.detach().exp()));
 }
 
 TEST(AutogradReliability, HooksAndRetainGrad) {
@@ -92,8 +92,8 @@ TEST(AutogradReliability, HooksAndRetainGrad) {
   unsigned id = h.register_hook([](const Tensor& g) { return g * 2; });
   (h * h).sum().backward();
   // dh = 2h = [6, 12], doubled by the hook before flowing on; retained grad sees the hooked value.
-  EXPECT_TRUE(ember::testing::allclose(h.grad(), tensor({12.0, 24.0})));
-  EXPECT_TRUE(ember::testing::allclose(x.grad(), tensor({36.0, 72.0})));
+  EXPECT_TRUE(ember::testing::all_close(h.grad(), tensor({12.0, 24.0})));
+  EXPECT_TRUE(ember::testing::all_close(x.grad(), tensor({36.0, 72.0})));
   h.remove_hook(id);
   EXPECT_THROW(h.remove_hook(id), Error);
 }
@@ -104,7 +104,7 @@ TEST(AutogradReliability, GradOfNonScalarNeedsGradient) {
   Tensor y = x * 2;
   EXPECT_THROW(tensor({1.0, 2.0}).backward(), Error);
   auto g = autograd::grad({y}, {x}, {ones({2})});
-  EXPECT_TRUE(ember::testing::allclose(g[0], tensor({2.0, 2.0})));
+  EXPECT_TRUE(ember::testing::all_close(g[0], tensor({2.0, 2.0})));
 }
 
 TEST(AutogradReliability, NoGradAndInferenceMode) {
@@ -118,7 +118,8 @@ TEST(AutogradReliability, NoGradAndInferenceMode) {
     EXPECT_FALSE((x * 2).requires_grad());
   }
   EXPECT_TRUE((x * 2).requires_grad());
-  EXPECT_EQ((x * 2).grad_fn()->name(), "MulBackward0");
+  EXPECT_EQ((x * 2).grad_fn()->name(), "MulBackward1");  // libtorch: mul.Scalar
+  EXPECT_EQ((x * x).grad_fn()->name(), "MulBackward0");
   EXPECT_TRUE(x.is_leaf());
   EXPECT_FALSE((x * 2).is_leaf());
 }

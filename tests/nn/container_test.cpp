@@ -25,7 +25,7 @@ TORCH_MODULE(Pair);
 TEST(Sequential, ForwardChainsLayers) {
   nn::Sequential seq(Scale(2.0), nn::Functional(ember::relu), Scale(3.0));
   Tensor y = seq->forward(tensor({1.0f, -1.0f}));
-  EXPECT_TRUE(ember::testing::allclose(y, tensor({6.0f, 0.0f})));
+  EXPECT_TRUE(ember::testing::all_close(y, tensor({6.0f, 0.0f})));
   EXPECT_EQ(seq->size(), 3u);
   EXPECT_EQ(seq->named_parameters().keys(), (std::vector<std::string>{"0.w", "2.w"}));
   y.sum().backward();

@@ -29,7 +29,7 @@ std::vector<bool> bools(const Tensor& t) {
 }
 // ember::allclose (the op) and the test helper share a name; the helper is `near` here.
 ::testing::AssertionResult near(const Tensor& actual, const Tensor& expected) {
-  return ember::testing::allclose(actual, expected);
+  return ember::testing::all_close(actual, expected);
 }
 Tensor dbl(std::initializer_list<double> v) { return tensor(std::vector<double>(v)); }
 }  // namespace

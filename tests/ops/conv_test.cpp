@@ -75,10 +75,10 @@ TEST(Conv2d, FloatHalfUnbatchedAndConv1d) {
   Tensor y = conv2d(x, w);
   EXPECT_EQ(y.sizes(), IntArrayRef({2, 4, 4}));
   Tensor yd = conv2d(x.to(kDouble), w.to(kDouble));
-  EXPECT_TRUE(ember::testing::allclose(y, yd, 1e-5, 1e-5));
+  EXPECT_TRUE(ember::testing::all_close(y, yd, 1e-5, 1e-5));
   Tensor yh = conv2d(x.to(kHalf), w.to(kHalf));
   EXPECT_EQ(yh.dtype(), kHalf);
-  EXPECT_TRUE(ember::testing::allclose(yh, yd, 1e-2, 1e-2));
+  EXPECT_TRUE(ember::testing::all_close(yh, yd, 1e-2, 1e-2));
   Tensor x1 = mk({2, 3, 10}, 0.2), w1 = mk({4, 3, 3}, 0.3);
   Tensor y1 = conv1d(x1, w1, {}, 2, 1);
   EXPECT_EQ(y1.sizes(), IntArrayRef({2, 4, 5}));

@@ -5,7 +5,7 @@
 #include "support/gradcheck.h"
 
 using namespace ember;
-using ember::testing::allclose;
+using ember::testing::all_close;
 using ember::testing::gradcheck;
 using ember::testing::gradgradcheck;
 
@@ -36,20 +36,20 @@ bool throws_with(const std::function<void()>& f, const std::string& text) {
 
 TEST(IndexSelect, Values) {
   // x.index_select(1, [2,0,2])
-  EXPECT_TRUE(allclose(x12().index_select(1, longs({2, 0, 2})),
+  EXPECT_TRUE(all_close(x12().index_select(1, longs({2, 0, 2})),
                        tensor({{2.0f, 0.0f, 2.0f}, {6.0f, 4.0f, 6.0f}, {10.0f, 8.0f, 10.0f}})));
   // non-contiguous input, int32 index, 0-dim, zero-size
-  EXPECT_TRUE(allclose(x12().t().index_select(0, tensor({1})), tensor({{1.0f, 5.0f, 9.0f}})));
-  EXPECT_TRUE(allclose(tensor(5.0).index_select(0, longs({0})), tensor(5.0)));
+  EXPECT_TRUE(all_close(x12().t().index_select(0, tensor({1})), tensor({{1.0f, 5.0f, 9.0f}})));
+  EXPECT_TRUE(all_close(tensor(5.0).index_select(0, longs({0})), tensor(5.0)));
   EXPECT_EQ(x12().index_select(0, empty({0}, kLong)).sizes(), IntArrayRef({0, 4}));
   for (ScalarType dt : {kDouble, kHalf, kBFloat16, kInt, kByte, kBool, kChar, kShort}) {
     Tensor y = x12().to(dt).index_select(0, longs({2, 1}));
     EXPECT_EQ(y.dtype(), dt);
-    EXPECT_TRUE(allclose(y, x12().index_select(0, longs({2, 1})).to(dt)));
+    EXPECT_TRUE(all_close(y, x12().index_select(0, longs({2, 1})).to(dt)));
   }
   Tensor out = empty({0}, kFloat);
   index_select_out(out, x12(), 0, longs({1}));
-  EXPECT_TRUE(allclose(out, tensor({{4.0f, 5.0f, 6.0f, 7.0f}})));
+  EXPECT_TRUE(all_close(out, tensor({{4.0f, 5.0f, 6.0f, 7.0f}})));
 }
 
 TEST(IndexSelect, ErrorsAndGrad) {
@@ -70,7 +70,7 @@ TEST(IndexSelect, ErrorsAndGrad) {
 TEST(IndexAdd, ValuesGradErrors) {
   // zeros(3,4).index_add(1, [0,2,0], ones(3,3), alpha=2) -> rows [4, 0, 2, 0]
   Tensor r = zeros({3, 4}).index_add(1, longs({0, 2, 0}), ones({3, 3}), 2);
-  EXPECT_TRUE(allclose(r[1], tensor({4.0f, 0.0f, 2.0f, 0.0f})));
+  EXPECT_TRUE(all_close(r[1], tensor({4.0f, 0.0f, 2.0f, 0.0f})));
   Tensor z = zeros({3, 4}, kInt);
   z.index_add_(0, longs({1}), ones({1, 4}, kInt));
   EXPECT_EQ(z.sum().item<int64_t>(), 4);
@@ -93,15 +93,15 @@ TEST(IndexAdd, ValuesGradErrors) {
 TEST(IndexCopyFill, ValuesGrad) {
   // zeros(3,4).index_copy(0, [2,0], arange(8).view(2,4))
   Tensor c = zeros({3, 4}).index_copy(0, longs({2, 0}), arange(8, kFloat).view({2, 4}));
-  EXPECT_TRUE(allclose(c[0], tensor({4.0f, 5.0f, 6.0f, 7.0f})));
-  EXPECT_TRUE(allclose(c[2], tensor({0.0f, 1.0f, 2.0f, 3.0f})));
+  EXPECT_TRUE(all_close(c[0], tensor({4.0f, 5.0f, 6.0f, 7.0f})));
+  EXPECT_TRUE(all_close(c[2], tensor({0.0f, 1.0f, 2.0f, 3.0f})));
   EXPECT_EQ(c[1].sum().item<double>(), 0.0);
   // x.index_fill(1, [-1, 0], -1)
   Tensor f = x12().index_fill(1, longs({-1, 0}), -1.0);
-  EXPECT_TRUE(allclose(f[2], tensor({-1.0f, 9.0f, 10.0f, -1.0f})));
+  EXPECT_TRUE(all_close(f[2], tensor({-1.0f, 9.0f, 10.0f, -1.0f})));
   Tensor g = x12();
   g.index_fill_(0, longs({1}), tensor(0.5f));
-  EXPECT_TRUE(allclose(g[1], full({4}, 0.5f)));
+  EXPECT_TRUE(all_close(g[1], full({4}, 0.5f)));
   EXPECT_THROW(x12().index_fill(1, longs({4}), 1.0), Error);
   EXPECT_THROW(x12().index_fill(1, longs({0}), tensor({1.0f})), Error);
   EXPECT_THROW(zeros({3}).index_copy(0, longs({-1}), ones({1})), Error);
@@ -119,9 +119,9 @@ TEST(IndexCopyFill, ValuesGrad) {
 TEST(Take, ValuesGrad) {
   // x.take([[0,-1],[5,11]])
   EXPECT_TRUE(
-      allclose(x12().take(longs2({{0, -1}, {5, 11}})), tensor({{0.0f, 11.0f}, {5.0f, 11.0f}})));
+      all_close(x12().take(longs2({{0, -1}, {5, 11}})), tensor({{0.0f, 11.0f}, {5.0f, 11.0f}})));
   // x.t().take([1,4]) -> [4, 5]
-  EXPECT_TRUE(allclose(x12().t().take(longs({1, 4})), tensor({4.0f, 5.0f})));
+  EXPECT_TRUE(all_close(x12().t().take(longs({1, 4})), tensor({4.0f, 5.0f})));
   EXPECT_THROW(x12().take(longs({12})), Error);
   EXPECT_THROW(x12().take(tensor({1}).to(kInt)), Error);
   Tensor a = arange(6, kDouble).view({2, 3}) * 0.1;
@@ -135,8 +135,8 @@ TEST(OneHot, Values) {
   // one_hot([[0,2],[1,0]])
   Tensor o = one_hot(tensor({{int64_t{0}, int64_t{2}}, {int64_t{1}, int64_t{0}}}));
   EXPECT_EQ(o.sizes(), IntArrayRef({2, 2, 3}));
-  EXPECT_TRUE(allclose(o[0][1], longs({0, 0, 1})));
-  EXPECT_TRUE(allclose(one_hot(longs({3}), 5), longs2({{0, 0, 0, 1, 0}})));
+  EXPECT_TRUE(all_close(o[0][1], longs({0, 0, 1})));
+  EXPECT_TRUE(all_close(one_hot(longs({3}), 5), longs2({{0, 0, 0, 1, 0}})));
   EXPECT_EQ(one_hot(empty({0}, kLong), 4).sizes(), IntArrayRef({0, 4}));
   EXPECT_TRUE(throws_with([] { one_hot(longs({3}), 3); },
                           "Class values must be smaller than num_classes."));
@@ -150,8 +150,8 @@ TEST(Put, ValuesGrad) {
   // x.put([0,5,0], [10,20,30]) -> [[30,1,2],[3,4,20]]; accumulate=True -> [[40,1,2],[3,4,25]]
   Tensor idx = longs({0, 5, 0});
   Tensor src = tensor({10.0f, 20.0f, 30.0f});
-  EXPECT_TRUE(allclose(x.put(idx, src), tensor({{30.0f, 1.0f, 2.0f}, {3.0f, 4.0f, 20.0f}})));
-  EXPECT_TRUE(allclose(x.put(idx, src, true), tensor({{40.0f, 1.0f, 2.0f}, {3.0f, 4.0f, 25.0f}})));
+  EXPECT_TRUE(all_close(x.put(idx, src), tensor({{30.0f, 1.0f, 2.0f}, {3.0f, 4.0f, 20.0f}})));
+  EXPECT_TRUE(all_close(x.put(idx, src, true), tensor({{40.0f, 1.0f, 2.0f}, {3.0f, 4.0f, 25.0f}})));
   // x.put([-1], [9.]) writes the last element; in place on a transposed tensor (row-major order
   // of the transposed view)
   EXPECT_EQ(x.put(longs({-1}), tensor({9.0f}))[1][2].item<float>(), 9.0f);
@@ -178,13 +178,13 @@ TEST(Put, ValuesGrad) {
 TEST(TakeAlongDim, Values) {
   Tensor x = arange(6, kFloat).view({2, 3});
   // torch.take_along_dim(x, [[2],[0]], 1) -> [[2],[3]]
-  EXPECT_TRUE(allclose(take_along_dim(x, tensor({{int64_t{2}}, {int64_t{0}}}), 1),
+  EXPECT_TRUE(all_close(take_along_dim(x, tensor({{int64_t{2}}, {int64_t{0}}}), 1),
                        tensor({{2.0f}, {3.0f}})));
   // torch.take_along_dim(x, [[2,1,0]], 1) -> broadcast over rows: [[2,1,0],[5,4,3]]
   Tensor row = longs({2, 1, 0}).view({1, 3});
-  EXPECT_TRUE(allclose(x.take_along_dim(row, 1), tensor({{2.0f, 1.0f, 0.0f}, {5.0f, 4.0f, 3.0f}})));
+  EXPECT_TRUE(all_close(x.take_along_dim(row, 1), tensor({{2.0f, 1.0f, 0.0f}, {5.0f, 4.0f, 3.0f}})));
   // torch.take_along_dim(x, [5, 0]) -> [5, 0]
-  EXPECT_TRUE(allclose(take_along_dim(x, longs({5, 0})), tensor({5.0f, 0.0f})));
+  EXPECT_TRUE(all_close(take_along_dim(x, longs({5, 0})), tensor({5.0f, 0.0f})));
   EXPECT_THROW(take_along_dim(x, row.to(kInt), 1), Error);
   EXPECT_THROW(take_along_dim(x, longs({2}), 1), Error);
   auto f = [row](const variable_list& v) { return v[0].take_along_dim(row, 1).exp(); };

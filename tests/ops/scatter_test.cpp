@@ -5,7 +5,7 @@
 #include "support/gradcheck.h"
 
 using namespace ember;
-using ember::testing::allclose;
+using ember::testing::all_close;
 using ember::testing::gradcheck;
 using ember::testing::gradgradcheck;
 
@@ -37,19 +37,19 @@ bool throws_with(const std::function<void()>& f, const std::string& text) {
 TEST(Gather, Values) {
   // x.gather(1, [[0,3],[1,1],[2,0]])
   Tensor g = longs2({{0, 3}, {1, 1}, {2, 0}});
-  EXPECT_TRUE(allclose(x12().gather(1, g), tensor({{0.0f, 3.0f}, {5.0f, 5.0f}, {10.0f, 8.0f}})));
+  EXPECT_TRUE(all_close(x12().gather(1, g), tensor({{0.0f, 3.0f}, {5.0f, 5.0f}, {10.0f, 8.0f}})));
   // x.gather(0, [[2,1,0,2]])
   EXPECT_TRUE(
-      allclose(x12().gather(0, longs2({{2, 1, 0, 2}})), tensor({{8.0f, 5.0f, 2.0f, 11.0f}})));
-  EXPECT_TRUE(allclose(x12().t().gather(0, longs2({{1, 0, 2}})), tensor({{1.0f, 4.0f, 10.0f}})));
-  EXPECT_TRUE(allclose(tensor(3.0).gather(0, tensor(int64_t{0})), tensor(3.0)));
+      all_close(x12().gather(0, longs2({{2, 1, 0, 2}})), tensor({{8.0f, 5.0f, 2.0f, 11.0f}})));
+  EXPECT_TRUE(all_close(x12().t().gather(0, longs2({{1, 0, 2}})), tensor({{1.0f, 4.0f, 10.0f}})));
+  EXPECT_TRUE(all_close(tensor(3.0).gather(0, tensor(int64_t{0})), tensor(3.0)));
   EXPECT_EQ(x12().gather(1, empty({3, 0}, kLong)).sizes(), IntArrayRef({3, 0}));
   for (ScalarType dt : {kHalf, kBool, kByte, kLong}) {
-    EXPECT_TRUE(allclose(x12().to(dt).gather(1, g), x12().gather(1, g).to(dt)));
+    EXPECT_TRUE(all_close(x12().to(dt).gather(1, g), x12().gather(1, g).to(dt)));
   }
   Tensor out = empty({0});
   gather_out(out, x12(), 1, g);
-  EXPECT_TRUE(allclose(out, x12().gather(1, g)));
+  EXPECT_TRUE(all_close(out, x12().gather(1, g)));
 }
 
 TEST(Gather, ErrorsAndGrad) {
@@ -75,37 +75,37 @@ TEST(Scatter, Values) {
   Tensor idx = longs2({{0, 4}, {1, 1}, {3, 2}});
   Tensor src = tensor({{1.0f, 2.0f, 9.0f}, {3.0f, 4.0f, 9.0f}, {5.0f, 6.0f, 9.0f}});
   Tensor r = zeros({3, 5}).scatter(1, idx, src);
-  EXPECT_TRUE(allclose(r, tensor({{1.0f, 0.0f, 0.0f, 0.0f, 2.0f},
+  EXPECT_TRUE(all_close(r, tensor({{1.0f, 0.0f, 0.0f, 0.0f, 2.0f},
                                   {0.0f, 4.0f, 0.0f, 0.0f, 0.0f},
                                   {0.0f, 0.0f, 6.0f, 5.0f, 0.0f}})));
   // zeros(2,3).scatter(0, [[1,0,1]], 7.)
-  EXPECT_TRUE(allclose(zeros({2, 3}).scatter(0, longs2({{1, 0, 1}}), 7.0),
+  EXPECT_TRUE(all_close(zeros({2, 3}).scatter(0, longs2({{1, 0, 1}}), 7.0),
                        tensor({{0.0f, 7.0f, 0.0f}, {7.0f, 0.0f, 7.0f}})));
   // ones(2,3).scatter_add(1, [[0,0,2],[1,1,1]], [[1,2,3],[4,5,6]])
   Tensor sa = ones({2, 3}).scatter_add(1, longs2({{0, 0, 2}, {1, 1, 1}}),
                                        tensor({{1.0f, 2.0f, 3.0f}, {4.0f, 5.0f, 6.0f}}));
-  EXPECT_TRUE(allclose(sa, tensor({{4.0f, 1.0f, 4.0f}, {1.0f, 16.0f, 1.0f}})));
+  EXPECT_TRUE(all_close(sa, tensor({{4.0f, 1.0f, 4.0f}, {1.0f, 16.0f, 1.0f}})));
   // full((2,3),2.).scatter(1, [[0,0],[2,2]], [[3,4],[5,6]], reduce='multiply')
   Tensor two = full({2, 3}, 2.0f);
-  EXPECT_TRUE(allclose(
+  EXPECT_TRUE(all_close(
       two.scatter(1, longs2({{0, 0}, {2, 2}}), tensor({{3.0f, 4.0f}, {5.0f, 6.0f}}), "multiply"),
       tensor({{24.0f, 2.0f, 2.0f}, {2.0f, 2.0f, 60.0f}})));
   // full((2,3),2.).scatter(1, [[0,0],[2,2]], 1.5, reduce='add')
-  EXPECT_TRUE(allclose(two.scatter(1, longs2({{0, 0}, {2, 2}}), 1.5, "add"),
+  EXPECT_TRUE(all_close(two.scatter(1, longs2({{0, 0}, {2, 2}}), 1.5, "add"),
                        tensor({{5.0f, 2.0f, 2.0f}, {2.0f, 2.0f, 5.0f}})));
   EXPECT_THROW(two.scatter(1, longs2({{0}}), 1.5, "max"), Error);
   // in place, int and bool dtypes
   Tensor zi = zeros({4}, kInt);
   zi.scatter_(0, longs({3, 1}), tensor({5, 6}).to(kInt));
   EXPECT_THROW(zi.scatter_(0, longs({0}), tensor({5})), Error);  // Long src into Int
-  EXPECT_TRUE(allclose(zi, tensor({0, 6, 0, 5})));
+  EXPECT_TRUE(all_close(zi, tensor({0, 6, 0, 5})));
   EXPECT_EQ(zi.dtype(), kInt);
   Tensor zb = zeros({3}, kBool);
   zb.scatter_add_(0, longs({2, 2}), tensor({true, false}));
-  EXPECT_TRUE(allclose(zb, tensor({false, false, true})));
+  EXPECT_TRUE(all_close(zb, tensor({false, false, true})));
   Tensor zh = zeros({3}, kHalf);
   zh.scatter_add_(0, longs({1, 1}), tensor({0.5, 0.25}).to(kHalf));
-  EXPECT_TRUE(allclose(zh, tensor({0.0, 0.75, 0.0})));
+  EXPECT_TRUE(all_close(zh, tensor({0.0, 0.75, 0.0})));
   EXPECT_EQ(zeros({3, 0}).scatter(1, empty({3, 0}, kLong), 1.0).sizes(), IntArrayRef({3, 0}));
 }
 
@@ -134,22 +134,22 @@ TEST(Scatter, ErrorsAndGrad) {
   Tensor c = b * 1.0;
   c.scatter_(1, idx, 0.0);
   c.sum().backward();
-  EXPECT_TRUE(allclose(b.grad(), tensor({{0.0, 1.0, 0.0}, {1.0, 0.0, 0.0}}, kDouble)));
+  EXPECT_TRUE(all_close(b.grad(), tensor({{0.0, 1.0, 0.0}, {1.0, 0.0, 0.0}}, kDouble)));
 }
 
 TEST(Masked, FillSelectScatter) {
   Tensor m = tensor({true, false, true, false});
   // x.masked_fill(m, -2.)
   Tensor f = x12().masked_fill(m, -2.0);
-  EXPECT_TRUE(allclose(f[1], tensor({-2.0f, 5.0f, -2.0f, 7.0f})));
+  EXPECT_TRUE(all_close(f[1], tensor({-2.0f, 5.0f, -2.0f, 7.0f})));
   Tensor g = x12().t().contiguous().t();
   g.masked_fill_(m, tensor(1.0f));
-  EXPECT_TRUE(allclose(g[2], tensor({1.0f, 9.0f, 1.0f, 11.0f})));
+  EXPECT_TRUE(all_close(g[2], tensor({1.0f, 9.0f, 1.0f, 11.0f})));
   // x.masked_select(m)
-  EXPECT_TRUE(allclose(x12().masked_select(m), tensor({0.0f, 2.0f, 4.0f, 6.0f, 8.0f, 10.0f})));
+  EXPECT_TRUE(all_close(x12().masked_select(m), tensor({0.0f, 2.0f, 4.0f, 6.0f, 8.0f, 10.0f})));
   // x.masked_scatter(m, arange(100, 110))
   Tensor s = x12().masked_scatter(m, arange(100, 110, kFloat));
-  EXPECT_TRUE(allclose(s[2], tensor({104.0f, 9.0f, 105.0f, 11.0f})));
+  EXPECT_TRUE(all_close(s[2], tensor({104.0f, 9.0f, 105.0f, 11.0f})));
   EXPECT_TRUE(throws_with([&] { x12().masked_scatter(m, ones({2})); },
                           "Number of elements of source < number of ones in mask"));
   EXPECT_THROW(x12().masked_fill(tensor({true, false}), 1.0), Error);
@@ -157,9 +157,9 @@ TEST(Masked, FillSelectScatter) {
   EXPECT_THROW(x12().masked_fill(m, ones({1})), Error);
   Tensor i = zeros({2, 2}, kInt);
   i.masked_fill_(tensor({false, true}), 7);
-  EXPECT_TRUE(allclose(i, tensor({{0, 7}, {0, 7}})));
+  EXPECT_TRUE(all_close(i, tensor({{0, 7}, {0, 7}})));
   // 0-dim and broadcasting the input to the mask's shape
-  EXPECT_TRUE(allclose(tensor(2.0).masked_select(tensor(true)), tensor({2.0})));
+  EXPECT_TRUE(all_close(tensor(2.0).masked_select(tensor(true)), tensor({2.0})));
   EXPECT_EQ(tensor(2.0f).masked_fill(m, 0.0).sizes(), IntArrayRef({4}));
 }
 
@@ -188,8 +188,8 @@ TEST(Nonzero, Values) {
   // tensor([[0,1.5,0],[2,0,-1]]).nonzero() -> [[0,1],[1,0],[1,2]]
   Tensor nz = tensor({{0.0, 1.5, 0.0}, {2.0, 0.0, -1.0}}).nonzero();
   EXPECT_EQ(nz.dtype(), kLong);
-  EXPECT_TRUE(allclose(nz, longs2({{0, 1}, {1, 0}, {1, 2}})));
-  EXPECT_TRUE(allclose(tensor({{0.0, 1.5, 0.0}, {2.0, 0.0, -1.0}}).t().nonzero(),
+  EXPECT_TRUE(all_close(nz, longs2({{0, 1}, {1, 0}, {1, 2}})));
+  EXPECT_TRUE(all_close(tensor({{0.0, 1.5, 0.0}, {2.0, 0.0, -1.0}}).t().nonzero(),
                        longs2({{0, 1}, {1, 0}, {2, 1}})));
   EXPECT_EQ(tensor(3.0).nonzero().sizes(), IntArrayRef({1, 0}));
   EXPECT_EQ(tensor(0).nonzero().sizes(), IntArrayRef({0, 0}));
@@ -214,23 +214,23 @@ TEST(IndexFamily, ExpandedAndTransposedInputs) {
   // Expanded (stride 0) inputs read correctly; a transposed self is written in place correctly.
   Tensor e = tensor({1.0f, 2.0f, 3.0f}).expand({2, 3});
   EXPECT_TRUE(
-      allclose(e.gather(1, longs2({{2, 0}, {1, 1}})), tensor({{3.0f, 1.0f}, {2.0f, 2.0f}})));
-  EXPECT_TRUE(allclose(e.index_select(0, longs({1})), tensor({{1.0f, 2.0f, 3.0f}})));
-  EXPECT_TRUE(allclose(e.masked_fill(tensor({false, true, false}), 0.0),
+      all_close(e.gather(1, longs2({{2, 0}, {1, 1}})), tensor({{3.0f, 1.0f}, {2.0f, 2.0f}})));
+  EXPECT_TRUE(all_close(e.index_select(0, longs({1})), tensor({{1.0f, 2.0f, 3.0f}})));
+  EXPECT_TRUE(all_close(e.masked_fill(tensor({false, true, false}), 0.0),
                        tensor({{1.0f, 0.0f, 3.0f}, {1.0f, 0.0f, 3.0f}})));
   EXPECT_TRUE(
-      allclose(std::get<0>(e.sort(1, true)), tensor({{3.0f, 2.0f, 1.0f}, {3.0f, 2.0f, 1.0f}})));
-  EXPECT_TRUE(allclose(e.take(longs({5, 0})), tensor({3.0f, 1.0f})));
+      all_close(std::get<0>(e.sort(1, true)), tensor({{3.0f, 2.0f, 1.0f}, {3.0f, 2.0f, 1.0f}})));
+  EXPECT_TRUE(all_close(e.take(longs({5, 0})), tensor({3.0f, 1.0f})));
   Tensor base = zeros({3, 2});
   Tensor t = base.t();  // [2, 3] view
   t.scatter_(1, longs2({{2}, {0}}), 1.0);
-  EXPECT_TRUE(allclose(base, tensor({{0.0f, 1.0f}, {0.0f, 0.0f}, {1.0f, 0.0f}})));
+  EXPECT_TRUE(all_close(base, tensor({{0.0f, 1.0f}, {0.0f, 0.0f}, {1.0f, 0.0f}})));
   t.index_put_({longs({1}), longs({2})}, tensor(5.0f));
   EXPECT_EQ(base[2][1].item<double>(), 5.0);
   t.index_fill_(1, longs({1}), -1.0);
-  EXPECT_TRUE(allclose(base[1], tensor({-1.0f, -1.0f})));
+  EXPECT_TRUE(all_close(base[1], tensor({-1.0f, -1.0f})));
   t.masked_fill_(tensor({true, false, false}), 7.0);
-  EXPECT_TRUE(allclose(base[0], tensor({7.0f, 7.0f})));
+  EXPECT_TRUE(all_close(base[0], tensor({7.0f, 7.0f})));
 }
 
 TEST(IndexFamily, LargeInputsUseThreadPool) {
@@ -240,9 +240,9 @@ TEST(IndexFamily, LargeInputsUseThreadPool) {
   for (int64_t c = 0; c < 200; ++c) cols.push_back((7 * c) % 200);
   Tensor idx = tensor(cols);
   Tensor expected = arange(300, kDouble).view({300, 1}) * 200 + idx.to(kDouble);
-  EXPECT_TRUE(allclose(x.gather(1, idx.expand({300, 200})), expected));
-  EXPECT_TRUE(allclose(x.index({indexing::Slice(), idx}), expected));
-  EXPECT_TRUE(allclose(x.index_select(1, idx), expected));
+  EXPECT_TRUE(all_close(x.gather(1, idx.expand({300, 200})), expected));
+  EXPECT_TRUE(all_close(x.index({indexing::Slice(), idx}), expected));
+  EXPECT_TRUE(all_close(x.index_select(1, idx), expected));
   EXPECT_THROW(x.gather(1, full({300, 200}, 200, kLong)), Error);
 }
 
@@ -251,7 +251,7 @@ TEST(Scatter, ReduceIsNotDifferentiable) {
   Tensor x = zeros({2, 3}).requires_grad_();
   Tensor y = x.scatter(1, longs2({{0, 1}, {1, 2}}), ones({2, 2}), "add");
   EXPECT_EQ(y.grad_fn()->name(), "NotImplemented");
-  EXPECT_TRUE(allclose(y, tensor({{1.0f, 1.0f, 0.0f}, {0.0f, 1.0f, 1.0f}})));
+  EXPECT_TRUE(all_close(y, tensor({{1.0f, 1.0f, 0.0f}, {0.0f, 1.0f, 1.0f}})));
   EXPECT_THROW(y.sum().backward(), Error);
 }
 
@@ -265,14 +265,14 @@ TEST(IndexFamily, ZeroDimAndZeroSize) {
   EXPECT_EQ(one.scatter_add(0, tensor(int64_t{0}), tensor(2.0f)).item<float>(), 3.0f);
   EXPECT_EQ(one.index_fill(0, longs({0}), 5.0).dim(), 0);
   // torch.tensor(1.).take([0, 0]) -> [1, 1]; x[None] -> [1]; x[...] -> []; x[tensor(True)] -> [1]
-  EXPECT_TRUE(allclose(one.take(longs({0, 0})), tensor({1.0f, 1.0f})));
+  EXPECT_TRUE(all_close(one.take(longs({0, 0})), tensor({1.0f, 1.0f})));
   EXPECT_EQ(one.index({indexing::None}).sizes(), IntArrayRef({1}));
   EXPECT_EQ(one.index({"..."}).sizes(), IntArrayRef({}));
   EXPECT_EQ(one.index({tensor(true)}).sizes(), IntArrayRef({1}));
   // zero-size
   EXPECT_EQ(zeros({0, 3}).index_add(1, longs({1}), zeros({0, 1})).sizes(), IntArrayRef({0, 3}));
   EXPECT_TRUE(
-      allclose(zeros({2, 3}).index_add(1, empty({0}, kLong), zeros({2, 0})), zeros({2, 3})));
+      all_close(zeros({2, 3}).index_add(1, empty({0}, kLong), zeros({2, 0})), zeros({2, 3})));
   EXPECT_EQ(zeros({0}).masked_fill(zeros({0}, kBool), 1.0).sizes(), IntArrayRef({0}));
   EXPECT_EQ(zeros({0}).masked_select(zeros({0}, kBool)).sizes(), IntArrayRef({0}));
   EXPECT_EQ(zeros({2, 0}).take(empty({0}, kLong)).sizes(), IntArrayRef({0}));

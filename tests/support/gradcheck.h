@@ -108,7 +108,7 @@ inline ::testing::AssertionResult gradgradcheck(const Fn& fn, const variable_lis
 }
 
 // Element-wise closeness with a readable failure message.
-inline ::testing::AssertionResult allclose(const Tensor& actual, const Tensor& expected,
+inline ::testing::AssertionResult all_close(const Tensor& actual, const Tensor& expected,
                                            double rtol = 1e-5, double atol = 1e-6) {
   if (actual.sizes() != expected.sizes()) {
     return ::testing::AssertionFailure() << "shape " << actual.sizes() << " vs expected "

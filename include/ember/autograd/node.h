@@ -14,6 +14,8 @@
 namespace ember {
 namespace autograd {
 
+using ::ember::tensor_list;
+using ::ember::variable_list;
 struct Node;
 
 struct Edge {
