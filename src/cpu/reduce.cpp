@@ -1,9 +1,34 @@
 // Reduction CPU kernels over contiguous rows.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <vector>
+
 #include "ember/core/parallel.h"
+#include "src/cpu/convert.h"
 #include "src/kernels/reduce.h"
 
 namespace ember {
 namespace {
+
+template <class T>
+inline bool is_nan(T v) {
+  if constexpr (is_float_v<T>) {
+    return std::isnan(static_cast<double>(static_cast<opmath_t<T>>(v)));
+  } else {
+    return false;
+  }
+}
+
+// Rows per parallel chunk so each chunk holds about 32k elements.
+inline int64_t grain(int64_t inner) {
+  return std::max<int64_t>(1, 32768 / std::max<int64_t>(inner, 1));
+}
+
+// Integers accumulate in uint64 so overflow wraps (as in PyTorch) instead of being UB.
+template <class T>
+using SumAcc = std::conditional_t<is_float_v<T>, double, uint64_t>;
 
 // Sums with several accumulators so the compiler can vectorise; floats accumulate in double,
 // which is at least as accurate as PyTorch's cascade sum.
@@ -20,23 +45,41 @@ A sum_row(const T* p, int64_t n) {
   return s;
 }
 
+template <class T, class A>
+T from_acc(A s) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return s != 0;
+  } else if constexpr (std::is_integral_v<T>) {
+    return static_cast<T>(static_cast<int64_t>(s));
+  } else {
+    return static_cast<T>(s);
+  }
+}
+
 void sum_kernel(Tensor& out, const Tensor& in, int64_t outer, int64_t inner) {
   visit_all_types(out.dtype(), "sum", [&]<class T>() {
     const T* src = in.data_ptr<T>();
     T* dst = out.data_ptr<T>();
-    using A = std::conditional_t<std::is_same_v<T, bool>, int64_t,
-                                 std::conditional_t<is_float_v<T>, double, acc_t<T>>>;
-    parallel_for(0, outer, std::max<int64_t>(1, 32768 / std::max<int64_t>(inner, 1)),
-                 [&](int64_t b, int64_t e) {
-                   for (int64_t o = b; o < e; ++o) {
-                     A s = sum_row<T, A>(src + o * inner, inner);
-                     if constexpr (std::is_same_v<T, bool>) {
-                       dst[o] = s != 0;
-                     } else {
-                       dst[o] = static_cast<T>(s);
-                     }
-                   }
-                 });
+    using A = SumAcc<T>;
+    parallel_for(0, outer, grain(inner), [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o) dst[o] = from_acc<T>(sum_row<T, A>(src + o * inner, inner));
+    });
+  });
+}
+
+void prod_kernel(Tensor& out, const Tensor& in, int64_t outer, int64_t inner) {
+  visit_all_types(out.dtype(), "prod", [&]<class T>() {
+    const T* src = in.data_ptr<T>();
+    T* dst = out.data_ptr<T>();
+    using A = SumAcc<T>;
+    parallel_for(0, outer, grain(inner), [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o) {
+        const T* p = src + o * inner;
+        A s = 1;
+        for (int64_t i = 0; i < inner; ++i) s *= static_cast<A>(p[i]);
+        dst[o] = from_acc<T>(s);
+      }
+    });
   });
 }
 
@@ -58,10 +101,181 @@ void logical_reduce_kernel(Tensor& out, const Tensor& in, int64_t outer, int64_t
   }
 }
 
+// Index of the max (IsMax) or min of a non-empty row: first occurrence, first NaN wins.
+template <bool IsMax, class T>
+int64_t arg_row(const T* p, int64_t n) {
+  using M = opmath_t<T>;
+  int64_t best = 0;
+  M bv = static_cast<M>(p[0]);
+  if (is_nan(p[0])) return 0;
+  for (int64_t i = 1; i < n; ++i) {
+    M v = static_cast<M>(p[i]);
+    if (is_nan(p[i])) return i;
+    if (IsMax ? v > bv : v < bv) {
+      bv = v;
+      best = i;
+    }
+  }
+  return best;
+}
+
+template <bool IsMax>
+void extremum_kernel(Tensor& out, const Tensor& in, int64_t outer, int64_t inner) {
+  visit_all_types(in.dtype(), IsMax ? "amax" : "amin", [&]<class T>() {
+    const T* src = in.data_ptr<T>();
+    T* dst = out.data_ptr<T>();
+    parallel_for(0, outer, grain(inner), [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o) {
+        const T* p = src + o * inner;
+        dst[o] = p[arg_row<IsMax>(p, inner)];
+      }
+    });
+  });
+}
+
+template <bool IsMax>
+void arg_extremum_kernel(Tensor& values, Tensor& indices, const Tensor& in, int64_t outer,
+                         int64_t inner) {
+  visit_all_types(in.dtype(), IsMax ? "max" : "min", [&]<class T>() {
+    const T* src = in.data_ptr<T>();
+    T* val = values.defined() ? values.data_ptr<T>() : nullptr;
+    int64_t* idx = indices.data_ptr<int64_t>();
+    parallel_for(0, outer, grain(inner), [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o) {
+        const T* p = src + o * inner;
+        int64_t i = arg_row<IsMax>(p, inner);
+        idx[o] = i;
+        if (val) val[o] = p[i];
+      }
+    });
+  });
+}
+
+// Lower median of each row; the first NaN if the row holds one (as PyTorch).
+void median_kernel(Tensor& values, Tensor& indices, const Tensor& in, int64_t outer,
+                   int64_t inner) {
+  visit_all_types(in.dtype(), "median", [&]<class T>() {
+    using M = opmath_t<T>;
+    const T* src = in.data_ptr<T>();
+    T* val = values.defined() ? values.data_ptr<T>() : nullptr;
+    int64_t* idx = indices.data_ptr<int64_t>();
+    parallel_for(0, outer, grain(inner), [&](int64_t b, int64_t e) {
+      std::vector<int64_t> order(static_cast<size_t>(inner));
+      for (int64_t o = b; o < e; ++o) {
+        const T* p = src + o * inner;
+        int64_t pick = -1;
+        for (int64_t i = 0; i < inner && pick < 0; ++i)
+          if (is_nan(p[i])) pick = i;
+        if (pick < 0) {
+          std::iota(order.begin(), order.end(), int64_t{0});
+          auto kth = order.begin() + (inner - 1) / 2;
+          std::nth_element(order.begin(), kth, order.end(), [p](int64_t a, int64_t c) {
+            M va = static_cast<M>(p[a]), vc = static_cast<M>(p[c]);
+            return va < vc || (va == vc && a < c);
+          });
+          pick = *kth;
+        }
+        idx[o] = pick;
+        if (val) val[o] = p[pick];
+      }
+    });
+  });
+}
+
+// Two passes in double: mean, then the sum of squared deviations (stable, unlike E[x^2]-E[x]^2).
+void var_kernel(Tensor& var, Tensor& mean, const Tensor& in, int64_t outer, int64_t inner,
+                double correction, bool take_sqrt) {
+  visit_floating_types(in.dtype(), "var", [&]<class T>() {
+    const T* src = in.data_ptr<T>();
+    T* vo = var.data_ptr<T>();
+    T* mo = mean.defined() ? mean.data_ptr<T>() : nullptr;
+    double divisor = std::max(0.0, static_cast<double>(inner) - correction);
+    parallel_for(0, outer, grain(inner), [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o) {
+        const T* p = src + o * inner;
+        double m = sum_row<T, double>(p, inner) / static_cast<double>(inner);
+        double m2 = 0;
+        for (int64_t i = 0; i < inner; ++i) {
+          double d = static_cast<double>(p[i]) - m;
+          m2 += d * d;
+        }
+        double v = m2 / divisor;
+        vo[o] = static_cast<T>(take_sqrt ? std::sqrt(v) : v);
+        if (mo) mo[o] = static_cast<T>(m);
+      }
+    });
+  });
+}
+
+void norm_kernel(Tensor& out, const Tensor& in, int64_t outer, int64_t inner, double p) {
+  visit_floating_types(in.dtype(), "norm", [&]<class T>() {
+    const T* src = in.data_ptr<T>();
+    T* dst = out.data_ptr<T>();
+    parallel_for(0, outer, grain(inner), [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o) {
+        const T* x = src + o * inner;
+        double r = 0;
+        if (std::isinf(p)) {
+          r = p > 0 ? 0.0 : std::numeric_limits<double>::infinity();
+          for (int64_t i = 0; i < inner; ++i) {
+            double a = std::fabs(static_cast<double>(x[i]));
+            if (std::isnan(a)) {
+              r = a;
+              break;
+            }
+            r = p > 0 ? std::max(r, a) : std::min(r, a);
+          }
+        } else if (p == 0) {
+          for (int64_t i = 0; i < inner; ++i) r += static_cast<double>(x[i]) != 0 ? 1.0 : 0.0;
+        } else if (p == 1) {
+          for (int64_t i = 0; i < inner; ++i) r += std::fabs(static_cast<double>(x[i]));
+        } else if (p == 2) {
+          for (int64_t i = 0; i < inner; ++i)
+            r += static_cast<double>(x[i]) * static_cast<double>(x[i]);
+          r = std::sqrt(r);
+        } else {
+          for (int64_t i = 0; i < inner; ++i)
+            r += std::pow(std::fabs(static_cast<double>(x[i])), p);
+          r = std::pow(r, 1.0 / p);
+        }
+        dst[o] = static_cast<T>(r);
+      }
+    });
+  });
+}
+
+// log(sum(exp(x - m))) + m with m the row max; an infinite max is not subtracted (as PyTorch).
+void logsumexp_kernel(Tensor& out, const Tensor& in, int64_t outer, int64_t inner) {
+  visit_floating_types(in.dtype(), "logsumexp", [&]<class T>() {
+    const T* src = in.data_ptr<T>();
+    T* dst = out.data_ptr<T>();
+    parallel_for(0, outer, grain(inner), [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o) {
+        const T* x = src + o * inner;
+        double m = -std::numeric_limits<double>::infinity();
+        for (int64_t i = 0; i < inner; ++i) m = std::max(m, static_cast<double>(x[i]));
+        if (std::isinf(m)) m = 0;
+        double s = 0;
+        for (int64_t i = 0; i < inner; ++i) s += std::exp(static_cast<double>(x[i]) - m);
+        dst[o] = static_cast<T>(std::log(s) + m);
+      }
+    });
+  });
+}
+
 }  // namespace
 
 EMBER_DEFINE_STUB(sum_stub, sum_kernel);
+EMBER_DEFINE_STUB(prod_stub, prod_kernel);
 EMBER_DEFINE_STUB(all_stub, logical_reduce_kernel<true>);
 EMBER_DEFINE_STUB(any_stub, logical_reduce_kernel<false>);
+EMBER_DEFINE_STUB(amax_stub, extremum_kernel<true>);
+EMBER_DEFINE_STUB(amin_stub, extremum_kernel<false>);
+EMBER_DEFINE_STUB(logsumexp_stub, logsumexp_kernel);
+EMBER_DEFINE_STUB(max_dim_stub, arg_extremum_kernel<true>);
+EMBER_DEFINE_STUB(min_dim_stub, arg_extremum_kernel<false>);
+EMBER_DEFINE_STUB(median_dim_stub, median_kernel);
+EMBER_DEFINE_STUB(var_stub, var_kernel);
+EMBER_DEFINE_STUB(norm_stub, norm_kernel);
 
 }  // namespace ember
