@@ -161,8 +161,9 @@ Tensor mean_impl(const Tensor& self, OptionalIntArrayRef dim, bool keepdim,
   return out;
 }
 
-// d prod / d x_i = product of the other elements. Zeros are replaced by 1 (with derivative 0) so
-// rows with one zero send the product of the others to the zero, rows with several send nothing.
+// d prod / d x_i = product of the other elements. Zeros are replaced by 1 (with derivative 0) in
+// `others`; the zero values themselves (xz, numerically 0) are kept as factors so that double
+// backward sees the right mixed derivatives for rows with one or two zeros.
 Tensor prod_backward(const Tensor& grad, const Tensor& self, const Tensor& result,
                      IntArrayRef kshape, std::optional<int64_t> dim) {
   Tensor g = grad.reshape(kshape), r = result.reshape(kshape);
@@ -176,9 +177,15 @@ Tensor prod_backward(const Tensor& grad, const Tensor& self, const Tensor& resul
   ScalarType dt = self.dtype();
   Tensor zm = zero.to(dt);
   Tensor x1 = self * (1 - zm) + zm;
-  Tensor nz = dim ? zm.sum(IntArrayRef{*dim}, true) : zm.sum().reshape(kshape);
+  auto row_sum = [&](const Tensor& t) {
+    return dim ? t.sum(IntArrayRef{*dim}, true) : t.sum().reshape(kshape);
+  };
+  Tensor nz = row_sum(zm);
+  Tensor xz = row_sum(self * zm);
   Tensor others = dim ? prod(x1, *dim, true) : prod(x1).reshape(kshape);
-  return g * others * ((nz == 0).to(dt) / x1 + (nz == 1).to(dt) * zm);
+  Tensor one = (nz == 1).to(dt) * (zm + (1 - zm) * xz / x1);
+  Tensor two = (nz == 2).to(dt) * zm * (xz - self);
+  return g * others * ((nz == 0).to(dt) / x1 + one + two);
 }
 
 Tensor prod_impl(const Tensor& self, std::optional<int64_t> dim, bool keepdim,

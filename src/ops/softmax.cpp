@@ -41,8 +41,9 @@ Tensor reverse_cumsum(const Tensor& g, int64_t dim) {
   return out;
 }
 
-// d out_k / d x_i = prod_{j <= k, j != i} x_j. Before the first zero of a slice this is
-// out_k / x_i; at the first zero it is the cumprod with that zero replaced by 1; after it, 0.
+// d out_k / d x_i = prod_{j <= k, j != i} x_j. For non-zero x_i this is out_k / x_i (0 after the
+// first zero, but with the right derivative); at the first zero it is the cumprod with that zero
+// replaced by 1; at later zeros, 0.
 Tensor cumprod_backward(const Tensor& grad, const Tensor& x, const Tensor& out, int64_t dim) {
   Tensor zero = x == 0;
   bool has_zero;
@@ -54,11 +55,10 @@ Tensor cumprod_backward(const Tensor& grad, const Tensor& x, const Tensor& out, 
   ScalarType dt = x.dtype();
   Tensor zm = zero.to(dt);
   Tensor cz = cumsum(zero, dim);
-  Tensor before = (cz == 0).to(dt);
   Tensor first = zm * (cz == 1).to(dt);
   Tensor x_safe = x * (1 - zm) + zm;
   Tensor x1 = x * (1 - first) + first;
-  return before * reverse_cumsum(grad * out, dim) / x_safe +
+  return (1 - zm) * reverse_cumsum(grad * out, dim) / x_safe +
          first * reverse_cumsum(grad * cumprod(x1, dim), dim);
 }
 
