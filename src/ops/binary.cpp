@@ -72,8 +72,7 @@ Tensor& binary_out(const BinaryDef& d, Tensor& out, const Tensor& self, const Te
                    const Scalar& alpha = 1) {
   EMBER_CHECK(!(autograd::GradMode::is_enabled() &&
                 (self.requires_grad() || other.requires_grad() || out.requires_grad())),
-              "[", d.name, "] ", d.name,
-              "_out(): functions with out=... arguments don't "
+              "[", d.name, "] ", d.name, "_out(): functions with out=... arguments don't "
               "support automatic differentiation, but one of the arguments requires grad.");
   forward(d, self, other, alpha, out, false);
   return out;
@@ -81,25 +80,21 @@ Tensor& binary_out(const BinaryDef& d, Tensor& out, const Tensor& self, const Te
 
 Tensor wrap(const Scalar& s) { return wrapped_scalar_tensor(s); }
 
-#define EMBER_FORMULA(...)                                        \
-  [](const Tensor& grad, const Tensor& self, const Tensor& other, \
-     const Scalar& alpha) -> variable_list {                      \
-    (void)grad, (void)self, (void)other, (void)alpha;             \
-    return __VA_ARGS__;                                           \
+#define EMBER_FORMULA(...)                                                             \
+  [](const Tensor& grad, const Tensor& self, const Tensor& other,                      \
+     const Scalar& alpha) -> variable_list {                                           \
+    (void)grad, (void)self, (void)other, (void)alpha;                                  \
+    return __VA_ARGS__;                                                                \
   }
 
-const BinaryDef add_def{"add",     "AddBackward0",
-                        &add_stub, OutputDtype::Common,
-                        kSaveNone, EMBER_FORMULA({grad, alpha.equal(1) ? grad : grad* alpha})};
-const BinaryDef sub_def{"sub",     "SubBackward0",
-                        &add_stub, OutputDtype::Common,
-                        kSaveNone, EMBER_FORMULA({grad, grad* alpha})};
-const BinaryDef mul_def{"mul",     "MulBackward0",
-                        &mul_stub, OutputDtype::Common,
-                        kSaveBoth, EMBER_FORMULA({grad * other, grad* self})};
-const BinaryDef div_def{"div",     "DivBackward0",
-                        &div_stub, OutputDtype::FloatOfCommon,
-                        kSaveBoth, EMBER_FORMULA({grad / other, -grad* self / (other * other)})};
+const BinaryDef add_def{"add", "AddBackward0", &add_stub, OutputDtype::Common, kSaveNone,
+                        EMBER_FORMULA({grad, alpha.equal(1) ? grad : grad * alpha})};
+const BinaryDef sub_def{"sub", "SubBackward0", &add_stub, OutputDtype::Common, kSaveNone,
+                        EMBER_FORMULA({grad, grad * alpha})};
+const BinaryDef mul_def{"mul", "MulBackward0", &mul_stub, OutputDtype::Common, kSaveBoth,
+                        EMBER_FORMULA({grad * other, grad * self})};
+const BinaryDef div_def{"div", "DivBackward0", &div_stub, OutputDtype::FloatOfCommon, kSaveBoth,
+                        EMBER_FORMULA({grad / other, -grad * self / (other * other)})};
 
 void check_sub(const Tensor& self, const Tensor& other) {
   EMBER_CHECK(self.dtype() != kBool && other.dtype() != kBool,
@@ -148,9 +143,7 @@ Tensor& div_out(Tensor& out, const Tensor& self, const Tensor& other) {
 
 Tensor Tensor::add(const Tensor& o, const Scalar& a) const { return ::ember::add(*this, o, a); }
 Tensor Tensor::add(const Scalar& o, const Scalar& a) const { return ::ember::add(*this, o, a); }
-Tensor& Tensor::add_(const Tensor& o, const Scalar& a) {
-  return binary_inplace(add_def, *this, o, a);
-}
+Tensor& Tensor::add_(const Tensor& o, const Scalar& a) { return binary_inplace(add_def, *this, o, a); }
 Tensor& Tensor::add_(const Scalar& o, const Scalar& a) { return add_(wrap(o), a); }
 Tensor Tensor::sub(const Tensor& o, const Scalar& a) const { return ::ember::sub(*this, o, a); }
 Tensor Tensor::sub(const Scalar& o, const Scalar& a) const { return ::ember::sub(*this, o, a); }
@@ -168,25 +161,25 @@ Tensor Tensor::div(const Scalar& o) const { return ::ember::div(*this, o); }
 Tensor& Tensor::div_(const Tensor& o) { return binary_inplace(div_def, *this, o); }
 Tensor& Tensor::div_(const Scalar& o) { return div_(wrap(o)); }
 
-#define EMBER_COMPARE(name)                                                                \
-  static const BinaryDef name##_def{                                                       \
-      #name, "", &name##_stub, OutputDtype::Bool, kSaveNone, nullptr};                     \
-  Tensor name(const Tensor& self, const Tensor& other) {                                   \
-    return binary_op(name##_def, self, other);                                             \
-  }                                                                                        \
-  Tensor name(const Tensor& self, const Scalar& other) { return name(self, wrap(other)); } \
-  Tensor& name##_out(Tensor& out, const Tensor& self, const Tensor& other) {               \
-    return binary_out(name##_def, out, self, other);                                       \
-  }                                                                                        \
-  Tensor Tensor::name(const Tensor& o) const { return ::ember::name(*this, o); }           \
-  Tensor Tensor::name(const Scalar& o) const { return ::ember::name(*this, o); }           \
-  Tensor& Tensor::name##_(const Tensor& o) {                                               \
-    Tensor r = ::ember::name(*this, o);                                                    \
-    EMBER_CHECK(r.sizes() == sizes(), "[" #name "_] output with shape ", sizes(),          \
-                " doesn't match the broadcast shape ", r.sizes());                         \
-    NoGradGuard ng;                                                                        \
-    return copy_(r);                                                                       \
-  }                                                                                        \
+#define EMBER_COMPARE(name)                                                                    \
+  static const BinaryDef name##_def{#name, "", &name##_stub, OutputDtype::Bool, kSaveNone,      \
+                                    nullptr};                                                  \
+  Tensor name(const Tensor& self, const Tensor& other) {                                      \
+    return binary_op(name##_def, self, other);                                                 \
+  }                                                                                            \
+  Tensor name(const Tensor& self, const Scalar& other) { return name(self, wrap(other)); }     \
+  Tensor& name##_out(Tensor& out, const Tensor& self, const Tensor& other) {                  \
+    return binary_out(name##_def, out, self, other);                                           \
+  }                                                                                            \
+  Tensor Tensor::name(const Tensor& o) const { return ::ember::name(*this, o); }               \
+  Tensor Tensor::name(const Scalar& o) const { return ::ember::name(*this, o); }               \
+  Tensor& Tensor::name##_(const Tensor& o) {                                                   \
+    Tensor r = ::ember::name(*this, o);                                                        \
+    EMBER_CHECK(r.sizes() == sizes(), "[" #name "_] output with shape ", sizes(),              \
+                " doesn't match the broadcast shape ", r.sizes());                             \
+    NoGradGuard ng;                                                                            \
+    return copy_(r);                                                                           \
+  }                                                                                            \
   Tensor& Tensor::name##_(const Scalar& o) { return name##_(wrap(o)); }
 EMBER_COMPARE(eq)
 EMBER_COMPARE(ne)

@@ -1,8 +1,8 @@
 // copy_, fill_, zero_, clone, contiguous, to, resize_, set_.
-#include "src/kernels/copy.h"
 #include "ember/autograd/function_node.h"
 #include "ember/ops/factory.h"
 #include "ember/ops/reduce.h"
+#include "src/kernels/copy.h"
 
 namespace ember {
 
@@ -70,10 +70,8 @@ Tensor& Tensor::fill_(const Scalar& value) {
 }
 
 Tensor& Tensor::fill_(const Tensor& value) {
-  EMBER_CHECK(value.dim() == 0,
-              "[fill_] fill_ only supports 0-dimension value tensor but got "
-              "tensor with ",
-              value.dim(), " dimensions.");
+  EMBER_CHECK(value.dim() == 0, "[fill_] fill_ only supports 0-dimension value tensor but got "
+                                "tensor with ", value.dim(), " dimensions.");
   return fill_(value.item());
 }
 
@@ -85,9 +83,10 @@ Tensor Tensor::clone(std::optional<MemoryFormat>) const {
     NoGradGuard ng;
     copy_no_grad(out, *this);
   }
-  if (auto n = autograd::make_node(
-          "CloneBackward0", {*this},
-          [](autograd::FunctionNode&, const variable_list& g) { return variable_list{g[0]}; })) {
+  if (auto n = autograd::make_node("CloneBackward0", {*this},
+                                   [](autograd::FunctionNode&, const variable_list& g) {
+                                     return variable_list{g[0]};
+                                   })) {
     autograd::set_history(out, n);
   }
   return out;

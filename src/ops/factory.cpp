@@ -65,7 +65,9 @@ Tensor ones(IntArrayRef size, const TensorOptions& options) {
   return finish(t, options);
 }
 
-Tensor scalar_tensor(const Scalar& s, const TensorOptions& options) { return full({}, s, options); }
+Tensor scalar_tensor(const Scalar& s, const TensorOptions& options) {
+  return full({}, s, options);
+}
 
 Tensor empty_like(const Tensor& self, const TensorOptions& options, std::optional<MemoryFormat>) {
   return empty(self.sizes(), like_options(self, options));
@@ -81,9 +83,7 @@ Tensor full_like(const Tensor& self, const Scalar& v, const TensorOptions& optio
   return full(self.sizes(), v, like_options(self, options));
 }
 
-Tensor arange(const Scalar& end, const TensorOptions& options) {
-  return arange(0, end, 1, options);
-}
+Tensor arange(const Scalar& end, const TensorOptions& options) { return arange(0, end, 1, options); }
 Tensor arange(const Scalar& start, const Scalar& end, const TensorOptions& options) {
   return arange(start, end, 1, options);
 }
@@ -184,7 +184,8 @@ Tensor from_blob(void* data, IntArrayRef sizes, const TensorOptions& options) {
   return from_blob(data, sizes, contiguous_strides(sizes), options);
 }
 
-Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, const TensorOptions& options) {
+Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides,
+                 const TensorOptions& options) {
   EMBER_CHECK(sizes.size() == strides.size(), "[from_blob] sizes and strides differ in length");
   int64_t n = checked_numel(sizes, "from_blob");
   int64_t extent = 0;
@@ -223,10 +224,9 @@ TensorDataContainer::TensorDataContainer(std::initializer_list<TensorDataContain
     EMBER_CHECK(e.sizes() == first.sizes(),
                 "[tensor] Expected all sub-lists to have sizes: ", first.sizes(),
                 ", but got sub-list with sizes: ", e.sizes());
-    EMBER_CHECK(e.type_ == type_,
-                "[tensor] Expected all elements of the tensor to have the same "
-                "scalar type: ",
-                toString(type_), ", but got element of scalar type: ", toString(e.type_));
+    EMBER_CHECK(e.type_ == type_, "[tensor] Expected all elements of the tensor to have the same "
+                "scalar type: ", toString(type_), ", but got element of scalar type: ",
+                toString(e.type_));
   }
 }
 
@@ -245,8 +245,9 @@ ScalarType TensorDataContainer::desired_dtype() const {
 
 void TensorDataContainer::fill(Tensor& flat, int64_t& pos) const {
   if (is_scalar_) {
-    visit_all_types(flat.dtype(), "tensor",
-                    [&]<class T>() { flat.data_ptr<T>()[pos++] = scalar_.to<T>(); });
+    visit_all_types(flat.dtype(), "tensor", [&]<class T>() {
+      flat.data_ptr<T>()[pos++] = scalar_.to<T>();
+    });
     return;
   }
   for (const auto& e : elems_) e.fill(flat, pos);

@@ -14,17 +14,14 @@ void check_mm(const Tensor& a, const Tensor& b, const char* op) {
   EMBER_CHECK(b.dim() == 2, "[", op, "] mat2 must be a matrix");
   EMBER_CHECK(a.size(1) == b.size(0), "[", op, "] mat1 and mat2 shapes cannot be multiplied (",
               a.size(0), "x", a.size(1), " and ", b.size(0), "x", b.size(1), ")");
-  EMBER_CHECK(a.dtype() == b.dtype(), "[", op,
-              "] expected mat1 and mat2 to have the same dtype, "
-              "but got: ",
-              dtype_name(a.dtype()), " != ", dtype_name(b.dtype()));
+  EMBER_CHECK(a.dtype() == b.dtype(), "[", op, "] expected mat1 and mat2 to have the same dtype, "
+              "but got: ", dtype_name(a.dtype()), " != ", dtype_name(b.dtype()));
 }
 }  // namespace
 
 Tensor& mm_out(Tensor& out, const Tensor& self, const Tensor& mat2) {
   check_mm(self, mat2, "mm");
-  if (out.sizes() != IntArrayRef({self.size(0), mat2.size(1)}))
-    out.resize_({self.size(0), mat2.size(1)});
+  if (out.sizes() != IntArrayRef({self.size(0), mat2.size(1)})) out.resize_({self.size(0), mat2.size(1)});
   EMBER_CHECK(out.dtype() == self.dtype(), "[mm] expected out to have dtype ",
               toString(self.dtype()));
   Tensor o = out.is_contiguous() ? out : make_tensor(out.sizes(), out.dtype(), out.device());
@@ -37,12 +34,13 @@ Tensor mm(const Tensor& self, const Tensor& mat2) {
   check_mm(self, mat2, "mm");
   Tensor out = make_tensor({self.size(0), mat2.size(1)}, self.dtype(), self.device());
   gemm_stub.get(self.device().type())(out, self, mat2, 0, 1);
-  if (auto n = autograd::make_node(
-          "MmBackward0", {self, mat2}, [](autograd::FunctionNode& n, const variable_list& g) {
-            Tensor a = n.saved(0), b = n.saved(1);
-            return variable_list{n.needs_input_grad(0) ? g[0].mm(b.t()) : Tensor(),
-                                 n.needs_input_grad(1) ? a.t().mm(g[0]) : Tensor()};
-          })) {
+  if (auto n = autograd::make_node("MmBackward0", {self, mat2},
+                                   [](autograd::FunctionNode& n, const variable_list& g) {
+                                     Tensor a = n.saved(0), b = n.saved(1);
+                                     return variable_list{
+                                         n.needs_input_grad(0) ? g[0].mm(b.t()) : Tensor(),
+                                         n.needs_input_grad(1) ? a.t().mm(g[0]) : Tensor()};
+                                   })) {
     autograd::set_history(out, n);
     n->save(self);
     n->save(mat2);
@@ -51,10 +49,8 @@ Tensor mm(const Tensor& self, const Tensor& mat2) {
 }
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
-  EMBER_CHECK(a.dim() >= 1 && b.dim() >= 1,
-              "[matmul] both arguments to matmul need to be at "
-              "least 1D, but they are ",
-              a.dim(), "D and ", b.dim(), "D");
+  EMBER_CHECK(a.dim() >= 1 && b.dim() >= 1, "[matmul] both arguments to matmul need to be at "
+              "least 1D, but they are ", a.dim(), "D and ", b.dim(), "D");
   if (a.dim() == 2 && b.dim() == 2) return mm(a, b);
   if (a.dim() == 1 && b.dim() == 1) {
     EMBER_CHECK(a.size(0) == b.size(0), "[matmul] inconsistent tensor size, expected tensor [",

@@ -37,13 +37,14 @@ Tensor forward(const UnaryDef& d, const Tensor& self, const Tensor& out, bool in
 Tensor unary_op(const UnaryDef& d, const Tensor& self) {
   Tensor r = forward(d, self, Tensor(), false);
   if (!d.formula) return r;
-  if (auto n = autograd::make_node(
-          d.node, {self},
-          [f = d.formula, save = d.save](autograd::FunctionNode& n, const variable_list& g) {
-            Tensor s = save & kSaveSelf ? n.saved(0) : Tensor();
-            Tensor r = save & kSaveResult ? n.saved(save & kSaveSelf ? 1 : 0) : Tensor();
-            return variable_list{f(g[0], s, r)};
-          })) {
+  if (auto n = autograd::make_node(d.node, {self},
+                                   [f = d.formula, save = d.save](autograd::FunctionNode& n,
+                                                                  const variable_list& g) {
+                                     Tensor s = save & kSaveSelf ? n.saved(0) : Tensor();
+                                     Tensor r = save & kSaveResult ? n.saved(save & kSaveSelf ? 1 : 0)
+                                                                   : Tensor();
+                                     return variable_list{f(g[0], s, r)};
+                                   })) {
     autograd::set_history(r, n);
     if (d.save & kSaveSelf) n->save(self);
     if (d.save & kSaveResult) n->save(r, /*is_output=*/true);
@@ -59,8 +60,7 @@ Tensor& unary_inplace(const UnaryDef& d, Tensor& self) {
 
 Tensor& unary_out(const UnaryDef& d, const Tensor& self, Tensor& out) {
   EMBER_CHECK(!(autograd::GradMode::is_enabled() && (self.requires_grad() || out.requires_grad())),
-              "[", d.name, "] ", d.name,
-              "_out(): functions with out=... arguments don't support "
+              "[", d.name, "] ", d.name, "_out(): functions with out=... arguments don't support "
               "automatic differentiation, but one of the arguments requires grad.");
   forward(d, self, out, false);
   return out;
@@ -68,34 +68,29 @@ Tensor& unary_out(const UnaryDef& d, const Tensor& self, Tensor& out) {
 
 }  // namespace
 
-#define EMBER_UNARY(name, node, kind, save, formula)                                               \
-  static const UnaryDef name##_def{                                                                \
-      #name,                                                                                       \
-      node,                                                                                        \
-      &name##_stub,                                                                                \
-      Kind::kind,                                                                                  \
-      save,                                                                                        \
-      [](const Tensor& grad, const Tensor& self, const Tensor& result) -> Tensor {                 \
-        (void)grad, (void)self, (void)result;                                                      \
-        return formula;                                                                            \
-      }};                                                                                          \
-  Tensor name(const Tensor& self) { return unary_op(name##_def, self); }                           \
-  Tensor& name##_(Tensor& self) { return unary_inplace(name##_def, self); }                        \
+#define EMBER_UNARY(name, node, kind, save, formula)                                            \
+  static const UnaryDef name##_def{                                                             \
+      #name, node, &name##_stub, Kind::kind, save,                                              \
+      [](const Tensor& grad, const Tensor& self, const Tensor& result) -> Tensor {              \
+        (void)grad, (void)self, (void)result;                                                   \
+        return formula;                                                                         \
+      }};                                                                                       \
+  Tensor name(const Tensor& self) { return unary_op(name##_def, self); }                        \
+  Tensor& name##_(Tensor& self) { return unary_inplace(name##_def, self); }                     \
   Tensor& name##_out(Tensor& out, const Tensor& self) { return unary_out(name##_def, self, out); } \
-  Tensor Tensor::name() const { return ::ember::name(*this); }                                     \
+  Tensor Tensor::name() const { return ::ember::name(*this); }                                  \
   Tensor& Tensor::name##_() { return ::ember::name##_(*this); }
 
 EMBER_UNARY(neg, "NegBackward0", Same, kSaveNone, -grad)
-EMBER_UNARY(abs, "AbsBackward0", Same, kSaveSelf,
-            grad*((self > 0).to(self.dtype()) - (self < 0).to(self.dtype())))
-EMBER_UNARY(exp, "ExpBackward0", Float, kSaveResult, grad* result)
+EMBER_UNARY(abs, "AbsBackward0", Same, kSaveSelf, grad * ((self > 0).to(self.dtype()) - (self < 0).to(self.dtype())))
+EMBER_UNARY(exp, "ExpBackward0", Float, kSaveResult, grad * result)
 EMBER_UNARY(log, "LogBackward0", Float, kSaveSelf, grad / self)
 EMBER_UNARY(sqrt, "SqrtBackward0", Float, kSaveResult, grad / (result * 2))
-EMBER_UNARY(sin, "SinBackward0", Float, kSaveSelf, grad* self.cos())
+EMBER_UNARY(sin, "SinBackward0", Float, kSaveSelf, grad * self.cos())
 EMBER_UNARY(cos, "CosBackward0", Float, kSaveSelf, grad * -self.sin())
-EMBER_UNARY(tanh, "TanhBackward0", Float, kSaveResult, grad*(1 - result * result))
-EMBER_UNARY(sigmoid, "SigmoidBackward0", Float, kSaveResult, grad* result*(1 - result))
-EMBER_UNARY(relu, "ReluBackward0", Same, kSaveResult, grad*(result > 0))
+EMBER_UNARY(tanh, "TanhBackward0", Float, kSaveResult, grad * (1 - result * result))
+EMBER_UNARY(sigmoid, "SigmoidBackward0", Float, kSaveResult, grad * result * (1 - result))
+EMBER_UNARY(relu, "ReluBackward0", Same, kSaveResult, grad * (result > 0))
 
 Tensor isnan(const Tensor& self) {
   IterConfig c;
