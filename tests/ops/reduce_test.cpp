@@ -256,3 +256,27 @@ TEST(Median, GlobalAndDim) {
   EXPECT_TRUE(gradgradcheck(f, {m}));
   EXPECT_TRUE(gradcheck([](const variable_list& v) { return v[0].median(); }, {m}));
 }
+
+// The call forms libtorch programs use compile and mean what they mean in libtorch.
+TEST(Reduce, LibtorchCallForms) {
+  Tensor a = A();
+  EXPECT_TRUE(allclose(a.sum(1), tensor({2.5, 3.5})));  // int -> one dim, not a dangling ref
+  EXPECT_TRUE(allclose(a.sum({0, 1}), tensor(6.0)));
+  EXPECT_TRUE(allclose(a.sum(0, true), tensor({{2.0, 2.0, 2.0}})));
+  EXPECT_TRUE(allclose(a.mean({1}), tensor({2.5 / 3, 3.5 / 3})));
+  EXPECT_TRUE(allclose(std::get<0>(a.max(1)), tensor({3.0, 4.0})));
+  EXPECT_TRUE(allclose(std::get<0>(max(a, 1, true)), tensor({{3.0}, {4.0}})));
+  EXPECT_TRUE(allclose(a.amax(1), tensor({3.0, 4.0})));
+  EXPECT_TRUE(same(a.argmax(1), tensor({2, 1})));
+  EXPECT_TRUE(allclose(a.prod(1), tensor({-9.0, -2.0})));
+  EXPECT_TRUE(allclose(a.logsumexp(1), tensor({3.2069070, 4.0362697})));
+  EXPECT_TRUE(allclose(a.norm(1, {1}), tensor({6.5, 5.5})));
+  EXPECT_TRUE(allclose(a.var(IntArrayRef{0}), tensor({0.5, 18.0, 8.0})));
+  // As in libtorch, a lone int or {int} picks the `bool unbiased` overload: a.var(0) and
+  // a.var({0}) are the biased variance over everything.
+  EXPECT_NEAR(a.var(0).item<double>(), 26.5 / 6, 1e-6);
+  EXPECT_NEAR(a.var({0}).item<double>(), 26.5 / 6, 1e-6);
+  EXPECT_TRUE(allclose(a.std({1}, true, true).reshape({2}), a.var(IntArrayRef{1}).sqrt()));
+  EXPECT_TRUE(same(a.gt(0).all(1), tensor({false, false})));
+  EXPECT_TRUE(allclose(a.cumsum(1).select(1, 2), tensor({2.5, 3.5})));
+}
