@@ -67,6 +67,26 @@ void sum_kernel(Tensor& out, const Tensor& in, int64_t outer, int64_t inner) {
   });
 }
 
+// Sum treating NaN as zero (integers have none).
+void nansum_kernel(Tensor& out, const Tensor& in, int64_t outer, int64_t inner) {
+  visit_all_types(out.dtype(), "nansum", [&]<class T>() {
+    const T* src = in.data_ptr<T>();
+    T* dst = out.data_ptr<T>();
+    using A = SumAcc<T>;
+    parallel_for(0, outer, grain(inner), [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o) {
+        const T* p = src + o * inner;
+        A s = 0;
+        for (int64_t i = 0; i < inner; ++i) {
+          A v = static_cast<A>(p[i]);
+          s += v == v ? v : A(0);
+        }
+        dst[o] = from_acc<T>(s);
+      }
+    });
+  });
+}
+
 void prod_kernel(Tensor& out, const Tensor& in, int64_t outer, int64_t inner) {
   visit_all_types(out.dtype(), "prod", [&]<class T>() {
     const T* src = in.data_ptr<T>();
@@ -151,24 +171,33 @@ void arg_extremum_kernel(Tensor& values, Tensor& indices, const Tensor& in, int6
   });
 }
 
-// Lower median of each row; the first NaN if the row holds one (as PyTorch).
+// Lower median of each row. With IgnoreNan the NaNs are left out (a row of only NaNs gives NaN
+// at index 0); otherwise the first NaN is the result, as in PyTorch.
+template <bool IgnoreNan>
 void median_kernel(Tensor& values, Tensor& indices, const Tensor& in, int64_t outer,
                    int64_t inner) {
-  visit_all_types(in.dtype(), "median", [&]<class T>() {
+  visit_all_types(in.dtype(), IgnoreNan ? "nanmedian" : "median", [&]<class T>() {
     using M = opmath_t<T>;
     const T* src = in.data_ptr<T>();
     T* val = values.defined() ? values.data_ptr<T>() : nullptr;
     int64_t* idx = indices.data_ptr<int64_t>();
     parallel_for(0, outer, grain(inner), [&](int64_t b, int64_t e) {
-      std::vector<int64_t> order(static_cast<size_t>(inner));
+      std::vector<int64_t> order;
+      order.reserve(static_cast<size_t>(inner));
       for (int64_t o = b; o < e; ++o) {
         const T* p = src + o * inner;
         int64_t pick = -1;
-        for (int64_t i = 0; i < inner && pick < 0; ++i)
-          if (is_nan(p[i])) pick = i;
+        order.clear();
+        for (int64_t i = 0; i < inner; ++i) {
+          if (!is_nan(p[i])) {
+            order.push_back(i);
+          } else if (!IgnoreNan && pick < 0) {
+            pick = i;
+          }
+        }
+        if (pick < 0 && order.empty()) pick = 0;
         if (pick < 0) {
-          std::iota(order.begin(), order.end(), int64_t{0});
-          auto kth = order.begin() + (inner - 1) / 2;
+          auto kth = order.begin() + (static_cast<int64_t>(order.size()) - 1) / 2;
           std::nth_element(order.begin(), kth, order.end(), [p](int64_t a, int64_t c) {
             M va = static_cast<M>(p[a]), vc = static_cast<M>(p[c]);
             return va < vc || (va == vc && a < c);
@@ -274,7 +303,9 @@ EMBER_DEFINE_STUB(amin_stub, extremum_kernel<false>);
 EMBER_DEFINE_STUB(logsumexp_stub, logsumexp_kernel);
 EMBER_DEFINE_STUB(max_dim_stub, arg_extremum_kernel<true>);
 EMBER_DEFINE_STUB(min_dim_stub, arg_extremum_kernel<false>);
-EMBER_DEFINE_STUB(median_dim_stub, median_kernel);
+EMBER_DEFINE_STUB(median_dim_stub, median_kernel<false>);
+EMBER_DEFINE_STUB(nanmedian_dim_stub, median_kernel<true>);
+EMBER_DEFINE_STUB(nansum_stub, nansum_kernel);
 EMBER_DEFINE_STUB(var_stub, var_kernel);
 EMBER_DEFINE_STUB(norm_stub, norm_kernel);
 

@@ -10,6 +10,7 @@ namespace ember {
 using ReduceFn = void (*)(Tensor& out, const Tensor& in, int64_t outer, int64_t inner);
 EMBER_DECLARE_STUB(sum_stub, ReduceFn);
 EMBER_DECLARE_STUB(prod_stub, ReduceFn);
+EMBER_DECLARE_STUB(nansum_stub, ReduceFn);  // NaN counts as 0
 EMBER_DECLARE_STUB(all_stub, ReduceFn);
 EMBER_DECLARE_STUB(any_stub, ReduceFn);
 EMBER_DECLARE_STUB(amax_stub, ReduceFn);  // NaN propagates
@@ -23,6 +24,7 @@ using ArgReduceFn = void (*)(Tensor& values, Tensor& indices, const Tensor& in, 
 EMBER_DECLARE_STUB(max_dim_stub, ArgReduceFn);
 EMBER_DECLARE_STUB(min_dim_stub, ArgReduceFn);
 EMBER_DECLARE_STUB(median_dim_stub, ArgReduceFn);
+EMBER_DECLARE_STUB(nanmedian_dim_stub, ArgReduceFn);  // NaNs left out
 
 // Variance with divisor max(0, inner - correction) (sqrt'ed when take_sqrt); mean may be undefined.
 using VarFn = void (*)(Tensor& var, Tensor& mean, const Tensor& in, int64_t outer, int64_t inner,

@@ -2,6 +2,8 @@
 // median. Statistics (var, std, norm, logsumexp) are in reduce_stats.cpp, scans and softmax in
 // softmax.cpp.
 #include "ember/ops/reduce.h"
+#include <limits>
+
 #include "ember/autograd/function_node.h"
 #include "ember/ops/binary.h"
 #include "ember/ops/factory.h"
@@ -129,6 +131,22 @@ Tensor sum_impl(const Tensor& self, OptionalIntArrayRef dim, bool keepdim,
                                      return variable_list{g[0].reshape(kshape).expand(shape)};
                                    })) {
     autograd::set_history(out, n);
+  }
+  return out;
+}
+
+Tensor nansum_impl(const Tensor& self, OptionalIntArrayRef dim, bool keepdim,
+                   std::optional<ScalarType> dtype) {
+  ReducePlan p;
+  Tensor out = reduce_raw(self, dim, keepdim, int_to_long(self, dtype), nansum_stub, "nansum", &p);
+  if (auto n = autograd::make_node(
+          "NansumBackward0", {self},
+          [kshape = p.keepdim_shape](autograd::FunctionNode& n, const variable_list& g) {
+            Tensor x = n.saved(0);
+            return variable_list{g[0].reshape(kshape) * (x == x).to(x.dtype())};
+          })) {
+    autograd::set_history(out, n);
+    n->save(self);
   }
   return out;
 }
@@ -265,6 +283,31 @@ Tensor extremum_all(const Tensor& self, IntArrayRef dim, bool keepdim, bool is_m
     n->save(out, true);
   }
   return out;
+}
+
+Tensor median_all(const Tensor& self, bool ignore_nan) {
+  const char* op = ignore_nan ? "nanmedian" : "median";
+  if (self.numel() == 0) {
+    EMBER_CHECK(self.is_floating_point(), "[", op, "] ", op, "() of an empty ",
+                toString(self.dtype()), " tensor has no value");
+    return full({}, std::numeric_limits<double>::quiet_NaN(), self.options());
+  }
+  ReducePlan p = make_reduce_plan(self, std::nullopt, false, self.dtype(), op);
+  Tensor values = make_tensor({}, self.dtype(), self.device());
+  Tensor indices = make_tensor({}, kLong, self.device());
+  (ignore_nan ? nanmedian_dim_stub : median_dim_stub)
+      .get(self.device().type())(values, indices, p.rows, 1, p.inner);
+  if (auto n = autograd::make_node(
+          ignore_nan ? "NanmedianBackward0" : "MedianBackward0", {self},
+          [kshape = p.keepdim_shape](autograd::FunctionNode& n, const variable_list& g) {
+            return variable_list{
+                evenly_distribute_backward(g[0], n.saved(0), n.saved(1), kshape, {})};
+          })) {
+    autograd::set_history(values, n);
+    n->save(self);
+    n->save(values, true);
+  }
+  return values;
 }
 
 std::tuple<Tensor, Tensor> select_dim(const Tensor& self, int64_t dim, bool keepdim,
@@ -419,30 +462,44 @@ Tensor& argmin_out(Tensor& out, const Tensor& self, std::optional<int64_t> dim, 
   return write_out(out, argmin(self, dim, keepdim), "argmin");
 }
 
-Tensor median(const Tensor& self) {
-  if (self.numel() == 0) {
-    EMBER_CHECK(self.is_floating_point(), "[median] median() of an empty ", toString(self.dtype()),
-                " tensor has no value");
-    return full({}, std::numeric_limits<double>::quiet_NaN(), self.options());
-  }
-  ReducePlan p = make_reduce_plan(self, std::nullopt, false, self.dtype(), "median");
-  Tensor values = make_tensor({}, self.dtype(), self.device());
-  Tensor indices = make_tensor({}, kLong, self.device());
-  median_dim_stub.get(self.device().type())(values, indices, p.rows, 1, p.inner);
-  if (auto n = autograd::make_node(
-          "MedianBackward0", {self},
-          [kshape = p.keepdim_shape](autograd::FunctionNode& n, const variable_list& g) {
-            return variable_list{
-                evenly_distribute_backward(g[0], n.saved(0), n.saved(1), kshape, {})};
-          })) {
-    autograd::set_history(values, n);
-    n->save(self);
-    n->save(values, true);
-  }
-  return values;
-}
+Tensor median(const Tensor& self) { return median_all(self, false); }
 std::tuple<Tensor, Tensor> median(const Tensor& self, int64_t dim, bool keepdim) {
   return select_dim(self, dim, keepdim, median_dim_stub, "median", "MedianBackward1");
+}
+Tensor nanmedian(const Tensor& self) { return median_all(self, true); }
+std::tuple<Tensor, Tensor> nanmedian(const Tensor& self, int64_t dim, bool keepdim) {
+  return select_dim(self, dim, keepdim, nanmedian_dim_stub, "nanmedian", "NanmedianBackward1");
+}
+std::tuple<Tensor, Tensor> aminmax(const Tensor& self, std::optional<int64_t> dim, bool keepdim) {
+  bool empty = self.numel() == 0 &&
+               (!dim || self.dim() == 0 || self.size(maybe_wrap_dim(*dim, self.dim())) == 0);
+  EMBER_CHECK(!empty,
+              "[aminmax] aminmax(): cannot compute aminmax over an empty dimension as the "
+              "operation has no identity.");
+  if (!dim) {
+    Tensor lo = amin(self), hi = amax(self);
+    if (keepdim) {
+      DimVector ones(self.dim(), 1);
+      return {lo.reshape(ones), hi.reshape(ones)};
+    }
+    return {lo, hi};
+  }
+  return {amin(self, IntArrayRef{*dim}, keepdim), amax(self, IntArrayRef{*dim}, keepdim)};
+}
+
+// ---- NaN-ignoring sums ----
+Tensor nansum(const Tensor& self, OptionalIntArrayRef dim, bool keepdim,
+              std::optional<ScalarType> dtype) {
+  return nansum_impl(self, dim, keepdim, dtype);
+}
+Tensor nanmean(const Tensor& self, OptionalIntArrayRef dim, bool keepdim,
+               std::optional<ScalarType> dtype) {
+  EMBER_CHECK(self.is_floating_point(),
+              "[nanmean] nanmean(): expected input to have floating "
+              "point dtype but got ",
+              toString(self.dtype()));
+  Tensor count = (self == self).sum(dim, keepdim);
+  return nansum(self, dim, keepdim, dtype) / count;
 }
 
 // ---- Tensor methods ----
@@ -487,6 +544,19 @@ Tensor Tensor::argmin(std::optional<int64_t> dim, bool keepdim) const {
   return ::ember::argmin(*this, dim, keepdim);
 }
 Tensor Tensor::median() const { return ::ember::median(*this); }
+Tensor Tensor::nanmedian() const { return ::ember::nanmedian(*this); }
+std::tuple<Tensor, Tensor> Tensor::nanmedian(int64_t dim, bool keepdim) const {
+  return ::ember::nanmedian(*this, dim, keepdim);
+}
+std::tuple<Tensor, Tensor> Tensor::aminmax(std::optional<int64_t> dim, bool keepdim) const {
+  return ::ember::aminmax(*this, dim, keepdim);
+}
+Tensor Tensor::nansum(OptionalIntArrayRef dim, bool keepdim, std::optional<ScalarType> dt) const {
+  return ::ember::nansum(*this, dim, keepdim, dt);
+}
+Tensor Tensor::nanmean(OptionalIntArrayRef dim, bool keepdim, std::optional<ScalarType> dt) const {
+  return ::ember::nanmean(*this, dim, keepdim, dt);
+}
 std::tuple<Tensor, Tensor> Tensor::median(int64_t dim, bool keepdim) const {
   return ::ember::median(*this, dim, keepdim);
 }

@@ -86,7 +86,7 @@ Tensor norm_backward(const Tensor& grad, const Tensor& self, const Tensor& resul
   return sgn(self) * ap * (g / pow_pos(nonzero_or_one(r), p - 1)) * (r != 0).to(dt);
 }
 
-Tensor norm_impl(const Tensor& self, const std::optional<Scalar>& p_opt, IntArrayRef dim,
+Tensor norm_impl(const Tensor& self, const std::optional<Scalar>& p_opt, OptionalIntArrayRef dim,
                  bool keepdim, std::optional<ScalarType> dtype, const char* node) {
   EMBER_CHECK(isFloatingType(self.dtype()),
               "[norm] norm(): input dtype should be either "
@@ -186,6 +186,10 @@ Tensor norm(const Tensor& self, const std::optional<Scalar>& p, IntArrayRef dim,
 Tensor norm(const Tensor& self, const std::optional<Scalar>& p, IntArrayRef dim, bool keepdim,
             ScalarType dtype) {
   return norm_impl(self, p, dim, keepdim, dtype, "NormBackward1");
+}
+Tensor linalg_vector_norm(const Tensor& self, const Scalar& ord, OptionalIntArrayRef dim,
+                          bool keepdim, std::optional<ScalarType> dtype) {
+  return norm_impl(self, ord, dim, keepdim, dtype, "LinalgVectorNormBackward0");
 }
 Tensor& norm_out(Tensor& out, const Tensor& self, const std::optional<Scalar>& p, IntArrayRef dim,
                  bool keepdim) {

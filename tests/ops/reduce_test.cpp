@@ -280,3 +280,51 @@ TEST(Reduce, LibtorchCallForms) {
   EXPECT_TRUE(same(a.gt(0).all(1), tensor({false, false})));
   EXPECT_TRUE(allclose(a.cumsum(1).select(1, 2), tensor({2.5, 3.5})));
 }
+
+TEST(NanReductions, NansumNanmeanNanmedian) {
+  // x = [[1,nan,3,2],[nan]*4,[nan,5,4,nan]]
+  Tensor x = D({1, kNaN, 3, 2, kNaN, kNaN, kNaN, kNaN, kNaN, 5, 4, kNaN}).reshape({3, 4});
+  EXPECT_EQ(x.nansum().item<double>(), 15.0);              // x.nansum()
+  EXPECT_TRUE(allclose(x.nansum(1), D({6, 0, 9})));        // x.nansum(1)
+  EXPECT_TRUE(allclose(x.nanmean(1), D({2, kNaN, 4.5})));  // x.nanmean(1)
+  EXPECT_EQ(x.nanmean().item<double>(), 3.0);              // x.nanmean()
+  EXPECT_EQ(x.nanmedian().item<double>(), 3.0);            // x.nanmedian()
+  EXPECT_TRUE(std::isnan(D({kNaN, kNaN}).nanmedian().item<double>()));
+  auto [v, i] = x.nanmedian(1);  // values [2, nan, 4], indices [3, -, 2]
+  EXPECT_TRUE(allclose(v, D({2, kNaN, 4})));
+  EXPECT_EQ(i.select(0, 0).item<int64_t>(), 3);
+  EXPECT_EQ(i.select(0, 2).item<int64_t>(), 2);
+  Tensor ni = tensor({1, 2}).nansum();  // torch.tensor([1, 2]).nansum() -> 3 (int64)
+  EXPECT_TRUE(same(ni, tensor(int64_t{3})));
+  EXPECT_THROW(tensor({1, 2}).nanmean(), ember::Error);
+  EXPECT_EQ(x.t().nansum(0).sizes(), IntArrayRef({3}));
+  Tensor y = D({1, kNaN, 3}).requires_grad_();
+  Tensor s = y.nansum();
+  EXPECT_EQ(s.grad_fn()->name(), "NansumBackward0");
+  s.backward();
+  EXPECT_TRUE(allclose(y.grad(), D({1, 0, 1})));
+  EXPECT_EQ(y.nanmedian().grad_fn()->name(), "NanmedianBackward0");
+  auto f = [](const variable_list& t) {
+    return t[0].nansum(IntArrayRef{1}) * t[0].nanmean(IntArrayRef{1});
+  };
+  EXPECT_TRUE(gradcheck(f, {A()}));
+  EXPECT_TRUE(gradgradcheck(f, {A()}));
+}
+
+TEST(NanReductions, AminmaxAndVectorNorm) {
+  Tensor m = tensor({{1.0, 5.0}, {3.0, -2.0}});
+  auto [lo, hi] = aminmax(m);  // torch.aminmax(m) -> (-2, 5)
+  EXPECT_EQ(lo.item<double>(), -2.0);
+  EXPECT_EQ(hi.item<double>(), 5.0);
+  auto [lk, hk] = m.aminmax(1, true);  // torch.aminmax(m, dim=1, keepdim=True)
+  EXPECT_TRUE(allclose(lk, tensor({{1.0}, {-2.0}})));
+  EXPECT_TRUE(allclose(hk, tensor({{5.0}, {3.0}})));
+  EXPECT_THROW(aminmax(zeros({0})), ember::Error);
+  // torch.linalg.vector_norm(A, 2, dim=1), (..., inf), default over everything
+  EXPECT_TRUE(allclose(linalg_vector_norm(A(), 2, IntArrayRef{1}), tensor({3.9051249, 4.1533117})));
+  EXPECT_EQ(linalg_vector_norm(tensor({{3.0, -4.0}}), INFINITY).item<double>(), 4.0);
+  EXPECT_NEAR(linalg_vector_norm(A()).item<double>(), 5.7008772, 1e-5);
+  EXPECT_EQ(linalg_vector_norm(A(), 2, std::nullopt, false, kDouble).dtype(), kDouble);
+  auto f = [](const variable_list& t) { return linalg_vector_norm(t[0], 3, IntArrayRef{0}); };
+  EXPECT_TRUE(gradcheck(f, {A()}));
+}

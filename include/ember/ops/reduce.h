@@ -26,6 +26,12 @@ Tensor prod(const Tensor& self, int64_t dim, bool keepdim = false,
 Tensor& prod_out(Tensor& out, const Tensor& self, int64_t dim, bool keepdim = false,
                  std::optional<ScalarType> dtype = std::nullopt);
 
+// Sums and means that skip NaN (nanmean divides by the number of non-NaN elements).
+Tensor nansum(const Tensor& self, OptionalIntArrayRef dim = std::nullopt, bool keepdim = false,
+              std::optional<ScalarType> dtype = std::nullopt);
+Tensor nanmean(const Tensor& self, OptionalIntArrayRef dim = std::nullopt, bool keepdim = false,
+               std::optional<ScalarType> dtype = std::nullopt);
+
 // ---- logical (bool results; uint8 inputs give uint8, as in PyTorch) ----
 Tensor all(const Tensor& self);
 Tensor all(const Tensor& self, int64_t dim, bool keepdim = false);
@@ -58,6 +64,12 @@ Tensor& argmin_out(Tensor& out, const Tensor& self, std::optional<int64_t> dim =
 // Lower median (the smaller of the two middle values for even counts).
 Tensor median(const Tensor& self);
 std::tuple<Tensor, Tensor> median(const Tensor& self, int64_t dim, bool keepdim = false);
+// Median of the non-NaN elements (NaN when there are none).
+Tensor nanmedian(const Tensor& self);
+std::tuple<Tensor, Tensor> nanmedian(const Tensor& self, int64_t dim, bool keepdim = false);
+// (min, max) in one call.
+std::tuple<Tensor, Tensor> aminmax(const Tensor& self, std::optional<int64_t> dim = std::nullopt,
+                                   bool keepdim = false);
 
 // ---- statistics (src/ops/reduce_stats.cpp) ----
 Tensor var(const Tensor& self, bool unbiased = true);
@@ -90,6 +102,10 @@ Tensor norm(const Tensor& self, const std::optional<Scalar>& p, IntArrayRef dim,
             ScalarType dtype);
 Tensor& norm_out(Tensor& out, const Tensor& self, const std::optional<Scalar>& p, IntArrayRef dim,
                  bool keepdim = false);
+// torch.linalg.vector_norm: like norm, with optional dims and dtype.
+Tensor linalg_vector_norm(const Tensor& self, const Scalar& ord = 2,
+                          OptionalIntArrayRef dim = std::nullopt, bool keepdim = false,
+                          std::optional<ScalarType> dtype = std::nullopt);
 // log(sum(exp(x))) over dims, computed without overflow; integer inputs give the default float.
 Tensor logsumexp(const Tensor& self, IntArrayRef dim, bool keepdim = false);
 Tensor& logsumexp_out(Tensor& out, const Tensor& self, IntArrayRef dim, bool keepdim = false);
