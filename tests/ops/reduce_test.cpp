@@ -328,3 +328,39 @@ TEST(NanReductions, AminmaxAndVectorNorm) {
   auto f = [](const variable_list& t) { return linalg_vector_norm(t[0], 3, IntArrayRef{0}); };
   EXPECT_TRUE(gradcheck(f, {A()}));
 }
+
+// Every dtype through the kernels: small non-negative integers are exact in all of them.
+TEST(Reduce, AllDtypes) {
+  // m = torch.tensor([[3, 1, 2], [0, 5, 4]]) (bool: m != 0)
+  for (ScalarType dt : kAllScalarTypes) {
+    SCOPED_TRACE(toString(dt));
+    Tensor m = tensor({{3, 1, 2}, {0, 5, 4}}).to(dt);
+    bool is_bool = dt == kBool;
+    ScalarType acc = isIntegralType(dt, true) ? kLong : dt;
+    EXPECT_EQ(m.sum().dtype(), acc);
+    EXPECT_EQ(m.sum().item<double>(), is_bool ? 5.0 : 15.0);
+    EXPECT_TRUE(allclose(m.sum(0), is_bool ? tensor({1, 2, 2}) : tensor({3, 6, 6})));
+    EXPECT_TRUE(allclose(m.prod(1), is_bool ? tensor({1, 0}) : tensor({6, 0})));
+    EXPECT_EQ(m.amax().dtype(), dt);
+    EXPECT_EQ(m.amax().item<double>(), is_bool ? 1.0 : 5.0);
+    EXPECT_EQ(m.min().item<double>(), 0.0);
+    EXPECT_TRUE(same(std::get<1>(m.max(1)), is_bool ? tensor({0, 1}) : tensor({0, 1})));
+    EXPECT_EQ(m.argmin().item<int64_t>(), 3);
+    EXPECT_TRUE(allclose(
+        m.cumsum(1), is_bool ? tensor({{1, 2, 3}, {0, 1, 2}}) : tensor({{3, 4, 6}, {0, 5, 9}})));
+    EXPECT_EQ(m.cumsum(1).dtype(), acc);
+    EXPECT_TRUE(allclose(
+        m.cumprod(0), is_bool ? tensor({{1, 1, 1}, {0, 1, 1}}) : tensor({{3, 1, 2}, {0, 5, 8}})));
+    EXPECT_TRUE(allclose(std::get<0>(m.median(1)), is_bool ? tensor({1, 1}) : tensor({2, 4})));
+    EXPECT_TRUE(same(m.count_nonzero(), tensor(int64_t{5})));
+    EXPECT_TRUE(same(m.any(1), dt == kByte ? tensor({1, 1}, kByte) : tensor({true, true})));
+    EXPECT_TRUE(
+        same(m.all(0), dt == kByte ? tensor({0, 1, 1}, kByte) : tensor({false, true, true})));
+    if (isFloatingType(dt)) {
+      EXPECT_NEAR(m.mean().item<double>(), 2.5, 1e-6);
+      EXPECT_NEAR(m.var().item<double>(), 3.5, 1e-2);
+      EXPECT_NEAR(m.norm(1).item<double>(), 15.0, 1e-6);
+      EXPECT_NEAR(m.softmax(1).sum().item<double>(), 2.0, 1e-2);
+    }
+  }
+}
