@@ -42,4 +42,6 @@ EMBER_DECLARE_STUB(cumsum_stub, DimFn);
 EMBER_DECLARE_STUB(cumprod_stub, DimFn);
 EMBER_DECLARE_STUB(softmax_stub, DimFn);
 EMBER_DECLARE_STUB(log_softmax_stub, DimFn);
+// Sum over the middle dim: out is contiguous [outer, inner] (see ReducePlan's middle layout).
+EMBER_DECLARE_STUB(sum_middle_stub, DimFn);
 }  // namespace ember

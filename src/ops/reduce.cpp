@@ -15,7 +15,7 @@
 namespace ember {
 
 ReducePlan make_reduce_plan(const Tensor& self, OptionalIntArrayRef dims, bool keepdim,
-                            ScalarType dtype, const char* op) {
+                            ScalarType dtype, const char* op, bool allow_middle) {
   ReducePlan p;
   int64_t nd = self.dim();
   if (!dims || dims->empty()) {
@@ -43,6 +43,24 @@ ReducePlan make_reduce_plan(const Tensor& self, OptionalIntArrayRef dims, bool k
   }
   NoGradGuard ng;
   Tensor x = self.dtype() == dtype ? self : self.to(dtype);
+  if (allow_middle && x.is_contiguous()) {
+    // One block [a, b) of reduced dims with kept dims after it?
+    int64_t a = 0;
+    while (a < nd && !p.mask[a]) ++a;
+    int64_t b = a;
+    while (b < nd && p.mask[b]) ++b;
+    bool block = b < nd;
+    for (int64_t d = b; d < nd; ++d) block &= !p.mask[d];
+    if (block && a < b) {
+      p.middle = true;
+      p.outer = 1;
+      p.kept_inner = 1;
+      for (int64_t d = 0; d < a; ++d) p.outer *= self.size(d);
+      for (int64_t d = b; d < nd; ++d) p.kept_inner *= self.size(d);
+      p.rows = x;
+      return p;
+    }
+  }
   bool identity = true;
   for (int64_t i = 0; i < nd; ++i) identity &= perm[i] == i;
   if (!identity) x = x.permute(perm);
@@ -114,9 +132,16 @@ ScalarType int_to_long(const Tensor& self, std::optional<ScalarType> dtype) {
 // Reduction without autograd: `stub` over the plan's rows into a fresh output of `out_dtype`.
 Tensor reduce_raw(const Tensor& self, OptionalIntArrayRef dim, bool keepdim, ScalarType dtype,
                   const KernelStub<ReduceFn>& stub, const char* op, ReducePlan* plan = nullptr) {
-  ReducePlan p = make_reduce_plan(self, dim, keepdim, dtype, op);
+  bool is_sum = &stub == &sum_stub;
+  ReducePlan p = make_reduce_plan(self, dim, keepdim, dtype, op, /*allow_middle=*/is_sum);
   Tensor out = make_tensor(p.out_shape, dtype, self.device());
-  if (p.outer > 0) stub.get(self.device().type())(out, p.rows, p.outer, p.inner);
+  if (p.middle) {
+    if (out.numel() > 0) {
+      sum_middle_stub.get(self.device().type())(out, p.rows, p.outer, p.inner, p.kept_inner, false);
+    }
+  } else if (p.outer > 0) {
+    stub.get(self.device().type())(out, p.rows, p.outer, p.inner);
+  }
   if (plan) *plan = std::move(p);
   return out;
 }

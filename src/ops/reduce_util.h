@@ -15,11 +15,17 @@ struct ReducePlan {
   int64_t outer = 1;
   int64_t inner = 1;
   Tensor rows;  // [outer, inner], contiguous, dtype as requested
+  // Middle layout: rows is [outer, inner, kept_inner] and the output [outer, kept_inner]. Used
+  // when the reduced dims are one block of a contiguous input followed by kept dims, so that
+  // e.g. x.sum(0) reads x in place instead of transposing it.
+  bool middle = false;
+  int64_t kept_inner = 1;
 };
 
-// dims empty (or nullopt) = all dims. `dtype` converts the input before reducing.
+// dims empty (or nullopt) = all dims. `dtype` converts the input before reducing. With
+// allow_middle the plan may use the middle layout (see ReducePlan).
 ReducePlan make_reduce_plan(const Tensor& self, OptionalIntArrayRef dims, bool keepdim,
-                            ScalarType dtype, const char* op);
+                            ScalarType dtype, const char* op, bool allow_middle = false);
 
 // A contiguous tensor seen as [outer, n, inner] around `dim` (a 0-dim tensor is [1, 1, 1]).
 struct DimLayout {

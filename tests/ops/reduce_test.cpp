@@ -364,3 +364,21 @@ TEST(Reduce, AllDtypes) {
     }
   }
 }
+
+// Reducing leading or middle dims of a contiguous input reads it in place (ReducePlan's middle
+// layout); a non-contiguous copy of the same values takes the transposing path.
+TEST(Sum, MiddleLayoutMatchesGeneralPath) {
+  Tensor x = arange(2 * 5 * 300, kDouble).reshape({2, 5, 300});
+  Tensor nc = x.transpose(1, 2).contiguous().transpose(1, 2);
+  ASSERT_FALSE(nc.is_contiguous());
+  for (auto dims : {std::vector<int64_t>{0}, std::vector<int64_t>{1}, std::vector<int64_t>{0, 1}}) {
+    EXPECT_TRUE(allclose(x.sum(dims), nc.sum(dims), 0, 0));
+    EXPECT_TRUE(allclose(x.mean(dims, true), nc.mean(dims, true), 0, 0));
+  }
+  // torch.arange(24).reshape(2,3,4).sum(1)[1] -> [48, 51, 54, 57]
+  EXPECT_TRUE(same(B().sum(1).select(0, 1), tensor({48, 51, 54, 57})));
+  EXPECT_TRUE(same(B().sum(0, true, kInt).select(1, 2), tensor({{28, 30, 32, 34}}, kInt)));
+  EXPECT_TRUE(allclose(zeros({0, 3}).sum(0), zeros({3})));
+  EXPECT_EQ(zeros({3, 0}).sum(0).numel(), 0);
+  EXPECT_TRUE(gradcheck([](const variable_list& v) { return v[0].sum(0); }, {A()}));
+}
