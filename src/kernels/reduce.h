@@ -42,6 +42,20 @@ EMBER_DECLARE_STUB(cumsum_stub, DimFn);
 EMBER_DECLARE_STUB(cumprod_stub, DimFn);
 EMBER_DECLARE_STUB(softmax_stub, DimFn);
 EMBER_DECLARE_STUB(log_softmax_stub, DimFn);
+EMBER_DECLARE_STUB(logcumsumexp_stub, DimFn);
 // Sum over the middle dim: out is contiguous [outer, inner] (see ReducePlan's middle layout).
 EMBER_DECLARE_STUB(sum_middle_stub, DimFn);
+
+// Running max/min along n with the index where it was reached (ties and new NaNs move the index
+// forward, as PyTorch); values and indices are contiguous [outer, n, inner] like in.
+using CumExtremumFn = void (*)(Tensor& values, Tensor& indices, const Tensor& in, int64_t outer,
+                               int64_t n, int64_t inner);
+EMBER_DECLARE_STUB(cummax_stub, CumExtremumFn);
+EMBER_DECLARE_STUB(cummin_stub, CumExtremumFn);
+
+// out, src and index (int64, values in [0, n)) are contiguous [outer, n, inner]. scatter:
+// out[o, index[o,i,j], j] += src[o,i,j] (out zeroed first); gather: out[o,i,j] = src[o, index, j].
+using DimIndexFn = void (*)(Tensor& out, const Tensor& src, const Tensor& index, int64_t outer,
+                            int64_t n, int64_t inner, bool scatter);
+EMBER_DECLARE_STUB(scatter_gather_dim_stub, DimIndexFn);
 }  // namespace ember

@@ -175,3 +175,69 @@ TEST(Softmax, Grad) {
   z.softmax(1).sum().backward();
   EXPECT_TRUE(allclose(z.grad(), zeros({2, 3}, kDouble), 0, 1e-12));
 }
+
+TEST(Cummax, ValuesIndicesGrad) {
+  const double nan = std::nan("");
+  // torch.tensor([1.,3,3,2,5]).cummax(0): ties move the index forward
+  auto [v, i] = tensor({1.0, 3.0, 3.0, 2.0, 5.0}).cummax(0);
+  EXPECT_TRUE(allclose(v, tensor({1.0, 3.0, 3.0, 3.0, 5.0})));
+  EXPECT_TRUE(allclose(i, tensor({0, 1, 2, 2, 4})));
+  auto [mv, mi] = cummin(tensor({1.0, 3.0, 3.0, 2.0, 0.0}), 0);  // -> indices [0,0,0,0,4]
+  EXPECT_TRUE(allclose(mv, tensor({1.0, 1.0, 1.0, 1.0, 0.0})));
+  EXPECT_TRUE(allclose(mi, tensor({0, 0, 0, 0, 4})));
+  // NaN sticks, and a later NaN takes the index: [1,nan,3,nan,5] -> indices [0,1,1,3,3]
+  auto [nv, ni] = tensor({1.0, nan, 3.0, nan, 5.0}).cummax(0);
+  EXPECT_TRUE(std::isnan(nv.select(0, 4).item<double>()));
+  EXPECT_TRUE(allclose(ni, tensor({0, 1, 1, 3, 3})));
+  // torch.tensor([[1,4],[3,2],[2,5]]).cummax(0)
+  auto [iv, ii] = tensor({{1, 4}, {3, 2}, {2, 5}}).cummax(0);
+  EXPECT_EQ(iv.dtype(), kLong);
+  EXPECT_TRUE(allclose(iv, tensor({{1, 4}, {3, 4}, {3, 5}})));
+  EXPECT_TRUE(allclose(ii, tensor({{0, 0}, {1, 0}, {1, 2}})));
+  auto [tv, ti] = tensor({{1, 3, 2}, {4, 2, 5}}).t().cummax(0);  // non-contiguous
+  EXPECT_TRUE(allclose(ti, tensor({{0, 0}, {1, 0}, {1, 2}})));
+  EXPECT_EQ(std::get<1>(zeros({0, 3}).cummin(0)).sizes(), IntArrayRef({0, 3}));
+  EXPECT_THROW(A().cummax(2), ember::Error);
+  // x = [1,3,2,5,4]; (x.cummax(0)[0] * [1,2,3,4,5]).sum().backward() -> [1, 5, 0, 9, 0]
+  Tensor x = tensor({1.0, 3.0, 2.0, 5.0, 4.0}).requires_grad_();
+  Tensor cx = std::get<0>(x.cummax(0));
+  EXPECT_EQ(cx.grad_fn()->name(), "CummaxBackward0");
+  (cx * tensor({1.0, 2.0, 3.0, 4.0, 5.0})).sum().backward();
+  EXPECT_TRUE(allclose(x.grad(), tensor({1.0, 5.0, 0.0, 9.0, 0.0})));
+  auto f = [](const variable_list& t) {
+    Tensor c = std::get<0>(t[0].cummin(1));
+    return c * c;
+  };
+  EXPECT_TRUE(gradcheck(f, {A()}));
+  EXPECT_TRUE(gradgradcheck(f, {A()}));
+  Tensor ov = empty({0}), oi = empty({0}, kLong);
+  cummax_out(ov, oi, A(), 1);
+  EXPECT_TRUE(allclose(oi, tensor({{0, 0, 2}, {0, 1, 1}})));
+}
+
+TEST(Logcumsumexp, ValuesAndGrad) {
+  // torch.tensor([1.,2,3]).logcumsumexp(0) -> [1, 2.3133, 3.4076]
+  EXPECT_TRUE(
+      allclose(tensor({1.0, 2.0, 3.0}).logcumsumexp(0), tensor({1.0, 2.3132617, 3.4076059})));
+  // torch.tensor([[1000.,-1000],[1000,2]]).logcumsumexp(0)
+  EXPECT_TRUE(allclose(tensor({{1000.0, -1000.0}, {1000.0, 2.0}}).logcumsumexp(0),
+                       tensor({{1000.0, -1000.0}, {1000.6931472, 2.0}})));
+  EXPECT_TRUE(allclose(tensor({-kInf, 0.0, kInf}).logcumsumexp(0), tensor({-kInf, 0.0, kInf})));
+  EXPECT_TRUE(allclose(A().t().logcumsumexp(1), A().logcumsumexp(0).t()));
+  EXPECT_EQ(zeros({0}).logcumsumexp(0).numel(), 0);
+  EXPECT_THROW(tensor({1, 2}).logcumsumexp(0), ember::Error);
+  // y = [0.5,-1,2,0.3]; (y.logcumsumexp(0) * [1,-2,3,0.5]).sum().backward()
+  Tensor y = tensor({0.5, -1.0, 2.0, 0.3}).requires_grad_();
+  Tensor ly = y.logcumsumexp(0);
+  EXPECT_EQ(ly.grad_fn()->name(), "LogcumsumexpBackward0");
+  (ly * tensor({1.0, -2.0, 3.0, 0.5})).sum().backward();
+  EXPECT_TRUE(allclose(y.grad(), tensor({-0.0326, -0.2304, 2.7003, 0.0628}), 1e-3, 1e-4));
+  for (int64_t d : {0, 1}) {
+    auto f = [d](const variable_list& t) { return t[0].logcumsumexp(d); };
+    EXPECT_TRUE(gradcheck(f, {A()}));
+    EXPECT_TRUE(gradgradcheck(f, {A()}));
+  }
+  Tensor out = empty({0});
+  logcumsumexp_out(out, A(), 1);
+  EXPECT_TRUE(allclose(out, A().logcumsumexp(1)));
+}

@@ -117,6 +117,17 @@ Tensor& cumsum_out(Tensor& out, const Tensor& self, int64_t dim,
 Tensor cumprod(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
 Tensor& cumprod_out(Tensor& out, const Tensor& self, int64_t dim,
                     std::optional<ScalarType> dtype = std::nullopt);
+// Running max/min with the index where it was reached (ties move the index forward;
+// src/ops/scan.cpp).
+std::tuple<Tensor, Tensor> cummax(const Tensor& self, int64_t dim);
+std::tuple<Tensor&, Tensor&> cummax_out(Tensor& values, Tensor& indices, const Tensor& self,
+                                        int64_t dim);
+std::tuple<Tensor, Tensor> cummin(const Tensor& self, int64_t dim);
+std::tuple<Tensor&, Tensor&> cummin_out(Tensor& values, Tensor& indices, const Tensor& self,
+                                        int64_t dim);
+// log(cumsum(exp(x))) computed without overflow.
+Tensor logcumsumexp(const Tensor& self, int64_t dim);
+Tensor& logcumsumexp_out(Tensor& out, const Tensor& self, int64_t dim);
 Tensor softmax(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
 Tensor log_softmax(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
 
