@@ -45,6 +45,8 @@ EMBER_DECLARE_STUB(log_softmax_stub, DimFn);
 EMBER_DECLARE_STUB(logcumsumexp_stub, DimFn);
 // Sum over the middle dim: out is contiguous [outer, inner] (see ReducePlan's middle layout).
 EMBER_DECLARE_STUB(sum_middle_stub, DimFn);
+// out[o, j, i] = in[o, i, j]: moves the middle dim innermost (any dtype, by element size).
+EMBER_DECLARE_STUB(transpose_middle_stub, DimFn);
 
 // Running max/min along n with the index where it was reached (ties and new NaNs move the index
 // forward, as PyTorch); values and indices are contiguous [outer, n, inner] like in.

@@ -43,8 +43,8 @@ ReducePlan make_reduce_plan(const Tensor& self, OptionalIntArrayRef dims, bool k
   }
   NoGradGuard ng;
   Tensor x = self.dtype() == dtype ? self : self.to(dtype);
-  if (allow_middle && x.is_contiguous()) {
-    // One block [a, b) of reduced dims with kept dims after it?
+  if (x.is_contiguous()) {
+    // One block [a, b) of reduced dims with kept dims after it: [outer, inner, kept_inner].
     int64_t a = 0;
     while (a < nd && !p.mask[a]) ++a;
     int64_t b = a;
@@ -52,12 +52,21 @@ ReducePlan make_reduce_plan(const Tensor& self, OptionalIntArrayRef dims, bool k
     bool block = b < nd;
     for (int64_t d = b; d < nd; ++d) block &= !p.mask[d];
     if (block && a < b) {
-      p.middle = true;
-      p.outer = 1;
-      p.kept_inner = 1;
-      for (int64_t d = 0; d < a; ++d) p.outer *= self.size(d);
-      for (int64_t d = b; d < nd; ++d) p.kept_inner *= self.size(d);
-      p.rows = x;
+      int64_t before = 1, after = 1;
+      for (int64_t d = 0; d < a; ++d) before *= self.size(d);
+      for (int64_t d = b; d < nd; ++d) after *= self.size(d);
+      if (allow_middle) {
+        p.middle = true;
+        p.outer = before;
+        p.kept_inner = after;
+        p.rows = x;
+      } else {
+        // A tiled transpose to [before, after, inner] rows; much faster than a strided copy.
+        p.rows = make_tensor({p.outer, p.inner}, x.dtype(), x.device());
+        if (x.numel() > 0) {
+          transpose_middle_stub.get(x.device().type())(p.rows, x, before, p.inner, after, false);
+        }
+      }
       return p;
     }
   }

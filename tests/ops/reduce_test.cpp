@@ -382,3 +382,32 @@ TEST(Sum, MiddleLayoutMatchesGeneralPath) {
   EXPECT_EQ(zeros({3, 0}).sum(0).numel(), 0);
   EXPECT_TRUE(gradcheck([](const variable_list& v) { return v[0].sum(0); }, {A()}));
 }
+
+// Other reductions over leading/middle dims of contiguous inputs go through a tiled transpose;
+// they must agree with the strided path for every element size.
+TEST(Reduce, TransposedRowsMatchStridedPath) {
+  std::vector<int64_t> vals(2 * 37 * 45);
+  for (size_t i = 0; i < vals.size(); ++i) vals[i] = static_cast<int64_t>(i * 7919 % 97);
+  Tensor base = tensor(vals).reshape({2, 37, 45});  // 0..96 with ties, exact in every dtype
+  ASSERT_EQ(base.amax().item<int64_t>(), 96);
+  for (ScalarType dt : {kByte, kShort, kInt, kLong, kFloat, kDouble, kHalf}) {
+    SCOPED_TRACE(toString(dt));
+    Tensor x = base.to(dt);
+    Tensor nc = x.transpose(1, 2).contiguous().transpose(1, 2);
+    for (int64_t d : {0, 1}) {
+      EXPECT_TRUE(same(x.amax(d), nc.amax(d)));
+      EXPECT_TRUE(same(std::get<1>(x.max(d)), std::get<1>(nc.max(d))));
+      EXPECT_TRUE(same(x.argmin(d, true), nc.argmin(d, true)));
+      EXPECT_TRUE(same(std::get<0>(x.median(d)), std::get<0>(nc.median(d))));
+      EXPECT_TRUE(same(x.prod(d), nc.prod(d)));
+    }
+    EXPECT_TRUE(same(x.amin(IntArrayRef{0, 1}), nc.amin(IntArrayRef{0, 1})));
+    if (isFloatingType(dt)) {
+      EXPECT_TRUE(allclose(x.var(IntArrayRef{1}), nc.var(IntArrayRef{1})));
+      EXPECT_TRUE(allclose(x.norm(2, IntArrayRef{0}), nc.norm(2, IntArrayRef{0})));
+    }
+  }
+  // torch.arange(24).reshape(2,3,4).amax(1)[1] -> [20, 21, 22, 23]; .argmax(0)[2] -> [1,1,1,1]
+  EXPECT_TRUE(same(B().amax(1).select(0, 1), tensor({20, 21, 22, 23})));
+  EXPECT_TRUE(same(B().argmax(0).select(0, 2), tensor({1, 1, 1, 1})));
+}
