@@ -1,9 +1,35 @@
 // Reduction CPU kernels over contiguous rows.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <vector>
+
 #include "ember/core/parallel.h"
+#include "src/cpu/convert.h"
 #include "src/kernels/reduce.h"
 
 namespace ember {
 namespace {
+
+template <class T>
+inline bool is_nan(T v) {
+  if constexpr (is_float_v<T>) {
+    auto x = static_cast<opmath_t<T>>(v);
+    return x != x;
+  } else {
+    return false;
+  }
+}
+
+// Rows per parallel chunk so each chunk holds about 32k elements.
+inline int64_t grain(int64_t inner) {
+  return std::max<int64_t>(1, 32768 / std::max<int64_t>(inner, 1));
+}
+
+// Integers accumulate in uint64 so overflow wraps (as in PyTorch) instead of being UB.
+template <class T>
+using SumAcc = std::conditional_t<is_float_v<T>, double, uint64_t>;
 
 // Sums with several accumulators so the compiler can vectorise; floats accumulate in double,
 // which is at least as accurate as PyTorch's cascade sum.
@@ -20,23 +46,128 @@ A sum_row(const T* p, int64_t n) {
   return s;
 }
 
+template <class T, class A>
+T from_acc(A s) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return s != 0;
+  } else if constexpr (std::is_integral_v<T>) {
+    return static_cast<T>(static_cast<int64_t>(s));
+  } else {
+    return static_cast<T>(s);
+  }
+}
+
 void sum_kernel(Tensor& out, const Tensor& in, int64_t outer, int64_t inner) {
   visit_all_types(out.dtype(), "sum", [&]<class T>() {
     const T* src = in.data_ptr<T>();
     T* dst = out.data_ptr<T>();
-    using A = std::conditional_t<std::is_same_v<T, bool>, int64_t,
-                                 std::conditional_t<is_float_v<T>, double, acc_t<T>>>;
-    parallel_for(0, outer, std::max<int64_t>(1, 32768 / std::max<int64_t>(inner, 1)),
-                 [&](int64_t b, int64_t e) {
-                   for (int64_t o = b; o < e; ++o) {
-                     A s = sum_row<T, A>(src + o * inner, inner);
-                     if constexpr (std::is_same_v<T, bool>) {
-                       dst[o] = s != 0;
-                     } else {
-                       dst[o] = static_cast<T>(s);
-                     }
-                   }
-                 });
+    using A = SumAcc<T>;
+    parallel_for(0, outer, grain(inner), [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o) dst[o] = from_acc<T>(sum_row<T, A>(src + o * inner, inner));
+    });
+  });
+}
+
+// Sum treating NaN as zero (integers have none).
+// out[o, j] = sum_r in[o, r, j]: a block of columns accumulates row by row, so each read is a
+// contiguous run and the inner loop vectorises.
+void sum_middle_kernel(Tensor& out, const Tensor& in, int64_t outer, int64_t n, int64_t inner,
+                       bool) {
+  visit_all_types(out.dtype(), "sum", [&]<class T>() {
+    const T* src = in.data_ptr<T>();
+    T* dst = out.data_ptr<T>();
+    using A = SumAcc<T>;
+    constexpr int64_t kBlock = 256;
+    int64_t nb = (inner + kBlock - 1) / kBlock;
+    int64_t grain_tasks = std::max<int64_t>(1, 32768 / std::max<int64_t>(n * kBlock, 1));
+    parallel_for(0, outer * nb, grain_tasks, [&](int64_t b, int64_t e) {
+      A acc[kBlock];
+      for (int64_t t = b; t < e; ++t) {
+        int64_t o = t / nb, j0 = (t % nb) * kBlock;
+        int64_t w = std::min(kBlock, inner - j0);
+        std::fill(acc, acc + w, A(0));
+        for (int64_t r = 0; r < n; ++r) {
+          const T* x = src + (o * n + r) * inner + j0;
+          for (int64_t j = 0; j < w; ++j) acc[j] += static_cast<A>(x[j]);
+        }
+        T* y = dst + o * inner + j0;
+        for (int64_t j = 0; j < w; ++j) y[j] = from_acc<T>(acc[j]);
+      }
+    });
+  });
+}
+
+void transpose_middle_kernel(Tensor& out, const Tensor& in, int64_t outer, int64_t n, int64_t inner,
+                             bool) {
+  auto run = [&]<class U>() {
+    const U* src = static_cast<const U*>(in.data_ptr());
+    U* dst = static_cast<U*>(out.data_ptr());
+    constexpr int64_t kTile = 64;  // measured best of 8..128 for 4096x4096 floats
+    int64_t tn = (n + kTile - 1) / kTile, tj = (inner + kTile - 1) / kTile;
+    parallel_for(0, outer * tn * tj, 8, [&](int64_t b, int64_t e) {
+      for (int64_t t = b; t < e; ++t) {
+        int64_t o = t / (tn * tj), r0 = (t / tj) % tn * kTile, j0 = t % tj * kTile;
+        int64_t r1 = std::min(n, r0 + kTile), j1 = std::min(inner, j0 + kTile);
+        // Through a local tile so that every cache line is read or written in one go: with
+        // power-of-two strides the direct strided loop thrashes the cache sets.
+        U tile[kTile][kTile];
+        for (int64_t r = r0; r < r1; ++r)
+          for (int64_t j = j0; j < j1; ++j) tile[j - j0][r - r0] = src[(o * n + r) * inner + j];
+        for (int64_t j = j0; j < j1; ++j)
+          for (int64_t r = r0; r < r1; ++r) dst[(o * inner + j) * n + r] = tile[j - j0][r - r0];
+      }
+    });
+  };
+  switch (in.element_size()) {
+    case 1:
+      run.template operator()<uint8_t>();
+      break;
+    case 2:
+      run.template operator()<uint16_t>();
+      break;
+    case 4:
+      run.template operator()<uint32_t>();
+      break;
+    case 8:
+      run.template operator()<uint64_t>();
+      break;
+    default:
+      EMBER_ERROR("[reduce] unsupported element size ", in.element_size());
+  }
+}
+
+void nansum_kernel(Tensor& out, const Tensor& in, int64_t outer, int64_t inner) {
+  visit_all_types(out.dtype(), "nansum", [&]<class T>() {
+    const T* src = in.data_ptr<T>();
+    T* dst = out.data_ptr<T>();
+    using A = SumAcc<T>;
+    parallel_for(0, outer, grain(inner), [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o) {
+        const T* p = src + o * inner;
+        A s = 0;
+        for (int64_t i = 0; i < inner; ++i) {
+          A v = static_cast<A>(p[i]);
+          s += v == v ? v : A(0);
+        }
+        dst[o] = from_acc<T>(s);
+      }
+    });
+  });
+}
+
+void prod_kernel(Tensor& out, const Tensor& in, int64_t outer, int64_t inner) {
+  visit_all_types(out.dtype(), "prod", [&]<class T>() {
+    const T* src = in.data_ptr<T>();
+    T* dst = out.data_ptr<T>();
+    using A = SumAcc<T>;
+    parallel_for(0, outer, grain(inner), [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o) {
+        const T* p = src + o * inner;
+        A s = 1;
+        for (int64_t i = 0; i < inner; ++i) s *= static_cast<A>(p[i]);
+        dst[o] = from_acc<T>(s);
+      }
+    });
   });
 }
 
@@ -58,10 +189,228 @@ void logical_reduce_kernel(Tensor& out, const Tensor& in, int64_t outer, int64_t
   }
 }
 
+// Index of the max (IsMax) or min of a non-empty row: first occurrence, first NaN wins.
+template <bool IsMax, class T>
+int64_t arg_row(const T* p, int64_t n) {
+  using M = opmath_t<T>;
+  int64_t best = 0;
+  M bv = static_cast<M>(p[0]);
+  if (is_nan(p[0])) return 0;
+  for (int64_t i = 1; i < n; ++i) {
+    M v = static_cast<M>(p[i]);
+    if (is_nan(p[i])) return i;
+    if (IsMax ? v > bv : v < bv) {
+      bv = v;
+      best = i;
+    }
+  }
+  return best;
+}
+
+// Max (or min) of a non-empty row, NaN if it holds one. Branch-free lanes so it vectorises.
+template <bool IsMax, class T>
+T extremum_row(const T* p, int64_t n) {
+  using M = opmath_t<T>;
+  if constexpr (std::is_same_v<T, bool>) {
+    for (int64_t i = 0; i < n; ++i)
+      if (p[i] == IsMax) return IsMax;
+    return !IsMax;
+  } else {
+    constexpr int kLanes = 8;
+    M acc[kLanes];
+    bool nan[kLanes] = {};
+    for (int l = 0; l < kLanes; ++l) acc[l] = static_cast<M>(p[0]);
+    int64_t i = 0;
+    for (; i + kLanes <= n; i += kLanes) {
+      for (int l = 0; l < kLanes; ++l) {
+        M v = static_cast<M>(p[i + l]);
+        nan[l] |= v != v;
+        acc[l] = (IsMax ? v > acc[l] : v < acc[l]) ? v : acc[l];
+      }
+    }
+    M m = acc[0];
+    bool any_nan = false;
+    for (int l = 0; l < kLanes; ++l) {
+      any_nan |= nan[l];
+      m = (IsMax ? acc[l] > m : acc[l] < m) ? acc[l] : m;
+    }
+    for (; i < n; ++i) {
+      M v = static_cast<M>(p[i]);
+      any_nan |= v != v;
+      m = (IsMax ? v > m : v < m) ? v : m;
+    }
+    if (any_nan) return static_cast<T>(std::numeric_limits<M>::quiet_NaN());
+    return static_cast<T>(m);
+  }
+}
+
+template <bool IsMax>
+void extremum_kernel(Tensor& out, const Tensor& in, int64_t outer, int64_t inner) {
+  visit_all_types(in.dtype(), IsMax ? "amax" : "amin", [&]<class T>() {
+    const T* src = in.data_ptr<T>();
+    T* dst = out.data_ptr<T>();
+    parallel_for(0, outer, grain(inner), [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o) dst[o] = extremum_row<IsMax>(src + o * inner, inner);
+    });
+  });
+}
+
+template <bool IsMax>
+void arg_extremum_kernel(Tensor& values, Tensor& indices, const Tensor& in, int64_t outer,
+                         int64_t inner) {
+  visit_all_types(in.dtype(), IsMax ? "max" : "min", [&]<class T>() {
+    const T* src = in.data_ptr<T>();
+    T* val = values.defined() ? values.data_ptr<T>() : nullptr;
+    int64_t* idx = indices.data_ptr<int64_t>();
+    parallel_for(0, outer, grain(inner), [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o) {
+        const T* p = src + o * inner;
+        int64_t i = arg_row<IsMax>(p, inner);
+        idx[o] = i;
+        if (val) val[o] = p[i];
+      }
+    });
+  });
+}
+
+// Lower median of each row. With IgnoreNan the NaNs are left out (a row of only NaNs gives NaN
+// at index 0); otherwise the first NaN is the result, as in PyTorch.
+template <bool IgnoreNan>
+void median_kernel(Tensor& values, Tensor& indices, const Tensor& in, int64_t outer,
+                   int64_t inner) {
+  visit_all_types(in.dtype(), IgnoreNan ? "nanmedian" : "median", [&]<class T>() {
+    using M = opmath_t<T>;
+    const T* src = in.data_ptr<T>();
+    T* val = values.defined() ? values.data_ptr<T>() : nullptr;
+    int64_t* idx = indices.data_ptr<int64_t>();
+    parallel_for(0, outer, grain(inner), [&](int64_t b, int64_t e) {
+      std::vector<int64_t> order;
+      order.reserve(static_cast<size_t>(inner));
+      for (int64_t o = b; o < e; ++o) {
+        const T* p = src + o * inner;
+        int64_t pick = -1;
+        order.clear();
+        for (int64_t i = 0; i < inner; ++i) {
+          if (!is_nan(p[i])) {
+            order.push_back(i);
+          } else if (!IgnoreNan && pick < 0) {
+            pick = i;
+          }
+        }
+        if (pick < 0 && order.empty()) pick = 0;
+        if (pick < 0) {
+          auto kth = order.begin() + (static_cast<int64_t>(order.size()) - 1) / 2;
+          std::nth_element(order.begin(), kth, order.end(), [p](int64_t a, int64_t c) {
+            M va = static_cast<M>(p[a]), vc = static_cast<M>(p[c]);
+            return va < vc || (va == vc && a < c);
+          });
+          pick = *kth;
+        }
+        idx[o] = pick;
+        if (val) val[o] = p[pick];
+      }
+    });
+  });
+}
+
+// Two passes in double: mean, then the sum of squared deviations (stable, unlike E[x^2]-E[x]^2).
+void var_kernel(Tensor& var, Tensor& mean, const Tensor& in, int64_t outer, int64_t inner,
+                double correction, bool take_sqrt) {
+  visit_floating_types(in.dtype(), "var", [&]<class T>() {
+    const T* src = in.data_ptr<T>();
+    T* vo = var.data_ptr<T>();
+    T* mo = mean.defined() ? mean.data_ptr<T>() : nullptr;
+    double divisor = std::max(0.0, static_cast<double>(inner) - correction);
+    parallel_for(0, outer, grain(inner), [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o) {
+        const T* p = src + o * inner;
+        double m = sum_row<T, double>(p, inner) / static_cast<double>(inner);
+        double m2 = 0;
+        for (int64_t i = 0; i < inner; ++i) {
+          double d = static_cast<double>(p[i]) - m;
+          m2 += d * d;
+        }
+        double v = m2 / divisor;
+        vo[o] = static_cast<T>(take_sqrt ? std::sqrt(v) : v);
+        if (mo) mo[o] = static_cast<T>(m);
+      }
+    });
+  });
+}
+
+void norm_kernel(Tensor& out, const Tensor& in, int64_t outer, int64_t inner, double p) {
+  visit_floating_types(in.dtype(), "norm", [&]<class T>() {
+    const T* src = in.data_ptr<T>();
+    T* dst = out.data_ptr<T>();
+    parallel_for(0, outer, grain(inner), [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o) {
+        const T* x = src + o * inner;
+        double r = 0;
+        if (std::isinf(p)) {
+          r = p > 0 ? 0.0 : std::numeric_limits<double>::infinity();
+          for (int64_t i = 0; i < inner; ++i) {
+            double a = std::fabs(static_cast<double>(x[i]));
+            if (std::isnan(a)) {
+              r = a;
+              break;
+            }
+            r = p > 0 ? std::max(r, a) : std::min(r, a);
+          }
+        } else if (p == 0) {
+          for (int64_t i = 0; i < inner; ++i) r += static_cast<double>(x[i]) != 0 ? 1.0 : 0.0;
+        } else if (p == 1) {
+          for (int64_t i = 0; i < inner; ++i) r += std::fabs(static_cast<double>(x[i]));
+        } else if (p == 2) {
+          for (int64_t i = 0; i < inner; ++i)
+            r += static_cast<double>(x[i]) * static_cast<double>(x[i]);
+          r = std::sqrt(r);
+        } else {
+          for (int64_t i = 0; i < inner; ++i)
+            r += std::pow(std::fabs(static_cast<double>(x[i])), p);
+          r = std::pow(r, 1.0 / p);
+        }
+        dst[o] = static_cast<T>(r);
+      }
+    });
+  });
+}
+
+// log(sum(exp(x - m))) + m with m the row max; an infinite max is not subtracted (as PyTorch).
+void logsumexp_kernel(Tensor& out, const Tensor& in, int64_t outer, int64_t inner) {
+  visit_floating_types(in.dtype(), "logsumexp", [&]<class T>() {
+    const T* src = in.data_ptr<T>();
+    T* dst = out.data_ptr<T>();
+    parallel_for(0, outer, grain(inner), [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o) {
+        const T* x = src + o * inner;
+        double m = -std::numeric_limits<double>::infinity();
+        for (int64_t i = 0; i < inner; ++i) m = std::max(m, static_cast<double>(x[i]));
+        if (std::isinf(m)) m = 0;
+        double s = 0;
+        for (int64_t i = 0; i < inner; ++i) s += std::exp(static_cast<double>(x[i]) - m);
+        dst[o] = static_cast<T>(std::log(s) + m);
+      }
+    });
+  });
+}
+
 }  // namespace
 
 EMBER_DEFINE_STUB(sum_stub, sum_kernel);
+EMBER_DEFINE_STUB(sum_middle_stub, sum_middle_kernel);
+EMBER_DEFINE_STUB(transpose_middle_stub, transpose_middle_kernel);
+EMBER_DEFINE_STUB(prod_stub, prod_kernel);
 EMBER_DEFINE_STUB(all_stub, logical_reduce_kernel<true>);
 EMBER_DEFINE_STUB(any_stub, logical_reduce_kernel<false>);
+EMBER_DEFINE_STUB(amax_stub, extremum_kernel<true>);
+EMBER_DEFINE_STUB(amin_stub, extremum_kernel<false>);
+EMBER_DEFINE_STUB(logsumexp_stub, logsumexp_kernel);
+EMBER_DEFINE_STUB(max_dim_stub, arg_extremum_kernel<true>);
+EMBER_DEFINE_STUB(min_dim_stub, arg_extremum_kernel<false>);
+EMBER_DEFINE_STUB(median_dim_stub, median_kernel<false>);
+EMBER_DEFINE_STUB(nanmedian_dim_stub, median_kernel<true>);
+EMBER_DEFINE_STUB(nansum_stub, nansum_kernel);
+EMBER_DEFINE_STUB(var_stub, var_kernel);
+EMBER_DEFINE_STUB(norm_stub, norm_kernel);
 
 }  // namespace ember

@@ -83,7 +83,22 @@ bool operator==(ArrayRef<T> a, const std::vector<T>& b) {
 }
 
 using IntArrayRef = ArrayRef<int64_t>;
-using OptionalIntArrayRef = std::optional<IntArrayRef>;
+// std::optional<IntArrayRef> built from one int (x.sum(1)) would point at a temporary that dies
+// inside optional's constructor; like c10::OptionalArrayRef, this binds the element at the call site.
+class OptionalIntArrayRef : public std::optional<IntArrayRef> {
+  using Base = std::optional<IntArrayRef>;
+
+ public:
+  OptionalIntArrayRef() = default;
+  OptionalIntArrayRef(std::nullopt_t) {}
+  OptionalIntArrayRef(const Base& o) : Base(o) {}
+  OptionalIntArrayRef(const int64_t& one) : Base(IntArrayRef(one)) {}
+  OptionalIntArrayRef(const std::initializer_list<int64_t>& il) : Base(IntArrayRef(il)) {}
+  template <class C, class = std::enable_if_t<std::is_constructible_v<IntArrayRef, const C&> &&
+                                              !std::is_convertible_v<const C&, int64_t> &&
+                                              !std::is_base_of_v<Base, C>>>
+  OptionalIntArrayRef(const C& c) : Base(IntArrayRef(c)) {}
+};
 
 // Prints like c10: [2, 3]
 template <class T>
