@@ -7,7 +7,7 @@
 #include "support/gradcheck.h"
 
 using namespace ember;
-using ember::testing::allclose;
+using ember::testing::all_close;
 using ember::testing::gradcheck;
 using ember::testing::gradgradcheck;
 
@@ -19,14 +19,14 @@ const double kInf = std::numeric_limits<double>::infinity();
 
 TEST(Var, Values) {
   EXPECT_NEAR(A().var().item<double>(), 5.3, 1e-6);                          // A.var()
-  EXPECT_TRUE(allclose(A().var(IntArrayRef{0}), tensor({0.5, 18.0, 8.0})));  // A.var(0)
+  EXPECT_TRUE(all_close(A().var(IntArrayRef{0}), tensor({0.5, 18.0, 8.0})));  // A.var(0)
   // A.var(1, unbiased=False, keepdim=True)
-  EXPECT_TRUE(allclose(A().var(IntArrayRef{1}, false, true), tensor({{4.3888888}, {4.3888888}})));
+  EXPECT_TRUE(all_close(A().var(IntArrayRef{1}, false, true), tensor({{4.3888888}, {4.3888888}})));
   // torch.var(A, 1, correction=2)
-  EXPECT_TRUE(allclose(var(A(), IntArrayRef{1}, Scalar(2), false), tensor({13.166667, 13.166667})));
+  EXPECT_TRUE(all_close(var(A(), IntArrayRef{1}, Scalar(2), false), tensor({13.166667, 13.166667})));
   EXPECT_NEAR(A().std().item<double>(), 2.3021729, 1e-6);  // A.std()
-  EXPECT_TRUE(allclose(A().std(IntArrayRef{0}), tensor({0.70710677, 4.2426405, 2.8284271})));
-  EXPECT_TRUE(allclose(A().t().var(IntArrayRef{1}), tensor({0.5, 18.0, 8.0})));
+  EXPECT_TRUE(all_close(A().std(IntArrayRef{0}), tensor({0.70710677, 4.2426405, 2.8284271})));
+  EXPECT_TRUE(all_close(A().t().var(IntArrayRef{1}), tensor({0.5, 18.0, 8.0})));
   EXPECT_NEAR(A(kHalf).var().item<double>(), 5.3, 1e-2);
   EXPECT_NEAR(A(kDouble).var(false).item<double>(), 4.4166666666666667, 1e-12);
   EXPECT_EQ(A().var(std::nullopt, std::optional<Scalar>(), false).dim(), 0);
@@ -41,16 +41,16 @@ TEST(Var, Values) {
   EXPECT_THROW(A().std(IntArrayRef{3}), ember::Error);
   Tensor out = empty({0});
   var_out(out, A(), IntArrayRef{0});
-  EXPECT_TRUE(allclose(out, tensor({0.5, 18.0, 8.0})));
+  EXPECT_TRUE(all_close(out, tensor({0.5, 18.0, 8.0})));
 }
 
 TEST(Var, MeanTuplesAndGrad) {
   auto [v, m] = var_mean(A(), IntArrayRef{1});  // torch.var_mean(A, 1)
-  EXPECT_TRUE(allclose(v, tensor({6.5833335, 6.5833335})));
-  EXPECT_TRUE(allclose(m, tensor({0.8333333, 1.1666666})));
+  EXPECT_TRUE(all_close(v, tensor({6.5833335, 6.5833335})));
+  EXPECT_TRUE(all_close(m, tensor({0.8333333, 1.1666666})));
   auto [s, sm] = std_mean(A(), IntArrayRef{0}, false);  // torch.std_mean(A, 0, unbiased=False)
-  EXPECT_TRUE(allclose(s, tensor({0.5, 3.0, 2.0})));
-  EXPECT_TRUE(allclose(sm, tensor({1.0, 1.0, 1.0})));
+  EXPECT_TRUE(all_close(s, tensor({0.5, 3.0, 2.0})));
+  EXPECT_TRUE(all_close(sm, tensor({1.0, 1.0, 1.0})));
   auto [gv, gm] = var_mean(A(), true);
   EXPECT_NEAR(gm.item<double>(), 1.0, 1e-6);
   Tensor x = A(kDouble).requires_grad_();
@@ -75,7 +75,7 @@ TEST(Var, MeanTuplesAndGrad) {
   // std of a constant has zero gradient, not nan (PyTorch masks result == 0).
   Tensor c = zeros({3}, kDouble).requires_grad_();
   c.std().backward();
-  EXPECT_TRUE(allclose(c.grad(), zeros({3}, kDouble)));
+  EXPECT_TRUE(all_close(c.grad(), zeros({3}, kDouble)));
 }
 
 TEST(Norm, Values) {
@@ -91,18 +91,18 @@ TEST(Norm, Values) {
                {-kInf, 0.5, 1.5, 0.5}};
   for (const auto& c : cases) {
     EXPECT_NEAR(A().norm(c.p).item<double>(), c.all, 1e-4 * c.all) << "p=" << c.p;
-    EXPECT_TRUE(allclose(A().norm(c.p, IntArrayRef{1}), tensor({c.d0, c.d1}))) << "p=" << c.p;
+    EXPECT_TRUE(all_close(A().norm(c.p, IntArrayRef{1}), tensor({c.d0, c.d1}))) << "p=" << c.p;
   }
   EXPECT_NEAR(A().norm().item<double>(), 5.7008772, 1e-5);
   EXPECT_EQ(A().norm(2, IntArrayRef{1}, true).sizes(), IntArrayRef({2, 1}));
   EXPECT_EQ(A().norm(2, IntArrayRef{1}, false, kDouble).dtype(), kDouble);
-  EXPECT_TRUE(allclose(A().t().norm(1, IntArrayRef{0}), tensor({6.5, 5.5})));
+  EXPECT_TRUE(all_close(A().t().norm(1, IntArrayRef{0}), tensor({6.5, 5.5})));
   EXPECT_NEAR(A(kBFloat16).norm().item<double>(), 5.7, 0.05);
   EXPECT_EQ(zeros({0}).norm().item<double>(), 0.0);  // torch.zeros(0).norm()
   EXPECT_THROW(tensor({1, 2}).norm(), ember::Error);
   Tensor out = empty({0});
   norm_out(out, A(), 1, IntArrayRef{0});
-  EXPECT_TRUE(allclose(out, tensor({2.0, 6.0, 4.0})));
+  EXPECT_TRUE(all_close(out, tensor({2.0, 6.0, 4.0})));
 }
 
 TEST(Norm, Grad) {
@@ -126,18 +126,18 @@ TEST(Norm, Grad) {
   // Zero input: the 2-norm's gradient is 0, not nan (PyTorch masks norm == 0).
   Tensor z = zeros({3}, kDouble).requires_grad_();
   z.norm().backward();
-  EXPECT_TRUE(allclose(z.grad(), zeros({3}, kDouble)));
+  EXPECT_TRUE(all_close(z.grad(), zeros({3}, kDouble)));
   Tensor zp = tensor({0.0, 2.0}, kDouble).requires_grad_();
   zp.norm(0.5).backward();  // torch: grad at the zero entry is 0
   EXPECT_EQ(zp.grad().select(0, 0).item<double>(), 0.0);
   EXPECT_TRUE(std::isfinite(zp.grad().select(0, 1).item<double>()));
   Tensor z0 = A(kDouble).requires_grad_();
   z0.norm(0).backward();
-  EXPECT_TRUE(allclose(z0.grad(), zeros({2, 3}, kDouble)));
+  EXPECT_TRUE(all_close(z0.grad(), zeros({2, 3}, kDouble)));
 }
 
 TEST(Logsumexp, ValuesAndGrad) {
-  EXPECT_TRUE(allclose(A().logsumexp(IntArrayRef{1}), tensor({3.2069070, 4.0362697})));
+  EXPECT_TRUE(all_close(A().logsumexp(IntArrayRef{1}), tensor({3.2069070, 4.0362697})));
   EXPECT_NEAR(A().logsumexp(IntArrayRef{0, 1}).item<double>(), 4.3983588, 1e-5);
   // No overflow: torch.tensor([1000., 1000.]).logsumexp(0) -> 1000.6931762695312
   EXPECT_NEAR(tensor({1000.0, 1000.0}).logsumexp(IntArrayRef{0}).item<double>(), 1000.6931762695312,
@@ -148,9 +148,9 @@ TEST(Logsumexp, ValuesAndGrad) {
   EXPECT_NEAR(li.item<double>(), 2.3132617, 1e-6);
   EXPECT_EQ(tensor({-kInf, -kInf}).logsumexp(IntArrayRef{0}).item<double>(), -kInf);
   EXPECT_EQ(tensor({kInf, 1.0}).logsumexp(IntArrayRef{0}).item<double>(), kInf);
-  EXPECT_TRUE(allclose(zeros({0, 3}).logsumexp(IntArrayRef{0}), full({3}, -kInf)));
+  EXPECT_TRUE(all_close(zeros({0, 3}).logsumexp(IntArrayRef{0}), full({3}, -kInf)));
   EXPECT_EQ(A().logsumexp(IntArrayRef{1}, true).sizes(), IntArrayRef({2, 1}));
-  EXPECT_TRUE(allclose(A().t().logsumexp(IntArrayRef{0}), tensor({3.2069070, 4.0362697})));
+  EXPECT_TRUE(all_close(A().t().logsumexp(IntArrayRef{0}), tensor({3.2069070, 4.0362697})));
   EXPECT_THROW(A().logsumexp(IntArrayRef{2}), ember::Error);
   Tensor x = A(kDouble).requires_grad_();
   EXPECT_EQ(x.logsumexp(IntArrayRef{0}).grad_fn()->name(), "LogsumexpBackward0");
@@ -159,5 +159,5 @@ TEST(Logsumexp, ValuesAndGrad) {
   EXPECT_TRUE(gradgradcheck(f, {A()}));
   Tensor out = empty({0});
   logsumexp_out(out, A(), IntArrayRef{1});
-  EXPECT_TRUE(allclose(out, tensor({3.2069070, 4.0362697})));
+  EXPECT_TRUE(all_close(out, tensor({3.2069070, 4.0362697})));
 }

@@ -8,7 +8,7 @@
 #include "support/gradcheck.h"
 
 using namespace ember;
-using ember::testing::allclose;
+using ember::testing::all_close;
 using ember::testing::gradcheck;
 using ember::testing::gradgradcheck;
 
@@ -22,14 +22,14 @@ Tensor D(std::initializer_list<double> v) { return tensor(std::vector<double>(v)
 ::testing::AssertionResult same(const Tensor& a, const Tensor& b) {
   if (a.dtype() != b.dtype())
     return ::testing::AssertionFailure() << a.dtype() << " vs " << b.dtype();
-  return allclose(a, b, 0, 0);
+  return all_close(a, b, 0, 0);
 }
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
 }  // namespace
 
 TEST(Sum, ValuesDtypesAndGrad) {
-  EXPECT_TRUE(allclose(A().sum(), tensor(6.0)));
-  EXPECT_TRUE(allclose(A().sum(1), tensor({2.5, 3.5})));
+  EXPECT_TRUE(all_close(A().sum(), tensor(6.0)));
+  EXPECT_TRUE(all_close(A().sum(1), tensor({2.5, 3.5})));
   EXPECT_EQ(B().sum(IntArrayRef{0, 2}, true).sizes(), IntArrayRef({1, 3, 1}));
   EXPECT_EQ(tensor({true, true, false}).sum().dtype(), kLong);
   EXPECT_EQ(tensor({1, 2}, kChar).sum().dtype(), kLong);
@@ -37,10 +37,10 @@ TEST(Sum, ValuesDtypesAndGrad) {
   EXPECT_EQ(full({3}, 100, kChar).sum().item<int64_t>(), 300);
   EXPECT_EQ(A().sum(kDouble).dtype(), kDouble);
   EXPECT_EQ(zeros({0, 3}).sum().item<double>(), 0.0);
-  EXPECT_TRUE(allclose(zeros({0, 3}).sum(0), zeros({3})));
+  EXPECT_TRUE(all_close(zeros({0, 3}).sum(0), zeros({3})));
   // Half sums do not overflow in the accumulator: torch.full([1000], 60., dtype=half).sum() = 60000
   EXPECT_EQ(full({1000}, 60.0, kHalf).sum().item<double>(), 60000.0);
-  EXPECT_TRUE(allclose(A().t().sum(1), tensor({2.0, 2.0, 2.0})));
+  EXPECT_TRUE(all_close(A().t().sum(1), tensor({2.0, 2.0, 2.0})));
   Tensor x = A(kDouble).requires_grad_();
   EXPECT_EQ(x.sum().grad_fn()->name(), "SumBackward0");
   EXPECT_EQ(x.sum(1).grad_fn()->name(), "SumBackward1");
@@ -49,12 +49,12 @@ TEST(Sum, ValuesDtypesAndGrad) {
   EXPECT_THROW(A().sum(IntArrayRef{0, 0}), ember::Error);
   Tensor out = empty({0});
   sum_out(out, A(), IntArrayRef{0});
-  EXPECT_TRUE(allclose(out, tensor({2.0, 2.0, 2.0})));
+  EXPECT_TRUE(all_close(out, tensor({2.0, 2.0, 2.0})));
 }
 
 TEST(Mean, ValuesAndGrad) {
-  EXPECT_TRUE(allclose(A().mean(), tensor(1.0)));
-  EXPECT_TRUE(allclose(A().mean(0, true), tensor({{1.0, 1.0, 1.0}})));
+  EXPECT_TRUE(all_close(A().mean(), tensor(1.0)));
+  EXPECT_TRUE(all_close(A().mean(0, true), tensor({{1.0, 1.0, 1.0}})));
   EXPECT_TRUE(std::isnan(zeros({0}).mean().item<double>()));
   EXPECT_THROW(B().mean(), ember::Error);
   // torch.arange(24).reshape(2,3,4).mean(dtype=torch.float64) -> 11.5
@@ -69,33 +69,33 @@ TEST(Mean, ValuesAndGrad) {
 
 TEST(Prod, Values) {
   EXPECT_EQ(A().prod().item<double>(), 18.0);                // A.prod()
-  EXPECT_TRUE(allclose(A().prod(1), tensor({-9.0, -2.0})));  // A.prod(1)
-  EXPECT_TRUE(allclose(A().prod(0, true), tensor({{0.75, -8.0, -3.0}})));
+  EXPECT_TRUE(all_close(A().prod(1), tensor({-9.0, -2.0})));  // A.prod(1)
+  EXPECT_TRUE(all_close(A().prod(0, true), tensor({{0.75, -8.0, -3.0}})));
   Tensor bp = B().prod(2);  // B.prod(2)
   EXPECT_EQ(bp.dtype(), kLong);
   EXPECT_TRUE(same(bp, tensor({{0, 840, 7920}, {32760, 93024, 212520}})));
   // torch.tensor([100]*3, dtype=torch.int8).prod() -> 1000000 (int64)
   EXPECT_EQ(full({3}, 100, kChar).prod().item<int64_t>(), 1000000);
   EXPECT_EQ(zeros({0}).prod().item<double>(), 1.0);
-  EXPECT_TRUE(allclose(zeros({0, 3}).prod(0), ones({3})));
+  EXPECT_TRUE(all_close(zeros({0, 3}).prod(0), ones({3})));
   EXPECT_EQ(tensor(2.5).prod(0).item<double>(), 2.5);
-  EXPECT_TRUE(allclose(A().t().prod(0), tensor({-9.0, -2.0})));
+  EXPECT_TRUE(all_close(A().t().prod(0), tensor({-9.0, -2.0})));
   EXPECT_EQ(tensor({2.0, 3.0}, kBFloat16).prod().item<double>(), 6.0);
   Tensor out = empty({5});
   prod_out(out, A(), 1);
-  EXPECT_TRUE(allclose(out, tensor({-9.0, -2.0})));
+  EXPECT_TRUE(all_close(out, tensor({-9.0, -2.0})));
 }
 
 TEST(Prod, GradWithZeros) {
   // x = [[2,0,3],[0,0,4],[1,2,5]]; x.prod(1).sum().backward()
   Tensor x = tensor({{2.0, 0.0, 3.0}, {0.0, 0.0, 4.0}, {1.0, 2.0, 5.0}}).requires_grad_();
   x.prod(1).sum().backward();
-  EXPECT_TRUE(allclose(x.grad(), tensor({{0.0, 6.0, 0.0}, {0.0, 0.0, 0.0}, {10.0, 5.0, 2.0}})));
+  EXPECT_TRUE(all_close(x.grad(), tensor({{0.0, 6.0, 0.0}, {0.0, 0.0, 0.0}, {10.0, 5.0, 2.0}})));
   Tensor y = tensor({2.0, 0.0, 3.0, 0.0, 5.0}).requires_grad_();
   EXPECT_EQ(y.prod().grad_fn()->name(), "ProdBackward0");
   EXPECT_EQ(y.prod(0).grad_fn()->name(), "ProdBackward1");
   y.prod().backward();
-  EXPECT_TRUE(allclose(y.grad(), zeros({5})));
+  EXPECT_TRUE(all_close(y.grad(), zeros({5})));
   auto f = [](const variable_list& v) { return v[0].prod(1); };
   auto g = [](const variable_list& v) { return v[0].prod(); };
   Tensor nz = tensor({{0.5, -1.5, 2.0}, {1.25, 0.75, -0.5}}, kDouble);
@@ -136,7 +136,7 @@ TEST(Logical, AllAnyCountNonzero) {
 TEST(MaxMin, GlobalAndAmax) {
   EXPECT_EQ(A().max().item<double>(), 4.0);   // A.max()
   EXPECT_EQ(A().min().item<double>(), -2.0);  // A.min()
-  EXPECT_TRUE(allclose(A().amax(IntArrayRef{0}), tensor({1.5, 4.0, 3.0})));
+  EXPECT_TRUE(all_close(A().amax(IntArrayRef{0}), tensor({1.5, 4.0, 3.0})));
   EXPECT_EQ(A().amin(IntArrayRef{0, 1}).item<double>(), -2.0);
   EXPECT_TRUE(same(B().amax(IntArrayRef{0, 2}), tensor({15, 19, 23})));  // B.amax([0,2])
   EXPECT_EQ(A().amax(IntArrayRef{1}, true).sizes(), IntArrayRef({2, 1}));
@@ -160,7 +160,7 @@ TEST(MaxMin, GlobalAndAmax) {
   EXPECT_EQ(z.amax().grad_fn()->name(), "AmaxBackward0");
   EXPECT_EQ(z.max().grad_fn()->name(), "MaxBackward1");
   z.max().backward();
-  EXPECT_TRUE(allclose(z.grad(), tensor({0.0, 0.5, 0.5, 0.0})));
+  EXPECT_TRUE(all_close(z.grad(), tensor({0.0, 0.5, 0.5, 0.0})));
   // Squared so that the second derivative (through the backward formula) is not zero.
   auto f = [](const variable_list& v) {
     return v[0].amax(IntArrayRef{1}).mul(v[0].amax(IntArrayRef{1}));
@@ -170,15 +170,15 @@ TEST(MaxMin, GlobalAndAmax) {
   EXPECT_TRUE(gradcheck([](const variable_list& v) { return v[0].min(); }, {A()}));
   Tensor out = empty({0});
   amin_out(out, A(), IntArrayRef{1});
-  EXPECT_TRUE(allclose(out, tensor({-2.0, -1.0})));
+  EXPECT_TRUE(all_close(out, tensor({-2.0, -1.0})));
 }
 
 TEST(MaxMin, DimWithIndices) {
   auto [v, i] = A().max(1);  // A.max(1)
-  EXPECT_TRUE(allclose(v, tensor({3.0, 4.0})));
+  EXPECT_TRUE(all_close(v, tensor({3.0, 4.0})));
   EXPECT_TRUE(same(i, tensor({2, 1})));
   auto [mv, mi] = min(A(), 0, true);  // A.min(0, keepdim=True)
-  EXPECT_TRUE(allclose(mv, tensor({{0.5, -2.0, -1.0}})));
+  EXPECT_TRUE(all_close(mv, tensor({{0.5, -2.0, -1.0}})));
   EXPECT_TRUE(same(mi, tensor({{1, 0, 1}})));
   // First occurrence on ties, NaN wins: torch.tensor([1.,3,3,2]).max(0) -> (3, 1)
   EXPECT_EQ(std::get<1>(tensor({1.0, 3.0, 3.0, 2.0}).max(0)).item<int64_t>(), 1);
@@ -200,7 +200,7 @@ TEST(MaxMin, DimWithIndices) {
   Tensor z = tensor({1.0, 3.0, 3.0, 2.0}).requires_grad_();
   EXPECT_EQ(std::get<0>(z.max(0)).grad_fn()->name(), "MaxBackward0");
   std::get<0>(z.max(0)).backward();
-  EXPECT_TRUE(allclose(z.grad(), tensor({0.0, 1.0, 0.0, 0.0})));
+  EXPECT_TRUE(all_close(z.grad(), tensor({0.0, 1.0, 0.0, 0.0})));
   auto f = [](const variable_list& v) {
     Tensor m = std::get<0>(v[0].min(0));
     return m * m;
@@ -239,7 +239,7 @@ TEST(Median, GlobalAndDim) {
   // torch.tensor([[3.,1,4,2],[5,9,2,6]]).median(1) -> values [2, 5], indices [3, 0]
   Tensor m = tensor({{3.0, 1.0, 4.0, 2.0}, {5.0, 9.0, 2.0, 6.0}});
   auto [v, i] = m.median(1);
-  EXPECT_TRUE(allclose(v, tensor({2.0, 5.0})));
+  EXPECT_TRUE(all_close(v, tensor({2.0, 5.0})));
   EXPECT_TRUE(same(i, tensor({3, 0})));
   auto [tv, ti] = m.t().median(0, true);
   EXPECT_EQ(tv.sizes(), IntArrayRef({1, 2}));
@@ -260,38 +260,38 @@ TEST(Median, GlobalAndDim) {
 // The call forms libtorch programs use compile and mean what they mean in libtorch.
 TEST(Reduce, LibtorchCallForms) {
   Tensor a = A();
-  EXPECT_TRUE(allclose(a.sum(1), tensor({2.5, 3.5})));  // int -> one dim, not a dangling ref
-  EXPECT_TRUE(allclose(a.sum({0, 1}), tensor(6.0)));
-  EXPECT_TRUE(allclose(a.sum(0, true), tensor({{2.0, 2.0, 2.0}})));
-  EXPECT_TRUE(allclose(a.mean({1}), tensor({2.5 / 3, 3.5 / 3})));
-  EXPECT_TRUE(allclose(std::get<0>(a.max(1)), tensor({3.0, 4.0})));
-  EXPECT_TRUE(allclose(std::get<0>(max(a, 1, true)), tensor({{3.0}, {4.0}})));
-  EXPECT_TRUE(allclose(a.amax(1), tensor({3.0, 4.0})));
+  EXPECT_TRUE(all_close(a.sum(1), tensor({2.5, 3.5})));  // int -> one dim, not a dangling ref
+  EXPECT_TRUE(all_close(a.sum({0, 1}), tensor(6.0)));
+  EXPECT_TRUE(all_close(a.sum(0, true), tensor({{2.0, 2.0, 2.0}})));
+  EXPECT_TRUE(all_close(a.mean({1}), tensor({2.5 / 3, 3.5 / 3})));
+  EXPECT_TRUE(all_close(std::get<0>(a.max(1)), tensor({3.0, 4.0})));
+  EXPECT_TRUE(all_close(std::get<0>(max(a, 1, true)), tensor({{3.0}, {4.0}})));
+  EXPECT_TRUE(all_close(a.amax(1), tensor({3.0, 4.0})));
   EXPECT_TRUE(same(a.argmax(1), tensor({2, 1})));
-  EXPECT_TRUE(allclose(a.prod(1), tensor({-9.0, -2.0})));
-  EXPECT_TRUE(allclose(a.logsumexp(1), tensor({3.2069070, 4.0362697})));
-  EXPECT_TRUE(allclose(a.norm(1, {1}), tensor({6.5, 5.5})));
-  EXPECT_TRUE(allclose(a.var(IntArrayRef{0}), tensor({0.5, 18.0, 8.0})));
+  EXPECT_TRUE(all_close(a.prod(1), tensor({-9.0, -2.0})));
+  EXPECT_TRUE(all_close(a.logsumexp(1), tensor({3.2069070, 4.0362697})));
+  EXPECT_TRUE(all_close(a.norm(1, {1}), tensor({6.5, 5.5})));
+  EXPECT_TRUE(all_close(a.var(IntArrayRef{0}), tensor({0.5, 18.0, 8.0})));
   // As in libtorch, a lone int or {int} picks the `bool unbiased` overload: a.var(0) and
   // a.var({0}) are the biased variance over everything.
   EXPECT_NEAR(a.var(0).item<double>(), 26.5 / 6, 1e-6);
   EXPECT_NEAR(a.var({0}).item<double>(), 26.5 / 6, 1e-6);
-  EXPECT_TRUE(allclose(a.std({1}, true, true).reshape({2}), a.var(IntArrayRef{1}).sqrt()));
+  EXPECT_TRUE(all_close(a.std({1}, true, true).reshape({2}), a.var(IntArrayRef{1}).sqrt()));
   EXPECT_TRUE(same(a.gt(0).all(1), tensor({false, false})));
-  EXPECT_TRUE(allclose(a.cumsum(1).select(1, 2), tensor({2.5, 3.5})));
+  EXPECT_TRUE(all_close(a.cumsum(1).select(1, 2), tensor({2.5, 3.5})));
 }
 
 TEST(NanReductions, NansumNanmeanNanmedian) {
   // x = [[1,nan,3,2],[nan]*4,[nan,5,4,nan]]
   Tensor x = D({1, kNaN, 3, 2, kNaN, kNaN, kNaN, kNaN, kNaN, 5, 4, kNaN}).reshape({3, 4});
   EXPECT_EQ(x.nansum().item<double>(), 15.0);              // x.nansum()
-  EXPECT_TRUE(allclose(x.nansum(1), D({6, 0, 9})));        // x.nansum(1)
-  EXPECT_TRUE(allclose(x.nanmean(1), D({2, kNaN, 4.5})));  // x.nanmean(1)
+  EXPECT_TRUE(all_close(x.nansum(1), D({6, 0, 9})));        // x.nansum(1)
+  EXPECT_TRUE(all_close(x.nanmean(1), D({2, kNaN, 4.5})));  // x.nanmean(1)
   EXPECT_EQ(x.nanmean().item<double>(), 3.0);              // x.nanmean()
   EXPECT_EQ(x.nanmedian().item<double>(), 3.0);            // x.nanmedian()
   EXPECT_TRUE(std::isnan(D({kNaN, kNaN}).nanmedian().item<double>()));
   auto [v, i] = x.nanmedian(1);  // values [2, nan, 4], indices [3, -, 2]
-  EXPECT_TRUE(allclose(v, D({2, kNaN, 4})));
+  EXPECT_TRUE(all_close(v, D({2, kNaN, 4})));
   EXPECT_EQ(i.select(0, 0).item<int64_t>(), 3);
   EXPECT_EQ(i.select(0, 2).item<int64_t>(), 2);
   Tensor ni = tensor({1, 2}).nansum();  // torch.tensor([1, 2]).nansum() -> 3 (int64)
@@ -302,7 +302,7 @@ TEST(NanReductions, NansumNanmeanNanmedian) {
   Tensor s = y.nansum();
   EXPECT_EQ(s.grad_fn()->name(), "NansumBackward0");
   s.backward();
-  EXPECT_TRUE(allclose(y.grad(), D({1, 0, 1})));
+  EXPECT_TRUE(all_close(y.grad(), D({1, 0, 1})));
   EXPECT_EQ(y.nanmedian().grad_fn()->name(), "NanmedianBackward0");
   auto f = [](const variable_list& t) {
     return t[0].nansum(IntArrayRef{1}) * t[0].nanmean(IntArrayRef{1});
@@ -317,11 +317,11 @@ TEST(NanReductions, AminmaxAndVectorNorm) {
   EXPECT_EQ(lo.item<double>(), -2.0);
   EXPECT_EQ(hi.item<double>(), 5.0);
   auto [lk, hk] = m.aminmax(1, true);  // torch.aminmax(m, dim=1, keepdim=True)
-  EXPECT_TRUE(allclose(lk, tensor({{1.0}, {-2.0}})));
-  EXPECT_TRUE(allclose(hk, tensor({{5.0}, {3.0}})));
+  EXPECT_TRUE(all_close(lk, tensor({{1.0}, {-2.0}})));
+  EXPECT_TRUE(all_close(hk, tensor({{5.0}, {3.0}})));
   EXPECT_THROW(aminmax(zeros({0})), ember::Error);
   // torch.linalg.vector_norm(A, 2, dim=1), (..., inf), default over everything
-  EXPECT_TRUE(allclose(linalg_vector_norm(A(), 2, IntArrayRef{1}), tensor({3.9051249, 4.1533117})));
+  EXPECT_TRUE(all_close(linalg_vector_norm(A(), 2, IntArrayRef{1}), tensor({3.9051249, 4.1533117})));
   EXPECT_EQ(linalg_vector_norm(tensor({{3.0, -4.0}}), INFINITY).item<double>(), 4.0);
   EXPECT_NEAR(linalg_vector_norm(A()).item<double>(), 5.7008772, 1e-5);
   EXPECT_EQ(linalg_vector_norm(A(), 2, std::nullopt, false, kDouble).dtype(), kDouble);
@@ -339,19 +339,19 @@ TEST(Reduce, AllDtypes) {
     ScalarType acc = isIntegralType(dt, true) ? kLong : dt;
     EXPECT_EQ(m.sum().dtype(), acc);
     EXPECT_EQ(m.sum().item<double>(), is_bool ? 5.0 : 15.0);
-    EXPECT_TRUE(allclose(m.sum(0), is_bool ? tensor({1, 2, 2}) : tensor({3, 6, 6})));
-    EXPECT_TRUE(allclose(m.prod(1), is_bool ? tensor({1, 0}) : tensor({6, 0})));
+    EXPECT_TRUE(all_close(m.sum(0), is_bool ? tensor({1, 2, 2}) : tensor({3, 6, 6})));
+    EXPECT_TRUE(all_close(m.prod(1), is_bool ? tensor({1, 0}) : tensor({6, 0})));
     EXPECT_EQ(m.amax().dtype(), dt);
     EXPECT_EQ(m.amax().item<double>(), is_bool ? 1.0 : 5.0);
     EXPECT_EQ(m.min().item<double>(), 0.0);
     EXPECT_TRUE(same(std::get<1>(m.max(1)), is_bool ? tensor({0, 1}) : tensor({0, 1})));
     EXPECT_EQ(m.argmin().item<int64_t>(), 3);
-    EXPECT_TRUE(allclose(
+    EXPECT_TRUE(all_close(
         m.cumsum(1), is_bool ? tensor({{1, 2, 3}, {0, 1, 2}}) : tensor({{3, 4, 6}, {0, 5, 9}})));
     EXPECT_EQ(m.cumsum(1).dtype(), acc);
-    EXPECT_TRUE(allclose(
+    EXPECT_TRUE(all_close(
         m.cumprod(0), is_bool ? tensor({{1, 1, 1}, {0, 1, 1}}) : tensor({{3, 1, 2}, {0, 5, 8}})));
-    EXPECT_TRUE(allclose(std::get<0>(m.median(1)), is_bool ? tensor({1, 1}) : tensor({2, 4})));
+    EXPECT_TRUE(all_close(std::get<0>(m.median(1)), is_bool ? tensor({1, 1}) : tensor({2, 4})));
     EXPECT_TRUE(same(m.count_nonzero(), tensor(int64_t{5})));
     EXPECT_TRUE(same(m.any(1), dt == kByte ? tensor({1, 1}, kByte) : tensor({true, true})));
     EXPECT_TRUE(
@@ -372,13 +372,13 @@ TEST(Sum, MiddleLayoutMatchesGeneralPath) {
   Tensor nc = x.transpose(1, 2).contiguous().transpose(1, 2);
   ASSERT_FALSE(nc.is_contiguous());
   for (auto dims : {std::vector<int64_t>{0}, std::vector<int64_t>{1}, std::vector<int64_t>{0, 1}}) {
-    EXPECT_TRUE(allclose(x.sum(dims), nc.sum(dims), 0, 0));
-    EXPECT_TRUE(allclose(x.mean(dims, true), nc.mean(dims, true), 0, 0));
+    EXPECT_TRUE(all_close(x.sum(dims), nc.sum(dims), 0, 0));
+    EXPECT_TRUE(all_close(x.mean(dims, true), nc.mean(dims, true), 0, 0));
   }
   // torch.arange(24).reshape(2,3,4).sum(1)[1] -> [48, 51, 54, 57]
   EXPECT_TRUE(same(B().sum(1).select(0, 1), tensor({48, 51, 54, 57})));
   EXPECT_TRUE(same(B().sum(0, true, kInt).select(1, 2), tensor({{28, 30, 32, 34}}, kInt)));
-  EXPECT_TRUE(allclose(zeros({0, 3}).sum(0), zeros({3})));
+  EXPECT_TRUE(all_close(zeros({0, 3}).sum(0), zeros({3})));
   EXPECT_EQ(zeros({3, 0}).sum(0).numel(), 0);
   EXPECT_TRUE(gradcheck([](const variable_list& v) { return v[0].sum(0); }, {A()}));
 }
@@ -403,8 +403,8 @@ TEST(Reduce, TransposedRowsMatchStridedPath) {
     }
     EXPECT_TRUE(same(x.amin(IntArrayRef{0, 1}), nc.amin(IntArrayRef{0, 1})));
     if (isFloatingType(dt)) {
-      EXPECT_TRUE(allclose(x.var(IntArrayRef{1}), nc.var(IntArrayRef{1})));
-      EXPECT_TRUE(allclose(x.norm(2, IntArrayRef{0}), nc.norm(2, IntArrayRef{0})));
+      EXPECT_TRUE(all_close(x.var(IntArrayRef{1}), nc.var(IntArrayRef{1})));
+      EXPECT_TRUE(all_close(x.norm(2, IntArrayRef{0}), nc.norm(2, IntArrayRef{0})));
     }
   }
   // torch.arange(24).reshape(2,3,4).amax(1)[1] -> [20, 21, 22, 23]; .argmax(0)[2] -> [1,1,1,1]
