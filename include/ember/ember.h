@@ -19,4 +19,7 @@
 #include "ember/nn/module.h"
 #include "ember/nn/pimpl.h"
 #include "ember/nn/container.h"
+#include "ember/nn/functional.h"
+#include "ember/nn/init.h"
+#include "ember/nn/modules/layers.h"
 #include "ember/optim.h"
