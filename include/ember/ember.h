@@ -23,3 +23,4 @@
 #include "ember/nn/init.h"
 #include "ember/nn/modules/layers.h"
 #include "ember/optim.h"
+#include "ember/serialize.h"

@@ -105,3 +105,31 @@ EMBER_ADAM_STEP(AdamW, AdamWOptions, true)
 
 }  // namespace optim
 }  // namespace ember
+
+#include "ember/serialize.h"
+
+namespace ember {
+namespace optim {
+
+void AdamParamState::serialize(serialize::OutputArchive& a) const {
+  a.write("step", step());
+  a.write("exp_avg", exp_avg(), true);
+  a.write("exp_avg_sq", exp_avg_sq(), true);
+  if (max_exp_avg_sq().defined()) a.write("max_exp_avg_sq", max_exp_avg_sq(), true);
+}
+void AdamParamState::serialize(const serialize::InputArchive& a) {
+  int64_t s = 0;
+  a.read("step", s);
+  step(s);
+  Tensor t;
+  a.read("exp_avg", t, true);
+  exp_avg(t);
+  Tensor t2;
+  a.read("exp_avg_sq", t2, true);
+  exp_avg_sq(t2);
+  Tensor t3;
+  if (a.try_read("max_exp_avg_sq", t3, true)) max_exp_avg_sq(t3);
+}
+
+}  // namespace optim
+}  // namespace ember

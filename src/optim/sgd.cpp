@@ -51,3 +51,22 @@ Tensor SGD::step(LossClosure closure) {
 
 }  // namespace optim
 }  // namespace ember
+
+#include "ember/serialize.h"
+
+namespace ember {
+namespace optim {
+
+void OptimizerParamState::serialize(serialize::OutputArchive&) const {}
+void OptimizerParamState::serialize(const serialize::InputArchive&) {}
+
+void SGDParamState::serialize(serialize::OutputArchive& a) const {
+  if (momentum_buffer().defined()) a.write("momentum_buffer", momentum_buffer(), true);
+}
+void SGDParamState::serialize(const serialize::InputArchive& a) {
+  Tensor t;
+  if (a.try_read("momentum_buffer", t, true)) momentum_buffer(t);
+}
+
+}  // namespace optim
+}  // namespace ember

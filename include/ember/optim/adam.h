@@ -41,6 +41,10 @@ struct AdamParamState : public OptimizerCloneableParamState<AdamParamState> {
   TORCH_ARG(Tensor, exp_avg);
   TORCH_ARG(Tensor, exp_avg_sq);
   TORCH_ARG(Tensor, max_exp_avg_sq) = {};
+
+ public:
+  void serialize(serialize::OutputArchive& archive) const override;
+  void serialize(const serialize::InputArchive& archive) override;
 };
 using AdamWParamState = AdamParamState;
 
@@ -51,6 +55,9 @@ class Adam : public Optimizer {
   Adam(std::vector<Tensor> params, AdamOptions defaults = {})
       : Adam(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
   Tensor step(LossClosure closure = nullptr) override;
+  std::unique_ptr<OptimizerParamState> make_param_state() const override {
+    return std::make_unique<AdamParamState>();
+  }
 };
 
 class AdamW : public Optimizer {
@@ -59,6 +66,9 @@ class AdamW : public Optimizer {
   AdamW(std::vector<Tensor> params, AdamWOptions defaults = {})
       : AdamW(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
   Tensor step(LossClosure closure = nullptr) override;
+  std::unique_ptr<OptimizerParamState> make_param_state() const override {
+    return std::make_unique<AdamParamState>();
+  }
 };
 
 }  // namespace optim

@@ -10,12 +10,19 @@
 #include "ember/core/tensor.h"
 
 namespace ember {
+namespace serialize {
+class OutputArchive;
+class InputArchive;
+}  // namespace serialize
 namespace optim {
 
 class OptimizerParamState {
  public:
   virtual ~OptimizerParamState() = default;
   virtual std::unique_ptr<OptimizerParamState> clone() const = 0;
+  // Checkpointing of the per-parameter state (buffers, step counts).
+  virtual void serialize(serialize::OutputArchive& archive) const;
+  virtual void serialize(const serialize::InputArchive& archive);
 };
 
 template <class Derived>
@@ -95,6 +102,11 @@ class Optimizer {
   }
   const std::unordered_map<void*, std::unique_ptr<OptimizerParamState>>& state() const noexcept {
     return state_;
+  }
+  // A fresh per-parameter state of this optimizer's type (for loading checkpoints).
+  virtual std::unique_ptr<OptimizerParamState> make_param_state() const { return nullptr; }
+  void set_param_state(const Tensor& p, std::unique_ptr<OptimizerParamState> s) {
+    state_[p.unsafeGetTensorImpl()] = std::move(s);
   }
 
  protected:

@@ -20,6 +20,10 @@ struct SGDOptions : public OptimizerCloneableOptions<SGDOptions> {
 
 struct SGDParamState : public OptimizerCloneableParamState<SGDParamState> {
   TORCH_ARG(Tensor, momentum_buffer);
+
+ public:
+  void serialize(serialize::OutputArchive& archive) const override;
+  void serialize(const serialize::InputArchive& archive) override;
 };
 
 // PyTorch's SGD: weight decay, momentum with dampening, Nesterov, maximize.
@@ -29,6 +33,9 @@ class SGD : public Optimizer {
   SGD(std::vector<Tensor> params, SGDOptions defaults)
       : SGD(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
   Tensor step(LossClosure closure = nullptr) override;
+  std::unique_ptr<OptimizerParamState> make_param_state() const override {
+    return std::make_unique<SGDParamState>();
+  }
 };
 
 }  // namespace optim
