@@ -76,9 +76,8 @@ inline void check_scalar_fits(const Scalar& s, ScalarType t, const char* op) {
       false);
 }
 
-inline Tensor run_kernel(const IterConfig& c, KernelStub<BinaryFn>& stub, const Tensor& out,
-                         TensorList inputs, const Scalar& alpha = 1) {
-  TensorIterator it = TensorIterator::build(c, out, inputs);
+inline Tensor run_iter(const IterConfig& c, KernelStub<BinaryFn>& stub, TensorIterator& it,
+                       const Scalar& alpha) {
   // PyTorch's alpha_check (alpha is 1 for every op but add/sub).
   EMBER_CHECK(!alpha.isBoolean() || it.common_dtype() == kBool, "[", c.op,
               "] Boolean alpha only supported for Boolean results.");
@@ -89,13 +88,21 @@ inline Tensor run_kernel(const IterConfig& c, KernelStub<BinaryFn>& stub, const 
   return it.output();
 }
 
+inline Tensor run_kernel(const IterConfig& c, KernelStub<BinaryFn>& stub, const Tensor& out,
+                         TensorList inputs, const Scalar& alpha = 1) {
+  TensorIterator it = TensorIterator::build(c, out, inputs);
+  return run_iter(c, stub, it, alpha);
+}
+
 inline Tensor binary_forward(const BinaryDef& d, const Tensor& self, const Tensor& other,
                              const Scalar& alpha, const Tensor& out, bool inplace) {
   IterConfig c;
   c.op = d.name;
   c.output = d.output;
   c.is_inplace = inplace;
-  return run_kernel(c, *d.stub, out, {self, other}, alpha);
+  // Borrowing build: self and other outlive the iterator (the eager hot path).
+  TensorIterator it = TensorIterator::build(c, out, self, other);
+  return run_iter(c, *d.stub, it, alpha);
 }
 
 inline Tensor binary_op(const BinaryDef& d, const Tensor& self, const Tensor& other,
