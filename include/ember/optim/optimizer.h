@@ -2,6 +2,7 @@
 // Optimizer base, parameter groups with per-group options, per-parameter state (libtorch's API).
 #include <functional>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -51,10 +52,12 @@ class OptimizerCloneableOptions : public OptimizerOptions {
 class OptimizerParamGroup {
  public:
   OptimizerParamGroup(const OptimizerParamGroup& g)
-      : params_(g.params_), options_(g.has_options() ? g.options_->clone() : nullptr) {}
+      : params_(g.params_), options_(g.has_options() ? g.options_->clone() : nullptr),
+        initial_lr_(g.initial_lr_) {}
   OptimizerParamGroup& operator=(const OptimizerParamGroup& g) {
     params_ = g.params_;
     options_ = g.has_options() ? g.options_->clone() : nullptr;
+    initial_lr_ = g.initial_lr_;
     return *this;
   }
   OptimizerParamGroup(std::vector<Tensor> params) : params_(std::move(params)) {}
@@ -73,10 +76,13 @@ class OptimizerParamGroup {
   void set_options(std::unique_ptr<OptimizerOptions> options) { options_ = std::move(options); }
   std::vector<Tensor>& params() { return params_; }
   const std::vector<Tensor>& params() const { return params_; }
+  // The lr before any scheduler changed it (Python's group['initial_lr'], set once).
+  std::optional<double>& initial_lr() { return initial_lr_; }
 
  private:
   std::vector<Tensor> params_;
   std::unique_ptr<OptimizerOptions> options_;
+  std::optional<double> initial_lr_;
 };
 
 class Optimizer {
