@@ -13,7 +13,7 @@ namespace ember {
 namespace autograd {
 
 namespace {
-thread_local bool t_grad_enabled = true;
+thread_local bool t_grad_enabled EMBER_TLS_HOT = true;
 std::atomic<bool> g_anomaly{false};
 std::atomic<uint64_t> g_sequence{0};
 std::atomic<unsigned> g_hook_id{0};

@@ -2,6 +2,7 @@
 #include "ember/core/storage.h"
 
 #include <atomic>
+#include <memory>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -43,8 +44,14 @@ struct ThreadCache {
 std::atomic<size_t> g_live_bytes{0};
 
 ThreadCache& thread_cache() {
-  thread_local ThreadCache tc;
-  return tc;
+  // The cache itself lives on the heap: only a pointer sits in (initial-exec) TLS.
+  thread_local ThreadCache* tc EMBER_TLS_HOT = nullptr;
+  thread_local std::unique_ptr<ThreadCache> owner;
+  if (EMBER_UNLIKELY(!tc)) {
+    owner = std::make_unique<ThreadCache>();
+    tc = owner.get();
+  }
+  return *tc;
 }
 
 class CachingCpuAllocator final : public Allocator {

@@ -17,7 +17,7 @@ extern "C" void openblas_set_num_threads(int) __attribute__((weak));
 namespace ember {
 namespace {
 
-thread_local bool t_in_parallel = false;
+thread_local bool t_in_parallel EMBER_TLS_HOT = false;
 
 class ThreadPool {
  public:

@@ -109,6 +109,8 @@ inline Tensor binary_op(const BinaryDef& d, const Tensor& self, const Tensor& ot
                         const Scalar& alpha = 1) {
   Tensor r = binary_forward(d, self, other, alpha, Tensor(), false);
   if (!d.dself) return r;
+  // No-grad fast path: skip building the formula closure and copying the inputs into a list.
+  if (!autograd::compute_requires_grad({&self, &other})) return r;
   const char* node = d.node;
   if (d.node_ts && is_wrapped(other)) node = d.node_ts;
   if (d.node_st && is_wrapped(self)) node = d.node_st;

@@ -47,6 +47,10 @@ std::string str_cat(const Args&... args) {
 
 }  // namespace ember
 
+// Hot thread-locals use the initial-exec model: a plain fs-relative load instead of a call to
+// __tls_get_addr on every op. They stay a few bytes each, so dlopen() of libember still works.
+#define EMBER_TLS_HOT __attribute__((tls_model("initial-exec")))
+
 #define EMBER_LIKELY(x) __builtin_expect(!!(x), 1)
 #define EMBER_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
