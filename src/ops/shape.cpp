@@ -3,19 +3,38 @@
 
 #include "ember/autograd/function_node.h"
 #include "ember/core/wrap_dim.h"
+#include "ember/ops/factory.h"
 #include "ember/ops/reduce.h"
+#include "src/kernels/shape.h"
+#include "src/ops/shape_util.h"
 
 namespace ember {
 
-namespace {
-// A view of `self` with autograd: `node` computes the input gradient from the view's gradient.
 Tensor make_autograd_view(const Tensor& self, IntArrayRef sizes, IntArrayRef strides,
                           int64_t offset, const char* node, autograd::BackwardFn fn) {
   Tensor v = make_view(self, sizes, strides, offset);
   if (auto n = autograd::make_node(node, {self}, std::move(fn))) autograd::set_history(v, n);
   return v;
 }
-}  // namespace
+
+Tensor view_scatter_backward(const Tensor& grad, IntArrayRef input_sizes, const char* node,
+                             std::function<Tensor(const Tensor&)> view_fn) {
+  Tensor out = zeros(input_sizes, grad.options());
+  {
+    NoGradGuard ng;
+    Tensor v = view_fn(out);
+    EMBER_CHECK(v.sizes() == grad.sizes(), "[", node, "] gradient of shape ", grad.sizes(),
+                " does not match the view's shape ", v.sizes());
+    strided_add_stub.get(out.device().type())(v, grad.to(out.dtype()));
+  }
+  if (auto n = autograd::make_node(node, {grad},
+                                   [view_fn](autograd::FunctionNode&, const variable_list& g) {
+                                     return variable_list{view_fn(g[0])};
+                                   })) {
+    autograd::set_history(out, n);
+  }
+  return out;
+}
 
 DimVector infer_shape(IntArrayRef shape, int64_t numel, const char* op) {
   DimVector out(shape);
@@ -225,6 +244,10 @@ Tensor flatten(const Tensor& self, int64_t start_dim, int64_t end_dim) {
 }
 
 Tensor select(const Tensor& self, int64_t dim, int64_t index) {
+  return select_impl(self, dim, index, "SelectBackward0");
+}
+
+Tensor select_impl(const Tensor& self, int64_t dim, int64_t index, const char* node) {
   EMBER_CHECK_INDEX(self.dim() > 0, "[select] select() cannot be applied to a 0-dim tensor.");
   int64_t d = maybe_wrap_dim(dim, self.dim());
   int64_t n = self.size(d);
@@ -235,7 +258,7 @@ Tensor select(const Tensor& self, int64_t dim, int64_t index) {
   int64_t off = self.storage_offset() + i * st[d];
   sz.erase(sz.begin() + d);
   st.erase(st.begin() + d);
-  return make_autograd_view(self, sz, st, off, "SelectBackward0",
+  return make_autograd_view(self, sz, st, off, node,
                             [in = DimVector(self.sizes()), d, i](autograd::FunctionNode&,
                                                                  const variable_list& g) {
                               return variable_list{select_backward(g[0], in, d, i)};
