@@ -73,8 +73,8 @@ void gemm_kernel(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& be
                     b.data_ptr<float>(), lb.ld, beta.toFloat(), out.data_ptr<float>(),
                     out.stride(0));
       } else {
-        cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha.toDouble(), a.data_ptr<double>(),
-                    la.ld, b.data_ptr<double>(), lb.ld, beta.toDouble(), out.data_ptr<double>(),
+        cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha.toDouble(), a.data_ptr<double>(), la.ld,
+                    b.data_ptr<double>(), lb.ld, beta.toDouble(), out.data_ptr<double>(),
                     out.stride(0));
       }
       return;

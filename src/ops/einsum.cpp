@@ -32,8 +32,7 @@ Spec parse_spec(std::string_view s, size_t offset, const std::string& who) {
     char c = s[i];
     if (c == ' ') continue;
     if (c == '.') {
-      EMBER_CHECK(sp.ellipsis_pos < 0, "[einsum] einsum(): found more than one ellipsis for ",
-                  who);
+      EMBER_CHECK(sp.ellipsis_pos < 0, "[einsum] einsum(): found more than one ellipsis for ", who);
       EMBER_CHECK(i + 2 < s.size() + 0 && s[i + 1] == '.' && s[i + 2] == '.',
                   "[einsum] einsum(): found '.' for ", who, " that is not part of any ellipsis");
       sp.ellipsis_pos = static_cast<int>(sp.labels.size());
@@ -89,16 +88,18 @@ Tensor einsum(std::string_view equation, TensorList tensors, OptionalIntArrayRef
   size_t start = 0;
   for (size_t op = 0;; ++op) {
     size_t comma = lhs.find(',', start);
-    std::string_view part = lhs.substr(start, comma == std::string_view::npos ? lhs.size() - start
-                                                                              : comma - start);
+    std::string_view part =
+        lhs.substr(start, comma == std::string_view::npos ? lhs.size() - start : comma - start);
     specs.push_back(parse_spec(part, start, "operand " + std::to_string(op)));
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
   EMBER_CHECK(!tensors.empty(), "[einsum] einsum(): must provide at least one operand");
-  EMBER_CHECK(specs.size() <= tensors.size(), "[einsum] einsum(): fewer operands were provided "
+  EMBER_CHECK(specs.size() <= tensors.size(),
+              "[einsum] einsum(): fewer operands were provided "
               "than specified in the equation");
-  EMBER_CHECK(specs.size() >= tensors.size(), "[einsum] einsum(): more operands were provided "
+  EMBER_CHECK(specs.size() >= tensors.size(),
+              "[einsum] einsum(): more operands were provided "
               "than specified in the equation");
 
   // Ellipsis dims get ids kLetters.. aligned to the right, as broadcasting aligns them.
@@ -163,9 +164,9 @@ Tensor einsum(std::string_view equation, TensorList tensors, OptionalIntArrayRef
         size_of[l] = s;
       } else {
         EMBER_CHECK(s == size_of[l] || s == 1, "[einsum] einsum(): subscript ",
-                    l < kLetters ? std::string(1, label_char(l)) : std::string("..."),
-                    " has size ", s, " for operand ", i,
-                    " which does not broadcast with previously seen size ", size_of[l]);
+                    l < kLetters ? std::string(1, label_char(l)) : std::string("..."), " has size ",
+                    s, " for operand ", i, " which does not broadcast with previously seen size ",
+                    size_of[l]);
       }
     }
     ops.push_back(std::move(op));
@@ -183,8 +184,8 @@ Tensor einsum(std::string_view equation, TensorList tensors, OptionalIntArrayRef
       int l = o.labels[j];
       EMBER_CHECK(count[l] > 0, "[einsum] einsum(): output subscript ", label_char(l),
                   " does not appear in the equation for any input operand");
-      EMBER_CHECK(!contains(out_labels, l), "[einsum] einsum(): output subscript ",
-                  label_char(l), " appears more than once in the output");
+      EMBER_CHECK(!contains(out_labels, l), "[einsum] einsum(): output subscript ", label_char(l),
+                  " appears more than once in the output");
       out_labels.push_back(l);
     }
   } else {

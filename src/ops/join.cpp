@@ -46,8 +46,10 @@ DimVector cat_shape(TensorList ts, int64_t dim, int64_t* dim_out) {
                 ref->dim(), " and ", t.dim());
     for (int64_t k = 0; k < t.dim(); ++k) {
       if (k == d) continue;
-      EMBER_CHECK(t.size(k) == ref->size(k), "[cat] Sizes of tensors must match except in "
-                  "dimension ", d, ". Expected size ", ref->size(k), " but got size ", t.size(k),
+      EMBER_CHECK(t.size(k) == ref->size(k),
+                  "[cat] Sizes of tensors must match except in "
+                  "dimension ",
+                  d, ". Expected size ", ref->size(k), " but got size ", t.size(k),
                   " for tensor number ", i, " in the list.");
     }
     shape[d] += t.size(d);
@@ -67,19 +69,18 @@ void cat_fill(Tensor& out, TensorList ts, int64_t d) {
 
 Tensor tri(const Tensor& self, int64_t diagonal, bool lower) {
   const char* op = lower ? "tril" : "triu";
-  EMBER_CHECK(self.dim() >= 2, "[", op, "] ", op,
-              ": input tensor must have at least 2 dimensions");
+  EMBER_CHECK(self.dim() >= 2, "[", op, "] ", op, ": input tensor must have at least 2 dimensions");
   Tensor out = make_tensor(self.sizes(), self.dtype(), self.device());
   {
     NoGradGuard ng;
     out.copy_(self);
   }
   tri_stub.get(out.device().type())(out, diagonal, lower);
-  if (auto n = autograd::make_node(lower ? "TrilBackward0" : "TriuBackward0", {self},
-                                   [diagonal, lower](autograd::FunctionNode&,
-                                                     const variable_list& g) {
-                                     return variable_list{tri(g[0], diagonal, lower)};
-                                   })) {
+  if (auto n =
+          autograd::make_node(lower ? "TrilBackward0" : "TriuBackward0", {self},
+                              [diagonal, lower](autograd::FunctionNode&, const variable_list& g) {
+                                return variable_list{tri(g[0], diagonal, lower)};
+                              })) {
     autograd::set_history(out, n);
   }
   return out;
@@ -179,9 +180,10 @@ Tensor concatenate(TensorList tensors, int64_t dim) { return cat(tensors, dim); 
 Tensor stack(TensorList tensors, int64_t dim) {
   EMBER_CHECK(!tensors.empty(), "[stack] stack expects a non-empty TensorList");
   for (size_t i = 1; i < tensors.size(); ++i) {
-    EMBER_CHECK(tensors[i].sizes() == tensors[0].sizes(), "[stack] stack expects each tensor to "
-                "be equal size, but got ", tensors[0].sizes(), " at entry 0 and ",
-                tensors[i].sizes(), " at entry ", i);
+    EMBER_CHECK(tensors[i].sizes() == tensors[0].sizes(),
+                "[stack] stack expects each tensor to "
+                "be equal size, but got ",
+                tensors[0].sizes(), " at entry 0 and ", tensors[i].sizes(), " at entry ", i);
   }
   int64_t d = maybe_wrap_dim(dim, tensors[0].dim() + 1);
   std::vector<Tensor> parts;
@@ -214,10 +216,14 @@ Tensor dstack(TensorList tensors) {
 
 Tensor Tensor::repeat(IntArrayRef repeats) const {
   int64_t nr = static_cast<int64_t>(repeats.size());
-  EMBER_CHECK(nr >= dim(), "[repeat] Number of dimensions of repeat dims can not be smaller than "
+  EMBER_CHECK(nr >= dim(),
+              "[repeat] Number of dimensions of repeat dims can not be smaller than "
               "number of dimensions of tensor");
-  for (int64_t r : repeats) EMBER_CHECK(r >= 0, "[repeat] Trying to create tensor with negative "
-                                        "dimension ", r, ": ", repeats);
+  for (int64_t r : repeats)
+    EMBER_CHECK(r >= 0,
+                "[repeat] Trying to create tensor with negative "
+                "dimension ",
+                r, ": ", repeats);
   DimVector padded(static_cast<size_t>(nr - dim()), 1);
   for (int64_t s : sizes()) padded.push_back(s);
   DimVector target(static_cast<size_t>(nr));
@@ -239,21 +245,20 @@ Tensor Tensor::repeat(IntArrayRef repeats) const {
     Tensor dst = make_view(out, vsz, vst, 0);
     dst.copy_(make_view(src, vsz, sst, src.storage_offset()));
   }
-  if (auto n = autograd::make_node(
-          "RepeatBackward0", {*this},
-          [in = DimVector(sizes()), padded, rep = DimVector(repeats)](autograd::FunctionNode&,
-                                                                      const variable_list& g) {
-            DimVector inter;
-            std::vector<int64_t> sum_dims;
-            for (size_t i = 0; i < padded.size(); ++i) {
-              sum_dims.push_back(static_cast<int64_t>(inter.size()));
-              inter.push_back(rep[i]);
-              inter.push_back(padded[i]);
-            }
-            Tensor r = g[0].reshape(inter);
-            if (!sum_dims.empty()) r = r.sum(sum_dims);
-            return variable_list{r.reshape(in)};
-          })) {
+  if (auto n = autograd::make_node("RepeatBackward0", {*this},
+                                   [in = DimVector(sizes()), padded, rep = DimVector(repeats)](
+                                       autograd::FunctionNode&, const variable_list& g) {
+                                     DimVector inter;
+                                     std::vector<int64_t> sum_dims;
+                                     for (size_t i = 0; i < padded.size(); ++i) {
+                                       sum_dims.push_back(static_cast<int64_t>(inter.size()));
+                                       inter.push_back(rep[i]);
+                                       inter.push_back(padded[i]);
+                                     }
+                                     Tensor r = g[0].reshape(inter);
+                                     if (!sum_dims.empty()) r = r.sum(sum_dims);
+                                     return variable_list{r.reshape(in)};
+                                   })) {
     autograd::set_history(out, n);
   }
   return out;
@@ -269,7 +274,8 @@ Tensor repeat_interleave(const Tensor& self, int64_t repeats, std::optional<int6
   esz.insert(esz.begin() + d + 1, repeats);
   Tensor r = in.unsqueeze(d + 1).expand(esz).flatten(d, d + 1);
   if (output_size) {
-    EMBER_CHECK(*output_size == r.size(d), "[repeat_interleave] allocated size does not match "
+    EMBER_CHECK(*output_size == r.size(d),
+                "[repeat_interleave] allocated size does not match "
                 "required size");
   }
   // flatten of the expanded view is still a view when repeats <= 1; the result must own its data.
@@ -289,7 +295,8 @@ Tensor repeat_interleave(const Tensor& self, const Tensor& repeats, std::optiona
     return repeat_interleave(self, reps.reshape({-1}).select(0, 0).item<int64_t>(), dim,
                              output_size);
   }
-  EMBER_CHECK(reps.size(0) == in.size(d), "[repeat_interleave] repeats must have the same size "
+  EMBER_CHECK(reps.size(0) == in.size(d),
+              "[repeat_interleave] repeats must have the same size "
               "as input along dim");
   const int64_t* rp = reps.data_ptr<int64_t>();
   std::vector<Tensor> parts;
@@ -303,7 +310,8 @@ Tensor repeat_interleave(const Tensor& self, const Tensor& repeats, std::optiona
     parts.push_back(in.narrow(d, i, 1).expand(esz));
   }
   if (output_size) {
-    EMBER_CHECK(*output_size == total, "[repeat_interleave] allocated size does not match "
+    EMBER_CHECK(*output_size == total,
+                "[repeat_interleave] allocated size does not match "
                 "required size");
   }
   if (parts.empty()) {
@@ -315,7 +323,8 @@ Tensor repeat_interleave(const Tensor& self, const Tensor& repeats, std::optiona
 }
 
 Tensor repeat_interleave(const Tensor& repeats, std::optional<int64_t> output_size) {
-  EMBER_CHECK(repeats.dim() == 1, "[repeat_interleave] repeat_interleave only accept 1D vector "
+  EMBER_CHECK(repeats.dim() == 1,
+              "[repeat_interleave] repeat_interleave only accept 1D vector "
               "as repeat");
   EMBER_CHECK(repeats.dtype() == kLong || repeats.dtype() == kInt,
               "[repeat_interleave] repeats has to be Long or Int tensor");
@@ -342,11 +351,11 @@ Tensor flip(const Tensor& self, IntArrayRef dims) {
   for (int64_t i = 0; i < self.dim(); ++i) mask[i] = seen[i];
   Tensor out = make_tensor(self.sizes(), self.dtype(), self.device());
   flip_stub.get(self.device().type())(out, self, mask);
-  if (auto n = autograd::make_node("FlipBackward0", {self},
-                                   [d = DimVector(dims)](autograd::FunctionNode&,
-                                                         const variable_list& g) {
-                                     return variable_list{flip(g[0], d)};
-                                   })) {
+  if (auto n = autograd::make_node(
+          "FlipBackward0", {self},
+          [d = DimVector(dims)](autograd::FunctionNode&, const variable_list& g) {
+            return variable_list{flip(g[0], d)};
+          })) {
     autograd::set_history(out, n);
   }
   return out;
@@ -354,33 +363,32 @@ Tensor flip(const Tensor& self, IntArrayRef dims) {
 
 Tensor roll(const Tensor& self, IntArrayRef shifts, IntArrayRef dims) {
   EMBER_CHECK(!shifts.empty(), "[roll] `shifts` required");
-  if (dims.empty()) {
-    EMBER_CHECK(shifts.size() == 1, "[roll] shifts and dimensions must align. shifts: ",
-                shifts.size(), ", dims:", dims.size());
-    return roll(self.flatten(), shifts, {0}).view(self.sizes());
-  }
-  EMBER_CHECK(shifts.size() == dims.size(), "[roll] shifts and dimensions must align. shifts: ",
-              shifts.size(), ", dims:", dims.size());
-  Tensor out = self;
+  EMBER_CHECK(shifts.size() == dims.size() || (dims.empty() && shifts.size() == 1),
+              "[roll] shifts and dimensions must align. shifts: ", shifts.size(),
+              ", dims:", dims.size());
+  Tensor out = make_tensor(self.sizes(), self.dtype(), self.device());
   {
     NoGradGuard ng;
-    for (size_t i = 0; i < dims.size(); ++i) {
-      int64_t d = maybe_wrap_dim(dims[i], self.dim());
-      int64_t n = out.size(d);
+    // No dims: roll the flattened tensor.
+    Tensor r = dims.empty() ? self.reshape({-1}) : self;
+    DimVector ds(dims);
+    if (dims.empty()) ds.push_back(0);
+    for (size_t i = 0; i < ds.size(); ++i) {
+      int64_t d = maybe_wrap_dim(ds[i], r.dim());
+      int64_t n = r.size(d);
       if (n == 0) continue;
       int64_t s = ((shifts[i] % n) + n) % n;
-      out = cat({out.narrow(d, n - s, s), out.narrow(d, 0, n - s)}, d);
+      if (s != 0) r = cat({r.narrow(d, n - s, s), r.narrow(d, 0, n - s)}, d);
     }
-    if (out.is_same(self)) out = self.clone();
+    out.copy_(r.view(self.sizes()));
   }
-  if (auto n = autograd::make_node(
-          "RollBackward0", {self},
-          [sh = DimVector(shifts), d = DimVector(dims)](autograd::FunctionNode&,
-                                                        const variable_list& g) {
-            DimVector neg;
-            for (int64_t s : sh) neg.push_back(-s);
-            return variable_list{roll(g[0], neg, d)};
-          })) {
+  if (auto n = autograd::make_node("RollBackward0", {self},
+                                   [sh = DimVector(shifts), d = DimVector(dims)](
+                                       autograd::FunctionNode&, const variable_list& g) {
+                                     DimVector neg;
+                                     for (int64_t s : sh) neg.push_back(-s);
+                                     return variable_list{roll(g[0], neg, d)};
+                                   })) {
     autograd::set_history(out, n);
   }
   return out;
@@ -408,13 +416,13 @@ Tensor diag(const Tensor& self, int64_t diagonal) {
       out = self.diagonal(diagonal).clone();
     }
   }
-  if (auto n = autograd::make_node(
-          "DiagBackward0", {self},
-          [in = DimVector(self.sizes()), diagonal](autograd::FunctionNode&,
-                                                   const variable_list& g) {
-            if (in.size() == 1) return variable_list{g[0].diagonal(diagonal)};
-            return variable_list{diagonal_backward(g[0], in, diagonal, 0, 1)};
-          })) {
+  if (auto n =
+          autograd::make_node("DiagBackward0", {self},
+                              [in = DimVector(self.sizes()), diagonal](autograd::FunctionNode&,
+                                                                       const variable_list& g) {
+                                if (in.size() == 1) return variable_list{g[0].diagonal(diagonal)};
+                                return variable_list{diagonal_backward(g[0], in, diagonal, 0, 1)};
+                              })) {
     autograd::set_history(out, n);
   }
   return out;
@@ -439,11 +447,11 @@ Tensor diag_embed(const Tensor& self, int64_t offset, int64_t dim1, int64_t dim2
     NoGradGuard ng;
     out.diagonal(offset, a, b).copy_(self);
   }
-  if (auto node = autograd::make_node("DiagEmbedBackward0", {self},
-                                      [offset, a, b](autograd::FunctionNode&,
-                                                     const variable_list& g) {
-                                        return variable_list{g[0].diagonal(offset, a, b)};
-                                      })) {
+  if (auto node =
+          autograd::make_node("DiagEmbedBackward0", {self},
+                              [offset, a, b](autograd::FunctionNode&, const variable_list& g) {
+                                return variable_list{g[0].diagonal(offset, a, b)};
+                              })) {
     autograd::set_history(out, node);
   }
   return out;

@@ -30,16 +30,16 @@ void check_bmm(const Tensor& a, const Tensor& b, const char* op) {
   EMBER_CHECK(a.dim() == 3, "[", op, "] batch1 must be a 3D tensor");
   EMBER_CHECK(b.dim() == 3, "[", op, "] batch2 must be a 3D tensor");
   EMBER_CHECK(b.size(0) == a.size(0) && b.size(1) == a.size(2), "[", op,
-              "] Expected size for first two dimensions of batch2 tensor to be: [", a.size(0),
-              ", ", a.size(2), "] but got: [", b.size(0), ", ", b.size(1), "].");
+              "] Expected size for first two dimensions of batch2 tensor to be: [", a.size(0), ", ",
+              a.size(2), "] but got: [", b.size(0), ", ", b.size(1), "].");
   check_same_dtype(a, b, op);
 }
 
 void check_mv(const Tensor& m, const Tensor& v, const char* op) {
-  EMBER_CHECK(m.dim() == 2 && v.dim() == 1, "[", op, "] vector + matrix @ vector expected, got ",
-              1, ", ", m.dim(), ", ", v.dim());
-  EMBER_CHECK(m.size(1) == v.size(0), "[", op, "] size mismatch, got ", m.size(0), ", ",
-              m.size(0), "x", m.size(1), ",", v.size(0));
+  EMBER_CHECK(m.dim() == 2 && v.dim() == 1, "[", op, "] vector + matrix @ vector expected, got ", 1,
+              ", ", m.dim(), ", ", v.dim());
+  EMBER_CHECK(m.size(1) == v.size(0), "[", op, "] size mismatch, got ", m.size(0), ", ", m.size(0),
+              "x", m.size(1), ",", v.size(0));
   check_same_dtype(m, v, op);
 }
 
@@ -70,13 +70,13 @@ Tensor mm_nograd(const Tensor& a, const Tensor& b) {
 // A contiguous tensor of `shape` holding `t`'s (contiguous) data; unlike view() the result is not
 // a view, so in-place ops on a matmul result work as in PyTorch (UnsafeViewBackward0).
 Tensor unsafe_view(const Tensor& t, IntArrayRef shape) {
-  Tensor r(make_intrusive<TensorImpl>(t.storage(), t.dtype(), shape, IntArrayRef(),
-                                      t.storage_offset()));
-  if (auto n = autograd::make_node("UnsafeViewBackward0", {t},
-                                   [in = DimVector(t.sizes())](autograd::FunctionNode&,
-                                                               const variable_list& g) {
-                                     return variable_list{g[0].reshape(in)};
-                                   })) {
+  Tensor r(
+      make_intrusive<TensorImpl>(t.storage(), t.dtype(), shape, IntArrayRef(), t.storage_offset()));
+  if (auto n = autograd::make_node(
+          "UnsafeViewBackward0", {t},
+          [in = DimVector(t.sizes())](autograd::FunctionNode&, const variable_list& g) {
+            return variable_list{g[0].reshape(in)};
+          })) {
     autograd::set_history(r, n);
   }
   return r;
@@ -103,13 +103,12 @@ Tensor& mm_out(Tensor& out, const Tensor& self, const Tensor& mat2) {
 Tensor mm(const Tensor& self, const Tensor& mat2) {
   check_mm(self, mat2, "mm");
   Tensor out = mm_nograd(self, mat2);
-  if (auto n = autograd::make_node("MmBackward0", {self, mat2},
-                                   [](autograd::FunctionNode& n, const variable_list& g) {
-                                     Tensor a = n.saved(0), b = n.saved(1);
-                                     return variable_list{
-                                         n.needs_input_grad(0) ? g[0].mm(b.t()) : Tensor(),
-                                         n.needs_input_grad(1) ? a.t().mm(g[0]) : Tensor()};
-                                   })) {
+  if (auto n = autograd::make_node(
+          "MmBackward0", {self, mat2}, [](autograd::FunctionNode& n, const variable_list& g) {
+            Tensor a = n.saved(0), b = n.saved(1);
+            return variable_list{n.needs_input_grad(0) ? g[0].mm(b.t()) : Tensor(),
+                                 n.needs_input_grad(1) ? a.t().mm(g[0]) : Tensor()};
+          })) {
     autograd::set_history(out, n);
     n->save(self);
     n->save(mat2);
@@ -120,15 +119,12 @@ Tensor mm(const Tensor& self, const Tensor& mat2) {
 Tensor bmm(const Tensor& self, const Tensor& mat2) {
   check_bmm(self, mat2, "bmm");
   Tensor out = bmm_nograd(self, mat2);
-  if (auto n = autograd::make_node("BmmBackward0", {self, mat2},
-                                   [](autograd::FunctionNode& n, const variable_list& g) {
-                                     Tensor a = n.saved(0), b = n.saved(1);
-                                     return variable_list{
-                                         n.needs_input_grad(0) ? g[0].bmm(b.transpose(1, 2))
-                                                               : Tensor(),
-                                         n.needs_input_grad(1) ? a.transpose(1, 2).bmm(g[0])
-                                                               : Tensor()};
-                                   })) {
+  if (auto n = autograd::make_node(
+          "BmmBackward0", {self, mat2}, [](autograd::FunctionNode& n, const variable_list& g) {
+            Tensor a = n.saved(0), b = n.saved(1);
+            return variable_list{n.needs_input_grad(0) ? g[0].bmm(b.transpose(1, 2)) : Tensor(),
+                                 n.needs_input_grad(1) ? a.transpose(1, 2).bmm(g[0]) : Tensor()};
+          })) {
     autograd::set_history(out, n);
     n->save(self);
     n->save(mat2);
@@ -152,13 +148,12 @@ Tensor mv(const Tensor& self, const Tensor& vec) {
   Tensor out = make_tensor({self.size(0)}, self.dtype(), self.device());
   Tensor o2 = make_view(out, {self.size(0), 1}, {1, 1}, 0);
   gemm_stub.get(self.device().type())(o2, self, vec.unsqueeze(1), 0, 1);
-  if (auto n = autograd::make_node("MvBackward0", {self, vec},
-                                   [](autograd::FunctionNode& n, const variable_list& g) {
-                                     Tensor a = n.saved(0), v = n.saved(1);
-                                     return variable_list{
-                                         n.needs_input_grad(0) ? outer(g[0], v) : Tensor(),
-                                         n.needs_input_grad(1) ? a.t().mv(g[0]) : Tensor()};
-                                   })) {
+  if (auto n = autograd::make_node(
+          "MvBackward0", {self, vec}, [](autograd::FunctionNode& n, const variable_list& g) {
+            Tensor a = n.saved(0), v = n.saved(1);
+            return variable_list{n.needs_input_grad(0) ? outer(g[0], v) : Tensor(),
+                                 n.needs_input_grad(1) ? a.t().mv(g[0]) : Tensor()};
+          })) {
     autograd::set_history(out, n);
     n->save(self);
     n->save(vec);
@@ -169,8 +164,10 @@ Tensor mv(const Tensor& self, const Tensor& vec) {
 Tensor dot(const Tensor& self, const Tensor& other) {
   EMBER_CHECK(self.dim() == 1 && other.dim() == 1, "[dot] 1D tensors expected, but got ",
               self.dim(), "D and ", other.dim(), "D tensors");
-  EMBER_CHECK(self.dtype() == other.dtype(), "[dot] dot : expected both vectors to have same "
-              "dtype, but found ", toString(self.dtype()), " and ", toString(other.dtype()));
+  EMBER_CHECK(self.dtype() == other.dtype(),
+              "[dot] dot : expected both vectors to have same "
+              "dtype, but found ",
+              toString(self.dtype()), " and ", toString(other.dtype()));
   EMBER_CHECK(self.size(0) == other.size(0), "[dot] inconsistent tensor size, expected tensor [",
               self.size(0), "] and src [", other.size(0),
               "] to have the same number of elements, but got ", self.size(0), " and ",
@@ -179,13 +176,12 @@ Tensor dot(const Tensor& self, const Tensor& other) {
   Tensor out = make_tensor({}, self.dtype(), self.device());
   Tensor o2 = make_view(out, {1, 1}, {1, 1}, 0);
   gemm_stub.get(self.device().type())(o2, self.unsqueeze(0), other.unsqueeze(1), 0, 1);
-  if (auto n = autograd::make_node("DotBackward0", {self, other},
-                                   [](autograd::FunctionNode& n, const variable_list& g) {
-                                     Tensor a = n.saved(0), b = n.saved(1);
-                                     return variable_list{
-                                         n.needs_input_grad(0) ? g[0] * b : Tensor(),
-                                         n.needs_input_grad(1) ? g[0] * a : Tensor()};
-                                   })) {
+  if (auto n = autograd::make_node(
+          "DotBackward0", {self, other}, [](autograd::FunctionNode& n, const variable_list& g) {
+            Tensor a = n.saved(0), b = n.saved(1);
+            return variable_list{n.needs_input_grad(0) ? g[0] * b : Tensor(),
+                                 n.needs_input_grad(1) ? g[0] * a : Tensor()};
+          })) {
     autograd::set_history(out, n);
     n->save(self);
     n->save(other);
@@ -235,8 +231,8 @@ Tensor& addmm_out(Tensor& out, const Tensor& self, const Tensor& mat1, const Ten
     NoGradGuard ng;
     r = addmm(self, mat1, mat2, beta, alpha);
   }
-  EMBER_CHECK(out.dtype() == r.dtype(), "[addmm] expected out to have dtype ",
-              toString(r.dtype()), " but got ", toString(out.dtype()));
+  EMBER_CHECK(out.dtype() == r.dtype(), "[addmm] expected out to have dtype ", toString(r.dtype()),
+              " but got ", toString(out.dtype()));
   if (out.sizes() != r.sizes()) out.resize_(r.sizes());
   out.copy_(r);
   return out;
@@ -245,8 +241,8 @@ Tensor& addmm_out(Tensor& out, const Tensor& self, const Tensor& mat1, const Ten
 Tensor addmv(const Tensor& self, const Tensor& mat, const Tensor& vec, const Scalar& beta,
              const Scalar& alpha) {
   check_mv(mat, vec, "addmv");
-  EMBER_CHECK(self.dtype() == mat.dtype(), "[addmv] expected scalar type ",
-              toString(mat.dtype()), " but found ", toString(self.dtype()));
+  EMBER_CHECK(self.dtype() == mat.dtype(), "[addmv] expected scalar type ", toString(mat.dtype()),
+              " but found ", toString(self.dtype()));
   check_no_bool(mat, "addmv");
   Tensor out = init_accumulator(self, {mat.size(0)}, mat.dtype(), beta, "addmv");
   Tensor o2 = make_view(out, {mat.size(0), 1}, {1, 1}, 0);
@@ -268,8 +264,8 @@ Tensor addmv(const Tensor& self, const Tensor& mat, const Tensor& vec, const Sca
   return out;
 }
 
-Tensor baddbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2,
-               const Scalar& beta, const Scalar& alpha) {
+Tensor baddbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2, const Scalar& beta,
+               const Scalar& alpha) {
   check_bmm(batch1, batch2, "baddbmm");
   EMBER_CHECK(self.dtype() == batch1.dtype(), "[baddbmm] expected scalar type ",
               toString(batch1.dtype()), " but found ", toString(self.dtype()));
@@ -294,8 +290,8 @@ Tensor baddbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2,
   return out;
 }
 
-Tensor addbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2,
-              const Scalar& beta, const Scalar& alpha) {
+Tensor addbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2, const Scalar& beta,
+              const Scalar& alpha) {
   check_bmm(batch1, batch2, "addbmm");
   EMBER_CHECK(self.dtype() == batch1.dtype(), "[addbmm] expected scalar type ",
               toString(batch1.dtype()), " but found ", toString(self.dtype()));
@@ -327,8 +323,10 @@ Tensor addbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2,
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
   int64_t da = a.dim(), db = b.dim();
-  EMBER_CHECK(da >= 1 && db >= 1, "[matmul] both arguments to matmul need to be at least 1D, but "
-              "they are ", da, "D and ", db, "D");
+  EMBER_CHECK(da >= 1 && db >= 1,
+              "[matmul] both arguments to matmul need to be at least 1D, but "
+              "they are ",
+              da, "D and ", db, "D");
   if (da == 1 && db == 1) return dot(a, b);
   if (da == 2 && db == 1) return mv(a, b);
   if (da == 1 && db == 2) return mm(a.unsqueeze(0), b).squeeze(0);
@@ -368,8 +366,8 @@ Tensor& matmul_out(Tensor& out, const Tensor& self, const Tensor& other) {
     NoGradGuard ng;
     r = matmul(self, other);
   }
-  EMBER_CHECK(out.dtype() == r.dtype(), "[matmul] expected out to have dtype ",
-              toString(r.dtype()), " but got ", toString(out.dtype()));
+  EMBER_CHECK(out.dtype() == r.dtype(), "[matmul] expected out to have dtype ", toString(r.dtype()),
+              " but got ", toString(out.dtype()));
   if (out.sizes() != r.sizes()) out.resize_(r.sizes());
   out.copy_(r);
   return out;
@@ -400,17 +398,18 @@ Tensor Tensor::addbmm(const Tensor& batch1, const Tensor& batch2, const Scalar& 
   return ::ember::addbmm(*this, batch1, batch2, beta, alpha);
 }
 // In place: computed out of place, then written back (see Note [In-place autograd]).
-#define EMBER_LINALG_INPLACE(name, A, B)                                                     \
-  Tensor& Tensor::name##_(const Tensor& a, const Tensor& b, const Scalar& beta,             \
-                          const Scalar& alpha) {                                            \
-    return autograd::apply_inplace(                                                         \
-        *this, a.requires_grad() || b.requires_grad(), #name "_",                           \
-        [&](const Tensor& s) { return ::ember::name(s, a, b, beta, alpha); }, [&] {         \
-          Tensor r = ::ember::name(*this, a, b, beta, alpha);                               \
-          EMBER_CHECK(r.sizes() == sizes(), "[" #name "_] output with shape ", sizes(),     \
-                      " doesn't match the broadcast shape ", r.sizes());                    \
-          copy_(r);                                                                         \
-        });                                                                                 \
+#define EMBER_LINALG_INPLACE(name, A, B)                                                \
+  Tensor& Tensor::name##_(const Tensor& a, const Tensor& b, const Scalar& beta,         \
+                          const Scalar& alpha) {                                        \
+    return autograd::apply_inplace(                                                     \
+        *this, a.requires_grad() || b.requires_grad(), #name "_",                       \
+        [&](const Tensor& s) { return ::ember::name(s, a, b, beta, alpha); },           \
+        [&] {                                                                           \
+          Tensor r = ::ember::name(*this, a, b, beta, alpha);                           \
+          EMBER_CHECK(r.sizes() == sizes(), "[" #name "_] output with shape ", sizes(), \
+                      " doesn't match the broadcast shape ", r.sizes());                \
+          copy_(r);                                                                     \
+        });                                                                             \
   }
 EMBER_LINALG_INPLACE(addmm, mat1, mat2)
 EMBER_LINALG_INPLACE(addmv, mat, vec)

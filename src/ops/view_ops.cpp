@@ -35,14 +35,14 @@ Tensor slice_impl(const Tensor& self, int64_t dim, std::optional<int64_t> start_
   int64_t off = self.storage_offset() + start * st[d];
   sz[d] = (end - start + step - 1) / step;
   st[d] *= step;
-  return make_autograd_view(
-      self, sz, st, off, node,
-      [in = DimVector(self.sizes()), d, start, end, step](autograd::FunctionNode&,
-                                                          const variable_list& g) {
-        return variable_list{view_scatter_backward(
-            g[0], in, "SliceBackwardBackward0",
-            [=](const Tensor& t) { return ::ember::slice(t, d, start, end, step); })};
-      });
+  return make_autograd_view(self, sz, st, off, node,
+                            [in = DimVector(self.sizes()), d, start, end, step](
+                                autograd::FunctionNode&, const variable_list& g) {
+                              return variable_list{view_scatter_backward(
+                                  g[0], in, "SliceBackwardBackward0", [=](const Tensor& t) {
+                                    return ::ember::slice(t, d, start, end, step);
+                                  })};
+                            });
 }
 
 Tensor narrow_impl(const Tensor& self, int64_t dim, int64_t start, int64_t length,
@@ -50,11 +50,13 @@ Tensor narrow_impl(const Tensor& self, int64_t dim, int64_t start, int64_t lengt
   EMBER_CHECK_INDEX(self.dim() > 0, "[narrow] narrow() cannot be applied to a 0-dim tensor.");
   int64_t d = maybe_wrap_dim(dim, self.dim());
   int64_t n = self.size(d);
-  EMBER_CHECK_INDEX(start >= -n && start <= n, "[narrow] start out of range (expected to be in "
-                    "range of [", -n, ", ", n, "], but got ", start, ")");
+  EMBER_CHECK_INDEX(start >= -n && start <= n,
+                    "[narrow] start out of range (expected to be in "
+                    "range of [",
+                    -n, ", ", n, "], but got ", start, ")");
   if (start < 0) start += n;
-  EMBER_CHECK(length >= 0 && start <= n - length, "[narrow] start (", start, ") + length (",
-              length, ") exceeds dimension size (", n, ").");
+  EMBER_CHECK(length >= 0 && start <= n - length, "[narrow] start (", start, ") + length (", length,
+              ") exceeds dimension size (", n, ").");
   return slice_impl(self, d, start, start + length, 1, node);
 }
 }  // namespace
@@ -70,37 +72,45 @@ Tensor narrow(const Tensor& self, int64_t dim, int64_t start, int64_t length) {
 
 std::vector<Tensor> split(const Tensor& self, int64_t split_size, int64_t dim) {
   EMBER_CHECK(self.dim() != 0, "[split] split expects at least a 1-dimensional tensor");
-  EMBER_CHECK(split_size >= 0, "[split] split expects split_size be non-negative, but got "
-              "split_size=", split_size);
+  EMBER_CHECK(split_size >= 0,
+              "[split] split expects split_size be non-negative, but got "
+              "split_size=",
+              split_size);
   int64_t d = maybe_wrap_dim(dim, self.dim());
   int64_t n = self.size(d);
-  EMBER_CHECK(split_size != 0 || n == 0, "[split] split_size can only be 0 if dimension size is "
-              "0, but got dimension size of ", n);
+  EMBER_CHECK(split_size != 0 || n == 0,
+              "[split] split_size can only be 0 if dimension size is "
+              "0, but got dimension size of ",
+              n);
   int64_t num = split_size == 0 ? 1 : std::max<int64_t>((n + split_size - 1) / split_size, 1);
   std::vector<Tensor> out;
   out.reserve(static_cast<size_t>(num));
   for (int64_t i = 0; i < num; ++i) {
     int64_t len = std::min(split_size, n - i * split_size);
-    out.push_back(narrow_impl(self, d, i * split_size, std::max<int64_t>(len, 0),
-                              "SplitBackward0"));
+    out.push_back(
+        narrow_impl(self, d, i * split_size, std::max<int64_t>(len, 0), "SplitBackward0"));
   }
   return out;
 }
 
 std::vector<Tensor> split_with_sizes(const Tensor& self, IntArrayRef split_sizes, int64_t dim) {
-  EMBER_CHECK(self.dim() != 0, "[split_with_sizes] split expects at least a 1-dimensional "
+  EMBER_CHECK(self.dim() != 0,
+              "[split_with_sizes] split expects at least a 1-dimensional "
               "tensor");
   int64_t d = maybe_wrap_dim(dim, self.dim());
   int64_t n = self.size(d);
   int64_t total = 0;
   for (int64_t s : split_sizes) {
-    EMBER_CHECK(s >= 0, "[split_with_sizes] split_with_sizes expects split_sizes have only "
-                "non-negative entries, but got split_sizes=", split_sizes);
+    EMBER_CHECK(s >= 0,
+                "[split_with_sizes] split_with_sizes expects split_sizes have only "
+                "non-negative entries, but got split_sizes=",
+                split_sizes);
     total += s;
   }
-  EMBER_CHECK(total == n, "[split_with_sizes] split_with_sizes expects split_sizes to sum exactly "
-              "to ", n, " (input tensor's size at dimension ", d, "), but got split_sizes=",
-              split_sizes);
+  EMBER_CHECK(total == n,
+              "[split_with_sizes] split_with_sizes expects split_sizes to sum exactly "
+              "to ",
+              n, " (input tensor's size at dimension ", d, "), but got split_sizes=", split_sizes);
   std::vector<Tensor> out;
   int64_t start = 0;
   for (int64_t s : split_sizes) {
@@ -131,7 +141,8 @@ std::vector<Tensor> chunk(const Tensor& self, int64_t chunks, int64_t dim) {
 std::vector<Tensor> unbind(const Tensor& self, int64_t dim) {
   int64_t d = maybe_wrap_dim(dim, self.dim(), false);
   std::vector<Tensor> out;
-  for (int64_t i = 0; i < self.size(d); ++i) out.push_back(select_impl(self, d, i, "UnbindBackward0"));
+  for (int64_t i = 0; i < self.size(d); ++i)
+    out.push_back(select_impl(self, d, i, "UnbindBackward0"));
   return out;
 }
 
@@ -152,25 +163,28 @@ Tensor diagonal(const Tensor& self, int64_t offset, int64_t dim1, int64_t dim2) 
   }
   sz.push_back(len);
   st.push_back(self.stride(a) + self.stride(b));
-  return make_autograd_view(
-      self, sz, st, off, "DiagonalBackward0",
-      [in = DimVector(self.sizes()), offset, a, b](autograd::FunctionNode&,
-                                                   const variable_list& g) {
-        return variable_list{diagonal_backward(g[0], in, offset, a, b)};
-      });
+  return make_autograd_view(self, sz, st, off, "DiagonalBackward0",
+                            [in = DimVector(self.sizes()), offset, a, b](autograd::FunctionNode&,
+                                                                         const variable_list& g) {
+                              return variable_list{diagonal_backward(g[0], in, offset, a, b)};
+                            });
 }
 
-Tensor diagonal_backward(const Tensor& grad, IntArrayRef input_sizes, int64_t offset,
-                         int64_t dim1, int64_t dim2) {
+Tensor diagonal_backward(const Tensor& grad, IntArrayRef input_sizes, int64_t offset, int64_t dim1,
+                         int64_t dim2) {
   return view_scatter_backward(grad, input_sizes, "DiagonalBackwardBackward0",
                                [=](const Tensor& t) { return t.diagonal(offset, dim1, dim2); });
 }
 
 Tensor movedim(const Tensor& self, IntArrayRef source, IntArrayRef destination) {
   int64_t nd = self.dim();
-  EMBER_CHECK(source.size() == destination.size(), "[movedim] movedim: Invalid source or "
-              "destination dims: source (", source, " dims) should contain the same number of "
-              "dims as destination (", destination, " dims)");
+  EMBER_CHECK(source.size() == destination.size(),
+              "[movedim] movedim: Invalid source or "
+              "destination dims: source (",
+              source,
+              " dims) should contain the same number of "
+              "dims as destination (",
+              destination, " dims)");
   std::vector<int64_t> src, dst;
   std::vector<bool> src_seen(static_cast<size_t>(std::max<int64_t>(nd, 1))),
       dst_seen(static_cast<size_t>(std::max<int64_t>(nd, 1)));
@@ -208,11 +222,14 @@ Tensor moveaxis(const Tensor& self, int64_t source, int64_t destination) {
 
 Tensor as_strided(const Tensor& self, IntArrayRef size, IntArrayRef stride,
                   std::optional<int64_t> storage_offset) {
-  EMBER_CHECK(size.size() == stride.size(), "[as_strided] mismatch in length of strides and "
+  EMBER_CHECK(size.size() == stride.size(),
+              "[as_strided] mismatch in length of strides and "
               "shape");
   for (int64_t s : stride) {
-    EMBER_CHECK(s >= 0, "[as_strided] as_strided: Negative strides are not supported at the "
-                "moment, got strides: ", stride);
+    EMBER_CHECK(s >= 0,
+                "[as_strided] as_strided: Negative strides are not supported at the "
+                "moment, got strides: ",
+                stride);
   }
   int64_t off = storage_offset.value_or(self.storage_offset());
   EMBER_CHECK(off >= 0, "[as_strided] Tensor: invalid storage offset ", off);
@@ -227,10 +244,9 @@ Tensor as_strided(const Tensor& self, IntArrayRef size, IntArrayRef stride,
                   "[as_strided] sizes ", size, " and strides ", stride, " overflow");
       last += (size[i] - 1) * stride[i];
     }
-    EMBER_CHECK(last < storage_elems, "[as_strided] setStorage: sizes ", size, ", strides ",
-                stride, ", storage offset ", off, ", and itemsize ", isz,
-                " requiring a storage size of ", (last + 1) * isz,
-                " are out of bounds for storage of size ", storage_elems * isz);
+    EMBER_CHECK(last < storage_elems, "[as_strided] setStorage: sizes ", size, ", strides ", stride,
+                ", storage offset ", off, ", and itemsize ", isz, " requiring a storage size of ",
+                (last + 1) * isz, " are out of bounds for storage of size ", storage_elems * isz);
   }
   return make_autograd_view(
       self, size, stride, off, "AsStridedBackward0",
@@ -238,9 +254,9 @@ Tensor as_strided(const Tensor& self, IntArrayRef size, IntArrayRef stride,
        in_off = self.storage_offset(), sz = DimVector(size), st = DimVector(stride), off,
        storage_elems](autograd::FunctionNode&, const variable_list& g) {
         // Scatter into a flat image of the storage, then read the input's geometry back.
-        Tensor flat = view_scatter_backward(
-            g[0], {storage_elems}, "AsStridedBackwardBackward0",
-            [=](const Tensor& t) { return t.as_strided(sz, st, off); });
+        Tensor flat =
+            view_scatter_backward(g[0], {storage_elems}, "AsStridedBackwardBackward0",
+                                  [=](const Tensor& t) { return t.as_strided(sz, st, off); });
         return variable_list{flat.as_strided(in_sz, in_st, in_off)};
       });
 }
@@ -266,9 +282,9 @@ Tensor Tensor::unfold(int64_t dimension, int64_t size, int64_t step) const {
   return make_autograd_view(
       *this, sz, st, storage_offset(), "UnfoldBackward0",
       [in = DimVector(sizes()), d, size, step](autograd::FunctionNode&, const variable_list& g) {
-        return variable_list{view_scatter_backward(
-            g[0], in, "UnfoldBackwardBackward0",
-            [=](const Tensor& t) { return t.unfold(d, size, step); })};
+        return variable_list{
+            view_scatter_backward(g[0], in, "UnfoldBackwardBackward0",
+                                  [=](const Tensor& t) { return t.unfold(d, size, step); })};
       });
 }
 
@@ -313,11 +329,11 @@ Tensor squeeze(const Tensor& self, IntArrayRef dims) {
     sz.push_back(self.size(i));
     st.push_back(self.stride(i));
   }
-  return make_autograd_view(self, sz, st, self.storage_offset(), "SqueezeBackward2",
-                            [in = DimVector(self.sizes())](autograd::FunctionNode&,
-                                                           const variable_list& g) {
-                              return variable_list{g[0].reshape(in)};
-                            });
+  return make_autograd_view(
+      self, sz, st, self.storage_offset(), "SqueezeBackward2",
+      [in = DimVector(self.sizes())](autograd::FunctionNode&, const variable_list& g) {
+        return variable_list{g[0].reshape(in)};
+      });
 }
 
 Tensor Tensor::narrow(int64_t dim, int64_t start, int64_t length) const {

@@ -31,14 +31,13 @@ Tensor slice(const Tensor& self, int64_t dim = 0, std::optional<int64_t> start =
              std::optional<int64_t> end = std::nullopt, int64_t step = 1);
 std::vector<Tensor> split(const Tensor& self, int64_t split_size, int64_t dim = 0);
 std::vector<Tensor> split(const Tensor& self, IntArrayRef split_sizes, int64_t dim = 0);
-std::vector<Tensor> split_with_sizes(const Tensor& self, IntArrayRef split_sizes,
-                                     int64_t dim = 0);
+std::vector<Tensor> split_with_sizes(const Tensor& self, IntArrayRef split_sizes, int64_t dim = 0);
 std::vector<Tensor> chunk(const Tensor& self, int64_t chunks, int64_t dim = 0);
 std::vector<Tensor> unbind(const Tensor& self, int64_t dim = 0);
 Tensor diagonal(const Tensor& self, int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1);
 // Gradient of diagonal: zeros of `input_sizes` with `grad` on the diagonal.
-Tensor diagonal_backward(const Tensor& grad, IntArrayRef input_sizes, int64_t offset,
-                         int64_t dim1, int64_t dim2);
+Tensor diagonal_backward(const Tensor& grad, IntArrayRef input_sizes, int64_t offset, int64_t dim1,
+                         int64_t dim2);
 Tensor movedim(const Tensor& self, IntArrayRef source, IntArrayRef destination);
 Tensor movedim(const Tensor& self, int64_t source, int64_t destination);
 Tensor moveaxis(const Tensor& self, IntArrayRef source, IntArrayRef destination);
