@@ -90,16 +90,6 @@ Tensor bmm_nograd(const Tensor& a, const Tensor& b) {
 }
 }  // namespace
 
-Tensor& mm_out(Tensor& out, const Tensor& self, const Tensor& mat2) {
-  check_mm(self, mat2, "mm");
-  EMBER_CHECK(out.dtype() == self.dtype(), "[mm] expected out to have dtype ",
-              toString(self.dtype()), " but got ", toString(out.dtype()));
-  Tensor r = mm_nograd(self.detach(), mat2.detach());
-  if (out.sizes() != r.sizes()) out.resize_(r.sizes());
-  out.copy_(r);
-  return out;
-}
-
 Tensor mm(const Tensor& self, const Tensor& mat2) {
   check_mm(self, mat2, "mm");
   Tensor out = mm_nograd(self, mat2);
@@ -129,16 +119,6 @@ Tensor bmm(const Tensor& self, const Tensor& mat2) {
     n->save(self);
     n->save(mat2);
   }
-  return out;
-}
-
-Tensor& bmm_out(Tensor& out, const Tensor& self, const Tensor& mat2) {
-  check_bmm(self, mat2, "bmm");
-  EMBER_CHECK(out.dtype() == self.dtype(), "[bmm] expected out to have dtype ",
-              toString(self.dtype()), " but got ", toString(out.dtype()));
-  Tensor r = bmm_nograd(self.detach(), mat2.detach());
-  if (out.sizes() != r.sizes()) out.resize_(r.sizes());
-  out.copy_(r);
   return out;
 }
 
@@ -221,20 +201,6 @@ Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, const S
     n->save(mat1);
     n->save(mat2);
   }
-  return out;
-}
-
-Tensor& addmm_out(Tensor& out, const Tensor& self, const Tensor& mat1, const Tensor& mat2,
-                  const Scalar& beta, const Scalar& alpha) {
-  Tensor r;
-  {
-    NoGradGuard ng;
-    r = addmm(self, mat1, mat2, beta, alpha);
-  }
-  EMBER_CHECK(out.dtype() == r.dtype(), "[addmm] expected out to have dtype ", toString(r.dtype()),
-              " but got ", toString(out.dtype()));
-  if (out.sizes() != r.sizes()) out.resize_(r.sizes());
-  out.copy_(r);
   return out;
 }
 
@@ -360,17 +326,61 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   return unsafe_view(bmm(a3, b3), out_shape);
 }
 
-Tensor& matmul_out(Tensor& out, const Tensor& self, const Tensor& other) {
-  Tensor r;
-  {
-    NoGradGuard ng;
-    r = matmul(self, other);
-  }
-  EMBER_CHECK(out.dtype() == r.dtype(), "[matmul] expected out to have dtype ", toString(r.dtype()),
-              " but got ", toString(out.dtype()));
+namespace {
+// out= variants: computed without autograd, then written into `out` (resized if needed).
+Tensor& write_out(Tensor& out, const std::function<Tensor()>& compute, const char* op,
+                  std::initializer_list<Tensor> inputs) {
+  EMBER_CHECK(!autograd::any_requires_grad(inputs) &&
+                  !(autograd::GradMode::is_enabled() && out.requires_grad()),
+              "[", op, "] ", op,
+              "_out(): functions with out=... arguments don't support "
+              "automatic differentiation, but one of the arguments requires grad.");
+  Tensor r = compute();
+  EMBER_CHECK(out.dtype() == r.dtype(), "[", op, "] Expected out tensor to have dtype ",
+              toString(r.dtype()), ", but got ", toString(out.dtype()), " instead");
   if (out.sizes() != r.sizes()) out.resize_(r.sizes());
   out.copy_(r);
   return out;
+}
+}  // namespace
+
+Tensor& mm_out(Tensor& out, const Tensor& self, const Tensor& mat2) {
+  return write_out(out, [&] { return mm(self, mat2); }, "mm", {self, mat2});
+}
+Tensor& bmm_out(Tensor& out, const Tensor& self, const Tensor& mat2) {
+  return write_out(out, [&] { return bmm(self, mat2); }, "bmm", {self, mat2});
+}
+Tensor& mv_out(Tensor& out, const Tensor& self, const Tensor& vec) {
+  return write_out(out, [&] { return mv(self, vec); }, "mv", {self, vec});
+}
+Tensor& dot_out(Tensor& out, const Tensor& self, const Tensor& other) {
+  return write_out(out, [&] { return dot(self, other); }, "dot", {self, other});
+}
+Tensor& outer_out(Tensor& out, const Tensor& self, const Tensor& vec2) {
+  return write_out(out, [&] { return outer(self, vec2); }, "outer", {self, vec2});
+}
+Tensor& matmul_out(Tensor& out, const Tensor& self, const Tensor& other) {
+  return write_out(out, [&] { return matmul(self, other); }, "matmul", {self, other});
+}
+Tensor& addmm_out(Tensor& out, const Tensor& self, const Tensor& mat1, const Tensor& mat2,
+                  const Scalar& beta, const Scalar& alpha) {
+  return write_out(out, [&] { return addmm(self, mat1, mat2, beta, alpha); }, "addmm",
+                   {self, mat1, mat2});
+}
+Tensor& addmv_out(Tensor& out, const Tensor& self, const Tensor& mat, const Tensor& vec,
+                  const Scalar& beta, const Scalar& alpha) {
+  return write_out(out, [&] { return addmv(self, mat, vec, beta, alpha); }, "addmv",
+                   {self, mat, vec});
+}
+Tensor& baddbmm_out(Tensor& out, const Tensor& self, const Tensor& batch1, const Tensor& batch2,
+                    const Scalar& beta, const Scalar& alpha) {
+  return write_out(out, [&] { return baddbmm(self, batch1, batch2, beta, alpha); }, "baddbmm",
+                   {self, batch1, batch2});
+}
+Tensor& addbmm_out(Tensor& out, const Tensor& self, const Tensor& batch1, const Tensor& batch2,
+                   const Scalar& beta, const Scalar& alpha) {
+  return write_out(out, [&] { return addbmm(self, batch1, batch2, beta, alpha); }, "addbmm",
+                   {self, batch1, batch2});
 }
 
 Tensor Tensor::mm(const Tensor& mat2) const { return ::ember::mm(*this, mat2); }

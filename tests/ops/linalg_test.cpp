@@ -289,3 +289,24 @@ TEST(Linalg, Einsum) {
       },
       {X({2, 2, 3}), X({3, 2})}));
 }
+
+TEST(Linalg, OutVariants) {
+  Tensor o = empty({0}, kDouble);
+  mv_out(o, M1(), tensor({1.0, -1.0, 2.0}, kDouble));
+  EXPECT_TRUE(allclose(o, ref({-1, 5}, {2})));
+  bmm_out(o, B1(), B2());
+  EXPECT_TRUE(allclose(o, ref(kBmm, {2, 2, 4})));
+  dot_out(o, tensor({1.0, 2.0}, kDouble), tensor({3.0, 4.0}, kDouble));
+  EXPECT_EQ(o.dim(), 0);
+  EXPECT_EQ(o.item<double>(), 11.0);
+  matmul_out(o, B1(), B2());
+  EXPECT_TRUE(allclose(o, ref(kBmm, {2, 2, 4})));
+  // Aliasing the output with an input is safe: the result is computed first.
+  Tensor sq = arange(4, kDouble).reshape({2, 2});
+  mm_out(sq, sq, sq);
+  EXPECT_TRUE(allclose(sq, ref({2, 3, 6, 11}, {2, 2})));
+  Tensor wrong = empty({2, 2}, kFloat);
+  EXPECT_THROW(mm_out(wrong, M1(), M2()), Error);
+  Tensor g = M1().requires_grad_();
+  EXPECT_THROW(mm_out(o, g, M2()), Error);
+}
