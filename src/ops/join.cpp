@@ -186,9 +186,29 @@ Tensor stack(TensorList tensors, int64_t dim) {
                 tensors[0].sizes(), " at entry 0 and ", tensors[i].sizes(), " at entry ", i);
   }
   int64_t d = maybe_wrap_dim(dim, tensors[0].dim() + 1);
-  std::vector<Tensor> parts;
-  for (const auto& t : tensors) parts.push_back(t.unsqueeze(d));
-  return cat(parts, d);
+  Tensor out;
+  {
+    NoGradGuard ng;
+    std::vector<Tensor> parts;
+    for (const auto& t : tensors) parts.push_back(t.unsqueeze(d));
+    out = cat(parts, d);
+  }
+  std::vector<ScalarType> in_types;
+  for (const auto& t : tensors) in_types.push_back(t.dtype());
+  if (auto n = autograd::make_node(
+          "StackBackward0", tensors,
+          [in_types, d](autograd::FunctionNode& n, const variable_list& g) {
+            variable_list r;
+            for (size_t i = 0; i < in_types.size(); ++i) {
+              r.push_back(n.needs_input_grad(i)
+                              ? g[0].select(d, static_cast<int64_t>(i)).to(in_types[i])
+                              : Tensor());
+            }
+            return r;
+          })) {
+    autograd::set_history(out, n);
+  }
+  return out;
 }
 
 Tensor& stack_out(Tensor& out, TensorList tensors, int64_t dim) {

@@ -310,3 +310,11 @@ TEST(Linalg, OutVariants) {
   Tensor g = M1().requires_grad_();
   EXPECT_THROW(mm_out(o, g, M2()), Error);
 }
+
+TEST(Linalg, IntegerScalarsTruncate) {
+  // torch.addmm(torch.ones(2,2,dtype=torch.int)*3, ones, ones, beta=0.5, alpha=1.5) -> all 2
+  Tensor i = ones({2, 2}, kInt);
+  EXPECT_TRUE(allclose(addmm(i * 3, i, i, 0.5, 1.5), full({2, 2}, 2.0, kDouble)));
+  EXPECT_TRUE(allclose(baddbmm(i.unsqueeze(0) * 3, i.unsqueeze(0), i.unsqueeze(0), 0.5, 1.5),
+                       full({1, 2, 2}, 2.0, kDouble)));
+}

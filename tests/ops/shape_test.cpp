@@ -230,6 +230,8 @@ TEST(Shape, StackFamily) {
       "stack expects each tensor to be equal size, but got [2] at entry 0 and "
       "[3] at entry 1"));
   EXPECT_THROW(stack(std::vector<Tensor>{}), Error);
+  Tensor x = X({2}).requires_grad_();
+  EXPECT_EQ(stack({x, x}).grad_fn()->name(), "StackBackward0");
   EXPECT_TRUE(same(hstack({tensor({1, 2}), tensor({3})}), tensor({1, 2, 3})));
   EXPECT_TRUE(same(vstack({tensor({1, 2}), tensor({3, 4})}), tensor({{1, 2}, {3, 4}})));
   // torch.dstack([torch.tensor([1,2]),torch.tensor([3,4])])
