@@ -318,3 +318,24 @@ TEST(Linalg, IntegerScalarsTruncate) {
   EXPECT_TRUE(allclose(baddbmm(i.unsqueeze(0) * 3, i.unsqueeze(0), i.unsqueeze(0), 0.5, 1.5),
                        full({1, 2, 2}, 2.0, kDouble)));
 }
+
+TEST(Linalg, NodeNamesAndIntegerEinsum) {
+  Tensor m = X({2, 2}).requires_grad_();
+  Tensor v = X({2}).requires_grad_();
+  Tensor b = X({1, 2, 2}).requires_grad_();
+  EXPECT_EQ(m.mm(m).grad_fn()->name(), "MmBackward0");
+  EXPECT_EQ(b.bmm(b).grad_fn()->name(), "BmmBackward0");
+  EXPECT_EQ(m.mv(v).grad_fn()->name(), "MvBackward0");
+  EXPECT_EQ(v.dot(v).grad_fn()->name(), "DotBackward0");
+  EXPECT_EQ(addmv(v, m, v).grad_fn()->name(), "AddmvBackward0");
+  EXPECT_EQ(baddbmm(b, b, b).grad_fn()->name(), "BaddbmmBackward0");
+  EXPECT_EQ(addbmm(m, b, b).grad_fn()->name(), "AddbmmBackward0");
+  EXPECT_EQ(matmul(b, m).grad_fn()->name(), "UnsafeViewBackward0");
+  // Integer operands go through the loop kernel: torch.einsum("ij,jk->ik", arange(6).view(2,3),
+  // arange(12).view(3,4)) == the mm above.
+  Tensor r = einsum("ij,jk->ik", {arange(6).reshape({2, 3}), arange(12).reshape({3, 4})});
+  EXPECT_EQ(r.dtype(), kLong);
+  EXPECT_TRUE(same(r, tensor({{20, 23, 26, 29}, {56, 68, 80, 92}})));
+  EXPECT_TRUE(same(einsum("i,i->", {arange(4, kInt), arange(4, kInt)}), tensor(14, kInt)));
+  EXPECT_EQ(einsum("ij,jk->ik", {zeros({2, 0}), zeros({0, 3})}).sizes(), IntArrayRef({2, 3}));
+}
