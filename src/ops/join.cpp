@@ -108,18 +108,10 @@ Tensor& tri_out(Tensor& out, const Tensor& self, int64_t diagonal, bool lower) {
   return out;
 }
 
-Tensor atleast_nd(const Tensor& t, int64_t n) {
-  if (t.dim() >= n) return t;
-  if (n == 1) return t.reshape({1});
-  if (n == 2) return t.dim() == 0 ? t.reshape({1, 1}) : t.unsqueeze(0);
-  if (t.dim() == 0) return t.reshape({1, 1, 1});
-  if (t.dim() == 1) return t.unsqueeze(0).unsqueeze(-1);
-  return t.unsqueeze(-1);
-}
-
 std::vector<Tensor> map_atleast(TensorList ts, int64_t n) {
   std::vector<Tensor> out;
-  for (const auto& t : ts) out.push_back(atleast_nd(t, n));
+  for (const auto& t : ts)
+    out.push_back(n == 1 ? atleast_1d(t) : n == 2 ? atleast_2d(t) : atleast_3d(t));
   return out;
 }
 }  // namespace

@@ -403,3 +403,50 @@ TEST(Shape, GradientsThroughNonContiguousViews) {
   EXPECT_TRUE(allclose(base, ref({0, 5, 5, 0, 5, 5}, {2, 3})));
   EXPECT_TRUE(base.as_strided({3}, {1}, 2).is_alias_of(base));
 }
+
+TEST(Shape, CompositeSplitsAndRotations) {
+  Tensor a = A();
+  // [t.shape for t in a.tensor_split(3,1)] -> [3,2], [3,1], [3,1]
+  auto ts = a.tensor_split(3, 1);
+  ASSERT_EQ(ts.size(), 3u);
+  EXPECT_EQ(ts[0].size(1), 2);
+  EXPECT_EQ(ts[2].size(1), 1);
+  // torch.arange(7).tensor_split([1,5,9]) -> [0], [1,2,3,4], [5,6], []
+  auto ti = arange(7).tensor_split({1, 5, 9});
+  ASSERT_EQ(ti.size(), 4u);
+  EXPECT_TRUE(same(ti[1], tensor({1, 2, 3, 4})));
+  EXPECT_EQ(ti[3].numel(), 0);
+  EXPECT_TRUE(throws_with([&] { a.tensor_split(0); }, "number of sections must be larger than 0"));
+  EXPECT_TRUE(throws_with([&] { a.hsplit(3); }, "is not divisible by the split_size 3"));
+  EXPECT_TRUE(
+      throws_with([&] { arange(3).vsplit(1); }, "requires a tensor with at least 2 dimension"));
+  EXPECT_EQ(a.vsplit(3).size(), 3u);
+  EXPECT_EQ(zeros({2, 2, 4}).dsplit(std::vector<int64_t>{1}).at(1).size(2), 3);
+  // a.rot90(1) and a.rot90(-1,[1,0]) -> [[3,7,11],[2,6,10],[1,5,9],[0,4,8]]
+  Tensor expect = ref({3, 7, 11, 2, 6, 10, 1, 5, 9, 0, 4, 8}, {4, 3});
+  EXPECT_TRUE(allclose(a.rot90(), expect));
+  EXPECT_TRUE(allclose(a.rot90(-1, {1, 0}), expect));
+  EXPECT_TRUE(allclose(a.rot90(2), a.flip({0, 1})));
+  EXPECT_TRUE(throws_with([&] { a.rot90(1, {0, 0}); }, "expected rotation dims to be different"));
+  EXPECT_TRUE(throws_with([&] { arange(3).fliplr(); }, "Input must be >= 2-d."));
+  EXPECT_TRUE(allclose(a.flipud(), a.flip({0})));
+  EXPECT_TRUE(allclose(a.narrow_copy(1, 1, 2), a.narrow(1, 1, 2)));
+  EXPECT_FALSE(a.narrow_copy(1, 1, 2).is_alias_of(a));
+  EXPECT_EQ(atleast_3d(tensor(1.0)).sizes(), IntArrayRef({1, 1, 1}));
+  EXPECT_EQ(atleast_2d(zeros({3})).sizes(), IntArrayRef({1, 3}));
+  Tensor g = zeros({1, 3, 1});
+  g.squeeze_(0);
+  EXPECT_EQ(g.sizes(), IntArrayRef({3, 1}));
+  g.t_().unsqueeze_(0);
+  EXPECT_EQ(g.sizes(), IntArrayRef({1, 1, 3}));
+  g.squeeze_();
+  EXPECT_EQ(g.sizes(), IntArrayRef({3}));
+  Tensor r = zeros({1, 2}).requires_grad_();
+  EXPECT_THROW(r.squeeze_(), Error);
+  EXPECT_TRUE(gradgradcheck(
+      [](const variable_list& x) {
+        auto p = x[0].tensor_split(2, 1);
+        return p[0].rot90() * p[1].rot90(3).t();
+      },
+      {X({2, 4})}));
+}

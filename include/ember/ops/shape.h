@@ -42,6 +42,19 @@ Tensor movedim(const Tensor& self, IntArrayRef source, IntArrayRef destination);
 Tensor movedim(const Tensor& self, int64_t source, int64_t destination);
 Tensor moveaxis(const Tensor& self, IntArrayRef source, IntArrayRef destination);
 Tensor moveaxis(const Tensor& self, int64_t source, int64_t destination);
+// numpy.array_split: `sections` near-equal views, or views split at `indices`.
+std::vector<Tensor> tensor_split(const Tensor& self, int64_t sections, int64_t dim = 0);
+std::vector<Tensor> tensor_split(const Tensor& self, IntArrayRef indices, int64_t dim = 0);
+std::vector<Tensor> hsplit(const Tensor& self, int64_t sections);
+std::vector<Tensor> hsplit(const Tensor& self, IntArrayRef indices);
+std::vector<Tensor> vsplit(const Tensor& self, int64_t sections);
+std::vector<Tensor> vsplit(const Tensor& self, IntArrayRef indices);
+std::vector<Tensor> dsplit(const Tensor& self, int64_t sections);
+std::vector<Tensor> dsplit(const Tensor& self, IntArrayRef indices);
+Tensor narrow_copy(const Tensor& self, int64_t dim, int64_t start, int64_t length);
+Tensor atleast_1d(const Tensor& self);
+Tensor atleast_2d(const Tensor& self);
+Tensor atleast_3d(const Tensor& self);
 // A view with explicit geometry over self's storage; must stay inside the storage.
 Tensor as_strided(const Tensor& self, IntArrayRef size, IntArrayRef stride,
                   std::optional<int64_t> storage_offset = std::nullopt);
@@ -66,6 +79,9 @@ Tensor repeat_interleave(const Tensor& self, const Tensor& repeats,
 Tensor repeat_interleave(const Tensor& repeats, std::optional<int64_t> output_size = std::nullopt);
 Tensor flip(const Tensor& self, IntArrayRef dims);
 Tensor roll(const Tensor& self, IntArrayRef shifts, IntArrayRef dims = {});
+Tensor rot90(const Tensor& self, int64_t k = 1, IntArrayRef dims = {0, 1});
+Tensor fliplr(const Tensor& self);
+Tensor flipud(const Tensor& self);
 Tensor tril(const Tensor& self, int64_t diagonal = 0);
 Tensor triu(const Tensor& self, int64_t diagonal = 0);
 Tensor& tril_out(Tensor& out, const Tensor& self, int64_t diagonal = 0);
