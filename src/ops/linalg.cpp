@@ -3,6 +3,7 @@
 #include "ember/ops/linalg.h"
 
 #include "ember/autograd/function_node.h"
+#include "ember/core/wrap_dim.h"
 #include "ember/iter/tensor_iterator.h"
 #include "ember/ops/binary.h"
 #include "ember/ops/factory.h"
@@ -326,6 +327,70 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   return unsafe_view(bmm(a3, b3), out_shape);
 }
 
+Tensor tensordot(const Tensor& self, const Tensor& other, IntArrayRef dims_self,
+                 IntArrayRef dims_other) {
+  EMBER_CHECK(dims_self.size() == dims_other.size(),
+              "[tensordot] both dimension lists should "
+              "have same length");
+  auto seen_a = dim_list_to_bitset(dims_self, self.dim(), "tensordot");
+  auto seen_b = dim_list_to_bitset(dims_other, other.dim(), "tensordot");
+  // [free_a..., contracted] @ [contracted, free_b...] as one mm.
+  std::vector<int64_t> pa, pb;
+  DimVector out_shape;
+  int64_t m = 1, k = 1, n = 1;
+  for (int64_t i = 0; i < self.dim(); ++i) {
+    if (seen_a[i]) continue;
+    pa.push_back(i);
+    out_shape.push_back(self.size(i));
+    m *= self.size(i);
+  }
+  for (size_t i = 0; i < dims_self.size(); ++i) {
+    int64_t da = maybe_wrap_dim(dims_self[i], self.dim());
+    int64_t db = maybe_wrap_dim(dims_other[i], other.dim());
+    EMBER_CHECK(self.size(da) == other.size(db),
+                "[tensordot] contracted dimensions need to "
+                "match, but first has size ",
+                self.size(da), " in dim ", da, " and second has size ", other.size(db), " in dim ",
+                db);
+    pa.push_back(da);
+    pb.push_back(db);
+    k *= self.size(da);
+  }
+  for (int64_t i = 0; i < other.dim(); ++i) {
+    if (seen_b[i]) continue;
+    pb.push_back(i);
+    out_shape.push_back(other.size(i));
+    n *= other.size(i);
+  }
+  Tensor r = mm(self.permute(pa).reshape({m, k}), other.permute(pb).reshape({k, n}));
+  return r.reshape(out_shape);
+}
+
+Tensor inner(const Tensor& self, const Tensor& other) {
+  if (self.dim() == 0 || other.dim() == 0) return self * other;
+  EMBER_CHECK(self.size(-1) == other.size(-1),
+              "[inner] inner() the last dimension must match on "
+              "both input tensors but got shapes ",
+              self.sizes(), " and ", other.sizes());
+  return tensordot(self, other, {-1}, {-1});
+}
+
+Tensor kron(const Tensor& self, const Tensor& other) {
+  int64_t nd = std::max(self.dim(), other.dim());
+  // a viewed as [a0, 1, a1, 1, ...] times b as [1, b0, 1, b1, ...] interleaves the products.
+  DimVector sa, sb, out;
+  for (int64_t i = 0; i < nd; ++i) {
+    int64_t ia = i - (nd - self.dim()), ib = i - (nd - other.dim());
+    int64_t a = ia >= 0 ? self.size(ia) : 1, b = ib >= 0 ? other.size(ib) : 1;
+    sa.push_back(a);
+    sa.push_back(1);
+    sb.push_back(1);
+    sb.push_back(b);
+    out.push_back(a * b);
+  }
+  return (self.reshape(sa) * other.reshape(sb)).reshape(out);
+}
+
 namespace {
 // out= variants: computed without autograd, then written into `out` (resized if needed).
 Tensor& write_out(Tensor& out, const std::function<Tensor()>& compute, const char* op,
@@ -390,6 +455,8 @@ Tensor Tensor::dot(const Tensor& other) const { return ::ember::dot(*this, other
 Tensor Tensor::vdot(const Tensor& other) const { return ::ember::vdot(*this, other); }
 Tensor Tensor::outer(const Tensor& vec2) const { return ::ember::outer(*this, vec2); }
 Tensor Tensor::ger(const Tensor& vec2) const { return ::ember::outer(*this, vec2); }
+Tensor Tensor::inner(const Tensor& other) const { return ::ember::inner(*this, other); }
+Tensor Tensor::kron(const Tensor& other) const { return ::ember::kron(*this, other); }
 Tensor Tensor::matmul(const Tensor& other) const { return ::ember::matmul(*this, other); }
 Tensor Tensor::addmm(const Tensor& mat1, const Tensor& mat2, const Scalar& beta,
                      const Scalar& alpha) const {

@@ -339,3 +339,34 @@ TEST(Linalg, NodeNamesAndIntegerEinsum) {
   EXPECT_TRUE(same(einsum("i,i->", {arange(4, kInt), arange(4, kInt)}), tensor(14, kInt)));
   EXPECT_EQ(einsum("ij,jk->ik", {zeros({2, 0}), zeros({0, 3})}).sizes(), IntArrayRef({2, 3}));
 }
+
+TEST(Linalg, TensordotInnerKron) {
+  // torch.tensordot(torch.arange(24.).reshape(2,3,4), torch.arange(12.).reshape(4,3)-3,
+  //                 dims=([1,2],[1,0])) -> [242, 602]
+  Tensor a = arange(24, kDouble).reshape({2, 3, 4});
+  Tensor b = arange(12, kDouble).reshape({4, 3}) - 3;
+  EXPECT_TRUE(allclose(tensordot(a, b, {1, 2}, {1, 0}), ref({242, 602}, {2})));
+  EXPECT_EQ(tensordot(a, b, {}, {}).sizes(), IntArrayRef({2, 3, 4, 4, 3}));
+  EXPECT_TRUE(throws_with(
+      [&] {
+        tensordot(a, b, {1}, {1, 0});
+      },
+      "both dimension lists should have same length"));
+  EXPECT_TRUE(throws_with([&] { tensordot(a, b, {1}, {0}); },
+                          "contracted dimensions need to match, but first has size 3 in dim 1 and "
+                          "second has size 4 in dim 0"));
+  EXPECT_TRUE(gradgradcheck([](const variable_list& x) { return tensordot(x[0], x[1], {0}, {1}); },
+                            {X({2, 3}), X({3, 2})}));
+  // torch.inner(torch.arange(6.).reshape(2,3), torch.tensor([1.,2,3])) -> [8, 26]
+  EXPECT_TRUE(allclose(inner(arange(6, kDouble).reshape({2, 3}), tensor({1.0, 2.0, 3.0}, kDouble)),
+                       ref({8, 26}, {2})));
+  EXPECT_TRUE(allclose(tensor(2.0, kDouble).inner(ref({1, 2}, {2})), ref({2, 4}, {2})));
+  EXPECT_TRUE(throws_with([] { inner(ones({2, 3}), ones({4})); }, "the last dimension must match"));
+  // torch.kron(torch.tensor([[1,2],[3,4]]), torch.tensor([[0,1],[1,0]]))
+  EXPECT_TRUE(same(kron(tensor({{1, 2}, {3, 4}}), tensor({{0, 1}, {1, 0}})),
+                   tensor({{0, 1, 0, 2}, {1, 0, 2, 0}, {0, 3, 0, 4}, {3, 0, 4, 0}})));
+  // torch.kron(torch.tensor([1,2]), torch.tensor([[1],[2]])) -> [[1,2],[2,4]]
+  EXPECT_TRUE(same(tensor({1, 2}).kron(tensor({{1}, {2}})), tensor({{1, 2}, {2, 4}})));
+  EXPECT_TRUE(
+      gradgradcheck([](const variable_list& x) { return kron(x[0], x[1]); }, {X({2}), X({2, 2})}));
+}

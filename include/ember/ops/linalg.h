@@ -40,6 +40,12 @@ Tensor& addbmm_out(Tensor& out, const Tensor& self, const Tensor& batch1, const 
 // NumPy matmul semantics: 1-D operands are vectors, leading dims broadcast as batch dims.
 Tensor matmul(const Tensor& self, const Tensor& other);
 Tensor& matmul_out(Tensor& out, const Tensor& self, const Tensor& other);
+// Contracts dims_self of self with dims_other of other (numpy.tensordot).
+Tensor tensordot(const Tensor& self, const Tensor& other, IntArrayRef dims_self,
+                 IntArrayRef dims_other);
+Tensor inner(const Tensor& self, const Tensor& other);
+// Kronecker product.
+Tensor kron(const Tensor& self, const Tensor& other);
 // Einstein summation ("ij,jk->ik", "ii->i", "...ij,...jk", implicit output). `path` is ignored.
 Tensor einsum(std::string_view equation, TensorList tensors,
               OptionalIntArrayRef path = std::nullopt);
