@@ -469,6 +469,40 @@ Tensor diag_embed(const Tensor& self, int64_t offset, int64_t dim1, int64_t dim2
   return out;
 }
 
+namespace {
+// out= variants: computed without autograd, then cast-copied into `out` (resized if needed).
+Tensor& write_out(Tensor& out, const Tensor& r, const char* op) {
+  EMBER_CHECK(canCast(r.dtype(), out.dtype()), "[", op, "] result type ", toString(r.dtype()),
+              " can't be cast to the desired output type ", toString(out.dtype()));
+  EMBER_CHECK(!(autograd::GradMode::is_enabled() && (r.requires_grad() || out.requires_grad())),
+              "[", op, "] ", op,
+              "_out(): functions with out=... arguments don't support "
+              "automatic differentiation, but one of the arguments requires grad.");
+  if (out.sizes() != r.sizes()) out.resize_(r.sizes());
+  out.copy_(r);
+  return out;
+}
+}  // namespace
+
+Tensor& hstack_out(Tensor& out, TensorList tensors) {
+  return write_out(out, hstack(tensors), "hstack");
+}
+Tensor& vstack_out(Tensor& out, TensorList tensors) {
+  return write_out(out, vstack(tensors), "vstack");
+}
+Tensor& dstack_out(Tensor& out, TensorList tensors) {
+  return write_out(out, dstack(tensors), "dstack");
+}
+Tensor& flip_out(Tensor& out, const Tensor& self, IntArrayRef dims) {
+  return write_out(out, flip(self, dims), "flip");
+}
+Tensor& roll_out(Tensor& out, const Tensor& self, IntArrayRef shifts, IntArrayRef dims) {
+  return write_out(out, roll(self, shifts, dims), "roll");
+}
+Tensor& diag_out(Tensor& out, const Tensor& self, int64_t diagonal) {
+  return write_out(out, diag(self, diagonal), "diag");
+}
+
 Tensor Tensor::repeat_interleave(int64_t repeats, std::optional<int64_t> dim,
                                  std::optional<int64_t> output_size) const {
   return ::ember::repeat_interleave(*this, repeats, dim, output_size);

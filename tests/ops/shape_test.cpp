@@ -450,3 +450,21 @@ TEST(Shape, CompositeSplitsAndRotations) {
       },
       {X({2, 4})}));
 }
+
+TEST(Shape, OutVariants) {
+  Tensor o = empty({0}, kDouble);
+  flip_out(o, A(), {1});
+  EXPECT_TRUE(allclose(o, A().flip({1})));
+  roll_out(o, A(), {1}, {0});
+  EXPECT_TRUE(allclose(o, A().roll({1}, {0})));
+  diag_out(o, A(), 0);
+  EXPECT_TRUE(allclose(o, ref({0, 5, 10}, {3})));
+  vstack_out(o, {A(), A()});
+  EXPECT_EQ(o.sizes(), IntArrayRef({6, 4}));
+  Tensor f = empty({0}, kFloat);
+  stack_out(f, {A(), A()}, 2);  // double -> float is a valid cast for out=
+  EXPECT_EQ(f.sizes(), IntArrayRef({3, 4, 2}));
+  Tensor i = empty({0}, kInt);
+  EXPECT_THROW(cat_out(i, {A(), A()}), Error);  // float can't be cast to int
+  EXPECT_THROW(flip_out(i, A(), {0}), Error);
+}

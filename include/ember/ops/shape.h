@@ -69,6 +69,9 @@ Tensor& stack_out(Tensor& out, TensorList tensors, int64_t dim = 0);
 Tensor hstack(TensorList tensors);
 Tensor vstack(TensorList tensors);
 Tensor dstack(TensorList tensors);
+Tensor& hstack_out(Tensor& out, TensorList tensors);
+Tensor& vstack_out(Tensor& out, TensorList tensors);
+Tensor& dstack_out(Tensor& out, TensorList tensors);
 Tensor repeat_interleave(const Tensor& self, int64_t repeats,
                          std::optional<int64_t> dim = std::nullopt,
                          std::optional<int64_t> output_size = std::nullopt);
@@ -79,6 +82,8 @@ Tensor repeat_interleave(const Tensor& self, const Tensor& repeats,
 Tensor repeat_interleave(const Tensor& repeats, std::optional<int64_t> output_size = std::nullopt);
 Tensor flip(const Tensor& self, IntArrayRef dims);
 Tensor roll(const Tensor& self, IntArrayRef shifts, IntArrayRef dims = {});
+Tensor& flip_out(Tensor& out, const Tensor& self, IntArrayRef dims);
+Tensor& roll_out(Tensor& out, const Tensor& self, IntArrayRef shifts, IntArrayRef dims = {});
 Tensor rot90(const Tensor& self, int64_t k = 1, IntArrayRef dims = {0, 1});
 Tensor fliplr(const Tensor& self);
 Tensor flipud(const Tensor& self);
@@ -87,6 +92,7 @@ Tensor triu(const Tensor& self, int64_t diagonal = 0);
 Tensor& tril_out(Tensor& out, const Tensor& self, int64_t diagonal = 0);
 Tensor& triu_out(Tensor& out, const Tensor& self, int64_t diagonal = 0);
 Tensor diag(const Tensor& self, int64_t diagonal = 0);
+Tensor& diag_out(Tensor& out, const Tensor& self, int64_t diagonal = 0);
 Tensor diag_embed(const Tensor& self, int64_t offset = 0, int64_t dim1 = -2, int64_t dim2 = -1);
 
 // Resolves a single -1 in `shape` for a tensor of `numel` elements.
