@@ -52,12 +52,10 @@ void check_no_bool(const Tensor& t, const char* op) {
 Tensor scale(const Tensor& g, const Scalar& s) { return s.equal(1) ? g : g * s; }
 
 // beta * self (broadcast to `shape`) as a fresh contiguous buffer of `dt`, ready for gemm.
-Tensor init_accumulator(const Tensor& self, IntArrayRef shape, ScalarType dt, const Scalar& beta,
-                        const char* op) {
+Tensor init_accumulator(const Tensor& self, IntArrayRef shape, ScalarType dt, const Scalar& beta) {
   Tensor out = make_tensor(shape, dt, self.device());
   NoGradGuard ng;
   if (!beta.equal(0)) out.copy_(self.expand(shape));
-  (void)op;
   return out;
 }
 
@@ -186,7 +184,7 @@ Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, const S
   check_mm(mat1, mat2, "addmm");
   EMBER_CHECK(self.dtype() == mat2.dtype(), "[addmm] self and mat2 must have the same dtype");
   check_no_bool(mat1, "addmm");
-  Tensor out = init_accumulator(self, {mat1.size(0), mat2.size(1)}, mat1.dtype(), beta, "addmm");
+  Tensor out = init_accumulator(self, {mat1.size(0), mat2.size(1)}, mat1.dtype(), beta);
   gemm_stub.get(mat1.device().type())(out, mat1, mat2, beta, alpha);
   if (auto n = autograd::make_node(
           "AddmmBackward0", {self, mat1, mat2},
@@ -211,7 +209,7 @@ Tensor addmv(const Tensor& self, const Tensor& mat, const Tensor& vec, const Sca
   EMBER_CHECK(self.dtype() == mat.dtype(), "[addmv] expected scalar type ", toString(mat.dtype()),
               " but found ", toString(self.dtype()));
   check_no_bool(mat, "addmv");
-  Tensor out = init_accumulator(self, {mat.size(0)}, mat.dtype(), beta, "addmv");
+  Tensor out = init_accumulator(self, {mat.size(0)}, mat.dtype(), beta);
   Tensor o2 = make_view(out, {mat.size(0), 1}, {1, 1}, 0);
   gemm_stub.get(mat.device().type())(o2, mat, vec.unsqueeze(1), beta, alpha);
   if (auto n = autograd::make_node(
@@ -238,7 +236,7 @@ Tensor baddbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2, c
               toString(batch1.dtype()), " but found ", toString(self.dtype()));
   check_no_bool(batch1, "baddbmm");
   Tensor out = init_accumulator(self, {batch1.size(0), batch1.size(1), batch2.size(2)},
-                                batch1.dtype(), beta, "baddbmm");
+                                batch1.dtype(), beta);
   bgemm_stub.get(batch1.device().type())(out, batch1, batch2, beta, alpha);
   if (auto n = autograd::make_node(
           "BaddbmmBackward0", {self, batch1, batch2},
