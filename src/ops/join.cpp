@@ -136,7 +136,9 @@ Tensor cat(TensorList tensors, int64_t dim) {
             for (size_t i = 0; i < in_shapes.size(); ++i) {
               bool skip = in_shapes[i].size() == 1 && in_shapes[i][0] == 0;
               if (skip || !n.needs_input_grad(i)) {
-                r.emplace_back();
+                r.push_back(skip && n.needs_input_grad(i)
+                                ? zeros({0}, g[0].options().dtype(in_types[i]))
+                                : Tensor());
                 if (!skip) off += in_shapes[i][d];
                 continue;
               }

@@ -207,6 +207,12 @@ TEST(Shape, Cat) {
   EXPECT_EQ(cat({zeros({2, 0}), zeros({2, 0})}, 1).sizes(), IntArrayRef({2, 0}));
   Tensor x = X({2, 2}).requires_grad_();
   EXPECT_EQ(cat({x, x}).grad_fn()->name(), "CatBackward0");
+  // A skipped legacy empty input still gets its (empty) gradient.
+  Tensor e = zeros({0}, kDouble).requires_grad_();
+  cat({e, x}, 1).sum().backward();
+  ASSERT_TRUE(e.grad().defined());
+  EXPECT_EQ(e.grad().sizes(), IntArrayRef({0}));
+  EXPECT_TRUE(allclose(x.grad(), ones({2, 2}, kDouble)));
   EXPECT_TRUE(gradcheck(
       [](const variable_list& x) {
         return cat({x[0], x[1] * 2, x[0]}, 1);
