@@ -73,8 +73,8 @@ void gemm_kernel(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& be
                     b.data_ptr<float>(), lb.ld, beta.toFloat(), out.data_ptr<float>(),
                     out.stride(0));
       } else {
-        cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha.toDouble(), a.data_ptr<double>(),
-                    la.ld, b.data_ptr<double>(), lb.ld, beta.toDouble(), out.data_ptr<double>(),
+        cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha.toDouble(), a.data_ptr<double>(), la.ld,
+                    b.data_ptr<double>(), lb.ld, beta.toDouble(), out.data_ptr<double>(),
                     out.stride(0));
       }
       return;
@@ -89,8 +89,31 @@ void gemm_kernel(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& be
   });
 }
 
+// Small matrices run one per thread; large ones use BLAS's (or gemm_loop's) own threading.
+void bgemm_kernel(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& beta,
+                  const Scalar& alpha) {
+  int64_t nb = a.size(0), m = a.size(1), k = a.size(2), n = b.size(2);
+  if (nb == 0) return;
+  auto mat = [](const Tensor& t, int64_t i) {
+    return make_view(t, t.sizes().slice(1), t.strides().slice(1),
+                     t.storage_offset() + i * t.stride(0));
+  };
+  auto run = [&](int64_t b0, int64_t b1) {
+    for (int64_t i = b0; i < b1; ++i) {
+      Tensor o = mat(out, i);
+      gemm_kernel(o, mat(a, i), mat(b, i), beta, alpha);
+    }
+  };
+  if (m * n * std::max<int64_t>(k, 1) <= 64 * 64 * 64 && nb > 1) {
+    parallel_for(0, nb, 1, run);
+  } else {
+    run(0, nb);
+  }
+}
+
 }  // namespace
 
 EMBER_DEFINE_STUB(gemm_stub, gemm_kernel);
+EMBER_DEFINE_STUB(bgemm_stub, bgemm_kernel);
 
 }  // namespace ember

@@ -8,4 +8,6 @@ namespace ember {
 using GemmFn = void (*)(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& beta,
                         const Scalar& alpha);
 EMBER_DECLARE_STUB(gemm_stub, GemmFn);
+// The same for a batch: out[b] = beta * out[b] + alpha * a[b] @ b[b] (3-D operands).
+EMBER_DECLARE_STUB(bgemm_stub, GemmFn);
 }  // namespace ember

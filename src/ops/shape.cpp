@@ -3,19 +3,38 @@
 
 #include "ember/autograd/function_node.h"
 #include "ember/core/wrap_dim.h"
+#include "ember/ops/factory.h"
 #include "ember/ops/reduce.h"
+#include "src/kernels/shape.h"
+#include "src/ops/shape_util.h"
 
 namespace ember {
 
-namespace {
-// A view of `self` with autograd: `node` computes the input gradient from the view's gradient.
 Tensor make_autograd_view(const Tensor& self, IntArrayRef sizes, IntArrayRef strides,
                           int64_t offset, const char* node, autograd::BackwardFn fn) {
   Tensor v = make_view(self, sizes, strides, offset);
   if (auto n = autograd::make_node(node, {self}, std::move(fn))) autograd::set_history(v, n);
   return v;
 }
-}  // namespace
+
+Tensor view_scatter_backward(const Tensor& grad, IntArrayRef input_sizes, const char* node,
+                             std::function<Tensor(const Tensor&)> view_fn) {
+  Tensor out = zeros(input_sizes, grad.options());
+  {
+    NoGradGuard ng;
+    Tensor v = view_fn(out);
+    EMBER_CHECK(v.sizes() == grad.sizes(), "[", node, "] gradient of shape ", grad.sizes(),
+                " does not match the view's shape ", v.sizes());
+    strided_add_stub.get(out.device().type())(v, grad.to(out.dtype()));
+  }
+  if (auto n = autograd::make_node(node, {grad},
+                                   [view_fn](autograd::FunctionNode&, const variable_list& g) {
+                                     return variable_list{view_fn(g[0])};
+                                   })) {
+    autograd::set_history(out, n);
+  }
+  return out;
+}
 
 DimVector infer_shape(IntArrayRef shape, int64_t numel, const char* op) {
   DimVector out(shape);
@@ -59,8 +78,7 @@ std::optional<DimVector> compute_view_strides(IntArrayRef old_shape, IntArrayRef
   int64_t tensor_numel = 1, view_numel = 1;
   for (int64_t td = static_cast<int64_t>(old_shape.size()) - 1; td >= 0; --td) {
     tensor_numel *= old_shape[td];
-    if (td == 0 ||
-        (old_shape[td - 1] != 1 && old_stride[td - 1] != tensor_numel * chunk_base)) {
+    if (td == 0 || (old_shape[td - 1] != 1 && old_stride[td - 1] != tensor_numel * chunk_base)) {
       while (view_d >= 0 && (view_numel < tensor_numel || shape[view_d] == 1)) {
         st[view_d] = view_numel * chunk_base;
         view_numel *= shape[view_d];
@@ -81,14 +99,15 @@ std::optional<DimVector> compute_view_strides(IntArrayRef old_shape, IntArrayRef
 Tensor view(const Tensor& self, IntArrayRef size) {
   DimVector shape = infer_shape(size, self.numel(), "view");
   auto st = compute_view_strides(self.sizes(), self.strides(), shape);
-  EMBER_CHECK(st.has_value(), "[view] view size is not compatible with input tensor's size and "
+  EMBER_CHECK(st.has_value(),
+              "[view] view size is not compatible with input tensor's size and "
               "stride (at least one dimension spans across two contiguous subspaces). Use "
               ".reshape(...) instead.");
-  return make_autograd_view(self, shape, *st, self.storage_offset(), "ViewBackward0",
-                            [in = DimVector(self.sizes())](autograd::FunctionNode&,
-                                                           const variable_list& g) {
-                              return variable_list{g[0].reshape(in)};
-                            });
+  return make_autograd_view(
+      self, shape, *st, self.storage_offset(), "ViewBackward0",
+      [in = DimVector(self.sizes())](autograd::FunctionNode&, const variable_list& g) {
+        return variable_list{g[0].reshape(in)};
+      });
 }
 
 Tensor reshape(const Tensor& self, IntArrayRef size) {
@@ -99,8 +118,10 @@ Tensor reshape(const Tensor& self, IntArrayRef size) {
 
 Tensor permute(const Tensor& self, IntArrayRef dims) {
   int64_t nd = self.dim();
-  EMBER_CHECK(static_cast<int64_t>(dims.size()) == nd, "[permute] number of dims don't match in "
-              "permute: input has ", nd, " dims but ", dims.size(), " were given");
+  EMBER_CHECK(static_cast<int64_t>(dims.size()) == nd,
+              "[permute] number of dims don't match in "
+              "permute: input has ",
+              nd, " dims but ", dims.size(), " were given");
   auto seen = dim_list_to_bitset(dims, nd, "permute");
   (void)seen;
   DimVector sz(nd), st(nd), inv(nd);
@@ -146,8 +167,8 @@ Tensor t(const Tensor& self) {
 Tensor expand(const Tensor& self, IntArrayRef size, bool) {
   int64_t nd = static_cast<int64_t>(size.size());
   EMBER_CHECK(nd >= self.dim(), "[expand] the number of sizes provided (", nd,
-              ") must be greater or equal to the number of dimensions in the tensor (",
-              self.dim(), ")");
+              ") must be greater or equal to the number of dimensions in the tensor (", self.dim(),
+              ")");
   DimVector sz(nd), st(nd);
   int64_t off = nd - self.dim();
   for (int64_t i = nd - 1; i >= 0; --i) {
@@ -167,11 +188,11 @@ Tensor expand(const Tensor& self, IntArrayRef size, bool) {
       st[i] = 0;
     }
   }
-  return make_autograd_view(self, sz, st, self.storage_offset(), "ExpandBackward0",
-                            [in = DimVector(self.sizes())](autograd::FunctionNode&,
-                                                           const variable_list& g) {
-                              return variable_list{autograd::sum_to(g[0], in)};
-                            });
+  return make_autograd_view(
+      self, sz, st, self.storage_offset(), "ExpandBackward0",
+      [in = DimVector(self.sizes())](autograd::FunctionNode&, const variable_list& g) {
+        return variable_list{autograd::sum_to(g[0], in)};
+      });
 }
 
 Tensor unsqueeze(const Tensor& self, int64_t dim) {
@@ -194,18 +215,19 @@ Tensor squeeze(const Tensor& self) {
       st.push_back(self.stride(i));
     }
   }
-  return make_autograd_view(self, sz, st, self.storage_offset(), "SqueezeBackward0",
-                            [in = DimVector(self.sizes())](autograd::FunctionNode&,
-                                                           const variable_list& g) {
-                              return variable_list{g[0].reshape(in)};
-                            });
+  return make_autograd_view(
+      self, sz, st, self.storage_offset(), "SqueezeBackward0",
+      [in = DimVector(self.sizes())](autograd::FunctionNode&, const variable_list& g) {
+        return variable_list{g[0].reshape(in)};
+      });
 }
 
 Tensor squeeze(const Tensor& self, int64_t dim) {
   int64_t d = maybe_wrap_dim(dim, self.dim());
-  if (self.dim() == 0 || self.size(d) != 1) return make_autograd_view(
-      self, self.sizes(), self.strides(), self.storage_offset(), "SqueezeBackward1",
-      [](autograd::FunctionNode&, const variable_list& g) { return variable_list{g[0]}; });
+  if (self.dim() == 0 || self.size(d) != 1)
+    return make_autograd_view(
+        self, self.sizes(), self.strides(), self.storage_offset(), "SqueezeBackward1",
+        [](autograd::FunctionNode&, const variable_list& g) { return variable_list{g[0]}; });
   DimVector sz(self.sizes()), st(self.strides());
   sz.erase(sz.begin() + d);
   st.erase(st.begin() + d);
@@ -231,6 +253,10 @@ Tensor flatten(const Tensor& self, int64_t start_dim, int64_t end_dim) {
 }
 
 Tensor select(const Tensor& self, int64_t dim, int64_t index) {
+  return select_impl(self, dim, index, "SelectBackward0");
+}
+
+Tensor select_impl(const Tensor& self, int64_t dim, int64_t index, const char* node) {
   EMBER_CHECK_INDEX(self.dim() > 0, "[select] select() cannot be applied to a 0-dim tensor.");
   int64_t d = maybe_wrap_dim(dim, self.dim());
   int64_t n = self.size(d);
@@ -241,11 +267,11 @@ Tensor select(const Tensor& self, int64_t dim, int64_t index) {
   int64_t off = self.storage_offset() + i * st[d];
   sz.erase(sz.begin() + d);
   st.erase(st.begin() + d);
-  return make_autograd_view(self, sz, st, off, "SelectBackward0",
-                            [in = DimVector(self.sizes()), d, i](autograd::FunctionNode&,
-                                                                 const variable_list& g) {
-                              return variable_list{select_backward(g[0], in, d, i)};
-                            });
+  return make_autograd_view(
+      self, sz, st, off, node,
+      [in = DimVector(self.sizes()), d, i](autograd::FunctionNode&, const variable_list& g) {
+        return variable_list{select_backward(g[0], in, d, i)};
+      });
 }
 
 Tensor select_backward(const Tensor& grad, IntArrayRef input_sizes, int64_t dim, int64_t index) {
@@ -264,7 +290,9 @@ Tensor select_backward(const Tensor& grad, IntArrayRef input_sizes, int64_t dim,
   return out;
 }
 
-Tensor Tensor::select(int64_t dim, int64_t index) const { return ::ember::select(*this, dim, index); }
+Tensor Tensor::select(int64_t dim, int64_t index) const {
+  return ::ember::select(*this, dim, index);
+}
 Tensor Tensor::view(IntArrayRef size) const { return ::ember::view(*this, size); }
 Tensor Tensor::reshape(IntArrayRef shape) const { return ::ember::reshape(*this, shape); }
 Tensor Tensor::permute(IntArrayRef dims) const { return ::ember::permute(*this, dims); }
