@@ -4,7 +4,7 @@
 #include "support/gradcheck.h"
 
 using namespace ember;
-using ember::testing::allclose;
+using ember::testing::all_close;
 using ember::testing::gradcheck;
 using ember::testing::gradgradcheck;
 
@@ -17,7 +17,7 @@ Tensor X(IntArrayRef shape, double scale = 0.37) {
 }
 // Same shape, dtype and values (Tensor::equal lives in another op family).
 bool same(const Tensor& a, const Tensor& b) {
-  return a.dtype() == b.dtype() && allclose(a, b, 0, 0);
+  return a.dtype() == b.dtype() && all_close(a, b, 0, 0);
 }
 bool throws_with(const std::function<void()>& f, const std::string& text) {
   try {
@@ -46,7 +46,7 @@ TEST(Linalg, Mm) {
     Tensor a = arange(6, dt).reshape({3, 2});
     Tensor b = arange(6, dt).reshape({2, 3});
     EXPECT_TRUE(
-        allclose(a.t().mm(b.t()),
+        all_close(a.t().mm(b.t()),
                  arange(6, kDouble).reshape({3, 2}).t().mm(arange(6, kDouble).reshape({2, 3}).t())))
         << toString(dt);
   }
@@ -61,18 +61,18 @@ TEST(Linalg, Mm) {
   EXPECT_EQ(mm(zeros({0, 2}), zeros({2, 3})).sizes(), IntArrayRef({0, 3}));
   // Expanded (stride 0) operands take the loop path.
   Tensor e = tensor({1.0, 2.0}, kDouble).expand({3, 2});
-  EXPECT_TRUE(allclose(e.mm(ones({2, 1}, kDouble)), full({3, 1}, 3.0, kDouble)));
+  EXPECT_TRUE(all_close(e.mm(ones({2, 1}, kDouble)), full({3, 1}, 3.0, kDouble)));
   EXPECT_TRUE(
       gradgradcheck([](const variable_list& x) { return x[0].mm(x[1]); }, {X({2, 3}), X({3, 2})}));
 }
 
 TEST(Linalg, BmmMvDotOuter) {
-  EXPECT_TRUE(allclose(B1().bmm(B2()), ref(kBmm, {2, 2, 4})));
-  EXPECT_TRUE(allclose(B1().to(kInt).bmm(B2().to(kInt)), ref(kBmm, {2, 2, 4})));
+  EXPECT_TRUE(all_close(B1().bmm(B2()), ref(kBmm, {2, 2, 4})));
+  EXPECT_TRUE(all_close(B1().to(kInt).bmm(B2().to(kInt)), ref(kBmm, {2, 2, 4})));
   // Many small matrices (parallel over the batch) vs a loop of mm.
   Tensor a = X({40, 3, 5}, 0.01), b = X({40, 5, 2}, 0.02);
   Tensor r = a.bmm(b.transpose(1, 2).contiguous().transpose(1, 2));
-  EXPECT_TRUE(allclose(r.select(0, 37), a.select(0, 37).mm(b.select(0, 37))));
+  EXPECT_TRUE(all_close(r.select(0, 37), a.select(0, 37).mm(b.select(0, 37))));
   EXPECT_TRUE(throws_with(
       [] {
         bmm(zeros({2, 2, 3}), zeros({2, 4, 5}));
@@ -88,8 +88,8 @@ TEST(Linalg, BmmMvDotOuter) {
   EXPECT_TRUE(gradgradcheck([](const variable_list& x) { return x[0].bmm(x[1]); },
                             {X({2, 2, 3}), X({2, 3, 2})}));
   // m1.mv(torch.tensor([1.,-1,2]))
-  EXPECT_TRUE(allclose(M1().mv(tensor({1.0, -1.0, 2.0}, kDouble)), ref({-1, 5}, {2})));
-  EXPECT_TRUE(allclose(M1().t().mv(tensor({1.0, 1.0}, kDouble).expand({2})), ref({-1, 1, 3}, {3})));
+  EXPECT_TRUE(all_close(M1().mv(tensor({1.0, -1.0, 2.0}, kDouble)), ref({-1, 5}, {2})));
+  EXPECT_TRUE(all_close(M1().t().mv(tensor({1.0, 1.0}, kDouble).expand({2})), ref({-1, 1, 3}, {3})));
   EXPECT_TRUE(throws_with([] { mv(zeros({2, 3}), zeros({4})); }, "size mismatch, got 2, 2x3,4"));
   EXPECT_TRUE(throws_with(
       [] {
@@ -116,11 +116,11 @@ TEST(Linalg, BmmMvDotOuter) {
   EXPECT_TRUE(
       gradgradcheck([](const variable_list& x) { return x[0].dot(x[1]); }, {X({3}), X({3})}));
   EXPECT_TRUE(
-      allclose(vdot(tensor({1.0, 2.0}, kDouble), tensor({3.0, 4.0}, kDouble)), tensor(11.0)));
+      all_close(vdot(tensor({1.0, 2.0}, kDouble), tensor({3.0, 4.0}, kDouble)), tensor(11.0)));
   // torch.outer(torch.tensor([1.,2]), torch.tensor([3.,4,5]))
-  EXPECT_TRUE(allclose(outer(tensor({1.0, 2.0}, kDouble), tensor({3.0, 4.0, 5.0}, kDouble)),
+  EXPECT_TRUE(all_close(outer(tensor({1.0, 2.0}, kDouble), tensor({3.0, 4.0, 5.0}, kDouble)),
                        ref({3, 4, 5, 6, 8, 10}, {2, 3})));
-  EXPECT_TRUE(allclose(tensor({1.0}, kDouble).ger(tensor({2.0}, kDouble)), ref({2}, {1, 1})));
+  EXPECT_TRUE(all_close(tensor({1.0}, kDouble).ger(tensor({2.0}, kDouble)), ref({2}, {1, 1})));
   EXPECT_TRUE(throws_with(
       [] {
         outer(zeros({2, 3}), zeros({3}));
@@ -131,11 +131,11 @@ TEST(Linalg, BmmMvDotOuter) {
 TEST(Linalg, AddFamily) {
   // torch.addmm(torch.tensor([1.,2,3,4]), m1, m2, beta=0.5, alpha=2)
   Tensor r = addmm(tensor({1.0, 2.0, 3.0, 4.0}, kDouble), M1(), M2(), 0.5, 2);
-  EXPECT_TRUE(allclose(r, ref({-3.5, -6, -8.5, -11, 32.5, 39, 45.5, 52}, {2, 4})));
+  EXPECT_TRUE(all_close(r, ref({-3.5, -6, -8.5, -11, 32.5, 39, 45.5, 52}, {2, 4})));
   // beta = 0 ignores NaN in self, as in PyTorch.
   Tensor nan = full({2, 4}, NAN, kDouble);
-  EXPECT_TRUE(allclose(addmm(nan, M1(), M2(), 0, 1), M1().mm(M2())));
-  EXPECT_TRUE(allclose(addmm(ones({2, 4}, kInt), M1().to(kInt), M2().to(kInt) * 2, 3, 1),
+  EXPECT_TRUE(all_close(addmm(nan, M1(), M2(), 0, 1), M1().mm(M2())));
+  EXPECT_TRUE(all_close(addmm(ones({2, 4}, kInt), M1().to(kInt), M2().to(kInt) * 2, 3, 1),
                        M1().mm(M2().to(kInt).to(kDouble) * 2) + 3));
   EXPECT_TRUE(throws_with(
       [] {
@@ -149,29 +149,29 @@ TEST(Linalg, AddFamily) {
       "self and mat2 must have the same dtype"));
   Tensor s = ones({2, 4}, kDouble);
   s.addmm_(M1(), M2(), 0.5, 2);
-  EXPECT_TRUE(allclose(s, ref({-3.5, -6, -8.5, -11, 32.5, 39, 45.5, 52}, {2, 4}) -
+  EXPECT_TRUE(all_close(s, ref({-3.5, -6, -8.5, -11, 32.5, 39, 45.5, 52}, {2, 4}) -
                               tensor({0.0, 0.5, 1.0, 1.5}, kDouble)));
   Tensor o = empty({0}, kDouble);
   addmm_out(o, zeros({1}, kDouble), M1(), M2());
-  EXPECT_TRUE(allclose(o, M1().mm(M2())));
+  EXPECT_TRUE(all_close(o, M1().mm(M2())));
   EXPECT_TRUE(
       gradgradcheck([](const variable_list& x) { return addmm(x[0], x[1], x[2], 0.5, -1.5); },
                     {X({4}), X({2, 3}), X({3, 4})}));
   // torch.addmv(torch.tensor([1.,1]), m1, torch.tensor([1.,-1,2]), beta=2, alpha=3)
   EXPECT_TRUE(
-      allclose(addmv(tensor({1.0, 1.0}, kDouble), M1(), tensor({1.0, -1.0, 2.0}, kDouble), 2, 3),
+      all_close(addmv(tensor({1.0, 1.0}, kDouble), M1(), tensor({1.0, -1.0, 2.0}, kDouble), 2, 3),
                ref({-1, 17}, {2})));
   EXPECT_TRUE(gradgradcheck([](const variable_list& x) { return addmv(x[0], x[1], x[2], 2, 3); },
                             {X({1}), X({2, 3}), X({3})}));
   // torch.baddbmm(torch.ones(2,4), B1, B2, beta=2, alpha=0.5)
-  EXPECT_TRUE(allclose(
+  EXPECT_TRUE(all_close(
       baddbmm(ones({2, 4}, kDouble), B1(), B2(), 2, 0.5),
       ref({4.5, 6, 7.5, 9, 0, 6, 12, 18, 121.5, 132, 142.5, 153, 171, 186, 201, 216}, {2, 2, 4})));
   EXPECT_TRUE(
       gradgradcheck([](const variable_list& x) { return baddbmm(x[0], x[1], x[2], 2, 0.5); },
                     {X({2, 1}), X({2, 2, 3}), X({2, 3, 2})}));
   // torch.addbmm(torch.ones(2,4), B1, B2, beta=2, alpha=0.5)
-  EXPECT_TRUE(allclose(addbmm(ones({2, 4}, kDouble), B1(), B2(), 2, 0.5),
+  EXPECT_TRUE(all_close(addbmm(ones({2, 4}, kDouble), B1(), B2(), 2, 0.5),
                        ref({124, 136, 148, 160, 169, 190, 211, 232}, {2, 4})));
   EXPECT_TRUE(gradgradcheck([](const variable_list& x) { return addbmm(x[0], x[1], x[2], 2, 0.5); },
                             {X({2, 2}), X({3, 2, 3}), X({3, 3, 2})}));
@@ -185,13 +185,13 @@ TEST(Linalg, Matmul) {
   Tensor y = arange(40, kDouble).reshape({5, 4, 2}) * 0.1;
   Tensor r = matmul(x, y);
   EXPECT_EQ(r.sizes(), IntArrayRef({2, 5, 3, 2}));
-  EXPECT_TRUE(allclose(r.reshape({-1}).slice(0, 0, 4), ref({0.28, 0.34, 0.76, 0.98}, {4})));
-  EXPECT_TRUE(allclose(r.reshape({-1}).slice(0, -2), ref({30.2, 31.06}, {2})));
+  EXPECT_TRUE(all_close(r.reshape({-1}).slice(0, 0, 4), ref({0.28, 0.34, 0.76, 0.98}, {4})));
+  EXPECT_TRUE(all_close(r.reshape({-1}).slice(0, -2), ref({30.2, 31.06}, {2})));
   // torch.matmul(torch.tensor([1.,2,3]), torch.arange(24.).reshape(2,3,4))
   EXPECT_TRUE(
-      allclose(matmul(tensor({1.0, 2.0, 3.0}, kDouble), arange(24, kDouble).reshape({2, 3, 4})),
+      all_close(matmul(tensor({1.0, 2.0, 3.0}, kDouble), arange(24, kDouble).reshape({2, 3, 4})),
                ref({32, 38, 44, 50, 104, 110, 116, 122}, {2, 4})));
-  EXPECT_TRUE(allclose(
+  EXPECT_TRUE(all_close(
       matmul(arange(24, kDouble).reshape({2, 3, 4}), tensor({1.0, 2.0, 3.0, 4.0}, kDouble)),
       ref({20, 60, 100, 140, 180, 220}, {2, 3})));
   EXPECT_EQ(matmul(zeros({2, 1, 4, 3}), zeros({3})).sizes(), IntArrayRef({2, 1, 4}));
@@ -213,7 +213,7 @@ TEST(Linalg, Matmul) {
     EXPECT_FALSE(m.is_view());
     m.mul_(2);
     m.sum().backward();
-    EXPECT_TRUE(allclose(a.grad().select(0, 0),
+    EXPECT_TRUE(all_close(a.grad().select(0, 0),
                          X({2, 2}).sum(std::vector<int64_t>{1}).unsqueeze(0).expand({2, 2}) * 2));
   }
   EXPECT_TRUE(gradgradcheck([](const variable_list& x) { return matmul(x[0], x[1]); },
@@ -229,31 +229,31 @@ TEST(Linalg, Matmul) {
 }
 
 TEST(Linalg, Einsum) {
-  EXPECT_TRUE(allclose(einsum("ij,jk->ik", {M1(), M2()}), M1().mm(M2())));
+  EXPECT_TRUE(all_close(einsum("ij,jk->ik", {M1(), M2()}), M1().mm(M2())));
   // torch.einsum("ii->i", torch.arange(9.).reshape(3,3)), torch.einsum("ii", ...)
   Tensor sq = arange(9, kDouble).reshape({3, 3});
-  EXPECT_TRUE(allclose(einsum("ii->i", {sq}), ref({0, 4, 8}, {3})));
-  EXPECT_TRUE(allclose(einsum("ii", {sq}), tensor(12.0)));
-  EXPECT_TRUE(allclose(einsum("...ij,...jk", {B1(), B2()}), ref(kBmm, {2, 2, 4})));
-  EXPECT_TRUE(allclose(einsum("bij,bjk->bik", {B1(), B2()}), ref(kBmm, {2, 2, 4})));
+  EXPECT_TRUE(all_close(einsum("ii->i", {sq}), ref({0, 4, 8}, {3})));
+  EXPECT_TRUE(all_close(einsum("ii", {sq}), tensor(12.0)));
+  EXPECT_TRUE(all_close(einsum("...ij,...jk", {B1(), B2()}), ref(kBmm, {2, 2, 4})));
+  EXPECT_TRUE(all_close(einsum("bij,bjk->bik", {B1(), B2()}), ref(kBmm, {2, 2, 4})));
   EXPECT_TRUE(
-      allclose(einsum("i,j", {tensor({1.0, 2.0}, kDouble), tensor({3.0, 4.0, 5.0}, kDouble)}),
+      all_close(einsum("i,j", {tensor({1.0, 2.0}, kDouble), tensor({3.0, 4.0, 5.0}, kDouble)}),
                ref({3, 4, 5, 6, 8, 10}, {2, 3})));
   // torch.einsum("ba,ca", m1, m1)
-  EXPECT_TRUE(allclose(einsum("ba,ca", {M1(), M1()}), ref({5, -4, -4, 14}, {2, 2})));
+  EXPECT_TRUE(all_close(einsum("ba,ca", {M1(), M1()}), ref({5, -4, -4, 14}, {2, 2})));
   // torch.einsum("ij,jk,kl->il", m1, m2, torch.arange(8.).reshape(4,2))
-  EXPECT_TRUE(allclose(einsum("ij,jk,kl->il", {M1(), M2(), arange(8, kDouble).reshape({4, 2})}),
+  EXPECT_TRUE(all_close(einsum("ij,jk,kl->il", {M1(), M2(), arange(8, kDouble).reshape({4, 2})}),
                        ref({-66, -83, 276, 358}, {2, 2})));
   // torch.einsum("ijk->j", torch.arange(24.).reshape(2,3,4))
-  EXPECT_TRUE(allclose(einsum("ijk->j", {arange(24, kDouble).reshape({2, 3, 4})}),
+  EXPECT_TRUE(all_close(einsum("ijk->j", {arange(24, kDouble).reshape({2, 3, 4})}),
                        ref({60, 92, 124}, {3})));
   // torch.einsum("...j,j->...", torch.arange(6.).reshape(1,2,3), torch.tensor([1.,2,3]))
-  EXPECT_TRUE(allclose(einsum("...j,j->...", {arange(6, kDouble).reshape({1, 2, 3}),
+  EXPECT_TRUE(all_close(einsum("...j,j->...", {arange(6, kDouble).reshape({1, 2, 3}),
                                               tensor({1.0, 2.0, 3.0}, kDouble)}),
                        ref({8, 26}, {1, 2})));
-  EXPECT_TRUE(allclose(einsum("ij,ij->ij", {M1(), M1()}), M1() * M1()));
-  EXPECT_TRUE(allclose(einsum("ij->ji", {M1()}), M1().t()));
-  EXPECT_TRUE(allclose(einsum(" i j , j k -> i k ", {M1(), M2()}), M1().mm(M2())));
+  EXPECT_TRUE(all_close(einsum("ij,ij->ij", {M1(), M1()}), M1() * M1()));
+  EXPECT_TRUE(all_close(einsum("ij->ji", {M1()}), M1().t()));
+  EXPECT_TRUE(all_close(einsum(" i j , j k -> i k ", {M1(), M2()}), M1().mm(M2())));
   EXPECT_TRUE(throws_with(
       [] {
         einsum("ij,jk->ik", {zeros({2, 3}), zeros({2, 3})});
@@ -293,18 +293,18 @@ TEST(Linalg, Einsum) {
 TEST(Linalg, OutVariants) {
   Tensor o = empty({0}, kDouble);
   mv_out(o, M1(), tensor({1.0, -1.0, 2.0}, kDouble));
-  EXPECT_TRUE(allclose(o, ref({-1, 5}, {2})));
+  EXPECT_TRUE(all_close(o, ref({-1, 5}, {2})));
   bmm_out(o, B1(), B2());
-  EXPECT_TRUE(allclose(o, ref(kBmm, {2, 2, 4})));
+  EXPECT_TRUE(all_close(o, ref(kBmm, {2, 2, 4})));
   dot_out(o, tensor({1.0, 2.0}, kDouble), tensor({3.0, 4.0}, kDouble));
   EXPECT_EQ(o.dim(), 0);
   EXPECT_EQ(o.item<double>(), 11.0);
   matmul_out(o, B1(), B2());
-  EXPECT_TRUE(allclose(o, ref(kBmm, {2, 2, 4})));
+  EXPECT_TRUE(all_close(o, ref(kBmm, {2, 2, 4})));
   // Aliasing the output with an input is safe: the result is computed first.
   Tensor sq = arange(4, kDouble).reshape({2, 2});
   mm_out(sq, sq, sq);
-  EXPECT_TRUE(allclose(sq, ref({2, 3, 6, 11}, {2, 2})));
+  EXPECT_TRUE(all_close(sq, ref({2, 3, 6, 11}, {2, 2})));
   Tensor wrong = empty({2, 2}, kFloat);
   EXPECT_THROW(mm_out(wrong, M1(), M2()), Error);
   Tensor g = M1().requires_grad_();
@@ -314,8 +314,8 @@ TEST(Linalg, OutVariants) {
 TEST(Linalg, IntegerScalarsTruncate) {
   // torch.addmm(torch.ones(2,2,dtype=torch.int)*3, ones, ones, beta=0.5, alpha=1.5) -> all 2
   Tensor i = ones({2, 2}, kInt);
-  EXPECT_TRUE(allclose(addmm(i * 3, i, i, 0.5, 1.5), full({2, 2}, 2.0, kDouble)));
-  EXPECT_TRUE(allclose(baddbmm(i.unsqueeze(0) * 3, i.unsqueeze(0), i.unsqueeze(0), 0.5, 1.5),
+  EXPECT_TRUE(all_close(addmm(i * 3, i, i, 0.5, 1.5), full({2, 2}, 2.0, kDouble)));
+  EXPECT_TRUE(all_close(baddbmm(i.unsqueeze(0) * 3, i.unsqueeze(0), i.unsqueeze(0), 0.5, 1.5),
                        full({1, 2, 2}, 2.0, kDouble)));
 }
 
@@ -345,7 +345,7 @@ TEST(Linalg, TensordotInnerKron) {
   //                 dims=([1,2],[1,0])) -> [242, 602]
   Tensor a = arange(24, kDouble).reshape({2, 3, 4});
   Tensor b = arange(12, kDouble).reshape({4, 3}) - 3;
-  EXPECT_TRUE(allclose(tensordot(a, b, {1, 2}, {1, 0}), ref({242, 602}, {2})));
+  EXPECT_TRUE(all_close(tensordot(a, b, {1, 2}, {1, 0}), ref({242, 602}, {2})));
   EXPECT_EQ(tensordot(a, b, {}, {}).sizes(), IntArrayRef({2, 3, 4, 4, 3}));
   EXPECT_TRUE(throws_with(
       [&] {
@@ -358,9 +358,9 @@ TEST(Linalg, TensordotInnerKron) {
   EXPECT_TRUE(gradgradcheck([](const variable_list& x) { return tensordot(x[0], x[1], {0}, {1}); },
                             {X({2, 3}), X({3, 2})}));
   // torch.inner(torch.arange(6.).reshape(2,3), torch.tensor([1.,2,3])) -> [8, 26]
-  EXPECT_TRUE(allclose(inner(arange(6, kDouble).reshape({2, 3}), tensor({1.0, 2.0, 3.0}, kDouble)),
+  EXPECT_TRUE(all_close(inner(arange(6, kDouble).reshape({2, 3}), tensor({1.0, 2.0, 3.0}, kDouble)),
                        ref({8, 26}, {2})));
-  EXPECT_TRUE(allclose(tensor(2.0, kDouble).inner(ref({1, 2}, {2})), ref({2, 4}, {2})));
+  EXPECT_TRUE(all_close(tensor(2.0, kDouble).inner(ref({1, 2}, {2})), ref({2, 4}, {2})));
   EXPECT_TRUE(throws_with([] { inner(ones({2, 3}), ones({4})); }, "the last dimension must match"));
   // torch.kron(torch.tensor([[1,2],[3,4]]), torch.tensor([[0,1],[1,0]]))
   EXPECT_TRUE(same(kron(tensor({{1, 2}, {3, 4}}), tensor({{0, 1}, {1, 0}})),

@@ -4,7 +4,7 @@
 #include "support/gradcheck.h"
 
 using namespace ember;
-using ember::testing::allclose;
+using ember::testing::all_close;
 using ember::testing::gradcheck;
 using ember::testing::gradgradcheck;
 
@@ -21,7 +21,7 @@ Tensor X(IntArrayRef shape) {
 }
 // Same shape, dtype and values (Tensor::equal lives in another op family).
 bool same(const Tensor& a, const Tensor& b) {
-  return a.dtype() == b.dtype() && allclose(a, b, 0, 0);
+  return a.dtype() == b.dtype() && all_close(a, b, 0, 0);
 }
 bool throws_with(const std::function<void()>& f, const std::string& text) {
   try {
@@ -37,10 +37,10 @@ TEST(Shape, NarrowSlice) {
   Tensor a = A();
   // a[:, -3:100:2]
   Tensor s = a.slice(1, -3, 100, 2);
-  EXPECT_TRUE(allclose(s, ref({1, 3, 5, 7, 9, 11}, {3, 2})));
+  EXPECT_TRUE(all_close(s, ref({1, 3, 5, 7, 9, 11}, {3, 2})));
   EXPECT_TRUE(s.is_alias_of(a));
   // a.narrow(1,-2,2)
-  EXPECT_TRUE(allclose(a.narrow(1, -2, 2), ref({2, 3, 6, 7, 10, 11}, {3, 2})));
+  EXPECT_TRUE(all_close(a.narrow(1, -2, 2), ref({2, 3, 6, 7, 10, 11}, {3, 2})));
   EXPECT_EQ(a.slice(0, 5, 10).size(0), 0);
   EXPECT_EQ(a.slice(0, std::nullopt, -1).size(0), 2);
   EXPECT_EQ(a.slice(0, -100, 1).size(0), 1);
@@ -79,10 +79,10 @@ TEST(Shape, SplitChunkUnbind) {
   auto parts = a.split(3, 1);
   ASSERT_EQ(parts.size(), 2u);
   EXPECT_EQ(parts[1].size(1), 1);
-  EXPECT_TRUE(allclose(parts[1], ref({3, 7, 11}, {3, 1})));
+  EXPECT_TRUE(all_close(parts[1], ref({3, 7, 11}, {3, 1})));
   auto p2 = a.split({1, 2}, 0);
   ASSERT_EQ(p2.size(), 2u);
-  EXPECT_TRUE(allclose(p2[1], ref({4, 5, 6, 7, 8, 9, 10, 11}, {2, 4})));
+  EXPECT_TRUE(all_close(p2[1], ref({4, 5, 6, 7, 8, 9, 10, 11}, {2, 4})));
   EXPECT_EQ(split_with_sizes(a, {2, 0, 2}, 1)[1].size(1), 0);
   EXPECT_TRUE(throws_with([&] { a.split(-1); }, "split_size be non-negative"));
   EXPECT_TRUE(throws_with([&] { a.split_with_sizes({1, 1}); }, "sum exactly to 3"));
@@ -93,7 +93,7 @@ TEST(Shape, SplitChunkUnbind) {
   EXPECT_EQ(zeros({0, 2}).chunk(3).size(), 3u);
   auto u = a.unbind(1);
   ASSERT_EQ(u.size(), 4u);
-  EXPECT_TRUE(allclose(u[2], ref({2, 6, 10}, {3})));
+  EXPECT_TRUE(all_close(u[2], ref({2, 6, 10}, {3})));
   EXPECT_THROW(tensor(1.0).unbind(), Error);
   Tensor x = X({4}).requires_grad_();
   EXPECT_EQ(x.split(2)[0].grad_fn()->name(), "SplitBackward0");
@@ -114,11 +114,11 @@ TEST(Shape, SplitChunkUnbind) {
 
 TEST(Shape, DiagonalMovedim) {
   Tensor a = A();
-  EXPECT_TRUE(allclose(a.diagonal(1), ref({1, 6, 11}, {3})));
-  EXPECT_TRUE(allclose(a.diagonal(-1), ref({4, 9}, {2})));
+  EXPECT_TRUE(all_close(a.diagonal(1), ref({1, 6, 11}, {3})));
+  EXPECT_TRUE(all_close(a.diagonal(-1), ref({4, 9}, {2})));
   EXPECT_EQ(a.diagonal(5).size(0), 0);
   // b.diagonal(0,0,2)
-  EXPECT_TRUE(allclose(B().diagonal(0, 0, 2), ref({0, 13, 4, 17, 8, 21}, {3, 2})));
+  EXPECT_TRUE(all_close(B().diagonal(0, 0, 2), ref({0, 13, 4, 17, 8, 21}, {3, 2})));
   EXPECT_TRUE(throws_with([&] { a.diagonal(0, 0, 0); }, "diagonal dimensions cannot be identical"));
   EXPECT_TRUE(
       gradcheck([](const variable_list& x) { return x[0].diagonal(1, -1, 0); }, {X({3, 4})}));
@@ -127,7 +127,7 @@ TEST(Shape, DiagonalMovedim) {
   // b.movedim([0,1],[2,0])
   Tensor m = B().movedim({0, 1}, {2, 0});
   EXPECT_EQ(m.sizes(), IntArrayRef({3, 4, 2}));
-  EXPECT_TRUE(allclose(m.reshape({-1}).slice(0, 0, 4), ref({0, 12, 1, 13}, {4})));
+  EXPECT_TRUE(all_close(m.reshape({-1}).slice(0, 0, 4), ref({0, 12, 1, 13}, {4})));
   EXPECT_EQ(B().moveaxis(0, -1).sizes(), IntArrayRef({3, 4, 2}));
   EXPECT_TRUE(throws_with([&] { a.movedim({0, 0}, {0, 1}); }, "repeated dim in `source`"));
   EXPECT_THROW(a.movedim({0}, {0, 1}), Error);
@@ -138,7 +138,7 @@ TEST(Shape, DiagonalMovedim) {
 TEST(Shape, AsStridedUnfoldUnflatten) {
   Tensor a = A();
   // a.as_strided([2,2],[1,2],1)
-  EXPECT_TRUE(allclose(a.as_strided({2, 2}, {1, 2}, 1), ref({1, 3, 2, 4}, {2, 2})));
+  EXPECT_TRUE(all_close(a.as_strided({2, 2}, {1, 2}, 1), ref({1, 3, 2, 4}, {2, 2})));
   EXPECT_TRUE(throws_with([&] { a.as_strided({4, 4}, {4, 1}); }, "out of bounds for storage"));
   EXPECT_THROW(a.as_strided({2}, {-1}), Error);
   EXPECT_THROW(a.as_strided({1}, {1}, 12), Error);
@@ -157,7 +157,7 @@ TEST(Shape, AsStridedUnfoldUnflatten) {
       {X({2, 3})}));
   // torch.arange(7.).unfold(0,3,2)
   EXPECT_TRUE(
-      allclose(arange(7, kDouble).unfold(0, 3, 2), ref({0, 1, 2, 2, 3, 4, 4, 5, 6}, {3, 3})));
+      all_close(arange(7, kDouble).unfold(0, 3, 2), ref({0, 1, 2, 2, 3, 4, 4, 5, 6}, {3, 3})));
   EXPECT_EQ(tensor(2.0).unfold(0, 1, 1).sizes(), IntArrayRef({1}));
   EXPECT_TRUE(
       throws_with([&] { a.unfold(1, 5, 1); }, "maximum size for tensor at dimension 1 is 4"));
@@ -182,11 +182,11 @@ TEST(Shape, Cat) {
   // torch.cat([torch.tensor([[1,2]],dtype=torch.int32), torch.tensor([[0.5,1.5]])])
   Tensor c = cat({tensor({{1, 2}}, kInt), tensor({{0.5f, 1.5f}})});
   EXPECT_EQ(c.dtype(), kFloat);
-  EXPECT_TRUE(allclose(c, ref({1, 2, 0.5, 1.5}, {2, 2})));
+  EXPECT_TRUE(all_close(c, ref({1, 2, 0.5, 1.5}, {2, 2})));
   // Legacy empty 1-D tensors are skipped.
   EXPECT_EQ(cat({zeros({0}), ones({2, 3})}, 1).sizes(), IntArrayRef({2, 3}));
   Tensor a = A();
-  EXPECT_TRUE(allclose(cat({a.t(), a.t()}, -1).sum(std::vector<int64_t>{1}),
+  EXPECT_TRUE(all_close(cat({a.t(), a.t()}, -1).sum(std::vector<int64_t>{1}),
                        a.sum(std::vector<int64_t>{0}) * 2));
   EXPECT_TRUE(throws_with(
       [&] {
@@ -212,7 +212,7 @@ TEST(Shape, Cat) {
   cat({e, x}, 1).sum().backward();
   ASSERT_TRUE(e.grad().defined());
   EXPECT_EQ(e.grad().sizes(), IntArrayRef({0}));
-  EXPECT_TRUE(allclose(x.grad(), ones({2, 2}, kDouble)));
+  EXPECT_TRUE(all_close(x.grad(), ones({2, 2}, kDouble)));
   EXPECT_TRUE(gradcheck(
       [](const variable_list& x) {
         return cat({x[0], x[1] * 2, x[0]}, 1);
@@ -286,7 +286,7 @@ TEST(Shape, RepeatInterleave) {
 TEST(Shape, FlipRoll) {
   // b.flip([0,2])
   Tensor f = B().flip({0, 2});
-  EXPECT_TRUE(allclose(f.reshape({-1}).slice(0, 0, 5), ref({15, 14, 13, 12, 19}, {5})));
+  EXPECT_TRUE(all_close(f.reshape({-1}).slice(0, 0, 5), ref({15, 14, 13, 12, 19}, {5})));
   EXPECT_TRUE(same(f.flip({2, 0}), B()));
   EXPECT_TRUE(same(arange(6, kByte).reshape({2, 3}).t().flip({0}),
                    tensor({{2, 5}, {1, 4}, {0, 3}}).to(kByte)));
@@ -296,8 +296,8 @@ TEST(Shape, FlipRoll) {
       gradgradcheck([](const variable_list& x) { return x[0].flip({1}) * x[0]; }, {X({2, 3})}));
   // a.roll([1,-1],[0,1]), a.roll(5)
   EXPECT_TRUE(
-      allclose(A().roll({1, -1}, {0, 1}), ref({9, 10, 11, 8, 1, 2, 3, 0, 5, 6, 7, 4}, {3, 4})));
-  EXPECT_TRUE(allclose(A().roll(5), ref({7, 8, 9, 10, 11, 0, 1, 2, 3, 4, 5, 6}, {3, 4})));
+      all_close(A().roll({1, -1}, {0, 1}), ref({9, 10, 11, 8, 1, 2, 3, 0, 5, 6, 7, 4}, {3, 4})));
+  EXPECT_TRUE(all_close(A().roll(5), ref({7, 8, 9, 10, 11, 0, 1, 2, 3, 4, 5, 6}, {3, 4})));
   EXPECT_TRUE(throws_with([&] { A().roll({1, 2}, {0}); }, "shifts and dimensions must align"));
   Tensor x = X({3}).requires_grad_();
   EXPECT_EQ(x.roll(1).grad_fn()->name(), "RollBackward0");
@@ -306,8 +306,8 @@ TEST(Shape, FlipRoll) {
 }
 
 TEST(Shape, TrilTriuDiag) {
-  EXPECT_TRUE(allclose(A().tril(1), ref({0, 1, 0, 0, 4, 5, 6, 0, 8, 9, 10, 11}, {3, 4})));
-  EXPECT_TRUE(allclose(A().triu(-1), ref({0, 1, 2, 3, 4, 5, 6, 7, 0, 9, 10, 11}, {3, 4})));
+  EXPECT_TRUE(all_close(A().tril(1), ref({0, 1, 0, 0, 4, 5, 6, 0, 8, 9, 10, 11}, {3, 4})));
+  EXPECT_TRUE(all_close(A().triu(-1), ref({0, 1, 2, 3, 4, 5, 6, 7, 0, 9, 10, 11}, {3, 4})));
   EXPECT_TRUE(same(A().t().tril(), A().t().contiguous().tril()));
   Tensor inf = full({2, 2}, static_cast<double>(INFINITY));
   EXPECT_EQ(inf.triu().select(0, 1).select(0, 0).item<double>(),
@@ -327,7 +327,7 @@ TEST(Shape, TrilTriuDiag) {
                             {X({2, 3, 3})}));
   // torch.tensor([1,2]).diag(1)
   EXPECT_TRUE(same(tensor({1, 2}).diag(1), tensor({{0, 1, 0}, {0, 0, 2}, {0, 0, 0}})));
-  EXPECT_TRUE(allclose(A().diag(-1), ref({4, 9}, {2})));
+  EXPECT_TRUE(all_close(A().diag(-1), ref({4, 9}, {2})));
   EXPECT_TRUE(throws_with([&] { zeros({2, 2, 2}).diag(); }, "matrix or a vector expected"));
   Tensor x = X({2}).requires_grad_();
   EXPECT_EQ(x.diag().grad_fn()->name(), "DiagBackward0");
@@ -348,12 +348,12 @@ TEST(Shape, ReducedPrecisionAndEdgeCases) {
     Tensor a = arange(6, kDouble).reshape({2, 3}).to(dt);
     Tensor c = cat({a, a.t().t()}, 1);
     EXPECT_EQ(c.dtype(), dt);
-    EXPECT_TRUE(allclose(c.to(kDouble).narrow(1, 3, 3), a.to(kDouble))) << toString(dt);
-    EXPECT_TRUE(allclose(a.flip({1}).to(kDouble), a.to(kDouble).flip({1}))) << toString(dt);
-    EXPECT_TRUE(allclose(a.triu(1).to(kDouble), a.to(kDouble).triu(1))) << toString(dt);
-    EXPECT_TRUE(allclose(a.repeat({2, 1}).to(kDouble), a.to(kDouble).repeat({2, 1})))
+    EXPECT_TRUE(all_close(c.to(kDouble).narrow(1, 3, 3), a.to(kDouble))) << toString(dt);
+    EXPECT_TRUE(all_close(a.flip({1}).to(kDouble), a.to(kDouble).flip({1}))) << toString(dt);
+    EXPECT_TRUE(all_close(a.triu(1).to(kDouble), a.to(kDouble).triu(1))) << toString(dt);
+    EXPECT_TRUE(all_close(a.repeat({2, 1}).to(kDouble), a.to(kDouble).repeat({2, 1})))
         << toString(dt);
-    EXPECT_TRUE(allclose(a.diagonal().to(kDouble), a.to(kDouble).diagonal())) << toString(dt);
+    EXPECT_TRUE(all_close(a.diagonal().to(kDouble), a.to(kDouble).diagonal())) << toString(dt);
   }
   // Mixed dtypes promote: int64 + float16 -> float16, bool + int8 -> int8.
   EXPECT_EQ(cat({zeros({1}, kLong), zeros({1}, kHalf)}).dtype(), kHalf);
@@ -399,14 +399,14 @@ TEST(Shape, GradientsThroughNonContiguousViews) {
   y.tril_();
   EXPECT_EQ(y.grad_fn()->name(), "TrilBackward0");
   y.sum().backward();
-  EXPECT_TRUE(allclose(x.grad(), ones({3, 3}, kDouble).tril() * 2));
+  EXPECT_TRUE(all_close(x.grad(), ones({3, 3}, kDouble).tril() * 2));
   // Writes through a view are seen by the base (views share storage).
   Tensor base = zeros({2, 3});
   {
     NoGradGuard ng;
     base.unfold(1, 2, 1).select(1, 1).fill_(5);
   }
-  EXPECT_TRUE(allclose(base, ref({0, 5, 5, 0, 5, 5}, {2, 3})));
+  EXPECT_TRUE(all_close(base, ref({0, 5, 5, 0, 5, 5}, {2, 3})));
   EXPECT_TRUE(base.as_strided({3}, {1}, 2).is_alias_of(base));
 }
 
@@ -430,13 +430,13 @@ TEST(Shape, CompositeSplitsAndRotations) {
   EXPECT_EQ(zeros({2, 2, 4}).dsplit(std::vector<int64_t>{1}).at(1).size(2), 3);
   // a.rot90(1) and a.rot90(-1,[1,0]) -> [[3,7,11],[2,6,10],[1,5,9],[0,4,8]]
   Tensor expect = ref({3, 7, 11, 2, 6, 10, 1, 5, 9, 0, 4, 8}, {4, 3});
-  EXPECT_TRUE(allclose(a.rot90(), expect));
-  EXPECT_TRUE(allclose(a.rot90(-1, {1, 0}), expect));
-  EXPECT_TRUE(allclose(a.rot90(2), a.flip({0, 1})));
+  EXPECT_TRUE(all_close(a.rot90(), expect));
+  EXPECT_TRUE(all_close(a.rot90(-1, {1, 0}), expect));
+  EXPECT_TRUE(all_close(a.rot90(2), a.flip({0, 1})));
   EXPECT_TRUE(throws_with([&] { a.rot90(1, {0, 0}); }, "expected rotation dims to be different"));
   EXPECT_TRUE(throws_with([&] { arange(3).fliplr(); }, "Input must be >= 2-d."));
-  EXPECT_TRUE(allclose(a.flipud(), a.flip({0})));
-  EXPECT_TRUE(allclose(a.narrow_copy(1, 1, 2), a.narrow(1, 1, 2)));
+  EXPECT_TRUE(all_close(a.flipud(), a.flip({0})));
+  EXPECT_TRUE(all_close(a.narrow_copy(1, 1, 2), a.narrow(1, 1, 2)));
   EXPECT_FALSE(a.narrow_copy(1, 1, 2).is_alias_of(a));
   EXPECT_EQ(atleast_3d(tensor(1.0)).sizes(), IntArrayRef({1, 1, 1}));
   EXPECT_EQ(atleast_2d(zeros({3})).sizes(), IntArrayRef({1, 3}));
@@ -460,11 +460,11 @@ TEST(Shape, CompositeSplitsAndRotations) {
 TEST(Shape, OutVariants) {
   Tensor o = empty({0}, kDouble);
   flip_out(o, A(), {1});
-  EXPECT_TRUE(allclose(o, A().flip({1})));
+  EXPECT_TRUE(all_close(o, A().flip({1})));
   roll_out(o, A(), {1}, {0});
-  EXPECT_TRUE(allclose(o, A().roll({1}, {0})));
+  EXPECT_TRUE(all_close(o, A().roll({1}, {0})));
   diag_out(o, A(), 0);
-  EXPECT_TRUE(allclose(o, ref({0, 5, 10}, {3})));
+  EXPECT_TRUE(all_close(o, ref({0, 5, 10}, {3})));
   vstack_out(o, {A(), A()});
   EXPECT_EQ(o.sizes(), IntArrayRef({6, 4}));
   Tensor f = empty({0}, kFloat);
