@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages ember needs to build and test. Safe to rerun.
 set -euo pipefail
-pkgs=(build-essential cmake ninja-build ccache libopenblas-dev libgtest-dev libbenchmark-dev)
+pkgs=(build-essential cmake ninja-build ccache libopenblas-dev libgtest-dev libbenchmark-dev zlib1g-dev)
 if [ "${1:-}" = "--reference" ]; then
   pkgs+=(python3-torch python3-numpy)   # PyTorch 1.13 for golden values
 fi
