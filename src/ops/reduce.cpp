@@ -366,6 +366,7 @@ std::tuple<Tensor, Tensor> select_dim(const Tensor& self, int64_t dim, bool keep
 
 Tensor arg_impl(const Tensor& self, std::optional<int64_t> dim, bool keepdim, bool is_max) {
   const char* op = is_max ? "argmax" : "argmin";
+  EMBER_CHECK(self.dtype() != kBool, "[", op, "] \"", op, "_cpu\" not implemented for 'Bool'");
   ReducePlan p = dim ? make_reduce_plan(self, IntArrayRef{*dim}, keepdim, self.dtype(), op)
                      : make_reduce_plan(self, std::nullopt, keepdim, self.dtype(), op);
   if (!dim) {

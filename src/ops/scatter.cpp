@@ -1,10 +1,13 @@
 // gather, scatter (src / value / reduce), scatter_add, masked_fill, masked_select,
 // masked_scatter, nonzero. Backward formulas use these same ops, so double backward works.
+#include <cmath>
+
 #include "ember/autograd/function_node.h"
 #include "ember/core/wrap_dim.h"
 #include "ember/iter/tensor_iterator.h"
 #include "ember/ops/factory.h"
 #include "ember/ops/reduce.h"
+#include "src/ops/binary_impl.h"
 #include "src/ops/index_util.h"
 
 namespace ember {
@@ -244,9 +247,38 @@ void masked_fill_no_grad(const Tensor& self, const Tensor& mask, const Scalar& v
   masked_fill_stub.get(self.device().type())(self, mask.expand(self.sizes()), value);
 }
 
+// A fill value must be representable in an integral tensor's dtype (c10's checked conversion).
+void check_fill_value(const Scalar& value, ScalarType t, const char* op) {
+  if (!isIntegralType(t, false)) return;
+  if (!value.isFloatingPoint()) return binary_detail::check_scalar_fits(value, t, op);
+  double v = value.toDouble();
+  double lo = 0, hi = 0;
+  const char* name = "";
+  switch (t) {
+    case kByte:
+      lo = 0, hi = 255, name = "uint8_t";
+      break;
+    case kChar:
+      lo = -128, hi = 127, name = "int8_t";
+      break;
+    case kShort:
+      lo = -32768, hi = 32767, name = "int16_t";
+      break;
+    case kInt:
+      lo = -2147483648.0, hi = 2147483647.0, name = "int32_t";
+      break;
+    default:
+      lo = -9223372036854775808.0, hi = 9223372036854775807.0, name = "int64_t";
+      break;
+  }
+  EMBER_CHECK(std::isfinite(v) && v >= lo && v <= hi, "[", op,
+              "] value cannot be converted to type ", name, " without overflow");
+}
+
 Tensor masked_fill_impl(const Tensor& self, const Tensor& mask_in, const Scalar& value,
                         const Tensor& value_t) {
   Tensor mask = check_mask(mask_in, "masked_fill");
+  check_fill_value(value, self.dtype(), "masked_fill");
   DimVector b = infer_size(self.sizes(), mask.sizes(), "masked_fill");
   Tensor out;
   {
@@ -296,6 +328,7 @@ Tensor Tensor::masked_fill(const Tensor& mask, const Tensor& value) const {
 Tensor& Tensor::masked_fill_(const Tensor& mask, const Scalar& value) {
   Tensor m = check_mask(mask, "masked_fill_");
   m.expand(sizes());  // the mask must broadcast to self
+  check_fill_value(value, dtype(), "masked_fill_");
   return autograd::apply_inplace(
       *this, false, "masked_fill_",
       [&](const Tensor& s) { return ::ember::masked_fill(s, m, value); },

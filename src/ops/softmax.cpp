@@ -103,13 +103,19 @@ Tensor softmax_impl(const Tensor& self, int64_t dim, std::optional<ScalarType> d
               toString(x.dtype()), "'");
   int64_t d = maybe_wrap_dim(dim, x.dim());
   Tensor out = dim_raw(x, d, is_log ? log_softmax_stub : softmax_stub, false);
-  if (auto n = autograd::make_node(
-          is_log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", {x},
-          [d, is_log](autograd::FunctionNode& n, const variable_list& g) {
-            Tensor y = n.saved(0);
-            if (is_log) return variable_list{g[0] - y.exp() * g[0].sum(IntArrayRef{d}, true)};
-            return variable_list{y * (g[0] - (g[0] * y).sum(IntArrayRef{d}, true))};
-          })) {
+  if (auto n = autograd::make_node(is_log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", {x},
+                                   [d, is_log](autograd::FunctionNode& n, const variable_list& g) {
+                                     // float16/bfloat16: computed in float and rounded once, as
+                                     // PyTorch's fused kernel.
+                                     Tensor y = n.saved(0), go = g[0];
+                                     ScalarType dt = go.dtype();
+                                     bool low = dt == kHalf || dt == kBFloat16;
+                                     if (low) y = y.to(kFloat), go = go.to(kFloat);
+                                     Tensor gi =
+                                         is_log ? go - y.exp() * go.sum(IntArrayRef{d}, true)
+                                                : y * (go - (go * y).sum(IntArrayRef{d}, true));
+                                     return variable_list{low ? gi.to(dt) : gi};
+                                   })) {
     autograd::set_history(out, n);
     n->save(out, true);
   }
