@@ -1,15 +1,35 @@
 // Convolution by im2col + one GEMM per group over the whole batch (OpenBLAS), and pooling.
 #include <cblas.h>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <vector>
 
 #include "ember/core/parallel.h"
+#include "ember/core/storage.h"
 #include "src/kernels/conv.h"
 
 namespace ember {
 namespace {
+
+// Uninitialised scratch memory from the caching CPU allocator: a training loop asks for the
+// same sizes every step, so after the first step this costs neither malloc nor page faults.
+template <class T>
+class Scratch {
+ public:
+  explicit Scratch(int64_t n)
+      : n_(static_cast<size_t>(n) * sizeof(T)),
+        p_(static_cast<T*>(cpu_allocator()->allocate(n_ ? n_ : 1))) {}
+  ~Scratch() { cpu_allocator()->deallocate(p_, n_ ? n_ : 1); }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  T* data() { return p_; }
+
+ private:
+  size_t n_;
+  T* p_;
+};
 
 struct Geometry {
   int64_t n, c, h, w, kh, kw, ho, wo;
@@ -17,8 +37,7 @@ struct Geometry {
 
 // cols[(c * kh + i) * kw + j][b * ho * wo + oh * wo + ow] = x[b, c0 + c, oh*s - p + i*d, ...]
 template <class T>
-void im2col(const T* x, T* cols, const Geometry& g, int64_t c0, int64_t cg,
-            const Conv2dParams& p) {
+void im2col(const T* x, T* cols, const Geometry& g, int64_t c0, int64_t cg, const Conv2dParams& p) {
   int64_t L = g.n * g.ho * g.wo;
   parallel_for(0, cg * g.kh * g.kw, 1, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
@@ -34,10 +53,18 @@ void im2col(const T* x, T* cols, const Geometry& g, int64_t c0, int64_t cg,
             continue;
           }
           const T* src = plane + ih * g.w;
-          for (int64_t ow = 0; ow < g.wo; ++ow) {
-            int64_t iw = ow * p.stride[1] - p.padding[1] + j * p.dilation[1];
-            dst[ow] = (iw >= 0 && iw < g.w) ? src[iw] : T(0);
+          // Valid output columns [lo, hi): those whose input column lies inside the row.
+          int64_t off = j * p.dilation[1] - p.padding[1], st = p.stride[1];
+          int64_t lo = off >= 0 ? 0 : (-off + st - 1) / st;
+          int64_t hi = g.w - off <= 0 ? 0 : std::min(g.wo, (g.w - off + st - 1) / st);
+          lo = std::min(lo, hi);
+          for (int64_t ow = 0; ow < lo; ++ow) dst[ow] = T(0);
+          if (st == 1) {
+            std::memcpy(dst + lo, src + lo + off, sizeof(T) * static_cast<size_t>(hi - lo));
+          } else {
+            for (int64_t ow = lo; ow < hi; ++ow) dst[ow] = src[ow * st + off];
           }
+          for (int64_t ow = hi; ow < g.wo; ++ow) dst[ow] = T(0);
         }
       }
     }
@@ -46,8 +73,7 @@ void im2col(const T* x, T* cols, const Geometry& g, int64_t c0, int64_t cg,
 
 // Adds cols back into x (the transpose of im2col). Parallel over channels: no write conflicts.
 template <class T>
-void col2im(const T* cols, T* x, const Geometry& g, int64_t c0, int64_t cg,
-            const Conv2dParams& p) {
+void col2im(const T* cols, T* x, const Geometry& g, int64_t c0, int64_t cg, const Conv2dParams& p) {
   int64_t L = g.n * g.ho * g.wo;
   parallel_for(0, cg, 1, [&](int64_t ca, int64_t cb) {
     for (int64_t c = ca; c < cb; ++c) {
@@ -86,8 +112,14 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a
 }
 
 Geometry geometry(const Tensor& input, const Tensor& weight, int64_t ho, int64_t wo) {
-  return {input.size(0), input.size(1), input.size(2), input.size(3),
-          weight.size(2), weight.size(3), ho, wo};
+  return {input.size(0),
+          input.size(1),
+          input.size(2),
+          input.size(3),
+          weight.size(2),
+          weight.size(3),
+          ho,
+          wo};
 }
 
 template <class F>
@@ -108,8 +140,8 @@ void conv2d_kernel(Tensor& out, const Tensor& input, const Tensor& weight, const
   int64_t K = cg * g.kh * g.kw, L = g.n * g.ho * g.wo, HW = g.ho * g.wo;
   if (L == 0 || co == 0) return;
   float_or_double(input.dtype(), "conv2d", [&]<class T>() {
-    std::vector<T> cols(static_cast<size_t>(K * L));
-    std::vector<T> res(static_cast<size_t>(co * L));  // [co, n * ho * wo]
+    Scratch<T> cols(K * L);
+    Scratch<T> res(co * L);  // [co, n * ho * wo]
     const T* x = input.data_ptr<T>();
     const T* w = weight.data_ptr<T>();
     for (int64_t gi = 0; gi < G; ++gi) {
@@ -140,7 +172,7 @@ void conv2d_backward_kernel(const Tensor& grad_out, const Tensor& input, const T
   int64_t K = cg * g.kh * g.kw, L = g.n * g.ho * g.wo, HW = g.ho * g.wo;
   float_or_double(input.dtype(), "conv2d_backward", [&]<class T>() {
     // grad_out [n, co, hw] -> go [co, n * hw]
-    std::vector<T> go(static_cast<size_t>(co * L));
+    Scratch<T> go(co * L);
     const T* gsrc = grad_out.data_ptr<T>();
     parallel_for(0, g.n * co, 16, [&](int64_t a, int64_t b) {
       for (int64_t r = a; r < b; ++r) {
@@ -158,7 +190,7 @@ void conv2d_backward_kernel(const Tensor& grad_out, const Tensor& input, const T
       }
     }
     if (!grad_input.defined() && !grad_weight.defined()) return;
-    std::vector<T> cols(static_cast<size_t>(K * L));
+    Scratch<T> cols(K * L);
     const T* x = input.data_ptr<T>();
     const T* w = weight.data_ptr<T>();
     if (grad_input.defined()) grad_input.zero_();
@@ -182,27 +214,30 @@ void conv2d_backward_kernel(const Tensor& grad_out, const Tensor& input, const T
 template <class T>
 void max_pool_plane(const T* x, T* y, int64_t* idx, int64_t h, int64_t w, int64_t ho, int64_t wo,
                     const Pool2dParams& p) {
+  const int64_t dh = p.dilation[0], dw = p.dilation[1];
   for (int64_t oh = 0; oh < ho; ++oh) {
+    int64_t h0 = oh * p.stride[0] - p.padding[0];
+    // Kernel rows inside the input: h0 + i*dh in [0, h).
+    int64_t i0 = h0 >= 0 ? 0 : (-h0 + dh - 1) / dh;
+    int64_t i1 = std::min<int64_t>(p.kernel[0], h - h0 <= 0 ? 0 : (h - h0 + dh - 1) / dh);
     for (int64_t ow = 0; ow < wo; ++ow) {
-      int64_t h0 = oh * p.stride[0] - p.padding[0], w0 = ow * p.stride[1] - p.padding[1];
+      int64_t w0 = ow * p.stride[1] - p.padding[1];
+      int64_t j0 = w0 >= 0 ? 0 : (-w0 + dw - 1) / dw;
+      int64_t j1 = std::min<int64_t>(p.kernel[1], w - w0 <= 0 ? 0 : (w - w0 + dw - 1) / dw);
       T best = -std::numeric_limits<T>::infinity();
-      int64_t bi = -1;
-      for (int64_t i = 0; i < p.kernel[0]; ++i) {
-        int64_t ih = h0 + i * p.dilation[0];
-        if (ih < 0 || ih >= h) continue;
-        for (int64_t j = 0; j < p.kernel[1]; ++j) {
-          int64_t iw = w0 + j * p.dilation[1];
-          if (iw < 0 || iw >= w) continue;
-          T v = x[ih * w + iw];
-          // NaN propagates, as in PyTorch.
-          if (v > best || std::isnan(v) || bi < 0) {
+      int64_t bi = (h0 + i0 * dh) * w + (w0 + j0 * dw);
+      for (int64_t i = i0; i < i1; ++i) {
+        const int64_t row = (h0 + i * dh) * w;
+        for (int64_t j = j0; j < j1; ++j) {
+          int64_t at = row + w0 + j * dw;
+          T v = x[at];
+          // As PyTorch: a NaN is taken (and then kept, since nothing compares greater).
+          if (v > best || v != v) {
             best = v;
-            bi = ih * w + iw;
-            if (std::isnan(v)) goto done;
+            bi = at;
           }
         }
       }
-    done:
       y[oh * wo + ow] = best;
       idx[oh * wo + ow] = bi;
     }
@@ -223,8 +258,7 @@ void max_pool2d_kernel(Tensor& out, Tensor& indices, const Tensor& input, const 
   });
 }
 
-void max_pool2d_backward_kernel(Tensor& grad_input, const Tensor& grad_out,
-                                const Tensor& indices) {
+void max_pool2d_backward_kernel(Tensor& grad_input, const Tensor& grad_out, const Tensor& indices) {
   int64_t planes = grad_input.size(0) * grad_input.size(1);
   int64_t hw = grad_input.size(2) * grad_input.size(3);
   int64_t ohw = grad_out.size(2) * grad_out.size(3);
