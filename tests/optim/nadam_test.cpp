@@ -1,0 +1,53 @@
+// NAdam against torch.optim.NAdam (PyTorch 1.13), 10 steps of tests/optim/problem.h.
+#include "ember/optim/nadam.h"
+
+#include "optim/problem.h"
+
+using namespace ember;
+using namespace optim_test;
+using optim::NAdam;
+using optim::NAdamOptions;
+
+TEST(NAdam, MatchesPyTorch) {
+  // lr=0.05
+  EXPECT_TRUE(
+      close(run<NAdam>(NAdamOptions(0.05)),
+            {0.8592682354223785, -1.611850706340451, 2.6157356176316187, 0.8347792780630767,
+             0.09194051407722718, -0.34794998729274407, 1.161571033015664, 0.254784418532274}));
+  // lr=0.02, betas=(0.8, 0.9), eps=1e-4, weight_decay=0.1, momentum_decay=0.01
+  EXPECT_TRUE(
+      close(run<NAdam>(NAdamOptions(0.02)
+                           .betas(std::make_tuple(0.8, 0.9))
+                           .eps(1e-4)
+                           .weight_decay(0.1)
+                           .momentum_decay(0.01)),
+            {0.8522379377693956, -1.8193282562616668, 2.8199213146231834, 0.6721560072438528,
+             0.15346942058087076, -0.5259550224005445, 1.3281224980689483, 0.07500321643755897}));
+}
+
+TEST(NAdam, ParamGroups) {
+  // groups [{}, {'momentum_decay': 0.02}] over defaults lr=0.05
+  EXPECT_TRUE(
+      close(run_groups<NAdam>(NAdamOptions(0.05), NAdamOptions(0.05),
+                              NAdamOptions(0.05).momentum_decay(0.02)),
+            {0.8592682354223785, -1.611850706340451, 2.6157356176316187, 0.8347792780630767,
+             0.09177155366429879, -0.3480686478950436, 1.1616455745650092, 0.254662451399715}));
+}
+
+TEST(NAdam, Resume) {
+  EXPECT_TRUE(resumes<NAdam>(NAdamOptions(0.02).weight_decay(0.1).momentum_decay(0.01)));
+}
+
+TEST(NAdam, BadOptions) {
+  auto ps = make_params();
+  EXPECT_TRUE(throws([&] { NAdam(ps, NAdamOptions(-1)); }, "Invalid learning rate: -1"));
+  EXPECT_TRUE(throws([&] { NAdam(ps, NAdamOptions().eps(-1)); }, "Invalid epsilon value: -1"));
+  EXPECT_TRUE(throws([&] { NAdam(ps, NAdamOptions().betas(std::make_tuple(1.0, 0.9))); },
+                     "Invalid beta parameter at index 0: 1"));
+  EXPECT_TRUE(throws([&] { NAdam(ps, NAdamOptions().betas(std::make_tuple(0.9, 1.0))); },
+                     "Invalid beta parameter at index 1: 1"));
+  EXPECT_TRUE(throws([&] { NAdam(ps, NAdamOptions().weight_decay(-1)); },
+                     "Invalid weight_decay value: -1"));
+  EXPECT_TRUE(throws([&] { NAdam(ps, NAdamOptions().momentum_decay(-1)); },
+                     "Invalid momentum_decay value: -1"));
+}
