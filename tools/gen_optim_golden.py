@@ -4,22 +4,22 @@ The problem (same as tests/optim/problem.h): float64 p1 = [1, -2, 3, 0.5],
 p2 = [[0.3, -0.7], [1.5, -0.1]], loss = sum(c * (p1 - 1)^2) + 0.05 * sum(p1^4)
 + sum((1 - a)^2 + 10 (b - a^2)^2) with c = [0.5, 1, 2, 4], a = p2[:, 0], b = p2[:, 1].
 Each case runs `steps` x (zero_grad, backward, step) and prints p1 and p2 flattened.
-Usage: python3 tools/gen_optim_golden.py
+Usage: /usr/bin/python3 tools/gen_optim_golden.py
 """
 import torch
 import torch.optim as O
 
-torch.set_default_dtype(torch.float64)
+F64 = torch.float64
 
 
 def params():
-    p1 = torch.tensor([1.0, -2.0, 3.0, 0.5], requires_grad=True)
-    p2 = torch.tensor([[0.3, -0.7], [1.5, -0.1]], requires_grad=True)
+    p1 = torch.tensor([1.0, -2.0, 3.0, 0.5], dtype=F64, requires_grad=True)
+    p2 = torch.tensor([[0.3, -0.7], [1.5, -0.1]], dtype=F64, requires_grad=True)
     return p1, p2
 
 
 def loss_fn(p1, p2):
-    c = torch.tensor([0.5, 1.0, 2.0, 4.0])
+    c = torch.tensor([0.5, 1.0, 2.0, 4.0], dtype=F64)
     a, b = p2[:, 0], p2[:, 1]
     return (c * (p1 - 1) ** 2).sum() + 0.05 * (p1 ** 4).sum() + \
         ((1 - a) ** 2 + 10 * (b - a ** 2) ** 2).sum()
@@ -133,6 +133,14 @@ if __name__ == "__main__":
             show(desc, run(make, state_key="ax" if name == "ASGD" else None))
         make, groups = GROUPS[name]
         show(f"groups {groups}", run(make, groups=groups))
+    # NAdam's and ASGD's scalars live in 0-dim tensors of the default dtype.
+    torch.set_default_dtype(torch.float64)
+    print("=== default dtype float64")
+    show("NAdam lr=0.05", run(lambda ps: O.NAdam(ps, lr=0.05)))
+    show("ASGD lr=0.02, lambd=0.01, alpha=0.5, t0=3, weight_decay=0.1",
+         run(lambda ps: O.ASGD(ps, lr=0.02, lambd=0.01, alpha=0.5, t0=3, weight_decay=0.1),
+             state_key="ax"))
+    torch.set_default_dtype(torch.float32)
     print("=== LBFGS")
     for kw, steps in [(dict(), 1), (dict(lr=0.5, max_iter=5, history_size=3), 4),
                       (dict(lr=1, max_iter=6, line_search_fn="strong_wolfe"), 3),

@@ -30,7 +30,7 @@ Tensor ASGD::step(LossClosure closure) {
       auto* s = state_of<ASGDParamState>(p);
       if (!s) {
         s = &init_state<ASGDParamState>(p);
-        s->eta(detail::round_float(o.lr()));
+        s->eta(detail::round_scalar(o.lr()));
         s->mu(1);
         s->ax(zeros_like(p));
       }
@@ -45,8 +45,8 @@ Tensor ASGD::step(LossClosure closure) {
       } else {
         s->ax().copy_(p);
       }
-      s->eta(detail::round_float(o.lr() / std::pow(1 + o.lambd() * o.lr() * step, o.alpha())));
-      s->mu(detail::round_float(1 / std::max(1.0, step - o.t0())));
+      s->eta(detail::round_scalar(o.lr() / std::pow(1 + o.lambd() * o.lr() * step, o.alpha())));
+      s->mu(detail::round_scalar(1 / std::max(1.0, step - o.t0())));
     }
   }
   return loss;

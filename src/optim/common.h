@@ -14,9 +14,13 @@ inline Tensor eval_closure(const Optimizer::LossClosure& closure) {
   return closure();
 }
 
-// PyTorch keeps some optimizer scalars (NAdam's mu_product, ASGD's eta and mu) in float32
-// 0-dim tensors; rounding the same way keeps the updates equal to PyTorch's.
-inline double round_float(double x) { return static_cast<double>(static_cast<float>(x)); }
+// PyTorch keeps some optimizer scalars (NAdam's mu_product, ASGD's eta and mu) in 0-dim tensors
+// of the default dtype (float32 unless set_default_dtype changed it); rounding the same way keeps
+// the updates equal to PyTorch's.
+inline bool scalars_are_float() { return get_default_dtype() != kDouble; }
+inline double round_scalar(double x) {
+  return scalars_are_float() ? static_cast<double>(static_cast<float>(x)) : x;
+}
 
 }  // namespace detail
 }  // namespace optim

@@ -44,19 +44,25 @@ Tensor NAdam::step(LossClosure closure) {
       Tensor grad = p.grad();
       double bias_correction2 = 1 - std::pow(beta2, step);
       if (o.weight_decay() != 0) grad = grad.add(p, o.weight_decay());
-      // Momentum schedule mu_t and mu_{t+1}; the products are float32 as in PyTorch.
+      // Momentum schedule mu_t and mu_{t+1}; the products are rounded as PyTorch's 0-dim tensors.
       double mu = beta1 * (1. - 0.5 * std::pow(0.96, step * o.momentum_decay()));
       double mu_next = beta1 * (1. - 0.5 * std::pow(0.96, (step + 1) * o.momentum_decay()));
-      float mu_f = static_cast<float>(mu), mu_next_f = static_cast<float>(mu_next);
-      float mu_product = static_cast<float>(s->mu_product()) * mu_f;
-      float mu_product_next = mu_product * mu_f * mu_next_f;
+      double mu_product, mu_product_next;
+      if (detail::scalars_are_float()) {  // float32 tensor times a Python float: float math
+        auto mu_f = static_cast<float>(mu), mu_next_f = static_cast<float>(mu_next);
+        float mp = static_cast<float>(s->mu_product()) * mu_f;
+        mu_product = mp;
+        mu_product_next = static_cast<float>(mp * mu_f) * mu_next_f;
+      } else {
+        mu_product = s->mu_product() * mu;
+        mu_product_next = mu_product * mu * mu_next;
+      }
       s->mu_product(mu_product);
       s->exp_avg().mul_(beta1).add_(grad, 1 - beta1);
       s->exp_avg_sq().mul_(beta2).addcmul_(grad, grad, 1 - beta2);
       Tensor denom = s->exp_avg_sq().div(bias_correction2).sqrt().add_(o.eps());
-      p.addcdiv_(grad, denom, -o.lr() * (1. - mu) / (1. - static_cast<double>(mu_product)));
-      p.addcdiv_(s->exp_avg(), denom,
-                 -o.lr() * mu_next / (1. - static_cast<double>(mu_product_next)));
+      p.addcdiv_(grad, denom, -o.lr() * (1. - mu) / (1. - mu_product));
+      p.addcdiv_(s->exp_avg(), denom, -o.lr() * mu_next / (1. - mu_product_next));
     }
   }
   return loss;

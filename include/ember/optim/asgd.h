@@ -21,7 +21,8 @@ struct ASGDOptions : public OptimizerCloneableOptions<ASGDOptions> {
 
 struct ASGDParamState : public OptimizerCloneableParamState<ASGDParamState> {
   TORCH_ARG(int64_t, step) = 0;
-  // Current step size and averaging coefficient (float32 values, as PyTorch keeps them).
+  // Current step size and averaging coefficient, rounded to the default dtype (PyTorch keeps them
+  // in 0-dim tensors).
   TORCH_ARG(double, eta) = 0;
   TORCH_ARG(double, mu) = 1;
   // The averaged parameter.

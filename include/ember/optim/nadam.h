@@ -23,7 +23,8 @@ struct NAdamOptions : public OptimizerCloneableOptions<NAdamOptions> {
 
 struct NAdamParamState : public OptimizerCloneableParamState<NAdamParamState> {
   TORCH_ARG(int64_t, step) = 0;
-  // Product of the momentum coefficients so far (a float32 value, as in PyTorch).
+  // Product of the momentum coefficients so far, rounded to the default dtype (PyTorch keeps it in
+  // a 0-dim tensor).
   TORCH_ARG(double, mu_product) = 1.0;
   TORCH_ARG(Tensor, exp_avg);
   TORCH_ARG(Tensor, exp_avg_sq);
