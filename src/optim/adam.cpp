@@ -46,8 +46,7 @@ void adam_update(Tensor& p, AdamParamState& s, const Options& o, bool decoupled)
     if (!s.max_exp_avg_sq().defined()) s.max_exp_avg_sq(zeros_like(p));
     Tensor& m = s.max_exp_avg_sq();
     const Tensor& v = s.exp_avg_sq();
-    // max(m, v); both are non-negative running averages of squares.
-    m.copy_(m * (m > v) + v * (m <= v));
+    m.copy_(maximum(m, v));  // torch.maximum: also right for inf, NaN propagates
     denom = (m.sqrt() / bc2_sqrt).add_(o.eps());
   } else {
     denom = (s.exp_avg_sq().sqrt() / bc2_sqrt).add_(o.eps());

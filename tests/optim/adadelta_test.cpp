@@ -47,3 +47,7 @@ TEST(Adadelta, BadOptions) {
   EXPECT_TRUE(throws([&] { Adadelta(ps, AdadeltaOptions().weight_decay(-1)); },
                      "Invalid weight_decay value: -1"));
 }
+
+TEST(Adadelta, Float32AndMissingGradients) {
+  EXPECT_TRUE(float_and_missing_grad<Adadelta>(AdadeltaOptions(0.5).rho(0.8).weight_decay(0.1)));
+}

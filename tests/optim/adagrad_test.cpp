@@ -58,3 +58,8 @@ TEST(Adagrad, BadOptions) {
                      "Invalid initial_accumulator_value value: -1"));
   EXPECT_TRUE(throws([&] { Adagrad(ps, AdagradOptions().eps(-1)); }, "Invalid epsilon value: -1"));
 }
+
+TEST(Adagrad, Float32AndMissingGradients) {
+  EXPECT_TRUE(float_and_missing_grad<Adagrad>(
+      AdagradOptions(0.2).lr_decay(0.05).weight_decay(0.1).maximize(true)));
+}

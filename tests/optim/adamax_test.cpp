@@ -48,3 +48,7 @@ TEST(Adamax, BadOptions) {
   EXPECT_TRUE(throws([&] { Adamax(ps, AdamaxOptions().weight_decay(-1)); },
                      "Invalid weight_decay value: -1"));
 }
+
+TEST(Adamax, Float32AndMissingGradients) {
+  EXPECT_TRUE(float_and_missing_grad<Adamax>(AdamaxOptions(0.02).weight_decay(0.1)));
+}

@@ -79,3 +79,7 @@ TEST(ASGD, DefaultDtypeDouble) {
             0.9585668470282187, -1.0902715025632834, 1.764909679046865, 0.8440639593614083,
             0.2367301492256098, 0.01681755214159815, -0.4647777540611131, 0.3001915143982375}));
 }
+
+TEST(ASGD, Float32AndMissingGradients) {
+  EXPECT_TRUE(float_and_missing_grad<ASGD>(ASGDOptions(0.02).lambd(0.01).t0(3).weight_decay(0.1)));
+}

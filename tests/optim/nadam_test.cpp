@@ -62,3 +62,7 @@ TEST(NAdam, DefaultDtypeDouble) {
       got, {0.8592682354223785, -1.611850706340451, 2.6157356176316187, 0.8347792780630767,
             0.09194051407722718, -0.34794998729274407, 1.161571033015664, 0.254784418532274}));
 }
+
+TEST(NAdam, Float32AndMissingGradients) {
+  EXPECT_TRUE(float_and_missing_grad<NAdam>(NAdamOptions(0.02).weight_decay(0.1)));
+}

@@ -103,6 +103,30 @@ template <class Opt, class Options>
   return ::testing::AssertionSuccess();
 }
 
+// float32 parameters follow the float64 run closely; a parameter without a gradient is left
+// alone.
+template <class Opt, class Options>
+::testing::AssertionResult float_and_missing_grad(const Options& options, double rtol = 1e-4) {
+  std::vector<double> expected = run<Opt>(options, 10);
+  auto ps = make_params();
+  std::vector<Tensor> fs;
+  for (const auto& p : ps) fs.push_back(p.detach().to(kFloat).requires_grad_(true));
+  Tensor idle = ones({3}, requires_grad());
+  Opt opt(std::vector<Tensor>{fs[0], fs[1], idle}, options);
+  for (int i = 0; i < 10; ++i) {
+    opt.zero_grad();
+    loss_fn(fs[0].to(kDouble), fs[1].to(kDouble)).backward();
+    opt.step();
+  }
+  if (fs[0].scalar_type() != kFloat || fs[0].grad().scalar_type() != kFloat)
+    return ::testing::AssertionFailure() << "dtype changed";
+  if (!ember::testing::all_close(idle, ones({3}), 0, 0) || idle.grad().defined())
+    return ::testing::AssertionFailure() << "a parameter without gradient changed";
+  std::vector<Tensor> back;
+  for (const auto& f : fs) back.push_back(f.to(kDouble));
+  return close(values(back), expected, rtol);
+}
+
 // `fn` throws ember::Error whose message contains `text`.
 template <class Fn>
 ::testing::AssertionResult throws(Fn fn, const std::string& text) {

@@ -45,3 +45,7 @@ TEST(RAdam, BadOptions) {
   EXPECT_TRUE(throws([&] { RAdam(ps, RAdamOptions().weight_decay(-1)); },
                      "Invalid weight_decay value: -1"));
 }
+
+TEST(RAdam, Float32AndMissingGradients) {
+  EXPECT_TRUE(float_and_missing_grad<RAdam>(RAdamOptions(0.02).betas(std::make_tuple(0.8, 0.6))));
+}

@@ -56,3 +56,7 @@ TEST(RMSprop, BadOptions) {
                      "Invalid weight_decay value: -1"));
   EXPECT_TRUE(throws([&] { RMSprop(ps, RMSpropOptions().alpha(-1)); }, "Invalid alpha value: -1"));
 }
+
+TEST(RMSprop, Float32AndMissingGradients) {
+  EXPECT_TRUE(float_and_missing_grad<RMSprop>(RMSpropOptions(0.01).momentum(0.5).centered(true)));
+}

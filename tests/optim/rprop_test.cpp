@@ -48,3 +48,7 @@ TEST(Rprop, BadOptions) {
   EXPECT_TRUE(throws([&] { Rprop(ps, RpropOptions().etas(std::make_tuple(0.5, 0.9))); },
                      "Invalid eta values: 0.5, 0.9"));
 }
+
+TEST(Rprop, Float32AndMissingGradients) {
+  EXPECT_TRUE(float_and_missing_grad<Rprop>(RpropOptions(0.01)));
+}
