@@ -145,3 +145,19 @@ TEST(LBFGS, StopsAtOptimum) {
   EXPECT_EQ(s.func_evals(), 1);
   EXPECT_EQ(s.n_iter(), 0);
 }
+
+TEST(LBFGS, LoadingAnotherOptimizersCheckpointFails) {
+  auto ps = make_params();
+  optim::Adam adam(ps, optim::AdamOptions(0.1));
+  train(adam, ps, 2);
+  std::string path = tmp_path("adam_into_lbfgs");
+  save(adam, path);
+  LBFGS lbfgs(ps, LBFGSOptions());
+  EXPECT_THROW(load(lbfgs, path), Error);
+  optim::RMSprop rms(ps, optim::RMSpropOptions());
+  optim::SGD sgd(ps, optim::SGDOptions(0.1).momentum(0.9));
+  train(sgd, ps, 2);
+  save(sgd, path);
+  EXPECT_THROW(load(rms, path), Error);
+  std::remove(path.c_str());
+}
