@@ -21,8 +21,7 @@ void check_options(const Options& o, const char* name) {
   auto [b1, b2] = o.betas();
   EMBER_CHECK(b1 >= 0 && b1 < 1, "[", name, "] Invalid beta parameter at index 0: ", b1);
   EMBER_CHECK(b2 >= 0 && b2 < 1, "[", name, "] Invalid beta parameter at index 1: ", b2);
-  EMBER_CHECK(o.weight_decay() >= 0, "[", name, "] Invalid weight_decay value: ",
-              o.weight_decay());
+  EMBER_CHECK(o.weight_decay() >= 0, "[", name, "] Invalid weight_decay value: ", o.weight_decay());
 }
 
 // One Adam update of `p` (PyTorch's single-tensor algorithm). `decoupled`: AdamW.
@@ -47,8 +46,7 @@ void adam_update(Tensor& p, AdamParamState& s, const Options& o, bool decoupled)
     if (!s.max_exp_avg_sq().defined()) s.max_exp_avg_sq(zeros_like(p));
     Tensor& m = s.max_exp_avg_sq();
     const Tensor& v = s.exp_avg_sq();
-    // max(m, v); both are non-negative running averages of squares.
-    m.copy_(m * (m > v) + v * (m <= v));
+    m.copy_(maximum(m, v));  // torch.maximum: also right for inf, NaN propagates
     denom = (m.sqrt() / bc2_sqrt).add_(o.eps());
   } else {
     denom = (s.exp_avg_sq().sqrt() / bc2_sqrt).add_(o.eps());
@@ -82,23 +80,23 @@ AdamW::AdamW(std::vector<OptimizerParamGroup> param_groups, AdamWOptions default
   check_options(defaults, "AdamW");
 }
 
-#define EMBER_ADAM_STEP(Class, Options, decoupled)                                    \
-  Tensor Class::step(LossClosure closure) {                                           \
-    Tensor loss;                                                                      \
-    if (closure) {                                                                    \
-      AutoGradMode enable(true);                                                      \
-      loss = closure();                                                               \
-    }                                                                                 \
-    adam_step<Options>(param_groups_, *this, decoupled, [this](const Tensor& p) {     \
-      auto* s = state_of<AdamParamState>(p);                                          \
-      if (!s) {                                                                       \
-        s = &init_state<AdamParamState>(p);                                           \
-        s->exp_avg(zeros_like(p));                                                    \
-        s->exp_avg_sq(zeros_like(p));                                                 \
-      }                                                                               \
-      return s;                                                                       \
-    });                                                                               \
-    return loss;                                                                      \
+#define EMBER_ADAM_STEP(Class, Options, decoupled)                                \
+  Tensor Class::step(LossClosure closure) {                                       \
+    Tensor loss;                                                                  \
+    if (closure) {                                                                \
+      AutoGradMode enable(true);                                                  \
+      loss = closure();                                                           \
+    }                                                                             \
+    adam_step<Options>(param_groups_, *this, decoupled, [this](const Tensor& p) { \
+      auto* s = state_of<AdamParamState>(p);                                      \
+      if (!s) {                                                                   \
+        s = &init_state<AdamParamState>(p);                                       \
+        s->exp_avg(zeros_like(p));                                                \
+        s->exp_avg_sq(zeros_like(p));                                             \
+      }                                                                           \
+      return s;                                                                   \
+    });                                                                           \
+    return loss;                                                                  \
   }
 EMBER_ADAM_STEP(Adam, AdamOptions, false)
 EMBER_ADAM_STEP(AdamW, AdamWOptions, true)

@@ -95,9 +95,9 @@ std::vector<double> CosineAnnealingLR::get_lrs() {
     if (py_mod(last_epoch_ - 1 - T_max_, 2 * T_max_) == 0) {
       lrs[i] = lrs[i] + (base_lrs_[i] - eta_min_) * (1 - std::cos(M_PI / T)) / 2;
     } else {
-      lrs[i] = (1 + std::cos(M_PI * e / T)) / (1 + std::cos(M_PI * (e - 1) / T)) *
-                   (lrs[i] - eta_min_) +
-               eta_min_;
+      lrs[i] =
+          (1 + std::cos(M_PI * e / T)) / (1 + std::cos(M_PI * (e - 1) / T)) * (lrs[i] - eta_min_) +
+          eta_min_;
     }
   }
   return lrs;
@@ -139,11 +139,15 @@ std::vector<double> CosineAnnealingWarmRestarts::get_lrs() {
 
 LinearLR::LinearLR(Optimizer& optimizer, double start_factor, double end_factor,
                    int64_t total_iters)
-    : LRScheduler(optimizer), start_factor_(start_factor), end_factor_(end_factor),
+    : LRScheduler(optimizer),
+      start_factor_(start_factor),
+      end_factor_(end_factor),
       total_iters_(total_iters) {
-  EMBER_CHECK(start_factor > 0 && start_factor <= 1, "[LinearLR] Starting multiplicative factor "
+  EMBER_CHECK(start_factor > 0 && start_factor <= 1,
+              "[LinearLR] Starting multiplicative factor "
               "expected to be greater than 0 and less or equal to 1.");
-  EMBER_CHECK(end_factor >= 0 && end_factor <= 1, "[LinearLR] Ending multiplicative factor "
+  EMBER_CHECK(end_factor >= 0 && end_factor <= 1,
+              "[LinearLR] Ending multiplicative factor "
               "expected to be between 0 and 1.");
   initial_step();
 }
@@ -163,7 +167,8 @@ std::vector<double> LinearLR::get_lrs() {
 
 ConstantLR::ConstantLR(Optimizer& optimizer, double factor, int64_t total_iters)
     : LRScheduler(optimizer), factor_(factor), total_iters_(total_iters) {
-  EMBER_CHECK(factor >= 0 && factor <= 1, "[ConstantLR] Constant multiplicative factor expected "
+  EMBER_CHECK(factor >= 0 && factor <= 1,
+              "[ConstantLR] Constant multiplicative factor expected "
               "to be between 0 and 1.");
   initial_step();
 }
@@ -187,7 +192,8 @@ LambdaLR::LambdaLR(Optimizer& optimizer, std::vector<Lambda> lambdas)
 }
 std::vector<double> LambdaLR::get_lrs() {
   std::vector<double> lrs;
-  for (size_t i = 0; i < base_lrs_.size(); ++i) lrs.push_back(base_lrs_[i] * lambdas_[i](last_epoch_));
+  for (size_t i = 0; i < base_lrs_.size(); ++i)
+    lrs.push_back(base_lrs_[i] * lambdas_[i](last_epoch_));
   return lrs;
 }
 
@@ -221,10 +227,14 @@ OneCycleLR::OneCycleLR(Optimizer& optimizer, double max_lr, int64_t total_steps,
     : LRScheduler(optimizer), total_steps_(total_steps), cos_(anneal_strategy == "cos") {
   EMBER_CHECK(total_steps > 0, "[OneCycleLR] Expected positive integer total_steps, but got ",
               total_steps);
-  EMBER_CHECK(pct_start >= 0 && pct_start <= 1, "[OneCycleLR] Expected float between 0 and 1 "
-              "pct_start, but got ", pct_start);
-  EMBER_CHECK(anneal_strategy == "cos" || anneal_strategy == "linear", "[OneCycleLR] "
-              "anneal_strategy must by one of 'cos' or 'linear', instead got ", anneal_strategy);
+  EMBER_CHECK(pct_start >= 0 && pct_start <= 1,
+              "[OneCycleLR] Expected float between 0 and 1 "
+              "pct_start, but got ",
+              pct_start);
+  EMBER_CHECK(anneal_strategy == "cos" || anneal_strategy == "linear",
+              "[OneCycleLR] "
+              "anneal_strategy must by one of 'cos' or 'linear', instead got ",
+              anneal_strategy);
   double T = static_cast<double>(total_steps);
   if (three_phase) {
     phases_ = {{pct_start * T - 1, 0, 0, 1}, {2 * pct_start * T - 2, 0, 1, 0}, {T - 1, 0, 0, 2}};
@@ -269,7 +279,10 @@ std::vector<double> OneCycleLR::get_lrs() {
 
 CyclicLR::CyclicLR(Optimizer& optimizer, double base_lr, double max_lr, int64_t step_size_up,
                    std::optional<int64_t> step_size_down, std::string mode, double gamma)
-    : LRScheduler(optimizer), base_lr_(base_lr), max_lr_(max_lr), gamma_(gamma),
+    : LRScheduler(optimizer),
+      base_lr_(base_lr),
+      max_lr_(max_lr),
+      gamma_(gamma),
       mode_(std::move(mode)) {
   EMBER_CHECK(mode_ == "triangular" || mode_ == "triangular2" || mode_ == "exp_range",
               "[CyclicLR] mode is invalid and scale_fn is None");
@@ -291,7 +304,7 @@ std::vector<double> CyclicLR::get_lrs() {
   double x = 1. + e / total_size_ - cycle;
   double scale = x <= step_ratio_ ? x / step_ratio_ : (x - 1) / (step_ratio_ - 1);
   double height = (max_lr_ - base_lr_) * scale;
-  double f = mode_ == "triangular" ? 1.0
+  double f = mode_ == "triangular"    ? 1.0
              : mode_ == "triangular2" ? 1 / std::pow(2.0, cycle - 1)
                                       : std::pow(gamma_, e);
   return std::vector<double>(base_lrs_.size(), base_lr_ + height * f);
@@ -300,15 +313,19 @@ std::vector<double> CyclicLR::get_lrs() {
 SequentialLR::SequentialLR(Optimizer& optimizer,
                            std::vector<std::shared_ptr<LRScheduler>> schedulers,
                            std::vector<int64_t> milestones)
-    : LRScheduler(optimizer), schedulers_(std::move(schedulers)),
+    : LRScheduler(optimizer),
+      schedulers_(std::move(schedulers)),
       milestones_(std::move(milestones)) {
   EMBER_CHECK(!schedulers_.empty(), "[SequentialLR] expects at least one scheduler");
-  EMBER_CHECK(milestones_.size() == schedulers_.size() - 1, "[SequentialLR] Sequential "
+  EMBER_CHECK(milestones_.size() == schedulers_.size() - 1,
+              "[SequentialLR] Sequential "
               "Schedulers expects number of schedulers provided to be one more than the number "
-              "of milestone points, but got number of schedulers ", schedulers_.size(),
-              " and the number of milestones to be equal to ", milestones_.size());
+              "of milestone points, but got number of schedulers ",
+              schedulers_.size(), " and the number of milestones to be equal to ",
+              milestones_.size());
   for (auto& s : schedulers_)
-    EMBER_CHECK(&s->optimizer_ == &optimizer_, "[SequentialLR] all schedulers must belong to "
+    EMBER_CHECK(&s->optimizer_ == &optimizer_,
+                "[SequentialLR] all schedulers must belong to "
                 "the same optimizer");
   last_epoch_ = 0;
   // Back to the initial lrs, undo the schedulers' own initial steps, redo only the first's.
@@ -319,8 +336,8 @@ SequentialLR::SequentialLR(Optimizer& optimizer,
 }
 void SequentialLR::step() {
   ++last_epoch_;
-  size_t idx = std::upper_bound(milestones_.begin(), milestones_.end(), last_epoch_) -
-               milestones_.begin();
+  size_t idx =
+      std::upper_bound(milestones_.begin(), milestones_.end(), last_epoch_) - milestones_.begin();
   auto& s = schedulers_[idx];
   if (idx > 0 && milestones_[idx - 1] == last_epoch_) {
     // step(0): the scheduler restarts at its epoch-0 value from the initial lrs.
@@ -343,12 +360,19 @@ void ChainedScheduler::step() {
   last_lrs_ = schedulers_.back()->get_last_lr();
 }
 
-ReduceLROnPlateauScheduler::ReduceLROnPlateauScheduler(
-    Optimizer& optimizer, SchedulerMode mode, float factor, int patience, double threshold,
-    ThresholdMode threshold_mode, int cooldown, const std::vector<float>& min_lr, double eps,
-    bool)
-    : optimizer_(optimizer), mode_(mode), factor_(factor), patience_(patience),
-      threshold_(threshold), threshold_mode_(threshold_mode), cooldown_(cooldown), eps_(eps) {
+ReduceLROnPlateauScheduler::ReduceLROnPlateauScheduler(Optimizer& optimizer, SchedulerMode mode,
+                                                       float factor, int patience, double threshold,
+                                                       ThresholdMode threshold_mode, int cooldown,
+                                                       const std::vector<float>& min_lr, double eps,
+                                                       bool)
+    : optimizer_(optimizer),
+      mode_(mode),
+      factor_(factor),
+      patience_(patience),
+      threshold_(threshold),
+      threshold_mode_(threshold_mode),
+      cooldown_(cooldown),
+      eps_(eps) {
   EMBER_CHECK(factor < 1.0, "[ReduceLROnPlateau] Factor should be < 1.0.");
   size_t n = optimizer.param_groups().size();
   if (min_lr.empty()) {

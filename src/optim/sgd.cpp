@@ -12,8 +12,8 @@ SGD::SGD(std::vector<OptimizerParamGroup> param_groups, SGDOptions defaults)
     : Optimizer(std::move(param_groups), std::make_unique<SGDOptions>(defaults)) {
   EMBER_CHECK(defaults.lr() >= 0, "[SGD] Invalid learning rate: ", defaults.lr());
   EMBER_CHECK(defaults.momentum() >= 0, "[SGD] Invalid momentum value: ", defaults.momentum());
-  EMBER_CHECK(defaults.weight_decay() >= 0, "[SGD] Invalid weight_decay value: ",
-              defaults.weight_decay());
+  EMBER_CHECK(defaults.weight_decay() >= 0,
+              "[SGD] Invalid weight_decay value: ", defaults.weight_decay());
   EMBER_CHECK(!defaults.nesterov() || (defaults.momentum() > 0 && defaults.dampening() == 0),
               "[SGD] Nesterov momentum requires a momentum and zero dampening");
 }

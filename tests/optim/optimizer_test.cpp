@@ -61,10 +61,8 @@ TEST(Adam, MatchesPyTorch) {
   // lr=0.05, betas=(0.8, 0.9), weight_decay=0.1, amsgrad=True
   EXPECT_TRUE(ember::testing::all_close(
       run([](std::vector<Tensor> ps) {
-        return Adam(ps, AdamOptions(0.05)
-                            .betas(std::make_tuple(0.8, 0.9))
-                            .weight_decay(0.1)
-                            .amsgrad(true));
+        return Adam(
+            ps, AdamOptions(0.05).betas(std::make_tuple(0.8, 0.9)).weight_decay(0.1).amsgrad(true));
       }),
       tensor({0.750731782533882, -1.75095372939673, 2.75040380302275}, kDouble), 1e-10, 1e-12));
   // torch.optim.AdamW(ps, lr=0.1)
@@ -93,8 +91,7 @@ TEST(Optimizer, ParamGroupsAndErrors) {
   EXPECT_THROW(optim::SGD({a}, optim::SGDOptions(-1.0)), Error);
   EXPECT_THROW(optim::SGD({a}, optim::SGDOptions(0.1).nesterov(true)), Error);
   EXPECT_THROW(optim::SGD({a, a}, optim::SGDOptions(0.1)), Error);
-  EXPECT_THROW(optim::Adam({a}, optim::AdamOptions(0.1).betas(std::make_tuple(1.0, 0.9))),
-               Error);
+  EXPECT_THROW(optim::Adam({a}, optim::AdamOptions(0.1).betas(std::make_tuple(1.0, 0.9))), Error);
   opt.zero_grad();
   EXPECT_FALSE(a.grad().defined());
 }

@@ -52,7 +52,8 @@ class OptimizerCloneableOptions : public OptimizerOptions {
 class OptimizerParamGroup {
  public:
   OptimizerParamGroup(const OptimizerParamGroup& g)
-      : params_(g.params_), options_(g.has_options() ? g.options_->clone() : nullptr),
+      : params_(g.params_),
+        options_(g.has_options() ? g.options_->clone() : nullptr),
         initial_lr_(g.initial_lr_) {}
   OptimizerParamGroup& operator=(const OptimizerParamGroup& g) {
     params_ = g.params_;

@@ -167,8 +167,8 @@ class OneCycleLR : public LRScheduler {
 class CyclicLR : public LRScheduler {
  public:
   CyclicLR(Optimizer& optimizer, double base_lr, double max_lr, int64_t step_size_up = 2000,
-           std::optional<int64_t> step_size_down = std::nullopt,
-           std::string mode = "triangular", double gamma = 1.0);
+           std::optional<int64_t> step_size_down = std::nullopt, std::string mode = "triangular",
+           double gamma = 1.0);
 
  protected:
   std::vector<double> get_lrs() override;

@@ -1,0 +1,3 @@
+#pragma once
+#include "ember/nn/utils/clip_grad.h"
+#include "ember/nn/utils/convert_parameters.h"
