@@ -16,7 +16,7 @@ using enumtype::reduction_get_enum;
 
 namespace {
 // log(sigmoid(x)) = -(m + log(exp(-m) + exp(-x - m))), m = max(-x, 0): no overflow.
-Tensor log_sigmoid(const Tensor& x) {
+Tensor log_sigmoid_composite(const Tensor& x) {
   Tensor m = clamp_min(-x, 0);
   return -(m + ((-m).exp() + (-x - m).exp()).log());
 }
@@ -93,7 +93,8 @@ Tensor F::soft_margin_loss(const Tensor& input, const Tensor& target,
 
 Tensor F::multilabel_soft_margin_loss(const Tensor& input, const Tensor& target,
                                       const MultilabelSoftMarginLossFuncOptions& o) {
-  Tensor loss = -(target * log_sigmoid(input) + (1 - target) * log_sigmoid(-input));
+  Tensor loss =
+      -(target * log_sigmoid_composite(input) + (1 - target) * log_sigmoid_composite(-input));
   if (o.weight().defined()) loss = loss * o.weight();
   int64_t class_dim = input.dim() - 1;
   int64_t C = input.size(class_dim);

@@ -53,11 +53,11 @@ constexpr enumtype::kBatchMean kBatchMean{};
 
 // Options constructors from a bare reduction tag, so `F::l1_loss(x, y, torch::kNone)` converts
 // (libtorch's macros of the same names).
-#define TORCH_OPTIONS_CTOR_VARIANT_ARG3(OPTIONS_NAME, ARG_NAME, TYPE1, TYPE2, TYPE3)            \
-  OPTIONS_NAME() {}                                                                             \
-  OPTIONS_NAME(::ember::enumtype::TYPE1 ARG_NAME) : ARG_NAME##_(::ember::TYPE1) {} /* NOLINT */ \
-  OPTIONS_NAME(::ember::enumtype::TYPE2 ARG_NAME) : ARG_NAME##_(::ember::TYPE2) {} /* NOLINT */ \
-  OPTIONS_NAME(::ember::enumtype::TYPE3 ARG_NAME) : ARG_NAME##_(::ember::TYPE3) {} /* NOLINT */
+#define TORCH_OPTIONS_CTOR_VARIANT_ARG3(OPTIONS_NAME, ARG_NAME, TYPE1, TYPE2, TYPE3)   \
+  OPTIONS_NAME() {}                                                                    \
+  OPTIONS_NAME(::ember::enumtype::TYPE1) : ARG_NAME##_(::ember::TYPE1) {} /* NOLINT */ \
+  OPTIONS_NAME(::ember::enumtype::TYPE2) : ARG_NAME##_(::ember::TYPE2) {} /* NOLINT */ \
+  OPTIONS_NAME(::ember::enumtype::TYPE3) : ARG_NAME##_(::ember::TYPE3) {} /* NOLINT */
 #define TORCH_OPTIONS_CTOR_VARIANT_ARG4(OPTIONS_NAME, ARG_NAME, TYPE1, TYPE2, TYPE3, TYPE4) \
   TORCH_OPTIONS_CTOR_VARIANT_ARG3(OPTIONS_NAME, ARG_NAME, TYPE1, TYPE2, TYPE3)              \
-  OPTIONS_NAME(::ember::enumtype::TYPE4 ARG_NAME) : ARG_NAME##_(::ember::TYPE4) {} /* NOLINT */
+  OPTIONS_NAME(::ember::enumtype::TYPE4) : ARG_NAME##_(::ember::TYPE4) {} /* NOLINT */
