@@ -1,0 +1,161 @@
+// Normalization kernels: per-channel moments (two passes in double), the affine apply, layer
+// norm's row apply, and embedding bags. Parallel over channels, rows or bags.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "ember/core/parallel.h"
+#include "src/kernels/normalization.h"
+
+namespace ember {
+namespace {
+
+template <class F>
+void float_or_double(ScalarType t, const char* op, F&& f) {
+  if (t == kFloat) {
+    f.template operator()<float>();
+  } else if (t == kDouble) {
+    f.template operator()<double>();
+  } else {
+    EMBER_ERROR("[", op, "] \"", op, "\" not implemented for '", toString(t), "'");
+  }
+}
+
+// Grain so that one task touches at least ~32k elements.
+int64_t grain_for(int64_t per_item) {
+  return std::max<int64_t>(1, 32768 / std::max<int64_t>(per_item, 1));
+}
+
+void moments_kernel(const Tensor& x, int64_t outer, int64_t C, int64_t inner, Tensor& mean,
+                    Tensor& var) {
+  float_or_double(x.dtype(), "native_batch_norm", [&]<class T>() {
+    const T* px = x.data_ptr<T>();
+    T* pm = mean.data_ptr<T>();
+    T* pv = var.data_ptr<T>();
+    int64_t count = outer * inner;
+    parallel_for(0, C, grain_for(count), [&](int64_t c0, int64_t c1) {
+      for (int64_t c = c0; c < c1; ++c) {
+        double s = 0;
+        for (int64_t o = 0; o < outer; ++o) {
+          const T* p = px + (o * C + c) * inner;
+          for (int64_t i = 0; i < inner; ++i) s += p[i];
+        }
+        double m =
+            count > 0 ? s / static_cast<double>(count) : std::numeric_limits<double>::quiet_NaN();
+        double ss = 0;
+        for (int64_t o = 0; o < outer; ++o) {
+          const T* p = px + (o * C + c) * inner;
+          for (int64_t i = 0; i < inner; ++i) {
+            double d = p[i] - m;
+            ss += d * d;
+          }
+        }
+        pm[c] = static_cast<T>(m);
+        pv[c] = static_cast<T>(count > 0 ? ss / static_cast<double>(count) : m);
+      }
+    });
+  });
+}
+
+void channel_affine_kernel(Tensor& y, const Tensor& x, int64_t outer, int64_t C, int64_t inner,
+                           const Tensor& scale, const Tensor& shift) {
+  float_or_double(x.dtype(), "native_batch_norm", [&]<class T>() {
+    const T* px = x.data_ptr<T>();
+    T* py = y.data_ptr<T>();
+    const T* sc = scale.data_ptr<T>();
+    const T* sh = shift.data_ptr<T>();
+    parallel_for(0, outer * C, grain_for(inner), [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        int64_t c = r % C;
+        T a = sc[c], b = sh[c];
+        const T* src = px + r * inner;
+        T* dst = py + r * inner;
+        for (int64_t i = 0; i < inner; ++i) dst[i] = src[i] * a + b;
+      }
+    });
+  });
+}
+
+void row_norm_kernel(Tensor& y, const Tensor& x, int64_t M, int64_t N, const Tensor& mean,
+                     const Tensor& rstd, const Tensor& weight, const Tensor& bias) {
+  float_or_double(x.dtype(), "native_layer_norm", [&]<class T>() {
+    const T* px = x.data_ptr<T>();
+    T* py = y.data_ptr<T>();
+    const T* pm = mean.data_ptr<T>();
+    const T* pr = rstd.data_ptr<T>();
+    const T* pw = weight.defined() ? weight.data_ptr<T>() : nullptr;
+    const T* pb = bias.defined() ? bias.data_ptr<T>() : nullptr;
+    parallel_for(0, M, grain_for(N), [&](int64_t m0, int64_t m1) {
+      for (int64_t m = m0; m < m1; ++m) {
+        T r = pr[m], sh = -pm[m] * pr[m];
+        const T* src = px + m * N;
+        T* dst = py + m * N;
+        if (pw && pb) {
+          for (int64_t n = 0; n < N; ++n) dst[n] = (src[n] * r + sh) * pw[n] + pb[n];
+        } else if (pw) {
+          for (int64_t n = 0; n < N; ++n) dst[n] = (src[n] * r + sh) * pw[n];
+        } else if (pb) {
+          for (int64_t n = 0; n < N; ++n) dst[n] = (src[n] * r + sh) + pb[n];
+        } else {
+          for (int64_t n = 0; n < N; ++n) dst[n] = src[n] * r + sh;
+        }
+      }
+    });
+  });
+}
+
+void embedding_bag_kernel(Tensor& out, Tensor& max_indices, Tensor& bag_size, const Tensor& weight,
+                          const Tensor& indices, const Tensor& offsets, const Tensor& psw,
+                          const EmbeddingBagParams& p) {
+  float_or_double(weight.dtype(), "embedding_bag", [&]<class T>() {
+    const T* w = weight.data_ptr<T>();
+    const int64_t* idx = indices.data_ptr<int64_t>();
+    const int64_t* off = offsets.data_ptr<int64_t>();
+    const T* ps = psw.defined() ? psw.data_ptr<T>() : nullptr;
+    T* o = out.data_ptr<T>();
+    int64_t* mi = p.mode == 2 ? max_indices.data_ptr<int64_t>() : nullptr;
+    int64_t* bs = bag_size.data_ptr<int64_t>();
+    int64_t B = out.size(0), D = out.size(1);
+    parallel_for(0, B, grain_for(D * 8), [&](int64_t b0, int64_t b1) {
+      for (int64_t b = b0; b < b1; ++b) {
+        int64_t s = off[b], e = off[b + 1];
+        T* row = o + b * D;
+        std::fill(row, row + D, T(0));
+        int64_t* mrow = mi ? mi + b * D : nullptr;
+        if (mrow) std::fill(mrow, mrow + D, int64_t(-1));
+        int64_t n = 0;
+        for (int64_t k = s; k < e; ++k) {
+          int64_t r = idx[k];
+          if (r == p.padding_idx) continue;
+          const T* src = w + r * D;
+          if (mrow) {
+            for (int64_t d = 0; d < D; ++d) {
+              if (mrow[d] < 0 || src[d] > row[d] || std::isnan(src[d])) {
+                if (mrow[d] >= 0 && std::isnan(row[d])) continue;
+                row[d] = src[d];
+                mrow[d] = r;
+              }
+            }
+          } else {
+            T sc = ps ? ps[k] : T(1);
+            for (int64_t d = 0; d < D; ++d) row[d] += sc * src[d];
+          }
+          ++n;
+        }
+        if (p.mode == 1 && n > 0) {
+          for (int64_t d = 0; d < D; ++d) row[d] /= static_cast<T>(n);
+        }
+        bs[b] = n;
+      }
+    });
+  });
+}
+
+}  // namespace
+
+EMBER_DEFINE_STUB(norm_moments_stub, moments_kernel);
+EMBER_DEFINE_STUB(channel_affine_stub, channel_affine_kernel);
+EMBER_DEFINE_STUB(row_norm_stub, row_norm_kernel);
+EMBER_DEFINE_STUB(embedding_bag_stub, embedding_bag_kernel);
+
+}  // namespace ember

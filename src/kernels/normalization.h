@@ -1,0 +1,36 @@
+#pragma once
+// Normalization and embedding-bag kernels over contiguous float/double tensors prepared by
+// src/ops/normalization.cpp. Statistics accumulate in double.
+#include "ember/core/dispatch.h"
+#include "ember/core/tensor.h"
+
+namespace ember {
+
+// x viewed as [outer, C, inner]: per-channel mean and biased variance over outer * inner values,
+// written to contiguous [C] tensors of x's dtype.
+using MomentsFn = void (*)(const Tensor& x, int64_t outer, int64_t C, int64_t inner, Tensor& mean,
+                           Tensor& var);
+// y[o, c, i] = x[o, c, i] * scale[c] + shift[c] (scale and shift contiguous [C]).
+using ChannelAffineFn = void (*)(Tensor& y, const Tensor& x, int64_t outer, int64_t C,
+                                 int64_t inner, const Tensor& scale, const Tensor& shift);
+// Layer norm: y[m, n] = (x[m, n] - mean[m]) * rstd[m] * w[n] + b[n]; w and b may be undefined.
+using RowNormFn = void (*)(Tensor& y, const Tensor& x, int64_t M, int64_t N, const Tensor& mean,
+                           const Tensor& rstd, const Tensor& weight, const Tensor& bias);
+EMBER_DECLARE_STUB(norm_moments_stub, MomentsFn);
+EMBER_DECLARE_STUB(channel_affine_stub, ChannelAffineFn);
+EMBER_DECLARE_STUB(row_norm_stub, RowNormFn);
+
+// Bags of rows of weight [num, D]: out [B, D]; bag b covers indices[offsets[b] : offsets[b+1]]
+// (offsets: contiguous int64 [B + 1], checked by the op). mode 0 sum, 1 mean, 2 max. Rows equal
+// to padding_idx are skipped (-1: none). max_indices [B, D] (mode 2, -1 for empty bags) and
+// bag_size [B] (rows counted) are int64.
+struct EmbeddingBagParams {
+  int64_t mode = 0;
+  int64_t padding_idx = -1;
+};
+using EmbeddingBagFn = void (*)(Tensor& out, Tensor& max_indices, Tensor& bag_size,
+                                const Tensor& weight, const Tensor& indices, const Tensor& offsets,
+                                const Tensor& per_sample_weights, const EmbeddingBagParams& p);
+EMBER_DECLARE_STUB(embedding_bag_stub, EmbeddingBagFn);
+
+}  // namespace ember
