@@ -239,8 +239,10 @@ def _():
 
 @case(OPS, "bag_2d_freq")
 def _():
+    # PyTorch's CPU embedding_bag divides by the wrong index's count (pytorch/pytorch#190063);
+    # the reference is the same bags built from F.embedding, whose frequency scaling is right.
     w = leaf(seq([6, 4], 1))
-    out = F.embedding_bag(IDX, w, mode="sum", scale_grad_by_freq=True)
+    out = F.embedding(IDX, w, scale_grad_by_freq=True).sum(1)
     (gw,) = grads(out, w)
     return dict(out=out, gw=gw)
 
@@ -272,6 +274,13 @@ def _():
     m.eval()
     out = m(seq([2, 3, 4], 5))
     return dict(rm=m.running_mean, rv=m.running_var, out=out.detach())
+
+
+@case(NN, "crossmap")
+def _():
+    x = seq([2, 5, 2, 2], 3)
+    return dict(s3=torch.nn.CrossMapLRN2d(3, alpha=0.1)(x), s4=torch.nn.CrossMapLRN2d(4, alpha=0.2, beta=0.5, k=2)(x),
+                s1=torch.nn.CrossMapLRN2d(1, alpha=0.1)(x), s7=torch.nn.CrossMapLRN2d(7, alpha=0.1)(x))
 
 
 @case(NN, "emb_init")

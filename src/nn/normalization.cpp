@@ -166,19 +166,23 @@ void CrossMapLRN2dImpl::pretty_print(std::ostream& os) const {
 
 Tensor CrossMapLRN2dImpl::forward(const Tensor& input) {
   EMBER_CHECK(input.dim() == 4, "[CrossMapLRN2d] Input must be 4D, but got ", input.dim(), "D");
-  // Legacy formula: x / (k + alpha / size * sum over the channel window of x^2)^beta, the window
-  // centred with (size - 1) / 2 channels before.
+  // The legacy running window of Lua torch, kept exactly (channel 0 is never dropped from it):
+  // scale[c] = k + alpha / size * (sum of x^2 over the window of channel c).
   int64_t size = options.size(), C = input.size(1);
+  int64_t pre_pad = (size - 1) / 2 + 1, crop = std::min(pre_pad, C);
   Tensor sq = input * input;
-  DimVector before(input.sizes().begin(), input.sizes().end()), after = before;
-  before[1] = (size - 1) / 2;
-  after[1] = size - 1 - (size - 1) / 2;
-  Tensor padded = cat({zeros(before, sq.options()), sq, zeros(after, sq.options())}, 1);
-  Tensor window = padded.narrow(1, 0, C);
-  for (int64_t j = 1; j < size; ++j) window = window + padded.narrow(1, j, C);
-  double k = static_cast<double>(options.k());
-  Tensor scale = window * (options.alpha() / static_cast<double>(size)) + k;
-  return input * scale.pow(-options.beta());
+  std::vector<Tensor> scale;
+  Tensor cur = zeros_like(sq.select(1, 0));
+  for (int64_t c = 0; c < crop; ++c) cur = cur + sq.select(1, c);
+  scale.push_back(cur);
+  for (int64_t c = 1; c < C; ++c) {
+    if (c < C - pre_pad + 1) cur = cur + sq.select(1, c + pre_pad - 1);
+    if (c > pre_pad) cur = cur - sq.select(1, c - pre_pad);
+    scale.push_back(cur);
+  }
+  Tensor s = stack(scale, 1) * (options.alpha() / static_cast<double>(size)) +
+             static_cast<double>(options.k());
+  return input * s.pow(-options.beta());
 }
 
 }  // namespace nn
