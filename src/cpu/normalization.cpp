@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "ember/core/parallel.h"
 #include "src/kernels/normalization.h"
@@ -104,6 +105,106 @@ void row_norm_kernel(Tensor& y, const Tensor& x, int64_t M, int64_t N, const Ten
   });
 }
 
+void channel_norm_backward_kernel(const Tensor& go, const Tensor& x, int64_t outer, int64_t C,
+                                  int64_t inner, const Tensor& mean, const Tensor& invstd,
+                                  const Tensor& weight, bool training, Tensor& gx, Tensor& gw,
+                                  Tensor& gb) {
+  float_or_double(x.dtype(), "native_batch_norm_backward", [&]<class T>() {
+    const T* pg = go.data_ptr<T>();
+    const T* px = x.data_ptr<T>();
+    const T* pm = mean.data_ptr<T>();
+    const T* pi = invstd.data_ptr<T>();
+    const T* pw = weight.defined() ? weight.data_ptr<T>() : nullptr;
+    T* pgx = gx.defined() ? gx.data_ptr<T>() : nullptr;
+    T* pgw = gw.defined() ? gw.data_ptr<T>() : nullptr;
+    T* pgb = gb.defined() ? gb.data_ptr<T>() : nullptr;
+    int64_t n = outer * inner;
+    parallel_for(0, C, grain_for(2 * n), [&](int64_t c0, int64_t c1) {
+      for (int64_t c = c0; c < c1; ++c) {
+        double m = pm[c], is = pi[c], sg = 0, sgx = 0;
+        for (int64_t o = 0; o < outer; ++o) {
+          const T* g = pg + (o * C + c) * inner;
+          const T* xv = px + (o * C + c) * inner;
+          for (int64_t i = 0; i < inner; ++i) {
+            sg += g[i];
+            sgx += g[i] * (xv[i] - m);
+          }
+        }
+        if (pgb) pgb[c] = static_cast<T>(sg);
+        if (pgw) pgw[c] = static_cast<T>(sgx * is);
+        if (!pgx) continue;
+        double w = pw ? static_cast<double>(pw[c]) : 1.0;
+        // training: gx = (g - mean(g) - (x - m) * is^2 * mean(g * (x - m))) * is * w
+        double mg = training && n > 0 ? sg / static_cast<double>(n) : 0.0;
+        double k = training && n > 0 ? sgx * is * is / static_cast<double>(n) : 0.0;
+        double scale = is * w;
+        for (int64_t o = 0; o < outer; ++o) {
+          const T* g = pg + (o * C + c) * inner;
+          const T* xv = px + (o * C + c) * inner;
+          T* dst = pgx + (o * C + c) * inner;
+          for (int64_t i = 0; i < inner; ++i) {
+            dst[i] = static_cast<T>((g[i] - mg - (xv[i] - m) * k) * scale);
+          }
+        }
+      }
+    });
+  });
+}
+
+void row_norm_backward_kernel(const Tensor& go, const Tensor& x, int64_t M, int64_t N,
+                              const Tensor& mean, const Tensor& rstd, const Tensor& weight,
+                              Tensor& gx, Tensor& gw, Tensor& gb) {
+  float_or_double(x.dtype(), "native_layer_norm_backward", [&]<class T>() {
+    const T* pg = go.data_ptr<T>();
+    const T* px = x.data_ptr<T>();
+    const T* pm = mean.data_ptr<T>();
+    const T* pr = rstd.data_ptr<T>();
+    const T* pw = weight.defined() ? weight.data_ptr<T>() : nullptr;
+    if (gx.defined()) {
+      T* pgx = gx.data_ptr<T>();
+      parallel_for(0, M, grain_for(2 * N), [&](int64_t m0, int64_t m1) {
+        for (int64_t m = m0; m < m1; ++m) {
+          const T* g = pg + m * N;
+          const T* xv = px + m * N;
+          double mu = pm[m], r = pr[m], a = 0, b = 0;
+          for (int64_t n = 0; n < N; ++n) {
+            double gh = pw ? g[n] * static_cast<double>(pw[n]) : g[n];
+            a += gh;
+            b += gh * (xv[n] - mu) * r;
+          }
+          a /= static_cast<double>(N);
+          b /= static_cast<double>(N);
+          T* dst = pgx + m * N;
+          for (int64_t n = 0; n < N; ++n) {
+            double gh = pw ? g[n] * static_cast<double>(pw[n]) : g[n];
+            dst[n] = static_cast<T>(r * (gh - a - (xv[n] - mu) * r * b));
+          }
+        }
+      });
+    }
+    if (!gw.defined() && !gb.defined()) return;
+    T* pgw = gw.defined() ? gw.data_ptr<T>() : nullptr;
+    T* pgb = gb.defined() ? gb.data_ptr<T>() : nullptr;
+    // Column sums over the rows, parallel over blocks of columns.
+    parallel_for(0, N, std::max<int64_t>(64, grain_for(M)), [&](int64_t n0, int64_t n1) {
+      std::vector<double> sw(static_cast<size_t>(n1 - n0), 0.0), sb(sw.size(), 0.0);
+      for (int64_t m = 0; m < M; ++m) {
+        const T* g = pg + m * N;
+        const T* xv = px + m * N;
+        double mu = pm[m], r = pr[m];
+        for (int64_t n = n0; n < n1; ++n) {
+          sw[static_cast<size_t>(n - n0)] += g[n] * (xv[n] - mu) * r;
+          sb[static_cast<size_t>(n - n0)] += g[n];
+        }
+      }
+      for (int64_t n = n0; n < n1; ++n) {
+        if (pgw) pgw[n] = static_cast<T>(sw[static_cast<size_t>(n - n0)]);
+        if (pgb) pgb[n] = static_cast<T>(sb[static_cast<size_t>(n - n0)]);
+      }
+    });
+  });
+}
+
 void embedding_bag_kernel(Tensor& out, Tensor& max_indices, Tensor& bag_size, const Tensor& weight,
                           const Tensor& indices, const Tensor& offsets, const Tensor& psw,
                           const EmbeddingBagParams& p) {
@@ -154,6 +255,8 @@ void embedding_bag_kernel(Tensor& out, Tensor& max_indices, Tensor& bag_size, co
 }  // namespace
 
 EMBER_DEFINE_STUB(norm_moments_stub, moments_kernel);
+EMBER_DEFINE_STUB(channel_norm_backward_stub, channel_norm_backward_kernel);
+EMBER_DEFINE_STUB(row_norm_backward_stub, row_norm_backward_kernel);
 EMBER_DEFINE_STUB(channel_affine_stub, channel_affine_kernel);
 EMBER_DEFINE_STUB(row_norm_stub, row_norm_kernel);
 EMBER_DEFINE_STUB(embedding_bag_stub, embedding_bag_kernel);

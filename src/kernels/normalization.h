@@ -16,7 +16,20 @@ using ChannelAffineFn = void (*)(Tensor& y, const Tensor& x, int64_t outer, int6
 // Layer norm: y[m, n] = (x[m, n] - mean[m]) * rstd[m] * w[n] + b[n]; w and b may be undefined.
 using RowNormFn = void (*)(Tensor& y, const Tensor& x, int64_t M, int64_t N, const Tensor& mean,
                            const Tensor& rstd, const Tensor& weight, const Tensor& bias);
+// Gradients of batch norm over [outer, C, inner] given the per-channel mean and invstd (the
+// batch's in training, the running ones in eval); weight may be undefined; each output is
+// written only if defined.
+using ChannelNormBackwardFn = void (*)(const Tensor& grad_out, const Tensor& x, int64_t outer,
+                                       int64_t C, int64_t inner, const Tensor& mean,
+                                       const Tensor& invstd, const Tensor& weight, bool training,
+                                       Tensor& grad_input, Tensor& grad_weight, Tensor& grad_bias);
+// Gradients of layer norm over [M, N] rows; same conventions.
+using RowNormBackwardFn = void (*)(const Tensor& grad_out, const Tensor& x, int64_t M, int64_t N,
+                                   const Tensor& mean, const Tensor& rstd, const Tensor& weight,
+                                   Tensor& grad_input, Tensor& grad_weight, Tensor& grad_bias);
 EMBER_DECLARE_STUB(norm_moments_stub, MomentsFn);
+EMBER_DECLARE_STUB(channel_norm_backward_stub, ChannelNormBackwardFn);
+EMBER_DECLARE_STUB(row_norm_backward_stub, RowNormBackwardFn);
 EMBER_DECLARE_STUB(channel_affine_stub, ChannelAffineFn);
 EMBER_DECLARE_STUB(row_norm_stub, RowNormFn);
 

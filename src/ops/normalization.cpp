@@ -11,9 +11,10 @@
 namespace ember {
 
 // Note [Normalization backward]
-// The backward formulas are written with ember ops, so double backward works. When the backward
-// itself is recorded (create_graph), the statistics are recomputed from the saved input with
-// differentiable ops; otherwise the forward's mean and inverse std are reused.
+// A first-order backward (grad mode off while it runs) uses a fused CPU kernel for batch and
+// layer norm. When the backward itself is recorded (create_graph), it is written with ember ops
+// and the statistics are recomputed from the saved input with differentiable ops, so double
+// backward works.
 
 namespace {
 
@@ -132,6 +133,22 @@ std::tuple<Tensor, Tensor, Tensor> native_batch_norm(const Tensor& input,
             if (!g[0].defined()) return {Tensor(), Tensor(), Tensor()};
             Tensor x0 = n.saved(0);
             Tensor w0 = has_w ? n.saved(1) : Tensor();
+            if (!autograd::GradMode::is_enabled()) {
+              // First-order backward: one fused kernel.
+              Tensor x = prep(x0, cdt), gy = prep(g[0], cdt), w = prep(w0, cdt);
+              int64_t C = x.size(1), N = x.size(0), inner = x.numel() / std::max<int64_t>(N * C, 1);
+              Tensor gx =
+                  n.needs_input_grad(0) ? make_tensor(x.sizes(), cdt, x.device()) : Tensor();
+              Tensor gw =
+                  has_w && n.needs_input_grad(1) ? make_tensor({C}, cdt, x.device()) : Tensor();
+              Tensor gb = n.needs_input_grad(2) ? make_tensor({C}, cdt, x.device()) : Tensor();
+              if (C > 0) {
+                channel_norm_backward_stub.get(x.device().type())(gy, x, N, C, inner, mean, invstd,
+                                                                  w, training, gx, gw, gb);
+              }
+              return {cast(gx, x0.dtype()), cast(gw, has_w ? w0.dtype() : cdt),
+                      cast(gb, g[0].dtype())};
+            }
             Tensor x = x0.to(cdt), gy = g[0].to(cdt), w = cast(w0, cdt);
             DimVector bshape(static_cast<size_t>(x.dim()), 1);
             bshape[1] = x.size(1);
@@ -235,6 +252,22 @@ std::tuple<Tensor, Tensor, Tensor> native_layer_norm(const Tensor& input,
             if (!g[0].defined()) return {Tensor(), Tensor(), Tensor()};
             Tensor x0 = n.saved(0);
             Tensor w0 = has_w ? n.saved(1) : Tensor();
+            if (!autograd::GradMode::is_enabled()) {
+              // First-order backward: one fused kernel.
+              Tensor x = prep(x0, cdt), gy = prep(g[0], cdt), w = prep(w0, cdt);
+              int64_t M = mean.numel(), N = M > 0 ? x.numel() / M : 0;
+              IntArrayRef ns = x.sizes().slice(static_cast<size_t>(x.dim() - k));
+              Tensor gx =
+                  n.needs_input_grad(0) ? make_tensor(x.sizes(), cdt, x.device()) : Tensor();
+              Tensor gw = has_w && n.needs_input_grad(1) ? zeros(ns, cdt) : Tensor();
+              Tensor gb = n.needs_input_grad(2) ? zeros(ns, cdt) : Tensor();
+              if (M > 0 && N > 0) {
+                row_norm_backward_stub.get(x.device().type())(gy, x, M, N, mean.contiguous(),
+                                                              rstd.contiguous(), w, gx, gw, gb);
+              }
+              return {cast(gx, x0.dtype()), cast(gw, has_w ? w0.dtype() : cdt),
+                      cast(gb, g[0].dtype())};
+            }
             Tensor x = x0.to(cdt), gy = g[0].to(cdt), w = cast(w0, cdt);
             DimVector dims;
             for (int64_t d = x.dim() - k; d < x.dim(); ++d) dims.push_back(d);

@@ -271,3 +271,30 @@ TEST(RmsNorm, MatchesPyTorch2Formula) {
   EXPECT_TRUE(gradcheck(f, in));
   EXPECT_TRUE(gradgradcheck(f, in));
 }
+
+TEST(NormBackward, FusedKernelMatchesComposite) {
+  // create_graph=false runs the fused kernels, create_graph=true the ember-op formulas.
+  auto both = [](const std::function<Tensor(const variable_list&)>& f, variable_list in) {
+    for (auto& t : in) t = leaf(t);
+    Tensor y = f(in);
+    Tensor loss = (y * ember::testing::probe(y.sizes(), y.scalar_type())).sum();
+    auto a = autograd::grad({loss}, in, {}, true, false, true);
+    auto b = autograd::grad({loss}, in, {}, true, true, true);
+    for (size_t i = 0; i < in.size(); ++i) EXPECT_TRUE(all_close(a[i], b[i], 1e-9, 1e-10));
+  };
+  for (bool training : {true, false}) {
+    both(
+        [training](const variable_list& v) {
+          Tensor rm = zeros({3}, kDouble) + 0.1, rv = ones({3}, kDouble) * 0.7;
+          return batch_norm(v[0], v[1], v[2], rm, rv, training, 0.1, 1e-5, false);
+        },
+        {seq({2, 3, 4}, 1), seq({3}, 2), seq({3}, 3)});
+  }
+  both(
+      [](const variable_list& v) {
+        return layer_norm(v[0], {3, 4}, v[1], v[2]);
+      },
+      {seq({2, 3, 4}, 1), seq({3, 4}, 2), seq({3, 4}, 3)});
+  both([](const variable_list& v) { return layer_norm(v[0].transpose(0, 1), {2}); },
+       {seq({2, 5}, 1)});
+}
