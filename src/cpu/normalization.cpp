@@ -2,6 +2,7 @@
 // norm's row apply, and embedding bags. Parallel over channels, rows or bags.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -77,20 +78,32 @@ void channel_affine_kernel(Tensor& y, const Tensor& x, int64_t outer, int64_t C,
   });
 }
 
-void row_norm_kernel(Tensor& y, const Tensor& x, int64_t M, int64_t N, const Tensor& mean,
-                     const Tensor& rstd, const Tensor& weight, const Tensor& bias) {
+void row_norm_kernel(Tensor& y, Tensor& mean, Tensor& rstd, const Tensor& x, int64_t M, int64_t N,
+                     const Tensor& weight, const Tensor& bias, double eps) {
   float_or_double(x.dtype(), "native_layer_norm", [&]<class T>() {
     const T* px = x.data_ptr<T>();
     T* py = y.data_ptr<T>();
-    const T* pm = mean.data_ptr<T>();
-    const T* pr = rstd.data_ptr<T>();
+    T* pm = mean.data_ptr<T>();
+    T* pr = rstd.data_ptr<T>();
     const T* pw = weight.defined() ? weight.data_ptr<T>() : nullptr;
     const T* pb = bias.defined() ? bias.data_ptr<T>() : nullptr;
     parallel_for(0, M, grain_for(N), [&](int64_t m0, int64_t m1) {
       for (int64_t m = m0; m < m1; ++m) {
-        T r = pr[m], sh = -pm[m] * pr[m];
         const T* src = px + m * N;
         T* dst = py + m * N;
+        // Two passes over a row that stays in cache.
+        double s = 0;
+        for (int64_t n = 0; n < N; ++n) s += src[n];
+        double mu = N > 0 ? s / static_cast<double>(N) : std::numeric_limits<double>::quiet_NaN();
+        double ss = 0;
+        for (int64_t n = 0; n < N; ++n) {
+          double d = src[n] - mu;
+          ss += d * d;
+        }
+        double var = N > 0 ? ss / static_cast<double>(N) : mu;
+        pm[m] = static_cast<T>(mu);
+        pr[m] = static_cast<T>(1.0 / std::sqrt(var + eps));
+        T r = pr[m], sh = static_cast<T>(-mu) * r;
         if (pw && pb) {
           for (int64_t n = 0; n < N; ++n) dst[n] = (src[n] * r + sh) * pw[n] + pb[n];
         } else if (pw) {
@@ -102,6 +115,17 @@ void row_norm_kernel(Tensor& y, const Tensor& x, int64_t M, int64_t N, const Ten
         }
       }
     });
+  });
+}
+
+void embedding_kernel(Tensor& out, const Tensor& weight, const Tensor& indices) {
+  const int64_t* idx = indices.data_ptr<int64_t>();
+  const char* w = static_cast<const char*>(weight.data_ptr());
+  char* o = static_cast<char*>(out.data_ptr());
+  int64_t L = indices.numel();
+  size_t row = static_cast<size_t>(weight.size(1) * weight.element_size());
+  parallel_for(0, L, grain_for(static_cast<int64_t>(row)), [&](int64_t l0, int64_t l1) {
+    for (int64_t l = l0; l < l1; ++l) std::memcpy(o + l * row, w + idx[l] * row, row);
   });
 }
 
@@ -259,6 +283,7 @@ EMBER_DEFINE_STUB(channel_norm_backward_stub, channel_norm_backward_kernel);
 EMBER_DEFINE_STUB(row_norm_backward_stub, row_norm_backward_kernel);
 EMBER_DEFINE_STUB(channel_affine_stub, channel_affine_kernel);
 EMBER_DEFINE_STUB(row_norm_stub, row_norm_kernel);
+EMBER_DEFINE_STUB(embedding_stub, embedding_kernel);
 EMBER_DEFINE_STUB(embedding_bag_stub, embedding_bag_kernel);
 
 }  // namespace ember

@@ -13,9 +13,13 @@ using MomentsFn = void (*)(const Tensor& x, int64_t outer, int64_t C, int64_t in
 // y[o, c, i] = x[o, c, i] * scale[c] + shift[c] (scale and shift contiguous [C]).
 using ChannelAffineFn = void (*)(Tensor& y, const Tensor& x, int64_t outer, int64_t C,
                                  int64_t inner, const Tensor& scale, const Tensor& shift);
-// Layer norm: y[m, n] = (x[m, n] - mean[m]) * rstd[m] * w[n] + b[n]; w and b may be undefined.
-using RowNormFn = void (*)(Tensor& y, const Tensor& x, int64_t M, int64_t N, const Tensor& mean,
-                           const Tensor& rstd, const Tensor& weight, const Tensor& bias);
+// Layer norm over [M, N] rows, statistics and apply fused per row: mean[m], rstd[m] =
+// 1 / sqrt(var + eps), y[m, n] = (x[m, n] - mean[m]) * rstd[m] * w[n] + b[n] (w, b optional).
+using RowNormFn = void (*)(Tensor& y, Tensor& mean, Tensor& rstd, const Tensor& x, int64_t M,
+                           int64_t N, const Tensor& weight, const Tensor& bias, double eps);
+// out [L, D] = weight[indices[l]] rows (indices contiguous int64, checked by the op).
+using EmbeddingFn = void (*)(Tensor& out, const Tensor& weight, const Tensor& indices);
+EMBER_DECLARE_STUB(embedding_stub, EmbeddingFn);
 // Gradients of batch norm over [outer, C, inner] given the per-channel mean and invstd (the
 // batch's in training, the running ones in eval); weight may be undefined; each output is
 // written only if defined.

@@ -56,10 +56,9 @@ Tensor embedding(const Tensor& weight, const Tensor& indices, int64_t padding_id
   DimVector shape(indices.sizes().begin(), indices.sizes().end());
   shape.push_back(D);
   Tensor out = make_tensor(shape, weight.dtype(), weight.device());
-  {
-    NoGradGuard ng;
+  if (L > 0 && D > 0) {
     Tensor flat = out.view({L, D});
-    index_select_out(flat, weight.detach(), 0, idx);
+    embedding_stub.get(weight.device().type())(flat, weight.detach().contiguous(), idx);
   }
   if (auto n = autograd::make_node(
           "EmbeddingBackward0", {weight},

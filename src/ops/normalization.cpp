@@ -232,12 +232,10 @@ std::tuple<Tensor, Tensor, Tensor> native_layer_norm(const Tensor& input,
   Tensor out = make_tensor(input.sizes(), cdt, input.device());
   {
     NoGradGuard ng;
-    Tensor var = make_tensor({M}, cdt, input.device());
-    if (M > 0) norm_moments_stub.get(input.device().type())(x, 1, M, N, mean, var);
-    rstd = rsqrt_of(var + eps).contiguous();
-    if (x.numel() > 0) {
-      row_norm_stub.get(input.device().type())(out, x, M, N, mean, rstd, prep(weight, cdt),
-                                               prep(bias, cdt));
+    rstd = make_tensor({M}, cdt, input.device());
+    if (M > 0) {
+      row_norm_stub.get(input.device().type())(out, mean, rstd, x, M, N, prep(weight, cdt),
+                                               prep(bias, cdt), eps);
     }
   }
   if (cdt != input.dtype()) out = out.to(input.dtype());
