@@ -229,6 +229,71 @@ void row_norm_backward_kernel(const Tensor& go, const Tensor& x, int64_t M, int6
   });
 }
 
+void group_norm_backward_kernel(const Tensor& go, const Tensor& x, int64_t N, int64_t C,
+                                int64_t HxW, int64_t G, const Tensor& mean, const Tensor& rstd,
+                                const Tensor& weight, Tensor& gx, Tensor& gw, Tensor& gb) {
+  float_or_double(x.dtype(), "native_group_norm_backward", [&]<class T>() {
+    const T* pg = go.data_ptr<T>();
+    const T* px = x.data_ptr<T>();
+    const T* pm = mean.data_ptr<T>();
+    const T* pr = rstd.data_ptr<T>();
+    const T* pw = weight.defined() ? weight.data_ptr<T>() : nullptr;
+    int64_t D = C / G;
+    double cnt = static_cast<double>(D * HxW);
+    if (gx.defined()) {
+      T* pgx = gx.data_ptr<T>();
+      parallel_for(0, N * G, grain_for(2 * D * HxW), [&](int64_t r0, int64_t r1) {
+        for (int64_t row = r0; row < r1; ++row) {
+          int64_t n = row / G, g = row % G;
+          double mu = pm[row], r = pr[row], a = 0, b = 0;
+          for (int64_t d = 0; d < D; ++d) {
+            int64_t c = g * D + d;
+            double w = pw ? static_cast<double>(pw[c]) : 1.0;
+            const T* gp = pg + (n * C + c) * HxW;
+            const T* xp = px + (n * C + c) * HxW;
+            for (int64_t i = 0; i < HxW; ++i) {
+              a += gp[i] * w;
+              b += gp[i] * w * (xp[i] - mu) * r;
+            }
+          }
+          a /= cnt;
+          b /= cnt;
+          for (int64_t d = 0; d < D; ++d) {
+            int64_t c = g * D + d;
+            double w = pw ? static_cast<double>(pw[c]) : 1.0;
+            const T* gp = pg + (n * C + c) * HxW;
+            const T* xp = px + (n * C + c) * HxW;
+            T* dst = pgx + (n * C + c) * HxW;
+            for (int64_t i = 0; i < HxW; ++i) {
+              dst[i] = static_cast<T>(r * (gp[i] * w - a - (xp[i] - mu) * r * b));
+            }
+          }
+        }
+      });
+    }
+    if (!gw.defined() && !gb.defined()) return;
+    T* pgw = gw.defined() ? gw.data_ptr<T>() : nullptr;
+    T* pgb = gb.defined() ? gb.data_ptr<T>() : nullptr;
+    parallel_for(0, C, grain_for(2 * N * HxW), [&](int64_t c0, int64_t c1) {
+      for (int64_t c = c0; c < c1; ++c) {
+        double sw = 0, sb = 0;
+        for (int64_t n = 0; n < N; ++n) {
+          int64_t row = n * G + c / D;
+          double mu = pm[row], r = pr[row];
+          const T* gp = pg + (n * C + c) * HxW;
+          const T* xp = px + (n * C + c) * HxW;
+          for (int64_t i = 0; i < HxW; ++i) {
+            sw += gp[i] * (xp[i] - mu) * r;
+            sb += gp[i];
+          }
+        }
+        if (pgw) pgw[c] = static_cast<T>(sw);
+        if (pgb) pgb[c] = static_cast<T>(sb);
+      }
+    });
+  });
+}
+
 void embedding_bag_kernel(Tensor& out, Tensor& max_indices, Tensor& bag_size, const Tensor& weight,
                           const Tensor& indices, const Tensor& offsets, const Tensor& psw,
                           const EmbeddingBagParams& p) {
@@ -281,6 +346,7 @@ void embedding_bag_kernel(Tensor& out, Tensor& max_indices, Tensor& bag_size, co
 EMBER_DEFINE_STUB(norm_moments_stub, moments_kernel);
 EMBER_DEFINE_STUB(channel_norm_backward_stub, channel_norm_backward_kernel);
 EMBER_DEFINE_STUB(row_norm_backward_stub, row_norm_backward_kernel);
+EMBER_DEFINE_STUB(group_norm_backward_stub, group_norm_backward_kernel);
 EMBER_DEFINE_STUB(channel_affine_stub, channel_affine_kernel);
 EMBER_DEFINE_STUB(row_norm_stub, row_norm_kernel);
 EMBER_DEFINE_STUB(embedding_stub, embedding_kernel);

@@ -31,6 +31,12 @@ using ChannelNormBackwardFn = void (*)(const Tensor& grad_out, const Tensor& x, 
 using RowNormBackwardFn = void (*)(const Tensor& grad_out, const Tensor& x, int64_t M, int64_t N,
                                    const Tensor& mean, const Tensor& rstd, const Tensor& weight,
                                    Tensor& grad_input, Tensor& grad_weight, Tensor& grad_bias);
+// Gradients of group norm over [N, C, HxW] with mean/rstd [N * G]; same conventions.
+using GroupNormBackwardFn = void (*)(const Tensor& grad_out, const Tensor& x, int64_t N, int64_t C,
+                                     int64_t HxW, int64_t G, const Tensor& mean, const Tensor& rstd,
+                                     const Tensor& weight, Tensor& grad_input, Tensor& grad_weight,
+                                     Tensor& grad_bias);
+EMBER_DECLARE_STUB(group_norm_backward_stub, GroupNormBackwardFn);
 EMBER_DECLARE_STUB(norm_moments_stub, MomentsFn);
 EMBER_DECLARE_STUB(channel_norm_backward_stub, ChannelNormBackwardFn);
 EMBER_DECLARE_STUB(row_norm_backward_stub, RowNormBackwardFn);

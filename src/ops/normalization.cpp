@@ -11,8 +11,8 @@
 namespace ember {
 
 // Note [Normalization backward]
-// A first-order backward (grad mode off while it runs) uses a fused CPU kernel for batch and
-// layer norm. When the backward itself is recorded (create_graph), it is written with ember ops
+// A first-order backward (grad mode off while it runs) uses a fused CPU kernel for batch, layer
+// and group norm. When the backward itself is recorded (create_graph), it is written with ember ops
 // and the statistics are recomputed from the saved input with differentiable ops, so double
 // backward works.
 
@@ -344,6 +344,20 @@ std::tuple<Tensor, Tensor, Tensor> native_group_norm(const Tensor& input,
             if (!g[0].defined()) return {Tensor(), Tensor(), Tensor()};
             Tensor x0 = n.saved(0);
             Tensor w0 = has_w ? n.saved(1) : Tensor();
+            if (!autograd::GradMode::is_enabled()) {
+              // First-order backward: one fused kernel.
+              Tensor x = prep(x0, cdt), gy = prep(g[0], cdt), w = prep(w0, cdt);
+              Tensor gx =
+                  n.needs_input_grad(0) ? make_tensor(x.sizes(), cdt, x.device()) : Tensor();
+              Tensor gw = has_w && n.needs_input_grad(1) ? zeros({C}, cdt) : Tensor();
+              Tensor gb = n.needs_input_grad(2) ? zeros({C}, cdt) : Tensor();
+              if (x.numel() > 0) {
+                group_norm_backward_stub.get(x.device().type())(gy, x, N, C, HxW, G, mean, rstd, w,
+                                                                gx, gw, gb);
+              }
+              return {cast(gx, x0.dtype()), cast(gw, has_w ? w0.dtype() : cdt),
+                      cast(gb, g[0].dtype())};
+            }
             Tensor xg = x0.to(cdt).reshape({N, G, D * HxW});
             Tensor gy = g[0].to(cdt).reshape({N, C, HxW}), w = cast(w0, cdt);
             int64_t d2 = 2;

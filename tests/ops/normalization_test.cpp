@@ -297,4 +297,12 @@ TEST(NormBackward, FusedKernelMatchesComposite) {
       {seq({2, 3, 4}, 1), seq({3, 4}, 2), seq({3, 4}, 3)});
   both([](const variable_list& v) { return layer_norm(v[0].transpose(0, 1), {2}); },
        {seq({2, 5}, 1)});
+  both([](const variable_list& v) { return group_norm(v[0], 2, v[1], v[2]); },
+       {seq({3, 4, 5}, 1), seq({4}, 2), seq({4}, 3)});
+  both([](const variable_list& v) { return group_norm(v[0].transpose(2, 3), 3); },
+       {seq({2, 6, 2, 3}, 4)});
+  // Zero-size batches flow through.
+  Tensor e = batch_norm(zeros({0, 3}), ones({3}), zeros({3}), {}, {}, true, 0.1, 1e-5, false);
+  EXPECT_EQ(e.sizes(), IntArrayRef({0, 3}));
+  EXPECT_EQ(group_norm(zeros({0, 4, 2}), 2).sizes(), IntArrayRef({0, 4, 2}));
 }
