@@ -122,3 +122,18 @@ TEST(InstanceNormModule, RunningStatsAndPrinting) {
   Tensor f = F::instance_norm(seq({2, 3, 4}, 1, kFloat));
   EXPECT_TRUE(all_close(f.mean(IntArrayRef{2}), zeros({2, 3}), 1e-5, 1e-5));
 }
+
+TEST(BatchNormModule, StateDictRoundTrip) {
+  nn::BatchNorm1d a(3), b(3);
+  for (int s = 0; s < 2; ++s) a(seq({4, 3}, s, kFloat));
+  auto r = b->load_state_dict(a->state_dict());
+  (void)r;
+  EXPECT_TRUE(all_close(b->running_mean, a->running_mean));
+  EXPECT_TRUE(all_close(b->running_var, a->running_var));
+  EXPECT_EQ(b->num_batches_tracked.item<int64_t>(), 2);
+  // reset_running_stats restores the initial buffers.
+  b->reset_running_stats();
+  EXPECT_TRUE(all_close(b->running_mean, zeros({3})));
+  EXPECT_TRUE(all_close(b->running_var, ones({3})));
+  EXPECT_EQ(b->num_batches_tracked.item<int64_t>(), 0);
+}
