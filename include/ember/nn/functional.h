@@ -1,6 +1,8 @@
 #pragma once
 // torch::nn::functional for the layers ember has so far (losses: nn/functional/loss.h).
 #include "ember/nn/functional/loss.h"
+#include "ember/nn/functional/embedding.h"
+#include "ember/nn/functional/normalization.h"
 #include "ember/nn/options/layers.h"
 #include "ember/ops/conv.h"
 
