@@ -389,11 +389,6 @@ UNARY_MORE = [
     Op("asinh", torch.asinh, unary_samples()),
     Op("erf", torch.erf, unary_samples()),
     Op("erfc", torch.erfc, unary_samples()),
-    Op("floor", torch.floor, unary_samples()),
-    Op("ceil", torch.ceil, unary_samples()),
-    Op("round", torch.round, unary_samples()),
-    Op("trunc", torch.trunc, unary_samples()),
-    Op("frac", torch.frac, unary_samples()),
     Op("reciprocal", torch.reciprocal, unary_samples(), domains=["nonzero"]),
     Op("lgamma", torch.lgamma, unary_samples(), domains=["pos"]),
     Op("nan_to_num", torch.nan_to_num, unary_samples()),
@@ -401,6 +396,12 @@ UNARY_MORE = [
 UNARY_MORE += [Op(op.name + "_", lambda x, n=op.name: getattr(x.clone(), n + "_")(),
                   inplace_unary_samples(), domains=op.domains, grad=op.grad)
                for op in list(UNARY_MORE) if op.name not in ("square", "asinh")]
+# Step functions: inputs moved off the integers (and halves) so finite differences stay on one
+# step.
+UNARY_MORE += [Op(n, lambda x, n=n: getattr(torch, n)(x + 0.03125), unary_samples())
+               for n in ["floor", "ceil", "round", "trunc", "frac"]]
+UNARY_MORE += [Op(n + "_", lambda x, n=n: getattr(x + 0.03125, n + "_")(), inplace_unary_samples())
+               for n in ["floor", "ceil", "round", "trunc", "frac"]]
 UNARY_MORE += [
     Op("asin", lambda x: torch.asin(x / 4), unary_samples()),
     Op("acos", lambda x: torch.acos(x / 4), unary_samples()),
@@ -409,7 +410,7 @@ UNARY_MORE += [
     Op("erfinv", lambda x: torch.erfinv(x / 4), unary_samples()),
     Op("digamma", torch.digamma, unary_samples(), domains=["pos"]),
     Op("polygamma2", lambda x: torch.polygamma(2, x), unary_samples(), domains=["pos"]),
-    Op("round_decimals", lambda x: torch.round(x * 1.37, decimals=2), unary_samples(), grad=False),
+    Op("round_decimals", lambda x: torch.round(x, decimals=2), unary_samples(), grad=False),
     Op("nan_to_num_args", lambda x: torch.nan_to_num(x, nan=1.5, posinf=2.0, neginf=-3.0),
        unary_samples()),
     Op("isinf", torch.isinf, unary_samples(), grad=False),
@@ -442,10 +443,10 @@ UNARY_MORE += [
     Op("leaky_relu_slope", lambda x: FN.leaky_relu(x, 0.2), unary_samples(), domains=["nonzero"]),
     Op("hardtanh", lambda x: FN.hardtanh(x, -1.1, 1.3), unary_samples()),
     Op("relu6", lambda x: FN.relu6(x * 2.5), unary_samples(), domains=["nonzero"]),
-    Op("hardsigmoid", lambda x: FN.hardsigmoid(x * 1.1), unary_samples()),
-    Op("hardswish", lambda x: FN.hardswish(x * 1.1), unary_samples()),
+    Op("hardsigmoid", lambda x: FN.hardsigmoid(x * 1.125), unary_samples()),
+    Op("hardswish", lambda x: FN.hardswish(x * 1.125), unary_samples()),
     Op("logit", lambda x: torch.logit(x / 4), unary_samples(), domains=["pos"]),
-    Op("logit_eps", lambda x: torch.logit(x / 2 - 0.2, eps=0.1), unary_samples(),
+    Op("logit_eps", lambda x: torch.logit(x / 2 - 0.1875, eps=0.1), unary_samples(),
        domains=["pos"]),
     Op("log_sigmoid", FN.logsigmoid, unary_samples()),
     Op("softshrink", lambda x: FN.softshrink(x, 0.3), unary_samples()),
@@ -471,7 +472,7 @@ UNARY_MORE += [
        inplace_unary_samples()),
     Op("threshold_", lambda x: FN.threshold(x.clone(), 0.3, -1.5, inplace=True),
        inplace_unary_samples()),
-    Op("hardswish_", lambda x: FN.hardswish(x.clone() * 1.1, inplace=True),
+    Op("hardswish_", lambda x: FN.hardswish(x.clone() * 1.125, inplace=True),
        inplace_unary_samples()),
 ]
 UNARY += UNARY_MORE

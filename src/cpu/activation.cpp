@@ -89,7 +89,7 @@ EMBER_ACT_KERNEL(hardsigmoid, hardtanh_value(x + M(3), M(0), M(6)) / M(6))
 EMBER_ACT_KERNEL(hardswish, x* hardtanh_value(x + M(3), M(0), M(6)) / M(6))
 EMBER_ACT_KERNEL(logit, logit_value(x, a))
 EMBER_ACT_KERNEL(log_sigmoid, (x < M(0) ? x : M(0)) - std::log1p(std::exp(-std::fabs(x))))
-EMBER_ACT_KERNEL(softshrink, x > a ? x - a : (x < -a ? x + a : x * M(0)))
+EMBER_ACT_KERNEL(softshrink, x > a ? x - a : (x < -a ? x + a : M(0)))  // NaN -> 0, as PyTorch
 EMBER_ACT_KERNEL(hardshrink, (x >= -a && x <= a) ? M(0) : x)
 EMBER_ACT_NUMERIC_KERNEL(threshold, x <= a ? b : x)
 
