@@ -151,12 +151,15 @@ auto hardswish_grad = [](const Tensor& grad, const Tensor& x) {
 };
 auto logit_grad(double eps) {
   return [eps](const Tensor& grad, const Tensor& x) {
-    Tensor g = grad / (x * (1 - x));
     if (eps < 0) {
+      Tensor g = grad / (x * (1 - x));
       Tensor outside = (x < 0).logical_or(x > 1);
       return where(outside, full_like(g, std::numeric_limits<double>::quiet_NaN()), g);
     }
-    return where((x < eps).logical_or(x > 1 - eps), zeros_like(g), g);
+    // Clamped entries get zero; a safe x there keeps double backward free of 0 * inf.
+    Tensor clamped = (x < eps).logical_or(x > 1 - eps);
+    Tensor xs = where(clamped, full_like(x, 0.5), x);
+    return where(clamped, zeros_like(grad), grad / (xs * (1 - xs)));
   };
 }
 auto log_sigmoid_grad = [](const Tensor& grad, const Tensor& x) { return grad * (-x).sigmoid(); };
