@@ -19,7 +19,7 @@ DimVector reduced_dims(const ReducePlan& p, int64_t nd) {
   return dims;
 }
 
-Tensor sgn(const Tensor& x) { return (x > 0).to(x.dtype()) - (x < 0).to(x.dtype()); }
+Tensor sign_of(const Tensor& x) { return (x > 0).to(x.dtype()) - (x < 0).to(x.dtype()); }
 
 // t ** e for positive t, written with differentiable ops.
 Tensor pow_pos(const Tensor& t, double e) { return (t.log() * e).exp(); }
@@ -74,16 +74,16 @@ Tensor norm_backward(const Tensor& grad, const Tensor& self, const Tensor& resul
   ScalarType dt = self.dtype();
   Tensor g = grad.reshape(kshape), r = result.reshape(kshape);
   if (p == 0) return zeros_like(self);
-  if (p == 1) return sgn(self) * g;
+  if (p == 1) return sign_of(self) * g;
   if (p == 2) return self * (g / nonzero_or_one(r)) * (r != 0).to(dt);
   if (std::isinf(p)) {
     // Shared evenly among the elements whose |x| is the norm.
     Tensor mask = (self.abs() == r).to(dt);
-    return sgn(self) * mask * (g / mask.sum(dims, true));
+    return sign_of(self) * mask * (g / mask.sum(dims, true));
   }
   Tensor a = self.abs();
   Tensor ap = pow_pos(nonzero_or_one(a), p - 1) * (a != 0).to(dt);
-  return sgn(self) * ap * (g / pow_pos(nonzero_or_one(r), p - 1)) * (r != 0).to(dt);
+  return sign_of(self) * ap * (g / pow_pos(nonzero_or_one(r), p - 1)) * (r != 0).to(dt);
 }
 
 Tensor norm_impl(const Tensor& self, const std::optional<Scalar>& p_opt, OptionalIntArrayRef dim,

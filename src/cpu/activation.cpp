@@ -1,0 +1,129 @@
+// Activation CPU kernels: one line each over an element `x` in its compute type (float for the
+// 16-bit floats), with the op's scalar parameters a, b, c (see src/kernels/activation.h).
+#include <cmath>
+
+#include "src/cpu/loops.h"
+#include "src/kernels/activation.h"
+
+namespace ember {
+namespace {
+
+// Floating dtypes only; integer inputs raise PyTorch's "not implemented for 'Long'".
+#define EMBER_ACT_KERNEL(name, expr)                                                  \
+  void name##_kernel(TensorIterator& it, double a_, double b_, double c_) {           \
+    visit_floating_types(it.common_dtype(), #name, [&]<class T>() {                   \
+      using M = opmath_t<T>;                                                          \
+      const M a = static_cast<M>(a_), b = static_cast<M>(b_), c = static_cast<M>(c_); \
+      (void)a, (void)b, (void)c;                                                      \
+      cpu::cpu_kernel(it, [=](T x_) -> T {                                            \
+        M x = static_cast<M>(x_);                                                     \
+        return static_cast<T>(expr);                                                  \
+      });                                                                             \
+    });                                                                               \
+  }                                                                                   \
+  }                                                                                   \
+  EMBER_DEFINE_STUB(name##_stub, name##_kernel);                                      \
+  namespace {
+
+// Scalar parameter in compute type M; integers truncate as Scalar::to<int> (the op checked that
+// the value fits).
+template <class M>
+inline M param(double v) {
+  if constexpr (std::is_integral_v<M>) {
+    return static_cast<M>(static_cast<int64_t>(v));
+  } else {
+    return static_cast<M>(v);
+  }
+}
+
+// Every numeric dtype except bool (clamp-like ops).
+#define EMBER_ACT_NUMERIC_KERNEL(name, expr)                                \
+  void name##_kernel(TensorIterator& it, double a_, double b_, double c_) { \
+    visit_numeric_types(it.common_dtype(), #name, [&]<class T>() {          \
+      using M = opmath_t<T>;                                                \
+      const M a = param<M>(a_), b = param<M>(b_), c = param<M>(c_);         \
+      (void)a, (void)b, (void)c;                                            \
+      cpu::cpu_kernel(it, [=](T x_) -> T {                                  \
+        M x = static_cast<M>(x_);                                           \
+        return static_cast<T>(expr);                                        \
+      });                                                                   \
+    });                                                                     \
+  }                                                                         \
+  }                                                                         \
+  EMBER_DEFINE_STUB(name##_stub, name##_kernel);                            \
+  namespace {
+
+template <class M>
+inline M gelu_value(M x, bool tanh_approx) {
+  if (tanh_approx) {
+    const M k = static_cast<M>(0.79788456080286535588), c = static_cast<M>(0.044715);
+    return M(0.5) * x * (M(1) + std::tanh(k * (x + c * x * x * x)));
+  }
+  return M(0.5) * x * (M(1) + std::erf(x * static_cast<M>(0.70710678118654752440)));
+}
+
+template <class M>
+inline M softplus_value(M x, M beta, M threshold) {
+  return x * beta > threshold ? x : std::log1p(std::exp(x * beta)) / beta;
+}
+
+template <class M>
+inline M logit_value(M x, M eps) {
+  if (eps >= M(0)) x = x < eps ? eps : (x > M(1) - eps ? M(1) - eps : x);
+  return std::log(x / (M(1) - x));
+}
+
+template <class M>
+inline M hardtanh_value(M x, M lo, M hi) {
+  return x < lo ? lo : (x > hi ? hi : x);  // NaN passes through
+}
+
+EMBER_ACT_KERNEL(gelu, gelu_value(x, a != M(0)))
+EMBER_ACT_KERNEL(silu, x / (M(1) + std::exp(-x)))
+EMBER_ACT_KERNEL(mish, x* std::tanh(std::log1p(std::exp(x))))
+EMBER_ACT_KERNEL(softplus, softplus_value(x, a, b))
+EMBER_ACT_KERNEL(elu, x > M(0) ? x * b : (std::exp(x * c) - M(1)) * a * b)
+EMBER_ACT_KERNEL(leaky_relu, x > M(0) ? x : x * a)
+EMBER_ACT_NUMERIC_KERNEL(hardtanh, hardtanh_value(x, a, b))
+EMBER_ACT_KERNEL(hardsigmoid, hardtanh_value(x + M(3), M(0), M(6)) / M(6))
+EMBER_ACT_KERNEL(hardswish, x* hardtanh_value(x + M(3), M(0), M(6)) / M(6))
+EMBER_ACT_KERNEL(logit, logit_value(x, a))
+EMBER_ACT_KERNEL(log_sigmoid, (x < M(0) ? x : M(0)) - std::log1p(std::exp(-std::fabs(x))))
+EMBER_ACT_KERNEL(softshrink, x > a ? x - a : (x < -a ? x + a : M(0)))  // NaN -> 0, as PyTorch
+EMBER_ACT_KERNEL(hardshrink, (x >= -a && x <= a) ? M(0) : x)
+EMBER_ACT_NUMERIC_KERNEL(threshold, x <= a ? b : x)
+
+void prelu_kernel(TensorIterator& it) {
+  visit_floating_types(it.common_dtype(), "prelu", [&]<class T>() {
+    using M = opmath_t<T>;
+    cpu::cpu_kernel(it, [](T x_, T w_) -> T {
+      M x = static_cast<M>(x_);
+      return static_cast<T>(x > M(0) ? x : static_cast<M>(w_) * x);
+    });
+  });
+}
+
+void rrelu_noise_kernel(Tensor& noise, const Tensor& self, double lower, double upper,
+                        GeneratorImpl& gen) {
+  visit_floating_types(self.scalar_type(), "rrelu", [&]<class T>() {
+    using M = opmath_t<T>;
+    const T* x = self.data_ptr<T>();
+    T* n = noise.data_ptr<T>();
+    for (int64_t i = 0; i < self.numel(); ++i) {
+      if (static_cast<M>(x[i]) <= M(0)) {
+        uint64_t v = gen.random64() & ((uint64_t(1) << 53) - 1);
+        double u = static_cast<double>(v) * (1.0 / 9007199254740992.0) * (upper - lower) + lower;
+        n[i] = static_cast<T>(static_cast<M>(u));
+      } else {
+        n[i] = static_cast<T>(M(1));
+      }
+    }
+  });
+}
+
+}  // namespace
+
+EMBER_DEFINE_STUB(prelu_stub, prelu_kernel);
+EMBER_DEFINE_STUB(rrelu_noise_stub, rrelu_noise_kernel);
+
+}  // namespace ember
