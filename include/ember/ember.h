@@ -24,3 +24,4 @@
 #include "ember/nn/modules/layers.h"
 #include "ember/optim.h"
 #include "ember/serialize.h"
+#include "ember/data.h"
