@@ -6,8 +6,8 @@
 #include <typeinfo>
 
 #include "ember/ops/factory.h"
-#include "ember/ops/index.h"
 #include "src/data/data_file.h"
+#include "src/data/gather.h"
 
 namespace ember {
 namespace data {
@@ -113,15 +113,8 @@ const Tensor& MNIST::targets() const { return targets_; }
 std::optional<Example<>> MNIST::get_batch_stacked(ArrayRef<size_t> indices) {
   // A subclass may override get(); an empty batch takes the generic path (and its error).
   if (typeid(*this) != typeid(MNIST) || indices.empty()) return std::nullopt;
-  const auto n = static_cast<size_t>(images_.size(0));
-  Tensor idx = empty({static_cast<int64_t>(indices.size())}, kLong);
-  int64_t* p = idx.data_ptr<int64_t>();
-  for (size_t k = 0; k < indices.size(); ++k) {
-    EMBER_CHECK_INDEX(indices[k] < n, "[MNIST] index ", indices[k],
-                      " is out of range for a dataset of ", n, " examples");
-    p[k] = static_cast<int64_t>(indices[k]);
-  }
-  return Example<>(index_select(images_, 0, idx), index_select(targets_, 0, idx));
+  return Example<>(data::detail::gather_rows(images_, indices, "MNIST"),
+                   data::detail::gather_rows(targets_, indices, "MNIST"));
 }
 
 }  // namespace datasets

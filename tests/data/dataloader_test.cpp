@@ -272,6 +272,8 @@ TEST(DataLoader, IteratorRules) {
   EXPECT_THROW(++it, torch::Error);
   EXPECT_THROW(*loader->end(), torch::Error);
   EXPECT_EQ(targets_of(*loader).size(), 3u);
+  loader->join();
+  EXPECT_THROW(loader->begin(), torch::Error);
 
   EXPECT_THROW(torch::data::make_data_loader(Numbers(3), torch::data::DataLoaderOptions(0)),
                torch::Error);

@@ -11,9 +11,10 @@ namespace data {
 // libtorch's message and members; also an ember::Error, so `catch (c10::Error&)` sees it.
 struct WorkerException : public Error {
   explicit WorkerException(std::exception_ptr original)
-      : Error(describe(original)), original_exception(std::move(original)) {}
+      : Error(describe(original)), original_exception(std::move(original)), message(what()) {}
 
   std::exception_ptr original_exception;
+  std::string message;  // this exception's message (libtorch's member)
 
  private:
   static std::string describe(const std::exception_ptr& e) {

@@ -54,6 +54,8 @@ class DataLoaderBase {
     EMBER_CHECK(shared_->shuttle.in_flight_jobs() == 0 || epoch_failed_,
                 "Attempted to get a new DataLoader iterator while another iterator is not yet "
                 "exhausted");
+    EMBER_CHECK(!joined_ || options_.workers == 0,
+                "[DataLoader] begin() after join(): the worker threads are gone");
     epoch_failed_ = false;
     reset();
     return Iterator<Batch>(
