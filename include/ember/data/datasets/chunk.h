@@ -6,7 +6,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
-#include <deque>
 #include <exception>
 #include <functional>
 #include <iterator>
@@ -20,6 +19,7 @@
 #include "ember/core/error.h"
 #include "ember/core/parallel.h"
 #include "ember/data/datasets/stateful.h"
+#include "ember/data/detail/fifo.h"
 #include "ember/data/samplers/random.h"
 #include "ember/data/worker_exception.h"
 
@@ -68,8 +68,7 @@ class BatchDataBuffer {
              (!batch_queue_.empty() && batch_queue_.front().exception);
     });
     if (batch_queue_.empty()) return std::nullopt;  // stopped and drained
-    UnwrappedBatchData batch = std::move(batch_queue_.front());
-    batch_queue_.pop_front();
+    UnwrappedBatchData batch = batch_queue_.pop_front();
     if (batch.exception) {
       lock.unlock();
       cv_write_.notify_all();
@@ -110,7 +109,7 @@ class BatchDataBuffer {
       UnwrappedBatchType batch;
       batch.reserve(batch_size_);
       fill_batch(std::min(remaining, batch_size_), batch);
-      batch_queue_.emplace_back(std::move(batch));
+      batch_queue_.push_back(UnwrappedBatchData(std::move(batch)));
     }
     total_example_count_in_queue_ += data_size;
     lock.unlock();
@@ -121,7 +120,7 @@ class BatchDataBuffer {
   void add_chunk_data(std::exception_ptr e) {
     std::unique_lock<std::mutex> lock(queue_mutex_);
     if (stop_) return;
-    batch_queue_.emplace_front(e);
+    batch_queue_.push_front(UnwrappedBatchData(std::move(e)));
     lock.unlock();
     cv_read_.notify_all();
   }
@@ -145,7 +144,7 @@ class BatchDataBuffer {
 
   size_t batch_size_ = 0;
   size_t total_example_count_in_queue_ = 0;
-  std::deque<UnwrappedBatchData> batch_queue_;
+  data::detail::Fifo<UnwrappedBatchData> batch_queue_;
   std::mutex queue_mutex_;
   std::condition_variable cv_read_;
   std::condition_variable cv_write_;

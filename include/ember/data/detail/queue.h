@@ -3,11 +3,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
-#include <deque>
 #include <mutex>
 #include <optional>
 
 #include "ember/core/error.h"
+#include "ember/data/detail/fifo.h"
 
 namespace ember {
 namespace data {
@@ -36,9 +36,7 @@ class Queue {
     } else {
       cv_.wait(lock, [this] { return !queue_.empty(); });
     }
-    T value = std::move(queue_.front());
-    queue_.pop_front();
-    return value;
+    return queue_.pop_front();
   }
 
   // Empties the queue; returns how many elements it held.
@@ -50,7 +48,7 @@ class Queue {
   }
 
  private:
-  std::deque<T> queue_;
+  Fifo<T> queue_;
   std::mutex mutex_;
   std::condition_variable cv_;
 };
