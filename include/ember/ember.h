@@ -33,3 +33,4 @@
 #include "ember/nn/modules/normalization.h"
 #include "ember/optim.h"
 #include "ember/serialize.h"
+#include "ember/data.h"

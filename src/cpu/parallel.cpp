@@ -150,6 +150,9 @@ int get_num_threads() {
 
 bool in_parallel_region() { return t_in_parallel; }
 
+SerialRegionGuard::SerialRegionGuard() : prev_(t_in_parallel) { t_in_parallel = true; }
+SerialRegionGuard::~SerialRegionGuard() { t_in_parallel = prev_; }
+
 void parallel_for(int64_t begin, int64_t end, int64_t grain_size,
                   const std::function<void(int64_t, int64_t)>& f) {
   if (begin >= end) return;

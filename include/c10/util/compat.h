@@ -6,6 +6,10 @@
 
 namespace torch {
 using namespace ::ember;  // NOLINT
+template <class T>
+using optional = std::optional<T>;
+using std::make_optional;
+using std::nullopt;
 namespace autograd {
 using namespace ::ember::autograd;  // NOLINT
 }
