@@ -452,7 +452,8 @@ void RNNCellImplBase<Derived>::reset() {
 template <class Derived>
 void RNNCellImplBase<Derived>::reset_parameters() {
   const double stdv = 1.0 / std::sqrt(static_cast<double>(options_base.hidden_size()));
-  for (auto& p : this->parameters()) init::uniform_(p, -stdv, stdv);
+  for (Tensor* p : {&weight_ih, &weight_hh, &bias_ih, &bias_hh})
+    if (p->defined()) init::uniform_(*p, -stdv, stdv);
 }
 
 template <class Derived>
