@@ -23,5 +23,7 @@
 #include "ember/nn/init.h"
 #include "ember/nn/modules/layers.h"
 #include "ember/nn/modules/rnn.h"
+#include "ember/nn/modules/attention.h"
+#include "ember/ops/attention.h"
 #include "ember/optim.h"
 #include "ember/serialize.h"

@@ -1,5 +1,6 @@
 #pragma once
 // torch::nn::functional for the layers ember has so far (losses: nn/functional/loss.h).
+#include "ember/nn/functional/attention.h"
 #include "ember/nn/options/layers.h"
 #include "ember/ops/conv.h"
 
