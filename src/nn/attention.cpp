@@ -54,6 +54,10 @@ std::tuple<Tensor, Tensor> F::multi_head_attention_forward(
               " key and value must share their sequence length and batch size with the "
               "query's batch size ",
               N);
+  if (kpm.defined())
+    EMBER_CHECK(kpm.dim() == 2 && kpm.size(0) == N && kpm.size(1) == key.size(0), kOp,
+                " expecting key_padding_mask shape of (", N, ", ", key.size(0), "), but got ",
+                kpm.sizes());
   EMBER_CHECK(o.dropout_p() >= 0 && o.dropout_p() <= 1, kOp, " dropout_p must be in [0, 1]");
 
   // Input projections; the packed in_proj_weight is [W_q; W_k; W_v].
