@@ -283,3 +283,14 @@ TEST(RNNUtils, PackAndPad) {
   EXPECT_THROW(rnn_utils::pack_padded_sequence(ps, tensor({3L, 0L, 1L}), false, false), Error);
   EXPECT_THROW(rnn_utils::pack_padded_sequence(ps, tensor({3L, 2L}), false), Error);
 }
+
+TEST(RNN, EmptyInputsDoNotCrash) {
+  nn::LSTM lstm(nn::LSTMOptions(4, 5).bidirectional(true));
+  auto [y, hc] = lstm(randn({0, 2, 4}));
+  EXPECT_EQ(y.sizes(), IntArrayRef({0, 2, 10}));
+  EXPECT_EQ(std::get<0>(hc).sizes(), IntArrayRef({2, 2, 5}));
+  nn::GRU gru(4, 5);
+  auto [y2, h2] = gru(randn({3, 0, 4}));
+  EXPECT_EQ(y2.sizes(), IntArrayRef({3, 0, 5}));
+  EXPECT_THROW(rnn_utils::pack_padded_sequence(randn({2, 2, 4}), tensor({3L, 1L})), Error);
+}
