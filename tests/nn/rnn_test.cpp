@@ -294,3 +294,18 @@ TEST(RNN, EmptyInputsDoNotCrash) {
   EXPECT_EQ(y2.sizes(), IntArrayRef({3, 0, 5}));
   EXPECT_THROW(rnn_utils::pack_padded_sequence(randn({2, 2, 4}), tensor({3L, 1L})), Error);
 }
+
+TEST(RNN, AnyModuleUsesDefaultArguments) {
+  nn::AnyModule lstm(nn::LSTM(3, 4));
+  auto [y, hc] = lstm.forward<std::tuple<Tensor, std::tuple<Tensor, Tensor>>>(randn({2, 1, 3}));
+  EXPECT_EQ(y.sizes(), IntArrayRef({2, 1, 4}));
+  nn::AnyModule gru(nn::GRU(3, 4));
+  EXPECT_EQ(std::get<1>(gru.forward<std::tuple<Tensor, Tensor>>(randn({2, 1, 3}))).sizes(),
+            IntArrayRef({1, 1, 4}));
+  nn::AnyModule cell(nn::GRUCell(3, 4));
+  EXPECT_EQ(cell.forward(randn({2, 3})).sizes(), IntArrayRef({2, 4}));
+  nn::AnyModule mha(nn::MultiheadAttention(4, 2));
+  Tensor x = randn({2, 1, 4});
+  EXPECT_EQ(std::get<1>(mha.forward<std::tuple<Tensor, Tensor>>(x, x, x)).sizes(),
+            IntArrayRef({1, 2, 2}));
+}

@@ -1,6 +1,7 @@
 #pragma once
 // MultiheadAttention with PyTorch's parameter names (in_proj_weight, in_proj_bias, out_proj.*)
 // and init (out_proj as Linear, then xavier_uniform_ in_proj, zero biases, xavier_normal_ bias_kv).
+#include "ember/nn/any.h"
 #include "ember/nn/functional/attention.h"
 #include "ember/nn/modules/layers.h"
 #include "ember/nn/options/attention.h"
@@ -18,6 +19,8 @@ class MultiheadAttentionImpl : public Cloneable<MultiheadAttentionImpl> {
                                      const Tensor& key_padding_mask = {}, bool need_weights = true,
                                      const Tensor& attn_mask = {},
                                      bool average_attn_weights = true);
+  FORWARD_HAS_DEFAULT_ARGS({3, AnyValue(Tensor())}, {4, AnyValue(true)}, {5, AnyValue(Tensor())},
+                           {6, AnyValue(true)})
   void reset() override;
   void _reset_parameters();
   MultiheadAttentionOptions options;

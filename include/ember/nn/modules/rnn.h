@@ -6,6 +6,7 @@
 #include <tuple>
 #include <vector>
 
+#include "ember/nn/any.h"
 #include "ember/nn/module.h"
 #include "ember/nn/options/rnn.h"
 #include "ember/nn/pimpl.h"
@@ -58,6 +59,7 @@ class RNNImpl : public detail::RNNImplBase<RNNImpl> {
   RNNImpl(int64_t input_size, int64_t hidden_size) : RNNImpl(RNNOptions(input_size, hidden_size)) {}
   explicit RNNImpl(const RNNOptions& options);
   std::tuple<Tensor, Tensor> forward(const Tensor& input, Tensor hx = {});
+  FORWARD_HAS_DEFAULT_ARGS({1, AnyValue(Tensor())})
   std::tuple<utils::rnn::PackedSequence, Tensor> forward_with_packed_input(
       const utils::rnn::PackedSequence& packed_input, Tensor hx = {});
   RNNOptions options;
@@ -71,6 +73,7 @@ class LSTMImpl : public detail::RNNImplBase<LSTMImpl> {
   explicit LSTMImpl(const LSTMOptions& options);
   std::tuple<Tensor, std::tuple<Tensor, Tensor>> forward(
       const Tensor& input, std::optional<std::tuple<Tensor, Tensor>> hx_opt = {});
+  FORWARD_HAS_DEFAULT_ARGS({1, AnyValue(std::optional<std::tuple<Tensor, Tensor>>())})
   std::tuple<utils::rnn::PackedSequence, std::tuple<Tensor, Tensor>> forward_with_packed_input(
       const utils::rnn::PackedSequence& packed_input,
       std::optional<std::tuple<Tensor, Tensor>> hx_opt = {});
@@ -83,6 +86,7 @@ class GRUImpl : public detail::RNNImplBase<GRUImpl> {
   GRUImpl(int64_t input_size, int64_t hidden_size) : GRUImpl(GRUOptions(input_size, hidden_size)) {}
   explicit GRUImpl(const GRUOptions& options);
   std::tuple<Tensor, Tensor> forward(const Tensor& input, Tensor hx = {});
+  FORWARD_HAS_DEFAULT_ARGS({1, AnyValue(Tensor())})
   std::tuple<utils::rnn::PackedSequence, Tensor> forward_with_packed_input(
       const utils::rnn::PackedSequence& packed_input, Tensor hx = {});
   GRUOptions options;
@@ -120,6 +124,7 @@ class RNNCellImpl : public detail::RNNCellImplBase<RNNCellImpl> {
       : RNNCellImpl(RNNCellOptions(input_size, hidden_size)) {}
   explicit RNNCellImpl(const RNNCellOptions& options);
   Tensor forward(const Tensor& input, Tensor hx = {});
+  FORWARD_HAS_DEFAULT_ARGS({1, AnyValue(Tensor())})
   RNNCellOptions options;
 
  protected:
@@ -134,6 +139,7 @@ class LSTMCellImpl : public detail::RNNCellImplBase<LSTMCellImpl> {
   explicit LSTMCellImpl(const LSTMCellOptions& options);
   std::tuple<Tensor, Tensor> forward(const Tensor& input,
                                      std::optional<std::tuple<Tensor, Tensor>> hx_opt = {});
+  FORWARD_HAS_DEFAULT_ARGS({1, AnyValue(std::optional<std::tuple<Tensor, Tensor>>())})
   LSTMCellOptions options;
 };
 TORCH_MODULE(LSTMCell);
@@ -144,6 +150,7 @@ class GRUCellImpl : public detail::RNNCellImplBase<GRUCellImpl> {
       : GRUCellImpl(GRUCellOptions(input_size, hidden_size)) {}
   explicit GRUCellImpl(const GRUCellOptions& options);
   Tensor forward(const Tensor& input, Tensor hx = {});
+  FORWARD_HAS_DEFAULT_ARGS({1, AnyValue(Tensor())})
   GRUCellOptions options;
 };
 TORCH_MODULE(GRUCell);
