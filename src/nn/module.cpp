@@ -142,7 +142,7 @@ void Module::to_impl(std::optional<Device> device, std::optional<ScalarType> dty
   };
   for (auto& p : parameters_) {
     move(p.value(), true);
-    if (p.value().grad().defined()) move(p.value().mutable_grad(), true);
+    if (p.value().defined() && p.value().grad().defined()) move(p.value().mutable_grad(), true);
   }
   for (auto& b : buffers_) move(b.value(), true);
 }

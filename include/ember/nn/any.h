@@ -2,6 +2,7 @@
 // AnyModule: any module with a forward() behind one type, as libtorch's torch::nn::AnyModule, so
 // containers like Sequential can hold different layer types. Arguments and results are passed as
 // AnyValue (std::any); forward<R>(args...) converts back.
+#include <algorithm>
 #include <any>
 #include <functional>
 #include <memory>
@@ -45,7 +46,8 @@ class AnyModule {
     set(std::move(module));
   }
   template <class M, class = std::enable_if_t<std::is_base_of_v<Module, M>>>
-  explicit AnyModule(M&& module) : AnyModule(std::make_shared<std::decay_t<M>>(std::move(module))) {}
+  explicit AnyModule(M&& module)
+      : AnyModule(std::make_shared<std::decay_t<M>>(std::move(module))) {}
   template <class C>
   explicit AnyModule(const ModuleHolder<C>& holder) : AnyModule(holder.ptr()) {}
 
@@ -100,6 +102,18 @@ class AnyModule {
   static std::function<AnyValue(std::vector<AnyValue>&&)> make_call(M* m,
                                                                     std::index_sequence<I...>) {
     return [m](std::vector<AnyValue>&& v) -> AnyValue {
+      // Trailing arguments the module declared with FORWARD_HAS_DEFAULT_ARGS.
+      if constexpr (requires { M::_forward_default_args(); }) {
+        if (v.size() < Traits::arity) {
+          auto defaults = M::_forward_default_args();
+          for (size_t i = v.size(); i < Traits::arity; ++i) {
+            auto it = std::find_if(defaults.begin(), defaults.end(),
+                                   [&](const auto& d) { return d.first == i; });
+            if (it == defaults.end()) break;
+            v.push_back(it->second);
+          }
+        }
+      }
       EMBER_CHECK(v.size() == Traits::arity, "[AnyModule] ", m->name(), "'s forward() expects ",
                   Traits::arity, " argument(s), but received ", v.size(), ".");
       if constexpr (std::is_void_v<typename Traits::result>) {
@@ -118,3 +132,11 @@ class AnyModule {
 
 }  // namespace nn
 }  // namespace ember
+
+// Declares default values of trailing forward() arguments, as libtorch's macro, so AnyModule and
+// Sequential can call forward with fewer arguments: FORWARD_HAS_DEFAULT_ARGS({1, AnyValue(x)}).
+#define FORWARD_HAS_DEFAULT_ARGS(...)                                                    \
+ public:                                                                                 \
+  static std::vector<std::pair<size_t, ::ember::nn::AnyValue>> _forward_default_args() { \
+    return {__VA_ARGS__};                                                                \
+  }
