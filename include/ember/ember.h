@@ -8,6 +8,7 @@
 #include "ember/core/tensor.h"
 #include "ember/ops/binary.h"
 #include "ember/ops/conv.h"
+#include "ember/ops/pooling.h"
 #include "ember/ops/factory.h"
 #include "ember/ops/index.h"
 #include "ember/ops/linalg.h"
