@@ -72,7 +72,7 @@ CASES = [
      lambda x, w, b: F.adaptive_max_pool3d(x, (2, 3, 4)),
      "std::get<0>(adaptive_max_pool3d(x, {2, 3, 4}))"),
     ("lp_pool1d", (2, 3, 10), None, False,
-     lambda x, w, b: F.lp_pool1d(x + 2, 3, 3, 2), "lp_pool1d(x + 2, 3, 3, 2)"),
+     lambda x, w, b: F.lp_pool1d(x + 2, 4, 3, 2), "lp_pool1d(x + 2, 4, 3, 2)"),
     ("lp_pool2d", (2, 3, 6, 7), None, False,
      lambda x, w, b: F.lp_pool2d(x + 2, 2, (2, 3), 2, True), "lp_pool2d(x + 2, 2, {2, 3}, 2, true)"),
     ("constant_pad", (2, 3, 4, 5), None, False,

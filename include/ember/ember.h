@@ -23,5 +23,6 @@
 #include "ember/nn/functional.h"
 #include "ember/nn/init.h"
 #include "ember/nn/modules/layers.h"
+#include "ember/nn/modules/conv.h"
 #include "ember/optim.h"
 #include "ember/serialize.h"

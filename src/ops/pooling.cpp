@@ -649,8 +649,8 @@ namespace {
 Tensor lp_pool_nd(const Tensor& self, double p, IntArrayRef kernel_size, IntArrayRef stride,
                   bool ceil_mode, size_t D, const char* op) {
   auto k = expand(kernel_size, D, op, "kernel_size");
-  Tensor out = D == 1 ? avg_pool1d(self.pow(p), kernel_size, stride, 0, ceil_mode)
-                      : avg_pool2d(self.pow(p), kernel_size, stride, 0, ceil_mode);
+  Tensor out = avg_pool_nd(self.pow(p), D, kernel_size, stride, 0, ceil_mode, true, std::nullopt,
+                           op, "AvgPool2DBackward0");
   int64_t n = 1;
   for (int64_t v : k) n *= v;
   // PyTorch's sign(out) * relu(|out|) is out itself.
@@ -800,11 +800,11 @@ Tensor circular_pad(const Tensor& self, IntArrayRef padding) {
 
 Tensor pad(const Tensor& self, IntArrayRef p, std::string_view mode, std::optional<double> value) {
   if (mode == "constant") return constant_pad_nd(self, p, value.value_or(0.0));
+  EMBER_CHECK(mode == "reflect" || mode == "replicate" || mode == "circular",
+              "[pad] Unrecognised padding mode ", mode);
   EMBER_CHECK(!value || *value == 0, "[pad] Padding mode \"", mode,
               "\" doesn't take in value "
               "argument");
-  EMBER_CHECK(mode == "reflect" || mode == "replicate" || mode == "circular",
-              "[pad] Unrecognised padding mode ", mode);
   size_t D = p.size() / 2;
   EMBER_CHECK(
       p.size() % 2 == 0 && D >= 1 && D <= 3 &&
@@ -893,23 +893,30 @@ Tensor pixel_unshuffle(const Tensor& self, int64_t r) {
 
 Tensor upsample(const Tensor& self, std::string_view mode, IntArrayRef output_size,
                 std::optional<bool> align_corners, const std::vector<double>& scales) {
-  size_t D = output_size.size();
-  EMBER_CHECK(D >= 1 && D <= 3 && self.dim() == static_cast<int64_t>(D) + 2, "[upsample] Expected ",
-              D + 2, "D input for ", D, " output sizes, but got input of size ", self.sizes());
-  check_float(self, "upsample");
   bool nearest = mode == "nearest";
   EMBER_CHECK(
       nearest || mode == "linear" || mode == "bilinear" || mode == "trilinear" || mode == "bicubic",
       "[upsample] Unsupported interpolation mode ", mode);
-  EMBER_CHECK(!(nearest && align_corners.has_value()),
-              "[upsample] align_corners option can only "
-              "be set with the interpolating modes: linear | bilinear | bicubic | trilinear");
+  EMBER_CHECK(self.dim() >= 3 && self.dim() <= 5,
+              "[upsample] Input Error: Only 3D, 4D and 5D "
+              "input Tensors supported (got ",
+              self.dim(),
+              "D) for the modes: nearest | linear | "
+              "bilinear | bicubic | trilinear (got ",
+              mode, ")");
+  size_t D = static_cast<size_t>(self.dim()) - 2;
   size_t want = mode == "linear"                          ? 1
                 : mode == "bilinear" || mode == "bicubic" ? 2
                 : mode == "trilinear"                     ? 3
                                                           : D;
   EMBER_CHECK(want == D, "[upsample] Got ", D + 2, "D input, but ", mode, " mode needs ", want + 2,
               "D input");
+  EMBER_CHECK(output_size.size() == D, "[upsample] Expected output_size with ", D, " values for ",
+              D + 2, "D input, but got ", output_size);
+  check_float(self, "upsample");
+  EMBER_CHECK(!(nearest && align_corners.has_value()),
+              "[upsample] align_corners option can only "
+              "be set with the interpolating modes: linear | bilinear | bicubic | trilinear");
   bool ac = align_corners.value_or(false);
   std::vector<Tensor> mats;
   for (size_t i = 0; i < D; ++i) {

@@ -197,7 +197,7 @@ TEST(Pooling, Errors) {
   throws([&] { pad(x4, {1, 1}, "wrap"); }, "Unrecognised padding mode");
   throws([&] { pixel_shuffle(x4, 3); }, "divisible by the square of upscale_factor");
   throws([&] { pixel_unshuffle(x4, 3); }, "expects height to be divisible by downscale_factor");
-  throws([&] { upsample(x4, "linear", {5}); }, "mode needs 3D input");
+  throws([&] { upsample(x4, "linear", {5}); }, "Got 4D input, but linear mode needs 3D input");
   throws([&] { upsample(x4, "nearest", {5, 5}, true); }, "align_corners option can only be set");
   throws(
       [&] {
