@@ -24,5 +24,6 @@
 #include "ember/nn/init.h"
 #include "ember/nn/modules/layers.h"
 #include "ember/nn/modules/conv.h"
+#include "ember/nn/modules/upsampling.h"
 #include "ember/optim.h"
 #include "ember/serialize.h"
