@@ -117,17 +117,19 @@ Tensor ConvTransposeNdImpl<D, Derived>::forward(
     EMBER_CHECK(want.size() == D, "[ConvTranspose", D, "d] ConvTranspose", D, "D: for ",
                 input.dim(), "D input, output_size must have ", D, " or ", D + 2, " elements (got ",
                 want.size(), ")");
+    std::vector<int64_t> lo(D), hi(D);
+    bool ok = true;
     for (size_t i = 0; i < D; ++i) {
       int64_t in = input.size(spatial + static_cast<int64_t>(i));
-      int64_t lo = (in - 1) * o.stride()[i] - 2 * o.padding()[i] +
-                   o.dilation()[i] * (o.kernel_size()[i] - 1) + 1;
-      int64_t hi = lo + o.stride()[i] - 1;
-      EMBER_CHECK(want[i] >= lo && want[i] <= hi, "[ConvTranspose", D,
-                  "d] requested an output size of ", IntArrayRef(*output_size),
-                  ", but valid sizes range from ", lo, " to ", hi, " (for an input of ",
-                  input.sizes().slice(static_cast<size_t>(spatial)), ")");
-      op[i] = want[i] - lo;
+      lo[i] = (in - 1) * o.stride()[i] - 2 * o.padding()[i] +
+              o.dilation()[i] * (o.kernel_size()[i] - 1) + 1;
+      hi[i] = lo[i] + o.stride()[i] - 1;
+      ok &= want[i] >= lo[i] && want[i] <= hi[i];
+      op[i] = want[i] - lo[i];
     }
+    EMBER_CHECK(ok, "[ConvTranspose", D, "d] requested an output size of ", IntArrayRef(want),
+                ", but valid sizes range from ", IntArrayRef(lo), " to ", IntArrayRef(hi),
+                " (for an input of ", input.sizes().slice(static_cast<size_t>(spatial)), ")");
   }
   IntArrayRef st(o.stride()->data(), D), pd(o.padding()->data(), D), dl(o.dilation()->data(), D);
   if constexpr (D == 1) {

@@ -189,7 +189,7 @@ TEST(Pooling, Errors) {
   throws([&] { avg_pool3d(x5, 2, 2, 0, false, true, 0); }, "divisor must be not zero");
   throws(
       [&] {
-        pad(x4, {4, 0}, "reflect");
+        pad(x4.squeeze(0), {4, 0}, "reflect");
       },
       "Padding size should be less than the corresponding "
       "input dimension");
