@@ -25,5 +25,6 @@
 #include "ember/nn/modules/layers.h"
 #include "ember/nn/modules/conv.h"
 #include "ember/nn/modules/upsampling.h"
+#include "ember/nn/modules/bilinear.h"
 #include "ember/optim.h"
 #include "ember/serialize.h"
