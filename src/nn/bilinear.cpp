@@ -4,8 +4,10 @@
 #include <ostream>
 
 #include "ember/nn/init.h"
+#include "ember/ops/binary.h"
 #include "ember/ops/factory.h"
 #include "ember/ops/linalg.h"
+#include "ember/ops/reduce.h"
 #include "ember/ops/shape.h"
 
 namespace ember {

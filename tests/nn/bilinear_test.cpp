@@ -54,7 +54,7 @@ TEST(Bilinear, Module) {
   EXPECT_EQ(str(m),
             "torch::nn::Bilinear(in1_features=3, in2_features=4, out_features=5, "
             "bias=false)");
-  Unflatten u(1, {2, 3});
+  Unflatten u(UnflattenOptions(1, {2, 3}));
   EXPECT_EQ(u->forward(ones({4, 6, 5})).sizes(), IntArrayRef({4, 2, 3, 5}));
   EXPECT_EQ(str(u), "torch::nn::Unflatten(dim=1, unflattened_size={2, 3})");
 }
