@@ -500,17 +500,20 @@ std::tuple<Tensor, Tensor> max_pool_nd(const Tensor& self, size_t D, IntArrayRef
                                        IntArrayRef stride, IntArrayRef padding,
                                        IntArrayRef dilation, bool ceil_mode, const char* op,
                                        const char* node) {
+  // 1-d pooling runs on an unsqueezed height, as PyTorch (whose 1-d nodes are SqueezeBackward1).
+  bool via_2d = D == 1;
   PoolGeometry g = pool_geometry(self, D, kernel_size, stride, padding, dilation, ceil_mode, op);
   check_float(self, op);
   Tensor idx;
   {
     autograd::NoGradGuard ng;
-    idx = std::get<1>(window_max(self, g.windows, true));
+    idx = std::get<1>(window_max(via_2d ? self.unsqueeze(-2) : self, g.windows, true));
   }
   auto ws = g.windows;
-  Tensor out = named(node, {self}, [ws](const std::vector<Tensor>& t) {
-    return std::get<0>(window_max(t[0], ws, false));
-  });
+  Tensor out = named(
+      node, {via_2d ? self.unsqueeze(-2) : self},
+      [ws](const std::vector<Tensor>& t) { return std::get<0>(window_max(t[0], ws, false)); });
+  if (via_2d) return {out.squeeze(-2), idx.squeeze(-2)};
   return {out, idx};
 }
 
@@ -533,13 +536,16 @@ Tensor avg_pool_nd(const Tensor& self, size_t D, IntArrayRef kernel_size, IntArr
     mats.push_back(window_matrix(w, weight, self));
   }
   double scale = divisor_override ? 1.0 / static_cast<double>(*divisor_override) : 1.0;
-  return named(node, {self}, [mats, scale](const std::vector<Tensor>& t) {
-    Tensor y = t[0];
-    int64_t first = y.dim() - static_cast<int64_t>(mats.size());
-    for (size_t i = 0; i < mats.size(); ++i)
-      y = apply_dim(y, first + static_cast<int64_t>(i), mats[i]);
-    return scale != 1.0 ? y * scale : y;
-  });
+  bool via_2d = D == 1;
+  Tensor out = named(node, {via_2d ? self.unsqueeze(-2) : self},
+                     [mats, scale](const std::vector<Tensor>& t) {
+                       Tensor y = t[0];
+                       int64_t first = y.dim() - static_cast<int64_t>(mats.size());
+                       for (size_t i = 0; i < mats.size(); ++i)
+                         y = apply_dim(y, first + static_cast<int64_t>(i), mats[i]);
+                       return scale != 1.0 ? y * scale : y;
+                     });
+  return via_2d ? out.squeeze(-2) : out;
 }
 
 std::vector<Windows> adaptive_windows(const Tensor& self, IntArrayRef output_size, size_t D,
@@ -566,27 +572,33 @@ Tensor adaptive_avg_nd(const Tensor& self, IntArrayRef output_size, size_t D, co
     for (int64_t len : w.len) weight.push_back(1.0 / static_cast<double>(len));
     mats.push_back(window_matrix(w, weight, self));
   }
-  return named(node, {self}, [mats](const std::vector<Tensor>& t) {
-    Tensor y = t[0];
-    int64_t first = y.dim() - static_cast<int64_t>(mats.size());
-    for (size_t i = 0; i < mats.size(); ++i)
-      y = apply_dim(y, first + static_cast<int64_t>(i), mats[i]);
-    return y;
-  });
+  bool via_2d = D == 1;
+  Tensor out =
+      named(node, {via_2d ? self.unsqueeze(-2) : self}, [mats](const std::vector<Tensor>& t) {
+        Tensor y = t[0];
+        int64_t first = y.dim() - static_cast<int64_t>(mats.size());
+        for (size_t i = 0; i < mats.size(); ++i)
+          y = apply_dim(y, first + static_cast<int64_t>(i), mats[i]);
+        return y;
+      });
+  return via_2d ? out.squeeze(-2) : out;
 }
 
 std::tuple<Tensor, Tensor> adaptive_max_nd(const Tensor& self, IntArrayRef output_size, size_t D,
                                            const char* op, const char* node) {
   auto ws = adaptive_windows(self, output_size, D, op);
   check_float(self, op);
+  bool via_2d = D == 1;
+  Tensor in = via_2d ? self.unsqueeze(-2) : self;
   Tensor idx;
   {
     autograd::NoGradGuard ng;
-    idx = std::get<1>(window_max(self, ws, true));
+    idx = std::get<1>(window_max(in, ws, true));
   }
-  Tensor out = named(node, {self}, [ws](const std::vector<Tensor>& t) {
+  Tensor out = named(node, {in}, [ws](const std::vector<Tensor>& t) {
     return std::get<0>(window_max(t[0], ws, false));
   });
+  if (via_2d) return {out.squeeze(-2), idx.squeeze(-2)};
   return {out, idx};
 }
 
@@ -596,7 +608,7 @@ std::tuple<Tensor, Tensor> max_pool1d_with_indices(const Tensor& self, IntArrayR
                                                    IntArrayRef stride, IntArrayRef padding,
                                                    IntArrayRef dilation, bool ceil_mode) {
   return max_pool_nd(self, 1, kernel_size, stride, padding, dilation, ceil_mode, "max_pool1d",
-                     "MaxPool1DWithIndicesBackward0");
+                     "MaxPool2DWithIndicesBackward0");
 }
 Tensor max_pool1d(const Tensor& self, IntArrayRef kernel_size, IntArrayRef stride,
                   IntArrayRef padding, IntArrayRef dilation, bool ceil_mode) {

@@ -81,6 +81,12 @@ TEST(ConvModules, Pooling) {
   AvgPool3d a3(AvgPool3dOptions({2, 3, 2}).divisor_override(3));
   EXPECT_TRUE(a3->forward(x5).equal(avg_pool3d(x5, {2, 3, 2}, {2, 3, 2}, 0, false, true, 3)));
   EXPECT_EQ(str(AvgPool1d(2)), "torch::nn::AvgPool1d(kernel_size=[2], stride=[2], padding=[0])");
+  // PyTorch's 1-d pooling runs through 2-d with an unsqueezed height: SqueezeBackward1.
+  Tensor xg = mk({2, 3, 9}).requires_grad_(true);
+  EXPECT_EQ(m1->forward(xg).grad_fn()->name(), "SqueezeBackward1");
+  EXPECT_EQ(AvgPool1d(2)->forward(xg).grad_fn()->name(), "SqueezeBackward1");
+  EXPECT_EQ(AdaptiveMaxPool1d(4)->forward(xg).grad_fn()->name(), "SqueezeBackward1");
+  EXPECT_EQ(std::get<1>(MaxPool1d(3)->forward_with_indices(x3)).sizes(), IntArrayRef({2, 3, 3}));
   AdaptiveAvgPool2d aa(AdaptiveAvgPool2dOptions({2, 3}));
   EXPECT_EQ(aa->forward(mk({3, 5, 7})).sizes(), IntArrayRef({3, 2, 3}));
   EXPECT_EQ(str(aa), "torch::nn::AdaptiveAvgPool2d(output_size=[2, 3])");
