@@ -702,7 +702,6 @@ BINARY2 = [
     Op("logical_and", torch.logical_and, binary_samples(), grad=False),
     Op("logical_or", torch.logical_or, binary_samples(), grad=False),
     Op("logical_xor", torch.logical_xor, binary_samples(), grad=False),
-    Op("logical_not", torch.logical_not, unary_samples(), grad=False),
     Op("where", lambda x, y: torch.where(x > 0, x, y), binary_samples(), node=False,
        domains=["nonzero"]),
     Op("clamp", lambda x: torch.clamp(x, -0.5, 0.75), unary_samples()),

@@ -253,7 +253,6 @@ const std::map<std::string, OpFn>& op_table() {
       {"logical_and", [](X x) { return ember::logical_and(x[0], x[1]); }},
       {"logical_or", [](X x) { return ember::logical_or(x[0], x[1]); }},
       {"logical_xor", [](X x) { return ember::logical_xor(x[0], x[1]); }},
-      {"logical_not", [](X x) { return ember::logical_not(x[0]); }},
       {"where", [](X x) { return ember::where(x[0] > 0, x[0], x[1]); }},
       {"clamp", [](X x) { return ember::clamp(x[0], -0.5, 0.75); }},
       {"lerp", [](X x) { return ember::lerp(x[0], x[1], 0.3); }},
