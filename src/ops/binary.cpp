@@ -13,7 +13,13 @@ namespace {
 
 // d/dself: exponent * self^(exponent-1), zero where exponent == 0 (also for self == 0).
 Tensor pow_self_grad(const Tensor& grad, const Tensor& self, const Tensor& exponent) {
-  Tensor g = grad * (exponent * pow(self, exponent - 1));
+  // A Scalar exponent (a wrapped number) stays a double: `exponent - 1` on two wrapped numbers
+  // would round to the default dtype (float32), as PyTorch's pow_backward avoids too.
+  Tensor em1 = exponent.unsafeGetTensorImpl()->is_wrapped_number()
+                   ? wrap(exponent.item().isFloatingPoint() ? Scalar(exponent.item<double>() - 1)
+                                                            : Scalar(exponent.item<int64_t>() - 1))
+                   : exponent - 1;
+  Tensor g = grad * (exponent * pow(self, em1));
   return where(exponent == 0, zeros({}, g.options()), g);
 }
 // d/dexponent: result * log(self), zero where self == 0 and exponent >= 0.

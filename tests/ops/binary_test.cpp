@@ -225,6 +225,13 @@ TEST(BinaryPow, Gradients) {
   EXPECT_TRUE(gradgradcheck([](const variable_list& x) { return x[0].pow(2.5); }, {a}));
   EXPECT_TRUE(gradcheck([](const variable_list& x) { return pow(2.5, x[0]); }, {e}));
   EXPECT_TRUE(gradgradcheck([](const variable_list& x) { return pow(2.5, x[0]); }, {e}));
+  {
+    // A fractional double exponent keeps double precision in the gradient (PyTorch's values).
+    Tensor t = tensor({0.7, 2.5}, kDouble).requires_grad_();
+    t.pow(1.0 / 3).sum().backward();
+    EXPECT_NEAR(t.grad()[0].item<double>(), 0.42281142940123845, 1e-15);
+    EXPECT_NEAR(t.grad()[1].item<double>(), 0.18096117443966042, 1e-15);
+  }
   Tensor x = a.clone().requires_grad_();
   EXPECT_EQ(x.pow(2).grad_fn()->name(), "PowBackward0");
   EXPECT_EQ(x.pow(e).grad_fn()->name(), "PowBackward1");
