@@ -40,7 +40,12 @@ DataFile::DataFile(std::string dataset, const std::string& path) : dataset_(std:
   gz_ = gzopen(path_.c_str(), "rb");
   if (gz_ == nullptr) fail(std::string("cannot open: ") + std::strerror(errno));
   gzbuffer(static_cast<gzFile>(gz_), 1u << 20);
-  if (compressed_ && gzdirect(static_cast<gzFile>(gz_))) fail("not a gzip file");
+  if (compressed_ && gzdirect(static_cast<gzFile>(gz_))) {
+    // The destructor does not run for a constructor that throws: close the file here.
+    gzclose(static_cast<gzFile>(gz_));
+    gz_ = nullptr;
+    fail("not a gzip file");
+  }
   // A raw file read through gz* is passed through unchanged (gzdirect), so its length is exact.
   max_content_ = compressed_ ? file_size_ * kMaxDeflateRatio + 4096 : file_size_;
 }
