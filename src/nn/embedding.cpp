@@ -97,31 +97,39 @@ Tensor F::one_hot(const Tensor& tensor, int64_t num_classes) {
 
 // ---- Embedding ----
 
+namespace {
+
+// N(0, 1), then the padding row zeroed, as PyTorch's Embedding and EmbeddingBag.
+void init_weight(Tensor& weight, std::optional<int64_t> padding_idx) {
+  init::normal_(weight);
+  if (padding_idx) {
+    NoGradGuard ng;
+    weight.select(0, *padding_idx).fill_(0);
+  }
+}
+
+// Resolves a negative padding_idx and registers "weight": the given _weight (shape-checked) or
+// a fresh one drawn by init_weight. Shared by Embedding and EmbeddingBag.
+template <class Options>
+Tensor make_weight(Module& m, Options& o, const char* op, const char* weight_name) {
+  if (o.padding_idx()) o.padding_idx(resolve_padding_idx(o.padding_idx(), o.num_embeddings()));
+  if (o._weight().defined()) {
+    EMBER_CHECK(o._weight().sizes() == IntArrayRef({o.num_embeddings(), o.embedding_dim()}), "[",
+                op, "] Shape of ", weight_name, " does not match num_embeddings and embedding_dim");
+    return m.register_parameter("weight", o._weight());
+  }
+  Tensor w = m.register_parameter("weight", empty({o.num_embeddings(), o.embedding_dim()}));
+  init_weight(w, o.padding_idx());
+  return w;
+}
+
+}  // namespace
+
 EmbeddingImpl::EmbeddingImpl(EmbeddingOptions options) : options(std::move(options)) { reset(); }
 
-void EmbeddingImpl::reset() {
-  if (options.padding_idx()) {
-    options.padding_idx(resolve_padding_idx(options.padding_idx(), options.num_embeddings()));
-  }
-  if (!options._weight().defined()) {
-    weight =
-        register_parameter("weight", empty({options.num_embeddings(), options.embedding_dim()}));
-    reset_parameters();
-  } else {
-    EMBER_CHECK(options._weight().sizes() ==
-                    IntArrayRef({options.num_embeddings(), options.embedding_dim()}),
-                "[Embedding] Shape of _weight does not match num_embeddings and embedding_dim");
-    weight = register_parameter("weight", options._weight());
-  }
-}
+void EmbeddingImpl::reset() { weight = make_weight(*this, options, "Embedding", "_weight"); }
 
-void EmbeddingImpl::reset_parameters() {
-  init::normal_(weight);
-  if (options.padding_idx()) {
-    NoGradGuard ng;
-    weight.select(0, *options.padding_idx()).fill_(0);
-  }
-}
+void EmbeddingImpl::reset_parameters() { init_weight(weight, options.padding_idx()); }
 
 void EmbeddingImpl::pretty_print(std::ostream& os) const {
   os << "torch::nn::Embedding(num_embeddings=" << options.num_embeddings()
@@ -165,29 +173,11 @@ EmbeddingBagImpl::EmbeddingBagImpl(EmbeddingBagOptions options) : options(std::m
   reset();
 }
 
-void EmbeddingBagImpl::reset() {
-  if (options.padding_idx()) {
-    options.padding_idx(resolve_padding_idx(options.padding_idx(), options.num_embeddings()));
-  }
-  if (!options._weight().defined()) {
-    weight =
-        register_parameter("weight", empty({options.num_embeddings(), options.embedding_dim()}));
-    reset_parameters();
-  } else {
-    EMBER_CHECK(options._weight().sizes() ==
-                    IntArrayRef({options.num_embeddings(), options.embedding_dim()}),
-                "[EmbeddingBag] Shape of weight does not match num_embeddings and embedding_dim");
-    weight = register_parameter("weight", options._weight());
-  }
-}
+void EmbeddingBagImpl::reset() { weight = make_weight(*this, options, "EmbeddingBag", "weight"); }
 
 void EmbeddingBagImpl::reset_parameters() {
   // As PyTorch: the normal draw, then the padding row zeroed (libtorch 1.13 zeroes it first).
-  init::normal_(weight);
-  if (options.padding_idx()) {
-    NoGradGuard ng;
-    weight.select(0, *options.padding_idx()).fill_(0);
-  }
+  init_weight(weight, options.padding_idx());
 }
 
 void EmbeddingBagImpl::pretty_print(std::ostream& os) const {
