@@ -244,18 +244,18 @@ class HeaderParser {
       ST_CHECK(e.end <= data_size, where, " reach past the end of the data buffer (", data_size,
                " bytes)");
       uint64_t numel = 1, extent = 1;
-      bool overflow = false;
+      bool overflow = false, too_large = false;
       for (int64_t d : e.shape) {
         overflow |= __builtin_mul_overflow(numel, static_cast<uint64_t>(d), &numel);
-        overflow |= __builtin_mul_overflow(extent, std::max<uint64_t>(d, 1), &extent);
+        too_large |= __builtin_mul_overflow(extent, std::max<uint64_t>(d, 1), &extent);
       }
       uint64_t nbytes = 0;
       overflow |= __builtin_mul_overflow(numel, element_size(e.dtype), &nbytes);
       ST_CHECK(!overflow, "tensor '", e.name, "': shape ", shape_str(e.shape),
                " times the element size overflows");
       // Zero-size tensors with huge other dims would overflow strides.
-      ST_CHECK(extent <= (uint64_t(1) << 48), "tensor '", e.name, "': shape ", shape_str(e.shape),
-               " is too large");
+      ST_CHECK(!too_large && extent <= (uint64_t(1) << 48), "tensor '", e.name, "': shape ",
+               shape_str(e.shape), " is too large");
       ST_CHECK(e.end - e.begin == nbytes, where, " hold ", e.end - e.begin, " bytes but shape ",
                shape_str(e.shape), " of ", info_of(e.dtype).name, " needs ", nbytes);
       start = e.end;
