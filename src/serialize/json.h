@@ -27,6 +27,7 @@ class Reader {
  public:
   enum class Type { Object, Array, String, Number, Bool, Null };
 
+  // `text` must outlive the reader.
   explicit Reader(std::string_view text, size_t max_depth = 64);
 
   // Type of the next value (skips whitespace); throws at end of input or on a bad character.
