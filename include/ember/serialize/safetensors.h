@@ -36,7 +36,9 @@ struct SafetensorsFile {
 
 // Maps the file read-only, copy-on-write (MAP_PRIVATE): tensors whose data is aligned to their
 // element size view the mapping without a copy (writing to them never reaches the file); the
-// mapping goes away with the last such tensor. Unaligned tensors are copied.
+// mapping goes away with the last such tensor. Unaligned tensors are copied. As with any mmap,
+// the file must not be truncated while such tensors live (access would raise SIGBUS); replacing
+// it by rename, as safetensors_save does, is safe.
 SafetensorsFile safetensors_load(const std::string& path);
 // Copies every tensor out of `bytes`.
 SafetensorsFile safetensors_load_bytes(std::string_view bytes);
