@@ -40,4 +40,5 @@
 #include "ember/nn/modules/bilinear.h"
 #include "ember/optim.h"
 #include "ember/serialize.h"
+#include "ember/serialize/pt.h"
 #include "ember/data.h"
