@@ -2,7 +2,7 @@
 """Fixtures for ember's .pt reader (tests/serialize/fixtures/pt/), written by PyTorch itself.
 
     /usr/bin/python3 tools/gen_pt_fixtures.py            # (re)write the fixtures
-    /usr/bin/python3 tools/gen_pt_fixtures.py --check FILE NAME
+    /usr/bin/python3 tools/gen_pt_fixtures.py --check FILE NAME [FILE NAME ...]
         torch.load(FILE, weights_only=True) and compare with the object expected(NAME) builds;
         exit 0 when equal (used by the round-trip tests: ember writes, PyTorch reads).
 
@@ -137,13 +137,13 @@ def check(path, name):
         obj = torch.load(path, weights_only=True)
     except Exception as e:  # 1.13 lacks BINFLOAT in weights_only; retry restricted
         if "Unsupported operand" not in str(e):
-            print(f"torch.load failed: {e}")
+            print(f"{path}: torch.load failed: {e}")
             return 1
         obj = torch.load(path, pickle_module=_RestrictedModule)
     want = expected(name)
     r = same(want, obj)
     if r:
-        print(f"mismatch: {r}")
+        print(f"{path}: mismatch: {r}")
         return 1
     if name == "views":  # all views share one storage
         ptrs = {t.storage().data_ptr() for t in obj.values()}
@@ -215,5 +215,8 @@ def write_fixtures():
 
 if __name__ == "__main__":
     if len(sys.argv) >= 2 and sys.argv[1] == "--check":
-        sys.exit(check(sys.argv[2], sys.argv[3]))
+        pairs = sys.argv[2:]
+        if not pairs or len(pairs) % 2:
+            raise SystemExit("usage: --check FILE NAME [FILE NAME ...]")
+        sys.exit(max(check(pairs[i], pairs[i + 1]) for i in range(0, len(pairs), 2)))
     write_fixtures()

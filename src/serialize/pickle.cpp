@@ -959,6 +959,8 @@ class Pickler {
     put_memo();
   }
   bool memoized(const void* p) {
+    EMBER_CHECK(!in_progress_.count(p),
+                "[torch.save] a container that contains itself cannot be saved");
     auto it = containers_.find(p);
     if (it == containers_.end()) return false;
     get_memo(it->second);
@@ -994,12 +996,14 @@ class Pickler {
       out_ += ']';
       if (v.isList()) containers_[&v.toList()] = next_memo_;
       put_memo();
+      in_progress_.insert(items);
       for (size_t i = 0; i < items->size(); i += 1000) {
         const size_t n = std::min<size_t>(1000, items->size() - i);
         if (n > 1) out_ += '(';
         for (size_t k = i; k < i + n; ++k) write((*items)[k], depth + 1);
         out_ += n > 1 ? 'e' : 'a';
       }
+      in_progress_.erase(items);
     } else if (v.isTuple()) {
       const auto& tp = v.toTuple();
       if (memoized(tp.get())) return;
@@ -1009,7 +1013,9 @@ class Pickler {
         return;
       }
       if (e.size() > 3) out_ += '(';
+      in_progress_.insert(tp.get());
       for (const auto& x : e) write(x, depth + 1);
+      in_progress_.erase(tp.get());
       out_ += e.size() == 1 ? "\x85" : e.size() == 2 ? "\x86" : e.size() == 3 ? "\x87" : "t";
       containers_[tp.get()] = next_memo_;
       put_memo();
@@ -1024,6 +1030,7 @@ class Pickler {
       }
       containers_[&d] = next_memo_;
       put_memo();
+      in_progress_.insert(&d);
       size_t n = 0;
       auto it = d.begin();
       while (it != d.end()) {
@@ -1036,6 +1043,7 @@ class Pickler {
         out_ += batch > 1 ? 'u' : 's';
         n += batch;
       }
+      in_progress_.erase(&d);
     }
   }
 
@@ -1044,6 +1052,7 @@ class Pickler {
   uint32_t next_memo_ = 0;
   std::unordered_map<std::string, uint32_t> globals_;
   std::unordered_map<const void*, uint32_t> containers_;
+  std::unordered_set<const void*> in_progress_;
   std::map<std::pair<const void*, ScalarType>, size_t> storage_keys_;
   std::vector<PickledStorage> storages_;
 };

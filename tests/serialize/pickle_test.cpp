@@ -142,7 +142,7 @@ TEST(Unpickle, ViewsPastTheStorage) {
   EXPECT_NE(error_of("\x80\x02" + tensor(6, "K\x00"s, "K\x03K\x03\x86", "K\x03K\x01\x86") + ".")
                 .find("reaches past its storage '0' of 6 elements"),
             std::string::npos);
-  EXPECT_NE(error_of("\x80\x02" + tensor(6, "K\x00"s, "K\x02\x85", "K\x05\x85") + ".")
+  EXPECT_NE(error_of("\x80\x02" + tensor(6, "K\x00"s, "K\x02\x85", "K\x06\x85") + ".")
                 .find("reaches past its storage"),
             std::string::npos);
   EXPECT_NE(error_of("\x80\x02" + tensor(6, "K\x07", ")", ")") + ".").find("reaches past"),
