@@ -41,6 +41,9 @@ struct PickleResult {
 // collections.OrderedDict (what state_dict() returns in Python).
 PickleResult pickle(const IValue& value, bool ordered_dict = false);
 
+// Structural UTF-8 check (what Python accepts for str).
+bool is_valid_utf8(std::string_view s);
+
 // The storage class name PyTorch uses for a dtype ("FloatStorage"); errors for others.
 const char* storage_type_name(ScalarType dtype);
 

@@ -361,24 +361,3 @@ TEST(PtLoad, HostileArchives) {
     }
   }
 }
-
-TEST(IValuePrint, PythonRepr) {
-  EXPECT_EQ(repr(IValue(0.1)), "0.1");
-  EXPECT_EQ(repr(IValue(1.0)), "1.0");
-  EXPECT_EQ(repr(IValue(1e16)), "1e+16");
-  EXPECT_EQ(repr(IValue(1e-5)), "1e-05");
-  EXPECT_EQ(repr(IValue(123456789012.0)), "123456789012.0");
-  EXPECT_EQ(repr(IValue(-2.5e-7)), "-2.5e-07");
-  EXPECT_EQ(repr(IValue(std::string("it's"))), "\"it's\"");
-  EXPECT_EQ(repr(IValue(Tuple::create({IValue(1)}))), "(1,)");
-  GenericDict d;
-  d.insert_or_assign(1, "a");
-  d.insert_or_assign(true, "b");  // True == 1 in Python: same key, first position kept
-  d.insert_or_assign(2.0, "c");
-  EXPECT_EQ(repr(IValue(std::move(d))), "{1: 'b', 2.0: 'c'}");
-  EXPECT_NE(error_of([] { IValue(1).toStringRef(); }).find("expected String but got Int"),
-            std::string::npos);
-  EXPECT_NE(
-      error_of([] { IValue("x").toGenericDict(); }).find("expected GenericDict but got String"),
-      std::string::npos);
-}

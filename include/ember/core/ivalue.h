@@ -72,7 +72,8 @@ class IValue {
   const char* tagKind() const {
     static const char* names[] = {"None",   "Bool",       "Int",         "Double", "String",
                                   "Tensor", "TensorList", "GenericList", "Tuple",  "GenericDict"};
-    return names[v_.index()];
+    const size_t i = v_.index();
+    return i < sizeof(names) / sizeof(names[0]) ? names[i] : "Invalid";
   }
 
   // Identity of containers and tensors, value equality otherwise (c10's `is`).
