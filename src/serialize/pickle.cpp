@@ -288,7 +288,10 @@ class Unpickler {
     pos_ = end + 1;
     return s;
   }
-  void push(PValue v) { stack_.push_back(std::move(v)); }
+  void push(PValue v) {
+    if (stack_.size() >= limits_.max_stack) fail("stack is too large");
+    stack_.push_back(std::move(v));
+  }
   PValue pop() {
     if (stack_.size() <= (marks_.empty() ? 0 : marks_.back())) fail("stack underflow");
     PValue v = std::move(stack_.back());

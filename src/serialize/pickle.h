@@ -19,8 +19,9 @@ using StorageLoader =
     std::function<Storage(const std::string& key, ScalarType dtype, int64_t numel)>;
 
 struct UnpickleLimits {
-  size_t max_depth = 1000;            // nested containers and MARKs
-  size_t max_memo = size_t{1} << 24;  // memo entries
+  size_t max_depth = 1000;             // nested containers and MARKs
+  size_t max_memo = size_t{1} << 24;   // memo entries
+  size_t max_stack = size_t{1} << 24;  // values on the stack
 };
 
 IValue unpickle(std::string_view data, const StorageLoader& load_storage,

@@ -252,7 +252,8 @@ std::string ZipReader::read(std::string_view name) const {
 
 std::string ZipReader::read(const ZipEntry& e) const {
   if (e.method == 0) return std::string(stored_view(e));
-  std::string out(e.uncompressed_size, '\0');
+  // Grow as data arrives: a size that lies costs no more memory than the data really inflates to.
+  std::string out(std::min<uint64_t>(e.uncompressed_size, uint64_t{1} << 26), '\0');
   z_stream zs;
   std::memset(&zs, 0, sizeof(zs));
   EMBER_CHECK(inflateInit2(&zs, -MAX_WBITS) == Z_OK, what_, " zlib initialisation failed");
@@ -268,7 +269,9 @@ std::string ZipReader::read(const ZipEntry& e) const {
       in += zs.avail_in;
       in_left -= zs.avail_in;
     }
-    const bool full = out_done == out.size();
+    if (out_done == out.size() && out.size() < e.uncompressed_size)
+      out.resize(std::min<uint64_t>(e.uncompressed_size, 2 * out.size()));
+    const bool full = out_done == e.uncompressed_size;
     // Once the declared size is reached, inflate into a scratch buffer: any byte there is a lie.
     zs.next_out = reinterpret_cast<Bytef*>(full ? overflow : out.data() + out_done);
     zs.avail_out = full ? sizeof(overflow)

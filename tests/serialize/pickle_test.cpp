@@ -281,3 +281,18 @@ TEST(Unpickle, StorageLoaderFailuresPropagate) {
   p[key + 5] = '9';
   EXPECT_NE(error_of(p).find("unknown storage key 9"), std::string::npos);
 }
+
+TEST(Unpickle, ConfigurableLimits) {
+  UnpickleLimits limits;
+  limits.max_stack = 10;
+  limits.max_memo = 2;
+  const std::string many = "\x80\x02(NNNNNNNNNNNt.";
+  EXPECT_THROW(unpickle(many, float_storage, limits), ember::Error);
+  EXPECT_EQ(unpickle("\x80\x02(NNNt."s, float_storage, limits).toTuple()->size(), 3u);
+  try {
+    unpickle("\x80\x02Nq\x01q\x02q\x03."s, float_storage, limits);
+    ADD_FAILURE() << "no error";
+  } catch (const ember::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("memo is too large"), std::string::npos);
+  }
+}
