@@ -41,4 +41,5 @@
 #include "ember/optim.h"
 #include "ember/serialize.h"
 #include "ember/serialize/safetensors.h"
+#include "ember/serialize/pt.h"
 #include "ember/data.h"

@@ -32,9 +32,9 @@ void write_all(const std::string& p, const std::string& b) {
 
 TEST(Serialize, TensorsRoundTrip) {
   std::string p = tmp_path("tensors");
-  std::vector<Tensor> ts = {arange(6, kFloat).view({2, 3}), tensor({1, 2, 3}),
-                            ones({2}, kHalf), zeros({0, 4}, kDouble), tensor({true, false}),
-                            ones({}, kBFloat16).mul(3)};
+  std::vector<Tensor> ts = {
+      arange(6, kFloat).view({2, 3}), tensor({1, 2, 3}),     ones({2}, kHalf),
+      zeros({0, 4}, kDouble),         tensor({true, false}), ones({}, kBFloat16).mul(3)};
   save(ts, p);
   std::vector<Tensor> back;
   load(back, p);

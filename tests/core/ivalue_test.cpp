@@ -1,0 +1,84 @@
+// IValue: tags, accessors with clear errors, containers, Python-style printing.
+#include "ember/core/ivalue.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "ember/ember.h"
+
+using namespace ember;
+
+namespace {
+std::string repr(const IValue& v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const ember::Error& e) {
+    return e.what();
+  }
+  return "<no error>";
+}
+}  // namespace
+
+TEST(IValue, PythonRepr) {
+  EXPECT_EQ(repr(IValue(0.1)), "0.1");
+  EXPECT_EQ(repr(IValue(1.0)), "1.0");
+  EXPECT_EQ(repr(IValue(1e16)), "1e+16");
+  EXPECT_EQ(repr(IValue(1e-5)), "1e-05");
+  EXPECT_EQ(repr(IValue(123456789012.0)), "123456789012.0");
+  EXPECT_EQ(repr(IValue(-2.5e-7)), "-2.5e-07");
+  EXPECT_EQ(repr(IValue(std::string("it's"))), "\"it's\"");
+  EXPECT_EQ(repr(IValue(Tuple::create({IValue(1)}))), "(1,)");
+  GenericDict d;
+  d.insert_or_assign(1, "a");
+  d.insert_or_assign(true, "b");  // True == 1 in Python: same key, first position kept
+  d.insert_or_assign(2.0, "c");
+  EXPECT_EQ(repr(IValue(std::move(d))), "{1: 'b', 2.0: 'c'}");
+  EXPECT_NE(error_of([] { IValue(1).toStringRef(); }).find("expected String but got Int"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of([] { IValue("x").toGenericDict(); }).find("expected GenericDict but got String"),
+      std::string::npos);
+}
+
+TEST(IValue, TagsAndContainers) {
+  EXPECT_TRUE(IValue().isNone());
+  EXPECT_TRUE(IValue(true).isBool());
+  EXPECT_TRUE(IValue(int64_t(3)).isInt());
+  EXPECT_TRUE(IValue(2.5).isDouble());
+  EXPECT_TRUE(IValue("s").isString());
+  EXPECT_TRUE(IValue(ember::ones({2})).isTensor());
+  IValue l(GenericList{IValue(1), IValue("a")});
+  ASSERT_TRUE(l.isList());
+  IValue alias = l;  // containers are shared, as in c10
+  alias.toList().push_back(IValue(2.0));
+  EXPECT_EQ(l.toList().size(), 3u);
+  EXPECT_TRUE(l.is(alias));
+  EXPECT_FALSE(l.is(IValue(GenericList{})));
+  IValue t(Tuple::create({IValue(1), IValue()}));
+  EXPECT_TRUE(t.isTuple());
+  EXPECT_EQ(t.toTuple()->elements().size(), 2u);
+  GenericDict d;
+  d.insert_or_assign("k", 1);
+  d.insert_or_assign("k", 2);
+  EXPECT_EQ(d.size(), 1u);
+  EXPECT_EQ(d.at("k").toInt(), 2);
+  EXPECT_TRUE(d.contains("k"));
+  EXPECT_FALSE(d.contains(IValue()));
+  EXPECT_NE(error_of([&] { d.at("missing"); }).find("not found"), std::string::npos);
+  EXPECT_NE(error_of([&] { d.insert_or_assign(IValue(GenericList{}), 1); }).find("dict keys"),
+            std::string::npos);
+  IValue dv(std::move(d));
+  EXPECT_TRUE(dv.isGenericDict());
+  EXPECT_EQ(repr(IValue(GenericList{IValue(), IValue(true), IValue(int64_t(-3))})),
+            "[None, True, -3]");
+  EXPECT_EQ(repr(IValue(std::string("a\nb'"))), "\"a\\nb'\"");
+  EXPECT_NE(error_of([] { IValue(1).toTuple(); }).find("expected Tuple but got Int"),
+            std::string::npos);
+}
