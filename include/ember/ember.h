@@ -42,4 +42,5 @@
 #include "ember/serialize.h"
 #include "ember/serialize/safetensors.h"
 #include "ember/serialize/pt.h"
+#include "ember/serialize/file.h"
 #include "ember/data.h"

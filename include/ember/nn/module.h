@@ -70,6 +70,10 @@ class Module : public std::enable_shared_from_this<Module> {
     std::vector<std::string> unexpected_keys;
   };
   LoadResult load_state_dict(const OrderedDict<std::string, Tensor>& dict, bool strict = true);
+  // The state dict to/from a file whose name picks the format (.pt/.pth/.bin as PyTorch writes
+  // them, or .safetensors); defined with ember::load_file / save_file in src/serialize/file.cpp.
+  void save_to(const std::string& path) const;
+  LoadResult load_from(const std::string& path, bool strict = true);
 
   template <class ModuleType>
   typename ModuleType::ContainedType* as() noexcept {
