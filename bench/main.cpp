@@ -161,9 +161,11 @@ Result measure(const Row& r, int reps) {
       if (r.only_threads && r.only_threads != th) continue;
       e.threads(th);
       o.threads(th);
-      // Warm up, then size a sample to ~20 ms (at least one run) for each library.
-      double te = 1, to = 1;
-      for (int i = 0; i < r.warmups; ++i) {
+      // Warm up (a second time only for short runs), then size a sample to ~20 ms (at least one
+      // run) for each library.
+      double te = 1e30, to = 1e30;
+      if (r.warmups == 0) te = to = 1;  // long rows: one run per sample
+      for (int i = 0; i < r.warmups && (i == 0 || std::max(te, to) <= 0.3); ++i) {
         te = std::min(te, seconds(e.run, 1));
         to = std::min(to, seconds(o.run, 1));
       }
