@@ -6,6 +6,7 @@
 # BUILD_DIR must hold a built ember (tools/bench.sh builds build-bench). Writes one row per line:
 # NAME <tab> EMBER <tab> LIBTORCH <tab> UNIT, read by bench_ops --extra.
 set -euo pipefail
+shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
 build=${1:-build-bench}
 out=${2:-$build/build_rows.tsv}
@@ -28,6 +29,7 @@ mkdir -p "$work/ember" "$work/torch"
 cat >"$work/ember/CMakeLists.txt" <<CMAKE
 cmake_minimum_required(VERSION 3.20)
 project(hello_ember CXX)
+set(CMAKE_CXX_STANDARD 20)  # as tests/programs: the exported target doesn't carry cxx_std_20
 find_package(ember REQUIRED)
 add_executable(hello $work/hello.cpp)
 target_link_libraries(hello ember::torch)
@@ -48,7 +50,7 @@ time_hello() {
     ninja -C "$dir" -t clean >/dev/null
     local t0 t1
     t0=$(date +%s.%N)
-    ninja -C "$dir" hello >/dev/null
+    ninja -C "$dir" hello >"$dir/build.log" || { cat "$dir/build.log" >&2; exit 1; }
     t1=$(date +%s.%N)
     times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')")
   done
