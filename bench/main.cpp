@@ -288,7 +288,7 @@ void print_table(FILE* f, const std::vector<std::vector<std::string>>& t) {
 void write_markdown(const std::string& path, const std::string& preamble,
                     const std::vector<std::vector<std::string>>& t) {
   std::ofstream f(path);
-  f << preamble << "\n";
+  for (char c : preamble) f << (c == '\n' ? std::string("\n\n") : std::string(1, c));
   for (size_t r = 0; r < t.size(); ++r) {
     f << "|";
     for (const auto& c : t[r]) f << " " << c << " |";
