@@ -375,13 +375,50 @@ int main(int argc, char** argv) {
 
   std::fprintf(stderr, "measuring the machine (memcpy bandwidth, FMA peak)...\n");
   bench::Machine m = bench::measure_machine();
-  std::vector<Result> results;
+  auto preamble = [&] {
+    std::time_t now = std::time(nullptr);
+    char date[64];
+    std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
+    std::string pre;
+    pre += "ember vs libtorch, " + std::string(date) + ", " + std::to_string(a.reps) +
+           " repetitions, medians (best of 1 and 2 threads for each library).\n";
+    pre += "Machine: " + std::to_string(m.cores) + " hardware threads; memcpy " +
+           fmt("%.1f", m.memcpy_gbs[0]) + " GB/s (1 thread) / " + fmt("%.1f", m.memcpy_gbs[1]) +
+           " GB/s (2 threads), read + write bytes; FMA peak (" + m.isa + ") float32 " +
+           fmt("%.1f", m.peak32[0]) + " / " + fmt("%.1f", m.peak32[1]) + " GFLOP/s, float64 " +
+           fmt("%.1f", m.peak64[0]) + " / " + fmt("%.1f", m.peak64[1]) +
+           " GFLOP/s (1 / 2 threads).\n";
+    pre +=
+        "libtorch/ember > 1: ember is faster (or smaller). Rates: GB/s as % of the best memcpy, "
+        "GFLOP/s as % of the best FMA peak. Rows named 'vs X' hold library X in the libtorch "
+        "columns.\n";
+    return pre;
+  };
+  std::vector<Result> results, extra;
+  if (!a.extra.empty()) read_extra(a.extra, extra);
+  // The markdown file is rewritten after every row, so an interrupted run keeps what it measured.
+  auto table = [&] {
+    std::vector<std::vector<std::string>> t = {kHeader};
+    for (const auto& r : results) t.push_back(cells(r, m));
+    for (const auto& r : extra) t.push_back(cells(r, m));
+    return t;
+  };
+  auto progress = [&](const Result& r) {
+    auto c = cells(r, m);
+    std::string line = "   ";
+    for (size_t i = 1; i < c.size(); ++i) {
+      if (!c[i].empty()) line += " " + kHeader[i] + " " + c[i] + ";";
+    }
+    std::fprintf(stderr, "%s\n", line.c_str());
+    write_markdown(a.md, preamble(), table());
+  };
   size_t n_sel = 0, i_row = 0;
   for (const auto& r : rows) n_sel += selected(a, r.name);
   for (const auto& r : rows) {
     if (!selected(a, r.name)) continue;
     std::fprintf(stderr, "[%zu/%zu] %s\n", ++i_row, n_sel, r.name.c_str());
     results.push_back(measure(r, a.reps));
+    progress(results.back());
     if (r.peak_memory) {
       Result pm;
       pm.name = "peak RSS: " + r.name;
@@ -390,32 +427,15 @@ int main(int argc, char** argv) {
       pm.ev = peak_mb(argv[0], a, r, "ember");
       pm.ov = peak_mb(argv[0], a, r, "libtorch");
       results.push_back(pm);
+      progress(results.back());
     }
   }
-  if (!a.extra.empty()) read_extra(a.extra, results);
 
-  std::time_t now = std::time(nullptr);
-  char date[64];
-  std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
-  std::string pre;
-  pre += "ember vs libtorch, " + std::string(date) + ", " + std::to_string(a.reps) +
-         " repetitions, medians (best of 1 and 2 threads for each library).\n";
-  pre += "Machine: " + std::to_string(m.cores) + " hardware threads; memcpy " +
-         fmt("%.1f", m.memcpy_gbs[0]) + " GB/s (1 thread) / " + fmt("%.1f", m.memcpy_gbs[1]) +
-         " GB/s (2 threads), read + write bytes; FMA peak (" + m.isa + ") float32 " +
-         fmt("%.1f", m.peak32[0]) + " / " + fmt("%.1f", m.peak32[1]) + " GFLOP/s, float64 " +
-         fmt("%.1f", m.peak64[0]) + " / " + fmt("%.1f", m.peak64[1]) +
-         " GFLOP/s (1 / 2 threads).\n";
-  pre +=
-      "libtorch/ember > 1: ember is faster (or smaller). Rates: GB/s as % of the best memcpy, "
-      "GFLOP/s as % of the best FMA peak. Rows named 'vs X' hold library X in the libtorch "
-      "columns.\n";
-
-  std::vector<std::vector<std::string>> table = {kHeader};
-  for (const auto& r : results) table.push_back(cells(r, m));
+  std::string pre = preamble();
+  auto t = table();
   std::printf("\n%s\n", pre.c_str());
-  print_table(stdout, table);
-  write_markdown(a.md, pre, table);
+  print_table(stdout, t);
+  write_markdown(a.md, pre, t);
   std::printf("\nmarkdown table: %s\n", a.md.c_str());
   return 0;
 }
