@@ -4,6 +4,7 @@
 // order for both libraries, no data loader, so the row compares the compute).
 #include <zlib.h>
 
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <numeric>
@@ -183,8 +184,11 @@ Side cnn_epoch(const std::string& dir) {
     int64_t len = std::min(b, data->n - i * b);
     return std::pair<T, T>{x.narrow(0, i * b, len), y.narrow(0, i * b, len)};
   };
+  // BENCH_EPOCH_STEPS=N limits the epoch to N steps (a quick test of the row).
+  const char* limit = std::getenv("BENCH_EPOCH_STEPS");
+  const int64_t steps = limit ? std::max<int64_t>(3, std::atoll(limit)) : (data->n + b - 1) / b;
   auto run = [=] {
-    for (int64_t i = 0; i * b < data->n; ++i) {
+    for (int64_t i = 0; i < steps && i * b < data->n; ++i) {
       auto [xb, yb] = batch(i);
       (void)model->step(xb, yb);
     }
