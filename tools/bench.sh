@@ -41,10 +41,7 @@ args=(--md "$build/results.md" --data /usr/share/datasets/fashion-mnist)
 run_build=1
 filters=()
 for a in "$@"; do
-  case "$a" in
-    --*|[0-9]*) ;;
-    *) filters+=("$a") ;;
-  esac
+  [[ "$a" == --* || "$a" =~ ^[0-9]+$ ]] || filters+=("$a")
 done
 if [ ${#filters[@]} -gt 0 ]; then
   run_build=0
