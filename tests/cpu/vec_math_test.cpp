@@ -63,9 +63,9 @@ double ulp_error(T got, LD want) {
   // ulp of the true value (denormal floor included).
   int e;
   std::frexp(w == 0 ? std::numeric_limits<T>::min() : w, &e);
-  LD ulp = std::ldexp(LD(1), std::max(e - std::numeric_limits<T>::digits,
-                                      std::numeric_limits<T>::min_exponent -
-                                          std::numeric_limits<T>::digits));
+  LD ulp = std::ldexp(
+      LD(1), std::max(e - std::numeric_limits<T>::digits,
+                      std::numeric_limits<T>::min_exponent - std::numeric_limits<T>::digits));
   return static_cast<double>(std::fabs(static_cast<LD>(got) - want) / ulp);
 }
 
@@ -135,10 +135,10 @@ void check_accuracy(Fn fn, const char* name, double max_ulp) {
   }
 }
 
-#define EMBER_ACCURACY_TEST(fn, ulp_f, ulp_d)                           \
-  TEST(VecMath, fn##Accuracy) {                                         \
-    check_accuracy<float>(Fn::fn, #fn, ulp_f);                          \
-    check_accuracy<double>(Fn::fn, #fn, ulp_d);                         \
+#define EMBER_ACCURACY_TEST(fn, ulp_f, ulp_d)   \
+  TEST(VecMath, fn##Accuracy) {                 \
+    check_accuracy<float>(Fn::fn, #fn, ulp_f);  \
+    check_accuracy<double>(Fn::fn, #fn, ulp_d); \
   }
 
 EMBER_ACCURACY_TEST(exp, 1.5, 1.5)
