@@ -1,6 +1,7 @@
 // Reduction CPU kernels over contiguous rows.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <vector>
@@ -31,21 +32,6 @@ inline int64_t grain(int64_t inner) {
 template <class T>
 using SumAcc = std::conditional_t<is_float_v<T>, double, uint64_t>;
 
-// Sums with several accumulators so the compiler can vectorise; floats accumulate in double,
-// which is at least as accurate as PyTorch's cascade sum.
-template <class T, class A>
-A sum_row(const T* p, int64_t n) {
-  constexpr int kLanes = 8;
-  A acc[kLanes] = {};
-  int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    for (int l = 0; l < kLanes; ++l) acc[l] += static_cast<A>(p[i + l]);
-  A s = 0;
-  for (int l = 0; l < kLanes; ++l) s += acc[l];
-  for (; i < n; ++i) s += static_cast<A>(p[i]);
-  return s;
-}
-
 template <class T, class A>
 T from_acc(A s) {
   if constexpr (std::is_same_v<T, bool>) {
@@ -57,14 +43,83 @@ T from_acc(A s) {
   }
 }
 
+// Sums with several accumulators so the compiler can vectorise; floats accumulate in double,
+// which is at least as accurate as PyTorch's cascade sum.
+template <class T, class A>
+A sum_run(const T* p, int64_t n) {
+  int64_t i = 0;
+  A s = 0;
+  if constexpr (std::is_same_v<T, float> && std::is_same_v<A, double>) {
+    // Explicit vectors: four float->double widenings in flight per step.
+    typedef float F4 __attribute__((vector_size(16)));
+    typedef double D4 __attribute__((vector_size(32)));
+    D4 a0 = {}, a1 = {}, a2 = {}, a3 = {};
+    for (; i + 16 <= n; i += 16) {
+      F4 x0, x1, x2, x3;
+      std::memcpy(&x0, p + i, sizeof x0);
+      std::memcpy(&x1, p + i + 4, sizeof x1);
+      std::memcpy(&x2, p + i + 8, sizeof x2);
+      std::memcpy(&x3, p + i + 12, sizeof x3);
+      a0 += __builtin_convertvector(x0, D4);
+      a1 += __builtin_convertvector(x1, D4);
+      a2 += __builtin_convertvector(x2, D4);
+      a3 += __builtin_convertvector(x3, D4);
+    }
+    D4 t = (a0 + a1) + (a2 + a3);
+    s = (t[0] + t[1]) + (t[2] + t[3]);
+  } else {
+    constexpr int kLanes = 8;
+    A acc[kLanes] = {};
+    for (; i + kLanes <= n; i += kLanes)
+      for (int l = 0; l < kLanes; ++l) acc[l] += static_cast<A>(p[i + l]);
+    for (int l = 0; l < kLanes; ++l) s += acc[l];
+  }
+  for (; i < n; ++i) s += static_cast<A>(p[i]);
+  return s;
+}
+
+// Pairwise over runs of 1024 (a cascade like PyTorch's), so double sums stay accurate too.
+template <class T, class A>
+A sum_row(const T* p, int64_t n) {
+  constexpr int64_t kRun = 1024;
+  if (!std::is_floating_point_v<A> || n <= kRun) return sum_run<T, A>(p, n);
+  int64_t h = (n / 2 + kRun - 1) / kRun * kRun;
+  return sum_row<T, A>(p, h) + sum_row<T, A>(p + h, n - h);
+}
+
+// Long rows are cut into fixed blocks (the result does not depend on the thread count) whose
+// partial sums add up in order: the threads share a row, and the sum is a two-level cascade.
+constexpr int64_t kSumBlock = 32768;
+
+template <class T, class A>
+void sum_rows(const T* src, T* dst, int64_t outer, int64_t inner) {
+  if (outer >= get_num_threads() || inner < 2 * kSumBlock) {
+    parallel_for(0, outer, grain(inner), [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o) dst[o] = from_acc<T>(sum_row<T, A>(src + o * inner, inner));
+    });
+    return;
+  }
+  int64_t nb = (inner + kSumBlock - 1) / kSumBlock;
+  std::vector<A> part(static_cast<size_t>(outer * nb));
+  parallel_for(0, outer * nb, 1, [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t) {
+      int64_t o = t / nb, j = t % nb * kSumBlock;
+      part[static_cast<size_t>(t)] =
+          sum_row<T, A>(src + o * inner + j, std::min(kSumBlock, inner - j));
+    }
+  });
+  for (int64_t o = 0; o < outer; ++o) {
+    A s = 0;
+    for (int64_t j = 0; j < nb; ++j) s += part[static_cast<size_t>(o * nb + j)];
+    dst[o] = from_acc<T>(s);
+  }
+}
+
 void sum_kernel(Tensor& out, const Tensor& in, int64_t outer, int64_t inner) {
   visit_all_types(out.dtype(), "sum", [&]<class T>() {
     const T* src = in.data_ptr<T>();
     T* dst = out.data_ptr<T>();
-    using A = SumAcc<T>;
-    parallel_for(0, outer, grain(inner), [&](int64_t b, int64_t e) {
-      for (int64_t o = b; o < e; ++o) dst[o] = from_acc<T>(sum_row<T, A>(src + o * inner, inner));
-    });
+    sum_rows<T, SumAcc<T>>(src, dst, outer, inner);
   });
 }
 
