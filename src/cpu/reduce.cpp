@@ -50,23 +50,24 @@ A sum_run(const T* p, int64_t n) {
   int64_t i = 0;
   A s = 0;
   if constexpr (std::is_same_v<T, float> && std::is_same_v<A, double>) {
-    // Explicit vectors: four float->double widenings in flight per step.
-    typedef float F4 __attribute__((vector_size(16)));
-    typedef double D4 __attribute__((vector_size(32)));
-    D4 a0 = {}, a1 = {}, a2 = {}, a3 = {};
-    for (; i + 16 <= n; i += 16) {
-      F4 x0, x1, x2, x3;
+    // 32 float lanes over a run of at most 1024 (sum_row's cascade): each lane adds 32 values,
+    // then the lanes meet in double, like the first level of PyTorch's cascade sum.
+    typedef float F8 __attribute__((vector_size(32)));
+    F8 a0 = {}, a1 = {}, a2 = {}, a3 = {};
+    for (; i + 32 <= n; i += 32) {
+      F8 x0, x1, x2, x3;
       std::memcpy(&x0, p + i, sizeof x0);
-      std::memcpy(&x1, p + i + 4, sizeof x1);
-      std::memcpy(&x2, p + i + 8, sizeof x2);
-      std::memcpy(&x3, p + i + 12, sizeof x3);
-      a0 += __builtin_convertvector(x0, D4);
-      a1 += __builtin_convertvector(x1, D4);
-      a2 += __builtin_convertvector(x2, D4);
-      a3 += __builtin_convertvector(x3, D4);
+      std::memcpy(&x1, p + i + 8, sizeof x1);
+      std::memcpy(&x2, p + i + 16, sizeof x2);
+      std::memcpy(&x3, p + i + 24, sizeof x3);
+      a0 += x0;
+      a1 += x1;
+      a2 += x2;
+      a3 += x3;
     }
-    D4 t = (a0 + a1) + (a2 + a3);
-    s = (t[0] + t[1]) + (t[2] + t[3]);
+    for (int l = 0; l < 8; ++l)
+      s += (static_cast<double>(a0[l]) + static_cast<double>(a1[l])) +
+           (static_cast<double>(a2[l]) + static_cast<double>(a3[l]));
   } else {
     constexpr int kLanes = 8;
     A acc[kLanes] = {};
@@ -263,10 +264,44 @@ int64_t arg_row(const T* p, int64_t n) {
 }
 
 // Max (or min) of a non-empty row, NaN if it holds one. Branch-free lanes so it vectorises.
+// float/double: explicit vectors; a lane takes x when x wins or is NaN, and a NaN lane stays NaN.
+template <bool IsMax, class T>
+T extremum_vec(const T* p, int64_t n) {
+  typedef T V __attribute__((vector_size(32)));
+  constexpr int64_t L = 32 / sizeof(T);
+  V a0, a1;
+  for (int64_t l = 0; l < L; ++l) a0[l] = a1[l] = p[0];
+  int64_t i = 0;
+  for (; i + 2 * L <= n; i += 2 * L) {
+    V x0, x1;
+    std::memcpy(&x0, p + i, sizeof x0);
+    std::memcpy(&x1, p + i + L, sizeof x1);
+    if constexpr (IsMax) {
+      a0 = ((x0 > a0) | (x0 != x0)) ? x0 : a0;
+      a1 = ((x1 > a1) | (x1 != x1)) ? x1 : a1;
+    } else {
+      a0 = ((x0 < a0) | (x0 != x0)) ? x0 : a0;
+      a1 = ((x1 < a1) | (x1 != x1)) ? x1 : a1;
+    }
+  }
+  T m = p[0];
+  auto take = [&m](T v) {
+    if (v != v || (m == m && (IsMax ? v > m : v < m))) m = v;
+  };
+  for (int64_t l = 0; l < L; ++l) {
+    take(a0[l]);
+    take(a1[l]);
+  }
+  for (; i < n; ++i) take(p[i]);
+  return m != m ? std::numeric_limits<T>::quiet_NaN() : m;
+}
+
 template <bool IsMax, class T>
 T extremum_row(const T* p, int64_t n) {
   using M = opmath_t<T>;
-  if constexpr (std::is_same_v<T, bool>) {
+  if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+    return extremum_vec<IsMax, T>(p, n);
+  } else if constexpr (std::is_same_v<T, bool>) {
     for (int64_t i = 0; i < n; ++i)
       if (p[i] == IsMax) return IsMax;
     return !IsMax;
