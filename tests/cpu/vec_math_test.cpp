@@ -120,9 +120,10 @@ void check_accuracy(Fn fn, const char* name, double max_ulp) {
       double e = ulp_error<T>(y[i], want);
       if (absolute_floor(fn) && std::isfinite(want) && x[i] < 0)
         e = std::min(e, ulp_error<T>(static_cast<T>(x[i] / 2 + (y[i] - want)), x[i] / LD(2)));
-      // silu's denormal tail (x e^x with e^x below the normal range): x * e^x loses the low bits.
-      if (fn == Fn::silu && std::fabs(want) < std::numeric_limits<T>::min())
-        e = std::min(e, ulp_error<T>(y[i], want) / 64);
+      // silu's tail where e^x is denormal: x * e^x carries e^x's rounding (half a denormal
+      // ulp) times |x|.
+      if (fn == Fn::silu && std::fabs(want / x[i]) < std::numeric_limits<T>::min())
+        e = std::min(e, ulp_error<T>(y[i], want) / (2 * std::fabs(static_cast<double>(x[i]))));
       if (e > worst) {
         worst = e;
         worst_x = x[i];
