@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "src/cpu/loops.h"
+#include "src/cpu/vec_loops.h"
 #include "src/kernels/activation.h"
 
 namespace ember {
@@ -54,15 +55,6 @@ inline M param(double v) {
   namespace {
 
 template <class M>
-inline M gelu_value(M x, bool tanh_approx) {
-  if (tanh_approx) {
-    const M k = static_cast<M>(0.79788456080286535588), c = static_cast<M>(0.044715);
-    return M(0.5) * x * (M(1) + std::tanh(k * (x + c * x * x * x)));
-  }
-  return M(0.5) * x * (M(1) + std::erf(x * static_cast<M>(0.70710678118654752440)));
-}
-
-template <class M>
 inline M softplus_value(M x, M beta, M threshold) {
   return x * beta > threshold ? x : std::log1p(std::exp(x * beta)) / beta;
 }
@@ -78,8 +70,15 @@ inline M hardtanh_value(M x, M lo, M hi) {
   return x < lo ? lo : (x > hi ? hi : x);  // NaN passes through
 }
 
-EMBER_ACT_KERNEL(gelu, gelu_value(x, a != M(0)))
-EMBER_ACT_KERNEL(silu, x / (M(1) + std::exp(-x)))
+void gelu_kernel(TensorIterator& it, double a, double, double) {
+  visit_floating_types(it.common_dtype(), "gelu", [&]<class T>() {
+    cpu::vec_unary_kernel<T>(it, a != 0 ? cpu::vec::Fn::gelu_tanh : cpu::vec::Fn::gelu);
+  });
+}
+void silu_kernel(TensorIterator& it, double, double, double) {
+  visit_floating_types(it.common_dtype(), "silu",
+                       [&]<class T>() { cpu::vec_unary_kernel<T>(it, cpu::vec::Fn::silu); });
+}
 EMBER_ACT_KERNEL(mish, x* std::tanh(std::log1p(std::exp(x))))
 EMBER_ACT_KERNEL(softplus, softplus_value(x, a, b))
 EMBER_ACT_KERNEL(elu, x > M(0) ? x * b : (std::exp(x * c) - M(1)) * a * b)
@@ -124,6 +123,8 @@ void rrelu_noise_kernel(Tensor& noise, const Tensor& self, double lower, double 
 }  // namespace
 
 EMBER_DEFINE_STUB(prelu_stub, prelu_kernel);
+EMBER_DEFINE_STUB(gelu_stub, gelu_kernel);
+EMBER_DEFINE_STUB(silu_stub, silu_kernel);
 EMBER_DEFINE_STUB(rrelu_noise_stub, rrelu_noise_kernel);
 
 }  // namespace ember

@@ -91,12 +91,26 @@ void row_norm_kernel(Tensor& y, Tensor& mean, Tensor& rstd, const Tensor& x, int
       for (int64_t m = m0; m < m1; ++m) {
         const T* src = px + m * N;
         T* dst = py + m * N;
-        // Two passes over a row that stays in cache.
+        // Two passes over a row that stays in cache, each with independent lanes so that the
+        // double accumulation vectorises.
+        constexpr int kLanes = 8;
+        double acc[kLanes] = {};
+        int64_t n = 0;
+        for (; n + kLanes <= N; n += kLanes)
+          for (int l = 0; l < kLanes; ++l) acc[l] += static_cast<double>(src[n + l]);
         double s = 0;
-        for (int64_t n = 0; n < N; ++n) s += src[n];
+        for (int l = 0; l < kLanes; ++l) s += acc[l];
+        for (; n < N; ++n) s += src[n];
         double mu = N > 0 ? s / static_cast<double>(N) : std::numeric_limits<double>::quiet_NaN();
+        double sq[kLanes] = {};
+        for (n = 0; n + kLanes <= N; n += kLanes)
+          for (int l = 0; l < kLanes; ++l) {
+            double d = static_cast<double>(src[n + l]) - mu;
+            sq[l] += d * d;
+          }
         double ss = 0;
-        for (int64_t n = 0; n < N; ++n) {
+        for (int l = 0; l < kLanes; ++l) ss += sq[l];
+        for (; n < N; ++n) {
           double d = src[n] - mu;
           ss += d * d;
         }
@@ -105,13 +119,13 @@ void row_norm_kernel(Tensor& y, Tensor& mean, Tensor& rstd, const Tensor& x, int
         pr[m] = static_cast<T>(1.0 / std::sqrt(var + eps));
         T r = pr[m], sh = static_cast<T>(-mu) * r;
         if (pw && pb) {
-          for (int64_t n = 0; n < N; ++n) dst[n] = (src[n] * r + sh) * pw[n] + pb[n];
+          for (n = 0; n < N; ++n) dst[n] = (src[n] * r + sh) * pw[n] + pb[n];
         } else if (pw) {
-          for (int64_t n = 0; n < N; ++n) dst[n] = (src[n] * r + sh) * pw[n];
+          for (n = 0; n < N; ++n) dst[n] = (src[n] * r + sh) * pw[n];
         } else if (pb) {
-          for (int64_t n = 0; n < N; ++n) dst[n] = (src[n] * r + sh) + pb[n];
+          for (n = 0; n < N; ++n) dst[n] = (src[n] * r + sh) + pb[n];
         } else {
-          for (int64_t n = 0; n < N; ++n) dst[n] = src[n] * r + sh;
+          for (n = 0; n < N; ++n) dst[n] = src[n] * r + sh;
         }
       }
     });

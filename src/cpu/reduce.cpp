@@ -1,6 +1,7 @@
 // Reduction CPU kernels over contiguous rows.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <vector>
@@ -31,21 +32,6 @@ inline int64_t grain(int64_t inner) {
 template <class T>
 using SumAcc = std::conditional_t<is_float_v<T>, double, uint64_t>;
 
-// Sums with several accumulators so the compiler can vectorise; floats accumulate in double,
-// which is at least as accurate as PyTorch's cascade sum.
-template <class T, class A>
-A sum_row(const T* p, int64_t n) {
-  constexpr int kLanes = 8;
-  A acc[kLanes] = {};
-  int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    for (int l = 0; l < kLanes; ++l) acc[l] += static_cast<A>(p[i + l]);
-  A s = 0;
-  for (int l = 0; l < kLanes; ++l) s += acc[l];
-  for (; i < n; ++i) s += static_cast<A>(p[i]);
-  return s;
-}
-
 template <class T, class A>
 T from_acc(A s) {
   if constexpr (std::is_same_v<T, bool>) {
@@ -57,14 +43,84 @@ T from_acc(A s) {
   }
 }
 
+// Sums with several accumulators so the compiler can vectorise; floats accumulate in double,
+// which is at least as accurate as PyTorch's cascade sum.
+template <class T, class A>
+A sum_run(const T* p, int64_t n) {
+  int64_t i = 0;
+  A s = 0;
+  if constexpr (std::is_same_v<T, float> && std::is_same_v<A, double>) {
+    // 32 float lanes over a run of at most 1024 (sum_row's cascade): each lane adds 32 values,
+    // then the lanes meet in double, like the first level of PyTorch's cascade sum.
+    typedef float F8 __attribute__((vector_size(32)));
+    F8 a0 = {}, a1 = {}, a2 = {}, a3 = {};
+    for (; i + 32 <= n; i += 32) {
+      F8 x0, x1, x2, x3;
+      std::memcpy(&x0, p + i, sizeof x0);
+      std::memcpy(&x1, p + i + 8, sizeof x1);
+      std::memcpy(&x2, p + i + 16, sizeof x2);
+      std::memcpy(&x3, p + i + 24, sizeof x3);
+      a0 += x0;
+      a1 += x1;
+      a2 += x2;
+      a3 += x3;
+    }
+    for (int l = 0; l < 8; ++l)
+      s += (static_cast<double>(a0[l]) + static_cast<double>(a1[l])) +
+           (static_cast<double>(a2[l]) + static_cast<double>(a3[l]));
+  } else {
+    constexpr int kLanes = 8;
+    A acc[kLanes] = {};
+    for (; i + kLanes <= n; i += kLanes)
+      for (int l = 0; l < kLanes; ++l) acc[l] += static_cast<A>(p[i + l]);
+    for (int l = 0; l < kLanes; ++l) s += acc[l];
+  }
+  for (; i < n; ++i) s += static_cast<A>(p[i]);
+  return s;
+}
+
+// Pairwise over runs of 1024 (a cascade like PyTorch's), so double sums stay accurate too.
+template <class T, class A>
+A sum_row(const T* p, int64_t n) {
+  constexpr int64_t kRun = 1024;
+  if (!std::is_floating_point_v<A> || n <= kRun) return sum_run<T, A>(p, n);
+  int64_t h = (n / 2 + kRun - 1) / kRun * kRun;
+  return sum_row<T, A>(p, h) + sum_row<T, A>(p + h, n - h);
+}
+
+// Long rows are cut into fixed blocks (the result does not depend on the thread count) whose
+// partial sums add up in order: the threads share a row, and the sum is a two-level cascade.
+constexpr int64_t kSumBlock = 32768;
+
+template <class T, class A>
+void sum_rows(const T* src, T* dst, int64_t outer, int64_t inner) {
+  if (outer >= get_num_threads() || inner < 2 * kSumBlock) {
+    parallel_for(0, outer, grain(inner), [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o) dst[o] = from_acc<T>(sum_row<T, A>(src + o * inner, inner));
+    });
+    return;
+  }
+  int64_t nb = (inner + kSumBlock - 1) / kSumBlock;
+  std::vector<A> part(static_cast<size_t>(outer * nb));
+  parallel_for(0, outer * nb, 1, [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t) {
+      int64_t o = t / nb, j = t % nb * kSumBlock;
+      part[static_cast<size_t>(t)] =
+          sum_row<T, A>(src + o * inner + j, std::min(kSumBlock, inner - j));
+    }
+  });
+  for (int64_t o = 0; o < outer; ++o) {
+    A s = 0;
+    for (int64_t j = 0; j < nb; ++j) s += part[static_cast<size_t>(o * nb + j)];
+    dst[o] = from_acc<T>(s);
+  }
+}
+
 void sum_kernel(Tensor& out, const Tensor& in, int64_t outer, int64_t inner) {
   visit_all_types(out.dtype(), "sum", [&]<class T>() {
     const T* src = in.data_ptr<T>();
     T* dst = out.data_ptr<T>();
-    using A = SumAcc<T>;
-    parallel_for(0, outer, grain(inner), [&](int64_t b, int64_t e) {
-      for (int64_t o = b; o < e; ++o) dst[o] = from_acc<T>(sum_row<T, A>(src + o * inner, inner));
-    });
+    sum_rows<T, SumAcc<T>>(src, dst, outer, inner);
   });
 }
 
@@ -208,10 +264,44 @@ int64_t arg_row(const T* p, int64_t n) {
 }
 
 // Max (or min) of a non-empty row, NaN if it holds one. Branch-free lanes so it vectorises.
+// float/double: explicit vectors; a lane takes x when x wins or is NaN, and a NaN lane stays NaN.
+template <bool IsMax, class T>
+T extremum_vec(const T* p, int64_t n) {
+  typedef T V __attribute__((vector_size(32)));
+  constexpr int64_t L = 32 / sizeof(T);
+  V a0, a1;
+  for (int64_t l = 0; l < L; ++l) a0[l] = a1[l] = p[0];
+  int64_t i = 0;
+  for (; i + 2 * L <= n; i += 2 * L) {
+    V x0, x1;
+    std::memcpy(&x0, p + i, sizeof x0);
+    std::memcpy(&x1, p + i + L, sizeof x1);
+    if constexpr (IsMax) {
+      a0 = ((x0 > a0) | (x0 != x0)) ? x0 : a0;
+      a1 = ((x1 > a1) | (x1 != x1)) ? x1 : a1;
+    } else {
+      a0 = ((x0 < a0) | (x0 != x0)) ? x0 : a0;
+      a1 = ((x1 < a1) | (x1 != x1)) ? x1 : a1;
+    }
+  }
+  T m = p[0];
+  auto take = [&m](T v) {
+    if (v != v || (m == m && (IsMax ? v > m : v < m))) m = v;
+  };
+  for (int64_t l = 0; l < L; ++l) {
+    take(a0[l]);
+    take(a1[l]);
+  }
+  for (; i < n; ++i) take(p[i]);
+  return m != m ? std::numeric_limits<T>::quiet_NaN() : m;
+}
+
 template <bool IsMax, class T>
 T extremum_row(const T* p, int64_t n) {
   using M = opmath_t<T>;
-  if constexpr (std::is_same_v<T, bool>) {
+  if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+    return extremum_vec<IsMax, T>(p, n);
+  } else if constexpr (std::is_same_v<T, bool>) {
     for (int64_t i = 0; i < n; ++i)
       if (p[i] == IsMax) return IsMax;
     return !IsMax;

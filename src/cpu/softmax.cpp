@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "ember/core/parallel.h"
+#include "src/cpu/vec_math.h"
 #include "src/kernels/reduce.h"
 
 namespace ember {
@@ -55,6 +56,53 @@ void scan_kernel(Tensor& out, const Tensor& in, int64_t outer, int64_t n, int64_
   });
 }
 
+// Contiguous rows (inner == 1) of float/double: max, then exp(x - max) through the vector math
+// table into y, its sum, then the scaling; NaN anywhere makes the row NaN, as in PyTorch.
+template <bool IsLog, class T>
+void softmax_rows(const T* src, T* dst, int64_t outer, int64_t n) {
+  int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(n, 1));
+  parallel_for(0, outer, grain, [&](int64_t b, int64_t e) {
+    for (int64_t o = b; o < e; ++o) {
+      const T* x = src + o * n;
+      T* y = dst + o * n;
+      constexpr int kLanes = 8;
+      T m[kLanes];
+      bool nan = false;
+      for (int l = 0; l < kLanes; ++l) m[l] = -std::numeric_limits<T>::infinity();
+      int64_t i = 0;
+      for (; i + kLanes <= n; i += kLanes)
+        for (int l = 0; l < kLanes; ++l) {
+          nan |= x[i + l] != x[i + l];
+          m[l] = x[i + l] > m[l] ? x[i + l] : m[l];
+        }
+      T mx = -std::numeric_limits<T>::infinity();
+      for (int l = 0; l < kLanes; ++l) mx = m[l] > mx ? m[l] : mx;
+      for (; i < n; ++i) {
+        nan |= x[i] != x[i];
+        mx = x[i] > mx ? x[i] : mx;
+      }
+      if (nan) mx = std::numeric_limits<T>::quiet_NaN();
+#pragma GCC ivdep
+      for (int64_t k = 0; k < n; ++k) y[k] = x[k] - mx;
+      cpu::vec::map<T>(cpu::vec::Fn::exp, y, y, n);
+      T acc[kLanes] = {};
+      for (i = 0; i + kLanes <= n; i += kLanes)
+        for (int l = 0; l < kLanes; ++l) acc[l] += y[i + l];
+      T sum = 0;
+      for (int l = 0; l < kLanes; ++l) sum += acc[l];
+      for (; i < n; ++i) sum += y[i];
+      if constexpr (IsLog) {
+        T shift = mx + std::log(sum);
+#pragma GCC ivdep
+        for (int64_t k = 0; k < n; ++k) y[k] = x[k] - shift;
+      } else {
+#pragma GCC ivdep
+        for (int64_t k = 0; k < n; ++k) y[k] /= sum;
+      }
+    }
+  });
+}
+
 // exp(x - max) / sum (or x - max - log(sum) for the log form), in float for 16-bit inputs.
 template <bool IsLog>
 void softmax_kernel(Tensor& out, const Tensor& in, int64_t outer, int64_t n, int64_t inner, bool) {
@@ -62,9 +110,13 @@ void softmax_kernel(Tensor& out, const Tensor& in, int64_t outer, int64_t n, int
     using M = opmath_t<T>;
     const T* src = in.data_ptr<T>();
     T* dst = out.data_ptr<T>();
+    if constexpr (std::is_same_v<T, M>) {
+      if (inner == 1) return softmax_rows<IsLog, T>(src, dst, outer, n);
+    }
     int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(n * inner, 1));
     parallel_for(0, outer, grain, [&](int64_t b, int64_t e) {
-      std::vector<M> mx(static_cast<size_t>(inner)), sum(static_cast<size_t>(inner));
+      std::vector<M> mx(static_cast<size_t>(inner)), sum(static_cast<size_t>(inner)),
+          ex(static_cast<size_t>(inner));
       for (int64_t o = b; o < e; ++o) {
         const T* x = src + o * n * inner;
         T* y = dst + o * n * inner;
@@ -76,25 +128,27 @@ void softmax_kernel(Tensor& out, const Tensor& in, int64_t outer, int64_t n, int
             // NaN sticks so the whole slice becomes NaN, as in PyTorch.
             if (v > mx[j] || std::isnan(v)) mx[j] = std::isnan(mx[j]) ? mx[j] : v;
           }
-        for (int64_t i = 0; i < n; ++i)
+        for (int64_t i = 0; i < n; ++i) {
+          for (int64_t j = 0; j < inner; ++j) ex[j] = static_cast<M>(x[i * inner + j]) - mx[j];
+          cpu::vec::map<M>(cpu::vec::Fn::exp, ex.data(), ex.data(), inner);
           for (int64_t j = 0; j < inner; ++j) {
-            M d = static_cast<M>(x[i * inner + j]) - mx[j];
-            M ex = std::exp(d);
-            sum[j] += ex;
-            if constexpr (!IsLog && std::is_same_v<T, M>) y[i * inner + j] = ex;
+            sum[j] += ex[j];
+            if constexpr (!IsLog && std::is_same_v<T, M>) y[i * inner + j] = ex[j];
           }
-        for (int64_t i = 0; i < n; ++i)
-          for (int64_t j = 0; j < inner; ++j) {
-            if constexpr (IsLog) {
-              M d = static_cast<M>(x[i * inner + j]) - mx[j];
-              y[i * inner + j] = static_cast<T>(d - std::log(sum[j]));
-            } else if constexpr (std::is_same_v<T, M>) {
-              y[i * inner + j] /= sum[j];
-            } else {
-              M d = static_cast<M>(x[i * inner + j]) - mx[j];
-              y[i * inner + j] = static_cast<T>(std::exp(d) / sum[j]);
-            }
+        }
+        for (int64_t j = 0; j < inner; ++j) ex[j] = IsLog ? std::log(sum[j]) : M(0);
+        for (int64_t i = 0; i < n; ++i) {
+          if constexpr (IsLog) {
+            for (int64_t j = 0; j < inner; ++j)
+              y[i * inner + j] = static_cast<T>(static_cast<M>(x[i * inner + j]) - mx[j] - ex[j]);
+          } else if constexpr (std::is_same_v<T, M>) {
+            for (int64_t j = 0; j < inner; ++j) y[i * inner + j] /= sum[j];
+          } else {
+            for (int64_t j = 0; j < inner; ++j) ex[j] = static_cast<M>(x[i * inner + j]) - mx[j];
+            cpu::vec::map<M>(cpu::vec::Fn::exp, ex.data(), ex.data(), inner);
+            for (int64_t j = 0; j < inner; ++j) y[i * inner + j] = static_cast<T>(ex[j] / sum[j]);
           }
+        }
       }
     });
   });

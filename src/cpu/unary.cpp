@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "src/cpu/loops.h"
+#include "src/cpu/vec_loops.h"
 #include "src/kernels/unary.h"
 
 namespace ember {
@@ -23,6 +24,17 @@ namespace {
   }                                                                 \
   }                                                                 \
   EMBER_DEFINE_STUB(name##_stub, name##_kernel);                    \
+  namespace {
+
+// Floating outputs through the vector math tables (src/cpu/vec_math.h): the same result for
+// every layout and dtype path (the 16-bit floats compute in float).
+#define EMBER_VEC_KERNEL(name)                                                                  \
+  void name##_kernel(TensorIterator& it) {                                                      \
+    visit_floating_types(it.common_dtype(), #name,                                              \
+                         [&]<class T>() { cpu::vec_unary_kernel<T>(it, cpu::vec::Fn::name); }); \
+  }                                                                                             \
+  }                                                                                             \
+  EMBER_DEFINE_STUB(name##_stub, name##_kernel);                                                \
   namespace {
 
 // Every numeric dtype (bool excluded unless the op allows it).
@@ -244,19 +256,19 @@ EMBER_NUMERIC_KERNEL(round, rounded(x, [](auto v) { return std::nearbyint(v); })
 EMBER_NUMERIC_KERNEL(trunc, rounded(x, [](auto v) { return std::trunc(v); }))
 EMBER_ALL_KERNEL(sign, sign_value(x))
 EMBER_ALL_KERNEL(sgn, sign_value(x))
-EMBER_FLOAT_KERNEL(exp, std::exp(x))
-EMBER_FLOAT_KERNEL(log, std::log(x))
+EMBER_VEC_KERNEL(exp)
+EMBER_VEC_KERNEL(log)
 EMBER_FLOAT_KERNEL(sqrt, std::sqrt(x))
 EMBER_FLOAT_KERNEL(sin, std::sin(x))
 EMBER_FLOAT_KERNEL(cos, std::cos(x))
-EMBER_FLOAT_KERNEL(tanh, std::tanh(x))
-EMBER_FLOAT_KERNEL(sigmoid, M(1) / (M(1) + std::exp(-x)))
+EMBER_VEC_KERNEL(tanh)
+EMBER_VEC_KERNEL(sigmoid)
 EMBER_FLOAT_KERNEL(rsqrt, M(1) / std::sqrt(x))
 EMBER_FLOAT_KERNEL(exp2, std::exp2(x))
-EMBER_FLOAT_KERNEL(expm1, std::expm1(x))
+EMBER_VEC_KERNEL(expm1)
 EMBER_FLOAT_KERNEL(log2, std::log2(x))
 EMBER_FLOAT_KERNEL(log10, std::log10(x))
-EMBER_FLOAT_KERNEL(log1p, std::log1p(x))
+EMBER_VEC_KERNEL(log1p)
 EMBER_FLOAT_KERNEL(tan, std::tan(x))
 EMBER_FLOAT_KERNEL(asin, std::asin(x))
 EMBER_FLOAT_KERNEL(acos, std::acos(x))
@@ -266,7 +278,7 @@ EMBER_FLOAT_KERNEL(cosh, std::cosh(x))
 EMBER_FLOAT_KERNEL(asinh, std::asinh(x))
 EMBER_FLOAT_KERNEL(acosh, std::acosh(x))
 EMBER_FLOAT_KERNEL(atanh, std::atanh(x))
-EMBER_FLOAT_KERNEL(erf, std::erf(x))
+EMBER_VEC_KERNEL(erf)
 EMBER_FLOAT_KERNEL(erfc, std::erfc(x))
 EMBER_FLOAT_KERNEL(erfinv, static_cast<M>(erfinv_value(x)))
 EMBER_FLOAT_KERNEL(frac, x - std::trunc(x))
