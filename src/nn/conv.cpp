@@ -11,8 +11,10 @@ namespace ember {
 namespace nn {
 
 namespace {
+// libtorch prints a one-element ExpandingArray as its value (kernel_size=3).
 template <size_t D>
 std::ostream& print_array(std::ostream& os, const ExpandingArray<D>& a) {
+  if (D == 1) return os << a[0];
   os << "[";
   for (size_t i = 0; i < D; ++i) os << (i ? ", " : "") << a[i];
   return os << "]";

@@ -123,15 +123,31 @@ template <size_t D>
 Tensor detail::conv_nd(const Tensor& input, const Tensor& weight, const Tensor& bias,
                        const ExpandingArray<D>& stride, const conv_padding_t<D>& padding,
                        const ExpandingArray<D>& dilation, int64_t groups) {
-  if (const auto* pad = std::get_if<ExpandingArray<D>>(&padding)) {
-    if constexpr (D == 1) return ember::conv1d(input, weight, bias, stride, *pad, dilation, groups);
-    if constexpr (D == 2) return ember::conv2d(input, weight, bias, stride, *pad, dilation, groups);
-    if constexpr (D == 3) return ember::conv3d(input, weight, bias, stride, *pad, dilation, groups);
+  ExpandingArray<D> pad(0);
+  Tensor x = input;
+  if (const auto* p = std::get_if<ExpandingArray<D>>(&padding)) {
+    pad = *p;
+  } else if (std::holds_alternative<enumtype::kSame>(padding)) {
+    // 'same': total = dilation * (kernel - 1) split evenly; an odd total puts the extra element
+    // on the right, by padding the input first (as PyTorch).
+    EMBER_CHECK(weight.defined() && weight.dim() == static_cast<int64_t>(D) + 2, "[conv", D,
+                "d] weight must be ", D + 2, "-D, got ", weight.defined() ? weight.dim() : 0, "-D");
+    for (size_t i = 0; i < D; ++i)
+      EMBER_CHECK(stride[i] == 1, "[conv", D,
+                  "d] padding='same' is not supported for strided convolutions");
+    std::vector<int64_t> extra(2 * D, 0);
+    bool any = false;
+    for (size_t i = 0; i < D; ++i) {
+      const int64_t total = dilation[i] * (weight.size(static_cast<int64_t>(i) + 2) - 1);
+      (*pad)[i] = total / 2;
+      extra[2 * (D - 1 - i) + 1] = total % 2;
+      any = any || total % 2;
+    }
+    if (any) x = ember::constant_pad_nd(input, extra, 0);
   }
-  const std::string_view mode = std::holds_alternative<enumtype::kSame>(padding) ? "same" : "valid";
-  if constexpr (D == 1) return ember::conv1d(input, weight, bias, stride, mode, dilation, groups);
-  if constexpr (D == 2) return ember::conv2d(input, weight, bias, stride, mode, dilation, groups);
-  if constexpr (D == 3) return ember::conv3d(input, weight, bias, stride, mode, dilation, groups);
+  if constexpr (D == 1) return ember::conv1d(x, weight, bias, stride, pad, dilation, groups);
+  if constexpr (D == 2) return ember::conv2d(x, weight, bias, stride, pad, dilation, groups);
+  if constexpr (D == 3) return ember::conv3d(x, weight, bias, stride, pad, dilation, groups);
 }
 
 template <size_t D>

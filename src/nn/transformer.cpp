@@ -317,8 +317,12 @@ void TransformerImpl::reset() {
 }
 
 void TransformerImpl::reset_parameters() {
-  for (auto& p : parameters())
-    if (p.dim() > 1) init::xavier_uniform_(p);
+  // Walks the tree with apply() (parameters() needs shared_from_this, unavailable while the
+  // constructor runs); the same pre-order as parameters().
+  apply([](Module& m) {
+    for (auto& p : m.named_parameters(/*recurse=*/false))
+      if (p.value().dim() > 1) init::xavier_uniform_(p.value());
+  });
 }
 
 void TransformerImpl::pretty_print(std::ostream& os) const { os << "torch::nn::TransformerImpl"; }

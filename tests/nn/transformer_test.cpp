@@ -35,15 +35,15 @@ nn::TransformerDecoderLayerOptions dec_opts() {
 }
 
 // Builds the case's module (seeded as the generator) and runs it on the case's inputs.
-struct Run {
+struct CaseRun {
   std::shared_ptr<nn::Module> module;
   std::vector<Tensor> inputs;
   std::function<Tensor()> forward;
 };
 
-Run make_run(const std::string& name) {
+CaseRun make_run(const std::string& name) {
   manual_seed(0);
-  Run r;
+  CaseRun r;
   Tensor src = det({5, 2, 8}).requires_grad_(true);
   Tensor tgt = det({4, 2, 8}, 0.23).requires_grad_(true);
   Tensor mem = det({5, 2, 8}, 0.41).requires_grad_(true);
@@ -102,7 +102,7 @@ Tensor golden(const std::vector<double>& v) { return tensor(v).to(kDouble); }
 TEST(Transformer, MatchesPyTorch) {
   for (const auto& [name, rows] : kTransformerGolden) {
     SCOPED_TRACE(name);
-    Run r = make_run(name);
+    CaseRun r = make_run(name);
     r.module->eval();
     OrderedDict<std::string, Tensor> sd;
     std::vector<std::string> want_keys;
@@ -230,12 +230,13 @@ TEST(Transformer, DefaultsBatchFirstCustomActivationAndErrors) {
   drop->eval();
   EXPECT_TRUE(all_close(drop(src), drop(src), 0, 0));
 
-  EXPECT_THROW(a(src, randn({4, 2, 8})), Error);                       // batch mismatch
-  EXPECT_THROW(a(randn({5, 3, 6}), tgt), Error);                       // wrong d_model
-  EXPECT_THROW(a(randn({5, 3, 8, 1}), tgt), Error);                    // 4-D
-  EXPECT_THROW(a(src, tgt, causal(4)), Error);                         // src_mask of the wrong size
-  EXPECT_THROW(a(src, tgt, {}, {}, {}, zeros({3, 4}, kBool)), Error);  // bad key padding mask
-  EXPECT_THROW(nn::TransformerEncoderLayer(7, 2), Error);              // d_model % nhead
+  EXPECT_THROW(a(src, randn({4, 2, 8})), Error);     // batch mismatch
+  EXPECT_THROW(a(randn({5, 3, 6}), tgt), Error);     // wrong d_model
+  EXPECT_THROW(a(randn({5, 3, 8, 1}), tgt), Error);  // 4-D
+  EXPECT_THROW(a(src, tgt, causal(4)), Error);       // src_mask of the wrong size
+  EXPECT_THROW(a(src, tgt, Tensor(), Tensor(), Tensor(), zeros({3, 4}, kBool)),
+               Error);                                     // bad key padding mask
+  EXPECT_THROW(nn::TransformerEncoderLayer(7, 2), Error);  // d_model % nhead
   EXPECT_THROW(nn::TransformerEncoder(nullptr, 2), Error);
   EXPECT_THROW(nn::TransformerDecoder(nn::TransformerDecoderLayer(8, 2), -1), Error);
 }
@@ -278,6 +279,8 @@ TEST(Transformer, Gradcheck) {
   dec->to(kDouble);
   Tensor kp = tensor({0, 0, 1, 0, 0, 0}).to(kBool).view({2, 3});
   EXPECT_TRUE(ember::testing::gradcheck(
-      [&](const variable_list& v) { return dec(v[0], v[1], causal(2).to(kDouble), {}, {}, kp); },
+      [&](const variable_list& v) {
+        return dec(v[0], v[1], causal(2).to(kDouble), Tensor(), Tensor(), kp);
+      },
       {randn({2, 2, 4}, kDouble), randn({3, 2, 4}, kDouble)}));
 }
