@@ -212,6 +212,10 @@ void MultiheadAttentionImpl::reset() {
   _reset_parameters();
 }
 
+void MultiheadAttentionImpl::pretty_print(std::ostream& os) const {
+  os << "torch::nn::MultiheadAttention";
+}
+
 void MultiheadAttentionImpl::_reset_parameters() {
   if (_qkv_same_embed_dim) {
     init::xavier_uniform_(in_proj_weight);

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <ostream>
 
+#include "conv_util.h"
 #include "ember/ember.h"
 #include "ember/nn/init.h"
 
@@ -10,8 +11,10 @@ namespace ember {
 namespace nn {
 
 namespace {
+// libtorch prints a one-element ExpandingArray as its value (kernel_size=3).
 template <size_t D>
 std::ostream& print_array(std::ostream& os, const ExpandingArray<D>& a) {
+  if (D == 1) return os << a[0];
   os << "[";
   for (size_t i = 0; i < D; ++i) os << (i ? ", " : "") << a[i];
   return os << "]";
@@ -40,11 +43,7 @@ Conv3dImpl::Conv3dImpl(Conv3dOptions options) : options(std::move(options)) { re
 
 void Conv3dImpl::reset() {
   const auto& o = options;
-  EMBER_CHECK(o.groups() > 0, "[Conv3d] groups must be a positive integer");
-  EMBER_CHECK(o.in_channels() % o.groups() == 0,
-              "[Conv3d] in_channels must be divisible by groups");
-  EMBER_CHECK(o.out_channels() % o.groups() == 0,
-              "[Conv3d] out_channels must be divisible by groups");
+  detail::check_conv_options(o);
   DimVector shape{o.out_channels(), o.in_channels() / o.groups()};
   for (size_t i = 0; i < 3; ++i) shape.push_back(o.kernel_size()[i]);
   weight = register_parameter("weight", empty(shape));
@@ -53,20 +52,9 @@ void Conv3dImpl::reset() {
 }
 void Conv3dImpl::reset_parameters() { init_conv(weight, bias); }
 Tensor Conv3dImpl::forward(const Tensor& input) {
-  return ember::conv3d(input, weight, bias, options.stride(), options.padding(), options.dilation(),
-                       options.groups());
+  return detail::conv_module_forward<3>(input, weight, bias, options);
 }
-void Conv3dImpl::pretty_print(std::ostream& os) const {
-  const auto& o = options;
-  os << "torch::nn::Conv3d(" << o.in_channels() << ", " << o.out_channels() << ", kernel_size=";
-  print_array(os, o.kernel_size()) << ", stride=";
-  print_array(os, o.stride());
-  if (!all_equal(o.padding(), 0)) print_array(os << ", padding=", o.padding());
-  if (!all_equal(o.dilation(), 1)) print_array(os << ", dilation=", o.dilation());
-  if (o.groups() != 1) os << ", groups=" << o.groups();
-  if (!o.bias()) os << ", bias=false";
-  os << ")";
-}
+void Conv3dImpl::pretty_print(std::ostream& os) const { detail::print_conv(os, options); }
 
 // ---- ConvTranspose ----
 
@@ -107,6 +95,8 @@ template <size_t D, class Derived>
 Tensor ConvTransposeNdImpl<D, Derived>::forward(
     const Tensor& input, const std::optional<std::vector<int64_t>>& output_size) {
   const auto& o = options;
+  EMBER_CHECK(std::holds_alternative<enumtype::kZeros>(o.padding_mode()), "[ConvTranspose", D,
+              "d] Only `zeros` padding mode is supported for ConvTranspose", D, "d");
   std::vector<int64_t> op(o.output_padding()->begin(), o.output_padding()->end());
   if (output_size) {
     std::vector<int64_t> want = *output_size;

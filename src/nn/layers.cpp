@@ -3,6 +3,7 @@
 #include <cmath>
 #include <ostream>
 
+#include "conv_util.h"
 #include "ember/ember.h"
 #include "ember/nn/init.h"
 
@@ -35,8 +36,10 @@ Tensor F::relu(const Tensor& input, const ReLUFuncOptions& options) {
 }
 Tensor F::dropout(const Tensor& input, const DropoutFuncOptions& options) {
   double p = options.p();
-  EMBER_CHECK(p >= 0 && p <= 1, "[dropout] dropout probability has to be between 0 and 1, but "
-              "got ", p);
+  EMBER_CHECK(p >= 0 && p <= 1,
+              "[dropout] dropout probability has to be between 0 and 1, but "
+              "got ",
+              p);
   if (!options.training() || p == 0) return input;
   if (p == 1) return input * 0;
   // Keep mask scaled by 1/(1-p), drawn with bernoulli_(1-p) as PyTorch's CPU dropout.
@@ -56,7 +59,8 @@ Tensor F::flatten(const Tensor& input, int64_t start_dim, int64_t end_dim) {
   return input.flatten(start_dim, end_dim);
 }
 Tensor F::conv2d(const Tensor& input, const Tensor& weight, const Conv2dFuncOptions& o) {
-  return ember::conv2d(input, weight, o.bias(), o.stride(), o.padding(), o.dilation(), o.groups());
+  return detail::conv_nd<2>(input, weight, o.bias(), o.stride(), o.padding(), o.dilation(),
+                            o.groups());
 }
 Tensor F::max_pool2d(const Tensor& input, const MaxPool2dFuncOptions& o) {
   return ember::max_pool2d(input, o.kernel_size(), o.stride(), o.padding(), o.dilation(),
@@ -104,18 +108,137 @@ void LinearImpl::pretty_print(std::ostream& os) const {
 
 Tensor LinearImpl::forward(const Tensor& input) { return F::linear(input, weight, bias); }
 
+// ---- convolution helpers (see conv_util.h) ----
+
+namespace {
+const char* padding_mode_name(const detail::conv_padding_mode_t& m) {
+  if (std::holds_alternative<enumtype::kReflect>(m)) return "reflect";
+  if (std::holds_alternative<enumtype::kReplicate>(m)) return "replicate";
+  if (std::holds_alternative<enumtype::kCircular>(m)) return "circular";
+  return "zeros";
+}
+}  // namespace
+
+template <size_t D>
+Tensor detail::conv_nd(const Tensor& input, const Tensor& weight, const Tensor& bias,
+                       const ExpandingArray<D>& stride, const conv_padding_t<D>& padding,
+                       const ExpandingArray<D>& dilation, int64_t groups) {
+  ExpandingArray<D> pad(0);
+  Tensor x = input;
+  if (const auto* p = std::get_if<ExpandingArray<D>>(&padding)) {
+    pad = *p;
+  } else if (std::holds_alternative<enumtype::kSame>(padding)) {
+    // 'same': total = dilation * (kernel - 1) split evenly; an odd total puts the extra element
+    // on the right, by padding the input first (as PyTorch).
+    EMBER_CHECK(weight.defined() && weight.dim() == static_cast<int64_t>(D) + 2, "[conv", D,
+                "d] weight must be ", D + 2, "-D, got ", weight.defined() ? weight.dim() : 0, "-D");
+    for (size_t i = 0; i < D; ++i)
+      EMBER_CHECK(stride[i] == 1, "[conv", D,
+                  "d] padding='same' is not supported for strided convolutions");
+    std::vector<int64_t> extra(2 * D, 0);
+    bool any = false;
+    for (size_t i = 0; i < D; ++i) {
+      const int64_t total = dilation[i] * (weight.size(static_cast<int64_t>(i) + 2) - 1);
+      (*pad)[i] = total / 2;
+      extra[2 * (D - 1 - i) + 1] = total % 2;
+      any = any || total % 2;
+    }
+    if (any) x = ember::constant_pad_nd(input, extra, 0);
+  }
+  if constexpr (D == 1) return ember::conv1d(x, weight, bias, stride, pad, dilation, groups);
+  if constexpr (D == 2) return ember::conv2d(x, weight, bias, stride, pad, dilation, groups);
+  if constexpr (D == 3) return ember::conv3d(x, weight, bias, stride, pad, dilation, groups);
+}
+
+template <size_t D>
+void detail::check_conv_options(const ConvOptions<D>& o) {
+  EMBER_CHECK(o.groups() > 0, "[Conv", D, "d] groups must be a positive integer");
+  EMBER_CHECK(o.in_channels() % o.groups() == 0, "[Conv", D,
+              "d] in_channels must be divisible by groups");
+  EMBER_CHECK(o.out_channels() % o.groups() == 0, "[Conv", D,
+              "d] out_channels must be divisible by groups");
+  if (std::holds_alternative<enumtype::kSame>(o.padding())) {
+    for (size_t i = 0; i < D; ++i)
+      EMBER_CHECK(o.stride()[i] == 1, "[Conv", D,
+                  "d] padding='same' is not supported for strided convolutions");
+  }
+  if (const auto* pad = std::get_if<ExpandingArray<D>>(&o.padding())) {
+    for (size_t i = 0; i < D; ++i)
+      EMBER_CHECK((*pad)[i] >= 0, "[Conv", D, "d] padding must be non-negative, got ",
+                  IntArrayRef(**pad));
+  }
+}
+
+template <size_t D>
+Tensor detail::conv_module_forward(const Tensor& input, const Tensor& weight, const Tensor& bias,
+                                   const ConvOptions<D>& o) {
+  if (std::holds_alternative<enumtype::kZeros>(o.padding_mode()))
+    return conv_nd<D>(input, weight, bias, o.stride(), o.padding(), o.dilation(), o.groups());
+  // F.pad takes (last dim left, last dim right, ...): PyTorch's
+  // _reversed_padding_repeated_twice; "same" puts the odd extra element on the right.
+  std::vector<int64_t> pad(2 * D, 0);
+  for (size_t i = 0; i < D; ++i) {
+    const size_t r = D - 1 - i;
+    if (const auto* p = std::get_if<ExpandingArray<D>>(&o.padding())) {
+      pad[2 * r] = pad[2 * r + 1] = (*p)[i];
+    } else if (std::holds_alternative<enumtype::kSame>(o.padding())) {
+      const int64_t total = o.dilation()[i] * (o.kernel_size()[i] - 1);
+      pad[2 * r] = total / 2;
+      pad[2 * r + 1] = total - total / 2;
+    }
+  }
+  return conv_nd<D>(ember::pad(input, pad, padding_mode_name(o.padding_mode())), weight, bias,
+                    o.stride(), ExpandingArray<D>(0), o.dilation(), o.groups());
+}
+
+template <size_t D>
+void detail::print_conv(std::ostream& os, const ConvOptions<D>& o) {
+  os << "torch::nn::Conv" << D << "d(" << o.in_channels() << ", " << o.out_channels()
+     << ", kernel_size=";
+  print_expanding(os, o.kernel_size()) << ", stride=";
+  print_expanding(os, o.stride());
+  if (std::holds_alternative<enumtype::kValid>(o.padding())) {
+    os << ", padding='valid'";
+  } else if (std::holds_alternative<enumtype::kSame>(o.padding())) {
+    os << ", padding='same'";
+  } else {
+    const auto& p = std::get<ExpandingArray<D>>(o.padding());
+    bool zero = true;
+    for (size_t i = 0; i < D; ++i) zero = zero && p[i] == 0;
+    if (!zero) print_expanding(os << ", padding=", p);
+  }
+  bool unit = true;
+  for (size_t i = 0; i < D; ++i) unit = unit && o.dilation()[i] == 1;
+  if (!unit) print_expanding(os << ", dilation=", o.dilation());
+  if (o.groups() != 1) os << ", groups=" << o.groups();
+  if (!o.bias()) os << ", bias=false";
+  if (!std::holds_alternative<enumtype::kZeros>(o.padding_mode()))
+    os << ", padding_mode=" << enumtype::get_enum_name(o.padding_mode());
+  os << ")";
+}
+
+#define EMBER_CONV_HELPERS(D)                                                                 \
+  template Tensor detail::conv_nd<D>(const Tensor&, const Tensor&, const Tensor&,             \
+                                     const ExpandingArray<D>&, const conv_padding_t<D>&,      \
+                                     const ExpandingArray<D>&, int64_t);                      \
+  template Tensor detail::conv_module_forward<D>(const Tensor&, const Tensor&, const Tensor&, \
+                                                 const ConvOptions<D>&);                      \
+  template void detail::check_conv_options<D>(const ConvOptions<D>&);                         \
+  template void detail::print_conv<D>(std::ostream&, const ConvOptions<D>&);
+EMBER_CONV_HELPERS(1)
+EMBER_CONV_HELPERS(2)
+EMBER_CONV_HELPERS(3)
+#undef EMBER_CONV_HELPERS
+
 template <size_t D, class Derived>
 void ConvNdImpl<D, Derived>::reset() {
   const auto& o = options;
-  EMBER_CHECK(o.groups() > 0, "[Conv] groups must be a positive integer");
-  EMBER_CHECK(o.in_channels() % o.groups() == 0, "[Conv] in_channels must be divisible by groups");
-  EMBER_CHECK(o.out_channels() % o.groups() == 0,
-              "[Conv] out_channels must be divisible by groups");
+  detail::check_conv_options(o);
   DimVector shape{o.out_channels(), o.in_channels() / o.groups()};
   for (size_t i = 0; i < D; ++i) shape.push_back(o.kernel_size()[i]);
   weight = this->register_parameter("weight", empty(shape));
-  bias = this->register_parameter("bias", o.bias() ? empty({o.out_channels()}) : Tensor(),
-                                  o.bias());
+  bias =
+      this->register_parameter("bias", o.bias() ? empty({o.out_channels()}) : Tensor(), o.bias());
   reset_parameters();
 }
 
@@ -136,41 +259,18 @@ Conv1dImpl::Conv1dImpl(Conv1dOptions options) : ConvNdImpl(std::move(options)) {
 Conv2dImpl::Conv2dImpl(Conv2dOptions options) : ConvNdImpl(std::move(options)) { reset(); }
 
 Tensor Conv1dImpl::forward(const Tensor& input) {
-  return ember::conv1d(input, weight, bias, options.stride(), options.padding(),
-                       options.dilation(), options.groups());
+  return detail::conv_module_forward<1>(input, weight, bias, options);
 }
 Tensor Conv2dImpl::forward(const Tensor& input) {
-  return ember::conv2d(input, weight, bias, options.stride(), options.padding(),
-                       options.dilation(), options.groups());
+  return detail::conv_module_forward<2>(input, weight, bias, options);
 }
-
-template <size_t D>
-void print_conv(std::ostream& os, const char* name, const ConvOptions<D>& o) {
-  os << "torch::nn::" << name << "(" << o.in_channels() << ", " << o.out_channels()
-     << ", kernel_size=";
-  print_array(os, o.kernel_size());
-  os << ", stride=";
-  print_array(os, o.stride());
-  if ((*o.padding())[0] != 0) {
-    os << ", padding=";
-    print_array(os, o.padding());
-  }
-  if ((*o.dilation())[0] != 1) {
-    os << ", dilation=";
-    print_array(os, o.dilation());
-  }
-  if (o.groups() != 1) os << ", groups=" << o.groups();
-  if (!o.bias()) os << ", bias=false";
-  os << ")";
-}
-void Conv1dImpl::pretty_print(std::ostream& os) const { print_conv(os, "Conv1d", options); }
-void Conv2dImpl::pretty_print(std::ostream& os) const { print_conv(os, "Conv2d", options); }
+void Conv1dImpl::pretty_print(std::ostream& os) const { detail::print_conv(os, options); }
+void Conv2dImpl::pretty_print(std::ostream& os) const { detail::print_conv(os, options); }
 
 Tensor MaxPool2dImpl::forward(const Tensor& input) { return F::max_pool2d(input, options); }
 std::tuple<Tensor, Tensor> MaxPool2dImpl::forward_with_indices(const Tensor& input) {
   return ember::max_pool2d_with_indices(input, options.kernel_size(), options.stride(),
-                                        options.padding(), options.dilation(),
-                                        options.ceil_mode());
+                                        options.padding(), options.dilation(), options.ceil_mode());
 }
 void MaxPool2dImpl::pretty_print(std::ostream& os) const {
   os << "torch::nn::MaxPool2d(kernel_size=";
@@ -205,17 +305,19 @@ void FlattenImpl::pretty_print(std::ostream& os) const {
 
 DropoutImpl::DropoutImpl(const DropoutOptions& options) : options(options) { reset(); }
 void DropoutImpl::reset() {
-  EMBER_CHECK(options.p() >= 0 && options.p() <= 1, "[Dropout] dropout probability has to be "
-              "between 0 and 1, but got ", options.p());
+  EMBER_CHECK(options.p() >= 0 && options.p() <= 1,
+              "[Dropout] dropout probability has to be "
+              "between 0 and 1, but got ",
+              options.p());
 }
 Tensor DropoutImpl::forward(Tensor input) {
-  return F::dropout(input,
-                    DropoutFuncOptions().p(options.p()).training(is_training()).inplace(
-                        options.inplace()));
+  return F::dropout(
+      input,
+      DropoutFuncOptions().p(options.p()).training(is_training()).inplace(options.inplace()));
 }
 void DropoutImpl::pretty_print(std::ostream& os) const {
-  os << "torch::nn::Dropout(p=" << options.p() << ", inplace=" << (options.inplace() ? "true" : "false")
-     << ")";
+  os << "torch::nn::Dropout(p=" << options.p()
+     << ", inplace=" << (options.inplace() ? "true" : "false") << ")";
 }
 
 Tensor ReLUImpl::forward(Tensor input) { return F::relu(input, options); }

@@ -58,8 +58,8 @@ TEST(ConvModules, ConvTranspose) {
   ConvTranspose1d c1(ConvTranspose1dOptions(2, 3, 3).output_padding(1).stride(2).bias(false));
   EXPECT_EQ(c1->forward(mk({2, 5})).sizes(), IntArrayRef({3, 12}));
   EXPECT_EQ(str(c1),
-            "torch::nn::ConvTranspose1d(2, 3, kernel_size=[3], stride=[2], "
-            "output_padding=[1], bias=false)");
+            "torch::nn::ConvTranspose1d(2, 3, kernel_size=3, stride=2, "
+            "output_padding=1, bias=false)");
   ConvTranspose3d c3(2, 3, 2);
   EXPECT_EQ(c3->forward(mk({1, 2, 3, 3, 3})).sizes(), IntArrayRef({1, 3, 4, 4, 4}));
   EXPECT_EQ(c3->weight.sizes(), IntArrayRef({2, 3, 2, 2, 2}));
@@ -70,8 +70,8 @@ TEST(ConvModules, Pooling) {
   MaxPool1d m1(MaxPool1dOptions(3).stride(2).ceil_mode(true));
   EXPECT_TRUE(m1->forward(x3).equal(max_pool1d(x3, 3, 2, 0, 1, true)));
   EXPECT_EQ(str(m1),
-            "torch::nn::MaxPool1d(kernel_size=[3], stride=[2], padding=[0], "
-            "dilation=[1], ceil_mode=true)");
+            "torch::nn::MaxPool1d(kernel_size=3, stride=2, padding=0, "
+            "dilation=1, ceil_mode=true)");
   MaxPool3d m3(2);
   auto [v, i] = m3->forward_with_indices(x5);
   EXPECT_EQ(i.sizes(), IntArrayRef({1, 2, 2, 3, 2}));
@@ -80,7 +80,7 @@ TEST(ConvModules, Pooling) {
             "padding=[0, 0, 0], dilation=[1, 1, 1], ceil_mode=false)");
   AvgPool3d a3(AvgPool3dOptions({2, 3, 2}).divisor_override(3));
   EXPECT_TRUE(a3->forward(x5).equal(avg_pool3d(x5, {2, 3, 2}, {2, 3, 2}, 0, false, true, 3)));
-  EXPECT_EQ(str(AvgPool1d(2)), "torch::nn::AvgPool1d(kernel_size=[2], stride=[2], padding=[0])");
+  EXPECT_EQ(str(AvgPool1d(2)), "torch::nn::AvgPool1d(kernel_size=2, stride=2, padding=0)");
   // PyTorch's 1-d pooling runs through 2-d with an unsqueezed height: SqueezeBackward1.
   Tensor xg = mk({2, 3, 9}).requires_grad_(true);
   EXPECT_EQ(m1->forward(xg).grad_fn()->name(), "SqueezeBackward1");

@@ -22,6 +22,7 @@ class MultiheadAttentionImpl : public Cloneable<MultiheadAttentionImpl> {
   FORWARD_HAS_DEFAULT_ARGS({3, AnyValue(Tensor())}, {4, AnyValue(true)}, {5, AnyValue(Tensor())},
                            {6, AnyValue(true)})
   void reset() override;
+  void pretty_print(std::ostream& os) const override;
   void _reset_parameters();
   MultiheadAttentionOptions options;
   bool _qkv_same_embed_dim = true;

@@ -21,10 +21,27 @@ struct ConvTransposeOptions {
   TORCH_ARG(int64_t, groups) = 1;
   TORCH_ARG(bool, bias) = true;
   TORCH_ARG(ExpandingArray<D>, dilation) = 1;
+  // PyTorch accepts only kZeros here; forward() refuses the others.
+  TORCH_ARG(detail::conv_padding_mode_t, padding_mode) = ember::kZeros;
 };
 using ConvTranspose1dOptions = ConvTransposeOptions<1>;
 using ConvTranspose2dOptions = ConvTransposeOptions<2>;
 using ConvTranspose3dOptions = ConvTransposeOptions<3>;
+
+namespace functional {
+template <size_t D>
+struct ConvTransposeFuncOptions {
+  TORCH_ARG(Tensor, bias) = Tensor();
+  TORCH_ARG(ExpandingArray<D>, stride) = 1;
+  TORCH_ARG(ExpandingArray<D>, padding) = 0;
+  TORCH_ARG(ExpandingArray<D>, output_padding) = 0;
+  TORCH_ARG(int64_t, groups) = 1;
+  TORCH_ARG(ExpandingArray<D>, dilation) = 1;
+};
+using ConvTranspose1dFuncOptions = ConvTransposeFuncOptions<1>;
+using ConvTranspose2dFuncOptions = ConvTransposeFuncOptions<2>;
+using ConvTranspose3dFuncOptions = ConvTransposeFuncOptions<3>;
+}  // namespace functional
 
 using MaxPool1dOptions = MaxPoolOptions<1>;
 using MaxPool3dOptions = MaxPoolOptions<3>;

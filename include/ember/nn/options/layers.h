@@ -5,6 +5,7 @@
 #include "ember/core/arg.h"
 #include "ember/core/expanding_array.h"
 #include "ember/core/tensor.h"
+#include "ember/nn/options/padding.h"
 
 namespace ember {
 namespace nn {
@@ -17,31 +18,53 @@ struct LinearOptions {
   TORCH_ARG(bool, bias) = true;
 };
 
+// padding: D values, kValid (none) or kSame (output size = input size; stride 1 only);
+// padding_mode: how the padded border is filled (kZeros, kReflect, kReplicate, kCircular).
 template <size_t D>
 struct ConvOptions {
+  using padding_mode_t = detail::conv_padding_mode_t;
+  using padding_t = detail::conv_padding_t<D>;
   ConvOptions(int64_t in_channels, int64_t out_channels, ExpandingArray<D> kernel_size)
       : in_channels_(in_channels), out_channels_(out_channels), kernel_size_(kernel_size) {}
   TORCH_ARG(int64_t, in_channels);
   TORCH_ARG(int64_t, out_channels);
   TORCH_ARG(ExpandingArray<D>, kernel_size);
   TORCH_ARG(ExpandingArray<D>, stride) = 1;
-  TORCH_ARG(ExpandingArray<D>, padding) = 0;
+  TORCH_ARG(padding_t, padding) = 0;
+
+ public:
+  decltype(auto) padding(std::initializer_list<int64_t> il) {
+    return padding(padding_t(ExpandingArray<D>(il)));
+  }
   TORCH_ARG(ExpandingArray<D>, dilation) = 1;
   TORCH_ARG(int64_t, groups) = 1;
   TORCH_ARG(bool, bias) = true;
+  TORCH_ARG(padding_mode_t, padding_mode) = ember::kZeros;
 };
 using Conv1dOptions = ConvOptions<1>;
 using Conv2dOptions = ConvOptions<2>;
 
+namespace functional {
 template <size_t D>
 struct ConvFuncOptions {
+  using padding_t = detail::conv_padding_t<D>;
   TORCH_ARG(Tensor, bias) = Tensor();
   TORCH_ARG(ExpandingArray<D>, stride) = 1;
-  TORCH_ARG(ExpandingArray<D>, padding) = 0;
+  TORCH_ARG(padding_t, padding) = 0;
+
+ public:
+  decltype(auto) padding(std::initializer_list<int64_t> il) {
+    return padding(padding_t(ExpandingArray<D>(il)));
+  }
   TORCH_ARG(ExpandingArray<D>, dilation) = 1;
   TORCH_ARG(int64_t, groups) = 1;
 };
+using Conv1dFuncOptions = ConvFuncOptions<1>;
 using Conv2dFuncOptions = ConvFuncOptions<2>;
+using Conv3dFuncOptions = ConvFuncOptions<3>;
+}  // namespace functional
+using functional::Conv2dFuncOptions;
+using functional::ConvFuncOptions;
 
 template <size_t D>
 struct MaxPoolOptions {
