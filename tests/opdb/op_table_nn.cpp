@@ -46,19 +46,20 @@ O red(O o, A a) {
   return o.reduction(kMean);
 }
 
-F::InterpolateFuncOptions::mode_t interpolate_mode(const std::string& m) {
-  if (m == "linear") return kLinear;
-  if (m == "bilinear") return kBilinear;
-  if (m == "bicubic") return kBicubic;
-  if (m == "trilinear") return kTrilinear;
-  return kNearest;
+F::InterpolateFuncOptions interpolate_mode(const std::string& m) {
+  F::InterpolateFuncOptions o;
+  if (m == "linear") return o.mode(kLinear);
+  if (m == "bilinear") return o.mode(kBilinear);
+  if (m == "bicubic") return o.mode(kBicubic);
+  if (m == "trilinear") return o.mode(kTrilinear);
+  return o.mode(kNearest);
 }
 
-EmbeddingBagMode bag_mode(A a) {
+nn::EmbeddingBagMode bag_mode(A a) {
   std::string m = a.has("mode") ? a.s("mode") : "mean";
-  if (m == "sum") return kSum;
-  if (m == "max") return kMax;
-  return kMean;
+  if (m == "sum") return enumtype::kSum();
+  if (m == "max") return enumtype::kMax();
+  return enumtype::kMean();
 }
 
 Tensor conv_nd(int d, X x, A a) {
@@ -423,7 +424,7 @@ const std::map<std::string, OpFn>& nn_op_table() {
        [](X x, A a) { return ember::pad(x[0], a.ints("pad"), a.s("mode"), opt_d(a, "value")); }},
       {"interpolate",
        [](X x, A a) {
-         auto o = F::InterpolateFuncOptions().mode(interpolate_mode(a.s("mode")));
+         auto o = interpolate_mode(a.s("mode"));
          if (a.has("size")) o.size(a.ints("size"));
          if (a.has("scale_factor")) o.scale_factor(a.ds("scale_factor"));
          if (a.has("align_corners")) o.align_corners(a.b("align_corners"));
