@@ -29,6 +29,10 @@ Tensor named(const char* name, std::vector<Tensor> inputs, Composite f) {
   {
     autograd::NoGradGuard ng;
     out = f(inputs);
+    // A composite that changes nothing (zero padding) returns its input: the node needs a new
+    // tensor, or the input would become its own output.
+    for (const Tensor& t : inputs)
+      if (out.is_same(t)) out = out.clone();
   }
   std::vector<bool> has;
   for (const Tensor& t : inputs) has.push_back(t.defined());
