@@ -492,8 +492,6 @@ const std::map<std::string, std::string>& nn_known_failures() {
   static const std::map<std::string, std::string> list = {
       {"pixel_shuffle/6_float32", py_backward_bug},
       {"pixel_unshuffle/6_float32", py_backward_bug},
-      {"multilabel_margin_loss/6_float32_int64", "empty batch, reduction sum: PyTorch 1.13 returns "
-                                                 "uninitialised memory, ember 0"},
       {"batch_norm_eval/6_float32_float32_float32", empty_batch_node},
       {"batch_norm_train/6_float32_float32_float32", empty_batch_node},
       {"instance_norm/6_float32_float32_float32", "empty batch: PyTorch 1.13's at::instance_norm "
@@ -503,8 +501,6 @@ const std::map<std::string, std::string>& nn_known_failures() {
       {"nll_loss/6_float64_int64", "1-d input: Python's F.nll_loss accepts it, libtorch's C++ "
                                    "F::nll_loss (which ember follows) requires 2 or more dims"},
       {"max_pool2d/4_float64", unbatched_node},
-      {"multi_margin_loss/7_float32_int64", "empty batch, reduction sum: PyTorch 1.13 returns "
-                                            "uninitialised memory, ember 0"},
       {"kl_div/8_float16_float16", "one target-gradient element 2 float16 ulps off: PyTorch "
                                    "rounds log(target) to float16 before adding, ember does not"},
       {"scaled_dot_product_attention/7_bfloat16_bfloat16_bfloat16",
