@@ -173,7 +173,7 @@ TEST(Conv2d, DoubleBackward) {
       [](const variable_list& v) { return conv2d(v[0], v[1], v[2], 2, 1, 1, 2); }, {x, w, b}));
   EXPECT_TRUE(gradgradcheck(
       [](const variable_list& v) {
-        return conv2d(v[0], v[1], {}, 1, {0, 1}, 2);
+        return conv2d(v[0], v[1], Tensor(), 1, std::vector<int64_t>{0, 1}, 2);
       },
       {x, mk({3, 4, 2, 2}, 0.21)}));
   EXPECT_TRUE(gradgradcheck(
