@@ -18,6 +18,7 @@ import json
 import math
 import os
 import sys
+import warnings
 
 import numpy as np
 import torch
@@ -68,6 +69,8 @@ UINT8_DOMAINS = {None: list(range(0, 11)), "pos": list(range(1, 11)),
 
 
 def draw(rng, n, dtype, domain):
+  if isinstance(domain, (list, tuple)):  # explicit values: class indices, +-1 targets...
+    return [rng.pick(list(domain)) for _ in range(n)]
   if domain == "distinct":  # no two elements equal: no ties at the kinks of max, where...
     pool = list(FLOAT_DOMAINS[None] if dtype.is_floating_point else
                 (UINT8_DOMAINS if dtype == u8 else INT_DOMAINS)[None])
@@ -95,14 +98,17 @@ def draw(rng, n, dtype, domain):
 class T:
   """One input: logical shape, dtype, memory layout and value domain."""
 
-  def __init__(self, shape, dtype=f32, layout="contig", domain=None):
+  def __init__(self, shape, dtype=f32, layout="contig", domain=None, grad=True):
     self.shape, self.dtype, self.layout, self.domain = tuple(shape), dtype, layout, domain
+    self.grad = grad  # False: a float input PyTorch does not differentiate (weights of nll_loss)
 
 
 class S:
   """One sample: input tensors plus keyword arguments passed to both PyTorch and ember."""
 
   def __init__(self, *inputs, **kwargs):
+    # _gradcheck=False: no finite differences here (an infinite loss, a singular point)
+    self.gradcheck = kwargs.pop("_gradcheck", True)
     self.inputs, self.kwargs = inputs, kwargs
 
 
@@ -122,8 +128,16 @@ class Op:
   (off for composite ops, whose node names are PyTorch internals such as UnsafeViewBackward0)."""
 
   def __init__(self, name, fn, samples, grad=True, domains=(), strides=False, node=True,
-               kinks=False):
+               kinks=False, gradgrad=True):
     self.name, self.fn, self.samples, self.grad = name, fn, samples, grad
+    self.gradgrad = gradgrad  # False: PyTorch's op is not twice differentiable (say why)
+    # Also compute bfloat16 samples in float32 where PyTorch 1.13 lacks the bfloat16 kernel
+    # (set for the nn families; the older families record those samples as errors).
+    self.upcast_bf16 = False
+    # True: bfloat16 samples always take the float32 reference, where PyTorch 1.13's bfloat16
+    # kernel rounds intermediates (conv, norms...) and is further from the exact result than
+    # bfloat16 tolerance; ember computes in float and rounds once.
+    self.bf16_ref32 = False
     self.kinks = kinks  # piecewise (max, where...): no finite differences on repeated elements
     self.domains, self.strides, self.node = domains, strides, node
 
@@ -776,6 +790,815 @@ FAMILIES = {"unary": UNARY, "binary": BINARY, "compare": COMPARE, "reduce": REDU
             "reduce2": REDUCE2, "shape2": SHAPE2, "index": INDEX, "linalg2": LINALG2}
 
 
+# ---------------------------------------------------------------- nn families (third batch)
+# Losses, normalization, embeddings, convolution, pooling, padding, resampling, attention and
+# RNN cells, called through torch.nn.functional as tests/opdb/op_table_nn.cpp calls
+# ember::nn::functional (or the ember op where libtorch's functional has no form). Multi-output
+# ops return their outputs flattened and concatenated; options are keyword arguments.
+PROB = [k / 16 for k in range(1, 16)]  # (0, 1): probabilities
+SIGN = [-1.0, 1.0]  # +-1 targets
+QUARTER = [(4 * k + 1) / 64 for k in range(-48, 48)]  # equal to no "distinct" or "odd" value
+SMALL = [(2 * k + 1) / 32 for k in range(-8, 8)]  # no two differ by 1: margin 1 hinges stay off
+                                                   # their kinks
+
+
+def cls(n):
+  """Class indices 0..n-1."""
+  return list(range(n))
+
+
+def opt_tensor(*xs):
+  return [x for x in xs]
+
+
+def loss_samples(tgrad=True, extra=()):
+  """(input, target) of one shape in each reduction, layout and dtype; 0-dim, zero-size,
+  broadcast (PyTorch warns but broadcasts) and a shape error."""
+  g = tgrad
+  return [
+      S(T((2, 3), f32), T((2, 3), f32, grad=g), reduction="mean"),
+      S(T((2, 3), f64), T((2, 3), f64, grad=g), reduction="none"),
+      S(T((2, 3), f64, "t"), T((2, 3), f64, "step", grad=g), reduction="sum"),
+      S(T((4,), f64), T((4,), f64, grad=g), reduction="mean"),
+      S(T((), f64), T((), f64, grad=g), reduction="mean"),
+      S(T((0, 3), f32), T((0, 3), f32, grad=g), reduction="mean"),
+      S(T((0, 3), f32), T((0, 3), f32, grad=g), reduction="sum"),
+      S(T((2, 3), bf16), T((2, 3), bf16, grad=g), reduction="mean"),
+      S(T((2, 3), f16), T((2, 3), f16, grad=g), reduction="none"),
+      S(T((2, 3), f64), T((3,), f64, grad=g), reduction="mean"),
+      S(T((2, 3), f64), T((4,), f64, grad=g), reduction="mean"),
+  ] + list(extra)
+
+
+def nll_samples(extra=()):
+  """(log-probabilities, class indices[, class weights]) with ignore_index and reduction."""
+  c3 = cls(3)
+  return [
+      S(T((2, 3), f32), T((2,), i64, domain=c3), reduction="mean", ignore_index=-100),
+      S(T((4, 3), f64), T((4,), i64, domain=c3), reduction="none", ignore_index=-100),
+      S(T((4, 3), f64, "t"), T((4,), i64, domain=c3), reduction="sum", ignore_index=-100),
+      S(T((4, 3), f64), T((4,), i64, domain=c3), T((3,), f64, domain="pos", grad=False),
+        reduction="mean", ignore_index=-100),
+      S(T((4, 3), f64), T((4,), i64, domain=c3), reduction="mean", ignore_index=1),
+      S(T((4, 3), f64), T((4,), i64, domain=c3), T((3,), f64, domain="pos", grad=False),
+        reduction="mean", ignore_index=2),
+      S(T((3,), f64), T((), i64, domain=c3), reduction="mean", ignore_index=-100),
+      S(T((2, 3, 2), f64), T((2, 2), i64, domain=c3), reduction="mean", ignore_index=-100),
+      S(T((2, 3, 2, 2), f64), T((2, 2, 2), i64, domain=c3), reduction="none", ignore_index=-100),
+      S(T((0, 3), f32), T((0,), i64), reduction="sum", ignore_index=-100),
+      S(T((0, 3), f32), T((0,), i64), reduction="mean", ignore_index=-100),
+      S(T((2, 3), bf16), T((2,), i64, domain=c3), reduction="mean", ignore_index=-100),
+      S(T((2, 3), f16), T((2,), i64, domain=c3), reduction="mean", ignore_index=-100),
+      S(T((2, 3), f64), T((2,), i64, domain=[3]), reduction="mean", ignore_index=-100),  # range
+      S(T((2, 3), f64), T((3,), i64, domain=c3), reduction="mean", ignore_index=-100),  # batch
+      S(T((), f64), T((), i64, domain=[0]), reduction="mean", ignore_index=-100),
+  ] + list(extra)
+
+
+def ctc(lp, tg, input_lengths, target_lengths, blank, reduction, zero_infinity):
+  return FN.ctc_loss(lp.log_softmax(-1), tg, torch.tensor(input_lengths, dtype=i64),
+                     torch.tensor(target_lengths, dtype=i64), blank, reduction, zero_infinity)
+
+
+def sdpa_reference(q, k, v, m=None, is_causal=False, scale=None):
+  """PyTorch 2.x's scaled_dot_product_attention (1.13 has none): softmax(q k^T * scale + mask) v,
+  with bool masks marking the positions that attend."""
+  s = scale if scale is not None else 1 / math.sqrt(q.size(-1))
+  a = q @ k.transpose(-2, -1) * s
+  if is_causal:
+    keep = torch.ones(q.size(-2), k.size(-2), dtype=torch.bool).tril()
+    a = a.masked_fill(~keep, -math.inf)
+  if m is not None:
+    a = a.masked_fill(~m, -math.inf) if m.dtype == torch.bool else a + m
+  return torch.softmax(a, -1) @ v
+
+
+def rms_norm_reference(x, normalized_shape, w=None, eps=None):
+  """PyTorch 2.4's rms_norm (1.13 has none)."""
+  if not normalized_shape:  # as PyTorch 2.4's check
+    raise RuntimeError("Expected normalized_shape to be at least 1-dimensional")
+  dims = list(range(-len(normalized_shape), 0))
+  e = eps if eps is not None else torch.finfo(x.dtype).eps
+  y = x * torch.rsqrt(x.pow(2).mean(dims, keepdim=True) + e)
+  return y * w if w is not None else y
+
+
+LOSS = [
+    Op("mse_loss", lambda x, y, reduction: FN.mse_loss(x, y, reduction=reduction),
+       loss_samples()),
+    Op("l1_loss", lambda x, y, reduction: FN.l1_loss(x, y, reduction=reduction), loss_samples(),
+       domains=["distinct", "odd"], kinks=True),
+    Op("smooth_l1_loss",
+       lambda x, y, reduction, beta=1.0: FN.smooth_l1_loss(x, y, reduction=reduction, beta=beta),
+       loss_samples(extra=[S(T((2, 3), f64), T((2, 3), f64), reduction="mean", beta=0.5)]),
+       domains=["distinct", "odd"], kinks=True),
+    Op("huber_loss",
+       lambda x, y, reduction, delta=1.0: FN.huber_loss(x, y, reduction=reduction, delta=delta),
+       loss_samples(extra=[S(T((2, 3), f64), T((2, 3), f64), reduction="sum", delta=0.5)]),
+       domains=["distinct", "odd"], kinks=True),
+    Op("soft_margin_loss", lambda x, y, reduction: FN.soft_margin_loss(x, y, reduction=reduction),
+       loss_samples(tgrad=False), domains=[None, SIGN]),
+    Op("binary_cross_entropy",
+       lambda x, y, w=None, reduction="mean": FN.binary_cross_entropy(x, y, w,
+                                                                       reduction=reduction),
+       loss_samples(extra=[S(T((2, 3), f64), T((2, 3), f64), T((3,), f64, domain="pos",
+                                                                grad=False), reduction="mean")]),
+       domains=[PROB, PROB]),
+    Op("binary_cross_entropy_with_logits",
+       lambda x, y, w=None, pw=None, reduction="mean": FN.binary_cross_entropy_with_logits(
+           x, y, w, reduction=reduction, pos_weight=pw),
+       loss_samples(extra=[
+           S(T((2, 3), f64), T((2, 3), f64), T((3,), f64, domain="pos", grad=False),
+             reduction="mean"),
+           S(T((2, 3), f64), T((2, 3), f64), T((3,), f64, domain="pos", grad=False),
+             T((3,), f64, domain="pos", grad=False), reduction="sum")]),
+       domains=[None, PROB]),
+    Op("kl_div",
+       lambda x, y, reduction, log_target=False: FN.kl_div(x, y, reduction=reduction,
+                                                          log_target=log_target),
+       loss_samples(extra=[S(T((2, 3), f64), T((2, 3), f64), reduction="batchmean"),
+                           S(T((2, 3), f64), T((2, 3), f64, domain=None), reduction="sum",
+                             log_target=True)]),
+       domains=[None, PROB]),
+    Op("poisson_nll_loss",
+       lambda x, y, reduction, log_input=True, full=False: FN.poisson_nll_loss(
+           x, y, log_input=log_input, full=full, reduction=reduction),
+       loss_samples(extra=[
+           S(T((2, 3), f64), T((2, 3), f64), reduction="mean", log_input=True, full=True),
+           S(T((2, 3), f64, domain="pos"), T((2, 3), f64), reduction="sum", log_input=False,
+             full=True)]),
+       domains=[None, "pos"], node=False),
+    Op("gaussian_nll_loss",
+       lambda x, y, v, reduction, full=False: FN.gaussian_nll_loss(x, y, v, full=full,
+                                                                   reduction=reduction),
+       [S(T((2, 3), f32), T((2, 3), f32), T((2, 3), f32), reduction="mean"),
+        S(T((2, 3), f64), T((2, 3), f64), T((2, 3), f64), reduction="none"),
+        S(T((2, 3), f64, "t"), T((2, 3), f64), T((2, 1), f64), reduction="sum", full=True),
+        S(T((2, 3), f64), T((2, 3), f64), T((2,), f64), reduction="mean"),
+        S(T((2, 3), bf16), T((2, 3), bf16), T((2, 3), bf16), reduction="mean"),
+        S(T((2, 3), f16), T((2, 3), f16), T((2, 3), f16), reduction="mean"),
+        S(T((0, 3), f32), T((0, 3), f32), T((0, 3), f32), reduction="sum"),
+        S(T((), f64), T((), f64), T((), f64), reduction="mean"),
+        S(T((2, 3), f64), T((2, 3), f64), T((2, 3), f64, domain=[-1.0]), reduction="mean"),
+        S(T((2, 3), f64), T((2, 3), f64), T((3, 3), f64), reduction="mean")],
+       domains=[None, None, "pos"], node=False),
+    Op("margin_ranking_loss",
+       lambda x1, x2, y, reduction, margin=0.0: FN.margin_ranking_loss(x1, x2, y, margin=margin,
+                                                                       reduction=reduction),
+       [S(T((4,), f32), T((4,), f32), T((4,), f32), reduction="mean"),
+        S(T((4,), f64), T((4,), f64), T((4,), f64), reduction="none"),
+        S(T((2, 3), f64, "t"), T((2, 3), f64), T((2, 3), f64), reduction="sum", margin=0.5),
+        S(T((4,), bf16), T((4,), bf16), T((4,), bf16), reduction="mean"),
+        S(T((4,), f16), T((4,), f16), T((4,), f16), reduction="mean"),
+        S(T((0,), f32), T((0,), f32), T((0,), f32), reduction="mean"),
+        S(T((), f64), T((), f64), T((), f64), reduction="sum", margin=0.5),
+        S(T((4,), f64), T((3,), f64), T((4,), f64), reduction="mean")],
+       domains=["distinct", "odd", SIGN], kinks=True, node=False),
+    Op("hinge_embedding_loss",
+       lambda x, y, reduction, margin=1.0: FN.hinge_embedding_loss(x, y, margin=margin,
+                                                                   reduction=reduction),
+       loss_samples(tgrad=False, extra=[S(T((2, 3), f64), T((2, 3), f64, grad=False),
+                                          reduction="mean", margin=0.5)]),
+       domains=["odd", SIGN], node=False),
+    Op("cosine_embedding_loss",
+       lambda x1, x2, y, reduction, margin=0.0: FN.cosine_embedding_loss(
+           x1, x2, y, margin=margin, reduction=reduction),
+       [S(T((2, 3), f32), T((2, 3), f32), T((2,), f32, grad=False), reduction="mean"),
+        S(T((3, 4), f64), T((3, 4), f64), T((3,), f64, grad=False), reduction="none"),
+        S(T((3, 4), f64, "t"), T((3, 4), f64, "step"), T((3,), f64, grad=False),
+          reduction="sum", margin=0.25),
+        S(T((4,), f64), T((4,), f64), T((), f64, grad=False), reduction="mean"),
+        S(T((2, 3), bf16), T((2, 3), bf16), T((2,), bf16, grad=False), reduction="mean"),
+        S(T((2, 3), f16), T((2, 3), f16), T((2,), f16, grad=False), reduction="mean"),
+        S(T((0, 3), f32), T((0, 3), f32), T((0,), f32, grad=False), reduction="sum"),
+        S(T((2, 3), f64), T((2, 3), f64), T((3,), f64, grad=False), reduction="mean")],
+       domains=["nonzero", "nonzero", SIGN], node=False),
+    Op("triplet_margin_loss",
+       lambda a, p, n, reduction, margin=1.0, p_norm=2.0, swap=False: FN.triplet_margin_loss(
+           a, p, n, margin=margin, p=p_norm, swap=swap, reduction=reduction),
+       [S(T((2, 3), f32), T((2, 3), f32), T((2, 3), f32), reduction="mean"),
+        S(T((3, 4), f64), T((3, 4), f64), T((3, 4), f64), reduction="none"),
+        S(T((3, 4), f64, "t"), T((3, 4), f64), T((3, 4), f64), reduction="sum", margin=2.0,
+          p_norm=1.0, swap=True),
+        S(T((4,), f64), T((4,), f64), T((4,), f64), reduction="mean", margin=3.0),
+        S(T((2, 3), bf16), T((2, 3), bf16), T((2, 3), bf16), reduction="mean"),
+        S(T((2, 3), f16), T((2, 3), f16), T((2, 3), f16), reduction="mean"),
+        S(T((0, 3), f32), T((0, 3), f32), T((0, 3), f32), reduction="sum"),
+        S(T((), f64), T((), f64), T((), f64), reduction="mean")],
+       domains=["distinct", "odd", QUARTER], node=False),
+    Op("triplet_margin_with_distance_loss",
+       lambda a, p, n, reduction, margin=1.0, swap=False: FN.triplet_margin_with_distance_loss(
+           a, p, n, margin=margin, swap=swap, reduction=reduction),
+       [S(T((2, 3), f32), T((2, 3), f32), T((2, 3), f32), reduction="mean"),
+        S(T((3, 4), f64), T((3, 4), f64), T((3, 4), f64), reduction="none", margin=2.0),
+        S(T((3, 4), f64, "t"), T((3, 4), f64), T((3, 4), f64), reduction="sum", margin=2.0,
+          swap=True),
+        S(T((2, 3), bf16), T((2, 3), bf16), T((2, 3), bf16), reduction="mean"),
+        S(T((0, 3), f32), T((0, 3), f32), T((0, 3), f32), reduction="sum"),
+        S(T((), f64), T((), f64), T((), f64), reduction="mean")],
+       domains=["distinct", "odd", QUARTER], node=False),
+    Op("multi_margin_loss",
+       lambda x, y, w=None, reduction="mean", p=1, margin=1.0: FN.multi_margin_loss(
+           x, y, p=p, margin=margin, weight=w, reduction=reduction),
+       [S(T((2, 3), f32), T((2,), i64, domain=cls(3)), reduction="mean"),
+        S(T((4, 3), f64), T((4,), i64, domain=cls(3)), reduction="none", margin=0.53125),
+        S(T((4, 3), f64, "t"), T((4,), i64, domain=cls(3)), reduction="sum", p=2),
+        S(T((4, 3), f64), T((4,), i64, domain=cls(3)), T((3,), f64, domain="pos", grad=False),
+          reduction="mean", margin=0.53125),
+        S(T((3,), f64), T((), i64, domain=cls(3)), reduction="mean"),
+        S(T((2, 3), bf16), T((2,), i64, domain=cls(3)), reduction="mean"),
+        S(T((2, 3), f16), T((2,), i64, domain=cls(3)), reduction="mean"),
+        S(T((0, 3), f32), T((0,), i64), reduction="none"),  # "sum": uninitialised in 1.13
+        S(T((2, 3), f64), T((2,), i64, domain=[3]), reduction="mean"),
+        S(T((2, 3), f64), T((2,), i64, domain=cls(3)), reduction="mean", p=3)],
+       domains=[SMALL]),
+    Op("multilabel_margin_loss",
+       lambda x, y, reduction: FN.multilabel_margin_loss(x, y, reduction=reduction),
+       [S(T((2, 4), f32), T((2, 4), i64), reduction="mean"),
+        S(T((3, 4), f64), T((3, 4), i64), reduction="none"),
+        S(T((3, 4), f64, "t"), T((3, 4), i64), reduction="sum"),
+        S(T((4,), f64), T((4,), i64), reduction="mean"),
+        S(T((2, 4), bf16), T((2, 4), i64), reduction="mean"),
+        S(T((2, 4), f16), T((2, 4), i64), reduction="mean"),
+        S(T((0, 4), f32), T((0, 4), i64), reduction="none"),  # "sum": uninitialised in 1.13
+        S(T((), f64), T((), i64, domain=[0]), reduction="mean"),
+        S(T((2, 4), f64), T((2, 3), i64), reduction="mean")],
+       domains=[SMALL, [-1, 0, 1, 2, 3]]),
+    Op("multilabel_soft_margin_loss",
+       lambda x, y, w=None, reduction="mean": FN.multilabel_soft_margin_loss(
+           x, y, weight=w, reduction=reduction),
+       [S(T((2, 3), f32), T((2, 3), f32), reduction="mean"),
+        S(T((3, 4), f64), T((3, 4), f64), reduction="none"),
+        S(T((3, 4), f64, "t"), T((3, 4), f64), reduction="sum"),
+        S(T((3, 4), f64), T((3, 4), f64), T((4,), f64, domain="pos"), reduction="mean"),
+        S(T((2, 3), bf16), T((2, 3), bf16), reduction="mean"),
+        S(T((2, 3), f16), T((2, 3), f16), reduction="mean"),
+        S(T((0, 3), f32), T((0, 3), f32), reduction="sum"),
+        S(T((), f64), T((), f64), reduction="mean")],
+       domains=[None, [0.0, 1.0]], node=False),
+    Op("nll_loss",
+       lambda x, y, w=None, reduction="mean", ignore_index=-100: FN.nll_loss(
+           x, y, w, ignore_index=ignore_index, reduction=reduction), nll_samples()),
+    Op("cross_entropy",
+       lambda x, y, w=None, reduction="mean", ignore_index=-100, label_smoothing=0.0:
+       FN.cross_entropy(x, y, w, ignore_index=ignore_index, reduction=reduction,
+                        label_smoothing=label_smoothing),
+       nll_samples(extra=[
+           S(T((4, 3), f64), T((4,), i64, domain=cls(3)), reduction="mean", ignore_index=-100,
+             label_smoothing=0.2),
+           S(T((4, 3), f64), T((4,), i64, domain=cls(3)), T((3,), f64, domain="pos",
+                                                            grad=False),
+             reduction="sum", ignore_index=1, label_smoothing=0.1),
+           S(T((4, 3), f64), T((4, 3), f64, domain=PROB), reduction="mean", ignore_index=-100),
+           S(T((2, 3, 2), f64), T((2, 3, 2), f64, domain=PROB), reduction="none",
+             ignore_index=-100, label_smoothing=0.3),
+           S(T((4, 3), f32), T((4, 3), f32, domain=PROB), T((3,), f32, domain="pos",
+                                                            grad=False),
+             reduction="mean", ignore_index=-100)]), node=False),
+    Op("ctc_loss", ctc,
+       [S(T((5, 2, 4), f32), T((2, 3), i64, domain=[1, 2, 3]), input_lengths=[5, 4],
+          target_lengths=[3, 2], blank=0, reduction="mean", zero_infinity=False),
+        S(T((5, 2, 4), f64), T((2, 3), i64, domain=[1, 2, 3]), input_lengths=[5, 5],
+          target_lengths=[2, 3], blank=0, reduction="none", zero_infinity=False),
+        S(T((4, 2, 3), f64), T((2, 2), i64, domain=[0, 1]), input_lengths=[4, 3],
+          target_lengths=[2, 1], blank=2, reduction="sum", zero_infinity=False),
+        S(T((5, 4), f64), T((3,), i64, domain=[1, 2, 3]), input_lengths=[5],
+          target_lengths=[3], blank=0, reduction="mean", zero_infinity=False),
+        S(T((5, 2, 4), f64), T((5,), i64, domain=[1, 2, 3]), input_lengths=[5, 4],
+          target_lengths=[3, 2], blank=0, reduction="mean", zero_infinity=False),
+        S(T((2, 2, 4), f64), T((2, 3), i64, domain=[1]), input_lengths=[2, 2],
+          target_lengths=[3, 1], blank=0, reduction="none", zero_infinity=True),
+        S(T((2, 2, 4), f64), T((2, 3), i64, domain=[1]), input_lengths=[2, 2],
+          target_lengths=[3, 1], blank=0, reduction="none", zero_infinity=False,
+          _gradcheck=False),  # infinite loss
+        S(T((5, 0, 4), f32), T((0, 3), i64), input_lengths=[], target_lengths=[], blank=0,
+          reduction="sum", zero_infinity=False),
+        S(T((), f64), T((), i64), input_lengths=[], target_lengths=[], blank=0,
+          reduction="sum", zero_infinity=False),
+        S(T((5, 2, 4), f64), T((2, 3), i64, domain=[1, 2, 3]), input_lengths=[6, 4],
+          target_lengths=[3, 2], blank=0, reduction="mean", zero_infinity=False)],
+       gradgrad=False, node=False),  # PyTorch: ctc_loss_backward has no derivative
+]
+
+
+def bn_eval(x, rm, rv, w=None, b=None, eps=1e-5):
+  return FN.batch_norm(x, rm, rv, w, b, training=False, eps=eps)
+
+
+def bn_train(x, w=None, b=None, eps=1e-5):
+  return FN.batch_norm(x, None, None, w, b, training=True, eps=eps)
+
+
+def bn_stats(x, rm, rv, momentum):
+  rm, rv = rm.clone(), rv.clone()
+  FN.batch_norm(x, rm, rv, training=True, momentum=momentum)
+  return torch.cat([rm, rv])
+
+
+def norm_samples(c=3, n_groups=None):
+  """(x [N, C, ...], weight [C], bias [C]) in several ranks, layouts and dtypes."""
+  return [
+      S(T((2, c, 4), f32), T((c,), f32), T((c,), f32)),
+      S(T((2, c), f64), T((c,), f64), T((c,), f64)),
+      S(T((2, c, 2, 2), f64, "t"), T((c,), f64), T((c,), f64)),
+      S(T((3, c, 2), f64)),
+      S(T((2, c, 4), bf16), T((c,), bf16), T((c,), bf16)),
+      S(T((2, c, 4), f16), T((c,), f16), T((c,), f16)),
+      S(T((0, c, 4), f32), T((c,), f32), T((c,), f32)),
+      S(T((), f64)),
+      S(T((2, c + 1, 4), f64), T((c,), f64), T((c,), f64)),
+  ]
+
+
+NORM = [
+    Op("batch_norm_eval", bn_eval,
+       [S(T((2, 3, 4), f32), T((3,), f32, grad=False), T((3,), f32, "contig", "pos", False),
+          T((3,), f32), T((3,), f32)),
+        S(T((2, 3), f64), T((3,), f64, grad=False), T((3,), f64, "contig", "pos", False),
+          T((3,), f64), T((3,), f64), eps=0.1),
+        S(T((2, 3, 2, 2), f64, "t"), T((3,), f64, grad=False),
+          T((3,), f64, "contig", "pos", False), T((3,), f64), T((3,), f64)),
+        S(T((2, 3, 2), f64), T((3,), f64, grad=False), T((3,), f64, "contig", "pos", False)),
+        S(T((2, 3, 4), bf16), T((3,), bf16, grad=False), T((3,), bf16, "contig", "pos", False),
+          T((3,), bf16), T((3,), bf16)),
+        S(T((2, 3, 4), f16), T((3,), f16, grad=False), T((3,), f16, "contig", "pos", False),
+          T((3,), f16), T((3,), f16)),
+        S(T((0, 3, 4), f32), T((3,), f32, grad=False), T((3,), f32, "contig", "pos", False)),
+        S(T((), f64), T((3,), f64, grad=False), T((3,), f64, "contig", "pos", False)),
+        S(T((2, 4, 2), f64), T((3,), f64, grad=False), T((3,), f64, "contig", "pos", False))]),
+    Op("batch_norm_train", bn_train,
+       [S(T((2, 3, 4), f32), T((3,), f32), T((3,), f32)),
+        S(T((4, 3), f64), T((3,), f64), T((3,), f64), eps=0.1),
+        S(T((2, 3, 2, 2), f64, "t"), T((3,), f64), T((3,), f64)),
+        S(T((3, 3, 2), f64)),
+        S(T((2, 3, 4), bf16), T((3,), bf16), T((3,), bf16)),
+        S(T((2, 3, 4), f16), T((3,), f16), T((3,), f16)),
+        S(T((0, 3, 4), f32), T((3,), f32), T((3,), f32)),
+        S(T((), f64)),
+        S(T((1, 3), f64), T((3,), f64), T((3,), f64))]),  # one value per channel: error
+    Op("batch_norm_stats", bn_stats,
+       [S(T((2, 3, 4), f32), T((3,), f32), T((3,), f32, domain="pos"), momentum=0.2),
+        S(T((4, 3), f64), T((3,), f64), T((3,), f64, domain="pos"), momentum=0.1),
+        S(T((2, 3, 4), bf16), T((3,), bf16), T((3,), bf16, domain="pos"), momentum=0.5),
+        S(T((0, 3), f32), T((3,), f32), T((3,), f32, domain="pos"), momentum=0.1),
+        S(T((), f64), T((3,), f64), T((3,), f64, domain="pos"), momentum=0.1)], grad=False),
+    Op("layer_norm",
+       lambda x, w=None, b=None, normalized_shape=(), eps=1e-5: FN.layer_norm(
+           x, normalized_shape, w, b, eps),
+       [S(T((2, 3, 4), f32), T((4,), f32), T((4,), f32), normalized_shape=[4]),
+        S(T((2, 3, 4), f64), T((3, 4), f64), T((3, 4), f64), normalized_shape=[3, 4]),
+        S(T((3, 4), f64, "t"), T((4,), f64), T((4,), f64), normalized_shape=[4], eps=0.1),
+        S(T((2, 3), f64), normalized_shape=[2, 3]),
+        S(T((2, 4), bf16), T((4,), bf16), T((4,), bf16), normalized_shape=[4]),
+        S(T((2, 4), f16), T((4,), f16), T((4,), f16), normalized_shape=[4]),
+        S(T((0, 4), f32), T((4,), f32), T((4,), f32), normalized_shape=[4]),
+        S(T((), f64), normalized_shape=[]),
+        S(T((2, 4), f64), T((3,), f64), normalized_shape=[3])]),
+    Op("group_norm",
+       lambda x, w=None, b=None, num_groups=1, eps=1e-5: FN.group_norm(x, num_groups, w, b, eps),
+       [S(T((2, 4, 3), f32), T((4,), f32), T((4,), f32), num_groups=2),
+        S(T((2, 4, 3), f64), T((4,), f64), T((4,), f64), num_groups=2),
+        S(T((2, 4, 2, 2), f64, "t"), T((4,), f64), T((4,), f64), num_groups=4, eps=0.1),
+        S(T((3, 6), f64), num_groups=3),
+        S(T((2, 4, 3), bf16), T((4,), bf16), T((4,), bf16), num_groups=2),
+        S(T((2, 4, 3), f16), T((4,), f16), T((4,), f16), num_groups=2),
+        S(T((0, 4, 3), f32), T((4,), f32), T((4,), f32), num_groups=2),
+        S(T((), f64), num_groups=1),
+        S(T((2, 4, 3), f64), num_groups=3)]),
+    Op("instance_norm",
+       lambda x, w=None, b=None, eps=1e-5: FN.instance_norm(x, weight=w, bias=b, eps=eps),
+       [S(T((2, 3, 4), f32), T((3,), f32), T((3,), f32)),
+        S(T((2, 3, 4), f64), T((3,), f64), T((3,), f64), eps=0.1),
+        S(T((2, 3, 2, 2), f64, "t"), T((3,), f64), T((3,), f64)),
+        S(T((1, 2, 3), f64)),
+        S(T((2, 3, 4), bf16), T((3,), bf16), T((3,), bf16)),
+        S(T((2, 3, 4), f16), T((3,), f16), T((3,), f16)),
+        S(T((0, 3, 4), f32), T((3,), f32), T((3,), f32)),
+        S(T((), f64)),
+        S(T((2, 3, 1), f64))]),  # one value per instance: error
+    Op("instance_norm_running",
+       lambda x, rm, rv, eps=1e-5: FN.instance_norm(x, rm, rv, use_input_stats=False, eps=eps),
+       [S(T((2, 3, 4), f32), T((3,), f32, grad=False), T((3,), f32, "contig", "pos", False)),
+        S(T((2, 3, 4), f64), T((3,), f64, grad=False), T((3,), f64, "contig", "pos", False)),
+        S(T((2, 3, 2), bf16), T((3,), bf16, grad=False), T((3,), bf16, "contig", "pos", False)),
+        S(T((0, 3, 4), f32), T((3,), f32, grad=False), T((3,), f32, "contig", "pos", False)),
+        S(T((), f64), T((3,), f64, grad=False), T((3,), f64, "contig", "pos", False))],
+       node=False),
+    Op("rms_norm",
+       lambda x, w=None, normalized_shape=(), eps=None: rms_norm_reference(
+           x, normalized_shape, w, eps),
+       [S(T((2, 3, 4), f32), T((4,), f32), normalized_shape=[4]),
+        S(T((2, 3, 4), f64), T((3, 4), f64), normalized_shape=[3, 4]),
+        S(T((3, 4), f64, "t"), T((4,), f64), normalized_shape=[4], eps=0.1),
+        S(T((2, 3), f64), normalized_shape=[3]),
+        S(T((2, 4), bf16), T((4,), bf16), normalized_shape=[4]),
+        S(T((0, 4), f32), T((4,), f32), normalized_shape=[4]),
+        S(T((), f64), normalized_shape=[])], domains=["nonzero"], node=False),
+    Op("local_response_norm",
+       lambda x, size, alpha=1e-4, beta=0.75, k=1.0: FN.local_response_norm(x, size, alpha, beta,
+                                                                            k),
+       [S(T((2, 4, 3), f32), size=2),
+        S(T((2, 4, 3), f64), size=3, alpha=0.5, beta=0.5, k=2.0),
+        S(T((1, 4, 2, 3), f64, "t"), size=2, alpha=0.1),
+        S(T((1, 3, 2, 2, 2), f64), size=3, alpha=0.2),
+        S(T((2, 4, 3), bf16), size=2),
+        S(T((0, 4, 3), f32), size=2),
+        S(T((2, 4), f64), size=2),  # 2-d: error
+        S(T((), f64), size=2)], node=False),
+    Op("normalize",
+       lambda x, p=2.0, dim=1, eps=1e-12: FN.normalize(x, p, dim, eps),
+       [S(T((2, 3), f32)), S(T((2, 3), f64), p=1.0, dim=0), S(T((3, 2), f64, "t"), p=3.0, dim=-1),
+        S(T((2, 3, 2), f64), dim=1, eps=0.5), S(T((2, 3), bf16)), S(T((2, 3), f16)),
+        S(T((0, 3), f32)), S(T((), f64), dim=0), S(T((2, 3), f64), dim=2)],
+       domains=["nonzero"], node=False),
+]
+
+EMBEDDING = [
+    Op("embedding",
+       lambda i, w, padding_idx=None, scale_grad_by_freq=False: FN.embedding(
+           i, w, padding_idx=padding_idx, scale_grad_by_freq=scale_grad_by_freq),
+       [S(T((2, 3), i64, domain=cls(5)), T((5, 3), f32)),
+        S(T((2, 3), i64, domain=cls(5)), T((5, 3), f64)),
+        S(T((4,), i32, domain=cls(5)), T((3, 5), f64, "t")),
+        S(T((2, 3), i64, domain=cls(5)), T((5, 2), f64), padding_idx=1),
+        # scale_grad_by_freq divides the gradient by the index counts: not the derivative, so no
+        # finite differences (PyTorch's own gradcheck would fail the same way)
+        S(T((2, 3), i64, domain=cls(3)), T((5, 2), f64), scale_grad_by_freq=True,
+          _gradcheck=False),
+        S(T((2, 3), i64, domain=cls(5)), T((5, 2), f64), padding_idx=-2,
+          scale_grad_by_freq=True, _gradcheck=False),
+        S(T((), i64, domain=cls(5)), T((5, 3), f64)),
+        S(T((0,), i64), T((5, 3), f32)),
+        S(T((3,), i64, domain=cls(5)), T((5, 3), bf16)),
+        S(T((3,), i64, domain=cls(5)), T((5, 3), f16)),
+        S(T((3,), i64, domain=[5]), T((5, 3), f64)),  # index out of range
+        S(T((3,), i64, domain=cls(5)), T((5,), f64))]),  # weight not 2-d
+    Op("embedding_bag",
+       lambda i, w, psw=None, offsets=None, mode="mean", include_last_offset=False,
+       padding_idx=None: FN.embedding_bag(
+           i, w, None if offsets is None else torch.tensor(offsets), mode=mode,
+           per_sample_weights=psw, include_last_offset=include_last_offset,
+           padding_idx=padding_idx),
+       [S(T((6,), i64, domain=cls(5)), T((5, 3), f32), offsets=[0, 2, 5]),
+        S(T((6,), i64, domain=cls(5)), T((5, 3), f64), offsets=[0, 2, 5], mode="sum"),
+        S(T((6,), i64, domain=cls(5)), T((5, 3), f64), offsets=[0, 2, 2], mode="mean"),
+        S(T((6,), i64, domain=cls(5)), T((5, 3), f64, domain="distinct"), offsets=[0, 4],
+          mode="max"),
+        S(T((2, 3), i64, domain=cls(5)), T((5, 3), f64)),
+        S(T((2, 3), i64, domain=cls(5)), T((5, 3), f64, domain="distinct"), mode="max"),
+        S(T((6,), i64, domain=cls(5)), T((5, 3), f64), T((6,), f64), offsets=[0, 3],
+          mode="sum"),
+        S(T((6,), i64, domain=cls(5)), T((5, 3), f64), offsets=[0, 2, 6],
+          include_last_offset=True, mode="sum"),
+        S(T((6,), i64, domain=cls(3)), T((5, 3), f64), offsets=[0, 3], padding_idx=1),
+        S(T((6,), i32, domain=cls(5)), T((5, 3), bf16), offsets=[0, 2], mode="sum"),
+        S(T((6,), i64, domain=cls(5)), T((5, 3), f16), offsets=[0, 2], mode="sum"),
+        S(T((0,), i64), T((5, 3), f32), offsets=[0, 0]),
+        S(T((), i64), T((5, 3), f64), offsets=[0]),
+        S(T((6,), i64, domain=cls(5)), T((5, 3), f64), T((6,), f64), offsets=[0, 3],
+          mode="mean")]),  # per_sample_weights need mode sum: error
+    Op("one_hot", lambda i, num_classes=-1: FN.one_hot(i, num_classes),
+       [S(T((2, 3), i64, domain=cls(4))), S(T((4,), i64, domain=cls(4)), num_classes=6),
+        S(T((), i64, domain=cls(4)), num_classes=4), S(T((0,), i64), num_classes=3),
+        S(T((3,), i64, domain=cls(4)), num_classes=2), S(T((3,), i32, domain=cls(4)))],
+       grad=False),
+    Op("cosine_similarity",
+       lambda x1, x2, dim=1, eps=1e-8: FN.cosine_similarity(x1, x2, dim, eps),
+       [S(T((2, 3), f32), T((2, 3), f32)), S(T((2, 3), f64), T((2, 3), f64), dim=0),
+        S(T((3, 2), f64, "t"), T((1, 2), f64), dim=-1), S(T((2, 3, 2), f64), T((2, 3, 2), f64)),
+        S(T((4,), f64), T((4,), f64), dim=0, eps=0.5),
+        S(T((2, 3), bf16), T((2, 3), bf16)), S(T((2, 3), f16), T((2, 3), f16)),
+        S(T((0, 3), f32), T((0, 3), f32)), S(T((), f64), T((), f64), dim=0),
+        S(T((2, 3), f64), T((4, 3), f64))], domains=["nonzero", "nonzero"], node=False),
+    Op("pairwise_distance",
+       lambda x1, x2, p=2.0, eps=1e-6, keepdim=False: FN.pairwise_distance(x1, x2, p, eps,
+                                                                           keepdim),
+       [S(T((2, 3), f32), T((2, 3), f32)), S(T((2, 3), f64), T((2, 3), f64), p=1.0),
+        S(T((3, 2), f64, "t"), T((1, 2), f64), p=3.0, keepdim=True),
+        S(T((4,), f64), T((4,), f64), eps=0.1), S(T((2, 3), bf16), T((2, 3), bf16)),
+        S(T((2, 3), f16), T((2, 3), f16)), S(T((0, 3), f32), T((0, 3), f32)),
+        S(T((), f64), T((), f64)), S(T((2, 3), f64), T((4, 3), f64))],
+       domains=["distinct", "odd"], node=False),
+    Op("softmax_dtype", lambda x, dim, dtype: FN.softmax(x, dim, dtype=dtype),
+       [S(T((2, 3), f32), dim=1, dtype=f64), S(T((2, 3), f64, "t"), dim=0, dtype=f64),
+        S(T((2, 3), bf16), dim=1, dtype=f32), S(T((2, 3), f16), dim=-1, dtype=f32),
+        S(T((0, 3), f32), dim=1, dtype=f64), S(T((), f64), dim=0, dtype=f32),
+        S(T((2, 3, 2), f64), dim=1, dtype=f64)], node=False),
+    Op("log_softmax_dtype", lambda x, dim, dtype: FN.log_softmax(x, dim, dtype=dtype),
+       [S(T((2, 3), f32), dim=1, dtype=f64), S(T((2, 3), f64, "t"), dim=0, dtype=f64),
+        S(T((2, 3), bf16), dim=1, dtype=f32), S(T((2, 3), f16), dim=-1, dtype=f32),
+        S(T((0, 3), f32), dim=1, dtype=f64), S(T((), f64), dim=0, dtype=f32),
+        S(T((2, 3, 2), f64), dim=1, dtype=f64)], node=False),
+]
+
+
+def conv(fn):
+  """x, weight[, bias] and the convolution's keyword arguments."""
+  return lambda x, w, b=None, **kw: fn(x, w, b, **kw)
+
+
+def conv_samples(d):
+  """d spatial dims: shapes [N, C, 4...] with 2x..x2 kernels; strides, padding, dilation,
+  groups, string padding, dtypes, zero batch, errors."""
+  sp, k = (4,) * d, (2,) * d
+  k3 = (3,) * d
+  return [
+      S(T((1, 2) + sp, f32), T((3, 2) + k, f32), T((3,), f32)),
+      S(T((2, 2) + sp, f64), T((3, 2) + k, f64), T((3,), f64), stride=2, padding=1),
+      S(T((1, 2) + sp, f64, "t"), T((2, 2) + k, f64), dilation=2),
+      S(T((1, 4) + sp, f64), T((4, 2) + k, f64), T((4,), f64), groups=2, padding=[1] * d),
+      S(T((1, 2) + sp, f64), T((2, 2) + k3, f64), T((2,), f64), padding="same", dilation=1),
+      S(T((1, 2) + sp, f64), T((2, 2) + k, f64), padding="valid"),
+      S(T((1, 2) + sp, bf16), T((3, 2) + k, bf16), T((3,), bf16)),
+      S(T((1, 2) + sp, f16), T((3, 2) + k, f16), T((3,), f16)),
+      S(T((0, 2) + sp, f32), T((3, 2) + k, f32), T((3,), f32)),
+      S(T((), f64), T((3, 2) + k, f64)),
+      S(T((1, 3) + sp, f64), T((3, 2) + k, f64)),  # channel mismatch
+  ]
+
+
+def conv_transpose_samples(d):
+  sp, k = (3,) * d, (2,) * d
+  return [
+      S(T((1, 2) + sp, f32), T((2, 3) + k, f32), T((3,), f32)),
+      S(T((2, 2) + sp, f64), T((2, 3) + k, f64), T((3,), f64), stride=2, padding=1,
+        output_padding=1),
+      S(T((1, 2) + sp, f64, "t"), T((2, 2) + k, f64), dilation=2),
+      S(T((1, 4) + sp, f64), T((4, 1) + k, f64), T((2,), f64), groups=2, stride=2),
+      S(T((1, 2) + sp, bf16), T((2, 3) + k, bf16), T((3,), bf16)),
+      S(T((1, 2) + sp, f16), T((2, 3) + k, f16), T((3,), f16)),
+      S(T((0, 2) + sp, f32), T((2, 3) + k, f32), T((3,), f32)),
+      S(T((), f64), T((2, 3) + k, f64)),
+      S(T((1, 2) + sp, f64), T((2, 3) + k, f64), stride=2, output_padding=2),  # error
+  ]
+
+
+def pool_samples(d, max_pool):
+  """[N, C, 4...] (d spatial dims) with kernels, strides, padding, ceil_mode and, for max pooling,
+  dilation; for average pooling count_include_pad."""
+  sp = (4,) * d
+  n = 1 if d == 3 else 2  # inputs of at most 97 elements: "distinct" values, no ties
+  s = [
+      S(T((1, 2) + sp, f32), kernel_size=2),
+      S(T((n, 1) + sp, f64), kernel_size=3, stride=2, padding=1),
+      S(T((1, n) + sp, f64, "t"), kernel_size=[2] * d, stride=[1] * d),
+      S(T((1, 1) + (5 if d < 3 else 4,) * d, f64), kernel_size=2, stride=2, ceil_mode=True),
+      S(T((n,) + sp, f64), kernel_size=2, stride=1),  # no batch dim
+      S(T((1, 2) + sp, bf16), kernel_size=2),
+      S(T((1, 2) + sp, f16), kernel_size=2),
+      S(T((0, 2) + sp, f32), kernel_size=2),
+      S(T((), f64), kernel_size=2),
+      S(T((1, 1) + sp, f64), kernel_size=2, padding=2),  # padding over half the kernel
+  ]
+  if max_pool:
+    s.append(S(T((1, 1) + (5 if d < 3 else 4,) * d, f64), kernel_size=2, dilation=2, padding=1))
+  else:
+    s.append(S(T((1, 1) + (5,) * d, f64), kernel_size=3, stride=2, padding=1, ceil_mode=True,
+               count_include_pad=False))
+  return s
+
+
+def adaptive_samples(d):
+  n, m = (1, 4) if d == 3 else (2, 5)  # at most 97 elements: no ties for max
+  return [
+      S(T((1, 2) + (5,) * d, f32), output_size=[2] * d),
+      S(T((n, 1) + (m,) * d, f64), output_size=[3] * d),
+      S(T((1, n) + (4,) * d, f64, "t"), output_size=[4] * d),
+      S(T((2,) + (3,) * d, f64), output_size=[1] * d),
+      S(T((1, 2) + (4,) * d, bf16), output_size=[2] * d),
+      S(T((1, 2) + (4,) * d, f16), output_size=[2] * d),
+      S(T((0, 2) + (4,) * d, f32), output_size=[2] * d),
+      S(T((), f64), output_size=[2] * d),
+  ]
+
+
+def values(t):
+  return t[0] if isinstance(t, tuple) else t
+
+
+CONV = [
+    Op("conv1d", conv(torch.conv1d), conv_samples(1), node=False),
+    Op("conv2d", conv(torch.conv2d), conv_samples(2), node=False),
+    Op("conv3d", conv(torch.conv3d), conv_samples(3)[:4] + conv_samples(3)[6:], node=False),
+    Op("conv_transpose1d", conv(torch.conv_transpose1d), conv_transpose_samples(1), node=False),
+    Op("conv_transpose2d", conv(torch.conv_transpose2d), conv_transpose_samples(2), node=False),
+    Op("conv_transpose3d", conv(torch.conv_transpose3d), conv_transpose_samples(3), node=False),
+]
+
+POOL = [
+    Op("max_pool1d", FN.max_pool1d, pool_samples(1, True), domains=["distinct"], node=False),
+    Op("max_pool2d", FN.max_pool2d, pool_samples(2, True), domains=["distinct"]),
+    Op("max_pool3d", FN.max_pool3d, pool_samples(3, True), domains=["distinct"]),
+    Op("max_pool2d_indices",
+       lambda x, **kw: FN.max_pool2d(x, return_indices=True, **kw)[1],
+       pool_samples(2, True), domains=["distinct"], grad=False),
+    Op("avg_pool1d", FN.avg_pool1d, pool_samples(1, False), node=False),
+    Op("avg_pool2d", FN.avg_pool2d,
+       pool_samples(2, False) + [S(T((1, 1, 4, 4), f64), kernel_size=3, padding=1,
+                                   divisor_override=2)]),
+    Op("avg_pool3d", FN.avg_pool3d,
+       pool_samples(3, False) + [S(T((1, 1, 3, 3, 3), f64), kernel_size=2, divisor_override=3)]),
+    Op("adaptive_avg_pool1d", FN.adaptive_avg_pool1d, adaptive_samples(1), node=False),
+    Op("adaptive_avg_pool2d", FN.adaptive_avg_pool2d, adaptive_samples(2), node=False),
+    Op("adaptive_avg_pool3d", FN.adaptive_avg_pool3d, adaptive_samples(3), node=False),
+    Op("adaptive_max_pool1d", FN.adaptive_max_pool1d, adaptive_samples(1),
+       domains=["distinct"], node=False),
+    Op("adaptive_max_pool2d", FN.adaptive_max_pool2d, adaptive_samples(2),
+       domains=["distinct"]),
+    Op("adaptive_max_pool3d", FN.adaptive_max_pool3d, adaptive_samples(3)[:4] +
+       adaptive_samples(3)[6:], domains=["distinct"]),
+    Op("lp_pool1d", lambda x, norm_type, kernel_size, stride=None, ceil_mode=False: FN.lp_pool1d(
+        x, norm_type, kernel_size, stride, ceil_mode),
+       [S(T((1, 2, 4), f32), norm_type=2.0, kernel_size=2),
+        S(T((2, 1, 5), f64), norm_type=3.0, kernel_size=2, stride=1),
+        S(T((1, 2, 5), f64, "t"), norm_type=1.5, kernel_size=2, stride=2, ceil_mode=True),
+        S(T((1, 2, 4), bf16), norm_type=2.0, kernel_size=2),
+        S(T((0, 2, 4), f32), norm_type=2.0, kernel_size=2),
+        S(T((), f64), norm_type=2.0, kernel_size=2)], domains=["pos"], node=False),
+    Op("lp_pool2d", lambda x, norm_type, kernel_size, stride=None, ceil_mode=False: FN.lp_pool2d(
+        x, norm_type, kernel_size, stride, ceil_mode),
+       [S(T((1, 2, 4, 4), f32), norm_type=2.0, kernel_size=2),
+        S(T((2, 1, 3, 4), f64), norm_type=3.0, kernel_size=[2, 1], stride=1),
+        S(T((1, 2, 5, 5), f64, "t"), norm_type=1.5, kernel_size=2, stride=2, ceil_mode=True),
+        S(T((1, 2, 4, 4), bf16), norm_type=2.0, kernel_size=2),
+        S(T((0, 2, 4, 4), f32), norm_type=2.0, kernel_size=2),
+        S(T((), f64), norm_type=2.0, kernel_size=2)], domains=["pos"], node=False),
+]
+
+
+def pad_samples():
+  s = []
+  for mode in ["constant", "reflect", "replicate", "circular"]:
+    kw = {"value": 1.5} if mode == "constant" else {}
+    s += [S(T((1, 2, 4), f64), pad=[1, 2], mode=mode, **kw),
+          S(T((1, 2, 3, 4), f64, "t"), pad=[1, 0, 2, 1], mode=mode, **kw),
+          S(T((1, 1, 3, 3, 3), f64), pad=[1, 1, 0, 2, 1, 0], mode=mode, **kw),
+          S(T((1, 2, 4), f32), pad=[2, 1], mode=mode, **kw),
+          S(T((1, 2, 4), bf16), pad=[1, 1], mode=mode, **kw),
+          S(T((1, 2, 4), f16), pad=[1, 1], mode=mode, **kw)]
+  return s + [
+      S(T((2, 3), f64), pad=[1, -1, 0, 2], mode="constant", value=0.0),  # negative pads crop
+      S(T((2, 3), i64), pad=[1, 1], mode="constant", value=2.0),
+      S(T((), f64), pad=[], mode="constant", value=0.0),
+      S(T((0, 2, 3), f32), pad=[1, 1], mode="constant", value=0.0),
+      S(T((1, 2, 3), f64), pad=[3, 0], mode="reflect"),  # reflect pad >= size: error
+      S(T((0, 2, 3), f32), pad=[1, 1], mode="replicate"),
+      S(T((1, 2, 3), f64), pad=[1, 1, 1], mode="constant", value=0.0),  # odd length: error
+  ]
+
+
+def interp(x, size=None, scale_factor=None, mode="nearest", align_corners=None,
+           recompute_scale_factor=None):
+  return FN.interpolate(x, size=size, scale_factor=scale_factor, mode=mode,
+                        align_corners=align_corners,
+                        recompute_scale_factor=recompute_scale_factor)
+
+
+def interp_samples():
+  s = [
+      S(T((1, 2, 3), f32), size=[5], mode="nearest"),
+      S(T((1, 2, 4), f64), scale_factor=[0.5], mode="nearest"),
+      S(T((1, 2, 3, 2), f64, "t"), size=[4, 5], mode="nearest"),
+      S(T((1, 1, 2, 2, 2), f64), scale_factor=[2.0, 1.5, 1.0], mode="nearest"),
+      S(T((1, 2, 3), f64), size=[5], mode="linear", align_corners=False),
+      S(T((1, 2, 3), f64), size=[5], mode="linear", align_corners=True),
+      S(T((1, 2, 4), f64), scale_factor=[0.75], mode="linear", align_corners=False),
+      S(T((1, 2, 3, 2), f64), size=[4, 3], mode="bilinear", align_corners=False),
+      S(T((1, 2, 3, 2), f64, "t"), size=[3, 5], mode="bilinear", align_corners=True),
+      S(T((1, 1, 3, 3), f64), scale_factor=[1.5, 2.0], mode="bilinear", align_corners=False),
+      S(T((1, 1, 3, 3), f64), scale_factor=[1.5, 2.0], mode="bilinear", align_corners=False,
+        recompute_scale_factor=True),
+      S(T((1, 1, 3, 3), f64), size=[4, 5], mode="bicubic", align_corners=False),
+      S(T((1, 1, 3, 3), f64), size=[5, 2], mode="bicubic", align_corners=True),
+      S(T((1, 1, 2, 2, 2), f64), size=[3, 3, 3], mode="trilinear", align_corners=False),
+      S(T((1, 1, 2, 2, 2), f64), size=[3, 2, 4], mode="trilinear", align_corners=True),
+      S(T((1, 2, 3, 3), f32), size=[5, 4], mode="bilinear", align_corners=False),
+      S(T((1, 2, 3, 3), bf16), size=[5, 4], mode="bilinear", align_corners=False),
+      S(T((1, 2, 3, 3), bf16), size=[5, 4], mode="nearest"),
+      S(T((1, 2, 3, 3), f16), size=[5, 4], mode="bilinear", align_corners=False),
+      S(T((1, 2, 3, 3), f16), size=[5, 4], mode="nearest"),
+      S(T((1, 2, 3, 3), f32), size=[5, 4], mode="bicubic", align_corners=False),
+      S(T((0, 2, 3), f32), size=[5], mode="linear", align_corners=False),
+      S(T((), f64), size=[2], mode="nearest"),
+      S(T((1, 2, 3), f64), size=[4], mode="bilinear", align_corners=False),  # rank: error
+  ]
+  return s
+
+
+MISC = [
+    Op("pad", lambda x, pad, mode, value=None: FN.pad(x, pad, mode, value), pad_samples(),
+       node=False),
+    Op("interpolate", interp, interp_samples(), node=False),
+    Op("pixel_shuffle", FN.pixel_shuffle,
+       [S(T((1, 8, 2, 3), f32), upscale_factor=2), S(T((2, 4, 2, 2), f64), upscale_factor=2),
+        S(T((1, 9, 2, 1), f64, "t"), upscale_factor=3), S(T((4, 1, 1), f64), upscale_factor=2),
+        S(T((1, 4, 2, 2), i64), upscale_factor=2), S(T((1, 4, 2, 2), bf16), upscale_factor=2),
+        S(T((0, 4, 2, 2), f32), upscale_factor=2), S(T((), f64), upscale_factor=2),
+        S(T((1, 6, 2, 2), f64), upscale_factor=2)], node=False),
+    Op("pixel_unshuffle", FN.pixel_unshuffle,
+       [S(T((1, 2, 4, 6), f32), downscale_factor=2), S(T((2, 1, 4, 4), f64), downscale_factor=2),
+        S(T((1, 1, 3, 6), f64, "t"), downscale_factor=3), S(T((1, 2, 2), f64),
+                                                            downscale_factor=2),
+        S(T((1, 2, 4, 4), u8), downscale_factor=2), S(T((1, 2, 4, 4), f16), downscale_factor=2),
+        S(T((0, 2, 4, 4), f32), downscale_factor=2), S(T((), f64), downscale_factor=2),
+        S(T((1, 2, 3, 4), f64), downscale_factor=2)], node=False),
+    Op("unfold", lambda x, kernel_size, dilation=1, padding=0, stride=1: FN.unfold(
+        x, kernel_size, dilation, padding, stride),
+       [S(T((1, 2, 4, 4), f32), kernel_size=[2, 2]),
+        S(T((2, 1, 4, 5), f64), kernel_size=[2, 3], stride=[2, 1], padding=[1, 0]),
+        S(T((1, 2, 5, 4), f64, "t"), kernel_size=[2, 2], dilation=[2, 1]),
+        S(T((2, 3, 3), f64), kernel_size=[2, 2]),
+        S(T((1, 2, 4, 4), bf16), kernel_size=[2, 2]),
+        S(T((1, 2, 4, 4), f16), kernel_size=[2, 2]),
+        S(T((0, 2, 4, 4), f32), kernel_size=[2, 2]),
+        S(T((), f64), kernel_size=[2, 2]),
+        S(T((1, 2, 2, 2), f64), kernel_size=[3, 3])], node=False),
+    Op("fold", lambda x, output_size, kernel_size, dilation=1, padding=0, stride=1: FN.fold(
+        x, output_size, kernel_size, dilation, padding, stride),
+       [S(T((1, 8, 9), f32), output_size=[4, 4], kernel_size=[2, 2]),
+        S(T((2, 6, 9), f64), output_size=[4, 5], kernel_size=[2, 3], stride=[2, 1],
+          padding=[1, 0]),
+        S(T((1, 4, 6), f64, "t"), output_size=[5, 4], kernel_size=[2, 2], dilation=[2, 1],
+          stride=[1, 2]),
+        S(T((8, 9), f64), output_size=[4, 4], kernel_size=[2, 2]),
+        S(T((1, 8, 9), bf16), output_size=[4, 4], kernel_size=[2, 2]),
+        S(T((1, 8, 9), f16), output_size=[4, 4], kernel_size=[2, 2]),
+        S(T((0, 8, 9), f32), output_size=[4, 4], kernel_size=[2, 2]),
+        S(T((), f64), output_size=[4, 4], kernel_size=[2, 2]),
+        S(T((1, 8, 8), f64), output_size=[4, 4], kernel_size=[2, 2])], node=False),
+]
+
+ATTENTION = [
+    Op("scaled_dot_product_attention", sdpa_reference,
+       [S(T((2, 3, 4), f32), T((2, 5, 4), f32), T((2, 5, 3), f32)),
+        S(T((2, 3, 4), f64), T((2, 5, 4), f64), T((2, 5, 2), f64)),
+        S(T((1, 2, 3, 4), f64, "t"), T((1, 2, 3, 4), f64), T((1, 2, 3, 4), f64),
+          is_causal=True),
+        S(T((2, 3, 4), f64), T((2, 4, 4), f64), T((2, 4, 2), f64),
+          T((3, 4), b8, domain=[True, True, True, False])),
+        S(T((2, 3, 4), f64), T((2, 4, 4), f64), T((2, 4, 2), f64), T((2, 3, 4), f64)),
+        S(T((3, 4), f64), T((3, 4), f64), T((3, 2), f64), scale=0.3),
+        S(T((3, 4), f64), T((5, 4), f64), T((5, 2), f64), T((3, 5), f64), scale=0.5),
+        S(T((2, 3, 4), bf16), T((2, 5, 4), bf16), T((2, 5, 3), bf16)),
+        S(T((2, 3, 4), f16), T((2, 5, 4), f16), T((2, 5, 3), f16)),
+        S(T((0, 3, 4), f32), T((0, 5, 4), f32), T((0, 5, 3), f32)),
+        S(T((2, 0, 4), f32), T((2, 5, 4), f32), T((2, 5, 3), f32)),
+        S(T((), f64), T((), f64), T((), f64)),
+        S(T((2, 3, 4), f64), T((2, 5, 3), f64), T((2, 5, 3), f64))], node=False),
+]
+
+
+def cat_outputs(t):
+  return torch.cat([o.reshape(-1) for o in t]) if isinstance(t, tuple) else t
+
+
+def cell_samples(gates, extra=()):
+  """input [N, I], hidden [N, H] (two of them for LSTM), weights [gates*H, I] and
+  [gates*H, H], biases [gates*H] (optional)."""
+  g = gates * 2
+  hs = 2 if gates == 4 else 1
+  hid = lambda shape, dt, lay="contig": [T(shape, dt, lay)] * hs
+  return [
+      S(T((3, 4), f32), *hid((3, 2), f32), T((g, 4), f32), T((g, 2), f32), T((g,), f32),
+        T((g,), f32)),
+      S(T((3, 4), f64), *hid((3, 2), f64), T((g, 4), f64), T((g, 2), f64), T((g,), f64),
+        T((g,), f64)),
+      S(T((3, 4), f64, "t"), *hid((3, 2), f64, "t"), T((g, 4), f64), T((g, 2), f64, "step")),
+      S(T((4,), f64), *hid((2,), f64), T((g, 4), f64), T((g, 2), f64), T((g,), f64),
+        T((g,), f64)),
+      S(T((3, 4), bf16), *hid((3, 2), bf16), T((g, 4), bf16), T((g, 2), bf16), T((g,), bf16),
+        T((g,), bf16)),
+      S(T((3, 4), f16), *hid((3, 2), f16), T((g, 4), f16), T((g, 2), f16), T((g,), f16),
+        T((g,), f16)),
+      S(T((0, 4), f32), *hid((0, 2), f32), T((g, 4), f32), T((g, 2), f32)),
+      S(T((), f64), *hid((), f64), T((g, 4), f64), T((g, 2), f64)),
+      S(T((3, 4), f64), *hid((3, 2), f64), T((g, 3), f64), T((g, 2), f64)),  # input size
+  ] + list(extra)
+
+
+RNN = [
+    Op("lstm_cell", lambda x, h, c, wi, wh, bi=None, bh=None: cat_outputs(
+        torch.lstm_cell(x, (h, c), wi, wh, bi, bh)), cell_samples(4)),
+    Op("gru_cell", lambda x, h, wi, wh, bi=None, bh=None: torch.gru_cell(x, h, wi, wh, bi, bh),
+       cell_samples(3), node=False),
+    Op("rnn_tanh_cell",
+       lambda x, h, wi, wh, bi=None, bh=None: torch.rnn_tanh_cell(x, h, wi, wh, bi, bh),
+       cell_samples(1), node=False),
+    Op("rnn_relu_cell",
+       lambda x, h, wi, wh, bi=None, bh=None: torch.rnn_relu_cell(x, h, wi, wh, bi, bh),
+       cell_samples(1), node=False, domains=["odd", "odd", "odd", "odd", "odd", "odd"]),
+]
+
+for op in LOSS + NORM + EMBEDDING + CONV + POOL + MISC + ATTENTION + RNN:
+  op.upcast_bf16 = True
+  op.bf16_ref32 = op.name in (
+      "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+      "batch_norm_train", "layer_norm", "group_norm", "instance_norm", "rms_norm", "interpolate",
+      "cosine_similarity", "scaled_dot_product_attention", "lstm_cell")
+FAMILIES.update({"loss": LOSS, "normalization": NORM, "embedding": EMBEDDING, "conv": CONV,
+                 "pool": POOL, "resample": MISC, "attention": ATTENTION, "rnn_cell": RNN})
+
+
 # ---------------------------------------------------------------- running PyTorch
 def dtype_name(dt):
   return str(dt).replace("torch.", "")
@@ -809,6 +1632,8 @@ def build_input(spec, rng):
   rec = {"dtype": dtype_name(spec.dtype), "sizes": list(x.shape)}
   if spec.layout != "contig":  # omitted: contiguous strides, offset 0
     rec.update(strides=list(x.stride()), offset=x.storage_offset())
+  if not spec.grad and spec.dtype.is_floating_point:
+    rec["requires_grad"] = False
   rec["storage"] = fmt_values(base, precise=True)
   return x, rec
 
@@ -819,7 +1644,7 @@ def kwarg_json(v):
   return list(v) if isinstance(v, tuple) else v
 
 
-def run(op, inputs, kwargs, wrng, upcast):
+def run(op, inputs, kwargs, wrng, upcast, specs):
   """Runs op and returns (out, grads, weight). With upcast, float16 inputs are computed in float32
   and the result rounded; no gradients then, as float32 backward through an unrounded result is
   not what a float16 kernel computes (tanh's 1 - y*y amplifies y's rounding)."""
@@ -831,11 +1656,16 @@ def run(op, inputs, kwargs, wrng, upcast):
     result_dtype = torch.result_type(tensors[0], tensors[1])
   elif len(tensors) == 1:
     result_dtype = tensors[0].dtype
-  for x in inputs:
+  elif op.upcast_bf16:  # the nn families: the promotion of the float inputs
+    floats = [x.dtype for x in tensors if x.is_floating_point()]
+    result_dtype = floats[0] if floats else f16
+    for d in floats[1:]:
+      result_dtype = torch.promote_types(result_dtype, d)
+  for x, spec in zip(inputs, specs):
     x = x.detach()
-    if upcast and x.dtype == f16:
+    if upcast and (x.dtype == f16 or (op.upcast_bf16 and x.dtype == bf16)):
       x = x.float()
-    if op.grad and x.is_floating_point() and not upcast:
+    if op.grad and spec.grad and x.is_floating_point() and not upcast:
       x.requires_grad_(True)
     xs.append(x)
   out = op.fn(*xs, **kwargs)
@@ -856,7 +1686,7 @@ def make_sample(op, index, spec):
   specs = []
   for k, t in enumerate(spec.inputs):
     domain = t.domain or (op.domains[k] if k < len(op.domains) else None)
-    specs.append(T(t.shape, t.dtype, t.layout, domain))
+    specs.append(T(t.shape, t.dtype, t.layout, domain, t.grad))
   built = [build_input(t, rng) for t in specs]
   inputs = [x for x, _ in built]
   names = "_".join(dtype_name(t.dtype) + ("" if t.layout == "contig" else "_" + t.layout)
@@ -867,13 +1697,16 @@ def make_sample(op, index, spec):
     del rec["kwargs"]
   wrng = Rng("%s/%d/w" % (op.name, index))
   try:
-    out, grads, w = run(op, inputs, spec.kwargs, wrng, upcast=False)
+    if op.bf16_ref32 and any(t.dtype == bf16 for t in specs):
+      raise RuntimeError("BFloat16: float32 reference")
+    out, grads, w = run(op, inputs, spec.kwargs, wrng, upcast=False, specs=specs)
   except (RuntimeError, IndexError, ValueError) as e:
-    if "not implemented for 'Half'" not in str(e):
+    lacks_bf16 = op.upcast_bf16 and "BFloat16" in str(e)
+    if "not implemented for 'Half'" not in str(e) and not lacks_bf16:
       rec["error"] = str(e).split("\n")[0]
       return rec
     # PyTorch 1.13 lacks many float16 CPU kernels; float32 then rounding is what others compute.
-    out, grads, w = run(op, inputs, spec.kwargs, wrng, upcast=True)
+    out, grads, w = run(op, inputs, spec.kwargs, wrng, upcast=True, specs=specs)
     rec["reference"] = "float32 upcast"
   rec["output"] = {"dtype": dtype_name(out.dtype), "sizes": list(out.shape),
                    "values": fmt_values(out)}
@@ -890,8 +1723,11 @@ def make_sample(op, index, spec):
     # Finite differences need float64 all the way and a smooth point (no division by zero).
     floats = [t.dtype for t in specs if t.dtype.is_floating_point] + [out.dtype]
     repeats = op.kinks and any(t.layout == "expand" for t in specs)
-    if all(d == f64 for d in floats) and all(t.domain != "zero" for t in specs) and not repeats:
+    if (all(d == f64 for d in floats) and all(t.domain != "zero" for t in specs) and
+        not repeats and spec.gradcheck):
       rec["gradcheck"] = True
+      if not op.gradgrad:
+        rec["gradgradcheck"] = False
   return rec
 
 
@@ -929,6 +1765,7 @@ def write_family(path, ops):
 
 
 def main():
+  warnings.filterwarnings("ignore")  # deprecation notices of the samples that probe them
   torch.set_num_threads(1)  # reductions in one fixed order
   root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "golden")
   os.makedirs(root, exist_ok=True)

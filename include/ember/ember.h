@@ -36,6 +36,8 @@
 #include "ember/nn/modules/rnn.h"
 #include "ember/nn/modules/attention.h"
 #include "ember/ops/attention.h"
+#include "ember/ops/distance.h"
+#include "ember/ops/rnn.h"
 #include "ember/nn/modules/conv.h"
 #include "ember/nn/modules/upsampling.h"
 #include "ember/nn/modules/bilinear.h"

@@ -115,7 +115,7 @@ Tensor F::triplet_margin_with_distance_loss(const Tensor& anchor, const Tensor& 
                                             const Tensor& negative,
                                             const TripletMarginWithDistanceLossFuncOptions& o) {
   auto dist = [&](const Tensor& a, const Tensor& b) {
-    return o.distance_function() ? (*o.distance_function())(a, b) : pairwise_distance(a, b);
+    return o.distance_function() ? (*o.distance_function())(a, b) : ember::pairwise_distance(a, b);
   };
   Tensor d_pos = dist(anchor, positive);
   Tensor d_neg = dist(anchor, negative);

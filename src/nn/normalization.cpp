@@ -29,7 +29,6 @@ Tensor F::local_response_norm(const Tensor& input, const LocalResponseNormFuncOp
   int64_t dim = input.dim();
   EMBER_CHECK(dim >= 3, "[local_response_norm] Expected 3D or higher dimensionality input (got ",
               dim, " dimensions)");
-  EMBER_CHECK(input.numel() != 0, "[local_response_norm] Expected non-empty input");
   EMBER_CHECK(o.size() > 0, "[local_response_norm] size must be positive, got ", o.size());
   int64_t size = o.size(), C = input.size(1);
   // Average of x^2 over a window of `size` channels, zero-padded as PyTorch's avg_pool.

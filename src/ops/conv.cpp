@@ -2,8 +2,13 @@
 // float, gradients through dedicated backward kernels.
 #include "ember/ops/conv.h"
 
+#include "ember/autograd/engine.h"
 #include "ember/autograd/function_node.h"
 #include "ember/ops/factory.h"
+#include "ember/ops/index.h"
+#include "ember/ops/linalg.h"
+#include "ember/ops/pooling.h"
+#include "ember/ops/reduce.h"
 #include "ember/ops/shape.h"
 #include "src/kernels/conv.h"
 
@@ -18,14 +23,40 @@ std::array<int64_t, 2> expand2(IntArrayRef v, const char* op, const char* what) 
 }
 
 // Float or double for the kernels: 16-bit floats compute in float.
-ScalarType compute_dtype(ScalarType t) {
-  return (t == kHalf || t == kBFloat16) ? kFloat : t;
+ScalarType compute_dtype(ScalarType t) { return (t == kHalf || t == kBFloat16) ? kFloat : t; }
+
+// conv2d without bias as a composite of differentiable ember ops (im2col + matmul): x [N, C, H,
+// W], w [O, C / groups, kh, kw] -> [N, O, ho, wo].
+Tensor conv2d_composite(const Tensor& x, const Tensor& w, const Conv2dParams& p, int64_t ho,
+                        int64_t wo) {
+  int64_t n = x.size(0), g = p.groups, o = w.size(0);
+  int64_t k[2] = {w.size(2), w.size(3)};
+  Tensor cols = im2col(x, IntArrayRef(k, 2), IntArrayRef(p.dilation.data(), 2),
+                       IntArrayRef(p.padding.data(), 2), IntArrayRef(p.stride.data(), 2));
+  int64_t kk = w.size(1) * k[0] * k[1];
+  Tensor y = matmul(w.reshape({g, o / g, kk}), cols.reshape({n, g, kk, ho * wo}));
+  return y.reshape({n, o, ho, wo});
 }
 
-// Refuses create_graph through kernels that have no double-backward formula yet.
-void check_no_double_backward(const char* op) {
-  EMBER_CHECK(!autograd::GradMode::is_enabled(), "[", op, "] double backward (create_graph=True) "
-              "through ", op, " is not supported yet");
+// conv2d's gradients with create_graph=True: those of the composite, so that they can be
+// differentiated again (the kernels' are not).
+variable_list conv2d_double_backward(autograd::FunctionNode& node, const Tensor& grad,
+                                     const Conv2dParams& p, bool has_bias) {
+  Tensor in = node.saved(0), wt = node.saved(1);
+  variable_list res(3), want;
+  std::vector<size_t> at;
+  for (size_t i = 0; i < 2; ++i) {
+    if (!node.needs_input_grad(i)) continue;
+    want.push_back(i == 0 ? in : wt);
+    at.push_back(i);
+  }
+  if (!want.empty()) {
+    Tensor y = conv2d_composite(in, wt, p, grad.size(2), grad.size(3));
+    variable_list gs = autograd::grad({y}, want, {grad}, true, true, true);
+    for (size_t j = 0; j < at.size(); ++j) res[at[j]] = gs[j];
+  }
+  if (has_bias && node.needs_input_grad(2)) res[2] = sum(grad, IntArrayRef{0, 2, 3});
+  return res;
 }
 
 }  // namespace
@@ -44,8 +75,10 @@ Tensor conv2d(const Tensor& input_, const Tensor& weight, const Tensor& bias, In
   EMBER_CHECK(weight.dim() == 4, "[conv2d] weight should have 4 dimensions, but got ",
               weight.dim());
   bool unbatched = input_.dim() == 3;
-  EMBER_CHECK(input_.dim() == 4 || unbatched, "[conv2d] Expected 3D (unbatched) or 4D (batched) "
-              "input to conv2d, but got input of size: ", input_.sizes());
+  EMBER_CHECK(input_.dim() == 4 || unbatched,
+              "[conv2d] Expected 3D (unbatched) or 4D (batched) "
+              "input to conv2d, but got input of size: ",
+              input_.sizes());
   Tensor input = unbatched ? input_.unsqueeze(0) : input_;
   Conv2dParams p;
   p.stride = expand2(stride, "conv2d", "stride");
@@ -59,16 +92,19 @@ Tensor conv2d(const Tensor& input_, const Tensor& weight, const Tensor& bias, In
   }
   EMBER_CHECK(groups > 0, "[conv2d] non-positive groups is not supported");
   EMBER_CHECK(weight.size(0) % groups == 0, "[conv2d] Given groups=", groups,
-              ", expected weight to be divisible by ", groups, " at dimension 0, but got weight "
-              "of size ", weight.sizes(), " instead");
+              ", expected weight to be divisible by ", groups,
+              " at dimension 0, but got weight "
+              "of size ",
+              weight.sizes(), " instead");
   EMBER_CHECK(input.size(1) == weight.size(1) * groups, "[conv2d] Given groups=", groups,
               ", weight of size ", weight.sizes(), ", expected input", input.sizes(), " to have ",
-              weight.size(1) * groups, " channels, but got ", input.size(1),
-              " channels instead");
+              weight.size(1) * groups, " channels, but got ", input.size(1), " channels instead");
   if (bias.defined()) {
-    EMBER_CHECK(bias.dim() == 1 && bias.size(0) == weight.size(0), "[conv2d] Given weight of "
-                "size ", weight.sizes(), ", expected bias to be 1-dimensional with ",
-                weight.size(0), " elements, but got bias of size ", bias.sizes(), " instead");
+    EMBER_CHECK(bias.dim() == 1 && bias.size(0) == weight.size(0),
+                "[conv2d] Given weight of "
+                "size ",
+                weight.sizes(), ", expected bias to be 1-dimensional with ", weight.size(0),
+                " elements, but got bias of size ", bias.sizes(), " instead");
     EMBER_CHECK(bias.dtype() == input.dtype(), "[conv2d] Input type (", toString(input.dtype()),
                 ") and bias type (", toString(bias.dtype()), ") should be the same");
   }
@@ -94,12 +130,15 @@ Tensor conv2d(const Tensor& input_, const Tensor& weight, const Tensor& bias, In
   if (auto n = autograd::make_node(
           "ConvolutionBackward0", {input, weight, bias},
           [p, has_bias, cdt](autograd::FunctionNode& n, const variable_list& g) {
-            check_no_double_backward("conv2d");
+            if (autograd::GradMode::is_enabled())
+              return conv2d_double_backward(n, g[0], p, has_bias);
             Tensor in = n.saved(0), wt = n.saved(1);
             Tensor go = g[0].to(cdt).contiguous();
             Tensor xi = in.to(cdt).contiguous(), wi = wt.to(cdt).contiguous();
-            Tensor gi = n.needs_input_grad(0) ? make_tensor(xi.sizes(), cdt, xi.device()) : Tensor();
-            Tensor gw = n.needs_input_grad(1) ? make_tensor(wi.sizes(), cdt, wi.device()) : Tensor();
+            Tensor gi =
+                n.needs_input_grad(0) ? make_tensor(xi.sizes(), cdt, xi.device()) : Tensor();
+            Tensor gw =
+                n.needs_input_grad(1) ? make_tensor(wi.sizes(), cdt, wi.device()) : Tensor();
             Tensor gb = has_bias && n.needs_input_grad(2)
                             ? make_tensor({wi.size(0)}, cdt, wi.device())
                             : Tensor();
@@ -135,7 +174,8 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
     symmetric &= total % 2 == 0;
   }
   // Even kernels need one more row/column of padding at the end than at the start.
-  EMBER_CHECK(symmetric, "[conv2d] padding='same' with an even effective kernel size is not "
+  EMBER_CHECK(symmetric,
+              "[conv2d] padding='same' with an even effective kernel size is not "
               "supported yet");
   return conv2d(input, weight, bias, stride, IntArrayRef(lo.data(), 2), dilation, groups);
 }
@@ -144,8 +184,10 @@ Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
               IntArrayRef padding, IntArrayRef dilation, int64_t groups) {
   EMBER_CHECK(weight.dim() == 3, "[conv1d] weight should have 3 dimensions, but got ",
               weight.dim());
-  EMBER_CHECK(input.dim() == 2 || input.dim() == 3, "[conv1d] Expected 2D (unbatched) or 3D "
-              "(batched) input to conv1d, but got input of size: ", input.sizes());
+  EMBER_CHECK(input.dim() == 2 || input.dim() == 3,
+              "[conv1d] Expected 2D (unbatched) or 3D "
+              "(batched) input to conv1d, but got input of size: ",
+              input.sizes());
   EMBER_CHECK(stride.size() == 1 && padding.size() == 1 && dilation.size() == 1,
               "[conv1d] stride, padding and dilation must have one value each");
   int64_t st[2] = {1, stride[0]}, pad[2] = {0, padding[0]}, dil[2] = {1, dilation[0]};
@@ -162,17 +204,20 @@ Pool2dParams pool_params(const Tensor& self, IntArrayRef kernel_size, IntArrayRe
   p.stride = stride.empty() ? p.kernel : expand2(stride, op, "stride");
   p.padding = expand2(padding, op, "padding");
   p.dilation = expand2(dilation, op, "dilation");
-  EMBER_CHECK(self.dim() == 3 || self.dim() == 4, "[", op, "] non-empty 3D or 4D (batch mode) "
-              "tensor expected for input, got ", self.sizes());
+  EMBER_CHECK(self.dim() == 3 || self.dim() == 4, "[", op,
+              "] non-empty 3D or 4D (batch mode) "
+              "tensor expected for input, got ",
+              self.sizes());
   for (int i = 0; i < 2; ++i) {
     EMBER_CHECK(p.kernel[i] > 0, "[", op, "] kernel size should be greater than zero, but got ",
                 "kH: ", p.kernel[0], " kW: ", p.kernel[1]);
-    EMBER_CHECK(p.stride[i] > 0, "[", op, "] stride should be greater than zero, but got dH: ",
-                p.stride[0], " dW: ", p.stride[1]);
+    EMBER_CHECK(p.stride[i] > 0, "[", op,
+                "] stride should be greater than zero, but got dH: ", p.stride[0],
+                " dW: ", p.stride[1]);
     EMBER_CHECK(p.dilation[i] > 0, "[", op, "] dilation should be greater than zero");
     EMBER_CHECK(p.padding[i] >= 0 && p.padding[i] <= p.kernel[i] / 2, "[", op,
-                "] pad should be at most half of effective kernel size, but got pad=",
-                p.padding[i], ", kernel_size=", p.kernel[i], " and dilation=", p.dilation[i]);
+                "] pad should be at most half of effective kernel size, but got pad=", p.padding[i],
+                ", kernel_size=", p.kernel[i], " and dilation=", p.dilation[i]);
   }
   return p;
 }
@@ -185,10 +230,10 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& self_, IntArray
   bool unbatched = self_.dim() == 3;
   Tensor self = unbatched ? self_.unsqueeze(0) : self_;
   int64_t h = self.size(2), w = self.size(3);
-  int64_t ho = pooling_output_size(h, p.kernel[0], p.padding[0], p.stride[0], p.dilation[0],
-                                   ceil_mode);
-  int64_t wo = pooling_output_size(w, p.kernel[1], p.padding[1], p.stride[1], p.dilation[1],
-                                   ceil_mode);
+  int64_t ho =
+      pooling_output_size(h, p.kernel[0], p.padding[0], p.stride[0], p.dilation[0], ceil_mode);
+  int64_t wo =
+      pooling_output_size(w, p.kernel[1], p.padding[1], p.stride[1], p.dilation[1], ceil_mode);
   EMBER_CHECK(ho > 0 && wo > 0, "[max_pool2d] Given input size: (", self.size(1), "x", h, "x", w,
               "). Calculated output size: (", self.size(1), "x", ho, "x", wo,
               "). Output size is too small");
@@ -202,11 +247,21 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& self_, IntArray
           "MaxPool2DWithIndicesBackward0", {self},
           [in_shape = DimVector(self.sizes()), idx, cdt, dt = self.dtype()](
               autograd::FunctionNode&, const variable_list& g) {
-            check_no_double_backward("max_pool2d");
             Tensor go = g[0].to(cdt).contiguous();
             Tensor gi = make_tensor(in_shape, cdt, go.device());
             max_pool2d_backward_stub.get(go.device().type())(gi, go, idx);
-            return variable_list{gi.to(dt)};
+            gi = gi.to(dt);
+            // create_graph: the gradient is linear in g (a scatter); its own gradient gathers.
+            if (!autograd::GradMode::is_enabled()) return variable_list{gi};
+            if (auto n2 = autograd::make_node(
+                    "MaxPool2DWithIndicesBackwardBackward0", {g[0]},
+                    [idx](autograd::FunctionNode&, const variable_list& gg) {
+                      if (!gg[0].defined()) return variable_list{Tensor()};
+                      return variable_list{
+                          gather(gg[0].flatten(2), 2, idx.flatten(2)).view(idx.sizes())};
+                    }))
+              autograd::set_history(gi, n2);
+            return variable_list{gi};
           })) {
     autograd::set_history(out, n);
   }
@@ -244,13 +299,26 @@ Tensor avg_pool2d(const Tensor& self_, IntArrayRef kernel_size, IntArrayRef stri
   if (cdt != self.dtype()) out = out.to(self.dtype());
   if (auto n = autograd::make_node(
           "AvgPool2DBackward0", {self},
-          [in_shape = DimVector(self.sizes()), p, cdt, dt = self.dtype()](
+          [in_shape = DimVector(self.sizes()), p, cdt, dt = self.dtype(), ceil_mode](
               autograd::FunctionNode&, const variable_list& g) {
-            check_no_double_backward("avg_pool2d");
             Tensor go = g[0].to(cdt).contiguous();
             Tensor gi = make_tensor(in_shape, cdt, go.device());
             avg_pool2d_backward_stub.get(go.device().type())(gi, go, p);
-            return variable_list{gi.to(dt)};
+            gi = gi.to(dt);
+            // create_graph: the gradient is linear in g; its own gradient is avg_pool2d again.
+            if (!autograd::GradMode::is_enabled()) return variable_list{gi};
+            if (auto n2 = autograd::make_node(
+                    "AvgPool2DBackwardBackward0", {g[0]},
+                    [p, ceil_mode](autograd::FunctionNode&, const variable_list& gg) {
+                      if (!gg[0].defined()) return variable_list{Tensor()};
+                      std::optional<int64_t> div;
+                      if (p.divisor != 0) div = p.divisor;
+                      return variable_list{avg_pool2d(
+                          gg[0], IntArrayRef(p.kernel.data(), 2), IntArrayRef(p.stride.data(), 2),
+                          IntArrayRef(p.padding.data(), 2), ceil_mode, p.count_include_pad, div)};
+                    }))
+              autograd::set_history(gi, n2);
+            return variable_list{gi};
           })) {
     autograd::set_history(out, n);
   }

@@ -114,7 +114,7 @@ Tensor multi_margin_loss(const Tensor& self, const Tensor& target, const Scalar&
   EMBER_CHECK(p == 1 || p == 2, "[multi_margin_loss] only p == 1 and p == 2 supported");
   EMBER_CHECK(target.dtype() == kLong, "[multi_margin_loss] expected scalar type Long but found ",
               toString(target.dtype()));
-  EMBER_CHECK(self.dim() <= 2 && self.numel() > 0,
+  EMBER_CHECK(self.dim() <= 2 && (self.dim() == 0 || self.size(-1) != 0),
               "[multi_margin_loss] Expected non-empty vector or matrix with optional 0-dim batch "
               "size, but got: ",
               self.sizes());

@@ -29,6 +29,10 @@ Tensor named(const char* name, std::vector<Tensor> inputs, Composite f) {
   {
     autograd::NoGradGuard ng;
     out = f(inputs);
+    // A composite that changes nothing (zero padding) returns its input: the node needs a new
+    // tensor, or the input would become its own output.
+    for (const Tensor& t : inputs)
+      if (out.is_same(t)) out = out.clone();
   }
   std::vector<bool> has;
   for (const Tensor& t : inputs) has.push_back(t.defined());
@@ -208,6 +212,11 @@ Tensor conv_nd(const Tensor& x, const Tensor& w, const Tensor& b, const std::vec
 Tensor conv3d_impl(const Tensor& input, const Tensor& w, const Tensor& b,
                    const std::vector<int64_t>& st, const std::vector<int64_t>& pad,
                    const std::vector<int64_t>& dil, int64_t groups) {
+  const ScalarType dt = input.scalar_type();
+  if (dt == kHalf || dt == kBFloat16)  // sum the depth taps in float and round once
+    return conv3d_impl(input.to(kFloat), w.to(kFloat), b.defined() ? b.to(kFloat) : b, st, pad, dil,
+                       groups)
+        .to(dt);
   int64_t N = input.size(0), C = input.size(1), D = input.size(2);
   Tensor x = input;
   if (pad[0] > 0) {
@@ -916,6 +925,9 @@ Tensor upsample(const Tensor& self, std::string_view mode, IntArrayRef output_si
               "D) for the modes: nearest | linear | "
               "bilinear | bicubic | trilinear (got ",
               mode, ")");
+  const ScalarType dt = self.scalar_type();
+  if (!nearest && (dt == kHalf || dt == kBFloat16))  // weights and sums in float, round once
+    return upsample(self.to(kFloat), mode, output_size, align_corners, scales).to(dt);
   size_t D = static_cast<size_t>(self.dim()) - 2;
   size_t want = mode == "linear"                          ? 1
                 : mode == "bilinear" || mode == "bicubic" ? 2

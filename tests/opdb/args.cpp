@@ -18,6 +18,17 @@ const Json& Args::get(std::string_view name) const {
   return *v;
 }
 
+bool Args::has(std::string_view name) const {
+  const Json* v = kwargs_ ? kwargs_->find(name) : nullptr;
+  return v && !v->is_null();
+}
+
+std::vector<int64_t> Args::int_list(std::string_view name) const {
+  const Json& v = get(name);
+  if (v.kind() == Json::Kind::Number) return {v.integer()};
+  return v.ints();
+}
+
 ScalarType Args::dtype(std::string_view name) const { return parse_dtype(get(name).string()); }
 
 TensorOptions Args::options() const {

@@ -21,6 +21,13 @@ class Args {
   double d(std::string_view name) const { return get(name).number(); }
   bool b(std::string_view name) const { return get(name).boolean(); }
   std::vector<int64_t> ints(std::string_view name) const { return get(name).ints(); }
+  std::vector<double> ds(std::string_view name) const { return get(name).numbers(); }
+  // An int or a list of ints (kernel_size=2 or [2, 3]), as a list.
+  std::vector<int64_t> int_list(std::string_view name) const;
+  const std::string& s(std::string_view name) const { return get(name).string(); }
+  // Present and not null (Python's None).
+  bool has(std::string_view name) const;
+  bool is_string(std::string_view name) const { return get(name).kind() == Json::Kind::String; }
   ScalarType dtype(std::string_view name) const;
   // Factory options from the "dtype" argument; null leaves the default dtype.
   TensorOptions options() const;
@@ -60,6 +67,11 @@ const std::map<std::string, OpFn>& op_table();
 
 // "op/sample_id" -> why ember differs from PyTorch there. Defined in op_table.cpp.
 const std::map<std::string, std::string>& known_failures();
+
+// The same for the nn families (losses, normalization, conv/pool, attention, RNN cells):
+// defined in op_table_nn.cpp. Op names must not repeat those of op_table().
+const std::map<std::string, OpFn>& nn_op_table();
+const std::map<std::string, std::string>& nn_known_failures();
 
 }  // namespace opdb
 }  // namespace ember

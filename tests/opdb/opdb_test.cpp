@@ -69,6 +69,20 @@ const Golden& golden() {
   return g;
 }
 
+// An op of op_table() or nn_op_table(), or null.
+const OpFn* find_op(const std::string& name) {
+  for (const auto* table : {&op_table(), &nn_op_table()})
+    if (auto it = table->find(name); it != table->end()) return &it->second;
+  return nullptr;
+}
+
+// Why ember knowingly differs on a sample, or null.
+const std::string* find_known(const std::string& key) {
+  for (const auto* list : {&known_failures(), &nn_known_failures()})
+    if (auto it = list->find(key); it != list->end()) return &it->second;
+  return nullptr;
+}
+
 // Per-dtype tolerances of torch.testing.assert_close; integers and bool must match exactly.
 std::pair<double, double> tolerance(ScalarType t) {
   switch (t) {
@@ -206,16 +220,21 @@ std::string check_grads(const Tensor& out, const variable_list& inputs, const Js
 // Everything that differs between ember and the golden sample, or empty.
 std::string check(const Case& c) {
   const Json& s = *c.sample;
-  auto it = op_table().find(c.op);
-  if (it == op_table().end()) return "op '" + c.op + "' has golden data but no op_table() entry";
-  const OpFn& fn = it->second;
+  const OpFn* found = find_op(c.op);
+  if (!found) return "op '" + c.op + "' has golden data but no op_table() entry";
+  const OpFn& fn = *found;
   const Args args(s.find("kwargs"));
 
-  // Float inputs require grad exactly when they did in tools/gen_golden.py.
+  // Float inputs require grad exactly when they did in tools/gen_golden.py ("requires_grad":
+  // false marks an input PyTorch does not differentiate, such as nll_loss's class weights).
   variable_list inputs;
+  std::vector<bool> differentiable;
   for (const Json& spec : s["inputs"].items()) {
     Tensor x = make_input(spec);
-    if ((*c.op_entry)["grad"].boolean() && x.is_floating_point()) x.requires_grad_(true);
+    const Json* rg = spec.find("requires_grad");
+    bool diff = (*c.op_entry)["grad"].boolean() && x.is_floating_point() && !(rg && !rg->boolean());
+    if (diff) x.requires_grad_(true);
+    differentiable.push_back(diff);
     inputs.push_back(x);
   }
 
@@ -243,12 +262,24 @@ std::string check(const Case& c) {
   if (s.find("grads")) err += check_grads(out, inputs, s);
 
   if (const Json* gc = s.find("gradcheck"); gc && gc->boolean()) {
-    variable_list xs;
-    for (const Json& spec : s["inputs"].items()) xs.push_back(make_input(spec));
-    auto f = [&fn, &args](const variable_list& x) { return fn(x, args); };
+    // Only the differentiable inputs are perturbed; the others are passed through as they are.
+    variable_list fixed, xs;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      fixed.push_back(make_input(s["inputs"][i]));
+      if (differentiable[i]) xs.push_back(fixed.back());
+    }
+    auto f = [&fn, &args, &fixed, &differentiable](const variable_list& x) {
+      variable_list all = fixed;
+      size_t k = 0;
+      for (size_t i = 0; i < all.size(); ++i)
+        if (differentiable[i]) all[i] = x[k++];
+      return fn(all, args);
+    };
+    const Json* ggc = s.find("gradgradcheck");
     try {
       if (auto r = testing::gradcheck(f, xs); !r)
         err += "gradcheck: " + std::string(r.message()) + "\n";
+      if (ggc && !ggc->boolean()) return err;  // not twice differentiable in PyTorch
       if (auto r = testing::gradgradcheck(f, xs); !r)
         err += "gradgradcheck: " + std::string(r.message()) + "\n";
     } catch (const std::exception& e) {
@@ -265,10 +296,9 @@ class OpDb : public ::testing::TestWithParam<Case> {};
 TEST_P(OpDb, MatchesPyTorch) {
   const Case& c = GetParam();
   std::string problems = check(c);
-  auto known = known_failures().find(c.key);
-  if (known != known_failures().end()) {
+  if (const std::string* known = find_known(c.key)) {
     if (problems.empty()) FAIL() << c.key << " passes now: remove it from known_failures()";
-    GTEST_SKIP() << "known failure (" << known->second << "):\n" << problems;
+    GTEST_SKIP() << "known failure (" << *known << "):\n" << problems;
   }
   EXPECT_TRUE(problems.empty()) << c.key << " (tests/golden, tools/gen_golden.py):\n" << problems;
 }
@@ -282,21 +312,25 @@ TEST(GoldenFiles, Load) { EXPECT_EQ(golden().error, ""); }
 
 // The database cannot shrink silently: both sides must list the same ops.
 TEST(GoldenFiles, EveryTableOpHasGoldenData) {
-  for (const auto& [name, fn] : op_table())
-    EXPECT_TRUE(golden().ops.count(name))
-        << "op_table() has '" << name << "' but tools/gen_golden.py does not";
+  for (const auto* table : {&op_table(), &nn_op_table()})
+    for (const auto& [name, fn] : *table)
+      EXPECT_TRUE(golden().ops.count(name))
+          << "op_table() has '" << name << "' but tools/gen_golden.py does not";
+  for (const auto& [name, fn] : nn_op_table())
+    EXPECT_FALSE(op_table().count(name)) << "'" << name << "' is in both op tables";
 }
 
 TEST(GoldenFiles, EveryGoldenOpIsInTable) {
   for (const std::string& name : golden().ops)
-    EXPECT_TRUE(op_table().count(name)) << "golden op '" << name << "' is missing from op_table()";
+    EXPECT_TRUE(find_op(name)) << "golden op '" << name << "' is missing from op_table()";
 }
 
 TEST(GoldenFiles, KnownFailuresNameExistingSamples) {
   std::set<std::string> keys;
   for (const Case& c : golden().cases) keys.insert(c.key);
-  for (const auto& [key, why] : known_failures())
-    EXPECT_TRUE(keys.count(key)) << "known_failures() lists '" << key << "', not a golden sample";
+  for (const auto* list : {&known_failures(), &nn_known_failures()})
+    for (const auto& [key, why] : *list)
+      EXPECT_TRUE(keys.count(key)) << "known_failures() lists '" << key << "', not a golden sample";
 }
 
 }  // namespace

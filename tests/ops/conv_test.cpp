@@ -66,7 +66,9 @@ TEST(Conv2d, MatchesPyTorch) {
 TEST(Conv2d, Gradcheck) {
   Tensor x = mk({2, 2, 5, 4}, 0.37), w = mk({3, 2, 2, 3}, 0.11, 0.5), b = arange(3, kDouble);
   EXPECT_TRUE(ember::testing::gradcheck(
-      [](const variable_list& v) { return conv2d(v[0], v[1], v[2], {2, 1}, {1, 0}, 1, 1); },
+      [](const variable_list& v) {
+        return conv2d(v[0], v[1], v[2], {2, 1}, {1, 0}, 1, 1);
+      },
       {x, w, b}));
 }
 
@@ -88,13 +90,13 @@ TEST(Conv2d, FloatHalfUnbatchedAndConv1d) {
 
 TEST(Conv2d, Errors) {
   Tensor x = ones({1, 3, 5, 5}), w = ones({2, 3, 3, 3});
-  EXPECT_THROW(conv2d(ones({1, 2, 5, 5}), w), Error);         // channel mismatch
-  EXPECT_THROW(conv2d(ones({1, 3, 2, 2}), w), Error);         // kernel larger than input
-  EXPECT_THROW(conv2d(x, w, ones({3})), Error);               // bias size
-  EXPECT_THROW(conv2d(x, w, {}, 0), Error);                   // stride
-  EXPECT_THROW(conv2d(x, w, {}, 1, -1), Error);               // padding
-  EXPECT_THROW(conv2d(x, w.to(kDouble)), Error);              // dtype mismatch
-  EXPECT_THROW(conv2d(x.to(kLong), w.to(kLong)), Error);      // integer conv
+  EXPECT_THROW(conv2d(ones({1, 2, 5, 5}), w), Error);     // channel mismatch
+  EXPECT_THROW(conv2d(ones({1, 3, 2, 2}), w), Error);     // kernel larger than input
+  EXPECT_THROW(conv2d(x, w, ones({3})), Error);           // bias size
+  EXPECT_THROW(conv2d(x, w, {}, 0), Error);               // stride
+  EXPECT_THROW(conv2d(x, w, {}, 1, -1), Error);           // padding
+  EXPECT_THROW(conv2d(x, w.to(kDouble)), Error);          // dtype mismatch
+  EXPECT_THROW(conv2d(x.to(kLong), w.to(kLong)), Error);  // integer conv
   EXPECT_THROW(conv2d(x, ones({3, 3, 3, 3}), {}, 1, IntArrayRef({0}), 1, 2), Error);  // groups
   EXPECT_THROW(conv2d(x, w, {}, 2, "same"), Error);
 }
@@ -107,23 +109,33 @@ TEST(Pool2d, MatchesPyTorch) {
     std::vector<double> y, gx;
   };
   std::vector<Case> cases = {
-      {"max", [](const Tensor& x) { return max_pool2d(x, 3, 2, 1); }, {2, 3, 4, 3},
+      {"max",
+       [](const Tensor& x) { return max_pool2d(x, 3, 2, 1); },
+       {2, 3, 4, 3},
        {55.665926393210356, 2.753866329542822, 50.933629861532154},
        {-13.181278563057454, 5.54140057069861, 57.39352069185419}},
-      {"max_ceil", [](const Tensor& x) { return max_pool2d(x, 2, 2, 0, 1, true); }, {2, 3, 4, 3},
+      {"max_ceil",
+       [](const Tensor& x) { return max_pool2d(x, 2, 2, 0, 1, true); },
+       {2, 3, 4, 3},
        {38.18521961706938, 2.197712318798968, 38.26900234443576},
        {-13.181278563057457, 1.9673304698092697, 34.27558622313089}},
-      {"max_dil", [](const Tensor& x) { return max_pool2d(x, 2, 1, 0, 2); }, {2, 3, 5, 3},
+      {"max_dil",
+       [](const Tensor& x) { return max_pool2d(x, 2, 1, 0, 2); },
+       {2, 3, 5, 3},
        {74.50949550618644, 3.3776753183494823, 66.01200303055542},
        {0.24017117105910768, 9.603104862790667, 80.00434109675157}},
-      {"avg", [](const Tensor& x) { return avg_pool2d(x, 3, 2, 1); }, {2, 3, 4, 3},
+      {"avg",
+       [](const Tensor& x) { return avg_pool2d(x, 3, 2, 1); },
+       {2, 3, 4, 3},
        {-1.2429281104828456, 0.31128371084562445, 1.7866482245224145},
        {-8.583807602479904, 0.043110922367232074, 6.136002850499986}},
-      {"avg_nopad", [](const Tensor& x) { return avg_pool2d(x, 3, 2, 1, true, false); },
+      {"avg_nopad",
+       [](const Tensor& x) { return avg_pool2d(x, 3, 2, 1, true, false); },
        {2, 3, 4, 3},
        {-1.9397919340327987, 0.6406445422538971, 6.095471836257109},
        {-13.181278563057456, 0.1504756337942835, 14.465831042980483}},
-      {"avg_div", [](const Tensor& x) { return avg_pool2d(x, 2, {}, 0, false, true, 3); },
+      {"avg_div",
+       [](const Tensor& x) { return avg_pool2d(x, 2, {}, 0, false, true, 3); },
        {2, 3, 3, 2},
        {0.7043435450183362, 0.7832234169655278, 9.55371334969598},
        {12.296117454971048, 1.6560089828734332, 6.5749340480534295}},
@@ -150,4 +162,27 @@ TEST(Pool2d, IndicesGradcheckAndErrors) {
   EXPECT_THROW(max_pool2d(ones({4, 4}), 2), Error);
   EXPECT_THROW(max_pool2d(ones({1, 1, 1, 1}), 3), Error);  // output too small
   EXPECT_THROW(avg_pool2d(ones({1, 1, 4, 4}), 2, {}, 0, false, true, 0), Error);
+}
+
+// create_graph through the kernels: conv2d differentiates an im2col + matmul composite, the
+// poolings' gradients are linear in the incoming gradient with a node of their own.
+TEST(Conv2d, DoubleBackward) {
+  using ember::testing::gradgradcheck;
+  Tensor x = mk({2, 4, 5, 4}, 0.37), w = mk({4, 2, 2, 3}, 0.21), b = mk({4}, 0.5);
+  EXPECT_TRUE(gradgradcheck(
+      [](const variable_list& v) { return conv2d(v[0], v[1], v[2], 2, 1, 1, 2); }, {x, w, b}));
+  EXPECT_TRUE(gradgradcheck(
+      [](const variable_list& v) {
+        return conv2d(v[0], v[1], Tensor(), 1, std::vector<int64_t>{0, 1}, 2);
+      },
+      {x, mk({3, 4, 2, 2}, 0.21)}));
+  EXPECT_TRUE(gradgradcheck(
+      [](const variable_list& v) { return max_pool2d(v[0], 3, 2, 1, 1, true); }, {x}));
+  EXPECT_TRUE(gradgradcheck(
+      [](const variable_list& v) { return avg_pool2d(v[0], 3, 2, 1, true, false); }, {x}));
+  Tensor xg = x.clone().requires_grad_(true);
+  Tensor gx = autograd::grad({max_pool2d(xg, 2).pow(2).sum()}, {xg}, {}, true, true)[0];
+  EXPECT_EQ(gx.grad_fn()->name(), "MaxPool2DWithIndicesBackwardBackward0");
+  gx = autograd::grad({avg_pool2d(xg, 2).sum()}, {xg}, {}, true, true)[0];
+  EXPECT_FALSE(gx.requires_grad());  // linear: the gradient does not depend on x
 }

@@ -128,25 +128,57 @@ TEST(Pooling, Gradcheck) {
         return col2im(im2col(v[0], 2, 1, 1, 2), {5, 4}, 2, 1, 1, 2);
       },
       {x4});
-  // conv composites go through conv2d, which has no double backward yet.
+  // conv composites go through conv2d, whose double backward differentiates im2col + matmul.
   Tensor w5 = mk({2, 1, 2, 2, 2}, 0.21).requires_grad_(true);
   Tensor b = arange(2, kDouble).requires_grad_(true);
-  gc([](const variable_list& v) { return conv3d(v[0], v[1], v[2], 1, 1, 1, 2); }, {x5, w5, b},
-     false);
+  gc([](const variable_list& v) { return conv3d(v[0], v[1], v[2], 1, 1, 1, 2); }, {x5, w5, b});
   Tensor w4 = mk({2, 3, 2, 3}, 0.21).requires_grad_(true);
   Tensor b3 = arange(3, kDouble).requires_grad_(true);
   gc([](const variable_list& v) { return conv_transpose2d(v[0], v[1], v[2], 2, 1, 1); },
-     {x4, w4, b3}, false);
+     {x4, w4, b3});
   Tensor w3 = mk({2, 1, 3}, 0.21).requires_grad_(true);
   gc([](const variable_list& v) { return conv_transpose1d(v[0], v[1], {}, 3, 0, 2, 2, 1); },
-     {x3, w3}, false);
+     {x3, w3});
 }
 
-TEST(Pooling, ConvDoubleBackwardIsAClearError) {
+TEST(Pooling, ConvDoubleBackward) {
   Tensor x = mk({1, 1, 3, 3, 3}, 0.37).requires_grad_(true);
   Tensor w = mk({1, 1, 2, 2, 2}, 0.2).requires_grad_(true);
-  Tensor y = conv3d(x, w).sum();
-  EXPECT_THROW(autograd::grad({y}, {x}, {}, true, true), Error);
+  Tensor y = conv3d(x, w).pow(2).sum();
+  variable_list g = autograd::grad({y}, {x}, {}, true, true);
+  ASSERT_TRUE(g[0].requires_grad());
+  // d/dw of sum(dy/dx): defined and finite.
+  variable_list gg = autograd::grad({g[0].sum()}, {w});
+  EXPECT_TRUE(isfinite(gg[0]).all().item<bool>());
+  EXPECT_TRUE(gg[0].ne(0).any().item<bool>());
+}
+
+// Zero padding leaves the input as it is; the result is still a new tensor with its own node
+// (it used to be the input itself, which then became its own gradient function's output).
+TEST(Pooling, PadOfNothingIsACopy) {
+  Tensor x = mk({2, 3}, 0.3).requires_grad_(true);
+  Tensor y = pad(x, {0, 0});
+  EXPECT_FALSE(y.is_same(x));
+  EXPECT_TRUE(y.equal(x));
+  y.sum().backward();
+  EXPECT_TRUE(x.grad().equal(ones_like(x)));
+  Tensor s = zeros({}, kDouble).requires_grad_(true);
+  pad(s, {}).backward();
+  EXPECT_EQ(s.grad().item<double>(), 1.0);
+}
+
+// 16-bit conv3d and interpolation accumulate in float and round once.
+TEST(Pooling, SixteenBitAccumulatesInFloat) {
+  Tensor x = mk({1, 2, 3, 3, 3}, 0.37), w = mk({2, 2, 2, 2, 2}, 0.21);
+  for (ScalarType t : {kHalf, kBFloat16}) {
+    Tensor xr = x.to(t), wr = w.to(t);
+    Tensor want = conv3d(xr.to(kFloat), wr.to(kFloat)).to(t);
+    EXPECT_TRUE(conv3d(xr, wr).equal(want)) << t;
+    Tensor i4 = mk({1, 2, 3, 3}, 0.37).to(t);
+    EXPECT_TRUE(upsample(i4, "bilinear", {5, 4}, false)
+                    .equal(upsample(i4.to(kFloat), "bilinear", {5, 4}, false).to(t)))
+        << t;
+  }
 }
 
 TEST(Pooling, Errors) {

@@ -6,6 +6,7 @@
 #include "ember/nn/functional/activation.h"
 #include "ember/nn/functional/attention.h"
 #include "ember/nn/functional/pooling.h"
+#include "ember/nn/functional/distance.h"
 #include "ember/nn/options/layers.h"
 #include "ember/ops/conv.h"
 
