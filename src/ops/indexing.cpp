@@ -74,6 +74,7 @@ Tensor slice_view(const Tensor& self, int64_t dim, std::optional<int64_t> start_
                                       })) {
     autograd::set_history(v, node);
   }
+  autograd::track_view(v, self);
   return v;
 }
 

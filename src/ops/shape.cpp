@@ -14,6 +14,7 @@ Tensor make_autograd_view(const Tensor& self, IntArrayRef sizes, IntArrayRef str
                           int64_t offset, const char* node, autograd::BackwardFn fn) {
   Tensor v = make_view(self, sizes, strides, offset);
   if (auto n = autograd::make_node(node, {self}, std::move(fn))) autograd::set_history(v, n);
+  autograd::track_view(v, self);
   return v;
 }
 

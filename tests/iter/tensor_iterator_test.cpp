@@ -90,3 +90,44 @@ TEST(Iterator, LargeParallelMatchesSerial) {
   EXPECT_EQ(c.item<float>(), d.item<float>());
   set_num_threads(2);
 }
+
+// Outputs follow the inputs' layout (PyTorch 1.13's TensorIterator; values from .stride()).
+TEST(Iterator, OutputStridesFollowInputs) {
+  using V = std::vector<int64_t>;
+  Tensor a = arange(6, kFloat).reshape({2, 3});
+  Tensor b = arange(6, kFloat).reshape({2, 3}) * 2;
+  Tensor tt = a.t() + b.t();
+  EXPECT_EQ(tt.strides(), IntArrayRef(V{1, 3}));
+  EXPECT_TRUE(ember::testing::all_close(tt, (a + b).t()));
+  EXPECT_EQ((a.t() + ones({3, 2})).strides(), IntArrayRef(V{1, 3}));
+  EXPECT_EQ((ones({3, 2}) + a.t()).strides(), IntArrayRef(V{2, 1}));
+  EXPECT_EQ(a.t().exp().strides(), IntArrayRef(V{1, 3}));
+  // channels-last inputs
+  Tensor x = arange(120, kFloat).reshape({2, 3, 4, 5}).contiguous(MemoryFormat::ChannelsLast);
+  EXPECT_EQ(x.strides(), IntArrayRef(V{60, 1, 15, 3}));
+  EXPECT_EQ((x + x).strides(), IntArrayRef(V{60, 1, 15, 3}));
+  EXPECT_EQ((x * 2).strides(), IntArrayRef(V{60, 1, 15, 3}));
+  EXPECT_EQ((x + ones({2, 3, 4, 5})).strides(), IntArrayRef(V{60, 1, 15, 3}));
+  EXPECT_EQ((ones({2, 3, 4, 5}) + x).strides(), IntArrayRef(V{60, 20, 5, 1}));
+  EXPECT_EQ((x + ones({3, 1, 1})).strides(), IntArrayRef(V{60, 1, 15, 3}));
+  EXPECT_TRUE(ember::testing::all_close((x + x).contiguous(),
+                                        arange(120, kFloat).reshape({2, 3, 4, 5}) * 2));
+  // permuted, sliced (not dense), expanded and broadcast inputs
+  Tensor p = arange(120, kFloat).reshape({4, 5, 6}).permute({2, 0, 1});
+  EXPECT_EQ((p + 1).strides(), IntArrayRef(V{1, 30, 6}));
+  Tensor s = arange(24, kFloat).reshape({4, 6}).slice(1, 0, 6, 2);
+  EXPECT_EQ((s + 1).strides(), IntArrayRef(V{3, 1}));
+  Tensor st = arange(24, kFloat).reshape({6, 4}).t().slice(1, 0, 6, 2);
+  EXPECT_EQ(st.strides(), IntArrayRef(V{1, 8}));
+  EXPECT_EQ((st + 1).strides(), IntArrayRef(V{1, 4}));
+  EXPECT_EQ((ones({3, 1}).expand({3, 4}) + 1).strides(), IntArrayRef(V{4, 1}));
+  EXPECT_EQ((ones({3, 1}) + ones({1, 4})).strides(), IntArrayRef(V{4, 1}));
+  EXPECT_EQ((ones({4, 3}).t() + ones({3, 1})).strides(), IntArrayRef(V{1, 3}));
+  // The first input with a clear order decides.
+  Tensor q = arange(24, kFloat).reshape({2, 3, 4}).transpose(0, 2);
+  Tensor r = ones({4, 3, 2});
+  EXPECT_EQ((q + r).strides(), IntArrayRef(V{1, 4, 12}));
+  EXPECT_EQ((r + q).strides(), IntArrayRef(V{6, 2, 1}));
+  EXPECT_TRUE(ember::testing::all_close(q + r, q.contiguous() + 1));
+  EXPECT_EQ(where(a.t() > 1, a.t(), zeros({}, kFloat)).strides(), IntArrayRef(V{1, 3}));
+}
