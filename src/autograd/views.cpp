@@ -23,10 +23,7 @@ void track_view(const Tensor& view, const Tensor& self) {
   const TensorImpl* s = self.unsafeGetTensorImpl();
   ViewCreation c = GradMode::is_enabled() ? ViewCreation::Default : ViewCreation::NoGradMode;
   // A view of a view keeps the restriction of its parent (PyTorch's propagate_creation_meta).
-  if (c == ViewCreation::Default && s->is_autograd_view()) {
-    c = s->view_creation();
-    v->set_view_output_nr(s->view_output_nr());
-  }
+  if (c == ViewCreation::Default && s->is_autograd_view()) c = s->view_creation();
   v->set_view_creation(c);
   v->set_view_version(s->storage()->version());
 }

@@ -143,7 +143,7 @@ DimVector infer_dense_strides(IntArrayRef shape, const Tensor* const* inputs, in
     const Tensor& t = *inputs[i];
     int64_t tnd = t.dim();
     if (tnd == 0) continue;
-    st[i].assign(static_cast<size_t>(nd), 0);
+    st[i] = DimVector(static_cast<size_t>(nd), 0);
     int64_t off = nd - tnd;
     for (int64_t d = 0; d < tnd; ++d) {
       st[i][off + d] = t.sizes()[d] == 1 && shape[off + d] != 1 ? 0 : t.strides()[d];
@@ -311,6 +311,7 @@ TensorIterator TensorIterator::build_impl(const IterConfig& cfg, const Tensor& o
                                                            : compute;
 
   // Output.
+  bool permuted_out = false;
   if (nin == 0) {
     EMBER_CHECK(out.defined(), "[", cfg.op, "] an op without inputs needs an output tensor");
     shape = DimVector(out.sizes());
@@ -338,6 +339,7 @@ TensorIterator TensorIterator::build_impl(const IterConfig& cfg, const Tensor& o
     }
   } else {
     it.ops_[0] = make_output(shape, out_dtype, device, inputs, nin);
+    permuted_out = !it.ops_[0].is_contiguous();
   }
   // Inputs in the compute dtype.
   it.nops_ = 1;
@@ -350,6 +352,24 @@ TensorIterator TensorIterator::build_impl(const IterConfig& cfg, const Tensor& o
     }
   }
   it.compute_strides(shape);
+  int nd = static_cast<int>(it.shape_.size());
+  if (permuted_out && nd > 1) {
+    // Walk the fresh output (and so, usually, the inputs) in memory order: fastest dim first by
+    // the output's strides, then coalesce into as few runs as possible.
+    DimVector order(static_cast<size_t>(nd));
+    for (int d = 0; d < nd; ++d) order[d] = d;
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+      return it.strides_[0][a] < it.strides_[0][b];
+    });
+    DimVector tmp(static_cast<size_t>(nd));
+    for (int d = 0; d < nd; ++d) tmp[d] = it.shape_[order[d]];
+    it.shape_ = tmp;
+    for (int k = 0; k < it.nops_; ++k) {
+      for (int d = 0; d < nd; ++d) tmp[d] = it.strides_[k][order[d]];
+      it.strides_[k] = tmp;
+    }
+    it.coalesce();
+  }
   return it;
 }
 

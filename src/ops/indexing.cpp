@@ -420,7 +420,7 @@ Tensor put_indices(const Tensor& self, const std::vector<TensorIndex>& idx, cons
       index_put_no_grad(sliced, tensors, rhs.to(self.dtype()), false);
     }
   }
-  if (auto n = autograd::make_node("CopySlices", {self, rhs},
+  if (auto n = autograd::make_node("torch::autograd::CopySlices", {self, rhs},
                                    [idx, rs = DimVector(rhs.sizes()), rdt = rhs.dtype()](
                                        autograd::FunctionNode& node, const variable_list& g) {
                                      variable_list r(2);
