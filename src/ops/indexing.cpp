@@ -218,7 +218,7 @@ Tensor index_no_grad(const Tensor& self, const std::vector<std::optional<Tensor>
       make_view(out, src.sizes(), contiguous_strides(src.sizes()), 0), src, a.offsets);
   if (a.before == 0) return out;
   DimVector perm = result_perm(a);
-  return out.permute(perm).clone();
+  return out.permute(perm).clone(MemoryFormat::Contiguous);
 }
 
 void index_put_no_grad(const Tensor& dst, const std::vector<std::optional<Tensor>>& indices,

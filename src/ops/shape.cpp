@@ -114,7 +114,7 @@ Tensor view(const Tensor& self, IntArrayRef size) {
 Tensor reshape(const Tensor& self, IntArrayRef size) {
   DimVector shape = infer_shape(size, self.numel(), "reshape");
   if (compute_view_strides(self.sizes(), self.strides(), shape)) return view(self, shape);
-  return view(self.clone(), shape);
+  return view(self.clone(MemoryFormat::Contiguous), shape);
 }
 
 Tensor permute(const Tensor& self, IntArrayRef dims) {
