@@ -8,7 +8,13 @@ using autograd::AutogradMeta;
 
 bool Tensor::requires_grad() const {
   auto* m = impl()->autograd_meta();
-  if (impl()->is_autograd_view()) return (m && m->requires_grad) || grad_fn();
+  if (impl()->is_autograd_view()) {
+    // As PyTorch's DifferentiableViewMeta: without rebuilding the history, a view requires grad
+    // when it has history or its base requires grad.
+    if (m && (m->requires_grad || m->grad_fn)) return true;
+    auto* bm = impl()->view_base()->autograd_meta();
+    return bm && (bm->requires_grad || bm->grad_fn);
+  }
   return m && (m->requires_grad || m->grad_fn);
 }
 
