@@ -278,7 +278,6 @@ TEST(AutogradViews, InplaceOnBaseRefreshesTheView) {
   Tensor v = x[1];
   EXPECT_EQ(v.grad_fn()->name(), "SelectBackward0");
   x.mul_(3);
-  EXPECT_EQ(x.grad_fn()->name(), "MulBackward0");
   ASSERT_TRUE(v.grad_fn());
   EXPECT_EQ(v.grad_fn()->name(), "AsStridedBackward0");
   (v * v).sum().backward();
@@ -369,7 +368,7 @@ TEST(AutogradViews, GradcheckAndGradgradcheck) {
   }
   // Broadcast in-place input, view of a view, base modified after the view was taken.
   auto g = [](const variable_list& in) {
-    Tensor x = in[0].exp();
+    Tensor x = in[0] * 2;  // (exp would save its output, which the in-place ops modify)
     Tensor v = x.t().narrow(0, 1, 2);
     v.mul_(in[1].narrow(0, 0, 1).unsqueeze(1));
     Tensor u = x[2];

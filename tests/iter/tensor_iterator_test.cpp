@@ -24,8 +24,8 @@ TEST(TypePromotion, ResultTypeCategories) {
   Tensor l0 = ones({}, kLong);
   Tensor d0 = ones({}, kDouble);
   Tensor u = ones({2}, kByte);
-  EXPECT_EQ(result_type(i, l0), kInt);      // 0-dim of the same category does not win
-  EXPECT_EQ(result_type(i, d0), kDouble);   // 0-dim of a higher category does
+  EXPECT_EQ(result_type(i, l0), kInt);             // 0-dim of the same category does not win
+  EXPECT_EQ(result_type(i, d0), kDouble);          // 0-dim of a higher category does
   EXPECT_EQ(result_type(i, Scalar(2.5)), kFloat);  // wrapped float -> default dtype
   EXPECT_EQ(result_type(u, Scalar(300)), kByte);
   EXPECT_EQ(result_type(ones({2}, kBool), Scalar(1)), kLong);
@@ -40,9 +40,12 @@ TEST(Iterator, BroadcastAndCoalesce) {
   EXPECT_EQ(it.numel(), 6);
   EXPECT_EQ(it.output().sizes(), IntArrayRef({2, 3}));
   EXPECT_THROW(TensorIterator::binary_op(Tensor(), a, arange(4, kFloat), "add"), Error);
-  // Transposed input: not one flat run.
+  // Transposed input: the output is transposed too and both are walked in memory order as one
+  // flat run (PyTorch's dimension reordering); mixed layouts are not one run.
   TensorIterator it2 = TensorIterator::unary_op(Tensor(), a.t(), "neg");
-  EXPECT_FALSE(it2.is_contiguous());
+  EXPECT_TRUE(it2.is_contiguous());
+  TensorIterator it3 = TensorIterator::binary_op(Tensor(), a.t(), ones({3, 2}), "add");
+  EXPECT_FALSE(it3.is_contiguous());
 }
 
 TEST(Iterator, OutputChecks) {
@@ -55,7 +58,7 @@ TEST(Iterator, OutputChecks) {
   EXPECT_THROW(add_out(e, ones({4}), ones({4})), Error);
   // Output partially overlapping an input.
   Tensor base = arange(8, kFloat);
-  Tensor lo = base.view({2, 4}).select(0, 0);   // elements 0..3
+  Tensor lo = base.view({2, 4}).select(0, 0);                // elements 0..3
   Tensor mid = base.view({8}).reshape({2, 4}).select(0, 1);  // elements 4..7: no overlap
   EXPECT_NO_THROW(add_out(mid, lo, lo));
   Tensor shifted = make_view(base, {4}, {1}, 2);  // elements 2..5 overlap lo
