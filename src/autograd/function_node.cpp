@@ -84,7 +84,8 @@ Tensor sum_to(const Tensor& grad, IntArrayRef shape) {
 
 // Note [In-place autograd]: with gradients involved, an in-place op runs out of place on a copy
 // of self's old value (so formulas can still read it) and self adopts the result's values and
-// history. Leaves that require grad refuse, as in PyTorch.
+// history. Leaves that require grad refuse, as in PyTorch. On a view, the view's base takes the
+// history instead (Note [Views and in-place autograd] in views.cpp).
 Tensor& apply_inplace(Tensor& self, bool inputs_require_grad, const char* op,
                       const std::function<Tensor(const Tensor&)>& compute,
                       const std::function<void()>& direct) {
@@ -94,11 +95,7 @@ Tensor& apply_inplace(Tensor& self, bool inputs_require_grad, const char* op,
     self.bump_version();
     return self;
   }
-  EMBER_CHECK(!(self.is_leaf() && self.requires_grad()), "[", op,
-              "] a leaf Variable that requires grad is being used in an in-place operation.");
-  EMBER_CHECK(!self.is_view(), "[", op,
-              "] in-place operations with autograd on views are not supported yet; call "
-              ".clone() on the view first");
+  check_inplace(self, op);
   Tensor r = compute(self.clone());
   EMBER_CHECK(r.sizes() == self.sizes(), "[", op, "] output with shape ", self.sizes(),
               " doesn't match the broadcast shape ", r.sizes());
@@ -109,6 +106,11 @@ Tensor& apply_inplace(Tensor& self, bool inputs_require_grad, const char* op,
     self.data().copy_(r);
   }
   // self.data().copy_ bumped the shared version counter already.
+  if (self.unsafeGetTensorImpl()->is_autograd_view()) {
+    // The base takes the history; the view's grad_fn is rebuilt from it when next asked for.
+    rebase_view_history(self, r);
+    return self;
+  }
   auto& m = self.unsafeGetTensorImpl()->ensure_autograd_meta();
   auto* rm = r.unsafeGetTensorImpl()->autograd_meta();
   m.grad_fn = rm->grad_fn;

@@ -97,9 +97,9 @@ SavedVariable::SavedVariable(const Tensor& t, bool is_output) {
   is_output_ = is_output;
   saved_version_ = static_cast<uint32_t>(t._version());
   requires_grad_ = t.requires_grad();
-  if (auto* m = t.unsafeGetTensorImpl()->autograd_meta()) {
-    output_nr_ = m->output_nr;
-    if (m->grad_fn) grad_fn_name_ = m->grad_fn->name();
+  if (const auto& fn = t.grad_fn()) {
+    output_nr_ = t.output_nr();
+    grad_fn_name_ = fn->name();
   }
   if (is_output) {
     // Keep the values but not the autograd state: the node owns us, and the output's grad_fn is
@@ -151,7 +151,12 @@ void SavedVariable::reset_data() {
 std::shared_ptr<Node> grad_accumulator(const Tensor& t);
 
 Edge gradient_edge(const Tensor& t) {
-  auto* m = t.unsafeGetTensorImpl()->autograd_meta();
+  TensorImpl* impl = t.unsafeGetTensorImpl();
+  if (impl->is_autograd_view()) {
+    const auto& fn = view_grad_fn(impl);
+    if (fn) return Edge(fn, impl->autograd_meta()->output_nr);
+  }
+  auto* m = impl->autograd_meta();
   if (!m) return Edge();
   if (m->grad_fn) return Edge(m->grad_fn, m->output_nr);
   if (m->requires_grad) return Edge(grad_accumulator(t), 0);

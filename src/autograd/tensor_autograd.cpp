@@ -8,6 +8,13 @@ using autograd::AutogradMeta;
 
 bool Tensor::requires_grad() const {
   auto* m = impl()->autograd_meta();
+  if (impl()->is_autograd_view()) {
+    // As PyTorch's DifferentiableViewMeta: without rebuilding the history, a view requires grad
+    // when it has history or its base requires grad.
+    if (m && (m->requires_grad || m->grad_fn)) return true;
+    auto* bm = impl()->view_base()->autograd_meta();
+    return bm && (bm->requires_grad || bm->grad_fn);
+  }
   return m && (m->requires_grad || m->grad_fn);
 }
 
@@ -43,17 +50,20 @@ void Tensor::set_grad(const Tensor& g) {
 }
 
 bool Tensor::is_leaf() const {
+  if (impl()->is_autograd_view()) return !grad_fn();
   auto* m = impl()->autograd_meta();
   return !m || !m->grad_fn;
 }
 
 const std::shared_ptr<autograd::Node>& Tensor::grad_fn() const {
   static const std::shared_ptr<autograd::Node> none;
+  if (impl()->is_autograd_view()) return autograd::view_grad_fn(impl());
   auto* m = impl()->autograd_meta();
   return m ? m->grad_fn : none;
 }
 
 uint32_t Tensor::output_nr() const {
+  if (impl()->is_autograd_view()) grad_fn();  // refresh a stale view history first
   auto* m = impl()->autograd_meta();
   return m ? m->output_nr : 0;
 }
@@ -65,9 +75,10 @@ void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, 
 }
 
 void Tensor::retain_grad() const {
-  EMBER_CHECK(requires_grad(), "[retain_grad] can't retain_grad on Tensor that has "
-                               "requires_grad=False");
-  if (is_leaf()) return;
+  EMBER_CHECK(requires_grad(),
+              "[retain_grad] can't retain_grad on Tensor that has "
+              "requires_grad=False");
+  if (is_leaf()) return;  // also refreshes a stale view history
   auto& m = impl()->ensure_autograd_meta();
   if (m.retains_grad) return;
   m.retains_grad = true;
@@ -80,8 +91,10 @@ bool Tensor::retains_grad() const {
 }
 
 unsigned Tensor::register_hook_impl(std::function<Tensor(const Tensor&)> hook) const {
-  EMBER_CHECK(requires_grad(), "[register_hook] cannot register a hook on a tensor that doesn't "
-                               "require gradient");
+  EMBER_CHECK(requires_grad(),
+              "[register_hook] cannot register a hook on a tensor that doesn't "
+              "require gradient");
+  grad_fn();  // refreshes a stale view history
   auto& m = impl()->ensure_autograd_meta();
   if (m.grad_fn) return m.grad_fn->add_pre_hook(m.output_nr, std::move(hook));
   // Leaf: a pre-hook on an accumulator would die with the graph, so keep it on the tensor.

@@ -1,6 +1,8 @@
 // Tensor's geometry accessors and the constructors of tensors and views.
 #include "ember/core/tensor.h"
 
+#include <algorithm>
+
 #include "ember/core/wrap_dim.h"
 
 namespace ember {
@@ -35,6 +37,70 @@ bool Tensor::is_contiguous(MemoryFormat fmt) const {
     return true;
   }
   return impl()->is_contiguous();
+}
+
+namespace {
+// PyTorch's is_channels_last_strides_2d_s4 / _3d_s5: do the strides order the dims like
+// channels-last (C fastest, then W, H(, D), then N)? Ambiguous cases fall back to contiguous.
+bool strides_like_channels_last(IntArrayRef sizes, IntArrayRef strides, int64_t nd) {
+  if (static_cast<int64_t>(sizes.size()) != nd || strides[1] == 0) return false;
+  int64_t order[5] = {1, 3, 2, 0, 0};
+  if (nd == 5) {
+    order[1] = 4;
+    order[2] = 3;
+    order[3] = 2;
+    order[4] = 0;
+  }
+  int64_t min = 0;
+  for (int64_t i = 0; i < nd; ++i) {
+    int64_t d = order[i];
+    if (sizes[d] == 0 || strides[d] < min) return false;
+    // N111 tensors (or N11W sliced on W) with identical strides stay contiguous.
+    if (d == 0 && min == strides[1]) return false;
+    min = strides[d];
+    if (sizes[d] > 1) min *= sizes[d];
+  }
+  return true;
+}
+}  // namespace
+
+MemoryFormat Tensor::suggest_memory_format(bool exact_match) const {
+  IntArrayRef sz = sizes(), st = strides();
+  if (strides_like_channels_last(sz, st, 4)) {
+    if (!exact_match ||
+        st == IntArrayRef(DimVector{sz[1] * sz[3] * sz[2], 1, sz[3] * sz[1], sz[1]}))
+      return MemoryFormat::ChannelsLast;
+  } else if (strides_like_channels_last(sz, st, 5)) {
+    DimVector cl{0, 1, 0, 0, sz[1]};
+    cl[3] = cl[4] * sz[4];
+    cl[2] = cl[3] * sz[3];
+    cl[0] = cl[2] * sz[2];
+    if (!exact_match || st == IntArrayRef(cl)) return MemoryFormat::ChannelsLast3d;
+  }
+  return MemoryFormat::Contiguous;
+}
+
+bool Tensor::is_non_overlapping_and_dense() const {
+  IntArrayRef sz = sizes(), st = strides();
+  int64_t nd = dim();
+  if (nd == 1) return sz[0] < 2 || st[0] == 1;
+  if (impl()->is_contiguous()) return true;
+  // Dims by increasing stride (size-1 dims last); each stride must be the product of the sizes
+  // of the dims before it.
+  DimVector perm(static_cast<size_t>(nd));
+  for (int64_t i = 0; i < nd; ++i) perm[i] = nd - 1 - i;
+  std::stable_sort(perm.begin(), perm.end(), [&](int64_t a, int64_t b) {
+    if (sz[a] < 2) return false;
+    if (sz[b] < 2) return true;
+    return st[a] < st[b];
+  });
+  int64_t expected = 1;
+  for (int64_t d : perm) {
+    if (sz[d] < 2) return true;
+    if (st[d] != expected) return false;
+    expected *= sz[d];
+  }
+  return true;
 }
 
 bool Tensor::is_alias_of(const Tensor& o) const {

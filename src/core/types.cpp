@@ -14,6 +14,9 @@ namespace ember {
 namespace detail {
 void throw_error(const std::string& msg) { throw Error(msg); }
 void throw_index_error(const std::string& msg) { throw IndexError(msg); }
+void throw_scalar_overflow(const char* type) {
+  throw Error(std::string("value cannot be converted to type ") + type + " without overflow");
+}
 }  // namespace detail
 
 const char* toString(ScalarType t) {

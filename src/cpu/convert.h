@@ -15,7 +15,12 @@ inline D convert(S x) {
   if constexpr (std::is_same_v<D, S>) {
     return x;
   } else if constexpr (std::is_same_v<D, bool>) {
-    return static_cast<float>(x) != 0.0f || (std::is_integral_v<S> && x != S(0));
+    // Directly, not through float: 1e-50 is true.
+    if constexpr (is_reduced_float_v<S>) {
+      return static_cast<float>(x) != 0.0f;
+    } else {
+      return x != S(0);
+    }
   } else if constexpr (std::is_integral_v<D> && is_float_v<S>) {
     double v = static_cast<double>(static_cast<opmath_t<S>>(x));
     if (!(v > -9.2e18 && v < 9.2e18)) return static_cast<D>(std::isnan(v) ? 0 : INT64_MIN);

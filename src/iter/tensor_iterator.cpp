@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "ember/core/parallel.h"
+#include "src/iter/strides.h"
 
 namespace ember {
 
@@ -118,7 +119,75 @@ void check_overlap(const char* op, const Tensor& out, const Tensor* const* input
                 "Please clone() the tensor before performing the operation.");
   }
 }
+Tensor make_output(IntArrayRef shape, ScalarType dtype, Device device, const Tensor* const* inputs,
+                   int nin) {
+  Tensor t = make_tensor(shape, dtype, device);
+  DimVector st = infer_dense_strides(shape, inputs, nin);
+  if (!st.empty()) t.unsafeGetTensorImpl()->set_sizes_and_strides(shape, st, 0);
+  return t;
+}
 }  // namespace
+
+// Note [Output strides]: a fresh output follows the inputs' memory layout, as PyTorch's
+// reorder_dimensions does: the dims are sorted fastest-first by the inputs' strides (the first
+// input with distinct non-broadcast strides decides; equal strides put the smaller dim first),
+// with PyTorch's insertion sort so that ambiguous cases tie-break the same way, and the output
+// is dense in that order. Contiguous inputs give a contiguous output.
+DimVector infer_dense_strides(IntArrayRef shape, const Tensor* const* inputs, int nin) {
+  int nd = static_cast<int>(shape.size());
+  if (nd <= 1) return {};
+  // Each input's strides over the broadcast dims, 0 where it broadcasts.
+  DimVector st[TensorIterator::kMaxOperands];
+  bool any = false;
+  for (int i = 0; i < nin; ++i) {
+    const Tensor& t = *inputs[i];
+    int64_t tnd = t.dim();
+    if (tnd == 0) continue;
+    st[i] = DimVector(static_cast<size_t>(nd), 0);
+    int64_t off = nd - tnd;
+    for (int64_t d = 0; d < tnd; ++d) {
+      st[i][off + d] = t.sizes()[d] == 1 && shape[off + d] != 1 ? 0 : t.strides()[d];
+    }
+    any = true;
+  }
+  if (!any) return {};
+  // 1: dim0 goes after dim1; -1: before; 0: ambiguous.
+  auto should_swap = [&](int64_t d0, int64_t d1) {
+    for (int i = 0; i < nin; ++i) {
+      if (st[i].empty()) continue;
+      int64_t s0 = st[i][d0], s1 = st[i][d1];
+      if (s0 == 0 || s1 == 0) continue;
+      if (s0 < s1) return -1;
+      if (s0 > s1) return 1;
+      if (shape[d0] > shape[d1]) return 1;
+    }
+    return 0;
+  };
+  DimVector perm(static_cast<size_t>(nd));
+  for (int i = 0; i < nd; ++i) perm[i] = nd - 1 - i;
+  for (int i = 1; i < nd; ++i) {
+    int d1 = i;
+    for (int d0 = i - 1; d0 >= 0; --d0) {
+      int c = should_swap(perm[d0], perm[d1]);
+      if (c > 0) {
+        std::swap(perm[d0], perm[d1]);
+        d1 = d0;
+      } else if (c < 0) {
+        break;
+      }
+    }
+  }
+  bool inverted = true;
+  for (int i = 0; i < nd && inverted; ++i) inverted = perm[i] == nd - 1 - i;
+  if (inverted) return {};
+  DimVector out(static_cast<size_t>(nd));
+  int64_t next = 1;
+  for (int i = 0; i < nd; ++i) {
+    out[perm[i]] = next;
+    next *= shape[perm[i]];
+  }
+  return out;
+}
 
 TensorIterator::TensorIterator(TensorIterator&& o) noexcept
     : nops_(o.nops_), shape_(std::move(o.shape_)), numel_(o.numel_),
@@ -242,6 +311,7 @@ TensorIterator TensorIterator::build_impl(const IterConfig& cfg, const Tensor& o
                                                            : compute;
 
   // Output.
+  bool permuted_out = false;
   if (nin == 0) {
     EMBER_CHECK(out.defined(), "[", cfg.op, "] an op without inputs needs an output tensor");
     shape = DimVector(out.sizes());
@@ -268,7 +338,8 @@ TensorIterator TensorIterator::build_impl(const IterConfig& cfg, const Tensor& o
       it.set_operand(0, out, borrow);
     }
   } else {
-    it.ops_[0] = make_tensor(shape, out_dtype, device);
+    it.ops_[0] = make_output(shape, out_dtype, device, inputs, nin);
+    permuted_out = !it.ops_[0].is_contiguous();
   }
   // Inputs in the compute dtype.
   it.nops_ = 1;
@@ -281,6 +352,24 @@ TensorIterator TensorIterator::build_impl(const IterConfig& cfg, const Tensor& o
     }
   }
   it.compute_strides(shape);
+  int nd = static_cast<int>(it.shape_.size());
+  if (permuted_out && nd > 1) {
+    // Walk the fresh output (and so, usually, the inputs) in memory order: fastest dim first by
+    // the output's strides, then coalesce into as few runs as possible.
+    DimVector order(static_cast<size_t>(nd));
+    for (int d = 0; d < nd; ++d) order[d] = d;
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+      return it.strides_[0][a] < it.strides_[0][b];
+    });
+    DimVector tmp(static_cast<size_t>(nd));
+    for (int d = 0; d < nd; ++d) tmp[d] = it.shape_[order[d]];
+    it.shape_ = tmp;
+    for (int k = 0; k < it.nops_; ++k) {
+      for (int d = 0; d < nd; ++d) tmp[d] = it.strides_[k][order[d]];
+      it.strides_[k] = tmp;
+    }
+    it.coalesce();
+  }
   return it;
 }
 

@@ -95,8 +95,13 @@ Tensor& Tensor::fill_(const Tensor& value) {
 
 Tensor& Tensor::zero_() { return fill_impl(*this, 0, "ZeroBackward0"); }
 
-Tensor Tensor::clone(std::optional<MemoryFormat>) const {
-  Tensor out = make_tensor(sizes(), dtype(), device());
+// clone/contiguous/to allocate like empty_like: MemoryFormat::Preserve (the default) keeps a
+// dense input's strides.
+Tensor Tensor::clone(std::optional<MemoryFormat> fmt) const {
+  Tensor out = is_contiguous() &&
+                       (!fmt || *fmt == MemoryFormat::Preserve || *fmt == MemoryFormat::Contiguous)
+                   ? make_tensor(sizes(), dtype(), device())
+                   : empty_like(*this, {}, fmt.value_or(MemoryFormat::Preserve));
   {
     NoGradGuard ng;
     copy_no_grad(out, *this);
@@ -110,33 +115,42 @@ Tensor Tensor::clone(std::optional<MemoryFormat>) const {
   return out;
 }
 
-Tensor Tensor::contiguous(MemoryFormat) const {
-  if (is_contiguous()) return *this;
-  return clone();
+Tensor Tensor::contiguous(MemoryFormat fmt) const {
+  EMBER_CHECK(fmt != MemoryFormat::Preserve,
+              "[contiguous] preserve memory format is unsupported by the contiguous operator");
+  if (is_contiguous(fmt)) return *this;
+  return clone(fmt);
 }
 
-Tensor Tensor::to(ScalarType dt, bool non_blocking, bool copy, std::optional<MemoryFormat>) const {
-  return to(TensorOptions().dtype(dt), non_blocking, copy);
+Tensor Tensor::to(ScalarType dt, bool non_blocking, bool copy,
+                  std::optional<MemoryFormat> fmt) const {
+  return to(TensorOptions().dtype(dt), non_blocking, copy, fmt);
 }
 Tensor Tensor::to(Device d, ScalarType dt, bool non_blocking, bool copy,
-                  std::optional<MemoryFormat>) const {
-  return to(TensorOptions().device(d).dtype(dt), non_blocking, copy);
+                  std::optional<MemoryFormat> fmt) const {
+  return to(TensorOptions().device(d).dtype(dt), non_blocking, copy, fmt);
 }
-Tensor Tensor::to(Device d, bool non_blocking, bool copy, std::optional<MemoryFormat>) const {
-  return to(TensorOptions().device(d), non_blocking, copy);
+Tensor Tensor::to(Device d, bool non_blocking, bool copy, std::optional<MemoryFormat> fmt) const {
+  return to(TensorOptions().device(d), non_blocking, copy, fmt);
 }
 Tensor Tensor::to(const Tensor& other, bool non_blocking, bool copy,
-                  std::optional<MemoryFormat>) const {
-  return to(other.options(), non_blocking, copy);
+                  std::optional<MemoryFormat> fmt) const {
+  return to(other.options(), non_blocking, copy, fmt);
 }
-Tensor Tensor::to(const TensorOptions& o, bool, bool copy, std::optional<MemoryFormat>) const {
+Tensor Tensor::to(const TensorOptions& o, bool, bool copy, std::optional<MemoryFormat> fmt) const {
   ScalarType dt = o.dtype_opt().value_or(dtype());
   Device dev = o.device_opt().value_or(device());
   if (dev.is_cuda() && !dev.has_index()) dev = Device(kCUDA, 0);
-  if (dt == dtype() && dev == device() && !copy) return *this;
+  if (dt == dtype() && dev == device() && !copy &&
+      (!fmt || *fmt == MemoryFormat::Preserve || suggest_memory_format() == *fmt))
+    return *this;
   EMBER_CHECK(dev.is_cpu(), "[to] device ", dev,
               " is not available: ember was built without CUDA support");
-  Tensor out = make_tensor(sizes(), dt, dev);
+  Tensor out = is_contiguous() &&
+                       (!fmt || *fmt == MemoryFormat::Preserve || *fmt == MemoryFormat::Contiguous)
+                   ? make_tensor(sizes(), dt, dev)
+                   : empty_like(*this, TensorOptions().dtype(dt).device(dev),
+                                fmt.value_or(MemoryFormat::Preserve));
   {
     NoGradGuard ng;
     copy_no_grad(out, *this);

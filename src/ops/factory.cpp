@@ -5,6 +5,7 @@
 
 #include "ember/autograd/grad_mode.h"
 #include "ember/core/parallel.h"
+#include "src/iter/strides.h"
 
 namespace ember {
 
@@ -20,16 +21,9 @@ Tensor finish(Tensor t, const TensorOptions& o) {
 TensorOptions like_options(const Tensor& self, const TensorOptions& o) {
   return o.merge_in(TensorOptions().dtype(self.dtype()).device(self.device()));
 }
-}  // namespace
 
-Tensor empty(IntArrayRef size, const TensorOptions& options, std::optional<MemoryFormat>) {
-  return finish(make_tensor(size, options.dtype(), options.device()), options);
-}
-
-Tensor empty_strided(IntArrayRef size, IntArrayRef stride, const TensorOptions& options) {
-  EMBER_CHECK(size.size() == stride.size(), "[empty_strided] mismatch in length of strides (",
-              stride.size(), ") and shape (", size.size(), ")");
-  checked_numel(size, "empty_strided");
+// A fresh tensor (not a view) with the given strides over just enough storage.
+Tensor strided_tensor(IntArrayRef size, IntArrayRef stride, ScalarType dtype, Device device) {
   int64_t extent = 1;
   for (size_t i = 0; i < size.size(); ++i) {
     EMBER_CHECK(stride[i] >= 0, "[empty_strided] negative strides are not supported");
@@ -39,8 +33,56 @@ Tensor empty_strided(IntArrayRef size, IntArrayRef stride, const TensorOptions& 
     }
     extent += (size[i] - 1) * stride[i];
   }
-  Tensor storage = make_tensor({extent}, options.dtype(), options.device());
-  return finish(make_view(storage, size, stride, 0), options);
+  Tensor t = make_tensor({extent}, dtype, device);
+  t.unsafeGetTensorImpl()->set_sizes_and_strides(size, stride, 0);
+  return t;
+}
+
+// PyTorch's get_channels_last_strides_2d/3d.
+DimVector channels_last_strides(IntArrayRef s, MemoryFormat fmt, const char* op) {
+  bool two_d = fmt == MemoryFormat::ChannelsLast;
+  EMBER_CHECK(s.size() == (two_d ? 4u : 5u), "[", op, "] required rank ", two_d ? 4 : 5,
+              " tensor to use ", two_d ? "channels_last" : "channels_last_3d", " format");
+  DimVector st(s.size());
+  size_t n = s.size();
+  st[1] = 1;
+  st[n - 1] = s[1];
+  for (size_t d = n - 2; d >= 2; --d) st[d] = st[d + 1] * s[d + 1];
+  st[0] = st[2] * s[2];
+  return st;
+}
+
+Tensor empty_with_format(IntArrayRef size, ScalarType dtype, Device device, MemoryFormat fmt,
+                         const char* op) {
+  switch (fmt) {
+    case MemoryFormat::Contiguous:
+      return make_tensor(size, dtype, device);
+    case MemoryFormat::ChannelsLast:
+    case MemoryFormat::ChannelsLast3d:
+      checked_numel(size, op);
+      return strided_tensor(size, channels_last_strides(size, fmt, op), dtype, device);
+    case MemoryFormat::Preserve:
+      break;
+  }
+  EMBER_ERROR("[", op, "] unsupported memory format Preserve");
+}
+}  // namespace
+
+Tensor empty(IntArrayRef size, const TensorOptions& options,
+             std::optional<MemoryFormat> memory_format) {
+  EMBER_CHECK(!(memory_format && options.has_memory_format()),
+              "[empty] Cannot set memory_format both in TensorOptions and explicit argument; "
+              "please delete the redundant setter.");
+  MemoryFormat fmt =
+      memory_format.value_or(options.memory_format_opt().value_or(MemoryFormat::Contiguous));
+  return finish(empty_with_format(size, options.dtype(), options.device(), fmt, "empty"), options);
+}
+
+Tensor empty_strided(IntArrayRef size, IntArrayRef stride, const TensorOptions& options) {
+  EMBER_CHECK(size.size() == stride.size(), "[empty_strided] mismatch in length of strides (",
+              stride.size(), ") and shape (", size.size(), ")");
+  checked_numel(size, "empty_strided");
+  return finish(strided_tensor(size, stride, options.dtype(), options.device()), options);
 }
 
 Tensor full(IntArrayRef size, const Scalar& v, const TensorOptions& options) {
@@ -48,19 +90,24 @@ Tensor full(IntArrayRef size, const Scalar& v, const TensorOptions& options) {
   if (!o.has_dtype()) {
     o = o.dtype(v.isFloatingPoint() ? get_default_dtype() : v.isBoolean() ? kBool : kLong);
   }
-  Tensor t = make_tensor(size, o.dtype(), o.device());
+  Tensor t = empty_with_format(size, o.dtype(), o.device(),
+                               o.memory_format_opt().value_or(MemoryFormat::Contiguous), "full");
   t.fill_(v);
   return finish(t, o);
 }
 
 Tensor zeros(IntArrayRef size, const TensorOptions& options) {
-  Tensor t = make_tensor(size, options.dtype(), options.device());
+  Tensor t =
+      empty_with_format(size, options.dtype(), options.device(),
+                        options.memory_format_opt().value_or(MemoryFormat::Contiguous), "zeros");
   t.zero_();
   return finish(t, options);
 }
 
 Tensor ones(IntArrayRef size, const TensorOptions& options) {
-  Tensor t = make_tensor(size, options.dtype(), options.device());
+  Tensor t =
+      empty_with_format(size, options.dtype(), options.device(),
+                        options.memory_format_opt().value_or(MemoryFormat::Contiguous), "ones");
   t.fill_(1);
   return finish(t, options);
 }
@@ -69,18 +116,49 @@ Tensor scalar_tensor(const Scalar& s, const TensorOptions& options) {
   return full({}, s, options);
 }
 
-Tensor empty_like(const Tensor& self, const TensorOptions& options, std::optional<MemoryFormat>) {
-  return empty(self.sizes(), like_options(self, options));
+// PyTorch's empty_like: MemoryFormat::Preserve (the default) keeps the strides of a dense,
+// non-overlapping input and otherwise makes a dense tensor with the input's order of dims.
+Tensor empty_like(const Tensor& self, const TensorOptions& options,
+                  std::optional<MemoryFormat> memory_format) {
+  EMBER_CHECK(!(memory_format && options.has_memory_format()),
+              "[empty_like] Cannot set memory_format both in TensorOptions and explicit "
+              "argument; please delete the redundant setter.");
+  TensorOptions o = like_options(self, options);
+  MemoryFormat fmt =
+      memory_format.value_or(options.memory_format_opt().value_or(MemoryFormat::Preserve));
+  Tensor t;
+  if (fmt != MemoryFormat::Preserve) {
+    t = empty_with_format(self.sizes(), o.dtype(), o.device(), fmt, "empty_like");
+  } else if (self.is_non_overlapping_and_dense()) {
+    t = self.is_contiguous() ? make_tensor(self.sizes(), o.dtype(), o.device())
+                             : strided_tensor(self.sizes(), self.strides(), o.dtype(), o.device());
+  } else {
+    // Not dense: a dense layout with the same order of dims (PyTorch's infer_dense_strides).
+    const Tensor* in[] = {&self};
+    DimVector st = infer_dense_strides(self.sizes(), in, 1);
+    t = st.empty() ? make_tensor(self.sizes(), o.dtype(), o.device())
+                   : strided_tensor(self.sizes(), st, o.dtype(), o.device());
+  }
+  return finish(t, o);
 }
-Tensor zeros_like(const Tensor& self, const TensorOptions& options, std::optional<MemoryFormat>) {
-  return zeros(self.sizes(), like_options(self, options));
+Tensor zeros_like(const Tensor& self, const TensorOptions& options,
+                  std::optional<MemoryFormat> memory_format) {
+  Tensor t = empty_like(self, options.requires_grad(false), memory_format);
+  t.zero_();
+  return finish(t, options);
 }
-Tensor ones_like(const Tensor& self, const TensorOptions& options, std::optional<MemoryFormat>) {
-  return ones(self.sizes(), like_options(self, options));
+Tensor ones_like(const Tensor& self, const TensorOptions& options,
+                 std::optional<MemoryFormat> memory_format) {
+  Tensor t = empty_like(self, options.requires_grad(false), memory_format);
+  t.fill_(1);
+  return finish(t, options);
 }
 Tensor full_like(const Tensor& self, const Scalar& v, const TensorOptions& options,
-                 std::optional<MemoryFormat>) {
-  return full(self.sizes(), v, like_options(self, options));
+                 std::optional<MemoryFormat> memory_format) {
+  TensorOptions o = options;
+  Tensor t = empty_like(self, o.requires_grad(false), memory_format);
+  t.fill_(v);
+  return finish(t, options);
 }
 
 Tensor arange(const Scalar& end, const TensorOptions& options) { return arange(0, end, 1, options); }

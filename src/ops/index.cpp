@@ -283,7 +283,7 @@ Tensor put(const Tensor& self, const Tensor& index, const Tensor& source, bool a
   Tensor out;
   {
     NoGradGuard ng;
-    out = self.clone();
+    out = self.clone(MemoryFormat::Contiguous);  // put_no_grad writes in row-major order
     put_no_grad(out, flat_index, source, accumulate);
   }
   if (auto n = autograd::make_node(

@@ -74,6 +74,7 @@ Tensor slice_view(const Tensor& self, int64_t dim, std::optional<int64_t> start_
                                       })) {
     autograd::set_history(v, node);
   }
+  autograd::track_view(v, self);
   return v;
 }
 
@@ -217,7 +218,7 @@ Tensor index_no_grad(const Tensor& self, const std::vector<std::optional<Tensor>
       make_view(out, src.sizes(), contiguous_strides(src.sizes()), 0), src, a.offsets);
   if (a.before == 0) return out;
   DimVector perm = result_perm(a);
-  return out.permute(perm).clone();
+  return out.permute(perm).clone(MemoryFormat::Contiguous);
 }
 
 void index_put_no_grad(const Tensor& dst, const std::vector<std::optional<Tensor>>& indices,
@@ -419,7 +420,7 @@ Tensor put_indices(const Tensor& self, const std::vector<TensorIndex>& idx, cons
       index_put_no_grad(sliced, tensors, rhs.to(self.dtype()), false);
     }
   }
-  if (auto n = autograd::make_node("CopySlices", {self, rhs},
+  if (auto n = autograd::make_node("torch::autograd::CopySlices", {self, rhs},
                                    [idx, rs = DimVector(rhs.sizes()), rdt = rhs.dtype()](
                                        autograd::FunctionNode& node, const variable_list& g) {
                                      variable_list r(2);

@@ -383,7 +383,7 @@ Tensor masked_scatter(const Tensor& self, const Tensor& mask_in, const Tensor& s
   int64_t count = 0;
   {
     NoGradGuard ng;
-    out = self.expand(b).clone();
+    out = self.expand(b).clone(MemoryFormat::Contiguous);  // written through a flat view
     Tensor flat_pos = nonzero(mask.expand(b).reshape({-1}));
     count = flat_pos.size(0);
     EMBER_CHECK(source.numel() >= count,

@@ -14,6 +14,7 @@ Tensor make_autograd_view(const Tensor& self, IntArrayRef sizes, IntArrayRef str
                           int64_t offset, const char* node, autograd::BackwardFn fn) {
   Tensor v = make_view(self, sizes, strides, offset);
   if (auto n = autograd::make_node(node, {self}, std::move(fn))) autograd::set_history(v, n);
+  autograd::track_view(v, self);
   return v;
 }
 
@@ -113,7 +114,7 @@ Tensor view(const Tensor& self, IntArrayRef size) {
 Tensor reshape(const Tensor& self, IntArrayRef size) {
   DimVector shape = infer_shape(size, self.numel(), "reshape");
   if (compute_view_strides(self.sizes(), self.strides(), shape)) return view(self, shape);
-  return view(self.clone(), shape);
+  return view(self.clone(MemoryFormat::Contiguous), shape);
 }
 
 Tensor permute(const Tensor& self, IntArrayRef dims) {

@@ -89,6 +89,7 @@ std::vector<Tensor> split(const Tensor& self, int64_t split_size, int64_t dim) {
     int64_t len = std::min(split_size, n - i * split_size);
     out.push_back(
         narrow_impl(self, d, i * split_size, std::max<int64_t>(len, 0), "SplitBackward0"));
+    autograd::mark_multi_output_view(out.back(), static_cast<uint32_t>(i));
   }
   return out;
 }
@@ -115,6 +116,7 @@ std::vector<Tensor> split_with_sizes(const Tensor& self, IntArrayRef split_sizes
   int64_t start = 0;
   for (int64_t s : split_sizes) {
     out.push_back(narrow_impl(self, d, start, s, "SplitWithSizesBackward0"));
+    autograd::mark_multi_output_view(out.back(), static_cast<uint32_t>(out.size() - 1));
     start += s;
   }
   return out;
@@ -141,8 +143,10 @@ std::vector<Tensor> chunk(const Tensor& self, int64_t chunks, int64_t dim) {
 std::vector<Tensor> unbind(const Tensor& self, int64_t dim) {
   int64_t d = maybe_wrap_dim(dim, self.dim(), false);
   std::vector<Tensor> out;
-  for (int64_t i = 0; i < self.size(d); ++i)
+  for (int64_t i = 0; i < self.size(d); ++i) {
     out.push_back(select_impl(self, d, i, "UnbindBackward0"));
+    autograd::mark_multi_output_view(out.back(), static_cast<uint32_t>(i));
+  }
   return out;
 }
 

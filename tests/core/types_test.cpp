@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
 #include <sstream>
 
 #include "ember/ember.h"
@@ -55,4 +57,86 @@ TEST(Types, TensorOptionsHelpers) {
   EXPECT_TRUE(t.requires_grad());
   EXPECT_THROW(zeros({2}, dtype(kLong).requires_grad(true)), Error);
   EXPECT_THROW(zeros({2}, device(Device(kCUDA, 0))), Error);
+}
+
+// c10's checked_convert (PyTorch 1.13: torch.zeros(2, dtype=torch.int8).fill_(300) raises
+// "value cannot be converted to type int8_t without overflow").
+TEST(Types, ScalarOverflowIsAnError) {
+  auto msg = [](auto f) -> std::string {
+    try {
+      f();
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  EXPECT_EQ(msg([] { (void)Scalar(300).to<int8_t>(); }),
+            "value cannot be converted to type int8_t without overflow");
+  EXPECT_EQ(msg([] { (void)Scalar(127.9).to<int8_t>(); }),
+            "value cannot be converted to type int8_t without overflow");
+  EXPECT_EQ(msg([] { (void)Scalar(-128.9).to<int8_t>(); }),
+            "value cannot be converted to type int8_t without overflow");
+  EXPECT_EQ(Scalar(-128.0).to<int8_t>(), -128);
+  EXPECT_EQ(Scalar(127.5 - 0.5).to<int8_t>(), 127);
+  // Negative integers wrap into unsigned types down to -max; negative doubles do not.
+  EXPECT_EQ(Scalar(-1).to<uint8_t>(), 255);
+  EXPECT_EQ(Scalar(-255).to<uint8_t>(), 1);
+  EXPECT_EQ(msg([] { (void)Scalar(-256).to<uint8_t>(); }),
+            "value cannot be converted to type uint8_t without overflow");
+  EXPECT_EQ(msg([] { (void)Scalar(-1.0).to<uint8_t>(); }),
+            "value cannot be converted to type uint8_t without overflow");
+  EXPECT_EQ(msg([] { (void)Scalar(256.0).to<uint8_t>(); }),
+            "value cannot be converted to type uint8_t without overflow");
+  EXPECT_EQ(msg([] { (void)Scalar(40000).to<int16_t>(); }),
+            "value cannot be converted to type int16_t without overflow");
+  EXPECT_EQ(msg([] { (void)Scalar(int64_t(1) << 31).toInt(); }),
+            "value cannot be converted to type int without overflow");
+  EXPECT_EQ(msg([] { (void)Scalar(1e10).to<int32_t>(); }),
+            "value cannot be converted to type int without overflow");
+  EXPECT_EQ(msg([] { (void)Scalar(1e19).toLong(); }),
+            "value cannot be converted to type int64_t without overflow");
+  EXPECT_EQ(msg([] { (void)Scalar(9.223372036854775808e18).toLong(); }),
+            "value cannot be converted to type int64_t without overflow");
+  EXPECT_EQ(Scalar(9.2e18).toLong(), int64_t(9200000000000000000));
+  EXPECT_EQ(Scalar(-9.223372036854775808e18).toLong(), INT64_MIN);
+  EXPECT_EQ(msg([] { (void)Scalar(std::numeric_limits<double>::infinity()).toLong(); }),
+            "value cannot be converted to type int64_t without overflow");
+  EXPECT_EQ(msg([] { (void)Scalar(std::nan("")).toLong(); }),
+            "value cannot be converted to type int64_t without overflow");
+  // Floating types: finite values beyond the range overflow; inf and nan convert.
+  EXPECT_EQ(msg([] { (void)Scalar(1e300).toFloat(); }),
+            "value cannot be converted to type float without overflow");
+  EXPECT_TRUE(std::isinf(Scalar(std::numeric_limits<double>::infinity()).toFloat()));
+  EXPECT_TRUE(std::isnan(Scalar(std::nan("")).toFloat()));
+  EXPECT_EQ(msg([] { (void)Scalar(65519.0).to<Half>(); }),
+            "value cannot be converted to type at::Half without overflow");
+  EXPECT_EQ(msg([] { (void)Scalar(70000).to<Half>(); }),
+            "value cannot be converted to type at::Half without overflow");
+  EXPECT_EQ(static_cast<float>(Scalar(65504.0).to<Half>()), 65504.0f);
+  EXPECT_EQ(msg([] { (void)Scalar(1e39).to<BFloat16>(); }),
+            "value cannot be converted to type at::BFloat16 without overflow");
+  // bool takes anything.
+  EXPECT_TRUE(Scalar(2.0).toBool());
+  EXPECT_TRUE(Scalar(1e-50).toBool());
+  EXPECT_TRUE(Scalar(-1).toBool());
+  // Through ops: fill_, full, alpha.
+  EXPECT_THROW(zeros({2}, kChar).fill_(300), Error);
+  EXPECT_THROW(full({2}, 300, kChar), Error);
+  EXPECT_THROW(zeros({2}, kFloat).fill_(1e300), Error);
+  EXPECT_THROW(ones({2}, kChar).add(ones({2}, kChar), 300), Error);
+  EXPECT_EQ(zeros({2}, kByte).fill_(-1)[0].item<int64_t>(), 255);
+  // A wrapped number wraps like PyTorch's int8 + 300 == 45.
+  EXPECT_EQ((ones({2}, kChar) + 300)[0].item<int64_t>(), 45);
+}
+
+// double -> bool is `x != 0` directly (1e-50 is true), not through float.
+TEST(Types, DoubleToBoolConversion) {
+  Tensor d = tensor({1e-50, 0.0, -0.0, std::nan("")}, kDouble);
+  Tensor b = d.to(kBool);
+  EXPECT_TRUE(b[0].item<bool>());
+  EXPECT_FALSE(b[1].item<bool>());
+  EXPECT_FALSE(b[2].item<bool>());
+  EXPECT_TRUE(b[3].item<bool>());
+  EXPECT_TRUE(zeros({1}, kBool).fill_(1e-50)[0].item<bool>());
+  EXPECT_EQ(d.to(kFloat)[0].item<float>(), 0.0f);  // PyTorch: tensor([1e-50]).float() == 0
 }

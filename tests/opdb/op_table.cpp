@@ -299,9 +299,6 @@ const std::map<std::string, OpFn>& op_table() {
 // Samples where ember does not (yet) match PyTorch. A listed sample that starts passing fails
 // the test, so this list only shrinks when the bug is fixed.
 const std::map<std::string, std::string>& known_failures() {
-  static const std::string preserve_format =
-      "clone/to make a contiguous copy; PyTorch's MemoryFormat::Preserve keeps a dense "
-      "input's strides (src/ops/copy.cpp)";
   static const std::string reduce_all_grad =
       "PyTorch 1.13 reduces everything for dim=[] but its backward divides by N - 1 of an "
       "empty reduction (infinite gradient); ember differentiates what it computed";
@@ -312,11 +309,6 @@ const std::map<std::string, std::string>& known_failures() {
       "PyTorch 1.13's bfloat16 CPU kernel is an ulp off float-then-round (what ember computes)";
   // clang-format off
   static const std::map<std::string, std::string> list = {
-      {"clone/2_float64_t", preserve_format},
-      {"clone/7_int64_t", preserve_format},
-      {"clone/10_float16_t", preserve_format},
-      {"to/1_float64_t", preserve_format},
-      {"to/15_bfloat16_t", preserve_format},
       {"prod/9_bfloat16", "ember has a bfloat16 prod; PyTorch 1.13's CPU kernel does not (2.x does)"},
       {"logsumexp/6_float64", "PyTorch 1.13 bug: logsumexp(x, dim=[]) fails with a shape error"},
       {"var_dim/6_float64", reduce_all_grad},

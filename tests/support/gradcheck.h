@@ -42,7 +42,7 @@ inline ::testing::AssertionResult gradcheck(const Fn& fn, const variable_list& i
   variable_list inputs;
   for (const auto& t : inputs_in) {
     if (t.is_floating_point()) {
-      inputs.push_back(t.detach().to(kDouble).clone().requires_grad_(true));
+      inputs.push_back(t.detach().to(kDouble).clone(MemoryFormat::Contiguous).requires_grad_(true));
     } else {
       inputs.push_back(t);
     }

@@ -71,5 +71,18 @@ Tensor& apply_inplace(Tensor& self, bool inputs_require_grad, const char* op,
                       const std::function<Tensor(const Tensor&)>& compute,
                       const std::function<void()>& direct);
 
+// ---- views (Note [Views and in-place autograd] in src/autograd/views.cpp) ----
+// Records `view`, just made from `self` by a view op, as a view autograd tracks.
+void track_view(const Tensor& view, const Tensor& self);
+// Marks `view` as output `i` of an op returning several views (split, chunk, unbind): such views
+// refuse in-place ops while autograd records.
+void mark_multi_output_view(const Tensor& view, uint32_t i);
+// PyTorch's check_inplace: the errors for in-place ops on leaves, views of leaves and views made
+// in no-grad mode or by multi-output ops. `op` names the in-place op.
+void check_inplace(const Tensor& self, const char* op);
+// After an in-place op on the view `self` wrote `result`: the view's base takes a CopySlices
+// history (old base outside the view, `result` inside it).
+void rebase_view_history(const Tensor& self, const Tensor& result);
+
 }  // namespace autograd
 }  // namespace ember

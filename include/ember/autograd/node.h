@@ -130,6 +130,9 @@ Edge gradient_edge(const Tensor& t);
 std::shared_ptr<Node> grad_accumulator(const Tensor& t);
 // Sets `t`'s grad_fn to `fn` as output number `fn->num_inputs()` and records its metadata.
 void set_history(const Tensor& t, const std::shared_ptr<Node>& fn);
+// grad_fn of a tracked view, rebuilt (AsStridedBackward0 of its base) when the view or its base
+// was modified in place since it was last built. See src/autograd/views.cpp.
+const std::shared_ptr<Node>& view_grad_fn(TensorImpl* view);
 uint64_t next_sequence_nr();
 
 }  // namespace autograd

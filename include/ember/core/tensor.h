@@ -109,6 +109,10 @@ class Tensor {
   bool is_cpu() const { return device().is_cpu(); }
   bool is_cuda() const { return device().is_cuda(); }
   bool is_contiguous(MemoryFormat fmt = MemoryFormat::Contiguous) const;
+  // ChannelsLast(3d) when the strides say so (PyTorch's rule), else Contiguous.
+  MemoryFormat suggest_memory_format(bool channels_last_strides_exact_match = false) const;
+  // Elements fill a block of memory without gaps or overlap, in some order of the dims.
+  bool is_non_overlapping_and_dense() const;
   bool is_floating_point() const { return isFloatingType(dtype()); }
   bool is_signed() const { return isSignedType(dtype()); }
   bool is_complex() const { return false; }

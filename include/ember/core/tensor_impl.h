@@ -47,6 +47,18 @@ class TensorImpl : public RefCounted {
   const intrusive_ptr<TensorImpl>& view_base() const { return view_base_; }
   void set_view_base(intrusive_ptr<TensorImpl> b) { view_base_ = std::move(b); }
 
+  // Autograd's view tracking (PyTorch's DifferentiableViewMeta): views made by view ops record
+  // how they were created, and the version of the shared counter their grad_fn was built at, so
+  // an in-place op on the view or its base can rewrite the history (see src/autograd/views.cpp).
+  enum class ViewCreation : uint8_t { None, Default, NoGradMode, MultiOutput };
+  ViewCreation view_creation() const { return view_creation_; }
+  bool is_autograd_view() const { return view_creation_ != ViewCreation::None; }
+  void set_view_creation(ViewCreation c) { view_creation_ = c; }
+  uint32_t view_version() const { return view_version_; }
+  void set_view_version(uint32_t v) { view_version_ = v; }
+  uint32_t view_output_nr() const { return view_output_nr_; }
+  void set_view_output_nr(uint32_t n) { view_output_nr_ = n; }
+
   autograd::AutogradMeta* autograd_meta() const { return autograd_meta_.get(); }
   // Creates the AutogradMeta on first use.
   autograd::AutogradMeta& ensure_autograd_meta();
@@ -62,6 +74,9 @@ class TensorImpl : public RefCounted {
   ScalarType dtype_;
   bool is_contiguous_ = true;
   bool wrapped_number_ = false;
+  ViewCreation view_creation_ = ViewCreation::None;
+  uint32_t view_version_ = 0;
+  uint32_t view_output_nr_ = 0;
   intrusive_ptr<TensorImpl> view_base_;
   std::unique_ptr<autograd::AutogradMeta> autograd_meta_;
 };

@@ -19,6 +19,7 @@ class TensorOptions {
   /* implicit */ TensorOptions(Device d) { device_ = d; }
   /* implicit */ TensorOptions(DeviceType d) { device_ = Device(d); }
   /* implicit */ TensorOptions(Layout) {}
+  /* implicit */ TensorOptions(MemoryFormat f) { memory_format_ = f; }
 
   TensorOptions dtype(std::optional<ScalarType> t) const {
     TensorOptions r = *this;
@@ -41,7 +42,11 @@ class TensorOptions {
     o.requires_grad_ = r;
     return o;
   }
-  TensorOptions memory_format(std::optional<MemoryFormat>) const { return *this; }
+  TensorOptions memory_format(std::optional<MemoryFormat> f) const {
+    TensorOptions o = *this;
+    o.memory_format_ = f;
+    return o;
+  }
   TensorOptions pinned_memory(std::optional<bool>) const { return *this; }
 
   ScalarType dtype() const { return dtype_ ? *dtype_ : get_default_dtype(); }
@@ -54,6 +59,8 @@ class TensorOptions {
   bool requires_grad() const { return requires_grad_.value_or(false); }
   std::optional<bool> requires_grad_opt() const { return requires_grad_; }
   bool has_requires_grad() const { return requires_grad_.has_value(); }
+  std::optional<MemoryFormat> memory_format_opt() const { return memory_format_; }
+  bool has_memory_format() const { return memory_format_.has_value(); }
 
   // Fill unset fields from `o`.
   TensorOptions merge_in(const TensorOptions& o) const {
@@ -61,6 +68,7 @@ class TensorOptions {
     if (!r.dtype_) r.dtype_ = o.dtype_;
     if (!r.device_) r.device_ = o.device_;
     if (!r.requires_grad_) r.requires_grad_ = o.requires_grad_;
+    if (!r.memory_format_) r.memory_format_ = o.memory_format_;
     return r;
   }
 
@@ -68,6 +76,7 @@ class TensorOptions {
   std::optional<ScalarType> dtype_;
   std::optional<Device> device_;
   std::optional<bool> requires_grad_;
+  std::optional<MemoryFormat> memory_format_;
 };
 
 inline TensorOptions dtype(ScalarType t) { return TensorOptions().dtype(t); }
@@ -78,6 +87,7 @@ inline TensorOptions dtype() {
 inline TensorOptions device(Device d) { return TensorOptions().device(d); }
 inline TensorOptions layout(Layout l) { return TensorOptions().layout(l); }
 inline TensorOptions requires_grad(bool r = true) { return TensorOptions().requires_grad(r); }
+inline TensorOptions memory_format(MemoryFormat f) { return TensorOptions().memory_format(f); }
 
 std::ostream& operator<<(std::ostream& os, const TensorOptions& o);
 
