@@ -22,6 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ember/cuda.h"
 #include "ember/cuda/caching_allocator.h"
 #include "src/core/cuda_hooks.h"
 #include "src/cuda/runtime.h"
@@ -54,6 +55,7 @@ std::string format_size(size_t n) {
 }
 
 struct Block {
+  Block(cudaStream_t s, size_t n, char* p, bool sm) : stream(s), size(n), ptr(p), small(sm) {}
   cudaStream_t stream;
   size_t size;
   char* ptr;

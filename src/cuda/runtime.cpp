@@ -176,18 +176,18 @@ void device_synchronize(DeviceIndex device) {
 namespace {
 struct StreamPool {
   std::once_flag once;
-  cudaStream_t low[kPoolSize] = {};
-  cudaStream_t high[kPoolSize] = {};
+  cudaStream_t low[detail::kPoolSize] = {};
+  cudaStream_t high[detail::kPoolSize] = {};
   std::atomic<uint32_t> next_low{0}, next_high{0};
 };
-std::array<StreamPool, kMaxDevices>& pools() {
-  static auto* p = new std::array<StreamPool, kMaxDevices>();  // streams live for the process
+std::array<StreamPool, detail::kMaxDevices>& pools() {
+  static auto* p = new std::array<StreamPool, detail::kMaxDevices>();  // streams live for the process
   return *p;
 }
 // The current stream per device on this thread; id 0 (null stream) until set.
 struct CurrentStreams {
-  std::array<cudaStream_t, kMaxDevices> stream{};
-  std::array<StreamId, kMaxDevices> id{};
+  std::array<cudaStream_t, detail::kMaxDevices> stream{};
+  std::array<StreamId, detail::kMaxDevices> id{};
 };
 CurrentStreams& current_streams() {
   thread_local CurrentStreams c;
@@ -239,7 +239,7 @@ CUDAStream getStreamFromPool(bool isHighPriority, DeviceIndex device) {
     CUDAGuard g(d);
     int least = 0, greatest = 0;
     EMBER_CUDA_CHECK(cudaDeviceGetStreamPriorityRange(&least, &greatest), "getStreamFromPool");
-    for (int i = 0; i < kPoolSize; ++i) {
+    for (int i = 0; i < detail::kPoolSize; ++i) {
       EMBER_CUDA_CHECK(cudaStreamCreateWithPriority(&p.low[i], cudaStreamNonBlocking, least),
                        "getStreamFromPool");
       EMBER_CUDA_CHECK(cudaStreamCreateWithPriority(&p.high[i], cudaStreamNonBlocking, greatest),
@@ -247,10 +247,10 @@ CUDAStream getStreamFromPool(bool isHighPriority, DeviceIndex device) {
     }
   });
   if (isHighPriority) {
-    uint32_t i = p.next_high.fetch_add(1) % kPoolSize;
-    return CUDAStream(d, 1 + kPoolSize + i, p.high[i]);
+    uint32_t i = p.next_high.fetch_add(1) % detail::kPoolSize;
+    return CUDAStream(d, 1 + detail::kPoolSize + i, p.high[i]);
   }
-  uint32_t i = p.next_low.fetch_add(1) % kPoolSize;
+  uint32_t i = p.next_low.fetch_add(1) % detail::kPoolSize;
   return CUDAStream(d, 1 + i, p.low[i]);
 }
 
@@ -266,7 +266,7 @@ void setCurrentCUDAStream(CUDAStream s) {
 
 // ---- guards ----
 
-CUDAGuard::CUDAGuard(DeviceIndex device) : original_(current_device()), current_(original_) {
+CUDAGuard::CUDAGuard(DeviceIndex device) : original_(::ember::cuda::current_device()), current_(original_) {
   set_index(device);
 }
 CUDAGuard::CUDAGuard(Device device) : CUDAGuard(device.index()) {
@@ -284,7 +284,7 @@ void CUDAGuard::set_index(DeviceIndex device) {
 }
 
 CUDAStreamGuard::CUDAStreamGuard(CUDAStream stream)
-    : original_device_(current_device()),
+    : original_device_(::ember::cuda::current_device()),
       original_stream_(getCurrentCUDAStream(stream.device_index())),
       current_stream_(stream) {
   set_device(stream.device_index());

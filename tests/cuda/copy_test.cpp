@@ -28,7 +28,7 @@ TEST(CudaCopy, RoundTripEveryDtype) {
     EXPECT_EQ(d.device(), Device(kCUDA, 0));
     EXPECT_EQ(d.dtype(), dt);
     EXPECT_TRUE(torch::equal(d.cpu(), h)) << toString(dt);
-    EXPECT_TRUE(d.to(kCUDA).is_same(d));  // already there: no copy
+    EXPECT_TRUE(d.to(Device(kCUDA)).is_same(d));  // already there: no copy
   }
 }
 
@@ -87,7 +87,7 @@ TEST(CudaCopy, Broadcast) {
 TEST(CudaCopy, PinnedNonBlocking) {
   EMBER_REQUIRE_CUDA();
   Tensor h = sample(kFloat, {1 << 16}).pin_memory();
-  Tensor d = h.to(torch::kCUDA, /*non_blocking=*/true);
+  Tensor d = h.to(torch::Device(torch::kCUDA), /*non_blocking=*/true);
   Tensor back = torch::empty({1 << 16}).pin_memory();
   back.copy_(d, /*non_blocking=*/true);
   torch::cuda::synchronize();
@@ -95,7 +95,7 @@ TEST(CudaCopy, PinnedNonBlocking) {
   // Reusing the pinned buffer after synchronisation is safe.
   for (int i = 0; i < 3; ++i) {
     Tensor p = (sample(kFloat, {1 << 16}) + i).pin_memory();
-    Tensor q = p.to(torch::kCUDA, true) * 2;
+    Tensor q = p.to(torch::Device(torch::kCUDA), true) * 2;
     EXPECT_TRUE(all_close(q.cpu(), (sample(kFloat, {1 << 16}) + i) * 2));
   }
 }

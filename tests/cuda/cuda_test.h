@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include <torch/torch.h>
+
 #include "ember/cuda.h"
 #include "support/gradcheck.h"
 
