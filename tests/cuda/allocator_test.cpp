@@ -68,7 +68,8 @@ TEST(CudaAllocator, OutOfMemoryIsRecoverable) {
   } catch (const OutOfMemoryError& e) {
     msg = e.what();
   }
-  EXPECT_NE(msg.find("CUDA out of memory. Tried to allocate 4096.00 GiB"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("CUDA out of memory. Tried to allocate 4096.00 GiB"), std::string::npos)
+      << msg;
   EXPECT_NE(msg.find("GPU 0"), std::string::npos) << msg;
   auto st = alloc::getDeviceStats(0);
   EXPECT_EQ(st.num_ooms, ooms + 1);

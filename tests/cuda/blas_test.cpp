@@ -11,7 +11,9 @@ Tensor rnd(IntArrayRef shape, ScalarType dt, int seed) {
   torch::manual_seed(seed);
   return torch::randn(shape, torch::kDouble).to(dt);
 }
-double tol(ScalarType dt) { return dt == kHalf ? 1e-2 : dt == kBFloat16 ? 5e-2 : dt == kFloat ? 1e-4 : 1e-10; }
+double tol(ScalarType dt) {
+  return dt == kHalf ? 1e-2 : dt == kBFloat16 ? 5e-2 : dt == kFloat ? 1e-4 : 1e-10;
+}
 }  // namespace
 
 TEST(CudaBlas, MmAndTransposes) {
@@ -68,8 +70,10 @@ TEST(CudaBlas, GradientsAndErrors) {
   Tensor a = rnd({4, 3}, kDouble, 11).cuda().requires_grad_(true);
   Tensor b = rnd({3, 5}, kDouble, 12).cuda().requires_grad_(true);
   a.mm(b).sum().backward();
-  EXPECT_TRUE(matches_cpu(a.grad(), torch::ones({4, 5}, kDouble).mm(b.detach().cpu().t()), 1e-10, 1e-10));
-  EXPECT_TRUE(matches_cpu(b.grad(), a.detach().cpu().t().mm(torch::ones({4, 5}, kDouble)), 1e-10, 1e-10));
+  EXPECT_TRUE(
+      matches_cpu(a.grad(), torch::ones({4, 5}, kDouble).mm(b.detach().cpu().t()), 1e-10, 1e-10));
+  EXPECT_TRUE(
+      matches_cpu(b.grad(), a.detach().cpu().t().mm(torch::ones({4, 5}, kDouble)), 1e-10, 1e-10));
   std::string m = error_of([] {
     (void)torch::ones({2, 2}, torch::device(torch::kCUDA).dtype(torch::kInt))
         .mm(torch::ones({2, 2}, torch::device(torch::kCUDA).dtype(torch::kInt)));

@@ -79,7 +79,8 @@ TEST(CudaCopy, Broadcast) {
   dst.copy_(torch::arange(4, torch::kFloat));
   EXPECT_TRUE(matches_cpu(dst, torch::arange(4, torch::kFloat).expand({3, 4}).contiguous()));
   dst.copy_(torch::arange(3, torch::kFloat).cuda().unsqueeze(1));
-  EXPECT_TRUE(matches_cpu(dst, torch::arange(3, torch::kFloat).unsqueeze(1).expand({3, 4}).contiguous()));
+  EXPECT_TRUE(
+      matches_cpu(dst, torch::arange(3, torch::kFloat).unsqueeze(1).expand({3, 4}).contiguous()));
   dst.copy_(torch::tensor(2.5));  // 0-dim CPU source
   EXPECT_TRUE(matches_cpu(dst, torch::full({3, 4}, 2.5)));
 }

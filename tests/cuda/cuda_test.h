@@ -10,11 +10,11 @@
 #include "ember/cuda.h"
 #include "support/gradcheck.h"
 
-#define EMBER_REQUIRE_CUDA()                                                              \
-  do {                                                                                    \
-    if (!::ember::cuda::is_available())                                                   \
-      GTEST_SKIP() << "no CUDA device (ember built with CUDA: "                          \
-                   << (::ember::cuda::is_built() ? "yes" : "no") << ")";                 \
+#define EMBER_REQUIRE_CUDA()                                             \
+  do {                                                                   \
+    if (!::ember::cuda::is_available())                                  \
+      GTEST_SKIP() << "no CUDA device (ember built with CUDA: "          \
+                   << (::ember::cuda::is_built() ? "yes" : "no") << ")"; \
   } while (0)
 
 namespace ember::testing {
@@ -25,8 +25,8 @@ inline ::testing::AssertionResult matches_cpu(const Tensor& cuda_result, const T
   if (!cuda_result.is_cuda())
     return ::testing::AssertionFailure() << "result is on " << cuda_result.device();
   if (cuda_result.dtype() != cpu_result.dtype())
-    return ::testing::AssertionFailure() << "dtype " << toString(cuda_result.dtype()) << " vs "
-                                         << toString(cpu_result.dtype());
+    return ::testing::AssertionFailure()
+           << "dtype " << toString(cuda_result.dtype()) << " vs " << toString(cpu_result.dtype());
   return all_close(cuda_result.cpu(), cpu_result, rtol, atol);
 }
 

@@ -177,7 +177,8 @@ TEST(CudaKernels, SumAndMean) {
     EXPECT_TRUE(matches_cpu(d.sum(1), h.sum(1), t, t)) << what;
     EXPECT_TRUE(matches_cpu(d.sum(2), h.sum(2), t, t)) << what;
     EXPECT_TRUE(matches_cpu(d.sum({0, 2}, true), h.sum({0, 2}, true), t, t)) << what;
-    EXPECT_TRUE(matches_cpu(d.permute({2, 0, 1}).sum(1), h.permute({2, 0, 1}).sum(1), t, t)) << what;
+    EXPECT_TRUE(matches_cpu(d.permute({2, 0, 1}).sum(1), h.permute({2, 0, 1}).sum(1), t, t))
+        << what;
     if (isFloatingType(dt)) {
       EXPECT_TRUE(matches_cpu(d.mean(), h.mean(), t, t)) << what;
       EXPECT_TRUE(matches_cpu(d.mean({1}), h.mean({1}), t, t)) << what;
@@ -192,8 +193,8 @@ TEST(CudaKernels, SumAndMean) {
 
 TEST(CudaKernels, AutogradOnDevice) {
   EMBER_REQUIRE_CUDA();
-  Tensor x = torch::randn({3, 4}, torch::device(torch::kCUDA).dtype(torch::kDouble))
-                 .requires_grad_(true);
+  Tensor x =
+      torch::randn({3, 4}, torch::device(torch::kCUDA).dtype(torch::kDouble)).requires_grad_(true);
   Tensor y = (x * x + x.exp()).sum();
   y.backward();
   ASSERT_TRUE(x.grad().defined());
