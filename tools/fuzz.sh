@@ -22,7 +22,7 @@ if ! command -v clang++ > /dev/null || ! ls /usr/lib/llvm-*/lib/clang/*/lib/linu
 fi
 
 CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Fuzz \
-  -DEMBER_FUZZ=ON -DEMBER_STATIC=ON -DEMBER_BUILD_TESTS=OFF -DEMBER_BUILD_EXAMPLES=OFF
+  -DEMBER_FUZZ=ON -DEMBER_CUDA=OFF -DEMBER_STATIC=ON -DEMBER_BUILD_TESTS=OFF -DEMBER_BUILD_EXAMPLES=OFF
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
   for src in fuzz/*_fuzz.cpp; do

@@ -1,15 +1,20 @@
 #pragma once
-// torch::cuda queries. This build has no CUDA backend yet: no devices are reported.
+// torch::cuda queries. Without the CUDA backend (or without a device) no devices are reported;
+// streams, events, guards and allocator statistics are in ember/cuda/*.h.
 #include <cstddef>
 #include <cstdint>
 
 namespace ember {
 namespace cuda {
-inline bool is_available() { return false; }
-inline int64_t device_count() { return 0; }
-inline bool cudnn_is_available() { return false; }
-inline void synchronize(int64_t = -1) {}
-inline void manual_seed(uint64_t) {}
-inline void manual_seed_all(uint64_t) {}
+// Was ember built with the CUDA backend? (is_available() also needs a device and a driver.)
+bool is_built();
+size_t device_count();
+bool is_available();
+bool cudnn_is_available();
+// Seeds the Philox generator of the current device / of every device.
+void manual_seed(uint64_t seed);
+void manual_seed_all(uint64_t seed);
+// Waits for all work on a device (the current one for -1).
+void synchronize(int64_t device_index = -1);
 }  // namespace cuda
 }  // namespace ember

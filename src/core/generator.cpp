@@ -1,5 +1,7 @@
 #include "ember/core/generator.h"
 
+#include "src/core/cuda_hooks.h"
+
 namespace ember {
 
 Generator make_generator(uint64_t seed) { return Generator(std::make_shared<GeneratorImpl>(seed)); }
@@ -10,6 +12,7 @@ Generator& default_generator() {
 }
 
 void manual_seed(uint64_t seed) {
+  detail::cuda_manual_seed_all(seed);
   auto& g = default_generator();
   std::lock_guard<std::mutex> lock(g.mutex());
   g.set_current_seed(seed);

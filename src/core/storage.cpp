@@ -142,6 +142,10 @@ void cpu_allocator_empty_cache() { the_allocator().empty_cache(); }
 size_t cpu_allocator_cached_bytes() { return the_allocator().cached(); }
 size_t cpu_allocator_allocated_bytes() { return g_live_bytes.load(std::memory_order_relaxed); }
 
+void Allocator::copy_bytes(void* dst, const void* src, size_t nbytes) {
+  std::memcpy(dst, src, nbytes);
+}
+
 StorageImpl::StorageImpl(size_t nbytes, Allocator* alloc, Device device)
     : data_(nullptr), nbytes_(nbytes), allocator_(alloc), device_(device) {
   data_ = allocator_->allocate(nbytes);
@@ -165,7 +169,7 @@ void StorageImpl::resize(size_t nbytes) {
               "[resize_] Trying to resize storage that is not resizable (from_blob memory)");
   if (nbytes == nbytes_) return;
   void* p = allocator_->allocate(nbytes);
-  if (data_ && nbytes_) std::memcpy(p, data_, std::min(nbytes, nbytes_));
+  if (data_ && nbytes_) allocator_->copy_bytes(p, data_, std::min(nbytes, nbytes_));
   allocator_->deallocate(data_, nbytes_);
   data_ = p;
   nbytes_ = nbytes;

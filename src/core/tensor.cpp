@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "ember/core/wrap_dim.h"
+#include "src/core/cuda_hooks.h"
 
 namespace ember {
 
@@ -123,7 +124,7 @@ void Tensor::check_accessor(size_t n, ScalarType t) const {
 Scalar Tensor::item() const {
   EMBER_CHECK(numel() == 1, "[item] a Tensor with ", numel(),
               " elements cannot be converted to Scalar");
-  EMBER_CHECK(is_cpu(), "[item] only CPU tensors are supported here; call .cpu() first");
+  if (!is_cpu()) return to(Device(kCPU)).item();
   return visit_all_types(dtype(), "item", [&]<class T>() -> Scalar {
     return Scalar(*static_cast<const T*>(impl()->data()));
   });
@@ -132,10 +133,9 @@ Scalar Tensor::item() const {
 Tensor make_tensor(IntArrayRef sizes, ScalarType dtype, Device device) {
   EMBER_CHECK(dtype != ScalarType::Undefined, "[empty] dtype is undefined");
   int64_t n = checked_numel(sizes, "empty");
-  EMBER_CHECK(device.is_cpu(), "[empty] device ", device,
-              " is not available: ember was built without CUDA support");
+  Allocator* alloc = device.is_cpu() ? cpu_allocator() : detail::cuda_allocator(device);
   size_t nbytes = static_cast<size_t>(n) * element_size(dtype);
-  auto storage = make_intrusive<StorageImpl>(nbytes, cpu_allocator(), device);
+  auto storage = make_intrusive<StorageImpl>(nbytes, alloc, device);
   return Tensor(make_intrusive<TensorImpl>(std::move(storage), dtype, sizes, IntArrayRef(), 0));
 }
 

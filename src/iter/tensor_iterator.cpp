@@ -266,25 +266,32 @@ TensorIterator TensorIterator::build_impl(const IterConfig& cfg, const Tensor& o
       return it;
     }
   }
-  // Broadcast shape.
+  // Broadcast shape. The device is the first input's that is not a 0-dim CPU tensor (such a
+  // tensor joins a CUDA op as a scalar, as in PyTorch).
   DimVector shape;
   bool first = true;
   Device device(kCPU);
   for (int i = 0; i < nin; ++i) {
     const Tensor& t = *inputs[i];
     EMBER_CHECK(t.defined(), "[", cfg.op, "] expected a defined tensor as input");
+    if (!(t.dim() == 0 && t.is_cpu())) {
+      device = t.device();
+      break;
+    }
+  }
+  for (int i = 0; i < nin; ++i) {
+    const Tensor& t = *inputs[i];
     if (first) {
       shape = DimVector(t.sizes());
-      device = t.device();
       first = false;
     } else {
       shape = infer_size(shape, t.sizes(), cfg.op);
-      bool scalar_ok = t.dim() == 0 && t.is_cpu();
-      EMBER_CHECK(t.device() == device || scalar_ok, "[", cfg.op,
-                  "] Expected all tensors to be on the same device, but found at least two "
-                  "devices, ",
-                  device, " and ", t.device(), "!");
     }
+    bool scalar_ok = t.dim() == 0 && t.is_cpu();
+    EMBER_CHECK(t.device() == device || scalar_ok, "[", cfg.op,
+                "] Expected all tensors to be on the same device, but found at least two "
+                "devices, ",
+                device, " and ", t.device(), "!");
   }
   // Compute dtype.
   ScalarType compute = cfg.compute_dtype;

@@ -2,14 +2,19 @@
 #include "ember/autograd/function_node.h"
 #include "ember/ops/factory.h"
 #include "ember/ops/reduce.h"
+#include "src/core/cuda_hooks.h"
 #include "src/kernels/copy.h"
 
 namespace ember {
 
 namespace {
-void copy_no_grad(Tensor& self, const Tensor& src) {
+void copy_no_grad(Tensor& self, const Tensor& src, bool non_blocking = false) {
   if (self.numel() == 0) return;
   if (self.is_same(src)) return;
+  if (self.device() != src.device()) {
+    detail::cuda_copy_across_devices(self, src, non_blocking);
+    return;
+  }
   IterConfig c;
   c.op = "copy_";
   c.output = OutputDtype::Keep;
@@ -22,14 +27,14 @@ void copy_no_grad(Tensor& self, const Tensor& src) {
 }
 }  // namespace
 
-Tensor& Tensor::copy_(const Tensor& src, bool) {
+Tensor& Tensor::copy_(const Tensor& src, bool non_blocking) {
   EMBER_CHECK(src.defined(), "[copy_] source tensor is undefined");
   infer_size(sizes(), src.sizes(), "copy_");
   // An integer self takes no history: only floating tensors can require grad.
   bool grad = autograd::GradMode::is_enabled() && (requires_grad() || src.requires_grad()) &&
               isFloatingType(dtype());
   if (!grad) {
-    copy_no_grad(*this, src);
+    copy_no_grad(*this, src, non_blocking);
     bump_version();
     return *this;
   }
@@ -137,15 +142,20 @@ Tensor Tensor::to(const Tensor& other, bool non_blocking, bool copy,
                   std::optional<MemoryFormat> fmt) const {
   return to(other.options(), non_blocking, copy, fmt);
 }
-Tensor Tensor::to(const TensorOptions& o, bool, bool copy, std::optional<MemoryFormat> fmt) const {
+Tensor Tensor::to(const TensorOptions& o, bool non_blocking, bool copy,
+                  std::optional<MemoryFormat> fmt) const {
   ScalarType dt = o.dtype_opt().value_or(dtype());
   Device dev = o.device_opt().value_or(device());
-  if (dev.is_cuda() && !dev.has_index()) dev = Device(kCUDA, 0);
+  if (dev.is_cuda() && !dev.has_index()) {
+    if (is_cuda()) {
+      dev = device();
+    } else {
+      detail::cuda_allocator(dev);  // resolves the current device (or throws without one)
+    }
+  }
   if (dt == dtype() && dev == device() && !copy &&
       (!fmt || *fmt == MemoryFormat::Preserve || suggest_memory_format() == *fmt))
     return *this;
-  EMBER_CHECK(dev.is_cpu(), "[to] device ", dev,
-              " is not available: ember was built without CUDA support");
   Tensor out = is_contiguous() &&
                        (!fmt || *fmt == MemoryFormat::Preserve || *fmt == MemoryFormat::Contiguous)
                    ? make_tensor(sizes(), dt, dev)
@@ -153,13 +163,15 @@ Tensor Tensor::to(const TensorOptions& o, bool, bool copy, std::optional<MemoryF
                                 fmt.value_or(MemoryFormat::Preserve));
   {
     NoGradGuard ng;
-    copy_no_grad(out, *this);
+    copy_no_grad(out, *this, non_blocking);
   }
   ScalarType src_dtype = dtype();
+  Device src_device = device();
   if (isFloatingType(dt)) {
     if (auto n = autograd::make_node("ToCopyBackward0", {*this},
-                                     [src_dtype](autograd::FunctionNode&, const variable_list& g) {
-                                       return variable_list{g[0].to(src_dtype)};
+                                     [src_dtype, src_device](autograd::FunctionNode&,
+                                                             const variable_list& g) {
+                                       return variable_list{g[0].to(src_device, src_dtype)};
                                      })) {
       autograd::set_history(out, n);
     }
@@ -178,6 +190,16 @@ Tensor& Tensor::resize_(IntArrayRef size, std::optional<MemoryFormat>) {
 }
 
 Tensor& Tensor::resize_as_(const Tensor& other) { return resize_(other.sizes()); }
+
+Tensor Tensor::pin_memory(std::optional<Device>) const {
+  EMBER_CHECK(is_cpu(), "[pin_memory] cannot pin '", toString(), "' only dense CPU tensors can be pinned");
+  if (is_pinned()) return *this;
+  return detail::cuda_pin_memory(*this);
+}
+
+bool Tensor::is_pinned(std::optional<Device>) const {
+  return is_cpu() && detail::cuda_is_pinned(*this);
+}
 
 Tensor& Tensor::set_(const Tensor& source) {
   impl()->set_storage(source.storage());

@@ -18,6 +18,11 @@ Tensor finish(Tensor t, const TensorOptions& o) {
   }
   return t;
 }
+// Factories that write elements from the host build a CPU tensor and copy it to the device.
+TensorOptions host_options(const TensorOptions& o) {
+  return o.device(Device(kCPU)).requires_grad(false);
+}
+Tensor to_device(const Tensor& t, const TensorOptions& o) { return finish(t.to(o.device()), o); }
 TensorOptions like_options(const Tensor& self, const TensorOptions& o) {
   return o.merge_in(TensorOptions().dtype(self.dtype()).device(self.device()));
 }
@@ -167,6 +172,8 @@ Tensor arange(const Scalar& start, const Scalar& end, const TensorOptions& optio
 }
 Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step,
               const TensorOptions& options) {
+  if (!options.device().is_cpu())
+    return to_device(arange(start, end, step, host_options(options)), options);
   bool is_float = start.isFloatingPoint() || end.isFloatingPoint() || step.isFloatingPoint();
   ScalarType dt = options.has_dtype() ? options.dtype() : is_float ? get_default_dtype() : kLong;
   double s = start.toDouble(), e = end.toDouble(), st = step.toDouble();
@@ -202,6 +209,8 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step,
 Tensor linspace(const Scalar& start, const Scalar& end, int64_t steps,
                 const TensorOptions& options) {
   EMBER_CHECK(steps >= 0, "[linspace] number of steps must be non-negative");
+  if (!options.device().is_cpu())
+    return to_device(linspace(start, end, steps, host_options(options)), options);
   ScalarType dt = options.has_dtype() ? options.dtype() : get_default_dtype();
   Tensor t = make_tensor({steps}, dt, options.device());
   double a = start.toDouble(), b = end.toDouble();
@@ -230,6 +239,8 @@ Tensor linspace(const Scalar& start, const Scalar& end, int64_t steps,
 Tensor logspace(const Scalar& start, const Scalar& end, int64_t steps, double base,
                 const TensorOptions& options) {
   EMBER_CHECK(steps >= 0, "[logspace] number of steps must be non-negative");
+  if (!options.device().is_cpu())
+    return to_device(logspace(start, end, steps, base, host_options(options)), options);
   ScalarType dt = options.has_dtype() ? options.dtype() : get_default_dtype();
   Tensor t = make_tensor({steps}, dt, options.device());
   double a = start.toDouble(), b = end.toDouble();
@@ -250,6 +261,7 @@ Tensor eye(int64_t n, const TensorOptions& options) { return eye(n, n, options);
 Tensor eye(int64_t n, int64_t m, const TensorOptions& options) {
   EMBER_CHECK(n >= 0, "[eye] n must be greater or equal to 0, got ", n);
   EMBER_CHECK(m >= 0, "[eye] m must be greater or equal to 0, got ", m);
+  if (!options.device().is_cpu()) return to_device(eye(n, m, host_options(options)), options);
   Tensor t = zeros({n, m}, options.requires_grad(false));
   visit_all_types(t.dtype(), "eye", [&]<class T>() {
     T* p = t.data_ptr<T>();

@@ -15,6 +15,8 @@ namespace ember {
 
 namespace {
 void check_same_dtype(const Tensor& a, const Tensor& b, const char* op) {
+  EMBER_CHECK(a.device() == b.device(), "[", op, "] Expected all tensors to be on the same device, "
+              "but found at least two devices, ", a.device(), " and ", b.device(), "!");
   EMBER_CHECK(a.dtype() == b.dtype(), "[", op, "] expected scalar type ", toString(a.dtype()),
               " but found ", toString(b.dtype()));
 }

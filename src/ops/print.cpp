@@ -170,7 +170,8 @@ std::ostream& print(std::ostream& os, const Tensor& t_, int64_t linesize) {
     return os;
   }
   NoGradGuard ng;
-  Tensor t = t_.detach().to(kDouble).contiguous();
+  // A CUDA tensor prints from a host copy, labelled with its own type (CUDAFloatType).
+  Tensor t = t_.detach().to(TensorOptions().device(kCPU).dtype(kDouble)).contiguous();
   if (t.dim() == 0) {
     os << std::defaultfloat << t.data_ptr<double>()[0] << std::endl;
     os << "[ " << t_.toString() << "{}";

@@ -233,16 +233,19 @@ Tensor rand(IntArrayRef size, const TensorOptions& options) {
   return rand(size, std::nullopt, options);
 }
 Tensor rand(IntArrayRef size, std::optional<Generator> gen, const TensorOptions& options) {
-  Tensor t = empty(size, options.requires_grad(false));
+  // CUDA tensors draw from the CPU generator and are copied over (no CUDA random kernels yet).
+  Tensor t = empty(size, options.requires_grad(false).device(Device(kCPU)));
   t.uniform_(0, 1, gen);
+  if (!options.device().is_cpu()) t = t.to(options.device());
   return options.requires_grad() ? t.requires_grad_(true) : t;
 }
 Tensor randn(IntArrayRef size, const TensorOptions& options) {
   return randn(size, std::nullopt, options);
 }
 Tensor randn(IntArrayRef size, std::optional<Generator> gen, const TensorOptions& options) {
-  Tensor t = empty(size, options.requires_grad(false));
+  Tensor t = empty(size, options.requires_grad(false).device(Device(kCPU)));
   t.normal_(0, 1, gen);
+  if (!options.device().is_cpu()) t = t.to(options.device());
   return options.requires_grad() ? t.requires_grad_(true) : t;
 }
 Tensor randint(int64_t high, IntArrayRef size, const TensorOptions& options) {
@@ -254,9 +257,9 @@ Tensor randint(int64_t low, int64_t high, IntArrayRef size, const TensorOptions&
 Tensor randint(int64_t low, int64_t high, IntArrayRef size, std::optional<Generator> gen,
                const TensorOptions& options) {
   TensorOptions o = options.has_dtype() ? options : options.dtype(kLong);
-  Tensor t = empty(size, o);
+  Tensor t = empty(size, o.device(Device(kCPU)));
   t.random_(low, high, gen);
-  return t;
+  return o.device().is_cpu() ? t : t.to(o.device());
 }
 Tensor randperm(int64_t n, const TensorOptions& options) {
   return randperm(n, std::nullopt, options);
@@ -264,7 +267,7 @@ Tensor randperm(int64_t n, const TensorOptions& options) {
 Tensor randperm(int64_t n, std::optional<Generator> gen, const TensorOptions& options) {
   EMBER_CHECK(n >= 0, "[randperm] n must be non-negative, got", n);
   TensorOptions o = options.has_dtype() ? options : options.dtype(kLong);
-  Tensor t = arange(n, o.dtype(kLong));
+  Tensor t = arange(n, o.dtype(kLong).device(Device(kCPU)));
   int64_t* r = t.data_ptr<int64_t>();
   GeneratorImpl& g = gen_of(gen);
   {
@@ -274,7 +277,7 @@ Tensor randperm(int64_t n, std::optional<Generator> gen, const TensorOptions& op
       std::swap(r[i], r[z + i]);
     }
   }
-  return o.dtype() == kLong ? t : t.to(o.dtype());
+  return t.to(o.device(), o.dtype());
 }
 Tensor rand_like(const Tensor& self, const TensorOptions& options) {
   return rand(self.sizes(), options.merge_in(self.options()));

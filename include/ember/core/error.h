@@ -33,6 +33,11 @@ class NotImplementedError : public Error {
  public:
   using Error::Error;
 };
+// c10::OutOfMemoryError: a device allocation failed even after freeing the allocator's cache.
+class OutOfMemoryError : public Error {
+ public:
+  using Error::Error;
+};
 
 namespace detail {
 template <class... Args>

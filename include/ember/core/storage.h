@@ -15,6 +15,8 @@ class Allocator {
   virtual ~Allocator() = default;
   virtual void* allocate(size_t nbytes) = 0;
   virtual void deallocate(void* p, size_t nbytes) = 0;
+  // Copies bytes between two blocks of this allocator (device memory needs more than memcpy).
+  virtual void copy_bytes(void* dst, const void* src, size_t nbytes);
 };
 Allocator* cpu_allocator();
 // Drops the CPU allocator's cached blocks.

@@ -249,6 +249,7 @@ class Tensor {
 #include "ember/core/tensor_methods/shape.inc"
 #include "ember/core/tensor_methods/linalg.inc"
 #include "ember/core/tensor_methods/index.inc"
+#include "ember/core/tensor_methods/device.inc"
 
  private:
   TensorImpl* impl() const {

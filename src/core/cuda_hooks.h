@@ -1,0 +1,16 @@
+#pragma once
+// The few places where core code needs the CUDA backend. Defined in src/cuda/ when ember is built
+// with CUDA (EMBER_WITH_CUDA), else in src/core/cuda_hooks.cpp, where they report no devices.
+#include "ember/core/tensor.h"
+
+namespace ember::detail {
+// The caching allocator of a CUDA device; a device without an index becomes the current one.
+// Throws when CUDA is missing or the index is out of range.
+Allocator* cuda_allocator(Device& device);
+// dst.copy_(src) where at least one side is a CUDA tensor and their devices differ. Shapes are
+// checked (src broadcasts to dst) and autograd is handled by the caller.
+void cuda_copy_across_devices(Tensor& dst, const Tensor& src, bool non_blocking);
+bool cuda_is_pinned(const Tensor& t);
+Tensor cuda_pin_memory(const Tensor& t);
+void cuda_manual_seed_all(uint64_t seed);
+}  // namespace ember::detail

@@ -1,0 +1,169 @@
+// CUDA sum reductions (sum_stub, sum_middle_stub) and the middle-dim transpose reductions use.
+// Accumulates in float for the 16-bit floats, double for double, int64 for integers.
+#include "src/cuda/loops.cuh"
+
+namespace ember::cuda {
+namespace {
+
+template <class T>
+struct acc_type {
+  using type = std::conditional_t<std::is_integral_v<T>, int64_t, opmath_t<T>>;
+};
+template <class T>
+using acc_t = typename acc_type<T>::type;
+
+constexpr int kReduceThreads = 256;
+
+template <class A>
+__device__ A block_sum(A v) {
+  __shared__ A warp_sums[kReduceThreads / 32];
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffffu, v, o);
+  int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  if (lane == 0) warp_sums[warp] = v;
+  __syncthreads();
+  v = threadIdx.x < kReduceThreads / 32 ? warp_sums[threadIdx.x] : A(0);
+  if (warp == 0)
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffffu, v, o);
+  __syncthreads();
+  return v;
+}
+
+// Block (x: chunk, y: row) sums in[row, chunk's part]; with one chunk the result goes to out, else
+// to partial[row * chunks + chunk].
+template <class T, class A>
+__global__ void sum_rows_kernel(T* out, A* partial, const T* in, int64_t outer, int64_t inner,
+                                int64_t chunk_len) {
+  int64_t chunks = gridDim.x;
+  for (int64_t row = blockIdx.y; row < outer; row += gridDim.y) {
+    int64_t begin = blockIdx.x * chunk_len;
+    int64_t end = min(inner, begin + chunk_len);
+    const T* p = in + row * inner;
+    A acc = A(0);
+    for (int64_t i = begin + threadIdx.x; i < end; i += blockDim.x) acc += static_cast<A>(p[i]);
+    acc = block_sum(acc);
+    if (threadIdx.x == 0) {
+      if (chunks == 1) {
+        out[row] = convert<T>(acc);
+      } else {
+        partial[row * chunks + blockIdx.x] = acc;
+      }
+    }
+  }
+}
+
+template <class T, class A>
+__global__ void sum_partials_kernel(T* out, const A* partial, int64_t outer, int64_t chunks) {
+  for (int64_t row = blockIdx.x; row < outer; row += gridDim.x) {
+    A acc = A(0);
+    for (int64_t i = threadIdx.x; i < chunks; i += blockDim.x) acc += partial[row * chunks + i];
+    acc = block_sum(acc);
+    if (threadIdx.x == 0) out[row] = convert<T>(acc);
+  }
+}
+
+template <class T>
+__global__ void sum_middle_kernel(T* out, const T* in, int64_t outer, int64_t n, int64_t inner) {
+  using A = acc_t<T>;
+  int64_t total = outer * inner;
+  for (int64_t idx = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; idx < total;
+       idx += int64_t(blockDim.x) * gridDim.x) {
+    int64_t o = idx / inner, i = idx - o * inner;
+    const T* p = in + o * n * inner + i;
+    A acc = A(0);
+    for (int64_t j = 0; j < n; ++j) acc += static_cast<A>(p[j * inner]);
+    out[idx] = convert<T>(acc);
+  }
+}
+
+template <class E>
+__global__ void transpose_middle_kernel(E* out, const E* in, int64_t outer, int64_t n,
+                                        int64_t inner) {
+  int64_t total = outer * n * inner;
+  for (int64_t idx = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; idx < total;
+       idx += int64_t(blockDim.x) * gridDim.x) {
+    // idx walks out = [outer, inner, n] in order.
+    int64_t j = idx % n, rest = idx / n;
+    int64_t i = rest % inner, o = rest / inner;
+    out[idx] = in[(o * n + j) * inner + i];
+  }
+}
+
+unsigned blocks_for(int64_t n, int threads) {
+  return static_cast<unsigned>(std::min<int64_t>((n + threads - 1) / threads, int64_t(1) << 20));
+}
+
+// bool sums arrive as int64 (the op converts); a bool output here counts as "any".
+template <class Fn>
+void visit_sum_types(ScalarType dt, Fn&& fn) {
+  visit_device_types(dt, "sum", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_same_v<T, bool>) {
+      EMBER_ERROR("[sum] not implemented on CUDA for dtype Bool");
+    } else {
+      fn(tag);
+    }
+  });
+}
+
+}  // namespace
+
+void launch_sum_rows(void* out, const void* in, ScalarType dt, int64_t outer, int64_t inner,
+                     CUstream_st* stream) {
+  if (outer == 0) return;
+  visit_sum_types(dt, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using A = acc_t<T>;
+    // Few long rows: split each row into chunks and add the partial sums in a second pass.
+    int64_t chunks = 1;
+    if (outer < 256 && inner >= (int64_t(1) << 16))
+      chunks = std::min<int64_t>((inner + 16383) / 16384, 1024);
+    int64_t chunk_len = (inner + chunks - 1) / chunks;
+    A* partial = nullptr;
+    if (chunks > 1) {
+      EMBER_CUDA_CHECK(cudaMallocAsync(reinterpret_cast<void**>(&partial),
+                                       outer * chunks * sizeof(A), stream),
+                       "sum");
+    }
+    dim3 grid(static_cast<unsigned>(chunks), static_cast<unsigned>(std::min<int64_t>(outer, 65535)));
+    sum_rows_kernel<T, A><<<grid, kReduceThreads, 0, stream>>>(
+        static_cast<T*>(out), partial, static_cast<const T*>(in), outer, inner, chunk_len);
+    detail::check_launch("sum", stream);
+    if (chunks > 1) {
+      sum_partials_kernel<T, A><<<blocks_for(outer, 1), kReduceThreads, 0, stream>>>(
+          static_cast<T*>(out), partial, outer, chunks);
+      detail::check_launch("sum", stream);
+      EMBER_CUDA_CHECK(cudaFreeAsync(partial, stream), "sum");
+    }
+  });
+}
+
+void launch_sum_middle(void* out, const void* in, ScalarType dt, int64_t outer, int64_t n,
+                       int64_t inner, CUstream_st* stream) {
+  if (outer * inner == 0) return;
+  visit_sum_types(dt, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    sum_middle_kernel<T><<<blocks_for(outer * inner, 256), 256, 0, stream>>>(
+        static_cast<T*>(out), static_cast<const T*>(in), outer, n, inner);
+    detail::check_launch("sum", stream);
+  });
+}
+
+void launch_transpose_middle(void* out, const void* in, int64_t elem_size, int64_t outer,
+                             int64_t n, int64_t inner, CUstream_st* stream) {
+  int64_t total = outer * n * inner;
+  if (total == 0) return;
+  auto run = [&](auto tag) {
+    using E = typename decltype(tag)::type;
+    transpose_middle_kernel<E><<<blocks_for(total, 256), 256, 0, stream>>>(
+        static_cast<E*>(out), static_cast<const E*>(in), outer, n, inner);
+  };
+  switch (elem_size) {
+    case 1: run(Tag<uint8_t>{}); break;
+    case 2: run(Tag<uint16_t>{}); break;
+    case 4: run(Tag<uint32_t>{}); break;
+    default: run(Tag<uint64_t>{}); break;
+  }
+  detail::check_launch("transpose", stream);
+}
+
+}  // namespace ember::cuda

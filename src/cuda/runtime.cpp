@@ -1,0 +1,379 @@
+// CUDA runtime: device queries, streams, guards, events, launch checks and the per-device Philox
+// generator state (torch::cuda::*, c10::cuda::*).
+#include "src/cuda/runtime.h"
+
+#include <array>
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+#include "ember/cuda.h"
+#include "ember/cuda/event.h"
+#include "src/core/cuda_hooks.h"
+
+namespace ember {
+namespace cuda {
+namespace detail {
+
+namespace {
+constexpr int kMaxDevices = 64;
+constexpr int kPoolSize = 32;
+
+struct DeviceInfo {
+  int count = 0;
+  cudaError_t err = cudaSuccess;
+  int driver = 0;
+};
+
+const DeviceInfo& device_info() {
+  static const DeviceInfo info = [] {
+    DeviceInfo i;
+    i.err = cudaGetDeviceCount(&i.count);
+    if (i.err != cudaSuccess) {
+      (void)cudaGetLastError();
+      i.count = 0;
+    }
+    if (i.count > kMaxDevices) i.count = kMaxDevices;
+    cudaDriverGetVersion(&i.driver);
+    return i;
+  }();
+  return info;
+}
+}  // namespace
+
+[[noreturn]] void throw_cuda_error(cudaError_t err, const char* op) {
+  (void)cudaGetLastError();  // clear a non-sticky error so the process stays usable
+  EMBER_ERROR("[", op, "] CUDA error: ", cudaGetErrorString(err),
+              "\nCUDA kernel errors might be asynchronously reported at some other API call, so "
+              "the stacktrace below might be incorrect.\nFor debugging consider passing "
+              "CUDA_LAUNCH_BLOCKING=1.");
+}
+
+bool launch_blocking() {
+  static const bool on = [] {
+    for (const char* name : {"CUDA_LAUNCH_BLOCKING", "EMBER_CUDA_LAUNCH_BLOCKING"}) {
+      const char* v = std::getenv(name);
+      if (v && std::strcmp(v, "1") == 0) return true;
+    }
+    return false;
+  }();
+  return on;
+}
+
+void check_launch(const char* op, cudaStream_t stream) {
+  cudaError_t err = cudaGetLastError();
+  if (err != cudaSuccess) throw_cuda_error(err, op);
+  if (launch_blocking()) EMBER_CUDA_CHECK(cudaStreamSynchronize(stream), op);
+}
+
+DeviceIndex resolve_device(DeviceIndex d) {
+  int n = device_count_ensure_non_zero();
+  if (d < 0) return current_device();
+  EMBER_CHECK(d < n, "CUDA error: invalid device ordinal: cuda:", static_cast<int>(d),
+              " was requested but ", n, " CUDA device(s) are available");
+  return d;
+}
+
+int multiprocessor_count(DeviceIndex d) {
+  static std::array<std::atomic<int>, kMaxDevices> cache{};
+  int v = cache[d].load(std::memory_order_relaxed);
+  if (v == 0) {
+    EMBER_CUDA_CHECK(cudaDeviceGetAttribute(&v, cudaDevAttrMultiProcessorCount, d), "device");
+    cache[d].store(v, std::memory_order_relaxed);
+  }
+  return v;
+}
+
+namespace {
+struct Philox {
+  std::mutex mu;
+  uint64_t seed = 67280421310721ull;
+  uint64_t offset = 0;
+};
+std::array<Philox, kMaxDevices>& philox() {
+  static auto* p = new std::array<Philox, kMaxDevices>();
+  return *p;
+}
+}  // namespace
+
+PhiloxState philox_state(DeviceIndex d, uint64_t increment) {
+  auto& g = philox()[resolve_device(d)];
+  std::lock_guard<std::mutex> lock(g.mu);
+  PhiloxState s{g.seed, g.offset};
+  g.offset += (increment + 3) / 4 * 4;  // Philox draws four 32-bit numbers per call
+  return s;
+}
+
+}  // namespace detail
+
+// ---- torch::cuda ----
+
+bool is_built() { return true; }
+size_t device_count() { return static_cast<size_t>(detail::device_info().count); }
+bool is_available() { return device_count() > 0; }
+bool cudnn_is_available() { return false; }
+
+void manual_seed(uint64_t seed) {
+  if (!is_available()) return;
+  auto& g = detail::philox()[current_device()];
+  std::lock_guard<std::mutex> lock(g.mu);
+  g.seed = seed;
+  g.offset = 0;
+}
+
+void manual_seed_all(uint64_t seed) {
+  for (size_t d = 0; d < device_count(); ++d) {
+    auto& g = detail::philox()[d];
+    std::lock_guard<std::mutex> lock(g.mu);
+    g.seed = seed;
+    g.offset = 0;
+  }
+}
+
+void synchronize(int64_t device_index) {
+  if (!is_available()) return;
+  device_synchronize(static_cast<DeviceIndex>(device_index));
+}
+
+DeviceIndex device_count_ensure_non_zero() {
+  const auto& i = detail::device_info();
+  if (i.count > 0) return static_cast<DeviceIndex>(i.count);
+  if (i.err == cudaErrorInsufficientDriver) {
+    EMBER_CHECK(i.driver > 0,
+                "Found no NVIDIA driver on your system. Please check that you have an NVIDIA GPU "
+                "and installed a driver from http://www.nvidia.com/Download/index.aspx");
+    EMBER_ERROR("The NVIDIA driver on your system is too old (found version ", i.driver,
+                "). Please update your GPU driver by downloading and installing a new version "
+                "from the URL: http://www.nvidia.com/Download/index.aspx");
+  }
+  EMBER_ERROR("No CUDA GPUs are available");
+}
+
+DeviceIndex current_device() {
+  device_count_ensure_non_zero();
+  int d = 0;
+  EMBER_CUDA_CHECK(cudaGetDevice(&d), "current_device");
+  return static_cast<DeviceIndex>(d);
+}
+
+void set_device(DeviceIndex device) {
+  DeviceIndex d = detail::resolve_device(device);
+  int cur = -1;
+  if (cudaGetDevice(&cur) == cudaSuccess && cur == d) return;
+  EMBER_CUDA_CHECK(cudaSetDevice(d), "set_device");
+}
+
+void stream_synchronize(CUstream_st* s) { EMBER_CUDA_CHECK(cudaStreamSynchronize(s), "synchronize"); }
+
+void device_synchronize(DeviceIndex device) {
+  CUDAGuard g(detail::resolve_device(device));
+  EMBER_CUDA_CHECK(cudaDeviceSynchronize(), "synchronize");
+}
+
+// ---- streams ----
+
+namespace {
+struct StreamPool {
+  std::once_flag once;
+  cudaStream_t low[detail::kPoolSize] = {};
+  cudaStream_t high[detail::kPoolSize] = {};
+  std::atomic<uint32_t> next_low{0}, next_high{0};
+};
+std::array<StreamPool, detail::kMaxDevices>& pools() {
+  static auto* p = new std::array<StreamPool, detail::kMaxDevices>();  // streams live for the process
+  return *p;
+}
+// The current stream per device on this thread; id 0 (null stream) until set.
+struct CurrentStreams {
+  std::array<cudaStream_t, detail::kMaxDevices> stream{};
+  std::array<StreamId, detail::kMaxDevices> id{};
+};
+CurrentStreams& current_streams() {
+  thread_local CurrentStreams c;
+  return c;
+}
+}  // namespace
+
+bool CUDAStream::query() const {
+  CUDAGuard g(device_);
+  cudaError_t err = cudaStreamQuery(stream_);
+  if (err == cudaSuccess) return true;
+  if (err == cudaErrorNotReady) {
+    (void)cudaGetLastError();
+    return false;
+  }
+  detail::throw_cuda_error(err, "CUDAStream::query");
+}
+
+void CUDAStream::synchronize() const {
+  CUDAGuard g(device_);
+  stream_synchronize(stream_);
+}
+
+int CUDAStream::priority() const {
+  CUDAGuard g(device_);
+  int p = 0;
+  EMBER_CUDA_CHECK(cudaStreamGetPriority(stream_, &p), "CUDAStream::priority");
+  return p;
+}
+
+std::ostream& operator<<(std::ostream& os, const CUDAStream& s) {
+  return os << "stream " << s.id() << " on device " << s.device();
+}
+
+CUDAStream getDefaultCUDAStream(DeviceIndex device) {
+  return CUDAStream(detail::resolve_device(device), 0, nullptr);
+}
+
+CUDAStream getCurrentCUDAStream(DeviceIndex device) {
+  DeviceIndex d = detail::resolve_device(device);
+  auto& c = current_streams();
+  return CUDAStream(d, c.id[d], c.stream[d]);
+}
+
+CUDAStream getStreamFromPool(bool isHighPriority, DeviceIndex device) {
+  DeviceIndex d = detail::resolve_device(device);
+  auto& p = pools()[d];
+  std::call_once(p.once, [&] {
+    CUDAGuard g(d);
+    int least = 0, greatest = 0;
+    EMBER_CUDA_CHECK(cudaDeviceGetStreamPriorityRange(&least, &greatest), "getStreamFromPool");
+    for (int i = 0; i < detail::kPoolSize; ++i) {
+      EMBER_CUDA_CHECK(cudaStreamCreateWithPriority(&p.low[i], cudaStreamNonBlocking, least),
+                       "getStreamFromPool");
+      EMBER_CUDA_CHECK(cudaStreamCreateWithPriority(&p.high[i], cudaStreamNonBlocking, greatest),
+                       "getStreamFromPool");
+    }
+  });
+  if (isHighPriority) {
+    uint32_t i = p.next_high.fetch_add(1) % detail::kPoolSize;
+    return CUDAStream(d, 1 + detail::kPoolSize + i, p.high[i]);
+  }
+  uint32_t i = p.next_low.fetch_add(1) % detail::kPoolSize;
+  return CUDAStream(d, 1 + i, p.low[i]);
+}
+
+CUDAStream getStreamFromExternal(CUstream_st* stream, DeviceIndex device) {
+  return CUDAStream(detail::resolve_device(device), reinterpret_cast<StreamId>(stream), stream);
+}
+
+void setCurrentCUDAStream(CUDAStream s) {
+  auto& c = current_streams();
+  c.stream[s.device_index()] = s.stream();
+  c.id[s.device_index()] = s.id();
+}
+
+// ---- guards ----
+
+CUDAGuard::CUDAGuard(DeviceIndex device) : original_(::ember::cuda::current_device()), current_(original_) {
+  set_index(device);
+}
+CUDAGuard::CUDAGuard(Device device) : CUDAGuard(device.index()) {
+  EMBER_CHECK(device.is_cuda(), "[CUDAGuard] expected a CUDA device but got ", device);
+}
+CUDAGuard::~CUDAGuard() {
+  if (current_ != original_) (void)cudaSetDevice(original_);
+}
+void CUDAGuard::set_index(DeviceIndex device) {
+  DeviceIndex d = detail::resolve_device(device);
+  if (d != current_) {
+    EMBER_CUDA_CHECK(cudaSetDevice(d), "CUDAGuard");
+    current_ = d;
+  }
+}
+
+CUDAStreamGuard::CUDAStreamGuard(CUDAStream stream)
+    : original_device_(::ember::cuda::current_device()),
+      original_stream_(getCurrentCUDAStream(stream.device_index())),
+      current_stream_(stream) {
+  set_device(stream.device_index());
+  setCurrentCUDAStream(stream);
+}
+CUDAStreamGuard::~CUDAStreamGuard() {
+  setCurrentCUDAStream(original_stream_);
+  (void)cudaSetDevice(original_device_);
+}
+void CUDAStreamGuard::reset_stream(CUDAStream stream) {
+  if (stream.device_index() != original_stream_.device_index()) {
+    setCurrentCUDAStream(original_stream_);
+    original_stream_ = getCurrentCUDAStream(stream.device_index());
+  }
+  set_device(stream.device_index());
+  setCurrentCUDAStream(stream);
+  current_stream_ = stream;
+}
+
+// ---- events ----
+
+CUDAEvent::~CUDAEvent() {
+  if (event_) {
+    int cur = -1;
+    (void)cudaGetDevice(&cur);
+    (void)cudaSetDevice(device_);
+    (void)cudaEventDestroy(event_);
+    (void)cudaSetDevice(cur);
+  }
+}
+
+void CUDAEvent::swap(CUDAEvent& o) noexcept {
+  std::swap(flags_, o.flags_);
+  std::swap(was_recorded_, o.was_recorded_);
+  std::swap(device_, o.device_);
+  std::swap(event_, o.event_);
+}
+
+void CUDAEvent::record() { record(getCurrentCUDAStream()); }
+
+void CUDAEvent::record(const CUDAStream& stream) {
+  CUDAGuard g(stream.device_index());
+  if (!event_) {
+    device_ = stream.device_index();
+    EMBER_CUDA_CHECK(cudaEventCreateWithFlags(&event_, flags_), "CUDAEvent::record");
+  }
+  EMBER_CHECK(device_ == stream.device_index(), "[CUDAEvent::record] Event device ",
+              static_cast<int>(device_), " does not match recording stream's device ",
+              static_cast<int>(stream.device_index()), ".");
+  EMBER_CUDA_CHECK(cudaEventRecord(event_, stream.stream()), "CUDAEvent::record");
+  was_recorded_ = true;
+}
+
+void CUDAEvent::recordOnce(const CUDAStream& stream) {
+  if (!was_recorded_) record(stream);
+}
+
+void CUDAEvent::block(const CUDAStream& stream) {
+  if (!event_) return;
+  CUDAGuard g(stream.device_index());
+  EMBER_CUDA_CHECK(cudaStreamWaitEvent(stream.stream(), event_, 0), "CUDAEvent::block");
+}
+
+bool CUDAEvent::query() const {
+  if (!event_) return true;
+  cudaError_t err = cudaEventQuery(event_);
+  if (err == cudaSuccess) return true;
+  if (err == cudaErrorNotReady) {
+    (void)cudaGetLastError();
+    return false;
+  }
+  detail::throw_cuda_error(err, "CUDAEvent::query");
+}
+
+void CUDAEvent::synchronize() const {
+  if (event_) EMBER_CUDA_CHECK(cudaEventSynchronize(event_), "CUDAEvent::synchronize");
+}
+
+float CUDAEvent::elapsed_time(const CUDAEvent& other) const {
+  EMBER_CHECK(isCreated() && other.isCreated(),
+              "[CUDAEvent::elapsed_time] Both events must be recorded before calculating elapsed "
+              "time.");
+  float ms = 0;
+  EMBER_CUDA_CHECK(cudaEventElapsedTime(&ms, event_, other.event_), "CUDAEvent::elapsed_time");
+  return ms;
+}
+
+}  // namespace cuda
+
+void detail::cuda_manual_seed_all(uint64_t seed) { cuda::manual_seed_all(seed); }
+
+}  // namespace ember

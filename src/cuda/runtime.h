@@ -1,0 +1,44 @@
+#pragma once
+// Internal CUDA runtime helpers: error checks, launch checks, device resolution, Philox state.
+#include <cuda_runtime_api.h>
+
+#include "ember/core/error.h"
+#include "ember/cuda/stream.h"
+
+namespace ember::cuda::detail {
+
+// Throws ember::Error "[op] CUDA error: <text>" (with PyTorch's hint about asynchronous errors).
+[[noreturn]] void throw_cuda_error(cudaError_t err, const char* op);
+#define EMBER_CUDA_CHECK(expr, op)                                                 \
+  do {                                                                             \
+    cudaError_t ember_err_ = (expr);                                               \
+    if (ember_err_ != cudaSuccess) ::ember::cuda::detail::throw_cuda_error(ember_err_, op); \
+  } while (0)
+
+// After a kernel launch: reports launch errors with the op's name; with CUDA_LAUNCH_BLOCKING=1 or
+// EMBER_CUDA_LAUNCH_BLOCKING=1 also waits for the kernel and reports its execution errors.
+void check_launch(const char* op, cudaStream_t stream);
+bool launch_blocking();
+
+// -1 -> the current device; checks the index against the device count.
+DeviceIndex resolve_device(DeviceIndex d);
+inline cudaStream_t current_stream(DeviceIndex d = -1) {
+  return getCurrentCUDAStream(d).stream();
+}
+int multiprocessor_count(DeviceIndex d);
+
+// Philox (seed, offset) for a kernel that draws `increment` numbers per thread.
+struct PhiloxState {
+  uint64_t seed;
+  uint64_t offset;
+};
+PhiloxState philox_state(DeviceIndex d, uint64_t increment);
+
+}  // namespace ember::cuda::detail
+
+namespace ember::cuda {
+// Fill the CUDA slots of the op stubs (src/cuda/kernels.cpp, src/cuda/blas.cpp); called once when
+// the first CUDA allocator is created, so a static libember keeps the kernels too.
+void register_cuda_kernels();
+void register_cuda_blas_kernels();
+}  // namespace ember::cuda

@@ -1,0 +1,124 @@
+// The CUDA caching allocator: statistics, reuse, splitting, empty_cache, out-of-memory recovery,
+// recordStream; and pinned host memory.
+#include <c10/cuda/CUDACachingAllocator.h>
+#include <c10/cuda/CUDAStream.h>
+
+#include "cuda/cuda_test.h"
+
+using namespace ember;
+using ember::testing::error_of;
+namespace alloc = c10::cuda::CUDACachingAllocator;
+
+TEST(CudaAllocator, StatsTrackTensors) {
+  EMBER_REQUIRE_CUDA();
+  torch::cuda::synchronize();
+  int64_t base = cuda::memory_allocated();
+  {
+    Tensor t = torch::empty({1000}, torch::kCUDA);  // 4000 bytes -> one 4096-byte block
+    EXPECT_EQ(cuda::memory_allocated() - base, 4096);
+    EXPECT_GE(cuda::memory_reserved(), cuda::memory_allocated());
+    auto st = alloc::getDeviceStats(0);
+    EXPECT_GE(st.allocation[0].current, 1);
+    EXPECT_GE(st.allocated_bytes[static_cast<size_t>(alloc::StatType::SMALL_POOL)].current, 4096);
+  }
+  EXPECT_EQ(cuda::memory_allocated(), base);
+  cuda::reset_peak_memory_stats();
+  EXPECT_EQ(cuda::max_memory_allocated(), base);
+  {
+    Tensor big = torch::empty({16 << 20}, torch::kCUDA);  // 64 MiB: large pool, own segment
+    EXPECT_EQ(cuda::max_memory_allocated() - base, int64_t(64) << 20);
+  }
+  EXPECT_EQ(cuda::max_memory_allocated() - base, int64_t(64) << 20);
+  EXPECT_EQ(cuda::memory_allocated(), base);
+  int64_t reserved = cuda::memory_reserved();
+  cuda::empty_cache();
+  EXPECT_LT(cuda::memory_reserved(), reserved);
+  alloc::resetPeakStats(0);
+  alloc::resetAccumulatedStats(0);
+  EXPECT_EQ(alloc::getDeviceStats(0).num_ooms, 0);
+}
+
+TEST(CudaAllocator, ReusesAndSplitsBlocks) {
+  EMBER_REQUIRE_CUDA();
+  cuda::empty_cache();  // only the segment made below is cached
+  void* first = nullptr;
+  {
+    Tensor a = torch::empty({1 << 18}, torch::kCUDA);  // 1 MiB
+    first = a.data_ptr();
+  }
+  Tensor b = torch::empty({1 << 18}, torch::kCUDA);
+  EXPECT_EQ(b.data_ptr(), first);  // served from the cache
+  // Small blocks share one 2 MiB segment.
+  int64_t segments = alloc::getDeviceStats(0).segment[0].current;
+  Tensor c = torch::empty({100}, torch::kCUDA);
+  Tensor d = torch::empty({100}, torch::kCUDA);
+  EXPECT_LE(alloc::getDeviceStats(0).segment[0].current, segments + 1);
+  EXPECT_EQ(static_cast<char*>(d.data_ptr()) - static_cast<char*>(c.data_ptr()), 512);
+}
+
+TEST(CudaAllocator, OutOfMemoryIsRecoverable) {
+  EMBER_REQUIRE_CUDA();
+  // Fill the cache, then ask for more than the device has: the cache is freed, the retry fails,
+  // an OutOfMemoryError (an ember::Error) is thrown, and the process keeps working.
+  { Tensor warm = torch::empty({64 << 20}, torch::kCUDA); }
+  int64_t ooms = alloc::getDeviceStats(0).num_ooms;
+  std::string msg;
+  try {
+    Tensor huge = torch::empty({int64_t(1) << 40}, torch::kCUDA);  // 4 TiB
+  } catch (const OutOfMemoryError& e) {
+    msg = e.what();
+  }
+  EXPECT_NE(msg.find("CUDA out of memory. Tried to allocate 4096.00 GiB"), std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("GPU 0"), std::string::npos) << msg;
+  auto st = alloc::getDeviceStats(0);
+  EXPECT_EQ(st.num_ooms, ooms + 1);
+  EXPECT_GE(st.num_alloc_retries, 1);
+  Tensor small = torch::ones({1024}, torch::kCUDA);
+  EXPECT_EQ(small.sum().item<float>(), 1024.0f);
+  EXPECT_THROW((void)torch::empty({int64_t(1) << 40}, torch::kCUDA), Error);
+}
+
+TEST(CudaAllocator, RecordStreamDelaysReuse) {
+  EMBER_REQUIRE_CUDA();
+  auto side = c10::cuda::getStreamFromPool();
+  int64_t base = alloc::getDeviceStats(0).active_bytes[0].current;
+  {
+    Tensor t = torch::ones({1 << 20}, torch::kCUDA);
+    {
+      c10::cuda::CUDAStreamGuard g(side);
+      Tensor u = t * 2;  // reads t on the side stream
+      cuda::record_stream(t, side);
+      cuda::record_stream(u, c10::cuda::getDefaultCUDAStream());
+    }
+  }
+  side.synchronize();
+  torch::cuda::synchronize();
+  // Blocks waiting on events return on the next allocation; empty_cache waits for them.
+  cuda::empty_cache();
+  EXPECT_EQ(alloc::getDeviceStats(0).active_bytes[0].current, base);
+}
+
+TEST(CudaAllocator, RawAlloc) {
+  EMBER_REQUIRE_CUDA();
+  int64_t base = cuda::memory_allocated();
+  void* p = alloc::raw_alloc(1000);
+  EXPECT_NE(p, nullptr);
+  EXPECT_EQ(cuda::memory_allocated() - base, 1024);
+  alloc::raw_delete(p);
+  EXPECT_EQ(cuda::memory_allocated(), base);
+}
+
+TEST(CudaAllocator, PinnedMemory) {
+  EMBER_REQUIRE_CUDA();
+  Tensor h = torch::arange(12, torch::kFloat).reshape({3, 4});
+  EXPECT_FALSE(h.is_pinned());
+  Tensor p = h.pin_memory();
+  EXPECT_TRUE(p.is_pinned());
+  EXPECT_TRUE(p.is_cpu());
+  EXPECT_TRUE(torch::equal(p, h));
+  EXPECT_TRUE(p.pin_memory().is_same(p));
+  EXPECT_FALSE(p.clone().is_pinned());
+  std::string m = error_of([] { (void)torch::ones({2}, torch::kCUDA).pin_memory(); });
+  EXPECT_NE(m.find("only dense CPU tensors can be pinned"), std::string::npos) << m;
+}
