@@ -106,7 +106,8 @@ class DeviceCachingAllocator final : public Allocator {
   }
 
   void* malloc(size_t nbytes, cudaStream_t stream) {
-    size_t size = std::max(kMinBlockSize, (nbytes + kMinBlockSize - 1) / kMinBlockSize * kMinBlockSize);
+    size_t size =
+        std::max(kMinBlockSize, (nbytes + kMinBlockSize - 1) / kMinBlockSize * kMinBlockSize);
     bool small = size <= kSmallSize;
     std::lock_guard<std::mutex> lock(mu_);
     process_events(false);
@@ -167,8 +168,9 @@ class DeviceCachingAllocator final : public Allocator {
   void record_stream(void* p, cudaStream_t s) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = active_.find(p);
-    EMBER_CHECK(it != active_.end(), "[recordStream] the tensor's memory is not from the CUDA "
-                                     "caching allocator");
+    EMBER_CHECK(it != active_.end(),
+                "[recordStream] the tensor's memory is not from the CUDA "
+                "caching allocator");
     Block* b = it->second;
     if (s == b->stream) return;
     if (std::find(b->stream_uses.begin(), b->stream_uses.end(), s) == b->stream_uses.end())
@@ -199,12 +201,12 @@ class DeviceCachingAllocator final : public Allocator {
 
  private:
   std::array<StatArray*, 6> all_stats() {
-    return {&stats_.allocation,      &stats_.segment,      &stats_.active,
+    return {&stats_.allocation,      &stats_.segment,        &stats_.active,
             &stats_.allocated_bytes, &stats_.reserved_bytes, &stats_.active_bytes};
   }
 
   Block* new_segment(size_t nbytes, size_t size, bool small, cudaStream_t stream) {
-    size_t seg = small ? kSmallBuffer
+    size_t seg = small                   ? kSmallBuffer
                  : size < kMinLargeAlloc ? kLargeBuffer
                                          : (size + kRoundLarge - 1) / kRoundLarge * kRoundLarge;
     CUDAGuard g(device_);
@@ -446,7 +448,9 @@ void emptyCache() {
     if (a) a->empty_cache();
   }
 }
-DeviceStats getDeviceStats(int device) { return get_allocator(static_cast<DeviceIndex>(device))->stats(); }
+DeviceStats getDeviceStats(int device) {
+  return get_allocator(static_cast<DeviceIndex>(device))->stats();
+}
 void resetPeakStats(int device) { get_allocator(static_cast<DeviceIndex>(device))->reset_peak(); }
 void resetAccumulatedStats(int device) {
   get_allocator(static_cast<DeviceIndex>(device))->reset_accumulated();
@@ -458,9 +462,7 @@ void recordStream(const Tensor& t, CUDAStream stream) {
 }
 }  // namespace CUDACachingAllocator
 
-int64_t memory_allocated(int device) {
-  return getDeviceStats(device).allocated_bytes[0].current;
-}
+int64_t memory_allocated(int device) { return getDeviceStats(device).allocated_bytes[0].current; }
 int64_t max_memory_allocated(int device) { return getDeviceStats(device).allocated_bytes[0].peak; }
 int64_t memory_reserved(int device) { return getDeviceStats(device).reserved_bytes[0].current; }
 int64_t max_memory_reserved(int device) { return getDeviceStats(device).reserved_bytes[0].peak; }

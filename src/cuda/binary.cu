@@ -1,4 +1,5 @@
-// CUDA binary arithmetic and comparisons. Each kernel is a functor over one element; see src/cuda/loops.cuh.
+// CUDA binary arithmetic and comparisons. Each kernel is a functor over one element; see
+// src/cuda/loops.cuh.
 #include <cmath>
 
 #include "src/cuda/loops.cuh"
@@ -57,7 +58,8 @@ struct ArithOp {
         }
         return ((op == BinaryOp::maximum) ? a > b : a < b) ? x : y;
       }
-      default: return x;
+      default:
+        return x;
     }
   }
 };
@@ -69,12 +71,18 @@ struct CompareOp {
     using M = opmath_t<T>;
     M a = M(x), b = M(y);
     switch (op) {
-      case BinaryOp::eq: return a == b;
-      case BinaryOp::ne: return a != b;
-      case BinaryOp::lt: return a < b;
-      case BinaryOp::le: return a <= b;
-      case BinaryOp::gt: return a > b;
-      default: return a >= b;
+      case BinaryOp::eq:
+        return a == b;
+      case BinaryOp::ne:
+        return a != b;
+      case BinaryOp::lt:
+        return a < b;
+      case BinaryOp::le:
+        return a <= b;
+      case BinaryOp::gt:
+        return a > b;
+      default:
+        return a >= b;
     }
   }
 };

@@ -15,23 +15,32 @@ namespace {
 
 const char* cublas_status_string(cublasStatus_t s) {
   switch (s) {
-    case CUBLAS_STATUS_NOT_INITIALIZED: return "CUBLAS_STATUS_NOT_INITIALIZED";
-    case CUBLAS_STATUS_ALLOC_FAILED: return "CUBLAS_STATUS_ALLOC_FAILED";
-    case CUBLAS_STATUS_INVALID_VALUE: return "CUBLAS_STATUS_INVALID_VALUE";
-    case CUBLAS_STATUS_ARCH_MISMATCH: return "CUBLAS_STATUS_ARCH_MISMATCH";
-    case CUBLAS_STATUS_MAPPING_ERROR: return "CUBLAS_STATUS_MAPPING_ERROR";
-    case CUBLAS_STATUS_EXECUTION_FAILED: return "CUBLAS_STATUS_EXECUTION_FAILED";
-    case CUBLAS_STATUS_INTERNAL_ERROR: return "CUBLAS_STATUS_INTERNAL_ERROR";
-    case CUBLAS_STATUS_NOT_SUPPORTED: return "CUBLAS_STATUS_NOT_SUPPORTED";
-    default: return "CUBLAS_STATUS_UNKNOWN";
+    case CUBLAS_STATUS_NOT_INITIALIZED:
+      return "CUBLAS_STATUS_NOT_INITIALIZED";
+    case CUBLAS_STATUS_ALLOC_FAILED:
+      return "CUBLAS_STATUS_ALLOC_FAILED";
+    case CUBLAS_STATUS_INVALID_VALUE:
+      return "CUBLAS_STATUS_INVALID_VALUE";
+    case CUBLAS_STATUS_ARCH_MISMATCH:
+      return "CUBLAS_STATUS_ARCH_MISMATCH";
+    case CUBLAS_STATUS_MAPPING_ERROR:
+      return "CUBLAS_STATUS_MAPPING_ERROR";
+    case CUBLAS_STATUS_EXECUTION_FAILED:
+      return "CUBLAS_STATUS_EXECUTION_FAILED";
+    case CUBLAS_STATUS_INTERNAL_ERROR:
+      return "CUBLAS_STATUS_INTERNAL_ERROR";
+    case CUBLAS_STATUS_NOT_SUPPORTED:
+      return "CUBLAS_STATUS_NOT_SUPPORTED";
+    default:
+      return "CUBLAS_STATUS_UNKNOWN";
   }
 }
 
-#define EMBER_CUBLAS_CHECK(expr, op)                                                   \
-  do {                                                                                 \
-    cublasStatus_t st_ = (expr);                                                       \
-    EMBER_CHECK(st_ == CUBLAS_STATUS_SUCCESS, "[", op, "] CUDA error: ",               \
-                cublas_status_string(st_), " when calling `" #expr "`");               \
+#define EMBER_CUBLAS_CHECK(expr, op)                                                       \
+  do {                                                                                     \
+    cublasStatus_t st_ = (expr);                                                           \
+    EMBER_CHECK(st_ == CUBLAS_STATUS_SUCCESS, "[", op,                                     \
+                "] CUDA error: ", cublas_status_string(st_), " when calling `" #expr "`"); \
   } while (0)
 
 // One handle per device per thread, bound to the current stream on each use.
@@ -62,10 +71,14 @@ Operand describe(const Tensor& x) {
 
 cudaDataType_t data_type(ScalarType st, const char* op) {
   switch (st) {
-    case kFloat: return CUDA_R_32F;
-    case kDouble: return CUDA_R_64F;
-    case kHalf: return CUDA_R_16F;
-    case kBFloat16: return CUDA_R_16BF;
+    case kFloat:
+      return CUDA_R_32F;
+    case kDouble:
+      return CUDA_R_64F;
+    case kHalf:
+      return CUDA_R_16F;
+    case kBFloat16:
+      return CUDA_R_16BF;
     default:
       EMBER_ERROR("[", op, "] \"", op, "_cuda\" not implemented for '", toString(st), "'");
   }
@@ -97,8 +110,8 @@ void gemm_impl(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& beta
   }
   // The output must be row-major with unit column stride; otherwise go through a temporary.
   Operand c = describe(out);
-  bool temp_out = c.trans || !c.t.is_same(out) ||
-                  (batched && out.size(0) > 1 && out.stride(0) < m * c.ld);
+  bool temp_out =
+      c.trans || !c.t.is_same(out) || (batched && out.size(0) > 1 && out.stride(0) < m * c.ld);
   Tensor o = out;
   if (temp_out) {
     o = out.contiguous();
@@ -122,12 +135,12 @@ void gemm_impl(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& beta
   cublasOperation_t opb = B.trans ? CUBLAS_OP_T : CUBLAS_OP_N;
   cublasOperation_t opa = A.trans ? CUBLAS_OP_T : CUBLAS_OP_N;
   if (!batched) {
-    EMBER_CUBLAS_CHECK(cublasGemmEx(h, opb, opa, static_cast<int>(n), static_cast<int>(m),
-                                    static_cast<int>(k), pa, B.t.data_ptr(), dt,
-                                    static_cast<int>(B.ld), A.t.data_ptr(), dt,
-                                    static_cast<int>(A.ld), pb, c.t.data_ptr(), dt,
-                                    static_cast<int>(c.ld), compute, CUBLAS_GEMM_DEFAULT),
-                       op);
+    EMBER_CUBLAS_CHECK(
+        cublasGemmEx(h, opb, opa, static_cast<int>(n), static_cast<int>(m), static_cast<int>(k), pa,
+                     B.t.data_ptr(), dt, static_cast<int>(B.ld), A.t.data_ptr(), dt,
+                     static_cast<int>(A.ld), pb, c.t.data_ptr(), dt, static_cast<int>(c.ld),
+                     compute, CUBLAS_GEMM_DEFAULT),
+        op);
   } else {
     EMBER_CUBLAS_CHECK(
         cublasGemmStridedBatchedEx(

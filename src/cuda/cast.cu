@@ -6,7 +6,6 @@
 namespace ember::cuda {
 namespace {
 
-
 template <class D, class S>
 struct CastOp {
   __device__ D operator()(S x) const { return convert<D>(x); }
@@ -36,10 +35,18 @@ void launch_copy_bytes(const ElementwiseArgs& a, int64_t elem_size) {
     launch_elementwise<true>(a, CastOp<T, T>{});
   };
   switch (elem_size) {
-    case 1: run(Tag<uint8_t>{}); break;
-    case 2: run(Tag<uint16_t>{}); break;
-    case 4: run(Tag<uint32_t>{}); break;
-    default: run(Tag<uint64_t>{}); break;
+    case 1:
+      run(Tag<uint8_t>{});
+      break;
+    case 2:
+      run(Tag<uint16_t>{});
+      break;
+    case 4:
+      run(Tag<uint32_t>{});
+      break;
+    default:
+      run(Tag<uint64_t>{});
+      break;
   }
 }
 
@@ -51,10 +58,18 @@ void launch_fill(const ElementwiseArgs& a, ScalarType dt, uint64_t bits) {
     launch_elementwise<true>(a, FillOp<T>{v});
   };
   switch (element_size(dt)) {
-    case 1: run(Tag<uint8_t>{}); break;
-    case 2: run(Tag<uint16_t>{}); break;
-    case 4: run(Tag<uint32_t>{}); break;
-    default: run(Tag<uint64_t>{}); break;
+    case 1:
+      run(Tag<uint8_t>{});
+      break;
+    case 2:
+      run(Tag<uint16_t>{});
+      break;
+    case 4:
+      run(Tag<uint32_t>{});
+      break;
+    default:
+      run(Tag<uint64_t>{});
+      break;
   }
 }
 

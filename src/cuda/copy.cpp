@@ -32,8 +32,8 @@ void cuda_copy_across_devices(Tensor& dst, const Tensor& src, bool non_blocking)
     cuda::getCurrentCUDAStream(sd).synchronize();
     cuda::CUDAGuard g(dd);
     cudaStream_t stream = cuda::getCurrentCUDAStream(dd).stream();
-    EMBER_CUDA_CHECK(cudaMemcpyPeerAsync(tmp.data_ptr(), dd, sc.data_ptr(), sd, nbytes_of(sc), stream),
-                     "copy_");
+    EMBER_CUDA_CHECK(
+        cudaMemcpyPeerAsync(tmp.data_ptr(), dd, sc.data_ptr(), sd, nbytes_of(sc), stream), "copy_");
     cuda::stream_synchronize(stream);
     if (!direct) same_device_copy(dst, tmp);
     return;
@@ -61,9 +61,9 @@ void cuda_copy_across_devices(Tensor& dst, const Tensor& src, bool non_blocking)
   Tensor tmp = direct ? dst : make_tensor(dst.sizes(), s.dtype(), Device(kCPU));
   cuda::CUDAGuard g(s.device().index());
   cudaStream_t stream = cuda::getCurrentCUDAStream(s.device().index()).stream();
-  EMBER_CUDA_CHECK(cudaMemcpyAsync(tmp.data_ptr(), sc.data_ptr(), nbytes_of(sc),
-                                   cudaMemcpyDeviceToHost, stream),
-                   "copy_");
+  EMBER_CUDA_CHECK(
+      cudaMemcpyAsync(tmp.data_ptr(), sc.data_ptr(), nbytes_of(sc), cudaMemcpyDeviceToHost, stream),
+      "copy_");
   bool pinned = direct && cuda::detail::is_pinned_ptr(dst.storage()->data());
   if (non_blocking && pinned) {
     cuda::detail::record_pinned_use(dst.storage()->data(), stream);
@@ -76,8 +76,10 @@ void cuda_copy_across_devices(Tensor& dst, const Tensor& src, bool non_blocking)
 Tensor cuda_pin_memory(const Tensor& t) {
   cuda::device_count_ensure_non_zero();
   size_t nbytes = nbytes_of(t);
-  auto storage = make_intrusive<StorageImpl>(nbytes, cuda::detail::pinned_allocator(), Device(kCPU));
-  Tensor out(make_intrusive<TensorImpl>(std::move(storage), t.dtype(), t.sizes(), IntArrayRef(), 0));
+  auto storage =
+      make_intrusive<StorageImpl>(nbytes, cuda::detail::pinned_allocator(), Device(kCPU));
+  Tensor out(
+      make_intrusive<TensorImpl>(std::move(storage), t.dtype(), t.sizes(), IntArrayRef(), 0));
   if (t.numel() > 0) {
     NoGradGuard ng;
     out.copy_(t);

@@ -16,7 +16,7 @@ struct ElementwiseArgs {
   int nops = 0;
   int ndim = 0;
   int64_t numel = 0;
-  int64_t shape[kMaxDims] = {};           // fastest dim first
+  int64_t shape[kMaxDims] = {};             // fastest dim first
   int64_t strides[kMaxOps][kMaxDims] = {};  // bytes
   char* data[kMaxOps] = {};
   // A 0-dim CPU operand joins as a value (its bytes), as PyTorch passes CPU scalars to kernels.
@@ -56,7 +56,7 @@ void launch_sum_rows(void* out, const void* in, ScalarType dt, int64_t outer, in
 void launch_sum_middle(void* out, const void* in, ScalarType dt, int64_t outer, int64_t n,
                        int64_t inner, CUstream_st* stream);
 // out[o, j, i] = in[o, i, j] for in [outer, n, inner], by element size.
-void launch_transpose_middle(void* out, const void* in, int64_t elem_size, int64_t outer,
-                             int64_t n, int64_t inner, CUstream_st* stream);
+void launch_transpose_middle(void* out, const void* in, int64_t elem_size, int64_t outer, int64_t n,
+                             int64_t inner, CUstream_st* stream);
 
 }  // namespace ember::cuda

@@ -28,7 +28,8 @@ ElementwiseArgs make_args(const TensorIterator& it, const char* op) {
     if (t.is_cpu()) {
       EMBER_CHECK(k > 0 && t.dim() == 0, "[", op,
                   "] Expected all tensors to be on the same device, but found at least two "
-                  "devices, ", it.operand(0).device(), " and cpu!");
+                  "devices, ",
+                  it.operand(0).device(), " and cpu!");
       a.host_scalar[k] = true;
       std::memcpy(&a.scalar[k], t.data_ptr(), t.element_size());
     } else {
@@ -121,9 +122,9 @@ void run_binary(TensorIterator& it, BinaryOp op, const char* name, const Scalar&
   launch_binary(make_args(it, name), op, it.common_dtype(), af, ai);
 }
 
-#define EMBER_CUDA_BINARY(name)                                  \
-  void name##_cuda(TensorIterator& it, const Scalar& alpha) {    \
-    run_binary(it, BinaryOp::name, #name, alpha);                \
+#define EMBER_CUDA_BINARY(name)                               \
+  void name##_cuda(TensorIterator& it, const Scalar& alpha) { \
+    run_binary(it, BinaryOp::name, #name, alpha);             \
   }
 EMBER_CUDA_BINARY(add)
 EMBER_CUDA_BINARY(mul)
@@ -138,10 +139,10 @@ EMBER_CUDA_BINARY(maximum)
 EMBER_CUDA_BINARY(minimum)
 #undef EMBER_CUDA_BINARY
 
-#define EMBER_CUDA_UNARY(name)                                        \
-  void name##_cuda(TensorIterator& it) {                              \
-    if (it.numel() == 0) return;                                      \
-    CUDAGuard g(it.operand(0).device());                              \
+#define EMBER_CUDA_UNARY(name)                                            \
+  void name##_cuda(TensorIterator& it) {                                  \
+    if (it.numel() == 0) return;                                          \
+    CUDAGuard g(it.operand(0).device());                                  \
     launch_unary(make_args(it, #name), UnaryOp::name, it.common_dtype()); \
   }
 EMBER_CUDA_UNARY_OPS(EMBER_CUDA_UNARY)
@@ -154,8 +155,7 @@ void sum_cuda(Tensor& out, const Tensor& in, int64_t outer, int64_t inner) {
                   getCurrentCUDAStream(in.device().index()).stream());
 }
 
-void sum_middle_cuda(Tensor& out, const Tensor& in, int64_t outer, int64_t n, int64_t inner,
-                     bool) {
+void sum_middle_cuda(Tensor& out, const Tensor& in, int64_t outer, int64_t n, int64_t inner, bool) {
   CUDAGuard g(in.device());
   EMBER_CHECK(out.dtype() == in.dtype(), "[sum] CUDA kernel expects one dtype");
   launch_sum_middle(out.data_ptr(), in.data_ptr(), in.dtype(), outer, n, inner,

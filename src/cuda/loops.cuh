@@ -20,16 +20,35 @@
 namespace ember::cuda {
 
 // Device storage types of ember's dtypes and the type arithmetic runs in.
-template <class T> struct device_type { using type = T; };
-template <> struct device_type<::ember::Half> { using type = __half; };
-template <> struct device_type<::ember::BFloat16> { using type = __nv_bfloat16; };
-template <class T> struct opmath { using type = T; };
-template <> struct opmath<__half> { using type = float; };
-template <> struct opmath<__nv_bfloat16> { using type = float; };
-template <class T> using opmath_t = typename opmath<T>::type;
 template <class T>
-constexpr bool is_floating_v = std::is_floating_point_v<T> || std::is_same_v<T, __half> ||
-                               std::is_same_v<T, __nv_bfloat16>;
+struct device_type {
+  using type = T;
+};
+template <>
+struct device_type<::ember::Half> {
+  using type = __half;
+};
+template <>
+struct device_type<::ember::BFloat16> {
+  using type = __nv_bfloat16;
+};
+template <class T>
+struct opmath {
+  using type = T;
+};
+template <>
+struct opmath<__half> {
+  using type = float;
+};
+template <>
+struct opmath<__nv_bfloat16> {
+  using type = float;
+};
+template <class T>
+using opmath_t = typename opmath<T>::type;
+template <class T>
+constexpr bool is_floating_v =
+    std::is_floating_point_v<T> || std::is_same_v<T, __half> || std::is_same_v<T, __nv_bfloat16>;
 
 template <class T>
 struct Tag {
@@ -48,17 +67,38 @@ void visit_device_types(ScalarType st, const char* op, Fn&& fn, bool floating_on
     }
   };
   switch (st) {
-    case ScalarType::Float: fl(Tag<float>{}); break;
-    case ScalarType::Double: fl(Tag<double>{}); break;
-    case ScalarType::Half: fl(Tag<__half>{}); break;
-    case ScalarType::BFloat16: fl(Tag<__nv_bfloat16>{}); break;
-    case ScalarType::Byte: in(Tag<uint8_t>{}); break;
-    case ScalarType::Char: in(Tag<int8_t>{}); break;
-    case ScalarType::Short: in(Tag<int16_t>{}); break;
-    case ScalarType::Int: in(Tag<int32_t>{}); break;
-    case ScalarType::Long: in(Tag<int64_t>{}); break;
-    case ScalarType::Bool: in(Tag<bool>{}); break;
-    default: EMBER_ERROR("[", op, "] not implemented on CUDA for dtype ", toString(st));
+    case ScalarType::Float:
+      fl(Tag<float>{});
+      break;
+    case ScalarType::Double:
+      fl(Tag<double>{});
+      break;
+    case ScalarType::Half:
+      fl(Tag<__half>{});
+      break;
+    case ScalarType::BFloat16:
+      fl(Tag<__nv_bfloat16>{});
+      break;
+    case ScalarType::Byte:
+      in(Tag<uint8_t>{});
+      break;
+    case ScalarType::Char:
+      in(Tag<int8_t>{});
+      break;
+    case ScalarType::Short:
+      in(Tag<int16_t>{});
+      break;
+    case ScalarType::Int:
+      in(Tag<int32_t>{});
+      break;
+    case ScalarType::Long:
+      in(Tag<int64_t>{});
+      break;
+    case ScalarType::Bool:
+      in(Tag<bool>{});
+      break;
+    default:
+      EMBER_ERROR("[", op, "] not implemented on CUDA for dtype ", toString(st));
   }
 }
 
@@ -154,7 +194,9 @@ __global__ void contiguous_kernel(int64_t n, Operands<N> p, F f, bool aligned,
   int64_t end = base + kVec < n ? base + kVec : n;
   for (int64_t i = base; i < end; ++i) {
     R out = f(load_at<std::tuple_element_t<K, typename traits::args>>(
-        p, K + 1, p.mode[K + 1] == 0 ? i * int64_t(sizeof(std::tuple_element_t<K, typename traits::args>)) : 0)...);
+        p, K + 1,
+        p.mode[K + 1] == 0 ? i * int64_t(sizeof(std::tuple_element_t<K, typename traits::args>))
+                           : 0)...);
     reinterpret_cast<R*>(p.data[0])[i] = out;
   }
 }
@@ -203,7 +245,8 @@ Operands<fn_traits<F>::arity + 1> operands_of(const ElementwiseArgs& a, int64_t*
   esz[0] = sizeof(typename traits::result);
   [&]<size_t... K>(std::index_sequence<K...>) {
     ((esz[K + 1] = sizeof(std::tuple_element_t<K, typename traits::args>)), ...);
-  }(std::make_index_sequence<traits::arity>{});
+  }
+  (std::make_index_sequence<traits::arity>{});
   return p;
 }
 
@@ -236,7 +279,8 @@ void launch_strided(const ElementwiseArgs& a, const F& f) {
   c.ndim = a.ndim;
   for (int d = 0; d < a.ndim; ++d) {
     c.size[d] = static_cast<I>(a.shape[d]);
-    for (int k = 0; k < N; ++k) c.stride[d][k] = a.host_scalar[k] ? 0 : static_cast<I>(a.strides[k][d]);
+    for (int k = 0; k < N; ++k)
+      c.stride[d][k] = a.host_scalar[k] ? 0 : static_cast<I>(a.strides[k][d]);
   }
   int64_t blocks = std::min<int64_t>((a.numel + kThreads - 1) / kThreads, int64_t(1) << 20);
   strided_kernel<N, I><<<static_cast<unsigned>(blocks), kThreads, 0, a.stream>>>(
@@ -264,7 +308,8 @@ void launch_elementwise(const ElementwiseArgs& a, const F& f) {
   } else if constexpr (kAllow64) {
     launch_strided<int64_t>(a, f);
   } else {
-    EMBER_ERROR("[", a.op, "] non-contiguous CUDA operands with more than 2^31 elements or bytes "
+    EMBER_ERROR("[", a.op,
+                "] non-contiguous CUDA operands with more than 2^31 elements or bytes "
                 "are not supported yet; call .contiguous() first");
   }
 }

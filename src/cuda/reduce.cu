@@ -120,11 +120,12 @@ void launch_sum_rows(void* out, const void* in, ScalarType dt, int64_t outer, in
     int64_t chunk_len = (inner + chunks - 1) / chunks;
     A* partial = nullptr;
     if (chunks > 1) {
-      EMBER_CUDA_CHECK(cudaMallocAsync(reinterpret_cast<void**>(&partial),
-                                       outer * chunks * sizeof(A), stream),
-                       "sum");
+      EMBER_CUDA_CHECK(
+          cudaMallocAsync(reinterpret_cast<void**>(&partial), outer * chunks * sizeof(A), stream),
+          "sum");
     }
-    dim3 grid(static_cast<unsigned>(chunks), static_cast<unsigned>(std::min<int64_t>(outer, 65535)));
+    dim3 grid(static_cast<unsigned>(chunks),
+              static_cast<unsigned>(std::min<int64_t>(outer, 65535)));
     sum_rows_kernel<T, A><<<grid, kReduceThreads, 0, stream>>>(
         static_cast<T*>(out), partial, static_cast<const T*>(in), outer, inner, chunk_len);
     detail::check_launch("sum", stream);
@@ -148,8 +149,8 @@ void launch_sum_middle(void* out, const void* in, ScalarType dt, int64_t outer, 
   });
 }
 
-void launch_transpose_middle(void* out, const void* in, int64_t elem_size, int64_t outer,
-                             int64_t n, int64_t inner, CUstream_st* stream) {
+void launch_transpose_middle(void* out, const void* in, int64_t elem_size, int64_t outer, int64_t n,
+                             int64_t inner, CUstream_st* stream) {
   int64_t total = outer * n * inner;
   if (total == 0) return;
   auto run = [&](auto tag) {
@@ -158,10 +159,18 @@ void launch_transpose_middle(void* out, const void* in, int64_t elem_size, int64
         static_cast<E*>(out), static_cast<const E*>(in), outer, n, inner);
   };
   switch (elem_size) {
-    case 1: run(Tag<uint8_t>{}); break;
-    case 2: run(Tag<uint16_t>{}); break;
-    case 4: run(Tag<uint32_t>{}); break;
-    default: run(Tag<uint64_t>{}); break;
+    case 1:
+      run(Tag<uint8_t>{});
+      break;
+    case 2:
+      run(Tag<uint16_t>{});
+      break;
+    case 4:
+      run(Tag<uint32_t>{});
+      break;
+    default:
+      run(Tag<uint64_t>{});
+      break;
   }
   detail::check_launch("transpose", stream);
 }

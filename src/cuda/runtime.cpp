@@ -164,7 +164,9 @@ void set_device(DeviceIndex device) {
   EMBER_CUDA_CHECK(cudaSetDevice(d), "set_device");
 }
 
-void stream_synchronize(CUstream_st* s) { EMBER_CUDA_CHECK(cudaStreamSynchronize(s), "synchronize"); }
+void stream_synchronize(CUstream_st* s) {
+  EMBER_CUDA_CHECK(cudaStreamSynchronize(s), "synchronize");
+}
 
 void device_synchronize(DeviceIndex device) {
   CUDAGuard g(detail::resolve_device(device));
@@ -181,7 +183,8 @@ struct StreamPool {
   std::atomic<uint32_t> next_low{0}, next_high{0};
 };
 std::array<StreamPool, detail::kMaxDevices>& pools() {
-  static auto* p = new std::array<StreamPool, detail::kMaxDevices>();  // streams live for the process
+  static auto* p =
+      new std::array<StreamPool, detail::kMaxDevices>();  // streams live for the process
   return *p;
 }
 // The current stream per device on this thread; id 0 (null stream) until set.
@@ -266,7 +269,8 @@ void setCurrentCUDAStream(CUDAStream s) {
 
 // ---- guards ----
 
-CUDAGuard::CUDAGuard(DeviceIndex device) : original_(::ember::cuda::current_device()), current_(original_) {
+CUDAGuard::CUDAGuard(DeviceIndex device)
+    : original_(::ember::cuda::current_device()), current_(original_) {
   set_index(device);
 }
 CUDAGuard::CUDAGuard(Device device) : CUDAGuard(device.index()) {

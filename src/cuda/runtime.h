@@ -9,9 +9,9 @@ namespace ember::cuda::detail {
 
 // Throws ember::Error "[op] CUDA error: <text>" (with PyTorch's hint about asynchronous errors).
 [[noreturn]] void throw_cuda_error(cudaError_t err, const char* op);
-#define EMBER_CUDA_CHECK(expr, op)                                                 \
-  do {                                                                             \
-    cudaError_t ember_err_ = (expr);                                               \
+#define EMBER_CUDA_CHECK(expr, op)                                                          \
+  do {                                                                                      \
+    cudaError_t ember_err_ = (expr);                                                        \
     if (ember_err_ != cudaSuccess) ::ember::cuda::detail::throw_cuda_error(ember_err_, op); \
   } while (0)
 
@@ -22,9 +22,7 @@ bool launch_blocking();
 
 // -1 -> the current device; checks the index against the device count.
 DeviceIndex resolve_device(DeviceIndex d);
-inline cudaStream_t current_stream(DeviceIndex d = -1) {
-  return getCurrentCUDAStream(d).stream();
-}
+inline cudaStream_t current_stream(DeviceIndex d = -1) { return getCurrentCUDAStream(d).stream(); }
 int multiprocessor_count(DeviceIndex d);
 
 // Philox (seed, offset) for a kernel that draws `increment` numbers per thread.

@@ -26,7 +26,8 @@ struct UnaryFn {
     using M = opmath_t<T>;
     M x = static_cast<M>(x_);
     switch (op) {
-      case UnaryOp::neg: return T(static_cast<M>(-x));
+      case UnaryOp::neg:
+        return T(static_cast<M>(-x));
       case UnaryOp::abs:
         if constexpr (std::is_unsigned_v<M>) {
           return x_;
@@ -39,43 +40,101 @@ struct UnaryFn {
         } else {
           return T(x < M(0) ? M(0) : x);  // NaN propagates
         }
-      case UnaryOp::square: return T(static_cast<M>(x * x));
-      case UnaryOp::sign: return T(sign_of(x));
-      default: break;
+      case UnaryOp::square:
+        return T(static_cast<M>(x * x));
+      case UnaryOp::sign:
+        return T(sign_of(x));
+      default:
+        break;
     }
     if constexpr (std::is_integral_v<M>) {
       return x_;  // floor/ceil/round/trunc of integers; float-only ops never get here
     } else {
       M r = x;
       switch (op) {
-        case UnaryOp::floor: r = ::floor(x); break;
-        case UnaryOp::ceil: r = ::ceil(x); break;
-        case UnaryOp::round: r = ::nearbyint(x); break;
-        case UnaryOp::trunc: r = ::trunc(x); break;
-        case UnaryOp::exp: r = ::exp(x); break;
-        case UnaryOp::log: r = ::log(x); break;
-        case UnaryOp::sqrt: r = ::sqrt(x); break;
-        case UnaryOp::sin: r = ::sin(x); break;
-        case UnaryOp::cos: r = ::cos(x); break;
-        case UnaryOp::tanh: r = ::tanh(x); break;
-        case UnaryOp::sigmoid: r = M(1) / (M(1) + ::exp(-x)); break;
-        case UnaryOp::rsqrt: r = M(1) / ::sqrt(x); break;
-        case UnaryOp::exp2: r = ::exp2(x); break;
-        case UnaryOp::expm1: r = ::expm1(x); break;
-        case UnaryOp::log2: r = ::log2(x); break;
-        case UnaryOp::log10: r = ::log10(x); break;
-        case UnaryOp::log1p: r = ::log1p(x); break;
-        case UnaryOp::tan: r = ::tan(x); break;
-        case UnaryOp::asin: r = ::asin(x); break;
-        case UnaryOp::acos: r = ::acos(x); break;
-        case UnaryOp::atan: r = ::atan(x); break;
-        case UnaryOp::sinh: r = ::sinh(x); break;
-        case UnaryOp::cosh: r = ::cosh(x); break;
-        case UnaryOp::erf: r = ::erf(x); break;
-        case UnaryOp::erfc: r = ::erfc(x); break;
-        case UnaryOp::reciprocal: r = M(1) / x; break;
-        case UnaryOp::frac: r = x - ::trunc(x); break;
-        default: break;
+        case UnaryOp::floor:
+          r = ::floor(x);
+          break;
+        case UnaryOp::ceil:
+          r = ::ceil(x);
+          break;
+        case UnaryOp::round:
+          r = ::nearbyint(x);
+          break;
+        case UnaryOp::trunc:
+          r = ::trunc(x);
+          break;
+        case UnaryOp::exp:
+          r = ::exp(x);
+          break;
+        case UnaryOp::log:
+          r = ::log(x);
+          break;
+        case UnaryOp::sqrt:
+          r = ::sqrt(x);
+          break;
+        case UnaryOp::sin:
+          r = ::sin(x);
+          break;
+        case UnaryOp::cos:
+          r = ::cos(x);
+          break;
+        case UnaryOp::tanh:
+          r = ::tanh(x);
+          break;
+        case UnaryOp::sigmoid:
+          r = M(1) / (M(1) + ::exp(-x));
+          break;
+        case UnaryOp::rsqrt:
+          r = M(1) / ::sqrt(x);
+          break;
+        case UnaryOp::exp2:
+          r = ::exp2(x);
+          break;
+        case UnaryOp::expm1:
+          r = ::expm1(x);
+          break;
+        case UnaryOp::log2:
+          r = ::log2(x);
+          break;
+        case UnaryOp::log10:
+          r = ::log10(x);
+          break;
+        case UnaryOp::log1p:
+          r = ::log1p(x);
+          break;
+        case UnaryOp::tan:
+          r = ::tan(x);
+          break;
+        case UnaryOp::asin:
+          r = ::asin(x);
+          break;
+        case UnaryOp::acos:
+          r = ::acos(x);
+          break;
+        case UnaryOp::atan:
+          r = ::atan(x);
+          break;
+        case UnaryOp::sinh:
+          r = ::sinh(x);
+          break;
+        case UnaryOp::cosh:
+          r = ::cosh(x);
+          break;
+        case UnaryOp::erf:
+          r = ::erf(x);
+          break;
+        case UnaryOp::erfc:
+          r = ::erfc(x);
+          break;
+        case UnaryOp::reciprocal:
+          r = M(1) / x;
+          break;
+        case UnaryOp::frac:
+          r = x - ::trunc(x);
+          break;
+        default:
+          break;
       }
       return T(r);
     }
@@ -85,8 +144,14 @@ struct UnaryFn {
 // Ops defined for integers too (the others only see floating dtypes: the iterator promotes).
 bool integer_ok(UnaryOp op) {
   switch (op) {
-    case UnaryOp::neg: case UnaryOp::abs: case UnaryOp::relu: case UnaryOp::square:
-    case UnaryOp::floor: case UnaryOp::ceil: case UnaryOp::round: case UnaryOp::trunc:
+    case UnaryOp::neg:
+    case UnaryOp::abs:
+    case UnaryOp::relu:
+    case UnaryOp::square:
+    case UnaryOp::floor:
+    case UnaryOp::ceil:
+    case UnaryOp::round:
+    case UnaryOp::trunc:
     case UnaryOp::sign:
       return true;
     default:
@@ -99,7 +164,8 @@ bool integer_ok(UnaryOp op) {
 void launch_unary(const ElementwiseArgs& a, UnaryOp op, ScalarType dt) {
   visit_device_types(dt, a.op, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    bool ok = is_floating_v<T> || (integer_ok(op) && (!std::is_same_v<T, bool> || op == UnaryOp::sign));
+    bool ok =
+        is_floating_v<T> || (integer_ok(op) && (!std::is_same_v<T, bool> || op == UnaryOp::sign));
     EMBER_CHECK(ok, "[", a.op, "] not implemented on CUDA for dtype ", toString(dt));
     launch_elementwise(a, UnaryFn<T>{op});
   });

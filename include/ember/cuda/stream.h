@@ -34,7 +34,9 @@ class CUDAStream {
   bool query() const;
   void synchronize() const;
   int priority() const;
-  bool operator==(const CUDAStream& o) const { return device_ == o.device_ && stream_ == o.stream_; }
+  bool operator==(const CUDAStream& o) const {
+    return device_ == o.device_ && stream_ == o.stream_;
+  }
   bool operator!=(const CUDAStream& o) const { return !(*this == o); }
 
  private:
