@@ -237,7 +237,7 @@ std::optional<ScalarType> dtype_global(const std::string& module, const std::str
   return std::nullopt;
 }
 
-// Why a global that weights_only allows (or that names a PyTorch dtype) is refused, or nullptr.
+// Why a global that weights_only allows (or that names a PyTorch dtype) is refused, or "".
 std::string unsupported_reason(const std::string& module, const std::string& name) {
   const std::string full = module + "." + name;
   if (module == "torch") {
