@@ -156,7 +156,7 @@ std::ostream& operator<<(std::ostream& os, const IValue& v) {
     return os;
   }
   if (v.isTensor()) return os << v.toTensor();
-  if (v.isScalarType()) return os << "torch." << dtype_name(v.toScalarType());
+  if (v.isScalarType()) return os << dtype_name(v.toScalarType());
   if (v.isDevice()) {
     const Device d = v.toDevice();
     os << "device(type='" << d.type() << "'";

@@ -233,7 +233,7 @@ constexpr struct {
 std::optional<ScalarType> dtype_global(const std::string& module, const std::string& name) {
   if (module != "torch") return std::nullopt;
   for (ScalarType t : kAllScalarTypes)
-    if (name == dtype_name(t)) return t;
+    if (name == dtype_name(t) + 6) return t;  // dtype_name: "torch.float32"
   return std::nullopt;
 }
 

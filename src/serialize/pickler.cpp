@@ -166,7 +166,7 @@ class Pickler {
     } else if (v.isTensor()) {
       write_tensor(v.toTensor());
     } else if (v.isScalarType()) {
-      global("torch", dtype_name(v.toScalarType()));
+      global("torch", dtype_name(v.toScalarType()) + 6);  // "torch.float32"
     } else if (v.isDevice()) {  // torch.device('cuda', 1) pickles as device, ('cuda', 1), REDUCE
       const Device d = v.toDevice();
       global("torch", "device");
