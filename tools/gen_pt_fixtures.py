@@ -67,6 +67,37 @@ def lstm():
     return m, x
 
 
+ALL_DTYPES = [torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64, torch.float16,
+              torch.float32, torch.float64, torch.bool, torch.bfloat16]
+
+
+def globals_obj():
+    """dtypes, devices, torch.Size and a leaf tensor that requires grad (hooks OrderedDict arg)."""
+    return {"f32": torch.float32, "dtypes": ALL_DTYPES, "cpu": torch.device("cpu"),
+            "cuda1": torch.device("cuda", 1), "cuda": torch.device("cuda"),
+            "size": torch.Size([2, 3]), "rg": torch.ones(2, requires_grad=True)}
+
+
+def params():
+    """list(model.parameters()) plus a frozen Parameter: torch._utils._rebuild_parameter."""
+    lin = torch.nn.Linear(3, 2)
+    with torch.no_grad():
+        lin.weight.copy_(torch.arange(6.0).reshape(2, 3))
+        lin.bias.copy_(torch.tensor([0.5, -0.5]))
+    frozen = torch.nn.Parameter(torch.tensor([1.0, 2.0]), requires_grad=False)
+    return list(lin.parameters()) + [frozen]
+
+
+def bn_model():
+    torch.manual_seed(2)
+    m = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.BatchNorm1d(3))
+    m.train()
+    for _ in range(3):  # move the running stats away from their defaults
+        m(torch.randn(4, 2))
+    m.eval()
+    return m, torch.randn(5, 2)
+
+
 # ---- expected objects for --check (must match what the C++ tests write) ----
 
 def expected(name):
@@ -76,6 +107,10 @@ def expected(name):
         return views()
     if name == "nested":
         return nested()
+    if name == "globals":
+        return globals_obj()
+    if name == "params":
+        return params()
     if name == "state_dict":
         return {"w": torch.arange(6.0).reshape(2, 3), "b": torch.tensor([1, 2, 3]),
                 "h": torch.tensor([0.5, -1.0], dtype=torch.float16)}
@@ -207,8 +242,45 @@ def write_fixtures():
         y, (h, c) = m(x)
     torch.save(m.state_dict(), p("lstm.pt"))
     torch.save({"x": x, "y": y, "h": h, "c": c}, p("lstm_io.pt"))
+    # Globals weights_only allows: dtypes, devices (PyTorch >= 2.0), Size, Parameters,
+    # state dicts with _metadata (BUILD), and the ones ember refuses by name.
+    torch.save(globals_obj(), p("globals.pt"))
+    torch.save(globals_obj(), p("globals_p4.pt"), pickle_protocol=4)
+    torch.save(params(), p("params.pt"))
+    m, x = bn_model()
+    sd = m.state_dict()
+    assert hasattr(sd, "_metadata")
+    with torch.no_grad():
+        y = m(x)
+    torch.save(sd, p("bn.pt"))
+    torch.save({"x": x, "y": y}, p("bn_io.pt"))
+    torch.save({"c": torch.tensor([1 + 2j, 3 - 1j])}, p("complex.pt"))
+    torch.save({"d": torch.complex64}, p("complex_dtype.pt"))
+    torch.save({"s": {1, 2}}, p("set.pt"))
+    torch.save({"s": torch.eye(2).to_sparse()}, p("sparse.pt"))
+    # Stored (not deflated) records that are not 64-byte aligned: re-zipped by python's zipfile
+    # with a leading entry sized so that the first record starts off alignment.
+    for pad in range(64):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(p("views.pt")) as src, \
+                zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as dst:
+            dst.writestr("views/pad", b"x" * pad)
+            for info in src.infolist():
+                dst.writestr(info.filename, src.read(info.filename))
+        with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as z:
+            info = z.getinfo("views/data/0")
+            start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+        if start % 64 != 0 and start % 4 == 0:
+            open(p("unaligned.pt"), "wb").write(buf.getvalue())
+            break
     # Legacy (non-zip) format.
     torch.save({"a": torch.ones(2)}, p("legacy.pt"), _use_new_zipfile_serialization=False)
+    torch.save(views(), p("legacy_views.pt"), _use_new_zipfile_serialization=False)
+    torch.save(views(), p("legacy_views_p4.pt"), _use_new_zipfile_serialization=False,
+               pickle_protocol=4)
+    torch.save(nested(), p("legacy_nested.pt"), _use_new_zipfile_serialization=False)
+    m, x = cnn()
+    torch.save(m.state_dict(), p("legacy_cnn.pt"), _use_new_zipfile_serialization=False)
     for n in sorted(os.listdir(OUT)):
         print(n, os.path.getsize(p(n)))
 

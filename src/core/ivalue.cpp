@@ -116,6 +116,8 @@ bool IValue::is(const IValue& other) const {
   if (isInt()) return toInt() == other.toInt();
   if (isDouble()) return toDouble() == other.toDouble();
   if (isString()) return toStringRef() == other.toStringRef();
+  if (isScalarType()) return toScalarType() == other.toScalarType();
+  if (isDevice()) return toDevice() == other.toDevice();
   return true;  // None
 }
 
@@ -154,6 +156,13 @@ std::ostream& operator<<(std::ostream& os, const IValue& v) {
     return os;
   }
   if (v.isTensor()) return os << v.toTensor();
+  if (v.isScalarType()) return os << dtype_name(v.toScalarType());
+  if (v.isDevice()) {
+    const Device d = v.toDevice();
+    os << "device(type='" << d.type() << "'";
+    if (d.has_index()) os << ", index=" << static_cast<int>(d.index());
+    return os << ")";
+  }
   if (v.isTensorList()) {
     os << "[";
     const auto& l = v.toTensorList();

@@ -16,10 +16,13 @@ namespace detail {
 // Note [Restricted unpickler]: data.pkl is interpreted by a small stack machine that knows only the
 // opcodes a weights_only file needs (protocols 2-5, no code objects, no sets, no INST/OBJ) and
 // resolves GLOBAL names against a fixed allow-list (what PyTorch's weights_only unpickler allows
-// and ember can represent). A "global" is only a tag; REDUCE on a tag runs ember's own
-// constructor for it. Containers that have been nested into another may no longer be modified,
-// which rules out cycles; nesting depth, MARK depth and memo size are bounded; every length is
-// checked against the bytes left.
+// and ember can represent: OrderedDict, the tensor/parameter rebuild functions, storage types,
+// torch.Size, dtypes such as torch.float32, and torch.device, which PyTorch >= 2.0 allows). A
+// "global" is only a tag; REDUCE on a tag runs ember's own constructor for it. Names weights_only
+// allows but ember cannot represent (complex and quantized dtypes, sparse/meta tensors, sets) are
+// refused with an error saying what is unsupported. Containers that have been nested into another
+// may no longer be modified, which rules out cycles; nesting depth, MARK depth and memo size are
+// bounded; every length is checked against the bytes left.
 
 namespace {
 
@@ -174,6 +177,7 @@ enum class GlobalId {
   RebuildParameterWithState,
   StorageType,
   Size,
+  Device,
   CodecsEncode
 };
 struct Global {
@@ -212,6 +216,51 @@ std::string printable(std::string_view s) {
   return out;
 }
 
+// PyTorch dtypes ember has no ScalarType for (torch.<name>), and storage classes of them.
+constexpr const char* kUnsupportedDtypes[] = {
+    "complex32",   "complex64",       "complex128",      "quint8", "qint8",  "qint32",
+    "quint4x2",    "quint2x4",        "uint16",          "uint32", "uint64", "float8_e4m3fn",
+    "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz", "bits8",  "bits16"};
+constexpr struct {
+  const char* storage;
+  const char* dtype;
+} kUnsupportedStorages[] = {
+    {"ComplexFloatStorage", "complex64"}, {"ComplexDoubleStorage", "complex128"},
+    {"ComplexHalfStorage", "complex32"},  {"QInt8Storage", "qint8"},
+    {"QUInt8Storage", "quint8"},          {"QInt32Storage", "qint32"},
+    {"QUInt4x2Storage", "quint4x2"},      {"QUInt2x4Storage", "quint2x4"}};
+
+std::optional<ScalarType> dtype_global(const std::string& module, const std::string& name) {
+  if (module != "torch") return std::nullopt;
+  for (ScalarType t : kAllScalarTypes)
+    if (name == dtype_name(t) + 6) return t;  // dtype_name: "torch.float32"
+  return std::nullopt;
+}
+
+// Why a global that weights_only allows (or that names a PyTorch dtype) is refused, or "".
+std::string unsupported_reason(const std::string& module, const std::string& name) {
+  const std::string full = module + "." + name;
+  if (module == "torch") {
+    for (const char* d : kUnsupportedDtypes)
+      if (name == d) return "dtype torch." + name + " is not supported";
+    for (const auto& s : kUnsupportedStorages)
+      if (name == s.storage)
+        return std::string("tensors of dtype torch.") + s.dtype + " (" + full +
+               ") are not supported";
+  }
+  if (full == "torch._utils._rebuild_sparse_tensor" ||
+      full == "torch._utils._rebuild_sparse_csr_tensor" ||
+      full == "torch.serialization._get_layout")
+    return "sparse tensors (" + full + ") are not supported";
+  if (full == "torch._utils._rebuild_meta_tensor_no_storage")
+    return "meta tensors (" + full + ") are not supported";
+  if (full == "torch._utils._rebuild_qtensor") return "quantized tensors are not supported";
+  if (full == "builtins.set" || full == "__builtin__.set" || full == "builtins.frozenset" ||
+      full == "__builtin__.frozenset")
+    return "sets (" + full + ") are not supported";
+  return std::string();
+}
+
 std::optional<Global> resolve_global(const std::string& module, const std::string& name) {
   const std::string full = module + "." + name;
   if (full == "collections.OrderedDict") return Global{GlobalId::OrderedDict, kFloat, full};
@@ -223,6 +272,7 @@ std::optional<Global> resolve_global(const std::string& module, const std::strin
   if (full == "torch._utils._rebuild_parameter_with_state")
     return Global{GlobalId::RebuildParameterWithState, kFloat, full};
   if (full == "torch.Size") return Global{GlobalId::Size, kFloat, full};
+  if (full == "torch.device") return Global{GlobalId::Device, kFloat, full};
   if (full == "_codecs.encode") return Global{GlobalId::CodecsEncode, kFloat, full};
   if (module == "torch")
     for (const auto& s : kStorageTypes)
@@ -260,6 +310,7 @@ class Unpickler {
       : d_(data), loader_(loader), limits_(limits) {}
 
   IValue run();
+  size_t pos() const { return pos_; }
 
  private:
   [[noreturn]] void fail(const std::string& msg) const {
@@ -452,6 +503,7 @@ class Unpickler {
     return s;
   }
   PValue persistent_load(const PValue& pid);
+  Device make_device(const std::vector<PValue>& args);
   PValue reduce(const Global& g, const std::vector<PValue>& args);
   Tensor rebuild_tensor(const std::vector<PValue>& args, bool v2);
 
@@ -472,7 +524,14 @@ class Unpickler {
 
 PValue Unpickler::persistent_load(const PValue& pid) {
   const auto& t = tuple_items(pid, "persistent id");
-  if (t.size() != 5) fail("persistent id must be ('storage', type, key, location, numel)");
+  // The legacy (non-zip) format appends view metadata, None since PyTorch 0.4.
+  if (t.size() != 5 && t.size() != 6)
+    fail("persistent id must be ('storage', type, key, location, numel)");
+  if (t.size() == 6) {
+    auto vm = std::get_if<IValue>(&t[5].v);
+    if (vm == nullptr || !vm->isNone())
+      fail("storage views (legacy view metadata) are not supported");
+  }
   auto tag = std::get_if<IValue>(&t[0].v);
   if (tag == nullptr || !tag->isString() || tag->toStringRef() != "storage")
     fail("only persistent ids of storages are allowed");
@@ -508,6 +567,12 @@ Tensor Unpickler::rebuild_tensor(const std::vector<PValue>& args, bool v2) {
   if (v2) {
     requires_grad = as_bool(args[4], "requires_grad");
     check_no_hooks(args[5]);
+    if (args.size() == 7) {  // PyTorch >= 2.0 appends Python-side tensor metadata when it has any
+      auto iv = std::get_if<IValue>(&args[6].v);
+      if (iv == nullptr || !(iv->isNone() || (iv->isGenericDict() && iv->toGenericDict().empty())))
+        fail("tensor metadata (the 7th argument of _rebuild_tensor_v2) is not supported, got " +
+             kind(args[6]));
+    }
   }
   const size_t item = element_size(s->dtype);
   const int64_t storage_numel = static_cast<int64_t>(s->storage->nbytes() / item);
@@ -541,6 +606,33 @@ Tensor Unpickler::rebuild_tensor(const std::vector<PValue>& args, bool v2) {
   return t;
 }
 
+// torch.device('cpu'), torch.device('cuda:1') or torch.device('cuda', 1).
+Device Unpickler::make_device(const std::vector<PValue>& args) {
+  if (args.empty() || args.size() > 2) fail("torch.device takes a type and an optional index");
+  std::string spec = as_string(args[0], "torch.device type");
+  int64_t index = -1;
+  const size_t colon = spec.find(':');
+  if (colon != std::string::npos) {
+    const std::string digits = spec.substr(colon + 1);
+    if (digits.empty() || digits.size() > 3 ||
+        digits.find_first_not_of("0123456789") != std::string::npos)
+      fail("invalid device string '" + printable(spec) + "'");
+    index = std::stoi(digits);
+    spec.resize(colon);
+  }
+  if (args.size() == 2) {
+    if (colon != std::string::npos) fail("torch.device got an index twice");
+    auto iv = std::get_if<IValue>(&args[1].v);
+    if (iv == nullptr || !(iv->isInt() || iv->isNone()))
+      fail("torch.device index must be an int, got " + kind(args[1]));
+    if (iv->isInt()) index = iv->toInt();
+  }
+  if (spec != "cpu" && spec != "cuda")
+    fail("device type '" + printable(spec) + "' is not supported (only cpu and cuda)");
+  if (index < -1 || index > 127) fail("device index " + std::to_string(index) + " is out of range");
+  return Device(spec == "cpu" ? kCPU : kCUDA, static_cast<DeviceIndex>(index));
+}
+
 PValue Unpickler::reduce(const Global& g, const std::vector<PValue>& args) {
   switch (g.id) {
     case GlobalId::OrderedDict:
@@ -572,6 +664,8 @@ PValue Unpickler::reduce(const Global& g, const std::vector<PValue>& args) {
       int_tuple(args[0], "torch.Size");
       return args[0];
     }
+    case GlobalId::Device:
+      return PValue{IValue(make_device(args))};
     case GlobalId::CodecsEncode: {
       if (args.size() != 2) fail("_codecs.encode takes two arguments");
       const std::string& s = as_string(args[0], "_codecs.encode text");
@@ -770,8 +864,14 @@ IValue Unpickler::run() {
           gname = as_string(n, "STACK_GLOBAL name");
           module = as_string(m, "STACK_GLOBAL module");
         }
+        if (auto dt = dtype_global(module, gname)) {
+          push(PValue{IValue(*dt)});
+          break;
+        }
         auto g = resolve_global(module, gname);
         if (!g) {
+          const std::string why = unsupported_reason(module, gname);
+          if (!why.empty()) fail(why);
           op_name_ = op == 'c' ? "GLOBAL" : "STACK_GLOBAL";
           detail_throw("[torch.load] unsupported global '" + printable(module + "." + gname) +
                        "' (weights_only)");
@@ -799,9 +899,15 @@ IValue Unpickler::run() {
         auto iv = std::get_if<IValue>(&inst.v);
         if (iv == nullptr || !iv->isGenericDict())
           fail("BUILD is only supported on an OrderedDict, got " + kind(inst));
-        (void)state;
+        auto st = std::get_if<IValue>(&state.v);
+        if (st == nullptr || !st->isGenericDict())
+          fail("BUILD state of an OrderedDict must be a dict of attributes, got " + kind(state));
         break;
       }
+      case 0x8f:
+      case 0x90:
+      case 0x91:
+        fail("sets are not supported");
       case 'Q': {
         PValue pid = pop();
         push(persistent_load(pid));
@@ -844,9 +950,11 @@ const char* storage_type_name(ScalarType dtype) {
 bool is_valid_utf8(std::string_view s) { return valid_utf8(s); }
 
 IValue unpickle(std::string_view data, const StorageLoader& load_storage,
-                const UnpickleLimits& limits) {
+                const UnpickleLimits& limits, size_t* consumed) {
   Unpickler u(data, load_storage, limits);
-  return u.run();
+  IValue v = u.run();
+  if (consumed != nullptr) *consumed = u.pos();
+  return v;
 }
 
 }  // namespace detail

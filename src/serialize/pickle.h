@@ -24,8 +24,10 @@ struct UnpickleLimits {
   size_t max_stack = size_t{1} << 24;  // values on the stack
 };
 
+// With `consumed`, `data` may go on after the STOP opcode (the legacy format holds several
+// pickles in a row) and *consumed receives the pickle's length; without it, that is fine too.
 IValue unpickle(std::string_view data, const StorageLoader& load_storage,
-                const UnpickleLimits& limits = {});
+                const UnpickleLimits& limits = {}, size_t* consumed = nullptr);
 
 struct PickledStorage {
   std::string key;  // "0", "1", ... in order of first use

@@ -165,6 +165,17 @@ class Pickler {
       write_string(v.toStringRef());
     } else if (v.isTensor()) {
       write_tensor(v.toTensor());
+    } else if (v.isScalarType()) {
+      global("torch", dtype_name(v.toScalarType()) + 6);  // "torch.float32"
+    } else if (v.isDevice()) {  // torch.device('cuda', 1) pickles as device, ('cuda', 1), REDUCE
+      const Device d = v.toDevice();
+      global("torch", "device");
+      write_string(d.is_cpu() ? "cpu" : "cuda");
+      if (d.has_index()) write_int(d.index());
+      out_ += d.has_index() ? "\x86" : "\x85";
+      put_memo();
+      out_ += 'R';
+      put_memo();
     } else if (v.isTensorList() || v.isList()) {
       std::vector<IValue> tmp;
       const std::vector<IValue>* items = &tmp;

@@ -3,12 +3,12 @@
 
 #include <algorithm>
 #include <bit>
-#include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 
 #include "ember/serialize.h"
+#include "src/serialize/legacy.h"
+#include "src/serialize/mapped_file.h"
 #include "src/serialize/pickle.h"
 #include "src/serialize/zip.h"
 
@@ -20,17 +20,16 @@ namespace {
 // Note [.pt layout]: torch.save writes a zip whose entries share one folder name (the file's stem
 // in PyTorch 1.x, "archive" in 2.x): <folder>/data.pkl, <folder>/data/<key> per storage,
 // <folder>/version, and since 2.1 <folder>/byteorder. Any folder name is read.
-IValue load_archive(std::shared_ptr<const std::string> buffer) {
+// With `map` (loading from a path), stored records aligned to 64 bytes become zero-copy views of
+// the mapping (see Note [Zero-copy loading]); deflated or misaligned ones are copied.
+IValue load_archive(std::string_view b, std::shared_ptr<const void> owner,
+                    const std::shared_ptr<detail::MappedFile>& map) {
   static_assert(std::endian::native == std::endian::little,
                 "ember's .pt reader assumes a little-endian host");
-  const std::string& b = *buffer;
-  if (b.size() >= 2 && static_cast<unsigned char>(b[0]) == 0x80 && b[1] >= 2 && b[1] <= 5)
-    EMBER_ERROR(
-        "[torch.load] legacy (non-zip) .pt format is not supported; re-save it with "
-        "PyTorch >= 1.6 (torch.save's default zip format)");
+  if (detail::looks_like_legacy(b)) return detail::load_legacy(b);
   EMBER_CHECK(b.size() >= 4 && std::memcmp(b.data(), "PK\x03\x04", 4) == 0,
               "[torch.load] not a PyTorch file (no zip header)");
-  detail::ZipReader zip(buffer);
+  detail::ZipReader zip(b, std::move(owner));
   std::string prefix;
   int found = 0;
   for (const auto& e : zip.entries()) {
@@ -62,6 +61,11 @@ IValue load_archive(std::shared_ptr<const std::string> buffer) {
     EMBER_CHECK(e->uncompressed_size == want, "[torch.load] storage record '", e->name, "' has ",
                 e->uncompressed_size, " bytes but its ", numel, " elements of ", dtype, " need ",
                 want);
+    if (e->method == 0 && map && want > 0) {
+      std::string_view v = zip.stored_view(*e);
+      if (reinterpret_cast<uintptr_t>(v.data()) % 64 == 0)
+        return detail::view_storage(map, v.data(), want);
+    }
     Storage s = make_intrusive<StorageImpl>(want, cpu_allocator(), Device(kCPU));
     if (e->method == 0) {
       std::string_view v = zip.stored_view(*e);
@@ -95,12 +99,6 @@ std::string read_all(std::istream& stream) {
   return ss.str();
 }
 
-std::string read_path(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  EMBER_CHECK(f.good(), "[torch.load] cannot open '", path, "': ", std::strerror(errno));
-  return read_all(f);
-}
-
 OrderedDict<std::string, Tensor> to_tensor_dict(const IValue& v) {
   EMBER_CHECK(v.isGenericDict(), "[torch.load] expected a dict of tensors at the top level, got ",
               v.tagKind());
@@ -123,17 +121,19 @@ IValue from_tensor_dict(const OrderedDict<std::string, Tensor>& tensors) {
 }  // namespace
 
 IValue pt_load_bytes(std::string_view bytes) {
-  return load_archive(std::make_shared<const std::string>(bytes));
+  auto buffer = std::make_shared<const std::string>(bytes);
+  return load_archive(*buffer, buffer, nullptr);
 }
 
 IValue pt_load(std::istream& stream) {
-  return load_archive(std::make_shared<const std::string>(read_all(stream)));
+  auto buffer = std::make_shared<const std::string>(read_all(stream));
+  return load_archive(*buffer, buffer, nullptr);
 }
 
 IValue pt_load(const std::string& path) {
-  auto buffer = std::make_shared<const std::string>(read_path(path));
+  auto map = detail::MappedFile::open(path, "[torch.load] '" + path + "': ");
   try {
-    return load_archive(std::move(buffer));
+    return load_archive(map->bytes(), map, map);
   } catch (const Error& e) {
     EMBER_ERROR(e.what(), " (file '", path, "')");
   }

@@ -1,11 +1,6 @@
 // safetensors reader and writer. See Note [safetensors] in ember/serialize/safetensors.h.
 #include "ember/serialize/safetensors.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <bit>
 #include <cerrno>
@@ -21,6 +16,7 @@
 #include "ember/ops/factory.h"
 #include "ember/serialize.h"
 #include "src/serialize/json.h"
+#include "src/serialize/mapped_file.h"
 
 static_assert(std::endian::native == std::endian::little,
               "safetensors data is little-endian; ember's reader assumes a little-endian host");
@@ -268,21 +264,9 @@ class HeaderParser {
   const std::string& file_;
 };
 
-// A read-only, copy-on-write mapping of a whole file.
-struct Mapping {
-  void* addr = nullptr;
-  size_t len = 0;
-  Mapping() = default;
-  Mapping(const Mapping&) = delete;
-  Mapping& operator=(const Mapping&) = delete;
-  ~Mapping() {
-    if (addr) ::munmap(addr, len);
-  }
-};
-
 // Builds the tensors. With `keep_alive`, aligned tensors view `buf` and hold it.
 SafetensorsFile build(std::string_view buf, const std::string& file_,
-                      const std::shared_ptr<Mapping>& keep_alive) {
+                      const std::shared_ptr<detail::MappedFile>& keep_alive) {
   Header h = HeaderParser(buf, file_).parse();
   SafetensorsFile out;
   out.metadata = std::move(h.metadata);
@@ -301,7 +285,7 @@ SafetensorsFile build(std::string_view buf, const std::string& file_,
     Tensor t;
     size_t align = element_size(e.dtype);
     if (keep_alive && nbytes > 0 && reinterpret_cast<uintptr_t>(src) % align == 0) {
-      std::shared_ptr<Mapping> hold = keep_alive;
+      std::shared_ptr<detail::MappedFile> hold = keep_alive;
       t = from_blob(
           const_cast<char*>(src), e.shape, [hold](void*) {}, TensorOptions(e.dtype));
     } else {
@@ -332,27 +316,11 @@ SafetensorsFile safetensors_load(std::istream& stream) {
 
 SafetensorsFile safetensors_load(const std::string& path) {
   const std::string& file_ = path;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  ST_CHECK(fd >= 0, "cannot open: ", std::strerror(errno));
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    ST_ERROR("not a regular file");
-  }
-  auto size = static_cast<size_t>(st.st_size);
-  if (size < 8) {
-    ::close(fd);
-    ST_ERROR("file is too small (", size, " bytes) to hold the 8-byte header length");
-  }
-  auto map = std::make_shared<Mapping>();
-  // MAP_PRIVATE + PROT_WRITE: writes to a zero-copy tensor go to private copies of the pages.
-  void* addr = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-  int err = errno;
-  ::close(fd);
-  ST_CHECK(addr != MAP_FAILED, "mmap failed: ", std::strerror(err));
-  map->addr = addr;
-  map->len = size;
-  return build(std::string_view(static_cast<const char*>(addr), size), path, map);
+  // See Note [Zero-copy loading]: writes to a zero-copy tensor go to private copies of the pages.
+  auto map = detail::MappedFile::open(path, "[safetensors] " + path + ": ");
+  ST_CHECK(map->size() >= 8, "file is too small (", map->size(),
+           " bytes) to hold the 8-byte header length");
+  return build(map->bytes(), path, map);
 }
 
 namespace {

@@ -81,15 +81,20 @@ uint32_t crc32_of(std::string_view data) {
 }
 
 ZipReader::ZipReader(std::shared_ptr<const std::string> buffer, std::string what)
-    : buffer_(std::move(buffer)), what_(std::move(what)) {
-  EMBER_CHECK(buffer_ != nullptr, what_, " no data");
+    : owner_(buffer), what_(std::move(what)) {
+  EMBER_CHECK(buffer != nullptr, what_, " no data");
+  data_ = *buffer;
+  parse();
+}
+
+ZipReader::ZipReader(std::string_view data, std::shared_ptr<const void> owner, std::string what)
+    : data_(data), owner_(std::move(owner)), what_(std::move(what)) {
   parse();
 }
 
 void ZipReader::parse() {
-  const std::string& b = *buffer_;
-  const size_t size = b.size();
-  const char* d = b.data();
+  const size_t size = data_.size();
+  const char* d = data_.data();
   EMBER_CHECK(size >= kEocdSize, what_, " not a zip archive: ", size,
               " bytes is too short for an end of central directory record");
   // The end record is the last 22 bytes plus a comment of up to 65535 bytes.
@@ -239,7 +244,7 @@ const ZipEntry* ZipReader::find(std::string_view name) const {
 
 std::string_view ZipReader::stored_view(const ZipEntry& e) const {
   EMBER_CHECK(e.method == 0, what_, " zip entry '", e.name, "' is compressed, not stored");
-  std::string_view v(buffer_->data() + e.data_offset, e.compressed_size);
+  std::string_view v(data_.data() + e.data_offset, e.compressed_size);
   EMBER_CHECK(crc32_of(v) == e.crc32, what_, " CRC-32 mismatch in zip entry '", e.name, "'");
   return v;
 }
@@ -257,7 +262,7 @@ std::string ZipReader::read(const ZipEntry& e) const {
   z_stream zs;
   std::memset(&zs, 0, sizeof(zs));
   EMBER_CHECK(inflateInit2(&zs, -MAX_WBITS) == Z_OK, what_, " zlib initialisation failed");
-  const char* in = buffer_->data() + e.data_offset;
+  const char* in = data_.data() + e.data_offset;
   uint64_t in_left = e.compressed_size, out_done = 0;
   int rc = Z_OK;
   enum { kOk, kTooLong, kTruncated } fault = kOk;

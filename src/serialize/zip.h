@@ -27,6 +27,9 @@ class ZipReader {
  public:
   // `what` prefixes every error message (e.g. "[torch.load]").
   explicit ZipReader(std::shared_ptr<const std::string> buffer, std::string what = "[torch.load]");
+  // Reads `data`, which `owner` keeps alive (a string, a file mapping).
+  ZipReader(std::string_view data, std::shared_ptr<const void> owner,
+            std::string what = "[torch.load]");
 
   const std::vector<ZipEntry>& entries() const { return entries_; }
   std::vector<std::string> names() const;
@@ -37,11 +40,13 @@ class ZipReader {
   std::string read(std::string_view name) const;
   // A stored entry's bytes inside the buffer (zero copy), CRC checked; errors for deflated ones.
   std::string_view stored_view(const ZipEntry& entry) const;
-  const std::shared_ptr<const std::string>& buffer() const { return buffer_; }
+  // The whole archive.
+  std::string_view data() const { return data_; }
 
  private:
   void parse();
-  std::shared_ptr<const std::string> buffer_;
+  std::string_view data_;
+  std::shared_ptr<const void> owner_;
   std::string what_;
   std::vector<ZipEntry> entries_;
   std::unordered_map<std::string, size_t> index_;

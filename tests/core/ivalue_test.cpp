@@ -82,3 +82,25 @@ TEST(IValue, TagsAndContainers) {
   EXPECT_NE(error_of([] { IValue(1).toTuple(); }).find("expected Tuple but got Int"),
             std::string::npos);
 }
+
+TEST(IValue, ScalarTypeAndDevice) {
+  IValue d(kBFloat16);
+  EXPECT_TRUE(d.isScalarType());
+  EXPECT_EQ(d.toScalarType(), kBFloat16);
+  EXPECT_STREQ(d.tagKind(), "ScalarType");
+  EXPECT_EQ(repr(d), "torch.bfloat16");
+  EXPECT_EQ(IValue(static_cast<int64_t>(kLong)).toScalarType(), kLong);  // c10: Int converts
+  IValue dev(Device(kCUDA, 1));
+  EXPECT_TRUE(dev.isDevice());
+  EXPECT_STREQ(dev.tagKind(), "Device");
+  EXPECT_EQ(dev.toDevice(), Device(kCUDA, 1));
+  EXPECT_EQ(repr(dev), "device(type='cuda', index=1)");
+  EXPECT_EQ(repr(IValue(Device(kCPU))), "device(type='cpu')");
+  EXPECT_TRUE(dev.is(IValue(Device(kCUDA, 1))));
+  EXPECT_FALSE(dev.is(IValue(Device(kCUDA, 0))));
+  EXPECT_TRUE(d.is(IValue(kBFloat16)));
+  EXPECT_NE(error_of([&] { d.toDevice(); }).find("expected Device but got ScalarType"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { IValue(1.5).toScalarType(); }).find("expected ScalarType"),
+            std::string::npos);
+}

@@ -179,7 +179,7 @@ TEST(Unpickle, EvilGlobalsAreNeverResolved) {
             std::string::npos);
   EXPECT_NE(error_of("\x80\x02"
                      "ctorch._utils\n_rebuild_qtensor\n."s)
-                .find("unsupported global"),
+                .find("quantized tensors are not supported"),
             std::string::npos);
   // REDUCE on something that is not an allowed callable.
   EXPECT_NE(error_of("\x80\x02" + str("os.system") + ")R."s).find("non-allowed callable"),
@@ -295,4 +295,79 @@ TEST(Unpickle, ConfigurableLimits) {
   } catch (const ember::Error& e) {
     EXPECT_NE(std::string(e.what()).find("memo is too large"), std::string::npos);
   }
+}
+
+TEST(Unpickle, DtypesAndDevices) {
+  EXPECT_EQ(to_string(load("\x80\x02(ctorch\nbfloat16\nctorch\nuint8\nt."s)),
+            "(torch.bfloat16, torch.uint8)");
+  EXPECT_EQ(load("\x80\x02"
+                 "ctorch\nbool\n."s)
+                .toScalarType(),
+            kBool);
+  // torch.device('cpu'), ('cuda', 2), ('cuda:3',), ('cuda', None)
+  const std::string dev = "ctorch\ndevice\n";
+  EXPECT_EQ(to_string(load("\x80\x02" + dev + str("cpu") + "\x85R.")), "device(type='cpu')");
+  EXPECT_EQ(load("\x80\x02" + dev + str("cuda") + "K\x02\x86R.").toDevice(), Device(kCUDA, 2));
+  EXPECT_EQ(load("\x80\x02" + dev + str("cuda:3") + "\x85R.").toDevice(), Device(kCUDA, 3));
+  EXPECT_EQ(load("\x80\x02" + dev + str("cuda") + "N\x86R.").toDevice(), Device(kCUDA));
+  // Hostile devices.
+  EXPECT_NE(error_of("\x80\x02" + dev + str("mps") + "\x85R.").find("device type 'mps'"),
+            std::string::npos);
+  EXPECT_NE(error_of("\x80\x02" + dev + str("cuda") + "M\xe8\x03\x86R.").find("out of range"),
+            std::string::npos);
+  EXPECT_NE(error_of("\x80\x02" + dev + str("cuda:x") + "\x85R.").find("invalid device string"),
+            std::string::npos);
+  EXPECT_NE(error_of("\x80\x02" + dev + str("cuda:1") + "K\x01\x86R.").find("index twice"),
+            std::string::npos);
+  EXPECT_NE(error_of("\x80\x02" + dev + ")R.").find("torch.device takes"), std::string::npos);
+  EXPECT_NE(error_of("\x80\x02" + dev + "K\x01\x85R.").find("must be a string"), std::string::npos);
+  // A dtype is not callable, and not a dict key.
+  EXPECT_NE(error_of("\x80\x02"
+                     "ctorch\nfloat32\n)R."s)
+                .find("non-allowed callable (ScalarType)"),
+            std::string::npos);
+  EXPECT_NE(error_of("\x80\x02}ctorch\nfloat32\nK\x01s."s).find("unsupported dict key type"),
+            std::string::npos);
+}
+
+TEST(Unpickle, UnsupportedButNamed) {
+  EXPECT_NE(error_of("\x80\x02"
+                     "ctorch\ncomplex128\n."s)
+                .find("dtype torch.complex128 is not supported"),
+            std::string::npos);
+  EXPECT_NE(error_of("\x80\x02"
+                     "ctorch\nQInt8Storage\n."s)
+                .find("torch.qint8"),
+            std::string::npos);
+  EXPECT_NE(error_of("\x80\x02"
+                     "ctorch._utils\n_rebuild_meta_tensor_no_storage\n."s)
+                .find("meta tensors"),
+            std::string::npos);
+  EXPECT_NE(error_of("\x80\x02"
+                     "cbuiltins\nfrozenset\n."s)
+                .find("sets (builtins.frozenset)"),
+            std::string::npos);
+  EXPECT_NE(error_of("\x80\x04\x8f."s).find("sets are not supported"), std::string::npos);
+  // Names outside weights_only stay "unsupported global".
+  EXPECT_NE(error_of("\x80\x02"
+                     "ctorch\nload\n."s)
+                .find("unsupported global 'torch.load' (weights_only)"),
+            std::string::npos);
+  // BUILD state must be an attribute dict.
+  EXPECT_NE(error_of("\x80\x02"
+                     "ccollections\nOrderedDict\n)RK\x01"
+                     "b."s)
+                .find("BUILD state of an OrderedDict must be a dict"),
+            std::string::npos);
+}
+
+TEST(Unpickle, TensorMetadataArgument) {
+  // _rebuild_tensor_v2 with a 7th argument: None or {} is accepted, anything else refused.
+  const std::string t = tensor(4, "K\x00"s, "K\x04\x85"s, "K\x01\x85"s);
+  std::string with_none = t;
+  with_none.replace(with_none.find(")Rtq\x00R"s), 6, ")RNtq\x00R"s);
+  EXPECT_EQ(load("\x80\x02" + with_none + ".").toTensor().numel(), 4);
+  std::string with_meta = t;
+  with_meta.replace(with_meta.find(")Rtq\x00R"s), 6, ")R}(" + str("neg") + "\x88utq\x00R"s);
+  EXPECT_NE(error_of("\x80\x02" + with_meta + ".").find("tensor metadata"), std::string::npos);
 }

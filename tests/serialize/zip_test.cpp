@@ -70,7 +70,7 @@ TEST(Zip, RoundTripAndAlignment) {
   EXPECT_EQ(r.read("archive/data/0"), std::string(100, 'x'));
   for (const auto& e : r.entries()) {
     EXPECT_EQ(e.data_offset % 64, 0u) << e.name;  // Note [PyTorch zip alignment]
-    EXPECT_EQ(r.stored_view(e).data(), r.buffer()->data() + e.data_offset);
+    EXPECT_EQ(r.stored_view(e).data(), r.data().data() + e.data_offset);
   }
   EXPECT_EQ(r.find("missing"), nullptr);
   EXPECT_NE(error_of([&] { r.read("missing"); }).find("not found"), std::string::npos);

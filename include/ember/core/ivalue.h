@@ -1,6 +1,7 @@
 #pragma once
 // IValue: a tagged value as c10::IValue: None, bool, int, double, string, Tensor, list of tensors,
-// and the containers a checkpoint holds: generic lists, tuples and insertion-ordered dicts.
+// the containers a checkpoint holds (generic lists, tuples and insertion-ordered dicts), and the
+// dtype and device objects a checkpoint may name (torch.float32, torch.device('cuda', 1)).
 // Containers have reference semantics (copies of an IValue share them), as in c10.
 #include <iosfwd>
 #include <memory>
@@ -35,6 +36,8 @@ class IValue {
   IValue(std::shared_ptr<Tuple> v) : v_(std::move(v)) {}
   IValue(GenericDict v);
   IValue(std::shared_ptr<GenericDict> v) : v_(std::move(v)) {}
+  IValue(ScalarType v) : v_(v) {}
+  IValue(Device v) : v_(v) {}
   IValue(const Scalar& s) {
     if (s.isFloatingPoint()) {
       v_ = s.toDouble();
@@ -55,6 +58,8 @@ class IValue {
   bool isList() const { return std::holds_alternative<std::shared_ptr<GenericList>>(v_); }
   bool isTuple() const { return std::holds_alternative<std::shared_ptr<Tuple>>(v_); }
   bool isGenericDict() const { return std::holds_alternative<std::shared_ptr<GenericDict>>(v_); }
+  bool isScalarType() const { return std::holds_alternative<ScalarType>(v_); }
+  bool isDevice() const { return std::holds_alternative<Device>(v_); }
 
   bool toBool() const { return get<bool>("Bool"); }
   int64_t toInt() const { return get<int64_t>("Int"); }
@@ -69,9 +74,16 @@ class IValue {
   GenericList& toList() const { return *get<std::shared_ptr<GenericList>>("GenericList"); }
   const std::shared_ptr<Tuple>& toTuple() const { return get<std::shared_ptr<Tuple>>("Tuple"); }
   GenericDict& toGenericDict() const { return *get<std::shared_ptr<GenericDict>>("GenericDict"); }
+  // As in c10, an Int holding a ScalarType's code converts too.
+  ScalarType toScalarType() const {
+    if (isInt()) return static_cast<ScalarType>(toInt());
+    return get<ScalarType>("ScalarType");
+  }
+  Device toDevice() const { return get<Device>("Device"); }
   const char* tagKind() const {
-    static const char* names[] = {"None",   "Bool",       "Int",         "Double", "String",
-                                  "Tensor", "TensorList", "GenericList", "Tuple",  "GenericDict"};
+    static const char* names[] = {"None",   "Bool",        "Int",        "Double",
+                                  "String", "Tensor",      "TensorList", "GenericList",
+                                  "Tuple",  "GenericDict", "ScalarType", "Device"};
     const size_t i = v_.index();
     return i < sizeof(names) / sizeof(names[0]) ? names[i] : "Invalid";
   }
@@ -87,7 +99,8 @@ class IValue {
     return *p;
   }
   std::variant<std::monostate, bool, int64_t, double, std::string, Tensor, std::vector<Tensor>,
-               std::shared_ptr<GenericList>, std::shared_ptr<Tuple>, std::shared_ptr<GenericDict>>
+               std::shared_ptr<GenericList>, std::shared_ptr<Tuple>, std::shared_ptr<GenericDict>,
+               ScalarType, Device>
       v_;
 };
 
@@ -133,7 +146,8 @@ class GenericDict {
   std::unordered_map<std::string, size_t> index_;
 };
 
-// Python's repr: None, True, 3, 1.5, 'str', [..], (x,), {k: v}; tensors print as Tensor does.
+// Python's repr: None, True, 3, 1.5, 'str', [..], (x,), {k: v}, torch.float32,
+// device(type='cuda', index=1); tensors print as Tensor does.
 std::ostream& operator<<(std::ostream& os, const IValue& v);
 
 }  // namespace ember

@@ -15,6 +15,12 @@ namespace serialize {
 
 // The object torch.save wrote: nested dicts/lists/tuples of tensors, ints, floats, strings,
 // bools and None. Tensors are on the CPU; views and shared storages keep their sharing.
+// From a path the file is mapped (read-only, copy-on-write): storages whose records are stored
+// (not deflated) and 64-byte aligned, as torch.save writes them, view the mapping without a copy;
+// writing to such tensors never reaches the file, and the mapping lives as long as they do (the
+// file may be unlinked or replaced by rename meanwhile, not truncated). Other records are copied.
+// Loaded dtypes and devices (torch.float32, torch.device('cuda', 1)) are IValue ScalarType and
+// Device values; complex, quantized, sparse and meta tensors and sets are refused by name.
 IValue pt_load(const std::string& path);
 IValue pt_load(std::istream& stream);
 IValue pt_load_bytes(std::string_view bytes);
