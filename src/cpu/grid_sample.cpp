@@ -108,8 +108,8 @@ T source_index(T c, int64_t size, int64_t padding, bool align, T* g) {
 template <class T>
 void cubic_coeffs(T t, T c[4], T d[4]) {
   const T A = static_cast<T>(-0.75);
-  auto k1 = [A](T x) { return ((A + 2) * x - (A + 3)) * x * x + 1; };           // |x| <= 1
-  auto k2 = [A](T x) { return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A; };      // 1 < |x| < 2
+  auto k1 = [A](T x) { return ((A + 2) * x - (A + 3)) * x * x + 1; };        // |x| <= 1
+  auto k2 = [A](T x) { return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A; };  // 1 < |x| < 2
   auto dk1 = [A](T x) { return (3 * (A + 2) * x - 2 * (A + 3)) * x; };
   auto dk2 = [A](T x) { return (3 * A * x - 10 * A) * x + 8 * A; };
   c[0] = k2(t + 1);

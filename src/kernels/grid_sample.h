@@ -9,7 +9,8 @@ namespace ember {
 
 using GridSampler2dFn = void (*)(Tensor& out, const Tensor& input, const Tensor& grid, int64_t mode,
                                  int64_t padding, bool align_corners);
-// grad_input (zero-filled, [N, C, H, W]) and grad_grid ([N, Ho, Wo, 2]) are written only if defined.
+// grad_input (zero-filled, [N, C, H, W]) and grad_grid ([N, Ho, Wo, 2]) are written only if
+// defined.
 using GridSampler2dBackwardFn = void (*)(Tensor& grad_input, Tensor& grad_grid,
                                          const Tensor& grad_out, const Tensor& input,
                                          const Tensor& grid, int64_t mode, int64_t padding,

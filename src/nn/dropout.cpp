@@ -13,8 +13,8 @@ namespace detail {
 namespace {
 
 void check_p(double p, const char* op) {
-  EMBER_CHECK(p >= 0 && p <= 1, "[", op, "] dropout probability has to be between 0 and 1, but got ",
-              p);
+  EMBER_CHECK(p >= 0 && p <= 1, "[", op,
+              "] dropout probability has to be between 0 and 1, but got ", p);
 }
 
 // libtorch 1.13's _dropoutNd_helper: an input with one dim less than a batch is unbatched (its
@@ -25,7 +25,8 @@ Tensor dropout_nd(Tensor input, double p, bool training, bool inplace, int64_t b
   EMBER_CHECK(input.defined(), "[", op, "] input must be defined");
   bool batched = input.dim() == batched_dim;
   if (!batched) input = inplace ? input.unsqueeze_(0) : input.unsqueeze(0);
-  Tensor result = inplace ? feature_dropout_(input, p, training) : feature_dropout(input, p, training);
+  Tensor result =
+      inplace ? feature_dropout_(input, p, training) : feature_dropout(input, p, training);
   if (!batched) result = inplace ? result.squeeze_(0) : result.squeeze(0);
   return result;
 }

@@ -1,5 +1,5 @@
-// torch::nn::functional affine_grid / grid_sample (ember/nn/functional/vision.h) onto the ATen-level
-// ops of ember/ops/grid_sample.h.
+// torch::nn::functional affine_grid / grid_sample (ember/nn/functional/vision.h) onto the
+// ATen-level ops of ember/ops/grid_sample.h.
 #include "ember/nn/functional/vision.h"
 
 namespace ember {
@@ -7,7 +7,11 @@ namespace nn {
 namespace functional {
 
 Tensor affine_grid(const Tensor& theta, const IntArrayRef& size, bool align_corners) {
-  return affine_grid_generator(theta, size, align_corners);  // checks as libtorch's F::affine_grid
+  // libtorch's F::affine_grid refuses empty sizes, which the ATen op accepts.
+  for (int64_t s : size) {
+    EMBER_CHECK(s > 0, "[affine_grid] Expected non-zero, positive output size. Got ", size);
+  }
+  return affine_grid_generator(theta, size, align_corners);
 }
 
 Tensor detail::grid_sample(const Tensor& input, const Tensor& grid,
@@ -15,7 +19,8 @@ Tensor detail::grid_sample(const Tensor& input, const Tensor& grid,
                            GridSampleFuncOptions::padding_mode_t padding_mode,
                            std::optional<bool> align_corners) {
   auto mode_code = static_cast<int64_t>(mode.index());  // bilinear 0, nearest 1, bicubic 2
-  auto padding_code = static_cast<int64_t>(padding_mode.index());  // zeros 0, border 1, reflection 2
+  auto padding_code =
+      static_cast<int64_t>(padding_mode.index());  // zeros 0, border 1, reflection 2
   return grid_sampler(input, grid, mode_code, padding_code, align_corners.value_or(false));
 }
 

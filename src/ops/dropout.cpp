@@ -22,8 +22,8 @@ constexpr double kAlphaPrime = 1.7580993408473766;
 Tensor dropout_impl(Tensor& self, double p, bool train, bool feature, bool alpha, bool inplace,
                     const char* op) {
   EMBER_CHECK(self.defined(), "[", op, "] input must be defined");
-  EMBER_CHECK(p >= 0 && p <= 1, "[", op, "] dropout probability has to be between 0 and 1, but got ",
-              p);
+  EMBER_CHECK(p >= 0 && p <= 1, "[", op,
+              "] dropout probability has to be between 0 and 1, but got ", p);
   if (p == 0 || !train || self.numel() == 0) return self;
   TensorOptions opts = self.options().requires_grad(false);
   if (p == 1) {

@@ -40,8 +40,7 @@ void check_grid_sampler_2d(const Tensor& input, const Tensor& grid, int64_t mode
                 input.sizes(), " with dimension ", d, " being empty");
   }
   EMBER_CHECK(mode >= 0 && mode <= 2, "[", op,
-              "] interpolation_mode must be 0 (bilinear), 1 (nearest) or 2 (bicubic), got ",
-              mode);
+              "] interpolation_mode must be 0 (bilinear), 1 (nearest) or 2 (bicubic), got ", mode);
   EMBER_CHECK(padding >= 0 && padding <= 2, "[", op,
               "] padding_mode must be 0 (zeros), 1 (border) or 2 (reflection), got ", padding);
 }
@@ -80,20 +79,18 @@ void check_affine(const Tensor& theta, IntArrayRef size, const char* op) {
               "] Expected theta to have floating point type, but got ", toString(theta.dtype()));
   if (size.size() == 4) {
     EMBER_CHECK(theta.dim() == 3 && theta.size(1) == 2 && theta.size(2) == 3, "[", op,
-                "] Expected a batch of 2D affine matrices of shape Nx2x3 for size ", size,
-                ". Got ", theta.sizes(), ".");
+                "] Expected a batch of 2D affine matrices of shape Nx2x3 for size ", size, ". Got ",
+                theta.sizes(), ".");
   } else {
     EMBER_CHECK(size.size() == 5, "[", op,
                 "] affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, "
                 "respectively. Got size ",
                 size);
     EMBER_CHECK(theta.dim() == 3 && theta.size(1) == 3 && theta.size(2) == 4, "[", op,
-                "] Expected a batch of 3D affine matrices of shape Nx3x4 for size ", size,
-                ". Got ", theta.sizes(), ".");
+                "] Expected a batch of 3D affine matrices of shape Nx3x4 for size ", size, ". Got ",
+                theta.sizes(), ".");
   }
-  for (int64_t s : size) {
-    EMBER_CHECK(s > 0, "[", op, "] Expected non-zero, positive output size. Got ", size);
-  }
+  for (int64_t s : size) EMBER_CHECK(s >= 0, "[", op, "] negative output size ", size);
   EMBER_CHECK(theta.size(0) == size[0], "[", op, "] theta has batch size ", theta.size(0),
               " but size asks for ", size[0]);
 }
@@ -104,21 +101,22 @@ Tensor grid_sampler_2d(const Tensor& input, const Tensor& grid, int64_t interpol
                        int64_t padding_mode, bool align_corners) {
   check_grid_sampler_2d(input, grid, interpolation_mode, padding_mode, "grid_sampler_2d");
   Tensor in = input.detach().contiguous(), g = grid.detach().contiguous();
-  Tensor out = empty({input.size(0), input.size(1), grid.size(1), grid.size(2)}, raw_options(input));
+  Tensor out =
+      empty({input.size(0), input.size(1), grid.size(1), grid.size(2)}, raw_options(input));
   if (out.numel() > 0) {
     grid_sampler_2d_stub.get(input.device().type())(out, in, g, interpolation_mode, padding_mode,
                                                     align_corners);
   }
-  if (auto n = autograd::make_node(
-          "GridSampler2DBackward0", {input, grid},
-          [interpolation_mode, padding_mode, align_corners](autograd::FunctionNode& n,
-                                                            const variable_list& gr) {
-            if (!gr[0].defined()) return variable_list{Tensor(), Tensor()};
-            auto [gi, gg] = grid_sampler_2d_backward(
-                gr[0], n.saved(0), n.saved(1), interpolation_mode, padding_mode, align_corners,
-                {n.needs_input_grad(0), n.needs_input_grad(1)});
-            return variable_list{gi, gg};
-          })) {
+  if (auto n = autograd::make_node("GridSampler2DBackward0", {input, grid},
+                                   [interpolation_mode, padding_mode, align_corners](
+                                       autograd::FunctionNode& n, const variable_list& gr) {
+                                     if (!gr[0].defined()) return variable_list{Tensor(), Tensor()};
+                                     auto [gi, gg] = grid_sampler_2d_backward(
+                                         gr[0], n.saved(0), n.saved(1), interpolation_mode,
+                                         padding_mode, align_corners,
+                                         {n.needs_input_grad(0), n.needs_input_grad(1)});
+                                     return variable_list{gi, gg};
+                                   })) {
     autograd::set_history(out, n);
     n->save(input);
     n->save(grid);
@@ -154,8 +152,9 @@ std::tuple<Tensor, Tensor> grid_sampler_2d_backward(const Tensor& grad_output, c
   if (auto n = autograd::make_node(
           "NotImplemented", {grad_output, input, grid},
           [](autograd::FunctionNode&, const variable_list&) -> variable_list {
-            EMBER_ERROR("[grid_sampler_2d_backward] derivative for grid_sampler_2d_backward is "
-                        "not implemented (double backward through grid_sampler_2d)");
+            EMBER_ERROR(
+                "[grid_sampler_2d_backward] derivative for grid_sampler_2d_backward is "
+                "not implemented (double backward through grid_sampler_2d)");
           })) {
     if (gi.defined()) autograd::set_history(gi, n);
     if (gg.defined()) autograd::set_history(gg, n);
@@ -166,15 +165,17 @@ std::tuple<Tensor, Tensor> grid_sampler_2d_backward(const Tensor& grad_output, c
 Tensor grid_sampler(const Tensor& input, const Tensor& grid, int64_t interpolation_mode,
                     int64_t padding_mode, bool align_corners) {
   EMBER_CHECK(input.defined() && grid.defined(), "[grid_sampler] input and grid must be defined");
-  EMBER_CHECK(input.dim() != 5, "[grid_sampler] 5-D (volumetric) input is not supported yet, got "
-              "input with sizes ", input.sizes());
+  EMBER_CHECK(input.dim() != 5,
+              "[grid_sampler] 5-D (volumetric) input is not supported yet, got "
+              "input with sizes ",
+              input.sizes());
   return grid_sampler_2d(input, grid, interpolation_mode, padding_mode, align_corners);
 }
 
 Tensor affine_grid_generator(const Tensor& theta, IntArrayRef size, bool align_corners) {
   check_affine(theta, size, "affine_grid_generator");
   std::vector<int64_t> out_shape(size.begin(), size.end());
-  out_shape.erase(out_shape.begin() + 1);             // drop C
+  out_shape.erase(out_shape.begin() + 1);                      // drop C
   out_shape.push_back(static_cast<int64_t>(size.size()) - 2);  // 2 or 3 coordinates
   Tensor out;
   {
@@ -195,8 +196,8 @@ Tensor affine_grid_generator(const Tensor& theta, IntArrayRef size, bool align_c
 
 Tensor affine_grid_generator_backward(const Tensor& grad, IntArrayRef size, bool align_corners) {
   const char* op = "affine_grid_generator_backward";
-  EMBER_CHECK(size.size() == 4 || size.size() == 5, "[", op,
-              "] expected a 4D or 5D size, got ", size);
+  EMBER_CHECK(size.size() == 4 || size.size() == 5, "[", op, "] expected a 4D or 5D size, got ",
+              size);
   EMBER_CHECK(grad.defined() && grad.is_floating_point(), "[", op,
               "] expected a floating point grad");
   int64_t k = static_cast<int64_t>(size.size()) - 2, points = 1;

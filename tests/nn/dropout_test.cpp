@@ -30,7 +30,8 @@ TEST(DropoutModules, PrettyPrint) {
   EXPECT_EQ(str(*nn::Dropout3d(nn::Dropout3dOptions(0.2).inplace(true))),
             "torch::nn::Dropout3d(p=0.2, inplace=true)");
   EXPECT_EQ(str(*nn::AlphaDropout(0.25)), "torch::nn::AlphaDropout(p=0.25, inplace=false)");
-  EXPECT_EQ(str(*nn::FeatureAlphaDropout()), "torch::nn::FeatureAlphaDropout(p=0.5, inplace=false)");
+  EXPECT_EQ(str(*nn::FeatureAlphaDropout()),
+            "torch::nn::FeatureAlphaDropout(p=0.5, inplace=false)");
   nn::Sequential seq(nn::Dropout2d(0.1), nn::AlphaDropout());
   std::ostringstream os;
   os << *seq;

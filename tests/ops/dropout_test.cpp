@@ -49,7 +49,8 @@ TEST(Dropout, FeatureMaskZeroesWholeChannels) {
   Tensor mn = std::get<0>(per_channel.min(2)), mx = std::get<0>(per_channel.max(2));
   EXPECT_TRUE(mn.equal(mx));  // each channel is constant: all dropped or all kept
   EXPECT_NEAR(frac(mn == 0), 0.25, 0.03);
-  EXPECT_TRUE(all_close(mx.masked_select(mx != 0), full({(mx != 0).sum().item<int64_t>()}, 4. / 3)));
+  EXPECT_TRUE(
+      all_close(mx.masked_select(mx != 0), full({(mx != 0).sum().item<int64_t>()}, 4. / 3)));
   // 2-D input: one mask entry per (N, C) element, i.e. elementwise.
   Tensor z = feature_dropout(ones({100, 100}), 0.5, true);
   EXPECT_NEAR(frac(z == 0), 0.5, 0.03);
@@ -155,15 +156,17 @@ TEST(Dropout, GradientIsMaskTimesScale) {
 
 TEST(Dropout, Errors) {
   Tensor x = ones({2, 3});
-  EXPECT_NE(error_of([&] { dropout(x, 1.5, true); })
-                .find("[dropout] dropout probability has to be between 0 and 1, but got 1.5"),
+  EXPECT_NE(error_of([&] {
+              dropout(x, 1.5, true);
+            }).find("[dropout] dropout probability has to be between 0 and 1, but got 1.5"),
             std::string::npos);
   EXPECT_NE(error_of([&] { alpha_dropout(x, -0.1, false); }).find("[alpha_dropout]"),
             std::string::npos);
   EXPECT_NE(error_of([&] { feature_alpha_dropout_(x, 2, true); }).find("[feature_alpha_dropout_]"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { feature_dropout(ones({5}), 0.5, true); })
-                .find("[feature_dropout] Feature dropout requires at least 2 dimensions"),
+  EXPECT_NE(error_of([&] {
+              feature_dropout(ones({5}), 0.5, true);
+            }).find("[feature_dropout] Feature dropout requires at least 2 dimensions"),
             std::string::npos);
   EXPECT_THROW(feature_alpha_dropout(ones({5}), 0.5, true), Error);
   EXPECT_THROW(dropout(Tensor(), 0.5, true), Error);

@@ -90,8 +90,9 @@ TEST(GridSampler2d, DoubleBackwardIsAnError) {
   auto gr = autograd::grad({out.sum()}, {x, g}, {}, std::nullopt, true);
   ASSERT_TRUE(gr[1].requires_grad());
   EXPECT_EQ(gr[1].grad_fn()->name(), "NotImplemented");
-  EXPECT_NE(error_of([&] { autograd::grad({gr[1].sum()}, {g}); })
-                .find("derivative for grid_sampler_2d_backward is not implemented"),
+  EXPECT_NE(error_of([&] {
+              autograd::grad({gr[1].sum()}, {g});
+            }).find("derivative for grid_sampler_2d_backward is not implemented"),
             std::string::npos);
   // Only the requested gradients are computed.
   auto [gi, gg] = grid_sampler_2d_backward(ones({1, 1, 2, 2}, kDouble), x.detach(), g.detach(), 0,
@@ -129,7 +130,8 @@ TEST(GridSampler2d, ShapesAndErrors) {
   EXPECT_EQ(grid_sampler_2d(x, g, 0, 0, false).sizes(), IntArrayRef({2, 3, 6, 7}));
   EXPECT_EQ(grid_sampler(x, g, 1, 2, true).sizes(), IntArrayRef({2, 3, 6, 7}));
   // Non-contiguous input and grid give the same values as contiguous ones.
-  Tensor xt = randn({2, 3, 5, 4}).transpose(2, 3), gt = (rand({2, 7, 6, 2}) * 2 - 1).transpose(1, 2);
+  Tensor xt = randn({2, 3, 5, 4}).transpose(2, 3),
+         gt = (rand({2, 7, 6, 2}) * 2 - 1).transpose(1, 2);
   EXPECT_TRUE(grid_sampler_2d(xt, gt, 0, 1, false)
                   .equal(grid_sampler_2d(xt.contiguous(), gt.contiguous(), 0, 1, false)));
   // Zero-size batch, channels and output grid.
@@ -141,34 +143,42 @@ TEST(GridSampler2d, ShapesAndErrors) {
   auto has = [](const std::string& msg, const char* what) {
     return msg.find(what) != std::string::npos;
   };
-  EXPECT_TRUE(has(error_of([&] { grid_sampler_2d(x, rand({3, 6, 7, 2}), 0, 0, false); }),
+  EXPECT_TRUE(has(error_of([&] {
+                    grid_sampler_2d(x, rand({3, 6, 7, 2}), 0, 0, false);
+                  }),
                   "[grid_sampler_2d] expected grid and input to have same batch size"));
-  EXPECT_TRUE(has(error_of([&] { grid_sampler_2d(x, rand({2, 6, 7, 3}), 0, 0, false); }),
+  EXPECT_TRUE(has(error_of([&] {
+                    grid_sampler_2d(x, rand({2, 6, 7, 3}), 0, 0, false);
+                  }),
                   "expected grid to have size 2 in last dimension"));
-  EXPECT_TRUE(has(error_of([&] { grid_sampler_2d(randn({3, 4, 5}), rand({3, 6, 2}), 0, 0, false); }),
+  EXPECT_TRUE(has(error_of([&] {
+                    grid_sampler_2d(randn({3, 4, 5}), rand({3, 6, 2}), 0, 0, false);
+                  }),
                   "expected 4D input and grid"));
-  EXPECT_TRUE(has(error_of([&] { grid_sampler_2d(randn({2, 3, 0, 5}), g, 0, 0, false); }),
+  EXPECT_TRUE(has(error_of([&] {
+                    grid_sampler_2d(randn({2, 3, 0, 5}), g, 0, 0, false);
+                  }),
                   "non-empty spatial dimensions"));
-  EXPECT_TRUE(has(error_of([&] { grid_sampler_2d(x, g.to(kDouble), 0, 0, false); }),
-                  "same dtype"));
+  EXPECT_TRUE(has(error_of([&] { grid_sampler_2d(x, g.to(kDouble), 0, 0, false); }), "same dtype"));
   EXPECT_TRUE(has(error_of([&] { grid_sampler_2d(x.to(kLong), g.to(kLong), 0, 0, false); }),
                   "expected float or double"));
   EXPECT_TRUE(has(error_of([&] { grid_sampler_2d(x, g, 3, 0, false); }), "interpolation_mode"));
   EXPECT_TRUE(has(error_of([&] { grid_sampler_2d(x, g, 0, -1, false); }), "padding_mode"));
-  EXPECT_TRUE(has(error_of([&] { grid_sampler(randn({1, 1, 2, 2, 2}), rand({1, 2, 2, 2, 3}), 0,
-                                              0, false); }),
+  EXPECT_TRUE(has(error_of([&] {
+                    grid_sampler(randn({1, 1, 2, 2, 2}), rand({1, 2, 2, 2, 3}), 0, 0, false);
+                  }),
                   "[grid_sampler] 5-D"));
 }
 
 TEST(AffineGridGenerator, MatchesPyTorch) {
   for (const auto& c : kAffineGridCases) {
     SCOPED_TRACE(std::to_string(c.dims) + "D align " + std::to_string(c.align));
-    std::vector<int64_t> tshape = c.dims == 2 ? std::vector<int64_t>{2, 2, 3}
-                                              : std::vector<int64_t>{2, 3, 4};
-    std::vector<int64_t> size = c.dims == 2 ? std::vector<int64_t>{2, 3, 3, 4}
-                                            : std::vector<int64_t>{2, 3, 2, 3, 4};
-    std::vector<int64_t> gshape = c.dims == 2 ? std::vector<int64_t>{2, 3, 4, 2}
-                                              : std::vector<int64_t>{2, 2, 3, 4, 3};
+    std::vector<int64_t> tshape =
+        c.dims == 2 ? std::vector<int64_t>{2, 2, 3} : std::vector<int64_t>{2, 3, 4};
+    std::vector<int64_t> size =
+        c.dims == 2 ? std::vector<int64_t>{2, 3, 3, 4} : std::vector<int64_t>{2, 3, 2, 3, 4};
+    std::vector<int64_t> gshape =
+        c.dims == 2 ? std::vector<int64_t>{2, 3, 4, 2} : std::vector<int64_t>{2, 2, 3, 4, 3};
     Tensor th = mk(tshape, 0.7, 0.2).requires_grad_(true);
     Tensor grid = affine_grid_generator(th, size, c.align);
     EXPECT_EQ(grid.grad_fn()->name(), "AffineGridGeneratorBackward0");
@@ -194,16 +204,33 @@ TEST(AffineGridGenerator, SizeOneAndErrors) {
   auto has = [](const std::string& msg, const char* what) {
     return msg.find(what) != std::string::npos;
   };
-  EXPECT_TRUE(has(error_of([&] { affine_grid_generator(randn({1, 3, 4}), {1, 1, 2, 2}, false); }),
+  EXPECT_TRUE(has(error_of([&] {
+                    affine_grid_generator(randn({1, 3, 4}), {1, 1, 2, 2}, false);
+                  }),
                   "Expected a batch of 2D affine matrices of shape Nx2x3"));
-  EXPECT_TRUE(has(error_of([&] { affine_grid_generator(randn({1, 2, 3}), {1, 1, 2, 2, 2}, false); }),
+  EXPECT_TRUE(has(error_of([&] {
+                    affine_grid_generator(randn({1, 2, 3}), {1, 1, 2, 2, 2}, false);
+                  }),
                   "Expected a batch of 3D affine matrices of shape Nx3x4"));
-  EXPECT_TRUE(has(error_of([&] { affine_grid_generator(randn({1, 2, 3}), {1, 2, 2}, false); }),
+  EXPECT_TRUE(has(error_of([&] {
+                    affine_grid_generator(randn({1, 2, 3}), {1, 2, 2}, false);
+                  }),
                   "only supports 4D and 5D sizes"));
-  EXPECT_TRUE(has(error_of([&] { affine_grid_generator(randn({1, 2, 3}), {1, 1, 0, 2}, false); }),
-                  "Expected non-zero, positive output size"));
-  EXPECT_TRUE(has(error_of([&] { affine_grid_generator(ones({1, 2, 3}, kLong), {1, 1, 2, 2}, false); }),
+  // Empty sizes are fine at ATen level (F::affine_grid refuses them).
+  EXPECT_EQ(affine_grid_generator(randn({1, 2, 3}), {1, 1, 0, 2}, false).sizes(),
+            IntArrayRef({1, 0, 2, 2}));
+  EXPECT_EQ(affine_grid_generator(randn({0, 2, 3}), {0, 1, 2, 2}, false).sizes(),
+            IntArrayRef({0, 2, 2, 2}));
+  EXPECT_TRUE(has(error_of([&] {
+                    affine_grid_generator(randn({1, 2, 3}), {1, 1, -1, 2}, false);
+                  }),
+                  "negative output size"));
+  EXPECT_TRUE(has(error_of([&] {
+                    affine_grid_generator(ones({1, 2, 3}, kLong), {1, 1, 2, 2}, false);
+                  }),
                   "floating point"));
-  EXPECT_TRUE(has(error_of([&] { affine_grid_generator(randn({2, 2, 3}), {3, 1, 2, 2}, false); }),
+  EXPECT_TRUE(has(error_of([&] {
+                    affine_grid_generator(randn({2, 2, 3}), {3, 1, 2, 2}, false);
+                  }),
                   "batch size"));
 }

@@ -14,9 +14,8 @@ class _DropoutNd : public Cloneable<Derived> {  // NOLINT(bugprone-reserved-iden
   explicit _DropoutNd(double p) : _DropoutNd(DropoutOptions().p(p)) {}
   explicit _DropoutNd(const DropoutOptions& options_ = {}) : options(options_) { reset(); }
   void reset() override {
-    EMBER_CHECK(options.p() >= 0 && options.p() <= 1,
-                "[", Derived::kName, "] dropout probability has to be between 0 and 1, but got ",
-                options.p());
+    EMBER_CHECK(options.p() >= 0 && options.p() <= 1, "[", Derived::kName,
+                "] dropout probability has to be between 0 and 1, but got ", options.p());
   }
   DropoutOptions options;
 };
