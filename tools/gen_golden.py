@@ -1621,11 +1621,31 @@ def grid_sampler_samples():
   ]
 
 
+def grid_sampler_3d_samples():
+  s = []
+  for mode in range(2):
+    for padding in range(3):
+      s.append(S(T((1, 2, 2, 3, 2), f64), T((1, 2, 1, 2, 3), f64, domain="odd"),
+                 interpolation_mode=mode, padding_mode=padding, align_corners=padding == 1))
+  return s + [
+      S(T((2, 1, 2, 3, 2), f32), T((2, 1, 2, 2, 3), f32, domain="odd"), interpolation_mode=0,
+        padding_mode=2, align_corners=True),
+      S(T((0, 2, 2, 3, 2), f32), T((0, 1, 2, 2, 3), f32), interpolation_mode=0, padding_mode=0,
+        align_corners=False),
+      S(T((), f64), T((), f64), interpolation_mode=0, padding_mode=0, align_corners=False),
+      S(T((1, 1, 2, 2, 2), f64), T((1, 1, 1, 2, 3), f64), interpolation_mode=2, padding_mode=0,
+        align_corners=False),  # bicubic is 2-D only: error
+  ]
+
+
 VISION = [
     # PyTorch 1.13 has no derivative for grid_sampler_2d_backward: gradgrad off.
     Op("grid_sampler_2d", lambda x, g, interpolation_mode, padding_mode, align_corners:
        torch.grid_sampler_2d(x, g, interpolation_mode, padding_mode, align_corners),
        grid_sampler_samples(), gradgrad=False),
+    Op("grid_sampler_3d", lambda x, g, interpolation_mode, padding_mode, align_corners:
+       torch.grid_sampler_3d(x, g, interpolation_mode, padding_mode, align_corners),
+       grid_sampler_3d_samples(), gradgrad=False),
     Op("affine_grid_generator", lambda t, size, align_corners:
        torch.affine_grid_generator(t, size, align_corners),
        [S(T((2, 2, 3), f64), size=[2, 3, 3, 4], align_corners=False),

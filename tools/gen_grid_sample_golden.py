@@ -38,6 +38,20 @@ for mi, m in enumerate(modes):
             lines.append("  {%d, %d, %s, %s, %s, %s}," % (mi, pi, "true" if align else "false",
                                                           fmt(out), fmt(gx), fmt(gg)))
 lines.append("};")
+lines.append("// 3-D: {mode, padding, align_corners, out, grad_input, grad_grid}; input mk({2, 2, 3, 4, 5}, 0.37, 0),")
+lines.append("// grid mk({2, 2, 3, 2, 3}, 0.91, 0.3, 1.25), weight of the output mk({2, 2, 2, 3, 2}, 0.53, 1.1).")
+lines.append("static const std::vector<GridSampleCase> kGridSample3dCases = {")
+for mi, m in enumerate(["bilinear", "nearest"]):
+    for pi, p in enumerate(pads):
+        for align in (False, True):
+            x = mk([2, 2, 3, 4, 5], 0.37, 0.0).requires_grad_()
+            g = mk([2, 2, 3, 2, 3], 0.91, 0.3, 1.25).requires_grad_()
+            out = F.grid_sample(x, g, mode=m, padding_mode=p, align_corners=align)
+            w = mk(list(out.shape), 0.53, 1.1)
+            gx, gg = torch.autograd.grad((out * w).sum(), [x, g])
+            lines.append("  {%d, %d, %s, %s, %s, %s}," % (mi, pi, "true" if align else "false",
+                                                          fmt(out), fmt(gx), fmt(gg)))
+lines.append("};")
 lines.append("// {dims, align_corners, grid, grad_theta}; theta mk({2, 2, 3} or {2, 3, 4}, 0.7, 0.2),")
 lines.append("// size {2, 3, 3, 4} or {2, 3, 2, 3, 4}, weight of the grid mk(grid shape, 0.29, 0.5).")
 lines.append("struct AffineGridCase { int dims; bool align; std::vector<double> grid, gtheta; };")

@@ -1,6 +1,7 @@
-// grid_sampler_2d CPU kernels (src/kernels/grid_sample.h): bilinear, nearest and bicubic sampling
-// with zeros / border / reflection padding, and their gradients w.r.t. input and grid. Forward is
-// parallel over (n, output row), backward over n (its scatter into grad_input stays race-free).
+// grid_sampler_2d / grid_sampler_3d CPU kernels (src/kernels/grid_sample.h): bilinear, nearest
+// and bicubic (2-D) or trilinear and nearest (3-D) sampling with zeros / border / reflection
+// padding, and their gradients w.r.t. input and grid. Forward is parallel over output points,
+// backward over the batch (its scatter into grad_input stays race-free).
 #include <algorithm>
 #include <cmath>
 
@@ -20,7 +21,7 @@ void float_or_double(ScalarType t, F&& f) {
   } else if (t == kDouble) {
     f.template operator()<double>();
   } else {
-    EMBER_ERROR("[grid_sampler_2d] \"grid_sampler_2d\" not implemented for '", toString(t), "'");
+    EMBER_ERROR("[grid_sampler] not implemented for '", toString(t), "'");
   }
 }
 
@@ -123,23 +124,25 @@ void cubic_coeffs(T t, T c[4], T d[4]) {
 }
 
 // Everything about one output point that does not depend on the channel: up to 16 taps (index
-// into an H*W plane, or -1 when outside), their weights, and for the grid gradient the weights'
-// derivatives w.r.t. the source x and y, times d(source)/d(grid).
+// into an input plane/volume, or -1 when outside), their weights, and for the grid gradient the
+// weights' derivatives w.r.t. each source coordinate (x, y, z), times d(source)/d(grid).
 template <class T>
 struct Taps {
   int n = 0;
   int64_t idx[16];
-  T w[16], dx[16], dy[16];
+  T w[16], d[3][16];
 };
 
+// 2-D: g = (x, y); size = (H, W).
 template <class T>
-void make_taps(Taps<T>& tp, T gx, T gy, int64_t H, int64_t W, int64_t mode, int64_t padding,
-               bool align) {
+void make_taps_2d(Taps<T>& tp, const T* g, const int64_t* size, int64_t mode, int64_t padding,
+                  bool align) {
+  const int64_t H = size[0], W = size[1];
   auto inb = [&](int64_t x, int64_t y) { return x >= 0 && x < W && y >= 0 && y < H; };
   if (mode == kBicubicMode) {
     T mx, my;
     // Padding applies to each tap's (integer) index, so a far-away point still reads the border.
-    T ix = unnormalize(gx, W, align, &mx), iy = unnormalize(gy, H, align, &my);
+    T ix = unnormalize(g[0], W, align, &mx), iy = unnormalize(g[1], H, align, &my);
     T fx = std::floor(ix), fy = std::floor(iy);
     T cx[4], dcx[4], cy[4], dcy[4];
     cubic_coeffs(ix - fx, cx, dcx);
@@ -158,99 +161,154 @@ void make_taps(Taps<T>& tp, T gx, T gy, int64_t H, int64_t W, int64_t mode, int6
         int k = j * 4 + i;
         tp.idx[k] = inb(xs[i], ys[j]) ? ys[j] * W + xs[i] : -1;
         tp.w[k] = cx[i] * cy[j];
-        tp.dx[k] = dcx[i] * cy[j] * mx;
-        tp.dy[k] = cx[i] * dcy[j] * my;
+        tp.d[0][k] = dcx[i] * cy[j] * mx;
+        tp.d[1][k] = cx[i] * dcy[j] * my;
       }
     }
     return;
   }
   T mx, my;
-  T ix = source_index(gx, W, padding, align, &mx), iy = source_index(gy, H, padding, align, &my);
+  T ix = source_index(g[0], W, padding, align, &mx),
+    iy = source_index(g[1], H, padding, align, &my);
   if (mode == kNearestMode) {
     auto x = static_cast<int64_t>(std::nearbyint(ix)), y = static_cast<int64_t>(std::nearbyint(iy));
     tp.n = 1;
     tp.idx[0] = inb(x, y) ? y * W + x : -1;
     tp.w[0] = 1;
-    tp.dx[0] = tp.dy[0] = 0;
+    tp.d[0][0] = tp.d[1][0] = 0;
     return;
   }
   T fx = std::floor(ix), fy = std::floor(iy);
   T tx = ix - fx, ty = iy - fy;
   auto x0 = static_cast<int64_t>(fx), y0 = static_cast<int64_t>(fy);
   tp.n = 4;
-  const int64_t xs[4] = {x0, x0 + 1, x0, x0 + 1}, ys[4] = {y0, y0, y0 + 1, y0 + 1};
-  const T w[4] = {(1 - tx) * (1 - ty), tx * (1 - ty), (1 - tx) * ty, tx * ty};
-  const T dx[4] = {-(1 - ty), 1 - ty, -ty, ty}, dy[4] = {-(1 - tx), -tx, 1 - tx, tx};
   for (int k = 0; k < 4; ++k) {
-    tp.idx[k] = inb(xs[k], ys[k]) ? ys[k] * W + xs[k] : -1;
-    tp.w[k] = w[k];
-    tp.dx[k] = dx[k] * mx;
-    tp.dy[k] = dy[k] * my;
+    int bx = k & 1, by = k >> 1;
+    int64_t x = x0 + bx, y = y0 + by;
+    T wx = bx ? tx : 1 - tx, wy = by ? ty : 1 - ty;
+    tp.idx[k] = inb(x, y) ? y * W + x : -1;
+    tp.w[k] = wx * wy;
+    tp.d[0][k] = (bx ? 1 : -1) * wy * mx;
+    tp.d[1][k] = wx * (by ? 1 : -1) * my;
   }
 }
 
-void grid_sampler_2d_kernel(Tensor& out, const Tensor& input, const Tensor& grid, int64_t mode,
-                            int64_t padding, bool align) {
+// 3-D: g = (x, y, z); size = (D, H, W); trilinear or nearest.
+template <class T>
+void make_taps_3d(Taps<T>& tp, const T* g, const int64_t* size, int64_t mode, int64_t padding,
+                  bool align) {
+  const int64_t D = size[0], H = size[1], W = size[2];
+  auto inb = [&](int64_t x, int64_t y, int64_t z) {
+    return x >= 0 && x < W && y >= 0 && y < H && z >= 0 && z < D;
+  };
+  T mx, my, mz;
+  T ix = source_index(g[0], W, padding, align, &mx),
+    iy = source_index(g[1], H, padding, align, &my),
+    iz = source_index(g[2], D, padding, align, &mz);
+  if (mode == kNearestMode) {
+    auto x = static_cast<int64_t>(std::nearbyint(ix)), y = static_cast<int64_t>(std::nearbyint(iy)),
+         z = static_cast<int64_t>(std::nearbyint(iz));
+    tp.n = 1;
+    tp.idx[0] = inb(x, y, z) ? (z * H + y) * W + x : -1;
+    tp.w[0] = 1;
+    tp.d[0][0] = tp.d[1][0] = tp.d[2][0] = 0;
+    return;
+  }
+  T fx = std::floor(ix), fy = std::floor(iy), fz = std::floor(iz);
+  T tx = ix - fx, ty = iy - fy, tz = iz - fz;
+  auto x0 = static_cast<int64_t>(fx), y0 = static_cast<int64_t>(fy), z0 = static_cast<int64_t>(fz);
+  tp.n = 8;
+  for (int k = 0; k < 8; ++k) {
+    int bx = k & 1, by = (k >> 1) & 1, bz = k >> 2;
+    int64_t x = x0 + bx, y = y0 + by, z = z0 + bz;
+    T wx = bx ? tx : 1 - tx, wy = by ? ty : 1 - ty, wz = bz ? tz : 1 - tz;
+    tp.idx[k] = inb(x, y, z) ? (z * H + y) * W + x : -1;
+    tp.w[k] = wx * wy * wz;
+    tp.d[0][k] = (bx ? 1 : -1) * wy * wz * mx;
+    tp.d[1][k] = wx * (by ? 1 : -1) * wz * my;
+    tp.d[2][k] = wx * wy * (bz ? 1 : -1) * mz;
+  }
+}
+
+// input [N, C, *in], grid [N, *out, dims], out [N, C, *out]; dims = 2 or 3.
+template <int dims>
+void sampler_forward(Tensor& out, const Tensor& input, const Tensor& grid, int64_t mode,
+                     int64_t padding, bool align) {
   float_or_double(input.dtype(), [&]<class T>() {
-    const int64_t N = input.size(0), C = input.size(1), H = input.size(2), W = input.size(3);
-    const int64_t Ho = grid.size(1), Wo = grid.size(2), plane = H * W, oplane = Ho * Wo;
+    const int64_t N = input.size(0), C = input.size(1);
+    int64_t size[3], plane = 1, points = 1;
+    for (int d = 0; d < dims; ++d) {
+      size[d] = input.size(2 + d);
+      plane *= size[d];
+      points *= grid.size(1 + d);
+    }
     const T* pin = input.data_ptr<T>();
     const T* pg = grid.data_ptr<T>();
     T* po = out.data_ptr<T>();
-    int64_t grain = std::max<int64_t>(1, 4096 / std::max<int64_t>(Wo * C, 1));
-    parallel_for(0, N * Ho, grain, [&](int64_t r0, int64_t r1) {
+    int64_t grain = std::max<int64_t>(1, 2048 / std::max<int64_t>(C, 1));
+    parallel_for(0, N * points, grain, [&](int64_t r0, int64_t r1) {
       Taps<T> tp;
       for (int64_t r = r0; r < r1; ++r) {
-        int64_t n = r / Ho, h = r % Ho;
-        for (int64_t w = 0; w < Wo; ++w) {
-          const T* g = pg + (r * Wo + w) * 2;
-          make_taps(tp, g[0], g[1], H, W, mode, padding, align);
-          for (int64_t c = 0; c < C; ++c) {
-            const T* p = pin + (n * C + c) * plane;
-            T v = 0;
-            for (int k = 0; k < tp.n; ++k)
-              if (tp.idx[k] >= 0) v += tp.w[k] * p[tp.idx[k]];
-            po[(n * C + c) * oplane + h * Wo + w] = v;
-          }
+        int64_t n = r / points, o = r % points;
+        if constexpr (dims == 2) {
+          make_taps_2d(tp, pg + r * dims, size, mode, padding, align);
+        } else {
+          make_taps_3d(tp, pg + r * dims, size, mode, padding, align);
+        }
+        for (int64_t c = 0; c < C; ++c) {
+          const T* p = pin + (n * C + c) * plane;
+          T v = 0;
+          for (int k = 0; k < tp.n; ++k)
+            if (tp.idx[k] >= 0) v += tp.w[k] * p[tp.idx[k]];
+          po[(n * C + c) * points + o] = v;
         }
       }
     });
   });
 }
 
-void grid_sampler_2d_backward_kernel(Tensor& grad_input, Tensor& grad_grid, const Tensor& grad_out,
-                                     const Tensor& input, const Tensor& grid, int64_t mode,
-                                     int64_t padding, bool align) {
+template <int dims>
+void sampler_backward(Tensor& grad_input, Tensor& grad_grid, const Tensor& grad_out,
+                      const Tensor& input, const Tensor& grid, int64_t mode, int64_t padding,
+                      bool align) {
   float_or_double(input.dtype(), [&]<class T>() {
-    const int64_t N = input.size(0), C = input.size(1), H = input.size(2), W = input.size(3);
-    const int64_t Ho = grid.size(1), Wo = grid.size(2), plane = H * W, oplane = Ho * Wo;
+    const int64_t N = input.size(0), C = input.size(1);
+    int64_t size[3], plane = 1, points = 1;
+    for (int d = 0; d < dims; ++d) {
+      size[d] = input.size(2 + d);
+      plane *= size[d];
+      points *= grid.size(1 + d);
+    }
     const T* pin = input.data_ptr<T>();
     const T* pg = grid.data_ptr<T>();
     const T* pgo = grad_out.data_ptr<T>();
     T* pgi = grad_input.defined() ? grad_input.data_ptr<T>() : nullptr;
     T* pgg = grad_grid.defined() ? grad_grid.data_ptr<T>() : nullptr;
+    // Parallel over the batch only: each n scatters into its own slice of grad_input.
     parallel_for(0, N, 1, [&](int64_t n0, int64_t n1) {
       Taps<T> tp;
       for (int64_t n = n0; n < n1; ++n) {
-        for (int64_t o = 0; o < oplane; ++o) {
-          const T* g = pg + (n * oplane + o) * 2;
-          make_taps(tp, g[0], g[1], H, W, mode, padding, align);
-          T gx = 0, gy = 0;
+        for (int64_t o = 0; o < points; ++o) {
+          const T* g = pg + (n * points + o) * dims;
+          if constexpr (dims == 2) {
+            make_taps_2d(tp, g, size, mode, padding, align);
+          } else {
+            make_taps_3d(tp, g, size, mode, padding, align);
+          }
+          T gsum[3] = {0, 0, 0};
           for (int64_t c = 0; c < C; ++c) {
-            T go = pgo[(n * C + c) * oplane + o];
+            T go = pgo[(n * C + c) * points + o];
             const T* p = pin + (n * C + c) * plane;
             T* gi = pgi ? pgi + (n * C + c) * plane : nullptr;
             for (int k = 0; k < tp.n; ++k) {
               if (tp.idx[k] < 0) continue;
               if (gi) gi[tp.idx[k]] += tp.w[k] * go;
               T v = p[tp.idx[k]] * go;
-              gx += tp.dx[k] * v;
-              gy += tp.dy[k] * v;
+              for (int d = 0; d < dims; ++d) gsum[d] += tp.d[d][k] * v;
             }
           }
           if (pgg) {
-            pgg[(n * oplane + o) * 2] = gx;
-            pgg[(n * oplane + o) * 2 + 1] = gy;
+            for (int d = 0; d < dims; ++d) pgg[(n * points + o) * dims + d] = gsum[d];
           }
         }
       }
@@ -260,7 +318,9 @@ void grid_sampler_2d_backward_kernel(Tensor& grad_input, Tensor& grad_grid, cons
 
 }  // namespace
 
-EMBER_DEFINE_STUB(grid_sampler_2d_stub, grid_sampler_2d_kernel);
-EMBER_DEFINE_STUB(grid_sampler_2d_backward_stub, grid_sampler_2d_backward_kernel);
+EMBER_DEFINE_STUB(grid_sampler_2d_stub, sampler_forward<2>);
+EMBER_DEFINE_STUB(grid_sampler_2d_backward_stub, sampler_backward<2>);
+EMBER_DEFINE_STUB(grid_sampler_3d_stub, sampler_forward<3>);
+EMBER_DEFINE_STUB(grid_sampler_3d_backward_stub, sampler_backward<3>);
 
 }  // namespace ember

@@ -17,5 +17,9 @@ using GridSampler2dBackwardFn = void (*)(Tensor& grad_input, Tensor& grad_grid,
                                          bool align_corners);
 EMBER_DECLARE_STUB(grid_sampler_2d_stub, GridSampler2dFn);
 EMBER_DECLARE_STUB(grid_sampler_2d_backward_stub, GridSampler2dBackwardFn);
+// grid_sampler_3d: input [N, C, D, H, W], grid [N, Do, Ho, Wo, 3] (x, y, z), out [N, C, Do, Ho,
+// Wo]; mode 0 trilinear or 1 nearest. Same signatures.
+EMBER_DECLARE_STUB(grid_sampler_3d_stub, GridSampler2dFn);
+EMBER_DECLARE_STUB(grid_sampler_3d_backward_stub, GridSampler2dBackwardFn);
 
 }  // namespace ember

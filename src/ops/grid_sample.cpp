@@ -1,5 +1,5 @@
-// grid_sampler_2d (kernels in src/cpu/grid_sample.cpp) and affine_grid_generator, a composite of
-// ember ops (ember/ops/grid_sample.h).
+// grid_sampler_2d / grid_sampler_3d (kernels in src/cpu/grid_sample.cpp) and
+// affine_grid_generator, a composite of ember ops (ember/ops/grid_sample.h).
 #include "ember/ops/grid_sample.h"
 
 #include <vector>
@@ -13,8 +13,9 @@
 namespace ember {
 namespace {
 
-void check_grid_sampler_2d(const Tensor& input, const Tensor& grid, int64_t mode, int64_t padding,
-                           const char* op) {
+// dims: 2 (grid_sampler_2d) or 3 (grid_sampler_3d).
+void check_grid_sampler(const Tensor& input, const Tensor& grid, int64_t mode, int64_t padding,
+                        int64_t dims, const char* op) {
   EMBER_CHECK(input.defined() && grid.defined(), "[", op, "] input and grid must be defined");
   EMBER_CHECK(input.device() == grid.device(), "[", op,
               "] expected input and grid to be on same device, but input is on ", input.device(),
@@ -24,23 +25,28 @@ void check_grid_sampler_2d(const Tensor& input, const Tensor& grid, int64_t mode
               toString(input.dtype()), " and grid has ", toString(grid.dtype()));
   EMBER_CHECK(input.dtype() == kFloat || input.dtype() == kDouble, "[", op,
               "] expected float or double input and grid, got ", toString(input.dtype()));
-  EMBER_CHECK(input.dim() == 4 && grid.dim() == 4, "[", op,
-              "] expected 4D input and grid with same number of dimensions, but got input with "
-              "sizes ",
+  EMBER_CHECK(input.dim() == dims + 2 && grid.dim() == dims + 2, "[", op, "] expected ", dims + 2,
+              "D input and grid with same number of dimensions, but got input with sizes ",
               input.sizes(), " and grid with sizes ", grid.sizes());
   EMBER_CHECK(input.size(0) == grid.size(0), "[", op,
               "] expected grid and input to have same batch size, but got input with sizes ",
               input.sizes(), " and grid with sizes ", grid.sizes());
-  EMBER_CHECK(grid.size(3) == 2, "[", op,
-              "] expected grid to have size 2 in last dimension, but got grid with sizes ",
-              grid.sizes());
-  for (int64_t d = 2; d < 4; ++d) {
+  EMBER_CHECK(grid.size(-1) == dims, "[", op, "] expected grid to have size ", dims,
+              " in last dimension, but got grid with sizes ", grid.sizes());
+  for (int64_t d = 2; d < dims + 2; ++d) {
     EMBER_CHECK(input.size(d) > 0, "[", op,
                 "] expected input to have non-empty spatial dimensions, but input has sizes ",
                 input.sizes(), " with dimension ", d, " being empty");
   }
-  EMBER_CHECK(mode >= 0 && mode <= 2, "[", op,
-              "] interpolation_mode must be 0 (bilinear), 1 (nearest) or 2 (bicubic), got ", mode);
+  if (dims == 2) {
+    EMBER_CHECK(mode >= 0 && mode <= 2, "[", op,
+                "] interpolation_mode must be 0 (bilinear), 1 (nearest) or 2 (bicubic), got ",
+                mode);
+  } else {
+    EMBER_CHECK(mode != 2, "[", op, "] bicubic interpolation only supports 4D input");
+    EMBER_CHECK(mode >= 0 && mode <= 1, "[", op,
+                "] interpolation_mode must be 0 (trilinear) or 1 (nearest), got ", mode);
+  }
   EMBER_CHECK(padding >= 0 && padding <= 2, "[", op,
               "] padding_mode must be 0 (zeros), 1 (border) or 2 (reflection), got ", padding);
 }
@@ -95,28 +101,63 @@ void check_affine(const Tensor& theta, IntArrayRef size, const char* op) {
               " but size asks for ", size[0]);
 }
 
-}  // namespace
-
-Tensor grid_sampler_2d(const Tensor& input, const Tensor& grid, int64_t interpolation_mode,
-                       int64_t padding_mode, bool align_corners) {
-  check_grid_sampler_2d(input, grid, interpolation_mode, padding_mode, "grid_sampler_2d");
-  Tensor in = input.detach().contiguous(), g = grid.detach().contiguous();
-  Tensor out =
-      empty({input.size(0), input.size(1), grid.size(1), grid.size(2)}, raw_options(input));
-  if (out.numel() > 0) {
-    grid_sampler_2d_stub.get(input.device().type())(out, in, g, interpolation_mode, padding_mode,
-                                                    align_corners);
+std::tuple<Tensor, Tensor> sampler_backward(const Tensor& grad_output, const Tensor& input,
+                                            const Tensor& grid, int64_t mode, int64_t padding,
+                                            bool align, std::array<bool, 2> output_mask,
+                                            int64_t dims) {
+  const char* op = dims == 2 ? "grid_sampler_2d_backward" : "grid_sampler_3d_backward";
+  check_grid_sampler(input, grid, mode, padding, dims, op);
+  EMBER_CHECK(grad_output.defined() && grad_output.dtype() == input.dtype() &&
+                  grad_output.device() == input.device(),
+              "[", op, "] grad_output must be defined with the input's dtype and device");
+  std::vector<int64_t> out_shape{input.size(0), input.size(1)};
+  for (int64_t d = 1; d <= dims; ++d) out_shape.push_back(grid.size(d));
+  EMBER_CHECK(grad_output.sizes() == IntArrayRef(out_shape), "[", op,
+              "] expected grad_output of shape ", IntArrayRef(out_shape), ", got ",
+              grad_output.sizes());
+  Tensor gi, gg;
+  if (output_mask[0]) gi = zeros(input.sizes(), raw_options(input));
+  if (output_mask[1]) gg = zeros(grid.sizes(), raw_options(grid));
+  if ((gi.defined() || gg.defined()) && grad_output.numel() > 0) {
+    Tensor go = grad_output.detach().contiguous();
+    Tensor in = input.detach().contiguous(), g = grid.detach().contiguous();
+    auto& stub = dims == 2 ? grid_sampler_2d_backward_stub : grid_sampler_3d_backward_stub;
+    stub.get(input.device().type())(gi, gg, go, in, g, mode, padding, align);
   }
-  if (auto n = autograd::make_node("GridSampler2DBackward0", {input, grid},
-                                   [interpolation_mode, padding_mode, align_corners](
-                                       autograd::FunctionNode& n, const variable_list& gr) {
-                                     if (!gr[0].defined()) return variable_list{Tensor(), Tensor()};
-                                     auto [gi, gg] = grid_sampler_2d_backward(
-                                         gr[0], n.saved(0), n.saved(1), interpolation_mode,
-                                         padding_mode, align_corners,
-                                         {n.needs_input_grad(0), n.needs_input_grad(1)});
-                                     return variable_list{gi, gg};
-                                   })) {
+  // PyTorch 1.13 has no derivative for this backward either: differentiating it is an error.
+  if (auto n =
+          autograd::make_node("NotImplemented", {grad_output, input, grid},
+                              [op](autograd::FunctionNode&, const variable_list&) -> variable_list {
+                                EMBER_ERROR("[", op, "] derivative for ", op,
+                                            " is not implemented (double backward "
+                                            "through grid_sampler)");
+                              })) {
+    if (gi.defined()) autograd::set_history(gi, n);
+    if (gg.defined()) autograd::set_history(gg, n);
+  }
+  return {gi, gg};
+}
+
+Tensor sampler_forward(const Tensor& input, const Tensor& grid, int64_t mode, int64_t padding,
+                       bool align, int64_t dims) {
+  check_grid_sampler(input, grid, mode, padding, dims,
+                     dims == 2 ? "grid_sampler_2d" : "grid_sampler_3d");
+  Tensor in = input.detach().contiguous(), g = grid.detach().contiguous();
+  std::vector<int64_t> out_shape{input.size(0), input.size(1)};
+  for (int64_t d = 1; d <= dims; ++d) out_shape.push_back(grid.size(d));
+  Tensor out = empty(out_shape, raw_options(input));
+  if (out.numel() > 0) {
+    auto& stub = dims == 2 ? grid_sampler_2d_stub : grid_sampler_3d_stub;
+    stub.get(input.device().type())(out, in, g, mode, padding, align);
+  }
+  if (auto n = autograd::make_node(
+          dims == 2 ? "GridSampler2DBackward0" : "GridSampler3DBackward0", {input, grid},
+          [mode, padding, align, dims](autograd::FunctionNode& n, const variable_list& gr) {
+            if (!gr[0].defined()) return variable_list{Tensor(), Tensor()};
+            auto [gi, gg] = sampler_backward(gr[0], n.saved(0), n.saved(1), mode, padding, align,
+                                             {n.needs_input_grad(0), n.needs_input_grad(1)}, dims);
+            return variable_list{gi, gg};
+          })) {
     autograd::set_history(out, n);
     n->save(input);
     n->save(grid);
@@ -124,51 +165,37 @@ Tensor grid_sampler_2d(const Tensor& input, const Tensor& grid, int64_t interpol
   return out;
 }
 
+}  // namespace
+
+Tensor grid_sampler_2d(const Tensor& input, const Tensor& grid, int64_t interpolation_mode,
+                       int64_t padding_mode, bool align_corners) {
+  return sampler_forward(input, grid, interpolation_mode, padding_mode, align_corners, 2);
+}
 std::tuple<Tensor, Tensor> grid_sampler_2d_backward(const Tensor& grad_output, const Tensor& input,
                                                     const Tensor& grid, int64_t interpolation_mode,
                                                     int64_t padding_mode, bool align_corners,
                                                     std::array<bool, 2> output_mask) {
-  const char* op = "grid_sampler_2d_backward";
-  check_grid_sampler_2d(input, grid, interpolation_mode, padding_mode, op);
-  EMBER_CHECK(grad_output.defined() && grad_output.dtype() == input.dtype() &&
-                  grad_output.device() == input.device(),
-              "[", op, "] grad_output must be defined with the input's dtype and device");
-  std::vector<int64_t> out_shape{input.size(0), input.size(1), grid.size(1), grid.size(2)};
-  EMBER_CHECK(grad_output.sizes() == IntArrayRef(out_shape), "[", op,
-              "] expected grad_output of shape ", IntArrayRef(out_shape), ", got ",
-              grad_output.sizes());
-  Tensor gi, gg;
-  if (output_mask[0]) gi = zeros(input.sizes(), raw_options(input));
-  if (output_mask[1]) gg = zeros(grid.sizes(), raw_options(grid));
-  if (gi.defined() || gg.defined()) {
-    Tensor go = grad_output.detach().contiguous();
-    Tensor in = input.detach().contiguous(), g = grid.detach().contiguous();
-    if (go.numel() > 0) {
-      grid_sampler_2d_backward_stub.get(input.device().type())(
-          gi, gg, go, in, g, interpolation_mode, padding_mode, align_corners);
-    }
-  }
-  // PyTorch 1.13 has no derivative for this backward either: differentiating it is an error.
-  if (auto n = autograd::make_node(
-          "NotImplemented", {grad_output, input, grid},
-          [](autograd::FunctionNode&, const variable_list&) -> variable_list {
-            EMBER_ERROR(
-                "[grid_sampler_2d_backward] derivative for grid_sampler_2d_backward is "
-                "not implemented (double backward through grid_sampler_2d)");
-          })) {
-    if (gi.defined()) autograd::set_history(gi, n);
-    if (gg.defined()) autograd::set_history(gg, n);
-  }
-  return {gi, gg};
+  return sampler_backward(grad_output, input, grid, interpolation_mode, padding_mode, align_corners,
+                          output_mask, 2);
+}
+Tensor grid_sampler_3d(const Tensor& input, const Tensor& grid, int64_t interpolation_mode,
+                       int64_t padding_mode, bool align_corners) {
+  return sampler_forward(input, grid, interpolation_mode, padding_mode, align_corners, 3);
+}
+std::tuple<Tensor, Tensor> grid_sampler_3d_backward(const Tensor& grad_output, const Tensor& input,
+                                                    const Tensor& grid, int64_t interpolation_mode,
+                                                    int64_t padding_mode, bool align_corners,
+                                                    std::array<bool, 2> output_mask) {
+  return sampler_backward(grad_output, input, grid, interpolation_mode, padding_mode, align_corners,
+                          output_mask, 3);
 }
 
 Tensor grid_sampler(const Tensor& input, const Tensor& grid, int64_t interpolation_mode,
                     int64_t padding_mode, bool align_corners) {
   EMBER_CHECK(input.defined() && grid.defined(), "[grid_sampler] input and grid must be defined");
-  EMBER_CHECK(input.dim() != 5,
-              "[grid_sampler] 5-D (volumetric) input is not supported yet, got "
-              "input with sizes ",
-              input.sizes());
+  if (input.dim() == 5) {
+    return grid_sampler_3d(input, grid, interpolation_mode, padding_mode, align_corners);
+  }
   return grid_sampler_2d(input, grid, interpolation_mode, padding_mode, align_corners);
 }
 

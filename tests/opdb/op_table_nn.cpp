@@ -480,6 +480,11 @@ const std::map<std::string, OpFn>& nn_op_table() {
          return ember::grid_sampler_2d(x[0], x[1], a.i("interpolation_mode"),
                                        a.i("padding_mode"), a.b("align_corners"));
        }},
+      {"grid_sampler_3d",
+       [](X x, A a) {
+         return ember::grid_sampler_3d(x[0], x[1], a.i("interpolation_mode"),
+                                       a.i("padding_mode"), a.b("align_corners"));
+       }},
       {"affine_grid_generator",
        [](X x, A a) {
          return ember::affine_grid_generator(x[0], a.ints("size"), a.b("align_corners"));

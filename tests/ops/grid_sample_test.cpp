@@ -164,10 +164,52 @@ TEST(GridSampler2d, ShapesAndErrors) {
                   "expected float or double"));
   EXPECT_TRUE(has(error_of([&] { grid_sampler_2d(x, g, 3, 0, false); }), "interpolation_mode"));
   EXPECT_TRUE(has(error_of([&] { grid_sampler_2d(x, g, 0, -1, false); }), "padding_mode"));
+  EXPECT_EQ(grid_sampler(randn({1, 2, 2, 3, 4}), rand({1, 5, 1, 2, 3}), 1, 1, true).sizes(),
+            IntArrayRef({1, 2, 5, 1, 2}));
   EXPECT_TRUE(has(error_of([&] {
-                    grid_sampler(randn({1, 1, 2, 2, 2}), rand({1, 2, 2, 2, 3}), 0, 0, false);
+                    grid_sampler_3d(randn({1, 1, 2, 2, 2}), rand({1, 2, 2, 2, 3}), 2, 0, false);
                   }),
-                  "[grid_sampler] 5-D"));
+                  "bicubic interpolation only supports 4D input"));
+  EXPECT_TRUE(has(error_of([&] {
+                    grid_sampler_3d(randn({1, 1, 2, 2, 2}), rand({1, 2, 2, 2, 2}), 0, 0, false);
+                  }),
+                  "[grid_sampler_3d] expected grid to have size 3 in last dimension"));
+  EXPECT_TRUE(has(error_of([&] { grid_sampler_3d(x, g, 0, 0, false); }), "expected 5D input"));
+}
+
+TEST(GridSampler3d, MatchesPyTorch) {
+  for (const auto& c : kGridSample3dCases) {
+    SCOPED_TRACE("mode " + std::to_string(c.mode) + " padding " + std::to_string(c.padding) +
+                 " align " + std::to_string(c.align));
+    for (ScalarType dt : {kDouble, kFloat}) {
+      Tensor x = mk({2, 2, 3, 4, 5}, 0.37, 0).to(dt).requires_grad_(true);
+      Tensor g = mk({2, 2, 3, 2, 3}, 0.91, 0.3, 1.25).to(dt).requires_grad_(true);
+      Tensor out = grid_sampler(x, g, c.mode, c.padding, c.align);
+      EXPECT_EQ(out.grad_fn()->name(), "GridSampler3DBackward0");
+      double tol = dt == kDouble ? 1e-9 : 1e-4;
+      EXPECT_TRUE(all_close(out, vec(c.out, {2, 2, 2, 3, 2}), tol, tol));
+      Tensor w = mk({2, 2, 2, 3, 2}, 0.53, 1.1).to(dt);
+      auto grads = autograd::grad({(out * w).sum()}, {x, g});
+      EXPECT_TRUE(all_close(grads[0], vec(c.gin, {2, 2, 3, 4, 5}), tol, tol));
+      EXPECT_TRUE(all_close(grads[1], vec(c.ggrid, {2, 2, 3, 2, 3}), tol * 10, tol * 10));
+    }
+  }
+}
+
+TEST(GridSampler3d, Gradcheck) {
+  manual_seed(1);
+  Tensor x = randn({1, 2, 3, 4, 3}, kDouble);
+  Tensor g = rand({1, 2, 2, 2, 3}, kDouble) * 1.6 - 0.8;
+  for (int64_t mode : {0, 1}) {
+    for (int64_t padding : {0, 1, 2}) {
+      for (bool align : {false, true}) {
+        auto f = [=](const variable_list& v) {
+          return grid_sampler_3d(v[0], v[1], mode, padding, align);
+        };
+        EXPECT_TRUE(ember::testing::gradcheck(f, {x, g})) << mode << " " << padding << " " << align;
+      }
+    }
+  }
 }
 
 TEST(AffineGridGenerator, MatchesPyTorch) {

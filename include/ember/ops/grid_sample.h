@@ -1,6 +1,7 @@
 #pragma once
 // Spatial transformer ops at ATen level: grid_sampler_2d (sample input [N, C, H, W] at the grid
-// [N, Ho, Wo, 2] of (x, y) in [-1, 1]) with its backward, the grid_sampler dispatcher, and
+// [N, Ho, Wo, 2] of (x, y) in [-1, 1]) and grid_sampler_3d with their backwards, the
+// grid_sampler dispatcher, and
 // affine_grid_generator (the sampling grid of a batch of affine matrices). Codes as ATen:
 // interpolation_mode 0 bilinear, 1 nearest, 2 bicubic; padding_mode 0 zeros, 1 border,
 // 2 reflection.
@@ -19,7 +20,15 @@ std::tuple<Tensor, Tensor> grid_sampler_2d_backward(const Tensor& grad_output, c
                                                     const Tensor& grid, int64_t interpolation_mode,
                                                     int64_t padding_mode, bool align_corners,
                                                     std::array<bool, 2> output_mask);
-// 4-D input: grid_sampler_2d. 5-D (volumetric) input is not supported yet.
+// Volumetric: input [N, C, D, H, W], grid [N, Do, Ho, Wo, 3] of (x, y, z); interpolation_mode 0
+// (trilinear) or 1 (nearest).
+Tensor grid_sampler_3d(const Tensor& input, const Tensor& grid, int64_t interpolation_mode,
+                       int64_t padding_mode, bool align_corners);
+std::tuple<Tensor, Tensor> grid_sampler_3d_backward(const Tensor& grad_output, const Tensor& input,
+                                                    const Tensor& grid, int64_t interpolation_mode,
+                                                    int64_t padding_mode, bool align_corners,
+                                                    std::array<bool, 2> output_mask);
+// 4-D input: grid_sampler_2d; 5-D: grid_sampler_3d.
 Tensor grid_sampler(const Tensor& input, const Tensor& grid, int64_t interpolation_mode,
                     int64_t padding_mode, bool align_corners);
 
