@@ -9,7 +9,7 @@
 namespace ember {
 namespace nn {
 namespace functional {
-namespace detail {
+namespace impl {
 namespace {
 
 void check_p(double p, const char* op) {
@@ -49,19 +49,19 @@ Tensor feature_alpha_dropout(Tensor input, double p, bool training, bool inplace
                  : ember::feature_alpha_dropout(input, p, training);
 }
 
-}  // namespace detail
+}  // namespace impl
 
 Tensor dropout2d(Tensor input, const Dropout2dFuncOptions& o) {
-  return detail::dropout2d(std::move(input), o.p(), o.training(), o.inplace());
+  return impl::dropout2d(std::move(input), o.p(), o.training(), o.inplace());
 }
 Tensor dropout3d(Tensor input, const Dropout3dFuncOptions& o) {
-  return detail::dropout3d(std::move(input), o.p(), o.training(), o.inplace());
+  return impl::dropout3d(std::move(input), o.p(), o.training(), o.inplace());
 }
 Tensor alpha_dropout(Tensor input, const AlphaDropoutFuncOptions& o) {
-  return detail::alpha_dropout(std::move(input), o.p(), o.training(), o.inplace());
+  return impl::alpha_dropout(std::move(input), o.p(), o.training(), o.inplace());
 }
 Tensor feature_alpha_dropout(Tensor input, const FeatureAlphaDropoutFuncOptions& o) {
-  return detail::feature_alpha_dropout(std::move(input), o.p(), o.training(), o.inplace());
+  return impl::feature_alpha_dropout(std::move(input), o.p(), o.training(), o.inplace());
 }
 
 }  // namespace functional
@@ -76,22 +76,22 @@ void print_dropout(std::ostream& os, const char* name, const DropoutOptions& o) 
 }  // namespace
 
 Tensor Dropout2dImpl::forward(Tensor input) {
-  return F::detail::dropout2d(std::move(input), options.p(), is_training(), options.inplace());
+  return F::impl::dropout2d(std::move(input), options.p(), is_training(), options.inplace());
 }
 void Dropout2dImpl::pretty_print(std::ostream& os) const { print_dropout(os, kName, options); }
 
 Tensor Dropout3dImpl::forward(Tensor input) {
-  return F::detail::dropout3d(std::move(input), options.p(), is_training(), options.inplace());
+  return F::impl::dropout3d(std::move(input), options.p(), is_training(), options.inplace());
 }
 void Dropout3dImpl::pretty_print(std::ostream& os) const { print_dropout(os, kName, options); }
 
 Tensor AlphaDropoutImpl::forward(const Tensor& input) {
-  return F::detail::alpha_dropout(input, options.p(), is_training(), false);
+  return F::impl::alpha_dropout(input, options.p(), is_training(), false);
 }
 void AlphaDropoutImpl::pretty_print(std::ostream& os) const { print_dropout(os, kName, options); }
 
 Tensor FeatureAlphaDropoutImpl::forward(const Tensor& input) {
-  return F::detail::feature_alpha_dropout(input, options.p(), is_training(), false);
+  return F::impl::feature_alpha_dropout(input, options.p(), is_training(), false);
 }
 void FeatureAlphaDropoutImpl::pretty_print(std::ostream& os) const {
   print_dropout(os, kName, options);

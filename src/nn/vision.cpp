@@ -14,19 +14,20 @@ Tensor affine_grid(const Tensor& theta, const IntArrayRef& size, bool align_corn
   return affine_grid_generator(theta, size, align_corners);
 }
 
-Tensor detail::grid_sample(const Tensor& input, const Tensor& grid,
-                           GridSampleFuncOptions::mode_t mode,
-                           GridSampleFuncOptions::padding_mode_t padding_mode,
-                           std::optional<bool> align_corners) {
+namespace {
+Tensor grid_sample_impl(const Tensor& input, const Tensor& grid, GridSampleFuncOptions::mode_t mode,
+                        GridSampleFuncOptions::padding_mode_t padding_mode,
+                        std::optional<bool> align_corners) {
   auto mode_code = static_cast<int64_t>(mode.index());  // bilinear 0, nearest 1, bicubic 2
   auto padding_code =
       static_cast<int64_t>(padding_mode.index());  // zeros 0, border 1, reflection 2
   return grid_sampler(input, grid, mode_code, padding_code, align_corners.value_or(false));
 }
+}  // namespace
 
 Tensor grid_sample(const Tensor& input, const Tensor& grid, const GridSampleFuncOptions& options) {
-  return detail::grid_sample(input, grid, options.mode(), options.padding_mode(),
-                             options.align_corners());
+  return grid_sample_impl(input, grid, options.mode(), options.padding_mode(),
+                          options.align_corners());
 }
 
 }  // namespace functional

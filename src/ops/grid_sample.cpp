@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "ember/autograd/function_node.h"
+#include "ember/ops/binary.h"
 #include "ember/ops/factory.h"
 #include "ember/ops/linalg.h"
 #include "ember/ops/shape.h"

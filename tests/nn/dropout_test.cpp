@@ -17,7 +17,7 @@ std::string str(const nn::Module& m) {
   m.pretty_print(os);
   return os.str();
 }
-double frac(const Tensor& b) { return b.to(kDouble).mean().item<double>(); }
+double frac_of(const Tensor& b) { return b.to(kDouble).mean().item<double>(); }
 // Each slab over the dims from `from` on is constant (wholly dropped or kept).
 bool channel_constant(const Tensor& y, int64_t from) {
   Tensor f = y.flatten(from);
@@ -56,13 +56,13 @@ TEST(DropoutModules, Dropout2dChannels) {
   nn::Dropout2d d(0.3);
   Tensor y = d(ones({32, 64, 4, 4}));
   EXPECT_TRUE(channel_constant(y, 2));
-  EXPECT_NEAR(frac(y == 0), 0.3, 0.03);
+  EXPECT_NEAR(frac_of(y == 0), 0.3, 0.03);
   EXPECT_TRUE(((y == 0) | ((y - 1 / 0.7).abs() < 1e-6)).all().item<bool>());
   // 3-D input is unbatched (C, H, W) as in libtorch 1.13: one mask entry per channel.
   Tensor u = d(ones({2000, 3, 3}));
   EXPECT_EQ(u.sizes(), IntArrayRef({2000, 3, 3}));
   EXPECT_TRUE(channel_constant(u, 1));
-  EXPECT_NEAR(frac(u == 0), 0.3, 0.04);
+  EXPECT_NEAR(frac_of(u == 0), 0.3, 0.04);
   d->eval();
   Tensor x = randn({2, 3, 4, 4});
   EXPECT_TRUE(d(x).is_same(x));
@@ -75,12 +75,12 @@ TEST(DropoutModules, Dropout3dChannelsAndInplace) {
   Tensor y = d(x);
   EXPECT_TRUE(y.is_same(x));  // in place
   EXPECT_TRUE(channel_constant(x, 2));
-  EXPECT_NEAR(frac(x == 0), 0.5, 0.05);
+  EXPECT_NEAR(frac_of(x == 0), 0.5, 0.05);
   Tensor u = ones({1000, 2, 2, 2});  // unbatched (C, D, H, W)
   d(u);
   EXPECT_EQ(u.sizes(), IntArrayRef({1000, 2, 2, 2}));
   EXPECT_TRUE(channel_constant(u, 1));
-  EXPECT_NEAR(frac(u == 0), 0.5, 0.05);
+  EXPECT_NEAR(frac_of(u == 0), 0.5, 0.05);
   Tensor z = F::dropout3d(ones({4, 4, 2, 2, 2}), F::Dropout3dFuncOptions().training(false));
   EXPECT_TRUE(z.equal(ones({4, 4, 2, 2, 2})));
 }

@@ -18,7 +18,7 @@ namespace {
 constexpr double kAlphaPrime = 1.7580993408473766;
 double alpha_a(double p) { return 1. / std::sqrt((kAlphaPrime * kAlphaPrime * p + 1) * (1 - p)); }
 
-double frac(const Tensor& b) { return b.to(kDouble).mean().item<double>(); }
+double frac_of(const Tensor& b) { return b.to(kDouble).mean().item<double>(); }
 
 template <class F>
 std::string error_of(F&& f) {
@@ -36,7 +36,7 @@ TEST(Dropout, ElementMaskAndScale) {
   Tensor x = ones({200, 500});
   Tensor y = dropout(x, 0.3, true);
   Tensor kept = y != 0;
-  EXPECT_NEAR(frac(kept), 0.7, 0.01);
+  EXPECT_NEAR(frac_of(kept), 0.7, 0.01);
   EXPECT_TRUE(all_close(y.masked_select(kept), full({kept.sum().item<int64_t>()}, 1 / 0.7)));
   EXPECT_FALSE(y.requires_grad());
 }
@@ -48,12 +48,12 @@ TEST(Dropout, FeatureMaskZeroesWholeChannels) {
   Tensor per_channel = y.flatten(2);  // [64, 64, 15]
   Tensor mn = std::get<0>(per_channel.min(2)), mx = std::get<0>(per_channel.max(2));
   EXPECT_TRUE(mn.equal(mx));  // each channel is constant: all dropped or all kept
-  EXPECT_NEAR(frac(mn == 0), 0.25, 0.03);
+  EXPECT_NEAR(frac_of(mn == 0), 0.25, 0.03);
   EXPECT_TRUE(
       all_close(mx.masked_select(mx != 0), full({(mx != 0).sum().item<int64_t>()}, 4. / 3)));
   // 2-D input: one mask entry per (N, C) element, i.e. elementwise.
   Tensor z = feature_dropout(ones({100, 100}), 0.5, true);
-  EXPECT_NEAR(frac(z == 0), 0.5, 0.03);
+  EXPECT_NEAR(frac_of(z == 0), 0.5, 0.03);
 }
 
 TEST(Dropout, AlphaKeepsMeanAndVariance) {
@@ -65,7 +65,7 @@ TEST(Dropout, AlphaKeepsMeanAndVariance) {
     EXPECT_NEAR(y.std().item<double>(), 1.0, 0.01) << p;
     double a = alpha_a(p), dropped = kAlphaPrime * a * (p - 1);
     Tensor is_dropped = (y - dropped).abs() < 1e-6;
-    EXPECT_NEAR(frac(is_dropped), p, 0.01);
+    EXPECT_NEAR(frac_of(is_dropped), p, 0.01);
     Tensor keep = is_dropped.logical_not();
     EXPECT_TRUE(all_close(y.masked_select(keep), x.masked_select(keep) * a + kAlphaPrime * a * p,
                           1e-5, 1e-5));
@@ -81,7 +81,7 @@ TEST(Dropout, FeatureAlphaChannelsAndMoments) {
   EXPECT_NEAR(y.std().item<double>(), 1.0, 0.02);
   Tensor is_dropped = ((y - dropped).abs() < 1e-6).to(kDouble).mean(IntArrayRef{2});  // [512, 64]
   EXPECT_TRUE(((is_dropped == 0) | (is_dropped == 1)).all().item<bool>());
-  EXPECT_NEAR(frac(is_dropped), p, 0.02);
+  EXPECT_NEAR(frac_of(is_dropped), p, 0.02);
 }
 
 TEST(Dropout, Identities) {

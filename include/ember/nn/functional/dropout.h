@@ -14,13 +14,6 @@ Tensor dropout3d(Tensor input, const Dropout3dFuncOptions& options = {});
 Tensor alpha_dropout(Tensor input, const AlphaDropoutFuncOptions& options = {});
 Tensor feature_alpha_dropout(Tensor input, const FeatureAlphaDropoutFuncOptions& options = {});
 
-namespace detail {
-Tensor dropout2d(Tensor input, double p, bool training, bool inplace);
-Tensor dropout3d(Tensor input, double p, bool training, bool inplace);
-Tensor alpha_dropout(Tensor input, double p, bool training, bool inplace);
-Tensor feature_alpha_dropout(Tensor input, double p, bool training, bool inplace);
-}  // namespace detail
-
 }  // namespace functional
 }  // namespace nn
 }  // namespace ember

@@ -15,12 +15,6 @@ Tensor affine_grid(const Tensor& theta, const IntArrayRef& size, bool align_corn
 Tensor grid_sample(const Tensor& input, const Tensor& grid,
                    const GridSampleFuncOptions& options = {});
 
-namespace detail {
-Tensor grid_sample(const Tensor& input, const Tensor& grid, GridSampleFuncOptions::mode_t mode,
-                   GridSampleFuncOptions::padding_mode_t padding_mode,
-                   std::optional<bool> align_corners);
-}  // namespace detail
-
 }  // namespace functional
 }  // namespace nn
 }  // namespace ember
