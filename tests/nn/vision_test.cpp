@@ -32,7 +32,8 @@ TEST(Vision, GridSampleOptionsMapOntoCodes) {
 TEST(Vision, SpatialTransformerMatchesPyTorch) {
   // theta rotates by 0.3 rad, scales by 0.8 and shifts by (0.1, -0.2); input arange(16) 4x4.
   double c = std::cos(0.3) * 0.8, s = std::sin(0.3) * 0.8;
-  Tensor theta = tensor({c, -s, 0.1, s, c, -0.2}).reshape({1, 2, 3}).requires_grad_(true);
+  std::vector<double> th{c, -s, 0.1, s, c, -0.2};
+  Tensor theta = tensor(ArrayRef<double>(th)).reshape({1, 2, 3}).requires_grad_(true);
   Tensor x = arange(16, kDouble).reshape({1, 1, 4, 4});
   Tensor grid = F::affine_grid(theta, {1, 1, 3, 3}, false);
   Tensor out = F::grid_sample(x, grid, F::GridSampleFuncOptions().align_corners(false));
