@@ -1599,6 +1599,68 @@ FAMILIES.update({"loss": LOSS, "normalization": NORM, "embedding": EMBEDDING, "c
                  "pool": POOL, "resample": MISC, "attention": ATTENTION, "rnn_cell": RNN})
 
 
+# Spatial transformer ops. Grid values from the "odd" domain ((2k+1)/32) never map onto a pixel
+# centre, an edge or a rounding boundary (for these sizes), where the samplers have kinks.
+def grid_sampler_samples():
+  s = []
+  for mode in range(3):
+    for padding in range(3):
+      for align in (False, True):
+        s.append(S(T((1, 2, 3, 4), f64), T((1, 2, 3, 2), f64, domain="odd"),
+                   interpolation_mode=mode, padding_mode=padding, align_corners=align))
+  return s + [
+      S(T((2, 2, 3, 4), f32), T((2, 3, 2, 2), f32, domain="odd"), interpolation_mode=0,
+        padding_mode=0, align_corners=False),
+      S(T((1, 2, 4, 3), f64, "t"), T((1, 3, 2, 2), f64, "t", domain="odd"), interpolation_mode=2,
+        padding_mode=1, align_corners=False),
+      S(T((0, 2, 3, 4), f32), T((0, 2, 2, 2), f32, domain="odd"), interpolation_mode=0,
+        padding_mode=0, align_corners=False),
+      S(T((), f64), T((), f64), interpolation_mode=0, padding_mode=0, align_corners=False),
+      S(T((2, 1, 3, 3), f64), T((1, 2, 2, 2), f64), interpolation_mode=0, padding_mode=0,
+        align_corners=False),  # batch mismatch: error
+  ]
+
+
+def grid_sampler_3d_samples():
+  s = []
+  for mode in range(2):
+    for padding in range(3):
+      s.append(S(T((1, 2, 2, 3, 2), f64), T((1, 2, 1, 2, 3), f64, domain="odd"),
+                 interpolation_mode=mode, padding_mode=padding, align_corners=padding == 1))
+  return s + [
+      S(T((2, 1, 2, 3, 2), f32), T((2, 1, 2, 2, 3), f32, domain="odd"), interpolation_mode=0,
+        padding_mode=2, align_corners=True),
+      S(T((0, 2, 2, 3, 2), f32), T((0, 1, 2, 2, 3), f32), interpolation_mode=0, padding_mode=0,
+        align_corners=False),
+      S(T((), f64), T((), f64), interpolation_mode=0, padding_mode=0, align_corners=False),
+      S(T((1, 1, 2, 2, 2), f64), T((1, 1, 1, 2, 3), f64), interpolation_mode=2, padding_mode=0,
+        align_corners=False),  # bicubic is 2-D only: error
+  ]
+
+
+VISION = [
+    # PyTorch 1.13 has no derivative for grid_sampler_2d_backward: gradgrad off.
+    Op("grid_sampler_2d", lambda x, g, interpolation_mode, padding_mode, align_corners:
+       torch.grid_sampler_2d(x, g, interpolation_mode, padding_mode, align_corners),
+       grid_sampler_samples(), gradgrad=False),
+    Op("grid_sampler_3d", lambda x, g, interpolation_mode, padding_mode, align_corners:
+       torch.grid_sampler_3d(x, g, interpolation_mode, padding_mode, align_corners),
+       grid_sampler_3d_samples(), gradgrad=False),
+    Op("affine_grid_generator", lambda t, size, align_corners:
+       torch.affine_grid_generator(t, size, align_corners),
+       [S(T((2, 2, 3), f64), size=[2, 3, 3, 4], align_corners=False),
+        S(T((2, 2, 3), f64), size=[2, 1, 4, 2], align_corners=True),
+        S(T((1, 3, 4), f64), size=[1, 2, 2, 3, 2], align_corners=False),
+        S(T((1, 3, 4), f64), size=[1, 1, 3, 1, 2], align_corners=True),
+        S(T((2, 2, 3), f32), size=[2, 3, 3, 4], align_corners=False),
+        S(T((3, 2, 3), f64, "t"), size=[3, 1, 2, 2], align_corners=False),
+        S(T((0, 2, 3), f32), size=[0, 1, 2, 2], align_corners=False),
+        S(T((), f64), size=[1, 1, 2, 2], align_corners=False),
+        S(T((2, 2, 3), f64), size=[1, 1, 2, 2], align_corners=False)]),  # batch mismatch: error
+]
+FAMILIES.update({"vision": VISION})
+
+
 # ---------------------------------------------------------------- running PyTorch
 def dtype_name(dt):
   return str(dt).replace("torch.", "")

@@ -51,3 +51,7 @@
 #include "ember/serialize/pt.h"
 #include "ember/serialize/file.h"
 #include "ember/data.h"
+#include "ember/ops/dropout.h"
+#include "ember/nn/modules/dropout.h"
+#include "ember/nn/modules/distance.h"
+#include "ember/ops/grid_sample.h"

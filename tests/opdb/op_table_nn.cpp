@@ -473,6 +473,22 @@ const std::map<std::string, OpFn>& nn_op_table() {
        [](X x) { return ember::rnn_tanh_cell(x[0], x[1], x[2], x[3], opt(x, 4), opt(x, 5)); }},
       {"rnn_relu_cell",
        [](X x) { return ember::rnn_relu_cell(x[0], x[1], x[2], x[3], opt(x, 4), opt(x, 5)); }},
+
+      // spatial transformers
+      {"grid_sampler_2d",
+       [](X x, A a) {
+         return ember::grid_sampler_2d(x[0], x[1], a.i("interpolation_mode"),
+                                       a.i("padding_mode"), a.b("align_corners"));
+       }},
+      {"grid_sampler_3d",
+       [](X x, A a) {
+         return ember::grid_sampler_3d(x[0], x[1], a.i("interpolation_mode"),
+                                       a.i("padding_mode"), a.b("align_corners"));
+       }},
+      {"affine_grid_generator",
+       [](X x, A a) {
+         return ember::affine_grid_generator(x[0], a.ints("size"), a.b("align_corners"));
+       }},
   };
   return table;
 }

@@ -7,6 +7,8 @@
 #include "ember/nn/functional/attention.h"
 #include "ember/nn/functional/pooling.h"
 #include "ember/nn/functional/distance.h"
+#include "ember/nn/functional/dropout.h"
+#include "ember/nn/functional/vision.h"
 #include "ember/nn/options/layers.h"
 #include "ember/ops/conv.h"
 
