@@ -13,6 +13,7 @@
 #include "ember/ops/ternary.h"
 #include "ember/ops/unary.h"
 #include "src/kernels/activation.h"
+#include "src/amp/autocast_hook.h"
 
 namespace ember {
 namespace {
@@ -303,6 +304,7 @@ Tensor& threshold_(Tensor& self, const Scalar& threshold, const Scalar& value) {
 
 // ---------------------------------------------------------------- prelu, glu, rrelu
 Tensor prelu(const Tensor& self, const Tensor& weight) {
+  EMBER_AUTOCAST(none, lower, prelu, self, weight);
   EMBER_CHECK(weight.dim() <= 1,
               "[prelu] Expected `weight` to be a scalar or 1D tensor, but got "
               "ndim = ",
