@@ -57,7 +57,8 @@ void refresh() {
 
 void warn_once(const char* msg) {
   static std::once_flag flags[2];
-  std::call_once(flags[msg[0] == 'I' ? 0 : 1], [msg] { std::cerr << "UserWarning: " << msg << "\n"; });
+  std::call_once(flags[msg[0] == 'I' ? 0 : 1],
+                 [msg] { std::cerr << "UserWarning: " << msg << "\n"; });
 }
 }  // namespace
 
@@ -81,8 +82,8 @@ void clear_cache() { t_cache.clear(); }
 int increment_nesting() { return ++t_state.nesting; }
 int decrement_nesting() { return --t_state.nesting; }
 
-AutocastGuard::AutocastGuard(DeviceType device_type, std::optional<ScalarType> dtype,
-                             bool enabled, std::optional<bool> cache_enabled)
+AutocastGuard::AutocastGuard(DeviceType device_type, std::optional<ScalarType> dtype, bool enabled,
+                             std::optional<bool> cache_enabled)
     : device_type_(device_type) {
   bool cpu = device_type == kCPU;
   dtype_ = dtype.value_or(cpu ? t_state.cpu_dtype : t_state.gpu_dtype);

@@ -80,8 +80,7 @@ ScalarType prioritize_arg(ScalarType c, const T&, DeviceType) {
 inline Tensor cast_arg(const Tensor& t, ScalarType to, DeviceType d) {
   return cached_cast(to, t, d);
 }
-inline std::optional<Tensor> cast_arg(const std::optional<Tensor>& t, ScalarType to,
-                                      DeviceType d) {
+inline std::optional<Tensor> cast_arg(const std::optional<Tensor>& t, ScalarType to, DeviceType d) {
   if (!t) return t;
   return cached_cast(to, *t, d);
 }
@@ -128,9 +127,9 @@ auto run(CastPolicy cpu, CastPolicy cuda, const char* op, Fn&& fn, const Args&..
 
 // First line of an op on an autocast list: CPU and CUDA policies (none, lower, fp32, promote,
 // banned), the op's name (called again with the cast arguments) and its arguments in order.
-#define EMBER_AUTOCAST(CPU, CUDA, OP, ...)                                                        \
-  if (EMBER_UNLIKELY(::ember::autocast::detail::active()))                                        \
-  return ::ember::autocast::detail::run(                                                          \
-      ::ember::autocast::CastPolicy::CPU, ::ember::autocast::CastPolicy::CUDA, #OP,               \
+#define EMBER_AUTOCAST(CPU, CUDA, OP, ...)                                                   \
+  if (EMBER_UNLIKELY(::ember::autocast::detail::active()))                                   \
+  return ::ember::autocast::detail::run(                                                     \
+      ::ember::autocast::CastPolicy::CPU, ::ember::autocast::CastPolicy::CUDA, #OP,          \
       [&](auto&&... a_) -> decltype(auto) { return OP(std::forward<decltype(a_)>(a_)...); }, \
       __VA_ARGS__)

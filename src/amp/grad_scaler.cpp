@@ -55,15 +55,15 @@ Tensor& _amp_update_scale_(Tensor& self, Tensor& growth_tracker, const Tensor& f
   const char* op = "_amp_update_scale_";
   check_one_float(self, op, "current_scale");
   check_one_float(found_inf, op, "found_inf");
-  EMBER_CHECK(growth_tracker.defined() && growth_tracker.numel() == 1 &&
-                  growth_tracker.dtype() == kInt,
-              "[", op, "] growth_tracker must be a 1-element int tensor.");
-  EMBER_CHECK(self.device() == growth_tracker.device() && self.device() == found_inf.device(),
-              "[", op, "] current_scale, growth_tracker and found_inf must be on the same device.");
+  EMBER_CHECK(
+      growth_tracker.defined() && growth_tracker.numel() == 1 && growth_tracker.dtype() == kInt,
+      "[", op, "] growth_tracker must be a 1-element int tensor.");
+  EMBER_CHECK(self.device() == growth_tracker.device() && self.device() == found_inf.device(), "[",
+              op, "] current_scale, growth_tracker and found_inf must be on the same device.");
   NoGradGuard no_grad;
   if (self.device().is_cpu()) {
-    amp_update_scale_stub.get(kCPU)(self, growth_tracker, found_inf, growth_factor,
-                                    backoff_factor, growth_interval);
+    amp_update_scale_stub.get(kCPU)(self, growth_tracker, found_inf, growth_factor, backoff_factor,
+                                    growth_interval);
     return self;
   }
   Tensor inf = found_inf.reshape(self.sizes()) != 0;
@@ -136,8 +136,8 @@ void GradScaler::unscale_(optim::Optimizer& optimizer) {
       if (!g.defined()) continue;
       EMBER_CHECK(g.dtype() != kHalf, "[GradScaler] Attempting to unscale FP16 gradients.");
       auto key = std::make_pair(g.device(), g.dtype());
-      auto it = std::find_if(groups.begin(), groups.end(),
-                             [&](const auto& e) { return e.first == key; });
+      auto it =
+          std::find_if(groups.begin(), groups.end(), [&](const auto& e) { return e.first == key; });
       if (it == groups.end()) {
         groups.push_back({key, {}});
         it = groups.end() - 1;

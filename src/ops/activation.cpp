@@ -12,8 +12,8 @@
 #include "ember/ops/shape.h"
 #include "ember/ops/ternary.h"
 #include "ember/ops/unary.h"
-#include "src/kernels/activation.h"
 #include "src/amp/autocast_hook.h"
+#include "src/kernels/activation.h"
 
 namespace ember {
 namespace {

@@ -10,8 +10,8 @@
 #include "ember/ops/pooling.h"
 #include "ember/ops/reduce.h"
 #include "ember/ops/shape.h"
-#include "src/kernels/conv.h"
 #include "src/amp/autocast_hook.h"
+#include "src/kernels/conv.h"
 
 namespace ember {
 

@@ -6,8 +6,8 @@
 #include "ember/ops/binary.h"
 #include "ember/ops/factory.h"
 #include "ember/ops/reduce.h"
-#include "src/ops/index_util.h"
 #include "src/amp/autocast_hook.h"
+#include "src/ops/index_util.h"
 
 namespace ember {
 

@@ -7,9 +7,9 @@
 #include "ember/ops/factory.h"
 #include "ember/ops/reduce.h"
 #include "ember/ops/shape.h"
+#include "src/amp/autocast_hook.h"
 #include "src/kernels/shape.h"
 #include "src/ops/shape_util.h"
-#include "src/amp/autocast_hook.h"
 
 namespace ember {
 

@@ -9,8 +9,8 @@
 #include "ember/ops/factory.h"
 #include "ember/ops/reduce.h"
 #include "ember/ops/shape.h"
-#include "src/kernels/linalg.h"
 #include "src/amp/autocast_hook.h"
+#include "src/kernels/linalg.h"
 
 namespace ember {
 

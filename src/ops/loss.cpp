@@ -13,9 +13,9 @@
 #include "ember/ops/shape.h"
 #include "ember/ops/ternary.h"
 #include "ember/ops/unary.h"
+#include "src/amp/autocast_hook.h"
 #include "src/kernels/loss.h"
 #include "src/ops/loss_util.h"
-#include "src/amp/autocast_hook.h"
 
 namespace ember {
 
@@ -253,7 +253,8 @@ Tensor cross_entropy_smoothing(const Tensor& self, const Tensor& target, const T
 Tensor cross_entropy_loss(const Tensor& self, const Tensor& target,
                           const std::optional<Tensor>& weight_opt, int64_t reduction,
                           int64_t ignore_index, double label_smoothing) {
-  EMBER_AUTOCAST(fp32, fp32, cross_entropy_loss, self, target, weight_opt, reduction, ignore_index, label_smoothing);
+  EMBER_AUTOCAST(fp32, fp32, cross_entropy_loss, self, target, weight_opt, reduction, ignore_index,
+                 label_smoothing);
   Tensor weight = opt_tensor(weight_opt);
   check_reduction(reduction, "cross_entropy");
   EMBER_CHECK(self.dim() >= 1, "[cross_entropy] Expected 1 or more dimensions (got ", self.dim(),
@@ -349,7 +350,8 @@ Tensor binary_cross_entropy_with_logits(const Tensor& self, const Tensor& target
                                         const std::optional<Tensor>& weight_opt,
                                         const std::optional<Tensor>& pos_weight_opt,
                                         int64_t reduction) {
-  EMBER_AUTOCAST(fp32, fp32, binary_cross_entropy_with_logits, self, target, weight_opt, pos_weight_opt, reduction);
+  EMBER_AUTOCAST(fp32, fp32, binary_cross_entropy_with_logits, self, target, weight_opt,
+                 pos_weight_opt, reduction);
   check_reduction(reduction, "binary_cross_entropy_with_logits");
   Tensor w = opt_tensor(weight_opt), pw = opt_tensor(pos_weight_opt);
   if (w.defined()) w = w.detach();

@@ -10,8 +10,8 @@
 #include "ember/ops/shape.h"
 #include "ember/ops/ternary.h"
 #include "ember/ops/unary.h"
-#include "src/ops/loss_util.h"
 #include "src/amp/autocast_hook.h"
+#include "src/ops/loss_util.h"
 
 namespace ember {
 
@@ -271,7 +271,8 @@ Tensor pairwise_distance(const Tensor& x1, const Tensor& x2, double p, double ep
 
 Tensor triplet_margin_loss(const Tensor& anchor, const Tensor& positive, const Tensor& negative,
                            double margin, double p, double eps, bool swap, int64_t reduction) {
-  EMBER_AUTOCAST(fp32, fp32, triplet_margin_loss, anchor, positive, negative, margin, p, eps, swap, reduction);
+  EMBER_AUTOCAST(fp32, fp32, triplet_margin_loss, anchor, positive, negative, margin, p, eps, swap,
+                 reduction);
   check_reduction(reduction, "triplet_margin_loss");
   EMBER_CHECK(anchor.dim() == positive.dim() && positive.dim() == negative.dim(),
               "[triplet_margin_loss] The anchor, positive, and negative tensors are expected to "

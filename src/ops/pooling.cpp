@@ -449,21 +449,24 @@ Tensor conv3d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
 Tensor conv_transpose1d(const Tensor& input, const Tensor& weight, const Tensor& bias,
                         IntArrayRef stride, IntArrayRef padding, IntArrayRef output_padding,
                         int64_t groups, IntArrayRef dilation) {
-  EMBER_AUTOCAST(fp32, lower, conv_transpose1d, input, weight, bias, stride, padding, output_padding, groups, dilation);
+  EMBER_AUTOCAST(fp32, lower, conv_transpose1d, input, weight, bias, stride, padding,
+                 output_padding, groups, dilation);
   return conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups, dilation,
                            1, "conv_transpose1d");
 }
 Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor& bias,
                         IntArrayRef stride, IntArrayRef padding, IntArrayRef output_padding,
                         int64_t groups, IntArrayRef dilation) {
-  EMBER_AUTOCAST(fp32, lower, conv_transpose2d, input, weight, bias, stride, padding, output_padding, groups, dilation);
+  EMBER_AUTOCAST(fp32, lower, conv_transpose2d, input, weight, bias, stride, padding,
+                 output_padding, groups, dilation);
   return conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups, dilation,
                            2, "conv_transpose2d");
 }
 Tensor conv_transpose3d(const Tensor& input, const Tensor& weight, const Tensor& bias,
                         IntArrayRef stride, IntArrayRef padding, IntArrayRef output_padding,
                         int64_t groups, IntArrayRef dilation) {
-  EMBER_AUTOCAST(fp32, lower, conv_transpose3d, input, weight, bias, stride, padding, output_padding, groups, dilation);
+  EMBER_AUTOCAST(fp32, lower, conv_transpose3d, input, weight, bias, stride, padding,
+                 output_padding, groups, dilation);
   return conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups, dilation,
                            3, "conv_transpose3d");
 }
@@ -632,7 +635,8 @@ Tensor max_pool1d(const Tensor& self, IntArrayRef kernel_size, IntArrayRef strid
 std::tuple<Tensor, Tensor> max_pool3d_with_indices(const Tensor& self, IntArrayRef kernel_size,
                                                    IntArrayRef stride, IntArrayRef padding,
                                                    IntArrayRef dilation, bool ceil_mode) {
-  EMBER_AUTOCAST(fp32, none, max_pool3d_with_indices, self, kernel_size, stride, padding, dilation, ceil_mode);
+  EMBER_AUTOCAST(fp32, none, max_pool3d_with_indices, self, kernel_size, stride, padding, dilation,
+                 ceil_mode);
   return max_pool_nd(self, 3, kernel_size, stride, padding, dilation, ceil_mode, "max_pool3d",
                      "MaxPool3DWithIndicesBackward0");
 }
@@ -649,7 +653,8 @@ Tensor avg_pool1d(const Tensor& self, IntArrayRef kernel_size, IntArrayRef strid
 Tensor avg_pool3d(const Tensor& self, IntArrayRef kernel_size, IntArrayRef stride,
                   IntArrayRef padding, bool ceil_mode, bool count_include_pad,
                   std::optional<int64_t> divisor_override) {
-  EMBER_AUTOCAST(fp32, none, avg_pool3d, self, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override);
+  EMBER_AUTOCAST(fp32, none, avg_pool3d, self, kernel_size, stride, padding, ceil_mode,
+                 count_include_pad, divisor_override);
   return avg_pool_nd(self, 3, kernel_size, stride, padding, ceil_mode, count_include_pad,
                      divisor_override, "avg_pool3d", "AvgPool3DBackward0");
 }

@@ -9,9 +9,9 @@
 #include "ember/ops/factory.h"
 #include "ember/ops/shape.h"
 #include "ember/ops/unary.h"
+#include "src/amp/autocast_hook.h"
 #include "src/kernels/reduce.h"
 #include "src/ops/reduce_util.h"
-#include "src/amp/autocast_hook.h"
 
 namespace ember {
 

@@ -138,7 +138,8 @@ TEST(GradScaler, UnscaleBeforeClippingThenStep) {
   scaler.step(opt);  // does not unscale again
   EXPECT_TRUE(all_close(w.detach(), vec({-2, -3}), 0, 0));
   EXPECT_TRUE(throws_with([&] { scaler.step(opt); }, "step() has already been called"));
-  EXPECT_TRUE(throws_with([&] { scaler.unscale_(opt); }, "unscale_() is being called after step()"));
+  EXPECT_TRUE(
+      throws_with([&] { scaler.unscale_(opt); }, "unscale_() is being called after step()"));
   scaler.update();
   EXPECT_EQ(scaler.get_scale(), 8.0);
   scaler.update(4.0);
@@ -164,13 +165,15 @@ TEST(GradScaler, Errors) {
   Tensor h = vec({1}, kHalf).requires_grad_();
   optim::SGD opt_h({h}, optim::SGDOptions(1.0));
   scaler.scale(h.to(kFloat).sum()).backward();
-  EXPECT_TRUE(throws_with([&] { scaler.unscale_(opt_h); }, "Attempting to unscale FP16 gradients."));
+  EXPECT_TRUE(
+      throws_with([&] { scaler.unscale_(opt_h); }, "Attempting to unscale FP16 gradients."));
   EXPECT_TRUE(throws_with([&] { scaler.load_state_dict({}); }, "The source state dict is empty"));
 }
 
 TEST(GradScaler, StateDictRoundTrip) {
-  GradScaler a(GradScalerOptions().init_scale(1024).growth_factor(4).backoff_factor(0.25)
-                   .growth_interval(3));
+  GradScaler a(
+      GradScalerOptions().init_scale(1024).growth_factor(4).backoff_factor(0.25).growth_interval(
+          3));
   Tensor w = vec({1}).requires_grad_();
   optim::SGD opt({w}, optim::SGDOptions(1.0));
   a.scale(w.sum()).backward();
