@@ -19,6 +19,8 @@
 //          poisson_nll, cosine_embedding, triplet_margin, ctc)
 //          CUDA: the same losses (bce banned), layer_norm, group_norm, prod
 //   promote CPU+CUDA: cat, stack, index_copy
+//   none (excluded, not cast): avg_pool1d, adaptive_avg_pool1d/2d, lp_pool1d/2d, upsample,
+//          im2col, col2im, bilinear: single kernels in PyTorch that ember builds from matmul
 // Casts of float32 leaf tensors that require grad to the lower dtype are cached per thread
 // until the outermost region exits, so a weight used many times is converted once per region.
 #include <iostream>
@@ -55,11 +57,11 @@ void refresh() {
   detail::t_active = (t_state.cpu_enabled || t_state.gpu_enabled) && t_state.excluded == 0;
 }
 
-void warn_once(const char* msg) {
-  static std::once_flag flags[2];
-  std::call_once(flags[msg[0] == 'I' ? 0 : 1],
-                 [msg] { std::cerr << "UserWarning: " << msg << "\n"; });
+// Python's UserWarning, printed once per process and kind.
+void warn_once(std::once_flag& flag, const char* msg) {
+  std::call_once(flag, [msg] { std::cerr << "UserWarning: " << msg << "\n"; });
 }
+std::once_flag g_warn_cpu_dtype, g_warn_no_cuda;
 }  // namespace
 
 bool is_enabled() { return t_state.gpu_enabled; }
@@ -89,14 +91,15 @@ AutocastGuard::AutocastGuard(DeviceType device_type, std::optional<ScalarType> d
   dtype_ = dtype.value_or(cpu ? t_state.cpu_dtype : t_state.gpu_dtype);
   enabled_ = enabled;
   if (enabled_ && cpu && dtype_ != kBFloat16) {
-    warn_once(
-        "In CPU autocast, but the target dtype is not supported. Disabling autocast.\nCPU "
-        "Autocast only supports dtype of torch.bfloat16 currently.");
+    warn_once(g_warn_cpu_dtype,
+              "In CPU autocast, but the target dtype is not supported. Disabling autocast.\nCPU "
+              "Autocast only supports dtype of torch.bfloat16 currently.");
     enabled_ = false;
   }
   if (enabled_ && !cpu) {
     if (!cuda::is_available()) {
       warn_once(
+          g_warn_no_cuda,
           "User provided device_type of 'cuda', but CUDA is not available. Disabling autocast");
       enabled_ = false;
     }

@@ -21,7 +21,8 @@ namespace ember {
 namespace autocast {
 
 enum class CastPolicy : uint8_t {
-  none,     // not autocast on this device
+  none,     // no cast on this device, but the op's body runs with autocast excluded (for ops that
+            // are one kernel in PyTorch but call matmul/conv inside ember: upsample, avg_pool1d)
   lower,    // floating inputs to the device's autocast dtype (bf16 / fp16)
   fp32,     // floating inputs to float32
   promote,  // floating inputs to the widest floating input type

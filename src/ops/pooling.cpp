@@ -647,6 +647,8 @@ Tensor max_pool3d(const Tensor& self, IntArrayRef kernel_size, IntArrayRef strid
 }
 Tensor avg_pool1d(const Tensor& self, IntArrayRef kernel_size, IntArrayRef stride,
                   IntArrayRef padding, bool ceil_mode, bool count_include_pad) {
+  EMBER_AUTOCAST(none, none, avg_pool1d, self, kernel_size, stride, padding, ceil_mode,
+                 count_include_pad);
   return avg_pool_nd(self, 1, kernel_size, stride, padding, ceil_mode, count_include_pad,
                      std::nullopt, "avg_pool1d", "AvgPool2DBackward0");
 }
@@ -660,9 +662,11 @@ Tensor avg_pool3d(const Tensor& self, IntArrayRef kernel_size, IntArrayRef strid
 }
 
 Tensor adaptive_avg_pool1d(const Tensor& self, IntArrayRef output_size) {
+  EMBER_AUTOCAST(none, none, adaptive_avg_pool1d, self, output_size);
   return adaptive_avg_nd(self, output_size, 1, "adaptive_avg_pool1d", "AdaptiveAvgPool2DBackward0");
 }
 Tensor adaptive_avg_pool2d(const Tensor& self, IntArrayRef output_size) {
+  EMBER_AUTOCAST(none, none, adaptive_avg_pool2d, self, output_size);
   return adaptive_avg_nd(self, output_size, 2, "adaptive_avg_pool2d", "AdaptiveAvgPool2DBackward0");
 }
 Tensor adaptive_avg_pool3d(const Tensor& self, IntArrayRef output_size) {
@@ -695,10 +699,12 @@ Tensor lp_pool_nd(const Tensor& self, double p, IntArrayRef kernel_size, IntArra
 
 Tensor lp_pool1d(const Tensor& self, double norm_type, IntArrayRef kernel_size, IntArrayRef stride,
                  bool ceil_mode) {
+  EMBER_AUTOCAST(none, none, lp_pool1d, self, norm_type, kernel_size, stride, ceil_mode);
   return lp_pool_nd(self, norm_type, kernel_size, stride, ceil_mode, 1, "lp_pool1d");
 }
 Tensor lp_pool2d(const Tensor& self, double norm_type, IntArrayRef kernel_size, IntArrayRef stride,
                  bool ceil_mode) {
+  EMBER_AUTOCAST(none, none, lp_pool2d, self, norm_type, kernel_size, stride, ceil_mode);
   return lp_pool_nd(self, norm_type, kernel_size, stride, ceil_mode, 2, "lp_pool2d");
 }
 
@@ -933,6 +939,7 @@ Tensor pixel_unshuffle(const Tensor& self, int64_t r) {
 
 Tensor upsample(const Tensor& self, std::string_view mode, IntArrayRef output_size,
                 std::optional<bool> align_corners, const std::vector<double>& scales) {
+  EMBER_AUTOCAST(none, none, upsample, self, mode, output_size, align_corners, scales);
   bool nearest = mode == "nearest";
   EMBER_CHECK(
       nearest || mode == "linear" || mode == "bilinear" || mode == "trilinear" || mode == "bicubic",
@@ -1069,6 +1076,7 @@ ColGeometry col_geometry(IntArrayRef in_hw, IntArrayRef kernel_size, IntArrayRef
 
 Tensor im2col(const Tensor& self, IntArrayRef kernel_size, IntArrayRef dilation,
               IntArrayRef padding, IntArrayRef stride) {
+  EMBER_AUTOCAST(none, none, im2col, self, kernel_size, dilation, padding, stride);
   EMBER_CHECK((self.dim() == 3 || self.dim() == 4) && self.size(-1) > 0 && self.size(-2) > 0,
               "[im2col] Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for "
               "input, but got: ",
@@ -1091,6 +1099,7 @@ Tensor im2col(const Tensor& self, IntArrayRef kernel_size, IntArrayRef dilation,
 
 Tensor col2im(const Tensor& self, IntArrayRef output_size, IntArrayRef kernel_size,
               IntArrayRef dilation, IntArrayRef padding, IntArrayRef stride) {
+  EMBER_AUTOCAST(none, none, col2im, self, output_size, kernel_size, dilation, padding, stride);
   EMBER_CHECK((self.dim() == 2 || self.dim() == 3) && self.size(-1) > 0 && self.size(-2) > 0,
               "[col2im] Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch "
               "size and non-zero dimensions for input, but got: ",

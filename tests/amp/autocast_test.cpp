@@ -291,6 +291,47 @@ std::vector<Row> rows() {
          return pad(R({1, 2, 4, 4, 4}, d), {1, 1, 1, 1, 1, 1}, "reflect");
        },
        f, b},
+      // single kernels in PyTorch, composites of matmul in ember: not cast (autocast excluded)
+      {"avg_pool1d",
+       [](ScalarType d) {
+         return avg_pool1d(R({1, 2, 4}, d), {2});
+       },
+       f, b},
+      {"adaptive_avg_pool2d",
+       [](ScalarType d) {
+         return adaptive_avg_pool2d(R({1, 2, 4, 4}, d), {2, 2});
+       },
+       f, b},
+      {"lp_pool2d",
+       [](ScalarType d) {
+         return lp_pool2d(P({1, 1, 4, 4}, d), 2, {2});
+       },
+       f, b},
+      {"upsample_bilinear",
+       [](ScalarType d) {
+         return upsample(R({1, 1, 3, 3}, d), "bilinear", {5, 5}, false);
+       },
+       f, b},
+      {"upsample_nearest",
+       [](ScalarType d) {
+         return upsample(R({1, 1, 3, 3}, d), "nearest", {6, 6});
+       },
+       f, b},
+      {"im2col",
+       [](ScalarType d) {
+         return im2col(R({1, 1, 3, 3}, d), {2, 2}, {1, 1}, {0, 0}, {1, 1});
+       },
+       f, b},
+      {"col2im",
+       [](ScalarType d) {
+         return col2im(R({1, 4, 4}, d), {3, 3}, {2, 2}, {1, 1}, {0, 0}, {1, 1});
+       },
+       f, b},
+      {"bilinear",
+       [](ScalarType d) {
+         return F::bilinear(R({2, 3}, d), R({2, 3}, d), R({4, 3, 3}, d));
+       },
+       f, b},
       {"layer_norm",
        [](ScalarType d) {
          return layer_norm(R({2, 4}, d), {4});
