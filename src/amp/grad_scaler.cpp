@@ -46,7 +46,8 @@ void _amp_foreach_non_finite_check_and_unscale_(TensorList grads, Tensor& found_
     // Other devices: the same through device ops, without a host synchronisation.
     Tensor bad = logical_not(isfinite(g)).any().to(kFloat).reshape(found_inf.sizes());
     found_inf.copy_(maximum(found_inf, bad));
-    g.mul_(inv_scale.to(g.dtype()));
+    Tensor gm = g;  // a handle: the gradient itself is updated in place
+    gm.mul_(inv_scale.to(g.dtype()));
   }
 }
 
