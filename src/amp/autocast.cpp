@@ -36,6 +36,7 @@ namespace autocast {
 
 namespace detail {
 constinit thread_local bool t_active EMBER_TLS_HOT = false;
+constinit thread_local bool t_skip_once EMBER_TLS_HOT = false;
 }  // namespace detail
 
 namespace {

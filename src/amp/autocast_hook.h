@@ -21,12 +21,14 @@ namespace ember {
 namespace autocast {
 
 enum class CastPolicy : uint8_t {
-  none,     // no cast on this device, but the op's body runs with autocast excluded (for ops that
-            // are one kernel in PyTorch but call matmul/conv inside ember: upsample, avg_pool1d)
-  lower,    // floating inputs to the device's autocast dtype (bf16 / fp16)
-  fp32,     // floating inputs to float32
-  promote,  // floating inputs to the widest floating input type
-  banned,   // refuses to run under autocast (binary_cross_entropy on CUDA)
+  none,         // no cast on this device; the op's body runs with autocast excluded (PyTorch
+                // runs it as one kernel; ember may build it from matmul/conv: upsample, mv)
+  fallthrough,  // not an autocast op on this device and composite in PyTorch: the ops it calls
+                // are autocast as usual (the RNN cells on CPU)
+  lower,        // floating inputs to the device's autocast dtype (bf16 / fp16)
+  fp32,         // floating inputs to float32
+  promote,      // floating inputs to the widest floating input type
+  banned,       // refuses to run under autocast (binary_cross_entropy on CUDA)
 };
 
 namespace detail {
@@ -34,6 +36,13 @@ namespace detail {
 // True while autocast is on for some device on this thread and not excluded.
 extern constinit thread_local bool t_active EMBER_TLS_HOT;
 inline bool active() { return t_active; }
+// Set by run() for a fallthrough op: the op's own hook lets it pass once.
+extern constinit thread_local bool t_skip_once EMBER_TLS_HOT;
+inline bool take_skip() {
+  bool s = t_skip_once;
+  t_skip_once = false;
+  return s;
+}
 
 // Excludes autocast for the op body (restores on exit).
 struct ExcludeGuard {
@@ -99,12 +108,16 @@ const T& cast_arg(const T& a, ScalarType, DeviceType) {
 template <class Fn, class... Args>
 auto run(CastPolicy cpu, CastPolicy cuda, const char* op, Fn&& fn, const Args&... args)
     -> decltype(fn(args...)) {
-  ExcludeGuard exclude;
   std::optional<DeviceType> dev;
   (find_device(dev, args), ...);
   DeviceType d = dev.value_or(kCPU);
   CastPolicy p = d == kCUDA ? cuda : cpu;
-  if (p == CastPolicy::none || !enabled_for(d)) return fn(args...);
+  if (p == CastPolicy::fallthrough || (p != CastPolicy::none && !enabled_for(d))) {
+    t_skip_once = true;  // run the op as if it had no hook
+    return fn(args...);
+  }
+  ExcludeGuard exclude;
+  if (p == CastPolicy::none) return fn(args...);
   ScalarType to = kFloat;
   switch (p) {
     case CastPolicy::lower:
@@ -126,10 +139,11 @@ auto run(CastPolicy cpu, CastPolicy cuda, const char* op, Fn&& fn, const Args&..
 }  // namespace autocast
 }  // namespace ember
 
-// First line of an op on an autocast list: CPU and CUDA policies (none, lower, fp32, promote,
-// banned), the op's name (called again with the cast arguments) and its arguments in order.
+// First line of an op on an autocast list: CPU and CUDA policies (none, fallthrough, lower,
+// fp32, promote, banned), the op's name (called again with the cast arguments) and its arguments.
 #define EMBER_AUTOCAST(CPU, CUDA, OP, ...)                                                   \
-  if (EMBER_UNLIKELY(::ember::autocast::detail::active()))                                   \
+  if (EMBER_UNLIKELY(::ember::autocast::detail::active()) &&                                 \
+      !::ember::autocast::detail::take_skip())                                               \
   return ::ember::autocast::detail::run(                                                     \
       ::ember::autocast::CastPolicy::CPU, ::ember::autocast::CastPolicy::CUDA, #OP,          \
       [&](auto&&... a_) -> decltype(auto) { return OP(std::forward<decltype(a_)>(a_)...); }, \

@@ -637,7 +637,7 @@ Use use(const Tensor& w) { return {mm(V({2, 4}), w)}; }
 }  // namespace
 
 TEST(Autocast, CacheOfLeafCastsWithinARegion) {
-  Tensor w = V({4, 3}).requires_grad_();
+  Tensor w = V({4, 3}).clone().requires_grad_();  // a leaf that is not a view (PyTorch's rule)
   {
     AutocastGuard g(kCPU);
     Use a = use(w), b = use(w);
@@ -673,6 +673,9 @@ TEST(Autocast, CacheOfLeafCastsWithinARegion) {
     Tensor nl = w * 1;  // not a leaf: not cached
     Use a = use(nl), b = use(nl);
     EXPECT_NE(a.cast(), b.cast());
+    Tensor view = V({4, 3}).requires_grad_();  // a leaf view (of reshape): not cached either
+    Use c = use(view), d = use(view);
+    EXPECT_NE(c.cast(), d.cast());
   }
   // A cached cast carries the gradient back to the weight once per use.
   Tensor loss;
