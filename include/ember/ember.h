@@ -1,5 +1,7 @@
 #pragma once
 // ember: PyTorch's C++ API, reimplemented. Include this (or <torch/torch.h>) for everything.
+#include "ember/amp/autocast.h"
+#include "ember/amp/grad_scaler.h"
 #include "ember/autograd/custom_function.h"
 #include "ember/autograd/engine.h"
 #include "ember/autograd/grad_mode.h"

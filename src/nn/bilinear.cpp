@@ -9,12 +9,14 @@
 #include "ember/ops/linalg.h"
 #include "ember/ops/reduce.h"
 #include "ember/ops/shape.h"
+#include "src/amp/autocast_hook.h"
 
 namespace ember {
 namespace nn {
 
 Tensor functional::bilinear(const Tensor& input1, const Tensor& input2, const Tensor& weight,
                             const Tensor& bias) {
+  EMBER_AUTOCAST(none, none, bilinear, input1, input2, weight, bias);
   EMBER_CHECK(input1.dim() == input2.dim(),
               "[bilinear] bilinear(): input dimensions do not "
               "match: got ",

@@ -6,6 +6,7 @@
 #include "conv_util.h"
 #include "ember/ember.h"
 #include "ember/nn/init.h"
+#include "src/amp/autocast_hook.h"
 
 namespace ember {
 namespace nn {
@@ -24,6 +25,7 @@ std::ostream& print_array(std::ostream& os, const ExpandingArray<D>& a) {
 // ---- functional ----
 
 Tensor F::linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
+  EMBER_AUTOCAST(lower, lower, linear, input, weight, bias);
   Tensor y = input.dim() == 2 ? input.mm(weight.t()) : matmul(input, weight.t());
   return bias.defined() ? y + bias : y;
 }

@@ -12,6 +12,7 @@
 #include "ember/ops/shape.h"
 #include "ember/ops/ternary.h"
 #include "ember/ops/unary.h"
+#include "src/amp/autocast_hook.h"
 #include "src/kernels/activation.h"
 
 namespace ember {
@@ -303,6 +304,7 @@ Tensor& threshold_(Tensor& self, const Scalar& threshold, const Scalar& value) {
 
 // ---------------------------------------------------------------- prelu, glu, rrelu
 Tensor prelu(const Tensor& self, const Tensor& weight) {
+  EMBER_AUTOCAST(none, lower, prelu, self, weight);
   EMBER_CHECK(weight.dim() <= 1,
               "[prelu] Expected `weight` to be a scalar or 1D tensor, but got "
               "ndim = ",

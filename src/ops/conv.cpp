@@ -10,6 +10,7 @@
 #include "ember/ops/pooling.h"
 #include "ember/ops/reduce.h"
 #include "ember/ops/shape.h"
+#include "src/amp/autocast_hook.h"
 #include "src/kernels/conv.h"
 
 namespace ember {
@@ -72,6 +73,7 @@ int64_t pooling_output_size(int64_t in, int64_t k, int64_t pad, int64_t stride, 
 
 Tensor conv2d(const Tensor& input_, const Tensor& weight, const Tensor& bias, IntArrayRef stride,
               IntArrayRef padding, IntArrayRef dilation, int64_t groups) {
+  EMBER_AUTOCAST(lower, lower, conv2d, input_, weight, bias, stride, padding, dilation, groups);
   EMBER_CHECK(weight.dim() == 4, "[conv2d] weight should have 4 dimensions, but got ",
               weight.dim());
   bool unbatched = input_.dim() == 3;

@@ -13,6 +13,7 @@
 #include "ember/ops/reduce.h"
 #include "ember/ops/shape.h"
 #include "ember/ops/ternary.h"
+#include "src/amp/autocast_hook.h"
 #include "src/ops/loss_util.h"
 
 namespace ember {
@@ -108,6 +109,8 @@ std::vector<int64_t> lengths_of(const Tensor& t, const char* what) {
 
 Tensor ctc_loss(const Tensor& log_probs_in, const Tensor& targets_in, IntArrayRef input_lengths,
                 IntArrayRef target_lengths, int64_t blank, int64_t reduction, bool zero_infinity) {
+  EMBER_AUTOCAST(fp32, none, ctc_loss, log_probs_in, targets_in, input_lengths, target_lengths,
+                 blank, reduction, zero_infinity);
   check_reduction(reduction, "ctc_loss");
   EMBER_CHECK(log_probs_in.dim() == 2 || log_probs_in.dim() == 3,
               "[ctc_loss] Expected log_probs of shape (T, N, C) or (T, C), got ",

@@ -6,6 +6,7 @@
 #include "ember/ops/binary.h"
 #include "ember/ops/factory.h"
 #include "ember/ops/reduce.h"
+#include "src/amp/autocast_hook.h"
 #include "src/ops/index_util.h"
 
 namespace ember {
@@ -145,6 +146,7 @@ Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index_in, const 
 }
 
 Tensor index_copy(const Tensor& self, int64_t dim, const Tensor& index_in, const Tensor& source) {
+  EMBER_AUTOCAST(promote, none, index_copy, self, dim, index_in, source);
   int64_t d = maybe_wrap_dim(dim, self.dim());
   Tensor index = vector_index(index_in, "index_copy");
   check_source("index_copy", self, d, index, source);

@@ -7,6 +7,7 @@
 #include "ember/ops/factory.h"
 #include "ember/ops/reduce.h"
 #include "ember/ops/shape.h"
+#include "src/amp/autocast_hook.h"
 #include "src/kernels/shape.h"
 #include "src/ops/shape_util.h"
 
@@ -117,6 +118,7 @@ std::vector<Tensor> map_atleast(TensorList ts, int64_t n) {
 }  // namespace
 
 Tensor cat(TensorList tensors, int64_t dim) {
+  EMBER_AUTOCAST(promote, promote, cat, tensors, dim);
   int64_t d = 0;
   DimVector shape = cat_shape(tensors, dim, &d);
   ScalarType dt = result_type(tensors);
@@ -172,6 +174,7 @@ Tensor concat(TensorList tensors, int64_t dim) { return cat(tensors, dim); }
 Tensor concatenate(TensorList tensors, int64_t dim) { return cat(tensors, dim); }
 
 Tensor stack(TensorList tensors, int64_t dim) {
+  EMBER_AUTOCAST(promote, promote, stack, tensors, dim);
   EMBER_CHECK(!tensors.empty(), "[stack] stack expects a non-empty TensorList");
   for (size_t i = 1; i < tensors.size(); ++i) {
     EMBER_CHECK(tensors[i].sizes() == tensors[0].sizes(),

@@ -9,6 +9,7 @@
 #include "ember/ops/factory.h"
 #include "ember/ops/reduce.h"
 #include "ember/ops/shape.h"
+#include "src/amp/autocast_hook.h"
 #include "src/kernels/linalg.h"
 
 namespace ember {
@@ -92,6 +93,7 @@ Tensor bmm_nograd(const Tensor& a, const Tensor& b) {
 }  // namespace
 
 Tensor mm(const Tensor& self, const Tensor& mat2) {
+  EMBER_AUTOCAST(lower, lower, mm, self, mat2);
   check_mm(self, mat2, "mm");
   Tensor out = mm_nograd(self, mat2);
   if (auto n = autograd::make_node(
@@ -108,6 +110,7 @@ Tensor mm(const Tensor& self, const Tensor& mat2) {
 }
 
 Tensor bmm(const Tensor& self, const Tensor& mat2) {
+  EMBER_AUTOCAST(lower, lower, bmm, self, mat2);
   check_bmm(self, mat2, "bmm");
   Tensor out = bmm_nograd(self, mat2);
   if (auto n = autograd::make_node(
@@ -124,6 +127,7 @@ Tensor bmm(const Tensor& self, const Tensor& mat2) {
 }
 
 Tensor mv(const Tensor& self, const Tensor& vec) {
+  EMBER_AUTOCAST(none, lower, mv, self, vec);
   check_mv(self, vec, "mv");
   check_no_bool(self, "mv");
   Tensor out = make_tensor({self.size(0)}, self.dtype(), self.device());
@@ -183,6 +187,7 @@ Tensor ger(const Tensor& self, const Tensor& vec2) { return outer(self, vec2); }
 
 Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, const Scalar& beta,
              const Scalar& alpha) {
+  EMBER_AUTOCAST(lower, lower, addmm, self, mat1, mat2, beta, alpha);
   check_mm(mat1, mat2, "addmm");
   EMBER_CHECK(self.dtype() == mat2.dtype(), "[addmm] self and mat2 must have the same dtype");
   check_no_bool(mat1, "addmm");
@@ -207,6 +212,7 @@ Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, const S
 
 Tensor addmv(const Tensor& self, const Tensor& mat, const Tensor& vec, const Scalar& beta,
              const Scalar& alpha) {
+  EMBER_AUTOCAST(none, lower, addmv, self, mat, vec, beta, alpha);
   check_mv(mat, vec, "addmv");
   EMBER_CHECK(self.dtype() == mat.dtype(), "[addmv] expected scalar type ", toString(mat.dtype()),
               " but found ", toString(self.dtype()));
@@ -233,6 +239,7 @@ Tensor addmv(const Tensor& self, const Tensor& mat, const Tensor& vec, const Sca
 
 Tensor baddbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2, const Scalar& beta,
                const Scalar& alpha) {
+  EMBER_AUTOCAST(lower, lower, baddbmm, self, batch1, batch2, beta, alpha);
   check_bmm(batch1, batch2, "baddbmm");
   EMBER_CHECK(self.dtype() == batch1.dtype(), "[baddbmm] expected scalar type ",
               toString(batch1.dtype()), " but found ", toString(self.dtype()));
@@ -259,6 +266,7 @@ Tensor baddbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2, c
 
 Tensor addbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2, const Scalar& beta,
               const Scalar& alpha) {
+  EMBER_AUTOCAST(lower, lower, addbmm, self, batch1, batch2, beta, alpha);
   check_bmm(batch1, batch2, "addbmm");
   EMBER_CHECK(self.dtype() == batch1.dtype(), "[addbmm] expected scalar type ",
               toString(batch1.dtype()), " but found ", toString(self.dtype()));
@@ -289,6 +297,7 @@ Tensor addbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2, co
 }
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
+  EMBER_AUTOCAST(lower, lower, matmul, a, b);
   int64_t da = a.dim(), db = b.dim();
   EMBER_CHECK(da >= 1 && db >= 1,
               "[matmul] both arguments to matmul need to be at least 1D, but "

@@ -13,6 +13,7 @@
 #include "ember/ops/shape.h"
 #include "ember/ops/ternary.h"
 #include "ember/ops/unary.h"
+#include "src/amp/autocast_hook.h"
 #include "src/kernels/loss.h"
 #include "src/ops/loss_util.h"
 
@@ -118,6 +119,7 @@ Tensor nll_core(const Tensor& self, const Tensor& target, const Tensor& weight, 
 
 Tensor nll_loss(const Tensor& self, const Tensor& target, const std::optional<Tensor>& weight_opt,
                 int64_t reduction, int64_t ignore_index) {
+  EMBER_AUTOCAST(fp32, fp32, nll_loss, self, target, weight_opt, reduction, ignore_index);
   Tensor weight = opt_tensor(weight_opt);
   EMBER_CHECK(self.dim() > 0 && self.dim() <= 2, "[nll_loss] input tensor should be 1D or 2D");
   EMBER_CHECK(target.dim() <= 1,
@@ -133,6 +135,7 @@ Tensor nll_loss(const Tensor& self, const Tensor& target, const std::optional<Te
 
 Tensor nll_loss2d(const Tensor& self, const Tensor& target, const std::optional<Tensor>& weight_opt,
                   int64_t reduction, int64_t ignore_index) {
+  EMBER_AUTOCAST(fp32, fp32, nll_loss2d, self, target, weight_opt, reduction, ignore_index);
   Tensor weight = opt_tensor(weight_opt);
   check_nll_target(target, "nll_loss2d");
   EMBER_CHECK(self.dim() == 4,
@@ -154,6 +157,7 @@ Tensor nll_loss2d(const Tensor& self, const Tensor& target, const std::optional<
 
 Tensor nll_loss_nd(const Tensor& self, const Tensor& target, const std::optional<Tensor>& weight,
                    int64_t reduction, int64_t ignore_index) {
+  EMBER_AUTOCAST(fp32, fp32, nll_loss_nd, self, target, weight, reduction, ignore_index);
   EMBER_CHECK(self.dim() >= 1, "[nll_loss] Expected 1 or more dimensions (got ", self.dim(), ")");
   EMBER_CHECK(self.dim() == 1 || (target.dim() >= 1 && self.size(0) == target.size(0)),
               "[nll_loss] Expected input batch_size (", self.size(0),
@@ -249,6 +253,8 @@ Tensor cross_entropy_smoothing(const Tensor& self, const Tensor& target, const T
 Tensor cross_entropy_loss(const Tensor& self, const Tensor& target,
                           const std::optional<Tensor>& weight_opt, int64_t reduction,
                           int64_t ignore_index, double label_smoothing) {
+  EMBER_AUTOCAST(fp32, fp32, cross_entropy_loss, self, target, weight_opt, reduction, ignore_index,
+                 label_smoothing);
   Tensor weight = opt_tensor(weight_opt);
   check_reduction(reduction, "cross_entropy");
   EMBER_CHECK(self.dim() >= 1, "[cross_entropy] Expected 1 or more dimensions (got ", self.dim(),
@@ -273,6 +279,7 @@ Tensor cross_entropy_loss(const Tensor& self, const Tensor& target,
 // ---- mse, bce ---------------------------------------------------------------------------------
 
 Tensor mse_loss(const Tensor& self, const Tensor& target, int64_t reduction) {
+  EMBER_AUTOCAST(fp32, fp32, mse_loss, self, target, reduction);
   check_reduction(reduction, "mse_loss");
   Tensor a = self.detach(), b = target.detach();
   IterConfig c;
@@ -303,6 +310,7 @@ Tensor mse_loss(const Tensor& self, const Tensor& target, int64_t reduction) {
 
 Tensor binary_cross_entropy(const Tensor& self, const Tensor& target,
                             const std::optional<Tensor>& weight_opt, int64_t reduction) {
+  EMBER_AUTOCAST(fp32, banned, binary_cross_entropy, self, target, weight_opt, reduction);
   check_reduction(reduction, "binary_cross_entropy");
   Tensor weight = opt_tensor(weight_opt);
   if (weight.defined()) weight = weight.detach();
@@ -342,6 +350,8 @@ Tensor binary_cross_entropy_with_logits(const Tensor& self, const Tensor& target
                                         const std::optional<Tensor>& weight_opt,
                                         const std::optional<Tensor>& pos_weight_opt,
                                         int64_t reduction) {
+  EMBER_AUTOCAST(fp32, fp32, binary_cross_entropy_with_logits, self, target, weight_opt,
+                 pos_weight_opt, reduction);
   check_reduction(reduction, "binary_cross_entropy_with_logits");
   Tensor w = opt_tensor(weight_opt), pw = opt_tensor(pos_weight_opt);
   if (w.defined()) w = w.detach();
@@ -392,6 +402,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& self, const Tensor& target
 // ---- l1, smooth_l1, huber ---------------------------------------------------------------------
 
 Tensor l1_loss(const Tensor& self, const Tensor& target, int64_t reduction) {
+  EMBER_AUTOCAST(fp32, fp32, l1_loss, self, target, reduction);
   check_reduction(reduction, "l1_loss");
   return apply_loss_reduction((self - target).abs(), reduction);
 }
@@ -455,15 +466,18 @@ Tensor smooth_loss(const Tensor& self, const Tensor& target, int64_t reduction, 
 }  // namespace
 
 Tensor smooth_l1_loss(const Tensor& self, const Tensor& target, int64_t reduction, double beta) {
+  EMBER_AUTOCAST(fp32, fp32, smooth_l1_loss, self, target, reduction, beta);
   return smooth_loss(self, target, reduction, beta, false);
 }
 Tensor huber_loss(const Tensor& self, const Tensor& target, int64_t reduction, double delta) {
+  EMBER_AUTOCAST(fp32, fp32, huber_loss, self, target, reduction, delta);
   return smooth_loss(self, target, reduction, delta, true);
 }
 
 // ---- kl_div, poisson_nll, gaussian_nll --------------------------------------------------------
 
 Tensor kl_div(const Tensor& self, const Tensor& target, int64_t reduction, bool log_target) {
+  EMBER_AUTOCAST(fp32, fp32, kl_div, self, target, reduction, log_target);
   check_reduction(reduction, "kl_div");
   Tensor out;
   if (log_target) {
@@ -477,6 +491,7 @@ Tensor kl_div(const Tensor& self, const Tensor& target, int64_t reduction, bool 
 
 Tensor poisson_nll_loss(const Tensor& input, const Tensor& target, bool log_input, bool full,
                         double eps, int64_t reduction) {
+  EMBER_AUTOCAST(fp32, fp32, poisson_nll_loss, input, target, log_input, full, eps, reduction);
   check_reduction(reduction, "poisson_nll_loss");
   Tensor loss = log_input ? input.exp() - target * input : input - target * (input + eps).log();
   if (full) {

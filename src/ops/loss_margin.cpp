@@ -10,18 +10,21 @@
 #include "ember/ops/shape.h"
 #include "ember/ops/ternary.h"
 #include "ember/ops/unary.h"
+#include "src/amp/autocast_hook.h"
 #include "src/ops/loss_util.h"
 
 namespace ember {
 
 Tensor margin_ranking_loss(const Tensor& input1, const Tensor& input2, const Tensor& target,
                            double margin, int64_t reduction) {
+  EMBER_AUTOCAST(fp32, fp32, margin_ranking_loss, input1, input2, target, margin, reduction);
   check_reduction(reduction, "margin_ranking_loss");
   return apply_loss_reduction(clamp_min(-target * (input1 - input2) + margin, 0), reduction);
 }
 
 Tensor hinge_embedding_loss(const Tensor& self, const Tensor& target, double margin,
                             int64_t reduction) {
+  EMBER_AUTOCAST(fp32, fp32, hinge_embedding_loss, self, target, margin, reduction);
   check_reduction(reduction, "hinge_embedding_loss");
   Tensor zeros = zeros_like(self);
   Tensor margin_clamp = clamp_min(margin - self, 0);
@@ -32,6 +35,7 @@ Tensor hinge_embedding_loss(const Tensor& self, const Tensor& target, double mar
 
 Tensor cosine_embedding_loss(const Tensor& input1, const Tensor& input2, const Tensor& target,
                              double margin, int64_t reduction) {
+  EMBER_AUTOCAST(fp32, fp32, cosine_embedding_loss, input1, input2, target, margin, reduction);
   check_reduction(reduction, "cosine_embedding_loss");
   int64_t td = target.dim();
   EMBER_CHECK(td == 1 || td == 0,
@@ -62,6 +66,7 @@ Tensor cosine_embedding_loss(const Tensor& input1, const Tensor& input2, const T
 }
 
 Tensor soft_margin_loss(const Tensor& self, const Tensor& target, int64_t reduction) {
+  EMBER_AUTOCAST(fp32, fp32, soft_margin_loss, self, target, reduction);
   check_reduction(reduction, "soft_margin_loss");
   Tensor out;
   {
@@ -107,6 +112,7 @@ MultiMarginParts multi_margin_parts(const Tensor& x, const Tensor& y, double mar
 Tensor multi_margin_loss(const Tensor& self, const Tensor& target, const Scalar& p_s,
                          const Scalar& margin_s, const std::optional<Tensor>& weight_opt,
                          int64_t reduction) {
+  EMBER_AUTOCAST(fp32, fp32, multi_margin_loss, self, target, p_s, margin_s, weight_opt, reduction);
   check_reduction(reduction, "multi_margin_loss");
   Tensor weight = opt_tensor(weight_opt);
   int64_t p = p_s.toLong();
@@ -203,6 +209,7 @@ MultilabelParts multilabel_parts(const Tensor& target, int64_t N, int64_t C, Sca
 }  // namespace
 
 Tensor multilabel_margin_loss(const Tensor& self, const Tensor& target, int64_t reduction) {
+  EMBER_AUTOCAST(fp32, fp32, multilabel_margin_loss, self, target, reduction);
   check_reduction(reduction, "multilabel_margin_loss");
   EMBER_CHECK(target.dtype() == kLong,
               "[multilabel_margin_loss] expected scalar type Long but found ",
@@ -264,6 +271,8 @@ Tensor pairwise_distance(const Tensor& x1, const Tensor& x2, double p, double ep
 
 Tensor triplet_margin_loss(const Tensor& anchor, const Tensor& positive, const Tensor& negative,
                            double margin, double p, double eps, bool swap, int64_t reduction) {
+  EMBER_AUTOCAST(fp32, fp32, triplet_margin_loss, anchor, positive, negative, margin, p, eps, swap,
+                 reduction);
   check_reduction(reduction, "triplet_margin_loss");
   EMBER_CHECK(anchor.dim() == positive.dim() && positive.dim() == negative.dim(),
               "[triplet_margin_loss] The anchor, positive, and negative tensors are expected to "

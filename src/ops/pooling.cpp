@@ -17,6 +17,7 @@
 #include "ember/ops/reduce.h"
 #include "ember/ops/shape.h"
 #include "ember/ops/unary.h"
+#include "src/amp/autocast_hook.h"
 
 namespace ember {
 
@@ -406,6 +407,7 @@ Tensor conv_padded_string(const Tensor& input, const Tensor& weight, const Tenso
 
 Tensor conv3d(const Tensor& input_, const Tensor& weight, const Tensor& bias, IntArrayRef stride,
               IntArrayRef padding, IntArrayRef dilation, int64_t groups) {
+  EMBER_AUTOCAST(lower, lower, conv3d, input_, weight, bias, stride, padding, dilation, groups);
   const char* op = "conv3d";
   check_conv(input_, weight, bias, 3, groups, false, op);
   auto st = expand(stride, 3, op, "stride");
@@ -447,18 +449,24 @@ Tensor conv3d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
 Tensor conv_transpose1d(const Tensor& input, const Tensor& weight, const Tensor& bias,
                         IntArrayRef stride, IntArrayRef padding, IntArrayRef output_padding,
                         int64_t groups, IntArrayRef dilation) {
+  EMBER_AUTOCAST(fp32, lower, conv_transpose1d, input, weight, bias, stride, padding,
+                 output_padding, groups, dilation);
   return conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups, dilation,
                            1, "conv_transpose1d");
 }
 Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor& bias,
                         IntArrayRef stride, IntArrayRef padding, IntArrayRef output_padding,
                         int64_t groups, IntArrayRef dilation) {
+  EMBER_AUTOCAST(fp32, lower, conv_transpose2d, input, weight, bias, stride, padding,
+                 output_padding, groups, dilation);
   return conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups, dilation,
                            2, "conv_transpose2d");
 }
 Tensor conv_transpose3d(const Tensor& input, const Tensor& weight, const Tensor& bias,
                         IntArrayRef stride, IntArrayRef padding, IntArrayRef output_padding,
                         int64_t groups, IntArrayRef dilation) {
+  EMBER_AUTOCAST(fp32, lower, conv_transpose3d, input, weight, bias, stride, padding,
+                 output_padding, groups, dilation);
   return conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups, dilation,
                            3, "conv_transpose3d");
 }
@@ -627,6 +635,8 @@ Tensor max_pool1d(const Tensor& self, IntArrayRef kernel_size, IntArrayRef strid
 std::tuple<Tensor, Tensor> max_pool3d_with_indices(const Tensor& self, IntArrayRef kernel_size,
                                                    IntArrayRef stride, IntArrayRef padding,
                                                    IntArrayRef dilation, bool ceil_mode) {
+  EMBER_AUTOCAST(fp32, none, max_pool3d_with_indices, self, kernel_size, stride, padding, dilation,
+                 ceil_mode);
   return max_pool_nd(self, 3, kernel_size, stride, padding, dilation, ceil_mode, "max_pool3d",
                      "MaxPool3DWithIndicesBackward0");
 }
@@ -637,23 +647,30 @@ Tensor max_pool3d(const Tensor& self, IntArrayRef kernel_size, IntArrayRef strid
 }
 Tensor avg_pool1d(const Tensor& self, IntArrayRef kernel_size, IntArrayRef stride,
                   IntArrayRef padding, bool ceil_mode, bool count_include_pad) {
+  EMBER_AUTOCAST(none, none, avg_pool1d, self, kernel_size, stride, padding, ceil_mode,
+                 count_include_pad);
   return avg_pool_nd(self, 1, kernel_size, stride, padding, ceil_mode, count_include_pad,
                      std::nullopt, "avg_pool1d", "AvgPool2DBackward0");
 }
 Tensor avg_pool3d(const Tensor& self, IntArrayRef kernel_size, IntArrayRef stride,
                   IntArrayRef padding, bool ceil_mode, bool count_include_pad,
                   std::optional<int64_t> divisor_override) {
+  EMBER_AUTOCAST(fp32, none, avg_pool3d, self, kernel_size, stride, padding, ceil_mode,
+                 count_include_pad, divisor_override);
   return avg_pool_nd(self, 3, kernel_size, stride, padding, ceil_mode, count_include_pad,
                      divisor_override, "avg_pool3d", "AvgPool3DBackward0");
 }
 
 Tensor adaptive_avg_pool1d(const Tensor& self, IntArrayRef output_size) {
+  EMBER_AUTOCAST(none, none, adaptive_avg_pool1d, self, output_size);
   return adaptive_avg_nd(self, output_size, 1, "adaptive_avg_pool1d", "AdaptiveAvgPool2DBackward0");
 }
 Tensor adaptive_avg_pool2d(const Tensor& self, IntArrayRef output_size) {
+  EMBER_AUTOCAST(none, none, adaptive_avg_pool2d, self, output_size);
   return adaptive_avg_nd(self, output_size, 2, "adaptive_avg_pool2d", "AdaptiveAvgPool2DBackward0");
 }
 Tensor adaptive_avg_pool3d(const Tensor& self, IntArrayRef output_size) {
+  EMBER_AUTOCAST(fp32, none, adaptive_avg_pool3d, self, output_size);
   return adaptive_avg_nd(self, output_size, 3, "adaptive_avg_pool3d", "AdaptiveAvgPool3DBackward0");
 }
 std::tuple<Tensor, Tensor> adaptive_max_pool1d(const Tensor& self, IntArrayRef output_size) {
@@ -663,6 +680,7 @@ std::tuple<Tensor, Tensor> adaptive_max_pool2d(const Tensor& self, IntArrayRef o
   return adaptive_max_nd(self, output_size, 2, "adaptive_max_pool2d", "AdaptiveMaxPool2DBackward0");
 }
 std::tuple<Tensor, Tensor> adaptive_max_pool3d(const Tensor& self, IntArrayRef output_size) {
+  EMBER_AUTOCAST(fp32, none, adaptive_max_pool3d, self, output_size);
   return adaptive_max_nd(self, output_size, 3, "adaptive_max_pool3d", "AdaptiveMaxPool3DBackward0");
 }
 
@@ -681,10 +699,12 @@ Tensor lp_pool_nd(const Tensor& self, double p, IntArrayRef kernel_size, IntArra
 
 Tensor lp_pool1d(const Tensor& self, double norm_type, IntArrayRef kernel_size, IntArrayRef stride,
                  bool ceil_mode) {
+  EMBER_AUTOCAST(none, none, lp_pool1d, self, norm_type, kernel_size, stride, ceil_mode);
   return lp_pool_nd(self, norm_type, kernel_size, stride, ceil_mode, 1, "lp_pool1d");
 }
 Tensor lp_pool2d(const Tensor& self, double norm_type, IntArrayRef kernel_size, IntArrayRef stride,
                  bool ceil_mode) {
+  EMBER_AUTOCAST(none, none, lp_pool2d, self, norm_type, kernel_size, stride, ceil_mode);
   return lp_pool_nd(self, norm_type, kernel_size, stride, ceil_mode, 2, "lp_pool2d");
 }
 
@@ -789,10 +809,12 @@ Tensor index_pad(const Tensor& self, IntArrayRef padding, size_t D, PadMode mode
 }  // namespace
 
 Tensor reflection_pad1d(const Tensor& self, IntArrayRef padding) {
+  EMBER_AUTOCAST(fp32, none, reflection_pad1d, self, padding);
   return index_pad(self, padding, 1, PadMode::kReflect, "reflection_pad1d",
                    "ReflectionPad1DBackward0");
 }
 Tensor reflection_pad2d(const Tensor& self, IntArrayRef padding) {
+  EMBER_AUTOCAST(fp32, none, reflection_pad2d, self, padding);
   return index_pad(self, padding, 2, PadMode::kReflect, "reflection_pad2d",
                    "ReflectionPad2DBackward0");
 }
@@ -801,14 +823,17 @@ Tensor reflection_pad3d(const Tensor& self, IntArrayRef padding) {
                    "ReflectionPad3DBackward0");
 }
 Tensor replication_pad1d(const Tensor& self, IntArrayRef padding) {
+  EMBER_AUTOCAST(fp32, none, replication_pad1d, self, padding);
   return index_pad(self, padding, 1, PadMode::kReplicate, "replication_pad1d",
                    "ReplicationPad1DBackward0");
 }
 Tensor replication_pad2d(const Tensor& self, IntArrayRef padding) {
+  EMBER_AUTOCAST(fp32, none, replication_pad2d, self, padding);
   return index_pad(self, padding, 2, PadMode::kReplicate, "replication_pad2d",
                    "ReplicationPad2DBackward0");
 }
 Tensor replication_pad3d(const Tensor& self, IntArrayRef padding) {
+  EMBER_AUTOCAST(fp32, none, replication_pad3d, self, padding);
   return index_pad(self, padding, 3, PadMode::kReplicate, "replication_pad3d",
                    "ReplicationPad3DBackward0");
 }
@@ -914,6 +939,7 @@ Tensor pixel_unshuffle(const Tensor& self, int64_t r) {
 
 Tensor upsample(const Tensor& self, std::string_view mode, IntArrayRef output_size,
                 std::optional<bool> align_corners, const std::vector<double>& scales) {
+  EMBER_AUTOCAST(none, none, upsample, self, mode, output_size, align_corners, scales);
   bool nearest = mode == "nearest";
   EMBER_CHECK(
       nearest || mode == "linear" || mode == "bilinear" || mode == "trilinear" || mode == "bicubic",
@@ -1050,6 +1076,7 @@ ColGeometry col_geometry(IntArrayRef in_hw, IntArrayRef kernel_size, IntArrayRef
 
 Tensor im2col(const Tensor& self, IntArrayRef kernel_size, IntArrayRef dilation,
               IntArrayRef padding, IntArrayRef stride) {
+  EMBER_AUTOCAST(none, none, im2col, self, kernel_size, dilation, padding, stride);
   EMBER_CHECK((self.dim() == 3 || self.dim() == 4) && self.size(-1) > 0 && self.size(-2) > 0,
               "[im2col] Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for "
               "input, but got: ",
@@ -1072,6 +1099,7 @@ Tensor im2col(const Tensor& self, IntArrayRef kernel_size, IntArrayRef dilation,
 
 Tensor col2im(const Tensor& self, IntArrayRef output_size, IntArrayRef kernel_size,
               IntArrayRef dilation, IntArrayRef padding, IntArrayRef stride) {
+  EMBER_AUTOCAST(none, none, col2im, self, output_size, kernel_size, dilation, padding, stride);
   EMBER_CHECK((self.dim() == 2 || self.dim() == 3) && self.size(-1) > 0 && self.size(-2) > 0,
               "[col2im] Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch "
               "size and non-zero dimensions for input, but got: ",

@@ -9,6 +9,7 @@
 #include "ember/ops/factory.h"
 #include "ember/ops/shape.h"
 #include "ember/ops/unary.h"
+#include "src/amp/autocast_hook.h"
 #include "src/kernels/reduce.h"
 #include "src/ops/reduce_util.h"
 
@@ -411,9 +412,11 @@ Tensor& mean_out(Tensor& out, const Tensor& self, OptionalIntArrayRef dim, bool 
   return write_out(out, mean(self, dim, keepdim, dtype.value_or(out.dtype())), "mean");
 }
 Tensor prod(const Tensor& self, std::optional<ScalarType> dtype) {
+  EMBER_AUTOCAST(fp32, none, prod, self, dtype);
   return prod_impl(self, std::nullopt, false, dtype);
 }
 Tensor prod(const Tensor& self, int64_t dim, bool keepdim, std::optional<ScalarType> dtype) {
+  EMBER_AUTOCAST(fp32, none, prod, self, dim, keepdim, dtype);
   return prod_impl(self, dim, keepdim, dtype);
 }
 Tensor& prod_out(Tensor& out, const Tensor& self, int64_t dim, bool keepdim,

@@ -7,6 +7,7 @@
 #include "ember/ops/linalg.h"
 #include "ember/ops/shape.h"
 #include "ember/ops/unary.h"
+#include "src/amp/autocast_hook.h"
 
 namespace ember {
 
@@ -49,6 +50,7 @@ Tensor simple_cell(const char* op, const Tensor& input, const Tensor& hx, const 
 std::tuple<Tensor, Tensor> lstm_cell(const Tensor& input, TensorList hx, const Tensor& w_ih,
                                      const Tensor& w_hh, const std::optional<Tensor>& b_ih,
                                      const std::optional<Tensor>& b_hh) {
+  EMBER_AUTOCAST(fallthrough, lower, lstm_cell, input, hx, w_ih, w_hh, b_ih, b_hh);
   EMBER_CHECK(hx.size() == 2, "[lstm_cell] Expected hx to hold two tensors (h, c), got ",
               hx.size());
   check_cell("lstm_cell", input, hx[0], w_ih, w_hh, 4);
@@ -62,6 +64,7 @@ std::tuple<Tensor, Tensor> lstm_cell(const Tensor& input, TensorList hx, const T
 
 Tensor gru_cell(const Tensor& input, const Tensor& hx, const Tensor& w_ih, const Tensor& w_hh,
                 const std::optional<Tensor>& b_ih, const std::optional<Tensor>& b_hh) {
+  EMBER_AUTOCAST(fallthrough, lower, gru_cell, input, hx, w_ih, w_hh, b_ih, b_hh);
   check_cell("gru_cell", input, hx, w_ih, w_hh, 3);
   auto xg = linear_part(input, w_ih, b_ih).chunk(3, 1);
   auto hg = linear_part(hx, w_hh, b_hh).chunk(3, 1);
@@ -73,11 +76,13 @@ Tensor gru_cell(const Tensor& input, const Tensor& hx, const Tensor& w_ih, const
 
 Tensor rnn_tanh_cell(const Tensor& input, const Tensor& hx, const Tensor& w_ih, const Tensor& w_hh,
                      const std::optional<Tensor>& b_ih, const std::optional<Tensor>& b_hh) {
+  EMBER_AUTOCAST(fallthrough, lower, rnn_tanh_cell, input, hx, w_ih, w_hh, b_ih, b_hh);
   return tanh(simple_cell("rnn_tanh_cell", input, hx, w_ih, w_hh, b_ih, b_hh));
 }
 
 Tensor rnn_relu_cell(const Tensor& input, const Tensor& hx, const Tensor& w_ih, const Tensor& w_hh,
                      const std::optional<Tensor>& b_ih, const std::optional<Tensor>& b_hh) {
+  EMBER_AUTOCAST(fallthrough, lower, rnn_relu_cell, input, hx, w_ih, w_hh, b_ih, b_hh);
   return relu(simple_cell("rnn_relu_cell", input, hx, w_ih, w_hh, b_ih, b_hh));
 }
 

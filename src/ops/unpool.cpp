@@ -6,6 +6,7 @@
 #include "ember/ops/index.h"
 #include "ember/ops/reduce.h"
 #include "ember/ops/shape.h"
+#include "src/amp/autocast_hook.h"
 
 namespace ember {
 
@@ -73,11 +74,13 @@ Tensor max_unpool_nd(const Tensor& self, const Tensor& indices, IntArrayRef outp
 }  // namespace
 
 Tensor max_unpool2d(const Tensor& self, const Tensor& indices, IntArrayRef output_size) {
+  EMBER_AUTOCAST(fp32, none, max_unpool2d, self, indices, output_size);
   return max_unpool_nd(self, indices, output_size, 2, "max_unpool2d", "MaxUnpool2DBackward0");
 }
 
 Tensor max_unpool3d(const Tensor& self, const Tensor& indices, IntArrayRef output_size,
                     IntArrayRef stride, IntArrayRef padding) {
+  EMBER_AUTOCAST(fp32, none, max_unpool3d, self, indices, output_size, stride, padding);
   EMBER_CHECK(stride.size() == 3,
               "[max_unpool3d] There should be exactly three elements "
               "(depth, height, width) in stride, but got: ",
