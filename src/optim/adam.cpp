@@ -42,11 +42,7 @@ void adam_update(Tensor& p, AdamParamState& s, const Options& o, bool decoupled)
 template <class Options>
 Tensor adam_step(Optimizer& opt, const Optimizer::LossClosure& closure, bool decoupled) {
   return detail::step_params_with_state<Options, AdamParamState>(
-      opt, closure,
-      [](const Tensor& p, AdamParamState& s, const Options&) {
-        s.exp_avg(zeros_like(p));
-        s.exp_avg_sq(zeros_like(p));
-      },
+      opt, closure, detail::init_moments,
       [decoupled](Tensor& p, AdamParamState& s, const Options& o) {
         adam_update(p, s, o, decoupled);
       });

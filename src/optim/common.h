@@ -4,6 +4,7 @@
 
 #include "ember/autograd/grad_mode.h"
 #include "ember/ops/binary.h"
+#include "ember/ops/factory.h"
 #include "ember/optim/optimizer.h"
 
 namespace ember {
@@ -76,6 +77,12 @@ Tensor step_params_with_state(Optimizer& opt, const Optimizer::LossClosure& clos
     update(p, s, o);
   });
 }
+
+// The first state of the Adam family (Adam, AdamW, NAdam, RAdam): zero first and second moments.
+inline constexpr auto init_moments = [](const Tensor& p, auto& state, const auto& /*options*/) {
+  state.exp_avg(zeros_like(p));
+  state.exp_avg_sq(zeros_like(p));
+};
 
 // The gradient an update follows: negated under maximize, plus weight_decay * p (L2 penalty).
 inline Tensor decayed_grad(const Tensor& p, bool maximize, double weight_decay) {

@@ -21,11 +21,7 @@ NAdam::NAdam(std::vector<OptimizerParamGroup> param_groups, NAdamOptions default
 
 Tensor NAdam::step(LossClosure closure) {
   return detail::step_params_with_state<NAdamOptions, NAdamParamState>(
-      *this, closure,
-      [](const Tensor& p, NAdamParamState& s, const NAdamOptions&) {
-        s.exp_avg(zeros_like(p));
-        s.exp_avg_sq(zeros_like(p));
-      },
+      *this, closure, detail::init_moments,
       [](Tensor& p, NAdamParamState& s, const NAdamOptions& o) {
         auto [beta1, beta2] = o.betas();
         const double step = static_cast<double>(s.step());

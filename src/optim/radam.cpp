@@ -19,11 +19,7 @@ RAdam::RAdam(std::vector<OptimizerParamGroup> param_groups, RAdamOptions default
 
 Tensor RAdam::step(LossClosure closure) {
   return detail::step_params_with_state<RAdamOptions, RAdamParamState>(
-      *this, closure,
-      [](const Tensor& p, RAdamParamState& s, const RAdamOptions&) {
-        s.exp_avg(zeros_like(p));
-        s.exp_avg_sq(zeros_like(p));
-      },
+      *this, closure, detail::init_moments,
       [](Tensor& p, RAdamParamState& s, const RAdamOptions& o) {
         auto [beta1, beta2] = o.betas();
         const double step = static_cast<double>(s.step());
