@@ -154,4 +154,23 @@ std::vector<double> concat_values(const std::vector<typename L::Tensor>& ts) {
   return out;
 }
 
+// A side that times forward + backward of `net`: y = forward(net, x), then the gradients of y
+// (weighted by gy) with respect to every parameter of net and to x; check() compares y and them.
+template <class L, class Net, class Forward>
+Side forward_backward(Net net, typename L::Tensor x, typename L::Tensor gy, Forward forward) {
+  using T = typename L::Tensor;
+  x.requires_grad_(true);
+  auto fb = [=]() mutable {
+    T y = forward(net, x);
+    std::vector<T> ins = net->parameters();
+    ins.push_back(x);
+    std::vector<T> out{y};
+    auto g = L::grad({y}, ins, {gy});
+    out.insert(out.end(), g.begin(), g.end());
+    return out;
+  };
+  return {[=]() mutable { (void)fb(); }, [=]() mutable { return concat_values<L>(fb()); },
+          L::threads};
+}
+
 }  // namespace bench

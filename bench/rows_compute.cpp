@@ -58,23 +58,12 @@ Side conv(ConvShape s, bool backward) {
 // 2-layer LSTM 256 -> 256, sequence 50, batch 32; gradients of all parameters and the input.
 template <class L>
 Side lstm() {
-  using T = typename L::Tensor;
   typename L::LSTM net(typename L::LSTMOptions(256, 256).num_layers(2));
   init_params<L>(net, 61);
   auto x = L::from(uniform(50 * 32 * 256, 62), {50, 32, 256});
   auto gy = L::from(uniform(50 * 32 * 256, 63), {50, 32, 256});
-  x.requires_grad_(true);
-  auto fb = [=]() mutable {
-    T y = std::get<0>(net->forward(x));
-    std::vector<T> ins = net->parameters();
-    ins.push_back(x);
-    std::vector<T> out{y};
-    auto g = L::grad({y}, ins, {gy});
-    out.insert(out.end(), g.begin(), g.end());
-    return out;
-  };
-  return {[=]() mutable { (void)fb(); }, [=]() mutable { return concat_values<L>(fb()); },
-          L::threads};
+  return forward_backward<L>(net, x, gy,
+                             [](auto& n, const auto& in) { return std::get<0>(n->forward(in)); });
 }
 
 }  // namespace

@@ -18,23 +18,11 @@ constexpr int64_t kSeq = 128, kBatch = 4, kModel = 512, kHeads = 8, kFF = 2048;
 // gradients of all parameters and the input.
 template <class L, class Layer, class Options>
 Side encoder_layer() {
-  using T = typename L::Tensor;
   Layer layer(Options(kModel, kHeads).dim_feedforward(kFF).dropout(0.0));
   init_params<L>(layer, 71);
   auto x = L::from(uniform(kSeq * kBatch * kModel, 72), {kSeq, kBatch, kModel});
   auto gy = L::from(uniform(kSeq * kBatch * kModel, 73), {kSeq, kBatch, kModel});
-  x.requires_grad_(true);
-  auto fb = [=]() mutable {
-    T y = layer->forward(x);
-    std::vector<T> ins = layer->parameters();
-    ins.push_back(x);
-    std::vector<T> out{y};
-    auto g = L::grad({y}, ins, {gy});
-    out.insert(out.end(), g.begin(), g.end());
-    return out;
-  };
-  return {[=]() mutable { (void)fb(); }, [=]() mutable { return concat_values<L>(fb()); },
-          L::threads};
+  return forward_backward<L>(layer, x, gy, [](auto& l, const auto& in) { return l->forward(in); });
 }
 
 }  // namespace

@@ -38,40 +38,84 @@ const std::string& Module::name() const noexcept {
 
 std::shared_ptr<Module> Module::clone(const std::optional<Device>&) const {
   EMBER_ERROR("[clone] clone() has not been implemented for ", name(),
-              ". Subclass torch::nn::Cloneable<", name(), "> instead of torch::nn::Module to "
-              "inherit the ability to clone.");
+              ". Subclass torch::nn::Cloneable<", name(),
+              "> instead of torch::nn::Module to inherit the ability to clone.");
+}
+
+// Note [Modules not owned by a shared_ptr]
+// A module's constructor runs before any shared_ptr owns it, and a module may live on the stack;
+// shared_from_this() then throws std::bad_weak_ptr. So every walk over the tree (parameters,
+// buffers, state_dict, train, to, zero_grad, the Module& forms of apply) visits *this by reference
+// and only its children by their shared_ptrs. Only what hands out a shared_ptr to *this itself
+// (modules()/named_modules() with include_self, the shared_ptr forms of apply) needs one, and it
+// raises libtorch's error instead of bad_weak_ptr.
+
+void Module::apply_to_submodules(const NamedModulePointerApplyFunction& fn,
+                                 const std::string& prefix) const {
+  for (const auto& c : children_) {
+    std::string n = join(prefix, c.key());
+    fn(n, c.value());
+    c.value()->apply_to_submodules(fn, n);
+  }
+}
+
+std::shared_ptr<Module> Module::shared_from_this_checked() const {
+  std::shared_ptr<const Module> self = weak_from_this().lock();
+  EMBER_CHECK(self != nullptr,
+              "It looks like you attempted to retrieve your top-level module as a shared_ptr, but "
+              "it is not stored in a shared_ptr. Use std::make_shared<",
+              name(),
+              "> instead of creating your module on the stack, or alternatively do not try to "
+              "access your top-level module at all by passing /*include_self=*/false to "
+              "modules() or named_modules()");
+  // const_pointer_cast: a shared_ptr to a const module, as libtorch does.
+  return std::const_pointer_cast<Module>(self);
 }
 
 void Module::apply(const ModuleApplyFunction& fn) {
   fn(*this);
-  for (auto& c : children_) c.value()->apply(fn);
+  apply_to_submodules([&](const std::string&, const std::shared_ptr<Module>& m) { fn(*m); }, "");
 }
 void Module::apply(const ConstModuleApplyFunction& fn) const {
   fn(*this);
-  for (const auto& c : children_) static_cast<const Module&>(*c.value()).apply(fn);
+  apply_to_submodules([&](const std::string&, const std::shared_ptr<Module>& m) { fn(*m); }, "");
 }
 void Module::apply(const NamedModuleApplyFunction& fn, const std::string& prefix) {
   fn(prefix, *this);
-  for (auto& c : children_) c.value()->apply(fn, join(prefix, c.key()));
+  apply_to_submodules([&](const std::string& n, const std::shared_ptr<Module>& m) { fn(n, *m); },
+                      prefix);
+}
+void Module::apply(const ConstNamedModuleApplyFunction& fn, const std::string& prefix) const {
+  fn(prefix, *this);
+  apply_to_submodules([&](const std::string& n, const std::shared_ptr<Module>& m) { fn(n, *m); },
+                      prefix);
 }
 void Module::apply(const ModulePointerApplyFunction& fn) const {
-  for (const auto& c : children_) {
-    fn(c.value());
-    static_cast<const Module&>(*c.value()).apply(fn);
-  }
+  fn(shared_from_this_checked());
+  apply_to_submodules([&](const std::string&, const std::shared_ptr<Module>& m) { fn(m); }, "");
 }
+void Module::apply(const NamedModulePointerApplyFunction& fn, const std::string& prefix) const {
+  fn(prefix, shared_from_this_checked());
+  apply_to_submodules(fn, prefix);
+}
+
+namespace {
+// The defined tensors of `dict` under their dotted names below `prefix`, appended to `out`.
+void collect(OrderedDict<std::string, Tensor>& out, const std::string& prefix,
+             const OrderedDict<std::string, Tensor>& dict, bool detach = false) {
+  for (const auto& t : dict)
+    if (t.value().defined())
+      out.insert(join(prefix, t.key()), detach ? t.value().detach() : t.value());
+}
+}  // namespace
 
 OrderedDict<std::string, Tensor> Module::named_parameters(bool recurse) const {
   OrderedDict<std::string, Tensor> out;
   if (!recurse) {
-    for (const auto& p : parameters_)
-      if (p.value().defined()) out.insert(p.key(), p.value());
+    collect(out, "", parameters_);
     return out;
   }
-  for (const auto& m : named_modules()) {
-    for (const auto& p : m.value()->parameters_)
-      if (p.value().defined()) out.insert(join(m.key(), p.key()), p.value());
-  }
+  apply([&](const std::string& n, const Module& m) { collect(out, n, m.parameters_); });
   return out;
 }
 
@@ -82,14 +126,10 @@ std::vector<Tensor> Module::parameters(bool recurse) const {
 OrderedDict<std::string, Tensor> Module::named_buffers(bool recurse) const {
   OrderedDict<std::string, Tensor> out;
   if (!recurse) {
-    for (const auto& b : buffers_)
-      if (b.value().defined()) out.insert(b.key(), b.value());
+    collect(out, "", buffers_);
     return out;
   }
-  for (const auto& m : named_modules()) {
-    for (const auto& b : m.value()->buffers_)
-      if (b.value().defined()) out.insert(join(m.key(), b.key()), b.value());
-  }
+  apply([&](const std::string& n, const Module& m) { collect(out, n, m.buffers_); });
   return out;
 }
 
@@ -98,19 +138,12 @@ std::vector<Tensor> Module::buffers(bool recurse) const { return named_buffers(r
 OrderedDict<std::string, std::shared_ptr<Module>> Module::named_modules(const std::string& prefix,
                                                                         bool include_self) const {
   OrderedDict<std::string, std::shared_ptr<Module>> out;
+  auto add = [&](const std::string& n, const std::shared_ptr<Module>& m) { out.insert(n, m); };
   if (include_self) {
-    // const_pointer_cast: shared_from_this on a const module, as libtorch does.
-    out.insert(prefix, std::const_pointer_cast<Module>(shared_from_this()));
+    apply(add, prefix);
+  } else {
+    apply_to_submodules(add, prefix);
   }
-  std::function<void(const Module&, const std::string&)> walk = [&](const Module& m,
-                                                                    const std::string& pre) {
-    for (const auto& c : m.children_) {
-      std::string n = join(pre, c.key());
-      out.insert(n, c.value());
-      walk(*c.value(), n);
-    }
-  };
-  walk(*this, prefix);
   return out;
 }
 
@@ -166,12 +199,10 @@ void Module::zero_grad(bool set_to_none) {
 
 OrderedDict<std::string, Tensor> Module::state_dict() const {
   OrderedDict<std::string, Tensor> out;
-  for (const auto& m : named_modules()) {
-    for (const auto& p : m.value()->parameters_)
-      if (p.value().defined()) out.insert(join(m.key(), p.key()), p.value().detach());
-    for (const auto& b : m.value()->buffers_)
-      if (b.value().defined()) out.insert(join(m.key(), b.key()), b.value().detach());
-  }
+  apply([&](const std::string& n, const Module& m) {
+    collect(out, n, m.parameters_, /*detach=*/true);
+    collect(out, n, m.buffers_, /*detach=*/true);
+  });
   return out;
 }
 
@@ -238,8 +269,8 @@ std::ostream& operator<<(std::ostream& os, const Module& m) {
 
 Tensor& Module::register_parameter(std::string name, Tensor tensor, bool requires_grad) {
   EMBER_CHECK(!name.empty(), "[register_parameter] Parameter name must not be empty");
-  EMBER_CHECK(name.find('.') == std::string::npos, "[register_parameter] Parameter name must not "
-              "contain a dot (got '", name, "')");
+  EMBER_CHECK(name.find('.') == std::string::npos,
+              "[register_parameter] Parameter name must not contain a dot (got '", name, "')");
   if (!tensor.defined()) {
     EMBER_CHECK(!requires_grad, "[register_parameter] An undefined tensor cannot require grad");
   } else {
@@ -250,15 +281,15 @@ Tensor& Module::register_parameter(std::string name, Tensor tensor, bool require
 
 Tensor& Module::register_buffer(std::string name, Tensor tensor) {
   EMBER_CHECK(!name.empty(), "[register_buffer] Buffer name must not be empty");
-  EMBER_CHECK(name.find('.') == std::string::npos, "[register_buffer] Buffer name must not "
-              "contain a dot (got '", name, "')");
+  EMBER_CHECK(name.find('.') == std::string::npos,
+              "[register_buffer] Buffer name must not contain a dot (got '", name, "')");
   return buffers_.insert_or_assign(std::move(name), std::move(tensor));
 }
 
 void Module::check_child_name(const std::string& name) const {
   EMBER_CHECK(!name.empty(), "[register_module] Submodule name must not be empty");
-  EMBER_CHECK(name.find('.') == std::string::npos, "[register_module] Submodule name must not "
-              "contain a dot (got '", name, "')");
+  EMBER_CHECK(name.find('.') == std::string::npos,
+              "[register_module] Submodule name must not contain a dot (got '", name, "')");
 }
 
 void Module::unregister_module(const std::string& name) {

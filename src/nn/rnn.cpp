@@ -8,6 +8,7 @@
 #include "ember/ember.h"
 #include "ember/nn/functional.h"
 #include "ember/nn/init.h"
+#include "ember/ops/rnn.h"
 
 namespace ember {
 namespace nn {
@@ -62,23 +63,14 @@ void step(Mode m, const Tensor& x, Tensor& h, Tensor& c, const DirWeights& w) {
     case Mode::kReLU:
       h = addmm(x, h, w.w_hh_t).relu();
       return;
-    case Mode::kLSTM: {
-      auto g = addmm(x, h, w.w_hh_t).chunk(4, 1);
-      c = g[1].sigmoid() * c + g[0].sigmoid() * g[2].tanh();
-      h = g[3].sigmoid() * c.tanh();
+    case Mode::kLSTM:
+      std::tie(h, c) = ember::detail::lstm_cell_update(addmm(x, h, w.w_hh_t), c);
       if (w.w_hr_t.defined()) h = h.mm(w.w_hr_t);
       return;
-    }
-    case Mode::kGRU: {
-      Tensor hp = w.b_hh.defined() ? addmm(w.b_hh, h, w.w_hh_t) : h.mm(w.w_hh_t);
-      auto xg = x.chunk(3, 1);
-      auto hg = hp.chunk(3, 1);
-      Tensor r = (xg[0] + hg[0]).sigmoid();
-      Tensor z = (xg[1] + hg[1]).sigmoid();
-      Tensor n = (xg[2] + r * hg[2]).tanh();
-      h = n + z * (h - n);
+    case Mode::kGRU:
+      h = ember::detail::gru_cell_update(
+          x, w.b_hh.defined() ? addmm(w.b_hh, h, w.w_hh_t) : h.mm(w.w_hh_t), h);
       return;
-    }
   }
 }
 
@@ -496,12 +488,6 @@ template class RNNCellImplBase<GRUCellImpl>;
 
 }  // namespace detail
 
-namespace {
-Tensor cell_linear(const Tensor& x, const Tensor& w, const Tensor& b) {
-  return b.defined() ? addmm(b, x, w.t()) : x.mm(w.t());
-}
-}  // namespace
-
 RNNCellImpl::RNNCellImpl(const RNNCellOptions& options)
     : RNNCellImplBase(detail::RNNCellOptionsBase(options.input_size(), options.hidden_size(),
                                                  options.bias(), 1)),
@@ -517,8 +503,9 @@ Tensor RNNCellImpl::forward(const Tensor& input, Tensor hx) {
   Tensor h = !hx.defined() ? zeros({x.size(0), options.hidden_size()}, x.options())
                            : (batched ? hx : hx.unsqueeze(0));
   check_forward_hidden(x, h, "", "RNNCell");
-  Tensor pre = cell_linear(x, weight_ih, bias_ih) + cell_linear(h, weight_hh, bias_hh);
-  Tensor out = options.nonlinearity().index() == 0 ? pre.tanh() : pre.relu();
+  Tensor out = options.nonlinearity().index() == 0
+                   ? rnn_tanh_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh)
+                   : rnn_relu_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh);
   return batched ? out : out.squeeze(0);
 }
 
@@ -542,10 +529,7 @@ std::tuple<Tensor, Tensor> LSTMCellImpl::forward(const Tensor& input,
   }
   check_forward_hidden(x, h, "[0]", "LSTMCell");
   check_forward_hidden(x, c, "[1]", "LSTMCell");
-  Tensor xb = bias_ih.defined() ? addmm(bias_ih + bias_hh, x, weight_ih.t()) : x.mm(weight_ih.t());
-  auto g = addmm(xb, h, weight_hh.t()).chunk(4, 1);
-  c = g[1].sigmoid() * c + g[0].sigmoid() * g[2].tanh();
-  h = g[3].sigmoid() * c.tanh();
+  std::tie(h, c) = lstm_cell(x, {h, c}, weight_ih, weight_hh, bias_ih, bias_hh);
   if (!batched) return {h.squeeze(0), c.squeeze(0)};
   return {h, c};
 }
@@ -562,12 +546,7 @@ Tensor GRUCellImpl::forward(const Tensor& input, Tensor hx) {
   Tensor h = !hx.defined() ? zeros({x.size(0), options.hidden_size()}, x.options())
                            : (batched ? hx : hx.unsqueeze(0));
   check_forward_hidden(x, h, "", "GRUCell");
-  auto xg = cell_linear(x, weight_ih, bias_ih).chunk(3, 1);
-  auto hg = cell_linear(h, weight_hh, bias_hh).chunk(3, 1);
-  Tensor r = (xg[0] + hg[0]).sigmoid();
-  Tensor z = (xg[1] + hg[1]).sigmoid();
-  Tensor n = (xg[2] + r * hg[2]).tanh();
-  Tensor out = n + z * (h - n);
+  Tensor out = gru_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh);
   return batched ? out : out.squeeze(0);
 }
 

@@ -69,6 +69,17 @@ template <class O>
 LayerNorm make_norm(const O& o) {
   return LayerNorm(LayerNormOptions({o.d_model()}).eps(o.layer_norm_eps()));
 }
+// A layer of Transformer's default encoder or decoder.
+template <class LayerOptions>
+LayerOptions layer_options(const TransformerOptions& o) {
+  return LayerOptions(o.d_model(), o.nhead())
+      .dim_feedforward(o.dim_feedforward())
+      .dropout(o.dropout())
+      .activation(o.activation())
+      .layer_norm_eps(o.layer_norm_eps())
+      .batch_first(o.batch_first())
+      .norm_first(o.norm_first());
+}
 
 }  // namespace
 
@@ -195,26 +206,36 @@ Tensor TransformerDecoderLayerImpl::forward(Tensor tgt, const Tensor& memory,
 
 // ---- TransformerEncoder / TransformerDecoder ----
 
-namespace {
-template <class Stack, class Layer>
-void build_stack(Stack& self, const Layer& layer, int64_t num_layers, const AnyModule& norm,
-                 const char* op) {
+namespace detail {
+
+template <class Derived, class Layer>
+void TransformerStackImpl<Derived, Layer>::build(const Layer& layer, int64_t num_layers,
+                                                 const AnyModule& final_norm, const char* op) {
   EMBER_CHECK(!layer.is_empty(), "[", op, "] the layer to stack is an empty module holder");
   EMBER_CHECK(num_layers >= 0, "[", op, "] num_layers must be non-negative, got ", num_layers);
-  self.layers = self.register_module("layers", ModuleList());
+  layers = this->register_module("layers", ModuleList());
   {
     RngStateGuard keep_stream;
-    for (int64_t i = 0; i < num_layers; ++i) self.layers->push_back(layer->clone());
+    for (int64_t i = 0; i < num_layers; ++i) layers->push_back(layer->clone());
   }
-  if (!norm.is_empty()) {
+  if (!final_norm.is_empty()) {
     RngStateGuard keep_stream;
-    self.norm = norm.clone();
-    self.register_module("norm", self.norm.ptr());
+    norm = final_norm.clone();
+    this->register_module("norm", norm.ptr());
   } else {
-    self.norm = AnyModule();
+    norm = AnyModule();
   }
 }
-}  // namespace
+
+template <class Derived, class Layer>
+void TransformerStackImpl<Derived, Layer>::reset_parameters() {
+  for (size_t i = 0; i < layers->size(); ++i) layers->template at<LayerImpl>(i).reset_parameters();
+}
+
+template class TransformerStackImpl<TransformerEncoderImpl, TransformerEncoderLayer>;
+template class TransformerStackImpl<TransformerDecoderImpl, TransformerDecoderLayer>;
+
+}  // namespace detail
 
 TransformerEncoderImpl::TransformerEncoderImpl(TransformerEncoderOptions options_)
     : options(std::move(options_)) {
@@ -222,13 +243,7 @@ TransformerEncoderImpl::TransformerEncoderImpl(TransformerEncoderOptions options
 }
 
 void TransformerEncoderImpl::reset() {
-  build_stack(*this, options.encoder_layer(), options.num_layers(), options.norm(),
-              "TransformerEncoder");
-}
-
-void TransformerEncoderImpl::reset_parameters() {
-  for (size_t i = 0; i < layers->size(); ++i)
-    layers->at<TransformerEncoderLayerImpl>(i).reset_parameters();
+  build(options.encoder_layer(), options.num_layers(), options.norm(), "TransformerEncoder");
 }
 
 void TransformerEncoderImpl::pretty_print(std::ostream& os) const {
@@ -237,11 +252,7 @@ void TransformerEncoderImpl::pretty_print(std::ostream& os) const {
 
 Tensor TransformerEncoderImpl::forward(const Tensor& src, const Tensor& src_mask,
                                        const Tensor& src_key_padding_mask) {
-  Tensor out = src;
-  for (size_t i = 0; i < layers->size(); ++i)
-    out = layers->at<TransformerEncoderLayerImpl>(i).forward(out, src_mask, src_key_padding_mask);
-  if (!norm.is_empty()) out = norm.forward<Tensor>(out);
-  return out;
+  return run(src, src_mask, src_key_padding_mask);
 }
 
 TransformerDecoderImpl::TransformerDecoderImpl(TransformerDecoderOptions options_)
@@ -250,13 +261,7 @@ TransformerDecoderImpl::TransformerDecoderImpl(TransformerDecoderOptions options
 }
 
 void TransformerDecoderImpl::reset() {
-  build_stack(*this, options.decoder_layer(), options.num_layers(), options.norm(),
-              "TransformerDecoder");
-}
-
-void TransformerDecoderImpl::reset_parameters() {
-  for (size_t i = 0; i < layers->size(); ++i)
-    layers->at<TransformerDecoderLayerImpl>(i).reset_parameters();
+  build(options.decoder_layer(), options.num_layers(), options.norm(), "TransformerDecoder");
 }
 
 void TransformerDecoderImpl::pretty_print(std::ostream& os) const {
@@ -267,12 +272,7 @@ Tensor TransformerDecoderImpl::forward(const Tensor& tgt, const Tensor& memory,
                                        const Tensor& tgt_mask, const Tensor& memory_mask,
                                        const Tensor& tgt_key_padding_mask,
                                        const Tensor& memory_key_padding_mask) {
-  Tensor out = tgt;
-  for (size_t i = 0; i < layers->size(); ++i)
-    out = layers->at<TransformerDecoderLayerImpl>(i).forward(
-        out, memory, tgt_mask, memory_mask, tgt_key_padding_mask, memory_key_padding_mask);
-  if (!norm.is_empty()) out = norm.forward<Tensor>(out);
-  return out;
+  return run(tgt, memory, tgt_mask, memory_mask, tgt_key_padding_mask, memory_key_padding_mask);
 }
 
 // ---- Transformer ----
@@ -284,31 +284,19 @@ TransformerImpl::TransformerImpl(TransformerOptions options_) : options(std::mov
 void TransformerImpl::reset() {
   const auto& o = options;
   if (o.custom_encoder().is_empty()) {
-    TransformerEncoderLayerOptions lo(o.d_model(), o.nhead());
-    lo.dim_feedforward(o.dim_feedforward())
-        .dropout(o.dropout())
-        .activation(o.activation())
-        .layer_norm_eps(o.layer_norm_eps())
-        .batch_first(o.batch_first())
-        .norm_first(o.norm_first());
-    LayerNorm norm(LayerNormOptions({o.d_model()}).eps(o.layer_norm_eps()));
     encoder = AnyModule(TransformerEncoder(
-        TransformerEncoderOptions(lo, o.num_encoder_layers()).norm(AnyModule(norm))));
+        TransformerEncoderOptions(layer_options<TransformerEncoderLayerOptions>(o),
+                                  o.num_encoder_layers())
+            .norm(AnyModule(make_norm(o)))));
   } else {
     encoder = o.custom_encoder().clone();
   }
   register_module("encoder", encoder.ptr());
   if (o.custom_decoder().is_empty()) {
-    TransformerDecoderLayerOptions lo(o.d_model(), o.nhead());
-    lo.dim_feedforward(o.dim_feedforward())
-        .dropout(o.dropout())
-        .activation(o.activation())
-        .layer_norm_eps(o.layer_norm_eps())
-        .batch_first(o.batch_first())
-        .norm_first(o.norm_first());
-    LayerNorm norm(LayerNormOptions({o.d_model()}).eps(o.layer_norm_eps()));
     decoder = AnyModule(TransformerDecoder(
-        TransformerDecoderOptions(lo, o.num_decoder_layers()).norm(AnyModule(norm))));
+        TransformerDecoderOptions(layer_options<TransformerDecoderLayerOptions>(o),
+                                  o.num_decoder_layers())
+            .norm(AnyModule(make_norm(o)))));
   } else {
     decoder = o.custom_decoder().clone();
   }
@@ -317,12 +305,8 @@ void TransformerImpl::reset() {
 }
 
 void TransformerImpl::reset_parameters() {
-  // Walks the tree with apply() (parameters() needs shared_from_this, unavailable while the
-  // constructor runs); the same pre-order as parameters().
-  apply([](Module& m) {
-    for (auto& p : m.named_parameters(/*recurse=*/false))
-      if (p.value().dim() > 1) init::xavier_uniform_(p.value());
-  });
+  for (auto& p : parameters())
+    if (p.dim() > 1) init::xavier_uniform_(p);
 }
 
 void TransformerImpl::pretty_print(std::ostream& os) const { os << "torch::nn::TransformerImpl"; }

@@ -47,6 +47,26 @@ Tensor simple_cell(const char* op, const Tensor& input, const Tensor& hx, const 
 
 }  // namespace
 
+namespace detail {
+
+std::tuple<Tensor, Tensor> lstm_cell_update(const Tensor& gates, const Tensor& cx) {
+  auto g = gates.chunk(4, 1);  // input, forget, cell, output
+  Tensor c = sigmoid(g[1]) * cx + sigmoid(g[0]) * tanh(g[2]);
+  Tensor h = sigmoid(g[3]) * tanh(c);
+  return {h, c};
+}
+
+Tensor gru_cell_update(const Tensor& igates, const Tensor& hgates, const Tensor& hx) {
+  auto xg = igates.chunk(3, 1);  // reset, update, new
+  auto hg = hgates.chunk(3, 1);
+  Tensor r = sigmoid(xg[0] + hg[0]);
+  Tensor z = sigmoid(xg[1] + hg[1]);
+  Tensor n = tanh(xg[2] + r * hg[2]);
+  return (hx - n) * z + n;
+}
+
+}  // namespace detail
+
 std::tuple<Tensor, Tensor> lstm_cell(const Tensor& input, TensorList hx, const Tensor& w_ih,
                                      const Tensor& w_hh, const std::optional<Tensor>& b_ih,
                                      const std::optional<Tensor>& b_hh) {
@@ -56,22 +76,15 @@ std::tuple<Tensor, Tensor> lstm_cell(const Tensor& input, TensorList hx, const T
   check_cell("lstm_cell", input, hx[0], w_ih, w_hh, 4);
   EMBER_CHECK(hx[1].defined() && hx[1].sizes() == hx[0].sizes(),
               "[lstm_cell] cell state must have the hidden state's shape ", hx[0].sizes());
-  auto g = (linear_part(input, w_ih, b_ih) + linear_part(hx[0], w_hh, b_hh)).chunk(4, 1);
-  Tensor c = sigmoid(g[1]) * hx[1] + sigmoid(g[0]) * tanh(g[2]);
-  Tensor h = sigmoid(g[3]) * tanh(c);
-  return {h, c};
+  return detail::lstm_cell_update(linear_part(input, w_ih, b_ih) + linear_part(hx[0], w_hh, b_hh),
+                                  hx[1]);
 }
 
 Tensor gru_cell(const Tensor& input, const Tensor& hx, const Tensor& w_ih, const Tensor& w_hh,
                 const std::optional<Tensor>& b_ih, const std::optional<Tensor>& b_hh) {
   EMBER_AUTOCAST(fallthrough, lower, gru_cell, input, hx, w_ih, w_hh, b_ih, b_hh);
   check_cell("gru_cell", input, hx, w_ih, w_hh, 3);
-  auto xg = linear_part(input, w_ih, b_ih).chunk(3, 1);
-  auto hg = linear_part(hx, w_hh, b_hh).chunk(3, 1);
-  Tensor r = sigmoid(xg[0] + hg[0]);
-  Tensor z = sigmoid(xg[1] + hg[1]);
-  Tensor n = tanh(xg[2] + r * hg[2]);
-  return (hx - n) * z + n;
+  return detail::gru_cell_update(linear_part(input, w_ih, b_ih), linear_part(hx, w_hh, b_hh), hx);
 }
 
 Tensor rnn_tanh_cell(const Tensor& input, const Tensor& hx, const Tensor& w_ih, const Tensor& w_hh,

@@ -20,29 +20,20 @@ Adadelta::Adadelta(std::vector<OptimizerParamGroup> param_groups, AdadeltaOption
 }
 
 Tensor Adadelta::step(LossClosure closure) {
-  Tensor loss = detail::eval_closure(closure);
-  NoGradGuard ng;
-  for (auto& group : param_groups_) {
-    const auto& o = static_cast<const AdadeltaOptions&>(group.options());
-    for (auto& p : group.params()) {
-      if (!p.grad().defined()) continue;
-      auto* s = state_of<AdadeltaParamState>(p);
-      if (!s) {
-        s = &init_state<AdadeltaParamState>(p);
-        s->square_avg(zeros_like(p));
-        s->acc_delta(zeros_like(p));
-      }
-      s->step(s->step() + 1);
-      Tensor grad = o.maximize() ? -p.grad() : p.grad();
-      if (o.weight_decay() != 0) grad = grad.add(p, o.weight_decay());
-      s->square_avg().mul_(o.rho()).addcmul_(grad, grad, 1 - o.rho());
-      Tensor std = s->square_avg().add(o.eps()).sqrt_();
-      Tensor delta = s->acc_delta().add(o.eps()).sqrt_().div_(std).mul_(grad);
-      s->acc_delta().mul_(o.rho()).addcmul_(delta, delta, 1 - o.rho());
-      p.add_(delta, -o.lr());
-    }
-  }
-  return loss;
+  return detail::step_params_with_state<AdadeltaOptions, AdadeltaParamState>(
+      *this, closure,
+      [](const Tensor& p, AdadeltaParamState& s, const AdadeltaOptions&) {
+        s.square_avg(zeros_like(p));
+        s.acc_delta(zeros_like(p));
+      },
+      [](Tensor& p, AdadeltaParamState& s, const AdadeltaOptions& o) {
+        Tensor grad = detail::decayed_grad(p, o.maximize(), o.weight_decay());
+        s.square_avg().mul_(o.rho()).addcmul_(grad, grad, 1 - o.rho());
+        Tensor std = s.square_avg().add(o.eps()).sqrt_();
+        Tensor delta = s.acc_delta().add(o.eps()).sqrt_().div_(std).mul_(grad);
+        s.acc_delta().mul_(o.rho()).addcmul_(delta, delta, 1 - o.rho());
+        p.add_(delta, -o.lr());
+      });
 }
 
 void AdadeltaParamState::serialize(serialize::OutputArchive& a) const {

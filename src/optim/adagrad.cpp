@@ -29,27 +29,18 @@ Adagrad::Adagrad(std::vector<OptimizerParamGroup> param_groups, AdagradOptions d
 }
 
 Tensor Adagrad::step(LossClosure closure) {
-  Tensor loss = detail::eval_closure(closure);
-  NoGradGuard ng;
-  for (auto& group : param_groups_) {
-    const auto& o = static_cast<const AdagradOptions&>(group.options());
-    for (auto& p : group.params()) {
-      if (!p.grad().defined()) continue;
-      auto* s = state_of<AdagradParamState>(p);
-      if (!s) {  // a group added after construction
-        s = &init_state<AdagradParamState>(p);
-        s->sum(full_like(p, o.initial_accumulator_value()));
-      }
-      s->step(s->step() + 1);
-      Tensor grad = o.maximize() ? -p.grad() : p.grad();
-      if (o.weight_decay() != 0) grad = grad.add(p, o.weight_decay());
-      double clr = o.lr() / (1 + static_cast<double>(s->step() - 1) * o.lr_decay());
-      s->sum().addcmul_(grad, grad, 1);
-      Tensor std = s->sum().sqrt().add_(o.eps());
-      p.addcdiv_(grad, std, -clr);
-    }
-  }
-  return loss;
+  return detail::step_params_with_state<AdagradOptions, AdagradParamState>(
+      *this, closure,
+      [](const Tensor& p, AdagradParamState& s, const AdagradOptions& o) {  // a group added later
+        s.sum(full_like(p, o.initial_accumulator_value()));
+      },
+      [](Tensor& p, AdagradParamState& s, const AdagradOptions& o) {
+        Tensor grad = detail::decayed_grad(p, o.maximize(), o.weight_decay());
+        double clr = o.lr() / (1 + static_cast<double>(s.step() - 1) * o.lr_decay());
+        s.sum().addcmul_(grad, grad, 1);
+        Tensor std = s.sum().sqrt().add_(o.eps());
+        p.addcdiv_(grad, std, -clr);
+      });
 }
 
 void AdagradParamState::serialize(serialize::OutputArchive& a) const {

@@ -21,35 +21,26 @@ ASGD::ASGD(std::vector<OptimizerParamGroup> param_groups, ASGDOptions defaults)
 }
 
 Tensor ASGD::step(LossClosure closure) {
-  Tensor loss = detail::eval_closure(closure);
-  NoGradGuard ng;
-  for (auto& group : param_groups_) {
-    const auto& o = static_cast<const ASGDOptions&>(group.options());
-    for (auto& p : group.params()) {
-      if (!p.grad().defined()) continue;
-      auto* s = state_of<ASGDParamState>(p);
-      if (!s) {
-        s = &init_state<ASGDParamState>(p);
-        s->eta(detail::round_scalar(o.lr()));
-        s->mu(1);
-        s->ax(zeros_like(p));
-      }
-      s->step(s->step() + 1);
-      const double step = static_cast<double>(s->step());
-      Tensor grad = o.maximize() ? -p.grad() : p.grad();
-      if (o.weight_decay() != 0) grad = grad.add(p, o.weight_decay());
-      p.mul_(1 - o.lambd() * s->eta());
-      p.add_(grad, -s->eta());
-      if (s->mu() != 1) {
-        s->ax().add_(p.sub(s->ax()).mul(s->mu()));
-      } else {
-        s->ax().copy_(p);
-      }
-      s->eta(detail::round_scalar(o.lr() / std::pow(1 + o.lambd() * o.lr() * step, o.alpha())));
-      s->mu(detail::round_scalar(1 / std::max(1.0, step - o.t0())));
-    }
-  }
-  return loss;
+  return detail::step_params_with_state<ASGDOptions, ASGDParamState>(
+      *this, closure,
+      [](const Tensor& p, ASGDParamState& s, const ASGDOptions& o) {
+        s.eta(detail::round_scalar(o.lr()));
+        s.mu(1);
+        s.ax(zeros_like(p));
+      },
+      [](Tensor& p, ASGDParamState& s, const ASGDOptions& o) {
+        const double step = static_cast<double>(s.step());
+        Tensor grad = detail::decayed_grad(p, o.maximize(), o.weight_decay());
+        p.mul_(1 - o.lambd() * s.eta());
+        p.add_(grad, -s.eta());
+        if (s.mu() != 1) {
+          s.ax().add_(p.sub(s.ax()).mul(s.mu()));
+        } else {
+          s.ax().copy_(p);
+        }
+        s.eta(detail::round_scalar(o.lr() / std::pow(1 + o.lambd() * o.lr() * step, o.alpha())));
+        s.mu(detail::round_scalar(1 / std::max(1.0, step - o.t0())));
+      });
 }
 
 void ASGDParamState::serialize(serialize::OutputArchive& a) const {

@@ -14,58 +14,40 @@ NAdamOptions::NAdamOptions(double lr) : lr_(lr) {}
 
 NAdam::NAdam(std::vector<OptimizerParamGroup> param_groups, NAdamOptions defaults)
     : Optimizer(std::move(param_groups), std::make_unique<NAdamOptions>(defaults)) {
-  const auto& o = defaults;
-  auto [b1, b2] = o.betas();
-  EMBER_CHECK(o.lr() >= 0, "[NAdam] Invalid learning rate: ", o.lr());
-  EMBER_CHECK(o.eps() >= 0, "[NAdam] Invalid epsilon value: ", o.eps());
-  EMBER_CHECK(b1 >= 0 && b1 < 1, "[NAdam] Invalid beta parameter at index 0: ", b1);
-  EMBER_CHECK(b2 >= 0 && b2 < 1, "[NAdam] Invalid beta parameter at index 1: ", b2);
-  EMBER_CHECK(o.weight_decay() >= 0, "[NAdam] Invalid weight_decay value: ", o.weight_decay());
-  EMBER_CHECK(o.momentum_decay() >= 0,
-              "[NAdam] Invalid momentum_decay value: ", o.momentum_decay());
+  detail::check_adam_options(defaults, "NAdam");
+  EMBER_CHECK(defaults.momentum_decay() >= 0,
+              "[NAdam] Invalid momentum_decay value: ", defaults.momentum_decay());
 }
 
 Tensor NAdam::step(LossClosure closure) {
-  Tensor loss = detail::eval_closure(closure);
-  NoGradGuard ng;
-  for (auto& group : param_groups_) {
-    const auto& o = static_cast<const NAdamOptions&>(group.options());
-    auto [beta1, beta2] = o.betas();
-    for (auto& p : group.params()) {
-      if (!p.grad().defined()) continue;
-      auto* s = state_of<NAdamParamState>(p);
-      if (!s) {
-        s = &init_state<NAdamParamState>(p);
-        s->exp_avg(zeros_like(p));
-        s->exp_avg_sq(zeros_like(p));
-      }
-      s->step(s->step() + 1);
-      const double step = static_cast<double>(s->step());
-      Tensor grad = p.grad();
-      double bias_correction2 = 1 - std::pow(beta2, step);
-      if (o.weight_decay() != 0) grad = grad.add(p, o.weight_decay());
-      // Momentum schedule mu_t and mu_{t+1}; the products are rounded as PyTorch's 0-dim tensors.
-      double mu = beta1 * (1. - 0.5 * std::pow(0.96, step * o.momentum_decay()));
-      double mu_next = beta1 * (1. - 0.5 * std::pow(0.96, (step + 1) * o.momentum_decay()));
-      double mu_product, mu_product_next;
-      if (detail::scalars_are_float()) {  // float32 tensor times a Python float: float math
-        auto mu_f = static_cast<float>(mu), mu_next_f = static_cast<float>(mu_next);
-        float mp = static_cast<float>(s->mu_product()) * mu_f;
-        mu_product = mp;
-        mu_product_next = static_cast<float>(mp * mu_f) * mu_next_f;
-      } else {
-        mu_product = s->mu_product() * mu;
-        mu_product_next = mu_product * mu * mu_next;
-      }
-      s->mu_product(mu_product);
-      s->exp_avg().mul_(beta1).add_(grad, 1 - beta1);
-      s->exp_avg_sq().mul_(beta2).addcmul_(grad, grad, 1 - beta2);
-      Tensor denom = s->exp_avg_sq().div(bias_correction2).sqrt().add_(o.eps());
-      p.addcdiv_(grad, denom, -o.lr() * (1. - mu) / (1. - mu_product));
-      p.addcdiv_(s->exp_avg(), denom, -o.lr() * mu_next / (1. - mu_product_next));
-    }
-  }
-  return loss;
+  return detail::step_params_with_state<NAdamOptions, NAdamParamState>(
+      *this, closure, detail::init_moments,
+      [](Tensor& p, NAdamParamState& s, const NAdamOptions& o) {
+        auto [beta1, beta2] = o.betas();
+        const double step = static_cast<double>(s.step());
+        double bias_correction2 = 1 - std::pow(beta2, step);
+        Tensor grad = detail::decayed_grad(p, /*maximize=*/false, o.weight_decay());
+        // Momentum schedule mu_t and mu_{t+1}; the products are rounded as PyTorch's 0-dim
+        // tensors.
+        double mu = beta1 * (1. - 0.5 * std::pow(0.96, step * o.momentum_decay()));
+        double mu_next = beta1 * (1. - 0.5 * std::pow(0.96, (step + 1) * o.momentum_decay()));
+        double mu_product, mu_product_next;
+        if (detail::scalars_are_float()) {  // float32 tensor times a Python float: float math
+          auto mu_f = static_cast<float>(mu), mu_next_f = static_cast<float>(mu_next);
+          float mp = static_cast<float>(s.mu_product()) * mu_f;
+          mu_product = mp;
+          mu_product_next = static_cast<float>(mp * mu_f) * mu_next_f;
+        } else {
+          mu_product = s.mu_product() * mu;
+          mu_product_next = mu_product * mu * mu_next;
+        }
+        s.mu_product(mu_product);
+        s.exp_avg().mul_(beta1).add_(grad, 1 - beta1);
+        s.exp_avg_sq().mul_(beta2).addcmul_(grad, grad, 1 - beta2);
+        Tensor denom = s.exp_avg_sq().div(bias_correction2).sqrt().add_(o.eps());
+        p.addcdiv_(grad, denom, -o.lr() * (1. - mu) / (1. - mu_product));
+        p.addcdiv_(s.exp_avg(), denom, -o.lr() * mu_next / (1. - mu_product_next));
+      });
 }
 
 void NAdamParamState::serialize(serialize::OutputArchive& a) const {

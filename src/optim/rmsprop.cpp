@@ -21,43 +21,34 @@ RMSprop::RMSprop(std::vector<OptimizerParamGroup> param_groups, RMSpropOptions d
 }
 
 Tensor RMSprop::step(LossClosure closure) {
-  Tensor loss = detail::eval_closure(closure);
-  NoGradGuard ng;
-  for (auto& group : param_groups_) {
-    const auto& o = static_cast<const RMSpropOptions&>(group.options());
-    for (auto& p : group.params()) {
-      if (!p.grad().defined()) continue;
-      auto* s = state_of<RMSpropParamState>(p);
-      if (!s) {
-        s = &init_state<RMSpropParamState>(p);
-        s->square_avg(zeros_like(p));
-        if (o.momentum() > 0) s->momentum_buffer(zeros_like(p));
-        if (o.centered()) s->grad_avg(zeros_like(p));
-      }
-      s->step(s->step() + 1);
-      Tensor grad = o.maximize() ? -p.grad() : p.grad();
-      if (o.weight_decay() != 0) grad = grad.add(p, o.weight_decay());
-      s->square_avg().mul_(o.alpha()).addcmul_(grad, grad, 1 - o.alpha());
-      Tensor avg;
-      if (o.centered()) {
-        // Options may change between steps (a group edited by hand): create buffers on demand.
-        if (!s->grad_avg().defined()) s->grad_avg(zeros_like(p));
-        s->grad_avg().mul_(o.alpha()).add_(grad, 1 - o.alpha());
-        avg = s->square_avg().addcmul(s->grad_avg(), s->grad_avg(), -1).sqrt_();
-      } else {
-        avg = s->square_avg().sqrt();
-      }
-      avg.add_(o.eps());
-      if (o.momentum() > 0) {
-        if (!s->momentum_buffer().defined()) s->momentum_buffer(zeros_like(p));
-        s->momentum_buffer().mul_(o.momentum()).addcdiv_(grad, avg);
-        p.add_(s->momentum_buffer(), -o.lr());
-      } else {
-        p.addcdiv_(grad, avg, -o.lr());
-      }
-    }
-  }
-  return loss;
+  return detail::step_params_with_state<RMSpropOptions, RMSpropParamState>(
+      *this, closure,
+      [](const Tensor& p, RMSpropParamState& s, const RMSpropOptions& o) {
+        s.square_avg(zeros_like(p));
+        if (o.momentum() > 0) s.momentum_buffer(zeros_like(p));
+        if (o.centered()) s.grad_avg(zeros_like(p));
+      },
+      [](Tensor& p, RMSpropParamState& s, const RMSpropOptions& o) {
+        Tensor grad = detail::decayed_grad(p, o.maximize(), o.weight_decay());
+        s.square_avg().mul_(o.alpha()).addcmul_(grad, grad, 1 - o.alpha());
+        Tensor avg;
+        if (o.centered()) {
+          // Options may change between steps (a group edited by hand): create buffers on demand.
+          if (!s.grad_avg().defined()) s.grad_avg(zeros_like(p));
+          s.grad_avg().mul_(o.alpha()).add_(grad, 1 - o.alpha());
+          avg = s.square_avg().addcmul(s.grad_avg(), s.grad_avg(), -1).sqrt_();
+        } else {
+          avg = s.square_avg().sqrt();
+        }
+        avg.add_(o.eps());
+        if (o.momentum() > 0) {
+          if (!s.momentum_buffer().defined()) s.momentum_buffer(zeros_like(p));
+          s.momentum_buffer().mul_(o.momentum()).addcdiv_(grad, avg);
+          p.add_(s.momentum_buffer(), -o.lr());
+        } else {
+          p.addcdiv_(grad, avg, -o.lr());
+        }
+      });
 }
 
 void RMSpropParamState::serialize(serialize::OutputArchive& a) const {

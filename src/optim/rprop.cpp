@@ -25,36 +25,28 @@ Rprop::Rprop(std::vector<OptimizerParamGroup> param_groups, RpropOptions default
 }
 
 Tensor Rprop::step(LossClosure closure) {
-  Tensor loss = detail::eval_closure(closure);
-  NoGradGuard ng;
-  for (auto& group : param_groups_) {
-    const auto& o = static_cast<const RpropOptions&>(group.options());
-    auto [etaminus, etaplus] = o.etas();
-    auto [step_size_min, step_size_max] = o.step_sizes();
-    for (auto& p : group.params()) {
-      if (!p.grad().defined()) continue;
-      auto* s = state_of<RpropParamState>(p);
-      if (!s) {
-        s = &init_state<RpropParamState>(p);
-        s->prev(zeros_like(p));
-        s->step_size(full_like(p.grad(), o.lr()));
-      }
-      s->step(s->step() + 1);
-      Tensor grad = o.maximize() ? -p.grad() : p.grad().clone();
-      // Per element: etaplus where the gradient kept its sign, etaminus where it flipped, 1 where
-      // either is zero (NaN stays NaN, as in PyTorch).
-      Tensor prod = grad.mul(s->prev());
-      Tensor sign =
-          where(prod > 0, etaplus, where(prod < 0, etaminus, where(prod == 0, 1.0, prod)));
-      s->step_size().mul_(sign).clamp_(step_size_min, step_size_max);
-      // After a sign flip the step is skipped and the next step sees a zero previous gradient.
-      Tensor flipped = sign == etaminus;
-      grad = where(flipped, 0.0, grad);
-      p.addcmul_(sign_of(grad), s->step_size(), -1);
-      s->prev().copy_(grad);
-    }
-  }
-  return loss;
+  return detail::step_params_with_state<RpropOptions, RpropParamState>(
+      *this, closure,
+      [](const Tensor& p, RpropParamState& s, const RpropOptions& o) {
+        s.prev(zeros_like(p));
+        s.step_size(full_like(p.grad(), o.lr()));
+      },
+      [](Tensor& p, RpropParamState& s, const RpropOptions& o) {
+        auto [etaminus, etaplus] = o.etas();
+        auto [step_size_min, step_size_max] = o.step_sizes();
+        Tensor grad = detail::decayed_grad(p, o.maximize(), /*weight_decay=*/0);
+        // Per element: etaplus where the gradient kept its sign, etaminus where it flipped, 1
+        // where either is zero (NaN stays NaN, as in PyTorch).
+        Tensor prod = grad.mul(s.prev());
+        Tensor sign =
+            where(prod > 0, etaplus, where(prod < 0, etaminus, where(prod == 0, 1.0, prod)));
+        s.step_size().mul_(sign).clamp_(step_size_min, step_size_max);
+        // After a sign flip the step is skipped and the next step sees a zero previous gradient.
+        Tensor flipped = sign == etaminus;
+        grad = where(flipped, 0.0, grad);
+        p.addcmul_(sign_of(grad), s.step_size(), -1);
+        s.prev().copy_(grad);
+      });
 }
 
 void RpropParamState::serialize(serialize::OutputArchive& a) const {

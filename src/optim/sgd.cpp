@@ -1,7 +1,7 @@
 #include "ember/optim/sgd.h"
 
-#include "ember/autograd/grad_mode.h"
 #include "ember/ops/binary.h"
+#include "src/optim/common.h"
 
 namespace ember {
 namespace optim {
@@ -19,34 +19,22 @@ SGD::SGD(std::vector<OptimizerParamGroup> param_groups, SGDOptions defaults)
 }
 
 Tensor SGD::step(LossClosure closure) {
-  Tensor loss;
-  if (closure) {
-    AutoGradMode enable(true);
-    loss = closure();
-  }
-  NoGradGuard ng;
-  for (auto& group : param_groups_) {
-    auto& o = static_cast<SGDOptions&>(group.options());
-    for (auto& p : group.params()) {
-      if (!p.grad().defined()) continue;
-      Tensor d_p = o.maximize() ? -p.grad() : p.grad();
-      if (o.weight_decay() != 0) d_p = d_p.add(p, o.weight_decay());
-      if (o.momentum() != 0) {
-        auto* st = state_of<SGDParamState>(p);
-        Tensor buf;
-        if (!st) {
-          buf = d_p.clone();
-          init_state<SGDParamState>(p).momentum_buffer(buf);
-        } else {
-          buf = st->momentum_buffer();
-          buf.mul_(o.momentum()).add_(d_p, 1 - o.dampening());
-        }
-        d_p = o.nesterov() ? d_p.add(buf, o.momentum()) : buf;
+  return detail::step_params<SGDOptions>(*this, closure, [this](Tensor& p, const SGDOptions& o) {
+    Tensor d_p = detail::decayed_grad(p, o.maximize(), o.weight_decay());
+    if (o.momentum() != 0) {
+      auto* st = state_of<SGDParamState>(p);
+      Tensor buf;
+      if (!st) {
+        buf = d_p.clone();
+        init_state<SGDParamState>(p).momentum_buffer(buf);
+      } else {
+        buf = st->momentum_buffer();
+        buf.mul_(o.momentum()).add_(d_p, 1 - o.dampening());
       }
-      p.add_(d_p, -o.lr());
+      d_p = o.nesterov() ? d_p.add(buf, o.momentum()) : buf;
     }
-  }
-  return loss;
+    p.add_(d_p, -o.lr());
+  });
 }
 
 }  // namespace optim

@@ -120,3 +120,80 @@ TEST(Module, PrettyPrintAndErrors) {
   Affine empty = nullptr;
   EXPECT_THROW(empty->forward(ones({1})), Error);
 }
+
+namespace {
+// Uses its parameters while its constructor runs, before any shared_ptr owns it (libtorch allows
+// this; shared_from_this() would throw std::bad_weak_ptr).
+struct SelfInitImpl : nn::Module {
+  SelfInitImpl() {
+    a = register_module("a", Affine(2));
+    b = register_module("b", Affine(2));
+    scale = register_parameter("scale", ones({1}));
+    NoGradGuard ng;
+    for (auto& p : parameters()) p.fill_(2.0);
+    names = named_parameters().keys();
+    count = static_cast<int64_t>(buffers().size());
+    state_keys = state_dict().keys();
+    zero_grad();
+    train(false);
+    n_visited = 0;
+    apply([this](const nn::Module&) { ++n_visited; });
+  }
+  Tensor forward(const Tensor& x) { return b(a(x)) * scale; }
+  Affine a = nullptr, b = nullptr;
+  Tensor scale;
+  std::vector<std::string> names, state_keys;
+  int64_t count = 0, n_visited = 0;
+};
+TORCH_MODULE(SelfInit);
+}  // namespace
+
+TEST(Module, ParametersInsideConstructor) {
+  SelfInit m;
+  EXPECT_EQ(m->names,
+            (std::vector<std::string>{"scale", "a.weight", "a.bias", "b.weight", "b.bias"}));
+  EXPECT_EQ(m->count, 2);
+  EXPECT_EQ(m->state_keys, (std::vector<std::string>{"scale", "a.weight", "a.bias", "a.count",
+                                                     "b.weight", "b.bias", "b.count"}));
+  EXPECT_EQ(m->n_visited, 3);
+  EXPECT_FALSE(m->a->is_training());
+  // Every parameter was set to 2 in the constructor: ((1 * 2 + 2) * 2 + 2) * 2 = 20 per element.
+  EXPECT_EQ(m(ones({2})).sum().item<float>(), 40.0f);
+}
+
+TEST(Module, TopLevelSharedPtrOnlyWhereNeeded) {
+  NetImpl net;  // on the stack: no shared_ptr owns it
+  EXPECT_EQ(net.parameters().size(), 4u);
+  EXPECT_EQ(net.named_buffers().keys(), (std::vector<std::string>{"a.count", "b.count"}));
+  EXPECT_EQ(net.modules(/*include_self=*/false).size(), 2u);
+  EXPECT_EQ(net.named_modules("net", /*include_self=*/false).keys(),
+            (std::vector<std::string>{"net.a", "net.b"}));
+  try {
+    net.modules();
+    FAIL() << "modules() on a module not owned by a shared_ptr must throw";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("It looks like you attempted to retrieve your top-level "
+                                         "module as a shared_ptr"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(net.named_modules(), Error);
+  EXPECT_THROW(net.apply([](const std::shared_ptr<nn::Module>&) {}), Error);
+  std::vector<std::string> names;
+  net.apply([&](const std::string& n, const nn::Module&) { names.push_back(n); }, "p");
+  EXPECT_EQ(names, (std::vector<std::string>{"p", "p.a", "p.b"}));
+}
+
+TEST(Module, PointerApplyVisitsSelfFirst) {
+  Net net;
+  std::vector<nn::Module*> seen;
+  net->apply([&](const std::shared_ptr<nn::Module>& m) { seen.push_back(m.get()); });
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0], net.get());
+  EXPECT_EQ(seen[1], net->a.get());
+  std::vector<std::string> keys;
+  const nn::Module& cnet = *net;
+  cnet.apply([&](const std::string& k, const std::shared_ptr<nn::Module>&) { keys.push_back(k); },
+             "net");
+  EXPECT_EQ(keys, (std::vector<std::string>{"net", "net.a", "net.b"}));
+}

@@ -5,6 +5,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "ember/ember.h"
@@ -283,4 +284,33 @@ TEST(Transformer, Gradcheck) {
         return dec(v[0], v[1], causal(2).to(kDouble), Tensor(), Tensor(), kp);
       },
       {randn({2, 2, 4}, kDouble), randn({3, 2, 4}, kDouble)}));
+}
+
+// The layer options share their fields but stay two types, chainable to their own type.
+static_assert(
+    !std::is_same_v<nn::TransformerEncoderLayerOptions, nn::TransformerDecoderLayerOptions>);
+static_assert(std::is_same_v<decltype(nn::TransformerDecoderLayerOptions(4, 2).dropout(0.0)),
+                             nn::TransformerDecoderLayerOptions&>);
+
+TEST(Transformer, StacksShareLayersAndNorm) {
+  nn::TransformerEncoder enc(nn::TransformerEncoderOptions(enc_opts(), 2)
+                                 .norm(nn::AnyModule(nn::LayerNorm(nn::LayerNormOptions({8})))));
+  nn::TransformerDecoder dec(nn::TransformerDecoderOptions(dec_opts(), 3));
+  EXPECT_EQ(enc->layers->size(), 2u);
+  EXPECT_FALSE(enc->norm.is_empty());
+  EXPECT_EQ(dec->layers->size(), 3u);
+  EXPECT_TRUE(dec->norm.is_empty());
+  EXPECT_EQ(enc->named_parameters().keys().back(), "norm.bias");
+  // reset_parameters re-initialises every layer (the attention's out_proj bias goes back to 0).
+  {
+    NoGradGuard ng;
+    for (auto& p : dec->parameters()) p.fill_(0.5);
+  }
+  dec->reset_parameters();
+  for (size_t i = 0; i < 3; ++i) {
+    auto& layer = dec->layers->at<nn::TransformerDecoderLayerImpl>(i);
+    EXPECT_EQ(layer.self_attn->out_proj->bias.abs().sum().item<float>(), 0.f);
+    EXPECT_EQ(layer.norm3->weight.sum().item<float>(), 8.f);
+  }
+  EXPECT_THROW(nn::TransformerEncoder(nn::TransformerEncoderOptions(enc_opts(), -1)), Error);
 }

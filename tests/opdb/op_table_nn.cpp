@@ -46,6 +46,12 @@ O red(O o, A a) {
   return o.reduction(kMean);
 }
 
+// The row of a loss whose only option is the reduction: loss(x[0], x[1], reduction).
+template <class O>
+OpFn reduction_loss(Tensor (*loss)(const Tensor&, const Tensor&, const O&)) {
+  return [loss](X x, A a) { return loss(x[0], x[1], red(O(), a)); };
+}
+
 F::InterpolateFuncOptions interpolate_mode(const std::string& m) {
   F::InterpolateFuncOptions o;
   if (m == "linear") return o.mode(kLinear);
@@ -111,9 +117,8 @@ Tensor cell_output(const std::tuple<Tensor, Tensor>& hc) {
 const std::map<std::string, OpFn>& nn_op_table() {
   static const std::map<std::string, OpFn> table = {
       // losses
-      {"mse_loss",
-       [](X x, A a) { return F::mse_loss(x[0], x[1], red(F::MSELossFuncOptions(), a)); }},
-      {"l1_loss", [](X x, A a) { return F::l1_loss(x[0], x[1], red(F::L1LossFuncOptions(), a)); }},
+      {"mse_loss", reduction_loss(&F::mse_loss)},
+      {"l1_loss", reduction_loss(&F::l1_loss)},
       {"smooth_l1_loss",
        [](X x, A a) {
          auto o = F::SmoothL1LossFuncOptions().beta(d_or(a, "beta", 1.0));
@@ -124,10 +129,7 @@ const std::map<std::string, OpFn>& nn_op_table() {
          auto o = F::HuberLossFuncOptions().delta(d_or(a, "delta", 1.0));
          return F::huber_loss(x[0], x[1], red(o, a));
        }},
-      {"soft_margin_loss",
-       [](X x, A a) {
-         return F::soft_margin_loss(x[0], x[1], red(F::SoftMarginLossFuncOptions(), a));
-       }},
+      {"soft_margin_loss", reduction_loss(&F::soft_margin_loss)},
       {"binary_cross_entropy",
        [](X x, A a) {
          auto o = F::BinaryCrossEntropyFuncOptions().weight(opt(x, 2));
@@ -194,11 +196,7 @@ const std::map<std::string, OpFn>& nn_op_table() {
                       .weight(opt(x, 2));
          return F::multi_margin_loss(x[0], x[1], red(o, a));
        }},
-      {"multilabel_margin_loss",
-       [](X x, A a) {
-         return F::multilabel_margin_loss(x[0], x[1],
-                                          red(F::MultilabelMarginLossFuncOptions(), a));
-       }},
+      {"multilabel_margin_loss", reduction_loss(&F::multilabel_margin_loss)},
       {"multilabel_soft_margin_loss",
        [](X x, A a) {
          auto o = F::MultilabelSoftMarginLossFuncOptions().weight(opt(x, 2));

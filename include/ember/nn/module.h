@@ -22,7 +22,10 @@ class Module : public std::enable_shared_from_this<Module> {
   using ModuleApplyFunction = std::function<void(Module&)>;
   using ConstModuleApplyFunction = std::function<void(const Module&)>;
   using NamedModuleApplyFunction = std::function<void(const std::string&, Module&)>;
+  using ConstNamedModuleApplyFunction = std::function<void(const std::string&, const Module&)>;
   using ModulePointerApplyFunction = std::function<void(const std::shared_ptr<Module>&)>;
+  using NamedModulePointerApplyFunction =
+      std::function<void(const std::string&, const std::shared_ptr<Module>&)>;
 
   explicit Module(std::string name);
   Module();
@@ -37,15 +40,23 @@ class Module : public std::enable_shared_from_this<Module> {
   // Deep copy (parameters and buffers cloned); only Cloneable modules support it.
   virtual std::shared_ptr<Module> clone(const std::optional<Device>& device = std::nullopt) const;
 
+  // Call fn on this module, then on every submodule in pre-order (keys are dotted names). The
+  // Module& forms work on any module, also inside its constructor; the shared_ptr forms need this
+  // module to be owned by a shared_ptr (see Note [Modules not owned by a shared_ptr]).
   void apply(const ModuleApplyFunction& fn);
   void apply(const ConstModuleApplyFunction& fn) const;
   void apply(const NamedModuleApplyFunction& fn, const std::string& name_prefix = std::string());
+  void apply(const ConstNamedModuleApplyFunction& fn,
+             const std::string& name_prefix = std::string()) const;
   void apply(const ModulePointerApplyFunction& fn) const;
+  void apply(const NamedModulePointerApplyFunction& fn,
+             const std::string& name_prefix = std::string()) const;
 
   std::vector<Tensor> parameters(bool recurse = true) const;
   OrderedDict<std::string, Tensor> named_parameters(bool recurse = true) const;
   std::vector<Tensor> buffers(bool recurse = true) const;
   OrderedDict<std::string, Tensor> named_buffers(bool recurse = true) const;
+  // With include_self, this module must be owned by a shared_ptr (libtorch's error otherwise).
   std::vector<std::shared_ptr<Module>> modules(bool include_self = true) const;
   OrderedDict<std::string, std::shared_ptr<Module>> named_modules(
       const std::string& name_prefix = std::string(), bool include_self = true) const;
@@ -130,6 +141,11 @@ class Module : public std::enable_shared_from_this<Module> {
 
  private:
   void check_child_name(const std::string& name) const;
+  // Calls fn(dotted name, child) for every submodule below this one, in pre-order.
+  void apply_to_submodules(const NamedModulePointerApplyFunction& fn,
+                           const std::string& name_prefix) const;
+  // shared_from_this(), or libtorch's error when this module is not owned by a shared_ptr.
+  std::shared_ptr<Module> shared_from_this_checked() const;
 
  protected:
   // Deep-copies this module's parameters and buffers (recursively, by name) into `dst`.

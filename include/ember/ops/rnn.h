@@ -24,4 +24,13 @@ Tensor rnn_relu_cell(const Tensor& input, const Tensor& hx, const Tensor& w_ih, 
                      const std::optional<Tensor>& b_ih = {},
                      const std::optional<Tensor>& b_hh = {});
 
+namespace detail {
+// The gated cells' updates from their gates' pre-activations, shared by the ops above and by
+// nn::LSTM / nn::GRU (which project the input of all time steps in one matmul).
+// gates = x W_ih^T + b_ih + h W_hh^T + b_hh [N, 4 * hidden]; returns (h', c').
+std::tuple<Tensor, Tensor> lstm_cell_update(const Tensor& gates, const Tensor& cx);
+// igates = x W_ih^T + b_ih, hgates = h W_hh^T + b_hh [N, 3 * hidden]; returns h'.
+Tensor gru_cell_update(const Tensor& igates, const Tensor& hgates, const Tensor& hx);
+}  // namespace detail
+
 }  // namespace ember

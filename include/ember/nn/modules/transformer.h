@@ -92,7 +92,36 @@ struct TransformerDecoderOptions {
   TORCH_ARG(AnyModule, norm);
 };
 
-class TransformerEncoderImpl : public Cloneable<TransformerEncoderImpl> {
+namespace detail {
+// What TransformerEncoder and TransformerDecoder share: `layers`, num_layers clones of one layer
+// (Layer: its module holder) run in turn, then the optional final `norm`.
+template <class Derived, class Layer>
+class TransformerStackImpl : public Cloneable<Derived> {
+ public:
+  using LayerImpl = typename Layer::ContainedType;
+  // Re-initialises every layer.
+  void reset_parameters();
+
+  ModuleList layers = nullptr;
+  AnyModule norm;
+
+ protected:
+  // Registers num_layers clones of `layer` as "layers" and a clone of `final_norm` (if any) as
+  // "norm"; cloning leaves the random stream untouched, as Python's deepcopy.
+  void build(const Layer& layer, int64_t num_layers, const AnyModule& final_norm, const char* op);
+  // x through every layer (each also given `args`), then through the norm.
+  template <class... Args>
+  Tensor run(Tensor x, const Args&... args) {
+    for (size_t i = 0; i < layers->size(); ++i)
+      x = layers->template at<LayerImpl>(i).forward(x, args...);
+    if (!norm.is_empty()) x = norm.template forward<Tensor>(x);
+    return x;
+  }
+};
+}  // namespace detail
+
+class TransformerEncoderImpl
+    : public detail::TransformerStackImpl<TransformerEncoderImpl, TransformerEncoderLayer> {
  public:
   TransformerEncoderImpl(TransformerEncoderLayer encoder_layer, int64_t num_layers)
       : TransformerEncoderImpl(TransformerEncoderOptions(std::move(encoder_layer), num_layers)) {}
@@ -100,7 +129,6 @@ class TransformerEncoderImpl : public Cloneable<TransformerEncoderImpl> {
   Tensor forward(const Tensor& src, const Tensor& src_mask = {},
                  const Tensor& src_key_padding_mask = {});
   void reset() override;
-  void reset_parameters();
   void pretty_print(std::ostream& os) const override;
 
  protected:
@@ -108,25 +136,21 @@ class TransformerEncoderImpl : public Cloneable<TransformerEncoderImpl> {
 
  public:
   TransformerEncoderOptions options;
-  ModuleList layers = nullptr;
-  AnyModule norm;
 };
 TORCH_MODULE(TransformerEncoder);
 
-class TransformerDecoderImpl : public Cloneable<TransformerDecoderImpl> {
+class TransformerDecoderImpl
+    : public detail::TransformerStackImpl<TransformerDecoderImpl, TransformerDecoderLayer> {
  public:
   TransformerDecoderImpl(TransformerDecoderLayer decoder_layer, int64_t num_layers)
       : TransformerDecoderImpl(TransformerDecoderOptions(std::move(decoder_layer), num_layers)) {}
   explicit TransformerDecoderImpl(TransformerDecoderOptions options_);
   void reset() override;
-  void reset_parameters();
   void pretty_print(std::ostream& os) const override;
   Tensor forward(const Tensor& tgt, const Tensor& memory, const Tensor& tgt_mask = {},
                  const Tensor& memory_mask = {}, const Tensor& tgt_key_padding_mask = {},
                  const Tensor& memory_key_padding_mask = {});
   TransformerDecoderOptions options;
-  ModuleList layers{nullptr};
-  AnyModule norm;
 
  protected:
   FORWARD_HAS_DEFAULT_ARGS({2, AnyValue(Tensor())}, {3, AnyValue(Tensor())},

@@ -21,8 +21,15 @@ namespace nn {
 using activation_t =
     std::variant<enumtype::kReLU, enumtype::kGELU, std::function<Tensor(const Tensor&)>>;
 
-struct TransformerEncoderLayerOptions {
-  /* implicit */ TransformerEncoderLayerOptions(int64_t d_model, int64_t nhead)  // NOLINT
+namespace detail {
+struct EncoderLayerTag {};
+struct DecoderLayerTag {};
+
+// The options of TransformerEncoderLayer and TransformerDecoderLayer: the same fields, two types
+// (as libtorch's two structs) told apart by Tag.
+template <class Tag>
+struct TransformerLayerOptions {
+  /* implicit */ TransformerLayerOptions(int64_t d_model, int64_t nhead)  // NOLINT
       : d_model_(d_model), nhead_(nhead) {}
   TORCH_ARG(int64_t, d_model);
   TORCH_ARG(int64_t, nhead);
@@ -35,19 +42,10 @@ struct TransformerEncoderLayerOptions {
   // LayerNorm before attention and feedforward (pre-norm) instead of after the residual add.
   TORCH_ARG(bool, norm_first) = false;
 };
+}  // namespace detail
 
-struct TransformerDecoderLayerOptions {
-  TransformerDecoderLayerOptions(int64_t d_model, int64_t nhead)
-      : d_model_(d_model), nhead_(nhead) {}
-  TORCH_ARG(int64_t, d_model);
-  TORCH_ARG(int64_t, nhead);
-  TORCH_ARG(int64_t, dim_feedforward) = 2048;
-  TORCH_ARG(double, dropout) = 0.1;
-  TORCH_ARG(activation_t, activation) = ember::kReLU;
-  TORCH_ARG(double, layer_norm_eps) = 1e-5;
-  TORCH_ARG(bool, batch_first) = false;
-  TORCH_ARG(bool, norm_first) = false;
-};
+using TransformerEncoderLayerOptions = detail::TransformerLayerOptions<detail::EncoderLayerTag>;
+using TransformerDecoderLayerOptions = detail::TransformerLayerOptions<detail::DecoderLayerTag>;
 
 struct TransformerOptions {
   TransformerOptions() = default;
