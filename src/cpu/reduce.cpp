@@ -374,6 +374,24 @@ void extremum_kernel(Tensor& out, const Tensor& in, int64_t outer, int64_t inner
   });
 }
 
+// arg_row for float/double: the vectorised extremum, then the first element equal to it (or the
+// first NaN) - the same index as the scalar scan, with the second pass over a row in cache.
+template <bool IsMax, class T>
+int64_t arg_row_fast(const T* p, int64_t n) {
+  if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+    T m = extremum_vec<IsMax, T>(p, n);
+    if (m != m) {
+      for (int64_t i = 0; i < n; ++i)
+        if (p[i] != p[i]) return i;
+    }
+    for (int64_t i = 0; i < n; ++i)
+      if (p[i] == m) return i;
+    return 0;
+  } else {
+    return arg_row<IsMax>(p, n);
+  }
+}
+
 template <bool IsMax>
 void arg_extremum_kernel(Tensor& values, Tensor& indices, const Tensor& in, int64_t outer,
                          int64_t inner) {
@@ -384,7 +402,7 @@ void arg_extremum_kernel(Tensor& values, Tensor& indices, const Tensor& in, int6
     parallel_for(0, outer, grain(inner), [&](int64_t b, int64_t e) {
       for (int64_t o = b; o < e; ++o) {
         const T* p = src + o * inner;
-        int64_t i = arg_row<IsMax>(p, inner);
+        int64_t i = arg_row_fast<IsMax>(p, inner);
         idx[o] = i;
         if (val) val[o] = p[i];
       }
