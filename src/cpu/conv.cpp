@@ -1,6 +1,4 @@
-// Convolution by im2col + one GEMM per group over the whole batch (OpenBLAS), and pooling.
-#include <cblas.h>
-
+// Convolution by im2col + GEMM (See Note [Convolution in image chunks]), and pooling.
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -8,6 +6,7 @@
 
 #include "ember/core/parallel.h"
 #include "ember/core/storage.h"
+#include "src/cpu/blas.h"
 #include "src/kernels/conv.h"
 
 namespace ember {
@@ -35,19 +34,21 @@ struct Geometry {
   int64_t n, c, h, w, kh, kw, ho, wo;
 };
 
-// cols[(c * kh + i) * kw + j][b * ho * wo + oh * wo + ow] = x[b, c0 + c, oh*s - p + i*d, ...]
+// For the images [b0, b1): cols[(c * kh + i) * kw + j][(b - b0) * ho * wo + oh * wo + ow] =
+// x[b, c0 + c, oh*s - p + i*d, ow*s - p + j*d] (0 outside the input).
 template <class T>
-void im2col(const T* x, T* cols, const Geometry& g, int64_t c0, int64_t cg, const Conv2dParams& p) {
-  int64_t L = g.n * g.ho * g.wo;
+void im2col(const T* x, T* cols, const Geometry& g, int64_t c0, int64_t cg, const Conv2dParams& p,
+            int64_t b0, int64_t b1) {
+  int64_t L = (b1 - b0) * g.ho * g.wo;
   parallel_for(0, cg * g.kh * g.kw, 1, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       int64_t c = r / (g.kh * g.kw), i = (r / g.kw) % g.kh, j = r % g.kw;
       T* row = cols + r * L;
-      for (int64_t b = 0; b < g.n; ++b) {
+      for (int64_t b = b0; b < b1; ++b) {
         const T* plane = x + ((b * g.c) + c0 + c) * g.h * g.w;
         for (int64_t oh = 0; oh < g.ho; ++oh) {
           int64_t ih = oh * p.stride[0] - p.padding[0] + i * p.dilation[0];
-          T* dst = row + (b * g.ho + oh) * g.wo;
+          T* dst = row + ((b - b0) * g.ho + oh) * g.wo;
           if (ih < 0 || ih >= g.h) {
             std::memset(dst, 0, sizeof(T) * g.wo);
             continue;
@@ -71,21 +72,23 @@ void im2col(const T* x, T* cols, const Geometry& g, int64_t c0, int64_t cg, cons
   });
 }
 
-// Adds cols back into x (the transpose of im2col). Parallel over channels: no write conflicts.
+// Adds cols of the images [b0, b1) back into x (the transpose of im2col). Parallel over channels:
+// no write conflicts.
 template <class T>
-void col2im(const T* cols, T* x, const Geometry& g, int64_t c0, int64_t cg, const Conv2dParams& p) {
-  int64_t L = g.n * g.ho * g.wo;
+void col2im(const T* cols, T* x, const Geometry& g, int64_t c0, int64_t cg, const Conv2dParams& p,
+            int64_t b0, int64_t b1) {
+  int64_t L = (b1 - b0) * g.ho * g.wo;
   parallel_for(0, cg, 1, [&](int64_t ca, int64_t cb) {
     for (int64_t c = ca; c < cb; ++c) {
       for (int64_t i = 0; i < g.kh; ++i) {
         for (int64_t j = 0; j < g.kw; ++j) {
           const T* row = cols + ((c * g.kh + i) * g.kw + j) * L;
-          for (int64_t b = 0; b < g.n; ++b) {
+          for (int64_t b = b0; b < b1; ++b) {
             T* plane = x + ((b * g.c) + c0 + c) * g.h * g.w;
             for (int64_t oh = 0; oh < g.ho; ++oh) {
               int64_t ih = oh * p.stride[0] - p.padding[0] + i * p.dilation[0];
               if (ih < 0 || ih >= g.h) continue;
-              const T* src = row + (b * g.ho + oh) * g.wo;
+              const T* src = row + ((b - b0) * g.ho + oh) * g.wo;
               T* dst = plane + ih * g.w;
               for (int64_t ow = 0; ow < g.wo; ++ow) {
                 int64_t iw = ow * p.stride[1] - p.padding[1] + j * p.dilation[1];
@@ -97,18 +100,6 @@ void col2im(const T* cols, T* x, const Geometry& g, int64_t c0, int64_t cg, cons
       }
     }
   });
-}
-
-template <class T>
-void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
-          const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
-  auto A = ta ? CblasTrans : CblasNoTrans;
-  auto B = tb ? CblasTrans : CblasNoTrans;
-  if constexpr (std::is_same_v<T, float>) {
-    cblas_sgemm(CblasRowMajor, A, B, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  } else {
-    cblas_dgemm(CblasRowMajor, A, B, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  }
 }
 
 Geometry geometry(const Tensor& input, const Tensor& weight, int64_t ho, int64_t wo) {
@@ -133,34 +124,73 @@ void float_or_double(ScalarType t, const char* op, F&& f) {
   }
 }
 
+// Note [Convolution in image chunks]: im2col + GEMM runs over chunks of images whose column
+// matrix stays near kColsBytes, so cols is written and read back from the caches instead of
+// memory (a whole batch's cols can be tens of MB) and the scratch stays small. A 1x1 convolution
+// with stride 1 and no padding reads the input in place.
+constexpr int64_t kColsBytes = int64_t{2} << 20;
+
+struct ConvPlan {
+  int64_t co, G, cg, cog, K, HW, chunk;
+  bool pointwise;  // 1x1, stride 1, no padding: cols of one image is its input planes
+};
+
+ConvPlan conv_plan(const Geometry& g, const Tensor& weight, const Conv2dParams& p, size_t elem) {
+  ConvPlan c;
+  c.co = weight.size(0);
+  c.G = p.groups;
+  c.cg = g.c / c.G;
+  c.cog = c.co / c.G;
+  c.K = c.cg * g.kh * g.kw;
+  c.HW = g.ho * g.wo;
+  c.pointwise = g.kh == 1 && g.kw == 1 && p.stride[0] == 1 && p.stride[1] == 1 &&
+                p.padding[0] == 0 && p.padding[1] == 0;
+  int64_t per_image = std::max<int64_t>(1, c.K * c.HW * static_cast<int64_t>(elem));
+  c.chunk = std::clamp<int64_t>(kColsBytes / per_image, 1, std::max<int64_t>(g.n, 1));
+  if (c.pointwise) c.chunk = 1;
+  return c;
+}
+
 void conv2d_kernel(Tensor& out, const Tensor& input, const Tensor& weight, const Tensor& bias,
                    const Conv2dParams& p) {
   Geometry g = geometry(input, weight, out.size(2), out.size(3));
-  int64_t co = weight.size(0), G = p.groups, cg = g.c / G, cog = co / G;
-  int64_t K = cg * g.kh * g.kw, L = g.n * g.ho * g.wo, HW = g.ho * g.wo;
-  if (L == 0 || co == 0) return;
+  if (g.n * g.ho * g.wo == 0 || weight.size(0) == 0) return;
   float_or_double(input.dtype(), "conv2d", [&]<class T>() {
-    Scratch<T> cols(K * L);
-    Scratch<T> res(co * L);  // [co, n * ho * wo]
+    ConvPlan c = conv_plan(g, weight, p, sizeof(T));
     const T* x = input.data_ptr<T>();
     const T* w = weight.data_ptr<T>();
-    for (int64_t gi = 0; gi < G; ++gi) {
-      im2col(x, cols.data(), g, gi * cg, cg, p);
-      gemm<T>(false, false, cog, L, K, T(1), w + gi * cog * K, K, cols.data(), L, T(0),
-              res.data() + gi * cog * L, L);
-    }
-    // [co, n, hw] -> [n, co, hw], adding the bias.
     T* o = out.data_ptr<T>();
     const T* bptr = bias.defined() ? bias.data_ptr<T>() : nullptr;
-    parallel_for(0, g.n * co, 16, [&](int64_t a, int64_t b) {
-      for (int64_t r = a; r < b; ++r) {
-        int64_t bn = r / co, c = r % co;
-        const T* src = res.data() + c * L + bn * HW;
-        T* dst = o + r * HW;
-        T bv = bptr ? bptr[c] : T(0);
-        for (int64_t k = 0; k < HW; ++k) dst[k] = src[k] + bv;
+    // One image: the GEMM writes its [co, hw] output in place; several: through res.
+    bool direct = c.chunk == 1;
+    Scratch<T> cols(c.pointwise ? 0 : c.K * c.chunk * c.HW);
+    Scratch<T> res(direct ? 0 : c.co * c.chunk * c.HW);
+    for (int64_t b0 = 0; b0 < g.n; b0 += c.chunk) {
+      int64_t b1 = std::min(g.n, b0 + c.chunk), L = (b1 - b0) * c.HW;
+      for (int64_t gi = 0; gi < c.G; ++gi) {
+        const T* src = cols.data();
+        if (c.pointwise) {
+          src = x + (b0 * g.c + gi * c.cg) * c.HW;
+        } else {
+          im2col(x, cols.data(), g, gi * c.cg, c.cg, p, b0, b1);
+        }
+        T* dst = direct ? o + (b0 * c.co + gi * c.cog) * c.HW : res.data() + gi * c.cog * L;
+        cpu::gemm<T>(false, false, c.cog, L, c.K, T(1), w + gi * c.cog * c.K, c.K, src, L, T(0),
+                     dst, L);
       }
-    });
+      // [co, chunk, hw] -> [chunk, co, hw] (or in place), adding the bias.
+      if (!direct || bptr) {
+        parallel_for(0, (b1 - b0) * c.co, 16, [&](int64_t a, int64_t e) {
+          for (int64_t r = a; r < e; ++r) {
+            int64_t bn = r / c.co, ch = r % c.co;
+            T* y = o + (b0 * c.co + r) * c.HW;
+            const T* from = direct ? y : res.data() + ch * L + bn * c.HW;
+            T bv = bptr ? bptr[ch] : T(0);
+            for (int64_t k = 0; k < c.HW; ++k) y[k] = from[k] + bv;
+          }
+        });
+      }
+    }
   });
 }
 
@@ -168,44 +198,69 @@ void conv2d_backward_kernel(const Tensor& grad_out, const Tensor& input, const T
                             const Conv2dParams& p, Tensor& grad_input, Tensor& grad_weight,
                             Tensor& grad_bias) {
   Geometry g = geometry(input, weight, grad_out.size(2), grad_out.size(3));
-  int64_t co = weight.size(0), G = p.groups, cg = g.c / G, cog = co / G;
-  int64_t K = cg * g.kh * g.kw, L = g.n * g.ho * g.wo, HW = g.ho * g.wo;
   float_or_double(input.dtype(), "conv2d_backward", [&]<class T>() {
-    // grad_out [n, co, hw] -> go [co, n * hw]
-    Scratch<T> go(co * L);
+    ConvPlan c = conv_plan(g, weight, p, sizeof(T));
     const T* gsrc = grad_out.data_ptr<T>();
-    parallel_for(0, g.n * co, 16, [&](int64_t a, int64_t b) {
-      for (int64_t r = a; r < b; ++r) {
-        int64_t bn = r / co, c = r % co;
-        std::memcpy(go.data() + c * L + bn * HW, gsrc + r * HW, sizeof(T) * HW);
-      }
-    });
     if (grad_bias.defined()) {
       T* gb = grad_bias.data_ptr<T>();
-      for (int64_t c = 0; c < co; ++c) {
-        double s = 0;
-        const T* row = go.data() + c * L;
-        for (int64_t k = 0; k < L; ++k) s += row[k];
-        gb[c] = static_cast<T>(s);
-      }
+      parallel_for(0, c.co, 4, [&](int64_t a, int64_t e) {
+        for (int64_t ch = a; ch < e; ++ch) {
+          double s = 0;
+          for (int64_t bn = 0; bn < g.n; ++bn) {
+            const T* row = gsrc + (bn * c.co + ch) * c.HW;
+            for (int64_t k = 0; k < c.HW; ++k) s += row[k];
+          }
+          gb[ch] = static_cast<T>(s);
+        }
+      });
     }
-    if (!grad_input.defined() && !grad_weight.defined()) return;
-    Scratch<T> cols(K * L);
+    bool want_gi = grad_input.defined(), want_gw = grad_weight.defined();
+    if (want_gi) grad_input.zero_();
+    if (want_gw) grad_weight.zero_();
+    if ((!want_gi && !want_gw) || c.K == 0 || c.HW == 0 || g.n == 0) return;
     const T* x = input.data_ptr<T>();
     const T* w = weight.data_ptr<T>();
-    if (grad_input.defined()) grad_input.zero_();
-    for (int64_t gi = 0; gi < G; ++gi) {
-      if (grad_weight.defined() && K > 0 && L > 0) {
-        im2col(x, cols.data(), g, gi * cg, cg, p);
-        gemm<T>(false, true, cog, K, L, T(1), go.data() + gi * cog * L, L, cols.data(), L, T(0),
-                grad_weight.data_ptr<T>() + gi * cog * K, K);
-      } else if (grad_weight.defined()) {
-        grad_weight.zero_();
+    T* gw = want_gw ? grad_weight.data_ptr<T>() : nullptr;
+    T* gi_ptr = want_gi ? grad_input.data_ptr<T>() : nullptr;
+    bool direct = c.chunk == 1;  // grad_out of one image is already [co, hw]
+    Scratch<T> go(direct ? 0 : c.co * c.chunk * c.HW);
+    Scratch<T> cols(c.pointwise ? 0 : c.K * c.chunk * c.HW);
+    for (int64_t b0 = 0; b0 < g.n; b0 += c.chunk) {
+      int64_t b1 = std::min(g.n, b0 + c.chunk), L = (b1 - b0) * c.HW;
+      // grad_out [chunk, co, hw] -> [co, chunk * hw]
+      const T* gop = gsrc + b0 * c.co * c.HW;
+      if (!direct) {
+        parallel_for(0, (b1 - b0) * c.co, 16, [&](int64_t a, int64_t e) {
+          for (int64_t r = a; r < e; ++r) {
+            int64_t bn = r / c.co, ch = r % c.co;
+            std::memcpy(go.data() + ch * L + bn * c.HW, gop + r * c.HW, sizeof(T) * c.HW);
+          }
+        });
+        gop = go.data();
       }
-      if (grad_input.defined() && K > 0 && L > 0 && cog > 0) {
-        gemm<T>(true, false, K, L, cog, T(1), w + gi * cog * K, K, go.data() + gi * cog * L, L,
-                T(0), cols.data(), L);
-        col2im(cols.data(), grad_input.data_ptr<T>(), g, gi * cg, cg, p);
+      for (int64_t gi = 0; gi < c.G; ++gi) {
+        const T* gog = gop + gi * c.cog * L;
+        if (want_gw && c.cog > 0) {
+          const T* src = cols.data();
+          if (c.pointwise) {
+            src = x + (b0 * g.c + gi * c.cg) * c.HW;
+          } else {
+            im2col(x, cols.data(), g, gi * c.cg, c.cg, p, b0, b1);
+          }
+          cpu::gemm<T>(false, true, c.cog, c.K, L, T(1), gog, L, src, L, T(1),
+                       gw + gi * c.cog * c.K, c.K);
+        }
+        if (want_gi && c.cog > 0) {
+          if (c.pointwise) {
+            // The input gradient of one image's group is W^T go, written in place.
+            cpu::gemm<T>(true, false, c.K, L, c.cog, T(1), w + gi * c.cog * c.K, c.K, gog, L, T(0),
+                         gi_ptr + (b0 * g.c + gi * c.cg) * c.HW, L);
+          } else {
+            cpu::gemm<T>(true, false, c.K, L, c.cog, T(1), w + gi * c.cog * c.K, c.K, gog, L, T(0),
+                         cols.data(), L);
+            col2im(cols.data(), gi_ptr, g, gi * c.cg, c.cg, p, b0, b1);
+          }
+        }
       }
     }
   });

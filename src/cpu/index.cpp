@@ -91,7 +91,41 @@ DimVector strides_without(const Tensor& t, int64_t dim) {
   return s;
 }
 
+// index_select's pattern: self and out contiguous, the index a 1-d vector expanded along `dim`.
+// Each selected slice is then one block of `inner` contiguous elements: a memcpy per block.
+bool gather_slices(const Tensor& out, const Tensor& self, int64_t dim, const Tensor& index) {
+  if (self.dim() == 0 || !self.is_contiguous() || !out.is_contiguous()) return false;
+  if (index.dim() != self.dim()) return false;
+  for (int64_t d = 0; d < index.dim(); ++d) {
+    if (d == dim) continue;
+    if (index.size(d) != self.size(d) || (index.size(d) != 1 && index.stride(d) != 0)) return false;
+  }
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < dim; ++d) outer *= self.size(d);
+  for (int64_t d = dim + 1; d < self.dim(); ++d) inner *= self.size(d);
+  if (inner < 16) return false;  // the element loop is as fast for short slices
+  const int64_t size = self.size(dim), n = index.size(dim), istride = index.stride(dim);
+  const int64_t* ip = index.data_ptr<int64_t>();
+  for (int64_t k = 0; k < n; ++k) {
+    int64_t i = ip[k * istride];
+    if (i < 0 || i >= size) out_of_bounds(i, dim, size);
+  }
+  const size_t bytes = static_cast<size_t>(inner) * self.element_size();
+  const auto* s = static_cast<const char*>(self.data_ptr());
+  auto* o = static_cast<char*>(out.data_ptr());
+  int64_t grain = std::max<int64_t>(1, static_cast<int64_t>(262144 / bytes));
+  parallel_for(0, outer * n, grain, [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t) {
+      int64_t on = t / n, k = t % n;
+      std::memcpy(o + static_cast<size_t>(t) * bytes,
+                  s + static_cast<size_t>(on * size + ip[k * istride]) * bytes, bytes);
+    }
+  });
+  return true;
+}
+
 void gather_kernel(const Tensor& out, const Tensor& self, int64_t dim, const Tensor& index) {
+  if (gather_slices(out, self, dim, index)) return;
   const int64_t size = self.dim() == 0 ? 1 : self.size(dim);
   const int64_t dstride = self.dim() == 0 ? 0 : self.stride(dim);
   DimVector ss = strides_without(self, dim);

@@ -1,8 +1,8 @@
-// GEMM on the CPU: OpenBLAS for float and double, a plain loop for the other dtypes.
-#include <cblas.h>
-
-#include "ember/core/parallel.h"
+// GEMM on the CPU: OpenBLAS for float and double (src/cpu/blas.cpp), a plain loop for the other
+// dtypes.
 #include "src/kernels/linalg.h"
+#include "ember/core/parallel.h"
+#include "src/cpu/blas.h"
 
 namespace ember {
 namespace {
@@ -66,16 +66,14 @@ void gemm_kernel(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& be
         }
         return;
       }
-      auto ta = la.trans ? CblasTrans : CblasNoTrans;
-      auto tb = lb.trans ? CblasTrans : CblasNoTrans;
       if (dt == kFloat) {
-        cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha.toFloat(), a.data_ptr<float>(), la.ld,
-                    b.data_ptr<float>(), lb.ld, beta.toFloat(), out.data_ptr<float>(),
-                    out.stride(0));
+        cpu::gemm<float>(la.trans, lb.trans, m, n, k, alpha.toFloat(), a.data_ptr<float>(), la.ld,
+                         b.data_ptr<float>(), lb.ld, beta.toFloat(), out.data_ptr<float>(),
+                         out.stride(0));
       } else {
-        cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha.toDouble(), a.data_ptr<double>(), la.ld,
-                    b.data_ptr<double>(), lb.ld, beta.toDouble(), out.data_ptr<double>(),
-                    out.stride(0));
+        cpu::gemm<double>(la.trans, lb.trans, m, n, k, alpha.toDouble(), a.data_ptr<double>(),
+                          la.ld, b.data_ptr<double>(), lb.ld, beta.toDouble(),
+                          out.data_ptr<double>(), out.stride(0));
       }
       return;
     }
@@ -89,7 +87,7 @@ void gemm_kernel(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& be
   });
 }
 
-// Small matrices run one per thread; large ones use BLAS's (or gemm_loop's) own threading.
+// Many or small matrices run one per thread; a few large ones split each GEMM over the threads.
 void bgemm_kernel(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& beta,
                   const Scalar& alpha) {
   int64_t nb = a.size(0), m = a.size(1), k = a.size(2), n = b.size(2);
@@ -104,7 +102,8 @@ void bgemm_kernel(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& b
       gemm_kernel(o, mat(a, i), mat(b, i), beta, alpha);
     }
   };
-  if (m * n * std::max<int64_t>(k, 1) <= 64 * 64 * 64 && nb > 1) {
+  bool many = nb >= 2 * get_num_threads();
+  if (nb > 1 && (many || m * n * std::max<int64_t>(k, 1) <= 64 * 64 * 64)) {
     parallel_for(0, nb, 1, run);
   } else {
     run(0, nb);

@@ -1,5 +1,5 @@
-// The intra-op thread pool. Workers wait on a condition variable; parallel_for hands each worker
-// one contiguous chunk and runs the first chunk on the calling thread.
+// The intra-op thread pool. Workers wait on a condition variable; parallel_for cuts the range into
+// a few contiguous chunks per thread, which the caller and the workers take in turn.
 #include "ember/core/parallel.h"
 
 #include <algorithm>
@@ -11,8 +11,7 @@
 #include <vector>
 
 #include "ember/core/error.h"
-
-extern "C" void openblas_set_num_threads(int) __attribute__((weak));
+#include "src/cpu/blas.h"
 
 namespace ember {
 namespace {
@@ -32,15 +31,20 @@ class ThreadPool {
     nthreads_ = std::max(1, n);
     stopping_ = false;
     for (int i = 1; i < nthreads_; ++i)
-      workers_.emplace_back([this, i, g = generation_] { worker(i, g); });
+      workers_.emplace_back([this, g = generation_] { worker(g); });
   }
 
   void run(int64_t begin, int64_t end, int64_t grain,
            const std::function<void(int64_t, int64_t)>& f) {
     std::lock_guard<std::mutex> serial(run_mu_);  // one parallel region at a time
     int64_t n = end - begin;
-    int nchunks = static_cast<int>(std::min<int64_t>(nthreads_, (n + grain - 1) / grain));
+    // Several chunks per thread, taken first come first served: a worker that the OS schedules
+    // late (a loaded machine, another library's spinning threads) leaves its share to the others
+    // instead of holding up the whole region.
+    int64_t nchunks =
+        std::min<int64_t>(int64_t{nthreads_} * kChunksPerThread, (n + grain - 1) / grain);
     int64_t chunk = (n + nchunks - 1) / nchunks;
+    nchunks = (n + chunk - 1) / chunk;
     {
       std::lock_guard<std::mutex> g(mu_);
       job_ = &f;
@@ -48,20 +52,43 @@ class ThreadPool {
       job_end_ = end;
       job_chunk_ = chunk;
       job_chunks_ = nchunks;
-      pending_ = nchunks - 1;
+      next_.store(0, std::memory_order_relaxed);
+      done_ = 0;
       error_ = nullptr;
       ++generation_;
+      gen_.store(generation_, std::memory_order_release);
     }
     cv_.notify_all();
-    run_chunk(0);
+    int64_t mine = run_chunks();
     std::unique_lock<std::mutex> g(mu_);
-    done_cv_.wait(g, [this] { return pending_ == 0; });
+    done_ += mine;
+    done_cv_.wait(g, [this] { return done_ == job_chunks_ && active_ == 0; });
     job_ = nullptr;
     if (error_) std::rethrow_exception(error_);
   }
 
  private:
-  void run_chunk(int i) {
+  static constexpr int kChunksPerThread = 4;
+  static constexpr int kSpin = 2000;  // pause instructions: some tens of microseconds
+
+  static void pause() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+
+  // Runs chunks until none is left; returns how many this thread ran.
+  int64_t run_chunks() {
+    int64_t ran = 0;
+    for (;;) {
+      int64_t i = next_.fetch_add(1, std::memory_order_relaxed);
+      if (i >= job_chunks_) return ran;
+      run_chunk(i);
+      ++ran;
+    }
+  }
+
+  void run_chunk(int64_t i) {
     int64_t b = job_begin_ + i * job_chunk_;
     int64_t e = std::min(job_end_, b + job_chunk_);
     if (b >= e) return;
@@ -78,18 +105,24 @@ class ThreadPool {
 
   // `seen` starts at the generation current when the worker was made: a pool resized after
   // earlier jobs must not rerun them, nor miss a job started before the thread first runs.
-  void worker(int idx, uint64_t seen) {
+  void worker(uint64_t seen) {
     for (;;) {
+      // Back-to-back kernels (a training step) start the next region within microseconds:
+      // spin briefly before sleeping so that the wake-up does not cost a futex round trip.
+      for (int i = 0; i < kSpin && gen_.load(std::memory_order_acquire) == seen; ++i) pause();
       {
         std::unique_lock<std::mutex> g(mu_);
         cv_.wait(g, [&] { return stopping_ || generation_ != seen; });
         if (stopping_) return;
         seen = generation_;
-        if (idx >= job_chunks_) continue;
+        if (job_ == nullptr) continue;
+        ++active_;  // the job's fields stay put until every worker that took it is out
       }
-      run_chunk(idx);
+      int64_t ran = run_chunks();
       std::lock_guard<std::mutex> g(mu_);
-      if (--pending_ == 0) done_cv_.notify_one();
+      done_ += ran;
+      --active_;
+      if (done_ == job_chunks_ && active_ == 0) done_cv_.notify_one();
     }
   }
 
@@ -110,10 +143,13 @@ class ThreadPool {
   std::condition_variable cv_, done_cv_;
   bool stopping_ = false;
   uint64_t generation_ = 0;
+  std::atomic<uint64_t> gen_{0};  // generation_, readable without mu_ for the spin
   const std::function<void(int64_t, int64_t)>* job_ = nullptr;
   int64_t job_begin_ = 0, job_end_ = 0, job_chunk_ = 1;
-  int job_chunks_ = 0;
-  int pending_ = 0;
+  int64_t job_chunks_ = 0;
+  std::atomic<int64_t> next_{0};
+  int64_t done_ = 0;  // chunks finished, under mu_
+  int active_ = 0;    // workers inside the current job, under mu_
   std::exception_ptr error_;
 };
 
@@ -129,7 +165,8 @@ ThreadPool& pool() {
     int n = g_num_threads.load();
     if (n <= 0) n = default_threads();
     g_num_threads = n;
-    return new ThreadPool(n);  // leaked: workers must outlive static destructors
+    cpu::blas_use_one_thread();  // See Note [One thread pool]
+    return new ThreadPool(n);    // leaked: workers must outlive static destructors
   }();
   return *p;
 }
@@ -140,7 +177,7 @@ void set_num_threads(int n) {
   EMBER_CHECK(n > 0, "[set_num_threads] expected a positive number of threads, got ", n);
   g_num_threads = n;
   pool().resize(n);
-  if (openblas_set_num_threads) openblas_set_num_threads(n);
+  cpu::blas_use_one_thread();  // See Note [One thread pool]
 }
 
 int get_num_threads() {

@@ -124,32 +124,60 @@ void sum_kernel(Tensor& out, const Tensor& in, int64_t outer, int64_t inner) {
   });
 }
 
-// Sum treating NaN as zero (integers have none).
 // out[o, j] = sum_r in[o, r, j]: a block of columns accumulates row by row, so each read is a
-// contiguous run and the inner loop vectorises.
+// contiguous run and the inner loop vectorises. Blocks are wide (whole rows where they fit) so the
+// reads stream; floats add in float lanes over runs of kRowRun rows, then meet in double (like
+// PyTorch's cascade), so the result does not depend on the block width or the thread count.
+template <class T>
+void sum_middle_typed(const T* src, T* dst, int64_t outer, int64_t n, int64_t inner) {
+  using A = SumAcc<T>;
+  constexpr bool kTwoLevel = std::is_same_v<T, float>;
+  constexpr int64_t kRowRun = 64;
+  constexpr int64_t kMaxBlock = 4096;
+  int64_t nt = std::max(1, get_num_threads());
+  // Enough blocks for every thread when outer alone can't feed them; multiples of 16 columns.
+  int64_t per = outer >= nt ? inner : (inner * outer + nt - 1) / nt;
+  int64_t block = std::clamp<int64_t>((per + 15) / 16 * 16, 16, kMaxBlock);
+  int64_t nb = (inner + block - 1) / block;
+  int64_t grain_tasks = std::max<int64_t>(1, 32768 / std::max<int64_t>(n * block, 1));
+  parallel_for(0, outer * nb, grain_tasks, [&](int64_t b, int64_t e) {
+    std::vector<A> acc(static_cast<size_t>(block));
+    std::vector<float> facc(kTwoLevel ? static_cast<size_t>(block) : 0);
+    for (int64_t t = b; t < e; ++t) {
+      int64_t o = t / nb, j0 = (t % nb) * block;
+      int64_t w = std::min(block, inner - j0);
+      A* a = acc.data();
+      std::fill(a, a + w, A(0));
+      const T* base = src + o * n * inner + j0;
+      if constexpr (kTwoLevel) {
+        float* f = facc.data();
+        for (int64_t r0 = 0; r0 < n; r0 += kRowRun) {
+          int64_t r1 = std::min(n, r0 + kRowRun);
+          std::memcpy(f, base + r0 * inner, sizeof(float) * static_cast<size_t>(w));
+          for (int64_t r = r0 + 1; r < r1; ++r) {
+            const float* x = base + r * inner;
+#pragma GCC ivdep
+            for (int64_t j = 0; j < w; ++j) f[j] += x[j];
+          }
+#pragma GCC ivdep
+          for (int64_t j = 0; j < w; ++j) a[j] += static_cast<double>(f[j]);
+        }
+      } else {
+        for (int64_t r = 0; r < n; ++r) {
+          const T* x = base + r * inner;
+          for (int64_t j = 0; j < w; ++j) a[j] += static_cast<A>(x[j]);
+        }
+      }
+      T* y = dst + o * inner + j0;
+      for (int64_t j = 0; j < w; ++j) y[j] = from_acc<T>(a[j]);
+    }
+  });
+}
+
 void sum_middle_kernel(Tensor& out, const Tensor& in, int64_t outer, int64_t n, int64_t inner,
                        bool) {
   visit_all_types(out.dtype(), "sum", [&]<class T>() {
-    const T* src = in.data_ptr<T>();
-    T* dst = out.data_ptr<T>();
-    using A = SumAcc<T>;
-    constexpr int64_t kBlock = 256;
-    int64_t nb = (inner + kBlock - 1) / kBlock;
-    int64_t grain_tasks = std::max<int64_t>(1, 32768 / std::max<int64_t>(n * kBlock, 1));
-    parallel_for(0, outer * nb, grain_tasks, [&](int64_t b, int64_t e) {
-      A acc[kBlock];
-      for (int64_t t = b; t < e; ++t) {
-        int64_t o = t / nb, j0 = (t % nb) * kBlock;
-        int64_t w = std::min(kBlock, inner - j0);
-        std::fill(acc, acc + w, A(0));
-        for (int64_t r = 0; r < n; ++r) {
-          const T* x = src + (o * n + r) * inner + j0;
-          for (int64_t j = 0; j < w; ++j) acc[j] += static_cast<A>(x[j]);
-        }
-        T* y = dst + o * inner + j0;
-        for (int64_t j = 0; j < w; ++j) y[j] = from_acc<T>(acc[j]);
-      }
-    });
+    sum_middle_typed<T>(in.data_ptr<T>(), out.data_ptr<T>(), outer, n, inner);
   });
 }
 
@@ -192,6 +220,7 @@ void transpose_middle_kernel(Tensor& out, const Tensor& in, int64_t outer, int64
   }
 }
 
+// Sum treating NaN as zero (integers have none).
 void nansum_kernel(Tensor& out, const Tensor& in, int64_t outer, int64_t inner) {
   visit_all_types(out.dtype(), "nansum", [&]<class T>() {
     const T* src = in.data_ptr<T>();
@@ -345,6 +374,24 @@ void extremum_kernel(Tensor& out, const Tensor& in, int64_t outer, int64_t inner
   });
 }
 
+// arg_row for float/double: the vectorised extremum, then the first element equal to it (or the
+// first NaN) - the same index as the scalar scan, with the second pass over a row in cache.
+template <bool IsMax, class T>
+int64_t arg_row_fast(const T* p, int64_t n) {
+  if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+    T m = extremum_vec<IsMax, T>(p, n);
+    if (m != m) {
+      for (int64_t i = 0; i < n; ++i)
+        if (p[i] != p[i]) return i;
+    }
+    for (int64_t i = 0; i < n; ++i)
+      if (p[i] == m) return i;
+    return 0;
+  } else {
+    return arg_row<IsMax>(p, n);
+  }
+}
+
 template <bool IsMax>
 void arg_extremum_kernel(Tensor& values, Tensor& indices, const Tensor& in, int64_t outer,
                          int64_t inner) {
@@ -355,7 +402,7 @@ void arg_extremum_kernel(Tensor& values, Tensor& indices, const Tensor& in, int6
     parallel_for(0, outer, grain(inner), [&](int64_t b, int64_t e) {
       for (int64_t o = b; o < e; ++o) {
         const T* p = src + o * inner;
-        int64_t i = arg_row<IsMax>(p, inner);
+        int64_t i = arg_row_fast<IsMax>(p, inner);
         idx[o] = i;
         if (val) val[o] = p[i];
       }

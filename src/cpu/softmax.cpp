@@ -56,8 +56,8 @@ void scan_kernel(Tensor& out, const Tensor& in, int64_t outer, int64_t n, int64_
   });
 }
 
-// Contiguous rows (inner == 1) of float/double: max, then exp(x - max) through the vector math
-// table into y, its sum, then the scaling; NaN anywhere makes the row NaN, as in PyTorch.
+// Contiguous rows (inner == 1) of float/double: max, then exp(x - max) into y with its sum in one
+// vector-math sweep, then the scaling; NaN anywhere makes the row NaN, as in PyTorch.
 template <bool IsLog, class T>
 void softmax_rows(const T* src, T* dst, int64_t outer, int64_t n) {
   int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(n, 1));
@@ -82,22 +82,15 @@ void softmax_rows(const T* src, T* dst, int64_t outer, int64_t n) {
         mx = x[i] > mx ? x[i] : mx;
       }
       if (nan) mx = std::numeric_limits<T>::quiet_NaN();
-#pragma GCC ivdep
-      for (int64_t k = 0; k < n; ++k) y[k] = x[k] - mx;
-      cpu::vec::map<T>(cpu::vec::Fn::exp, y, y, n);
-      T acc[kLanes] = {};
-      for (i = 0; i + kLanes <= n; i += kLanes)
-        for (int l = 0; l < kLanes; ++l) acc[l] += y[i + l];
-      T sum = 0;
-      for (int l = 0; l < kLanes; ++l) sum += acc[l];
-      for (; i < n; ++i) sum += y[i];
+      T sum = cpu::vec::exp_shift_sum<T>(x, y, n, mx);
       if constexpr (IsLog) {
         T shift = mx + std::log(sum);
 #pragma GCC ivdep
         for (int64_t k = 0; k < n; ++k) y[k] = x[k] - shift;
       } else {
+        T inv = T(1) / sum;
 #pragma GCC ivdep
-        for (int64_t k = 0; k < n; ++k) y[k] /= sum;
+        for (int64_t k = 0; k < n; ++k) y[k] *= inv;
       }
     }
   });

@@ -24,12 +24,17 @@ constexpr int kNumFns = static_cast<int>(Fn::count);
 
 using MapF = void (*)(const float* x, float* y, int64_t n);
 using MapD = void (*)(const double* x, double* y, int64_t n);
+// y = exp(x - shift) and its sum (y may alias x).
+using ExpSumF = float (*)(const float* x, float* y, int64_t n, float shift);
+using ExpSumD = double (*)(const double* x, double* y, int64_t n, double shift);
 
 // One ISA's functions; y may alias x (in place).
 struct Table {
   const char* name;
   MapF f32[kNumFns];
   MapD f64[kNumFns];
+  ExpSumF exp_shift_sum_f32;
+  ExpSumD exp_shift_sum_f64;
 };
 
 // The ISAs this build and CPU can run; the one in use (best available, or $EMBER_SIMD=
@@ -48,6 +53,15 @@ inline void map(Fn fn, const T* x, T* y, int64_t n) {
     table().f32[static_cast<int>(fn)](x, y, n);
   } else {
     table().f64[static_cast<int>(fn)](x, y, n);
+  }
+}
+
+template <class T>
+inline T exp_shift_sum(const T* x, T* y, int64_t n, T shift) {
+  if constexpr (sizeof(T) == 4) {
+    return table().exp_shift_sum_f32(x, y, n, shift);
+  } else {
+    return table().exp_shift_sum_f64(x, y, n, shift);
   }
 }
 

@@ -322,6 +322,38 @@ void map_array(const typename V::T* x, typename V::T* y, int64_t n) {
   }
 }
 
+// y = exp(x - shift), returning the sum of y (softmax's middle pass in one sweep).
+template <class V>
+typename V::T exp_shift_sum(const typename V::T* x, typename V::T* y, int64_t n,
+                            typename V::T shift) {
+  using T = typename V::T;
+  using R = typename V::R;
+  R s = V::set(shift), a0 = V::set(T(0)), a1 = V::set(T(0));
+  int64_t i = 0;
+  for (; i + 2 * V::N <= n; i += 2 * V::N) {
+    R e0 = Math<V>::exp(V::sub(V::load(x + i), s));
+    R e1 = Math<V>::exp(V::sub(V::load(x + i + V::N), s));
+    V::store(y + i, e0);
+    V::store(y + i + V::N, e1);
+    a0 = V::add(a0, e0);
+    a1 = V::add(a1, e1);
+  }
+  T lanes[V::N];
+  V::store(lanes, V::add(a0, a1));
+  T sum = 0;
+  for (int k = 0; k < V::N; ++k) sum += lanes[k];
+  for (; i < n; i += V::N) {
+    int64_t m = n - i < V::N ? n - i : V::N;
+    for (int64_t k = 0; k < V::N; ++k) lanes[k] = k < m ? x[i + k] : shift;
+    V::store(lanes, Math<V>::exp(V::sub(V::load(lanes), s)));
+    for (int64_t k = 0; k < m; ++k) {
+      y[i + k] = lanes[k];
+      sum += lanes[k];
+    }
+  }
+  return sum;
+}
+
 template <class VF, class VD>
 constexpr Table make_table(const char* name) {
   return Table{name,
@@ -334,7 +366,9 @@ constexpr Table make_table(const char* name) {
 #define EMBER_VEC_D(fn) &map_array<VD, &Math<VD>::fn>,
                    EMBER_VEC_MATH_FNS(EMBER_VEC_D)
 #undef EMBER_VEC_D
-               }};
+               },
+               &exp_shift_sum<VF>,
+               &exp_shift_sum<VD>};
 }
 
 }  // namespace

@@ -84,6 +84,9 @@ std::tuple<Tensor, Tensor, Tensor> run_direction(Mode m, const Tensor& xproj,
   const int64_t T = static_cast<int64_t>(bs.size());
   const bool lstm = m == Mode::kLSTM;
   std::vector<Tensor> outs(static_cast<size_t>(T));
+  // One piece per step from one split: its backward is a single cat (not a zero-filled copy of
+  // xproj per step).
+  std::vector<Tensor> xs = split_with_sizes(xproj, bs, 0);
   Tensor h, c;
   if (!reverse) {
     h = h0;
@@ -99,7 +102,7 @@ std::tuple<Tensor, Tensor, Tensor> run_direction(Mode m, const Tensor& xproj,
           c = c.narrow(0, 0, b);
         }
       }
-      step(m, xproj.narrow(0, off[static_cast<size_t>(t)], b), h, c, w);
+      step(m, xs[static_cast<size_t>(t)], h, c, w);
       outs[static_cast<size_t>(t)] = h;
     }
     if (!fh.empty()) {
@@ -123,7 +126,7 @@ std::tuple<Tensor, Tensor, Tensor> run_direction(Mode m, const Tensor& xproj,
         if (lstm) c = cat({c, c0.narrow(0, cur, b - cur)}, 0);
         cur = b;
       }
-      step(m, xproj.narrow(0, off[static_cast<size_t>(t)], b), h, c, w);
+      step(m, xs[static_cast<size_t>(t)], h, c, w);
       outs[static_cast<size_t>(t)] = h;
     }
   }

@@ -59,6 +59,34 @@ Tensor narrow_impl(const Tensor& self, int64_t dim, int64_t start, int64_t lengt
               ") exceeds dimension size (", n, ").");
   return slice_impl(self, d, start, start + length, 1, node);
 }
+
+// Pieces of `sizes` along d sharing one multi-output node `node`, as PyTorch's split: backward is
+// one cat of the pieces' gradients (zeros where none flowed) instead of a full-size zero tensor
+// per piece that the engine would then add up (an RNN splits its input into one piece per step).
+std::vector<Tensor> split_views(const Tensor& self, int64_t d, IntArrayRef sizes,
+                                const char* node) {
+  std::vector<Tensor> out;
+  out.reserve(sizes.size());
+  DimVector sz(self.sizes());
+  int64_t start = 0;
+  for (int64_t s : sizes) {
+    sz[d] = s;
+    out.push_back(
+        make_view(self, sz, self.strides(), self.storage_offset() + start * self.stride(d)));
+    start += s;
+  }
+  if (auto n =
+          autograd::make_node(node, {self}, [d](autograd::FunctionNode&, const variable_list& g) {
+            return variable_list{cat(g, d)};
+          })) {
+    for (const Tensor& t : out) autograd::set_history(t, n);
+  }
+  for (size_t i = 0; i < out.size(); ++i) {
+    autograd::track_view(out[i], self);
+    autograd::mark_multi_output_view(out[i], static_cast<uint32_t>(i));
+  }
+  return out;
+}
 }  // namespace
 
 Tensor slice(const Tensor& self, int64_t dim, std::optional<int64_t> start,
@@ -83,15 +111,10 @@ std::vector<Tensor> split(const Tensor& self, int64_t split_size, int64_t dim) {
               "0, but got dimension size of ",
               n);
   int64_t num = split_size == 0 ? 1 : std::max<int64_t>((n + split_size - 1) / split_size, 1);
-  std::vector<Tensor> out;
-  out.reserve(static_cast<size_t>(num));
-  for (int64_t i = 0; i < num; ++i) {
-    int64_t len = std::min(split_size, n - i * split_size);
-    out.push_back(
-        narrow_impl(self, d, i * split_size, std::max<int64_t>(len, 0), "SplitBackward0"));
-    autograd::mark_multi_output_view(out.back(), static_cast<uint32_t>(i));
-  }
-  return out;
+  DimVector sizes;
+  for (int64_t i = 0; i < num; ++i)
+    sizes.push_back(std::max<int64_t>(std::min(split_size, n - i * split_size), 0));
+  return split_views(self, d, sizes, "SplitBackward0");
 }
 
 std::vector<Tensor> split_with_sizes(const Tensor& self, IntArrayRef split_sizes, int64_t dim) {
@@ -112,14 +135,7 @@ std::vector<Tensor> split_with_sizes(const Tensor& self, IntArrayRef split_sizes
               "[split_with_sizes] split_with_sizes expects split_sizes to sum exactly "
               "to ",
               n, " (input tensor's size at dimension ", d, "), but got split_sizes=", split_sizes);
-  std::vector<Tensor> out;
-  int64_t start = 0;
-  for (int64_t s : split_sizes) {
-    out.push_back(narrow_impl(self, d, start, s, "SplitWithSizesBackward0"));
-    autograd::mark_multi_output_view(out.back(), static_cast<uint32_t>(out.size() - 1));
-    start += s;
-  }
-  return out;
+  return split_views(self, d, split_sizes, "SplitWithSizesBackward0");
 }
 
 std::vector<Tensor> split(const Tensor& self, IntArrayRef split_sizes, int64_t dim) {

@@ -1,0 +1,92 @@
+// GEMM through OpenBLAS, split over ember's thread pool.
+#include "src/cpu/blas.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <type_traits>
+
+#include "ember/core/parallel.h"
+
+namespace ember {
+namespace cpu {
+namespace {
+
+// Note [One thread pool]: OpenBLAS's pthread workers keep spinning (sched_yield) for a long while
+// after each call, so on a small machine they compete with ember's pool for the cores that the
+// next kernel needs. OpenBLAS therefore runs single-threaded and a large GEMM is cut into blocks
+// of columns (or rows) of C, one OpenBLAS call per block, on ember's pool. Every element of C
+// is still one OpenBLAS dot product over k, so the result does not depend on the split.
+constexpr double kParallelFlops = 2e6;  // below this a GEMM runs on the calling thread
+constexpr int64_t kMinBlock = 128;      // rows or columns of C per block, at least
+
+// Sets OpenBLAS to one thread for the scope and restores what someone else had asked for.
+class OneBlasThread {
+ public:
+  OneBlasThread() : prev_(openblas_get_num_threads()) {
+    if (prev_ != 1) openblas_set_num_threads(1);
+  }
+  ~OneBlasThread() {
+    if (prev_ != 1) openblas_set_num_threads(prev_);
+  }
+  OneBlasThread(const OneBlasThread&) = delete;
+  OneBlasThread& operator=(const OneBlasThread&) = delete;
+
+ private:
+  int prev_;
+};
+
+template <class T>
+void call(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
+          const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+  auto A = ta ? CblasTrans : CblasNoTrans;
+  auto B = tb ? CblasTrans : CblasNoTrans;
+  if constexpr (std::is_same_v<T, float>) {
+    cblas_sgemm(CblasRowMajor, A, B, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k),
+                alpha, a, static_cast<int>(lda), b, static_cast<int>(ldb), beta, c,
+                static_cast<int>(ldc));
+  } else {
+    cblas_dgemm(CblasRowMajor, A, B, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k),
+                alpha, a, static_cast<int>(lda), b, static_cast<int>(ldb), beta, c,
+                static_cast<int>(ldc));
+  }
+}
+
+}  // namespace
+
+void blas_use_one_thread() { openblas_set_num_threads(1); }
+
+template <class T>
+void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
+          const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+  if (m == 0 || n == 0) return;
+  OneBlasThread one;
+  int64_t nt = in_parallel_region() ? 1 : get_num_threads();
+  double flops = 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
+  int64_t big = std::max(m, n);
+  if (nt == 1 || flops < kParallelFlops || big < 2 * kMinBlock) {
+    call<T>(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
+  // Two blocks per thread (multiples of 16), so a thread that starts late gives its share away.
+  int64_t grain = std::max(kMinBlock, (big + 2 * nt - 1) / (2 * nt) + 15) / 16 * 16;
+  if (n >= m) {
+    parallel_for(0, n, grain, [&](int64_t j0, int64_t j1) {
+      call<T>(ta, tb, m, j1 - j0, k, alpha, a, lda, b + (tb ? j0 * ldb : j0), ldb, beta, c + j0,
+              ldc);
+    });
+  } else {
+    parallel_for(0, m, grain, [&](int64_t i0, int64_t i1) {
+      call<T>(ta, tb, i1 - i0, n, k, alpha, a + (ta ? i0 : i0 * lda), lda, b, ldb, beta,
+              c + i0 * ldc, ldc);
+    });
+  }
+}
+
+template void gemm<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t,
+                          const float*, int64_t, float, float*, int64_t);
+template void gemm<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*, int64_t,
+                           const double*, int64_t, double, double*, int64_t);
+
+}  // namespace cpu
+}  // namespace ember
