@@ -5,6 +5,7 @@
 
 #include <functional>
 
+#include "support/error_of.h"
 #include "support/gradcheck.h"
 
 using namespace ember;
@@ -380,14 +381,6 @@ TEST(AutogradViews, GradcheckAndGradgradcheck) {
 }
 
 namespace {
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 bool has(const std::string& s, const std::string& sub) { return s.find(sub) != std::string::npos; }
 }  // namespace
 

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "ember/ember.h"
+#include "support/error_of.h"
 
 using namespace ember;
 
@@ -14,15 +15,6 @@ std::string repr(const IValue& v) {
   std::ostringstream os;
   os << v;
   return os.str();
-}
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const ember::Error& e) {
-    return e.what();
-  }
-  return "<no error>";
 }
 }  // namespace
 

@@ -6,7 +6,6 @@
 #include "cuda/cuda_test.h"
 
 using namespace ember;
-using ember::testing::error_of;
 namespace alloc = c10::cuda::CUDACachingAllocator;
 
 TEST(CudaAllocator, StatsTrackTensors) {

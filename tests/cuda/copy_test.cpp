@@ -6,7 +6,6 @@
 
 using namespace ember;
 using ember::testing::all_close;
-using ember::testing::error_of;
 using ember::testing::matches_cpu;
 
 namespace {

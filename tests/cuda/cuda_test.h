@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include "ember/cuda.h"
+#include "support/error_of.h"
 #include "support/gradcheck.h"
 
 #define EMBER_REQUIRE_CUDA()                                             \
@@ -28,17 +29,6 @@ inline ::testing::AssertionResult matches_cpu(const Tensor& cuda_result, const T
     return ::testing::AssertionFailure()
            << "dtype " << toString(cuda_result.dtype()) << " vs " << toString(cpu_result.dtype());
   return all_close(cuda_result.cpu(), cpu_result, rtol, atol);
-}
-
-// The message of the error `f` throws ("" if none).
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace ember::testing

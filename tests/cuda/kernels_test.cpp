@@ -3,7 +3,6 @@
 #include "cuda/cuda_test.h"
 
 using namespace ember;
-using ember::testing::error_of;
 using ember::testing::matches_cpu;
 
 namespace {

@@ -10,7 +10,6 @@
 #include "cuda/cuda_test.h"
 
 using namespace ember;
-using ember::testing::error_of;
 
 namespace {
 bool mentions_no_device(const std::string& msg) {

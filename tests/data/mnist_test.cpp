@@ -5,6 +5,7 @@
 
 #include "data/files.h"
 #include "ember/ember.h"
+#include "support/error_of.h"
 
 using namespace ember;
 using namespace ember_test;
@@ -37,16 +38,6 @@ void expect_crafted(const MNIST& ds, uint32_t n) {
       EXPECT_EQ(px[k], static_cast<float>((i * 7 + k) % 256) / 255.0f) << i << " " << k;
     }
   }
-}
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 }  // namespace

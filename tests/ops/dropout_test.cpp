@@ -9,6 +9,7 @@
 #include <string>
 
 #include "ember/ember.h"
+#include "support/error_of.h"
 #include "support/gradcheck.h"
 
 using namespace ember;
@@ -20,15 +21,6 @@ double alpha_a(double p) { return 1. / std::sqrt((kAlphaPrime * kAlphaPrime * p 
 
 double frac_of(const Tensor& b) { return b.to(kDouble).mean().item<double>(); }
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
 }  // namespace
 
 TEST(Dropout, ElementMaskAndScale) {

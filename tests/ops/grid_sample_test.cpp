@@ -19,6 +19,7 @@ using ember::testing::all_close;
 
 namespace {
 #include "grid_sample_golden.inc"
+#include "support/error_of.h"
 
 Tensor mk(std::vector<int64_t> shape, double a, double b, double scale = 1.0) {
   int64_t n = 1;
@@ -29,15 +30,6 @@ Tensor vec(const std::vector<double>& v, IntArrayRef shape) {
   return tensor(ArrayRef<double>(v)).reshape(shape);
 }
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
 }  // namespace
 
 TEST(GridSampler2d, MatchesPyTorch) {

@@ -12,6 +12,7 @@
 
 #include "ember/ember.h"
 #include "src/serialize/zip.h"
+#include "support/error_of.h"
 #include "support/gradcheck.h"
 
 using namespace ember;
@@ -32,15 +33,6 @@ std::string read_file(const std::string& p) {
 }
 std::string tmp_path(const std::string& name) {
   return ::testing::TempDir() + "/ember_pt_" + name + "_" + std::to_string(::getpid()) + ".pt";
-}
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const ember::Error& e) {
-    return e.what();
-  }
-  return "<no error>";
 }
 std::string repr(const IValue& v) {
   std::ostringstream os;

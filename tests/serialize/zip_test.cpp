@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "ember/core/error.h"
+#include "support/error_of.h"
 
 using namespace ember::serialize::detail;
 
@@ -47,16 +48,6 @@ size_t central_of(const std::string& z, const std::string& name) {
   }
   ADD_FAILURE() << "no central header for " << name;
   return 0;
-}
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const ember::Error& e) {
-    return e.what();
-  }
-  return "<no error>";
 }
 
 }  // namespace
