@@ -230,18 +230,27 @@ void make_taps_3d(Taps<T>& tp, const T* g, const int64_t* size, int64_t mode, in
   }
 }
 
-// input [N, C, *in], grid [N, *out, dims], out [N, C, *out]; dims = 2 or 3.
+// Sizes shared by the forward and backward kernels: input [N, C, *in], grid [N, *out, dims].
 template <int dims>
-void sampler_forward(Tensor& out, const Tensor& input, const Tensor& grid, int64_t mode,
-                     int64_t padding, bool align) {
-  float_or_double(input.dtype(), [&]<class T>() {
-    const int64_t N = input.size(0), C = input.size(1);
-    int64_t size[3], plane = 1, points = 1;
+struct SamplerShape {
+  int64_t N, C, size[3] = {1, 1, 1}, plane = 1, points = 1;
+  SamplerShape(const Tensor& input, const Tensor& grid) : N(input.size(0)), C(input.size(1)) {
     for (int d = 0; d < dims; ++d) {
       size[d] = input.size(2 + d);
       plane *= size[d];
       points *= grid.size(1 + d);
     }
+  }
+};
+
+// input [N, C, *in], grid [N, *out, dims], out [N, C, *out]; dims = 2 or 3.
+template <int dims>
+void sampler_forward(Tensor& out, const Tensor& input, const Tensor& grid, int64_t mode,
+                     int64_t padding, bool align) {
+  float_or_double(input.dtype(), [&]<class T>() {
+    const SamplerShape<dims> sh(input, grid);
+    const int64_t N = sh.N, C = sh.C, plane = sh.plane, points = sh.points;
+    const int64_t* size = sh.size;
     const T* pin = input.data_ptr<T>();
     const T* pg = grid.data_ptr<T>();
     T* po = out.data_ptr<T>();
@@ -272,13 +281,9 @@ void sampler_backward(Tensor& grad_input, Tensor& grad_grid, const Tensor& grad_
                       const Tensor& input, const Tensor& grid, int64_t mode, int64_t padding,
                       bool align) {
   float_or_double(input.dtype(), [&]<class T>() {
-    const int64_t N = input.size(0), C = input.size(1);
-    int64_t size[3], plane = 1, points = 1;
-    for (int d = 0; d < dims; ++d) {
-      size[d] = input.size(2 + d);
-      plane *= size[d];
-      points *= grid.size(1 + d);
-    }
+    const SamplerShape<dims> sh(input, grid);
+    const int64_t N = sh.N, C = sh.C, plane = sh.plane, points = sh.points;
+    const int64_t* size = sh.size;
     const T* pin = input.data_ptr<T>();
     const T* pg = grid.data_ptr<T>();
     const T* pgo = grad_out.data_ptr<T>();
