@@ -20,12 +20,35 @@ namespace autograd {
 
 namespace {
 
+// PyTorch's layout contract for .grad: the strides of the variable where it is dense and
+// non-overlapping (size-1 dimensions aside), else contiguous.
+bool obeys_layout_contract(const Tensor& g, const Tensor& var) {
+  if (!var.is_non_overlapping_and_dense()) return g.is_contiguous();
+  for (int64_t d = 0; d < g.dim(); ++d) {
+    if (g.size(d) != 1) {
+      if (g.stride(d) != var.stride(d)) return false;
+    } else if (g.stride(d) == 0 || var.stride(d) == 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// A new tensor holding `g` in the layout above (differentiable under create_graph).
+Tensor clone_obey_contract(const Tensor& g, const Tensor& var) {
+  if (!var.is_non_overlapping_and_dense()) return g.clone(MemoryFormat::Contiguous);
+  Tensor r = empty_strided(var.sizes(), var.strides(), g.options());
+  r.copy_(g);
+  return r;
+}
+
 // Accumulates into a leaf's .grad (the leaf's hooks run first).
 struct AccumulateGrad : Node {
   explicit AccumulateGrad(Tensor v) : variable(std::move(v)) {}
   std::string name() const override { return "torch::autograd::AccumulateGrad"; }
   variable_list apply(variable_list&& grads) override {
-    Tensor g = grads[0];
+    Tensor g = std::move(grads[0]);
+    grads.clear();
     if (!g.defined()) return {};
     auto& m = variable.unsafeGetTensorImpl()->ensure_autograd_meta();
     for (auto& [id, h] : m.leaf_hooks) {
@@ -34,8 +57,16 @@ struct AccumulateGrad : Node {
     }
     std::lock_guard<std::mutex> lock(m.mutex);
     if (!m.grad.defined()) {
-      // Always a fresh tensor: the same gradient object may flow to several leaves.
-      m.grad = GradMode::is_enabled() ? g.clone() : g.detach().clone();
+      // A gradient nothing else refers to (not the user's, not shared with another leaf or a
+      // view) that already has the leaf's layout becomes .grad as it is; anything else is copied
+      // into the layout PyTorch gives a .grad, so a weight used transposed (Linear) still gets
+      // a gradient with the weight's own strides.
+      if (!GradMode::is_enabled() && g.use_count() == 1 && g.storage().use_count() == 1 &&
+          obeys_layout_contract(g, variable)) {
+        m.grad = g.detach();
+      } else {
+        m.grad = clone_obey_contract(GradMode::is_enabled() ? g : g.detach(), variable);
+      }
     } else if (GradMode::is_enabled()) {
       m.grad = m.grad + g;  // create_graph: out of place, keeps history
     } else {
@@ -123,9 +154,8 @@ std::shared_ptr<Node> grad_accumulator(const Tensor& t) {
 variable_list run_backward(const variable_list& outputs, const variable_list& grad_outputs,
                            bool keep_graph, bool create_graph, const variable_list& inputs,
                            bool allow_unused, bool accumulate_grad) {
-  EMBER_CHECK(grad_outputs.empty() || grad_outputs.size() == outputs.size(),
-              "[backward] got ", outputs.size(), " tensors and ", grad_outputs.size(),
-              " gradients");
+  EMBER_CHECK(grad_outputs.empty() || grad_outputs.size() == outputs.size(), "[backward] got ",
+              outputs.size(), " tensors and ", grad_outputs.size(), " gradients");
   GraphTask task;
   task.keep_graph = keep_graph;
   task.create_graph = create_graph;
@@ -231,9 +261,9 @@ variable_list run_backward(const variable_list& outputs, const variable_list& gr
     }
     variable_list out = fn->apply(std::move(grads));
     if (!keep_graph) fn->release_variables();
-    EMBER_CHECK(out.size() == fn->num_outputs() || fn->num_outputs() == 0, "Function ",
-                fn->name(), " returned an incorrect number of gradients (expected ",
-                fn->num_outputs(), ", got ", out.size(), ")");
+    EMBER_CHECK(out.size() == fn->num_outputs() || fn->num_outputs() == 0, "Function ", fn->name(),
+                " returned an incorrect number of gradients (expected ", fn->num_outputs(),
+                ", got ", out.size(), ")");
     if (AnomalyMode::is_enabled()) check_anomaly(*fn, out);
     for (const auto& h : fn->post_hooks()) h(out, grads);
     for (size_t i = 0; i < fn->num_outputs(); ++i) {
@@ -243,7 +273,8 @@ variable_list run_backward(const variable_list& outputs, const variable_list& gr
       auto& buf = task.buffers[c];
       if (buf.empty()) buf.resize(c->num_inputs());
       if (i < out.size() && out[i].defined()) {
-        add_to_buffer(buf, e.input_nr, validate_grad(*fn, i, out[i], c->input_metadata(e.input_nr)));
+        add_to_buffer(buf, e.input_nr,
+                      validate_grad(*fn, i, out[i], c->input_metadata(e.input_nr)));
       }
       if (--task.deps[c] == 0) {
         task.deps[c] = -1;

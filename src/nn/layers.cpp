@@ -26,6 +26,8 @@ std::ostream& print_array(std::ostream& os, const ExpandingArray<D>& a) {
 
 Tensor F::linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
   EMBER_AUTOCAST(lower, lower, linear, input, weight, bias);
+  // As PyTorch: one addmm for a batch of vectors with a bias (AddmmBackward0), else matmul + add.
+  if (input.dim() == 2 && bias.defined()) return addmm(bias, input, weight.t());
   Tensor y = input.dim() == 2 ? input.mm(weight.t()) : matmul(input, weight.t());
   return bias.defined() ? y + bias : y;
 }

@@ -16,8 +16,10 @@ namespace ember {
 
 namespace {
 void check_same_dtype(const Tensor& a, const Tensor& b, const char* op) {
-  EMBER_CHECK(a.device() == b.device(), "[", op, "] Expected all tensors to be on the same device, "
-              "but found at least two devices, ", a.device(), " and ", b.device(), "!");
+  EMBER_CHECK(a.device() == b.device(), "[", op,
+              "] Expected all tensors to be on the same device, "
+              "but found at least two devices, ",
+              a.device(), " and ", b.device(), "!");
   EMBER_CHECK(a.dtype() == b.dtype(), "[", op, "] expected scalar type ", toString(a.dtype()),
               " but found ", toString(b.dtype()));
 }
@@ -53,6 +55,18 @@ void check_no_bool(const Tensor& t, const char* op) {
 
 // grad * s, skipping the multiply when s is 1 (keeps the graph small).
 Tensor scale(const Tensor& g, const Scalar& s) { return s.equal(1) ? g : g * s; }
+
+// The gradients of mat1 @ mat2 in the layout of the matrix each is for (PyTorch's
+// mm_mat1_backward / mm_mat2_backward): for a column-major operand, such as Linear's weight.t(),
+// the product is computed transposed, so the weight's gradient comes out contiguous and needs no
+// transposing copy when it becomes .grad.
+bool column_major(const Tensor& m) { return m.stride(0) == 1 && m.stride(1) == m.size(0); }
+Tensor mm_mat1_grad(const Tensor& g, const Tensor& mat1, const Tensor& mat2) {
+  return column_major(mat1) ? mat2.mm(g.t()).t() : g.mm(mat2.t());
+}
+Tensor mm_mat2_grad(const Tensor& g, const Tensor& mat1, const Tensor& mat2) {
+  return column_major(mat2) ? g.t().mm(mat1).t() : mat1.t().mm(g);
+}
 
 // beta * self (broadcast to `shape`) as a fresh contiguous buffer of `dt`, ready for gemm.
 Tensor init_accumulator(const Tensor& self, IntArrayRef shape, ScalarType dt, const Scalar& beta) {
@@ -99,8 +113,8 @@ Tensor mm(const Tensor& self, const Tensor& mat2) {
   if (auto n = autograd::make_node(
           "MmBackward0", {self, mat2}, [](autograd::FunctionNode& n, const variable_list& g) {
             Tensor a = n.saved(0), b = n.saved(1);
-            return variable_list{n.needs_input_grad(0) ? g[0].mm(b.t()) : Tensor(),
-                                 n.needs_input_grad(1) ? a.t().mm(g[0]) : Tensor()};
+            return variable_list{n.needs_input_grad(0) ? mm_mat1_grad(g[0], a, b) : Tensor(),
+                                 n.needs_input_grad(1) ? mm_mat2_grad(g[0], a, b) : Tensor()};
           })) {
     autograd::set_history(out, n);
     n->save(self);
@@ -200,8 +214,8 @@ Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, const S
             Tensor a = n.saved(0), b = n.saved(1);
             return variable_list{
                 n.needs_input_grad(0) ? autograd::sum_to(scale(g[0], beta), s) : Tensor(),
-                n.needs_input_grad(1) ? scale(g[0].mm(b.t()), alpha) : Tensor(),
-                n.needs_input_grad(2) ? scale(a.t().mm(g[0]), alpha) : Tensor()};
+                n.needs_input_grad(1) ? scale(mm_mat1_grad(g[0], a, b), alpha) : Tensor(),
+                n.needs_input_grad(2) ? scale(mm_mat2_grad(g[0], a, b), alpha) : Tensor()};
           })) {
     autograd::set_history(out, n);
     n->save(mat1);
