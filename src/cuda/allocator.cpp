@@ -461,14 +461,6 @@ void recordStream(const Tensor& t, CUDAStream stream) {
   get_allocator(t.device().index())->record_stream(t.storage()->data(), stream.stream());
 }
 }  // namespace CUDACachingAllocator
-
-int64_t memory_allocated(int device) { return getDeviceStats(device).allocated_bytes[0].current; }
-int64_t max_memory_allocated(int device) { return getDeviceStats(device).allocated_bytes[0].peak; }
-int64_t memory_reserved(int device) { return getDeviceStats(device).reserved_bytes[0].current; }
-int64_t max_memory_reserved(int device) { return getDeviceStats(device).reserved_bytes[0].peak; }
-void reset_peak_memory_stats(int device) { resetPeakStats(device); }
-void empty_cache() { emptyCache(); }
-
 }  // namespace cuda
 
 namespace detail {

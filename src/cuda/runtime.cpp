@@ -221,10 +221,6 @@ int CUDAStream::priority() const {
   return p;
 }
 
-std::ostream& operator<<(std::ostream& os, const CUDAStream& s) {
-  return os << "stream " << s.id() << " on device " << s.device();
-}
-
 CUDAStream getDefaultCUDAStream(DeviceIndex device) {
   return CUDAStream(detail::resolve_device(device), 0, nullptr);
 }
@@ -318,13 +314,6 @@ CUDAEvent::~CUDAEvent() {
     (void)cudaEventDestroy(event_);
     (void)cudaSetDevice(cur);
   }
-}
-
-void CUDAEvent::swap(CUDAEvent& o) noexcept {
-  std::swap(flags_, o.flags_);
-  std::swap(was_recorded_, o.was_recorded_);
-  std::swap(device_, o.device_);
-  std::swap(event_, o.event_);
 }
 
 void CUDAEvent::record() { record(getCurrentCUDAStream()); }

@@ -43,13 +43,36 @@ TEST(CudaRuntime, NoDevicePath) {
   m = error_of([] { (void)torch::ones({2}).pin_memory(); });
   EXPECT_TRUE(mentions_no_device(m)) << m;
   EXPECT_FALSE(torch::ones({2}).is_pinned());
-  if (cuda::is_built()) {
-    m = error_of([] { (void)c10::cuda::getCurrentCUDAStream(); });
-    EXPECT_TRUE(mentions_no_device(m)) << m;
-    m = error_of([] { (void)c10::cuda::CUDACachingAllocator::getDeviceStats(0); });
-    EXPECT_TRUE(mentions_no_device(m)) << m;
-    c10::cuda::CUDACachingAllocator::emptyCache();  // no devices: nothing to free
-  }
+  // The runtime API links in every build; what needs a device raises.
+  m = error_of([] { (void)c10::cuda::getCurrentCUDAStream(); });
+  EXPECT_TRUE(mentions_no_device(m)) << m;
+  m = error_of([] { (void)c10::cuda::getStreamFromPool(); });
+  EXPECT_TRUE(mentions_no_device(m)) << m;
+  m = error_of([] { (void)c10::cuda::current_device(); });
+  EXPECT_TRUE(mentions_no_device(m)) << m;
+  m = error_of([] { c10::cuda::CUDAGuard g(0); });
+  EXPECT_TRUE(mentions_no_device(m)) << m;
+  m = error_of([] { (void)c10::cuda::CUDACachingAllocator::getDeviceStats(0); });
+  EXPECT_TRUE(mentions_no_device(m)) << m;
+  m = error_of([] { (void)torch::cuda::memory_allocated(); });
+  EXPECT_TRUE(mentions_no_device(m)) << m;
+  m = error_of([] { (void)c10::cuda::CUDACachingAllocator::raw_alloc(16); });
+  EXPECT_TRUE(mentions_no_device(m)) << m;
+  EXPECT_EQ(c10::cuda::CUDACachingAllocator::raw_alloc(0), nullptr);
+  c10::cuda::CUDACachingAllocator::raw_delete(nullptr);
+  c10::cuda::CUDACachingAllocator::emptyCache();  // no devices: nothing to free
+  at::cuda::CUDAEvent never_recorded;
+  EXPECT_FALSE(never_recorded.isCreated());
+  EXPECT_TRUE(never_recorded.query());
+  never_recorded.synchronize();
+  m = error_of([] {
+    at::cuda::CUDAEvent e;
+    e.record();
+  });
+  EXPECT_TRUE(mentions_no_device(m)) << m;
+  at::cuda::CUDAEvent other;
+  m = error_of([&] { (void)never_recorded.elapsed_time(other); });
+  EXPECT_NE(m.find("Both events must be recorded"), std::string::npos) << m;
   // CPU work is unaffected.
   EXPECT_EQ((torch::ones({2}) + 1).sum().item<float>(), 4.0f);
 }

@@ -4,9 +4,11 @@
 #include <zlib.h>
 
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ember/ember.h"
@@ -76,6 +78,15 @@ void walk(const ember::IValue& v, const std::string& name, std::vector<Row>& row
   }
 }
 
+// torch.save writes a zip archive since PyTorch 1.6 (local file header "PK\3\4"); older files are
+// a sequence of pickles, which pt_load also reads.
+bool is_zip(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  in.read(magic, sizeof magic);
+  return in.gcount() == 4 && std::string_view(magic, 4) == std::string_view("PK\3\4", 4);
+}
+
 int inspect(const std::string& path) {
   std::vector<Row> rows;
   std::vector<std::string> others;
@@ -86,7 +97,7 @@ int inspect(const std::string& path) {
     for (const auto& item : file.tensors) rows.push_back({item.key(), item.value()});
     for (const auto& [k, v] : file.metadata) others.push_back("__metadata__." + k + " = " + v);
   } else {
-    format = "PyTorch zip+pickle";
+    format = is_zip(path) ? "PyTorch zip+pickle" : "PyTorch legacy pickle (before 1.6)";
     walk(ember::serialize::pt_load(path), "", rows, others);
   }
   size_t width = 4;

@@ -52,12 +52,22 @@ void recordStream(const Tensor& t, CUDAStream stream);
 }  // namespace CUDACachingAllocator
 
 // torch.cuda.memory_allocated & co (device -1: the current one).
-int64_t memory_allocated(int device = -1);
-int64_t max_memory_allocated(int device = -1);
-int64_t memory_reserved(int device = -1);
-int64_t max_memory_reserved(int device = -1);
-void reset_peak_memory_stats(int device = -1);
-void empty_cache();
+inline int64_t memory_allocated(int device = -1) {
+  return CUDACachingAllocator::getDeviceStats(device).allocated_bytes[0].current;
+}
+inline int64_t max_memory_allocated(int device = -1) {
+  return CUDACachingAllocator::getDeviceStats(device).allocated_bytes[0].peak;
+}
+inline int64_t memory_reserved(int device = -1) {
+  return CUDACachingAllocator::getDeviceStats(device).reserved_bytes[0].current;
+}
+inline int64_t max_memory_reserved(int device = -1) {
+  return CUDACachingAllocator::getDeviceStats(device).reserved_bytes[0].peak;
+}
+inline void reset_peak_memory_stats(int device = -1) {
+  CUDACachingAllocator::resetPeakStats(device);
+}
+inline void empty_cache() { CUDACachingAllocator::emptyCache(); }
 // Tensor::record_stream.
 inline void record_stream(const Tensor& t, CUDAStream s) {
   CUDACachingAllocator::recordStream(t, s);

@@ -1,5 +1,7 @@
 #pragma once
 // at::cuda::CUDAEvent: created on first record, on the recording stream's device.
+#include <utility>
+
 #include "ember/cuda/stream.h"
 
 struct CUevent_st;
@@ -39,7 +41,12 @@ class CUDAEvent {
   float elapsed_time(const CUDAEvent& other) const;
 
  private:
-  void swap(CUDAEvent& o) noexcept;
+  void swap(CUDAEvent& o) noexcept {
+    std::swap(flags_, o.flags_);
+    std::swap(was_recorded_, o.was_recorded_);
+    std::swap(device_, o.device_);
+    std::swap(event_, o.event_);
+  }
   unsigned int flags_ = 2;
   bool was_recorded_ = false;
   DeviceIndex device_ = -1;

@@ -45,7 +45,9 @@ class CUDAStream {
   CUstream_st* stream_;
 };
 
-std::ostream& operator<<(std::ostream& os, const CUDAStream& s);
+inline std::ostream& operator<<(std::ostream& os, const CUDAStream& s) {
+  return os << "stream " << s.id() << " on device " << s.device();
+}
 
 // The default (legacy null) stream of a device; -1 means the current device.
 CUDAStream getDefaultCUDAStream(DeviceIndex device = -1);
