@@ -18,9 +18,9 @@ bool Tensor::requires_grad() const {
   return m && (m->requires_grad || m->grad_fn);
 }
 
-Tensor& Tensor::requires_grad_(bool r) {
+Tensor& Tensor::requires_grad_(bool r) const {
   auto* m = impl()->autograd_meta();
-  if (!r && !m) return *this;
+  if (!r && !m) return self();
   EMBER_CHECK(!r || isFloatingType(dtype()),
               "[requires_grad_] only Tensors of floating point dtype can require gradients");
   auto& meta = impl()->ensure_autograd_meta();
@@ -29,7 +29,7 @@ Tensor& Tensor::requires_grad_(bool r) {
               "you want to use a computed variable in a subgraph that doesn't require "
               "differentiation use var_no_grad = var.detach().");
   meta.requires_grad = r;
-  return *this;
+  return self();
 }
 
 const Tensor& Tensor::grad() const {
@@ -42,8 +42,8 @@ Tensor& Tensor::mutable_grad() { return impl()->ensure_autograd_meta().grad; }
 
 void Tensor::set_grad(const Tensor& g) {
   if (g.defined()) {
-    EMBER_CHECK(g.sizes() == sizes(), "[grad] assigned grad has data of a different size: ",
-                g.sizes(), " vs ", sizes());
+    EMBER_CHECK(g.sizes() == sizes(),
+                "[grad] assigned grad has data of a different size: ", g.sizes(), " vs ", sizes());
     EMBER_CHECK(g.dtype() == dtype(), "[grad] assigned grad has data of a different type");
   }
   impl()->ensure_autograd_meta().grad = g;
@@ -119,15 +119,16 @@ void Tensor::remove_hook(unsigned pos) const {
 
 Tensor Tensor::detach() const {
   // Shares storage and version counter, no history.
-  return Tensor(make_intrusive<TensorImpl>(storage(), dtype(), sizes(), strides(),
-                                           storage_offset()));
+  return Tensor(
+      make_intrusive<TensorImpl>(storage(), dtype(), sizes(), strides(), storage_offset()));
 }
 
-Tensor& Tensor::detach_() {
-  EMBER_CHECK(!is_view() || is_leaf(), "[detach_] Can't detach views in-place. Use detach() "
-                                       "instead.");
+Tensor& Tensor::detach_() const {
+  EMBER_CHECK(!is_view() || is_leaf(),
+              "[detach_] Can't detach views in-place. Use detach() "
+              "instead.");
   impl()->clear_autograd_meta();
-  return *this;
+  return self();
 }
 
 bool Tensor::is_view() const { return static_cast<bool>(impl()->view_base()); }

@@ -34,21 +34,22 @@ struct Geometry {
   int64_t n, c, h, w, kh, kw, ho, wo;
 };
 
-// For the images [b0, b1): cols[(c * kh + i) * kw + j][(b - b0) * ho * wo + oh * wo + ow] =
-// x[b, c0 + c, oh*s - p + i*d, ow*s - p + j*d] (0 outside the input).
+// For the images [b0, b1) and their output rows [oh0, oh1) (a part of the rows only for one
+// image): cols[(c * kh + i) * kw + j][((b - b0) * rows + oh - oh0) * wo + ow] =
+// x[b, c0 + c, oh*s - p + i*d, ow*s - p + j*d] (0 outside the input), rows = oh1 - oh0.
 template <class T>
 void im2col(const T* x, T* cols, const Geometry& g, int64_t c0, int64_t cg, const Conv2dParams& p,
-            int64_t b0, int64_t b1) {
-  int64_t L = (b1 - b0) * g.ho * g.wo;
+            int64_t b0, int64_t b1, int64_t oh0, int64_t oh1) {
+  int64_t rows = oh1 - oh0, L = (b1 - b0) * rows * g.wo;
   parallel_for(0, cg * g.kh * g.kw, 1, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       int64_t c = r / (g.kh * g.kw), i = (r / g.kw) % g.kh, j = r % g.kw;
       T* row = cols + r * L;
       for (int64_t b = b0; b < b1; ++b) {
         const T* plane = x + ((b * g.c) + c0 + c) * g.h * g.w;
-        for (int64_t oh = 0; oh < g.ho; ++oh) {
+        for (int64_t oh = oh0; oh < oh1; ++oh) {
           int64_t ih = oh * p.stride[0] - p.padding[0] + i * p.dilation[0];
-          T* dst = row + ((b - b0) * g.ho + oh) * g.wo;
+          T* dst = row + ((b - b0) * rows + oh - oh0) * g.wo;
           if (ih < 0 || ih >= g.h) {
             std::memset(dst, 0, sizeof(T) * g.wo);
             continue;
@@ -126,12 +127,15 @@ void float_or_double(ScalarType t, const char* op, F&& f) {
 
 // Note [Convolution in image chunks]: im2col + GEMM runs over chunks of images whose column
 // matrix stays near kColsBytes, so cols is written and read back from the caches instead of
-// memory (a whole batch's cols can be tens of MB) and the scratch stays small. A 1x1 convolution
-// with stride 1 and no padding reads the input in place.
+// memory (a whole batch's cols can be tens of MB) and the scratch stays small. When one image's
+// cols is larger than that (ResNet's first layers: 7 MB), the forward pass cuts the image into
+// bands of output rows instead, each GEMM writing its band of the output in place. A 1x1
+// convolution with stride 1 and no padding reads the input in place.
 constexpr int64_t kColsBytes = int64_t{2} << 20;
 
 struct ConvPlan {
   int64_t co, G, cg, cog, K, HW, chunk;
+  int64_t band;    // output rows per forward GEMM when chunk == 1 (ho: the whole image)
   bool pointwise;  // 1x1, stride 1, no padding: cols of one image is its input planes
 };
 
@@ -148,6 +152,10 @@ ConvPlan conv_plan(const Geometry& g, const Tensor& weight, const Conv2dParams& 
   int64_t per_image = std::max<int64_t>(1, c.K * c.HW * static_cast<int64_t>(elem));
   c.chunk = std::clamp<int64_t>(kColsBytes / per_image, 1, std::max<int64_t>(g.n, 1));
   if (c.pointwise) c.chunk = 1;
+  int64_t per_row = std::max<int64_t>(1, c.K * g.wo * static_cast<int64_t>(elem));
+  c.band = c.pointwise || per_image <= kColsBytes
+               ? g.ho
+               : std::clamp<int64_t>(kColsBytes / per_row, 1, std::max<int64_t>(g.ho, 1));
   return c;
 }
 
@@ -161,30 +169,48 @@ void conv2d_kernel(Tensor& out, const Tensor& input, const Tensor& weight, const
     const T* w = weight.data_ptr<T>();
     T* o = out.data_ptr<T>();
     const T* bptr = bias.defined() ? bias.data_ptr<T>() : nullptr;
-    // One image: the GEMM writes its [co, hw] output in place; several: through res.
+    // One image: the GEMMs write its [co, hw] output in place (on top of the bias, beta = 1),
+    // band by band; several: through res, and the bias is added while reordering.
     bool direct = c.chunk == 1;
-    Scratch<T> cols(c.pointwise ? 0 : c.K * c.chunk * c.HW);
+    Scratch<T> cols(c.pointwise ? 0 : c.K * (direct ? c.band * g.wo : c.chunk * c.HW));
     Scratch<T> res(direct ? 0 : c.co * c.chunk * c.HW);
     for (int64_t b0 = 0; b0 < g.n; b0 += c.chunk) {
       int64_t b1 = std::min(g.n, b0 + c.chunk), L = (b1 - b0) * c.HW;
-      for (int64_t gi = 0; gi < c.G; ++gi) {
-        const T* src = cols.data();
-        if (c.pointwise) {
-          src = x + (b0 * g.c + gi * c.cg) * c.HW;
-        } else {
-          im2col(x, cols.data(), g, gi * c.cg, c.cg, p, b0, b1);
-        }
-        T* dst = direct ? o + (b0 * c.co + gi * c.cog) * c.HW : res.data() + gi * c.cog * L;
-        cpu::gemm<T>(false, false, c.cog, L, c.K, T(1), w + gi * c.cog * c.K, c.K, src, L, T(0),
-                     dst, L);
+      if (direct && bptr) {
+        parallel_for(0, c.co, 16, [&](int64_t a, int64_t e) {
+          for (int64_t ch = a; ch < e; ++ch)
+            std::fill_n(o + (b0 * c.co + ch) * c.HW, c.HW, bptr[ch]);
+        });
       }
-      // [co, chunk, hw] -> [chunk, co, hw] (or in place), adding the bias.
-      if (!direct || bptr) {
+      for (int64_t oh0 = 0; oh0 < g.ho; oh0 += direct ? c.band : g.ho) {
+        int64_t oh1 = direct ? std::min(g.ho, oh0 + c.band) : g.ho;
+        int64_t N = (b1 - b0) * (oh1 - oh0) * g.wo;  // columns of this GEMM
+        for (int64_t gi = 0; gi < c.G; ++gi) {
+          const T* src = cols.data();
+          int64_t ldb = N;
+          if (c.pointwise) {
+            src = x + (b0 * g.c + gi * c.cg) * c.HW + oh0 * g.wo;
+            ldb = c.HW;
+          } else {
+            im2col(x, cols.data(), g, gi * c.cg, c.cg, p, b0, b1, oh0, oh1);
+          }
+          if (direct) {
+            cpu::gemm<T>(false, false, c.cog, N, c.K, T(1), w + gi * c.cog * c.K, c.K, src, ldb,
+                         bptr ? T(1) : T(0), o + (b0 * c.co + gi * c.cog) * c.HW + oh0 * g.wo,
+                         c.HW);
+          } else {
+            cpu::gemm<T>(false, false, c.cog, L, c.K, T(1), w + gi * c.cog * c.K, c.K, src, ldb,
+                         T(0), res.data() + gi * c.cog * L, L);
+          }
+        }
+      }
+      // [co, chunk, hw] -> [chunk, co, hw], adding the bias.
+      if (!direct) {
         parallel_for(0, (b1 - b0) * c.co, 16, [&](int64_t a, int64_t e) {
           for (int64_t r = a; r < e; ++r) {
             int64_t bn = r / c.co, ch = r % c.co;
             T* y = o + (b0 * c.co + r) * c.HW;
-            const T* from = direct ? y : res.data() + ch * L + bn * c.HW;
+            const T* from = res.data() + ch * L + bn * c.HW;
             T bv = bptr ? bptr[ch] : T(0);
             for (int64_t k = 0; k < c.HW; ++k) y[k] = from[k] + bv;
           }
@@ -245,7 +271,7 @@ void conv2d_backward_kernel(const Tensor& grad_out, const Tensor& input, const T
           if (c.pointwise) {
             src = x + (b0 * g.c + gi * c.cg) * c.HW;
           } else {
-            im2col(x, cols.data(), g, gi * c.cg, c.cg, p, b0, b1);
+            im2col(x, cols.data(), g, gi * c.cg, c.cg, p, b0, b1, 0, g.ho);
           }
           cpu::gemm<T>(false, true, c.cog, c.K, L, T(1), gog, L, src, L, T(1),
                        gw + gi * c.cog * c.K, c.K);

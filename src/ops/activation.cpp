@@ -274,7 +274,7 @@ Tensor& logit_(Tensor& self, std::optional<double> eps) {
   return act_("logit_", "LogitBackward0", logit_stub, self, {e}, logit_grad(e));
 }
 Tensor Tensor::logit(std::optional<double> eps) const { return ::ember::logit(*this, eps); }
-Tensor& Tensor::logit_(std::optional<double> eps) { return ::ember::logit_(*this, eps); }
+Tensor& Tensor::logit_(std::optional<double> eps) const { return ::ember::logit_(self(), eps); }
 Tensor log_sigmoid(const Tensor& self) {
   return act("log_sigmoid", "LogSigmoidBackward0", log_sigmoid_stub, self, {}, log_sigmoid_grad);
 }

@@ -200,52 +200,52 @@ Tensor true_divide(const Tensor& self, const Scalar& other) { return div(self, o
 
 Tensor Tensor::add(const Tensor& o, const Scalar& a) const { return ::ember::add(*this, o, a); }
 Tensor Tensor::add(const Scalar& o, const Scalar& a) const { return ::ember::add(*this, o, a); }
-Tensor& Tensor::add_(const Tensor& o, const Scalar& a) {
-  return binary_inplace(add_def, *this, o, a);
+Tensor& Tensor::add_(const Tensor& o, const Scalar& a) const {
+  return binary_inplace(add_def, self(), o, a);
 }
-Tensor& Tensor::add_(const Scalar& o, const Scalar& a) { return add_(wrap(o), a); }
+Tensor& Tensor::add_(const Scalar& o, const Scalar& a) const { return add_(wrap(o), a); }
 Tensor Tensor::sub(const Tensor& o, const Scalar& a) const { return ::ember::sub(*this, o, a); }
 Tensor Tensor::sub(const Scalar& o, const Scalar& a) const { return ::ember::sub(*this, o, a); }
-Tensor& Tensor::sub_(const Tensor& o, const Scalar& a) {
+Tensor& Tensor::sub_(const Tensor& o, const Scalar& a) const {
   check_sub(*this, o);
-  return binary_inplace(sub_def, *this, o, -a);
+  return binary_inplace(sub_def, self(), o, -a);
 }
-Tensor& Tensor::sub_(const Scalar& o, const Scalar& a) { return sub_(wrap(o), a); }
+Tensor& Tensor::sub_(const Scalar& o, const Scalar& a) const { return sub_(wrap(o), a); }
 Tensor Tensor::mul(const Tensor& o) const { return ::ember::mul(*this, o); }
 Tensor Tensor::mul(const Scalar& o) const { return ::ember::mul(*this, o); }
-Tensor& Tensor::mul_(const Tensor& o) { return binary_inplace(mul_def, *this, o); }
-Tensor& Tensor::mul_(const Scalar& o) { return mul_(wrap(o)); }
+Tensor& Tensor::mul_(const Tensor& o) const { return binary_inplace(mul_def, self(), o); }
+Tensor& Tensor::mul_(const Scalar& o) const { return mul_(wrap(o)); }
 Tensor Tensor::div(const Tensor& o) const { return ::ember::div(*this, o); }
 Tensor Tensor::div(const Scalar& o) const { return ::ember::div(*this, o); }
-Tensor& Tensor::div_(const Tensor& o) { return binary_inplace(div_def, *this, o); }
-Tensor& Tensor::div_(const Scalar& o) { return div_(wrap(o)); }
+Tensor& Tensor::div_(const Tensor& o) const { return binary_inplace(div_def, self(), o); }
+Tensor& Tensor::div_(const Scalar& o) const { return div_(wrap(o)); }
 Tensor Tensor::div(const Tensor& o, std::optional<std::string_view> m) const {
   return ::ember::div(*this, o, m);
 }
 Tensor Tensor::div(const Scalar& o, std::optional<std::string_view> m) const {
   return ::ember::div(*this, o, m);
 }
-Tensor& Tensor::div_(const Tensor& o, std::optional<std::string_view> m) {
-  return binary_inplace(div_mode_def(m), *this, o);
+Tensor& Tensor::div_(const Tensor& o, std::optional<std::string_view> m) const {
+  return binary_inplace(div_mode_def(m), self(), o);
 }
-Tensor& Tensor::div_(const Scalar& o, std::optional<std::string_view> m) {
+Tensor& Tensor::div_(const Scalar& o, std::optional<std::string_view> m) const {
   return div_(wrap(o), m);
 }
 
 // ---- Tensor x Tensor ops with Scalar overloads: name, name_, name_out, methods ----
 
-#define EMBER_BINARY_VARIANTS(name)                                                         \
-  Tensor name(const Tensor& self, const Tensor& other) {                                    \
-    return binary_op(name##_def, self, other);                                              \
-  }                                                                                         \
-  Tensor name(const Tensor& self, const Scalar& other) { return name(self, wrap(other)); }  \
-  Tensor& name##_out(Tensor& out, const Tensor& self, const Tensor& other) {                \
-    return binary_out(name##_def, out, self, other);                                        \
-  }                                                                                         \
-  Tensor Tensor::name(const Tensor& o) const { return ::ember::name(*this, o); }            \
-  Tensor Tensor::name(const Scalar& o) const { return ::ember::name(*this, o); }            \
-  Tensor& Tensor::name##_(const Tensor& o) { return binary_inplace(name##_def, *this, o); } \
-  Tensor& Tensor::name##_(const Scalar& o) { return name##_(wrap(o)); }
+#define EMBER_BINARY_VARIANTS(name)                                                                \
+  Tensor name(const Tensor& self, const Tensor& other) {                                           \
+    return binary_op(name##_def, self, other);                                                     \
+  }                                                                                                \
+  Tensor name(const Tensor& self, const Scalar& other) { return name(self, wrap(other)); }         \
+  Tensor& name##_out(Tensor& out, const Tensor& self, const Tensor& other) {                       \
+    return binary_out(name##_def, out, self, other);                                               \
+  }                                                                                                \
+  Tensor Tensor::name(const Tensor& o) const { return ::ember::name(*this, o); }                   \
+  Tensor Tensor::name(const Scalar& o) const { return ::ember::name(*this, o); }                   \
+  Tensor& Tensor::name##_(const Tensor& o) const { return binary_inplace(name##_def, self(), o); } \
+  Tensor& Tensor::name##_(const Scalar& o) const { return name##_(wrap(o)); }
 EMBER_BINARY_VARIANTS(floor_divide)
 EMBER_BINARY_VARIANTS(remainder)
 EMBER_BINARY_VARIANTS(fmod)
@@ -269,11 +269,11 @@ EMBER_BINARY_TENSOR_VARIANTS(maximum)
 EMBER_BINARY_TENSOR_VARIANTS(minimum)
 EMBER_BINARY_TENSOR_VARIANTS(fmax)
 EMBER_BINARY_TENSOR_VARIANTS(fmin)
-Tensor& Tensor::atan2_(const Tensor& o) { return binary_inplace(atan2_def, *this, o); }
-Tensor& Tensor::hypot_(const Tensor& o) { return binary_inplace(hypot_def, *this, o); }
+Tensor& Tensor::atan2_(const Tensor& o) const { return binary_inplace(atan2_def, self(), o); }
+Tensor& Tensor::hypot_(const Tensor& o) const { return binary_inplace(hypot_def, self(), o); }
 Tensor arctan2(const Tensor& self, const Tensor& other) { return atan2(self, other); }
 Tensor Tensor::arctan2(const Tensor& o) const { return ::ember::atan2(*this, o); }
-Tensor& Tensor::arctan2_(const Tensor& o) { return atan2_(o); }
+Tensor& Tensor::arctan2_(const Tensor& o) const { return atan2_(o); }
 
 // ---- pow, float_power ----
 
@@ -299,10 +299,10 @@ Tensor& pow_out(Tensor& out, const Scalar& self, const Tensor& exponent) {
 }
 Tensor Tensor::pow(const Tensor& e) const { return ::ember::pow(*this, e); }
 Tensor Tensor::pow(const Scalar& e) const { return ::ember::pow(*this, e); }
-Tensor& Tensor::pow_(const Tensor& e) { return binary_inplace(pow_def, *this, e); }
-Tensor& Tensor::pow_(const Scalar& e) {
+Tensor& Tensor::pow_(const Tensor& e) const { return binary_inplace(pow_def, self(), e); }
+Tensor& Tensor::pow_(const Scalar& e) const {
   check_pow_scalar(*this, e);
-  return binary_inplace(pow_def, *this, wrap(e));
+  return binary_inplace(pow_def, self(), wrap(e));
 }
 
 // float_power computes in double (PyTorch records the pow node of the double computation).
@@ -323,12 +323,12 @@ Tensor& float_power_out(Tensor& out, const Tensor& self, const Scalar& exponent)
 }
 Tensor Tensor::float_power(const Tensor& e) const { return ::ember::float_power(*this, e); }
 Tensor Tensor::float_power(const Scalar& e) const { return ::ember::float_power(*this, e); }
-Tensor& Tensor::float_power_(const Tensor& e) {
+Tensor& Tensor::float_power_(const Tensor& e) const {
   EMBER_CHECK(dtype() == kDouble, "[float_power_] the base given to float_power_ has dtype ",
               ::ember::toString(dtype()), " but the operation's result requires dtype Double");
   return pow_(e.to(kDouble));
 }
-Tensor& Tensor::float_power_(const Scalar& e) {
+Tensor& Tensor::float_power_(const Scalar& e) const {
   EMBER_CHECK(dtype() == kDouble, "[float_power_] the base given to float_power_ has dtype ",
               ::ember::toString(dtype()), " but the operation's result requires dtype Double");
   return pow_(Scalar(e.toDouble()));
@@ -348,14 +348,14 @@ Tensor& Tensor::float_power_(const Scalar& e) {
   }                                                                                        \
   Tensor Tensor::name(const Tensor& o) const { return ::ember::name(*this, o); }           \
   Tensor Tensor::name(const Scalar& o) const { return ::ember::name(*this, o); }           \
-  Tensor& Tensor::name##_(const Tensor& o) {                                               \
+  Tensor& Tensor::name##_(const Tensor& o) const {                                         \
     Tensor r = ::ember::name(*this, o);                                                    \
     EMBER_CHECK(r.sizes() == sizes(), "[" #name "_] output with shape ", sizes(),          \
                 " doesn't match the broadcast shape ", r.sizes());                         \
     NoGradGuard ng;                                                                        \
     return copy_(r);                                                                       \
   }                                                                                        \
-  Tensor& Tensor::name##_(const Scalar& o) { return name##_(wrap(o)); }
+  Tensor& Tensor::name##_(const Scalar& o) const { return name##_(wrap(o)); }
 EMBER_COMPARE(eq)
 EMBER_COMPARE(ne)
 EMBER_COMPARE(lt)

@@ -100,12 +100,14 @@ Tensor unary_bool_forward(const char* name, KernelStub<BinaryFn>& stub, const Te
     return run_out(fwd, #name, stub_name, out, self, other);                     \
   }                                                                              \
   Tensor Tensor::name(const Tensor& o) const { return ::ember::name(*this, o); } \
-  Tensor& Tensor::name##_(const Tensor& o) { return run_inplace(fwd, #name, stub_name, *this, o); }
+  Tensor& Tensor::name##_(const Tensor& o) const {                               \
+    return run_inplace(fwd, #name, stub_name, self(), o);                        \
+  }
 #define EMBER_SCALAR_OVERLOADS(name)                                                       \
   Tensor name(const Tensor& self, const Scalar& other) { return name(self, wrap(other)); } \
   Tensor name(const Scalar& self, const Tensor& other) { return name(wrap(self), other); } \
   Tensor Tensor::name(const Scalar& o) const { return ::ember::name(*this, o); }           \
-  Tensor& Tensor::name##_(const Scalar& o) { return name##_(wrap(o)); }
+  Tensor& Tensor::name##_(const Scalar& o) const { return name##_(wrap(o)); }
 
 EMBER_LOGICAL_OP(logical_and, logical_forward, logical_and_stub)
 EMBER_LOGICAL_OP(logical_or, logical_forward, logical_or_stub)
@@ -130,11 +132,11 @@ Tensor& logical_not_out(Tensor& out, const Tensor& self) {
   return out;
 }
 Tensor Tensor::logical_not() const { return ::ember::logical_not(*this); }
-Tensor& Tensor::logical_not_() {
+Tensor& Tensor::logical_not_() const {
   check_leaf(*this, "logical_not");
   unary_bool_forward("logical_not", logical_not_stub, *this, *this, true, false);
   bump_version();
-  return *this;
+  return self();
 }
 Tensor bitwise_not(const Tensor& self) {
   return unary_bool_forward("bitwise_not", bitwise_not_stub, self, Tensor(), false, true);
@@ -145,20 +147,20 @@ Tensor& bitwise_not_out(Tensor& out, const Tensor& self) {
   return out;
 }
 Tensor Tensor::bitwise_not() const { return ::ember::bitwise_not(*this); }
-Tensor& Tensor::bitwise_not_() {
+Tensor& Tensor::bitwise_not_() const {
   unary_bool_forward("bitwise_not", bitwise_not_stub, *this, *this, true, true);
   bump_version();
-  return *this;
+  return self();
 }
 
 Tensor Tensor::__lshift__(const Tensor& o) const { return bitwise_left_shift(o); }
 Tensor Tensor::__lshift__(const Scalar& o) const { return bitwise_left_shift(o); }
 Tensor Tensor::__rshift__(const Tensor& o) const { return bitwise_right_shift(o); }
 Tensor Tensor::__rshift__(const Scalar& o) const { return bitwise_right_shift(o); }
-Tensor& Tensor::__ilshift__(const Tensor& o) { return bitwise_left_shift_(o); }
-Tensor& Tensor::__ilshift__(const Scalar& o) { return bitwise_left_shift_(o); }
-Tensor& Tensor::__irshift__(const Tensor& o) { return bitwise_right_shift_(o); }
-Tensor& Tensor::__irshift__(const Scalar& o) { return bitwise_right_shift_(o); }
+Tensor& Tensor::__ilshift__(const Tensor& o) const { return bitwise_left_shift_(o); }
+Tensor& Tensor::__ilshift__(const Scalar& o) const { return bitwise_left_shift_(o); }
+Tensor& Tensor::__irshift__(const Tensor& o) const { return bitwise_right_shift_(o); }
+Tensor& Tensor::__irshift__(const Scalar& o) const { return bitwise_right_shift_(o); }
 
 Tensor operator&(const Tensor& a, const Tensor& b) { return bitwise_and(a, b); }
 Tensor operator&(const Tensor& a, const Scalar& b) { return bitwise_and(a, b); }

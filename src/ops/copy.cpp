@@ -1,9 +1,9 @@
 // copy_, fill_, zero_, clone, contiguous, to, resize_, set_.
+#include "src/kernels/copy.h"
 #include "ember/autograd/function_node.h"
 #include "ember/ops/factory.h"
 #include "ember/ops/reduce.h"
 #include "src/core/cuda_hooks.h"
-#include "src/kernels/copy.h"
 
 namespace ember {
 
@@ -27,21 +27,21 @@ void copy_no_grad(Tensor& self, const Tensor& src, bool non_blocking = false) {
 }
 }  // namespace
 
-Tensor& Tensor::copy_(const Tensor& src, bool non_blocking) {
+Tensor& Tensor::copy_(const Tensor& src, bool non_blocking) const {
   EMBER_CHECK(src.defined(), "[copy_] source tensor is undefined");
   infer_size(sizes(), src.sizes(), "copy_");
   // An integer self takes no history: only floating tensors can require grad.
   bool grad = autograd::GradMode::is_enabled() && (requires_grad() || src.requires_grad()) &&
               isFloatingType(dtype());
   if (!grad) {
-    copy_no_grad(*this, src, non_blocking);
+    copy_no_grad(self(), src, non_blocking);
     bump_version();
-    return *this;
+    return self();
   }
   DimVector src_shape(src.sizes());
   ScalarType src_dtype = src.dtype();
   return autograd::apply_inplace(
-      *this, src.requires_grad(), "copy_",
+      self(), src.requires_grad(), "copy_",
       [&](const Tensor& self_copy) {
         Tensor out = make_tensor(sizes(), dtype(), device());
         {
@@ -90,15 +90,19 @@ Tensor& fill_impl(Tensor& self, const Scalar& value, const char* node) {
 }
 }  // namespace
 
-Tensor& Tensor::fill_(const Scalar& value) { return fill_impl(*this, value, "FillBackward2"); }
+Tensor& Tensor::fill_(const Scalar& value) const {
+  return fill_impl(self(), value, "FillBackward2");
+}
 
-Tensor& Tensor::fill_(const Tensor& value) {
-  EMBER_CHECK(value.dim() == 0, "[fill_] fill_ only supports 0-dimension value tensor but got "
-                                "tensor with ", value.dim(), " dimensions.");
+Tensor& Tensor::fill_(const Tensor& value) const {
+  EMBER_CHECK(value.dim() == 0,
+              "[fill_] fill_ only supports 0-dimension value tensor but got "
+              "tensor with ",
+              value.dim(), " dimensions.");
   return fill_(value.item());
 }
 
-Tensor& Tensor::zero_() { return fill_impl(*this, 0, "ZeroBackward0"); }
+Tensor& Tensor::zero_() const { return fill_impl(self(), 0, "ZeroBackward0"); }
 
 // clone/contiguous/to allocate like empty_like: MemoryFormat::Preserve (the default) keeps a
 // dense input's strides.
@@ -111,10 +115,9 @@ Tensor Tensor::clone(std::optional<MemoryFormat> fmt) const {
     NoGradGuard ng;
     copy_no_grad(out, *this);
   }
-  if (auto n = autograd::make_node("CloneBackward0", {*this},
-                                   [](autograd::FunctionNode&, const variable_list& g) {
-                                     return variable_list{g[0]};
-                                   })) {
+  if (auto n = autograd::make_node(
+          "CloneBackward0", {*this},
+          [](autograd::FunctionNode&, const variable_list& g) { return variable_list{g[0]}; })) {
     autograd::set_history(out, n);
   }
   return out;
@@ -168,31 +171,32 @@ Tensor Tensor::to(const TensorOptions& o, bool non_blocking, bool copy,
   ScalarType src_dtype = dtype();
   Device src_device = device();
   if (isFloatingType(dt)) {
-    if (auto n = autograd::make_node("ToCopyBackward0", {*this},
-                                     [src_dtype, src_device](autograd::FunctionNode&,
-                                                             const variable_list& g) {
-                                       return variable_list{g[0].to(src_device, src_dtype)};
-                                     })) {
+    if (auto n = autograd::make_node(
+            "ToCopyBackward0", {*this},
+            [src_dtype, src_device](autograd::FunctionNode&, const variable_list& g) {
+              return variable_list{g[0].to(src_device, src_dtype)};
+            })) {
       autograd::set_history(out, n);
     }
   }
   return out;
 }
 
-Tensor& Tensor::resize_(IntArrayRef size, std::optional<MemoryFormat>) {
+Tensor& Tensor::resize_(IntArrayRef size, std::optional<MemoryFormat>) const {
   EMBER_CHECK(!requires_grad() || !autograd::GradMode::is_enabled(),
               "[resize_] cannot resize variables that require grad");
   int64_t n = checked_numel(size, "resize_");
   size_t need = static_cast<size_t>(n + storage_offset()) * impl()->itemsize();
   if (need > storage()->nbytes()) storage()->resize(need);
   impl()->set_sizes_and_strides(size, IntArrayRef(), storage_offset());
-  return *this;
+  return self();
 }
 
-Tensor& Tensor::resize_as_(const Tensor& other) { return resize_(other.sizes()); }
+Tensor& Tensor::resize_as_(const Tensor& other) const { return resize_(other.sizes()); }
 
 Tensor Tensor::pin_memory(std::optional<Device>) const {
-  EMBER_CHECK(is_cpu(), "[pin_memory] cannot pin '", toString(), "' only dense CPU tensors can be pinned");
+  EMBER_CHECK(is_cpu(), "[pin_memory] cannot pin '", toString(),
+              "' only dense CPU tensors can be pinned");
   if (is_pinned()) return *this;
   return detail::cuda_pin_memory(*this);
 }
@@ -201,11 +205,11 @@ bool Tensor::is_pinned(std::optional<Device>) const {
   return is_cpu() && detail::cuda_is_pinned(*this);
 }
 
-Tensor& Tensor::set_(const Tensor& source) {
+Tensor& Tensor::set_(const Tensor& source) const {
   impl()->set_storage(source.storage());
   impl()->set_dtype(source.dtype());
   impl()->set_sizes_and_strides(source.sizes(), source.strides(), source.storage_offset());
-  return *this;
+  return self();
 }
 
 }  // namespace ember

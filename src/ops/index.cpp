@@ -363,9 +363,9 @@ Tensor Tensor::index_add(int64_t dim, const Tensor& index, const Tensor& source,
   return ::ember::index_add(*this, dim, index, source, alpha);
 }
 Tensor& Tensor::index_add_(int64_t dim, const Tensor& index, const Tensor& source,
-                           const Scalar& alpha) {
+                           const Scalar& alpha) const {
   return autograd::apply_inplace(
-      *this, source.requires_grad(), "index_add_",
+      self(), source.requires_grad(), "index_add_",
       [&](const Tensor& s) { return ::ember::index_add(s, dim, index, source, alpha); },
       [&] {
         int64_t d = maybe_wrap_dim(dim, this->dim());
@@ -377,9 +377,9 @@ Tensor& Tensor::index_add_(int64_t dim, const Tensor& index, const Tensor& sourc
 Tensor Tensor::index_copy(int64_t dim, const Tensor& index, const Tensor& source) const {
   return ::ember::index_copy(*this, dim, index, source);
 }
-Tensor& Tensor::index_copy_(int64_t dim, const Tensor& index, const Tensor& source) {
+Tensor& Tensor::index_copy_(int64_t dim, const Tensor& index, const Tensor& source) const {
   return autograd::apply_inplace(
-      *this, source.requires_grad(), "index_copy_",
+      self(), source.requires_grad(), "index_copy_",
       [&](const Tensor& s) { return ::ember::index_copy(s, dim, index, source); },
       [&] {
         int64_t d = maybe_wrap_dim(dim, this->dim());
@@ -394,9 +394,9 @@ Tensor Tensor::index_fill(int64_t dim, const Tensor& index, const Scalar& value)
 Tensor Tensor::index_fill(int64_t dim, const Tensor& index, const Tensor& value) const {
   return ::ember::index_fill(*this, dim, index, value);
 }
-Tensor& Tensor::index_fill_(int64_t dim, const Tensor& index, const Scalar& value) {
+Tensor& Tensor::index_fill_(int64_t dim, const Tensor& index, const Scalar& value) const {
   return autograd::apply_inplace(
-      *this, false, "index_fill_",
+      self(), false, "index_fill_",
       [&](const Tensor& s) { return ::ember::index_fill(s, dim, index, value); },
       [&] {
         int64_t d = maybe_wrap_dim(dim, this->dim());
@@ -405,10 +405,10 @@ Tensor& Tensor::index_fill_(int64_t dim, const Tensor& index, const Scalar& valu
         index_fill_no_grad(*this, d, idx, value);
       });
 }
-Tensor& Tensor::index_fill_(int64_t dim, const Tensor& index, const Tensor& value) {
+Tensor& Tensor::index_fill_(int64_t dim, const Tensor& index, const Tensor& value) const {
   Scalar v = fill_value(value);
   return autograd::apply_inplace(
-      *this, value.requires_grad(), "index_fill_",
+      self(), value.requires_grad(), "index_fill_",
       [&](const Tensor& s) { return ::ember::index_fill(s, dim, index, value); },
       [&] { index_fill_(dim, index, v); });
 }
@@ -416,9 +416,9 @@ Tensor Tensor::take(const Tensor& index) const { return ::ember::take(*this, ind
 Tensor Tensor::put(const Tensor& index, const Tensor& source, bool accumulate) const {
   return ::ember::put(*this, index, source, accumulate);
 }
-Tensor& Tensor::put_(const Tensor& index, const Tensor& source, bool accumulate) {
+Tensor& Tensor::put_(const Tensor& index, const Tensor& source, bool accumulate) const {
   return autograd::apply_inplace(
-      *this, source.requires_grad(), "put_",
+      self(), source.requires_grad(), "put_",
       [&](const Tensor& s) { return ::ember::put(s, index, source, accumulate); },
       [&] {
         Tensor flat_index = check_put(*this, index, source, "put_");

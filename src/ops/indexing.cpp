@@ -438,14 +438,14 @@ Tensor put_indices(const Tensor& self, const std::vector<TensorIndex>& idx, cons
 
 }  // namespace
 
-Tensor& Tensor::index_put_(ArrayRef<indexing::TensorIndex> indices, const Tensor& rhs) {
+Tensor& Tensor::index_put_(ArrayRef<indexing::TensorIndex> indices, const Tensor& rhs) const {
   EMBER_CHECK(!indices.empty(),
               "[index_put_] Passing an empty index list to Tensor::index_put_() "
               "is not valid syntax");
   if (autograd::GradMode::is_enabled() && (requires_grad() || rhs.requires_grad())) {
     std::vector<TensorIndex> idx(indices.begin(), indices.end());
     return autograd::apply_inplace(
-        *this, rhs.requires_grad(), "index_put_",
+        self(), rhs.requires_grad(), "index_put_",
         [&](const Tensor& s) { return put_indices(s, idx, rhs); }, [] {});
   }
   std::vector<std::optional<Tensor>> tensors;
@@ -455,21 +455,22 @@ Tensor& Tensor::index_put_(ArrayRef<indexing::TensorIndex> indices, const Tensor
   } else {
     ::ember::index_put_(sliced, tensors, rhs.dtype() == dtype() ? rhs : rhs.to(dtype()));
   }
-  return *this;
+  return self();
 }
-Tensor& Tensor::index_put_(ArrayRef<indexing::TensorIndex> indices, const Scalar& v) {
+Tensor& Tensor::index_put_(ArrayRef<indexing::TensorIndex> indices, const Scalar& v) const {
   return index_put_(indices, scalar_to_tensor(v, device()).to(dtype()));
 }
 Tensor& Tensor::index_put_(std::initializer_list<indexing::TensorIndex> indices,
-                           const Tensor& rhs) {
+                           const Tensor& rhs) const {
   return index_put_(ArrayRef<indexing::TensorIndex>(indices), rhs);
 }
-Tensor& Tensor::index_put_(std::initializer_list<indexing::TensorIndex> indices, const Scalar& v) {
+Tensor& Tensor::index_put_(std::initializer_list<indexing::TensorIndex> indices,
+                           const Scalar& v) const {
   return index_put_(ArrayRef<indexing::TensorIndex>(indices), v);
 }
 Tensor& Tensor::index_put_(const std::vector<std::optional<Tensor>>& indices, const Tensor& values,
-                           bool accumulate) {
-  return ::ember::index_put_(*this, indices, values, accumulate);
+                           bool accumulate) const {
+  return ::ember::index_put_(self(), indices, values, accumulate);
 }
 Tensor Tensor::index_put(const std::vector<std::optional<Tensor>>& indices, const Tensor& values,
                          bool accumulate) const {

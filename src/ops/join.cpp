@@ -522,8 +522,8 @@ Tensor Tensor::roll(IntArrayRef shifts, IntArrayRef dims) const {
 }
 Tensor Tensor::tril(int64_t diagonal) const { return ::ember::tril(*this, diagonal); }
 Tensor Tensor::triu(int64_t diagonal) const { return ::ember::triu(*this, diagonal); }
-Tensor& Tensor::tril_(int64_t diagonal) { return tri_(*this, diagonal, true); }
-Tensor& Tensor::triu_(int64_t diagonal) { return tri_(*this, diagonal, false); }
+Tensor& Tensor::tril_(int64_t diagonal) const { return tri_(self(), diagonal, true); }
+Tensor& Tensor::triu_(int64_t diagonal) const { return tri_(self(), diagonal, false); }
 Tensor Tensor::diag(int64_t diagonal) const { return ::ember::diag(*this, diagonal); }
 Tensor Tensor::diag_embed(int64_t offset, int64_t dim1, int64_t dim2) const {
   return ::ember::diag_embed(*this, offset, dim1, dim2);

@@ -500,9 +500,9 @@ Tensor Tensor::addbmm(const Tensor& batch1, const Tensor& batch2, const Scalar& 
 // In place: computed out of place, then written back (see Note [In-place autograd]).
 #define EMBER_LINALG_INPLACE(name, A, B)                                                \
   Tensor& Tensor::name##_(const Tensor& a, const Tensor& b, const Scalar& beta,         \
-                          const Scalar& alpha) {                                        \
+                          const Scalar& alpha) const {                                  \
     return autograd::apply_inplace(                                                     \
-        *this, a.requires_grad() || b.requires_grad(), #name "_",                       \
+        self(), a.requires_grad() || b.requires_grad(), #name "_",                      \
         [&](const Tensor& s) { return ::ember::name(s, a, b, beta, alpha); },           \
         [&] {                                                                           \
           Tensor r = ::ember::name(*this, a, b, beta, alpha);                           \

@@ -74,8 +74,9 @@ void fill_serial(Tensor& self, const char* op, F&& draw) {
 }
 
 void check_inplace_random(const Tensor& self, const char* op) {
-  EMBER_CHECK(!(autograd::GradMode::is_enabled() && self.requires_grad() && self.is_leaf()),
-              "[", op, "] a leaf Variable that requires grad is being used in an in-place "
+  EMBER_CHECK(!(autograd::GradMode::is_enabled() && self.requires_grad() && self.is_leaf()), "[",
+              op,
+              "] a leaf Variable that requires grad is being used in an in-place "
               "operation.");
   EMBER_CHECK(self.is_cpu(), "[", op, "] only CPU tensors are supported");
 }
@@ -94,27 +95,29 @@ void normal_fill_16(T* data, T mean, T std) {
 
 }  // namespace
 
-Tensor& Tensor::uniform_(double from, double to, std::optional<Generator> gen) {
+Tensor& Tensor::uniform_(double from, double to, std::optional<Generator> gen) const {
   check_inplace_random(*this, "uniform_");
   EMBER_CHECK(is_floating_point(), "[uniform_] \"uniform_\" not implemented for '",
               ::ember::toString(dtype()), "'");
-  EMBER_CHECK(from <= to, "[uniform_] uniform_ expects to return a [from, to) range, but found "
-              "from=", from, " > to=", to);
+  EMBER_CHECK(from <= to,
+              "[uniform_] uniform_ expects to return a [from, to) range, but found "
+              "from=",
+              from, " > to=", to);
   GeneratorImpl& g = gen_of(gen);
   std::lock_guard<std::mutex> lock(g.mutex);
-  fill_serial(*this, "uniform_", [&]<class T>() -> T {
+  fill_serial(self(), "uniform_", [&]<class T>() -> T {
     if constexpr (is_float_v<T>) {
-      return static_cast<T>(uniform_real<T>(g, static_cast<opmath_t<T>>(from),
-                                            static_cast<opmath_t<T>>(to)));
+      return static_cast<T>(
+          uniform_real<T>(g, static_cast<opmath_t<T>>(from), static_cast<opmath_t<T>>(to)));
     } else {
       return T();
     }
   });
   bump_version();
-  return *this;
+  return self();
 }
 
-Tensor& Tensor::normal_(double mean, double std, std::optional<Generator> gen) {
+Tensor& Tensor::normal_(double mean, double std, std::optional<Generator> gen) const {
   check_inplace_random(*this, "normal_");
   EMBER_CHECK(is_floating_point(), "[normal_] \"normal_kernel_cpu\" not implemented for '",
               ::ember::toString(dtype()), "'");
@@ -151,28 +154,26 @@ Tensor& Tensor::normal_(double mean, double std, std::optional<Generator> gen) {
       }
     });
   } else {
-    fill_serial(*this, "normal_", [&]<class T>() -> T {
+    fill_serial(self(), "normal_", [&]<class T>() -> T {
       return static_cast<T>(static_cast<opmath_t<T>>(normal_double(g, mean, std)));
     });
   }
   bump_version();
-  return *this;
+  return self();
 }
 
-Tensor& Tensor::bernoulli_(double p, std::optional<Generator> gen) {
+Tensor& Tensor::bernoulli_(double p, std::optional<Generator> gen) const {
   check_inplace_random(*this, "bernoulli_");
-  EMBER_CHECK(p >= 0 && p <= 1, "[bernoulli_] bernoulli_ expects p to be in [0, 1], but got p=",
-              p);
+  EMBER_CHECK(p >= 0 && p <= 1, "[bernoulli_] bernoulli_ expects p to be in [0, 1], but got p=", p);
   GeneratorImpl& g = gen_of(gen);
   std::lock_guard<std::mutex> lock(g.mutex);
-  fill_serial(*this, "bernoulli_", [&]<class T>() -> T {
-    return cpu::convert<T>(uniform_real<double>(g, 0, 1) < p);
-  });
+  fill_serial(self(), "bernoulli_",
+              [&]<class T>() -> T { return cpu::convert<T>(uniform_real<double>(g, 0, 1) < p); });
   bump_version();
-  return *this;
+  return self();
 }
 
-Tensor& Tensor::bernoulli_(const Tensor& p, std::optional<Generator> gen) {
+Tensor& Tensor::bernoulli_(const Tensor& p, std::optional<Generator> gen) const {
   check_inplace_random(*this, "bernoulli_");
   Tensor probs = p.to(kDouble).expand(sizes()).contiguous();
   {
@@ -184,49 +185,56 @@ Tensor& Tensor::bernoulli_(const Tensor& p, std::optional<Generator> gen) {
   GeneratorImpl& g = gen_of(gen);
   std::lock_guard<std::mutex> lock(g.mutex);
   int64_t i = 0;
-  fill_serial(*this, "bernoulli_", [&]<class T>() -> T {
+  fill_serial(self(), "bernoulli_", [&]<class T>() -> T {
     return cpu::convert<T>(uniform_real<double>(g, 0, 1) < pp[i++]);
   });
   bump_version();
-  return *this;
+  return self();
 }
 
-Tensor Tensor::bernoulli(std::optional<Generator> gen) const { return ::ember::bernoulli(*this, gen); }
+Tensor Tensor::bernoulli(std::optional<Generator> gen) const {
+  return ::ember::bernoulli(*this, gen);
+}
 
-Tensor& Tensor::random_(int64_t from, std::optional<int64_t> to, std::optional<Generator> gen) {
+Tensor& Tensor::random_(int64_t from, std::optional<int64_t> to,
+                        std::optional<Generator> gen) const {
   check_inplace_random(*this, "random_");
-  EMBER_CHECK(to.has_value(), "[random_] random_ without an upper bound is not supported; pass "
+  EMBER_CHECK(to.has_value(),
+              "[random_] random_ without an upper bound is not supported; pass "
               "`to`");
-  EMBER_CHECK(from < *to, "[random_] random_ expects 'from' to be less than 'to', but got from=",
-              from, " >= to=", *to);
+  EMBER_CHECK(from < *to,
+              "[random_] random_ expects 'from' to be less than 'to', but got from=", from,
+              " >= to=", *to);
   uint64_t range = static_cast<uint64_t>(*to) - static_cast<uint64_t>(from);
   GeneratorImpl& g = gen_of(gen);
   std::lock_guard<std::mutex> lock(g.mutex);
-  fill_serial(*this, "random_", [&]<class T>() -> T {
+  fill_serial(self(), "random_", [&]<class T>() -> T {
     uint64_t v = range >= (uint64_t(1) << 32) ? g.random64() % range
                                               : static_cast<uint64_t>(g.random()) % range;
     return cpu::convert<T>(static_cast<int64_t>(v + static_cast<uint64_t>(from)));
   });
   bump_version();
-  return *this;
+  return self();
 }
 
-Tensor& Tensor::random_(int64_t to, std::optional<Generator> gen) { return random_(0, to, gen); }
+Tensor& Tensor::random_(int64_t to, std::optional<Generator> gen) const {
+  return random_(0, to, gen);
+}
 
-Tensor& Tensor::exponential_(double lambd, std::optional<Generator> gen) {
+Tensor& Tensor::exponential_(double lambd, std::optional<Generator> gen) const {
   check_inplace_random(*this, "exponential_");
   EMBER_CHECK(is_floating_point(), "[exponential_] \"exponential_cpu\" not implemented for '",
               ::ember::toString(dtype()), "'");
-  EMBER_CHECK(lambd > 0, "[exponential_] exponential_ expects lambda > 0.0, but found lambda=",
-              lambd);
+  EMBER_CHECK(lambd > 0,
+              "[exponential_] exponential_ expects lambda > 0.0, but found lambda=", lambd);
   GeneratorImpl& g = gen_of(gen);
   std::lock_guard<std::mutex> lock(g.mutex);
-  fill_serial(*this, "exponential_", [&]<class T>() -> T {
+  fill_serial(self(), "exponential_", [&]<class T>() -> T {
     double u = uniform_real<double>(g, 0, 1);
     return static_cast<T>(static_cast<opmath_t<T>>(-std::log1p(-u) / lambd));
   });
   bump_version();
-  return *this;
+  return self();
 }
 
 Tensor rand(IntArrayRef size, const TensorOptions& options) {

@@ -189,26 +189,27 @@ Tensor& scatter_inplace(Tensor& self, int64_t dim, const Tensor& index, const Te
 }
 }  // namespace
 
-Tensor& Tensor::scatter_(int64_t dim, const Tensor& index, const Tensor& src) {
-  return scatter_inplace(*this, dim, index, src, ScatterKind::Src, ScatterReduce::None, "scatter_");
+Tensor& Tensor::scatter_(int64_t dim, const Tensor& index, const Tensor& src) const {
+  return scatter_inplace(self(), dim, index, src, ScatterKind::Src, ScatterReduce::None,
+                         "scatter_");
 }
-Tensor& Tensor::scatter_(int64_t dim, const Tensor& index, const Scalar& value) {
-  return scatter_inplace(*this, dim, index, value_tensor(*this, value), ScatterKind::Value,
+Tensor& Tensor::scatter_(int64_t dim, const Tensor& index, const Scalar& value) const {
+  return scatter_inplace(self(), dim, index, value_tensor(self(), value), ScatterKind::Value,
                          ScatterReduce::None, "scatter_");
 }
 Tensor& Tensor::scatter_(int64_t dim, const Tensor& index, const Tensor& src,
-                         std::string_view reduce) {
-  return scatter_inplace(*this, dim, index, src, ScatterKind::Reduce, parse_reduce(reduce),
+                         std::string_view reduce) const {
+  return scatter_inplace(self(), dim, index, src, ScatterKind::Reduce, parse_reduce(reduce),
                          "scatter_");
 }
 Tensor& Tensor::scatter_(int64_t dim, const Tensor& index, const Scalar& value,
-                         std::string_view reduce) {
+                         std::string_view reduce) const {
   ScatterReduce r = parse_reduce(reduce);
   Tensor v = value_tensor(*this, value).expand(index.sizes());
-  return scatter_inplace(*this, dim, index, v, ScatterKind::Reduce, r, "scatter_");
+  return scatter_inplace(self(), dim, index, v, ScatterKind::Reduce, r, "scatter_");
 }
-Tensor& Tensor::scatter_add_(int64_t dim, const Tensor& index, const Tensor& src) {
-  return scatter_inplace(*this, dim, index, src, ScatterKind::Add, ScatterReduce::Add,
+Tensor& Tensor::scatter_add_(int64_t dim, const Tensor& index, const Tensor& src) const {
+  return scatter_inplace(self(), dim, index, src, ScatterKind::Add, ScatterReduce::Add,
                          "scatter_add_");
 }
 Tensor Tensor::gather(int64_t dim, const Tensor& index, bool sparse_grad) const {
@@ -325,21 +326,21 @@ Tensor Tensor::masked_fill(const Tensor& mask, const Scalar& value) const {
 Tensor Tensor::masked_fill(const Tensor& mask, const Tensor& value) const {
   return ::ember::masked_fill(*this, mask, value);
 }
-Tensor& Tensor::masked_fill_(const Tensor& mask, const Scalar& value) {
+Tensor& Tensor::masked_fill_(const Tensor& mask, const Scalar& value) const {
   Tensor m = check_mask(mask, "masked_fill_");
   m.expand(sizes());  // the mask must broadcast to self
   check_fill_value(value, dtype(), "masked_fill_");
   return autograd::apply_inplace(
-      *this, false, "masked_fill_",
+      self(), false, "masked_fill_",
       [&](const Tensor& s) { return ::ember::masked_fill(s, m, value); },
       [&] { masked_fill_no_grad(*this, m, value); });
 }
-Tensor& Tensor::masked_fill_(const Tensor& mask, const Tensor& value) {
+Tensor& Tensor::masked_fill_(const Tensor& mask, const Tensor& value) const {
   Tensor m = check_mask(mask, "masked_fill_");
   m.expand(sizes());
   Scalar v = value_of(value);
   return autograd::apply_inplace(
-      *this, value.requires_grad(), "masked_fill_",
+      self(), value.requires_grad(), "masked_fill_",
       [&](const Tensor& s) { return ::ember::masked_fill(s, m, value); },
       [&] { masked_fill_no_grad(*this, m, v); });
 }
@@ -423,10 +424,10 @@ Tensor Tensor::masked_select(const Tensor& mask) const {
 Tensor Tensor::masked_scatter(const Tensor& mask, const Tensor& source) const {
   return ::ember::masked_scatter(*this, mask, source);
 }
-Tensor& Tensor::masked_scatter_(const Tensor& mask, const Tensor& source) {
+Tensor& Tensor::masked_scatter_(const Tensor& mask, const Tensor& source) const {
   check_mask(mask, "masked_scatter_").expand(sizes());
   return autograd::apply_inplace(
-      *this, source.requires_grad(), "masked_scatter_",
+      self(), source.requires_grad(), "masked_scatter_",
       [&](const Tensor& s) { return ::ember::masked_scatter(s, mask, source); },
       [&] {
         Tensor r = ::ember::masked_scatter(this->detach(), mask, source);

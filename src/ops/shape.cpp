@@ -298,10 +298,10 @@ Tensor Tensor::view(IntArrayRef size) const { return ::ember::view(*this, size);
 Tensor Tensor::reshape(IntArrayRef shape) const { return ::ember::reshape(*this, shape); }
 Tensor Tensor::permute(IntArrayRef dims) const { return ::ember::permute(*this, dims); }
 Tensor Tensor::transpose(int64_t a, int64_t b) const { return ::ember::transpose(*this, a, b); }
-Tensor& Tensor::transpose_(int64_t a, int64_t b) {
+Tensor& Tensor::transpose_(int64_t a, int64_t b) const {
   Tensor r = ::ember::transpose(this->detach(), a, b);
   impl()->set_sizes_and_strides(r.sizes(), r.strides(), r.storage_offset());
-  return *this;
+  return self();
 }
 Tensor Tensor::t() const { return ::ember::t(*this); }
 Tensor Tensor::expand(IntArrayRef size, bool implicit) const {

@@ -167,29 +167,29 @@ void check_no_grad_geometry(const Tensor& t, const char* op) {
 }
 }  // namespace
 
-Tensor& Tensor::t_() {
+Tensor& Tensor::t_() const {
   check_no_grad_geometry(*this, "t_");
   EMBER_CHECK(dim() <= 2, "[t_] t_() expects a tensor with <= 2 dimensions, but self is ", dim(),
               "D");
-  return dim() < 2 ? *this : transpose_(0, 1);
+  return dim() < 2 ? self() : transpose_(0, 1);
 }
-Tensor& Tensor::squeeze_() {
+Tensor& Tensor::squeeze_() const {
   check_no_grad_geometry(*this, "squeeze_");
   Tensor r = ::ember::squeeze(detach());
   impl()->set_sizes_and_strides(r.sizes(), r.strides(), r.storage_offset());
-  return *this;
+  return self();
 }
-Tensor& Tensor::squeeze_(int64_t dim) {
+Tensor& Tensor::squeeze_(int64_t dim) const {
   check_no_grad_geometry(*this, "squeeze_");
   Tensor r = ::ember::squeeze(detach(), dim);
   impl()->set_sizes_and_strides(r.sizes(), r.strides(), r.storage_offset());
-  return *this;
+  return self();
 }
-Tensor& Tensor::unsqueeze_(int64_t dim) {
+Tensor& Tensor::unsqueeze_(int64_t dim) const {
   check_no_grad_geometry(*this, "unsqueeze_");
   Tensor r = ::ember::unsqueeze(detach(), dim);
   impl()->set_sizes_and_strides(r.sizes(), r.strides(), r.storage_offset());
-  return *this;
+  return self();
 }
 
 }  // namespace ember

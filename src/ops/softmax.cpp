@@ -146,14 +146,14 @@ Tensor log_softmax(const Tensor& self, int64_t dim, std::optional<ScalarType> dt
 Tensor Tensor::cumsum(int64_t dim, std::optional<ScalarType> dtype) const {
   return ::ember::cumsum(*this, dim, dtype);
 }
-Tensor& Tensor::cumsum_(int64_t dim, std::optional<ScalarType> dtype) {
-  return scan_inplace(*this, dim, dtype, false);
+Tensor& Tensor::cumsum_(int64_t dim, std::optional<ScalarType> dtype) const {
+  return scan_inplace(self(), dim, dtype, false);
 }
 Tensor Tensor::cumprod(int64_t dim, std::optional<ScalarType> dtype) const {
   return ::ember::cumprod(*this, dim, dtype);
 }
-Tensor& Tensor::cumprod_(int64_t dim, std::optional<ScalarType> dtype) {
-  return scan_inplace(*this, dim, dtype, true);
+Tensor& Tensor::cumprod_(int64_t dim, std::optional<ScalarType> dtype) const {
+  return scan_inplace(self(), dim, dtype, true);
 }
 Tensor Tensor::softmax(int64_t dim, std::optional<ScalarType> dtype) const {
   return ::ember::softmax(*this, dim, dtype);

@@ -365,11 +365,11 @@ Tensor Tensor::clamp(const std::optional<Scalar>& min, const std::optional<Scala
 Tensor Tensor::clamp(const std::optional<Tensor>& min, const std::optional<Tensor>& max) const {
   return ::ember::clamp(*this, min, max);
 }
-Tensor& Tensor::clamp_(const std::optional<Scalar>& min, const std::optional<Scalar>& max) {
-  return ::ember::clamp_(*this, min, max);
+Tensor& Tensor::clamp_(const std::optional<Scalar>& min, const std::optional<Scalar>& max) const {
+  return ::ember::clamp_(self(), min, max);
 }
-Tensor& Tensor::clamp_(const std::optional<Tensor>& min, const std::optional<Tensor>& max) {
-  return ::ember::clamp_(*this, min, max);
+Tensor& Tensor::clamp_(const std::optional<Tensor>& min, const std::optional<Tensor>& max) const {
+  return ::ember::clamp_(self(), min, max);
 }
 Tensor Tensor::clip(const std::optional<Scalar>& min, const std::optional<Scalar>& max) const {
   return ::ember::clamp(*this, min, max);
@@ -377,20 +377,20 @@ Tensor Tensor::clip(const std::optional<Scalar>& min, const std::optional<Scalar
 Tensor Tensor::clip(const std::optional<Tensor>& min, const std::optional<Tensor>& max) const {
   return ::ember::clamp(*this, min, max);
 }
-Tensor& Tensor::clip_(const std::optional<Scalar>& min, const std::optional<Scalar>& max) {
-  return ::ember::clamp_(*this, min, max);
+Tensor& Tensor::clip_(const std::optional<Scalar>& min, const std::optional<Scalar>& max) const {
+  return ::ember::clamp_(self(), min, max);
 }
-Tensor& Tensor::clip_(const std::optional<Tensor>& min, const std::optional<Tensor>& max) {
-  return ::ember::clamp_(*this, min, max);
+Tensor& Tensor::clip_(const std::optional<Tensor>& min, const std::optional<Tensor>& max) const {
+  return ::ember::clamp_(self(), min, max);
 }
 Tensor Tensor::clamp_min(const Scalar& min) const { return ::ember::clamp_min(*this, min); }
 Tensor Tensor::clamp_min(const Tensor& min) const { return ::ember::clamp_min(*this, min); }
-Tensor& Tensor::clamp_min_(const Scalar& min) { return ::ember::clamp_min_(*this, min); }
-Tensor& Tensor::clamp_min_(const Tensor& min) { return ::ember::clamp_min_(*this, min); }
+Tensor& Tensor::clamp_min_(const Scalar& min) const { return ::ember::clamp_min_(self(), min); }
+Tensor& Tensor::clamp_min_(const Tensor& min) const { return ::ember::clamp_min_(self(), min); }
 Tensor Tensor::clamp_max(const Scalar& max) const { return ::ember::clamp_max(*this, max); }
 Tensor Tensor::clamp_max(const Tensor& max) const { return ::ember::clamp_max(*this, max); }
-Tensor& Tensor::clamp_max_(const Scalar& max) { return ::ember::clamp_max_(*this, max); }
-Tensor& Tensor::clamp_max_(const Tensor& max) { return ::ember::clamp_max_(*this, max); }
+Tensor& Tensor::clamp_max_(const Scalar& max) const { return ::ember::clamp_max_(self(), max); }
+Tensor& Tensor::clamp_max_(const Tensor& max) const { return ::ember::clamp_max_(self(), max); }
 
 // ---- lerp ----
 
@@ -429,15 +429,15 @@ Tensor Tensor::lerp(const Tensor& end, const Scalar& weight) const {
 Tensor Tensor::lerp(const Tensor& end, const Tensor& weight) const {
   return ::ember::lerp(*this, end, weight);
 }
-Tensor& Tensor::lerp_(const Tensor& end, const Scalar& weight) {
+Tensor& Tensor::lerp_(const Tensor& end, const Scalar& weight) const {
   return inplace(
-      *this, end.requires_grad(), "lerp_",
+      self(), end.requires_grad(), "lerp_",
       [&](const Tensor& s) { return ::ember::lerp(s, end, weight); },
       [&] { lerp_forward(*this, end, weight, *this, true); });
 }
-Tensor& Tensor::lerp_(const Tensor& end, const Tensor& weight) {
+Tensor& Tensor::lerp_(const Tensor& end, const Tensor& weight) const {
   return inplace(
-      *this, end.requires_grad() || weight.requires_grad(), "lerp_",
+      self(), end.requires_grad() || weight.requires_grad(), "lerp_",
       [&](const Tensor& s) { return ::ember::lerp(s, end, weight); },
       [&] { lerp_forward(*this, end, weight, *this, true); });
 }
@@ -468,15 +468,15 @@ Tensor Tensor::addcmul(const Tensor& t1, const Tensor& t2, const Scalar& value) 
 Tensor Tensor::addcdiv(const Tensor& t1, const Tensor& t2, const Scalar& value) const {
   return ::ember::addcdiv(*this, t1, t2, value);
 }
-Tensor& Tensor::addcmul_(const Tensor& t1, const Tensor& t2, const Scalar& value) {
+Tensor& Tensor::addcmul_(const Tensor& t1, const Tensor& t2, const Scalar& value) const {
   return inplace(
-      *this, t1.requires_grad() || t2.requires_grad(), "addcmul_",
+      self(), t1.requires_grad() || t2.requires_grad(), "addcmul_",
       [&](const Tensor& s) { return addc_op(false, s, t1, t2, value); },
       [&] { addc_forward(false, *this, t1, t2, value, *this, true); });
 }
-Tensor& Tensor::addcdiv_(const Tensor& t1, const Tensor& t2, const Scalar& value) {
+Tensor& Tensor::addcdiv_(const Tensor& t1, const Tensor& t2, const Scalar& value) const {
   return inplace(
-      *this, t1.requires_grad() || t2.requires_grad(), "addcdiv_",
+      self(), t1.requires_grad() || t2.requires_grad(), "addcdiv_",
       [&](const Tensor& s) { return addc_op(true, s, t1, t2, value); },
       [&] { addc_forward(true, *this, t1, t2, value, *this, true); });
 }

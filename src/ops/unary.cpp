@@ -101,7 +101,7 @@ Tensor& unary_out(const UnaryDef& d, const Tensor& self, Tensor& out) {
   Tensor& name##_(Tensor& self) { return unary_inplace(name##_def, self); }                        \
   Tensor& name##_out(Tensor& out, const Tensor& self) { return unary_out(name##_def, self, out); } \
   Tensor Tensor::name() const { return ::ember::name(*this); }                                     \
-  Tensor& Tensor::name##_() { return ::ember::name##_(*this); }
+  Tensor& Tensor::name##_() const { return ::ember::name##_(self()); }
 
 // Zero gradient of the piecewise-constant ops (floor, sign, ...), as PyTorch.
 #define ZERO zeros_like(grad)
@@ -160,7 +160,7 @@ Tensor& square_out(Tensor& out, const Tensor& self) {
   return unary_out(square_def, self.dtype() == kBool ? self.to(kLong) : self, out);
 }
 Tensor Tensor::square() const { return ::ember::square(*this); }
-Tensor& Tensor::square_() { return ::ember::square_(*this); }
+Tensor& Tensor::square_() const { return ::ember::square_(self()); }
 
 namespace {
 // Ops with scalar arguments: `stub(it, a, b, c)` computes, `formula(grad, self)` differentiates.
@@ -240,7 +240,7 @@ Tensor& round_out(Tensor& out, const Tensor& self, int64_t decimals) {
   return out;
 }
 Tensor Tensor::round(int64_t decimals) const { return ::ember::round(*this, decimals); }
-Tensor& Tensor::round_(int64_t decimals) { return ::ember::round_(*this, decimals); }
+Tensor& Tensor::round_(int64_t decimals) const { return ::ember::round_(self(), decimals); }
 
 Tensor nan_to_num(const Tensor& self, std::optional<double> nan, std::optional<double> posinf,
                   std::optional<double> neginf) {
@@ -270,8 +270,8 @@ Tensor Tensor::nan_to_num(std::optional<double> nan, std::optional<double> posin
   return ::ember::nan_to_num(*this, nan, posinf, neginf);
 }
 Tensor& Tensor::nan_to_num_(std::optional<double> nan, std::optional<double> posinf,
-                            std::optional<double> neginf) {
-  return ::ember::nan_to_num_(*this, nan, posinf, neginf);
+                            std::optional<double> neginf) const {
+  return ::ember::nan_to_num_(self(), nan, posinf, neginf);
 }
 
 Tensor polygamma(int64_t n, const Tensor& self) {

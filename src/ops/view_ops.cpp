@@ -400,8 +400,8 @@ Tensor Tensor::unflatten(int64_t dim, IntArrayRef sizes) const {
 }
 Tensor Tensor::swapaxes(int64_t axis0, int64_t axis1) const { return transpose(axis0, axis1); }
 Tensor Tensor::swapdims(int64_t dim0, int64_t dim1) const { return transpose(dim0, dim1); }
-Tensor& Tensor::swapaxes_(int64_t axis0, int64_t axis1) { return transpose_(axis0, axis1); }
-Tensor& Tensor::swapdims_(int64_t dim0, int64_t dim1) { return transpose_(dim0, dim1); }
+Tensor& Tensor::swapaxes_(int64_t axis0, int64_t axis1) const { return transpose_(axis0, axis1); }
+Tensor& Tensor::swapdims_(int64_t dim0, int64_t dim1) const { return transpose_(dim0, dim1); }
 Tensor Tensor::squeeze(IntArrayRef dims) const { return ::ember::squeeze(*this, dims); }
 
 }  // namespace ember

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "ember/ember.h"
+#include "support/gradcheck.h"
 
 using namespace ember;
 
@@ -63,4 +64,24 @@ TEST(Tensor, MemoryFormatQueries) {
   EXPECT_THROW(empty({2, 3}, MemoryFormat::ChannelsLast), Error);
   EXPECT_THROW(empty({2, 3}, MemoryFormat::Preserve), Error);
   EXPECT_THROW(x.contiguous(MemoryFormat::Preserve), Error);
+}
+
+// libtorch declares the in-place methods const (they write the data, not the handle), so code
+// like p.grad().zero_() on the const Tensor& that grad() returns compiles.
+TEST(Tensor, InplaceMethodsWorkOnConstTensors) {
+  const Tensor t = zeros({3});
+  t.add_(1).mul_(2);
+  EXPECT_TRUE(ember::testing::all_close(t, full({3}, 2.0f)));
+  const Tensor& r = t;
+  r.copy_(ones({3}));
+  r.clamp_(0, 0.5).neg_();
+  EXPECT_TRUE(ember::testing::all_close(t, full({3}, -0.5f)));
+  r.uniform_(2, 3);
+  EXPECT_GE(t.min().item<float>(), 2.0f);
+  r.zero_();
+  EXPECT_EQ(t.sum().item<float>(), 0.0f);
+  Tensor w = ones({2}, requires_grad());
+  (w * 3).sum().backward();
+  w.grad().zero_();
+  EXPECT_EQ(w.grad().sum().item<float>(), 0.0f);
 }

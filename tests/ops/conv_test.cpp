@@ -186,3 +186,35 @@ TEST(Conv2d, DoubleBackward) {
   gx = autograd::grad({avg_pool2d(xg, 2).sum()}, {xg}, {}, true, true)[0];
   EXPECT_FALSE(gx.requires_grad());  // linear: the gradient does not depend on x
 }
+
+// Images whose column matrix is larger than the forward's 2 MB budget are convolved in bands of
+// output rows (Note [Convolution in image chunks]); the result is the im2col + matmul definition.
+TEST(Conv2d, LargeImagesInRowBands) {
+  manual_seed(3);
+  struct Case {
+    int64_t n, c, h, w, co, k, stride, pad, groups;
+    bool bias;
+  };
+  // 8*9*128*128*8 bytes of double columns per image (9.4 MB): several bands, the last one short.
+  for (Case t :
+       {Case{2, 8, 128, 128, 6, 3, 1, 1, 1, true}, Case{2, 8, 127, 96, 6, 3, 1, 1, 1, false},
+        Case{1, 4, 250, 250, 8, 5, 2, 2, 2, true}}) {
+    Tensor x = randn({t.n, t.c, t.h, t.w}, kDouble);
+    Tensor wt = randn({t.co, t.c / t.groups, t.k, t.k}, kDouble);
+    Tensor b = t.bias ? randn({t.co}, kDouble) : Tensor();
+    Tensor y = conv2d(x, wt, b, {t.stride, t.stride}, {t.pad, t.pad}, {1, 1}, t.groups);
+    int64_t ho = (t.h + 2 * t.pad - t.k) / t.stride + 1,
+            wo = (t.w + 2 * t.pad - t.k) / t.stride + 1;
+    std::vector<Tensor> parts;
+    int64_t cg = t.c / t.groups, cog = t.co / t.groups;
+    for (int64_t gi = 0; gi < t.groups; ++gi) {
+      Tensor cols = im2col(x.narrow(1, gi * cg, cg), {t.k, t.k}, {1, 1}, {t.pad, t.pad},
+                           {t.stride, t.stride});                  // [n, cg*k*k, L]
+      Tensor wg = wt.narrow(0, gi * cog, cog).reshape({cog, -1});  // [cog, cg*k*k]
+      parts.push_back(matmul(wg, cols));                           // [n, cog, L]
+    }
+    Tensor ref = cat(parts, 1).reshape({t.n, t.co, ho, wo});
+    if (t.bias) ref = ref + b.view({1, t.co, 1, 1});
+    EXPECT_TRUE(ember::testing::all_close(y, ref, 1e-10, 1e-10)) << t.h << "x" << t.w;
+  }
+}

@@ -56,6 +56,23 @@ int main() {
     ok &= fit("LBFGS", m, opt, 2);
   }
   {
+    // A hand-written SGD loop as libtorch code writes it: in-place ops on the const Tensor& that
+    // grad() returns (libtorch's in-place methods are const).
+    torch::nn::Linear m(1, 1);
+    for (int i = 0; i < 300; ++i) {
+      torch::Tensor loss = (m->forward(x) - y).pow(2).mean();
+      loss.backward();
+      torch::NoGradGuard no_grad;
+      for (const torch::Tensor& p : m->parameters()) {
+        p.sub_(p.grad(), 0.5);
+        p.grad().zero_();
+      }
+    }
+    double w = m->weight.item<double>(), b = m->bias.item<double>();
+    std::cout << "hand-written SGD: w " << w << " b " << b << std::endl;
+    ok &= std::abs(w - 0.5) < 2e-2 && std::abs(b - 1.25) < 2e-2;
+  }
+  {
     torch::nn::Linear m(1, 1);
     torch::nn::utils::vector_to_parameters(torch::tensor({0.5f, 1.25f}), m->parameters());
     torch::Tensor loss = (m->forward(x) - y).pow(2).mean();

@@ -103,9 +103,7 @@ class Tensor {
   ScalarType dtype() const { return impl()->dtype(); }
   Device device() const { return impl()->device(); }
   Layout layout() const { return kStrided; }
-  TensorOptions options() const {
-    return TensorOptions().dtype(dtype()).device(device());
-  }
+  TensorOptions options() const { return TensorOptions().dtype(dtype()).device(device()); }
   bool is_cpu() const { return device().is_cpu(); }
   bool is_cuda() const { return device().is_cuda(); }
   bool is_contiguous(MemoryFormat fmt = MemoryFormat::Contiguous) const;
@@ -159,7 +157,7 @@ class Tensor {
 
   // ---- autograd ----
   bool requires_grad() const;
-  Tensor& requires_grad_(bool requires_grad = true);
+  Tensor& requires_grad_(bool requires_grad = true) const;
   Tensor& set_requires_grad(bool requires_grad) { return requires_grad_(requires_grad); }
   // The accumulated gradient (undefined until backward reaches this leaf).
   const Tensor& grad() const;
@@ -190,7 +188,7 @@ class Tensor {
   unsigned register_hook_impl(std::function<Tensor(const Tensor&)> hook) const;
   void remove_hook(unsigned pos) const;
   Tensor detach() const;
-  Tensor& detach_();
+  Tensor& detach_() const;
   bool is_view() const;
   const Tensor& _base() const;
   // The same storage without autograd history (Python's .data).
@@ -200,10 +198,10 @@ class Tensor {
   std::string name() const { return ""; }
 
   // ---- copies, conversions ----
-  Tensor& copy_(const Tensor& src, bool non_blocking = false);
-  Tensor& fill_(const Scalar& value);
-  Tensor& fill_(const Tensor& value);
-  Tensor& zero_();
+  Tensor& copy_(const Tensor& src, bool non_blocking = false) const;
+  Tensor& fill_(const Scalar& value) const;
+  Tensor& fill_(const Tensor& value) const;
+  Tensor& zero_() const;
   Tensor clone(std::optional<MemoryFormat> fmt = std::nullopt) const;
   Tensor contiguous(MemoryFormat fmt = MemoryFormat::Contiguous) const;
   Tensor to(ScalarType dtype, bool non_blocking = false, bool copy = false,
@@ -227,31 +225,37 @@ class Tensor {
   Tensor long_() const { return to(kLong); }
   Tensor int_() const { return to(kInt); }
   Tensor bool_() const { return to(kBool); }
-  Tensor& resize_(IntArrayRef size, std::optional<MemoryFormat> fmt = std::nullopt);
-  Tensor& resize_as_(const Tensor& other);
-  Tensor& set_(const Tensor& source);
+  Tensor& resize_(IntArrayRef size, std::optional<MemoryFormat> fmt = std::nullopt) const;
+  Tensor& resize_as_(const Tensor& other) const;
+  Tensor& set_(const Tensor& source) const;
   bool equal(const Tensor& other) const;
   bool allclose(const Tensor& other, double rtol = 1e-05, double atol = 1e-08,
                 bool equal_nan = false) const;
   // Random fills (src/ops/random.cpp)
-  Tensor& uniform_(double from = 0, double to = 1, std::optional<Generator> gen = std::nullopt);
-  Tensor& normal_(double mean = 0, double std = 1, std::optional<Generator> gen = std::nullopt);
-  Tensor& bernoulli_(double p = 0.5, std::optional<Generator> gen = std::nullopt);
-  Tensor& bernoulli_(const Tensor& p, std::optional<Generator> gen = std::nullopt);
-  Tensor& random_(int64_t from, std::optional<int64_t> to, std::optional<Generator> gen = std::nullopt);
-  Tensor& random_(int64_t to, std::optional<Generator> gen = std::nullopt);
-  Tensor& exponential_(double lambd = 1, std::optional<Generator> gen = std::nullopt);
+  Tensor& uniform_(double from = 0, double to = 1,
+                   std::optional<Generator> gen = std::nullopt) const;
+  Tensor& normal_(double mean = 0, double std = 1,
+                  std::optional<Generator> gen = std::nullopt) const;
+  Tensor& bernoulli_(double p = 0.5, std::optional<Generator> gen = std::nullopt) const;
+  Tensor& bernoulli_(const Tensor& p, std::optional<Generator> gen = std::nullopt) const;
+  Tensor& random_(int64_t from, std::optional<int64_t> to,
+                  std::optional<Generator> gen = std::nullopt) const;
+  Tensor& random_(int64_t to, std::optional<Generator> gen = std::nullopt) const;
+  Tensor& exponential_(double lambd = 1, std::optional<Generator> gen = std::nullopt) const;
   Tensor bernoulli(std::optional<Generator> gen = std::nullopt) const;
 
-#include "ember/core/tensor_methods/unary.inc"
 #include "ember/core/tensor_methods/binary.inc"
+#include "ember/core/tensor_methods/device.inc"
+#include "ember/core/tensor_methods/index.inc"
+#include "ember/core/tensor_methods/linalg.inc"
 #include "ember/core/tensor_methods/reduce.inc"
 #include "ember/core/tensor_methods/shape.inc"
-#include "ember/core/tensor_methods/linalg.inc"
-#include "ember/core/tensor_methods/index.inc"
-#include "ember/core/tensor_methods/device.inc"
+#include "ember/core/tensor_methods/unary.inc"
 
  private:
+  // The in-place methods are const, as libtorch's (they change the data, not this handle); their
+  // bodies pass the tensor on to the ops that write it.
+  Tensor& self() const { return const_cast<Tensor&>(*this); }
   TensorImpl* impl() const {
     if (EMBER_UNLIKELY(!impl_)) throw_undefined();
     return impl_.get();
