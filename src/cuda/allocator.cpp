@@ -426,7 +426,10 @@ void record_pinned_use(const void* base, cudaStream_t stream) { pinned().record(
 }  // namespace detail
 
 namespace CUDACachingAllocator {
-void* raw_alloc(size_t nbytes) { return raw_alloc_with_stream(nbytes, getCurrentCUDAStream()); }
+void* raw_alloc(size_t nbytes) {
+  if (nbytes == 0) return nullptr;  // as PyTorch: no device needed for an empty request
+  return raw_alloc_with_stream(nbytes, getCurrentCUDAStream());
+}
 void* raw_alloc_with_stream(size_t nbytes, CUstream_st* stream) {
   if (nbytes == 0) return nullptr;
   return get_allocator(-1)->malloc(nbytes, stream);
