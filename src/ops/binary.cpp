@@ -234,18 +234,22 @@ Tensor& Tensor::div_(const Scalar& o, std::optional<std::string_view> m) const {
 
 // ---- Tensor x Tensor ops with Scalar overloads: name, name_, name_out, methods ----
 
-#define EMBER_BINARY_VARIANTS(name)                                                                \
-  Tensor name(const Tensor& self, const Tensor& other) {                                           \
-    return binary_op(name##_def, self, other);                                                     \
-  }                                                                                                \
-  Tensor name(const Tensor& self, const Scalar& other) { return name(self, wrap(other)); }         \
-  Tensor& name##_out(Tensor& out, const Tensor& self, const Tensor& other) {                       \
-    return binary_out(name##_def, out, self, other);                                               \
-  }                                                                                                \
-  Tensor Tensor::name(const Tensor& o) const { return ::ember::name(*this, o); }                   \
-  Tensor Tensor::name(const Scalar& o) const { return ::ember::name(*this, o); }                   \
-  Tensor& Tensor::name##_(const Tensor& o) const { return binary_inplace(name##_def, self(), o); } \
+// The functions and methods every Tensor x Tensor op with a Scalar overload has, in place aside.
+#define EMBER_BINARY_FUNCTIONS(name)                                                       \
+  Tensor name(const Tensor& self, const Tensor& other) {                                   \
+    return binary_op(name##_def, self, other);                                             \
+  }                                                                                        \
+  Tensor name(const Tensor& self, const Scalar& other) { return name(self, wrap(other)); } \
+  Tensor& name##_out(Tensor& out, const Tensor& self, const Tensor& other) {               \
+    return binary_out(name##_def, out, self, other);                                       \
+  }                                                                                        \
+  Tensor Tensor::name(const Tensor& o) const { return ::ember::name(*this, o); }           \
+  Tensor Tensor::name(const Scalar& o) const { return ::ember::name(*this, o); }           \
   Tensor& Tensor::name##_(const Scalar& o) const { return name##_(wrap(o)); }
+
+#define EMBER_BINARY_VARIANTS(name) \
+  EMBER_BINARY_FUNCTIONS(name)      \
+  Tensor& Tensor::name##_(const Tensor& o) const { return binary_inplace(name##_def, self(), o); }
 EMBER_BINARY_VARIANTS(floor_divide)
 EMBER_BINARY_VARIANTS(remainder)
 EMBER_BINARY_VARIANTS(fmod)
@@ -336,26 +340,17 @@ Tensor& Tensor::float_power_(const Scalar& e) const {
 
 // ---- comparisons ----
 
-#define EMBER_COMPARE(name)                                                                \
-  static const BinaryDef name##_def{#name,     "",      &name##_stub, OutputDtype::Bool,   \
-                                    kSaveNone, nullptr, nullptr};                          \
-  Tensor name(const Tensor& self, const Tensor& other) {                                   \
-    return binary_op(name##_def, self, other);                                             \
-  }                                                                                        \
-  Tensor name(const Tensor& self, const Scalar& other) { return name(self, wrap(other)); } \
-  Tensor& name##_out(Tensor& out, const Tensor& self, const Tensor& other) {               \
-    return binary_out(name##_def, out, self, other);                                       \
-  }                                                                                        \
-  Tensor Tensor::name(const Tensor& o) const { return ::ember::name(*this, o); }           \
-  Tensor Tensor::name(const Scalar& o) const { return ::ember::name(*this, o); }           \
-  Tensor& Tensor::name##_(const Tensor& o) const {                                         \
-    Tensor r = ::ember::name(*this, o);                                                    \
-    EMBER_CHECK(r.sizes() == sizes(), "[" #name "_] output with shape ", sizes(),          \
-                " doesn't match the broadcast shape ", r.sizes());                         \
-    NoGradGuard ng;                                                                        \
-    return copy_(r);                                                                       \
-  }                                                                                        \
-  Tensor& Tensor::name##_(const Scalar& o) const { return name##_(wrap(o)); }
+#define EMBER_COMPARE(name)                                                              \
+  static const BinaryDef name##_def{#name,     "",      &name##_stub, OutputDtype::Bool, \
+                                    kSaveNone, nullptr, nullptr};                        \
+  EMBER_BINARY_FUNCTIONS(name)                                                           \
+  Tensor& Tensor::name##_(const Tensor& o) const {                                       \
+    Tensor r = ::ember::name(*this, o);                                                  \
+    EMBER_CHECK(r.sizes() == sizes(), "[" #name "_] output with shape ", sizes(),        \
+                " doesn't match the broadcast shape ", r.sizes());                       \
+    NoGradGuard ng;                                                                      \
+    return copy_(r);                                                                     \
+  }
 EMBER_COMPARE(eq)
 EMBER_COMPARE(ne)
 EMBER_COMPARE(lt)
