@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # What a GPU session runs on the device machine (see tests/README.md, "CUDA tests"):
-#   run(command="bash tools/gpu_check.sh", carry=[build/libember.so.0.1.0, build/tests/test_cuda])
-# Runs the CUDA test binary built here, then compute-sanitizer memcheck (and racecheck on the
-# reduction tests) over it. Logs go to $OUT (or ./gpu_check_out). Exit status: 0 when all passed.
+#   run(command="BUILD=build-bench bash tools/gpu_check.sh",
+#       carry=[build-bench/libember.so.0.1.0, build-bench/tests/test_cuda, build-bench/tests/test_opdb])
+# Runs the CUDA test binary built here, the op database on CUDA (when test_opdb is there), then
+# compute-sanitizer memcheck (and racecheck on the reduction tests) over the CUDA tests.
+# $OUT (or ./gpu_check_out) gets summary.txt and logs.tgz with every log (the device tool brings
+# back only a few files). Exit status: 0 when all passed.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-OUT=${OUT:-$PWD/gpu_check_out}
+FINAL=${OUT:-$PWD/gpu_check_out}
+mkdir -p "$FINAL"
+OUT=$(mktemp -d)/gpu_check
 mkdir -p "$OUT"
-SUMMARY="$OUT/summary.txt"
+SUMMARY="$FINAL/summary.txt"
+trap 'tar czf "$FINAL/logs.tgz" -C "$(dirname "$OUT")" gpu_check' EXIT
 : >"$SUMMARY"
 status=0
 say() { echo "$*" | tee -a "$SUMMARY"; }
@@ -18,6 +24,18 @@ if [ ! -e "$BUILD/libember.so.0" ] && [ -e "$BUILD/libember.so.0.1.0" ]; then
   ln -sf libember.so.0.1.0 "$BUILD/libember.so.0"
 fi
 export LD_LIBRARY_PATH="$PWD/$BUILD:/usr/local/cuda/lib64:/usr/local/cuda/lib:${LD_LIBRARY_PATH:-}"
+# Shared libraries carried along for a machine that lacks them (EXTRA_LIBS, a folder), and a
+# cuBLAS installed elsewhere (pip's nvidia-cublas) when the toolkit has none.
+[ -n "${EXTRA_LIBS:-}" ] && export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$PWD/$EXTRA_LIBS"
+if ! ls /usr/local/cuda/lib64/libcublas.so.13 /usr/local/cuda/lib/libcublas.so.13 >/dev/null 2>&1; then
+  cublas=$(find / -name 'libcublas.so.13' -not -path '*/proc/*' 2>/dev/null | head -n 1)
+  [ -n "$cublas" ] && export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$(dirname "$cublas")"
+fi
+# Time limits (seconds) of each phase, so the whole check fits a device lease.
+T_TESTS=${T_TESTS:-300}
+T_OPDB=${T_OPDB:-300}
+T_MEMCHECK=${T_MEMCHECK:-360}
+T_RACECHECK=${T_RACECHECK:-120}
 BIN="$BUILD/tests/test_cuda"
 
 say "== device"
@@ -30,9 +48,9 @@ if grep -q "not found" "$OUT/ldd.txt"; then
 fi
 
 say "== test_cuda"
-timeout 300 "$BIN" --gtest_output=xml:"$OUT/test_cuda.xml" >"$OUT/test_cuda.txt" 2>&1
+timeout "$T_TESTS" "$BIN" --gtest_output=xml:"$OUT/test_cuda.xml" >"$OUT/test_cuda.txt" 2>&1
 rc=$?
-grep -E "^\[  (PASSED|FAILED|SKIPPED) |^\[  FAILED  \]|tests ran" "$OUT/test_cuda.txt" | tee -a "$SUMMARY"
+grep -E "^\[  (PASSED|FAILED|SKIPPED) |^\[  FAILED  \]|tests? from .* ran\." "$OUT/test_cuda.txt" | grep -v "SKIPPED \] [A-Z]" | tee -a "$SUMMARY"
 [ $rc -eq 0 ] || { say "FAIL: test_cuda exit $rc"; status=1; }
 
 say "== test_cuda with CUDA_LAUNCH_BLOCKING=1 (kernels + copies)"
@@ -42,22 +60,67 @@ rc=$?
 tail -n 3 "$OUT/test_cuda_blocking.txt" | tee -a "$SUMMARY"
 [ $rc -eq 0 ] || { say "FAIL: blocking run exit $rc"; status=1; }
 
+# The op database with its inputs on the GPU. An op that crashes instead of raising must not hide
+# the rest: after a crash every sample of that op is excluded and the run goes on (max 60).
+OPDB="$BUILD/tests/test_opdb"
+if [ -x "$OPDB" ]; then
+  say "== test_opdb on CUDA (OpDbCuda.*)"
+  exclude=""
+  : >"$OUT/opdb_crashes.txt"
+  opdb_start=$SECONDS
+  for attempt in $(seq 1 60); do
+    [ $((SECONDS - opdb_start)) -lt "$T_OPDB" ] || { say "opdb: out of time"; break; }
+    timeout "$T_OPDB" "$OPDB" --gtest_filter="Golden/OpDbCuda.*${exclude:+-$exclude}" \
+      >"$OUT/opdb_cuda_$attempt.txt" 2>&1
+    rc=$?
+    log="$OUT/opdb_cuda_$attempt.txt"
+    if grep -qE "tests? from .* ran\." "$log"; then
+      # A device fault (sticky: every later CUDA call fails) counts as a crash of the first test
+      # that reported it.
+      fault=$(grep -n -m1 "CUDA error: an illegal\|CUDA error: misaligned\|CUDA error: unspecified" "$log" |
+        cut -d: -f1)
+      [ -n "$fault" ] || break
+      crashed=$(head -n "$fault" "$log" | grep -E "^\[ RUN      \]" | tail -n 1 | awk '{print $4}')
+      rc=fault
+    else
+      crashed=$(grep -E "^\[ RUN      \]" "$log" | tail -n 1 | awk '{print $4}')
+    fi
+    [ -n "$crashed" ] || { say "FAIL: test_opdb exit $rc before any test"; break; }
+    say "CRASH (exit $rc) in $crashed"
+    echo "$crashed $rc" >>"$OUT/opdb_crashes.txt"
+    exclude="${exclude:+$exclude:}${crashed%%__*}__*"
+  done
+  last="$OUT/opdb_cuda_$attempt.txt"
+  cat "$OUT"/opdb_cuda_*.txt >"$OUT/opdb_cuda_all.txt"
+  grep -E "^\[  (PASSED|FAILED|SKIPPED) +\] [0-9]|tests? from .* ran\." "$last" | tee -a "$SUMMARY"
+  # Which ops lack a kernel (from the skip messages) and which failed.
+  grep -o "\[[a-z_0-9]*\] no kernel registered for device cuda" "$OUT/opdb_cuda_all.txt" |
+    sort | uniq -c | sort -rn >"$OUT/opdb_missing_kernels.txt"
+  say "distinct missing CUDA kernels: $(wc -l <"$OUT/opdb_missing_kernels.txt")"
+  head -n 40 "$OUT/opdb_missing_kernels.txt" >>"$SUMMARY"
+  grep -E "^\[  FAILED  \] Golden" "$last" | sed 's/ (.*//' | sort -u >"$OUT/opdb_failed.txt"
+  say "failed samples: $(wc -l <"$OUT/opdb_failed.txt") (opdb_failed.txt); crashes: $(wc -l <"$OUT/opdb_crashes.txt")"
+  sed 's/__.*//' "$OUT/opdb_failed.txt" | sort | uniq -c | sort -rn | head -n 40 >>"$SUMMARY"
+  [ -s "$OUT/opdb_failed.txt" ] || [ -s "$OUT/opdb_crashes.txt" ] && status=1
+fi
+
 SAN=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
 if [ -z "$SAN" ]; then
   say "SKIP: compute-sanitizer not found"
 else
-  # The out-of-memory test makes cudaMalloc fail on purpose: leave it out of memcheck.
+  # The out-of-memory test makes cudaMalloc fail on purpose: leave it out of memcheck. No leak
+  # check: the caching allocator (like PyTorch's) and cuBLAS keep their memory until exit.
   say "== compute-sanitizer memcheck"
-  timeout 360 "$SAN" --tool memcheck --leak-check full --error-exitcode 99 \
+  timeout "$T_MEMCHECK" "$SAN" --tool memcheck --leak-check no --error-exitcode 99 \
     "$BIN" --gtest_filter='-CudaAllocator.OutOfMemoryIsRecoverable' >"$OUT/memcheck.txt" 2>&1
   rc=$?
-  grep -E "ERROR SUMMARY|LEAK SUMMARY|tests ran|FAILED" "$OUT/memcheck.txt" | tee -a "$SUMMARY"
+  grep -E "ERROR SUMMARY|LEAK SUMMARY|tests? from .* ran\.|FAILED" "$OUT/memcheck.txt" | tee -a "$SUMMARY"
   [ $rc -eq 0 ] || { say "FAIL: memcheck exit $rc"; status=1; }
   say "== compute-sanitizer racecheck (reductions)"
-  timeout 120 "$SAN" --tool racecheck --error-exitcode 99 \
+  timeout "$T_RACECHECK" "$SAN" --tool racecheck --error-exitcode 99 \
     "$BIN" --gtest_filter='CudaKernels.SumAndMean' >"$OUT/racecheck.txt" 2>&1
   rc=$?
-  grep -E "ERROR SUMMARY|RACECHECK SUMMARY|tests ran|FAILED" "$OUT/racecheck.txt" | tee -a "$SUMMARY"
+  grep -E "ERROR SUMMARY|RACECHECK SUMMARY|tests? from .* ran\.|FAILED" "$OUT/racecheck.txt" | tee -a "$SUMMARY"
   [ $rc -eq 0 ] || { say "FAIL: racecheck exit $rc"; status=1; }
 fi
 say "== gpu_check status: $status"

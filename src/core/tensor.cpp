@@ -117,8 +117,8 @@ std::string Tensor::toString() const {
 void Tensor::check_accessor(size_t n, ScalarType t) const {
   EMBER_CHECK(static_cast<int64_t>(n) == dim(), "[accessor] TensorAccessor expected ", n,
               " dims but tensor has ", dim());
-  EMBER_CHECK(t == dtype(), "[accessor] expected scalar type ", ::ember::toString(t),
-              " but found ", ::ember::toString(dtype()));
+  EMBER_CHECK(t == dtype(), "[accessor] expected scalar type ", ::ember::toString(t), " but found ",
+              ::ember::toString(dtype()));
 }
 
 Scalar Tensor::item() const {
@@ -147,11 +147,18 @@ Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int
 }
 
 Tensor scalar_to_tensor(const Scalar& s, Device device) {
+  if (!device.is_cpu()) return scalar_to_tensor(s, Device(kCPU)).to(device);  // written on the host
   Tensor t = make_tensor({}, s.type(), device);
   switch (s.tag()) {
-    case Scalar::Tag::Double: *t.data_ptr<double>() = s.toDouble(); break;
-    case Scalar::Tag::Long: *t.data_ptr<int64_t>() = s.toLong(); break;
-    case Scalar::Tag::Bool: *t.data_ptr<bool>() = s.toBool(); break;
+    case Scalar::Tag::Double:
+      *t.data_ptr<double>() = s.toDouble();
+      break;
+    case Scalar::Tag::Long:
+      *t.data_ptr<int64_t>() = s.toLong();
+      break;
+    case Scalar::Tag::Bool:
+      *t.data_ptr<bool>() = s.toBool();
+      break;
   }
   return t;
 }

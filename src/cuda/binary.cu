@@ -19,11 +19,98 @@ __device__ __forceinline__ T wrap_mul(T a, T b) {
   return static_cast<T>(static_cast<U>(a) * static_cast<U>(b));
 }
 
+template <class T>
+__device__ __forceinline__ T wrapping_neg(T a) {
+  using U = std::make_unsigned_t<T>;
+  return static_cast<T>(static_cast<U>(U(0) - static_cast<U>(a)));
+}
+
+// Integer division as on the CPU (src/cpu/binary.cpp): MIN / -1 wraps, the divisor is nonzero.
+template <class T>
+__device__ __forceinline__ T int_trunc_div(T a, T b) {
+  if constexpr (std::is_signed_v<T>) {
+    if (b == T(-1)) return wrapping_neg(a);
+  }
+  return static_cast<T>(a / b);
+}
+template <class T>
+__device__ __forceinline__ T int_fmod(T a, T b) {
+  if constexpr (std::is_signed_v<T>) {
+    if (b == T(-1)) return T(0);
+  }
+  return static_cast<T>(a % b);
+}
+template <class T>
+__device__ __forceinline__ T int_floor_div(T a, T b) {
+  T q = int_trunc_div(a, b);
+  if constexpr (std::is_signed_v<T>) {
+    T r = int_fmod(a, b);
+    if (r != 0 && ((r < 0) != (b < 0))) q = static_cast<T>(q - 1);
+  }
+  return q;
+}
+template <class T>
+__device__ __forceinline__ T int_remainder(T a, T b) {
+  T r = int_fmod(a, b);
+  if constexpr (std::is_signed_v<T>) {
+    if (r != 0 && ((r < 0) != (b < 0))) r = static_cast<T>(r + b);
+  }
+  return r;
+}
+// Power by squaring; overflow wraps, negative exponents give 0 except for bases 1 and -1.
+template <class T>
+__device__ __forceinline__ T int_pow(T a, T b) {
+  if constexpr (std::is_signed_v<T>) {
+    if (b < 0) {
+      if (a == 1) return 1;
+      if (a == -1) return b % 2 != 0 ? T(-1) : T(1);
+      return 0;
+    }
+  }
+  T result = 1;
+  for (auto e = static_cast<std::make_unsigned_t<T>>(b); e; e >>= 1) {
+    if (e & 1) result = wrap_mul(result, a);
+    a = wrap_mul(a, a);
+  }
+  return result;
+}
+
+// Python's floor division and remainder for floats (as torch: exact quotient rounding).
+template <class M>
+__device__ __forceinline__ M float_floor_div(M a, M b) {
+  if (b == 0) return a / b;
+  M mod = ::fmod(a, b);
+  M div = (a - mod) / b;
+  if (mod != 0 && (b < 0) != (mod < 0)) div -= M(1);
+  if (div == 0) return ::copysign(M(0), a / b);
+  M fl = ::floor(div);
+  if (div - fl > M(0.5)) fl += M(1);
+  return fl;
+}
+template <class M>
+__device__ __forceinline__ M float_remainder(M a, M b) {
+  M mod = ::fmod(a, b);
+  if (mod != 0 && (b < 0) != (mod < 0)) mod += b;
+  return mod;
+}
+
+template <class M>
+__device__ __forceinline__ bool is_nan(M x) {
+  if constexpr (std::is_floating_point_v<M>) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+
 // One arithmetic and one comparison kernel per dtype: the op is a runtime value (see unary.cu).
+// Bool arrives here only for add, mul, maximum/minimum, fmax/fmin (the rest are checked on the
+// host, as the CPU kernels' dtype dispatch does).
 template <class T>
 struct ArithOp {
   BinaryOp op;
   opmath_t<T> alpha;
+  int* zero_flag;
   __device__ T operator()(T x, T y) const {
     using M = opmath_t<T>;
     switch (op) {
@@ -43,23 +130,66 @@ struct ArithOp {
         } else {
           return T(M(x) * M(y));
         }
-      case BinaryOp::div:
-        if constexpr (is_floating_v<T>) {
-          return T(M(x) / M(y));
-        } else {
-          return x;  // integers are promoted to float before a true division
-        }
       case BinaryOp::maximum:
-      case BinaryOp::minimum: {
+      case BinaryOp::minimum:
+      case BinaryOp::fmax:
+      case BinaryOp::fmin: {
         M a = M(x), b = M(y);
-        if constexpr (is_floating_v<T>) {
-          if (a != a) return x;  // NaN propagates
-          if (b != b) return y;
+        if (is_nan(a) || is_nan(b)) {
+          bool propagate = op == BinaryOp::maximum || op == BinaryOp::minimum;
+          return propagate == is_nan(a) ? x : y;
         }
-        return ((op == BinaryOp::maximum) ? a > b : a < b) ? x : y;
+        bool is_max = op == BinaryOp::maximum || op == BinaryOp::fmax;
+        return (is_max ? a > b : a < b) ? x : y;
       }
       default:
-        return x;
+        break;
+    }
+    if constexpr (std::is_same_v<T, bool>) {
+      return x;
+    } else if constexpr (std::is_integral_v<T>) {
+      switch (op) {
+        case BinaryOp::div_trunc:
+        case BinaryOp::div_floor:
+        case BinaryOp::remainder:
+        case BinaryOp::fmod:
+          if (y == T(0)) {
+            if (zero_flag) atomicExch(zero_flag, 1);
+            return T(0);
+          }
+          return op == BinaryOp::div_trunc   ? int_trunc_div(x, y)
+                 : op == BinaryOp::div_floor ? int_floor_div(x, y)
+                 : op == BinaryOp::remainder ? int_remainder(x, y)
+                                             : int_fmod(x, y);
+        case BinaryOp::pow:
+          return int_pow(x, y);
+        default:
+          return x;  // div and the float-only ops see floating dtypes (the iterator promotes)
+      }
+    } else {
+      M a = M(x), b = M(y);
+      switch (op) {
+        case BinaryOp::div:
+          return T(a / b);
+        case BinaryOp::div_trunc:
+          return T(::trunc(a / b));
+        case BinaryOp::div_floor:
+          return T(float_floor_div(a, b));
+        case BinaryOp::remainder:
+          return T(float_remainder(a, b));
+        case BinaryOp::fmod:
+          return T(::fmod(a, b));
+        case BinaryOp::pow:
+          return T(::pow(a, b));
+        case BinaryOp::atan2:
+          return T(::atan2(a, b));
+        case BinaryOp::hypot:
+          return T(::hypot(a, b));
+        case BinaryOp::copysign:
+          return T(::copysign(a, b));
+        default:
+          return x;
+      }
     }
   }
 };
@@ -81,8 +211,14 @@ struct CompareOp {
         return a <= b;
       case BinaryOp::gt:
         return a > b;
-      default:
+      case BinaryOp::ge:
         return a >= b;
+      case BinaryOp::logical_and:
+        return (a != M(0)) && (b != M(0));
+      case BinaryOp::logical_or:
+        return (a != M(0)) || (b != M(0));
+      default:
+        return (a != M(0)) != (b != M(0));
     }
   }
 };
@@ -90,22 +226,29 @@ struct CompareOp {
 }  // namespace
 
 void launch_binary(const ElementwiseArgs& a, BinaryOp op, ScalarType dt, double alpha_f,
-                   int64_t alpha_i) {
-  bool compare = op == BinaryOp::eq || op == BinaryOp::ne || op == BinaryOp::lt ||
-                 op == BinaryOp::le || op == BinaryOp::gt || op == BinaryOp::ge;
+                   int64_t alpha_i, int* zero_flag) {
+  bool compare = op >= BinaryOp::eq;
   visit_device_types(
       dt, a.op,
       [&](auto tag) {
         using T = typename decltype(tag)::type;
         using M = opmath_t<T>;
-        if (compare) {
+        if constexpr (std::is_same_v<T, bool>) {
+          // Logical ops read bool operands as bytes: any nonzero byte is true (as on the CPU).
+          if (compare) {
+            launch_elementwise(a, CompareOp<uint8_t>{op});
+          } else {
+            launch_elementwise(a, ArithOp<T>{op, alpha_i != 0, zero_flag});
+          }
+        } else if (compare) {
           launch_elementwise(a, CompareOp<T>{op});
         } else {
           M alpha = is_floating_v<T> ? static_cast<M>(alpha_f) : static_cast<M>(alpha_i);
-          launch_elementwise(a, ArithOp<T>{op, alpha});
+          launch_elementwise(a, ArithOp<T>{op, alpha, zero_flag});
         }
       },
-      op == BinaryOp::div);
+      op == BinaryOp::div || op == BinaryOp::atan2 || op == BinaryOp::hypot ||
+          op == BinaryOp::copysign);
 }
 
 }  // namespace ember::cuda

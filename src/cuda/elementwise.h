@@ -27,15 +27,40 @@ struct ElementwiseArgs {
 };
 
 // clang-format off
-enum class BinaryOp : int { add, mul, div, eq, ne, lt, le, gt, ge, maximum, minimum };
+// Binary ops with one result dtype (the compute dtype) ...
+#define EMBER_CUDA_ARITH_OPS(_) \
+  _(add) _(mul) _(div) _(maximum) _(minimum) _(fmax) _(fmin) _(div_trunc) _(div_floor) \
+  _(remainder) _(fmod) _(pow) _(atan2) _(hypot) _(copysign)
+// ... and with a bool result.
+#define EMBER_CUDA_COMPARE_OPS(_) \
+  _(eq) _(ne) _(lt) _(le) _(gt) _(ge) _(logical_and) _(logical_or) _(logical_xor)
 #define EMBER_CUDA_UNARY_OPS(_) \
   _(neg) _(abs) _(relu) _(square) _(floor) _(ceil) _(round) _(trunc) _(sign) _(exp) _(log) \
   _(sqrt) _(sin) _(cos) _(tanh) _(sigmoid) _(rsqrt) _(exp2) _(expm1) _(log2) _(log10) _(log1p) \
-  _(tan) _(asin) _(acos) _(atan) _(sinh) _(cosh) _(erf) _(erfc) _(reciprocal) _(frac)
+  _(tan) _(asin) _(acos) _(atan) _(sinh) _(cosh) _(asinh) _(acosh) _(atanh) _(erf) _(erfc) \
+  _(reciprocal) _(frac) _(sgn) _(erfinv) _(lgamma)
+// Unary ops with a bool result.
+#define EMBER_CUDA_PREDICATE_OPS(_) \
+  _(isnan) _(isinf) _(isfinite) _(isposinf) _(isneginf) _(signbit) _(logical_not)
+// Elementwise ops of three operands (src/kernels/ternary.h).
+#define EMBER_CUDA_TERNARY_OPS(_) \
+  _(where) _(clamp_scalar) _(clamp_min_scalar) _(clamp_max_scalar) _(clamp_tensor) \
+  _(lerp_scalar) _(lerp_tensor) _(addcmul) _(addcdiv)
+// Unary ops with up to three scalar parameters (src/kernels/activation.h, src/kernels/unary.h).
+#define EMBER_CUDA_ACTIVATION_OPS(_) \
+  _(gelu) _(silu) _(mish) _(softplus) _(elu) _(leaky_relu) _(hardtanh) _(hardsigmoid) \
+  _(hardswish) _(logit) _(log_sigmoid) _(softshrink) _(hardshrink) _(threshold) \
+  _(round_decimals) _(nan_to_num)
 // clang-format on
-#define EMBER_CUDA_UNARY_ENUM(name) name,
-enum class UnaryOp : int { EMBER_CUDA_UNARY_OPS(EMBER_CUDA_UNARY_ENUM) };
-#undef EMBER_CUDA_UNARY_ENUM
+#define EMBER_CUDA_ENUM(name) name,
+enum class BinaryOp : int {
+  EMBER_CUDA_ARITH_OPS(EMBER_CUDA_ENUM) EMBER_CUDA_COMPARE_OPS(EMBER_CUDA_ENUM)
+};
+enum class UnaryOp : int { EMBER_CUDA_UNARY_OPS(EMBER_CUDA_ENUM) };
+enum class PredicateOp : int { EMBER_CUDA_PREDICATE_OPS(EMBER_CUDA_ENUM) };
+enum class TernaryOp : int { EMBER_CUDA_TERNARY_OPS(EMBER_CUDA_ENUM) };
+enum class ActivationOp : int { EMBER_CUDA_ACTIVATION_OPS(EMBER_CUDA_ENUM) };
+#undef EMBER_CUDA_ENUM
 
 // out = src cast to out's dtype (any dtypes); both operands contiguous.
 void launch_cast_contiguous(const ElementwiseArgs& a, ScalarType dst, ScalarType src);
@@ -43,20 +68,84 @@ void launch_cast_contiguous(const ElementwiseArgs& a, ScalarType dst, ScalarType
 void launch_copy_bytes(const ElementwiseArgs& a, int64_t elem_size);
 // out = the value whose bytes are `bits` (element size of `dt`).
 void launch_fill(const ElementwiseArgs& a, ScalarType dt, uint64_t bits);
-// alpha (add only): as double for floating dtypes, as int64 for integers.
+// alpha (add only): as double for floating dtypes, as int64 for integers. Integer division by zero
+// (div_trunc, div_floor, remainder, fmod) sets *zero_flag (device memory, may be null).
 void launch_binary(const ElementwiseArgs& a, BinaryOp op, ScalarType dt, double alpha_f,
-                   int64_t alpha_i);
+                   int64_t alpha_i, int* zero_flag);
 void launch_unary(const ElementwiseArgs& a, UnaryOp op, ScalarType dt);
+// Parameters (a, b, c) as the CPU kernels take them; hardtanh, threshold and nan_to_num also take
+// integer dtypes.
+void launch_activation(const ElementwiseArgs& a, ActivationOp op, ScalarType dt, double pa,
+                       double pb, double pc);
+// out = x > 0 ? x : w * x over (out, x, w), floating dtypes.
+void launch_prelu(const ElementwiseArgs& a, ScalarType dt);
+// Input of dtype dt, bool output.
+void launch_predicate(const ElementwiseArgs& a, PredicateOp op, ScalarType dt);
+// Operands: out, then three inputs of dtype dt (two for clamp_min/max_scalar and lerp_scalar);
+// `value` is lerp_scalar's weight or addcmul/addcdiv's value (as double and as int64).
+void launch_ternary(const ElementwiseArgs& a, TernaryOp op, ScalarType dt, double value_f,
+                    int64_t value_i);
 
 // Reductions over contiguous rows (see src/kernels/reduce.h), accumulating in float for the 16-bit
 // floats and double for double: out[o] = sum(in[o, :inner]).
 void launch_sum_rows(void* out, const void* in, ScalarType dt, int64_t outer, int64_t inner,
                      CUstream_st* stream);
+// The same for the other row reductions; all/any take and give bool. out and in have dtype dt.
+enum class ReduceOp : int { sum, nansum, prod, amax, amin, all, any };
+void launch_reduce_rows(ReduceOp op, void* out, const void* in, ScalarType dt, int64_t outer,
+                        int64_t inner, CUstream_st* stream);
 // out[o, i] = sum_n in[o, n, i].
 void launch_sum_middle(void* out, const void* in, ScalarType dt, int64_t outer, int64_t n,
                        int64_t inner, CUstream_st* stream);
+// softmax (or log_softmax) of contiguous [outer, n, inner] along n, floating dtypes.
+void launch_softmax(void* out, const void* in, ScalarType dt, int64_t outer, int64_t n,
+                    int64_t inner, bool log, CUstream_st* stream);
 // out[o, j, i] = in[o, i, j] for in [outer, n, inner], by element size.
 void launch_transpose_middle(void* out, const void* in, int64_t elem_size, int64_t outer, int64_t n,
                              int64_t inner, CUstream_st* stream);
+
+// The indexing kernels' geometry: a shape with up to three sets of element strides.
+struct NdGeometry {
+  int ndim = 0;
+  int64_t numel = 0;
+  int64_t sizes[kMaxDims] = {};
+  int64_t strides[3][kMaxDims] = {};
+  CUstream_st* stream = nullptr;
+};
+// `error` is device memory of three int64 (found, the index, which index tensor), zeroed.
+// out[o0] = self[o2 + index[o1] * dstride], index checked against [0, size).
+void launch_gather(const NdGeometry& g, void* out, const void* self, const int64_t* index,
+                   int64_t size, int64_t dstride, int64_t elem_size, int64_t* error);
+// out[o0] = src[o1 + offsets[o2]]
+void launch_index(const NdGeometry& g, void* out, const void* src, const int64_t* offsets,
+                  int64_t elem_size);
+// Checks index[o0] against [0, size).
+void launch_check_index(const NdGeometry& g, const int64_t* index, int64_t size, int64_t* error);
+// self[o0 + index[o1] * dstride] (+)= src[o2]
+void launch_scatter(const NdGeometry& g, void* self, const int64_t* index, const void* src,
+                    int64_t dstride, ScalarType dt, bool add);
+// dst[o0 + offsets[o2]] (+)= values[o1]
+void launch_index_put(const NdGeometry& g, void* dst, const int64_t* offsets, const void* values,
+                      ScalarType dt, bool add);
+// self[o0] = value (its bytes) where mask[o1]
+void launch_masked_fill(const NdGeometry& g, void* self, const bool* mask, int64_t elem_size,
+                        uint64_t bits);
+// offsets[p] = sum_k wrap(indices[k][p]) * strides[k] (indices: k device pointers, contiguous).
+void launch_index_offsets(int64_t* offsets, int64_t n, const int64_t* const* indices,
+                          const int64_t* sizes, const int64_t* strides, int k, int64_t* error,
+                          CUstream_st* stream);
+
+// Layer norm over contiguous [M, N] rows of float or double (w, b may be null), and its
+// gradients (each output written when its pointer is not null).
+void launch_row_norm(void* y, void* mean, void* rstd, const void* x, int64_t M, int64_t N,
+                     const void* w, const void* b, double eps, ScalarType dt, CUstream_st* stream);
+void launch_row_norm_backward(void* gx, void* gw, void* gb, const void* gy, const void* x,
+                              int64_t M, int64_t N, const void* mean, const void* rstd,
+                              const void* w, ScalarType dt, CUstream_st* stream);
+// nll_loss over input [N, C, K] and target [N, K] (src/kernels/loss.h); a target out of range is
+// recorded in error (found, target).
+void launch_nll_loss(void* out, void* total_weight, const void* x, const int64_t* target,
+                     const void* w, int64_t N, int64_t C, int64_t K, int64_t reduction,
+                     int64_t ignore_index, ScalarType dt, int64_t* error, CUstream_st* stream);
 
 }  // namespace ember::cuda

@@ -3,11 +3,14 @@
 #include <cstring>
 
 #include "ember/cuda/stream.h"
+#include "ember/ops/factory.h"
 #include "src/cuda/elementwise.h"
 #include "src/cuda/runtime.h"
+#include "src/kernels/activation.h"
 #include "src/kernels/binary.h"
 #include "src/kernels/copy.h"
 #include "src/kernels/reduce.h"
+#include "src/kernels/ternary.h"
 #include "src/kernels/unary.h"
 
 namespace ember::cuda {
@@ -110,34 +113,97 @@ void fill_cuda(TensorIterator& it, const Scalar& v) {
   launch_fill(make_args(it, "fill_"), it.output_dtype(), bits);
 }
 
+// The name the CPU kernel reports errors under (floor_divide for div_floor, ...).
+const char* error_name(BinaryOp op, const char* name) {
+  switch (op) {
+    case BinaryOp::div_trunc:
+      return "div";
+    case BinaryOp::div_floor:
+      return "floor_divide";
+    default:
+      return name;
+  }
+}
+
 void run_binary(TensorIterator& it, BinaryOp op, const char* name, const Scalar& alpha) {
   if (it.numel() == 0) return;
   CUDAGuard g(it.operand(0).device());
+  const char* ename = error_name(op, name);
+  ScalarType dt = it.common_dtype();
+  // Ops the CPU kernels dispatch over numeric types only refuse bool with the same error.
+  bool bool_ok = op == BinaryOp::add || op == BinaryOp::mul || op == BinaryOp::maximum ||
+                 op == BinaryOp::minimum || op == BinaryOp::fmax || op == BinaryOp::fmin ||
+                 op > BinaryOp::copysign;  // comparisons and logical ops
+  if (!bool_ok) visit_numeric_types(dt, ename, []<class T>() {});
   double af = 1;
   int64_t ai = 1;
   if (op == BinaryOp::add) {
     af = alpha.to<double>();
     ai = alpha.to<int64_t>();
   }
-  launch_binary(make_args(it, name), op, it.common_dtype(), af, ai);
+  bool int_division =
+      isIntegralType(dt, false) && (op == BinaryOp::div_trunc || op == BinaryOp::div_floor ||
+                                    op == BinaryOp::remainder || op == BinaryOp::fmod);
+  Tensor flag;
+  if (int_division) flag = zeros({1}, TensorOptions(kInt).device(it.operand(0).device()));
+  launch_binary(make_args(it, ename), op, dt, af, ai,
+                int_division ? flag.data_ptr<int>() : nullptr);
+  // Integer division by zero raises, as on the CPU (this waits for the kernel).
+  if (int_division) EMBER_CHECK(flag.item<int>() == 0, "[", ename, "] ZeroDivisionError");
 }
 
 #define EMBER_CUDA_BINARY(name)                               \
   void name##_cuda(TensorIterator& it, const Scalar& alpha) { \
     run_binary(it, BinaryOp::name, #name, alpha);             \
   }
-EMBER_CUDA_BINARY(add)
-EMBER_CUDA_BINARY(mul)
-EMBER_CUDA_BINARY(div)
-EMBER_CUDA_BINARY(eq)
-EMBER_CUDA_BINARY(ne)
-EMBER_CUDA_BINARY(lt)
-EMBER_CUDA_BINARY(le)
-EMBER_CUDA_BINARY(gt)
-EMBER_CUDA_BINARY(ge)
-EMBER_CUDA_BINARY(maximum)
-EMBER_CUDA_BINARY(minimum)
+EMBER_CUDA_ARITH_OPS(EMBER_CUDA_BINARY)
+EMBER_CUDA_COMPARE_OPS(EMBER_CUDA_BINARY)
 #undef EMBER_CUDA_BINARY
+
+#define EMBER_CUDA_PREDICATE(name)                                                \
+  void name##_cuda(TensorIterator& it) {                                          \
+    if (it.numel() == 0) return;                                                  \
+    CUDAGuard g(it.operand(0).device());                                          \
+    launch_predicate(make_args(it, #name), PredicateOp::name, it.common_dtype()); \
+  }
+EMBER_CUDA_PREDICATE_OPS(EMBER_CUDA_PREDICATE)
+#undef EMBER_CUDA_PREDICATE
+// logical_not shares the binary stubs' signature.
+void logical_not_binary_cuda(TensorIterator& it, const Scalar&) { logical_not_cuda(it); }
+
+void run_ternary(TensorIterator& it, TernaryOp op, const char* name, const Scalar& value) {
+  if (it.numel() == 0) return;
+  CUDAGuard g(it.operand(0).device());
+  ScalarType dt = it.common_dtype();
+  // Error names as the CPU kernels give them.
+  switch (op) {
+    case TernaryOp::clamp_scalar:
+    case TernaryOp::clamp_tensor:
+      name = "clamp";
+      break;
+    case TernaryOp::clamp_min_scalar:
+      name = "clamp_min";
+      break;
+    case TernaryOp::clamp_max_scalar:
+      name = "clamp_max";
+      break;
+    case TernaryOp::lerp_scalar:
+    case TernaryOp::lerp_tensor:
+      name = "lerp";
+      break;
+    default:
+      break;
+  }
+  if (op != TernaryOp::where) visit_numeric_types(dt, name, []<class T>() {});
+  launch_ternary(make_args(it, name), op, dt, value.to<double>(),
+                 isIntegralType(dt, false) ? value.to<int64_t>() : 0);
+}
+#define EMBER_CUDA_TERNARY(name)                              \
+  void name##_cuda(TensorIterator& it, const Scalar& value) { \
+    run_ternary(it, TernaryOp::name, #name, value);           \
+  }
+EMBER_CUDA_TERNARY_OPS(EMBER_CUDA_TERNARY)
+#undef EMBER_CUDA_TERNARY
 
 #define EMBER_CUDA_UNARY(name)                                            \
   void name##_cuda(TensorIterator& it) {                                  \
@@ -155,6 +221,14 @@ void sum_cuda(Tensor& out, const Tensor& in, int64_t outer, int64_t inner) {
                   getCurrentCUDAStream(in.device().index()).stream());
 }
 
+template <ReduceOp Op>
+void reduce_cuda(Tensor& out, const Tensor& in, int64_t outer, int64_t inner) {
+  CUDAGuard g(in.device());
+  EMBER_CHECK(out.dtype() == in.dtype(), "[reduce] CUDA kernel expects one dtype");
+  launch_reduce_rows(Op, out.data_ptr(), in.data_ptr(), in.dtype(), outer, inner,
+                     getCurrentCUDAStream(in.device().index()).stream());
+}
+
 void sum_middle_cuda(Tensor& out, const Tensor& in, int64_t outer, int64_t n, int64_t inner, bool) {
   CUDAGuard g(in.device());
   EMBER_CHECK(out.dtype() == in.dtype(), "[sum] CUDA kernel expects one dtype");
@@ -169,6 +243,29 @@ void transpose_middle_cuda(Tensor& out, const Tensor& in, int64_t outer, int64_t
                           getCurrentCUDAStream(in.device().index()).stream());
 }
 
+#define EMBER_CUDA_ACTIVATION(name)                                                        \
+  void name##_cuda(TensorIterator& it, double a, double b, double c) {                     \
+    if (it.numel() == 0) return;                                                           \
+    CUDAGuard g(it.operand(0).device());                                                   \
+    const char* op = ActivationOp::name == ActivationOp::round_decimals ? "round" : #name; \
+    launch_activation(make_args(it, op), ActivationOp::name, it.common_dtype(), a, b, c);  \
+  }
+EMBER_CUDA_ACTIVATION_OPS(EMBER_CUDA_ACTIVATION)
+#undef EMBER_CUDA_ACTIVATION
+
+void prelu_cuda(TensorIterator& it) {
+  if (it.numel() == 0) return;
+  CUDAGuard g(it.operand(0).device());
+  launch_prelu(make_args(it, "prelu"), it.common_dtype());
+}
+
+template <bool kLog>
+void softmax_cuda(Tensor& out, const Tensor& in, int64_t outer, int64_t n, int64_t inner, bool) {
+  CUDAGuard g(in.device());
+  launch_softmax(out.data_ptr(), in.data_ptr(), in.dtype(), outer, n, inner, kLog,
+                 getCurrentCUDAStream(in.device().index()).stream());
+}
+
 template <class Fn>
 void reg(KernelStub<Fn>& stub, Fn f) {
   stub.table[static_cast<int>(kCUDA)] = f;
@@ -181,24 +278,35 @@ void reg(KernelStub<Fn>& stub, Fn f) {
 void register_cuda_kernels() {
   reg(copy_stub, copy_cuda);
   reg(fill_stub, fill_cuda);
-  reg(add_stub, add_cuda);
-  reg(mul_stub, mul_cuda);
-  reg(div_stub, div_cuda);
-  reg(eq_stub, eq_cuda);
-  reg(ne_stub, ne_cuda);
-  reg(lt_stub, lt_cuda);
-  reg(le_stub, le_cuda);
-  reg(gt_stub, gt_cuda);
-  reg(ge_stub, ge_cuda);
-  reg(maximum_stub, maximum_cuda);
-  reg(minimum_stub, minimum_cuda);
-#define EMBER_CUDA_REG_UNARY(name) reg(name##_stub, name##_cuda);
-  EMBER_CUDA_UNARY_OPS(EMBER_CUDA_REG_UNARY)
-#undef EMBER_CUDA_REG_UNARY
+#define EMBER_CUDA_REG(name) reg(name##_stub, name##_cuda);
+  EMBER_CUDA_ARITH_OPS(EMBER_CUDA_REG)
+  EMBER_CUDA_COMPARE_OPS(EMBER_CUDA_REG)
+  EMBER_CUDA_UNARY_OPS(EMBER_CUDA_REG)
+  EMBER_CUDA_TERNARY_OPS(EMBER_CUDA_REG)
+  EMBER_CUDA_ACTIVATION_OPS(EMBER_CUDA_REG)
+  reg(prelu_stub, prelu_cuda);
+  reg(isnan_stub, isnan_cuda);
+  reg(isinf_stub, isinf_cuda);
+  reg(isfinite_stub, isfinite_cuda);
+  reg(isposinf_stub, isposinf_cuda);
+  reg(isneginf_stub, isneginf_cuda);
+  reg(signbit_stub, signbit_cuda);
+#undef EMBER_CUDA_REG
+  reg(logical_not_stub, logical_not_binary_cuda);
   reg(sum_stub, sum_cuda);
+  reg(nansum_stub, reduce_cuda<ReduceOp::nansum>);
+  reg(prod_stub, reduce_cuda<ReduceOp::prod>);
+  reg(amax_stub, reduce_cuda<ReduceOp::amax>);
+  reg(amin_stub, reduce_cuda<ReduceOp::amin>);
+  reg(all_stub, reduce_cuda<ReduceOp::all>);
+  reg(any_stub, reduce_cuda<ReduceOp::any>);
   reg(sum_middle_stub, sum_middle_cuda);
   reg(transpose_middle_stub, transpose_middle_cuda);
+  reg(softmax_stub, softmax_cuda<false>);
+  reg(log_softmax_stub, softmax_cuda<true>);
   register_cuda_blas_kernels();
+  register_cuda_index_kernels();
+  register_cuda_nn_kernels();
 }
 
 }  // namespace ember::cuda

@@ -1,5 +1,6 @@
-// CUDA sum reductions (sum_stub, sum_middle_stub) and the middle-dim transpose reductions use.
-// Accumulates in float for the 16-bit floats, double for double, int64 for integers.
+// CUDA row reductions (sum, nansum, prod, amax, amin, all, any), sum over a middle dim, and the
+// middle-dim transpose the other reductions use. Sums accumulate in float for the 16-bit floats,
+// double for double, int64 for integers.
 #include "src/cuda/loops.cuh"
 
 namespace ember::cuda {
@@ -14,33 +15,82 @@ using acc_t = typename acc_type<T>::type;
 
 constexpr int kReduceThreads = 256;
 
-template <class A>
-__device__ A block_sum(A v) {
-  __shared__ A warp_sums[kReduceThreads / 32];
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffffu, v, o);
+// What a row reduction keeps per thread (A), how an element enters it, how two combine, and the
+// value of an empty row. sum/nansum/prod accumulate as acc_t; amax/amin in opmath with NaN
+// winning; all/any see bool as bytes.
+template <ReduceOp Op, class T>
+struct Reducer {
+  using A = std::conditional_t<
+      Op == ReduceOp::amax || Op == ReduceOp::amin, opmath_t<T>,
+      std::conditional_t<Op == ReduceOp::all || Op == ReduceOp::any, int, acc_t<T>>>;
+  static __device__ A identity() {
+    if constexpr (Op == ReduceOp::prod || Op == ReduceOp::all) {
+      return A(1);
+    } else if constexpr (Op == ReduceOp::amax || Op == ReduceOp::amin) {
+      if constexpr (std::is_floating_point_v<A>) {
+        return Op == ReduceOp::amax ? A(-INFINITY) : A(INFINITY);
+      } else {
+        // Integer extremes without numeric_limits (not callable from device code).
+        constexpr A lowest =
+            std::is_signed_v<A> ? static_cast<A>(A(1) << (sizeof(A) * 8 - 1)) : A(0);
+        return Op == ReduceOp::amax ? lowest : static_cast<A>(~lowest);
+      }
+    } else {
+      return A(0);
+    }
+  }
+  static __device__ A load(T v) {
+    A x = static_cast<A>(v);
+    if constexpr (Op == ReduceOp::nansum && std::is_floating_point_v<A>) return x == x ? x : A(0);
+    if constexpr (Op == ReduceOp::all || Op == ReduceOp::any) return v != T(0);
+    return x;
+  }
+  static __device__ A combine(A a, A b) {
+    if constexpr (Op == ReduceOp::prod) {
+      return a * b;
+    } else if constexpr (Op == ReduceOp::amax) {
+      return (b > a || b != b) ? b : a;
+    } else if constexpr (Op == ReduceOp::amin) {
+      return (b < a || b != b) ? b : a;
+    } else if constexpr (Op == ReduceOp::all) {
+      return a & b;
+    } else if constexpr (Op == ReduceOp::any) {
+      return a | b;
+    } else {
+      return a + b;
+    }
+  }
+};
+
+// The block's combined value (valid in thread 0).
+template <class R, class A>
+__device__ A block_reduce(A v) {
+  __shared__ A warp_vals[kReduceThreads / 32];
+  for (int o = 16; o > 0; o >>= 1) v = R::combine(v, __shfl_down_sync(0xffffffffu, v, o));
   int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-  if (lane == 0) warp_sums[warp] = v;
+  if (lane == 0) warp_vals[warp] = v;
   __syncthreads();
-  v = threadIdx.x < kReduceThreads / 32 ? warp_sums[threadIdx.x] : A(0);
+  v = threadIdx.x < kReduceThreads / 32 ? warp_vals[threadIdx.x] : R::identity();
   if (warp == 0)
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffffu, v, o);
+    for (int o = 16; o > 0; o >>= 1) v = R::combine(v, __shfl_down_sync(0xffffffffu, v, o));
   __syncthreads();
   return v;
 }
 
-// Block (x: chunk, y: row) sums in[row, chunk's part]; with one chunk the result goes to out, else
-// to partial[row * chunks + chunk].
-template <class T, class A>
-__global__ void sum_rows_kernel(T* out, A* partial, const T* in, int64_t outer, int64_t inner,
-                                int64_t chunk_len) {
+// Block (x: chunk, y: row) reduces in[row, chunk's part]; with one chunk the result goes to out,
+// else to partial[row * chunks + chunk].
+template <class R, class T, class A>
+__global__ void reduce_rows_kernel(T* out, A* partial, const T* in, int64_t outer, int64_t inner,
+                                   int64_t chunk_len) {
   int64_t chunks = gridDim.x;
   for (int64_t row = blockIdx.y; row < outer; row += gridDim.y) {
     int64_t begin = blockIdx.x * chunk_len;
     int64_t end = min(inner, begin + chunk_len);
     const T* p = in + row * inner;
-    A acc = A(0);
-    for (int64_t i = begin + threadIdx.x; i < end; i += blockDim.x) acc += static_cast<A>(p[i]);
-    acc = block_sum(acc);
+    A acc = R::identity();
+    for (int64_t i = begin + threadIdx.x; i < end; i += blockDim.x)
+      acc = R::combine(acc, R::load(p[i]));
+    acc = block_reduce<R>(acc);
     if (threadIdx.x == 0) {
       if (chunks == 1) {
         out[row] = convert<T>(acc);
@@ -51,12 +101,13 @@ __global__ void sum_rows_kernel(T* out, A* partial, const T* in, int64_t outer, 
   }
 }
 
-template <class T, class A>
-__global__ void sum_partials_kernel(T* out, const A* partial, int64_t outer, int64_t chunks) {
+template <class R, class T, class A>
+__global__ void reduce_partials_kernel(T* out, const A* partial, int64_t outer, int64_t chunks) {
   for (int64_t row = blockIdx.x; row < outer; row += gridDim.x) {
-    A acc = A(0);
-    for (int64_t i = threadIdx.x; i < chunks; i += blockDim.x) acc += partial[row * chunks + i];
-    acc = block_sum(acc);
+    A acc = R::identity();
+    for (int64_t i = threadIdx.x; i < chunks; i += blockDim.x)
+      acc = R::combine(acc, partial[row * chunks + i]);
+    acc = block_reduce<R>(acc);
     if (threadIdx.x == 0) out[row] = convert<T>(acc);
   }
 }
@@ -105,35 +156,74 @@ void visit_sum_types(ScalarType dt, Fn&& fn) {
   });
 }
 
+template <ReduceOp Op, class T>
+void reduce_rows(void* out, const void* in, int64_t outer, int64_t inner, CUstream_st* stream,
+                 const char* name) {
+  using R = Reducer<Op, T>;
+  using A = typename R::A;
+  // Few long rows: split each row into chunks and combine the partial results in a second pass.
+  int64_t chunks = 1;
+  if (outer < 256 && inner >= (int64_t(1) << 16))
+    chunks = std::min<int64_t>((inner + 16383) / 16384, 1024);
+  int64_t chunk_len = (inner + chunks - 1) / chunks;
+  A* partial = nullptr;
+  if (chunks > 1) {
+    EMBER_CUDA_CHECK(
+        cudaMallocAsync(reinterpret_cast<void**>(&partial), outer * chunks * sizeof(A), stream),
+        name);
+  }
+  dim3 grid(static_cast<unsigned>(chunks), static_cast<unsigned>(std::min<int64_t>(outer, 65535)));
+  reduce_rows_kernel<R, T, A><<<grid, kReduceThreads, 0, stream>>>(
+      static_cast<T*>(out), partial, static_cast<const T*>(in), outer, inner, chunk_len);
+  detail::check_launch(name, stream);
+  if (chunks > 1) {
+    reduce_partials_kernel<R, T, A><<<blocks_for(outer, 1), kReduceThreads, 0, stream>>>(
+        static_cast<T*>(out), partial, outer, chunks);
+    detail::check_launch(name, stream);
+    EMBER_CUDA_CHECK(cudaFreeAsync(partial, stream), name);
+  }
+}
+
 }  // namespace
 
 void launch_sum_rows(void* out, const void* in, ScalarType dt, int64_t outer, int64_t inner,
                      CUstream_st* stream) {
+  launch_reduce_rows(ReduceOp::sum, out, in, dt, outer, inner, stream);
+}
+
+void launch_reduce_rows(ReduceOp op, void* out, const void* in, ScalarType dt, int64_t outer,
+                        int64_t inner, CUstream_st* stream) {
   if (outer == 0) return;
-  visit_sum_types(dt, [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    using A = acc_t<T>;
-    // Few long rows: split each row into chunks and add the partial sums in a second pass.
-    int64_t chunks = 1;
-    if (outer < 256 && inner >= (int64_t(1) << 16))
-      chunks = std::min<int64_t>((inner + 16383) / 16384, 1024);
-    int64_t chunk_len = (inner + chunks - 1) / chunks;
-    A* partial = nullptr;
-    if (chunks > 1) {
-      EMBER_CUDA_CHECK(
-          cudaMallocAsync(reinterpret_cast<void**>(&partial), outer * chunks * sizeof(A), stream),
-          "sum");
+  static const char* const names[] = {"sum", "nansum", "prod", "amax", "amin", "all", "any"};
+  const char* name = names[static_cast<int>(op)];
+  if (op == ReduceOp::all || op == ReduceOp::any) {
+    EMBER_CHECK(dt == kBool, "[", name, "] CUDA kernel expects bool input");
+    if (op == ReduceOp::all) {
+      reduce_rows<ReduceOp::all, uint8_t>(out, in, outer, inner, stream, name);
+    } else {
+      reduce_rows<ReduceOp::any, uint8_t>(out, in, outer, inner, stream, name);
     }
-    dim3 grid(static_cast<unsigned>(chunks),
-              static_cast<unsigned>(std::min<int64_t>(outer, 65535)));
-    sum_rows_kernel<T, A><<<grid, kReduceThreads, 0, stream>>>(
-        static_cast<T*>(out), partial, static_cast<const T*>(in), outer, inner, chunk_len);
-    detail::check_launch("sum", stream);
-    if (chunks > 1) {
-      sum_partials_kernel<T, A><<<blocks_for(outer, 1), kReduceThreads, 0, stream>>>(
-          static_cast<T*>(out), partial, outer, chunks);
-      detail::check_launch("sum", stream);
-      EMBER_CUDA_CHECK(cudaFreeAsync(partial, stream), "sum");
+    return;
+  }
+  visit_device_types(dt, name, [&](auto tag) {
+    using T = std::conditional_t<std::is_same_v<typename decltype(tag)::type, bool>, uint8_t,
+                                 typename decltype(tag)::type>;
+    switch (op) {
+      case ReduceOp::sum:
+        reduce_rows<ReduceOp::sum, T>(out, in, outer, inner, stream, name);
+        break;
+      case ReduceOp::nansum:
+        reduce_rows<ReduceOp::nansum, T>(out, in, outer, inner, stream, name);
+        break;
+      case ReduceOp::prod:
+        reduce_rows<ReduceOp::prod, T>(out, in, outer, inner, stream, name);
+        break;
+      case ReduceOp::amax:
+        reduce_rows<ReduceOp::amax, T>(out, in, outer, inner, stream, name);
+        break;
+      default:
+        reduce_rows<ReduceOp::amin, T>(out, in, outer, inner, stream, name);
+        break;
     }
   });
 }

@@ -39,4 +39,6 @@ namespace ember::cuda {
 // the first CUDA allocator is created, so a static libember keeps the kernels too.
 void register_cuda_kernels();
 void register_cuda_blas_kernels();
+void register_cuda_index_kernels();
+void register_cuda_nn_kernels();
 }  // namespace ember::cuda

@@ -43,6 +43,7 @@ struct UnaryFn {
       case UnaryOp::square:
         return T(static_cast<M>(x * x));
       case UnaryOp::sign:
+      case UnaryOp::sgn:  // real dtypes: sgn is sign
         return T(sign_of(x));
       default:
         break;
@@ -121,6 +122,21 @@ struct UnaryFn {
         case UnaryOp::cosh:
           r = ::cosh(x);
           break;
+        case UnaryOp::erfinv:
+          r = ::erfinv(x);
+          break;
+        case UnaryOp::lgamma:
+          r = ::lgamma(x);
+          break;
+        case UnaryOp::asinh:
+          r = ::asinh(x);
+          break;
+        case UnaryOp::acosh:
+          r = ::acosh(x);
+          break;
+        case UnaryOp::atanh:
+          r = ::atanh(x);
+          break;
         case UnaryOp::erf:
           r = ::erf(x);
           break;
@@ -141,6 +157,46 @@ struct UnaryFn {
   }
 };
 
+// Tests with a bool result; integers are finite and never NaN. logical_not reads bool as bytes.
+template <class T>
+struct PredicateFn {
+  PredicateOp op;
+  __device__ bool operator()(T x_) const {
+    using M = opmath_t<T>;
+    M x = static_cast<M>(x_);
+    if (op == PredicateOp::logical_not) return x == M(0);
+    if constexpr (std::is_integral_v<M>) {
+      switch (op) {
+        case PredicateOp::isfinite:
+          return true;
+        case PredicateOp::signbit:
+          if constexpr (std::is_signed_v<M>) {
+            return x < M(0);
+          } else {
+            return false;
+          }
+        default:
+          return false;
+      }
+    } else {
+      switch (op) {
+        case PredicateOp::isnan:
+          return ::isnan(x);
+        case PredicateOp::isinf:
+          return ::isinf(x);
+        case PredicateOp::isfinite:
+          return ::isfinite(x);
+        case PredicateOp::isposinf:
+          return ::isinf(x) && x > M(0);
+        case PredicateOp::isneginf:
+          return ::isinf(x) && x < M(0);
+        default:
+          return ::signbit(x);
+      }
+    }
+  }
+};
+
 // Ops defined for integers too (the others only see floating dtypes: the iterator promotes).
 bool integer_ok(UnaryOp op) {
   switch (op) {
@@ -153,6 +209,7 @@ bool integer_ok(UnaryOp op) {
     case UnaryOp::round:
     case UnaryOp::trunc:
     case UnaryOp::sign:
+    case UnaryOp::sgn:
       return true;
     default:
       return false;
@@ -165,9 +222,21 @@ void launch_unary(const ElementwiseArgs& a, UnaryOp op, ScalarType dt) {
   visit_device_types(dt, a.op, [&](auto tag) {
     using T = typename decltype(tag)::type;
     bool ok =
-        is_floating_v<T> || (integer_ok(op) && (!std::is_same_v<T, bool> || op == UnaryOp::sign));
+        is_floating_v<T> ||
+        (integer_ok(op) && (!std::is_same_v<T, bool> || op == UnaryOp::sign || op == UnaryOp::sgn));
     EMBER_CHECK(ok, "[", a.op, "] not implemented on CUDA for dtype ", toString(dt));
     launch_elementwise(a, UnaryFn<T>{op});
+  });
+}
+
+void launch_predicate(const ElementwiseArgs& a, PredicateOp op, ScalarType dt) {
+  visit_device_types(dt, a.op, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_same_v<T, bool>) {
+      launch_elementwise(a, PredicateFn<uint8_t>{op});
+    } else {
+      launch_elementwise(a, PredicateFn<T>{op});
+    }
   });
 }
 

@@ -39,7 +39,8 @@ double calculate_gain(NonlinearityType nonlinearity, double param) {
 }
 
 std::tuple<int64_t, int64_t> _calculate_fan_in_and_fan_out(const Tensor& tensor) {
-  EMBER_CHECK(tensor.dim() >= 2, "[init] Fan in and fan out can not be computed for tensor with "
+  EMBER_CHECK(tensor.dim() >= 2,
+              "[init] Fan in and fan out can not be computed for tensor with "
               "fewer than 2 dimensions");
   int64_t receptive = 1;
   for (int64_t d = 2; d < tensor.dim(); ++d) receptive *= tensor.size(d);
@@ -94,7 +95,7 @@ Tensor trunc_normal_(Tensor tensor, double mean, double std, double a, double b)
   double l = norm_cdf((a - mean) / std), u = norm_cdf((b - mean) / std);
   tensor.uniform_(2 * l - 1, 2 * u - 1);
   // erfinv through Newton steps on erf (float64 accuracy) — no erfinv op needed here.
-  Tensor xc = tensor.to(kDouble, false, /*copy=*/true).contiguous();
+  Tensor xc = tensor.to(kDouble, false, /*copy=*/true).contiguous().cpu();
   double* p = xc.data_ptr<double>();
   for (int64_t i = 0; i < xc.numel(); ++i) {
     double y = std::min(std::max(p[i], -1 + 1e-15), 1 - 1e-15);
@@ -109,13 +110,12 @@ Tensor trunc_normal_(Tensor tensor, double mean, double std, double a, double b)
     } else {
       w = std::sqrt(w) - 3;
       z = -0.000200214257;
-      for (double c : {0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
-                       -0.0076224613, 0.00943887047, 1.00167406, 2.83297682})
+      for (double c : {0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613,
+                       0.00943887047, 1.00167406, 2.83297682})
         z = c + z * w;
     }
     z *= y;
-    for (int k = 0; k < 2; ++k)
-      z -= (std::erf(z) - y) / (2 / std::sqrt(M_PI) * std::exp(-z * z));
+    for (int k = 0; k < 2; ++k) z -= (std::erf(z) - y) / (2 / std::sqrt(M_PI) * std::exp(-z * z));
     p[i] = std::min(std::max(z * std * std::sqrt(2.) + mean, a), b);
   }
   return tensor.copy_(xc);
@@ -148,7 +148,8 @@ Tensor kaiming_normal_(Tensor tensor, double a, FanModeType mode, NonlinearityTy
 }
 
 Tensor orthogonal_(Tensor tensor, double gain) {
-  EMBER_CHECK(tensor.dim() >= 2, "[orthogonal_] Only tensors with 2 or more dimensions are "
+  EMBER_CHECK(tensor.dim() >= 2,
+              "[orthogonal_] Only tensors with 2 or more dimensions are "
               "supported");
   NoGradGuard ng;
   int64_t rows = tensor.size(0), cols = tensor.numel() / rows;

@@ -135,7 +135,7 @@ std::tuple<Tensor, Tensor, Tensor> run_direction(Mode m, const Tensor& xproj,
 }
 
 std::vector<int64_t> to_vector(const Tensor& batch_sizes) {
-  Tensor b = batch_sizes.to(kLong).contiguous();
+  Tensor b = batch_sizes.to(kLong).contiguous().cpu();
   const int64_t* p = b.data_ptr<int64_t>();
   return std::vector<int64_t>(p, p + b.numel());
 }

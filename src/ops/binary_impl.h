@@ -83,7 +83,8 @@ inline Tensor run_iter(const IterConfig& c, KernelStub<BinaryFn>& stub, TensorIt
               "] Boolean alpha only supported for Boolean results.");
   EMBER_CHECK(isFloatingType(it.common_dtype()) || alpha.isIntegral(true), "[", c.op,
               "] For integral input tensors, argument alpha must not be a floating point number.");
-  if (it.numel() > 0) stub.get(it.operand(1).device().type())(it, alpha);
+  // The output is on the op's device; an input may be a 0-dim CPU scalar (2 - cuda_tensor).
+  if (it.numel() > 0) stub.get(it.operand(0).device().type())(it, alpha);
   it.finish();
   return it.output();
 }

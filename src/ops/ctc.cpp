@@ -100,7 +100,7 @@ void ctc_grad(const CtcProblem& p, int64_t b, double nll, bool zero_infinity, do
 
 std::vector<int64_t> lengths_of(const Tensor& t, const char* what) {
   EMBER_CHECK(isIntegralType(t.dtype(), false), "[ctc_loss] ", what, " must be integral");
-  Tensor c = t.to(kLong).contiguous().reshape({-1});
+  Tensor c = t.to(kLong).contiguous().reshape({-1}).cpu();
   const int64_t* p = c.data_ptr<int64_t>();
   return std::vector<int64_t>(p, p + c.numel());
 }
@@ -130,7 +130,7 @@ Tensor ctc_loss(const Tensor& log_probs_in, const Tensor& targets_in, IntArrayRe
   EMBER_CHECK(static_cast<int64_t>(target_lengths.size()) == p.N,
               "[ctc_loss] target_lengths must be of size batch_size");
   EMBER_CHECK(isIntegralType(targets_in.dtype(), false), "[ctc_loss] targets must be integral");
-  Tensor tg = targets_in.to(kLong).contiguous();
+  Tensor tg = targets_in.to(kLong).contiguous().cpu();  // the dynamic program runs on the host
   EMBER_CHECK(tg.dim() >= 1 && tg.dim() <= 2 && (batched || tg.dim() == 1 || tg.size(0) == 1),
               "[ctc_loss] Expected targets of shape (N, S) or (sum(target_lengths)), got ",
               tg.sizes());
@@ -162,7 +162,7 @@ Tensor ctc_loss(const Tensor& log_probs_in, const Tensor& targets_in, IntArrayRe
       p.targets.push_back(l);
     }
   }
-  p.lp = log_probs.detach().to(kDouble).contiguous();
+  p.lp = log_probs.detach().to(kDouble).contiguous().cpu();
   std::vector<double> nll(static_cast<size_t>(p.N));
   parallel_for(0, p.N, 1, [&](int64_t b0, int64_t b1) {
     std::vector<double> la;
@@ -170,7 +170,7 @@ Tensor ctc_loss(const Tensor& log_probs_in, const Tensor& targets_in, IntArrayRe
   });
   Tensor res = empty({p.N}, kDouble);
   for (int64_t b = 0; b < p.N; ++b) res.data_ptr<double>()[b] = nll[b];
-  res = res.to(log_probs.dtype());
+  res = res.to(log_probs.dtype()).to(log_probs.device());
   if (auto n = autograd::make_node(
           "CtcLossBackward0", {log_probs},
           [p, nll, zero_infinity](autograd::FunctionNode& n, const variable_list& g) {
@@ -181,7 +181,7 @@ Tensor ctc_loss(const Tensor& log_probs_in, const Tensor& targets_in, IntArrayRe
               for (int64_t b = b0; b < b1; ++b) ctc_grad(p, b, nll[b], zero_infinity, gp);
             });
             Tensor go = g[0].to(kDouble).reshape({1, p.N, 1});
-            return variable_list{(grad * go).to(lp.dtype())};
+            return variable_list{(grad.to(go.device()) * go).to(lp.dtype())};
           })) {
     autograd::set_history(res, n);
     n->save(log_probs);
@@ -191,7 +191,8 @@ Tensor ctc_loss(const Tensor& log_probs_in, const Tensor& targets_in, IntArrayRe
     res = where(inf, zeros({}, res.dtype()), res);
   }
   if (reduction == Reduction::Mean) {
-    Tensor tl = tensor(std::vector<int64_t>(p.tl.begin(), p.tl.end())).to(res.dtype());
+    Tensor tl =
+        tensor(std::vector<int64_t>(p.tl.begin(), p.tl.end())).to(res.dtype()).to(res.device());
     return (res / clamp_min(tl, 1)).mean();
   }
   if (reduction == Reduction::Sum) return res.sum();

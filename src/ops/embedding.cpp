@@ -30,7 +30,8 @@ void check_indices(const Tensor& indices, const char* op, const char* arg) {
 // indices as a flat contiguous int64 tensor, every value checked against [0, num).
 Tensor flat_indices(const Tensor& indices, int64_t num, const char* op) {
   Tensor idx = indices.detach().reshape({indices.numel()}).to(kLong).contiguous();
-  const int64_t* p = idx.data_ptr<int64_t>();
+  Tensor host = idx.cpu();  // checked on the host
+  const int64_t* p = host.data_ptr<int64_t>();
   for (int64_t i = 0; i < idx.numel(); ++i) {
     EMBER_CHECK(p[i] >= 0 && p[i] < num, "[", op, "] index out of range in self: index ", p[i],
                 " is out of bounds for dimension 0 with size ", num);
@@ -40,8 +41,9 @@ Tensor flat_indices(const Tensor& indices, int64_t num, const char* op) {
 
 // How often each row is named in idx, gathered back per position: the scale_grad_by_freq divisor.
 Tensor index_counts(const Tensor& idx, int64_t num, ScalarType dt) {
-  Tensor ones_l = ones({idx.numel()}, TensorOptions().dtype(dt));
-  return zeros({num}, TensorOptions().dtype(dt)).index_add(0, idx, ones_l).index_select(0, idx);
+  TensorOptions o = TensorOptions().dtype(dt).device(idx.device());
+  Tensor ones_l = ones({idx.numel()}, o);
+  return zeros({num}, o).index_add(0, idx, ones_l).index_select(0, idx);
 }
 
 }  // namespace
@@ -87,6 +89,10 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> embedding_bag(
     int64_t mode, bool sparse, const std::optional<Tensor>& psw_opt, bool include_last_offset,
     std::optional<int64_t> padding_idx_opt) {
   Tensor psw = psw_opt ? *psw_opt : Tensor();
+  // The bag boundaries are prepared on the host; there is no device kernel yet.
+  for (const Tensor* t : std::initializer_list<const Tensor*>{&weight, &indices, &offsets, &psw})
+    EMBER_CHECK(!t->defined() || t->is_cpu(), "[embedding_bag] no kernel registered for device ",
+                t->device().type());
   EMBER_CHECK(weight.dim() == 2, "[embedding_bag] 'weight' must be 2-D");
   check_indices(indices, "embedding_bag", "indices");
   check_indices(offsets, "embedding_bag", "offsets");

@@ -39,6 +39,7 @@ Tensor expand_index(const Tensor& index, int64_t dim, IntArrayRef shape) {
 
 // index_fill accepts negative indices: wrap them (and bounds-check) up front.
 Tensor wrap_index(const Tensor& index, int64_t n, int64_t dim) {
+  if (!index.is_cpu()) return wrap_index(index.cpu(), n, dim).to(index.device());
   Tensor out = index.clone();
   int64_t* p = out.data_ptr<int64_t>();
   for (int64_t i = 0; i < out.numel(); ++i) {
@@ -327,7 +328,8 @@ Tensor one_hot(const Tensor& self, int64_t num_classes) {
   EMBER_CHECK(self.dtype() == kLong, "[one_hot] one_hot is only applicable to index tensor.");
   NoGradGuard ng;
   Tensor s = self.contiguous();
-  const int64_t* p = s.data_ptr<int64_t>();
+  Tensor host = s.cpu();  // the class range is checked on the host
+  const int64_t* p = host.data_ptr<int64_t>();
   if (s.numel() == 0) {
     EMBER_CHECK(num_classes > 0,
                 "[one_hot] Can not infer total number of classes from empty "

@@ -166,14 +166,15 @@ AdvancedIndex prepare(const Tensor& self, const std::vector<std::optional<Tensor
   std::vector<Tensor> idx;
   DimVector sizes, strides, dims;
   for (int64_t d : adv) {
-    idx.push_back(per_dim[d].expand(a.bshape).contiguous());
+    // Index tensors on the host may index a device tensor (as PyTorch): moved over first.
+    idx.push_back(per_dim[d].expand(a.bshape).contiguous().to(self.device()));
     sizes.push_back(self.size(d));
     strides.push_back(self.stride(d));
     dims.push_back(d);
   }
   int64_t p = 1;
   for (int64_t s : a.bshape) p *= s;
-  a.offsets = make_tensor({p}, kLong);
+  a.offsets = make_tensor({p}, kLong, self.device());
   index_offsets_stub.get(self.device().type())(a.offsets, idx, sizes, strides, dims);
   for (int64_t d = 0; d < self.dim(); ++d) {
     if (std::find(adv.begin(), adv.end(), d) != adv.end()) continue;
@@ -238,7 +239,7 @@ void index_put_no_grad(const Tensor& dst, const std::vector<std::optional<Tensor
   EMBER_CHECK(ok, "[index_put_] shape mismatch: value tensor of shape ", values.sizes(),
               " cannot be broadcast to indexing result of shape ", IntArrayRef(a.result_shape));
   NoGradGuard ng;
-  Tensor v = values.expand(a.result_shape);
+  Tensor v = values.to(dst.device()).expand(a.result_shape);  // a host 0-dim value may fill
   // Back to the [bshape..., rest...] order, then [P, rest...].
   DimVector perm = result_perm(a), inv(perm.size());
   for (size_t i = 0; i < perm.size(); ++i) inv[perm[i]] = static_cast<int64_t>(i);

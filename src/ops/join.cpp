@@ -315,6 +315,7 @@ Tensor repeat_interleave(const Tensor& self, const Tensor& repeats, std::optiona
   EMBER_CHECK(reps.size(0) == in.size(d),
               "[repeat_interleave] repeats must have the same size "
               "as input along dim");
+  reps = reps.cpu();  // the counts are read on the host
   const int64_t* rp = reps.data_ptr<int64_t>();
   std::vector<Tensor> parts;
   int64_t total = 0;
@@ -345,7 +346,7 @@ Tensor repeat_interleave(const Tensor& repeats, std::optional<int64_t> output_si
               "as repeat");
   EMBER_CHECK(repeats.dtype() == kLong || repeats.dtype() == kInt,
               "[repeat_interleave] repeats has to be Long or Int tensor");
-  Tensor reps = repeats.to(kLong).contiguous();
+  Tensor reps = repeats.to(kLong).contiguous().cpu();  // the counts are read on the host
   const int64_t* rp = reps.data_ptr<int64_t>();
   std::vector<int64_t> idx;
   for (int64_t i = 0; i < reps.numel(); ++i) {

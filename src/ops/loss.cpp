@@ -76,7 +76,7 @@ Tensor nll_backward(const Tensor& g, const Tensor& self, const Tensor& target, c
   Tensor gs = g;
   if (reduction == Reduction::Mean) gs = g / (total_weight == 0 ? 1.0 : total_weight);
   Tensor src = -(coef * gs);
-  return zeros(self.sizes(), self.dtype()).scatter(cdim, t.unsqueeze(cdim), src.unsqueeze(cdim));
+  return zeros(self.sizes(), self.options()).scatter(cdim, t.unsqueeze(cdim), src.unsqueeze(cdim));
 }
 
 // self: (C), (N, C) or (N, C, d1, ...) with target of self's shape without the class dim.

@@ -100,10 +100,10 @@ MultiMarginParts multi_margin_parts(const Tensor& x, const Tensor& y, double mar
                                     const Tensor& w) {
   int64_t C = x.size(1);
   Tensor z = margin - x.gather(1, y) + x;
-  Tensor not_y = arange(C, TensorOptions().dtype(kLong)).unsqueeze(0) != y;
+  Tensor not_y = arange(C, TensorOptions().dtype(kLong).device(x.device())).unsqueeze(0) != y;
   Tensor active = ((z > 0) & not_y).to(x.dtype());
   Tensor coef = w.defined() ? w.to(x.dtype()).take(y) / static_cast<double>(C)
-                            : full({1, 1}, 1.0 / static_cast<double>(C), x.dtype());
+                            : full({1, 1}, 1.0 / static_cast<double>(C), x.options());
   return {z, active, coef};
 }
 
@@ -167,7 +167,8 @@ Tensor multi_margin_loss(const Tensor& self, const Tensor& target, const Scalar&
             Tensor dz = gs * m.coef * m.active;
             if (p == 2) dz = dz * 2 * m.z;
             Tensor is_y =
-                (arange(dim, TensorOptions().dtype(kLong)).unsqueeze(0) == y).to(x.dtype());
+                (arange(dim, TensorOptions().dtype(kLong).device(x.device())).unsqueeze(0) == y)
+                    .to(x.dtype());
             Tensor gx = dz - is_y * dz.sum(IntArrayRef{1}, true);
             return variable_list{gx.reshape(self.sizes())};
           })) {
@@ -188,7 +189,7 @@ struct MultilabelParts {
 };
 
 MultilabelParts multilabel_parts(const Tensor& target, int64_t N, int64_t C, ScalarType dt) {
-  Tensor t = target.reshape({N, C}).contiguous();
+  Tensor t = target.reshape({N, C}).contiguous().cpu();  // read on the host
   Tensor pick = zeros({N, C}, kLong), listed = zeros({N, C}, dt), is_target = zeros({N, C}, dt);
   const int64_t* tp = t.data_ptr<int64_t>();
   int64_t* pp = pick.data_ptr<int64_t>();
@@ -203,7 +204,8 @@ MultilabelParts multilabel_parts(const Tensor& target, int64_t N, int64_t C, Sca
       is_target.select(0, i).select(0, v).fill_(1);
     }
   }
-  return {pick, listed, is_target};
+  Device dev = target.device();
+  return {pick.to(dev), listed.to(dev), is_target.to(dev)};
 }
 
 }  // namespace
@@ -254,7 +256,7 @@ Tensor multilabel_margin_loss(const Tensor& self, const Tensor& target, int64_t 
             Tensor dz = act * gs / static_cast<double>(C);
             Tensor gx =
                 dz.sum(IntArrayRef{1}) -
-                zeros({N, C}, x2.dtype()).scatter_add(1, parts.pick, dz.sum(IntArrayRef{2}));
+                zeros({N, C}, x2.options()).scatter_add(1, parts.pick, dz.sum(IntArrayRef{2}));
             return variable_list{gx.reshape(self.sizes())};
           })) {
     autograd::set_history(out, n);

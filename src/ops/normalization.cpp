@@ -257,8 +257,9 @@ std::tuple<Tensor, Tensor, Tensor> native_layer_norm(const Tensor& input,
               IntArrayRef ns = x.sizes().slice(static_cast<size_t>(x.dim() - k));
               Tensor gx =
                   n.needs_input_grad(0) ? make_tensor(x.sizes(), cdt, x.device()) : Tensor();
-              Tensor gw = has_w && n.needs_input_grad(1) ? zeros(ns, cdt) : Tensor();
-              Tensor gb = n.needs_input_grad(2) ? zeros(ns, cdt) : Tensor();
+              TensorOptions o = TensorOptions(cdt).device(x.device());
+              Tensor gw = has_w && n.needs_input_grad(1) ? zeros(ns, o) : Tensor();
+              Tensor gb = n.needs_input_grad(2) ? zeros(ns, o) : Tensor();
               if (M > 0 && N > 0) {
                 row_norm_backward_stub.get(x.device().type())(gy, x, M, N, mean.contiguous(),
                                                               rstd.contiguous(), w, gx, gw, gb);
@@ -349,8 +350,9 @@ std::tuple<Tensor, Tensor, Tensor> native_group_norm(const Tensor& input,
               Tensor x = prep(x0, cdt), gy = prep(g[0], cdt), w = prep(w0, cdt);
               Tensor gx =
                   n.needs_input_grad(0) ? make_tensor(x.sizes(), cdt, x.device()) : Tensor();
-              Tensor gw = has_w && n.needs_input_grad(1) ? zeros({C}, cdt) : Tensor();
-              Tensor gb = n.needs_input_grad(2) ? zeros({C}, cdt) : Tensor();
+              TensorOptions o = TensorOptions(cdt).device(x.device());
+              Tensor gw = has_w && n.needs_input_grad(1) ? zeros({C}, o) : Tensor();
+              Tensor gb = n.needs_input_grad(2) ? zeros({C}, o) : Tensor();
               if (x.numel() > 0) {
                 group_norm_backward_stub.get(x.device().type())(gy, x, N, C, HxW, G, mean, rstd, w,
                                                                 gx, gw, gb);

@@ -110,7 +110,10 @@ Windows adaptive(int64_t in, int64_t out) {
 }
 
 Tensor matrix(const std::vector<double>& v, int64_t rows, int64_t cols, const Tensor& like) {
-  return tensor(v, TensorOptions().dtype(kDouble)).reshape({rows, cols}).to(like.dtype());
+  return tensor(v, TensorOptions().dtype(kDouble))
+      .reshape({rows, cols})
+      .to(like.dtype())
+      .to(like.device());
 }
 
 // y[..., o, ...] = sum_i M[o, i] x[..., i, ...] along `dim`.
@@ -119,14 +122,14 @@ Tensor apply_dim(const Tensor& x, int64_t dim, const Tensor& M) {
 }
 
 // Window positions as a flat [out * kmax] index; padding points at `in` (a sentinel slot).
-Tensor window_index(const Windows& w) {
+Tensor window_index(const Windows& w, Device device) {
   std::vector<int64_t> idx;
   for (int64_t o = 0; o < w.out(); ++o)
     for (int64_t k = 0; k < w.kmax; ++k) {
       int64_t i = w.start[o] + k * w.dil;
       idx.push_back(k < w.len[o] && i >= 0 && i < w.in ? i : w.in);
     }
-  return tensor(idx, TensorOptions().dtype(kLong));
+  return tensor(idx, TensorOptions().dtype(kLong).device(device));
 }
 
 // Max over the windows of each trailing spatial dim (innermost first, so ties resolve to the
@@ -139,7 +142,7 @@ std::tuple<Tensor, Tensor> window_max(const Tensor& x, const std::vector<Windows
   for (int64_t d = D - 1; d >= 0; --d) {
     const Windows& w = ws[static_cast<size_t>(d)];
     int64_t dim = first + d;
-    Tensor idx = window_index(w);
+    Tensor idx = window_index(w, x.device());
     DimVector pad_shape(v.sizes());
     pad_shape[static_cast<size_t>(dim)] = 1;
     Tensor ext =
@@ -160,7 +163,7 @@ std::tuple<Tensor, Tensor> window_max(const Tensor& x, const std::vector<Windows
       }
       DimVector ss(static_cast<size_t>(x.dim()), 1);
       ss[static_cast<size_t>(dim)] = w.out();
-      Tensor starts = tensor(w.start, TensorOptions().dtype(kLong)).reshape(ss);
+      Tensor starts = tensor(w.start, TensorOptions().dtype(kLong).device(x.device())).reshape(ss);
       coords[static_cast<size_t>(d)] = starts + arg * w.dil;
     }
     v = m;
@@ -797,7 +800,7 @@ Tensor index_pad(const Tensor& self, IntArrayRef padding, size_t D, PadMode mode
       }
       v.push_back(s);
     }
-    idx.push_back(tensor(v, TensorOptions().dtype(kLong)));
+    idx.push_back(tensor(v, TensorOptions().dtype(kLong).device(self.device())));
   }
   return named(node, {self}, [idx](const std::vector<Tensor>& t) {
     Tensor x = t[0];

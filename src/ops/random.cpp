@@ -78,8 +78,18 @@ void check_inplace_random(const Tensor& self, const char* op) {
               op,
               "] a leaf Variable that requires grad is being used in an in-place "
               "operation.");
-  EMBER_CHECK(self.is_cpu(), "[", op, "] only CPU tensors are supported");
 }
+
+// There are no device random kernels yet: a tensor on a device draws on the host (with the CPU
+// generator) and copies the numbers over.
+#define EMBER_DRAW_ON_HOST(call)                                   \
+  if (!is_cpu()) {                                                 \
+    Tensor host_ = empty(sizes(), TensorOptions().dtype(dtype())); \
+    host_.call;                                                    \
+    NoGradGuard ng_;                                               \
+    self().copy_(host_);                                           \
+    return self();                                                 \
+  }
 
 template <class T>
 void normal_fill_16(T* data, T mean, T std) {
@@ -97,6 +107,7 @@ void normal_fill_16(T* data, T mean, T std) {
 
 Tensor& Tensor::uniform_(double from, double to, std::optional<Generator> gen) const {
   check_inplace_random(*this, "uniform_");
+  EMBER_DRAW_ON_HOST(uniform_(from, to, gen))
   EMBER_CHECK(is_floating_point(), "[uniform_] \"uniform_\" not implemented for '",
               ::ember::toString(dtype()), "'");
   EMBER_CHECK(from <= to,
@@ -119,6 +130,7 @@ Tensor& Tensor::uniform_(double from, double to, std::optional<Generator> gen) c
 
 Tensor& Tensor::normal_(double mean, double std, std::optional<Generator> gen) const {
   check_inplace_random(*this, "normal_");
+  EMBER_DRAW_ON_HOST(normal_(mean, std, gen))
   EMBER_CHECK(is_floating_point(), "[normal_] \"normal_kernel_cpu\" not implemented for '",
               ::ember::toString(dtype()), "'");
   EMBER_CHECK(std >= 0, "[normal_] normal expects std >= 0.0, but found std ", std);
@@ -164,6 +176,7 @@ Tensor& Tensor::normal_(double mean, double std, std::optional<Generator> gen) c
 
 Tensor& Tensor::bernoulli_(double p, std::optional<Generator> gen) const {
   check_inplace_random(*this, "bernoulli_");
+  EMBER_DRAW_ON_HOST(bernoulli_(p, gen))
   EMBER_CHECK(p >= 0 && p <= 1, "[bernoulli_] bernoulli_ expects p to be in [0, 1], but got p=", p);
   GeneratorImpl& g = gen_of(gen);
   std::lock_guard<std::mutex> lock(g.mutex);
@@ -175,6 +188,7 @@ Tensor& Tensor::bernoulli_(double p, std::optional<Generator> gen) const {
 
 Tensor& Tensor::bernoulli_(const Tensor& p, std::optional<Generator> gen) const {
   check_inplace_random(*this, "bernoulli_");
+  EMBER_DRAW_ON_HOST(bernoulli_(p.cpu(), gen))
   Tensor probs = p.to(kDouble).expand(sizes()).contiguous();
   {
     NoGradGuard ng;
@@ -199,6 +213,7 @@ Tensor Tensor::bernoulli(std::optional<Generator> gen) const {
 Tensor& Tensor::random_(int64_t from, std::optional<int64_t> to,
                         std::optional<Generator> gen) const {
   check_inplace_random(*this, "random_");
+  EMBER_DRAW_ON_HOST(random_(from, to, gen))
   EMBER_CHECK(to.has_value(),
               "[random_] random_ without an upper bound is not supported; pass "
               "`to`");
@@ -223,6 +238,7 @@ Tensor& Tensor::random_(int64_t to, std::optional<Generator> gen) const {
 
 Tensor& Tensor::exponential_(double lambd, std::optional<Generator> gen) const {
   check_inplace_random(*this, "exponential_");
+  EMBER_DRAW_ON_HOST(exponential_(lambd, gen))
   EMBER_CHECK(is_floating_point(), "[exponential_] \"exponential_cpu\" not implemented for '",
               ::ember::toString(dtype()), "'");
   EMBER_CHECK(lambd > 0,

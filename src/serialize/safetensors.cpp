@@ -338,11 +338,10 @@ std::string serialize_file(const OrderedDict<std::string, Tensor>& tensors,
   for (const auto& it : tensors) {
     const Tensor& t = it.value();
     ST_CHECK(t.defined(), "tensor '", it.key(), "' is undefined");
-    ST_CHECK(t.device().is_cpu(), "tensor '", it.key(), "' is on ", t.device(),
-             "; only CPU tensors can be saved");
     ST_CHECK(is_utf8(it.key()), "tensor name '", it.key(), "' is not valid UTF-8");
     ST_CHECK(it.key() != "__metadata__", "'__metadata__' cannot be a tensor name");
-    items.push_back({&it.key(), t.detach().contiguous(), &info_of(t.scalar_type())});
+    // A tensor on a device is copied to the host first, as the safetensors library does.
+    items.push_back({&it.key(), t.detach().cpu().contiguous(), &info_of(t.scalar_type())});
   }
   std::unordered_set<std::string> seen;
   for (const auto& [k, v] : metadata) {

@@ -6,10 +6,11 @@ namespace ember {
 namespace opdb {
 
 namespace {
-// A fresh out= tensor of the sample's out_dtype with no elements (the op resizes it), usable
-// where an out= variant takes Tensor&.
+// A fresh out= tensor of the sample's out_dtype with no elements (the op resizes it), on the
+// first input's device, usable where an out= variant takes Tensor&.
 struct Out {
-  explicit Out(A a) : t(empty({0}, a.dtype("out_dtype"))) {}
+  Out(A a, X x)
+      : t(empty({0}, TensorOptions().dtype(a.dtype("out_dtype")).device(x[0].device()))) {}
   operator Tensor&() { return t; }  // NOLINT: implicit on purpose
   Tensor t;
 };
@@ -53,10 +54,10 @@ const std::map<std::string, OpFn>& op_table() {
       {"div", [](X x) { return ember::div(x[0], x[1]); }},
       {"div_scalar", [](X x, A a) { return ember::div(x[0], a.scalar("other")); }},
       // unary out=
-      {"neg_out", [](X x, A a) { return ember::neg_out(Out(a), x[0]); }},
-      {"abs_out", [](X x, A a) { return ember::abs_out(Out(a), x[0]); }},
-      {"exp_out", [](X x, A a) { return ember::exp_out(Out(a), x[0]); }},
-      {"sqrt_out", [](X x, A a) { return ember::sqrt_out(Out(a), x[0]); }},
+      {"neg_out", [](X x, A a) { return ember::neg_out(Out(a, x), x[0]); }},
+      {"abs_out", [](X x, A a) { return ember::abs_out(Out(a, x), x[0]); }},
+      {"exp_out", [](X x, A a) { return ember::exp_out(Out(a, x), x[0]); }},
+      {"sqrt_out", [](X x, A a) { return ember::sqrt_out(Out(a, x), x[0]); }},
       // the rest of the unary family
       {"sign", [](X x) { return ember::sign(x[0]); }},
       {"sgn", [](X x) { return ember::sgn(x[0]); }},
@@ -121,8 +122,8 @@ const std::map<std::string, OpFn>& op_table() {
       {"logical_not", [](X x) { return ember::logical_not(x[0]); }},
       {"bitwise_not", [](X x) { return ember::bitwise_not(x[0]); }},
       {"square_", [](X x) { return x[0].clone().square_(); }},
-      {"rsqrt_out", [](X x, A a) { return ember::rsqrt_out(Out(a), x[0]); }},
-      {"floor_out", [](X x, A a) { return ember::floor_out(Out(a), x[0]); }},
+      {"rsqrt_out", [](X x, A a) { return ember::rsqrt_out(Out(a, x), x[0]); }},
+      {"floor_out", [](X x, A a) { return ember::floor_out(Out(a, x), x[0]); }},
       // activations
       {"gelu", [](X x) { return ember::gelu(x[0]); }},
       {"gelu_tanh", [](X x) { return ember::gelu(x[0], "tanh"); }},
@@ -165,10 +166,10 @@ const std::map<std::string, OpFn>& op_table() {
       {"mul_", [](X x) { return x[0].clone().mul_(x[1]); }},
       {"div_", [](X x) { return x[0].clone().div_(x[1]); }},
       // binary out=
-      {"add_out", [](X x, A a) { return ember::add_out(Out(a), x[0], x[1]); }},
-      {"sub_out", [](X x, A a) { return ember::sub_out(Out(a), x[0], x[1]); }},
-      {"mul_out", [](X x, A a) { return ember::mul_out(Out(a), x[0], x[1]); }},
-      {"div_out", [](X x, A a) { return ember::div_out(Out(a), x[0], x[1]); }},
+      {"add_out", [](X x, A a) { return ember::add_out(Out(a, x), x[0], x[1]); }},
+      {"sub_out", [](X x, A a) { return ember::sub_out(Out(a, x), x[0], x[1]); }},
+      {"mul_out", [](X x, A a) { return ember::mul_out(Out(a, x), x[0], x[1]); }},
+      {"div_out", [](X x, A a) { return ember::div_out(Out(a, x), x[0], x[1]); }},
       {"add_scalar_", [](X x, A a) { return x[0].clone().add_(a.scalar("other")); }},
       {"mul_scalar_", [](X x, A a) { return x[0].clone().mul_(a.scalar("other")); }},
       // compare
@@ -184,7 +185,7 @@ const std::map<std::string, OpFn>& op_table() {
       {"le_scalar", [](X x, A a) { return ember::le(x[0], a.scalar("other")); }},
       {"gt_scalar", [](X x, A a) { return ember::gt(x[0], a.scalar("other")); }},
       {"ge_scalar", [](X x, A a) { return ember::ge(x[0], a.scalar("other")); }},
-      {"eq_out", [](X x, A a) { return ember::eq_out(Out(a), x[0], x[1]); }},
+      {"eq_out", [](X x, A a) { return ember::eq_out(Out(a, x), x[0], x[1]); }},
       {"isnan", [](X x) { return ember::isnan(x[0]); }},
       // reduce
       {"sum", [](X x) { return ember::sum(x[0]); }},
@@ -200,7 +201,7 @@ const std::map<std::string, OpFn>& op_table() {
       // linalg
       {"mm", [](X x) { return ember::mm(x[0], x[1]); }},
       {"matmul", [](X x) { return ember::matmul(x[0], x[1]); }},
-      {"mm_out", [](X x, A a) { return ember::mm_out(Out(a), x[0], x[1]); }},
+      {"mm_out", [](X x, A a) { return ember::mm_out(Out(a, x), x[0], x[1]); }},
       // shape
       {"view", [](X x, A a) { return x[0].view(a.ints("size")); }},
       {"reshape", [](X x, A a) { return x[0].reshape(a.ints("size")); }},
@@ -283,11 +284,15 @@ const std::map<std::string, OpFn>& op_table() {
        [](X x, A a) {
          int64_t d = a.i("dim");
          bool nonempty = x[0].dim() > 0 && x[0].size(d) > 0;
-         Tensor idx = nonempty ? zeros({2}, kLong) : zeros({0}, kLong);
+         TensorOptions o = TensorOptions(kLong).device(x[0].device());
+         Tensor idx = nonempty ? zeros({2}, o) : zeros({0}, o);
          return ember::index_select(x[0], d, idx);
        }},
       {"gather",
-       [](X x, A a) { return ember::gather(x[0], a.i("dim"), zeros(x[0].sizes(), kLong)); }},
+       [](X x, A a) {
+         return ember::gather(x[0], a.i("dim"),
+                              zeros(x[0].sizes(), TensorOptions(kLong).device(x[0].device())));
+       }},
       {"masked_fill", [](X x) { return x[0].masked_fill(x[0] > 0, -1.5); }},
       {"bmm", [](X x) { return ember::bmm(x[0], x[1]); }},
       {"dot", [](X x) { return ember::dot(x[0], x[1]); }},

@@ -1,6 +1,9 @@
 // Replays tests/golden/*.json (written by tools/gen_golden.py from PyTorch) against ember: one
 // test per op and sample, comparing output dtype/shape/values (and strides and aliasing for
 // views), the gradients of sum(out * w), and running gradcheck + gradgradcheck in double.
+// OpDbCuda replays the same samples with the inputs on the GPU (skipped without a device):
+// values and gradients against the same PyTorch numbers; ops without a CUDA kernel are skipped
+// with the op's error, so the skip list is the CUDA backend's to-do list.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -101,11 +104,11 @@ std::pair<double, double> tolerance(ScalarType t) {
 
 // Rebuilds a golden input: storage values, then a view with the recorded sizes/strides/offset
 // (absent for contiguous inputs).
-Tensor make_input(const Json& spec) {
+Tensor make_input(const Json& spec, Device device = kCPU) {
   std::vector<double> values = spec["storage"].numbers();
   Tensor base = empty({static_cast<int64_t>(values.size())}, kDouble);
   std::copy(values.begin(), values.end(), base.data_ptr<double>());
-  base = base.to(parse_dtype(spec["dtype"].string()));
+  base = base.to(parse_dtype(spec["dtype"].string())).to(device);
   std::vector<int64_t> sizes = spec["sizes"].ints();
   if (!spec.find("strides")) return base.view(sizes).detach();  // contiguous, offset 0
   return make_view(base, sizes, spec["strides"].ints(), spec["offset"].integer()).detach();
@@ -114,7 +117,7 @@ Tensor make_input(const Json& spec) {
 // Empty when `actual` (dtype `dt`) matches the flat list `expected` within dt's tolerance.
 std::string compare_values(const Tensor& actual, const Json& expected, ScalarType dt,
                            const std::string& what) {
-  Tensor a = actual.detach().to(kDouble).contiguous();
+  Tensor a = actual.detach().cpu().to(kDouble).contiguous();
   std::vector<double> e = expected.numbers();
   if (static_cast<size_t>(a.numel()) != e.size()) {
     return what + ": " + std::to_string(a.numel()) + " values, expected " +
@@ -191,7 +194,8 @@ std::string check_grads(const Tensor& out, const variable_list& inputs, const Js
     if (x.requires_grad()) diff.push_back(x);
   variable_list g;
   try {
-    g = autograd::grad({out}, diff, {w.to(out.dtype())}, std::nullopt, false, true);
+    g = autograd::grad({out}, diff, {w.to(out.dtype()).to(out.device())}, std::nullopt, false,
+                       true);
   } catch (const std::exception& e) {
     return std::string("backward threw: ") + e.what() + "\n";
   }
@@ -203,12 +207,13 @@ std::string check_grads(const Tensor& out, const variable_list& inputs, const Js
     std::string what = "grad[" + std::to_string(i) + "]";
     const Json& expected = sample["grads"][i];
     if (expected.is_null()) {
-      if (gi.defined() && gi.ne(0).any().item<bool>()) err << what << " should be zero\n";
+      if (gi.defined() && gi.cpu().ne(0).any().item<bool>()) err << what << " should be zero\n";
     } else if (!gi.defined()) {
       err << what << " is undefined\n";
     } else if (gi.sizes() != inputs[i].sizes()) {
       err << what << " sizes " << gi.sizes() << ", expected " << inputs[i].sizes() << "\n";
     } else {
+      if (gi.device() != inputs[i].device()) err << what << " is on " << gi.device() << "\n";
       if (gi.dtype() != inputs[i].dtype())
         err << what << " dtype " << dtype_name(gi.dtype()) << "\n";
       err << compare_values(gi, expected, inputs[i].dtype(), what);
@@ -217,8 +222,9 @@ std::string check_grads(const Tensor& out, const variable_list& inputs, const Js
   return err.str();
 }
 
-// Everything that differs between ember and the golden sample, or empty.
-std::string check(const Case& c) {
+// Everything that differs between ember and the golden sample, or empty. On CUDA the inputs
+// live on the GPU and gradcheck (a CPU double-precision check of the formulas) is left out.
+std::string check(const Case& c, Device device = kCPU) {
   const Json& s = *c.sample;
   const OpFn* found = find_op(c.op);
   if (!found) return "op '" + c.op + "' has golden data but no op_table() entry";
@@ -230,7 +236,7 @@ std::string check(const Case& c) {
   variable_list inputs;
   std::vector<bool> differentiable;
   for (const Json& spec : s["inputs"].items()) {
-    Tensor x = make_input(spec);
+    Tensor x = make_input(spec, device);
     const Json* rg = spec.find("requires_grad");
     bool diff = (*c.op_entry)["grad"].boolean() && x.is_floating_point() && !(rg && !rg->boolean());
     if (diff) x.requires_grad_(true);
@@ -259,7 +265,9 @@ std::string check(const Case& c) {
   std::string err =
       check_output(out, s["output"], input0, (*c.op_entry)["check_strides"].boolean());
   if (!err.empty()) return err;
+  if (out.device() != device) return "result is on " + out.device().str() + "\n";
   if (s.find("grads")) err += check_grads(out, inputs, s);
+  if (device != kCPU) return err;
 
   if (const Json* gc = s.find("gradcheck"); gc && gc->boolean()) {
     // Only the differentiable inputs are perturbed; the others are passed through as they are.
@@ -304,6 +312,30 @@ TEST_P(OpDb, MatchesPyTorch) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Golden, OpDb, ::testing::ValuesIn(golden().cases),
+                         [](const ::testing::TestParamInfo<Case>& info) {
+                           return info.param.name;
+                         });
+
+class OpDbCuda : public ::testing::TestWithParam<Case> {};
+
+TEST_P(OpDbCuda, MatchesPyTorch) {
+  if (!cuda::is_available())
+    GTEST_SKIP() << "no CUDA device (ember built with CUDA: " << (cuda::is_built() ? "yes" : "no")
+                 << ")";
+  const Case& c = GetParam();
+  if ((*c.sample)["inputs"].items().empty()) GTEST_SKIP() << "factory: no input to move";
+  std::string problems = check(c, Device(kCUDA, 0));
+  if (problems.find("no kernel registered for device cuda") != std::string::npos)
+    GTEST_SKIP() << "no CUDA kernel yet: " << problems;
+  // PyTorch's CUDA backend refuses these too (integer matmul: "addmm_cuda" not implemented).
+  if (problems.find("_cuda\" not implemented for") != std::string::npos)
+    GTEST_SKIP() << "not supported by PyTorch on CUDA either: " << problems;
+  if (const std::string* known = find_known(c.key))
+    GTEST_SKIP() << "known failure on the CPU too (" << *known << "):\n" << problems;
+  EXPECT_TRUE(problems.empty()) << c.key << " on CUDA:\n" << problems;
+}
+
+INSTANTIATE_TEST_SUITE_P(Golden, OpDbCuda, ::testing::ValuesIn(golden().cases),
                          [](const ::testing::TestParamInfo<Case>& info) {
                            return info.param.name;
                          });

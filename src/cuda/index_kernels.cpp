@@ -1,0 +1,199 @@
+// Registers the CUDA indexing kernels (src/cuda/index.cu) in the stubs of src/kernels/index.h:
+// builds each kernel's geometry from the tensors and turns a recorded out-of-bounds index into
+// the CPU kernels' IndexError (which waits for the kernel).
+#include <cstring>
+
+#include "ember/cuda/stream.h"
+#include "ember/ops/factory.h"
+#include "src/cpu/convert.h"
+#include "src/cuda/elementwise.h"
+#include "src/cuda/runtime.h"
+#include "src/kernels/index.h"
+#include "src/kernels/normalization.h"
+
+namespace ember::cuda {
+namespace {
+
+NdGeometry geometry(IntArrayRef sizes, std::initializer_list<IntArrayRef> strides, const char* op) {
+  NdGeometry g;
+  EMBER_CHECK(sizes.size() <= static_cast<size_t>(kMaxDims), "[", op,
+              "] CUDA kernels support at most ", kMaxDims, " dimensions");
+  g.ndim = static_cast<int>(sizes.size());
+  g.numel = 1;
+  for (int d = 0; d < g.ndim; ++d) {
+    g.sizes[d] = sizes[static_cast<size_t>(d)];
+    g.numel *= g.sizes[d];
+  }
+  int k = 0;
+  for (IntArrayRef s : strides) {
+    for (int d = 0; d < g.ndim; ++d) g.strides[k][d] = s[static_cast<size_t>(d)];
+    ++k;
+  }
+  return g;
+}
+
+// Zeroed device memory for the kernels' error record.
+struct ErrorRecord {
+  explicit ErrorRecord(Device d) : t(zeros({3}, TensorOptions(kLong).device(d))) {}
+  int64_t* ptr() { return t.data_ptr<int64_t>(); }
+  // Raises PyTorch's IndexError when a kernel recorded a bad index (sizes/dims per index tensor).
+  void check(IntArrayRef sizes, IntArrayRef dims) {
+    Tensor h = t.cpu();
+    const int64_t* e = h.data_ptr<int64_t>();
+    if (e[0] == 0) return;
+    size_t k = static_cast<size_t>(e[2]);
+    ::ember::detail::throw_index_error(::ember::detail::str_cat(
+        "index ", e[1], " is out of bounds for dimension ", dims[k], " with size ", sizes[k]));
+  }
+  Tensor t;
+};
+
+// Kernels read every operand on the device: a tensor elsewhere gets PyTorch's mixed-device error.
+void check_devices(const char* op, const Tensor& self,
+                   std::initializer_list<const Tensor*> others) {
+  for (const Tensor* t : others) {
+    EMBER_CHECK(!t->defined() || t->device() == self.device(), "[", op,
+                "] Expected all tensors to be on the same device, but found at least two devices, ",
+                self.device(), " and ", t->device(), "!");
+  }
+}
+
+DimVector strides_without(const Tensor& t, int64_t dim) {
+  DimVector s(t.strides());
+  if (t.dim() > 0) s[static_cast<size_t>(dim)] = 0;
+  return s;
+}
+
+CUstream_st* stream_of(const Tensor& t) {
+  return getCurrentCUDAStream(t.device().index()).stream();
+}
+
+void gather_cuda(const Tensor& out, const Tensor& self, int64_t dim, const Tensor& index) {
+  check_devices("gather", self, {&out, &index});
+  CUDAGuard guard(self.device());
+  int64_t size = self.dim() == 0 ? 1 : self.size(dim);
+  int64_t dstride = self.dim() == 0 ? 0 : self.stride(dim);
+  DimVector ss = strides_without(self, dim);
+  NdGeometry g =
+      geometry(index.sizes(), {out.strides(), index.strides(), IntArrayRef(ss)}, "gather");
+  g.stream = stream_of(self);
+  ErrorRecord err(self.device());
+  launch_gather(g, out.data_ptr(), self.data_ptr(), index.data_ptr<int64_t>(), size, dstride,
+                self.element_size(), err.ptr());
+  err.check({size}, {dim});
+}
+
+void scatter_cuda(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
+                  ScatterReduce reduce) {
+  check_devices("scatter", self, {&index, &src});
+  CUDAGuard guard(self.device());
+  EMBER_CHECK(reduce != ScatterReduce::Multiply,
+              "[scatter] reduce='multiply' is not implemented on CUDA");
+  int64_t size = self.dim() == 0 ? 1 : self.size(dim);
+  int64_t dstride = self.dim() == 0 ? 0 : self.stride(dim);
+  // Every index is checked first, so that an in-place scatter never stops half-way (as the CPU).
+  NdGeometry check =
+      geometry(index.sizes(), {index.strides(), index.strides(), index.strides()}, "scatter");
+  check.stream = stream_of(self);
+  ErrorRecord err(self.device());
+  launch_check_index(check, index.data_ptr<int64_t>(), size, err.ptr());
+  err.check({size}, {dim});
+  DimVector ss = strides_without(self, dim);
+  NdGeometry g =
+      geometry(index.sizes(), {IntArrayRef(ss), index.strides(), src.strides()}, "scatter");
+  g.stream = check.stream;
+  launch_scatter(g, self.data_ptr(), index.data_ptr<int64_t>(), src.data_ptr(), dstride,
+                 self.dtype(), reduce == ScatterReduce::Add);
+}
+
+// The offsets' stride on the first dim (the index position), zero elsewhere.
+DimVector offset_strides(const Tensor& t, const Tensor& offsets) {
+  DimVector os(static_cast<size_t>(t.dim()), 0);
+  if (t.dim() > 0) os[0] = offsets.stride(0);
+  return os;
+}
+
+void index_cuda(const Tensor& out, const Tensor& src, const Tensor& offsets) {
+  check_devices("index", src, {&out, &offsets});
+  CUDAGuard guard(src.device());
+  DimVector os = offset_strides(src, offsets);
+  NdGeometry g = geometry(out.sizes(), {out.strides(), src.strides(), IntArrayRef(os)}, "index");
+  g.stream = stream_of(src);
+  launch_index(g, out.data_ptr(), src.data_ptr(), offsets.data_ptr<int64_t>(), src.element_size());
+}
+
+void index_put_cuda(const Tensor& dst, const Tensor& offsets, const Tensor& values,
+                    bool accumulate) {
+  check_devices("index_put_", dst, {&offsets, &values});
+  CUDAGuard guard(dst.device());
+  DimVector os = offset_strides(dst, offsets);
+  NdGeometry g =
+      geometry(dst.sizes(), {dst.strides(), values.strides(), IntArrayRef(os)}, "index_put_");
+  g.stream = stream_of(dst);
+  launch_index_put(g, dst.data_ptr(), offsets.data_ptr<int64_t>(), values.data_ptr(), dst.dtype(),
+                   accumulate);
+}
+
+void index_offsets_cuda(const Tensor& offsets, TensorList indices, IntArrayRef sizes,
+                        IntArrayRef strides, IntArrayRef dims) {
+  CUDAGuard guard(offsets.device());
+  std::vector<const int64_t*> ptrs;
+  for (const Tensor& t : indices) {
+    check_devices("index", offsets, {&t});
+    ptrs.push_back(t.data_ptr<int64_t>());
+  }
+  ErrorRecord err(offsets.device());
+  launch_index_offsets(offsets.data_ptr<int64_t>(), offsets.numel(), ptrs.data(), sizes.data(),
+                       strides.data(), static_cast<int>(ptrs.size()), err.ptr(),
+                       stream_of(offsets));
+  err.check(sizes, dims);
+}
+
+void masked_fill_cuda(const Tensor& self, const Tensor& mask, const Scalar& value) {
+  check_devices("masked_fill", self, {&mask});
+  CUDAGuard guard(self.device());
+  uint64_t bits = 0;
+  visit_all_types(self.dtype(), "masked_fill", [&]<class T>() {
+    T v = value.isFloatingPoint() ? cpu::convert<T>(value.to<double>())
+                                  : cpu::convert<T>(value.to<int64_t>());
+    std::memcpy(&bits, &v, sizeof(T));
+  });
+  NdGeometry g =
+      geometry(self.sizes(), {self.strides(), mask.strides(), mask.strides()}, "masked_fill");
+  g.stream = stream_of(self);
+  launch_masked_fill(g, self.data_ptr(), mask.data_ptr<bool>(), self.element_size(), bits);
+}
+
+// out [L, D] = weight[indices[l]]: a gather with the index broadcast along D.
+void embedding_cuda(Tensor& out, const Tensor& weight, const Tensor& indices) {
+  check_devices("embedding", weight, {&indices});
+  CUDAGuard guard(weight.device());
+  int64_t L = out.size(0), D = out.size(1);
+  DimVector is{indices.stride(0), 0}, ws{0, weight.stride(1)};
+  NdGeometry g =
+      geometry(DimVector{L, D}, {out.strides(), IntArrayRef(is), IntArrayRef(ws)}, "embedding");
+  g.stream = stream_of(weight);
+  ErrorRecord err(weight.device());
+  launch_gather(g, out.data_ptr(), weight.data_ptr(), indices.data_ptr<int64_t>(), weight.size(0),
+                weight.stride(0), weight.element_size(), err.ptr());
+  err.check({weight.size(0)}, {0});
+}
+
+template <class Fn>
+void reg(KernelStub<Fn>& stub, Fn f) {
+  stub.table[static_cast<int>(kCUDA)] = f;
+}
+
+}  // namespace
+
+void register_cuda_index_kernels() {
+  reg(gather_stub, gather_cuda);
+  reg(scatter_stub, scatter_cuda);
+  reg(index_stub, index_cuda);
+  reg(index_put_stub, index_put_cuda);
+  reg(index_offsets_stub, index_offsets_cuda);
+  reg(masked_fill_stub, masked_fill_cuda);
+  reg(embedding_stub, embedding_cuda);
+}
+
+}  // namespace ember::cuda

@@ -1,0 +1,200 @@
+// CUDA layer norm (forward and backward over contiguous [M, N] rows of float or double, as
+// src/ops/normalization.cpp prepares them) and nll_loss. Statistics accumulate in double, as the
+// CPU kernels do.
+#include <cmath>
+
+#include "src/cuda/loops.cuh"
+
+namespace ember::cuda {
+namespace {
+
+constexpr int kNnThreads = 256;
+
+// Sum over the block; every thread gets the total.
+__device__ double block_sum(double v) {
+  __shared__ double partial[kNnThreads / 32];
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+  int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  __syncthreads();  // earlier readers of `partial` are done
+  if (lane == 0) partial[warp] = v;
+  __syncthreads();
+  v = lane < kNnThreads / 32 ? partial[lane] : 0.0;
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+  return v;
+}
+
+template <class T>
+__global__ void row_norm_kernel(T* y, T* mean, T* rstd, const T* x, int64_t M, int64_t N,
+                                const T* w, const T* b, double eps) {
+  for (int64_t row = blockIdx.x; row < M; row += gridDim.x) {
+    const T* xr = x + row * N;
+    T* yr = y + row * N;
+    double s = 0;
+    for (int64_t i = threadIdx.x; i < N; i += blockDim.x) s += static_cast<double>(xr[i]);
+    double mu = block_sum(s) / static_cast<double>(N);
+    double v = 0;
+    for (int64_t i = threadIdx.x; i < N; i += blockDim.x) {
+      double d = static_cast<double>(xr[i]) - mu;
+      v += d * d;
+    }
+    double var = block_sum(v) / static_cast<double>(N);
+    T m = static_cast<T>(mu), r = static_cast<T>(1.0 / ::sqrt(var + eps));
+    if (threadIdx.x == 0) {
+      mean[row] = m;
+      rstd[row] = r;
+    }
+    for (int64_t i = threadIdx.x; i < N; i += blockDim.x) {
+      T o = (xr[i] - m) * r;
+      if (w) o *= w[i];
+      if (b) o += b[i];
+      yr[i] = o;
+    }
+  }
+}
+
+// gx = rstd * (g - mean(g) - xhat * mean(g * xhat)) with g = gy * w, per row.
+template <class T>
+__global__ void row_norm_backward_input_kernel(T* gx, const T* gy, const T* x, int64_t M, int64_t N,
+                                               const T* mean, const T* rstd, const T* w) {
+  for (int64_t row = blockIdx.x; row < M; row += gridDim.x) {
+    const T* xr = x + row * N;
+    const T* gr = gy + row * N;
+    double m = static_cast<double>(mean[row]), r = static_cast<double>(rstd[row]);
+    double sg = 0, sgx = 0;
+    for (int64_t i = threadIdx.x; i < N; i += blockDim.x) {
+      double g = static_cast<double>(gr[i]) * (w ? static_cast<double>(w[i]) : 1.0);
+      sg += g;
+      sgx += g * (static_cast<double>(xr[i]) - m) * r;
+    }
+    sg = block_sum(sg) / static_cast<double>(N);
+    sgx = block_sum(sgx) / static_cast<double>(N);
+    for (int64_t i = threadIdx.x; i < N; i += blockDim.x) {
+      double g = static_cast<double>(gr[i]) * (w ? static_cast<double>(w[i]) : 1.0);
+      double xhat = (static_cast<double>(xr[i]) - m) * r;
+      gx[row * N + i] = static_cast<T>(r * (g - sg - xhat * sgx));
+    }
+  }
+}
+
+// gw[n] = sum_m gy * xhat, gb[n] = sum_m gy: one thread per column.
+template <class T>
+__global__ void row_norm_backward_params_kernel(T* gw, T* gb, const T* gy, const T* x, int64_t M,
+                                                int64_t N, const T* mean, const T* rstd) {
+  for (int64_t n = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; n < N;
+       n += int64_t(blockDim.x) * gridDim.x) {
+    double sw = 0, sb = 0;
+    for (int64_t m = 0; m < M; ++m) {
+      double g = static_cast<double>(gy[m * N + n]);
+      sb += g;
+      sw += g * (static_cast<double>(x[m * N + n]) - static_cast<double>(mean[m])) *
+            static_cast<double>(rstd[m]);
+    }
+    if (gw) gw[n] = static_cast<T>(sw);
+    if (gb) gb[n] = static_cast<T>(sb);
+  }
+}
+
+// One block: per-element losses (reduction none) or the weighted sum and total weight.
+template <class T>
+__global__ void nll_loss_kernel(T* out, T* total_weight, const T* x, const int64_t* target,
+                                const T* w, int64_t N, int64_t C, int64_t K, int64_t reduction,
+                                int64_t ignore_index, int64_t* error) {
+  using M = opmath_t<T>;
+  double sum = 0, tw = 0;
+  for (int64_t i = threadIdx.x; i < N * K; i += blockDim.x) {
+    int64_t n = i / K, k = i % K, t = target[i];
+    if (t != ignore_index && (t < 0 || t >= C)) {
+      if (atomicExch(reinterpret_cast<unsigned long long*>(error), 1ull) == 0ull) error[1] = t;
+      continue;
+    }
+    M wv = t == ignore_index ? M(0) : (w ? static_cast<M>(w[t]) : M(1));
+    M v = t == ignore_index ? M(0) : -wv * static_cast<M>(x[(n * C + t) * K + k]);
+    if (reduction == 0) {
+      out[i] = static_cast<T>(v);
+    } else {
+      sum += static_cast<double>(v);
+      tw += static_cast<double>(wv);
+    }
+  }
+  if (reduction == 0) {
+    if (threadIdx.x == 0) *total_weight = static_cast<T>(0.0);
+    return;
+  }
+  sum = block_sum(sum);
+  tw = block_sum(tw);
+  if (threadIdx.x == 0) {
+    *out = static_cast<T>(reduction == 1 ? sum / tw : sum);
+    *total_weight = static_cast<T>(tw);
+  }
+}
+
+unsigned grid_for(int64_t n) { return static_cast<unsigned>(std::min<int64_t>(n, 65535 * 16)); }
+
+}  // namespace
+
+void launch_row_norm(void* y, void* mean, void* rstd, const void* x, int64_t M, int64_t N,
+                     const void* w, const void* b, double eps, ScalarType dt, CUstream_st* stream) {
+  visit_device_types(
+      dt, "layer_norm",
+      [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+          row_norm_kernel<T><<<grid_for(M), kNnThreads, 0, stream>>>(
+              static_cast<T*>(y), static_cast<T*>(mean), static_cast<T*>(rstd),
+              static_cast<const T*>(x), M, N, static_cast<const T*>(w), static_cast<const T*>(b),
+              eps);
+          detail::check_launch("layer_norm", stream);
+        } else {
+          EMBER_ERROR("[layer_norm] CUDA kernel expects float or double");
+        }
+      },
+      true);
+}
+
+void launch_row_norm_backward(void* gx, void* gw, void* gb, const void* gy, const void* x,
+                              int64_t M, int64_t N, const void* mean, const void* rstd,
+                              const void* w, ScalarType dt, CUstream_st* stream) {
+  visit_device_types(
+      dt, "layer_norm_backward",
+      [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+          if (gx) {
+            row_norm_backward_input_kernel<T><<<grid_for(M), kNnThreads, 0, stream>>>(
+                static_cast<T*>(gx), static_cast<const T*>(gy), static_cast<const T*>(x), M, N,
+                static_cast<const T*>(mean), static_cast<const T*>(rstd), static_cast<const T*>(w));
+            detail::check_launch("layer_norm_backward", stream);
+          }
+          if (gw || gb) {
+            row_norm_backward_params_kernel<T>
+                <<<grid_for((N + kNnThreads - 1) / kNnThreads), kNnThreads, 0, stream>>>(
+                    static_cast<T*>(gw), static_cast<T*>(gb), static_cast<const T*>(gy),
+                    static_cast<const T*>(x), M, N, static_cast<const T*>(mean),
+                    static_cast<const T*>(rstd));
+            detail::check_launch("layer_norm_backward", stream);
+          }
+        } else {
+          EMBER_ERROR("[layer_norm_backward] CUDA kernel expects float or double");
+        }
+      },
+      true);
+}
+
+void launch_nll_loss(void* out, void* total_weight, const void* x, const int64_t* target,
+                     const void* w, int64_t N, int64_t C, int64_t K, int64_t reduction,
+                     int64_t ignore_index, ScalarType dt, int64_t* error, CUstream_st* stream) {
+  visit_device_types(
+      dt, "nll_loss",
+      [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        if constexpr (is_floating_v<T>) {
+          nll_loss_kernel<T><<<1, kNnThreads, 0, stream>>>(
+              static_cast<T*>(out), static_cast<T*>(total_weight), static_cast<const T*>(x), target,
+              static_cast<const T*>(w), N, C, K, reduction, ignore_index, error);
+          detail::check_launch("nll_loss", stream);
+        }
+      },
+      true);
+}
+
+}  // namespace ember::cuda

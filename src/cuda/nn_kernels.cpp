@@ -1,0 +1,64 @@
+// Registers the CUDA layer-norm and nll_loss kernels (src/cuda/nn.cu) in their stubs.
+#include "ember/cuda/stream.h"
+#include "ember/ops/factory.h"
+#include "src/cuda/elementwise.h"
+#include "src/cuda/runtime.h"
+#include "src/kernels/loss.h"
+#include "src/kernels/normalization.h"
+
+namespace ember::cuda {
+namespace {
+
+CUstream_st* stream_of(const Tensor& t) {
+  return getCurrentCUDAStream(t.device().index()).stream();
+}
+
+const void* ptr_or_null(const Tensor& t) { return t.defined() ? t.data_ptr() : nullptr; }
+void* ptr_or_null(Tensor& t) { return t.defined() ? t.data_ptr() : nullptr; }
+
+void row_norm_cuda(Tensor& y, Tensor& mean, Tensor& rstd, const Tensor& x, int64_t M, int64_t N,
+                   const Tensor& weight, const Tensor& bias, double eps) {
+  CUDAGuard guard(x.device());
+  launch_row_norm(y.data_ptr(), mean.data_ptr(), rstd.data_ptr(), x.data_ptr(), M, N,
+                  ptr_or_null(weight), ptr_or_null(bias), eps, x.dtype(), stream_of(x));
+}
+
+void row_norm_backward_cuda(const Tensor& grad_out, const Tensor& x, int64_t M, int64_t N,
+                            const Tensor& mean, const Tensor& rstd, const Tensor& weight,
+                            Tensor& grad_input, Tensor& grad_weight, Tensor& grad_bias) {
+  CUDAGuard guard(x.device());
+  Tensor gy = grad_out.contiguous();
+  launch_row_norm_backward(ptr_or_null(grad_input), ptr_or_null(grad_weight),
+                           ptr_or_null(grad_bias), gy.data_ptr(), x.data_ptr(), M, N,
+                           mean.data_ptr(), rstd.data_ptr(), ptr_or_null(weight), x.dtype(),
+                           stream_of(x));
+}
+
+void nll_loss_cuda(Tensor& out, Tensor& total_weight, const Tensor& input, const Tensor& target,
+                   const Tensor& weight, int64_t N, int64_t C, int64_t K, int64_t reduction,
+                   int64_t ignore_index) {
+  CUDAGuard guard(input.device());
+  Tensor t = target.to(input.device()).contiguous();
+  Tensor error = zeros({2}, TensorOptions(kLong).device(input.device()));
+  launch_nll_loss(out.data_ptr(), total_weight.data_ptr(), input.data_ptr(), t.data_ptr<int64_t>(),
+                  ptr_or_null(weight), N, C, K, reduction, ignore_index, input.dtype(),
+                  error.data_ptr<int64_t>(), stream_of(input));
+  Tensor e = error.cpu();  // waits for the kernel
+  EMBER_CHECK(e.data_ptr<int64_t>()[0] == 0, "[nll_loss] Target ", e.data_ptr<int64_t>()[1],
+              " is out of bounds.");
+}
+
+template <class Fn>
+void reg(KernelStub<Fn>& stub, Fn f) {
+  stub.table[static_cast<int>(kCUDA)] = f;
+}
+
+}  // namespace
+
+void register_cuda_nn_kernels() {
+  reg(row_norm_stub, row_norm_cuda);
+  reg(row_norm_backward_stub, row_norm_backward_cuda);
+  reg(nll_loss_stub, nll_loss_cuda);
+}
+
+}  // namespace ember::cuda
