@@ -104,6 +104,19 @@ void launch_softmax(void* out, const void* in, ScalarType dt, int64_t outer, int
 void launch_transpose_middle(void* out, const void* in, int64_t elem_size, int64_t outer, int64_t n,
                              int64_t inner, CUstream_st* stream);
 
+// Row reductions of reduce2.cu over contiguous [outer, inner] (see src/kernels/reduce.h).
+void launch_arg_reduce(bool is_max, void* values, int64_t* indices, const void* in, ScalarType dt,
+                       int64_t outer, int64_t inner, CUstream_st* stream);
+void launch_var(void* var, void* mean, const void* in, ScalarType dt, int64_t outer, int64_t inner,
+                double correction, bool take_sqrt, CUstream_st* stream);
+void launch_norm(void* out, const void* in, ScalarType dt, int64_t outer, int64_t inner, double p,
+                 CUstream_st* stream);
+void launch_logsumexp(void* out, const void* in, ScalarType dt, int64_t outer, int64_t inner,
+                      CUstream_st* stream);
+// cumsum/cumprod along n of contiguous [outer, n, inner].
+void launch_scan(bool is_prod, void* out, const void* in, ScalarType dt, int64_t outer, int64_t n,
+                 int64_t inner, bool reverse, CUstream_st* stream);
+
 // The indexing kernels' geometry: a shape with up to three sets of element strides.
 struct NdGeometry {
   int ndim = 0;
@@ -130,6 +143,9 @@ void launch_index_put(const NdGeometry& g, void* dst, const int64_t* offsets, co
 // self[o0] = value (its bytes) where mask[o1]
 void launch_masked_fill(const NdGeometry& g, void* self, const bool* mask, int64_t elem_size,
                         uint64_t bits);
+// Zeroes the elements of contiguous [batch, r, c] above (lower: tril) or below (triu) a diagonal.
+void launch_tri(void* self, int64_t batch, int64_t r, int64_t c, int64_t diagonal, bool lower,
+                int64_t elem_size, CUstream_st* stream);
 // offsets[p] = sum_k wrap(indices[k][p]) * strides[k] (indices: k device pointers, contiguous).
 void launch_index_offsets(int64_t* offsets, int64_t n, const int64_t* const* indices,
                           const int64_t* sizes, const int64_t* strides, int k, int64_t* error,
@@ -142,6 +158,16 @@ void launch_row_norm(void* y, void* mean, void* rstd, const void* x, int64_t M, 
 void launch_row_norm_backward(void* gx, void* gw, void* gb, const void* gy, const void* x,
                               int64_t M, int64_t N, const void* mean, const void* rstd,
                               const void* w, ScalarType dt, CUstream_st* stream);
+// Batch norm over contiguous [outer, C, inner] of float or double (src/kernels/normalization.h).
+void launch_channel_moments(const void* x, int64_t outer, int64_t C, int64_t inner, void* mean,
+                            void* var, ScalarType dt, CUstream_st* stream);
+void launch_channel_affine(void* y, const void* x, int64_t outer, int64_t C, int64_t inner,
+                           const void* scale, const void* shift, ScalarType dt,
+                           CUstream_st* stream);
+void launch_channel_norm_backward(const void* go, const void* x, int64_t outer, int64_t C,
+                                  int64_t inner, const void* mean, const void* invstd,
+                                  const void* w, bool training, void* gx, void* gw, void* gb,
+                                  ScalarType dt, CUstream_st* stream);
 // nll_loss over input [N, C, K] and target [N, K] (src/kernels/loss.h); a target out of range is
 // recorded in error (found, target).
 void launch_nll_loss(void* out, void* total_weight, const void* x, const int64_t* target,

@@ -169,6 +169,17 @@ __global__ void index_offsets_kernel(int64_t* offsets, int64_t n, OffsetsArgs a,
   }
 }
 
+// Zeroes the elements of contiguous [batch, r, c] above (lower) or below the diagonal.
+template <class E>
+__global__ void tri_kernel(E* self, int64_t total, int64_t r, int64_t c, int64_t diagonal,
+                           bool lower) {
+  for (int64_t k = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; k < total;
+       k += int64_t(blockDim.x) * gridDim.x) {
+    int64_t j = k % c, i = (k / c) % r;
+    if (lower ? j > i + diagonal : j < i + diagonal) self[k] = E(0);
+  }
+}
+
 // Calls fn(Tag<E>{}) with an unsigned type of the element size (data movement only).
 template <class Fn>
 void visit_by_size(int64_t elem_size, Fn&& fn) {
@@ -275,6 +286,18 @@ void launch_index_offsets(int64_t* offsets, int64_t n, const int64_t* const* ind
   }
   index_offsets_kernel<<<blocks(n), kIndexThreads, 0, stream>>>(offsets, n, a, error);
   detail::check_launch("index", stream);
+}
+
+void launch_tri(void* self, int64_t batch, int64_t r, int64_t c, int64_t diagonal, bool lower,
+                int64_t elem_size, CUstream_st* stream) {
+  int64_t total = batch * r * c;
+  if (total == 0) return;
+  visit_by_size(elem_size, [&](auto tag) {
+    using E = typename decltype(tag)::type;
+    tri_kernel<E><<<blocks(total), kIndexThreads, 0, stream>>>(static_cast<E*>(self), total, r, c,
+                                                               diagonal, lower);
+  });
+  detail::check_launch(lower ? "tril" : "triu", stream);
 }
 
 }  // namespace ember::cuda

@@ -10,6 +10,7 @@
 #include "src/cuda/runtime.h"
 #include "src/kernels/index.h"
 #include "src/kernels/normalization.h"
+#include "src/kernels/shape.h"
 
 namespace ember::cuda {
 namespace {
@@ -179,6 +180,52 @@ void embedding_cuda(Tensor& out, const Tensor& weight, const Tensor& indices) {
   err.check({weight.size(0)}, {0});
 }
 
+// A single zero offset on the device: lets the offset kernels copy or accumulate plainly.
+Tensor zero_offset(Device d) { return zeros({1}, TensorOptions(kLong).device(d)); }
+
+// out (contiguous) = self read through negated strides from the end of each flipped dim.
+void flip_cuda(Tensor& out, const Tensor& self, const std::vector<bool>& flip) {
+  CUDAGuard guard(self.device());
+  if (self.numel() == 0) return;
+  DimVector st(self.strides());
+  int64_t start = 0;
+  for (int64_t d = 0; d < self.dim(); ++d) {
+    if (flip[static_cast<size_t>(d)] && self.size(d) > 0) {
+      start += (self.size(d) - 1) * st[static_cast<size_t>(d)];
+      st[static_cast<size_t>(d)] = -st[static_cast<size_t>(d)];
+    }
+  }
+  DimVector none(static_cast<size_t>(self.dim()), 0);
+  NdGeometry g =
+      geometry(self.sizes(), {out.strides(), IntArrayRef(st), IntArrayRef(none)}, "flip");
+  g.stream = stream_of(self);
+  Tensor zero = zero_offset(self.device());
+  const char* src = static_cast<const char*>(self.data_ptr()) + start * self.element_size();
+  launch_index(g, out.data_ptr(), src, zero.data_ptr<int64_t>(), self.element_size());
+}
+
+void tri_cuda(Tensor& self, int64_t diagonal, bool lower) {
+  CUDAGuard guard(self.device());
+  int64_t r = self.size(-2), c = self.size(-1);
+  if (self.numel() == 0) return;
+  launch_tri(self.data_ptr(), self.numel() / (r * c), r, c, diagonal, lower, self.element_size(),
+             stream_of(self));
+}
+
+// dst[i] += src[i] over dst's (possibly overlapping) strides: atomic adds.
+void strided_add_cuda(const Tensor& dst, const Tensor& src_in) {
+  check_devices("strided_add", dst, {&src_in});
+  CUDAGuard guard(dst.device());
+  if (dst.numel() == 0) return;
+  Tensor src = src_in.contiguous();
+  DimVector none(static_cast<size_t>(dst.dim()), 0);
+  NdGeometry g =
+      geometry(dst.sizes(), {dst.strides(), src.strides(), IntArrayRef(none)}, "strided_add");
+  g.stream = stream_of(dst);
+  Tensor zero = zero_offset(dst.device());
+  launch_index_put(g, dst.data_ptr(), zero.data_ptr<int64_t>(), src.data_ptr(), dst.dtype(), true);
+}
+
 template <class Fn>
 void reg(KernelStub<Fn>& stub, Fn f) {
   stub.table[static_cast<int>(kCUDA)] = f;
@@ -194,6 +241,9 @@ void register_cuda_index_kernels() {
   reg(index_offsets_stub, index_offsets_cuda);
   reg(masked_fill_stub, masked_fill_cuda);
   reg(embedding_stub, embedding_cuda);
+  reg(flip_stub, flip_cuda);
+  reg(tri_stub, tri_cuda);
+  reg(strided_add_stub, strided_add_cuda);
 }
 
 }  // namespace ember::cuda

@@ -259,6 +259,44 @@ void prelu_cuda(TensorIterator& it) {
   launch_prelu(make_args(it, "prelu"), it.common_dtype());
 }
 
+CUstream_st* stream_of(const Tensor& t) {
+  return getCurrentCUDAStream(t.device().index()).stream();
+}
+
+template <bool kMax>
+void arg_reduce_cuda(Tensor& values, Tensor& indices, const Tensor& in, int64_t outer,
+                     int64_t inner) {
+  CUDAGuard g(in.device());
+  launch_arg_reduce(kMax, values.defined() ? values.data_ptr() : nullptr,
+                    indices.data_ptr<int64_t>(), in.data_ptr(), in.dtype(), outer, inner,
+                    stream_of(in));
+}
+
+void var_cuda(Tensor& var, Tensor& mean, const Tensor& in, int64_t outer, int64_t inner,
+              double correction, bool take_sqrt) {
+  CUDAGuard g(in.device());
+  launch_var(var.data_ptr(), mean.defined() ? mean.data_ptr() : nullptr, in.data_ptr(), in.dtype(),
+             outer, inner, correction, take_sqrt, stream_of(in));
+}
+
+void norm_cuda(Tensor& out, const Tensor& in, int64_t outer, int64_t inner, double p) {
+  CUDAGuard g(in.device());
+  launch_norm(out.data_ptr(), in.data_ptr(), in.dtype(), outer, inner, p, stream_of(in));
+}
+
+void logsumexp_cuda(Tensor& out, const Tensor& in, int64_t outer, int64_t inner) {
+  CUDAGuard g(in.device());
+  launch_logsumexp(out.data_ptr(), in.data_ptr(), in.dtype(), outer, inner, stream_of(in));
+}
+
+template <bool kProd>
+void scan_cuda(Tensor& out, const Tensor& in, int64_t outer, int64_t n, int64_t inner,
+               bool reverse) {
+  CUDAGuard g(in.device());
+  launch_scan(kProd, out.data_ptr(), in.data_ptr(), in.dtype(), outer, n, inner, reverse,
+              stream_of(in));
+}
+
 template <bool kLog>
 void softmax_cuda(Tensor& out, const Tensor& in, int64_t outer, int64_t n, int64_t inner, bool) {
   CUDAGuard g(in.device());
@@ -302,6 +340,13 @@ void register_cuda_kernels() {
   reg(any_stub, reduce_cuda<ReduceOp::any>);
   reg(sum_middle_stub, sum_middle_cuda);
   reg(transpose_middle_stub, transpose_middle_cuda);
+  reg(max_dim_stub, arg_reduce_cuda<true>);
+  reg(min_dim_stub, arg_reduce_cuda<false>);
+  reg(var_stub, var_cuda);
+  reg(norm_stub, norm_cuda);
+  reg(logsumexp_stub, logsumexp_cuda);
+  reg(cumsum_stub, scan_cuda<false>);
+  reg(cumprod_stub, scan_cuda<true>);
   reg(softmax_stub, softmax_cuda<false>);
   reg(log_softmax_stub, softmax_cuda<true>);
   register_cuda_blas_kernels();

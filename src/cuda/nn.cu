@@ -128,6 +128,75 @@ __global__ void nll_loss_kernel(T* out, T* total_weight, const T* x, const int64
   }
 }
 
+// Batch norm over [outer, C, inner]: one block per channel walks its outer * inner values.
+template <class T>
+__global__ void channel_moments_kernel(const T* x, int64_t outer, int64_t C, int64_t inner, T* mean,
+                                       T* var) {
+  int64_t count = outer * inner;
+  for (int64_t c = blockIdx.x; c < C; c += gridDim.x) {
+    double s = 0;
+    for (int64_t k = threadIdx.x; k < count; k += blockDim.x)
+      s += static_cast<double>(x[((k / inner) * C + c) * inner + k % inner]);
+    double m = count > 0 ? block_sum(s) / static_cast<double>(count) : NAN;
+    double ss = 0;
+    for (int64_t k = threadIdx.x; k < count; k += blockDim.x) {
+      double d = static_cast<double>(x[((k / inner) * C + c) * inner + k % inner]) - m;
+      ss += d * d;
+    }
+    ss = block_sum(ss);
+    if (threadIdx.x == 0) {
+      mean[c] = static_cast<T>(m);
+      var[c] = static_cast<T>(count > 0 ? ss / static_cast<double>(count) : m);
+    }
+  }
+}
+
+template <class T>
+__global__ void channel_affine_kernel(T* y, const T* x, int64_t outer, int64_t C, int64_t inner,
+                                      const T* scale, const T* shift) {
+  int64_t total = outer * C * inner;
+  for (int64_t k = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; k < total;
+       k += int64_t(blockDim.x) * gridDim.x) {
+    int64_t c = (k / inner) % C;
+    y[k] = x[k] * scale[c] + shift[c];
+  }
+}
+
+// Per channel: gb = sum g, gw = sum g * (x - m) * invstd, and (training) gx = (g - mean(g) -
+// (x - m) * invstd^2 * mean(g * (x - m))) * invstd * w, or (eval) gx = g * invstd * w.
+template <class T>
+__global__ void channel_norm_backward_kernel(const T* go, const T* x, int64_t outer, int64_t C,
+                                             int64_t inner, const T* mean, const T* invstd,
+                                             const T* w, bool training, T* gx, T* gw, T* gb) {
+  int64_t n = outer * inner;
+  for (int64_t c = blockIdx.x; c < C; c += gridDim.x) {
+    double m = static_cast<double>(mean[c]), is = static_cast<double>(invstd[c]);
+    double sg = 0, sgx = 0;
+    for (int64_t k = threadIdx.x; k < n; k += blockDim.x) {
+      int64_t at = ((k / inner) * C + c) * inner + k % inner;
+      double g = static_cast<double>(go[at]);
+      sg += g;
+      sgx += g * (static_cast<double>(x[at]) - m);
+    }
+    sg = block_sum(sg);
+    sgx = block_sum(sgx);
+    if (threadIdx.x == 0) {
+      if (gb) gb[c] = static_cast<T>(sg);
+      if (gw) gw[c] = static_cast<T>(sgx * is);
+    }
+    if (!gx) continue;
+    double wc = w ? static_cast<double>(w[c]) : 1.0;
+    double mg = training && n > 0 ? sg / static_cast<double>(n) : 0.0;
+    double kk = training && n > 0 ? sgx * is * is / static_cast<double>(n) : 0.0;
+    double scale = is * wc;
+    for (int64_t k = threadIdx.x; k < n; k += blockDim.x) {
+      int64_t at = ((k / inner) * C + c) * inner + k % inner;
+      gx[at] = static_cast<T>(
+          (static_cast<double>(go[at]) - mg - (static_cast<double>(x[at]) - m) * kk) * scale);
+    }
+  }
+}
+
 unsigned grid_for(int64_t n) { return static_cast<unsigned>(std::min<int64_t>(n, 65535 * 16)); }
 
 }  // namespace
@@ -195,6 +264,58 @@ void launch_nll_loss(void* out, void* total_weight, const void* x, const int64_t
         }
       },
       true);
+}
+
+template <class Fn>
+void float_or_double(ScalarType dt, const char* op, Fn&& fn) {
+  if (dt == kFloat) {
+    fn(Tag<float>{});
+  } else if (dt == kDouble) {
+    fn(Tag<double>{});
+  } else {
+    EMBER_ERROR("[", op, "] CUDA kernel expects float or double");
+  }
+}
+
+void launch_channel_moments(const void* x, int64_t outer, int64_t C, int64_t inner, void* mean,
+                            void* var, ScalarType dt, CUstream_st* stream) {
+  if (C == 0) return;
+  float_or_double(dt, "native_batch_norm", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    channel_moments_kernel<T><<<grid_for(C), kNnThreads, 0, stream>>>(
+        static_cast<const T*>(x), outer, C, inner, static_cast<T*>(mean), static_cast<T*>(var));
+    detail::check_launch("native_batch_norm", stream);
+  });
+}
+
+void launch_channel_affine(void* y, const void* x, int64_t outer, int64_t C, int64_t inner,
+                           const void* scale, const void* shift, ScalarType dt,
+                           CUstream_st* stream) {
+  int64_t total = outer * C * inner;
+  if (total == 0) return;
+  float_or_double(dt, "native_batch_norm", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    channel_affine_kernel<T>
+        <<<grid_for((total + kNnThreads - 1) / kNnThreads), kNnThreads, 0, stream>>>(
+            static_cast<T*>(y), static_cast<const T*>(x), outer, C, inner,
+            static_cast<const T*>(scale), static_cast<const T*>(shift));
+    detail::check_launch("native_batch_norm", stream);
+  });
+}
+
+void launch_channel_norm_backward(const void* go, const void* x, int64_t outer, int64_t C,
+                                  int64_t inner, const void* mean, const void* invstd,
+                                  const void* w, bool training, void* gx, void* gw, void* gb,
+                                  ScalarType dt, CUstream_st* stream) {
+  if (C == 0) return;
+  float_or_double(dt, "native_batch_norm_backward", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    channel_norm_backward_kernel<T><<<grid_for(C), kNnThreads, 0, stream>>>(
+        static_cast<const T*>(go), static_cast<const T*>(x), outer, C, inner,
+        static_cast<const T*>(mean), static_cast<const T*>(invstd), static_cast<const T*>(w),
+        training, static_cast<T*>(gx), static_cast<T*>(gw), static_cast<T*>(gb));
+    detail::check_launch("native_batch_norm_backward", stream);
+  });
 }
 
 }  // namespace ember::cuda

@@ -48,6 +48,32 @@ void nll_loss_cuda(Tensor& out, Tensor& total_weight, const Tensor& input, const
               " is out of bounds.");
 }
 
+void moments_cuda(const Tensor& x, int64_t outer, int64_t C, int64_t inner, Tensor& mean,
+                  Tensor& var) {
+  CUDAGuard guard(x.device());
+  launch_channel_moments(x.data_ptr(), outer, C, inner, mean.data_ptr(), var.data_ptr(), x.dtype(),
+                         stream_of(x));
+}
+
+void channel_affine_cuda(Tensor& y, const Tensor& x, int64_t outer, int64_t C, int64_t inner,
+                         const Tensor& scale, const Tensor& shift) {
+  CUDAGuard guard(x.device());
+  launch_channel_affine(y.data_ptr(), x.data_ptr(), outer, C, inner, scale.data_ptr(),
+                        shift.data_ptr(), x.dtype(), stream_of(x));
+}
+
+void channel_norm_backward_cuda(const Tensor& grad_out, const Tensor& x, int64_t outer, int64_t C,
+                                int64_t inner, const Tensor& mean, const Tensor& invstd,
+                                const Tensor& weight, bool training, Tensor& grad_input,
+                                Tensor& grad_weight, Tensor& grad_bias) {
+  CUDAGuard guard(x.device());
+  Tensor go = grad_out.contiguous();
+  launch_channel_norm_backward(go.data_ptr(), x.data_ptr(), outer, C, inner, mean.data_ptr(),
+                               invstd.data_ptr(), ptr_or_null(weight), training,
+                               ptr_or_null(grad_input), ptr_or_null(grad_weight),
+                               ptr_or_null(grad_bias), x.dtype(), stream_of(x));
+}
+
 template <class Fn>
 void reg(KernelStub<Fn>& stub, Fn f) {
   stub.table[static_cast<int>(kCUDA)] = f;
@@ -59,6 +85,9 @@ void register_cuda_nn_kernels() {
   reg(row_norm_stub, row_norm_cuda);
   reg(row_norm_backward_stub, row_norm_backward_cuda);
   reg(nll_loss_stub, nll_loss_cuda);
+  reg(norm_moments_stub, moments_cuda);
+  reg(channel_affine_stub, channel_affine_cuda);
+  reg(channel_norm_backward_stub, channel_norm_backward_cuda);
 }
 
 }  // namespace ember::cuda

@@ -357,3 +357,57 @@ TEST(CudaOps, MlpTrainingStepsMatchCpu) {
   ASSERT_EQ(cp.size(), gp.size());
   for (size_t i = 0; i < cp.size(); ++i) EXPECT_TRUE(matches_cpu(gp[i], cp[i], 1e-4, 1e-5)) << i;
 }
+
+TEST(CudaOps, ArgReductionsStatisticsAndScans) {
+  EMBER_REQUIRE_CUDA();
+  for (ScalarType dt : {kFloat, kDouble, kHalf, kBFloat16, kInt, kLong}) {
+    Tensor x = values(dt, {7, 33}, 40);
+    if (isFloatingType(dt)) x.view({-1})[40] = std::nan("");
+    Tensor d = x.cuda();
+    double t = tol(dt);
+    auto [hv, hi] = x.max(1);
+    auto [dv, di] = d.max(1);
+    EXPECT_TRUE(matches_cpu(dv, hv)) << toString(dt);
+    EXPECT_TRUE(matches_cpu(di, hi)) << toString(dt);
+    EXPECT_TRUE(matches_cpu(d.argmin(0), x.argmin(0))) << toString(dt);
+    EXPECT_TRUE(matches_cpu(d.cumsum(1), x.cumsum(1), t * 10, t * 10)) << toString(dt);
+    EXPECT_TRUE(matches_cpu(d.flip({0, 1}), x.flip({0, 1}))) << toString(dt);
+    EXPECT_TRUE(matches_cpu(d.triu(1), x.triu(1))) << toString(dt);
+    EXPECT_TRUE(matches_cpu(d.tril(-2), x.tril(-2))) << toString(dt);
+    if (isFloatingType(dt)) {
+      Tensor y = values(dt, {5, 40}, 41);
+      Tensor dy = y.cuda();
+      EXPECT_TRUE(matches_cpu(dy.var(1), y.var(1), t, t)) << toString(dt);
+      EXPECT_TRUE(matches_cpu(dy.std(0), y.std(0), t, t)) << toString(dt);
+      EXPECT_TRUE(matches_cpu(dy.norm(2, 1), y.norm(2, 1), t, t)) << toString(dt);
+      EXPECT_TRUE(matches_cpu(dy.norm(3, 1), y.norm(3, 1), t, t)) << toString(dt);
+      EXPECT_TRUE(matches_cpu(dy.logsumexp(1), y.logsumexp(1), t, t)) << toString(dt);
+      Tensor small = values(dt, {3, 6}, 42) / 3;
+      EXPECT_TRUE(matches_cpu(small.cuda().cumprod(1), small.cumprod(1), t, t)) << toString(dt);
+    }
+  }
+}
+
+TEST(CudaOps, BatchNormTrainingAndEval) {
+  EMBER_REQUIRE_CUDA();
+  auto make = [] {
+    torch::manual_seed(3);
+    return torch::nn::BatchNorm2d(4);
+  };
+  auto h = make(), d = make();
+  d->to(torch::kCUDA);
+  Tensor x = values(kFloat, {3, 4, 5, 5}, 43);
+  Tensor hx = x.clone().requires_grad_(true), dx = x.cuda().requires_grad_(true);
+  Tensor w = values(kFloat, {3, 4, 5, 5}, 44);
+  Tensor hy = h->forward(hx), dy = d->forward(dx);
+  EXPECT_TRUE(matches_cpu(dy, hy, 1e-4, 1e-5));
+  (hy * w).sum().backward();
+  (dy * w.cuda()).sum().backward();
+  EXPECT_TRUE(matches_cpu(dx.grad(), hx.grad(), 1e-4, 1e-5));
+  EXPECT_TRUE(matches_cpu(d->weight.grad(), h->weight.grad(), 1e-4, 1e-4));
+  EXPECT_TRUE(matches_cpu(d->running_mean, h->running_mean, 1e-5, 1e-6));
+  EXPECT_TRUE(matches_cpu(d->running_var, h->running_var, 1e-5, 1e-6));
+  h->eval();
+  d->eval();
+  EXPECT_TRUE(matches_cpu(d->forward(x.cuda()), h->forward(x), 1e-5, 1e-5));
+}

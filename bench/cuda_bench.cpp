@@ -1,0 +1,93 @@
+// GPU rows for the side-by-side CUDA comparison (tools/gpu_bench.sh runs this and
+// bench/cuda_bench.py, PyTorch's side, on the same GPU in one command). Written against the
+// libtorch API, so the same source is what a libtorch user would write. Each row prints
+// "row<TAB>median_ms" over `reps` timed repetitions (after warm-up), synchronising the device
+// around each repetition.
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace {
+
+double median_ms(const std::function<void()>& fn, int reps) {
+  for (int i = 0; i < 3; ++i) fn();  // warm-up: caches, cuBLAS handles, allocator pools
+  torch::cuda::synchronize();
+  std::vector<double> t;
+  for (int i = 0; i < reps; ++i) {
+    auto a = std::chrono::steady_clock::now();
+    fn();
+    torch::cuda::synchronize();
+    auto b = std::chrono::steady_clock::now();
+    t.push_back(std::chrono::duration<double, std::milli>(b - a).count());
+  }
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+void row(const char* name, const std::function<void()>& fn, int reps) {
+  std::printf("%s\t%.4f\n", name, median_ms(fn, reps));
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int reps = argc > 1 ? std::atoi(argv[1]) : 50;
+  if (!torch::cuda::is_available()) {
+    std::fprintf(stderr, "no CUDA device\n");
+    return 2;
+  }
+  auto cuda = torch::TensorOptions().device(torch::kCUDA);
+  torch::manual_seed(0);
+  torch::Tensor a = torch::randn({16 << 20}, cuda), b = torch::randn({16 << 20}, cuda);
+  row(
+      "add 16M f32", [&] { (void)(a + b); }, reps);
+  row(
+      "gelu 16M f32", [&] { (void)torch::gelu(a); }, reps);
+  row(
+      "sum 16M f32", [&] { (void)a.sum(); }, reps);
+  torch::Tensor rows = torch::randn({4096, 4096}, cuda);
+  row(
+      "softmax 4096x4096 f32", [&] { (void)torch::softmax(rows, 1); }, reps);
+  row(
+      "layer_norm 4096x4096 f32", [&] { (void)torch::layer_norm(rows, {4096}); }, reps);
+  torch::Tensor m1 = torch::randn({4096, 4096}, cuda), m2 = torch::randn({4096, 4096}, cuda);
+  row(
+      "mm 4096 f32 (no tf32)", [&] { (void)m1.mm(m2); }, reps);
+  torch::Tensor h1 = m1.to(torch::kBFloat16), h2 = m2.to(torch::kBFloat16);
+  row(
+      "mm 4096 bf16", [&] { (void)h1.mm(h2); }, reps);
+  torch::Tensor emb = torch::randn({50304, 768}, cuda);
+  torch::Tensor ids = torch::randint(0, 50304, {8 * 1024}, cuda.dtype(torch::kLong));
+  row(
+      "embedding 8192x768", [&] { (void)torch::embedding(emb, ids); }, reps);
+  torch::Tensor logits = torch::randn({8192, 1024}, cuda);
+  torch::Tensor target = torch::randint(0, 1024, {8192}, cuda.dtype(torch::kLong));
+  row(
+      "cross_entropy 8192x1024",
+      [&] { (void)torch::nn::functional::cross_entropy(logits, target); }, reps);
+
+  // An MLP training step (784-1024-1024-10, batch 512, SGD momentum) as in the Fashion-MNIST job.
+  torch::nn::Sequential net(torch::nn::Linear(784, 1024), torch::nn::ReLU(),
+                            torch::nn::Linear(1024, 1024), torch::nn::ReLU(),
+                            torch::nn::Linear(1024, 10));
+  net->to(torch::kCUDA);
+  torch::optim::SGD opt(net->parameters(), torch::optim::SGDOptions(0.01).momentum(0.9));
+  torch::Tensor x = torch::randn({512, 784}, cuda);
+  torch::Tensor y = torch::randint(0, 10, {512}, cuda.dtype(torch::kLong));
+  row(
+      "mlp train step b512",
+      [&] {
+        opt.zero_grad();
+        torch::nn::functional::cross_entropy(net->forward(x), y).backward();
+        opt.step();
+      },
+      reps);
+  return 0;
+}

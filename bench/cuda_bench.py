@@ -1,0 +1,66 @@
+"""PyTorch's side of the CUDA comparison: the rows of bench/cuda_bench.cpp, timed the same way
+(warm-up, then the median of `reps` repetitions with the device synchronised around each).
+Run by tools/gpu_bench.sh on the GPU machine; prints "row<TAB>median_ms"."""
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+
+def row(name, fn, reps):
+    for _ in range(3):
+        fn()
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(reps):
+        a = time.perf_counter()
+        fn()
+        torch.cuda.synchronize()
+        times.append((time.perf_counter() - a) * 1000)
+    print(f"{name}\t{statistics.median(times):.4f}", flush=True)
+
+
+def main():
+    reps = int(sys.argv[1]) if len(sys.argv) > 1 else 50
+    torch.backends.cuda.matmul.allow_tf32 = False  # as ember's default (and libtorch's)
+    dev = "cuda"
+    torch.manual_seed(0)
+    a = torch.randn(16 << 20, device=dev)
+    b = torch.randn(16 << 20, device=dev)
+    row("add 16M f32", lambda: a + b, reps)
+    row("gelu 16M f32", lambda: F.gelu(a), reps)
+    row("sum 16M f32", lambda: a.sum(), reps)
+    rows = torch.randn(4096, 4096, device=dev)
+    row("softmax 4096x4096 f32", lambda: torch.softmax(rows, 1), reps)
+    row("layer_norm 4096x4096 f32", lambda: F.layer_norm(rows, (4096,)), reps)
+    m1 = torch.randn(4096, 4096, device=dev)
+    m2 = torch.randn(4096, 4096, device=dev)
+    row("mm 4096 f32 (no tf32)", lambda: m1.mm(m2), reps)
+    h1, h2 = m1.bfloat16(), m2.bfloat16()
+    row("mm 4096 bf16", lambda: h1.mm(h2), reps)
+    emb = torch.randn(50304, 768, device=dev)
+    ids = torch.randint(0, 50304, (8 * 1024,), device=dev)
+    row("embedding 8192x768", lambda: F.embedding(ids, emb), reps)
+    logits = torch.randn(8192, 1024, device=dev)
+    target = torch.randint(0, 1024, (8192,), device=dev)
+    row("cross_entropy 8192x1024", lambda: F.cross_entropy(logits, target), reps)
+
+    net = torch.nn.Sequential(torch.nn.Linear(784, 1024), torch.nn.ReLU(),
+                              torch.nn.Linear(1024, 1024), torch.nn.ReLU(),
+                              torch.nn.Linear(1024, 10)).to(dev)
+    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+    x = torch.randn(512, 784, device=dev)
+    y = torch.randint(0, 10, (512,), device=dev)
+
+    def step():
+        opt.zero_grad()
+        F.cross_entropy(net(x), y).backward()
+        opt.step()
+
+    row("mlp train step b512", step, reps)
+
+
+if __name__ == "__main__":
+    main()
