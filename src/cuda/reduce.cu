@@ -168,9 +168,9 @@ void reduce_rows(void* out, const void* in, int64_t outer, int64_t inner, CUstre
   int64_t chunk_len = (inner + chunks - 1) / chunks;
   A* partial = nullptr;
   if (chunks > 1) {
-    EMBER_CUDA_CHECK(
-        cudaMallocAsync(reinterpret_cast<void**>(&partial), outer * chunks * sizeof(A), stream),
-        name);
+    // From the caching allocator: cudaMallocAsync's pool gives memory back at every sync.
+    partial = static_cast<A*>(
+        CUDACachingAllocator::raw_alloc_with_stream(outer * chunks * sizeof(A), stream));
   }
   dim3 grid(static_cast<unsigned>(chunks), static_cast<unsigned>(std::min<int64_t>(outer, 65535)));
   reduce_rows_kernel<R, T, A><<<grid, kReduceThreads, 0, stream>>>(
@@ -180,7 +180,7 @@ void reduce_rows(void* out, const void* in, int64_t outer, int64_t inner, CUstre
     reduce_partials_kernel<R, T, A><<<blocks_for(outer, 1), kReduceThreads, 0, stream>>>(
         static_cast<T*>(out), partial, outer, chunks);
     detail::check_launch(name, stream);
-    EMBER_CUDA_CHECK(cudaFreeAsync(partial, stream), name);
+    CUDACachingAllocator::raw_delete(partial);
   }
 }
 

@@ -42,3 +42,10 @@ void register_cuda_blas_kernels();
 void register_cuda_index_kernels();
 void register_cuda_nn_kernels();
 }  // namespace ember::cuda
+
+// Scratch memory for kernels (.cu files cannot include the allocator's Tensor-based header):
+// blocks of the caching allocator, stream-ordered, freed back to its cache.
+namespace ember::cuda::CUDACachingAllocator {
+void* raw_alloc_with_stream(size_t nbytes, CUstream_st* stream);
+void raw_delete(void* ptr);
+}  // namespace ember::cuda::CUDACachingAllocator
