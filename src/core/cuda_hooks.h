@@ -13,4 +13,9 @@ void cuda_copy_across_devices(Tensor& dst, const Tensor& src, bool non_blocking)
 bool cuda_is_pinned(const Tensor& t);
 Tensor cuda_pin_memory(const Tensor& t);
 void cuda_manual_seed_all(uint64_t seed);
+// Fills a CUDA tensor in place from its device's Philox generator: uniform [a, b), normal (mean a,
+// std b), bernoulli (probability a, or `probs`: a double tensor of t's shape on t's device),
+// exponential (rate a).
+enum class RandomFill : int { uniform, normal, bernoulli, exponential };
+void cuda_random_fill(const Tensor& t, RandomFill kind, double a, double b, const Tensor& probs);
 }  // namespace ember::detail

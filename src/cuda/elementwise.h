@@ -79,6 +79,23 @@ void launch_activation(const ElementwiseArgs& a, ActivationOp op, ScalarType dt,
                        double pb, double pc);
 // out = x > 0 ? x : w * x over (out, x, w), floating dtypes.
 void launch_prelu(const ElementwiseArgs& a, ScalarType dt);
+// Bitwise ops and shifts on integral dtypes; with bool_out the operands are bool bytes.
+enum class BitwiseOp : int {
+  bitwise_and,
+  bitwise_or,
+  bitwise_xor,
+  bitwise_not,
+  left_shift,
+  right_shift
+};
+void launch_bitwise(const ElementwiseArgs& a, BitwiseOp op, ScalarType dt, bool bool_out);
+// (x - y)^2 (mse) or binary cross entropy's terms (bce; an input outside [0, 1] sets *bad).
+void launch_loss_elementwise(const ElementwiseArgs& a, bool bce, ScalarType dt, int* bad);
+// Philox random fill of a contiguous buffer (see random.cu); the kinds match
+// detail::RandomFill (src/core/cuda_hooks.h). probs: n doubles or null.
+enum class RandomKind : int { uniform, normal, bernoulli, exponential };
+void launch_random(void* out, ScalarType dt, int64_t n, RandomKind kind, double a, double b,
+                   const double* probs, uint64_t seed, uint64_t offset, CUstream_st* stream);
 // Input of dtype dt, bool output.
 void launch_predicate(const ElementwiseArgs& a, PredicateOp op, ScalarType dt);
 // Operands: out, then three inputs of dtype dt (two for clamp_min/max_scalar and lerp_scalar);

@@ -9,6 +9,7 @@
 #include "src/kernels/activation.h"
 #include "src/kernels/binary.h"
 #include "src/kernels/copy.h"
+#include "src/kernels/loss.h"
 #include "src/kernels/reduce.h"
 #include "src/kernels/ternary.h"
 #include "src/kernels/unary.h"
@@ -171,6 +172,50 @@ EMBER_CUDA_PREDICATE_OPS(EMBER_CUDA_PREDICATE)
 // logical_not shares the binary stubs' signature.
 void logical_not_binary_cuda(TensorIterator& it, const Scalar&) { logical_not_cuda(it); }
 
+void run_bitwise(TensorIterator& it, BitwiseOp op, const char* name) {
+  if (it.numel() == 0) return;
+  CUDAGuard g(it.operand(0).device());
+  bool bool_out = it.output_dtype() == kBool;
+  // Non-integral dtypes get the CPU kernels' error.
+  if (!bool_out)
+    visit_integral_types(
+        it.common_dtype(), name, []<class T>() {}, false);
+  launch_bitwise(make_args(it, name), op, it.common_dtype(), bool_out);
+}
+void bitwise_and_cuda(TensorIterator& it, const Scalar&) {
+  run_bitwise(it, BitwiseOp::bitwise_and, "bitwise_and");
+}
+void bitwise_or_cuda(TensorIterator& it, const Scalar&) {
+  run_bitwise(it, BitwiseOp::bitwise_or, "bitwise_or");
+}
+void bitwise_xor_cuda(TensorIterator& it, const Scalar&) {
+  run_bitwise(it, BitwiseOp::bitwise_xor, "bitwise_xor");
+}
+void bitwise_not_cuda(TensorIterator& it, const Scalar&) {
+  run_bitwise(it, BitwiseOp::bitwise_not, "bitwise_not");
+}
+void left_shift_cuda(TensorIterator& it, const Scalar&) {
+  run_bitwise(it, BitwiseOp::left_shift, "lshift");
+}
+void right_shift_cuda(TensorIterator& it, const Scalar&) {
+  run_bitwise(it, BitwiseOp::right_shift, "rshift");
+}
+
+void mse_cuda(TensorIterator& it) {
+  if (it.numel() == 0) return;
+  CUDAGuard g(it.operand(0).device());
+  launch_loss_elementwise(make_args(it, "mse_loss"), false, it.common_dtype(), nullptr);
+}
+void bce_cuda(TensorIterator& it) {
+  if (it.numel() == 0) return;
+  CUDAGuard g(it.operand(0).device());
+  Tensor bad = zeros({1}, TensorOptions(kInt).device(it.operand(0).device()));
+  launch_loss_elementwise(make_args(it, "binary_cross_entropy"), true, it.common_dtype(),
+                          bad.data_ptr<int>());
+  EMBER_CHECK(bad.item<int>() == 0,
+              "[binary_cross_entropy] all elements of input should be between 0 and 1");
+}
+
 void run_ternary(TensorIterator& it, TernaryOp op, const char* name, const Scalar& value) {
   if (it.numel() == 0) return;
   CUDAGuard g(it.operand(0).device());
@@ -323,6 +368,14 @@ void register_cuda_kernels() {
   EMBER_CUDA_TERNARY_OPS(EMBER_CUDA_REG)
   EMBER_CUDA_ACTIVATION_OPS(EMBER_CUDA_REG)
   reg(prelu_stub, prelu_cuda);
+  reg(bitwise_and_stub, bitwise_and_cuda);
+  reg(bitwise_or_stub, bitwise_or_cuda);
+  reg(bitwise_xor_stub, bitwise_xor_cuda);
+  reg(bitwise_not_stub, bitwise_not_cuda);
+  reg(left_shift_stub, left_shift_cuda);
+  reg(right_shift_stub, right_shift_cuda);
+  reg(mse_stub, mse_cuda);
+  reg(bce_stub, bce_cuda);
   reg(isnan_stub, isnan_cuda);
   reg(isinf_stub, isinf_cuda);
   reg(isfinite_stub, isfinite_cuda);
@@ -352,6 +405,7 @@ void register_cuda_kernels() {
   register_cuda_blas_kernels();
   register_cuda_index_kernels();
   register_cuda_nn_kernels();
+  register_cuda_conv_kernels();
 }
 
 }  // namespace ember::cuda

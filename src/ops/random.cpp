@@ -7,6 +7,7 @@
 
 #include "ember/autograd/grad_mode.h"
 #include "ember/ops/factory.h"
+#include "src/core/cuda_hooks.h"
 #include "src/cpu/convert.h"
 
 namespace ember {
@@ -91,6 +92,15 @@ void check_inplace_random(const Tensor& self, const char* op) {
     return self();                                                 \
   }
 
+// Device tensors without an explicit generator draw on the device (Philox, seeded by
+// torch::cuda::manual_seed); with a CPU generator they draw on the host (above).
+#define EMBER_DEVICE_FILL(kind, a, b, probs)                                \
+  if (!is_cpu() && !gen) {                                                  \
+    detail::cuda_random_fill(*this, detail::RandomFill::kind, a, b, probs); \
+    bump_version();                                                         \
+    return self();                                                          \
+  }
+
 template <class T>
 void normal_fill_16(T* data, T mean, T std) {
   for (int j = 0; j < 8; ++j) {
@@ -107,13 +117,14 @@ void normal_fill_16(T* data, T mean, T std) {
 
 Tensor& Tensor::uniform_(double from, double to, std::optional<Generator> gen) const {
   check_inplace_random(*this, "uniform_");
-  EMBER_DRAW_ON_HOST(uniform_(from, to, gen))
   EMBER_CHECK(is_floating_point(), "[uniform_] \"uniform_\" not implemented for '",
               ::ember::toString(dtype()), "'");
   EMBER_CHECK(from <= to,
               "[uniform_] uniform_ expects to return a [from, to) range, but found "
               "from=",
               from, " > to=", to);
+  EMBER_DEVICE_FILL(uniform, from, to, Tensor())
+  EMBER_DRAW_ON_HOST(uniform_(from, to, gen))
   GeneratorImpl& g = gen_of(gen);
   std::lock_guard<std::mutex> lock(g.mutex);
   fill_serial(self(), "uniform_", [&]<class T>() -> T {
@@ -130,10 +141,11 @@ Tensor& Tensor::uniform_(double from, double to, std::optional<Generator> gen) c
 
 Tensor& Tensor::normal_(double mean, double std, std::optional<Generator> gen) const {
   check_inplace_random(*this, "normal_");
-  EMBER_DRAW_ON_HOST(normal_(mean, std, gen))
   EMBER_CHECK(is_floating_point(), "[normal_] \"normal_kernel_cpu\" not implemented for '",
               ::ember::toString(dtype()), "'");
   EMBER_CHECK(std >= 0, "[normal_] normal expects std >= 0.0, but found std ", std);
+  EMBER_DEVICE_FILL(normal, mean, std, Tensor())
+  EMBER_DRAW_ON_HOST(normal_(mean, std, gen))
   GeneratorImpl& g = gen_of(gen);
   std::lock_guard<std::mutex> lock(g.mutex);
   int64_t n = numel();
@@ -176,8 +188,9 @@ Tensor& Tensor::normal_(double mean, double std, std::optional<Generator> gen) c
 
 Tensor& Tensor::bernoulli_(double p, std::optional<Generator> gen) const {
   check_inplace_random(*this, "bernoulli_");
-  EMBER_DRAW_ON_HOST(bernoulli_(p, gen))
   EMBER_CHECK(p >= 0 && p <= 1, "[bernoulli_] bernoulli_ expects p to be in [0, 1], but got p=", p);
+  EMBER_DEVICE_FILL(bernoulli, p, 0, Tensor())
+  EMBER_DRAW_ON_HOST(bernoulli_(p, gen))
   GeneratorImpl& g = gen_of(gen);
   std::lock_guard<std::mutex> lock(g.mutex);
   fill_serial(self(), "bernoulli_",
@@ -188,13 +201,14 @@ Tensor& Tensor::bernoulli_(double p, std::optional<Generator> gen) const {
 
 Tensor& Tensor::bernoulli_(const Tensor& p, std::optional<Generator> gen) const {
   check_inplace_random(*this, "bernoulli_");
-  EMBER_DRAW_ON_HOST(bernoulli_(p.cpu(), gen))
   Tensor probs = p.to(kDouble).expand(sizes()).contiguous();
   {
     NoGradGuard ng;
     EMBER_CHECK((probs.ge(0.0).all().item<bool>()) && (probs.le(1.0).all().item<bool>()),
                 "[bernoulli_] Expected p_in >= 0 && p_in <= 1 to be true, but got false.");
   }
+  EMBER_DEVICE_FILL(bernoulli, 0, 0, probs.to(device()))
+  EMBER_DRAW_ON_HOST(bernoulli_(probs.cpu(), gen))
   const double* pp = probs.data_ptr<double>();
   GeneratorImpl& g = gen_of(gen);
   std::lock_guard<std::mutex> lock(g.mutex);
@@ -238,11 +252,12 @@ Tensor& Tensor::random_(int64_t to, std::optional<Generator> gen) const {
 
 Tensor& Tensor::exponential_(double lambd, std::optional<Generator> gen) const {
   check_inplace_random(*this, "exponential_");
-  EMBER_DRAW_ON_HOST(exponential_(lambd, gen))
   EMBER_CHECK(is_floating_point(), "[exponential_] \"exponential_cpu\" not implemented for '",
               ::ember::toString(dtype()), "'");
   EMBER_CHECK(lambd > 0,
               "[exponential_] exponential_ expects lambda > 0.0, but found lambda=", lambd);
+  EMBER_DEVICE_FILL(exponential, lambd, 0, Tensor())
+  EMBER_DRAW_ON_HOST(exponential_(lambd, gen))
   GeneratorImpl& g = gen_of(gen);
   std::lock_guard<std::mutex> lock(g.mutex);
   fill_serial(self(), "exponential_", [&]<class T>() -> T {
@@ -257,19 +272,18 @@ Tensor rand(IntArrayRef size, const TensorOptions& options) {
   return rand(size, std::nullopt, options);
 }
 Tensor rand(IntArrayRef size, std::optional<Generator> gen, const TensorOptions& options) {
-  // CUDA tensors draw from the CPU generator and are copied over (no CUDA random kernels yet).
-  Tensor t = empty(size, options.requires_grad(false).device(Device(kCPU)));
+  // On a device without a generator: the device's Philox stream; with a CPU generator, drawn on
+  // the host and copied.
+  Tensor t = empty(size, options.requires_grad(false));
   t.uniform_(0, 1, gen);
-  if (!options.device().is_cpu()) t = t.to(options.device());
   return options.requires_grad() ? t.requires_grad_(true) : t;
 }
 Tensor randn(IntArrayRef size, const TensorOptions& options) {
   return randn(size, std::nullopt, options);
 }
 Tensor randn(IntArrayRef size, std::optional<Generator> gen, const TensorOptions& options) {
-  Tensor t = empty(size, options.requires_grad(false).device(Device(kCPU)));
+  Tensor t = empty(size, options.requires_grad(false));
   t.normal_(0, 1, gen);
-  if (!options.device().is_cpu()) t = t.to(options.device());
   return options.requires_grad() ? t.requires_grad_(true) : t;
 }
 Tensor randint(int64_t high, IntArrayRef size, const TensorOptions& options) {

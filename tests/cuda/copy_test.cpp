@@ -118,9 +118,10 @@ TEST(CudaCopy, ItemPrintAndOptions) {
   EXPECT_TRUE(matches_cpu(torch::eye(3, torch::kCUDA), torch::eye(3)));
   EXPECT_TRUE(matches_cpu(torch::full({2, 2}, 7, torch::kCUDA), torch::full({2, 2}, 7)));
   torch::manual_seed(3);
-  Tensor r = torch::randn({4}, torch::kCUDA);
+  Tensor r = torch::randn({4}, torch::kCUDA);  // the device's Philox stream
   torch::manual_seed(3);
-  EXPECT_TRUE(matches_cpu(r, torch::randn({4})));  // CPU generator, copied over
+  EXPECT_TRUE(r.is_cuda());
+  EXPECT_TRUE(torch::equal(r, torch::randn({4}, torch::kCUDA)));
   EXPECT_TRUE(torch::randperm(6, torch::kCUDA).is_cuda());
 }
 

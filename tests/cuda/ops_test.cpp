@@ -411,3 +411,124 @@ TEST(CudaOps, BatchNormTrainingAndEval) {
   d->eval();
   EXPECT_TRUE(matches_cpu(d->forward(x.cuda()), h->forward(x), 1e-5, 1e-5));
 }
+
+TEST(CudaOps, BitwiseAndLossElementwise) {
+  EMBER_REQUIRE_CUDA();
+  for (ScalarType dt : {kByte, kChar, kShort, kInt, kLong, kBool}) {
+    Tensor a = values(dt, {5, 6}, 45), b = values(dt, {6}, 46);
+    Tensor da = a.cuda(), db = b.cuda();
+    EXPECT_TRUE(matches_cpu(da.bitwise_and(db), a.bitwise_and(b))) << toString(dt);
+    EXPECT_TRUE(matches_cpu(da.bitwise_or(db), a.bitwise_or(b))) << toString(dt);
+    EXPECT_TRUE(matches_cpu(da.bitwise_xor(db), a.bitwise_xor(b))) << toString(dt);
+    EXPECT_TRUE(matches_cpu(da.bitwise_not(), a.bitwise_not())) << toString(dt);
+    if (dt != kBool) {
+      Tensor s = values(dt, {6}, 47).abs().clamp_max(9);
+      EXPECT_TRUE(
+          matches_cpu(torch::bitwise_left_shift(da, s.cuda()), torch::bitwise_left_shift(a, s)))
+          << toString(dt);
+      EXPECT_TRUE(
+          matches_cpu(torch::bitwise_right_shift(da, s.cuda()), torch::bitwise_right_shift(a, s)))
+          << toString(dt);
+    }
+  }
+  namespace F = torch::nn::functional;
+  Tensor x = values(kFloat, {4, 5}, 48).sigmoid(), t = values(kFloat, {4, 5}, 49).sigmoid();
+  EXPECT_TRUE(matches_cpu(F::mse_loss(x.cuda(), t.cuda()), F::mse_loss(x, t), 1e-5, 1e-6));
+  EXPECT_TRUE(matches_cpu(F::binary_cross_entropy(x.cuda(), t.cuda()),
+                          F::binary_cross_entropy(x, t), 1e-5, 1e-6));
+  std::string m = error_of([&] { (void)F::binary_cross_entropy((x * 2).cuda(), t.cuda()); });
+  EXPECT_NE(m.find("between 0 and 1"), std::string::npos) << m;
+}
+
+TEST(CudaOps, PhiloxRandomFills) {
+  EMBER_REQUIRE_CUDA();
+  // Reproducible per seed, different from one fill to the next.
+  torch::manual_seed(11);
+  Tensor a = torch::rand({1000}, torch::kCUDA);
+  Tensor a2 = torch::rand({1000}, torch::kCUDA);
+  torch::manual_seed(11);
+  Tensor b = torch::rand({1000}, torch::kCUDA);
+  EXPECT_TRUE(torch::equal(a, b));
+  EXPECT_FALSE(torch::equal(a, a2));
+  EXPECT_TRUE(a.ge(0).all().item<bool>() && a.lt(1).all().item<bool>());
+  // Moments of large fills, for each floating dtype.
+  for (ScalarType dt : {kFloat, kDouble, kHalf, kBFloat16}) {
+    Tensor n = torch::randn({1 << 20}, torch::device(torch::kCUDA).dtype(dt)).to(kDouble);
+    EXPECT_NEAR(n.mean().item<double>(), 0, 0.01) << toString(dt);
+    EXPECT_NEAR(n.std().item<double>(), 1, 0.01) << toString(dt);
+    Tensor u = torch::empty({1 << 20}, torch::device(torch::kCUDA).dtype(dt)).uniform_(-2, 3);
+    EXPECT_NEAR(u.to(kDouble).mean().item<double>(), 0.5, 0.02) << toString(dt);
+    EXPECT_TRUE(u.ge(-2).all().item<bool>() && u.lt(3).all().item<bool>()) << toString(dt);
+    Tensor e = torch::empty({1 << 20}, torch::device(torch::kCUDA).dtype(dt)).exponential_(2);
+    EXPECT_NEAR(e.to(kDouble).mean().item<double>(), 0.5, 0.01) << toString(dt);
+  }
+  Tensor bern = torch::empty({1 << 20}, torch::kCUDA).bernoulli_(0.3);
+  EXPECT_NEAR(bern.mean().item<double>(), 0.3, 0.005);
+  Tensor probs = torch::tensor(std::vector<double>{0.0, 1.0, 0.5}).cuda();
+  Tensor bt = torch::empty({3}, torch::kCUDA).bernoulli_(probs);
+  EXPECT_EQ(bt[0].item<float>(), 0.0f);
+  EXPECT_EQ(bt[1].item<float>(), 1.0f);
+  // A non-contiguous target is filled too.
+  Tensor nc = torch::zeros({8, 6}, torch::kCUDA).t();
+  nc.normal_();
+  EXPECT_TRUE(nc.ne(0).all().item<bool>());
+  // Dropout on the device: the same mask for the same seed, about p of the values dropped.
+  Tensor x = torch::ones({1 << 16}, torch::kCUDA);
+  torch::manual_seed(5);
+  Tensor d1 = torch::dropout(x, 0.25, true);
+  torch::manual_seed(5);
+  Tensor d2 = torch::dropout(x, 0.25, true);
+  EXPECT_TRUE(torch::equal(d1, d2));
+  EXPECT_NEAR(d1.eq(0).to(kDouble).mean().item<double>(), 0.25, 0.01);
+  // An explicit CPU generator still draws on the host.
+  Tensor hostdrawn = torch::randn({5}, make_generator(9), torch::kCUDA);
+  EXPECT_TRUE(matches_cpu(hostdrawn, torch::randn({5}, make_generator(9))));
+}
+
+TEST(CudaOps, Conv2dAndPooling) {
+  EMBER_REQUIRE_CUDA();
+  namespace F = torch::nn::functional;
+  struct Case {
+    int64_t groups, stride, padding, dilation;
+  };
+  for (ScalarType dt : {kFloat, kDouble}) {
+    for (Case c : {Case{1, 1, 0, 1}, Case{1, 2, 1, 1}, Case{2, 1, 2, 2}, Case{4, 2, 1, 1}}) {
+      Tensor x = values(dt, {2, 4, 9, 8}, 50), w = values(dt, {6 * 2, 4 / c.groups, 3, 3}, 51);
+      Tensor b = values(dt, {12}, 52);
+      auto o = F::Conv2dFuncOptions()
+                   .stride(c.stride)
+                   .padding(c.padding)
+                   .dilation(c.dilation)
+                   .groups(c.groups)
+                   .bias(b);
+      Tensor hx = x.clone().requires_grad_(true), hw = w.clone().requires_grad_(true);
+      Tensor dx = x.cuda().requires_grad_(true), dw = w.cuda().requires_grad_(true);
+      Tensor hy = F::conv2d(hx, hw, o);
+      Tensor dy = F::conv2d(dx, dw,
+                            F::Conv2dFuncOptions()
+                                .stride(c.stride)
+                                .padding(c.padding)
+                                .dilation(c.dilation)
+                                .groups(c.groups)
+                                .bias(b.cuda()));
+      double t = dt == kFloat ? 1e-4 : 1e-10;
+      EXPECT_TRUE(matches_cpu(dy, hy, t, t)) << toString(dt) << " groups " << c.groups;
+      Tensor gy = values(dt, hy.sizes(), 53);
+      (hy * gy).sum().backward();
+      (dy * gy.cuda()).sum().backward();
+      EXPECT_TRUE(matches_cpu(dx.grad(), hx.grad(), t, t)) << toString(dt) << " " << c.groups;
+      EXPECT_TRUE(matches_cpu(dw.grad(), hw.grad(), t * 10, t * 10)) << toString(dt);
+    }
+    Tensor x = values(dt, {2, 3, 10, 9}, 54);
+    Tensor hx = x.clone().requires_grad_(true), dx = x.cuda().requires_grad_(true);
+    auto mo = F::MaxPool2dFuncOptions(3).stride(2).padding(1);
+    Tensor hm = F::max_pool2d(hx, mo), dm = F::max_pool2d(dx, mo);
+    EXPECT_TRUE(matches_cpu(dm, hm)) << toString(dt);
+    auto ao = F::AvgPool2dFuncOptions(3).stride(2).padding(1).count_include_pad(false);
+    Tensor ha = F::avg_pool2d(hx, ao), da = F::avg_pool2d(dx, ao);
+    EXPECT_TRUE(matches_cpu(da, ha, 1e-5, 1e-6)) << toString(dt);
+    (hm.sum() + ha.pow(2).sum()).backward();
+    (dm.sum() + da.pow(2).sum()).backward();
+    EXPECT_TRUE(matches_cpu(dx.grad(), hx.grad(), 1e-5, 1e-6)) << toString(dt);
+  }
+}

@@ -1,0 +1,161 @@
+// conv2d on CUDA as im2col (src/cuda/conv.cu) + one batched cuBLAS product per group, its
+// gradients (col2im as a gather, so no atomics), and the pooling kernels, registered in the stubs
+// of src/kernels/conv.h. A cuDNN path with algorithm selection is the planned replacement.
+#include "ember/autograd/grad_mode.h"
+#include "ember/cuda/stream.h"
+#include "ember/ops/linalg.h"
+#include "ember/ops/reduce.h"
+#include "src/cuda/conv.h"
+#include "src/cuda/runtime.h"
+#include "src/kernels/conv.h"
+
+namespace ember::cuda {
+namespace {
+
+CUstream_st* stream_of(const Tensor& t) {
+  return getCurrentCUDAStream(t.device().index()).stream();
+}
+
+ConvGeometry conv_geometry(const Tensor& input, const Tensor& weight, int64_t ho, int64_t wo,
+                           const Conv2dParams& p) {
+  ConvGeometry g;
+  g.n = input.size(0);
+  g.c = input.size(1);
+  g.h = input.size(2);
+  g.w = input.size(3);
+  g.ho = ho;
+  g.wo = wo;
+  g.kh = weight.size(2);
+  g.kw = weight.size(3);
+  g.sh = p.stride[0];
+  g.sw = p.stride[1];
+  g.ph = p.padding[0];
+  g.pw = p.padding[1];
+  g.dh = p.dilation[0];
+  g.dw = p.dilation[1];
+  return g;
+}
+
+Tensor im2col(const Tensor& input, const ConvGeometry& g) {
+  Tensor cols = make_tensor({g.n, g.c * g.kh * g.kw, g.ho * g.wo}, input.dtype(), input.device());
+  launch_im2col(cols.data_ptr(), input.data_ptr(), input.dtype(), g, stream_of(input));
+  return cols;
+}
+
+void conv2d_cuda(Tensor& out, const Tensor& input, const Tensor& weight, const Tensor& bias,
+                 const Conv2dParams& p) {
+  CUDAGuard guard(input.device());
+  NoGradGuard ng;
+  ConvGeometry g = conv_geometry(input, weight, out.size(2), out.size(3), p);
+  if (out.numel() == 0) return;
+  int64_t groups = p.groups, co = weight.size(0), cog = co / groups;
+  int64_t k = weight.size(1) * g.kh * g.kw;
+  Tensor cols = im2col(input, g);
+  Tensor w = weight.reshape({groups, cog, k});
+  for (int64_t gi = 0; gi < groups; ++gi) {
+    Tensor r = matmul(w.select(0, gi), cols.narrow(1, gi * k, k));  // [n, cog, l]
+    out.narrow(1, gi * cog, cog).copy_(r.view({g.n, cog, g.ho, g.wo}));
+  }
+  if (bias.defined()) out.add_(bias.view({1, co, 1, 1}));
+}
+
+void conv2d_backward_cuda(const Tensor& grad_out, const Tensor& input, const Tensor& weight,
+                          const Conv2dParams& p, Tensor& grad_input, Tensor& grad_weight,
+                          Tensor& grad_bias) {
+  CUDAGuard guard(input.device());
+  NoGradGuard ng;
+  ConvGeometry g = conv_geometry(input, weight, grad_out.size(2), grad_out.size(3), p);
+  int64_t groups = p.groups, co = weight.size(0), cog = co / groups;
+  int64_t k = weight.size(1) * g.kh * g.kw, l = g.ho * g.wo;
+  Tensor go = grad_out.contiguous().view({g.n, co, l});
+  if (grad_bias.defined()) grad_bias.copy_(go.sum(IntArrayRef{0, 2}));
+  if (!grad_weight.defined() && !grad_input.defined()) return;
+  Tensor w = weight.reshape({groups, cog, k});
+  Tensor cols = grad_weight.defined() ? im2col(input, g) : Tensor();
+  Tensor dcols = grad_input.defined()
+                     ? make_tensor({g.n, groups * k, l}, input.dtype(), input.device())
+                     : Tensor();
+  for (int64_t gi = 0; gi < groups; ++gi) {
+    Tensor gog = go.narrow(1, gi * cog, cog);  // [n, cog, l]
+    if (grad_weight.defined()) {
+      Tensor gw = matmul(gog, cols.narrow(1, gi * k, k).transpose(1, 2)).sum(IntArrayRef{0});
+      grad_weight.narrow(0, gi * cog, cog).copy_(gw.view({cog, weight.size(1), g.kh, g.kw}));
+    }
+    if (grad_input.defined())
+      dcols.narrow(1, gi * k, k).copy_(matmul(w.select(0, gi).t(), gog));  // [n, k, l]
+  }
+  if (grad_input.defined())
+    launch_col2im(grad_input.data_ptr(), dcols.data_ptr(), input.dtype(), g, stream_of(input));
+}
+
+ConvGeometry pool_geometry(const Tensor& input, int64_t ho, int64_t wo, const Pool2dParams& p) {
+  ConvGeometry g;
+  g.n = input.size(0);
+  g.c = input.size(1);
+  g.h = input.size(2);
+  g.w = input.size(3);
+  g.ho = ho;
+  g.wo = wo;
+  g.kh = p.kernel[0];
+  g.kw = p.kernel[1];
+  g.sh = p.stride[0];
+  g.sw = p.stride[1];
+  g.ph = p.padding[0];
+  g.pw = p.padding[1];
+  g.dh = p.dilation[0];
+  g.dw = p.dilation[1];
+  g.count_include_pad = p.count_include_pad;
+  g.divisor = p.divisor;
+  return g;
+}
+
+void max_pool2d_cuda(Tensor& out, Tensor& indices, const Tensor& input, const Pool2dParams& p) {
+  CUDAGuard guard(input.device());
+  ConvGeometry g = pool_geometry(input, out.size(2), out.size(3), p);
+  launch_max_pool2d(out.data_ptr(), indices.data_ptr<int64_t>(), input.data_ptr(), input.dtype(),
+                    g.n * g.c, g, stream_of(input));
+}
+
+void max_pool2d_backward_cuda(Tensor& grad_input, const Tensor& grad_out, const Tensor& indices) {
+  CUDAGuard guard(grad_input.device());
+  grad_input.zero_();
+  Tensor go = grad_out.contiguous(), idx = indices.contiguous();
+  int64_t planes = grad_input.size(0) * grad_input.size(1);
+  launch_max_pool2d_backward(grad_input.data_ptr(), go.data_ptr(), idx.data_ptr<int64_t>(),
+                             grad_input.dtype(), planes, grad_input.size(2) * grad_input.size(3),
+                             go.size(2) * go.size(3), stream_of(go));
+}
+
+void avg_pool2d_cuda(Tensor& out, const Tensor& input, const Pool2dParams& p) {
+  CUDAGuard guard(input.device());
+  ConvGeometry g = pool_geometry(input, out.size(2), out.size(3), p);
+  launch_avg_pool2d(out.data_ptr(), input.data_ptr(), input.dtype(), g.n * g.c, g,
+                    stream_of(input));
+}
+
+void avg_pool2d_backward_cuda(Tensor& grad_input, const Tensor& grad_out, const Pool2dParams& p) {
+  CUDAGuard guard(grad_input.device());
+  grad_input.zero_();
+  Tensor go = grad_out.contiguous();
+  ConvGeometry g = pool_geometry(grad_input, go.size(2), go.size(3), p);
+  launch_avg_pool2d_backward(grad_input.data_ptr(), go.data_ptr(), grad_input.dtype(), g.n * g.c, g,
+                             stream_of(go));
+}
+
+template <class Fn>
+void reg(KernelStub<Fn>& stub, Fn f) {
+  stub.table[static_cast<int>(kCUDA)] = f;
+}
+
+}  // namespace
+
+void register_cuda_conv_kernels() {
+  reg(conv2d_stub, conv2d_cuda);
+  reg(conv2d_backward_stub, conv2d_backward_cuda);
+  reg(max_pool2d_stub, max_pool2d_cuda);
+  reg(max_pool2d_backward_stub, max_pool2d_backward_cuda);
+  reg(avg_pool2d_stub, avg_pool2d_cuda);
+  reg(avg_pool2d_backward_stub, avg_pool2d_backward_cuda);
+}
+
+}  // namespace ember::cuda
