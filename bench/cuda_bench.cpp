@@ -89,5 +89,24 @@ int main(int argc, char** argv) {
         opt.step();
       },
       reps);
+
+  // A small CNN training step (conv 1->32->64, 3x3, max pools, linear; batch 256, 28x28 input).
+  torch::nn::Sequential cnn(torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 32, 3).padding(1)),
+                            torch::nn::ReLU(), torch::nn::MaxPool2d(2),
+                            torch::nn::Conv2d(torch::nn::Conv2dOptions(32, 64, 3).padding(1)),
+                            torch::nn::ReLU(), torch::nn::MaxPool2d(2), torch::nn::Flatten(),
+                            torch::nn::Linear(64 * 7 * 7, 10));
+  cnn->to(torch::kCUDA);
+  torch::optim::SGD cnn_opt(cnn->parameters(), torch::optim::SGDOptions(0.01).momentum(0.9));
+  torch::Tensor img = torch::randn({256, 1, 28, 28}, cuda);
+  torch::Tensor lab = torch::randint(0, 10, {256}, cuda.dtype(torch::kLong));
+  row(
+      "cnn train step b256",
+      [&] {
+        cnn_opt.zero_grad();
+        torch::nn::functional::cross_entropy(cnn->forward(img), lab).backward();
+        cnn_opt.step();
+      },
+      reps);
   return 0;
 }

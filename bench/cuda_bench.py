@@ -61,6 +61,21 @@ def main():
 
     row("mlp train step b512", step, reps)
 
+    nn = torch.nn
+    cnn = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                        nn.Linear(64 * 7 * 7, 10)).to(dev)
+    cnn_opt = torch.optim.SGD(cnn.parameters(), lr=0.01, momentum=0.9)
+    img = torch.randn(256, 1, 28, 28, device=dev)
+    lab = torch.randint(0, 10, (256,), device=dev)
+
+    def cnn_step():
+        cnn_opt.zero_grad()
+        F.cross_entropy(cnn(img), lab).backward()
+        cnn_opt.step()
+
+    row("cnn train step b256", cnn_step, reps)
+
 
 if __name__ == "__main__":
     main()
