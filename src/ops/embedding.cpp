@@ -30,7 +30,8 @@ void check_indices(const Tensor& indices, const char* op, const char* arg) {
 // indices as a flat contiguous int64 tensor, every value checked against [0, num).
 Tensor flat_indices(const Tensor& indices, int64_t num, const char* op) {
   Tensor idx = indices.detach().reshape({indices.numel()}).to(kLong).contiguous();
-  Tensor host = idx.cpu();  // checked on the host
+  if (!idx.is_cpu()) return idx;  // device kernels check their indices (one wait, not two)
+  const Tensor& host = idx;
   const int64_t* p = host.data_ptr<int64_t>();
   for (int64_t i = 0; i < idx.numel(); ++i) {
     EMBER_CHECK(p[i] >= 0 && p[i] < num, "[", op, "] index out of range in self: index ", p[i],

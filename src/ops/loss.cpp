@@ -67,14 +67,16 @@ void check_nll_weight(const Tensor& w, int64_t n_classes, const char* op) {
 // d loss / d input: -w[t] * g (/ total weight for mean) at the target class, 0 elsewhere. Linear
 // in g and written as a scatter, so double backward works.
 Tensor nll_backward(const Tensor& g, const Tensor& self, const Tensor& target, const Tensor& weight,
-                    int64_t reduction, int64_t ignore_index, double total_weight) {
+                    int64_t reduction, int64_t ignore_index, const Tensor& total_weight) {
   int64_t cdim = self.dim() == 1 ? 0 : 1;
   Tensor valid = target != ignore_index;
   Tensor t = target.masked_fill(logical_not(valid), 0);
   Tensor coef = valid.to(g.dtype());
   if (weight.defined()) coef = coef * weight.to(g.dtype()).take(t);
   Tensor gs = g;
-  if (reduction == Reduction::Mean) gs = g / (total_weight == 0 ? 1.0 : total_weight);
+  // total_weight stays a tensor (no wait for the device); 0 (all ignored) divides by 1.
+  if (reduction == Reduction::Mean)
+    gs = g / where(total_weight == 0, ones_like(total_weight), total_weight);
   Tensor src = -(coef * gs);
   return zeros(self.sizes(), self.options()).scatter(cdim, t.unsqueeze(cdim), src.unsqueeze(cdim));
 }
@@ -101,7 +103,7 @@ Tensor nll_core(const Tensor& self, const Tensor& target, const Tensor& weight, 
                                             : make_tensor({}, dt, self.device());
   Tensor tw = make_tensor({}, dt, self.device());
   nll_loss_stub.get(self.device().type())(out, tw, x, t, w, N, C, K, reduction, ignore_index);
-  double total = tw.item<double>();
+  Tensor total = tw;
   if (auto n = autograd::make_node(
           node, {self},
           [reduction, ignore_index, total, w](autograd::FunctionNode& n, const variable_list& g) {
