@@ -1,0 +1,90 @@
+"""PyTorch's side of the GPT-2 training comparison: the model, data and optimiser of
+examples/gpt2/main.cpp, printing the same lines (loss every tenth step, tokens per second).
+Run next to ember's example on the same GPU:
+    gpt2 --steps 200            # ember
+    python3 bench/gpt2_bench.py --steps 200
+"""
+import argparse
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Block(nn.Module):
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.heads = heads
+        self.ln1, self.ln2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
+        self.qkv, self.proj = nn.Linear(dim, 3 * dim), nn.Linear(dim, dim)
+        self.fc, self.out = nn.Linear(dim, 4 * dim), nn.Linear(4 * dim, dim)
+
+    def forward(self, x):
+        B, T, D = x.shape
+        q, k, v = self.qkv(self.ln1(x)).split(D, 2)
+        shape = lambda t: t.view(B, T, self.heads, D // self.heads).transpose(1, 2)
+        y = F.scaled_dot_product_attention(shape(q), shape(k), shape(v), is_causal=True)
+        x = x + self.proj(y.transpose(1, 2).contiguous().view(B, T, D))
+        return x + self.out(F.gelu(self.fc(self.ln2(x)), approximate="tanh"))
+
+
+class GPT(nn.Module):
+    def __init__(self, vocab, context, dim, layers, heads):
+        super().__init__()
+        self.wte, self.wpe = nn.Embedding(vocab, dim), nn.Embedding(context, dim)
+        self.blocks = nn.ModuleList(Block(dim, heads) for _ in range(layers))
+        self.ln_f = nn.LayerNorm(dim)
+        with torch.no_grad():
+            for name, p in self.named_parameters():
+                if "bias" in name:
+                    p.zero_()
+                elif "ln" not in name:
+                    p.normal_(0, 0.02)
+
+    def forward(self, idx):
+        x = self.wte(idx) + self.wpe(torch.arange(idx.shape[1], device=idx.device))
+        for b in self.blocks:
+            x = b(x)
+        return self.ln_f(x) @ self.wte.weight.t()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--text", default="README.md")
+    for k, v in [("layers", 4), ("heads", 4), ("dim", 256), ("context", 128), ("batch", 16),
+                 ("steps", 200), ("seed", 0)]:
+        ap.add_argument("--" + k, type=int, default=v)
+    ap.add_argument("--lr", type=float, default=3e-4)
+    a = ap.parse_args()
+    dev = "cuda" if torch.cuda.is_available() else "cpu"
+    torch.manual_seed(a.seed)
+    data = torch.tensor(list(open(a.text, "rb").read()), dtype=torch.long, device=dev)
+    model = GPT(256, a.context, a.dim, a.layers, a.heads).to(dev)
+    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.95), weight_decay=0.1)
+    print(f"gpt2 (PyTorch {torch.__version__}): {sum(p.numel() for p in model.parameters())} "
+          f"parameters, on {dev}", flush=True)
+    n = data.numel() - a.context - 1
+    offs = torch.arange(a.context + 1, device=dev)
+    t0 = time.perf_counter()
+    first = last = 0.0
+    for step in range(1, a.steps + 1):
+        starts = torch.randint(0, n, (a.batch,)).to(dev)
+        window = data[starts.unsqueeze(1) + offs]
+        x, y = window[:, :-1], window[:, 1:]
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x).view(-1, 256), y.reshape(-1))
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        if step == 1 or step % 10 == 0 or step == a.steps:
+            last = loss.item()
+            first = last if step == 1 else first
+            secs = time.perf_counter() - t0
+            print(f"step {step:4d}  loss {last:.4f}  {step * a.batch * a.context / secs:.0f} "
+                  f"tokens/s", flush=True)
+    print(f"loss {first:.4f} -> {last:.4f}")
+
+
+if __name__ == "__main__":
+    main()
