@@ -77,43 +77,6 @@ EMBER_COMPARE_KERNEL(ge, >=)
 
 // ---- integer division family: never traps (x / 0 is flagged, INT_MIN / -1 wraps) ----
 
-template <class T>
-inline T wrapping_neg(T a) {
-  using U = std::make_unsigned_t<T>;
-  return static_cast<T>(static_cast<U>(U(0) - static_cast<U>(a)));
-}
-template <class T>
-inline T int_trunc_div(T a, T b) {
-  if constexpr (std::is_signed_v<T>) {
-    if (b == T(-1)) return wrapping_neg(a);
-  }
-  return static_cast<T>(a / b);
-}
-template <class T>
-inline T int_fmod(T a, T b) {
-  if constexpr (std::is_signed_v<T>) {
-    if (b == T(-1)) return T(0);
-  }
-  return static_cast<T>(a % b);
-}
-template <class T>
-inline T int_floor_div(T a, T b) {
-  T q = int_trunc_div(a, b);
-  if constexpr (std::is_signed_v<T>) {
-    T r = int_fmod(a, b);
-    if (r != 0 && ((r < 0) != (b < 0))) q = static_cast<T>(q - 1);
-  }
-  return q;
-}
-template <class T>
-inline T int_remainder(T a, T b) {
-  T r = int_fmod(a, b);
-  if constexpr (std::is_signed_v<T>) {
-    if (r != 0 && ((r < 0) != (b < 0))) r = static_cast<T>(r + b);
-  }
-  return r;
-}
-
 template <class M>
 inline M float_floor_div(M a, M b) {
   if (b == 0) return a / b;  // IEEE result
@@ -172,24 +135,6 @@ void fmod_kernel(TensorIterator& it, const Scalar&) {
   division_kernel(
       it, "fmod", [](auto a, auto b) { return int_fmod(a, b); },
       [](auto a, auto b) { return std::fmod(a, b); });
-}
-
-// Integer power by squaring; overflow wraps, as in PyTorch.
-template <class T>
-inline T int_pow(T a, T b) {
-  if constexpr (std::is_signed_v<T>) {
-    if (b < 0) {
-      if (a == 1) return 1;
-      if (a == -1) return b % 2 != 0 ? T(-1) : T(1);
-      return 0;
-    }
-  }
-  T result = 1;
-  for (auto e = static_cast<std::make_unsigned_t<T>>(b); e; e >>= 1) {
-    if (e & 1) result = cpu::wrap_mul(result, a);
-    a = cpu::wrap_mul(a, a);
-  }
-  return result;
 }
 
 void pow_kernel(TensorIterator& it, const Scalar&) {

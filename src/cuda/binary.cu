@@ -3,77 +3,10 @@
 #include <cmath>
 
 #include "src/cuda/loops.cuh"
+#include "src/kernels/int_math.h"
 
 namespace ember::cuda {
 namespace {
-
-// Integer arithmetic wraps like two's complement (no signed-overflow UB).
-template <class T>
-__device__ __forceinline__ T wrap_add(T a, T b) {
-  using U = std::common_type_t<std::make_unsigned_t<T>, unsigned>;
-  return static_cast<T>(static_cast<U>(a) + static_cast<U>(b));
-}
-template <class T>
-__device__ __forceinline__ T wrap_mul(T a, T b) {
-  using U = std::common_type_t<std::make_unsigned_t<T>, unsigned>;
-  return static_cast<T>(static_cast<U>(a) * static_cast<U>(b));
-}
-
-template <class T>
-__device__ __forceinline__ T wrapping_neg(T a) {
-  using U = std::make_unsigned_t<T>;
-  return static_cast<T>(static_cast<U>(U(0) - static_cast<U>(a)));
-}
-
-// Integer division as on the CPU (src/cpu/binary.cpp): MIN / -1 wraps, the divisor is nonzero.
-template <class T>
-__device__ __forceinline__ T int_trunc_div(T a, T b) {
-  if constexpr (std::is_signed_v<T>) {
-    if (b == T(-1)) return wrapping_neg(a);
-  }
-  return static_cast<T>(a / b);
-}
-template <class T>
-__device__ __forceinline__ T int_fmod(T a, T b) {
-  if constexpr (std::is_signed_v<T>) {
-    if (b == T(-1)) return T(0);
-  }
-  return static_cast<T>(a % b);
-}
-template <class T>
-__device__ __forceinline__ T int_floor_div(T a, T b) {
-  T q = int_trunc_div(a, b);
-  if constexpr (std::is_signed_v<T>) {
-    T r = int_fmod(a, b);
-    if (r != 0 && ((r < 0) != (b < 0))) q = static_cast<T>(q - 1);
-  }
-  return q;
-}
-template <class T>
-__device__ __forceinline__ T int_remainder(T a, T b) {
-  T r = int_fmod(a, b);
-  if constexpr (std::is_signed_v<T>) {
-    if (r != 0 && ((r < 0) != (b < 0))) r = static_cast<T>(r + b);
-  }
-  return r;
-}
-// Power by squaring; overflow wraps, negative exponents give 0 except for bases 1 and -1.
-template <class T>
-__device__ __forceinline__ T int_pow(T a, T b) {
-  if constexpr (std::is_signed_v<T>) {
-    if (b < 0) {
-      if (a == 1) return 1;
-      if (a == -1) return b % 2 != 0 ? T(-1) : T(1);
-      return 0;
-    }
-  }
-  T result = 1;
-  for (auto e = static_cast<std::make_unsigned_t<T>>(b); e; e >>= 1) {
-    if (e & 1) result = wrap_mul(result, a);
-    a = wrap_mul(a, a);
-  }
-  return result;
-}
 
 // Python's floor division and remainder for floats (as torch: exact quotient rounding).
 template <class M>
@@ -92,15 +25,6 @@ __device__ __forceinline__ M float_remainder(M a, M b) {
   M mod = ::fmod(a, b);
   if (mod != 0 && (b < 0) != (mod < 0)) mod += b;
   return mod;
-}
-
-template <class M>
-__device__ __forceinline__ bool is_nan(M x) {
-  if constexpr (std::is_floating_point_v<M>) {
-    return x != x;
-  } else {
-    return false;
-  }
 }
 
 // One arithmetic and one comparison kernel per dtype: the op is a runtime value (see unary.cu).

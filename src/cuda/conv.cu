@@ -140,17 +140,6 @@ __global__ void avg_pool_backward_kernel(T* gi, const T* go, int64_t planes, Con
   }
 }
 
-template <class Fn>
-void float_or_double(ScalarType dt, const char* op, Fn&& fn) {
-  if (dt == ScalarType::Float) {
-    fn(Tag<float>{});
-  } else if (dt == ScalarType::Double) {
-    fn(Tag<double>{});
-  } else {
-    EMBER_ERROR("[", op, "] CUDA kernel expects float or double");
-  }
-}
-
 }  // namespace
 
 void launch_im2col(void* cols, const void* x, ScalarType dt, const ConvGeometry& g,

@@ -7,17 +7,14 @@
 #include "ember/ops/reduce.h"
 #include "src/cuda/conv.h"
 #include "src/cuda/runtime.h"
+#include "src/cuda/stubs.h"
 #include "src/kernels/conv.h"
 
 namespace ember::cuda {
 namespace {
 
-CUstream_st* stream_of(const Tensor& t) {
-  return getCurrentCUDAStream(t.device().index()).stream();
-}
-
-ConvGeometry conv_geometry(const Tensor& input, const Tensor& weight, int64_t ho, int64_t wo,
-                           const Conv2dParams& p) {
+// The shapes of an NCHW input and its [.., ho, wo] output.
+ConvGeometry nchw_geometry(const Tensor& input, int64_t ho, int64_t wo) {
   ConvGeometry g;
   g.n = input.size(0);
   g.c = input.size(1);
@@ -25,6 +22,12 @@ ConvGeometry conv_geometry(const Tensor& input, const Tensor& weight, int64_t ho
   g.w = input.size(3);
   g.ho = ho;
   g.wo = wo;
+  return g;
+}
+
+ConvGeometry conv_geometry(const Tensor& input, const Tensor& weight, int64_t ho, int64_t wo,
+                           const Conv2dParams& p) {
+  ConvGeometry g = nchw_geometry(input, ho, wo);
   g.kh = weight.size(2);
   g.kw = weight.size(3);
   g.sh = p.stride[0];
@@ -89,13 +92,7 @@ void conv2d_backward_cuda(const Tensor& grad_out, const Tensor& input, const Ten
 }
 
 ConvGeometry pool_geometry(const Tensor& input, int64_t ho, int64_t wo, const Pool2dParams& p) {
-  ConvGeometry g;
-  g.n = input.size(0);
-  g.c = input.size(1);
-  g.h = input.size(2);
-  g.w = input.size(3);
-  g.ho = ho;
-  g.wo = wo;
+  ConvGeometry g = nchw_geometry(input, ho, wo);
   g.kh = p.kernel[0];
   g.kw = p.kernel[1];
   g.sh = p.stride[0];
@@ -140,11 +137,6 @@ void avg_pool2d_backward_cuda(Tensor& grad_input, const Tensor& grad_out, const 
   ConvGeometry g = pool_geometry(grad_input, go.size(2), go.size(3), p);
   launch_avg_pool2d_backward(grad_input.data_ptr(), go.data_ptr(), grad_input.dtype(), g.n * g.c, g,
                              stream_of(go));
-}
-
-template <class Fn>
-void reg(KernelStub<Fn>& stub, Fn f) {
-  stub.table[static_cast<int>(kCUDA)] = f;
 }
 
 }  // namespace

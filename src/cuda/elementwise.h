@@ -103,11 +103,9 @@ void launch_predicate(const ElementwiseArgs& a, PredicateOp op, ScalarType dt);
 void launch_ternary(const ElementwiseArgs& a, TernaryOp op, ScalarType dt, double value_f,
                     int64_t value_i);
 
-// Reductions over contiguous rows (see src/kernels/reduce.h), accumulating in float for the 16-bit
-// floats and double for double: out[o] = sum(in[o, :inner]).
-void launch_sum_rows(void* out, const void* in, ScalarType dt, int64_t outer, int64_t inner,
-                     CUstream_st* stream);
-// The same for the other row reductions; all/any take and give bool. out and in have dtype dt.
+// Reductions over contiguous rows (see src/kernels/reduce.h): out[o] = op(in[o, :inner]), sums
+// accumulating in float for the 16-bit floats and double for double; all/any take and give bool.
+// out and in have dtype dt.
 enum class ReduceOp : int { sum, nansum, prod, amax, amin, all, any };
 void launch_reduce_rows(ReduceOp op, void* out, const void* in, ScalarType dt, int64_t outer,
                         int64_t inner, CUstream_st* stream);

@@ -8,6 +8,7 @@
 #include "src/cpu/convert.h"
 #include "src/cuda/elementwise.h"
 #include "src/cuda/runtime.h"
+#include "src/cuda/stubs.h"
 #include "src/kernels/index.h"
 #include "src/kernels/normalization.h"
 #include "src/kernels/shape.h"
@@ -63,10 +64,6 @@ DimVector strides_without(const Tensor& t, int64_t dim) {
   DimVector s(t.strides());
   if (t.dim() > 0) s[static_cast<size_t>(dim)] = 0;
   return s;
-}
-
-CUstream_st* stream_of(const Tensor& t) {
-  return getCurrentCUDAStream(t.device().index()).stream();
 }
 
 void gather_cuda(const Tensor& out, const Tensor& self, int64_t dim, const Tensor& index) {
@@ -224,11 +221,6 @@ void strided_add_cuda(const Tensor& dst, const Tensor& src_in) {
   g.stream = stream_of(dst);
   Tensor zero = zero_offset(dst.device());
   launch_index_put(g, dst.data_ptr(), zero.data_ptr<int64_t>(), src.data_ptr(), dst.dtype(), true);
-}
-
-template <class Fn>
-void reg(KernelStub<Fn>& stub, Fn f) {
-  stub.table[static_cast<int>(kCUDA)] = f;
 }
 
 }  // namespace

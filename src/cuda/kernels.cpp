@@ -6,6 +6,7 @@
 #include "ember/ops/factory.h"
 #include "src/cuda/elementwise.h"
 #include "src/cuda/runtime.h"
+#include "src/cuda/stubs.h"
 #include "src/kernels/activation.h"
 #include "src/kernels/binary.h"
 #include "src/kernels/copy.h"
@@ -259,33 +260,24 @@ EMBER_CUDA_TERNARY_OPS(EMBER_CUDA_TERNARY)
 EMBER_CUDA_UNARY_OPS(EMBER_CUDA_UNARY)
 #undef EMBER_CUDA_UNARY
 
-void sum_cuda(Tensor& out, const Tensor& in, int64_t outer, int64_t inner) {
-  CUDAGuard g(in.device());
-  EMBER_CHECK(out.dtype() == in.dtype(), "[sum] CUDA kernel expects one dtype");
-  launch_sum_rows(out.data_ptr(), in.data_ptr(), in.dtype(), outer, inner,
-                  getCurrentCUDAStream(in.device().index()).stream());
-}
-
 template <ReduceOp Op>
 void reduce_cuda(Tensor& out, const Tensor& in, int64_t outer, int64_t inner) {
   CUDAGuard g(in.device());
   EMBER_CHECK(out.dtype() == in.dtype(), "[reduce] CUDA kernel expects one dtype");
-  launch_reduce_rows(Op, out.data_ptr(), in.data_ptr(), in.dtype(), outer, inner,
-                     getCurrentCUDAStream(in.device().index()).stream());
+  launch_reduce_rows(Op, out.data_ptr(), in.data_ptr(), in.dtype(), outer, inner, stream_of(in));
 }
 
 void sum_middle_cuda(Tensor& out, const Tensor& in, int64_t outer, int64_t n, int64_t inner, bool) {
   CUDAGuard g(in.device());
   EMBER_CHECK(out.dtype() == in.dtype(), "[sum] CUDA kernel expects one dtype");
-  launch_sum_middle(out.data_ptr(), in.data_ptr(), in.dtype(), outer, n, inner,
-                    getCurrentCUDAStream(in.device().index()).stream());
+  launch_sum_middle(out.data_ptr(), in.data_ptr(), in.dtype(), outer, n, inner, stream_of(in));
 }
 
 void transpose_middle_cuda(Tensor& out, const Tensor& in, int64_t outer, int64_t n, int64_t inner,
                            bool) {
   CUDAGuard g(in.device());
   launch_transpose_middle(out.data_ptr(), in.data_ptr(), in.element_size(), outer, n, inner,
-                          getCurrentCUDAStream(in.device().index()).stream());
+                          stream_of(in));
 }
 
 #define EMBER_CUDA_ACTIVATION(name)                                                        \
@@ -302,10 +294,6 @@ void prelu_cuda(TensorIterator& it) {
   if (it.numel() == 0) return;
   CUDAGuard g(it.operand(0).device());
   launch_prelu(make_args(it, "prelu"), it.common_dtype());
-}
-
-CUstream_st* stream_of(const Tensor& t) {
-  return getCurrentCUDAStream(t.device().index()).stream();
 }
 
 template <bool kMax>
@@ -345,13 +333,7 @@ void scan_cuda(Tensor& out, const Tensor& in, int64_t outer, int64_t n, int64_t 
 template <bool kLog>
 void softmax_cuda(Tensor& out, const Tensor& in, int64_t outer, int64_t n, int64_t inner, bool) {
   CUDAGuard g(in.device());
-  launch_softmax(out.data_ptr(), in.data_ptr(), in.dtype(), outer, n, inner, kLog,
-                 getCurrentCUDAStream(in.device().index()).stream());
-}
-
-template <class Fn>
-void reg(KernelStub<Fn>& stub, Fn f) {
-  stub.table[static_cast<int>(kCUDA)] = f;
+  launch_softmax(out.data_ptr(), in.data_ptr(), in.dtype(), outer, n, inner, kLog, stream_of(in));
 }
 
 }  // namespace
@@ -384,7 +366,7 @@ void register_cuda_kernels() {
   reg(signbit_stub, signbit_cuda);
 #undef EMBER_CUDA_REG
   reg(logical_not_stub, logical_not_binary_cuda);
-  reg(sum_stub, sum_cuda);
+  reg(sum_stub, reduce_cuda<ReduceOp::sum>);
   reg(nansum_stub, reduce_cuda<ReduceOp::nansum>);
   reg(prod_stub, reduce_cuda<ReduceOp::prod>);
   reg(amax_stub, reduce_cuda<ReduceOp::amax>);

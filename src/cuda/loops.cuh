@@ -336,4 +336,40 @@ __device__ __forceinline__ D convert(S x) {
   }
 }
 
+// NaN test that is false for integer types (opmath values).
+template <class M>
+__device__ __forceinline__ bool is_nan(M x) {
+  if constexpr (std::is_floating_point_v<M>) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+
+// Calls fn(Tag<T>{}) for float and double, the dtypes of the conv/norm kernels; others raise.
+template <class Fn>
+void float_or_double(ScalarType dt, const char* op, Fn&& fn) {
+  if (dt == ScalarType::Float) {
+    fn(Tag<float>{});
+  } else if (dt == ScalarType::Double) {
+    fn(Tag<double>{});
+  } else {
+    EMBER_ERROR("[", op, "] CUDA kernel expects float or double");
+  }
+}
+
+// Sum of a double over a block of kThreads threads (a multiple of 32); every thread gets it.
+template <int kThreads>
+__device__ double block_sum(double v) {
+  __shared__ double partial[kThreads / 32];
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+  int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  __syncthreads();  // earlier readers of `partial` are done
+  if (lane == 0) partial[warp] = v;
+  __syncthreads();
+  v = lane < kThreads / 32 ? partial[lane] : 0.0;
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+  return v;
+}
+
 }  // namespace ember::cuda

@@ -10,19 +10,6 @@ namespace {
 
 constexpr int kNnThreads = 256;
 
-// Sum over the block; every thread gets the total.
-__device__ double block_sum(double v) {
-  __shared__ double partial[kNnThreads / 32];
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-  int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-  __syncthreads();  // earlier readers of `partial` are done
-  if (lane == 0) partial[warp] = v;
-  __syncthreads();
-  v = lane < kNnThreads / 32 ? partial[lane] : 0.0;
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-  return v;
-}
-
 template <class T>
 __global__ void row_norm_kernel(T* y, T* mean, T* rstd, const T* x, int64_t M, int64_t N,
                                 const T* w, const T* b, double eps) {
@@ -31,13 +18,13 @@ __global__ void row_norm_kernel(T* y, T* mean, T* rstd, const T* x, int64_t M, i
     T* yr = y + row * N;
     double s = 0;
     for (int64_t i = threadIdx.x; i < N; i += blockDim.x) s += static_cast<double>(xr[i]);
-    double mu = block_sum(s) / static_cast<double>(N);
+    double mu = block_sum<kNnThreads>(s) / static_cast<double>(N);
     double v = 0;
     for (int64_t i = threadIdx.x; i < N; i += blockDim.x) {
       double d = static_cast<double>(xr[i]) - mu;
       v += d * d;
     }
-    double var = block_sum(v) / static_cast<double>(N);
+    double var = block_sum<kNnThreads>(v) / static_cast<double>(N);
     T m = static_cast<T>(mu), r = static_cast<T>(1.0 / ::sqrt(var + eps));
     if (threadIdx.x == 0) {
       mean[row] = m;
@@ -66,8 +53,8 @@ __global__ void row_norm_backward_input_kernel(T* gx, const T* gy, const T* x, i
       sg += g;
       sgx += g * (static_cast<double>(xr[i]) - m) * r;
     }
-    sg = block_sum(sg) / static_cast<double>(N);
-    sgx = block_sum(sgx) / static_cast<double>(N);
+    sg = block_sum<kNnThreads>(sg) / static_cast<double>(N);
+    sgx = block_sum<kNnThreads>(sgx) / static_cast<double>(N);
     for (int64_t i = threadIdx.x; i < N; i += blockDim.x) {
       double g = static_cast<double>(gr[i]) * (w ? static_cast<double>(w[i]) : 1.0);
       double xhat = (static_cast<double>(xr[i]) - m) * r;
@@ -120,8 +107,8 @@ __global__ void nll_loss_kernel(T* out, T* total_weight, const T* x, const int64
     if (threadIdx.x == 0) *total_weight = static_cast<T>(0.0);
     return;
   }
-  sum = block_sum(sum);
-  tw = block_sum(tw);
+  sum = block_sum<kNnThreads>(sum);
+  tw = block_sum<kNnThreads>(tw);
   if (threadIdx.x == 0) {
     *out = static_cast<T>(reduction == 1 ? sum / tw : sum);
     *total_weight = static_cast<T>(tw);
@@ -137,13 +124,13 @@ __global__ void channel_moments_kernel(const T* x, int64_t outer, int64_t C, int
     double s = 0;
     for (int64_t k = threadIdx.x; k < count; k += blockDim.x)
       s += static_cast<double>(x[((k / inner) * C + c) * inner + k % inner]);
-    double m = count > 0 ? block_sum(s) / static_cast<double>(count) : NAN;
+    double m = count > 0 ? block_sum<kNnThreads>(s) / static_cast<double>(count) : NAN;
     double ss = 0;
     for (int64_t k = threadIdx.x; k < count; k += blockDim.x) {
       double d = static_cast<double>(x[((k / inner) * C + c) * inner + k % inner]) - m;
       ss += d * d;
     }
-    ss = block_sum(ss);
+    ss = block_sum<kNnThreads>(ss);
     if (threadIdx.x == 0) {
       mean[c] = static_cast<T>(m);
       var[c] = static_cast<T>(count > 0 ? ss / static_cast<double>(count) : m);
@@ -178,8 +165,8 @@ __global__ void channel_norm_backward_kernel(const T* go, const T* x, int64_t ou
       sg += g;
       sgx += g * (static_cast<double>(x[at]) - m);
     }
-    sg = block_sum(sg);
-    sgx = block_sum(sgx);
+    sg = block_sum<kNnThreads>(sg);
+    sgx = block_sum<kNnThreads>(sgx);
     if (threadIdx.x == 0) {
       if (gb) gb[c] = static_cast<T>(sg);
       if (gw) gw[c] = static_cast<T>(sgx * is);
@@ -264,17 +251,6 @@ void launch_nll_loss(void* out, void* total_weight, const void* x, const int64_t
         }
       },
       true);
-}
-
-template <class Fn>
-void float_or_double(ScalarType dt, const char* op, Fn&& fn) {
-  if (dt == kFloat) {
-    fn(Tag<float>{});
-  } else if (dt == kDouble) {
-    fn(Tag<double>{});
-  } else {
-    EMBER_ERROR("[", op, "] CUDA kernel expects float or double");
-  }
 }
 
 void launch_channel_moments(const void* x, int64_t outer, int64_t C, int64_t inner, void* mean,

@@ -3,15 +3,12 @@
 #include "ember/ops/factory.h"
 #include "src/cuda/elementwise.h"
 #include "src/cuda/runtime.h"
+#include "src/cuda/stubs.h"
 #include "src/kernels/loss.h"
 #include "src/kernels/normalization.h"
 
 namespace ember::cuda {
 namespace {
-
-CUstream_st* stream_of(const Tensor& t) {
-  return getCurrentCUDAStream(t.device().index()).stream();
-}
 
 const void* ptr_or_null(const Tensor& t) { return t.defined() ? t.data_ptr() : nullptr; }
 void* ptr_or_null(Tensor& t) { return t.defined() ? t.data_ptr() : nullptr; }
@@ -72,11 +69,6 @@ void channel_norm_backward_cuda(const Tensor& grad_out, const Tensor& x, int64_t
                                invstd.data_ptr(), ptr_or_null(weight), training,
                                ptr_or_null(grad_input), ptr_or_null(grad_weight),
                                ptr_or_null(grad_bias), x.dtype(), stream_of(x));
-}
-
-template <class Fn>
-void reg(KernelStub<Fn>& stub, Fn f) {
-  stub.table[static_cast<int>(kCUDA)] = f;
 }
 
 }  // namespace

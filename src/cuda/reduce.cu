@@ -186,11 +186,6 @@ void reduce_rows(void* out, const void* in, int64_t outer, int64_t inner, CUstre
 
 }  // namespace
 
-void launch_sum_rows(void* out, const void* in, ScalarType dt, int64_t outer, int64_t inner,
-                     CUstream_st* stream) {
-  launch_reduce_rows(ReduceOp::sum, out, in, dt, outer, inner, stream);
-}
-
 void launch_reduce_rows(ReduceOp op, void* out, const void* in, ScalarType dt, int64_t outer,
                         int64_t inner, CUstream_st* stream) {
   if (outer == 0) return;

@@ -21,18 +21,6 @@ __device__ __forceinline__ double to_double(T x) {
   }
 }
 
-__device__ double block_sum(double v) {
-  __shared__ double partial[kRowThreads / 32];
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-  int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-  __syncthreads();
-  if (lane == 0) partial[warp] = v;
-  __syncthreads();
-  v = lane < kRowThreads / 32 ? partial[lane] : 0.0;
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-  return v;
-}
-
 // Best (value, index) of two candidates: NaN beats numbers (the first NaN wins), then the larger
 // (smaller) value, then the smaller index.
 template <bool IsMax, class M>
@@ -86,13 +74,13 @@ __global__ void var_rows_kernel(T* var, T* mean, const T* in, int64_t outer, int
     const T* p = in + row * inner;
     double s = 0;
     for (int64_t i = threadIdx.x; i < inner; i += blockDim.x) s += to_double(p[i]);
-    double m = block_sum(s) / static_cast<double>(inner);
+    double m = block_sum<kRowThreads>(s) / static_cast<double>(inner);
     double m2 = 0;
     for (int64_t i = threadIdx.x; i < inner; i += blockDim.x) {
       double d = to_double(p[i]) - m;
       m2 += d * d;
     }
-    double v = block_sum(m2) / divisor;
+    double v = block_sum<kRowThreads>(m2) / divisor;
     if (threadIdx.x == 0) {
       var[row] = static_cast<T>(take_sqrt ? ::sqrt(v) : v);
       if (mean) mean[row] = static_cast<T>(m);
@@ -135,7 +123,7 @@ __global__ void norm_rows_kernel(T* out, const T* in, int64_t outer, int64_t inn
       r = partial[0];
       __syncthreads();
     } else {
-      r = block_sum(r);
+      r = block_sum<kRowThreads>(r);
       if (p == 2) r = ::sqrt(r);
       if (p != 0 && p != 1 && p != 2) r = ::pow(r, 1.0 / p);
     }
@@ -165,7 +153,7 @@ __global__ void logsumexp_rows_kernel(T* out, const T* in, int64_t outer, int64_
     if (::isinf(m)) m = 0;
     double s = 0;
     for (int64_t i = threadIdx.x; i < inner; i += blockDim.x) s += ::exp(to_double(x[i]) - m);
-    s = block_sum(s);
+    s = block_sum<kRowThreads>(s);
     if (threadIdx.x == 0) out[row] = static_cast<T>(::log(s) + m);
   }
 }

@@ -1,6 +1,6 @@
 // CUDA softmax and log_softmax along the middle dim of a contiguous [outer, n, inner] tensor,
 // accumulating in float for the 16-bit floats (double for double), as PyTorch's kernels.
-// inner == 1 (the last dim, the common case): one block per row, block-wide max and sum.
+// inner == 1 (the last dim, the common case): one block per row, an online max and sum.
 // inner > 1: one thread per (outer, inner) column, reading along n with stride inner (neighbouring
 // threads read neighbouring columns, so loads stay coalesced).
 #include <algorithm>
@@ -17,19 +17,6 @@ constexpr int kSoftmaxThreads = 256;
 template <class A>
 __device__ __forceinline__ A nan_max(A a, A b) {
   return (b > a || b != b) ? b : a;
-}
-
-template <class A, class Op>
-__device__ A block_reduce(A v, A identity, Op op) {
-  __shared__ A partial[kSoftmaxThreads / 32];
-  for (int o = 16; o > 0; o >>= 1) v = op(v, __shfl_xor_sync(0xffffffffu, v, o));
-  int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-  __syncthreads();  // the previous reduction's readers are done with `partial`
-  if (lane == 0) partial[warp] = v;
-  __syncthreads();
-  v = lane < kSoftmaxThreads / 32 ? partial[lane] : identity;
-  for (int o = 16; o > 0; o >>= 1) v = op(v, __shfl_xor_sync(0xffffffffu, v, o));
-  return v;  // every warp computed the same total
 }
 
 // Running (max, sum of exp(x - max)) pairs, merged without overflow; -inf maxima add nothing and a

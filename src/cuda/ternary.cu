@@ -3,29 +3,10 @@
 #include <cmath>
 
 #include "src/cuda/loops.cuh"
+#include "src/kernels/int_math.h"
 
 namespace ember::cuda {
 namespace {
-
-template <class T>
-__device__ __forceinline__ T wrap_add(T a, T b) {
-  using U = std::common_type_t<std::make_unsigned_t<T>, unsigned>;
-  return static_cast<T>(static_cast<U>(a) + static_cast<U>(b));
-}
-template <class T>
-__device__ __forceinline__ T wrap_mul(T a, T b) {
-  using U = std::common_type_t<std::make_unsigned_t<T>, unsigned>;
-  return static_cast<T>(static_cast<U>(a) * static_cast<U>(b));
-}
-
-template <class M>
-__device__ __forceinline__ bool is_nan(M x) {
-  if constexpr (std::is_floating_point_v<M>) {
-    return x != x;
-  } else {
-    return false;
-  }
-}
 
 // PyTorch's two-sided formula: exact at weight 0 and 1.
 template <class M>
