@@ -20,6 +20,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "machine.h"
@@ -141,6 +142,13 @@ double best(const double* v) {
   return b;
 }
 
+// Note [Settle between libraries]: after a parallel region, idle worker threads spin for a while
+// before they sleep (libtorch's OpenMP workers for milliseconds, ember's briefly). On 2 cores a
+// spinning worker of the library that just ran takes a core from the other library's next
+// sample, and 2-thread timings came out up to 1.5x slower than when run alone. Each sample
+// therefore starts after a short pause in which the other library's workers go to sleep.
+void settle() { std::this_thread::sleep_for(std::chrono::milliseconds(15)); }
+
 Result measure(const Row& r, int reps) {
   Result res;
   res.name = r.name;
@@ -176,7 +184,9 @@ Result measure(const Row& r, int reps) {
       if (std::max(te, to) > 0.3) n = std::min(n, 3);
       std::vector<double> se, so;
       for (int i = 0; i < n; ++i) {
+        settle();
         se.push_back(seconds(e.run, ie));
+        settle();
         so.push_back(seconds(o.run, io));
       }
       res.e[th - 1] = median(se);

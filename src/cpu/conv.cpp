@@ -7,6 +7,7 @@
 #include "ember/core/parallel.h"
 #include "ember/core/storage.h"
 #include "src/cpu/blas.h"
+#include "src/cpu/conv_fast.h"
 #include "src/kernels/conv.h"
 
 namespace ember {
@@ -163,6 +164,16 @@ void conv2d_kernel(Tensor& out, const Tensor& input, const Tensor& weight, const
                    const Conv2dParams& p) {
   Geometry g = geometry(input, weight, out.size(2), out.size(3));
   if (g.n * g.ho * g.wo == 0 || weight.size(0) == 0) return;
+  if (input.dtype() == kFloat && cpu::conv2d_f32_fast_available()) {
+    cpu::ConvGeom cg{g.n,         g.c,          g.h,          g.w,           weight.size(0),
+                     g.kh,        g.kw,         g.ho,         g.wo,          p.stride[0],
+                     p.stride[1], p.padding[0], p.padding[1], p.dilation[0], p.dilation[1],
+                     p.groups};
+    cpu::conv2d_f32_fast(input.data_ptr<float>(), weight.data_ptr<float>(),
+                         bias.defined() ? bias.data_ptr<float>() : nullptr, out.data_ptr<float>(),
+                         cg);
+    return;
+  }
   float_or_double(input.dtype(), "conv2d", [&]<class T>() {
     ConvPlan c = conv_plan(g, weight, p, sizeof(T));
     const T* x = input.data_ptr<T>();

@@ -1,11 +1,15 @@
 // src/cpu/conv.cpp: im2col + GEMM over chunks of images (one image writing its output in place,
-// several through a scratch, 1x1 convolutions reading the input in place) against a direct loop
-// in double, forward and backward.
+// several through a scratch, 1x1 convolutions reading the input in place) and, where the CPU has
+// AVX-512, the float32 implicit-GEMM forward (src/cpu/conv_avx512.cpp) against a direct loop in
+// double, forward and backward, at 1 and 2 threads.
 #include <gtest/gtest.h>
 
 #include <array>
+#include <string>
+#include <vector>
 
 #include "ember/ember.h"
+#include "src/cpu/vec_math.h"
 
 using namespace ember;
 
@@ -59,17 +63,7 @@ Ref direct(const Case& k, const Tensor& x_in, const Tensor& w_in, const Tensor& 
   return r;
 }
 
-TEST(CpuConv, ChunkedIm2colMatchesDirect) {
-  const Case cases[] = {
-      // several images per chunk, a ragged last chunk, groups, stride, dilation
-      {20, 32, 14, 14, 8, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1},
-      {5, 4, 9, 7, 6, 3, 2, {2, 1}, {1, 0}, {1, 2}, 2},
-      // one image per chunk (cols over 2 MB): the GEMM writes the output in place
-      {2, 64, 40, 40, 4, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1},
-      // 1x1, stride 1, no padding: the input is the column matrix
-      {3, 6, 5, 5, 4, 1, 1, {1, 1}, {0, 0}, {1, 1}, 2},
-      {2, 8, 6, 6, 8, 1, 1, {2, 2}, {0, 0}, {1, 1}, 1},
-  };
+void check_cases(const std::vector<Case>& cases, const char* what) {
   for (const Case& k : cases) {
     for (ScalarType dt : {kFloat, kDouble}) {
       Tensor x = randn({k.n, k.c, k.h, k.w}, dt).requires_grad_();
@@ -80,12 +74,67 @@ TEST(CpuConv, ChunkedIm2colMatchesDirect) {
       auto grads = autograd::grad({y}, {x, w, b}, {g});
       Ref r = direct(k, x.detach(), w.detach(), b.detach(), g);
       double tol = dt == kFloat ? 2e-3 : 1e-10;
-      EXPECT_TRUE(y.detach().to(kDouble).allclose(r.y, tol, tol)) << k.n << " " << k.c;
-      EXPECT_TRUE(grads[0].to(kDouble).allclose(r.gx, tol, tol)) << k.n << " " << k.c;
-      EXPECT_TRUE(grads[1].to(kDouble).allclose(r.gw, tol * 10, tol * 10)) << k.n << " " << k.c;
-      EXPECT_TRUE(grads[2].to(kDouble).allclose(r.gb, tol * 10, tol * 10)) << k.n << " " << k.c;
+      std::string at = std::string(what) + " n=" + std::to_string(k.n) +
+                       " c=" + std::to_string(k.c) + " co=" + std::to_string(k.co) + " " +
+                       toString(dt) + " threads=" + std::to_string(get_num_threads());
+      EXPECT_TRUE(y.detach().to(kDouble).allclose(r.y, tol, tol)) << at;
+      EXPECT_TRUE(grads[0].to(kDouble).allclose(r.gx, tol, tol)) << at;
+      EXPECT_TRUE(grads[1].to(kDouble).allclose(r.gw, tol * 10, tol * 10)) << at;
+      EXPECT_TRUE(grads[2].to(kDouble).allclose(r.gb, tol * 10, tol * 10)) << at;
     }
   }
+}
+
+// Runs f on every ISA this machine has (AVX-512: the implicit-GEMM forward for float32) at 1
+// and 2 threads.
+template <class F>
+void on_every_isa(F f) {
+  using cpu::vec::Isa;
+  Isa prev = cpu::vec::active_isa();
+  int threads = get_num_threads();
+  for (Isa isa : {Isa::Avx2, Isa::Avx512}) {
+    if (!cpu::vec::isa_available(isa)) continue;
+    cpu::vec::set_active_isa(isa);
+    for (int nt : {1, 2}) {
+      set_num_threads(nt);
+      f(isa == Isa::Avx512 ? "avx512" : "avx2");
+    }
+  }
+  set_num_threads(threads);
+  cpu::vec::set_active_isa(prev);
+}
+
+TEST(CpuConv, ChunkedIm2colMatchesDirect) {
+  const std::vector<Case> cases = {
+      // several images per chunk, a ragged last chunk, groups, stride, dilation
+      {20, 32, 14, 14, 8, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1},
+      {5, 4, 9, 7, 6, 3, 2, {2, 1}, {1, 0}, {1, 2}, 2},
+      // one image per chunk (cols over 2 MB): the GEMM writes the output in place
+      {2, 64, 40, 40, 4, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1},
+      // 1x1, stride 1, no padding: the input is the column matrix
+      {3, 6, 5, 5, 4, 1, 1, {1, 1}, {0, 0}, {1, 1}, 2},
+      {2, 8, 6, 6, 8, 1, 1, {2, 2}, {0, 0}, {1, 1}, 1},
+  };
+  on_every_isa([&](const char* isa) { check_cases(cases, isa); });
+}
+
+// Shapes aimed at the implicit-GEMM forward's edges: register tiles that span several output
+// rows (narrow outputs) and the dropped grid columns, output channels not a multiple of the
+// 8-row tile, several K blocks (K > 256), strides 2 and 3 (phase planes), unequal strides,
+// padding wider than the kernel's reach, dilation with stride, groups of fewer than 8 channels,
+// a single output position, and a long row.
+TEST(CpuConv, ImplicitGemmEdges) {
+  const std::vector<Case> cases = {
+      {3, 5, 7, 9, 11, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1},
+      {2, 40, 6, 5, 17, 3, 3, {1, 1}, {2, 2}, {1, 1}, 1},
+      {2, 3, 23, 37, 16, 7, 7, {2, 2}, {3, 3}, {1, 1}, 1},
+      {2, 4, 17, 20, 9, 3, 2, {3, 2}, {1, 2}, {1, 1}, 1},
+      {1, 6, 12, 12, 12, 3, 3, {1, 3}, {0, 4}, {2, 1}, 3},
+      {4, 2, 5, 5, 3, 5, 5, {1, 1}, {0, 0}, {1, 1}, 1},
+      {1, 2, 3, 300, 8, 1, 3, {1, 1}, {0, 1}, {1, 1}, 1},
+      {6, 8, 4, 4, 8, 2, 2, {2, 2}, {0, 0}, {1, 1}, 8},
+  };
+  on_every_isa([&](const char* isa) { check_cases(cases, isa); });
 }
 
 }  // namespace

@@ -1,0 +1,25 @@
+#pragma once
+// Float32 convolution forward by implicit GEMM with an AVX-512 micro-kernel (conv_avx512.cpp;
+// Note [Implicit-GEMM convolution]). The im2col + BLAS path in conv.cpp stays for double, for
+// CPUs without AVX-512 and when EMBER_SIMD picks a narrower ISA.
+#include <cstdint>
+
+namespace ember {
+namespace cpu {
+
+struct ConvGeom {
+  int64_t n, c, h, w;  // input [n, c, h, w]
+  int64_t co, kh, kw;  // weight [co, c / groups, kh, kw]
+  int64_t ho, wo;      // output [n, co, ho, wo]
+  int64_t sh, sw, ph, pw, dh, dw, groups;
+};
+
+// Whether conv2d_f32_fast can run: built with AVX-512 and the active ISA (see vec_math.h) is it.
+bool conv2d_f32_fast_available();
+
+// out = conv(x, w) + bias (bias may be null); contiguous NCHW tensors, parallel on ember's pool.
+void conv2d_f32_fast(const float* x, const float* w, const float* bias, float* out,
+                     const ConvGeom& g);
+
+}  // namespace cpu
+}  // namespace ember
