@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "ember/core/parallel.h"
@@ -231,6 +232,45 @@ void conv2d_kernel(Tensor& out, const Tensor& input, const Tensor& weight, const
   });
 }
 
+// Note [Input gradient as a convolution]: with stride 1 the input gradient is the "full"
+// convolution of grad_out with the weights flipped in both kernel axes and transposed per group
+// (w'[g*cg + c][o][i][j] = w[g*cog + o][c][kh-1-i][kw-1-j]), padding d*(k-1) - p and the same
+// dilation, so the implicit-GEMM forward computes it (when the padding is not negative). Returns
+// false where that does not apply.
+bool conv_input_grad_fast(const Tensor& grad_out, const Tensor& weight, const Conv2dParams& p,
+                          Tensor& grad_input) {
+  if (!cpu::conv2d_f32_fast_available() || p.stride[0] != 1 || p.stride[1] != 1) return false;
+  int64_t kh = weight.size(2), kw = weight.size(3);
+  int64_t ph = p.dilation[0] * (kh - 1) - p.padding[0];
+  int64_t pw = p.dilation[1] * (kw - 1) - p.padding[1];
+  if (ph < 0 || pw < 0) return false;
+  int64_t co = weight.size(0), cg = weight.size(1), G = p.groups, cog = co / G;
+  if (cg < 8) return false;  // the forward's register tile has 8 output channels
+  Scratch<float> wt(cg * G * cog * kh * kw);
+  const float* w = weight.data_ptr<float>();
+  float* d = wt.data();
+  parallel_for(0, G * cog, 16, [&](int64_t a, int64_t e) {
+    for (int64_t r = a; r < e; ++r) {
+      int64_t gi = r / cog, o = r % cog;
+      for (int64_t c = 0; c < cg; ++c)
+        for (int64_t i = 0; i < kh; ++i)
+          for (int64_t j = 0; j < kw; ++j)
+            d[(((gi * cg + c) * cog + o) * kh + i) * kw + j] =
+                w[(((gi * cog + o) * cg + c) * kh + (kh - 1 - i)) * kw + (kw - 1 - j)];
+    }
+  });
+  cpu::ConvGeom g{grad_out.size(0),  co,
+                  grad_out.size(2),  grad_out.size(3),
+                  cg * G,            kh,
+                  kw,                grad_input.size(2),
+                  grad_input.size(3), 1,
+                  1,                 ph,
+                  pw,                p.dilation[0],
+                  p.dilation[1],     G};
+  cpu::conv2d_f32_fast(grad_out.data_ptr<float>(), d, nullptr, grad_input.data_ptr<float>(), g);
+  return true;
+}
+
 void conv2d_backward_kernel(const Tensor& grad_out, const Tensor& input, const Tensor& weight,
                             const Conv2dParams& p, Tensor& grad_input, Tensor& grad_weight,
                             Tensor& grad_bias) {
@@ -252,6 +292,9 @@ void conv2d_backward_kernel(const Tensor& grad_out, const Tensor& input, const T
       });
     }
     bool want_gi = grad_input.defined(), want_gw = grad_weight.defined();
+    if constexpr (std::is_same_v<T, float>) {
+      if (want_gi && conv_input_grad_fast(grad_out, weight, p, grad_input)) want_gi = false;
+    }
     if (want_gi) grad_input.zero_();
     if (want_gw) grad_weight.zero_();
     if ((!want_gi && !want_gw) || c.K == 0 || c.HW == 0 || g.n == 0) return;
