@@ -1,6 +1,9 @@
 // Ternary CPU kernels: where, clamp, lerp, addcmul, addcdiv.
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <limits>
+#include <type_traits>
 
 #include "src/cpu/loops.h"
 #include "src/cpu/wrapping.h"
@@ -26,6 +29,18 @@ void where_kernel(TensorIterator& it, const Scalar&) {
       // Bool branches are read as bytes too (any nonzero byte is true).
       cpu::cpu_kernel(it,
                       [](uint8_t c, uint8_t a, uint8_t b) -> bool { return c ? a != 0 : b != 0; });
+    } else if (it.input_dtype(0) == kByte) {  // the condition as bytes (keep_dtype)
+      if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+        // A bit select: the compiler keeps `c ? a : b` as a branch, which mispredicts on
+        // data-dependent masks (ReLU's backward) and does not vectorise.
+        using U = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+        cpu::cpu_kernel(it, [](uint8_t c, T a, T b) -> T {
+          U m = U(0) - U(c != 0);
+          return std::bit_cast<T>((std::bit_cast<U>(a) & m) | (std::bit_cast<U>(b) & ~m));
+        });
+      } else {
+        cpu::cpu_kernel(it, [](uint8_t c, T a, T b) -> T { return c ? a : b; });
+      }
     } else {
       using M = opmath_t<T>;
       cpu::cpu_kernel(it, [](T c, T a, T b) -> T { return M(c) != M(0) ? a : b; });

@@ -89,7 +89,10 @@ std::pair<int64_t, int64_t> byte_range(const Tensor& t) {
   int64_t lo = t.storage_offset(), hi = t.storage_offset();
   for (int64_t d = 0; d < t.dim(); ++d) {
     int64_t ext = (t.size(d) - 1) * t.stride(d);
-    if (ext < 0) lo += ext; else hi += ext;
+    if (ext < 0)
+      lo += ext;
+    else
+      hi += ext;
   }
   return {lo * isz, (hi + 1) * isz};
 }
@@ -103,7 +106,8 @@ bool has_internal_overlap(const Tensor& t) {
 // Written-to tensors must not alias their inputs except exactly (same elements in place).
 void check_overlap(const char* op, const Tensor& out, const Tensor* const* inputs, int nin) {
   if (out.numel() == 0) return;
-  EMBER_CHECK(!has_internal_overlap(out), "[", op, "] unsupported operation: more than one "
+  EMBER_CHECK(!has_internal_overlap(out), "[", op,
+              "] unsupported operation: more than one "
               "element of the written-to tensor refers to a single memory location. Please clone() "
               "the tensor before performing the operation.");
   for (int i = 0; i < nin; ++i) {
@@ -114,7 +118,8 @@ void check_overlap(const char* op, const Tensor& out, const Tensor* const* input
     if (same) continue;
     auto [a0, a1] = byte_range(in);
     auto [b0, b1] = byte_range(out);
-    EMBER_CHECK(a1 <= b0 || b1 <= a0, "[", op, "] unsupported operation: some elements of the "
+    EMBER_CHECK(a1 <= b0 || b1 <= a0, "[", op,
+                "] unsupported operation: some elements of the "
                 "input tensor and the written-to tensor refer to a single memory location. "
                 "Please clone() the tensor before performing the operation.");
   }
@@ -190,8 +195,11 @@ DimVector infer_dense_strides(IntArrayRef shape, const Tensor* const* inputs, in
 }
 
 TensorIterator::TensorIterator(TensorIterator&& o) noexcept
-    : nops_(o.nops_), shape_(std::move(o.shape_)), numel_(o.numel_),
-      compute_dtype_(o.compute_dtype_), writeback_(std::move(o.writeback_)),
+    : nops_(o.nops_),
+      shape_(std::move(o.shape_)),
+      numel_(o.numel_),
+      compute_dtype_(o.compute_dtype_),
+      writeback_(std::move(o.writeback_)),
       written_back_(o.written_back_) {
   for (int k = 0; k < kMaxOperands; ++k) {
     ops_[k] = std::move(o.ops_[k]);
@@ -306,14 +314,15 @@ TensorIterator TensorIterator::build_impl(const IterConfig& cfg, const Tensor& o
       compute = out.dtype();
     } else {
       ResultTypeState st;
-      for (int i = 0; i < nin; ++i) update_state(st, *inputs[i]);
+      for (int i = 0; i < nin; ++i)
+        if (!(cfg.keep_dtype >> i & 1u)) update_state(st, *inputs[i]);
       compute = result_of(st);
     }
     if (cfg.output == OutputDtype::FloatOfCommon && isIntegralType(compute, true))
       compute = get_default_dtype();
   }
   it.compute_dtype_ = compute;
-  ScalarType out_dtype = cfg.output == OutputDtype::Bool ? kBool
+  ScalarType out_dtype = cfg.output == OutputDtype::Bool   ? kBool
                          : cfg.output == OutputDtype::Keep ? out.dtype()
                                                            : compute;
 
@@ -352,7 +361,7 @@ TensorIterator TensorIterator::build_impl(const IterConfig& cfg, const Tensor& o
   it.nops_ = 1;
   for (int i = 0; i < nin; ++i) {
     const Tensor& t = *inputs[i];
-    if (t.dtype() == compute) {
+    if (t.dtype() == compute || (cfg.keep_dtype >> i & 1u)) {
       it.set_operand(it.nops_++, t, borrow);
     } else {
       it.set_operand(it.nops_++, t.to(compute), false);
@@ -365,9 +374,8 @@ TensorIterator TensorIterator::build_impl(const IterConfig& cfg, const Tensor& o
     // the output's strides, then coalesce into as few runs as possible.
     DimVector order(static_cast<size_t>(nd));
     for (int d = 0; d < nd; ++d) order[d] = d;
-    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
-      return it.strides_[0][a] < it.strides_[0][b];
-    });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int64_t a, int64_t b) { return it.strides_[0][a] < it.strides_[0][b]; });
     DimVector tmp(static_cast<size_t>(nd));
     for (int d = 0; d < nd; ++d) tmp[d] = it.shape_[order[d]];
     it.shape_ = tmp;
@@ -465,8 +473,8 @@ TensorIterator TensorIterator::binary_op(const Tensor& out, const Tensor& a, con
   const Tensor* p[] = {&a, &b};
   return build_impl(c, out, p, 2, false);
 }
-TensorIterator TensorIterator::binary_float_op(const Tensor& out, const Tensor& a,
-                                               const Tensor& b, const char* op) {
+TensorIterator TensorIterator::binary_float_op(const Tensor& out, const Tensor& a, const Tensor& b,
+                                               const char* op) {
   IterConfig c;
   c.op = op;
   c.output = OutputDtype::FloatOfCommon;

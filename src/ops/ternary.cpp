@@ -63,6 +63,8 @@ Tensor where_forward(const Tensor& cond, const Tensor& self, const Tensor& other
   IterConfig c;
   c.op = "where";
   c.compute_dtype = result_type(self, other);
+  // The CPU kernel reads the condition as bytes in place (no converted copy).
+  if (cond.is_cpu() && self.is_cpu() && other.is_cpu()) c.keep_dtype = 1u;
   return run_kernel(c, where_stub, out, {bool_as_bytes(cond), self, other});
 }
 

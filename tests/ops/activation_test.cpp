@@ -272,3 +272,28 @@ TEST(Activation, BadInput) {
               std::string::npos);
   }
 }
+
+// ReLU's backward is PyTorch's threshold_backward: grad where the result is > 0 or NaN, else 0
+// (also for NaN and infinite incoming gradients); and where() with a byte condition read in
+// place gives the same as with a bool one, for every broadcast form (vectorised bit select).
+TEST(Activation, ReluBackwardAsThresholdBackward) {
+  for (ScalarType dt : {kFloat, kDouble}) {
+    Tensor x = tensor({kNan, -1.0, 0.0, 2.0, -3.0, 4.0}, dt).requires_grad_();
+    Tensor g = tensor({5.0, kNan, kInf, 7.0, kInf, kNan}, dt);
+    x.relu().backward(g);
+    // torch.relu(x).backward(g) -> [5., 0., 0., 7., 0., nan]
+    Tensor want = tensor({5.0, 0.0, 0.0, 7.0, 0.0, kNan}, dt);
+    EXPECT_TRUE(x.grad().isnan().equal(want.isnan()));
+    EXPECT_TRUE(x.grad().nan_to_num().equal(want.nan_to_num())) << x.grad();
+  }
+  Tensor c = tensor({true, false, true, false, true, false, true}).repeat({5});
+  Tensor a = arange(35.0);
+  // torch.where(c, a, -1.)[:8], torch.where(c, -2., a)[:8], torch.where(c, a, a * 10)[:8]
+  EXPECT_TRUE(where(c, a, -1.0).slice(0, 0, 8).equal(tensor({0., -1., 2., -1., 4., -1., 6., 7.})));
+  EXPECT_TRUE(
+      where(c, -2.0, a).slice(0, 0, 8).equal(tensor({-2., 1., -2., 3., -2., 5., -2., -2.})));
+  EXPECT_TRUE(
+      where(c, a, a * 10).slice(0, 0, 8).equal(tensor({0., 10., 2., 30., 4., 50., 6., 7.})));
+  EXPECT_TRUE(where(c.to(kByte), a, a * 10).equal(where(c, a, a * 10)));
+  EXPECT_TRUE(where(c, a.to(kDouble), -1).equal(where(c, a, -1.0).to(kDouble)));
+}

@@ -25,8 +25,8 @@ ScalarType result_type(const Scalar& a, const Tensor& b);
 DimVector infer_size(IntArrayRef a, IntArrayRef b, const char* op = "broadcast");
 
 enum class OutputDtype : uint8_t {
-  Common,        // output has the promoted input dtype
-  Bool,          // comparisons, logical ops
+  Common,         // output has the promoted input dtype
+  Bool,           // comparisons, logical ops
   FloatOfCommon,  // integer inputs promote to the default float dtype (div, sqrt...)
   Keep            // the given out tensor keeps its dtype (copy_ converts in the kernel)
 };
@@ -41,6 +41,9 @@ struct IterConfig {
   bool is_inplace = false;
   // Skip type promotion: every input must already have the compute dtype.
   bool check_same_dtype = false;
+  // Inputs (bit i: input i) that keep their own dtype instead of being converted to the compute
+  // dtype; they take no part in type promotion (where's condition, read as bytes).
+  unsigned keep_dtype = 0;
 };
 
 class TensorIterator {
