@@ -55,4 +55,8 @@ if [ "$run_build" = 1 ]; then
   bash tools/bench_build.sh "$build" "$build/build_rows.tsv"
   args+=(--extra "$build/build_rows.tsv")
 fi
+# OpenBLAS's worker threads (libtorch's GEMMs run on them) spin for about 2^28 cycles after each
+# call; in a process that alternates the two libraries that took a core from the next sample
+# (both libraries' 2-thread CNN steps measured up to 1.5x slower). 2^4 lets them sleep at once.
+export OPENBLAS_THREAD_TIMEOUT="${OPENBLAS_THREAD_TIMEOUT:-4}"
 "./$build/bench/bench_ops" "$@" "${args[@]}"
