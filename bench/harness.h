@@ -1,6 +1,7 @@
 #pragma once
 // Shared by the row files: two library traits (Ember, Torch) so that one template writes a
 // workload for both, and identical parameter initialisation. See bench/README.md for the rows.
+#include <dlfcn.h>
 #include <torch/torch.h>
 
 #include <cstdint>
@@ -65,6 +66,15 @@ struct Ember {
   }
 };
 
+// Sets the thread count of the process's OpenBLAS (shared by ember and libtorch), if loaded.
+inline void openblas_threads(int n) {
+  static auto set = [] {
+    void* h = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+    return h ? reinterpret_cast<void (*)(int)>(dlsym(h, "openblas_set_num_threads")) : nullptr;
+  }();
+  if (set) set(n);
+}
+
 struct Torch {
   static constexpr const char* name = "libtorch";
   using Tensor = torch::Tensor;
@@ -100,7 +110,13 @@ struct Torch {
     const double* p = c.data_ptr<double>();
     return {p, p + c.numel()};
   }
-  static void threads(int n) { torch::set_num_threads(n); }
+  // libtorch's GEMMs run on OpenBLAS's own threads, which ember sets to one when its pool is
+  // made (it splits GEMMs on its pool): give libtorch n of them back, as a libtorch program
+  // alone would have (see Note [OpenBLAS threads for libtorch] in main.cpp).
+  static void threads(int n) {
+    torch::set_num_threads(n);
+    openblas_threads(n);
+  }
   static Tensor gelu(const Tensor& x) { return torch::gelu(x); }
   static Tensor layer_norm(const Tensor& x, int64_t n) { return torch::layer_norm(x, {n}); }
   static Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t s, int64_t p) {

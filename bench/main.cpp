@@ -142,6 +142,12 @@ double best(const double* v) {
   return b;
 }
 
+// Note [OpenBLAS threads for libtorch]: both libraries call the process's one OpenBLAS.
+// ember runs it single-threaded (it splits large GEMMs on its own pool) and sets its thread
+// count to 1 when ember's pool is made, which silently made libtorch's GEMMs single-threaded
+// too (its 2-thread sgemm then equalled its 1-thread one). Torch::threads(n) sets OpenBLAS to n
+// threads again, after Ember::threads; ember's GEMM sets 1 around each of its own calls.
+//
 // Note [Settle between libraries]: after a parallel region, idle worker threads spin for a while
 // before they sleep (libtorch's OpenMP workers for milliseconds, ember's briefly). On 2 cores a
 // spinning worker of the library that just ran takes a core from the other library's next
