@@ -153,7 +153,13 @@ double best(const double* v) {
 // spinning worker of the library that just ran takes a core from the other library's next
 // sample, and 2-thread timings came out up to 1.5x slower than when run alone. Each sample
 // therefore starts after a short pause in which the other library's workers go to sleep.
-void settle() { std::this_thread::sleep_for(std::chrono::milliseconds(15)); }
+void settle() {
+  static const int ms = [] {
+    const char* e = std::getenv("BENCH_SETTLE_MS");
+    return e ? std::atoi(e) : 15;
+  }();
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+}
 
 Result measure(const Row& r, int reps) {
   Result res;

@@ -21,6 +21,7 @@
 // ranges (every range packs the inputs). Summation order: K blocks in order, each block's
 // taps in order, added to C.
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -103,12 +104,12 @@ void make_phases(const float* x, float* dst, const Plan& P) {
             std::memset(d, 0, sizeof(float) * P.WQ);
             continue;
           }
-          const float* row = plane + ih * g.w + off;
+          const float* row = plane + ih * g.w;  // column xq reads row[xq * sw + off] >= 0
           std::memset(d, 0, sizeof(float) * lo);
           if (g.sw == 1) {
-            std::memcpy(d + lo, row + lo, sizeof(float) * (hi - lo));
+            std::memcpy(d + lo, row + lo + off, sizeof(float) * (hi - lo));
           } else {
-            for (int64_t xq = lo; xq < hi; ++xq) d[xq] = row[xq * g.sw];
+            for (int64_t xq = lo; xq < hi; ++xq) d[xq] = row[xq * g.sw + off];
           }
           std::memset(d + hi, 0, sizeof(float) * (P.WQ - hi));
         }
@@ -227,7 +228,10 @@ void tile(int64_t kc, const float* a, int64_t lda, const float* b, const TileOut
     }
     for (int u = 0; u < o.nruns; ++u) {
       const Run& ru = o.runs[u];
-      float* d = cr + ru.base;
+      // base may lie before the output's first float: form the address without pointer
+      // arithmetic out of the array (only the masked-in lanes, inside it, are touched).
+      float* d = reinterpret_cast<float*>(reinterpret_cast<uintptr_t>(cr) +
+                                          static_cast<uintptr_t>(ru.base * int64_t{sizeof(float)}));
       if (o.first) {
         _mm512_mask_storeu_ps(d, ru.m0, v0);
         _mm512_mask_storeu_ps(d + 16, ru.m1, v1);
