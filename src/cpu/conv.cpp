@@ -116,6 +116,12 @@ Geometry geometry(const Tensor& input, const Tensor& weight, int64_t ho, int64_t
           wo};
 }
 
+cpu::ConvGeom fast_geom(const Geometry& g, const Tensor& weight, const Conv2dParams& p) {
+  return {g.n,          g.c,           g.h,           g.w,         weight.size(0), g.kh,
+          g.kw,         g.ho,          g.wo,          p.stride[0], p.stride[1],    p.padding[0],
+          p.padding[1], p.dilation[0], p.dilation[1], p.groups};
+}
+
 template <class F>
 void float_or_double(ScalarType t, const char* op, F&& f) {
   if (t == kFloat) {
@@ -166,13 +172,9 @@ void conv2d_kernel(Tensor& out, const Tensor& input, const Tensor& weight, const
   Geometry g = geometry(input, weight, out.size(2), out.size(3));
   if (g.n * g.ho * g.wo == 0 || weight.size(0) == 0) return;
   if (input.dtype() == kFloat && cpu::conv2d_f32_fast_available()) {
-    cpu::ConvGeom cg{g.n,         g.c,          g.h,          g.w,           weight.size(0),
-                     g.kh,        g.kw,         g.ho,         g.wo,          p.stride[0],
-                     p.stride[1], p.padding[0], p.padding[1], p.dilation[0], p.dilation[1],
-                     p.groups};
     cpu::conv2d_f32_fast(input.data_ptr<float>(), weight.data_ptr<float>(),
                          bias.defined() ? bias.data_ptr<float>() : nullptr, out.data_ptr<float>(),
-                         cg);
+                         fast_geom(g, weight, p));
     return;
   }
   float_or_double(input.dtype(), "conv2d", [&]<class T>() {

@@ -195,14 +195,13 @@ struct TileOut {
   bool first;
 };
 
-// C tile (+)= A [MR rows of the weights, kc taps] x B panel [kc][NR]. The weight rows are read
-// in place (row r at a + r * lda; rows past o.rows repeat the last one and are not stored).
-void tile(int64_t kc, const float* a, int64_t lda, const float* b, const TileOut& o,
-          const Plan& P) {
+// acc = A [MR rows, kc columns] x B panel [kc][NR]. The rows of A are read in place (row r at
+// a + r * lda; rows past `rows` repeat the last one, their results are not used).
+inline __attribute__((always_inline)) void micro(int64_t kc, const float* a, int64_t lda, int rows,
+                                                 const float* b, __m512 (&acc)[MR][2]) {
   const float* ar[MR];
 #pragma GCC unroll 8
-  for (int r = 0; r < MR; ++r) ar[r] = a + std::min(r, o.rows - 1) * lda;
-  __m512 acc[MR][2];
+  for (int r = 0; r < MR; ++r) ar[r] = a + std::min(r, rows - 1) * lda;
 #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
   for (int64_t k = 0; k < kc; ++k) {
@@ -215,6 +214,13 @@ void tile(int64_t kc, const float* a, int64_t lda, const float* b, const TileOut
     }
     b += NR;
   }
+}
+
+// Forward: C tile (+)= 8 weight rows (kc taps) x B panel [kc][NR], written as output runs.
+void tile(int64_t kc, const float* a, int64_t lda, const float* b, const TileOut& o,
+          const Plan& P) {
+  __m512 acc[MR][2];
+  micro(kc, a, lda, o.rows, b, acc);
   const int64_t HW = P.g.ho * P.g.wo;
 #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r) {

@@ -134,6 +134,12 @@ TEST(CpuConv, ImplicitGemmEdges) {
       {4, 2, 5, 5, 3, 5, 5, {1, 1}, {0, 0}, {1, 1}, 1},
       {1, 2, 3, 300, 8, 1, 3, {1, 1}, {0, 1}, {1, 1}, 1},
       {6, 8, 4, 4, 8, 2, 2, {2, 2}, {0, 0}, {1, 1}, 8},
+      // more output channels, many images, K over 512 taps, dilation with stride, 1x1
+      {3, 16, 9, 11, 40, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1},
+      {5, 4, 17, 19, 16, 3, 3, {1, 1}, {0, 1}, {1, 1}, 1},
+      {1, 64, 6, 6, 16, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1},
+      {2, 8, 12, 10, 16, 3, 3, {2, 2}, {1, 1}, {2, 2}, 1},
+      {4, 64, 5, 5, 24, 1, 1, {1, 1}, {0, 0}, {1, 1}, 1},
   };
   on_every_isa([&](const char* isa) { check_cases(cases, isa); });
 }
@@ -178,6 +184,40 @@ TEST(CpuPool, MaxPool2x2MatchesDirect) {
       }
     }
   }
+}
+
+}  // namespace
+
+namespace {
+
+// The result of conv2d and its gradients does not depend on the thread count (bit for bit):
+// the forward's tiles each own their outputs, and every GEMM element is one OpenBLAS dot
+// product whatever the split (Note [One thread pool]).
+TEST(CpuConv, SameBitsAtAnyThreadCount) {
+  on_every_isa([&](const char* isa) {
+    if (get_num_threads() != 1) return;  // one pass per ISA; the threads are set below
+    for (int64_t co : {24, 40}) {
+      manual_seed(7);
+      Tensor x = randn({6, 16, 15, 13}).requires_grad_();
+      Tensor w = randn({co, 16, 3, 3}).requires_grad_();
+      Tensor b = randn({co}).requires_grad_();
+      std::vector<Tensor> first;
+      for (int nt : {1, 2}) {
+        set_num_threads(nt);
+        Tensor y = conv2d(x, w, b, {1, 1}, {1, 1});
+        Tensor g = y.detach().cos();
+        auto grads = autograd::grad({y}, {x, w, b}, {g});
+        std::vector<Tensor> got = {y.detach(), grads[0], grads[1], grads[2]};
+        if (first.empty()) {
+          first = got;
+        } else {
+          for (size_t i = 0; i < got.size(); ++i)
+            EXPECT_TRUE(got[i].equal(first[i])) << isa << " output " << i << " co=" << co;
+        }
+      }
+      set_num_threads(1);
+    }
+  });
 }
 
 }  // namespace
