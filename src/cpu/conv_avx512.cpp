@@ -307,8 +307,26 @@ void conv2d_f32_fast(const float* x, const float* w, const float* bias, float* o
     });
     int64_t nblocks = (nq_all + P.pan * NR - 1) / (P.pan * NR);
     int64_t items = g.groups * nblocks * P.mchunks;
+    // When channel ranges split a block, its packed B is made once, shared by the ranges
+    // (ResNet's layer4: 8 ranges had each packed the same 4 MB).
+    const int64_t bsize = P.kc * P.pan * NR;  // floats of one packed (K block, position block)
+    const int64_t nshared = g.groups * nblocks * P.nk;
+    const bool share = P.mchunks > 1 && nshared * bsize <= (int64_t{4} << 20);
+    Buf shared(share ? nshared * bsize : 0);
+    if (share) {
+      parallel_for(0, nshared, 1, [&](int64_t i0, int64_t i1) {
+        std::vector<Piece> pcs(static_cast<size_t>(P.pan * (NR + 1)));
+        for (int64_t it = i0; it < i1; ++it) {
+          int64_t kb = it % P.nk, blk = it / P.nk % nblocks, gi = it / P.nk / nblocks;
+          int64_t q0 = blk * P.pan * NR, nq = std::min(P.pan * NR, nq_all - q0);
+          int64_t k0 = kb * P.kc, kc = std::min(P.kc, P.K - k0);
+          int npc = pieces(P, q0, nq, pcs.data());
+          pack_b(phases.data(), shared.data() + it * bsize, P, gi, k0, kc, pcs.data(), npc, nq);
+        }
+      });
+    }
     parallel_for(0, items, 1, [&](int64_t i0, int64_t i1) {
-      Buf bp(P.kc * P.pan * NR);
+      Buf bp(share ? 0 : bsize);
       std::vector<Piece> pcs(static_cast<size_t>(P.pan * (NR + 1)));
       std::vector<Run> runs(static_cast<size_t>(P.pan * NR));
       std::vector<int> run0(static_cast<size_t>(P.pan + 1));
@@ -326,7 +344,12 @@ void conv2d_f32_fast(const float* x, const float* w, const float* bias, float* o
         }
         for (int64_t kb = 0; kb < P.nk; ++kb) {
           int64_t k0 = kb * P.kc, kc = std::min(P.kc, P.K - k0);
-          pack_b(phases.data(), bp.data(), P, gi, k0, kc, pcs.data(), npc, nq);
+          const float* packed = bp.data();
+          if (share) {
+            packed = shared.data() + ((gi * nblocks + blk) * P.nk + kb) * bsize;
+          } else {
+            pack_b(phases.data(), bp.data(), P, gi, k0, kc, pcs.data(), npc, nq);
+          }
           for (int64_t mp = mp0; mp < mp1; ++mp) {
             int64_t co0 = gi * P.cog + mp * MR;
             const float* a = w + co0 * P.K + k0;
@@ -338,7 +361,7 @@ void conv2d_f32_fast(const float* x, const float* w, const float* bias, float* o
             for (int64_t jp = 0; jp < npan; ++jp) {
               o.runs = runs.data() + run0[jp];
               o.nruns = run0[jp + 1] - run0[jp];
-              tile(kc, a, P.K, bp.data() + jp * kc * NR, o, P);
+              tile(kc, a, P.K, packed + jp * kc * NR, o, P);
             }
           }
         }
