@@ -221,3 +221,19 @@ TEST(CpuConv, SameBitsAtAnyThreadCount) {
 }
 
 }  // namespace
+
+namespace {
+
+// Images whose phase planes exceed the 4 MB batch (one image per batch, three batches), against
+// the double im2col path (cheaper than the direct loop at this size).
+TEST(CpuConv, ImplicitGemmSeveralImageBatches) {
+  manual_seed(11);
+  Tensor x = randn({3, 128, 64, 64});
+  Tensor w = randn({12, 128, 3, 3}) * 0.05;
+  Tensor b = randn({12});
+  Tensor y = conv2d(x, w, b, {1, 1}, {1, 1});
+  Tensor want = conv2d(x.to(kDouble), w.to(kDouble), b.to(kDouble), {1, 1}, {1, 1});
+  EXPECT_TRUE(y.to(kDouble).allclose(want, 1e-4, 1e-4));
+}
+
+}  // namespace
