@@ -267,13 +267,18 @@ Plan make_plan(const ConvGeom& g) {
   P.chunk = std::clamp<int64_t>(kPhaseBytes / (P.img * int64_t{sizeof(float)}), 1,
                                 std::max<int64_t>(g.n, 1));
   int64_t qpan = (P.chunk * g.ho * g.wo + NR - 1) / NR;  // panels of a full batch
-  int64_t pan = std::clamp<int64_t>(kBlockBytes / (P.kc * NR * int64_t{sizeof(float)}), 1, qpan);
+  // Every position block reads all the weights again: where the weights outweigh the inputs
+  // (ResNet's last layers: 9 MB of weights, 49 positions per image), blocks may take up to 3x
+  // the usual L2 share so that the weights stream from memory once.
+  const bool weights_heavy = P.cog > P.chunk * g.ho * g.wo;
+  int64_t block_bytes = weights_heavy ? 3 * kBlockBytes : kBlockBytes;
+  int64_t pan = std::clamp<int64_t>(block_bytes / (P.kc * NR * int64_t{sizeof(float)}), 1, qpan);
   // Enough work items for the pool in each batch of images. Smaller position blocks make every
   // block read all the weights again; channel ranges make each range pack the inputs again:
-  // split whichever is smaller (ResNet's last layers: the weights).
+  // split whichever is smaller.
   int64_t nt = in_parallel_region() ? 1 : get_num_threads(), want = 4 * nt;
   auto items = [&] { return g.groups * ((qpan + pan - 1) / pan); };
-  if (P.cog * P.K <= P.K * P.chunk * g.ho * g.wo) {
+  if (!weights_heavy) {
     while (items() < want && pan > 2) pan = (pan + 1) / 2;
   }
   P.pan = pan;
