@@ -442,6 +442,12 @@ void max_pool2d_kernel(Tensor& out, Tensor& indices, const Tensor& input, const 
     bool two = p.kernel[0] == 2 && p.kernel[1] == 2 && p.stride[0] == 2 && p.stride[1] == 2 &&
                p.padding[0] == 0 && p.padding[1] == 0 && p.dilation[0] == 1 && p.dilation[1] == 1 &&
                2 * ho <= h && 2 * wo <= w;
+    if constexpr (std::is_same_v<T, float>) {
+      if (two && cpu::conv2d_f32_fast_available()) {
+        cpu::max_pool2x2_f32(x, y, idx, planes, h, w, ho, wo);
+        return;
+      }
+    }
     parallel_for(0, planes, 4, [&](int64_t a, int64_t b) {
       for (int64_t pl = a; pl < b; ++pl) {
         if (two) {

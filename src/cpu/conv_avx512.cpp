@@ -375,11 +375,62 @@ void conv2d_f32_fast(const float* x, const float* w, const float* bias, float* o
   }
 }
 
+// max_pool2d with a 2x2 window, stride 2, no padding or dilation, float32: 16 outputs of a row
+// at a time (even/odd input columns split by permutes), the same comparisons in the same order
+// as the scalar loop (a value is taken when greater or NaN: the last NaN wins).
+void max_pool2x2_f32(const float* x, float* y, int64_t* idx, int64_t planes, int64_t h, int64_t w,
+                     int64_t ho, int64_t wo) {
+  const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+  parallel_for(0, planes, 4, [&](int64_t a, int64_t e) {
+    for (int64_t pl = a; pl < e; ++pl) {
+      const float* xp = x + pl * h * w;
+      float* yp = y + pl * ho * wo;
+      int64_t* ip = idx + pl * ho * wo;
+      for (int64_t oh = 0; oh < ho; ++oh) {
+        const float* r0 = xp + 2 * oh * w;
+        const float* r1 = r0 + w;
+        for (int64_t ow = 0; ow < wo; ow += 16) {
+          int64_t n = std::min<int64_t>(16, wo - ow);  // outputs in this step
+          __mmask16 lo_m = lanes(0, 2 * n), hi_m = lanes(0, 2 * n - 16), out_m = lanes(0, n);
+          __m512 l0 = _mm512_maskz_loadu_ps(lo_m, r0 + 2 * ow);
+          __m512 h0 = _mm512_maskz_loadu_ps(hi_m, r0 + 2 * ow + 16);
+          __m512 l1 = _mm512_maskz_loadu_ps(lo_m, r1 + 2 * ow);
+          __m512 h1 = _mm512_maskz_loadu_ps(hi_m, r1 + 2 * ow + 16);
+          __m512 best = _mm512_permutex2var_ps(l0, even, h0);
+          __m512 v[3] = {_mm512_permutex2var_ps(l0, odd, h0), _mm512_permutex2var_ps(l1, even, h1),
+                         _mm512_permutex2var_ps(l1, odd, h1)};
+          const int32_t offs[3] = {1, static_cast<int32_t>(w), static_cast<int32_t>(w + 1)};
+          __m512i off = _mm512_setzero_si512();
+          for (int c = 0; c < 3; ++c) {
+            __mmask16 m = _mm512_cmp_ps_mask(v[c], best, _CMP_GT_OQ) |
+                          _mm512_cmp_ps_mask(v[c], v[c], _CMP_UNORD_Q);
+            best = _mm512_mask_mov_ps(best, m, v[c]);
+            off = _mm512_mask_mov_epi32(off, m, _mm512_set1_epi32(offs[c]));
+          }
+          _mm512_mask_storeu_ps(yp + oh * wo + ow, out_m, best);
+          // index = 2*oh*w + 2*(ow + lane) + off, as int64 in two halves
+          __m512i i32 = _mm512_add_epi32(off, even);  // even: 2 * lane
+          __m512i base = _mm512_set1_epi64(2 * oh * w + 2 * ow);
+          __m512i i0 = _mm512_add_epi64(base, _mm512_cvtepi32_epi64(_mm512_castsi512_si256(i32)));
+          __m512i i1 =
+              _mm512_add_epi64(base, _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(i32, 1)));
+          _mm512_mask_storeu_epi64(ip + oh * wo + ow, static_cast<__mmask8>(out_m), i0);
+          _mm512_mask_storeu_epi64(ip + oh * wo + ow + 8, static_cast<__mmask8>(out_m >> 8), i1);
+        }
+      }
+    }
+  });
+}
+
 #else  // no AVX-512 in this build
 
 bool conv2d_f32_fast_available() { return false; }
 void conv2d_f32_fast(const float*, const float*, const float*, float*, const ConvGeom&) {
   EMBER_ERROR("[conv2d] internal: the AVX-512 convolution is not part of this build");
+}
+void max_pool2x2_f32(const float*, float*, int64_t*, int64_t, int64_t, int64_t, int64_t, int64_t) {
+  EMBER_ERROR("[max_pool2d] internal: the AVX-512 kernel is not part of this build");
 }
 
 #endif

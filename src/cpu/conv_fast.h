@@ -21,5 +21,10 @@ bool conv2d_f32_fast_available();
 void conv2d_f32_fast(const float* x, const float* w, const float* bias, float* out,
                      const ConvGeom& g);
 
+// max_pool2d, 2x2 window, stride 2, no padding or dilation, on `planes` contiguous [h, w] float
+// planes into [ho, wo] values and flat h * w indices (2 * ho <= h, 2 * wo <= w); AVX-512 only.
+void max_pool2x2_f32(const float* x, float* y, int64_t* idx, int64_t planes, int64_t h, int64_t w,
+                     int64_t ho, int64_t wo);
+
 }  // namespace cpu
 }  // namespace ember

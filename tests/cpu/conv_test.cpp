@@ -148,42 +148,56 @@ TEST(CpuConv, ImplicitGemmEdges) {
 
 namespace {
 
-// max_pool2d's 2x2 / stride 2 path (branch-free, vectorised) against a direct loop with
-// PyTorch's rule (a value is taken when greater or NaN, so the last NaN wins), on odd sizes
-// (the last row and column are dropped), ties, -inf and NaNs, in float and double.
+// max_pool2d's 2x2 / stride 2 paths (branch-free loop; AVX-512, 16 outputs per step) against a
+// direct loop with PyTorch's rule (a value is taken when greater or NaN, so the last NaN wins),
+// on odd sizes (the last row and column are dropped), rows of more than 16 outputs, ties, -inf
+// and NaNs, in float and double.
 TEST(CpuPool, MaxPool2x2MatchesDirect) {
-  for (ScalarType dt : {kFloat, kDouble}) {
-    Tensor xd = randn({3, 4, 7, 9}, kDouble).round();  // rounding makes ties common
-    double* p = xd.data_ptr<double>();
-    for (int64_t i = 0; i < xd.numel(); i += 7) p[i] = std::nan("");
-    for (int64_t i = 3; i < xd.numel(); i += 11) p[i] = -INFINITY;
-    Tensor x = xd.to(dt);
-    auto [y, idx] = max_pool2d_with_indices(x, {2, 2});
-    ASSERT_EQ(y.sizes(), IntArrayRef({3, 4, 3, 4}));
-    Tensor yd = y.to(kDouble);
-    for (int64_t pl = 0; pl < 12; ++pl) {
-      const double* plane = p + pl * 63;
-      for (int64_t oh = 0; oh < 3; ++oh) {
-        for (int64_t ow = 0; ow < 4; ++ow) {
-          double best = -INFINITY;
-          int64_t bi = 2 * oh * 9 + 2 * ow;
-          for (int64_t i = 0; i < 2; ++i) {
-            for (int64_t j = 0; j < 2; ++j) {
-              int64_t at = (2 * oh + i) * 9 + 2 * ow + j;
-              if (plane[at] > best || std::isnan(plane[at])) {
-                best = plane[at];
-                bi = at;
+  struct Shape {
+    int64_t h, w;
+  };
+  using cpu::vec::Isa;
+  Isa prev = cpu::vec::active_isa();
+  for (Isa isa : {Isa::Avx2, Isa::Avx512}) {  // AVX-512: 16 outputs per step
+    if (!cpu::vec::isa_available(isa)) continue;
+    cpu::vec::set_active_isa(isa);
+    for (Shape sh : {Shape{7, 9}, Shape{6, 37}, Shape{5, 32}}) {
+      for (ScalarType dt : {kFloat, kDouble}) {
+        const int64_t h = sh.h, w = sh.w, ho = h / 2, wo = w / 2, planes = 12;
+        Tensor xd = randn({3, 4, h, w}, kDouble).round();  // rounding makes ties common
+        double* p = xd.data_ptr<double>();
+        for (int64_t i = 0; i < xd.numel(); i += 7) p[i] = std::nan("");
+        for (int64_t i = 3; i < xd.numel(); i += 11) p[i] = -INFINITY;
+        Tensor x = xd.to(dt);
+        auto [y, idx] = max_pool2d_with_indices(x, {2, 2});
+        ASSERT_EQ(y.sizes(), IntArrayRef({3, 4, ho, wo}));
+        Tensor yd = y.to(kDouble);
+        for (int64_t pl = 0; pl < planes; ++pl) {
+          const double* plane = p + pl * h * w;
+          for (int64_t oh = 0; oh < ho; ++oh) {
+            for (int64_t ow = 0; ow < wo; ++ow) {
+              double best = -INFINITY;
+              int64_t bi = 2 * oh * w + 2 * ow;
+              for (int64_t i = 0; i < 2; ++i) {
+                for (int64_t j = 0; j < 2; ++j) {
+                  int64_t at = (2 * oh + i) * w + 2 * ow + j;
+                  if (plane[at] > best || std::isnan(plane[at])) {
+                    best = plane[at];
+                    bi = at;
+                  }
+                }
               }
+              int64_t o = (pl * ho + oh) * wo + ow;
+              double got = yd.data_ptr<double>()[o];
+              EXPECT_TRUE(got == best || (std::isnan(got) && std::isnan(best))) << o;
+              EXPECT_EQ(idx.data_ptr<int64_t>()[o], bi) << o << " w=" << w;
             }
           }
-          int64_t o = pl * 12 + oh * 4 + ow;
-          double got = yd.data_ptr<double>()[o];
-          EXPECT_TRUE(got == best || (std::isnan(got) && std::isnan(best))) << o;
-          EXPECT_EQ(idx.data_ptr<int64_t>()[o], bi) << o;
         }
       }
     }
   }
+  cpu::vec::set_active_isa(prev);
 }
 
 }  // namespace
