@@ -6,31 +6,15 @@
 #include <vector>
 
 #include "ember/core/parallel.h"
-#include "ember/core/storage.h"
 #include "src/cpu/blas.h"
 #include "src/cpu/conv_fast.h"
+#include "src/cpu/scratch.h"
 #include "src/kernels/conv.h"
 
 namespace ember {
 namespace {
 
-// Uninitialised scratch memory from the caching CPU allocator: a training loop asks for the
-// same sizes every step, so after the first step this costs neither malloc nor page faults.
-template <class T>
-class Scratch {
- public:
-  explicit Scratch(int64_t n)
-      : n_(static_cast<size_t>(n) * sizeof(T)),
-        p_(static_cast<T*>(cpu_allocator()->allocate(n_ ? n_ : 1))) {}
-  ~Scratch() { cpu_allocator()->deallocate(p_, n_ ? n_ : 1); }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  T* data() { return p_; }
-
- private:
-  size_t n_;
-  T* p_;
-};
+using cpu::Scratch;
 
 struct Geometry {
   int64_t n, c, h, w, kh, kw, ho, wo;
@@ -117,9 +101,22 @@ Geometry geometry(const Tensor& input, const Tensor& weight, int64_t ho, int64_t
 }
 
 cpu::ConvGeom fast_geom(const Geometry& g, const Tensor& weight, const Conv2dParams& p) {
-  return {g.n,          g.c,           g.h,           g.w,         weight.size(0), g.kh,
-          g.kw,         g.ho,          g.wo,          p.stride[0], p.stride[1],    p.padding[0],
-          p.padding[1], p.dilation[0], p.dilation[1], p.groups};
+  return {.n = g.n,
+          .c = g.c,
+          .h = g.h,
+          .w = g.w,
+          .co = weight.size(0),
+          .kh = g.kh,
+          .kw = g.kw,
+          .ho = g.ho,
+          .wo = g.wo,
+          .sh = p.stride[0],
+          .sw = p.stride[1],
+          .ph = p.padding[0],
+          .pw = p.padding[1],
+          .dh = p.dilation[0],
+          .dw = p.dilation[1],
+          .groups = p.groups};
 }
 
 template <class F>
@@ -171,7 +168,7 @@ void conv2d_kernel(Tensor& out, const Tensor& input, const Tensor& weight, const
                    const Conv2dParams& p) {
   Geometry g = geometry(input, weight, out.size(2), out.size(3));
   if (g.n * g.ho * g.wo == 0 || weight.size(0) == 0) return;
-  if (input.dtype() == kFloat && cpu::conv2d_f32_fast_available()) {
+  if (input.dtype() == kFloat && cpu::avx512_kernels_active()) {
     cpu::conv2d_f32_fast(input.data_ptr<float>(), weight.data_ptr<float>(),
                          bias.defined() ? bias.data_ptr<float>() : nullptr, out.data_ptr<float>(),
                          fast_geom(g, weight, p));
@@ -257,7 +254,7 @@ double lane_sum(const T* p, int64_t n) {
 // false where that does not apply.
 bool conv_input_grad_fast(const Tensor& grad_out, const Tensor& weight, const Conv2dParams& p,
                           Tensor& grad_input) {
-  if (!cpu::conv2d_f32_fast_available() || p.stride[0] != 1 || p.stride[1] != 1) return false;
+  if (!cpu::avx512_kernels_active() || p.stride[0] != 1 || p.stride[1] != 1) return false;
   int64_t kh = weight.size(2), kw = weight.size(3);
   int64_t ph = p.dilation[0] * (kh - 1) - p.padding[0];
   int64_t pw = p.dilation[1] * (kw - 1) - p.padding[1];
@@ -277,22 +274,23 @@ bool conv_input_grad_fast(const Tensor& grad_out, const Tensor& weight, const Co
                 w[(((gi * cog + o) * cg + c) * kh + (kh - 1 - i)) * kw + (kw - 1 - j)];
     }
   });
-  cpu::ConvGeom g{grad_out.size(0),
-                  co,
-                  grad_out.size(2),
-                  grad_out.size(3),
-                  cg * G,
-                  kh,
-                  kw,
-                  grad_input.size(2),
-                  grad_input.size(3),
-                  1,
-                  1,
-                  ph,
-                  pw,
-                  p.dilation[0],
-                  p.dilation[1],
-                  G};
+  // A forward convolution of grad_out (co channels) into grad_input (cg * G channels).
+  cpu::ConvGeom g{.n = grad_out.size(0),
+                  .c = co,
+                  .h = grad_out.size(2),
+                  .w = grad_out.size(3),
+                  .co = cg * G,
+                  .kh = kh,
+                  .kw = kw,
+                  .ho = grad_input.size(2),
+                  .wo = grad_input.size(3),
+                  .sh = 1,
+                  .sw = 1,
+                  .ph = ph,
+                  .pw = pw,
+                  .dh = p.dilation[0],
+                  .dw = p.dilation[1],
+                  .groups = G};
   cpu::conv2d_f32_fast(grad_out.data_ptr<float>(), d, nullptr, grad_input.data_ptr<float>(), g);
   return true;
 }
@@ -443,7 +441,7 @@ void max_pool2d_kernel(Tensor& out, Tensor& indices, const Tensor& input, const 
                p.padding[0] == 0 && p.padding[1] == 0 && p.dilation[0] == 1 && p.dilation[1] == 1 &&
                2 * ho <= h && 2 * wo <= w;
     if constexpr (std::is_same_v<T, float>) {
-      if (two && cpu::conv2d_f32_fast_available()) {
+      if (two && cpu::avx512_kernels_active()) {
         cpu::max_pool2x2_f32(x, y, idx, planes, h, w, ho, wo);
         return;
       }

@@ -27,8 +27,8 @@
 
 #include "ember/core/error.h"
 #include "ember/core/parallel.h"
-#include "ember/core/storage.h"
 #include "src/cpu/conv_fast.h"
+#include "src/cpu/scratch.h"
 #include "src/cpu/vec_math.h"
 
 // GCC 12's intrinsics start from _mm512_undefined_*: a false maybe-uninitialized warning.
@@ -49,22 +49,6 @@ constexpr int NR = 32;                               // positions per register t
 constexpr int64_t kMaxKc = 512;                      // taps per K block
 constexpr int64_t kBlockBytes = int64_t{256} << 10;  // packed B per position block
 constexpr int64_t kPhaseBytes = int64_t{4} << 20;    // phase planes made at once
-
-// Uninitialised floats from the caching CPU allocator.
-class Buf {
- public:
-  explicit Buf(int64_t n)
-      : n_(static_cast<size_t>(std::max<int64_t>(n, 1)) * sizeof(float)),
-        p_(static_cast<float*>(cpu_allocator()->allocate(n_))) {}
-  ~Buf() { cpu_allocator()->deallocate(p_, n_); }
-  Buf(const Buf&) = delete;
-  Buf& operator=(const Buf&) = delete;
-  float* data() { return p_; }
-
- private:
-  size_t n_;
-  float* p_;
-};
 
 struct Plan {
   ConvGeom g;
@@ -290,7 +274,7 @@ Plan make_plan(const ConvGeom& g) {
 
 }  // namespace
 
-bool conv2d_f32_fast_available() { return vec::active_isa() == vec::Isa::Avx512; }
+bool avx512_kernels_active() { return vec::active_isa() == vec::Isa::Avx512; }
 
 void conv2d_f32_fast(const float* x, const float* w, const float* bias, float* out,
                      const ConvGeom& g) {
@@ -303,7 +287,7 @@ void conv2d_f32_fast(const float* x, const float* w, const float* bias, float* o
         std::fill_n(out + (b * g.co + ch) * HW, HW, bias ? bias[ch] : 0.f);
     return;
   }
-  Buf phases(P.chunk * P.img);
+  Scratch<float> phases(P.chunk * P.img);
   for (int64_t b0 = 0; b0 < g.n; b0 += P.chunk) {
     int64_t nimg = std::min(P.chunk, g.n - b0), nq_all = nimg * HW;
     parallel_for(0, nimg, 1, [&](int64_t a, int64_t e) {
@@ -317,7 +301,7 @@ void conv2d_f32_fast(const float* x, const float* w, const float* bias, float* o
     const int64_t bsize = P.kc * P.pan * NR;  // floats of one packed (K block, position block)
     const int64_t nshared = g.groups * nblocks * P.nk;
     const bool share = P.mchunks > 1 && nshared * bsize <= (int64_t{4} << 20);
-    Buf shared(share ? nshared * bsize : 0);
+    Scratch<float> shared(share ? nshared * bsize : 0);
     if (share) {
       parallel_for(0, nshared, 1, [&](int64_t i0, int64_t i1) {
         std::vector<Piece> pcs(static_cast<size_t>(P.pan * (NR + 1)));
@@ -331,7 +315,7 @@ void conv2d_f32_fast(const float* x, const float* w, const float* bias, float* o
       });
     }
     parallel_for(0, items, 1, [&](int64_t i0, int64_t i1) {
-      Buf bp(share ? 0 : bsize);
+      Scratch<float> bp(share ? 0 : bsize);
       std::vector<Piece> pcs(static_cast<size_t>(P.pan * (NR + 1)));
       std::vector<Run> runs(static_cast<size_t>(P.pan * NR));
       std::vector<int> run0(static_cast<size_t>(P.pan + 1));
@@ -425,7 +409,7 @@ void max_pool2x2_f32(const float* x, float* y, int64_t* idx, int64_t planes, int
 
 #else  // no AVX-512 in this build
 
-bool conv2d_f32_fast_available() { return false; }
+bool avx512_kernels_active() { return false; }
 void conv2d_f32_fast(const float*, const float*, const float*, float*, const ConvGeom&) {
   EMBER_ERROR("[conv2d] internal: the AVX-512 convolution is not part of this build");
 }

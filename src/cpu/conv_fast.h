@@ -14,8 +14,9 @@ struct ConvGeom {
   int64_t sh, sw, ph, pw, dh, dw, groups;
 };
 
-// Whether conv2d_f32_fast can run: built with AVX-512 and the active ISA (see vec_math.h) is it.
-bool conv2d_f32_fast_available();
+// Whether the kernels of this header run: built with AVX-512 and the active ISA (see vec_math.h)
+// is AVX-512.
+bool avx512_kernels_active();
 
 // out = conv(x, w) + bias (bias may be null); contiguous NCHW tensors, parallel on ember's pool.
 void conv2d_f32_fast(const float* x, const float* w, const float* bias, float* out,

@@ -137,21 +137,29 @@ struct Math {
     return V::fma(V::mul(r, r), q, r);
   }
 
-  // exp(x) = 2^n (1 + p) = (t1 + t1 p) t2 with x already clamped so that n fits both halves.
-  struct ExpParts {
-    R p, t1, t2;
+  // x = n ln2 + r with |r| <= ln2/2 (Cody-Waite); k holds n in its low mantissa bits.
+  struct ExpReduced {
+    R k, n, r;
   };
-  static ExpParts exp_parts(R x) {
+  static ExpReduced exp_reduce(R x) {
     const T log2e = static_cast<T>(1.44269504088896340736);
     const T ln2hi = kF ? 0.693359375f : 6.93147180369123816490e-01;
     const T ln2lo = kF ? -2.12194440e-4f : 1.90821492927058770002e-10;
     R k = V::fma(x, c(log2e), c(B::kMagic));
     R n = V::sub(k, c(B::kMagic));
     R r = V::fma(n, c(-ln2hi), x);
-    r = V::fma(n, c(-ln2lo), r);
-    R k1 = V::fma(n, c(T(0.5)), c(B::kMagic));
-    R n2 = V::sub(n, V::sub(k1, c(B::kMagic)));
-    return {expm1_poly(r), pow2(k1), pow2(V::add(n2, c(B::kMagic)))};
+    return {k, n, V::fma(n, c(-ln2lo), r)};
+  }
+
+  // exp(x) = 2^n (1 + p) = (t1 + t1 p) t2 with x already clamped so that n fits both halves.
+  struct ExpParts {
+    R p, t1, t2;
+  };
+  static ExpParts exp_parts(R x) {
+    ExpReduced e = exp_reduce(x);
+    R k1 = V::fma(e.n, c(T(0.5)), c(B::kMagic));
+    R n2 = V::sub(e.n, V::sub(k1, c(B::kMagic)));
+    return {expm1_poly(e.r), pow2(k1), pow2(V::add(n2, c(B::kMagic)))};
   }
 
   static R exp(R x) {
@@ -165,15 +173,9 @@ struct Math {
   // scaling is needed; the result is bit-identical to exp(x) (scaling by a power of two commutes
   // with rounding when nothing over- or underflows).
   static R exp_moderate(R x) {
-    const T log2e = static_cast<T>(1.44269504088896340736);
-    const T ln2hi = kF ? 0.693359375f : 6.93147180369123816490e-01;
-    const T ln2lo = kF ? -2.12194440e-4f : 1.90821492927058770002e-10;
-    R k = V::fma(x, c(log2e), c(B::kMagic));
-    R n = V::sub(k, c(B::kMagic));
-    R r = V::fma(n, c(-ln2hi), x);
-    r = V::fma(n, c(-ln2lo), r);
-    R t = pow2(k);
-    return V::fma(expm1_poly(r), t, t);
+    ExpReduced e = exp_reduce(x);
+    R t = pow2(e.k);
+    return V::fma(expm1_poly(e.r), t, t);
   }
 
   static R expm1(R x) {

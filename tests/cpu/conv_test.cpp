@@ -120,8 +120,8 @@ TEST(CpuConv, ChunkedIm2colMatchesDirect) {
 }
 
 // Shapes aimed at the implicit-GEMM forward's edges: register tiles that span several output
-// rows (narrow outputs) and the dropped grid columns, output channels not a multiple of the
-// 8-row tile, several K blocks (K > 256), strides 2 and 3 (phase planes), unequal strides,
+// rows and images (narrow outputs), output channels not a multiple of the 8-row tile, several
+// K blocks (K > 512), strides 2 and 3 (phase planes), unequal strides,
 // padding wider than the kernel's reach, dilation with stride, groups of fewer than 8 channels,
 // a single output position, and a long row.
 TEST(CpuConv, ImplicitGemmEdges) {
