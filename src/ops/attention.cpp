@@ -1,11 +1,171 @@
 #include "ember/ops/attention.h"
 
 #include <cmath>
+#include <cstdint>
+#include <cstdlib>
 #include <limits>
+#include <string>
 
+#include "ember/autograd/function_node.h"
 #include "ember/ember.h"
+#include "src/kernels/attention.h"
 
 namespace ember {
+
+// Note [Fused attention]
+// scaled_dot_product_attention without a mask or dropout runs as one fused op,
+// _scaled_dot_product_fused_attention, when the inputs suit the CUDA kernel (float16/bfloat16,
+// head size 64 or 128): FlashAttention-2's algorithm (src/cuda/attention.cu). Scores are made a
+// block of keys at a time, softmax runs online (a running max and sum per query row), and only
+// the output and each row's log-sum-exp (lse) are written, so memory is O(L) per head instead of
+// the composite's O(L * S) weights, saved for backward. The backward recomputes the weights from
+// q, k and lse. The CPU kernel (src/cpu/attention.cpp) computes the same quantities one row at a
+// time; it is what the op database and the double-precision gradient checks run, and the
+// reference the CUDA kernel is tested against. Double backward (create_graph) differentiates a
+// composite formula of the same gradients.
+namespace {
+
+bool env_disables_fused_attention() {
+  const char* e = std::getenv("EMBER_FUSED_ATTENTION");
+  return e != nullptr && std::string(e) == "0";
+}
+
+// Whether scaled_dot_product_attention can take the fused path.
+bool fused_attention_applies(const Tensor& q, const Tensor& k, const Tensor& v) {
+  if (!q.is_cuda() || k.device() != q.device() || v.device() != q.device()) return false;
+  if (q.dtype() != k.dtype() || q.dtype() != v.dtype()) return false;
+  if (q.dtype() != kHalf && q.dtype() != kBFloat16) return false;
+  if (q.dim() != k.dim() || q.dim() != v.dim() || (q.dim() != 4 && q.dim() != 3)) return false;
+  for (int64_t d = 0; d + 2 < q.dim(); ++d) {
+    if (k.size(d) != q.size(d) || v.size(d) != q.size(d)) return false;
+  }
+  const int64_t E = q.size(-1);
+  if (v.size(-1) != E || (E != 64 && E != 128)) return false;
+  if (q.size(-2) == 0 || k.size(-2) == 0) return false;
+  return !env_disables_fused_attention();
+}
+
+// t with a contiguous last dimension and 16-byte aligned rows (what the CUDA kernel loads).
+Tensor rows_ready(const Tensor& t) {
+  const int64_t e = static_cast<int64_t>(t.element_size());
+  bool ok = t.stride(-1) == 1 || t.size(-1) == 1;
+  if (ok && t.is_cuda()) {
+    ok = reinterpret_cast<uintptr_t>(t.data_ptr()) % 16 == 0;
+    for (int64_t d = 0; d + 1 < t.dim(); ++d) ok = ok && (t.stride(d) * e) % 16 == 0;
+  }
+  return ok ? t : t.clone(MemoryFormat::Contiguous);
+}
+
+// An uninitialised [B, H, n, E] tensor laid out like `like` when that is a transposed
+// [B, n, H, E] view (as in multi-head attention code), so that the transpose back is free.
+Tensor empty_rows_like(const Tensor& like, int64_t n, int64_t E, ScalarType dt) {
+  const int64_t B = like.size(0), H = like.size(1);
+  TensorOptions o = TensorOptions(dt).device(like.device());
+  if (H > 1 && n > 1 && like.stride(1) < like.stride(2))
+    return empty({B, n, H, E}, o).transpose(1, 2);
+  return empty({B, H, n, E}, o);
+}
+
+// The gradients by a composite of differentiable ops (double backward).
+variable_list fused_attention_backward_composite(const Tensor& g, const Tensor& q, const Tensor& k,
+                                                 const Tensor& v, bool causal, double s) {
+  Tensor scores = matmul(q, k.transpose(-2, -1)) * s;
+  if (causal) {
+    Tensor keep = ones({q.size(-2), k.size(-2)}, q.options().dtype(kBool)).tril();
+    scores = scores.masked_fill(keep.logical_not(), -std::numeric_limits<double>::infinity());
+  }
+  Tensor P = softmax(scores, -1);
+  Tensor dP = matmul(g, v.transpose(-2, -1));
+  Tensor dS = P * (dP - (dP * P).sum(-1, true));
+  return {matmul(dS, k) * s, matmul(dS.transpose(-2, -1), q) * s, matmul(P.transpose(-2, -1), g)};
+}
+
+}  // namespace
+
+std::tuple<Tensor, Tensor> _scaled_dot_product_fused_attention(const Tensor& query,
+                                                               const Tensor& key,
+                                                               const Tensor& value, bool is_causal,
+                                                               std::optional<double> scale) {
+  constexpr const char* op = "_scaled_dot_product_fused_attention";
+  EMBER_CHECK(query.defined() && key.defined() && value.defined(), "[", op,
+              "] query, key and value must be defined");
+  EMBER_CHECK(query.dim() == key.dim() && query.dim() == value.dim() &&
+                  (query.dim() == 3 || query.dim() == 4),
+              "[", op, "] expects 3-D or 4-D query, key and value of the same rank, got ",
+              query.sizes(), ", ", key.sizes(), " and ", value.sizes());
+  if (query.dim() == 3) {
+    auto [o, l] = _scaled_dot_product_fused_attention(query.unsqueeze(0), key.unsqueeze(0),
+                                                      value.unsqueeze(0), is_causal, scale);
+    return {o.squeeze(0), l.squeeze(0)};
+  }
+  EMBER_CHECK(key.size(0) == query.size(0) && value.size(0) == query.size(0) &&
+                  key.size(1) == query.size(1) && value.size(1) == query.size(1),
+              "[", op, "] query, key and value must have the same batch and head sizes, got ",
+              query.sizes(), ", ", key.sizes(), " and ", value.sizes());
+  EMBER_CHECK(query.size(3) == key.size(3), "[", op,
+              "] query and key must have the same embedding size, got ", query.size(3), " and ",
+              key.size(3));
+  EMBER_CHECK(key.size(2) == value.size(2), "[", op,
+              "] key and value must have the same sequence length, got ", key.size(2), " and ",
+              value.size(2));
+  EMBER_CHECK(key.size(2) > 0, "[", op, "] needs at least one key");
+  EMBER_CHECK(query.dtype() == key.dtype() && query.dtype() == value.dtype(), "[", op,
+              "] query, key and value must have the same dtype, got ", toString(query.dtype()),
+              ", ", toString(key.dtype()), " and ", toString(value.dtype()));
+  EMBER_CHECK(isFloatingType(query.dtype()), "[", op, "] expects floating point inputs, got ",
+              toString(query.dtype()));
+  EMBER_CHECK(key.device() == query.device() && value.device() == query.device(), "[", op,
+              "] query, key and value must be on the same device, got ", query.device(), ", ",
+              key.device(), " and ", value.device());
+  const double s = scale ? *scale : 1.0 / std::sqrt(static_cast<double>(query.size(3)));
+  const int64_t B = query.size(0), H = query.size(1), L = query.size(2), Ev = value.size(3);
+  // The CPU kernel runs float and double; half and bfloat16 compute in float there.
+  const bool upcast = !query.is_cuda() && query.dtype() != kFloat && query.dtype() != kDouble;
+  const ScalarType kdt = upcast ? kFloat : query.dtype();
+  auto prep = [&](const Tensor& t) { return rows_ready(upcast ? t.to(kFloat) : t); };
+  Tensor out, lse;
+  {
+    NoGradGuard ng;
+    Tensor q = prep(query), k = prep(key), v = prep(value);
+    out = empty_rows_like(query, L, Ev, kdt);
+    lse = empty({B, H, L}, TensorOptions(kdt == kDouble ? kDouble : kFloat).device(query.device()));
+    if (L > 0) fused_attention_stub.get(query.device().type())(q, k, v, out, lse, is_causal, s);
+    if (upcast) out = out.to(query.dtype());
+  }
+  if (auto n = autograd::make_node(
+          "ScaledDotProductFusedAttentionBackward0", {query, key, value},
+          [is_causal, s, upcast](autograd::FunctionNode& n,
+                                 const variable_list& g) -> variable_list {
+            if (!g[0].defined()) return {Tensor(), Tensor(), Tensor()};
+            Tensor q0 = n.saved(0), k0 = n.saved(1), v0 = n.saved(2);
+            if (autograd::GradMode::is_enabled())
+              return fused_attention_backward_composite(g[0], q0, k0, v0, is_causal, s);
+            Tensor o0 = n.saved(3), lse0 = n.saved(4);
+            auto prep = [&](const Tensor& t) { return rows_ready(upcast ? t.to(kFloat) : t); };
+            Tensor q = prep(q0), k = prep(k0), v = prep(v0), o = prep(o0), go = prep(g[0]);
+            const ScalarType dt = q.dtype();
+            Tensor gq = empty_rows_like(q0, q.size(2), q.size(3), dt);
+            Tensor gk = empty_rows_like(k0, k.size(2), k.size(3), dt);
+            Tensor gv = empty_rows_like(v0, v.size(2), v.size(3), dt);
+            if (q.size(2) > 0) {
+              fused_attention_backward_stub.get(q.device().type())(go, q, k, v, o, lse0, gq, gk, gv,
+                                                                   is_causal, s);
+            } else {
+              gk.zero_();
+              gv.zero_();
+            }
+            if (upcast) return {gq.to(q0.dtype()), gk.to(k0.dtype()), gv.to(v0.dtype())};
+            return {gq, gk, gv};
+          })) {
+    autograd::set_history(out, n);
+    n->save(query);
+    n->save(key);
+    n->save(value);
+    n->save(out, /*is_output=*/true);
+    n->save(lse);
+  }
+  return {out, lse};
+}
 
 Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value,
                                     const std::optional<Tensor>& attn_mask, double dropout_p,
@@ -30,6 +190,8 @@ Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, cons
   EMBER_CHECK(!(is_causal && has_mask),
               "[scaled_dot_product_attention] Explicit attn_mask should not be set when "
               "is_causal=True");
+  if (!has_mask && dropout_p == 0 && fused_attention_applies(query, key, value))
+    return std::get<0>(_scaled_dot_product_fused_attention(query, key, value, is_causal, scale));
   const int64_t L = query.size(-2), S = key.size(-2);
   const double s = scale ? *scale : 1.0 / std::sqrt(static_cast<double>(query.size(-1)));
   Tensor scores = matmul(query, key.transpose(-2, -1)) * s;

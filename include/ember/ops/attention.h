@@ -1,6 +1,8 @@
 #pragma once
-// scaled_dot_product_attention with PyTorch 2.x semantics, as a composite of ember ops.
+// scaled_dot_product_attention with PyTorch 2.x semantics: a fused kernel where one applies
+// (Note [Fused attention] in src/ops/attention.cpp), a composite of ember ops otherwise.
 #include <optional>
+#include <tuple>
 
 #include "ember/core/tensor.h"
 
@@ -13,5 +15,14 @@ Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, cons
                                     const std::optional<Tensor>& attn_mask = std::nullopt,
                                     double dropout_p = 0.0, bool is_causal = false,
                                     std::optional<double> scale = std::nullopt);
+
+// The fused attention op behind scaled_dot_product_attention (PyTorch's
+// _scaled_dot_product_flash_attention without dropout): query [B, H, L, E] (or [H, L, E]), key
+// [B, H, S, E], value [B, H, S, Ev] -> (output [B, H, L, Ev], logsumexp [B, H, L] of the scaled,
+// masked scores, float32, float64 for float64 inputs). Never materialises the [L, S] weights.
+// CPU: every floating dtype; CUDA: float16 and bfloat16 with E = Ev in {64, 128}.
+std::tuple<Tensor, Tensor> _scaled_dot_product_fused_attention(
+    const Tensor& query, const Tensor& key, const Tensor& value, bool is_causal = false,
+    std::optional<double> scale = std::nullopt);
 
 }  // namespace ember

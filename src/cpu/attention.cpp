@@ -1,0 +1,139 @@
+// Fused scaled dot product attention on the CPU (Note [Fused attention] in src/ops/attention.cpp):
+// one query row at a time, scores and weights in double, so that no [L, S] matrix is kept. The
+// backward is FlashAttention-2's: with D_i = dO_i . O_i and P_ij = exp(scale q_i . k_j - lse_i),
+// dV_j = sum_i P_ij dO_i, dS_ij = P_ij (dO_i . v_j - D_i), dQ_i = scale sum_j dS_ij k_j and
+// dK_j = scale sum_i dS_ij q_i. Parallel over (batch, head) pairs (and rows in the forward).
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "ember/core/parallel.h"
+#include "src/kernels/attention.h"
+
+namespace ember {
+namespace {
+
+// Element (b, h, i, 0) of a 4-D tensor with a contiguous last dimension.
+template <class T>
+struct Rows {
+  T* p;
+  int64_t sb, sh, si;
+  Rows(const Tensor& t)  // NOLINT(google-explicit-constructor)
+      : p(static_cast<T*>(const_cast<void*>(t.data_ptr()))),
+        sb(t.stride(0)),
+        sh(t.stride(1)),
+        si(t.stride(2)) {}
+  T* row(int64_t b, int64_t h, int64_t i) const { return p + b * sb + h * sh + i * si; }
+};
+
+template <class T>
+double dot(const T* a, const T* b, int64_t n) {
+  double s = 0;
+  for (int64_t d = 0; d < n; ++d) s += static_cast<double>(a[d]) * static_cast<double>(b[d]);
+  return s;
+}
+
+// Keys query i sees: all of them, or j <= i when causal.
+int64_t keys_seen(int64_t i, int64_t S, bool causal) { return causal ? std::min(S, i + 1) : S; }
+
+template <class F>
+void float_or_double(ScalarType t, F&& f) {
+  if (t == kFloat) {
+    f.template operator()<float>();
+  } else if (t == kDouble) {
+    f.template operator()<double>();
+  } else {
+    EMBER_ERROR("[_scaled_dot_product_fused_attention] CPU kernel expects float or double, got ",
+                toString(t));
+  }
+}
+
+void fused_attention_kernel(const Tensor& q, const Tensor& k, const Tensor& v, Tensor& out,
+                            Tensor& lse, bool causal, double scale) {
+  float_or_double(q.dtype(), [&]<class T>() {
+    const int64_t B = q.size(0), H = q.size(1), L = q.size(2), D = q.size(3);
+    const int64_t S = k.size(2), Dv = v.size(3);
+    Rows<T> Q(q), K(k), V(v), O(out);
+    T* plse = lse.data_ptr<T>();
+    parallel_for(0, B * H * L, std::max<int64_t>(1, 4096 / std::max<int64_t>(S * D, 1)),
+                 [&](int64_t r0, int64_t r1) {
+                   std::vector<double> p(static_cast<size_t>(S)), acc(static_cast<size_t>(Dv));
+                   for (int64_t r = r0; r < r1; ++r) {
+                     const int64_t b = r / (H * L), h = r / L % H, i = r % L;
+                     const T* qi = Q.row(b, h, i);
+                     const int64_t n = keys_seen(i, S, causal);
+                     double m = -std::numeric_limits<double>::infinity();
+                     for (int64_t j = 0; j < n; ++j) {
+                       p[j] = scale * dot(qi, K.row(b, h, j), D);
+                       m = std::max(m, p[j]);
+                     }
+                     double l = 0;
+                     std::fill(acc.begin(), acc.end(), 0.0);
+                     for (int64_t j = 0; j < n; ++j) {
+                       double w = std::exp(p[j] - m);
+                       l += w;
+                       const T* vj = V.row(b, h, j);
+                       for (int64_t d = 0; d < Dv; ++d) acc[d] += w * static_cast<double>(vj[d]);
+                     }
+                     T* oi = O.row(b, h, i);
+                     for (int64_t d = 0; d < Dv; ++d) oi[d] = static_cast<T>(acc[d] / l);
+                     plse[r] = static_cast<T>(m + std::log(l));
+                   }
+                 });
+  });
+}
+
+void fused_attention_backward_kernel(const Tensor& grad_out, const Tensor& q, const Tensor& k,
+                                     const Tensor& v, const Tensor& out, const Tensor& lse,
+                                     Tensor& grad_q, Tensor& grad_k, Tensor& grad_v, bool causal,
+                                     double scale) {
+  float_or_double(q.dtype(), [&]<class T>() {
+    const int64_t B = q.size(0), H = q.size(1), L = q.size(2), D = q.size(3);
+    const int64_t S = k.size(2), Dv = v.size(3);
+    Rows<T> Q(q), K(k), V(v), O(out), G(grad_out), GQ(grad_q), GK(grad_k), GV(grad_v);
+    const T* plse = lse.data_ptr<T>();
+    parallel_for(0, B * H, 1, [&](int64_t p0, int64_t p1) {
+      std::vector<double> gk(static_cast<size_t>(S * D)), gv(static_cast<size_t>(S * Dv));
+      std::vector<double> gq(static_cast<size_t>(D));
+      for (int64_t pair = p0; pair < p1; ++pair) {
+        const int64_t b = pair / H, h = pair % H;
+        std::fill(gk.begin(), gk.end(), 0.0);
+        std::fill(gv.begin(), gv.end(), 0.0);
+        for (int64_t i = 0; i < L; ++i) {
+          const T* qi = Q.row(b, h, i);
+          const T* gi = G.row(b, h, i);
+          const double Di = dot(gi, O.row(b, h, i), Dv);
+          const double li = static_cast<double>(plse[(b * H + h) * L + i]);
+          std::fill(gq.begin(), gq.end(), 0.0);
+          const int64_t n = keys_seen(i, S, causal);
+          for (int64_t j = 0; j < n; ++j) {
+            const T* kj = K.row(b, h, j);
+            const double P = std::exp(scale * dot(qi, kj, D) - li);
+            const double dS = P * (dot(gi, V.row(b, h, j), Dv) - Di);
+            for (int64_t d = 0; d < Dv; ++d) gv[j * Dv + d] += P * static_cast<double>(gi[d]);
+            for (int64_t d = 0; d < D; ++d) {
+              gq[d] += dS * static_cast<double>(kj[d]);
+              gk[j * D + d] += dS * static_cast<double>(qi[d]);
+            }
+          }
+          T* gqi = GQ.row(b, h, i);
+          for (int64_t d = 0; d < D; ++d) gqi[d] = static_cast<T>(scale * gq[d]);
+        }
+        for (int64_t j = 0; j < S; ++j) {
+          T* gkj = GK.row(b, h, j);
+          T* gvj = GV.row(b, h, j);
+          for (int64_t d = 0; d < D; ++d) gkj[d] = static_cast<T>(scale * gk[j * D + d]);
+          for (int64_t d = 0; d < Dv; ++d) gvj[d] = static_cast<T>(gv[j * Dv + d]);
+        }
+      }
+    });
+  });
+}
+
+}  // namespace
+
+EMBER_DEFINE_STUB(fused_attention_stub, fused_attention_kernel);
+EMBER_DEFINE_STUB(fused_attention_backward_stub, fused_attention_backward_kernel);
+
+}  // namespace ember

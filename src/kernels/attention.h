@@ -1,0 +1,23 @@
+#pragma once
+// Fused scaled dot product attention (src/ops/attention.cpp, Note [Fused attention]). Every
+// tensor is 4-D [B, H, rows, D] with a contiguous last dimension and any other strides:
+// q [B, H, L, D], k [B, H, S, D], v [B, H, S, Dv], out [B, H, L, Dv]; lse [B, H, L] contiguous
+// (float32, float64 for float64 inputs) holds each query row's log-sum-exp of its scaled, masked
+// scores. Causal masking is PyTorch's top-left one: query i sees keys j <= i.
+#include "ember/core/dispatch.h"
+#include "ember/core/tensor.h"
+
+namespace ember {
+
+using FusedAttentionFn = void (*)(const Tensor& q, const Tensor& k, const Tensor& v, Tensor& out,
+                                  Tensor& lse, bool causal, double scale);
+// Gradients of the above given the forward's out and lse: grad_q/grad_k/grad_v are allocated by
+// the op with the shapes of q/k/v and written whole.
+using FusedAttentionBackwardFn = void (*)(const Tensor& grad_out, const Tensor& q, const Tensor& k,
+                                          const Tensor& v, const Tensor& out, const Tensor& lse,
+                                          Tensor& grad_q, Tensor& grad_k, Tensor& grad_v,
+                                          bool causal, double scale);
+EMBER_DECLARE_STUB(fused_attention_stub, FusedAttentionFn);
+EMBER_DECLARE_STUB(fused_attention_backward_stub, FusedAttentionBackwardFn);
+
+}  // namespace ember
