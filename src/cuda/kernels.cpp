@@ -388,6 +388,7 @@ void register_cuda_kernels() {
   register_cuda_index_kernels();
   register_cuda_nn_kernels();
   register_cuda_conv_kernels();
+  register_cuda_attention_kernels();
 }
 
 }  // namespace ember::cuda

@@ -1,0 +1,38 @@
+#pragma once
+// Plain arguments of the fused attention kernels (src/cuda/attention.cu), filled from tensors by
+// src/cuda/attention_kernels.cpp. Strides are in elements; every last dimension is contiguous.
+#include <cstdint>
+
+struct CUstream_st;
+
+namespace ember::cuda {
+
+struct RowStrides {
+  int64_t b = 0, h = 0, i = 0;  // batch, head, row
+};
+
+struct FlashArgs {
+  const void* q = nullptr;
+  const void* k = nullptr;
+  const void* v = nullptr;
+  const void* o = nullptr;  // forward: written; backward: read
+  float* lse = nullptr;     // [B, H, L] contiguous
+  RowStrides qs, ks, vs, os;
+  // Backward only.
+  const void* go = nullptr;
+  void* gq = nullptr;
+  void* gk = nullptr;
+  void* gv = nullptr;
+  RowStrides gos, gqs, gks, gvs;
+  float* dq_accum = nullptr;  // [B, H, L, D] contiguous, zeroed
+  float* dvec = nullptr;      // [B, H, L] contiguous
+  int B = 0, H = 0, L = 0, S = 0, D = 0;
+  float scale = 1;
+  bool causal = false;
+  bool bf16 = false;  // else float16
+};
+
+void launch_flash_forward(const FlashArgs& a, CUstream_st* stream);
+void launch_flash_backward(const FlashArgs& a, CUstream_st* stream);
+
+}  // namespace ember::cuda

@@ -1,0 +1,122 @@
+// The fused attention kernels on CUDA (src/cuda/attention.cu) against the CPU fused op on the
+// same 16-bit inputs computed in float: outputs, log-sum-exp and gradients, for both 16-bit
+// types, head sizes 64 and 128, causal or not, ragged lengths (not multiples of the 64-row tiles),
+// L != S, and the transposed [B, L, H, E] layout multi-head code passes.
+#include <cstdlib>
+
+#include "cuda/cuda_test.h"
+
+using namespace ember;
+
+namespace {
+
+// max |a - ref| <= frac * max |ref| + 1e-3 (16-bit inputs, float accumulation).
+::testing::AssertionResult near(const Tensor& a, const Tensor& ref, double frac) {
+  Tensor x = a.cpu().to(kDouble), r = ref.cpu().to(kDouble);
+  if (x.sizes() != r.sizes())
+    return ::testing::AssertionFailure() << "sizes " << x.sizes() << " vs " << r.sizes();
+  if (!x.isfinite().all().item<bool>()) return ::testing::AssertionFailure() << "non-finite";
+  const double err = (x - r).abs().max().item<double>();
+  const double bound = frac * r.abs().max().item<double>() + 1e-3;
+  if (err <= bound) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "max error " << err << " > " << bound;
+}
+
+struct Case {
+  int64_t B, H, L, S, E;
+  bool causal;
+  bool heads_last;  // inputs are transposed [B, L, H, E] views
+};
+
+// [B, H, n, E] values in `dt` on the GPU, in the requested layout.
+Tensor make(const Case& c, int64_t n, ScalarType dt, double mul) {
+  Tensor x = torch::randn({c.B, n, c.H, c.E}) * mul;
+  Tensor t = x.to(dt).cuda().transpose(1, 2);
+  return c.heads_last ? t : t.contiguous();
+}
+
+void check_case(const Case& c, ScalarType dt) {
+  SCOPED_TRACE(::testing::Message()
+               << toString(dt) << " B" << c.B << " H" << c.H << " L" << c.L << " S" << c.S << " E"
+               << c.E << " causal " << c.causal << " heads_last " << c.heads_last);
+  torch::manual_seed(c.L * 131 + c.S);
+  Tensor q = make(c, c.L, dt, 1.0), k = make(c, c.S, dt, 1.0), v = make(c, c.S, dt, 1.0);
+  Tensor g = make(c, c.L, dt, 1.0);
+  q.requires_grad_();
+  k.requires_grad_();
+  v.requires_grad_();
+  const double scale = 1.0 / std::sqrt(static_cast<double>(c.E));
+  auto [out, lse] = _scaled_dot_product_fused_attention(q, k, v, c.causal);
+  ASSERT_TRUE(out.is_cuda());
+  EXPECT_EQ(out.dtype(), dt);
+  EXPECT_EQ(lse.dtype(), kFloat);
+  if (c.heads_last) {
+    EXPECT_TRUE(out.transpose(1, 2).is_contiguous());
+  }
+  // The reference: the CPU kernel in float on the same rounded values.
+  Tensor qc = q.detach().cpu().to(kFloat).requires_grad_();
+  Tensor kc = k.detach().cpu().to(kFloat).requires_grad_();
+  Tensor vc = v.detach().cpu().to(kFloat).requires_grad_();
+  auto [want, want_lse] = _scaled_dot_product_fused_attention(qc, kc, vc, c.causal, scale);
+  const double f = dt == kBFloat16 ? 2e-2 : 4e-3;
+  EXPECT_TRUE(near(out, want, f));
+  EXPECT_TRUE(near(lse, want_lse, 1e-3));
+  auto got = torch::autograd::grad({out}, {q, k, v}, {g});
+  auto ref = torch::autograd::grad({want}, {qc, kc, vc}, {g.cpu().to(kFloat)});
+  const char* names[] = {"grad q", "grad k", "grad v"};
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(got[i].dtype(), dt);
+    EXPECT_TRUE(near(got[i], ref[i], 2.5 * f)) << names[i];
+  }
+}
+
+}  // namespace
+
+TEST(CudaAttention, FusedMatchesCpu) {
+  EMBER_REQUIRE_CUDA();
+  const Case cases[] = {
+      {2, 3, 64, 64, 64, false, false},   {2, 3, 64, 64, 64, true, false},
+      {1, 2, 100, 100, 64, true, true},   {1, 2, 70, 130, 64, false, true},
+      {1, 2, 130, 70, 64, true, false},   {2, 1, 1, 1, 64, false, false},
+      {1, 1, 5, 200, 64, true, false},    {1, 2, 96, 96, 128, true, true},
+      {1, 1, 33, 150, 128, false, false}, {3, 2, 257, 257, 64, true, true},
+  };
+  for (ScalarType dt : {kBFloat16, kHalf}) {
+    for (const Case& c : cases) check_case(c, dt);
+  }
+}
+
+// scaled_dot_product_attention takes the fused path for such inputs and gives the composite's
+// numbers (EMBER_FUSED_ATTENTION=0 forces the composite), values and gradients.
+TEST(CudaAttention, SdpaFusedPathMatchesComposite) {
+  EMBER_REQUIRE_CUDA();
+  torch::manual_seed(7);
+  for (bool causal : {false, true}) {
+    Tensor x = torch::randn({2, 77, 4, 64}).to(kBFloat16).cuda();  // [B, L, H, E]
+    Tensor q = x.transpose(1, 2).requires_grad_(false), k = (x * 0.5).transpose(1, 2),
+           v = (x - 0.25).transpose(1, 2);
+    q = q.detach().requires_grad_();
+    Tensor fused = torch::scaled_dot_product_attention(q, k, v, {}, 0.0, causal);
+    Tensor gq = torch::autograd::grad({fused}, {q}, {torch::ones_like(fused)})[0];
+    setenv("EMBER_FUSED_ATTENTION", "0", 1);
+    Tensor comp = torch::scaled_dot_product_attention(q, k, v, {}, 0.0, causal);
+    Tensor gq_comp = torch::autograd::grad({comp}, {q}, {torch::ones_like(comp)})[0];
+    unsetenv("EMBER_FUSED_ATTENTION");
+    EXPECT_TRUE(near(fused, comp, 3e-2)) << causal;
+    EXPECT_TRUE(near(gq, gq_comp, 6e-2)) << causal;
+    // A float32 or masked call keeps the composite (and still works).
+    Tensor f32 = torch::scaled_dot_product_attention(q.to(kFloat), k.to(kFloat), v.to(kFloat), {},
+                                                     0.0, causal);
+    EXPECT_TRUE(near(f32, comp, 3e-2));
+  }
+}
+
+TEST(CudaAttention, FusedRejectsWhatTheKernelCannotDo) {
+  EMBER_REQUIRE_CUDA();
+  Tensor q = torch::randn({1, 1, 8, 64}).cuda();
+  std::string e = error_of([&] { _scaled_dot_product_fused_attention(q, q, q); });
+  EXPECT_NE(e.find("supports float16 and bfloat16"), std::string::npos) << e;
+  Tensor h = torch::randn({1, 1, 8, 32}).to(kHalf).cuda();
+  e = error_of([&] { _scaled_dot_product_fused_attention(h, h, h); });
+  EXPECT_NE(e.find("head sizes 64 and 128"), std::string::npos) << e;
+}
