@@ -79,6 +79,33 @@ ScalarType get_autocast_gpu_dtype() { return t_state.gpu_dtype; }
 ScalarType get_autocast_cpu_dtype() { return t_state.cpu_dtype; }
 void set_autocast_gpu_dtype(ScalarType dtype) { t_state.gpu_dtype = dtype; }
 void set_autocast_cpu_dtype(ScalarType dtype) { t_state.cpu_dtype = dtype; }
+namespace {
+bool autocast_on_cpu(DeviceType d, const char* op) {
+  EMBER_CHECK(d == kCPU || d == kCUDA, "[", op,
+              "] autocast supports the cpu and cuda devices, got ", d);
+  return d == kCPU;
+}
+}  // namespace
+bool is_autocast_enabled(DeviceType d) {
+  return autocast_on_cpu(d, "is_autocast_enabled") ? is_cpu_enabled() : is_enabled();
+}
+void set_autocast_enabled(DeviceType d, bool enabled) {
+  if (autocast_on_cpu(d, "set_autocast_enabled")) {
+    set_cpu_enabled(enabled);
+  } else {
+    set_enabled(enabled);
+  }
+}
+ScalarType get_autocast_dtype(DeviceType d) {
+  return autocast_on_cpu(d, "get_autocast_dtype") ? t_state.cpu_dtype : t_state.gpu_dtype;
+}
+void set_autocast_dtype(DeviceType d, ScalarType dtype) {
+  if (autocast_on_cpu(d, "set_autocast_dtype")) {
+    t_state.cpu_dtype = dtype;
+  } else {
+    t_state.gpu_dtype = dtype;
+  }
+}
 bool is_autocast_cache_enabled() { return t_state.cache_enabled; }
 void set_autocast_cache_enabled(bool enabled) { t_state.cache_enabled = enabled; }
 void clear_cache() { t_cache.clear(); }

@@ -8,6 +8,7 @@
 
 #include "ember/autograd/function_node.h"
 #include "ember/ember.h"
+#include "src/amp/autocast_hook.h"
 #include "src/kernels/attention.h"
 
 namespace ember {
@@ -170,6 +171,9 @@ std::tuple<Tensor, Tensor> _scaled_dot_product_fused_attention(const Tensor& que
 Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value,
                                     const std::optional<Tensor>& attn_mask, double dropout_p,
                                     bool is_causal, std::optional<double> scale) {
+  // PyTorch 2.x runs it in the autocast dtype on both devices.
+  EMBER_AUTOCAST(lower, lower, scaled_dot_product_attention, query, key, value, attn_mask,
+                 dropout_p, is_causal, scale);
   EMBER_CHECK(query.defined() && key.defined() && value.defined(),
               "[scaled_dot_product_attention] query, key and value must be defined");
   EMBER_CHECK(query.dim() >= 2 && key.dim() >= 2 && value.dim() >= 2,

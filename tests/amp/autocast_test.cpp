@@ -713,3 +713,35 @@ TEST(Autocast, ErrorsKeepTheirOpNames) {
   EXPECT_TRUE(autocast::is_cpu_enabled());  // the exclusion ended with the error
   EXPECT_EQ(mm(R({2, 2}, kFloat), R({2, 2}, kFloat)).dtype(), kBFloat16);
 }
+
+// libtorch 2.x's per-device state functions are the same state as the 1.13 names.
+TEST(Autocast, PerDeviceStateFunctions) {
+  EXPECT_FALSE(at::autocast::is_autocast_enabled(torch::kCPU));
+  at::autocast::set_autocast_enabled(torch::kCPU, true);
+  EXPECT_TRUE(at::autocast::is_cpu_enabled());
+  EXPECT_TRUE(at::autocast::is_autocast_enabled(torch::kCPU));
+  EXPECT_FALSE(at::autocast::is_autocast_enabled(torch::kCUDA));
+  at::autocast::set_autocast_enabled(torch::kCPU, false);
+  EXPECT_FALSE(at::autocast::is_cpu_enabled());
+  at::autocast::set_autocast_enabled(torch::kCUDA, true);
+  EXPECT_TRUE(at::autocast::is_enabled());
+  at::autocast::set_autocast_enabled(torch::kCUDA, false);
+  EXPECT_FALSE(at::autocast::is_enabled());
+  EXPECT_EQ(at::autocast::get_autocast_dtype(torch::kCUDA), torch::kHalf);
+  at::autocast::set_autocast_dtype(torch::kCUDA, torch::kBFloat16);
+  EXPECT_EQ(at::autocast::get_autocast_gpu_dtype(), torch::kBFloat16);
+  at::autocast::set_autocast_dtype(torch::kCUDA, torch::kHalf);
+  EXPECT_EQ(at::autocast::get_autocast_dtype(torch::kCPU), torch::kBFloat16);
+}
+
+// scaled_dot_product_attention is on PyTorch 2.x's lower-precision lists.
+TEST(Autocast, ScaledDotProductAttentionRunsInLowerPrecision) {
+  torch::Tensor q = torch::randn({2, 3, 4}), k = torch::randn({2, 5, 4}),
+                v = torch::randn({2, 5, 4});
+  torch::Tensor want = torch::scaled_dot_product_attention(
+      q.to(torch::kBFloat16), k.to(torch::kBFloat16), v.to(torch::kBFloat16));
+  torch::autocast::AutocastGuard guard(torch::kCPU, torch::kBFloat16);
+  torch::Tensor y = torch::scaled_dot_product_attention(q, k, v);
+  EXPECT_EQ(y.dtype(), torch::kBFloat16);
+  EXPECT_TRUE(torch::equal(y, want));
+}

@@ -26,6 +26,11 @@ ScalarType get_autocast_gpu_dtype();  // default kHalf
 ScalarType get_autocast_cpu_dtype();  // default kBFloat16
 void set_autocast_gpu_dtype(ScalarType dtype);
 void set_autocast_cpu_dtype(ScalarType dtype);
+// libtorch 2.x's per-device spellings of the above (kCPU or kCUDA; other devices raise).
+bool is_autocast_enabled(DeviceType device_type);
+void set_autocast_enabled(DeviceType device_type, bool enabled);
+ScalarType get_autocast_dtype(DeviceType device_type);
+void set_autocast_dtype(DeviceType device_type, ScalarType dtype);
 // Caching of the lower-precision copies of leaf tensors that require grad (weights) within a
 // region; cleared by clear_cache(), which AutocastGuard calls when the outermost region ends.
 bool is_autocast_cache_enabled();
