@@ -3,8 +3,10 @@ examples/gpt2/main.cpp, printing the same lines (loss every tenth step, tokens p
 Run next to ember's example on the same GPU:
     gpt2 --steps 200            # ember
     python3 bench/gpt2_bench.py --steps 200
+GPT-2 124M (both): --layers 12 --heads 12 --dim 768 --context 1024 --batch 16 --vocab 50257 --bf16
 """
 import argparse
+import contextlib
 import time
 
 import torch
@@ -53,37 +55,48 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--text", default="README.md")
     for k, v in [("layers", 4), ("heads", 4), ("dim", 256), ("context", 128), ("batch", 16),
-                 ("steps", 200), ("seed", 0)]:
+                 ("steps", 200), ("seed", 0), ("vocab", 256)]:
         ap.add_argument("--" + k, type=int, default=v)
     ap.add_argument("--lr", type=float, default=3e-4)
+    ap.add_argument("--bf16", action="store_true", help="CUDA autocast in bfloat16")
     a = ap.parse_args()
     dev = "cuda" if torch.cuda.is_available() else "cpu"
     torch.manual_seed(a.seed)
     data = torch.tensor(list(open(a.text, "rb").read()), dtype=torch.long, device=dev)
-    model = GPT(256, a.context, a.dim, a.layers, a.heads).to(dev)
+    model = GPT(a.vocab, a.context, a.dim, a.layers, a.heads).to(dev)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.95), weight_decay=0.1)
     print(f"gpt2 (PyTorch {torch.__version__}): {sum(p.numel() for p in model.parameters())} "
           f"parameters, on {dev}", flush=True)
     n = data.numel() - a.context - 1
     offs = torch.arange(a.context + 1, device=dev)
-    t0 = time.perf_counter()
+    amp = (torch.autocast("cuda", dtype=torch.bfloat16) if a.bf16 and dev == "cuda"
+           else contextlib.nullcontext())
+    t0 = t10 = time.perf_counter()
     first = last = 0.0
     for step in range(1, a.steps + 1):
         starts = torch.randint(0, n, (a.batch,)).to(dev)
         window = data[starts.unsqueeze(1) + offs]
         x, y = window[:, :-1], window[:, 1:]
         opt.zero_grad()
-        loss = F.cross_entropy(model(x).view(-1, 256), y.reshape(-1))
+        with amp:
+            loss = F.cross_entropy(model(x).view(-1, a.vocab), y.reshape(-1))
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         if step == 1 or step % 10 == 0 or step == a.steps:
             last = loss.item()
             first = last if step == 1 else first
-            secs = time.perf_counter() - t0
-            print(f"step {step:4d}  loss {last:.4f}  {step * a.batch * a.context / secs:.0f} "
-                  f"tokens/s", flush=True)
+            now = time.perf_counter()
+            line = (f"step {step:4d}  loss {last:.4f}  "
+                    f"{step * a.batch * a.context / (now - t0):.0f} tokens/s")
+            if step > 10:
+                line += f"  ({(step - 10) * a.batch * a.context / (now - t10):.0f} since step 10)"
+            if step == 10:
+                t10 = now
+            print(line, flush=True)
     print(f"loss {first:.4f} -> {last:.4f}")
+    if dev == "cuda":
+        print(f"peak GPU memory allocated: {torch.cuda.max_memory_allocated() / 2**20:.0f} MiB")
 
 
 if __name__ == "__main__":
