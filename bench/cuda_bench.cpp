@@ -63,6 +63,29 @@ int main(int argc, char** argv) {
   torch::Tensor h1 = m1.to(torch::kBFloat16), h2 = m2.to(torch::kBFloat16);
   row(
       "mm 4096 bf16", [&] { (void)h1.mm(h2); }, reps);
+  // Attention as in GPT-2 124M (12 heads of 64, 1024 positions, causal), bfloat16.
+  auto attn_in = [&] {
+    return torch::randn({8, 12, 1024, 64}, cuda).to(torch::kBFloat16).requires_grad_();
+  };
+  torch::Tensor aq = attn_in(), ak = attn_in(), av = attn_in();
+  torch::Tensor ago = torch::randn({8, 12, 1024, 64}, cuda).to(torch::kBFloat16);
+  row(
+      "sdpa fwd b8h12 t1024 d64 causal bf16",
+      [&] {
+        torch::NoGradGuard ng;
+        (void)torch::scaled_dot_product_attention(aq, ak, av, {}, 0.0, true);
+      },
+      reps);
+  row(
+      "sdpa fwd+bwd b8h12 t1024 d64 causal bf16",
+      [&] {
+        torch::Tensor o = torch::scaled_dot_product_attention(aq, ak, av, {}, 0.0, true);
+        (void)torch::autograd::grad({o}, {aq, ak, av}, {ago});
+      },
+      reps);
+  torch::Tensor small_a = torch::randn({64}, cuda), small_b = torch::randn({64}, cuda);
+  row(
+      "add 64 f32 (launch cost)", [&] { (void)(small_a + small_b); }, reps);
   torch::Tensor emb = torch::randn({50304, 768}, cuda);
   torch::Tensor ids = torch::randint(0, 50304, {8 * 1024}, cuda.dtype(torch::kLong));
   row(

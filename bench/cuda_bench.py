@@ -40,6 +40,22 @@ def main():
     row("mm 4096 f32 (no tf32)", lambda: m1.mm(m2), reps)
     h1, h2 = m1.bfloat16(), m2.bfloat16()
     row("mm 4096 bf16", lambda: h1.mm(h2), reps)
+    aq, ak, av = (torch.randn(8, 12, 1024, 64, device=dev).bfloat16().requires_grad_()
+                  for _ in range(3))
+    ago = torch.randn(8, 12, 1024, 64, device=dev).bfloat16()
+
+    def sdpa_fwd():
+        with torch.no_grad():
+            F.scaled_dot_product_attention(aq, ak, av, is_causal=True)
+
+    def sdpa_fwd_bwd():
+        o = F.scaled_dot_product_attention(aq, ak, av, is_causal=True)
+        torch.autograd.grad([o], [aq, ak, av], [ago])
+
+    row("sdpa fwd b8h12 t1024 d64 causal bf16", sdpa_fwd, reps)
+    row("sdpa fwd+bwd b8h12 t1024 d64 causal bf16", sdpa_fwd_bwd, reps)
+    small_a, small_b = torch.randn(64, device=dev), torch.randn(64, device=dev)
+    row("add 64 f32 (launch cost)", lambda: small_a + small_b, reps)
     emb = torch.randn(50304, 768, device=dev)
     ids = torch.randint(0, 50304, (8 * 1024,), device=dev)
     row("embedding 8192x768", lambda: F.embedding(ids, emb), reps)
