@@ -389,6 +389,7 @@ void register_cuda_kernels() {
   register_cuda_nn_kernels();
   register_cuda_conv_kernels();
   register_cuda_attention_kernels();
+  register_cuda_optim_kernels();
 }
 
 }  // namespace ember::cuda

@@ -43,6 +43,7 @@ void register_cuda_index_kernels();
 void register_cuda_nn_kernels();
 void register_cuda_conv_kernels();
 void register_cuda_attention_kernels();
+void register_cuda_optim_kernels();
 }  // namespace ember::cuda
 
 // Scratch memory for kernels (.cu files cannot include the allocator's Tensor-based header):

@@ -1,0 +1,99 @@
+// CUDA multi-tensor optimizer steps (Adam/AdamW, SGD): one launch per kMtaMaxTensors tensors or
+// kMtaMaxBlocks chunks (src/cuda/multi_tensor.h), each block walking one chunk of one tensor with
+// the element rules of src/kernels/optim_math.h (the CPU kernel's, src/cpu/optim.cpp).
+#include "src/cuda/loops.cuh"
+#include "src/cuda/multi_tensor.h"
+
+namespace ember::cuda {
+namespace {
+
+// The [start, end) element range of this block's chunk of slot t.
+template <int Depth>
+__device__ __forceinline__ void chunk_range(const TensorListMeta<Depth>& meta, int& t,
+                                            int64_t& start, int64_t& end) {
+  t = meta.block_tensor[blockIdx.x];
+  start = static_cast<int64_t>(meta.block_chunk[blockIdx.x]) * kMtaChunk;
+  end = start + kMtaChunk < meta.numel[t] ? start + kMtaChunk : meta.numel[t];
+}
+
+template <class T>
+__global__ void fused_adam_kernel(TensorListMeta<5> meta, AdamCoeffs<opmath_t<T>> c) {
+  using M = opmath_t<T>;
+  int t;
+  int64_t start, end;
+  chunk_range(meta, t, start, end);
+  T* p = static_cast<T*>(meta.ptrs[0][t]);
+  const T* g = static_cast<const T*>(meta.ptrs[1][t]);
+  T* m = static_cast<T*>(meta.ptrs[2][t]);
+  T* v = static_cast<T*>(meta.ptrs[3][t]);
+  T* vmax = static_cast<T*>(meta.ptrs[4][t]);  // null without amsgrad
+  const M neg_step_size = static_cast<M>(meta.scalars[0][t]);
+  const M bc2_sqrt = static_cast<M>(meta.scalars[1][t]);
+  for (int64_t k = start + threadIdx.x; k < end; k += blockDim.x) {
+    M pk = static_cast<M>(p[k]), mk = static_cast<M>(m[k]), vk = static_cast<M>(v[k]);
+    M vmaxk = vmax ? static_cast<M>(vmax[k]) : M(0);
+    adam_element<M>(pk, static_cast<M>(g[k]), mk, vk, vmax ? &vmaxk : nullptr, c, neg_step_size,
+                    bc2_sqrt);
+    p[k] = static_cast<T>(pk);
+    m[k] = static_cast<T>(mk);
+    v[k] = static_cast<T>(vk);
+    if (vmax) vmax[k] = static_cast<T>(vmaxk);
+  }
+}
+
+template <class T>
+__global__ void fused_sgd_kernel(TensorListMeta<3> meta, SgdCoeffs<opmath_t<T>> c,
+                                 bool first_step) {
+  using M = opmath_t<T>;
+  int t;
+  int64_t start, end;
+  chunk_range(meta, t, start, end);
+  T* p = static_cast<T*>(meta.ptrs[0][t]);
+  const T* g = static_cast<const T*>(meta.ptrs[1][t]);
+  T* buf = static_cast<T*>(meta.ptrs[2][t]);  // null without momentum
+  for (int64_t k = start + threadIdx.x; k < end; k += blockDim.x) {
+    M pk = static_cast<M>(p[k]);
+    M bk = buf && !first_step ? static_cast<M>(buf[k]) : M(0);
+    sgd_element<M>(pk, static_cast<M>(g[k]), buf ? &bk : nullptr, first_step, c);
+    p[k] = static_cast<T>(pk);
+    if (buf) buf[k] = static_cast<T>(bk);
+  }
+}
+
+}  // namespace
+
+void launch_fused_adam(const std::vector<TensorListEntry<5>>& entries, ScalarType dt,
+                       const AdamHyper& h, CUstream_st* stream) {
+  visit_device_types(
+      dt, "_fused_adam_",
+      [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        if constexpr (is_floating_v<T>) {
+          const AdamCoeffs<opmath_t<T>> c(h);
+          multi_tensor_apply<5>(entries, [&](const TensorListMeta<5>& meta, int nblocks) {
+            fused_adam_kernel<T><<<nblocks, kMtaThreads, 0, stream>>>(meta, c);
+            detail::check_launch("_fused_adam_", stream);
+          });
+        }
+      },
+      true);
+}
+
+void launch_fused_sgd(const std::vector<TensorListEntry<3>>& entries, ScalarType dt,
+                      const SgdHyper& h, bool first_step, CUstream_st* stream) {
+  visit_device_types(
+      dt, "_fused_sgd_",
+      [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        if constexpr (is_floating_v<T>) {
+          const SgdCoeffs<opmath_t<T>> c(h);
+          multi_tensor_apply<3>(entries, [&](const TensorListMeta<3>& meta, int nblocks) {
+            fused_sgd_kernel<T><<<nblocks, kMtaThreads, 0, stream>>>(meta, c, first_step);
+            detail::check_launch("_fused_sgd_", stream);
+          });
+        }
+      },
+      true);
+}
+
+}  // namespace ember::cuda
