@@ -1,11 +1,13 @@
 #include "ember/optim/adam.h"
 
 #include <cmath>
+#include <tuple>
 
 #include "ember/ops/binary.h"
 #include "ember/ops/factory.h"
 #include "ember/ops/unary.h"
 #include "src/optim/common.h"
+#include "src/optim/foreach.h"
 
 namespace ember {
 namespace optim {
@@ -45,6 +47,17 @@ Tensor adam_step(Optimizer& opt, const Optimizer::LossClosure& closure, bool dec
       opt, closure, detail::init_moments,
       [decoupled](Tensor& p, AdamParamState& s, const Options& o) {
         adam_update(p, s, o, decoupled);
+      },
+      [&opt, decoupled](const std::vector<Tensor>& params, const Options& o) {
+        AdamHyper h;
+        h.lr = o.lr();
+        std::tie(h.beta1, h.beta2) = o.betas();
+        h.weight_decay = o.weight_decay();
+        h.eps = o.eps();
+        h.amsgrad = o.amsgrad();
+        h.maximize = o.maximize();
+        h.decoupled = decoupled;
+        return detail::adam_foreach_step(opt, params, h);
       });
 }
 }  // namespace

@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the optimizers' sources (not public).
 #include <memory>
+#include <vector>
 
 #include "ember/autograd/grad_mode.h"
 #include "ember/ops/binary.h"
@@ -39,17 +40,26 @@ void check_adam_options(const Options& o, const char* name) {
 
 // The skeleton of every optimizer's step(), as PyTorch's `for group in param_groups: for p in
 // group['params']: if p.grad is None: continue`: the closure's loss (evaluated with grad enabled),
-// then, without grad, update(p, options) for each parameter that has a gradient.
-template <class Options, class Update>
-Tensor step_params(Optimizer& opt, const Optimizer::LossClosure& closure, Update&& update) {
+// then, without grad, update(p, options) for each parameter that has a gradient. A group for
+// which group_step(params, options) returns true was updated by it as a whole (see
+// Note [Multi-tensor optimizer steps] in src/optim/foreach.h).
+template <class Options, class Update, class GroupStep>
+Tensor step_params(Optimizer& opt, const Optimizer::LossClosure& closure, Update&& update,
+                   GroupStep&& group_step) {
   Tensor loss = eval_closure(closure);
   NoGradGuard no_grad;
   for (auto& group : opt.param_groups()) {
     const auto& o = static_cast<const Options&>(group.options());
+    if (group_step(group.params(), o)) continue;
     for (auto& p : group.params())
       if (p.grad().defined()) update(p, o);
   }
   return loss;
+}
+template <class Options, class Update>
+Tensor step_params(Optimizer& opt, const Optimizer::LossClosure& closure, Update&& update) {
+  return step_params<Options>(opt, closure, update,
+                              [](const std::vector<Tensor>&, const Options&) { return false; });
 }
 
 // p's state in `opt`, made by init(state) when p has none yet (kept only if init succeeds).
@@ -68,14 +78,23 @@ State& lazy_state(Optimizer& opt, const Tensor& p, Init&& init) {
 // step_params for the optimizers whose State counts steps: the state is made by
 // init(p, state, options) on a parameter's first step, its step() advanced, then
 // update(p, state, options) runs.
+template <class Options, class State, class Init, class Update, class GroupStep>
+Tensor step_params_with_state(Optimizer& opt, const Optimizer::LossClosure& closure, Init&& init,
+                              Update&& update, GroupStep&& group_step) {
+  return step_params<Options>(
+      opt, closure,
+      [&](Tensor& p, const Options& o) {
+        State& s = lazy_state<State>(opt, p, [&](State& fresh) { init(p, fresh, o); });
+        s.step(s.step() + 1);
+        update(p, s, o);
+      },
+      group_step);
+}
 template <class Options, class State, class Init, class Update>
 Tensor step_params_with_state(Optimizer& opt, const Optimizer::LossClosure& closure, Init&& init,
                               Update&& update) {
-  return step_params<Options>(opt, closure, [&](Tensor& p, const Options& o) {
-    State& s = lazy_state<State>(opt, p, [&](State& fresh) { init(p, fresh, o); });
-    s.step(s.step() + 1);
-    update(p, s, o);
-  });
+  return step_params_with_state<Options, State>(
+      opt, closure, init, update, [](const std::vector<Tensor>&, const Options&) { return false; });
 }
 
 // The first state of the Adam family (Adam, AdamW, NAdam, RAdam): zero first and second moments.

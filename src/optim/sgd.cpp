@@ -2,6 +2,7 @@
 
 #include "ember/ops/binary.h"
 #include "src/optim/common.h"
+#include "src/optim/foreach.h"
 
 namespace ember {
 namespace optim {
@@ -19,22 +20,34 @@ SGD::SGD(std::vector<OptimizerParamGroup> param_groups, SGDOptions defaults)
 }
 
 Tensor SGD::step(LossClosure closure) {
-  return detail::step_params<SGDOptions>(*this, closure, [this](Tensor& p, const SGDOptions& o) {
-    Tensor d_p = detail::decayed_grad(p, o.maximize(), o.weight_decay());
-    if (o.momentum() != 0) {
-      auto* st = state_of<SGDParamState>(p);
-      Tensor buf;
-      if (!st) {
-        buf = d_p.clone();
-        init_state<SGDParamState>(p).momentum_buffer(buf);
-      } else {
-        buf = st->momentum_buffer();
-        buf.mul_(o.momentum()).add_(d_p, 1 - o.dampening());
-      }
-      d_p = o.nesterov() ? d_p.add(buf, o.momentum()) : buf;
-    }
-    p.add_(d_p, -o.lr());
-  });
+  return detail::step_params<SGDOptions>(
+      *this, closure,
+      [this](Tensor& p, const SGDOptions& o) {
+        Tensor d_p = detail::decayed_grad(p, o.maximize(), o.weight_decay());
+        if (o.momentum() != 0) {
+          auto* st = state_of<SGDParamState>(p);
+          Tensor buf;
+          if (!st) {
+            buf = d_p.clone();
+            init_state<SGDParamState>(p).momentum_buffer(buf);
+          } else {
+            buf = st->momentum_buffer();
+            buf.mul_(o.momentum()).add_(d_p, 1 - o.dampening());
+          }
+          d_p = o.nesterov() ? d_p.add(buf, o.momentum()) : buf;
+        }
+        p.add_(d_p, -o.lr());
+      },
+      [this](const std::vector<Tensor>& params, const SGDOptions& o) {
+        SgdHyper h;
+        h.lr = o.lr();
+        h.momentum = o.momentum();
+        h.dampening = o.dampening();
+        h.weight_decay = o.weight_decay();
+        h.nesterov = o.nesterov();
+        h.maximize = o.maximize();
+        return detail::sgd_foreach_step(*this, params, h);
+      });
 }
 
 }  // namespace optim
