@@ -2,6 +2,7 @@
 #include "src/optim/foreach.h"
 
 #include <cstdlib>
+#include <unordered_set>
 
 #include "ember/optim/adam.h"
 #include "ember/optim/sgd.h"
@@ -22,13 +23,16 @@ bool kernel_dtype(ScalarType t) {
 }
 
 // The parameters with gradients and their gradients (contiguous copies where needed), when they
-// all qualify; false otherwise. True with empty lists when no parameter has a gradient.
+// all qualify; false otherwise. True with empty lists when no parameter has a gradient. A
+// parameter listed twice is updated twice in a row by the per-tensor path; one launch would race.
 bool collect(const std::vector<Tensor>& params, std::vector<Tensor>& ps, std::vector<Tensor>& gs) {
+  std::unordered_set<const void*> seen;
   for (const Tensor& p : params) {
     const Tensor& g = p.grad();
     if (!g.defined()) continue;
     if (!ps.empty() && p.device() != ps[0].device()) return false;
     if (ps.empty() && !foreach_wanted(p.device())) return false;
+    if (!seen.insert(p.unsafeGetTensorImpl()).second) return false;
     if (p.is_sparse() || g.is_sparse() || !kernel_dtype(p.dtype()) || !p.is_contiguous() ||
         g.dtype() != p.dtype() || g.device() != p.device() || g.sizes() != p.sizes() ||
         g.requires_grad())
