@@ -73,6 +73,12 @@ void for_each_bucket(size_t n, Key&& key, Fn&& fn) {
   }
 }
 
+// The kernels write through data pointers: bump what they wrote, as in-place ops do, so that
+// backward still refuses a graph that saved a parameter before the step.
+void bump_versions(const std::vector<Tensor>& ts) {
+  for (const Tensor& t : ts) t.bump_version();
+}
+
 std::vector<Tensor> pick(const std::vector<Tensor>& ts, const std::vector<size_t>& idx) {
   std::vector<Tensor> out;
   out.reserve(idx.size());
@@ -120,6 +126,7 @@ bool adam_foreach_step(Optimizer& opt, const std::vector<Tensor>& params, const 
         kernel(pick(ps, idx), pick(gs, idx), pick(ms, idx), pick(vs, idx),
                h.amsgrad ? pick(vmaxs, idx) : std::vector<Tensor>{}, st.data(), h);
       });
+  for (const auto* ts : {&ps, &ms, &vs, &vmaxs}) bump_versions(*ts);
   return true;
 }
 
@@ -159,6 +166,8 @@ bool sgd_foreach_step(Optimizer& opt, const std::vector<Tensor>& params, const S
         kernel(pick(ps, idx), pick(gs, idx), momentum ? pick(bufs, idx) : std::vector<Tensor>{},
                first_step, h);
       });
+  bump_versions(ps);
+  bump_versions(bufs);
   return true;
 }
 

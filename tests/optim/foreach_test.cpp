@@ -338,6 +338,28 @@ TEST(OptimForeach, QualifyingGroups) {
   EXPECT_FALSE(optim::detail::adam_foreach_step(opt, {p}, h));
 }
 
+// A step changes parameters in place on both paths: backward through a graph that saved one
+// before the step is refused.
+TEST(OptimForeach, StepsBumpVersions) {
+  for (const char* mode : {"0", "1"}) {
+    ForeachEnv env(mode);
+    Tensor p = randn({4}).requires_grad_(true);
+    p.mutable_grad() = randn({4});
+    Adam adam(std::vector<Tensor>{p}, AdamOptions(1e-2));
+    SGD sgd(std::vector<Tensor>{p}, SGDOptions(0.1).momentum(0.9));
+    for (int k = 0; k < 2; ++k) {
+      Tensor y = (p * p).sum();  // saves p
+      int64_t v = p._version();
+      if (k == 0)
+        adam.step();
+      else
+        sgd.step();
+      EXPECT_GT(p._version(), v) << mode;
+      EXPECT_THROW(y.backward(), Error) << mode << " step " << k;
+    }
+  }
+}
+
 // Training, saving, loading into a fresh optimizer and training on gives the uninterrupted run.
 TEST(OptimForeach, CheckpointRoundTrip) {
   ForeachEnv env("1");
