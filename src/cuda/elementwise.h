@@ -183,10 +183,40 @@ void launch_channel_norm_backward(const void* go, const void* x, int64_t outer, 
                                   int64_t inner, const void* mean, const void* invstd,
                                   const void* w, bool training, void* gx, void* gw, void* gb,
                                   ScalarType dt, CUstream_st* stream);
+// Group norm's gradients over contiguous [N, C, HxW] with mean/rstd [N * G] (w may be null; each
+// output written when its pointer is not null), as src/kernels/normalization.h.
+void launch_group_norm_backward(const void* gy, const void* x, int64_t N, int64_t C, int64_t HxW,
+                                int64_t G, const void* mean, const void* rstd, const void* w,
+                                void* gx, void* gw, void* gb, ScalarType dt, CUstream_st* stream);
+// Embedding bags (src/kernels/normalization.h) over contiguous float or double weight [num, D];
+// max_indices may be null (modes 0 and 1), psw null. An index outside [0, num) is recorded in
+// error (found, index).
+void launch_embedding_bag(void* out, int64_t* max_indices, int64_t* bag_size, const void* weight,
+                          int64_t num, int64_t D, const int64_t* indices, int64_t L,
+                          const int64_t* offsets, int64_t B, const void* psw, int64_t mode,
+                          int64_t padding_idx, ScalarType dt, int64_t* error, CUstream_st* stream);
 // nll_loss over input [N, C, K] and target [N, K] (src/kernels/loss.h); a target out of range is
 // recorded in error (found, target).
 void launch_nll_loss(void* out, void* total_weight, const void* x, const int64_t* target,
                      const void* w, int64_t N, int64_t C, int64_t K, int64_t reduction,
                      int64_t ignore_index, ScalarType dt, int64_t* error, CUstream_st* stream);
+
+// digamma (n = 0) and polygamma(n, x) over (out, x), floating dtypes (src/cuda/special.cu).
+void launch_polygamma(const ElementwiseArgs& a, int64_t n, ScalarType dt);
+
+// grid_sampler_2d/3d over contiguous float or double tensors (src/kernels/grid_sample.h): input
+// [N, C, *size], grid [N, *out, dims], points = prod(out), plane = prod(size).
+struct GridSamplerGeometry {
+  int dims = 2;
+  int64_t N = 0, C = 0, size[3] = {1, 1, 1}, plane = 1, points = 1;
+  int64_t mode = 0, padding = 0;
+  bool align = false;
+};
+void launch_grid_sample(void* out, const void* input, const void* grid,
+                        const GridSamplerGeometry& s, ScalarType dt, CUstream_st* stream);
+// grad_input must be zero-filled; either gradient may be null.
+void launch_grid_sample_backward(void* grad_input, void* grad_grid, const void* grad_out,
+                                 const void* input, const void* grid, const GridSamplerGeometry& s,
+                                 ScalarType dt, CUstream_st* stream);
 
 }  // namespace ember::cuda

@@ -290,6 +290,18 @@ void transpose_middle_cuda(Tensor& out, const Tensor& in, int64_t outer, int64_t
 EMBER_CUDA_ACTIVATION_OPS(EMBER_CUDA_ACTIVATION)
 #undef EMBER_CUDA_ACTIVATION
 
+// digamma is polygamma(0, x).
+void polygamma_cuda(TensorIterator& it, double n, double, double) {
+  if (it.numel() == 0) return;
+  CUDAGuard g(it.operand(0).device());
+  launch_polygamma(make_args(it, "polygamma"), static_cast<int64_t>(n), it.common_dtype());
+}
+void digamma_cuda(TensorIterator& it) {
+  if (it.numel() == 0) return;
+  CUDAGuard g(it.operand(0).device());
+  launch_polygamma(make_args(it, "digamma"), 0, it.common_dtype());
+}
+
 void prelu_cuda(TensorIterator& it) {
   if (it.numel() == 0) return;
   CUDAGuard g(it.operand(0).device());
@@ -350,6 +362,8 @@ void register_cuda_kernels() {
   EMBER_CUDA_TERNARY_OPS(EMBER_CUDA_REG)
   EMBER_CUDA_ACTIVATION_OPS(EMBER_CUDA_REG)
   reg(prelu_stub, prelu_cuda);
+  reg(polygamma_stub, polygamma_cuda);
+  reg(digamma_stub, digamma_cuda);
   reg(bitwise_and_stub, bitwise_and_cuda);
   reg(bitwise_or_stub, bitwise_or_cuda);
   reg(bitwise_xor_stub, bitwise_xor_cuda);
