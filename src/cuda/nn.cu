@@ -1,6 +1,6 @@
 // CUDA layer norm (forward and backward over contiguous [M, N] rows of float or double, as
-// src/ops/normalization.cpp prepares them) and nll_loss. Statistics accumulate in double, as the
-// CPU kernels do.
+// src/ops/normalization.cpp prepares them), batch and group norm, embedding bags and nll_loss.
+// Statistics accumulate in double, as the CPU kernels do.
 #include <cmath>
 
 #include "src/cuda/loops.cuh"
@@ -184,6 +184,105 @@ __global__ void channel_norm_backward_kernel(const T* go, const T* x, int64_t ou
   }
 }
 
+// Group norm, input gradient: one block per (n, g) row, whose D * HxW values are contiguous.
+// gx = rstd * (g w - mean(g w) - (x - mean) * rstd * mean(g w xhat)), as the CPU kernel.
+template <class T>
+__global__ void group_norm_backward_input_kernel(T* gx, const T* gy, const T* x, int64_t N,
+                                                 int64_t C, int64_t HxW, int64_t G, const T* mean,
+                                                 const T* rstd, const T* w) {
+  int64_t D = C / G, len = D * HxW;
+  double cnt = static_cast<double>(len);
+  for (int64_t row = blockIdx.x; row < N * G; row += gridDim.x) {
+    int64_t c0 = (row % G) * D, base = row * len;  // (n * C + g * D) * HxW
+    double mu = static_cast<double>(mean[row]), r = static_cast<double>(rstd[row]);
+    double a = 0, b = 0;
+    for (int64_t k = threadIdx.x; k < len; k += blockDim.x) {
+      double wv = w ? static_cast<double>(w[c0 + k / HxW]) : 1.0;
+      double gw = static_cast<double>(gy[base + k]) * wv;
+      a += gw;
+      b += gw * (static_cast<double>(x[base + k]) - mu) * r;
+    }
+    a = block_sum<kNnThreads>(a) / cnt;
+    b = block_sum<kNnThreads>(b) / cnt;
+    for (int64_t k = threadIdx.x; k < len; k += blockDim.x) {
+      double wv = w ? static_cast<double>(w[c0 + k / HxW]) : 1.0;
+      double gw = static_cast<double>(gy[base + k]) * wv;
+      gx[base + k] = static_cast<T>(r * (gw - a - (static_cast<double>(x[base + k]) - mu) * r * b));
+    }
+  }
+}
+
+// Group norm, weight and bias gradients: one block per channel, over its N * HxW values.
+template <class T>
+__global__ void group_norm_backward_params_kernel(T* gw, T* gb, const T* gy, const T* x, int64_t N,
+                                                  int64_t C, int64_t HxW, int64_t G, const T* mean,
+                                                  const T* rstd) {
+  int64_t D = C / G, count = N * HxW;
+  for (int64_t c = blockIdx.x; c < C; c += gridDim.x) {
+    double sw = 0, sb = 0;
+    for (int64_t k = threadIdx.x; k < count; k += blockDim.x) {
+      int64_t n = k / HxW, at = (n * C + c) * HxW + k % HxW, row = n * G + c / D;
+      double g = static_cast<double>(gy[at]);
+      sw += g * (static_cast<double>(x[at]) - static_cast<double>(mean[row])) *
+            static_cast<double>(rstd[row]);
+      sb += g;
+    }
+    sw = block_sum<kNnThreads>(sw);
+    sb = block_sum<kNnThreads>(sb);
+    if (threadIdx.x == 0) {
+      if (gw) gw[c] = static_cast<T>(sw);
+      if (gb) gb[c] = static_cast<T>(sb);
+    }
+  }
+}
+
+// Records the first index outside [0, num) (found, index).
+__global__ void check_rows_kernel(const int64_t* idx, int64_t L, int64_t num, int64_t* error) {
+  for (int64_t k = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; k < L;
+       k += int64_t(blockDim.x) * gridDim.x) {
+    int64_t r = idx[k];
+    if ((r < 0 || r >= num) &&
+        atomicExch(reinterpret_cast<unsigned long long*>(error), 1ull) == 0ull)
+      error[1] = r;
+  }
+}
+
+// One block per bag, one thread per column, with the CPU kernel's order and NaN rule for max.
+// Rows outside [0, num) were recorded by check_rows_kernel and are skipped here.
+template <class T>
+__global__ void embedding_bag_kernel(T* out, int64_t* max_indices, int64_t* bag_size,
+                                     const T* weight, int64_t num, int64_t D, const int64_t* idx,
+                                     const int64_t* off, int64_t B, const T* psw, int64_t mode,
+                                     int64_t padding_idx) {
+  for (int64_t b = blockIdx.x; b < B; b += gridDim.x) {
+    int64_t s = off[b], e = off[b + 1], n = 0;
+    for (int64_t k = s; k < e; ++k) n += idx[k] != padding_idx;
+    if (threadIdx.x == 0) bag_size[b] = n;
+    for (int64_t d = threadIdx.x; d < D; d += blockDim.x) {
+      T acc = 0;
+      int64_t m = -1;
+      for (int64_t k = s; k < e; ++k) {
+        int64_t r = idx[k];
+        if (r == padding_idx || r < 0 || r >= num) continue;
+        T v = weight[r * D + d];
+        if (mode == 2) {
+          if (m < 0 || v > acc || v != v) {
+            if (m >= 0 && acc != acc) continue;
+            acc = v;
+            m = r;
+          }
+        } else {
+          T sc = psw ? psw[k] : T(1);
+          acc += sc * v;
+        }
+      }
+      if (mode == 1 && n > 0) acc /= static_cast<T>(n);
+      out[b * D + d] = acc;
+      if (max_indices) max_indices[b * D + d] = m;
+    }
+  }
+}
+
 unsigned grid_for(int64_t n) { return static_cast<unsigned>(std::min<int64_t>(n, 65535 * 16)); }
 
 }  // namespace
@@ -291,6 +390,47 @@ void launch_channel_norm_backward(const void* go, const void* x, int64_t outer, 
         static_cast<const T*>(mean), static_cast<const T*>(invstd), static_cast<const T*>(w),
         training, static_cast<T*>(gx), static_cast<T*>(gw), static_cast<T*>(gb));
     detail::check_launch("native_batch_norm_backward", stream);
+  });
+}
+
+void launch_group_norm_backward(const void* gy, const void* x, int64_t N, int64_t C, int64_t HxW,
+                                int64_t G, const void* mean, const void* rstd, const void* w,
+                                void* gx, void* gw, void* gb, ScalarType dt, CUstream_st* stream) {
+  if (N * C * HxW == 0) return;
+  float_or_double(dt, "native_group_norm_backward", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if (gx) {
+      group_norm_backward_input_kernel<T><<<grid_for(N * G), kNnThreads, 0, stream>>>(
+          static_cast<T*>(gx), static_cast<const T*>(gy), static_cast<const T*>(x), N, C, HxW, G,
+          static_cast<const T*>(mean), static_cast<const T*>(rstd), static_cast<const T*>(w));
+      detail::check_launch("native_group_norm_backward", stream);
+    }
+    if (gw || gb) {
+      group_norm_backward_params_kernel<T><<<grid_for(C), kNnThreads, 0, stream>>>(
+          static_cast<T*>(gw), static_cast<T*>(gb), static_cast<const T*>(gy),
+          static_cast<const T*>(x), N, C, HxW, G, static_cast<const T*>(mean),
+          static_cast<const T*>(rstd));
+      detail::check_launch("native_group_norm_backward", stream);
+    }
+  });
+}
+
+void launch_embedding_bag(void* out, int64_t* max_indices, int64_t* bag_size, const void* weight,
+                          int64_t num, int64_t D, const int64_t* indices, int64_t L,
+                          const int64_t* offsets, int64_t B, const void* psw, int64_t mode,
+                          int64_t padding_idx, ScalarType dt, int64_t* error, CUstream_st* stream) {
+  if (L > 0) {
+    check_rows_kernel<<<grid_for((L + kNnThreads - 1) / kNnThreads), kNnThreads, 0, stream>>>(
+        indices, L, num, error);
+    detail::check_launch("embedding_bag", stream);
+  }
+  if (B == 0) return;
+  float_or_double(dt, "embedding_bag", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    embedding_bag_kernel<T><<<grid_for(B), kNnThreads, 0, stream>>>(
+        static_cast<T*>(out), max_indices, bag_size, static_cast<const T*>(weight), num, D, indices,
+        offsets, B, static_cast<const T*>(psw), mode, padding_idx);
+    detail::check_launch("embedding_bag", stream);
   });
 }
 

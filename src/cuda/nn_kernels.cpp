@@ -1,9 +1,11 @@
-// Registers the CUDA layer-norm and nll_loss kernels (src/cuda/nn.cu) in their stubs.
+// Registers the CUDA normalization, embedding-bag and nll_loss kernels (src/cuda/nn.cu) and the
+// grid samplers (src/cuda/grid_sample.cu) in their stubs.
 #include "ember/cuda/stream.h"
 #include "ember/ops/factory.h"
 #include "src/cuda/elementwise.h"
 #include "src/cuda/runtime.h"
 #include "src/cuda/stubs.h"
+#include "src/kernels/grid_sample.h"
 #include "src/kernels/loss.h"
 #include "src/kernels/normalization.h"
 
@@ -71,6 +73,80 @@ void channel_norm_backward_cuda(const Tensor& grad_out, const Tensor& x, int64_t
                                ptr_or_null(grad_bias), x.dtype(), stream_of(x));
 }
 
+void group_norm_backward_cuda(const Tensor& grad_out, const Tensor& x, int64_t N, int64_t C,
+                              int64_t HxW, int64_t G, const Tensor& mean, const Tensor& rstd,
+                              const Tensor& weight, Tensor& grad_input, Tensor& grad_weight,
+                              Tensor& grad_bias) {
+  CUDAGuard guard(x.device());
+  Tensor gy = grad_out.contiguous();
+  Tensor w = weight.defined() ? weight.contiguous() : weight;
+  launch_group_norm_backward(gy.data_ptr(), x.data_ptr(), N, C, HxW, G, mean.data_ptr(),
+                             rstd.data_ptr(), ptr_or_null(w), ptr_or_null(grad_input),
+                             ptr_or_null(grad_weight), ptr_or_null(grad_bias), x.dtype(),
+                             stream_of(x));
+}
+
+void embedding_bag_cuda(Tensor& out, Tensor& max_indices, Tensor& bag_size, const Tensor& weight,
+                        const Tensor& indices, const Tensor& offsets, const Tensor& psw,
+                        const EmbeddingBagParams& p) {
+  for (const Tensor* t : std::initializer_list<const Tensor*>{&indices, &offsets, &psw}) {
+    EMBER_CHECK(!t->defined() || t->device() == weight.device(),
+                "[embedding_bag] Expected all tensors to be on the same device, but found at "
+                "least two devices, ",
+                weight.device(), " and ", t->device(), "!");
+  }
+  CUDAGuard guard(weight.device());
+  int64_t num = weight.size(0), D = weight.size(1), L = indices.numel(), B = out.size(0);
+  Tensor error = zeros({2}, TensorOptions(kLong).device(weight.device()));
+  launch_embedding_bag(out.data_ptr(), p.mode == 2 ? max_indices.data_ptr<int64_t>() : nullptr,
+                       bag_size.data_ptr<int64_t>(), weight.data_ptr(), num, D,
+                       indices.data_ptr<int64_t>(), L, offsets.data_ptr<int64_t>(), B,
+                       ptr_or_null(psw), p.mode, p.padding_idx, weight.dtype(),
+                       error.data_ptr<int64_t>(), stream_of(weight));
+  Tensor e = error.cpu();  // waits for the kernels
+  EMBER_CHECK(e.data_ptr<int64_t>()[0] == 0, "[embedding_bag] index out of range in self: index ",
+              e.data_ptr<int64_t>()[1], " is out of bounds for dimension 0 with size ", num);
+}
+
+template <int dims>
+GridSamplerGeometry sampler_geometry(const Tensor& input, const Tensor& grid, int64_t mode,
+                                     int64_t padding, bool align) {
+  GridSamplerGeometry s;
+  s.dims = dims;
+  s.N = input.size(0);
+  s.C = input.size(1);
+  for (int d = 0; d < dims; ++d) {
+    s.size[d] = input.size(2 + d);
+    s.plane *= s.size[d];
+    s.points *= grid.size(1 + d);
+  }
+  s.mode = mode;
+  s.padding = padding;
+  s.align = align;
+  return s;
+}
+
+template <int dims>
+void grid_sampler_cuda(Tensor& out, const Tensor& input, const Tensor& grid, int64_t mode,
+                       int64_t padding, bool align) {
+  CUDAGuard guard(input.device());
+  Tensor in = input.contiguous(), g = grid.contiguous();
+  launch_grid_sample(out.data_ptr(), in.data_ptr(), g.data_ptr(),
+                     sampler_geometry<dims>(in, g, mode, padding, align), in.dtype(),
+                     stream_of(in));
+}
+
+template <int dims>
+void grid_sampler_backward_cuda(Tensor& grad_input, Tensor& grad_grid, const Tensor& grad_out,
+                                const Tensor& input, const Tensor& grid, int64_t mode,
+                                int64_t padding, bool align) {
+  CUDAGuard guard(input.device());
+  Tensor go = grad_out.contiguous(), in = input.contiguous(), g = grid.contiguous();
+  launch_grid_sample_backward(
+      ptr_or_null(grad_input), ptr_or_null(grad_grid), go.data_ptr(), in.data_ptr(), g.data_ptr(),
+      sampler_geometry<dims>(in, g, mode, padding, align), in.dtype(), stream_of(in));
+}
+
 }  // namespace
 
 void register_cuda_nn_kernels() {
@@ -80,6 +156,12 @@ void register_cuda_nn_kernels() {
   reg(norm_moments_stub, moments_cuda);
   reg(channel_affine_stub, channel_affine_cuda);
   reg(channel_norm_backward_stub, channel_norm_backward_cuda);
+  reg(group_norm_backward_stub, group_norm_backward_cuda);
+  reg(embedding_bag_stub, embedding_bag_cuda);
+  reg(grid_sampler_2d_stub, grid_sampler_cuda<2>);
+  reg(grid_sampler_2d_backward_stub, grid_sampler_backward_cuda<2>);
+  reg(grid_sampler_3d_stub, grid_sampler_cuda<3>);
+  reg(grid_sampler_3d_backward_stub, grid_sampler_backward_cuda<3>);
 }
 
 }  // namespace ember::cuda

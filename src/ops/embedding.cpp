@@ -1,5 +1,5 @@
-// embedding, embedding_bag (CPU bag kernel), embedding_renorm_. Gradients are index_add's into
-// zeros written with ember ops, so double backward works.
+// embedding, embedding_bag (bag boundaries checked on the host), embedding_renorm_. Gradients are
+// index_add's into zeros written with ember ops, so double backward works.
 #include <algorithm>
 #include <set>
 
@@ -90,10 +90,11 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> embedding_bag(
     int64_t mode, bool sparse, const std::optional<Tensor>& psw_opt, bool include_last_offset,
     std::optional<int64_t> padding_idx_opt) {
   Tensor psw = psw_opt ? *psw_opt : Tensor();
-  // The bag boundaries are prepared on the host; there is no device kernel yet.
-  for (const Tensor* t : std::initializer_list<const Tensor*>{&weight, &indices, &offsets, &psw})
-    EMBER_CHECK(!t->defined() || t->is_cpu(), "[embedding_bag] no kernel registered for device ",
-                t->device().type());
+  for (const Tensor* t : std::initializer_list<const Tensor*>{&indices, &offsets, &psw})
+    EMBER_CHECK(!t->defined() || t->device() == weight.device(),
+                "[embedding_bag] Expected all tensors to be on the same device, but found at "
+                "least two devices, ",
+                weight.device(), " and ", t->device(), "!");
   EMBER_CHECK(weight.dim() == 2, "[embedding_bag] 'weight' must be 2-D");
   check_indices(indices, "embedding_bag", "indices");
   check_indices(offsets, "embedding_bag", "offsets");
@@ -133,8 +134,8 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> embedding_bag(
     if (padding_idx < 0) padding_idx += num;
   }
   Tensor idx = flat_indices(indices, num, "embedding_bag");
-  // Bag boundaries as B + 1 offsets.
-  Tensor off = offsets.detach().to(kLong).contiguous();
+  // Bag boundaries as B + 1 offsets, checked and turned into offset2bag on the host.
+  Tensor off = offsets.detach().to(kLong).cpu().contiguous();
   if (!include_last_offset) off = cat({off, full({1}, L, kLong)}).contiguous();
   EMBER_CHECK(off.numel() >= 1,
               "[embedding_bag] include_last_offset: number of offsets should "
@@ -154,10 +155,14 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> embedding_bag(
     for (int64_t b = 0; b < B; ++b)
       for (int64_t k = po[b]; k < po[b + 1]; ++k) p[k] = b;
   }
+  Device dev = weight.device();
+  off = off.to(dev);
+  o2b = o2b.to(dev);
   ScalarType dt = weight.dtype();
   ScalarType cdt = (dt == kHalf || dt == kBFloat16) ? kFloat : dt;
-  Tensor out = make_tensor({B, D}, cdt, weight.device());
-  Tensor max_indices = mode == 2 ? make_tensor({B, D}, kLong, weight.device()) : zeros({B}, kLong);
+  Tensor out = make_tensor({B, D}, cdt, dev);
+  Tensor max_indices =
+      mode == 2 ? make_tensor({B, D}, kLong, dev) : zeros({B}, TensorOptions(kLong).device(dev));
   Tensor bag_size = make_tensor({B}, kLong, weight.device());
   {
     NoGradGuard ng;
@@ -181,12 +186,17 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> embedding_bag(
             Tensor gw, gp;
             if (mode == 2) {
               // Every (bag, column) routes its gradient to the row that won the max.
+              // Empty bags (index -1) add an exact zero to element 0 rather than being filtered
+              // out, so that no nonzero() (a host round trip) is needed on any device.
               Tensor mi = max_indices.reshape({max_indices.numel()});
-              Tensor col = arange(D, kLong).repeat({max_indices.size(0)});
-              Tensor keep = (mi >= 0).nonzero().reshape({-1});
-              Tensor dst = (mi * D + col).index_select(0, keep);
-              Tensor src = go.reshape({go.numel()}).index_select(0, keep);
-              gw = zeros({num * D}, o).index_add(0, dst, src).view({num, D});
+              Tensor col =
+                  arange(D, TensorOptions(kLong).device(mi.device())).repeat({max_indices.size(0)});
+              Tensor keep = mi >= 0;
+              Tensor dst = where(keep, mi * D + col, zeros_like(mi));
+              Tensor src = where(keep, go.reshape({go.numel()}), zeros({}, o));
+              Tensor flat = zeros({num * D}, o);
+              if (num * D > 0) flat = flat.index_add(0, dst, src);
+              gw = flat.view({num, D});
             } else {
               Tensor rows = go.index_select(0, o2b);  // [L, D]
               Tensor scale = valid;
