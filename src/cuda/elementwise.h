@@ -132,6 +132,17 @@ void launch_logsumexp(void* out, const void* in, ScalarType dt, int64_t outer, i
 void launch_scan(bool is_prod, void* out, const void* in, ScalarType dt, int64_t outer, int64_t n,
                  int64_t inner, bool reverse, CUstream_st* stream);
 
+// Along n of contiguous [outer, n, inner] (src/cuda/scan.cu): running max/min with its index (any
+// dtype), logcumsumexp (floating), and scatter-add/gather by an int64 index (an index outside
+// [0, n) is recorded in error (found, index)).
+void launch_cum_extremum(bool is_max, void* values, int64_t* indices, const void* in, ScalarType dt,
+                         int64_t outer, int64_t n, int64_t inner, CUstream_st* stream);
+void launch_logcumsumexp(void* out, const void* in, ScalarType dt, int64_t outer, int64_t n,
+                         int64_t inner, bool reverse, CUstream_st* stream);
+void launch_scatter_gather_dim(void* out, const void* src, const int64_t* index, ScalarType dt,
+                               int64_t outer, int64_t n, int64_t inner, bool scatter,
+                               int64_t* error, CUstream_st* stream);
+
 // The indexing kernels' geometry: a shape with up to three sets of element strides.
 struct NdGeometry {
   int ndim = 0;

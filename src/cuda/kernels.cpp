@@ -342,6 +342,36 @@ void scan_cuda(Tensor& out, const Tensor& in, int64_t outer, int64_t n, int64_t 
               stream_of(in));
 }
 
+template <bool kMax>
+void cum_extremum_cuda(Tensor& values, Tensor& indices, const Tensor& in, int64_t outer, int64_t n,
+                       int64_t inner) {
+  CUDAGuard g(in.device());
+  launch_cum_extremum(kMax, values.data_ptr(), indices.data_ptr<int64_t>(), in.data_ptr(),
+                      in.dtype(), outer, n, inner, stream_of(in));
+}
+
+void logcumsumexp_cuda(Tensor& out, const Tensor& in, int64_t outer, int64_t n, int64_t inner,
+                       bool reverse) {
+  CUDAGuard g(in.device());
+  launch_logcumsumexp(out.data_ptr(), in.data_ptr(), in.dtype(), outer, n, inner, reverse,
+                      stream_of(in));
+}
+
+void scatter_gather_dim_cuda(Tensor& out, const Tensor& src, const Tensor& index, int64_t outer,
+                             int64_t n, int64_t inner, bool scatter) {
+  CUDAGuard g(src.device());
+  EMBER_CHECK(index.device() == src.device(),
+              "[scatter_gather] Expected all tensors to be on the same device, but found at least "
+              "two devices, ",
+              src.device(), " and ", index.device(), "!");
+  Tensor error = zeros({2}, TensorOptions(kLong).device(src.device()));
+  launch_scatter_gather_dim(out.data_ptr(), src.data_ptr(), index.data_ptr<int64_t>(), src.dtype(),
+                            outer, n, inner, scatter, error.data_ptr<int64_t>(), stream_of(src));
+  Tensor e = error.cpu();  // waits for the kernel
+  EMBER_CHECK_INDEX(e.data_ptr<int64_t>()[0] == 0, "[scatter_gather] index ",
+                    e.data_ptr<int64_t>()[1], " is out of bounds for dimension with size ", n);
+}
+
 template <bool kLog>
 void softmax_cuda(Tensor& out, const Tensor& in, int64_t outer, int64_t n, int64_t inner, bool) {
   CUDAGuard g(in.device());
@@ -396,6 +426,10 @@ void register_cuda_kernels() {
   reg(logsumexp_stub, logsumexp_cuda);
   reg(cumsum_stub, scan_cuda<false>);
   reg(cumprod_stub, scan_cuda<true>);
+  reg(cummax_stub, cum_extremum_cuda<true>);
+  reg(cummin_stub, cum_extremum_cuda<false>);
+  reg(logcumsumexp_stub, logcumsumexp_cuda);
+  reg(scatter_gather_dim_stub, scatter_gather_dim_cuda);
   reg(softmax_stub, softmax_cuda<false>);
   reg(log_softmax_stub, softmax_cuda<true>);
   register_cuda_blas_kernels();

@@ -299,3 +299,49 @@ TEST(CudaNnOps, GridSampler3d) {
     }
   }
 }
+
+TEST(CudaNnOps, CumExtremumAndLogcumsumexp) {
+  EMBER_REQUIRE_CUDA();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (ScalarType dt : {kFloat, kDouble, kHalf, kBFloat16, kInt, kLong, kByte, kBool}) {
+    Tensor h = (randn_as({4, 7, 3}, kDouble, 30) * 3).round();  // ties along the dim
+    if (isFloatingType(dt)) h[1][2][0] = nan;
+    h = dt == kBool ? h.gt(0) : (dt == kByte ? h.abs() : h).to(dt);
+    std::string what = toString(dt);
+    for (int64_t dim : {0, 1, 2, -1}) {
+      auto [hv, hi] = torch::cummax(h, dim);
+      auto [dv, di] = torch::cummax(dev(h), dim);
+      EXPECT_TRUE(same(dv, hv)) << what << " cummax dim " << dim;
+      EXPECT_TRUE(same(di, hi)) << what << " cummax indices dim " << dim;
+      auto [lv, li] = torch::cummin(h, dim);
+      auto [ev, ei] = torch::cummin(dev(h), dim);
+      EXPECT_TRUE(same(ev, lv)) << what << " cummin dim " << dim;
+      EXPECT_TRUE(same(ei, li)) << what << " cummin indices dim " << dim;
+    }
+    // Non-contiguous input.
+    auto [tv, ti] = torch::cummax(dev(h).transpose(0, 2), 1);
+    auto [uv, ui] = torch::cummax(h.transpose(0, 2), 1);
+    EXPECT_TRUE(same(tv, uv)) << what;
+    EXPECT_TRUE(same(ti, ui)) << what;
+  }
+  for (ScalarType dt : {kFloat, kDouble, kHalf, kBFloat16}) {
+    double t = dt == kDouble ? 1e-10 : tol(dt);
+    Tensor h = (randn_as({3, 6, 4}, kDouble, 31) * 20).to(dt);
+    h[0][1][1] = -std::numeric_limits<double>::infinity();
+    h[1][0][2] = std::numeric_limits<double>::infinity();
+    h[2][3][3] = nan;
+    for (int64_t dim : {0, 1, 2})
+      EXPECT_TRUE(same(torch::logcumsumexp(dev(h), dim), torch::logcumsumexp(h, dim), t, t))
+          << toString(dt) << " dim " << dim;
+  }
+  // Gradients: cummax's backward scatters through scatter_gather_dim; logcumsumexp's is a formula.
+  Tensor x = randn_as({5, 6}, kDouble, 32);
+  expect_same_grads(
+      [](const std::vector<Tensor>& v) { return std::get<0>(torch::cummax(v[0], 1)); }, {x}, 1e-10,
+      1e-10, "cummax");
+  expect_same_grads(
+      [](const std::vector<Tensor>& v) { return std::get<0>(torch::cummin(v[0], 0)); }, {x}, 1e-10,
+      1e-10, "cummin");
+  expect_same_grads([](const std::vector<Tensor>& v) { return torch::logcumsumexp(v[0], 1); }, {x},
+                    1e-10, 1e-10, "logcumsumexp");
+}
