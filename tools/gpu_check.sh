@@ -2,6 +2,7 @@
 # What a GPU session runs on the device machine (see tests/README.md, "CUDA tests"):
 #   run(command="BUILD=build-bench bash tools/gpu_check.sh",
 #       carry=[build-bench/libember.so.0.1.0, build-bench/tests/test_cuda, build-bench/tests/test_opdb])
+# SKIP_SANITIZER=1 leaves out the compute-sanitizer phases.
 # Runs the CUDA test binary built here, the op database on CUDA (when test_opdb is there), then
 # compute-sanitizer memcheck (and racecheck on the reduction tests) over the CUDA tests.
 # $OUT (or ./gpu_check_out) gets summary.txt and logs.tgz with every log (the device tool brings
@@ -105,7 +106,9 @@ if [ -x "$OPDB" ]; then
 fi
 
 SAN=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
-if [ -z "$SAN" ]; then
+if [ -n "${SKIP_SANITIZER:-}" ]; then
+  say "SKIP: compute-sanitizer (SKIP_SANITIZER set)"
+elif [ -z "$SAN" ]; then
   say "SKIP: compute-sanitizer not found"
 else
   # The out-of-memory test makes cudaMalloc fail on purpose: leave it out of memcheck. No leak

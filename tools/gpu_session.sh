@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# One device call that checks and measures everything CUDA (see tests/README.md, "CUDA tests"):
+# tools/gpu_check.sh (tests, op database on CUDA, sanitizers unless SKIP_SANITIZER=1), GPT-2 124M
+# training from C++ (examples/gpt2) next to PyTorch (bench/gpt2_bench.py), then tools/gpu_bench.sh.
+# BUILD holds libember.so.0.1.0, tests/test_cuda, tests/test_opdb, examples/gpt2 and
+# bench/bench_cuda built here with CUDA on; SRC is the absolute source path that build was
+# configured in (the op database's golden files are found through it).
+#   run(command="BUILD=build-gpu SRC=/work/ci-2 bash tools/gpu_session.sh", carry=["build-gpu"])
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build-gpu}
+FINAL=${OUT:-$PWD/gpu_session_out}
+mkdir -p "$FINAL"
+if [ -n "${SRC:-}" ] && [ ! -e "$SRC" ]; then mkdir -p "$(dirname "$SRC")" && ln -s "$PWD" "$SRC"; fi
+[ -e "$BUILD/libember.so.0" ] || ln -sf libember.so.0.1.0 "$BUILD/libember.so.0"
+export LD_LIBRARY_PATH="$PWD/$BUILD:/usr/local/cuda/lib64:/usr/local/cuda/lib:${LD_LIBRARY_PATH:-}"
+OUT="$FINAL" BUILD="$BUILD" bash tools/gpu_check.sh
+status=$?
+GPT="--layers 12 --heads 12 --dim 768 --context 1024 --batch 16 --vocab 50257 --bf16"
+STEPS=${GPT_STEPS:-30}
+echo "== gpt2 124M, ember (${STEPS} steps)" | tee -a "$FINAL/summary.txt"
+timeout "${T_GPT:-120}" "$BUILD/examples/gpt2" $GPT --steps "$STEPS" 2>&1 | tail -n 6 | tee -a "$FINAL/summary.txt"
+echo "== gpt2 124M, PyTorch" | tee -a "$FINAL/summary.txt"
+timeout "${T_GPT:-120}" python3 bench/gpt2_bench.py $GPT --steps "$STEPS" 2>&1 | tail -n 6 | tee -a "$FINAL/summary.txt"
+echo "== gpu_bench" | tee -a "$FINAL/summary.txt"
+BUILD="$BUILD" timeout "${T_BENCH:-150}" bash tools/gpu_bench.sh "${BENCH_REPS:-20}" 2>&1 | tee -a "$FINAL/summary.txt"
+exit $status
