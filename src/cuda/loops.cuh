@@ -9,6 +9,7 @@
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <cstring>
 #include <tuple>
 #include <type_traits>
@@ -212,6 +213,46 @@ inline bool fits_32bit(const ElementwiseArgs& a) {
   return true;
 }
 
+// Calls fn on pieces of `a` that 32-bit index math can address: halves along the dimension of
+// largest extent until each piece fits (PyTorch's TensorIterator::with_32bit_indexing), so that
+// large non-contiguous operands need no 64-bit kernel.
+template <class Fn>
+void for_each_32bit_piece(const ElementwiseArgs& a, const Fn& fn) {
+  if (a.numel == 0) return;
+  if (fits_32bit(a)) {
+    fn(a);
+    return;
+  }
+  int best = -1;
+  int64_t best_ext = 0;
+  for (int d = 0; d < a.ndim; ++d) {
+    if (a.shape[d] < 2) continue;
+    int64_t ext = a.shape[d];
+    for (int k = 0; k < a.nops; ++k) {
+      if (!a.host_scalar[k]) ext = std::max<int64_t>(ext, (a.shape[d] - 1) * a.strides[k][d]);
+    }
+    if (ext > best_ext) {
+      best_ext = ext;
+      best = d;
+    }
+  }
+  if (best < 0) {  // one element: nothing to split
+    fn(a);
+    return;
+  }
+  const int64_t n = a.shape[best], half = n / 2, rest = a.numel / n;
+  ElementwiseArgs lo = a, hi = a;
+  lo.shape[best] = half;
+  lo.numel = rest * half;
+  hi.shape[best] = n - half;
+  hi.numel = rest * (n - half);
+  for (int k = 0; k < a.nops; ++k) {
+    if (!a.host_scalar[k]) hi.data[k] = a.data[k] + half * a.strides[k][best];
+  }
+  for_each_32bit_piece(lo, fn);
+  for_each_32bit_piece(hi, fn);
+}
+
 // Is every operand contiguous in iteration order (or a broadcast value)? Marks broadcast values.
 template <int N>
 bool contiguous_operands(const ElementwiseArgs& a, const int64_t* esz, Operands<N>& p,
@@ -308,9 +349,13 @@ void launch_elementwise(const ElementwiseArgs& a, const F& f) {
   } else if constexpr (kAllow64) {
     launch_strided<int64_t>(a, f);
   } else {
-    EMBER_ERROR("[", a.op,
-                "] non-contiguous CUDA operands with more than 2^31 elements or bytes "
-                "are not supported yet; call .contiguous() first");
+    for_each_32bit_piece(a, [&](const ElementwiseArgs& piece) {
+      if (fits_32bit(piece)) {
+        launch_strided<uint32_t>(piece, f);
+      } else {
+        EMBER_ERROR("[", a.op, "] a single element's offsets do not fit 32-bit indexing");
+      }
+    });
   }
 }
 

@@ -201,3 +201,22 @@ TEST(CudaKernels, AutogradOnDevice) {
   Tensor xh = x.detach().cpu();
   EXPECT_TRUE(matches_cpu(x.grad(), xh * 2 + xh.exp(), 1e-10, 1e-10));
 }
+
+// Non-contiguous operands past 2^31 bytes are split into pieces 32-bit index math can address
+// (GPT-2's [16384, 50257] float logits in cross_entropy's backward need it).
+TEST(CudaKernels, LargeNonContiguousOperandsAreSplit) {
+  EMBER_REQUIRE_CUDA();
+  const int64_t n = 190'000'000;  // 3 x n floats = 2.28 GB
+  torch::Tensor x = torch::arange(3, torch::TensorOptions(torch::kFloat).device(torch::kCUDA))
+                        .view({3, 1})
+                        .expand({3, n})
+                        .contiguous();
+  torch::Tensor y = x.t() * 2 + 1;  // [n, 3] from a transposed view
+  ASSERT_EQ(y.sizes(), torch::IntArrayRef({n, 3}));
+  torch::Tensor want = torch::tensor({1.f, 3.f, 5.f}).cuda();
+  for (int64_t row : {int64_t{0}, int64_t{1}, n / 2, n - 2, n - 1}) {
+    EXPECT_TRUE(torch::equal(y[row], want)) << row;
+  }
+  EXPECT_TRUE(torch::equal(y.amax(0), want));
+  EXPECT_TRUE(torch::equal(y.amin(0), want));
+}

@@ -314,7 +314,7 @@ const std::map<std::string, OpFn>& nn_op_table() {
       {"embedding_bag",
        [](X x, A a) {
          auto o = F::EmbeddingBagFuncOptions()
-                      .offsets(a.has("offsets") ? longs(a, "offsets") : Tensor())
+                      .offsets(a.has("offsets") ? longs(a, "offsets").to(x[0].device()) : Tensor())
                       .mode(bag_mode(a))
                       .per_sample_weights(opt(x, 2))
                       .include_last_offset(b_or(a, "include_last_offset", false))
