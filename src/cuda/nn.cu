@@ -63,18 +63,37 @@ __global__ void row_norm_backward_input_kernel(T* gx, const T* gy, const T* x, i
   }
 }
 
-// gw[n] = sum_m gy * xhat, gb[n] = sum_m gy: one thread per column.
+// gw[n] = sum_m gy * xhat, gb[n] = sum_m gy: one thread per column and chunk of `rows` rows
+// (block row y), into partial[y * 2N + n] (gw) and partial[y * 2N + N + n] (gb); the finish
+// kernel adds the chunks in order. Chunks keep the GPU busy when N is small and M large.
 template <class T>
-__global__ void row_norm_backward_params_kernel(T* gw, T* gb, const T* gy, const T* x, int64_t M,
-                                                int64_t N, const T* mean, const T* rstd) {
+__global__ void row_norm_backward_params_kernel(double* partial, const T* gy, const T* x, int64_t M,
+                                                int64_t N, const T* mean, const T* rstd,
+                                                int64_t rows) {
+  const int64_t m0 = blockIdx.y * rows, m1 = min(M, m0 + rows);
   for (int64_t n = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; n < N;
        n += int64_t(blockDim.x) * gridDim.x) {
     double sw = 0, sb = 0;
-    for (int64_t m = 0; m < M; ++m) {
+    for (int64_t m = m0; m < m1; ++m) {
       double g = static_cast<double>(gy[m * N + n]);
       sb += g;
       sw += g * (static_cast<double>(x[m * N + n]) - static_cast<double>(mean[m])) *
             static_cast<double>(rstd[m]);
+    }
+    partial[blockIdx.y * 2 * N + n] = sw;
+    partial[blockIdx.y * 2 * N + N + n] = sb;
+  }
+}
+
+template <class T>
+__global__ void row_norm_backward_params_finish_kernel(T* gw, T* gb, const double* partial,
+                                                       int64_t N, int64_t chunks) {
+  for (int64_t n = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; n < N;
+       n += int64_t(blockDim.x) * gridDim.x) {
+    double sw = 0, sb = 0;
+    for (int64_t c = 0; c < chunks; ++c) {
+      sw += partial[c * 2 * N + n];
+      sb += partial[c * 2 * N + N + n];
     }
     if (gw) gw[n] = static_cast<T>(sw);
     if (gb) gb[n] = static_cast<T>(sb);
@@ -321,12 +340,23 @@ void launch_row_norm_backward(void* gx, void* gw, void* gb, const void* gy, cons
             detail::check_launch("layer_norm_backward", stream);
           }
           if (gw || gb) {
-            row_norm_backward_params_kernel<T>
-                <<<grid_for((N + kNnThreads - 1) / kNnThreads), kNnThreads, 0, stream>>>(
-                    static_cast<T*>(gw), static_cast<T*>(gb), static_cast<const T*>(gy),
-                    static_cast<const T*>(x), M, N, static_cast<const T*>(mean),
-                    static_cast<const T*>(rstd));
+            const int64_t rows = std::max<int64_t>(64, (M + 255) / 256);
+            const int64_t chunks = (M + rows - 1) / rows;
+            double* partial = static_cast<double*>(CUDACachingAllocator::raw_alloc_with_stream(
+                static_cast<size_t>(std::max<int64_t>(chunks, 1) * 2 * N) * sizeof(double),
+                stream));
+            const unsigned col_blocks = grid_for((N + kNnThreads - 1) / kNnThreads);
+            if (chunks > 0) {
+              row_norm_backward_params_kernel<T>
+                  <<<dim3(col_blocks, static_cast<unsigned>(chunks)), kNnThreads, 0, stream>>>(
+                      partial, static_cast<const T*>(gy), static_cast<const T*>(x), M, N,
+                      static_cast<const T*>(mean), static_cast<const T*>(rstd), rows);
+              detail::check_launch("layer_norm_backward", stream);
+            }
+            row_norm_backward_params_finish_kernel<T><<<col_blocks, kNnThreads, 0, stream>>>(
+                static_cast<T*>(gw), static_cast<T*>(gb), partial, N, chunks);
             detail::check_launch("layer_norm_backward", stream);
+            CUDACachingAllocator::raw_delete(partial);
           }
         } else {
           EMBER_ERROR("[layer_norm_backward] CUDA kernel expects float or double");

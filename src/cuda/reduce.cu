@@ -126,6 +126,36 @@ __global__ void sum_middle_kernel(T* out, const T* in, int64_t outer, int64_t n,
   }
 }
 
+// Few long columns: block row y sums rows [y * rows, (y + 1) * rows) of each column into
+// partial[y * total + column]; sum_middle_finish_kernel adds the chunks in order (deterministic).
+template <class T>
+__global__ void sum_middle_partial_kernel(acc_t<T>* partial, const T* in, int64_t outer, int64_t n,
+                                          int64_t inner, int64_t rows) {
+  using A = acc_t<T>;
+  int64_t total = outer * inner;
+  int64_t j0 = blockIdx.y * rows, j1 = min(n, j0 + rows);
+  for (int64_t idx = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; idx < total;
+       idx += int64_t(blockDim.x) * gridDim.x) {
+    int64_t o = idx / inner, i = idx - o * inner;
+    const T* p = in + o * n * inner + i;
+    A acc = A(0);
+    for (int64_t j = j0; j < j1; ++j) acc += static_cast<A>(p[j * inner]);
+    partial[blockIdx.y * total + idx] = acc;
+  }
+}
+
+template <class T>
+__global__ void sum_middle_finish_kernel(T* out, const acc_t<T>* partial, int64_t total,
+                                         int64_t chunks) {
+  using A = acc_t<T>;
+  for (int64_t idx = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; idx < total;
+       idx += int64_t(blockDim.x) * gridDim.x) {
+    A acc = A(0);
+    for (int64_t c = 0; c < chunks; ++c) acc += partial[c * total + idx];
+    out[idx] = convert<T>(acc);
+  }
+}
+
 template <class E>
 __global__ void transpose_middle_kernel(E* out, const E* in, int64_t outer, int64_t n,
                                         int64_t inner) {
@@ -226,11 +256,35 @@ void launch_reduce_rows(ReduceOp op, void* out, const void* in, ScalarType dt, i
 void launch_sum_middle(void* out, const void* in, ScalarType dt, int64_t outer, int64_t n,
                        int64_t inner, CUstream_st* stream) {
   if (outer * inner == 0) return;
+  const int64_t total = outer * inner;
+  // One thread per column leaves the GPU idle when there are few columns and long ones (a bias
+  // gradient: [16384, 768] -> [768]); then the rows are cut into chunks summed in parallel.
+  constexpr int64_t kBusy = 1 << 18, kMinRows = 64;
+  const int64_t chunks =
+      total >= kBusy || n < 2 * kMinRows
+          ? 1
+          : std::min<int64_t>({std::max<int64_t>(kBusy / total, 1), n / kMinRows, int64_t{4096}});
   visit_sum_types(dt, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    sum_middle_kernel<T><<<blocks_for(outer * inner, 256), 256, 0, stream>>>(
-        static_cast<T*>(out), static_cast<const T*>(in), outer, n, inner);
+    using A = acc_t<T>;
+    if (chunks <= 1) {
+      sum_middle_kernel<T><<<blocks_for(total, 256), 256, 0, stream>>>(
+          static_cast<T*>(out), static_cast<const T*>(in), outer, n, inner);
+      detail::check_launch("sum", stream);
+      return;
+    }
+    const int64_t rows = (n + chunks - 1) / chunks;
+    const int64_t used = (n + rows - 1) / rows;
+    A* partial = static_cast<A*>(
+        CUDACachingAllocator::raw_alloc_with_stream(used * total * sizeof(A), stream));
+    dim3 grid(blocks_for(total, 256), static_cast<unsigned>(used));
+    sum_middle_partial_kernel<T>
+        <<<grid, 256, 0, stream>>>(partial, static_cast<const T*>(in), outer, n, inner, rows);
     detail::check_launch("sum", stream);
+    sum_middle_finish_kernel<T>
+        <<<blocks_for(total, 256), 256, 0, stream>>>(static_cast<T*>(out), partial, total, used);
+    detail::check_launch("sum", stream);
+    CUDACachingAllocator::raw_delete(partial);
   });
 }
 

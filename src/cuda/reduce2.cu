@@ -88,46 +88,74 @@ __global__ void var_rows_kernel(T* var, T* mean, const T* in, int64_t outer, int
   }
 }
 
-template <class T>
-__global__ void norm_rows_kernel(T* out, const T* in, int64_t outer, int64_t inner, double p) {
+// p-norm pieces: the running value of a part of a row, combining two parts, and the root.
+__device__ __forceinline__ double norm_identity(double p) {
+  return ::isinf(p) ? (p > 0 ? 0.0 : INFINITY) : 0.0;
+}
+__device__ __forceinline__ double norm_combine(double a, double b, double p) {
+  if (!::isinf(p)) return a + b;
+  return (a != a || b != b) ? (a != a ? a : b) : (p > 0 ? ::fmax(a, b) : ::fmin(a, b));
+}
+__device__ __forceinline__ double norm_term(double a, double p) {
+  if (::isinf(p)) return a;
+  if (p == 0) return a != 0 ? 1.0 : 0.0;
+  if (p == 1) return a;
+  if (p == 2) return a * a;
+  return ::pow(a, p);
+}
+__device__ __forceinline__ double norm_root(double r, double p) {
+  if (p == 2) return ::sqrt(r);
+  if (p != 0 && p != 1 && !::isinf(p)) return ::pow(r, 1.0 / p);
+  return r;
+}
+
+// Combines the block's values with norm_combine; the result is in every thread.
+__device__ double block_norm_combine(double r, double p) {
   __shared__ double partial[kRowThreads];
-  bool inf = ::isinf(p);
-  for (int64_t row = blockIdx.x; row < outer; row += gridDim.x) {
+  partial[threadIdx.x] = r;
+  __syncthreads();
+  for (int s = kRowThreads / 2; s > 0; s >>= 1) {
+    if (threadIdx.x < s)
+      partial[threadIdx.x] = norm_combine(partial[threadIdx.x], partial[threadIdx.x + s], p);
+    __syncthreads();
+  }
+  r = partial[0];
+  __syncthreads();
+  return r;
+}
+
+// Block (x: part, y: row) folds in[row, part's range]; with one part the root goes to out, else
+// the folded value to partial[row * parts + part].
+template <class T>
+__global__ void norm_rows_kernel(T* out, double* partial, const T* in, int64_t outer, int64_t inner,
+                                 int64_t part_len, double p) {
+  const int64_t parts = gridDim.x;
+  for (int64_t row = blockIdx.y; row < outer; row += gridDim.y) {
     const T* x = in + row * inner;
-    double r = inf ? (p > 0 ? 0.0 : INFINITY) : 0.0;
-    for (int64_t i = threadIdx.x; i < inner; i += blockDim.x) {
-      double a = ::fabs(to_double(x[i]));
-      if (inf) {
-        r = (a != a || r != r) ? (r != r ? r : a) : (p > 0 ? ::fmax(r, a) : ::fmin(r, a));
-      } else if (p == 0) {
-        r += a != 0 ? 1.0 : 0.0;
-      } else if (p == 1) {
-        r += a;
-      } else if (p == 2) {
-        r += a * a;
+    const int64_t begin = blockIdx.x * part_len, end = min(inner, begin + part_len);
+    double r = norm_identity(p);
+    for (int64_t i = begin + threadIdx.x; i < end; i += blockDim.x)
+      r = norm_combine(r, norm_term(::fabs(to_double(x[i])), p), p);
+    r = block_norm_combine(r, p);
+    if (threadIdx.x == 0) {
+      if (parts == 1) {
+        out[row] = static_cast<T>(norm_root(r, p));
       } else {
-        r += ::pow(a, p);
+        partial[row * parts + blockIdx.x] = r;
       }
     }
-    if (inf) {
-      partial[threadIdx.x] = r;
-      __syncthreads();
-      for (int s = kRowThreads / 2; s > 0; s >>= 1) {
-        if (threadIdx.x < s) {
-          double a = partial[threadIdx.x], b = partial[threadIdx.x + s];
-          partial[threadIdx.x] =
-              (a != a || b != b) ? (a != a ? a : b) : (p > 0 ? ::fmax(a, b) : ::fmin(a, b));
-        }
-        __syncthreads();
-      }
-      r = partial[0];
-      __syncthreads();
-    } else {
-      r = block_sum<kRowThreads>(r);
-      if (p == 2) r = ::sqrt(r);
-      if (p != 0 && p != 1 && p != 2) r = ::pow(r, 1.0 / p);
-    }
-    if (threadIdx.x == 0) out[row] = static_cast<T>(r);
+  }
+}
+
+template <class T>
+__global__ void norm_parts_kernel(T* out, const double* partial, int64_t outer, int64_t parts,
+                                  double p) {
+  for (int64_t row = blockIdx.x; row < outer; row += gridDim.x) {
+    double r = norm_identity(p);
+    for (int64_t i = threadIdx.x; i < parts; i += blockDim.x)
+      r = norm_combine(r, partial[row * parts + i], p);
+    r = block_norm_combine(r, p);
+    if (threadIdx.x == 0) out[row] = static_cast<T>(norm_root(r, p));
   }
 }
 
@@ -239,9 +267,29 @@ void launch_norm(void* out, const void* in, ScalarType dt, int64_t outer, int64_
       [&](auto tag) {
         using T = typename decltype(tag)::type;
         if constexpr (is_floating_v<T>) {
-          norm_rows_kernel<T><<<grid_for(outer), kRowThreads, 0, stream>>>(
-              static_cast<T*>(out), static_cast<const T*>(in), outer, inner, p);
+          // Few long rows (a gradient's norm in clip_grad_norm_) are cut into parts so that
+          // many blocks work on each row.
+          constexpr int64_t kPartLen = 1 << 16;
+          int64_t parts = outer >= 1024 ? 1 : (inner + kPartLen - 1) / kPartLen;
+          parts = std::min<int64_t>(parts, std::max<int64_t>(1, 4096 / outer));
+          parts = std::max<int64_t>(parts, 1);
+          const int64_t part_len = (inner + parts - 1) / parts;
+          double* partial = nullptr;
+          if (parts > 1) {
+            partial = static_cast<double*>(CUDACachingAllocator::raw_alloc_with_stream(
+                static_cast<size_t>(outer * parts) * sizeof(double), stream));
+          }
+          dim3 grid(static_cast<unsigned>(parts),
+                    static_cast<unsigned>(std::min<int64_t>(outer, 65535)));
+          norm_rows_kernel<T><<<grid, kRowThreads, 0, stream>>>(
+              static_cast<T*>(out), partial, static_cast<const T*>(in), outer, inner, part_len, p);
           detail::check_launch("norm", stream);
+          if (parts > 1) {
+            norm_parts_kernel<T><<<grid_for(outer), kRowThreads, 0, stream>>>(
+                static_cast<T*>(out), partial, outer, parts, p);
+            detail::check_launch("norm", stream);
+            CUDACachingAllocator::raw_delete(partial);
+          }
         }
       },
       true);

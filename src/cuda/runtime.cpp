@@ -2,11 +2,17 @@
 // generator state (torch::cuda::*, c10::cuda::*).
 #include "src/cuda/runtime.h"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "ember/cuda.h"
 #include "ember/cuda/event.h"
@@ -61,10 +67,88 @@ bool launch_blocking() {
   return on;
 }
 
+// Note [CUDA op profile]
+// EMBER_CUDA_PROFILE=1 records an event after every launch that goes through check_launch (ember's
+// kernels and cuBLAS calls) and, at exit, prints per op the GPU time between the previous event on
+// the same stream and this one: the op's kernels plus any idle time before them (a host sync or a
+// slow host shows up as time of the op after it), plus copies and memsets issued in between.
+namespace {
+class LaunchProfile {
+ public:
+  static LaunchProfile& get() {
+    static LaunchProfile p;
+    return p;
+  }
+  bool enabled() const { return enabled_; }
+  void record(const char* op, cudaStream_t stream) {
+    if (entries_.size() >= (size_t{1} << 21)) return;
+    cudaEvent_t ev = nullptr;
+    if (cudaEventCreate(&ev) != cudaSuccess) return;
+    if (cudaEventRecord(ev, stream) != cudaSuccess) {
+      cudaEventDestroy(ev);
+      return;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    entries_.push_back({op, stream, ev});
+  }
+
+ private:
+  struct Entry {
+    std::string op;
+    cudaStream_t stream;
+    cudaEvent_t ev;
+  };
+  LaunchProfile() {
+    const char* e = std::getenv("EMBER_CUDA_PROFILE");
+    enabled_ = e != nullptr && *e != '\0' && std::strcmp(e, "0") != 0;
+    if (enabled_) std::atexit([] { get().report(); });
+  }
+  void report() {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::map<std::string, std::pair<int64_t, double>> per_op;
+    std::unordered_map<cudaStream_t, cudaEvent_t> last;
+    double total = 0;
+    for (const Entry& e : entries_) {
+      if (cudaEventSynchronize(e.ev) != cudaSuccess) break;
+      auto it = last.find(e.stream);
+      if (it != last.end()) {
+        float ms = 0;
+        if (cudaEventElapsedTime(&ms, it->second, e.ev) == cudaSuccess) {
+          per_op[e.op].first += 1;
+          per_op[e.op].second += ms;
+          total += ms;
+        }
+      }
+      last[e.stream] = e.ev;
+    }
+    std::vector<std::pair<std::string, std::pair<int64_t, double>>> rows(per_op.begin(),
+                                                                         per_op.end());
+    std::sort(rows.begin(), rows.end(),
+              [](const auto& a, const auto& b) { return a.second.second > b.second.second; });
+    std::fprintf(stderr, "ember CUDA profile (EMBER_CUDA_PROFILE): %zu launches, %.1f ms\n",
+                 entries_.size(), total);
+    std::fprintf(stderr, "%-40s %10s %12s %7s\n", "op", "launches", "ms", "share");
+    for (size_t i = 0; i < rows.size() && i < 40; ++i) {
+      const auto& [name, v] = rows[i];
+      std::fprintf(stderr, "%-40s %10lld %12.2f %6.1f%%\n", name.c_str(),
+                   static_cast<long long>(v.first), v.second,
+                   total > 0 ? 100.0 * v.second / total : 0.0);
+    }
+    for (const Entry& e : entries_) cudaEventDestroy(e.ev);
+    entries_.clear();
+  }
+  bool enabled_ = false;
+  std::mutex mu_;
+  std::vector<Entry> entries_;
+};
+}  // namespace
+
 void check_launch(const char* op, cudaStream_t stream) {
   cudaError_t err = cudaGetLastError();
   if (err != cudaSuccess) throw_cuda_error(err, op);
   if (launch_blocking()) EMBER_CUDA_CHECK(cudaStreamSynchronize(stream), op);
+  static const bool profile = LaunchProfile::get().enabled();
+  if (profile) LaunchProfile::get().record(op, stream);
 }
 
 DeviceIndex resolve_device(DeviceIndex d) {

@@ -65,7 +65,7 @@ Tensor F::embedding_bag(const Tensor& input, const Tensor& weight,
     EMBER_CHECK(!offsets.defined(),
                 "[embedding_bag] if input is 2D, then offsets has to be None, "
                 "as input is treated is a mini-batch of fixed length sequences.");
-    offsets = arange(0, in.numel(), in.size(1), TensorOptions().dtype(in.dtype()));
+    offsets = arange(0, in.numel(), in.size(1), TensorOptions().dtype(in.dtype()).device(in.device()));
     in = in.reshape({in.numel()});
     if (psw.defined()) psw = psw.reshape({psw.numel()});
   } else {

@@ -1,5 +1,8 @@
 // CUDA elementwise and reduction kernels against the CPU for every op and dtype: contiguous,
 // broadcast, non-contiguous, misaligned, scalar operands, fill/zero, sum/mean.
+#include <cmath>
+#include <limits>
+
 #include "cuda/cuda_test.h"
 
 using namespace ember;
@@ -219,4 +222,40 @@ TEST(CudaKernels, LargeNonContiguousOperandsAreSplit) {
   }
   EXPECT_TRUE(torch::equal(y.amax(0), want));
   EXPECT_TRUE(torch::equal(y.amin(0), want));
+}
+
+// Reductions over few long columns or rows run in chunks (a bias gradient [16384, 768] -> [768],
+// layer norm's weight gradient, a gradient's norm in clip_grad_norm_): same values as the CPU.
+TEST(CudaKernels, TallAndLongReductionsInChunks) {
+  EMBER_REQUIRE_CUDA();
+  torch::manual_seed(3);
+  torch::Tensor tall = torch::randn({20000, 37}, torch::kDouble);
+  EXPECT_TRUE(ember::testing::matches_cpu(tall.cuda().sum(0), tall.sum(0), 1e-10, 1e-10));
+  torch::Tensor tall_f = tall.to(torch::kFloat);
+  EXPECT_TRUE(ember::testing::matches_cpu(tall_f.cuda().sum(0), tall_f.sum(0), 1e-4, 1e-3));
+  torch::Tensor x = torch::randn({20000, 48}, torch::kDouble);
+  torch::Tensor w = torch::randn({48}, torch::kDouble), b = torch::randn({48}, torch::kDouble);
+  torch::Tensor g = torch::randn({20000, 48}, torch::kDouble);
+  auto grads = [&](const torch::Tensor& xx, const torch::Tensor& ww, const torch::Tensor& bb,
+                   const torch::Tensor& gg) {
+    torch::Tensor wr = ww.detach().requires_grad_(), br = bb.detach().requires_grad_();
+    torch::Tensor y = torch::layer_norm(xx, {48}, wr, br);
+    return torch::autograd::grad({y}, {wr, br}, {gg});
+  };
+  auto cpu = grads(x, w, b, g);
+  auto dev = grads(x.cuda(), w.cuda(), b.cuda(), g.cuda());
+  EXPECT_TRUE(ember::testing::matches_cpu(dev[0], cpu[0], 1e-9, 1e-9));
+  EXPECT_TRUE(ember::testing::matches_cpu(dev[1], cpu[1], 1e-9, 1e-9));
+  torch::Tensor v = torch::randn({3'000'001}, torch::kDouble);
+  v[1234567] = 40.0;
+  const double inf = std::numeric_limits<double>::infinity();
+  for (double p : {2.0, 1.0, 3.0, 0.0, inf, -inf}) {
+    EXPECT_TRUE(ember::testing::matches_cpu(v.cuda().norm(p), v.norm(p), 1e-10, 1e-10)) << p;
+  }
+  torch::Tensor rows = torch::randn({3, 500'000}, torch::kDouble);
+  EXPECT_TRUE(
+      ember::testing::matches_cpu(rows.cuda().norm(2, {1}), rows.norm(2, {1}), 1e-10, 1e-10));
+  v[7] = NAN;
+  EXPECT_TRUE(std::isnan(v.cuda().norm(2).item<double>()));
+  EXPECT_TRUE(std::isnan(v.cuda().norm(inf).item<double>()));
 }
