@@ -76,8 +76,8 @@ namespace {
 class LaunchProfile {
  public:
   static LaunchProfile& get() {
-    static LaunchProfile p;
-    return p;
+    static LaunchProfile* p = new LaunchProfile();  // never destroyed: report() runs at exit
+    return *p;
   }
   bool enabled() const { return enabled_; }
   void record(const char* op, cudaStream_t stream) {
