@@ -4,6 +4,7 @@
 #include <cublas_v2.h>
 
 #include <array>
+#include <string>
 
 #include "ember/core/context.h"
 #include "ember/cuda/stream.h"
@@ -150,7 +151,14 @@ void gemm_impl(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& beta
             c.t.stride(0), static_cast<int>(batch), compute, CUBLAS_GEMM_DEFAULT),
         op);
   }
-  detail::check_launch(op, stream);
+  std::string label;
+  if (detail::profiling()) {
+    label = std::string(op) + " " + toString(st) + " " + std::to_string(m) + "x" +
+            std::to_string(n) + "x" + std::to_string(k) +
+            (batched ? " batch " + std::to_string(batch) : "") + (A.trans ? " A^T" : "") +
+            (B.trans ? " B^T" : "") + (temp_out ? " via temporary" : "");
+  }
+  detail::check_launch(label.empty() ? op : label.c_str(), stream);
   if (temp_out) out.copy_(o);
 }
 

@@ -1,6 +1,7 @@
 // Registers the CUDA kernels in the op stubs: turns a TensorIterator (or a reduction's rows) into
 // the plain launch description of src/cuda/elementwise.h, on the output's device and stream.
 #include <cstring>
+#include <string>
 
 #include "ember/cuda/stream.h"
 #include "ember/ops/factory.h"
@@ -61,11 +62,18 @@ void copy_cuda(TensorIterator& it) {
   ElementwiseArgs a = make_args(it, "copy_");
   ScalarType dt = it.output_dtype(), st = it.input_dtype(0);
   int64_t osz = it.operand(0).element_size(), isz = it.operand(1).element_size();
+  std::string label;
+  if (detail::profiling()) {
+    label = std::string("copy_ ") + toString(st) + "->" + toString(dt) +
+            (it.is_contiguous() ? "" : " strided");
+    a.op = label.c_str();
+  }
   if (dt == st) {
     if (it.is_contiguous() && !a.host_scalar[1]) {
       EMBER_CUDA_CHECK(cudaMemcpyAsync(a.data[0], a.data[1], static_cast<size_t>(it.numel() * osz),
                                        cudaMemcpyDeviceToDevice, a.stream),
                        "copy_");
+      if (detail::profiling()) detail::check_launch(a.op, a.stream);
     } else {
       launch_copy_bytes(a, osz);
     }

@@ -143,12 +143,16 @@ class LaunchProfile {
 };
 }  // namespace
 
+bool profiling() {
+  static const bool on = LaunchProfile::get().enabled();
+  return on;
+}
+
 void check_launch(const char* op, cudaStream_t stream) {
   cudaError_t err = cudaGetLastError();
   if (err != cudaSuccess) throw_cuda_error(err, op);
   if (launch_blocking()) EMBER_CUDA_CHECK(cudaStreamSynchronize(stream), op);
-  static const bool profile = LaunchProfile::get().enabled();
-  if (profile) LaunchProfile::get().record(op, stream);
+  if (profiling()) LaunchProfile::get().record(op, stream);
 }
 
 DeviceIndex resolve_device(DeviceIndex d) {

@@ -19,6 +19,9 @@ namespace ember::cuda::detail {
 // EMBER_CUDA_LAUNCH_BLOCKING=1 also waits for the kernel and reports its execution errors.
 void check_launch(const char* op, cudaStream_t stream);
 bool launch_blocking();
+// Whether EMBER_CUDA_PROFILE is on (Note [CUDA op profile] in runtime.cpp): ops may then give
+// check_launch a more precise label (shapes, dtypes).
+bool profiling();
 
 // -1 -> the current device; checks the index against the device count.
 DeviceIndex resolve_device(DeviceIndex d);
