@@ -178,10 +178,8 @@ int main(int argc, char** argv) {
       static_cast<long long>(a.dim), static_cast<long long>(a.context),
       static_cast<long long>(a.batch), static_cast<long long>(a.vocab),
       device.is_cuda() ? "cuda" : "cpu", a.bf16 && device.is_cuda() ? ", bf16 autocast" : "");
-  if (a.bf16 && device.is_cuda()) {
-    at::autocast::set_autocast_dtype(torch::kCUDA, torch::kBFloat16);
-    at::autocast::set_autocast_enabled(torch::kCUDA, true);
-  }
+  const bool amp = a.bf16 && device.is_cuda();
+  if (amp) at::autocast::set_autocast_dtype(torch::kCUDA, torch::kBFloat16);
 
   int64_t n = data.numel() - a.context - 1;
   auto t0 = std::chrono::steady_clock::now(), t10 = t0;
@@ -193,9 +191,17 @@ int main(int argc, char** argv) {
     torch::Tensor window = data.index({starts.unsqueeze(1) + offs});  // [B, T + 1]
     torch::Tensor x = window.narrow(1, 0, a.context), y = window.narrow(1, 1, a.context);
     opt.zero_grad();
+    // Autocast around the forward pass and the loss, as Python's `with torch.autocast(...)`; the
+    // bfloat16 copies of the weights are cached for one step only (clear_cache), since the
+    // optimizer changes the weights.
+    if (amp) at::autocast::set_autocast_enabled(torch::kCUDA, true);
     torch::Tensor logits = model->forward(x);
     torch::Tensor loss =
         torch::nn::functional::cross_entropy(logits.view({-1, a.vocab}), y.reshape({-1}));
+    if (amp) {
+      at::autocast::set_autocast_enabled(torch::kCUDA, false);
+      at::autocast::clear_cache();
+    }
     loss.backward();
     torch::nn::utils::clip_grad_norm_(model->parameters(), 1.0);
     opt.step();
@@ -223,7 +229,6 @@ int main(int argc, char** argv) {
     std::printf("peak GPU memory allocated: %.0f MiB\n",
                 static_cast<double>(stats.allocated_bytes[0].peak) / (1 << 20));
   }
-  at::autocast::set_autocast_enabled(torch::kCUDA, false);
 
   // A short greedy sample from the first bytes of the text.
   torch::NoGradGuard ng;
