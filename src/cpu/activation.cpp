@@ -120,10 +120,36 @@ void rrelu_noise_kernel(Tensor& noise, const Tensor& self, double lower, double 
   });
 }
 
+// d/dx gelu(x), with the tanh approximation when `approx`.
+template <class M>
+inline M gelu_derivative(M x, bool approx) {
+  if (approx) {
+    const M beta = M(0.7978845608028654), kappa = M(0.044715);
+    M x2 = x * x;
+    M t = std::tanh(beta * (x + kappa * x2 * x));
+    return M(0.5) * (M(1) + t) + M(0.5) * x * (M(1) - t * t) * beta * (M(1) + M(3) * kappa * x2);
+  }
+  M cdf = M(0.5) * (M(1) + std::erf(x * M(0.7071067811865476)));
+  M pdf = std::exp(M(-0.5) * x * x) * M(0.3989422804014327);
+  return cdf + x * pdf;
+}
+
+void gelu_backward_kernel(TensorIterator& it, double a, double, double) {
+  const bool approx = a != 0;
+  visit_floating_types(it.common_dtype(), "gelu_backward", [&]<class T>() {
+    using M = opmath_t<T>;
+    cpu::cpu_kernel(it, [=](T g, T x) -> T {
+      return static_cast<T>(static_cast<M>(g) * gelu_derivative(static_cast<M>(x), approx));
+    });
+  });
+}
+
 }  // namespace
 
 EMBER_DEFINE_STUB(prelu_stub, prelu_kernel);
 EMBER_DEFINE_STUB(gelu_stub, gelu_kernel);
+EMBER_DEFINE_STUB(gelu_backward_stub, gelu_backward_kernel);
+
 EMBER_DEFINE_STUB(silu_stub, silu_kernel);
 EMBER_DEFINE_STUB(rrelu_noise_stub, rrelu_noise_kernel);
 

@@ -73,6 +73,27 @@ struct ActivationFn {
   }
 };
 
+// grad * d/dx gelu(x) in the compute type (float for the 16-bit types), as the CPU kernel.
+template <class T>
+struct GeluBackwardFn {
+  bool approx;
+  __device__ T operator()(T g_, T x_) const {
+    using M = opmath_t<T>;
+    M x = static_cast<M>(x_), d;
+    if (approx) {
+      const M beta = M(0.7978845608028654), kappa = M(0.044715);
+      M x2 = x * x;
+      M t = ::tanh(beta * (x + kappa * x2 * x));
+      d = M(0.5) * (M(1) + t) + M(0.5) * x * (M(1) - t * t) * beta * (M(1) + M(3) * kappa * x2);
+    } else {
+      M cdf = M(0.5) * (M(1) + ::erf(x * M(0.7071067811865476)));
+      M pdf = ::exp(M(-0.5) * x * x) * M(0.3989422804014327);
+      d = cdf + x * pdf;
+    }
+    return T(static_cast<M>(g_) * d);
+  }
+};
+
 template <class T>
 struct PreluFn {
   __device__ T operator()(T x_, T w_) const {
@@ -141,6 +162,16 @@ void launch_prelu(const ElementwiseArgs& a, ScalarType dt) {
       [&](auto tag) {
         using T = typename decltype(tag)::type;
         if constexpr (is_floating_v<T>) launch_elementwise(a, PreluFn<T>{});
+      },
+      true);
+}
+
+void launch_gelu_backward(const ElementwiseArgs& a, ScalarType dt, bool approx) {
+  visit_device_types(
+      dt, a.op,
+      [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        if constexpr (is_floating_v<T>) launch_elementwise(a, GeluBackwardFn<T>{approx});
       },
       true);
 }

@@ -77,6 +77,8 @@ void launch_unary(const ElementwiseArgs& a, UnaryOp op, ScalarType dt);
 // integer dtypes.
 void launch_activation(const ElementwiseArgs& a, ActivationOp op, ScalarType dt, double pa,
                        double pb, double pc);
+// out = grad * gelu'(x) over (out, grad, x), floating dtypes (approx: the tanh form).
+void launch_gelu_backward(const ElementwiseArgs& a, ScalarType dt, bool approx);
 // out = x > 0 ? x : w * x over (out, x, w), floating dtypes.
 void launch_prelu(const ElementwiseArgs& a, ScalarType dt);
 // Bitwise ops and shifts on integral dtypes; with bool_out the operands are bool bytes.

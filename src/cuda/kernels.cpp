@@ -298,6 +298,12 @@ void transpose_middle_cuda(Tensor& out, const Tensor& in, int64_t outer, int64_t
 EMBER_CUDA_ACTIVATION_OPS(EMBER_CUDA_ACTIVATION)
 #undef EMBER_CUDA_ACTIVATION
 
+void gelu_backward_cuda(TensorIterator& it, double a, double, double) {
+  if (it.numel() == 0) return;
+  CUDAGuard g(it.operand(0).device());
+  launch_gelu_backward(make_args(it, "gelu_backward"), it.common_dtype(), a != 0);
+}
+
 // digamma is polygamma(0, x).
 void polygamma_cuda(TensorIterator& it, double n, double, double) {
   if (it.numel() == 0) return;
@@ -400,6 +406,7 @@ void register_cuda_kernels() {
   EMBER_CUDA_TERNARY_OPS(EMBER_CUDA_REG)
   EMBER_CUDA_ACTIVATION_OPS(EMBER_CUDA_REG)
   reg(prelu_stub, prelu_cuda);
+  reg(gelu_backward_stub, gelu_backward_cuda);
   reg(polygamma_stub, polygamma_cuda);
   reg(digamma_stub, digamma_cuda);
   reg(bitwise_and_stub, bitwise_and_cuda);

@@ -113,6 +113,19 @@ auto gelu_grad(bool tanh_approx) {
     return grad * (cdf + x * pdf);
   };
 }
+// GELU's input gradient: one fused pass (PyTorch's gelu_backward kernel), or the differentiable
+// formula when a graph of the backward is being recorded (double backward).
+Tensor gelu_backward(const Tensor& grad, const Tensor& x, bool tanh_approx) {
+  if (autograd::GradMode::is_enabled() || grad.dtype() != x.dtype() || !isFloatingType(x.dtype()) ||
+      grad.device() != x.device())
+    return in_float(gelu_grad(tanh_approx), grad, x);
+  IterConfig cfg;
+  cfg.op = "gelu_backward";
+  TensorIterator it = TensorIterator::build(cfg, Tensor(), {grad, x});
+  if (it.numel() > 0) gelu_backward_stub.get(x.device().type())(it, tanh_approx ? 1.0 : 0.0, 0, 0);
+  it.finish();
+  return it.output();
+}
 auto silu_grad = [](const Tensor& grad, const Tensor& x) {
   Tensor s = x.sigmoid();
   return grad * s * (1 + x * (1 - s));
@@ -182,7 +195,15 @@ Tensor gelu(const Tensor& self, std::string_view approximate) {
   EMBER_CHECK(approximate == "none" || approximate == "tanh",
               "[gelu] approximate argument must be either none or tanh.");
   bool t = approximate == "tanh";
-  return act("gelu", "GeluBackward0", gelu_stub, self, {t ? 1.0 : 0.0}, gelu_grad(t));
+  Tensor r = act_forward("gelu", gelu_stub, self, Tensor(), false, {t ? 1.0 : 0.0}, false);
+  if (auto n = autograd::make_node("GeluBackward0", {self},
+                                   [t](autograd::FunctionNode& n, const variable_list& g) {
+                                     return variable_list{gelu_backward(g[0], n.saved(0), t)};
+                                   })) {
+    autograd::set_history(r, n);
+    n->save(self);
+  }
+  return r;
 }
 Tensor& gelu_(Tensor& self, std::string_view approximate) {
   EMBER_CHECK(approximate == "none" || approximate == "tanh",

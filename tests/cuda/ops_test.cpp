@@ -532,3 +532,23 @@ TEST(CudaOps, Conv2dAndPooling) {
     EXPECT_TRUE(matches_cpu(dx.grad(), hx.grad(), 1e-5, 1e-6)) << toString(dt);
   }
 }
+
+// GELU's fused backward kernel on CUDA against the CPU's, both approximations, every float type.
+TEST(CudaOps, GeluBackwardFused) {
+  EMBER_REQUIRE_CUDA();
+  for (const char* approx : {"none", "tanh"}) {
+    for (ScalarType dt : {kFloat, kDouble, kHalf, kBFloat16}) {
+      Tensor x = values(dt, {65, 129}, 21), g = values(dt, {65, 129}, 22);
+      auto grad_of = [&](const Tensor& xx, const Tensor& gg) {
+        Tensor r = xx.detach().requires_grad_();
+        return torch::autograd::grad({torch::gelu(r, approx)}, {r}, {gg})[0];
+      };
+      double t = tol(dt);
+      EXPECT_TRUE(matches_cpu(grad_of(x.cuda(), g.cuda()), grad_of(x, g), t, t))
+          << approx << " " << toString(dt);
+      // Non-contiguous input.
+      EXPECT_TRUE(matches_cpu(grad_of(x.cuda().t(), g.cuda().t()), grad_of(x.t(), g.t()), t, t))
+          << approx << " " << toString(dt);
+    }
+  }
+}

@@ -297,3 +297,33 @@ TEST(Activation, ReluBackwardAsThresholdBackward) {
   EXPECT_TRUE(where(c.to(kByte), a, a * 10).equal(where(c, a, a * 10)));
   EXPECT_TRUE(where(c, a.to(kDouble), -1).equal(where(c, a, -1.0).to(kDouble)));
 }
+
+// GELU's input gradient runs as one fused kernel (first-order backward) with the same numbers as
+// the differentiable formula it uses for double backward; 16-bit types compute in float.
+TEST(ActivationGrad, GeluBackwardFusedMatchesFormula) {
+  manual_seed(11);
+  for (const char* approx : {"none", "tanh"}) {
+    for (ScalarType dt : {kFloat, kDouble, kBFloat16, kHalf}) {
+      Tensor x = (randn({7, 33}, kDouble) * 3).to(dt);
+      x.index_put_({0, 0}, 0.0);
+      x.index_put_({0, 1}, 40.0);
+      x.index_put_({0, 2}, -40.0);
+      Tensor g = randn({7, 33}, kDouble).to(dt);
+      Tensor xr = x.detach().requires_grad_();
+      Tensor fused = autograd::grad({gelu(xr, approx)}, {xr}, {g})[0];
+      // create_graph: the formula path (float for the 16-bit types, rounded once).
+      Tensor xr2 = x.detach().requires_grad_();
+      Tensor formula = autograd::grad({gelu(xr2, approx)}, {xr2}, {g}, true, true)[0];
+      EXPECT_EQ(fused.dtype(), dt);
+      const double tol = dt == kDouble ? 1e-12 : dt == kFloat ? 1e-6 : 1e-2;
+      EXPECT_TRUE(all_close(fused.to(kDouble), formula.detach().to(kDouble), tol, tol))
+          << approx << " " << toString(dt);
+      // Expanded (stride 0) gradients, as sum()'s backward passes.
+      Tensor xr3 = x.detach().requires_grad_();
+      Tensor from_sum = autograd::grad({gelu(xr3, approx).sum()}, {xr3})[0];
+      Tensor xr4 = x.detach().requires_grad_();
+      Tensor want = autograd::grad({gelu(xr4, approx)}, {xr4}, {ones_like(x)})[0];
+      EXPECT_TRUE(all_close(from_sum.to(kDouble), want.to(kDouble), tol, tol));
+    }
+  }
+}
