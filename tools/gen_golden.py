@@ -873,6 +873,26 @@ def sdpa_reference(q, k, v, m=None, is_causal=False, scale=None):
   return torch.softmax(a, -1) @ v
 
 
+def fused_attention_reference(q, k, v, is_causal=False, scale=None, lse=False):
+  """ember's _scaled_dot_product_fused_attention (PyTorch 2.x's flash attention without dropout;
+  1.13 has none): the attention output, or (lse=True) each query row's log-sum-exp of its scaled,
+  masked scores (the op's second output, which carries no gradient)."""
+  if q.dim() not in (3, 4) or k.dim() != q.dim() or v.dim() != q.dim():
+    raise RuntimeError("expects 3-D or 4-D query, key and value of the same rank")
+  if q.shape[:-2] != k.shape[:-2] or q.shape[:-2] != v.shape[:-2]:
+    raise RuntimeError("query, key and value must have the same batch and head sizes")
+  if k.size(-2) == 0:
+    raise RuntimeError("needs at least one key")
+  s = scale if scale is not None else 1 / math.sqrt(q.size(-1))
+  a = q @ k.transpose(-2, -1) * s
+  if is_causal:
+    keep = torch.ones(q.size(-2), k.size(-2), dtype=torch.bool).tril()
+    a = a.masked_fill(~keep, -math.inf)
+  if lse:
+    return torch.logsumexp(a.float() if a.dtype in (bf16, f16) else a, -1)
+  return torch.softmax(a, -1) @ v
+
+
 def rms_norm_reference(x, normalized_shape, w=None, eps=None):
   """PyTorch 2.4's rms_norm (1.13 has none)."""
   if not normalized_shape:  # as PyTorch 2.4's check
@@ -1528,6 +1548,21 @@ MISC = [
         S(T((1, 8, 8), f64), output_size=[4, 4], kernel_size=[2, 2])], node=False),
 ]
 
+FUSED_ATTENTION_SAMPLES = [S(T((2, 3, 4), f32), T((2, 5, 4), f32), T((2, 5, 3), f32)),
+    S(T((2, 3, 4), f64), T((2, 5, 4), f64), T((2, 5, 2), f64)),
+    S(T((1, 2, 3, 4), f64, "t"), T((1, 2, 3, 4), f64), T((1, 2, 3, 4), f64),
+      is_causal=True),
+    S(T((2, 2, 5, 4), f64), T((2, 2, 3, 4), f64), T((2, 2, 3, 3), f64), is_causal=True,
+      scale=0.7),
+    S(T((2, 6, 4), f64, "t"), T((2, 6, 4), f64, "step"), T((2, 6, 4), f64), scale=0.3),
+    S(T((2, 3, 8), bf16), T((2, 5, 8), bf16), T((2, 5, 8), bf16), is_causal=True),
+    S(T((2, 3, 8), f16), T((2, 5, 8), f16), T((2, 5, 8), f16)),
+    S(T((2, 0, 4), f32), T((2, 5, 4), f32), T((2, 5, 3), f32)),
+    S(T((2, 3, 4), f64), T((2, 0, 4), f64), T((2, 0, 3), f64)),
+    S(T((), f64), T((), f64), T((), f64)),
+    S(T((3, 4), f64), T((3, 4), f64), T((3, 2), f64)),
+    S(T((2, 3, 4), f64), T((3, 5, 4), f64), T((3, 5, 2), f64))]
+
 ATTENTION = [
     Op("scaled_dot_product_attention", sdpa_reference,
        [S(T((2, 3, 4), f32), T((2, 5, 4), f32), T((2, 5, 3), f32)),
@@ -1545,6 +1580,11 @@ ATTENTION = [
         S(T((2, 0, 4), f32), T((2, 5, 4), f32), T((2, 5, 3), f32)),
         S(T((), f64), T((), f64), T((), f64)),
         S(T((2, 3, 4), f64), T((2, 5, 3), f64), T((2, 5, 3), f64))], node=False),
+    Op("_scaled_dot_product_fused_attention", fused_attention_reference, FUSED_ATTENTION_SAMPLES,
+       node=False),
+    Op("_scaled_dot_product_fused_attention_logsumexp",
+       lambda q, k, v, is_causal=False, scale=None: fused_attention_reference(
+           q, k, v, is_causal, scale, lse=True), FUSED_ATTENTION_SAMPLES, grad=False, node=False),
 ]
 
 
@@ -1594,7 +1634,8 @@ for op in LOSS + NORM + EMBEDDING + CONV + POOL + MISC + ATTENTION + RNN:
   op.bf16_ref32 = op.name in (
       "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
       "batch_norm_train", "layer_norm", "group_norm", "instance_norm", "rms_norm", "interpolate",
-      "cosine_similarity", "scaled_dot_product_attention", "lstm_cell")
+      "cosine_similarity", "scaled_dot_product_attention", "_scaled_dot_product_fused_attention",
+      "_scaled_dot_product_fused_attention_logsumexp", "lstm_cell")
 FAMILIES.update({"loss": LOSS, "normalization": NORM, "embedding": EMBEDDING, "conv": CONV,
                  "pool": POOL, "resample": MISC, "attention": ATTENTION, "rnn_cell": RNN})
 

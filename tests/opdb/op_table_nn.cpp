@@ -460,6 +460,20 @@ const std::map<std::string, OpFn>& nn_op_table() {
                                                     b_or(a, "is_causal", false), opt_d(a, "scale"));
        }},
 
+      {"_scaled_dot_product_fused_attention",
+       [](X x, A a) {
+         return std::get<0>(ember::_scaled_dot_product_fused_attention(
+             x[0], x[1], x[2], b_or(a, "is_causal", false), opt_d(a, "scale")));
+       }},
+      // The op's second output. It is float32 for 16-bit inputs; their golden samples are the
+      // float32 reference rounded to the input dtype, so it is compared rounded the same way.
+      {"_scaled_dot_product_fused_attention_logsumexp",
+       [](X x, A a) {
+         Tensor lse = std::get<1>(ember::_scaled_dot_product_fused_attention(
+             x[0], x[1], x[2], b_or(a, "is_causal", false), opt_d(a, "scale")));
+         return x[0].dtype() == kHalf || x[0].dtype() == kBFloat16 ? lse.to(x[0].dtype()) : lse;
+       }},
+
       // RNN cells
       {"lstm_cell",
        [](X x) {

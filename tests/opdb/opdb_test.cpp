@@ -330,6 +330,10 @@ TEST_P(OpDbCuda, MatchesPyTorch) {
   // PyTorch's CUDA backend refuses these too (integer matmul: "addmm_cuda" not implemented).
   if (problems.find("_cuda\" not implemented for") != std::string::npos)
     GTEST_SKIP() << "not supported by PyTorch on CUDA either: " << problems;
+  // As PyTorch's flash kernel: 16-bit inputs and head sizes 64/128 only (the samples here are
+  // smaller; tests/cuda/attention_test.cpp covers the kernel against the CPU op).
+  if (problems.find("the CUDA kernel supports") != std::string::npos)
+    GTEST_SKIP() << "outside the fused CUDA kernel's inputs: " << problems;
   if (const std::string* known = find_known(c.key))
     GTEST_SKIP() << "known failure on the CPU too (" << *known << "):\n" << problems;
   EXPECT_TRUE(problems.empty()) << c.key << " on CUDA:\n" << problems;
