@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ember/core/parallel.h"
+#include "src/cpu/visit.h"
 #include "src/kernels/attention.h"
 
 namespace ember {
@@ -37,21 +38,9 @@ double dot(const T* a, const T* b, int64_t n) {
 // Keys query i sees: all of them, or j <= i when causal.
 int64_t keys_seen(int64_t i, int64_t S, bool causal) { return causal ? std::min(S, i + 1) : S; }
 
-template <class F>
-void float_or_double(ScalarType t, F&& f) {
-  if (t == kFloat) {
-    f.template operator()<float>();
-  } else if (t == kDouble) {
-    f.template operator()<double>();
-  } else {
-    EMBER_ERROR("[_scaled_dot_product_fused_attention] CPU kernel expects float or double, got ",
-                toString(t));
-  }
-}
-
 void fused_attention_kernel(const Tensor& q, const Tensor& k, const Tensor& v, Tensor& out,
                             Tensor& lse, bool causal, double scale) {
-  float_or_double(q.dtype(), [&]<class T>() {
+  cpu::visit_float_or_double(q.dtype(), "_scaled_dot_product_fused_attention", [&]<class T>() {
     const int64_t B = q.size(0), H = q.size(1), L = q.size(2), D = q.size(3);
     const int64_t S = k.size(2), Dv = v.size(3);
     Rows<T> Q(q), K(k), V(v), O(out);
@@ -88,7 +77,7 @@ void fused_attention_backward_kernel(const Tensor& grad_out, const Tensor& q, co
                                      const Tensor& v, const Tensor& out, const Tensor& lse,
                                      Tensor& grad_q, Tensor& grad_k, Tensor& grad_v, bool causal,
                                      double scale) {
-  float_or_double(q.dtype(), [&]<class T>() {
+  cpu::visit_float_or_double(q.dtype(), "_scaled_dot_product_fused_attention", [&]<class T>() {
     const int64_t B = q.size(0), H = q.size(1), L = q.size(2), D = q.size(3);
     const int64_t S = k.size(2), Dv = v.size(3);
     Rows<T> Q(q), K(k), V(v), O(out), G(grad_out), GQ(grad_q), GK(grad_k), GV(grad_v);

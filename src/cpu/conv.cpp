@@ -9,6 +9,7 @@
 #include "src/cpu/blas.h"
 #include "src/cpu/conv_fast.h"
 #include "src/cpu/scratch.h"
+#include "src/cpu/visit.h"
 #include "src/kernels/conv.h"
 
 namespace ember {
@@ -119,17 +120,6 @@ cpu::ConvGeom fast_geom(const Geometry& g, const Tensor& weight, const Conv2dPar
           .groups = p.groups};
 }
 
-template <class F>
-void float_or_double(ScalarType t, const char* op, F&& f) {
-  if (t == kFloat) {
-    f.template operator()<float>();
-  } else if (t == kDouble) {
-    f.template operator()<double>();
-  } else {
-    EMBER_ERROR("[", op, "] \"", op, "\" not implemented for '", toString(t), "'");
-  }
-}
-
 // Note [Convolution in image chunks]: im2col + GEMM runs over chunks of images whose column
 // matrix stays near kColsBytes, so cols is written and read back from the caches instead of
 // memory (a whole batch's cols can be tens of MB) and the scratch stays small. When one image's
@@ -174,7 +164,7 @@ void conv2d_kernel(Tensor& out, const Tensor& input, const Tensor& weight, const
                          fast_geom(g, weight, p));
     return;
   }
-  float_or_double(input.dtype(), "conv2d", [&]<class T>() {
+  cpu::visit_float_or_double(input.dtype(), "conv2d", [&]<class T>() {
     ConvPlan c = conv_plan(g, weight, p, sizeof(T));
     const T* x = input.data_ptr<T>();
     const T* w = weight.data_ptr<T>();
@@ -299,7 +289,7 @@ void conv2d_backward_kernel(const Tensor& grad_out, const Tensor& input, const T
                             const Conv2dParams& p, Tensor& grad_input, Tensor& grad_weight,
                             Tensor& grad_bias) {
   Geometry g = geometry(input, weight, grad_out.size(2), grad_out.size(3));
-  float_or_double(input.dtype(), "conv2d_backward", [&]<class T>() {
+  cpu::visit_float_or_double(input.dtype(), "conv2d_backward", [&]<class T>() {
     ConvPlan c = conv_plan(g, weight, p, sizeof(T));
     const T* gsrc = grad_out.data_ptr<T>();
     if (grad_bias.defined()) {
@@ -433,7 +423,7 @@ void max_pool_plane_2x2(const T* x, T* y, int64_t* idx, int64_t w, int64_t ho, i
 void max_pool2d_kernel(Tensor& out, Tensor& indices, const Tensor& input, const Pool2dParams& p) {
   int64_t planes = input.size(0) * input.size(1), h = input.size(2), w = input.size(3);
   int64_t ho = out.size(2), wo = out.size(3);
-  float_or_double(input.dtype(), "max_pool2d", [&]<class T>() {
+  cpu::visit_float_or_double(input.dtype(), "max_pool2d", [&]<class T>() {
     const T* x = input.data_ptr<T>();
     T* y = out.data_ptr<T>();
     int64_t* idx = indices.data_ptr<int64_t>();
@@ -462,7 +452,7 @@ void max_pool2d_backward_kernel(Tensor& grad_input, const Tensor& grad_out, cons
   int64_t planes = grad_input.size(0) * grad_input.size(1);
   int64_t hw = grad_input.size(2) * grad_input.size(3);
   int64_t ohw = grad_out.size(2) * grad_out.size(3);
-  float_or_double(grad_input.dtype(), "max_pool2d_backward", [&]<class T>() {
+  cpu::visit_float_or_double(grad_input.dtype(), "max_pool2d_backward", [&]<class T>() {
     T* gi = grad_input.data_ptr<T>();
     const T* go = grad_out.data_ptr<T>();
     const int64_t* idx = indices.data_ptr<int64_t>();
@@ -497,7 +487,7 @@ inline int64_t avg_divisor(int64_t oh, int64_t ow, int64_t h, int64_t w, const P
 void avg_pool2d_kernel(Tensor& out, const Tensor& input, const Pool2dParams& p) {
   int64_t planes = input.size(0) * input.size(1), h = input.size(2), w = input.size(3);
   int64_t ho = out.size(2), wo = out.size(3);
-  float_or_double(input.dtype(), "avg_pool2d", [&]<class T>() {
+  cpu::visit_float_or_double(input.dtype(), "avg_pool2d", [&]<class T>() {
     const T* x = input.data_ptr<T>();
     T* y = out.data_ptr<T>();
     parallel_for(0, planes, 4, [&](int64_t a, int64_t b) {
@@ -522,7 +512,7 @@ void avg_pool2d_backward_kernel(Tensor& grad_input, const Tensor& grad_out, cons
   int64_t planes = grad_input.size(0) * grad_input.size(1);
   int64_t h = grad_input.size(2), w = grad_input.size(3);
   int64_t ho = grad_out.size(2), wo = grad_out.size(3);
-  float_or_double(grad_input.dtype(), "avg_pool2d_backward", [&]<class T>() {
+  cpu::visit_float_or_double(grad_input.dtype(), "avg_pool2d_backward", [&]<class T>() {
     T* gi = grad_input.data_ptr<T>();
     const T* go = grad_out.data_ptr<T>();
     parallel_for(0, planes, 4, [&](int64_t a, int64_t b) {

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "ember/core/parallel.h"
+#include "src/cpu/visit.h"
 #include "src/kernels/grid_sample.h"
 
 namespace ember {
@@ -13,17 +14,6 @@ namespace {
 
 enum Mode : int64_t { kBilinearMode = 0, kNearestMode = 1, kBicubicMode = 2 };
 enum Padding : int64_t { kZerosPad = 0, kBorderPad = 1, kReflectionPad = 2 };
-
-template <class F>
-void float_or_double(ScalarType t, F&& f) {
-  if (t == kFloat) {
-    f.template operator()<float>();
-  } else if (t == kDouble) {
-    f.template operator()<double>();
-  } else {
-    EMBER_ERROR("[grid_sampler] not implemented for '", toString(t), "'");
-  }
-}
 
 // Note [Grid sample coordinates]: a grid value in [-1, 1] maps to a pixel index (corners at the
 // pixel centres with align_corners, at the image edges without), then border clips it into
@@ -247,7 +237,7 @@ struct SamplerShape {
 template <int dims>
 void sampler_forward(Tensor& out, const Tensor& input, const Tensor& grid, int64_t mode,
                      int64_t padding, bool align) {
-  float_or_double(input.dtype(), [&]<class T>() {
+  cpu::visit_float_or_double(input.dtype(), "grid_sampler", [&]<class T>() {
     const SamplerShape<dims> sh(input, grid);
     const int64_t N = sh.N, C = sh.C, plane = sh.plane, points = sh.points;
     const int64_t* size = sh.size;
@@ -280,7 +270,7 @@ template <int dims>
 void sampler_backward(Tensor& grad_input, Tensor& grad_grid, const Tensor& grad_out,
                       const Tensor& input, const Tensor& grid, int64_t mode, int64_t padding,
                       bool align) {
-  float_or_double(input.dtype(), [&]<class T>() {
+  cpu::visit_float_or_double(input.dtype(), "grid_sampler", [&]<class T>() {
     const SamplerShape<dims> sh(input, grid);
     const int64_t N = sh.N, C = sh.C, plane = sh.plane, points = sh.points;
     const int64_t* size = sh.size;

@@ -7,21 +7,11 @@
 #include <vector>
 
 #include "ember/core/parallel.h"
+#include "src/cpu/visit.h"
 #include "src/kernels/normalization.h"
 
 namespace ember {
 namespace {
-
-template <class F>
-void float_or_double(ScalarType t, const char* op, F&& f) {
-  if (t == kFloat) {
-    f.template operator()<float>();
-  } else if (t == kDouble) {
-    f.template operator()<double>();
-  } else {
-    EMBER_ERROR("[", op, "] \"", op, "\" not implemented for '", toString(t), "'");
-  }
-}
 
 // Grain so that one task touches at least ~32k elements.
 int64_t grain_for(int64_t per_item) {
@@ -30,7 +20,7 @@ int64_t grain_for(int64_t per_item) {
 
 void moments_kernel(const Tensor& x, int64_t outer, int64_t C, int64_t inner, Tensor& mean,
                     Tensor& var) {
-  float_or_double(x.dtype(), "native_batch_norm", [&]<class T>() {
+  cpu::visit_float_or_double(x.dtype(), "native_batch_norm", [&]<class T>() {
     const T* px = x.data_ptr<T>();
     T* pm = mean.data_ptr<T>();
     T* pv = var.data_ptr<T>();
@@ -61,7 +51,7 @@ void moments_kernel(const Tensor& x, int64_t outer, int64_t C, int64_t inner, Te
 
 void channel_affine_kernel(Tensor& y, const Tensor& x, int64_t outer, int64_t C, int64_t inner,
                            const Tensor& scale, const Tensor& shift) {
-  float_or_double(x.dtype(), "native_batch_norm", [&]<class T>() {
+  cpu::visit_float_or_double(x.dtype(), "native_batch_norm", [&]<class T>() {
     const T* px = x.data_ptr<T>();
     T* py = y.data_ptr<T>();
     const T* sc = scale.data_ptr<T>();
@@ -80,7 +70,7 @@ void channel_affine_kernel(Tensor& y, const Tensor& x, int64_t outer, int64_t C,
 
 void row_norm_kernel(Tensor& y, Tensor& mean, Tensor& rstd, const Tensor& x, int64_t M, int64_t N,
                      const Tensor& weight, const Tensor& bias, double eps) {
-  float_or_double(x.dtype(), "native_layer_norm", [&]<class T>() {
+  cpu::visit_float_or_double(x.dtype(), "native_layer_norm", [&]<class T>() {
     const T* px = x.data_ptr<T>();
     T* py = y.data_ptr<T>();
     T* pm = mean.data_ptr<T>();
@@ -147,7 +137,7 @@ void channel_norm_backward_kernel(const Tensor& go, const Tensor& x, int64_t out
                                   int64_t inner, const Tensor& mean, const Tensor& invstd,
                                   const Tensor& weight, bool training, Tensor& gx, Tensor& gw,
                                   Tensor& gb) {
-  float_or_double(x.dtype(), "native_batch_norm_backward", [&]<class T>() {
+  cpu::visit_float_or_double(x.dtype(), "native_batch_norm_backward", [&]<class T>() {
     const T* pg = go.data_ptr<T>();
     const T* px = x.data_ptr<T>();
     const T* pm = mean.data_ptr<T>();
@@ -192,7 +182,7 @@ void channel_norm_backward_kernel(const Tensor& go, const Tensor& x, int64_t out
 void row_norm_backward_kernel(const Tensor& go, const Tensor& x, int64_t M, int64_t N,
                               const Tensor& mean, const Tensor& rstd, const Tensor& weight,
                               Tensor& gx, Tensor& gw, Tensor& gb) {
-  float_or_double(x.dtype(), "native_layer_norm_backward", [&]<class T>() {
+  cpu::visit_float_or_double(x.dtype(), "native_layer_norm_backward", [&]<class T>() {
     const T* pg = go.data_ptr<T>();
     const T* px = x.data_ptr<T>();
     const T* pm = mean.data_ptr<T>();
@@ -246,7 +236,7 @@ void row_norm_backward_kernel(const Tensor& go, const Tensor& x, int64_t M, int6
 void group_norm_backward_kernel(const Tensor& go, const Tensor& x, int64_t N, int64_t C,
                                 int64_t HxW, int64_t G, const Tensor& mean, const Tensor& rstd,
                                 const Tensor& weight, Tensor& gx, Tensor& gw, Tensor& gb) {
-  float_or_double(x.dtype(), "native_group_norm_backward", [&]<class T>() {
+  cpu::visit_float_or_double(x.dtype(), "native_group_norm_backward", [&]<class T>() {
     const T* pg = go.data_ptr<T>();
     const T* px = x.data_ptr<T>();
     const T* pm = mean.data_ptr<T>();
@@ -311,7 +301,7 @@ void group_norm_backward_kernel(const Tensor& go, const Tensor& x, int64_t N, in
 void embedding_bag_kernel(Tensor& out, Tensor& max_indices, Tensor& bag_size, const Tensor& weight,
                           const Tensor& indices, const Tensor& offsets, const Tensor& psw,
                           const EmbeddingBagParams& p) {
-  float_or_double(weight.dtype(), "embedding_bag", [&]<class T>() {
+  cpu::visit_float_or_double(weight.dtype(), "embedding_bag", [&]<class T>() {
     const T* w = weight.data_ptr<T>();
     const int64_t* idx = indices.data_ptr<int64_t>();
     const int64_t* off = offsets.data_ptr<int64_t>();
