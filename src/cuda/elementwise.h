@@ -145,6 +145,14 @@ void launch_scatter_gather_dim(void* out, const void* src, const int64_t* index,
                                int64_t outer, int64_t n, int64_t inner, bool scatter,
                                int64_t* error, CUstream_st* stream);
 
+// Sorts each row of contiguous [rows, n] (src/cuda/sort.cu, the CPU sort's order: stable, NaN
+// largest, -0.0 == 0.0) and writes the first k values and int64 indices of each row ([rows, k]).
+void launch_sort(void* values, int64_t* indices, const void* in, ScalarType dt, int64_t rows,
+                 int64_t n, int64_t k, bool descending, CUstream_st* stream);
+// Each row's lower median value (values may be null) and index, by the CPU median_kernel's rules.
+void launch_median(void* values, int64_t* indices, const void* in, ScalarType dt, int64_t rows,
+                   int64_t n, bool ignore_nan, CUstream_st* stream);
+
 // The indexing kernels' geometry: a shape with up to three sets of element strides.
 struct NdGeometry {
   int ndim = 0;
@@ -171,6 +179,11 @@ void launch_index_put(const NdGeometry& g, void* dst, const int64_t* offsets, co
 // self[o0] = value (its bytes) where mask[o1]
 void launch_masked_fill(const NdGeometry& g, void* self, const bool* mask, int64_t elem_size,
                         uint64_t bits);
+// nonzero: the flat positions of mask's true elements (in order) and their count (device int64).
+void launch_nonzero_flat(const bool* mask, int64_t numel, int64_t* flat, int64_t* count,
+                         CUstream_st* stream);
+// out[i, :] = the coordinates in g's sizes of flat[i], for i < count.
+void launch_nonzero_coords(const int64_t* flat, int64_t count, const NdGeometry& g, int64_t* out);
 // Zeroes the elements of contiguous [batch, r, c] above (lower: tril) or below (triu) a diagonal.
 void launch_tri(void* self, int64_t batch, int64_t r, int64_t c, int64_t diagonal, bool lower,
                 int64_t elem_size, CUstream_st* stream);

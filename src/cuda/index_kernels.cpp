@@ -223,6 +223,39 @@ void strided_add_cuda(const Tensor& dst, const Tensor& src_in) {
   launch_index_put(g, dst.data_ptr(), zero.data_ptr<int64_t>(), src.data_ptr(), dst.dtype(), true);
 }
 
+// Rows of the contiguous [rows, n] input (the op's copy with the sorted dim last).
+void sort_cuda(const Tensor& values, const Tensor& indices, const Tensor& in_, int64_t k,
+               bool descending) {
+  check_devices("sort", in_, {&values, &indices});
+  CUDAGuard guard(in_.device());
+  Tensor in = in_.contiguous();
+  const int64_t n = in.dim() == 0 ? 1 : in.size(in.dim() - 1);
+  const int64_t rows = n == 0 ? 0 : in.numel() / n;
+  if (rows == 0 || k == 0) return;
+  launch_sort(values.data_ptr(), indices.data_ptr<int64_t>(), in.data_ptr(), in.dtype(), rows, n, k,
+              descending, stream_of(in));
+}
+
+// [count, ndim] coordinates in row-major order; waits for the count (as PyTorch).
+Tensor nonzero_cuda(const Tensor& self) {
+  CUDAGuard guard(self.device());
+  const int64_t nd = self.dim();
+  EMBER_CHECK(nd <= kMaxDims, "[nonzero] CUDA kernels support at most ", kMaxDims, " dimensions");
+  if (self.numel() == 0) return make_tensor({0, nd}, kLong, self.device());
+  Tensor mask = self.to(kBool).contiguous();
+  Tensor flat = make_tensor({self.numel()}, kLong, self.device());
+  Tensor count = make_tensor({1}, kLong, self.device());
+  CUstream_st* stream = stream_of(self);
+  launch_nonzero_flat(mask.data_ptr<bool>(), mask.numel(), flat.data_ptr<int64_t>(),
+                      count.data_ptr<int64_t>(), stream);
+  const int64_t c = count.cpu().data_ptr<int64_t>()[0];
+  Tensor out = make_tensor({c, nd}, kLong, self.device());
+  NdGeometry g = geometry(self.sizes(), {}, "nonzero");
+  g.stream = stream;
+  launch_nonzero_coords(flat.data_ptr<int64_t>(), c, g, out.data_ptr<int64_t>());
+  return out;
+}
+
 }  // namespace
 
 void register_cuda_index_kernels() {
@@ -236,6 +269,8 @@ void register_cuda_index_kernels() {
   reg(flip_stub, flip_cuda);
   reg(tri_stub, tri_cuda);
   reg(strided_add_stub, strided_add_cuda);
+  reg(sort_stub, sort_cuda);
+  reg(nonzero_stub, nonzero_cuda);
 }
 
 }  // namespace ember::cuda

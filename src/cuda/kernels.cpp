@@ -331,6 +331,15 @@ void arg_reduce_cuda(Tensor& values, Tensor& indices, const Tensor& in, int64_t 
                     stream_of(in));
 }
 
+// median/nanmedian along the last dim of contiguous [outer, inner] (values may be undefined).
+template <bool kIgnoreNan>
+void median_cuda(Tensor& values, Tensor& indices, const Tensor& in, int64_t outer, int64_t inner) {
+  CUDAGuard g(in.device());
+  Tensor src = in.contiguous();
+  launch_median(values.defined() ? values.data_ptr() : nullptr, indices.data_ptr<int64_t>(),
+                src.data_ptr(), src.dtype(), outer, inner, kIgnoreNan, stream_of(src));
+}
+
 void var_cuda(Tensor& var, Tensor& mean, const Tensor& in, int64_t outer, int64_t inner,
               double correction, bool take_sqrt) {
   CUDAGuard g(in.device());
@@ -436,6 +445,8 @@ void register_cuda_kernels() {
   reg(transpose_middle_stub, transpose_middle_cuda);
   reg(max_dim_stub, arg_reduce_cuda<true>);
   reg(min_dim_stub, arg_reduce_cuda<false>);
+  reg(median_dim_stub, median_cuda<false>);
+  reg(nanmedian_dim_stub, median_cuda<true>);
   reg(var_stub, var_cuda);
   reg(norm_stub, norm_cuda);
   reg(logsumexp_stub, logsumexp_cuda);
