@@ -740,6 +740,21 @@ REDUCE2 = [
     Op("softmax", lambda x, dim, keepdim: torch.softmax(x, dim), int_dim_samples()),
     Op("log_softmax", lambda x, dim, keepdim: torch.log_softmax(x, dim), int_dim_samples()),
     Op("cumsum", lambda x, dim, keepdim: torch.cumsum(x, dim), int_dim_samples()),
+    # Sorting family (keepdim doubles as `descending` for sort); stable, so ties are defined.
+    Op("sort_values", lambda x, dim, keepdim: torch.sort(x, dim=dim, descending=keepdim,
+                                                         stable=True).values,
+       int_dim_samples(), domains=["distinct"], kinks=True, node=False),
+    Op("sort_indices", lambda x, dim, keepdim: torch.sort(x, dim=dim, descending=keepdim,
+                                                          stable=True).indices,
+       int_dim_samples(), grad=False),
+    Op("topk_values", lambda x, dim, keepdim: torch.topk(
+        x, min(2, x.shape[dim] if x.dim() else 1), dim, largest=not keepdim).values,
+       int_dim_samples(), domains=["distinct"], kinks=True, node=False),
+    Op("median_dim", lambda x, dim, keepdim: torch.median(x, dim, keepdim).values,
+       int_dim_samples(), domains=["distinct"], kinks=True, node=False),
+    Op("median_dim_indices", lambda x, dim, keepdim: torch.median(x, dim, keepdim).indices,
+       int_dim_samples(), domains=["distinct"], grad=False),
+    Op("nonzero", torch.nonzero, unary_samples(), grad=False),
 ]
 
 SHAPE2 = [

@@ -322,6 +322,7 @@ Tensor extremum_all(const Tensor& self, IntArrayRef dim, bool keepdim, bool is_m
 
 Tensor median_all(const Tensor& self, bool ignore_nan) {
   const char* op = ignore_nan ? "nanmedian" : "median";
+  EMBER_CHECK(self.dtype() != kBool, "[", op, "] \"median_cpu\" not implemented for 'Bool'");
   if (self.numel() == 0) {
     EMBER_CHECK(self.is_floating_point(), "[", op, "] ", op, "() of an empty ",
                 toString(self.dtype()), " tensor has no value");
@@ -502,10 +503,12 @@ Tensor& argmin_out(Tensor& out, const Tensor& self, std::optional<int64_t> dim, 
 
 Tensor median(const Tensor& self) { return median_all(self, false); }
 std::tuple<Tensor, Tensor> median(const Tensor& self, int64_t dim, bool keepdim) {
+  EMBER_CHECK(self.dtype() != kBool, "[median] \"median_out\" not implemented for 'Bool'");
   return select_dim(self, dim, keepdim, median_dim_stub, "median", "MedianBackward1");
 }
 Tensor nanmedian(const Tensor& self) { return median_all(self, true); }
 std::tuple<Tensor, Tensor> nanmedian(const Tensor& self, int64_t dim, bool keepdim) {
+  EMBER_CHECK(self.dtype() != kBool, "[nanmedian] \"median_out\" not implemented for 'Bool'");
   return select_dim(self, dim, keepdim, nanmedian_dim_stub, "nanmedian", "NanmedianBackward1");
 }
 std::tuple<Tensor, Tensor> aminmax(const Tensor& self, std::optional<int64_t> dim, bool keepdim) {

@@ -61,6 +61,7 @@ Tensor argsort(const Tensor& self, int64_t dim, bool descending) {
 }
 Tensor msort(const Tensor& self) { return std::get<0>(sort(self, 0, false)); }
 std::tuple<Tensor, Tensor> topk(const Tensor& self, int64_t k, int64_t dim, bool largest, bool) {
+  EMBER_CHECK(self.dtype() != kBool, "[topk] \"topk_cpu\" not implemented for 'Bool'");
   int64_t n = size_along(self, dim);
   EMBER_CHECK(k >= 0 && k <= n, "[topk] selected index k out of range");
   return sort_impl(self, dim, k, largest, "TopkBackward0");

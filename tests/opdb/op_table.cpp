@@ -274,6 +274,21 @@ const std::map<std::string, OpFn>& op_table() {
       {"softmax", [](X x, A a) { return ember::softmax(x[0], a.i("dim")); }},
       {"log_softmax", [](X x, A a) { return ember::log_softmax(x[0], a.i("dim")); }},
       {"cumsum", [](X x, A a) { return ember::cumsum(x[0], a.i("dim")); }},
+      {"sort_values",
+       [](X x, A a) { return std::get<0>(ember::sort(x[0], true, a.i("dim"), a.b("keepdim"))); }},
+      {"sort_indices",
+       [](X x, A a) { return std::get<1>(ember::sort(x[0], true, a.i("dim"), a.b("keepdim"))); }},
+      {"topk_values",
+       [](X x, A a) {
+         int64_t d = a.i("dim");
+         int64_t n = x[0].dim() == 0 ? 1 : x[0].size(d);
+         return std::get<0>(ember::topk(x[0], std::min<int64_t>(2, n), d, !a.b("keepdim")));
+       }},
+      {"median_dim",
+       [](X x, A a) { return std::get<0>(ember::median(x[0], a.i("dim"), a.b("keepdim"))); }},
+      {"median_dim_indices",
+       [](X x, A a) { return std::get<1>(ember::median(x[0], a.i("dim"), a.b("keepdim"))); }},
+      {"nonzero", [](X x) { return ember::nonzero(x[0]); }},
       {"flip", [](X x, A a) { return ember::flip(x[0], {a.i("dim")}); }},
       {"narrow", [](X x, A a) { return ember::narrow(x[0], a.i("dim"), 0, 1); }},
       {"tril", [](X x) { return ember::tril(x[0]); }},
@@ -331,6 +346,10 @@ const std::map<std::string, std::string>& known_failures() {
       {"relu6/8_bfloat16", "PyTorch 1.13 raises in bfloat16 hardtanh backward; ember computes it"},
       {"tanhshrink/7_float16", "composite x - tanh(x) rounds tanh to float16 first; the reference "
                                "computes in float32"},
+      {"median_dim/3_float64_expand", "PyTorch 1.13 bug: median along a stride-0 (expanded) dim "
+                                      "returns another column's value; ember the true median"},
+      {"median_dim_indices/3_float64_expand", "equal values: PyTorch 1.13 reports whichever "
+                                              "nth_element leaves (here 1, 0, 1); ember the first"},
   };
   // clang-format on
   return list;
