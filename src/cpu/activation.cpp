@@ -5,6 +5,7 @@
 #include "src/cpu/loops.h"
 #include "src/cpu/vec_loops.h"
 #include "src/kernels/activation.h"
+#include "src/kernels/activation_math.h"
 
 namespace ember {
 namespace {
@@ -118,20 +119,6 @@ void rrelu_noise_kernel(Tensor& noise, const Tensor& self, double lower, double 
       }
     }
   });
-}
-
-// d/dx gelu(x), with the tanh approximation when `approx`.
-template <class M>
-inline M gelu_derivative(M x, bool approx) {
-  if (approx) {
-    const M beta = M(0.7978845608028654), kappa = M(0.044715);
-    M x2 = x * x;
-    M t = std::tanh(beta * (x + kappa * x2 * x));
-    return M(0.5) * (M(1) + t) + M(0.5) * x * (M(1) - t * t) * beta * (M(1) + M(3) * kappa * x2);
-  }
-  M cdf = M(0.5) * (M(1) + std::erf(x * M(0.7071067811865476)));
-  M pdf = std::exp(M(-0.5) * x * x) * M(0.3989422804014327);
-  return cdf + x * pdf;
 }
 
 void gelu_backward_kernel(TensorIterator& it, double a, double, double) {

@@ -27,16 +27,8 @@ void fused_adam_kernel(TensorList params, TensorList grads, TensorList exp_avgs,
       T* v = ptr<T>(exp_avg_sqs[i]);
       T* vmax = h.amsgrad ? ptr<T>(max_exp_avg_sqs[i]) : nullptr;
       const int64_t n = params[i].numel();
-      for (int64_t k = 0; k < n; ++k) {
-        M pk = static_cast<M>(p[k]), mk = static_cast<M>(m[k]), vk = static_cast<M>(v[k]);
-        M vmaxk = vmax ? static_cast<M>(vmax[k]) : M(0);
-        adam_element<M>(pk, static_cast<M>(g[k]), mk, vk, vmax ? &vmaxk : nullptr, c, neg_step_size,
-                        bc2_sqrt);
-        p[k] = static_cast<T>(pk);
-        m[k] = static_cast<T>(mk);
-        v[k] = static_cast<T>(vk);
-        if (vmax) vmax[k] = static_cast<T>(vmaxk);
-      }
+      for (int64_t k = 0; k < n; ++k)
+        adam_update_at(p, g, m, v, vmax, k, c, neg_step_size, bc2_sqrt);
     }
   });
 }
@@ -53,13 +45,7 @@ void fused_sgd_kernel(TensorList params, TensorList grads, TensorList momentum_b
       const T* g = ptr<T>(grads[i]);
       T* buf = has_buf ? ptr<T>(momentum_buffers[i]) : nullptr;
       const int64_t n = params[i].numel();
-      for (int64_t k = 0; k < n; ++k) {
-        M pk = static_cast<M>(p[k]);
-        M bk = buf && !first_step ? static_cast<M>(buf[k]) : M(0);  // new buffers: empty_like
-        sgd_element<M>(pk, static_cast<M>(g[k]), buf ? &bk : nullptr, first_step, c);
-        p[k] = static_cast<T>(pk);
-        if (buf) buf[k] = static_cast<T>(bk);
-      }
+      for (int64_t k = 0; k < n; ++k) sgd_update_at(p, g, buf, k, first_step, c);
     }
   });
 }

@@ -5,6 +5,7 @@
 
 #include "src/cpu/loops.h"
 #include "src/cpu/vec_loops.h"
+#include "src/kernels/special_math.h"
 #include "src/kernels/unary.h"
 
 namespace ember {
@@ -145,100 +146,6 @@ inline double erfinv_value(double y) {
     x -= err / (1.1283791670955126 * std::exp(-x * x));
   }
   return x;
-}
-
-constexpr double kPi = 3.14159265358979323846;
-
-// digamma: reflection for negatives, recurrence up to x >= 6, then the asymptotic series.
-inline double digamma_value(double x) {
-  if (x == 0) return std::copysign(std::numeric_limits<double>::infinity(), -x);
-  if (std::isnan(x) || x == -std::numeric_limits<double>::infinity())
-    return std::numeric_limits<double>::quiet_NaN();
-  if (x < 0) {
-    if (x == std::trunc(x)) return std::numeric_limits<double>::quiet_NaN();
-    return digamma_value(1 - x) - kPi / std::tan(kPi * x);
-  }
-  double r = 0;
-  while (x < 6) {
-    r -= 1 / x;
-    x += 1;
-  }
-  double z = 1 / (x * x);
-  double s = z * (1.0 / 12 - z * (1.0 / 120 - z * (1.0 / 252 - z * (1.0 / 240 - z * (1.0 / 132)))));
-  return r + std::log(x) - 0.5 / x - s;
-}
-
-// trigamma (digamma's derivative): reflection, recurrence, asymptotic series.
-inline double trigamma_value(double x) {
-  if (std::isnan(x)) return x;
-  if (x <= 0 && x == std::trunc(x)) return std::numeric_limits<double>::infinity();
-  if (x < 0) {
-    double s = std::sin(kPi * x);
-    return kPi * kPi / (s * s) - trigamma_value(1 - x);
-  }
-  double r = 0;
-  while (x < 6) {
-    r += 1 / (x * x);
-    x += 1;
-  }
-  double z = 1 / (x * x);
-  return r + 1 / x + z / 2 + z / x * (1.0 / 6 - z * (1.0 / 30 - z * (1.0 / 42 - z * (1.0 / 30))));
-}
-
-// Hurwitz zeta(s, q) by Euler-Maclaurin summation (Cephes' algorithm), for polygamma n >= 2.
-inline double hurwitz_zeta(double s, double q) {
-  constexpr double kEps = 1.11022302462515654042e-16;
-  static const double kA[] = {12.0,
-                              -720.0,
-                              30240.0,
-                              -1209600.0,
-                              47900160.0,
-                              -1.8924375803183791606e9,
-                              7.47242496e10,
-                              -2.950130727918164224e12,
-                              1.1646782814350067249e14,
-                              -4.5979787224074726105e15,
-                              1.8152105401943546773e17,
-                              -7.1661652561756670113e18};
-  if (s == 1) return std::numeric_limits<double>::infinity();
-  if (s < 1) return std::numeric_limits<double>::quiet_NaN();
-  if (q <= 0) {
-    if (q == std::floor(q)) return std::numeric_limits<double>::infinity();
-    if (s != std::floor(s)) return std::numeric_limits<double>::quiet_NaN();
-  }
-  double sum = std::pow(q, -s), a = q, b = 0;
-  int i = 0;
-  while (i < 9 || a <= 9) {
-    ++i;
-    a += 1;
-    b = std::pow(a, -s);
-    sum += b;
-    if (std::fabs(b / sum) < kEps) return sum;
-  }
-  double w = a;
-  sum += b * w / (s - 1) - 0.5 * b;
-  double fac = 1, k = 0;
-  for (double c : kA) {
-    fac *= s + k;
-    b /= w;
-    double t = fac * b / c;
-    sum += t;
-    if (std::fabs(t / sum) < kEps) break;
-    k += 1;
-    fac *= s + k;
-    b /= w;
-    k += 1;
-  }
-  return sum;
-}
-
-// polygamma(n, x): digamma, trigamma, then (-1)^(n+1) n! zeta(n + 1, x).
-inline double polygamma_value(int64_t n, double x) {
-  if (n == 0) return digamma_value(x);
-  if (n == 1) return trigamma_value(x);
-  double sign = n % 2 ? 1.0 : -1.0;
-  return sign * std::exp(std::lgamma(static_cast<double>(n) + 1.0)) *
-         hurwitz_zeta(static_cast<double>(n) + 1.0, x);
 }
 
 inline double lgamma_value(double x) {

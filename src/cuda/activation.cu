@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "src/cuda/loops.cuh"
+#include "src/kernels/activation_math.h"
 
 namespace ember::cuda {
 namespace {
@@ -79,18 +80,7 @@ struct GeluBackwardFn {
   bool approx;
   __device__ T operator()(T g_, T x_) const {
     using M = opmath_t<T>;
-    M x = static_cast<M>(x_), d;
-    if (approx) {
-      const M beta = M(0.7978845608028654), kappa = M(0.044715);
-      M x2 = x * x;
-      M t = ::tanh(beta * (x + kappa * x2 * x));
-      d = M(0.5) * (M(1) + t) + M(0.5) * x * (M(1) - t * t) * beta * (M(1) + M(3) * kappa * x2);
-    } else {
-      M cdf = M(0.5) * (M(1) + ::erf(x * M(0.7071067811865476)));
-      M pdf = ::exp(M(-0.5) * x * x) * M(0.3989422804014327);
-      d = cdf + x * pdf;
-    }
-    return T(static_cast<M>(g_) * d);
+    return T(static_cast<M>(g_) * gelu_derivative(static_cast<M>(x_), approx));
   }
 };
 

@@ -29,35 +29,21 @@ __global__ void fused_adam_kernel(TensorListMeta<5> meta, AdamCoeffs<opmath_t<T>
   T* vmax = static_cast<T*>(meta.ptrs[4][t]);  // null without amsgrad
   const M neg_step_size = static_cast<M>(meta.scalars[0][t]);
   const M bc2_sqrt = static_cast<M>(meta.scalars[1][t]);
-  for (int64_t k = start + threadIdx.x; k < end; k += blockDim.x) {
-    M pk = static_cast<M>(p[k]), mk = static_cast<M>(m[k]), vk = static_cast<M>(v[k]);
-    M vmaxk = vmax ? static_cast<M>(vmax[k]) : M(0);
-    adam_element<M>(pk, static_cast<M>(g[k]), mk, vk, vmax ? &vmaxk : nullptr, c, neg_step_size,
-                    bc2_sqrt);
-    p[k] = static_cast<T>(pk);
-    m[k] = static_cast<T>(mk);
-    v[k] = static_cast<T>(vk);
-    if (vmax) vmax[k] = static_cast<T>(vmaxk);
-  }
+  for (int64_t k = start + threadIdx.x; k < end; k += blockDim.x)
+    adam_update_at(p, g, m, v, vmax, k, c, neg_step_size, bc2_sqrt);
 }
 
 template <class T>
 __global__ void fused_sgd_kernel(TensorListMeta<3> meta, SgdCoeffs<opmath_t<T>> c,
                                  bool first_step) {
-  using M = opmath_t<T>;
   int t;
   int64_t start, end;
   chunk_range(meta, t, start, end);
   T* p = static_cast<T*>(meta.ptrs[0][t]);
   const T* g = static_cast<const T*>(meta.ptrs[1][t]);
   T* buf = static_cast<T*>(meta.ptrs[2][t]);  // null without momentum
-  for (int64_t k = start + threadIdx.x; k < end; k += blockDim.x) {
-    M pk = static_cast<M>(p[k]);
-    M bk = buf && !first_step ? static_cast<M>(buf[k]) : M(0);
-    sgd_element<M>(pk, static_cast<M>(g[k]), buf ? &bk : nullptr, first_step, c);
-    p[k] = static_cast<T>(pk);
-    if (buf) buf[k] = static_cast<T>(bk);
-  }
+  for (int64_t k = start + threadIdx.x; k < end; k += blockDim.x)
+    sgd_update_at(p, g, buf, k, first_step, c);
 }
 
 }  // namespace

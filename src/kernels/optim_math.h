@@ -111,4 +111,30 @@ EMBER_HOST_DEVICE void sgd_element(M& p, M g, M* buf, bool first_step, const Sgd
   p = p + c.neg_lr * g;
 }
 
+// Element k of a parameter and its states stored as T (vmax / buf null when unused): loaded into
+// M, updated by the rules above, stored back. The loop bodies of both kernels.
+template <class T, class M>
+EMBER_HOST_DEVICE void adam_update_at(T* p, const T* g, T* m, T* v, T* vmax, int64_t k,
+                                      const AdamCoeffs<M>& c, M neg_step_size, M bc2_sqrt) {
+  M pk = static_cast<M>(p[k]), mk = static_cast<M>(m[k]), vk = static_cast<M>(v[k]);
+  M vmaxk = vmax ? static_cast<M>(vmax[k]) : M(0);
+  adam_element<M>(pk, static_cast<M>(g[k]), mk, vk, vmax ? &vmaxk : nullptr, c, neg_step_size,
+                  bc2_sqrt);
+  p[k] = static_cast<T>(pk);
+  m[k] = static_cast<T>(mk);
+  v[k] = static_cast<T>(vk);
+  if (vmax) vmax[k] = static_cast<T>(vmaxk);
+}
+
+// A buffer's first step reads nothing from it (new buffers are uninitialised, as empty_like).
+template <class T, class M>
+EMBER_HOST_DEVICE void sgd_update_at(T* p, const T* g, T* buf, int64_t k, bool first_step,
+                                     const SgdCoeffs<M>& c) {
+  M pk = static_cast<M>(p[k]);
+  M bk = buf && !first_step ? static_cast<M>(buf[k]) : M(0);
+  sgd_element<M>(pk, static_cast<M>(g[k]), buf ? &bk : nullptr, first_step, c);
+  p[k] = static_cast<T>(pk);
+  if (buf) buf[k] = static_cast<T>(bk);
+}
+
 }  // namespace ember

@@ -67,15 +67,18 @@ Tensor empty_rows_like(const Tensor& like, int64_t n, int64_t E, ScalarType dt) 
   return empty({B, H, n, E}, o);
 }
 
+// q k^T * s, with the future (key j > query i) at -inf when causal: the composite's scores.
+Tensor scaled_scores(const Tensor& q, const Tensor& k, bool causal, double s) {
+  Tensor scores = matmul(q, k.transpose(-2, -1)) * s;
+  if (!causal) return scores;
+  Tensor keep = ones({q.size(-2), k.size(-2)}, q.options().dtype(kBool)).tril();
+  return scores.masked_fill(keep.logical_not(), -std::numeric_limits<double>::infinity());
+}
+
 // The gradients by a composite of differentiable ops (double backward).
 variable_list fused_attention_backward_composite(const Tensor& g, const Tensor& q, const Tensor& k,
                                                  const Tensor& v, bool causal, double s) {
-  Tensor scores = matmul(q, k.transpose(-2, -1)) * s;
-  if (causal) {
-    Tensor keep = ones({q.size(-2), k.size(-2)}, q.options().dtype(kBool)).tril();
-    scores = scores.masked_fill(keep.logical_not(), -std::numeric_limits<double>::infinity());
-  }
-  Tensor P = softmax(scores, -1);
+  Tensor P = softmax(scaled_scores(q, k, causal, s), -1);
   Tensor dP = matmul(g, v.transpose(-2, -1));
   Tensor dS = P * (dP - (dP * P).sum(-1, true));
   return {matmul(dS, k) * s, matmul(dS.transpose(-2, -1), q) * s, matmul(P.transpose(-2, -1), g)};
@@ -196,14 +199,10 @@ Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, cons
               "is_causal=True");
   if (!has_mask && dropout_p == 0 && fused_attention_applies(query, key, value))
     return std::get<0>(_scaled_dot_product_fused_attention(query, key, value, is_causal, scale));
-  const int64_t L = query.size(-2), S = key.size(-2);
   const double s = scale ? *scale : 1.0 / std::sqrt(static_cast<double>(query.size(-1)));
-  Tensor scores = matmul(query, key.transpose(-2, -1)) * s;
+  Tensor scores = scaled_scores(query, key, is_causal, s);
   constexpr double ninf = -std::numeric_limits<double>::infinity();
-  if (is_causal) {
-    Tensor keep = ones({L, S}, query.options().dtype(kBool)).tril();
-    scores = scores.masked_fill(keep.logical_not(), ninf);
-  } else if (has_mask) {
+  if (has_mask) {  // never together with is_causal (checked above)
     if (attn_mask->scalar_type() == kBool)
       scores = scores.masked_fill(attn_mask->logical_not(), ninf);
     else
