@@ -251,12 +251,14 @@ Tensor nan_to_num(const Tensor& self, std::optional<double> nan, std::optional<d
 }
 Tensor& nan_to_num_(Tensor& self, std::optional<double> nan, std::optional<double> posinf,
                     std::optional<double> neginf) {
-  auto [a, b, c] = nan_to_num_args(self, nan, posinf, neginf);
+  // Not a structured binding: clang 14 (the fuzz build) can't capture those in a lambda.
+  const auto args = nan_to_num_args(self, nan, posinf, neginf);
   return autograd::apply_inplace(
       self, false, "nan_to_num",
       [&](const Tensor& s) { return nan_to_num(s, nan, posinf, neginf); },
       [&] {
-        scalars_op("nan_to_num", "", nan_to_num_stub, self, self, true, a, b, c, nan_to_num_grad);
+        scalars_op("nan_to_num", "", nan_to_num_stub, self, self, true, std::get<0>(args),
+                   std::get<1>(args), std::get<2>(args), nan_to_num_grad);
       });
 }
 Tensor& nan_to_num_out(Tensor& out, const Tensor& self, std::optional<double> nan,
