@@ -57,3 +57,6 @@
 #include "ember/nn/modules/dropout.h"
 #include "ember/nn/modules/distance.h"
 #include "ember/ops/grid_sample.h"
+
+// Last, in a block of its own: extern templates of the modules and optimizers above.
+#include "ember/nn/instances.h"

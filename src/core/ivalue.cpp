@@ -102,11 +102,139 @@ void print_string(std::ostream& os, const std::string& s) {
 
 }  // namespace
 
-IValue::IValue(GenericList v) : v_(std::make_shared<GenericList>(std::move(v))) {}
-IValue::IValue(GenericDict v) : v_(std::make_shared<GenericDict>(std::move(v))) {}
+// The object kinds live in obj_, constructed in place; these are their only users.
+using ListPtr = std::shared_ptr<GenericList>;
+using TuplePtr = std::shared_ptr<Tuple>;
+using DictPtr = std::shared_ptr<GenericDict>;
+template <class T>
+constexpr bool kFits = sizeof(T) <= 32 && alignof(T) <= 8;
+static_assert(kFits<std::string> && kFits<Tensor> && kFits<std::vector<Tensor>> && kFits<ListPtr> &&
+              kFits<TuplePtr> && kFits<DictPtr>);
+
+// Calls f(static type tag) with a null pointer of the object type stored under tag t.
+template <class F>
+void with_object_type(IValue::Tag t, F&& f) {
+  switch (t) {
+    case IValue::Tag::String:
+      f(static_cast<std::string*>(nullptr));
+      break;
+    case IValue::Tag::Tensor:
+      f(static_cast<Tensor*>(nullptr));
+      break;
+    case IValue::Tag::TensorList:
+      f(static_cast<std::vector<Tensor>*>(nullptr));
+      break;
+    case IValue::Tag::GenericList:
+      f(static_cast<ListPtr*>(nullptr));
+      break;
+    case IValue::Tag::Tuple:
+      f(static_cast<TuplePtr*>(nullptr));
+      break;
+    case IValue::Tag::GenericDict:
+      f(static_cast<DictPtr*>(nullptr));
+      break;
+    default:
+      break;
+  }
+}
+
+IValue::IValue(std::string v) : tag_(Tag::String) { new (obj_) std::string(std::move(v)); }
+IValue::IValue(const char* v) : tag_(Tag::String) { new (obj_) std::string(v); }
+IValue::IValue(Tensor v) : tag_(Tag::Tensor) { new (obj_) Tensor(std::move(v)); }
+IValue::IValue(std::vector<Tensor> v) : tag_(Tag::TensorList) {
+  new (obj_) std::vector<Tensor>(std::move(v));
+}
+IValue::IValue(GenericList v) : tag_(Tag::GenericList) {
+  new (obj_) ListPtr(std::make_shared<GenericList>(std::move(v)));
+}
+IValue::IValue(std::shared_ptr<GenericList> v) : tag_(Tag::GenericList) {
+  new (obj_) ListPtr(std::move(v));
+}
+IValue::IValue(std::shared_ptr<Tuple> v) : tag_(Tag::Tuple) { new (obj_) TuplePtr(std::move(v)); }
+IValue::IValue(GenericDict v) : tag_(Tag::GenericDict) {
+  new (obj_) DictPtr(std::make_shared<GenericDict>(std::move(v)));
+}
+IValue::IValue(std::shared_ptr<GenericDict> v) : tag_(Tag::GenericDict) {
+  new (obj_) DictPtr(std::move(v));
+}
+IValue::IValue(const Scalar& s) {
+  if (s.isFloatingPoint()) {
+    tag_ = Tag::Double;
+    d_ = s.toDouble();
+  } else if (s.isBoolean()) {
+    tag_ = Tag::Bool;
+    b_ = s.toBool();
+  } else {
+    tag_ = Tag::Int;
+    i_ = s.toLong();
+  }
+}
+
+void IValue::copy_from(const IValue& other) {
+  tag_ = other.tag_;
+  if (tag_ >= Tag::String && tag_ <= Tag::GenericDict) {
+    with_object_type(tag_, [&](auto* type) {
+      using T = std::remove_pointer_t<decltype(type)>;
+      new (obj_) T(*std::launder(reinterpret_cast<const T*>(other.obj_)));
+    });
+  } else {
+    std::memcpy(obj_, other.obj_, sizeof(obj_));
+  }
+}
+void IValue::move_from(IValue& other) noexcept {
+  tag_ = other.tag_;
+  if (tag_ >= Tag::String && tag_ <= Tag::GenericDict) {
+    with_object_type(tag_, [&](auto* type) {
+      using T = std::remove_pointer_t<decltype(type)>;
+      new (obj_) T(std::move(*std::launder(reinterpret_cast<T*>(other.obj_))));
+    });
+    other.destroy();
+  } else {
+    std::memcpy(obj_, other.obj_, sizeof(obj_));
+  }
+  other.tag_ = Tag::None;  // a moved-from IValue is None, as in c10
+}
+void IValue::destroy() noexcept {
+  with_object_type(tag_, [&](auto* type) {
+    using T = std::remove_pointer_t<decltype(type)>;
+    std::launder(reinterpret_cast<T*>(obj_))->~T();
+  });
+}
+
+IValue::IValue(const IValue& other) { copy_from(other); }
+IValue::IValue(IValue&& other) noexcept { move_from(other); }
+IValue& IValue::operator=(const IValue& other) {
+  if (this != &other) {
+    IValue copy(other);  // a throwing copy leaves *this as it was
+    *this = std::move(copy);
+  }
+  return *this;
+}
+IValue& IValue::operator=(IValue&& other) noexcept {
+  if (this != &other) {
+    // other may live inside what *this holds (v = v.toList()[0]): take it out first.
+    IValue taken;
+    taken.move_from(other);
+    if (tag_ >= Tag::String && tag_ <= Tag::GenericDict) destroy();
+    move_from(taken);
+  }
+  return *this;
+}
+
+const char* IValue::tag_name(Tag t) noexcept {
+  static const char* names[] = {"None",   "Bool",        "Int",        "Double",
+                                "String", "Tensor",      "TensorList", "GenericList",
+                                "Tuple",  "GenericDict", "ScalarType", "Device"};
+  const auto i = static_cast<size_t>(t);
+  return i < sizeof(names) / sizeof(names[0]) ? names[i] : "Invalid";
+}
+
+void IValue::wrong_kind(Tag want) const {
+  EMBER_ERROR("[IValue] expected ", tag_name(want), " but got ", tagKind());
+}
 
 bool IValue::is(const IValue& other) const {
-  if (v_.index() != other.v_.index()) return false;
+  if (tag_ != other.tag_) return false;
   if (isTensor()) return toTensor().unsafeGetTensorImpl() == other.toTensor().unsafeGetTensorImpl();
   if (isList()) return &toList() == &other.toList();
   if (isTuple()) return toTuple() == other.toTuple();

@@ -52,5 +52,9 @@ void AdadeltaParamState::serialize(const serialize::InputArchive& a) {
   acc_delta(d);
 }
 
+std::unique_ptr<OptimizerParamState> Adadelta::make_param_state() const {
+  return std::make_unique<AdadeltaParamState>();
+}
+
 }  // namespace optim
 }  // namespace ember

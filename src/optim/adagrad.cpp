@@ -56,5 +56,9 @@ void AdagradParamState::serialize(const serialize::InputArchive& a) {
   sum(t);
 }
 
+std::unique_ptr<OptimizerParamState> Adagrad::make_param_state() const {
+  return std::make_unique<AdagradParamState>();
+}
+
 }  // namespace optim
 }  // namespace ember

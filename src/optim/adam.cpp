@@ -103,5 +103,13 @@ void AdamParamState::serialize(const serialize::InputArchive& a) {
   if (a.try_read("max_exp_avg_sq", t3, true)) max_exp_avg_sq(t3);
 }
 
+std::unique_ptr<OptimizerParamState> Adam::make_param_state() const {
+  return std::make_unique<AdamParamState>();
+}
+
+std::unique_ptr<OptimizerParamState> AdamW::make_param_state() const {
+  return std::make_unique<AdamParamState>();
+}
+
 }  // namespace optim
 }  // namespace ember

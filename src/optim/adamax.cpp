@@ -52,5 +52,9 @@ void AdamaxParamState::serialize(const serialize::InputArchive& a) {
   exp_inf(u);
 }
 
+std::unique_ptr<OptimizerParamState> Adamax::make_param_state() const {
+  return std::make_unique<AdamaxParamState>();
+}
+
 }  // namespace optim
 }  // namespace ember

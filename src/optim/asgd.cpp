@@ -63,5 +63,9 @@ void ASGDParamState::serialize(const serialize::InputArchive& a) {
   ax(t);
 }
 
+std::unique_ptr<OptimizerParamState> ASGD::make_param_state() const {
+  return std::make_unique<ASGDParamState>();
+}
+
 }  // namespace optim
 }  // namespace ember

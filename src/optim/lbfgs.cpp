@@ -380,5 +380,9 @@ void LBFGSParamState::serialize(const serialize::InputArchive& a) {
               "[load] LBFGS history lengths disagree");
 }
 
+std::unique_ptr<OptimizerParamState> LBFGS::make_param_state() const {
+  return std::make_unique<LBFGSParamState>();
+}
+
 }  // namespace optim
 }  // namespace ember

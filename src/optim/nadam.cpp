@@ -70,5 +70,9 @@ void NAdamParamState::serialize(const serialize::InputArchive& a) {
   exp_avg_sq(v);
 }
 
+std::unique_ptr<OptimizerParamState> NAdam::make_param_state() const {
+  return std::make_unique<NAdamParamState>();
+}
+
 }  // namespace optim
 }  // namespace ember

@@ -62,5 +62,9 @@ void RAdamParamState::serialize(const serialize::InputArchive& a) {
   exp_avg_sq(v);
 }
 
+std::unique_ptr<OptimizerParamState> RAdam::make_param_state() const {
+  return std::make_unique<RAdamParamState>();
+}
+
 }  // namespace optim
 }  // namespace ember

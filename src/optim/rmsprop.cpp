@@ -68,5 +68,9 @@ void RMSpropParamState::serialize(const serialize::InputArchive& a) {
   if (a.try_read("grad_avg", g, true)) grad_avg(g);
 }
 
+std::unique_ptr<OptimizerParamState> RMSprop::make_param_state() const {
+  return std::make_unique<RMSpropParamState>();
+}
+
 }  // namespace optim
 }  // namespace ember

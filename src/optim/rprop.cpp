@@ -65,5 +65,9 @@ void RpropParamState::serialize(const serialize::InputArchive& a) {
   step_size(ss);
 }
 
+std::unique_ptr<OptimizerParamState> Rprop::make_param_state() const {
+  return std::make_unique<RpropParamState>();
+}
+
 }  // namespace optim
 }  // namespace ember

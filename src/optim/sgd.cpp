@@ -69,5 +69,9 @@ void SGDParamState::serialize(const serialize::InputArchive& a) {
   if (a.try_read("momentum_buffer", t, true)) momentum_buffer(t);
 }
 
+std::unique_ptr<OptimizerParamState> SGD::make_param_state() const {
+  return std::make_unique<SGDParamState>();
+}
+
 }  // namespace optim
 }  // namespace ember

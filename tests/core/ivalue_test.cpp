@@ -96,3 +96,56 @@ TEST(IValue, ScalarTypeAndDevice) {
   EXPECT_NE(error_of([&] { IValue(1.5).toScalarType(); }).find("expected ScalarType"),
             std::string::npos);
 }
+
+// IValue keeps its objects in tagged storage (ivalue.cpp): copies, moves and assignments must
+// construct, share and destroy exactly as the held types do.
+TEST(IValue, CopyMoveAndAssign) {
+  Tensor t = ember::ones({3});
+  std::vector<IValue> values = {IValue(),
+                                IValue(false),
+                                IValue(int64_t(-7)),
+                                IValue(0.25),
+                                IValue(std::string(100, 'x')),  // past the short-string buffer
+                                IValue(t),
+                                IValue(std::vector<Tensor>{t, t}),
+                                IValue(GenericList{IValue(1)}),
+                                IValue(Tuple::create({IValue("a")})),
+                                IValue(GenericDict()),
+                                IValue(kHalf),
+                                IValue(Device(kCUDA, 2))};
+  for (const IValue& v : values) {
+    SCOPED_TRACE(v.tagKind());
+    IValue copy(v);
+    EXPECT_EQ(copy.tag(), v.tag());
+    EXPECT_TRUE(copy.is(v) || v.isTensorList());  // a tensor list is never `is` another
+    IValue moved(std::move(copy));
+    EXPECT_TRUE(copy.isNone());  // NOLINT(bugprone-use-after-move): moved-from is None, as in c10
+    EXPECT_EQ(moved.tag(), v.tag());
+    IValue assigned(1.5);
+    assigned = v;
+    EXPECT_EQ(assigned.tag(), v.tag());
+    assigned = IValue("other");
+    EXPECT_EQ(assigned.toStringRef(), "other");
+    assigned = std::move(moved);
+    EXPECT_EQ(assigned.tag(), v.tag());
+    const IValue& self = assigned;
+    assigned = self;  // self-assignment keeps the value
+    EXPECT_EQ(assigned.tag(), v.tag());
+  }
+  EXPECT_EQ(values[4].toStringRef(), std::string(100, 'x'));
+  EXPECT_EQ(values[11].toDevice(), Device(kCUDA, 2));
+  EXPECT_EQ(values[10].toScalarType(), kHalf);
+  // Tensors are shared, not copied: t is held by values[5] and twice by values[6].
+  EXPECT_EQ(t.use_count(), 4u);
+  values.clear();
+  EXPECT_EQ(t.use_count(), 1u);
+
+  // Assigning a value from inside the container being replaced.
+  IValue nested(GenericList{IValue(GenericList{IValue(std::string(64, 'y'))})});
+  nested = nested.toList()[0];
+  ASSERT_TRUE(nested.isList());
+  nested = std::move(nested.toList()[0]);
+  EXPECT_EQ(nested.toStringRef(), std::string(64, 'y'));
+  EXPECT_NE(error_of([&] { (void)nested.toTensor(); }).find("expected Tensor but got String"),
+            std::string::npos);
+}

@@ -5,9 +5,10 @@
 // Containers have reference semantics (copies of an IValue share them), as in c10.
 #include <iosfwd>
 #include <memory>
+#include <new>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
-#include <variant>
 #include <vector>
 
 #include "ember/core/tensor.h"
@@ -21,87 +22,139 @@ class GenericDict;
 
 class IValue {
  public:
-  IValue() = default;
-  IValue(bool v) : v_(v) {}
+  // The kinds, in the order tagKind() names them.
+  enum class Tag : uint8_t {
+    None,
+    Bool,
+    Int,
+    Double,
+    String,
+    Tensor,
+    TensorList,
+    GenericList,
+    Tuple,
+    GenericDict,
+    ScalarType,
+    Device
+  };
+
+  IValue() noexcept {}
+  IValue(const IValue& other);
+  IValue(IValue&& other) noexcept;
+  IValue& operator=(const IValue& other);
+  IValue& operator=(IValue&& other) noexcept;
+  ~IValue() {
+    if (tag_ >= Tag::String && tag_ <= Tag::GenericDict) destroy();
+  }
+
+  IValue(bool v) : tag_(Tag::Bool) { b_ = v; }
   template <class T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
-  IValue(T v) : v_(static_cast<int64_t>(v)) {}
-  IValue(double v) : v_(v) {}
-  IValue(float v) : v_(static_cast<double>(v)) {}
-  IValue(std::string v) : v_(std::move(v)) {}
-  IValue(const char* v) : v_(std::string(v)) {}
-  IValue(Tensor v) : v_(std::move(v)) {}
-  IValue(std::vector<Tensor> v) : v_(std::move(v)) {}
+  IValue(T v) : tag_(Tag::Int) {
+    i_ = static_cast<int64_t>(v);
+  }
+  IValue(double v) : tag_(Tag::Double) { d_ = v; }
+  IValue(float v) : tag_(Tag::Double) { d_ = static_cast<double>(v); }
+  IValue(std::string v);
+  IValue(const char* v);
+  IValue(Tensor v);
+  IValue(std::vector<Tensor> v);
   IValue(GenericList v);
-  IValue(std::shared_ptr<GenericList> v) : v_(std::move(v)) {}
-  IValue(std::shared_ptr<Tuple> v) : v_(std::move(v)) {}
+  IValue(std::shared_ptr<GenericList> v);
+  IValue(std::shared_ptr<Tuple> v);
   IValue(GenericDict v);
-  IValue(std::shared_ptr<GenericDict> v) : v_(std::move(v)) {}
-  IValue(ScalarType v) : v_(v) {}
-  IValue(Device v) : v_(v) {}
-  IValue(const Scalar& s) {
-    if (s.isFloatingPoint()) {
-      v_ = s.toDouble();
-    } else if (s.isBoolean()) {
-      v_ = s.toBool();
-    } else {
-      v_ = s.toLong();
-    }
+  IValue(std::shared_ptr<GenericDict> v);
+  IValue(ScalarType v) : tag_(Tag::ScalarType) { st_ = v; }
+  IValue(Device v) : tag_(Tag::Device) {
+    dev_.type = v.type();
+    dev_.index = v.index();
   }
+  IValue(const Scalar& s);
 
-  bool isNone() const { return v_.index() == 0; }
-  bool isBool() const { return std::holds_alternative<bool>(v_); }
-  bool isInt() const { return std::holds_alternative<int64_t>(v_); }
-  bool isDouble() const { return std::holds_alternative<double>(v_); }
-  bool isString() const { return std::holds_alternative<std::string>(v_); }
-  bool isTensor() const { return std::holds_alternative<Tensor>(v_); }
-  bool isTensorList() const { return std::holds_alternative<std::vector<Tensor>>(v_); }
-  bool isList() const { return std::holds_alternative<std::shared_ptr<GenericList>>(v_); }
-  bool isTuple() const { return std::holds_alternative<std::shared_ptr<Tuple>>(v_); }
-  bool isGenericDict() const { return std::holds_alternative<std::shared_ptr<GenericDict>>(v_); }
-  bool isScalarType() const { return std::holds_alternative<ScalarType>(v_); }
-  bool isDevice() const { return std::holds_alternative<Device>(v_); }
+  Tag tag() const noexcept { return tag_; }
+  bool isNone() const { return tag_ == Tag::None; }
+  bool isBool() const { return tag_ == Tag::Bool; }
+  bool isInt() const { return tag_ == Tag::Int; }
+  bool isDouble() const { return tag_ == Tag::Double; }
+  bool isString() const { return tag_ == Tag::String; }
+  bool isTensor() const { return tag_ == Tag::Tensor; }
+  bool isTensorList() const { return tag_ == Tag::TensorList; }
+  bool isList() const { return tag_ == Tag::GenericList; }
+  bool isTuple() const { return tag_ == Tag::Tuple; }
+  bool isGenericDict() const { return tag_ == Tag::GenericDict; }
+  bool isScalarType() const { return tag_ == Tag::ScalarType; }
+  bool isDevice() const { return tag_ == Tag::Device; }
 
-  bool toBool() const { return get<bool>("Bool"); }
-  int64_t toInt() const { return get<int64_t>("Int"); }
+  bool toBool() const {
+    expect(Tag::Bool);
+    return b_;
+  }
+  int64_t toInt() const {
+    expect(Tag::Int);
+    return i_;
+  }
   double toDouble() const {
-    if (isInt()) return static_cast<double>(toInt());
-    return get<double>("Double");
+    if (isInt()) return static_cast<double>(i_);
+    expect(Tag::Double);
+    return d_;
   }
-  const std::string& toStringRef() const { return get<std::string>("String"); }
-  const Tensor& toTensor() const { return get<Tensor>("Tensor"); }
-  const std::vector<Tensor>& toTensorList() const { return get<std::vector<Tensor>>("TensorList"); }
+  const std::string& toStringRef() const { return object<std::string>(Tag::String); }
+  const Tensor& toTensor() const { return object<Tensor>(Tag::Tensor); }
+  const std::vector<Tensor>& toTensorList() const {
+    return object<std::vector<Tensor>>(Tag::TensorList);
+  }
   // Containers: the references stay valid while any IValue shares the container.
-  GenericList& toList() const { return *get<std::shared_ptr<GenericList>>("GenericList"); }
-  const std::shared_ptr<Tuple>& toTuple() const { return get<std::shared_ptr<Tuple>>("Tuple"); }
-  GenericDict& toGenericDict() const { return *get<std::shared_ptr<GenericDict>>("GenericDict"); }
+  GenericList& toList() const { return *object<std::shared_ptr<GenericList>>(Tag::GenericList); }
+  const std::shared_ptr<Tuple>& toTuple() const {
+    return object<std::shared_ptr<Tuple>>(Tag::Tuple);
+  }
+  GenericDict& toGenericDict() const {
+    return *object<std::shared_ptr<GenericDict>>(Tag::GenericDict);
+  }
   // As in c10, an Int holding a ScalarType's code converts too.
   ScalarType toScalarType() const {
-    if (isInt()) return static_cast<ScalarType>(toInt());
-    return get<ScalarType>("ScalarType");
+    if (isInt()) return static_cast<ScalarType>(i_);
+    expect(Tag::ScalarType);
+    return st_;
   }
-  Device toDevice() const { return get<Device>("Device"); }
-  const char* tagKind() const {
-    static const char* names[] = {"None",   "Bool",        "Int",        "Double",
-                                  "String", "Tensor",      "TensorList", "GenericList",
-                                  "Tuple",  "GenericDict", "ScalarType", "Device"};
-    const size_t i = v_.index();
-    return i < sizeof(names) / sizeof(names[0]) ? names[i] : "Invalid";
+  Device toDevice() const {
+    expect(Tag::Device);
+    return Device(dev_.type, dev_.index);
   }
+  const char* tagKind() const noexcept { return tag_name(tag_); }
+  static const char* tag_name(Tag t) noexcept;
 
   // Identity of containers and tensors, value equality otherwise (c10's `is`).
   bool is(const IValue& other) const;
 
  private:
-  template <class T>
-  const T& get(const char* want) const {
-    const T* p = std::get_if<T>(&v_);
-    EMBER_CHECK(p != nullptr, "[IValue] expected ", want, " but got ", tagKind());
-    return *p;
+  // Tagged storage instead of std::variant: the copy, move and destroy of the object kinds live in
+  // ivalue.cpp, so a program including <torch/torch.h> doesn't instantiate them.
+  void expect(Tag want) const {
+    if (tag_ != want) wrong_kind(want);
   }
-  std::variant<std::monostate, bool, int64_t, double, std::string, Tensor, std::vector<Tensor>,
-               std::shared_ptr<GenericList>, std::shared_ptr<Tuple>, std::shared_ptr<GenericDict>,
-               ScalarType, Device>
-      v_;
+  [[noreturn]] void wrong_kind(Tag want) const;
+  template <class T>
+  const T& object(Tag want) const {
+    expect(want);
+    return *std::launder(reinterpret_cast<const T*>(obj_));
+  }
+  void copy_from(const IValue& other);
+  void move_from(IValue& other) noexcept;
+  void destroy() noexcept;
+
+  Tag tag_ = Tag::None;
+  union {
+    bool b_;
+    int64_t i_;
+    double d_;
+    ScalarType st_;
+    struct {
+      DeviceType type;
+      DeviceIndex index;
+    } dev_;
+    // std::string, Tensor, std::vector<Tensor> or a shared_ptr to a container (ivalue.cpp).
+    alignas(8) unsigned char obj_[32];
+  };
 };
 
 struct Tuple {

@@ -168,20 +168,25 @@ class Cloneable : public Module {
  public:
   using Module::Module;
   virtual void reset() = 0;
-  std::shared_ptr<Module> clone(const std::optional<Device>& device = std::nullopt) const override {
-    NoGradGuard no_grad;
-    const auto& self = static_cast<const Derived&>(*this);
-    auto copy = std::make_shared<Derived>(self);
-    copy->parameters_.clear();
-    copy->buffers_.clear();
-    copy->children_.clear();
-    copy->reset();
-    // reset() rebuilt the same tree of submodules: copy every value into it by name, so that the
-    // copy's member handles (e.g. a `Linear fc` field) stay the registered children.
-    copy_state_into(*copy, device);
-    return copy;
-  }
+  std::shared_ptr<Module> clone(const std::optional<Device>& device = std::nullopt) const override;
 };
+
+// Out of the class so that the explicit instantiations of the built-in modules
+// (ember/nn/instances.h) keep programs from instantiating it again.
+template <class Derived>
+std::shared_ptr<Module> Cloneable<Derived>::clone(const std::optional<Device>& device) const {
+  NoGradGuard no_grad;
+  const auto& self = static_cast<const Derived&>(*this);
+  auto copy = std::make_shared<Derived>(self);
+  copy->parameters_.clear();
+  copy->buffers_.clear();
+  copy->children_.clear();
+  copy->reset();
+  // reset() rebuilt the same tree of submodules: copy every value into it by name, so that the
+  // copy's member handles (e.g. a `Linear fc` field) stay the registered children.
+  copy_state_into(*copy, device);
+  return copy;
+}
 
 }  // namespace nn
 }  // namespace ember

@@ -39,9 +39,7 @@ class ASGD : public Optimizer {
   explicit ASGD(std::vector<Tensor> params, ASGDOptions defaults = {})
       : ASGD(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
   Tensor step(LossClosure closure = nullptr) override;
-  std::unique_ptr<OptimizerParamState> make_param_state() const override {
-    return std::make_unique<ASGDParamState>();
-  }
+  std::unique_ptr<OptimizerParamState> make_param_state() const override;
 };
 
 }  // namespace optim

@@ -53,9 +53,7 @@ class LBFGS : public Optimizer {
   explicit LBFGS(std::vector<Tensor> params, LBFGSOptions defaults = {})
       : LBFGS(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
   Tensor step(LossClosure closure) override;
-  std::unique_ptr<OptimizerParamState> make_param_state() const override {
-    return std::make_unique<LBFGSParamState>();
-  }
+  std::unique_ptr<OptimizerParamState> make_param_state() const override;
 
  private:
   Tensor gather_flat_grad() const;

@@ -39,9 +39,7 @@ class Rprop : public Optimizer {
   explicit Rprop(std::vector<Tensor> params, RpropOptions defaults = {})
       : Rprop(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
   Tensor step(LossClosure closure = nullptr) override;
-  std::unique_ptr<OptimizerParamState> make_param_state() const override {
-    return std::make_unique<RpropParamState>();
-  }
+  std::unique_ptr<OptimizerParamState> make_param_state() const override;
 };
 
 }  // namespace optim
