@@ -14,6 +14,7 @@
 #include "ember/ops/unary.h"
 #include "src/amp/autocast_hook.h"
 #include "src/kernels/activation.h"
+#include "src/ops/out_util.h"
 
 namespace ember {
 namespace {
@@ -65,6 +66,19 @@ Tensor& act_(const char* name, const char* node, KernelStub<UnaryScalarsFn>& stu
   return autograd::apply_inplace(
       self, false, name, [&](const Tensor& s) { return act(name, node, stub, s, p, formula); },
       [&] { act_forward(name, stub, self, self, true, p, false); });
+}
+
+// out= variant: the kernel writes into `out`, resized by TensorIterator. Most activations are
+// structured unary ops in PyTorch, whose `out` must have the input's dtype; celu, logit and
+// threshold cast into it (kCast).
+enum OutDtype { kExact, kCast };
+Tensor& act_out(const char* name, KernelStub<UnaryScalarsFn>& stub, const Tensor& self, Tensor& out,
+                Params p, OutDtype rule = kExact, bool float_out = false) {
+  out_util::check_no_grad(name, {self, out});
+  EMBER_CHECK(rule == kCast || out.dtype() == self.dtype(), "[", name, "] Found dtype ",
+              toString(out.dtype()), " but expected ", toString(self.dtype()));
+  act_forward(name, stub, self, out, false, p, float_out);
+  return out;
 }
 
 // Integer inputs of the clamp-like ops need parameters that fit their dtype (Scalar::to<T>).
@@ -321,6 +335,68 @@ Tensor& threshold_(Tensor& self, const Scalar& threshold, const Scalar& value) {
   check_int_param("threshold", self, d(value));
   return act_("threshold_", "ThresholdBackward1", threshold_stub, self, {d(threshold), d(value)},
               threshold_grad(d(threshold)));
+}
+
+// ---------------------------------------------------------------- out= variants
+Tensor& gelu_out(Tensor& out, const Tensor& self, std::string_view approximate) {
+  EMBER_CHECK(approximate == "none" || approximate == "tanh",
+              "[gelu] approximate argument must be either none or tanh.");
+  return act_out("gelu", gelu_stub, self, out, {approximate == "tanh" ? 1.0 : 0.0});
+}
+Tensor& silu_out(Tensor& out, const Tensor& self) {
+  return act_out("silu", silu_stub, self, out, {});
+}
+Tensor& mish_out(Tensor& out, const Tensor& self) {
+  return act_out("mish", mish_stub, self, out, {});
+}
+Tensor& softplus_out(Tensor& out, const Tensor& self, const Scalar& beta, const Scalar& threshold) {
+  return act_out("softplus", softplus_stub, self, out, {d(beta), d(threshold)});
+}
+Tensor& elu_out(Tensor& out, const Tensor& self, const Scalar& alpha, const Scalar& scale,
+                const Scalar& input_scale) {
+  return act_out("elu", elu_stub, self, out, {d(alpha), d(scale), d(input_scale)});
+}
+Tensor& celu_out(Tensor& out, const Tensor& self, const Scalar& alpha) {
+  EMBER_CHECK(d(alpha) != 0, "[celu] ZeroDivisionError: alpha cannot be 0 for CELU");
+  return act_out("celu", elu_stub, self, out, {d(alpha), 1.0, 1.0 / d(alpha)}, kCast);
+}
+Tensor& leaky_relu_out(Tensor& out, const Tensor& self, const Scalar& negative_slope) {
+  return act_out("leaky_relu", leaky_relu_stub, self, out, {d(negative_slope)});
+}
+Tensor& hardtanh_out(Tensor& out, const Tensor& self, const Scalar& min_val,
+                     const Scalar& max_val) {
+  check_hardtanh(self, d(min_val), d(max_val));
+  return act_out("hardtanh", hardtanh_stub, self, out, {d(min_val), d(max_val)});
+}
+Tensor& hardsigmoid_out(Tensor& out, const Tensor& self) {
+  return act_out("hardsigmoid", hardsigmoid_stub, self, out, {});
+}
+Tensor& hardswish_out(Tensor& out, const Tensor& self) {
+  return act_out("hardswish", hardswish_stub, self, out, {});
+}
+Tensor& logit_out(Tensor& out, const Tensor& self, std::optional<double> eps) {
+  return act_out("logit", logit_stub, self, out, {eps.value_or(-1.0)}, kCast, /*float_out=*/true);
+}
+Tensor& log_sigmoid_out(Tensor& out, const Tensor& self) {
+  return act_out("log_sigmoid", log_sigmoid_stub, self, out, {});
+}
+Tensor& softshrink_out(Tensor& out, const Tensor& self, const Scalar& lambd) {
+  EMBER_CHECK(d(lambd) >= 0, "[softshrink] lambda must be greater or equal to 0, but found to be ",
+              d(lambd), ".");
+  return act_out("softshrink", softshrink_stub, self, out, {d(lambd)});
+}
+Tensor& hardshrink_out(Tensor& out, const Tensor& self, const Scalar& lambd) {
+  return act_out("hardshrink", hardshrink_stub, self, out, {d(lambd)});
+}
+Tensor& threshold_out(Tensor& out, const Tensor& self, const Scalar& threshold,
+                      const Scalar& value) {
+  check_int_param("threshold", self, d(threshold));
+  check_int_param("threshold", self, d(value));
+  return act_out("threshold", threshold_stub, self, out, {d(threshold), d(value)}, kCast);
+}
+Tensor& glu_out(Tensor& out, const Tensor& self, int64_t dim) {
+  out_util::check_no_grad("glu", {self, out});
+  return out_util::assign(out, glu(self, dim), "glu", /*exact=*/false);
 }
 
 // ---------------------------------------------------------------- prelu, glu, rrelu

@@ -11,6 +11,7 @@
 #include "ember/ops/unary.h"
 #include "src/amp/autocast_hook.h"
 #include "src/kernels/reduce.h"
+#include "src/ops/out_util.h"
 #include "src/ops/reduce_util.h"
 
 namespace ember {
@@ -600,6 +601,29 @@ Tensor Tensor::nanmean(OptionalIntArrayRef dim, bool keepdim, std::optional<Scal
 }
 std::tuple<Tensor, Tensor> Tensor::median(int64_t dim, bool keepdim) const {
   return ::ember::median(*this, dim, keepdim);
+}
+
+// out= forms: count_nonzero and the global median cast into `out` (PyTorch's generated wrappers
+// copy); median over a dim wants values of self's dtype and int64 indices.
+Tensor& count_nonzero_out(Tensor& out, const Tensor& self, IntArrayRef dim) {
+  out_util::check_no_grad("count_nonzero", {self, out});
+  return out_util::assign(out, count_nonzero(self, dim), "count_nonzero", /*exact=*/false);
+}
+Tensor& count_nonzero_out(Tensor& out, const Tensor& self, std::optional<int64_t> dim) {
+  out_util::check_no_grad("count_nonzero", {self, out});
+  return out_util::assign(out, count_nonzero(self, dim), "count_nonzero", /*exact=*/false);
+}
+Tensor& median_out(Tensor& out, const Tensor& self) {
+  out_util::check_no_grad("median", {self, out});
+  return out_util::assign(out, median(self), "median", /*exact=*/false);
+}
+std::tuple<Tensor&, Tensor&> median_out(Tensor& values, Tensor& indices, const Tensor& self,
+                                        int64_t dim, bool keepdim) {
+  out_util::check_no_grad("median", {self, values, indices});
+  auto [v, i] = median(self, dim, keepdim);
+  out_util::assign(values, v, "median", /*exact=*/true);
+  out_util::assign(indices, i, "median", /*exact=*/true);
+  return {values, indices};
 }
 
 }  // namespace ember

@@ -7,6 +7,7 @@
 #include "ember/ops/reduce.h"
 #include "ember/ops/unary.h"
 #include "src/kernels/reduce.h"
+#include "src/ops/out_util.h"
 #include "src/ops/reduce_util.h"
 
 namespace ember {
@@ -243,6 +244,26 @@ Tensor Tensor::norm(const std::optional<Scalar>& p, IntArrayRef dim, bool keepdi
 }
 Tensor Tensor::logsumexp(IntArrayRef dim, bool keepdim) const {
   return ::ember::logsumexp(*this, dim, keepdim);
+}
+
+// out= forms (PyTorch's generated wrappers: the results are cast-copied into out0 and out1).
+std::tuple<Tensor&, Tensor&> var_mean_out(Tensor& out0, Tensor& out1, const Tensor& self,
+                                          OptionalIntArrayRef dim,
+                                          const std::optional<Scalar>& correction, bool keepdim) {
+  out_util::check_no_grad("var_mean", {self, out0, out1});
+  auto [v, m] = var_mean(self, dim, correction, keepdim);
+  out_util::assign(out0, v, "var_mean", /*exact=*/false);
+  out_util::assign(out1, m, "var_mean", /*exact=*/false);
+  return {out0, out1};
+}
+std::tuple<Tensor&, Tensor&> std_mean_out(Tensor& out0, Tensor& out1, const Tensor& self,
+                                          OptionalIntArrayRef dim,
+                                          const std::optional<Scalar>& correction, bool keepdim) {
+  out_util::check_no_grad("std_mean", {self, out0, out1});
+  auto [s, m] = std_mean(self, dim, correction, keepdim);
+  out_util::assign(out0, s, "std_mean", /*exact=*/false);
+  out_util::assign(out1, m, "std_mean", /*exact=*/false);
+  return {out0, out1};
 }
 
 }  // namespace ember

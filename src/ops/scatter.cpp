@@ -9,6 +9,7 @@
 #include "ember/ops/reduce.h"
 #include "src/ops/binary_impl.h"
 #include "src/ops/index_util.h"
+#include "src/ops/out_util.h"
 
 namespace ember {
 namespace index_detail {
@@ -457,5 +458,33 @@ std::vector<Tensor> nonzero_numpy(const Tensor& self) {
 }
 Tensor Tensor::nonzero() const { return ::ember::nonzero(*this); }
 Tensor Tensor::argwhere() const { return ::ember::nonzero(*this); }
+
+// out= forms (structured in PyTorch: `out` must have self's dtype).
+Tensor& scatter_out(Tensor& out, const Tensor& self, int64_t dim, const Tensor& index,
+                    const Tensor& src) {
+  out_util::check_no_grad("scatter", {self, src, out});
+  return out_util::assign(out, scatter(self, dim, index, src), "scatter", /*exact=*/true);
+}
+Tensor& scatter_out(Tensor& out, const Tensor& self, int64_t dim, const Tensor& index,
+                    const Scalar& value) {
+  out_util::check_no_grad("scatter", {self, out});
+  return out_util::assign(out, scatter(self, dim, index, value), "scatter", /*exact=*/true);
+}
+Tensor& scatter_out(Tensor& out, const Tensor& self, int64_t dim, const Tensor& index,
+                    const Tensor& src, std::string_view reduce) {
+  out_util::check_no_grad("scatter", {self, src, out});
+  return out_util::assign(out, scatter(self, dim, index, src, reduce), "scatter", /*exact=*/true);
+}
+Tensor& scatter_out(Tensor& out, const Tensor& self, int64_t dim, const Tensor& index,
+                    const Scalar& value, std::string_view reduce) {
+  out_util::check_no_grad("scatter", {self, out});
+  return out_util::assign(out, scatter(self, dim, index, value, reduce), "scatter",
+                          /*exact=*/true);
+}
+Tensor& scatter_add_out(Tensor& out, const Tensor& self, int64_t dim, const Tensor& index,
+                        const Tensor& src) {
+  out_util::check_no_grad("scatter_add", {self, src, out});
+  return out_util::assign(out, scatter_add(self, dim, index, src), "scatter_add", /*exact=*/true);
+}
 
 }  // namespace ember

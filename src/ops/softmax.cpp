@@ -5,6 +5,7 @@
 #include "ember/ops/reduce.h"
 #include "ember/ops/unary.h"
 #include "src/kernels/reduce.h"
+#include "src/ops/out_util.h"
 #include "src/ops/reduce_util.h"
 
 namespace ember {
@@ -160,6 +161,17 @@ Tensor Tensor::softmax(int64_t dim, std::optional<ScalarType> dtype) const {
 }
 Tensor Tensor::log_softmax(int64_t dim, std::optional<ScalarType> dtype) const {
   return ::ember::log_softmax(*this, dim, dtype);
+}
+
+// out= forms (structured in PyTorch: `out` must have the result's dtype).
+Tensor& softmax_out(Tensor& out, const Tensor& self, int64_t dim, std::optional<ScalarType> dtype) {
+  out_util::check_no_grad("softmax", {self, out});
+  return out_util::assign(out, softmax(self, dim, dtype), "softmax", /*exact=*/true);
+}
+Tensor& log_softmax_out(Tensor& out, const Tensor& self, int64_t dim,
+                        std::optional<ScalarType> dtype) {
+  out_util::check_no_grad("log_softmax", {self, out});
+  return out_util::assign(out, log_softmax(self, dim, dtype), "log_softmax", /*exact=*/true);
 }
 
 }  // namespace ember

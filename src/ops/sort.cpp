@@ -4,6 +4,7 @@
 #include "ember/core/wrap_dim.h"
 #include "ember/ops/factory.h"
 #include "src/ops/index_util.h"
+#include "src/ops/out_util.h"
 
 namespace ember {
 
@@ -58,6 +59,15 @@ std::tuple<Tensor, Tensor> sort(const Tensor& self, std::optional<bool>, int64_t
 Tensor argsort(const Tensor& self, int64_t dim, bool descending) {
   NoGradGuard ng;
   return std::get<1>(sort(self, dim, descending));
+}
+Tensor argsort(const Tensor& self, bool stable, int64_t dim, bool descending) {
+  (void)stable;  // ember's sort is stable either way
+  return argsort(self, dim, descending);
+}
+Tensor& argsort_out(Tensor& out, const Tensor& self, bool stable, int64_t dim, bool descending) {
+  out_util::check_no_grad("argsort", {self, out});
+  return out_util::assign(out, argsort(self, stable, dim, descending), "argsort",
+                          /*exact=*/false);
 }
 Tensor msort(const Tensor& self) { return std::get<0>(sort(self, 0, false)); }
 std::tuple<Tensor, Tensor> topk(const Tensor& self, int64_t k, int64_t dim, bool largest, bool) {

@@ -333,6 +333,8 @@ EMBER_UNARY_PREDICATES(EMBER_PREDICATE)
     predicate(#name, name##_stub, self, out);              \
     return out;                                            \
   }
+EMBER_PREDICATE_OUT(isnan)
+EMBER_PREDICATE_OUT(isinf)
 EMBER_PREDICATE_OUT(isposinf)
 EMBER_PREDICATE_OUT(isneginf)
 EMBER_PREDICATE_OUT(signbit)

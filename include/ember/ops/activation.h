@@ -55,6 +55,29 @@ Tensor rrelu(const Tensor& self, const Scalar& lower = 0.125, const Scalar& uppe
              bool training = false, std::optional<Generator> generator = std::nullopt);
 Tensor& rrelu_(Tensor& self, const Scalar& lower = 0.125, const Scalar& upper = 1.0 / 3.0,
                bool training = false, std::optional<Generator> generator = std::nullopt);
+// out= variants (libtorch's at::*_out): the kernel writes into `out`, resized to the input's
+// shape. As in PyTorch, `out` must have the input's dtype except for celu, logit, threshold and
+// glu, which cast into it (torch.can_cast). No autograd.
+Tensor& gelu_out(Tensor& out, const Tensor& self, std::string_view approximate = "none");
+Tensor& silu_out(Tensor& out, const Tensor& self);
+Tensor& mish_out(Tensor& out, const Tensor& self);
+Tensor& softplus_out(Tensor& out, const Tensor& self, const Scalar& beta = 1,
+                     const Scalar& threshold = 20);
+Tensor& elu_out(Tensor& out, const Tensor& self, const Scalar& alpha = 1, const Scalar& scale = 1,
+                const Scalar& input_scale = 1);
+Tensor& celu_out(Tensor& out, const Tensor& self, const Scalar& alpha = 1.0);
+Tensor& leaky_relu_out(Tensor& out, const Tensor& self, const Scalar& negative_slope = 0.01);
+Tensor& hardtanh_out(Tensor& out, const Tensor& self, const Scalar& min_val = -1,
+                     const Scalar& max_val = 1);
+Tensor& hardsigmoid_out(Tensor& out, const Tensor& self);
+Tensor& hardswish_out(Tensor& out, const Tensor& self);
+Tensor& logit_out(Tensor& out, const Tensor& self, std::optional<double> eps = std::nullopt);
+Tensor& log_sigmoid_out(Tensor& out, const Tensor& self);
+Tensor& softshrink_out(Tensor& out, const Tensor& self, const Scalar& lambd = 0.5);
+Tensor& hardshrink_out(Tensor& out, const Tensor& self, const Scalar& lambd = 0.5);
+Tensor& threshold_out(Tensor& out, const Tensor& self, const Scalar& threshold,
+                      const Scalar& value);
+Tensor& glu_out(Tensor& out, const Tensor& self, int64_t dim = -1);
 // Composites (torch.nn.functional): x / (1 + |x|) and x - tanh(x).
 Tensor softsign(const Tensor& self);
 Tensor tanhshrink(const Tensor& self);

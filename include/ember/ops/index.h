@@ -44,6 +44,17 @@ Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tenso
 Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value,
                std::string_view reduce);
 Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
+// out= forms: `out` gets self's values with the scatter applied (self is not modified).
+Tensor& scatter_out(Tensor& out, const Tensor& self, int64_t dim, const Tensor& index,
+                    const Tensor& src);
+Tensor& scatter_out(Tensor& out, const Tensor& self, int64_t dim, const Tensor& index,
+                    const Scalar& value);
+Tensor& scatter_out(Tensor& out, const Tensor& self, int64_t dim, const Tensor& index,
+                    const Tensor& src, std::string_view reduce);
+Tensor& scatter_out(Tensor& out, const Tensor& self, int64_t dim, const Tensor& index,
+                    const Scalar& value, std::string_view reduce);
+Tensor& scatter_add_out(Tensor& out, const Tensor& self, int64_t dim, const Tensor& index,
+                        const Tensor& src);
 
 Tensor masked_fill(const Tensor& self, const Tensor& mask, const Scalar& value);
 Tensor masked_fill(const Tensor& self, const Tensor& mask, const Tensor& value);
@@ -63,6 +74,10 @@ std::tuple<Tensor, Tensor> sort(const Tensor& self, std::optional<bool> stable, 
 std::tuple<Tensor&, Tensor&> sort_out(Tensor& values, Tensor& indices, const Tensor& self,
                                       int64_t dim = -1, bool descending = false);
 Tensor argsort(const Tensor& self, int64_t dim = -1, bool descending = false);
+// stable: equal elements keep their order (ember's sort is always stable).
+Tensor argsort(const Tensor& self, bool stable, int64_t dim = -1, bool descending = false);
+Tensor& argsort_out(Tensor& out, const Tensor& self, bool stable, int64_t dim = -1,
+                    bool descending = false);
 // Sorted along dim 0.
 Tensor msort(const Tensor& self);
 std::tuple<Tensor, Tensor> topk(const Tensor& self, int64_t k, int64_t dim = -1,

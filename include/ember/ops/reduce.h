@@ -41,6 +41,9 @@ Tensor any(const Tensor& self, int64_t dim, bool keepdim = false);
 Tensor& any_out(Tensor& out, const Tensor& self, int64_t dim, bool keepdim = false);
 Tensor count_nonzero(const Tensor& self, IntArrayRef dim);
 Tensor count_nonzero(const Tensor& self, std::optional<int64_t> dim = std::nullopt);
+Tensor& count_nonzero_out(Tensor& out, const Tensor& self, IntArrayRef dim);
+Tensor& count_nonzero_out(Tensor& out, const Tensor& self,
+                          std::optional<int64_t> dim = std::nullopt);
 
 // ---- max, min, median: values with int64 indices (first occurrence on ties; NaN wins) ----
 Tensor max(const Tensor& self);
@@ -64,6 +67,9 @@ Tensor& argmin_out(Tensor& out, const Tensor& self, std::optional<int64_t> dim =
 // Lower median (the smaller of the two middle values for even counts).
 Tensor median(const Tensor& self);
 std::tuple<Tensor, Tensor> median(const Tensor& self, int64_t dim, bool keepdim = false);
+Tensor& median_out(Tensor& out, const Tensor& self);
+std::tuple<Tensor&, Tensor&> median_out(Tensor& values, Tensor& indices, const Tensor& self,
+                                        int64_t dim, bool keepdim = false);
 // Median of the non-NaN elements (NaN when there are none).
 Tensor nanmedian(const Tensor& self);
 std::tuple<Tensor, Tensor> nanmedian(const Tensor& self, int64_t dim, bool keepdim = false);
@@ -89,11 +95,19 @@ std::tuple<Tensor, Tensor> var_mean(const Tensor& self, OptionalIntArrayRef dim,
                                     bool unbiased = true, bool keepdim = false);
 std::tuple<Tensor, Tensor> var_mean(const Tensor& self, OptionalIntArrayRef dim,
                                     const std::optional<Scalar>& correction, bool keepdim = false);
+std::tuple<Tensor&, Tensor&> var_mean_out(Tensor& out0, Tensor& out1, const Tensor& self,
+                                          OptionalIntArrayRef dim,
+                                          const std::optional<Scalar>& correction,
+                                          bool keepdim = false);
 std::tuple<Tensor, Tensor> std_mean(const Tensor& self, bool unbiased = true);
 std::tuple<Tensor, Tensor> std_mean(const Tensor& self, OptionalIntArrayRef dim,
                                     bool unbiased = true, bool keepdim = false);
 std::tuple<Tensor, Tensor> std_mean(const Tensor& self, OptionalIntArrayRef dim,
                                     const std::optional<Scalar>& correction, bool keepdim = false);
+std::tuple<Tensor&, Tensor&> std_mean_out(Tensor& out0, Tensor& out1, const Tensor& self,
+                                          OptionalIntArrayRef dim,
+                                          const std::optional<Scalar>& correction,
+                                          bool keepdim = false);
 // Vector p-norm over dims (all when empty): p = 0 counts non-zeros, +-inf is max/min |x|.
 Tensor norm(const Tensor& self, const Scalar& p = 2);
 Tensor norm(const Tensor& self, const std::optional<Scalar>& p, IntArrayRef dim,
@@ -130,5 +144,9 @@ Tensor logcumsumexp(const Tensor& self, int64_t dim);
 Tensor& logcumsumexp_out(Tensor& out, const Tensor& self, int64_t dim);
 Tensor softmax(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
 Tensor log_softmax(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
+Tensor& softmax_out(Tensor& out, const Tensor& self, int64_t dim,
+                    std::optional<ScalarType> dtype = std::nullopt);
+Tensor& log_softmax_out(Tensor& out, const Tensor& self, int64_t dim,
+                        std::optional<ScalarType> dtype = std::nullopt);
 
 }  // namespace ember

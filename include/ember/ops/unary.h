@@ -62,6 +62,8 @@ Tensor& nan_to_num_out(Tensor& out, const Tensor& self, std::optional<double> na
 #define EMBER_DECLARE_PREDICATE(name) Tensor name(const Tensor& self);
 EMBER_UNARY_PREDICATES(EMBER_DECLARE_PREDICATE)
 #undef EMBER_DECLARE_PREDICATE
+Tensor& isnan_out(Tensor& out, const Tensor& self);
+Tensor& isinf_out(Tensor& out, const Tensor& self);
 Tensor& isposinf_out(Tensor& out, const Tensor& self);
 Tensor& isneginf_out(Tensor& out, const Tensor& self);
 Tensor& signbit_out(Tensor& out, const Tensor& self);
