@@ -29,7 +29,7 @@ mkdir -p "$work/ember" "$work/torch"
 cat >"$work/ember/CMakeLists.txt" <<CMAKE
 cmake_minimum_required(VERSION 3.20)
 project(hello_ember CXX)
-set(CMAKE_CXX_STANDARD 20)  # as tests/programs: the exported target doesn't carry cxx_std_20
+set(CMAKE_CXX_STANDARD 17)  # as libtorch programs usually are (ember::torch asks for 17)
 find_package(ember REQUIRED)
 add_executable(hello $work/hello.cpp)
 target_link_libraries(hello ember::torch)

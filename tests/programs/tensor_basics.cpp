@@ -1,4 +1,5 @@
-// A libtorch program: factories, views, broadcasting, reductions and printing.
+// A libtorch program: factories, views, broadcasting, reductions, out= variants, c10::str and
+// printing. Built as C++17, as most libtorch programs are (tests/programs/run.sh).
 #include <torch/torch.h>
 
 #include <cstdlib>
@@ -25,6 +26,14 @@ int main() {
   std::ostringstream os;
   os << torch::tensor({1, 2, 3});
   EXPECT(os.str() == " 1\n 2\n 3\n[ CPULongType{3} ]");
+  EXPECT(torch::str("sample-", 3, ".pt") == "sample-3.pt" && c10::str(1.5, 'x') == "1.5x");
+  // out= variants with libtorch's signatures.
+  at::Tensor g = torch::empty({0});
+  at::gelu_out(g, a, "tanh");
+  EXPECT(torch::allclose(g, torch::gelu(a, "tanh")));
+  at::Tensor v = torch::empty({0}), i = torch::empty({0}, torch::kLong);
+  at::median_out(v, i, a, /*dim=*/1);
+  EXPECT(i[0].item<int64_t>() == 1 && v[1].item<float>() == 4.0f);
   std::cout << a << std::endl;
   return EXIT_SUCCESS;
 }

@@ -23,4 +23,12 @@ using ::ember::IValue;
 template <class T>
 using optional = std::optional<T>;
 constexpr auto nullopt = std::nullopt;
+// c10::str(a, b, ...): the arguments streamed into one string (torch::str too).
+template <class... Args>
+std::string str(const Args&... args) {
+  return ::ember::detail::str_cat(args...);
+}
 }  // namespace c10
+namespace torch {
+using ::c10::str;
+}  // namespace torch

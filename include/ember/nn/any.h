@@ -30,6 +30,13 @@ struct forward_traits<R (C::*)(A...)> {
 template <class C, class R, class... A>
 struct forward_traits<R (C::*)(A...) const> : forward_traits<R (C::*)(A...)> {};
 
+// Whether M declared FORWARD_HAS_DEFAULT_ARGS (a static _forward_default_args()).
+template <class M, class = void>
+struct has_forward_default_args : std::false_type {};
+template <class M>
+struct has_forward_default_args<M, std::void_t<decltype(M::_forward_default_args())>>
+    : std::true_type {};
+
 template <class T>
 T any_to(AnyValue& v, size_t index) {
   if (auto* p = std::any_cast<T>(&v)) return std::move(*p);
@@ -103,7 +110,7 @@ class AnyModule {
                                                                     std::index_sequence<I...>) {
     return [m](std::vector<AnyValue>&& v) -> AnyValue {
       // Trailing arguments the module declared with FORWARD_HAS_DEFAULT_ARGS.
-      if constexpr (requires { M::_forward_default_args(); }) {
+      if constexpr (detail::has_forward_default_args<M>::value) {
         if (v.size() < Traits::arity) {
           auto defaults = M::_forward_default_args();
           for (size_t i = v.size(); i < Traits::arity; ++i) {

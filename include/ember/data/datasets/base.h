@@ -26,11 +26,17 @@ struct is_optional : std::false_type {};
 template <typename T>
 struct is_optional<std::optional<T>> : std::true_type {};
 
-// See Note [Stacked batches] in map.h.
+// See Note [Stacked batches] in map.h. (Traits rather than concepts: the public headers stay
+// valid C++17, the standard most libtorch programs are built with.)
+template <typename D, typename = void>
+struct is_stacked_batch_source : std::false_type {};
 template <typename D>
-concept StackedBatchSource = requires(D& d, ArrayRef<size_t> indices) {
-  { d.get_batch_stacked(indices) } -> std::same_as<std::optional<Example<>>>;
-};
+struct is_stacked_batch_source<
+    D, std::enable_if_t<std::is_same_v<decltype(std::declval<D&>().get_batch_stacked(
+                                           std::declval<ArrayRef<size_t>>())),
+                                       std::optional<Example<>>>>> : std::true_type {};
+template <typename D>
+constexpr bool StackedBatchSource = is_stacked_batch_source<D>::value;
 }  // namespace detail
 
 template <typename Self, typename Batch = std::vector<Example<>>,

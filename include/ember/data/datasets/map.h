@@ -26,11 +26,16 @@ namespace detail {
 template <bool C, typename T>
 using optional_if_t = std::conditional_t<C, std::optional<T>, T>;
 
+template <typename T, typename = void>
+struct is_stacked_transform : std::false_type {};
 template <typename T>
-concept StackedTransform = requires(T& t, Example<> batch) {
-  { t.can_apply_stacked() } -> std::same_as<bool>;
-  { t.apply_stacked(std::move(batch)) } -> std::same_as<Example<>>;
-};
+struct is_stacked_transform<
+    T, std::enable_if_t<
+           std::is_same_v<decltype(std::declval<T&>().can_apply_stacked()), bool> &&
+           std::is_same_v<decltype(std::declval<T&>().apply_stacked(std::declval<Example<>>())),
+                          Example<>>>> : std::true_type {};
+template <typename T>
+constexpr bool StackedTransform = is_stacked_transform<T>::value;
 }  // namespace detail
 
 template <typename SourceDataset, typename AppliedTransform>
@@ -66,8 +71,11 @@ class MapDataset
   }
 
   // See Note [Stacked batches].
-  std::optional<Example<>> get_batch_stacked(ArrayRef<size_t> indices) requires(
-      detail::StackedBatchSource<SourceDataset>&& detail::StackedTransform<AppliedTransform>) {
+  template <
+      typename S = SourceDataset,
+      std::enable_if_t<detail::StackedBatchSource<S> && detail::StackedTransform<AppliedTransform>,
+                       int> = 0>
+  std::optional<Example<>> get_batch_stacked(ArrayRef<size_t> indices) {
     if (!transform_.can_apply_stacked()) return std::nullopt;
     auto batch = dataset_.get_batch_stacked(indices);
     if (!batch) return std::nullopt;
