@@ -1,3 +1,4 @@
+// Tests of src/ops/out_util.cpp and the out= variants built on it.
 // out= variants of the activations, predicates, softmax, scatter, count_nonzero, median,
 // var_mean/std_mean and argsort (libtorch's at::*_out): each must write exactly what the
 // functional op returns, resize an empty `out`, follow PyTorch's dtype rule for `out`
