@@ -153,10 +153,14 @@ Tensor orthogonal_(Tensor tensor, double gain) {
               "supported");
   NoGradGuard ng;
   int64_t rows = tensor.size(0), cols = tensor.numel() / rows;
+  // PyTorch's draws: a [rows, cols] normal matrix in the tensor's dtype, transposed when wide, so
+  // a seeded run gives PyTorch's very matrix.
+  Tensor drawn = empty({rows, cols}, tensor.options()).normal_(0, 1);
   bool transposed = rows < cols;
-  int64_t m = transposed ? cols : rows, n = transposed ? rows : cols;
-  Tensor flat = randn({m, n}, kDouble);
-  // Modified Gram-Schmidt on the columns (QR's Q), with the sign fix of PyTorch (diag(R) > 0).
+  Tensor flat = (transposed ? drawn.t() : drawn).to(kDouble).contiguous();
+  int64_t m = flat.size(0), n = flat.size(1);
+  // Q of the QR decomposition with diag(R) > 0 (PyTorch's sign fix), by modified Gram-Schmidt on
+  // the columns in double.
   double* q = flat.data_ptr<double>();
   for (int64_t j = 0; j < n; ++j) {
     for (int64_t k = 0; k < j; ++k) {
