@@ -140,3 +140,38 @@ TEST(Types, DoubleToBoolConversion) {
   EXPECT_TRUE(zeros({1}, kBool).fill_(1e-50)[0].item<bool>());
   EXPECT_EQ(d.to(kFloat)[0].item<float>(), 0.0f);  // PyTorch: tensor([1e-50]).float() == 0
 }
+
+// libtorch's check macros (ember/core/error.h): c10's default message, the Error subclass each
+// form raises, and the deprecated AT_ASSERT/AT_ERROR spellings older programs use.
+TEST(Errors, LibtorchCheckMacros) {
+  auto message = [](auto&& f) -> std::string {
+    try {
+      f();
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  int x = 3;
+  EXPECT_EQ(message([&] { TORCH_CHECK(x == 3, "fine"); }), "no error");
+  EXPECT_EQ(message([&] { TORCH_CHECK(x == 2, "x is ", x, ", expected 2"); }),
+            "x is 3, expected 2");
+  EXPECT_EQ(message([&] { TORCH_CHECK(x == 2); }),
+            "Expected x == 2 to be true, but got false.  (Could this error message be improved?  "
+            "If so, please report an enhancement request to PyTorch.)");
+  EXPECT_THROW(TORCH_CHECK_INDEX(x < 0, "index ", x), IndexError);
+  EXPECT_THROW(TORCH_CHECK_VALUE(x < 0, "value"), ValueError);
+  EXPECT_THROW(TORCH_CHECK_TYPE(x < 0, "type"), TypeError);
+  EXPECT_THROW(TORCH_CHECK_NOT_IMPLEMENTED(x < 0, "later"), NotImplementedError);
+  EXPECT_NE(message([&] { TORCH_INTERNAL_ASSERT(x == 4); }).find("x == 4"), std::string::npos);
+  EXPECT_NE(message([&] { AT_ASSERT(x == 4); }).find("x == 4"), std::string::npos);
+  EXPECT_EQ(message([&] { AT_ERROR("gone: ", 7); }), "gone: 7");
+  TORCH_INTERNAL_ASSERT_DEBUG_ONLY(x == 3);
+  ::testing::internal::CaptureStderr();
+  for (int i = 0; i < 3; ++i) TORCH_WARN_ONCE("only once ", i);
+  TORCH_WARN("twice");
+  std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("Warning: only once 0"), std::string::npos);
+  EXPECT_EQ(err.find("only once 1"), std::string::npos);
+  EXPECT_NE(err.find("Warning: twice"), std::string::npos);
+}
