@@ -8,6 +8,7 @@
 #include "ember/ops/binary.h"
 #include "ember/ops/factory.h"
 #include "src/kernels/binary.h"
+#include "src/ops/out_util.h"
 
 namespace ember {
 namespace binary_detail {
@@ -148,11 +149,7 @@ inline Tensor& binary_inplace(const BinaryDef& d, Tensor& self, const Tensor& ot
 }
 
 inline void check_out_no_grad(const char* name, std::initializer_list<Tensor> ts) {
-  bool any = false;
-  for (const auto& t : ts) any |= t.defined() && t.requires_grad();
-  EMBER_CHECK(!(autograd::GradMode::is_enabled() && any), "[", name, "] ", name,
-              "_out(): functions with out=... arguments don't support automatic "
-              "differentiation, but one of the arguments requires grad.");
+  out_util::check_no_grad(name, ts);
 }
 
 inline Tensor& binary_out(const BinaryDef& d, Tensor& out, const Tensor& self, const Tensor& other,

@@ -9,6 +9,7 @@
 #include "ember/ops/shape.h"
 #include "src/amp/autocast_hook.h"
 #include "src/kernels/shape.h"
+#include "src/ops/out_util.h"
 #include "src/ops/shape_util.h"
 
 namespace ember {
@@ -478,15 +479,8 @@ Tensor diag_embed(const Tensor& self, int64_t offset, int64_t dim1, int64_t dim2
 namespace {
 // out= variants: computed without autograd, then cast-copied into `out` (resized if needed).
 Tensor& write_out(Tensor& out, const Tensor& r, const char* op) {
-  EMBER_CHECK(canCast(r.dtype(), out.dtype()), "[", op, "] result type ", toString(r.dtype()),
-              " can't be cast to the desired output type ", toString(out.dtype()));
-  EMBER_CHECK(!(autograd::GradMode::is_enabled() && (r.requires_grad() || out.requires_grad())),
-              "[", op, "] ", op,
-              "_out(): functions with out=... arguments don't support "
-              "automatic differentiation, but one of the arguments requires grad.");
-  if (out.sizes() != r.sizes()) out.resize_(r.sizes());
-  out.copy_(r);
-  return out;
+  out_util::check_no_grad(op, {r, out});
+  return out_util::assign(out, r, op, /*exact=*/false);
 }
 }  // namespace
 

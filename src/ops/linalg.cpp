@@ -11,6 +11,7 @@
 #include "ember/ops/shape.h"
 #include "src/amp/autocast_hook.h"
 #include "src/kernels/linalg.h"
+#include "src/ops/out_util.h"
 
 namespace ember {
 
@@ -415,20 +416,13 @@ Tensor kron(const Tensor& self, const Tensor& other) {
 }
 
 namespace {
-// out= variants: computed without autograd, then written into `out` (resized if needed).
+// out= variants: computed without autograd, then written into `out` (same dtype, resized if
+// needed).
 Tensor& write_out(Tensor& out, const std::function<Tensor()>& compute, const char* op,
                   std::initializer_list<Tensor> inputs) {
-  EMBER_CHECK(!autograd::any_requires_grad(inputs) &&
-                  !(autograd::GradMode::is_enabled() && out.requires_grad()),
-              "[", op, "] ", op,
-              "_out(): functions with out=... arguments don't support "
-              "automatic differentiation, but one of the arguments requires grad.");
-  Tensor r = compute();
-  EMBER_CHECK(out.dtype() == r.dtype(), "[", op, "] Expected out tensor to have dtype ",
-              toString(r.dtype()), ", but got ", toString(out.dtype()), " instead");
-  if (out.sizes() != r.sizes()) out.resize_(r.sizes());
-  out.copy_(r);
-  return out;
+  out_util::check_no_grad(op, inputs);
+  out_util::check_no_grad(op, {out});
+  return out_util::assign(out, compute(), op, /*exact=*/true);
 }
 }  // namespace
 

@@ -247,23 +247,25 @@ Tensor Tensor::logsumexp(IntArrayRef dim, bool keepdim) const {
 }
 
 // out= forms (PyTorch's generated wrappers: the results are cast-copied into out0 and out1).
+namespace {
+std::tuple<Tensor&, Tensor&> pair_out(Tensor& out0, Tensor& out1,
+                                      const std::tuple<Tensor, Tensor>& r, const char* op) {
+  out_util::assign(out0, std::get<0>(r), op, /*exact=*/false);
+  out_util::assign(out1, std::get<1>(r), op, /*exact=*/false);
+  return {out0, out1};
+}
+}  // namespace
 std::tuple<Tensor&, Tensor&> var_mean_out(Tensor& out0, Tensor& out1, const Tensor& self,
                                           OptionalIntArrayRef dim,
                                           const std::optional<Scalar>& correction, bool keepdim) {
   out_util::check_no_grad("var_mean", {self, out0, out1});
-  auto [v, m] = var_mean(self, dim, correction, keepdim);
-  out_util::assign(out0, v, "var_mean", /*exact=*/false);
-  out_util::assign(out1, m, "var_mean", /*exact=*/false);
-  return {out0, out1};
+  return pair_out(out0, out1, var_mean(self, dim, correction, keepdim), "var_mean");
 }
 std::tuple<Tensor&, Tensor&> std_mean_out(Tensor& out0, Tensor& out1, const Tensor& self,
                                           OptionalIntArrayRef dim,
                                           const std::optional<Scalar>& correction, bool keepdim) {
   out_util::check_no_grad("std_mean", {self, out0, out1});
-  auto [s, m] = std_mean(self, dim, correction, keepdim);
-  out_util::assign(out0, s, "std_mean", /*exact=*/false);
-  out_util::assign(out1, m, "std_mean", /*exact=*/false);
-  return {out0, out1};
+  return pair_out(out0, out1, std_mean(self, dim, correction, keepdim), "std_mean");
 }
 
 }  // namespace ember
