@@ -1,7 +1,7 @@
-// The fused attention kernels on CUDA (src/cuda/attention.cu) against the CPU fused op on the
-// same 16-bit inputs computed in float: outputs, log-sum-exp and gradients, for both 16-bit
-// types, head sizes 64 and 128, causal or not, ragged lengths (not multiples of the 64-row tiles),
-// L != S, and the transposed [B, L, H, E] layout multi-head code passes.
+// The fused attention kernels on CUDA (src/cuda/attention.cu + attention_kernels.cpp) against the
+// CPU fused op on the same 16-bit inputs computed in float: outputs, log-sum-exp and gradients, for
+// both 16-bit types, head sizes 64 and 128, causal or not, ragged lengths (not multiples of the
+// 64-row tiles), L != S, and the transposed [B, L, H, E] layout multi-head code passes.
 #include <cstdlib>
 
 #include "cuda/cuda_test.h"

@@ -1,5 +1,6 @@
-// Host <-> device and device <-> device copies: every dtype, casts, non-contiguous layouts,
-// broadcasting, pinned non-blocking copies, printing, item(), autograd through .to(device).
+// src/cuda/copy.cpp + cast.cu: host <-> device and device <-> device copies: every dtype, casts,
+// non-contiguous layouts, broadcasting, pinned non-blocking copies, printing, item(), autograd
+// through .to(device).
 #include <sstream>
 
 #include "cuda/cuda_test.h"

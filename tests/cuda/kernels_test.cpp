@@ -1,5 +1,6 @@
-// CUDA elementwise and reduction kernels against the CPU for every op and dtype: contiguous,
-// broadcast, non-contiguous, misaligned, scalar operands, fill/zero, sum/mean.
+// src/cuda/kernels.cpp (+ unary.cu, the launches of src/cuda/elementwise.h): CUDA elementwise and
+// reduction kernels against the CPU for every op and dtype: contiguous, broadcast, non-contiguous,
+// misaligned, scalar operands, fill/zero, sum/mean.
 #include <cmath>
 #include <limits>
 

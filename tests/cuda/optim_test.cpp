@@ -1,7 +1,7 @@
-// Multi-tensor optimizer steps on CUDA (src/cuda/optim.cu, src/optim/foreach.cpp): the chunking
-// of multi_tensor_apply (host code, runs without a device), then Adam, AdamW and SGD on many CUDA
-// parameters against the per-tensor path on CPU copies, 16-bit parameters, checkpoints and the
-// groups that stay on the per-tensor path.
+// Multi-tensor optimizer steps on CUDA (src/cuda/optim.cu + optim_kernels.cpp, src/optim/
+// foreach.cpp): the chunking of multi_tensor_apply (host code, runs without a device), then Adam,
+// AdamW and SGD on many CUDA parameters against the per-tensor path on CPU copies, 16-bit
+// parameters, checkpoints and the groups that stay on the per-tensor path.
 #include <unistd.h>
 
 #include <cmath>

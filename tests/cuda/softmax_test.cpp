@@ -1,0 +1,27 @@
+// src/cuda/softmax.cu: softmax / log_softmax along every dim against the CPU kernels.
+#include "cuda/op_test_util.h"
+
+using namespace ember;
+using namespace ember::cuda_test;
+
+TEST(CudaSoftmax, SoftmaxAlongEveryDim) {
+  EMBER_REQUIRE_CUDA();
+  for (ScalarType dt : kFloats) {
+    Tensor x = values(dt, {3, 70, 5}, 17);
+    for (int64_t d = 0; d < 3; ++d) {
+      double t = tol(dt);
+      EXPECT_TRUE(matches_cpu(torch::softmax(x.cuda(), d), torch::softmax(x, d), t, t))
+          << toString(dt) << " dim " << d;
+      EXPECT_TRUE(matches_cpu(torch::log_softmax(x.cuda(), d), torch::log_softmax(x, d), t, t))
+          << toString(dt) << " dim " << d;
+    }
+  }
+  // A long row (many threads per row) and gradients through the composite backward.
+  Tensor x = values(kFloat, {4, 5000}, 18);
+  EXPECT_TRUE(matches_cpu(torch::softmax(x.cuda(), 1), torch::softmax(x, 1)));
+  Tensor h = x.clone().requires_grad_(true), d = x.cuda().requires_grad_(true);
+  Tensor w = values(kFloat, {4, 5000}, 19);
+  (torch::log_softmax(h, 1) * w).sum().backward();
+  (torch::log_softmax(d, 1) * w.cuda()).sum().backward();
+  EXPECT_TRUE(matches_cpu(d.grad(), h.grad(), 1e-4, 1e-5));
+}
