@@ -254,14 +254,18 @@ bool conv_input_grad_fast(const Tensor& grad_out, const Tensor& weight, const Co
   Scratch<float> wt(cg * G * cog * kh * kw);
   const float* w = weight.data_ptr<float>();
   float* d = wt.data();
-  parallel_for(0, G * cog, 16, [&](int64_t a, int64_t e) {
+  // By 8 input channels at a time: one read stream (w[o][c0..c0+8)), 8 write streams.
+  const int64_t khw = kh * kw, cblocks = (cg + 7) / 8;
+  parallel_for(0, G * cblocks, 1, [&](int64_t a, int64_t e) {
     for (int64_t r = a; r < e; ++r) {
-      int64_t gi = r / cog, o = r % cog;
-      for (int64_t c = 0; c < cg; ++c)
-        for (int64_t i = 0; i < kh; ++i)
-          for (int64_t j = 0; j < kw; ++j)
-            d[(((gi * cg + c) * cog + o) * kh + i) * kw + j] =
-                w[(((gi * cog + o) * cg + c) * kh + (kh - 1 - i)) * kw + (kw - 1 - j)];
+      int64_t gi = r / cblocks, c0 = r % cblocks * 8, c1 = std::min(cg, c0 + 8);
+      for (int64_t o = 0; o < cog; ++o) {
+        const float* from = w + ((gi * cog + o) * cg) * khw;
+        for (int64_t c = c0; c < c1; ++c) {
+          float* to = d + ((gi * cg + c) * cog + o) * khw;
+          for (int64_t t = 0; t < khw; ++t) to[t] = from[c * khw + khw - 1 - t];
+        }
+      }
     }
   });
   // A forward convolution of grad_out (co channels) into grad_input (cg * G channels).
@@ -305,6 +309,14 @@ void conv2d_backward_kernel(const Tensor& grad_out, const Tensor& input, const T
     bool want_gi = grad_input.defined(), want_gw = grad_weight.defined();
     if constexpr (std::is_same_v<T, float>) {
       if (want_gi && conv_input_grad_fast(grad_out, weight, p, grad_input)) want_gi = false;
+      // Note [Implicit-GEMM weight gradient]; with fewer than 32 taps per group the transposed
+      // copy of grad_out would cost more than the product, and im2col + GEMM stays.
+      if (want_gw && cpu::avx512_kernels_active() && c.K >= 32) {
+        grad_weight.zero_();
+        cpu::conv2d_weight_grad_f32_fast(input.data_ptr<float>(), gsrc,
+                                         grad_weight.data_ptr<float>(), fast_geom(g, weight, p));
+        want_gw = false;
+      }
     }
     if (want_gi) grad_input.zero_();
     if (want_gw) grad_weight.zero_();

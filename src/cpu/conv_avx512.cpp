@@ -89,10 +89,20 @@ void make_phases(const float* x, float* dst, const Plan& P) {
             continue;
           }
           const float* row = plane + ih * g.w;  // column xq reads row[xq * sw + off] >= 0
-          std::memset(d, 0, sizeof(float) * lo);
           if (g.sw == 1) {
-            std::memcpy(d + lo, row + lo + off, sizeof(float) * (hi - lo));
-          } else {
+            // Whole vectors, the padding masked off: no calls for rows of a few floats.
+            const uintptr_t from = reinterpret_cast<uintptr_t>(row) +
+                                   static_cast<uintptr_t>(off * int64_t{sizeof(float)});
+            for (int64_t xq = 0; xq < P.WQ; xq += 16) {
+              const float* s = reinterpret_cast<const float*>(
+                  from + static_cast<uintptr_t>(xq * int64_t{sizeof(float)}));
+              __m512 v = _mm512_maskz_loadu_ps(lanes(lo - xq, hi - xq), s);
+              _mm512_mask_storeu_ps(d + xq, lanes(0, P.WQ - xq), v);
+            }
+            continue;
+          }
+          std::memset(d, 0, sizeof(float) * lo);
+          {
             for (int64_t xq = lo; xq < hi; ++xq) d[xq] = row[xq * g.sw + off];
           }
           std::memset(d + hi, 0, sizeof(float) * (P.WQ - hi));
@@ -105,7 +115,8 @@ void make_phases(const float* x, float* dst, const Plan& P) {
 // A run of positions of one output row inside one panel: lanes [lane, lane + len) of panel
 // `panel` of the block read the phase planes at src + (the tap's offset).
 struct Piece {
-  int64_t src, panel, lane, len;
+  int64_t src, panel, lane;
+  __mmask16 m0, m1;  // lanes [0, len) of the two registers of a run of len floats
 };
 
 // The pieces of positions [q0, q0 + nq) of a batch of images (q = image * HW + oh * wo + ow).
@@ -116,7 +127,7 @@ int pieces(const Plan& P, int64_t q0, int64_t nq, Piece* out) {
   for (int64_t t = 0, q = q0; t < nq;) {
     int64_t b = q / HW, p = q - b * HW, oh = p / g.wo, ow = p - oh * g.wo;
     int64_t lane = t % NR, len = std::min({g.wo - ow, nq - t, NR - lane});
-    out[n++] = {b * P.img + oh * P.WQ + ow, t / NR, lane, len};
+    out[n++] = {b * P.img + oh * P.WQ + ow, t / NR, lane, lanes(0, len), lanes(-16, len - 16)};
     t += len;
     q += len;
   }
@@ -160,10 +171,9 @@ void pack_b(const float* ph, float* dst, const Plan& P, int64_t gi, int64_t k0, 
     float* d = dst + kk * NR;
     for (int u = 0; u < npieces; ++u) {
       const Piece& e = pc[u];
-      __mmask16 m0 = lanes(0, e.len), m1 = lanes(-16, e.len - 16);
       float* to = d + e.panel * kc * NR + e.lane;
-      _mm512_mask_storeu_ps(to, m0, _mm512_maskz_loadu_ps(m0, src + e.src));
-      if (m1) _mm512_mask_storeu_ps(to + 16, m1, _mm512_maskz_loadu_ps(m1, src + e.src + 16));
+      _mm512_mask_storeu_ps(to, e.m0, _mm512_maskz_loadu_ps(e.m0, src + e.src));
+      if (e.m1) _mm512_mask_storeu_ps(to + 16, e.m1, _mm512_maskz_loadu_ps(e.m1, src + e.src + 16));
     }
     if (tail) std::memset(d + (npan - 1) * kc * NR + tail, 0, sizeof(float) * (NR - tail));
   }
@@ -181,13 +191,13 @@ struct TileOut {
 
 // acc = A [MR rows, kc columns] x B panel [kc][NR]. The rows of A are read in place (row r at
 // a + r * lda; rows past `rows` repeat the last one, their results are not used).
-inline __attribute__((always_inline)) void micro(int64_t kc, const float* a, int64_t lda, int rows,
-                                                 const float* b, __m512 (&acc)[MR][2]) {
+// micro_add adds to acc instead of starting from zero.
+inline __attribute__((always_inline)) void micro_add(int64_t kc, const float* a, int64_t lda,
+                                                     int rows, const float* b,
+                                                     __m512 (&acc)[MR][2]) {
   const float* ar[MR];
 #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r) ar[r] = a + std::min(r, rows - 1) * lda;
-#pragma GCC unroll 8
-  for (int r = 0; r < MR; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
   for (int64_t k = 0; k < kc; ++k) {
     __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
 #pragma GCC unroll 8
@@ -198,6 +208,12 @@ inline __attribute__((always_inline)) void micro(int64_t kc, const float* a, int
     }
     b += NR;
   }
+}
+inline __attribute__((always_inline)) void micro(int64_t kc, const float* a, int64_t lda, int rows,
+                                                 const float* b, __m512 (&acc)[MR][2]) {
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+  micro_add(kc, a, lda, rows, b, acc);
 }
 
 // Forward: C tile (+)= 8 weight rows (kc taps) x B panel [kc][NR], written as output runs.
@@ -280,13 +296,14 @@ void conv2d_f32_fast(const float* x, const float* w, const float* bias, float* o
                      const ConvGeom& g) {
   const int64_t HW = g.ho * g.wo;
   if (g.n == 0 || HW == 0 || g.co == 0) return;
-  Plan P = make_plan(g);
-  if (P.K == 0) {  // no input channels: the output is the bias
+  // No input channels: the output is the bias (make_plan divides by K and the phase planes).
+  if (g.c / g.groups * g.kh * g.kw == 0) {
     for (int64_t b = 0; b < g.n; ++b)
       for (int64_t ch = 0; ch < g.co; ++ch)
         std::fill_n(out + (b * g.co + ch) * HW, HW, bias ? bias[ch] : 0.f);
     return;
   }
+  Plan P = make_plan(g);
   Scratch<float> phases(P.chunk * P.img);
   for (int64_t b0 = 0; b0 < g.n; b0 += P.chunk) {
     int64_t nimg = std::min(P.chunk, g.n - b0), nq_all = nimg * HW;
@@ -359,6 +376,151 @@ void conv2d_f32_fast(const float* x, const float* w, const float* bias, float* o
   }
 }
 
+// r[i] lane j -> r[j] lane i (a 16 x 16 transpose in registers).
+inline void transpose16(__m512 (&r)[16]) {
+  __m512 t[16];
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int i = 0; i < 4; ++i) {
+    r[4 * i] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    r[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    r[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    r[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (int i = 0; i < 4; ++i) {
+    t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
+    t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xdd);
+    t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
+    t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xdd);
+  }
+  for (int i = 0; i < 8; ++i) {
+    r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+    r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
+  }
+}
+// dt[cp][q][lane] = dY[channel gi * cog + cp * NR + lane, position q0 + q] for the nq positions
+// [q0, q0 + nq) of the images from b0 on (dY [n, co, HW]); zero past nq (up to nqp) and past the
+// group's channels. By 16 x 16 blocks (16 channels x 16 positions of one image) transposed in
+// registers.
+void pack_dy_t(const float* dy, float* dt, const Plan& P, int64_t b0, int64_t gi, int64_t q0,
+               int64_t nq, int64_t nqp) {
+  const ConvGeom& g = P.g;
+  const int64_t HW = g.ho * g.wo, cpan = (P.cog + NR - 1) / NR;
+  if (nqp != nq || P.cog % NR != 0)
+    std::memset(dt, 0, sizeof(float) * static_cast<size_t>(cpan * nqp * NR));
+  for (int64_t q = 0; q < nq;) {
+    const int64_t b = (q0 + q) / HW, pos = (q0 + q) % HW, len = std::min(HW - pos, nq - q);
+    const float* src = dy + ((b0 + b) * g.co + gi * P.cog) * HW + pos;
+    for (int64_t co0 = 0; co0 < P.cog; co0 += 16) {
+      const int64_t nco = std::min<int64_t>(16, P.cog - co0);
+      float* to = dt + ((co0 / NR) * nqp + q) * NR + co0 % NR;
+      for (int64_t u = 0; u < len; u += 16) {
+        const __mmask16 m = lanes(0, len - u);
+        __m512 r[16];
+        if (nco == 16) {
+#pragma GCC unroll 16
+          for (int i = 0; i < 16; ++i) r[i] = _mm512_maskz_loadu_ps(m, src + (co0 + i) * HW + u);
+        } else {
+          for (int i = 0; i < 16; ++i) {
+            r[i] =
+                i < nco ? _mm512_maskz_loadu_ps(m, src + (co0 + i) * HW + u) : _mm512_setzero_ps();
+          }
+        }
+        transpose16(r);
+        const int64_t nu = std::min<int64_t>(16, len - u);
+        for (int64_t j = 0; j < nu; ++j) _mm512_store_ps(to + (u + j) * NR, r[j]);
+      }
+    }
+    q += len;
+  }
+}
+
+// Note [Implicit-GEMM weight gradient]: dW[co, k] = sum_q dY[co, q] B[k, q], with B the
+// forward's implicit matrix of taps x positions (Note [Implicit-GEMM convolution]). A register
+// tile holds 8 taps x 32 output channels: per position q it adds B[k, q] (broadcast from the
+// forward's packed B panels, [kc][NR positions]) times 32 values of dY at q (dY packed
+// transposed, [q][32 channels], per block of positions, by 16 x 16 register transposes). The
+// taps are cut into items of at most 64; each thread takes a contiguous range of items (of one
+// or more groups), packs dY once per block of positions for all of them and B only for its own
+// taps, and alone writes their dW entries: no partial sums meet across threads, and the
+// summation order (image chunks, blocks of positions, the positions in order) does not depend
+// on the number of threads. Positions past a block's end and channels past a group's end are
+// zero in the packed panels.
+void conv2d_weight_grad_f32_fast(const float* x, const float* dy, float* dw, const ConvGeom& g) {
+  const int64_t HW = g.ho * g.wo;
+  if (g.n == 0 || HW == 0 || g.co == 0) return;
+  Plan P = make_plan(g);
+  if (P.K == 0 || P.cog == 0) return;
+  const int64_t ktiles = (P.K + MR - 1) / MR;
+  const int64_t per = std::min<int64_t>(ktiles, 64 / MR);  // tiles per item
+  const int64_t items_per_group = (ktiles + per - 1) / per, nitems = g.groups * items_per_group;
+  const int64_t nt = in_parallel_region() ? 1 : get_num_threads();
+  const int64_t slots = std::clamp<int64_t>(nt, 1, nitems);
+  const int64_t cpan = (P.cog + NR - 1) / NR;  // 32-channel panels of dY
+  // Positions per block: the transposed dY of a block stays under 512 KB.
+  const int64_t qblk =
+      std::clamp<int64_t>((int64_t{128} << 10) / (cpan * NR) / NR * NR, 4 * NR, 32 * NR);
+  Scratch<float> phases(P.chunk * P.img);
+  for (int64_t b0 = 0; b0 < g.n; b0 += P.chunk) {
+    const int64_t nimg = std::min(P.chunk, g.n - b0), nq_all = nimg * HW;
+    parallel_for(0, nimg, 1, [&](int64_t a, int64_t e) {
+      for (int64_t bi = a; bi < e; ++bi)
+        make_phases(x + (b0 + bi) * g.c * g.h * g.w, phases.data() + bi * P.img, P);
+    });
+    parallel_for(0, slots, 1, [&](int64_t s0, int64_t s1) {
+      const int64_t qcap = std::min(qblk, (nq_all + NR - 1) / NR * NR);
+      Scratch<float> dyt(cpan * qcap * NR);
+      Scratch<float> bp(per * MR * qcap);
+      std::vector<Piece> pcs(static_cast<size_t>(qcap / NR * (NR + 1)));
+      alignas(64) float tmp[MR][NR];
+      for (int64_t slot = s0; slot < s1; ++slot) {
+        const int64_t it0 = slot * nitems / slots, it1 = (slot + 1) * nitems / slots;
+        for (int64_t q0 = 0; q0 < nq_all; q0 += qblk) {
+          const int64_t nq = std::min(qblk, nq_all - q0), npan = (nq + NR - 1) / NR;
+          const int64_t nqp = npan * NR;  // positions of the block, padded
+          const int npc = pieces(P, q0, nq, pcs.data());
+          float* dt = dyt.data();
+          int64_t packed_group = -1;
+          for (int64_t it = it0; it < it1; ++it) {
+            const int64_t gi = it / items_per_group;
+            const int64_t k0 = (it % items_per_group) * per * MR;
+            const int64_t kc = std::min(per * MR, P.K - k0);
+            if (gi != packed_group) {
+              pack_dy_t(dy, dt, P, b0, gi, q0, nq, nqp);
+              packed_group = gi;
+            }
+            pack_b(phases.data(), bp.data(), P, gi, k0, kc, pcs.data(), npc, nq);
+            for (int64_t r0 = 0; r0 < kc; r0 += MR) {
+              const int rows = static_cast<int>(std::min<int64_t>(MR, kc - r0));
+              for (int64_t cp = 0; cp < cpan; ++cp) {
+                __m512 acc[MR][2];
+#pragma GCC unroll 8
+                for (int r = 0; r < MR; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+                for (int64_t jp = 0; jp < npan; ++jp) {
+                  micro_add(NR, bp.data() + (jp * kc + r0) * NR, NR, rows,
+                            dt + (cp * nqp + jp * NR) * NR, acc);
+                }
+#pragma GCC unroll 8
+                for (int r = 0; r < MR; ++r) {
+                  _mm512_store_ps(tmp[r], acc[r][0]);
+                  _mm512_store_ps(tmp[r] + 16, acc[r][1]);
+                }
+                const int64_t lanes_used = std::min<int64_t>(NR, P.cog - cp * NR);
+                for (int64_t l = 0; l < lanes_used; ++l) {
+                  float* to = dw + (gi * P.cog + cp * NR + l) * P.K + k0 + r0;
+                  for (int r = 0; r < rows; ++r) to[r] += tmp[r][l];
+                }
+              }
+            }
+          }
+        }
+      }
+    });
+  }
+}
+
 // max_pool2d with a 2x2 window, stride 2, no padding or dilation, float32: 16 outputs of a row
 // at a time (even/odd input columns split by permutes), the same comparisons in the same order
 // as the scalar loop (a value is taken when greater or NaN: the last NaN wins).
@@ -412,6 +574,9 @@ void max_pool2x2_f32(const float* x, float* y, int64_t* idx, int64_t planes, int
 bool avx512_kernels_active() { return false; }
 void conv2d_f32_fast(const float*, const float*, const float*, float*, const ConvGeom&) {
   EMBER_ERROR("[conv2d] internal: the AVX-512 convolution is not part of this build");
+}
+void conv2d_weight_grad_f32_fast(const float*, const float*, float*, const ConvGeom&) {
+  EMBER_ERROR("[conv2d_backward] internal: the AVX-512 convolution is not part of this build");
 }
 void max_pool2x2_f32(const float*, float*, int64_t*, int64_t, int64_t, int64_t, int64_t, int64_t) {
   EMBER_ERROR("[max_pool2d] internal: the AVX-512 kernel is not part of this build");

@@ -22,6 +22,10 @@ bool avx512_kernels_active();
 void conv2d_f32_fast(const float* x, const float* w, const float* bias, float* out,
                      const ConvGeom& g);
 
+// dw += the weight gradient of conv2d_f32_fast for grad_out dy ([n, co, ho, wo], contiguous);
+// dw is [co, c / groups, kh, kw] (Note [Implicit-GEMM weight gradient]).
+void conv2d_weight_grad_f32_fast(const float* x, const float* dy, float* dw, const ConvGeom& g);
+
 // max_pool2d, 2x2 window, stride 2, no padding or dilation, on `planes` contiguous [h, w] float
 // planes into [ho, wo] values and flat h * w indices (2 * ho <= h, 2 * wo <= w); AVX-512 only.
 void max_pool2x2_f32(const float* x, float* y, int64_t* idx, int64_t planes, int64_t h, int64_t w,

@@ -238,16 +238,36 @@ TEST(CpuConv, SameBitsAtAnyThreadCount) {
 
 namespace {
 
-// Images whose phase planes exceed the 4 MB batch (one image per batch, three batches), against
-// the double im2col path (cheaper than the direct loop at this size).
-TEST(CpuConv, ImplicitGemmSeveralImageBatches) {
-  manual_seed(11);
-  Tensor x = randn({3, 128, 64, 64});
-  Tensor w = randn({12, 128, 3, 3}) * 0.05;
-  Tensor b = randn({12});
-  Tensor y = conv2d(x, w, b, {1, 1}, {1, 1});
-  Tensor want = conv2d(x.to(kDouble), w.to(kDouble), b.to(kDouble), {1, 1}, {1, 1});
-  EXPECT_TRUE(y.to(kDouble).allclose(want, 1e-4, 1e-4));
+// The float32 weight gradient by implicit GEMM (Note [Implicit-GEMM weight gradient]; taken when
+// a group has at least 32 taps) against the direct loop in double, with a tolerance that scales
+// with the number of products per entry: groups, taps not a multiple of the 8-tap tile, output
+// channels not a multiple of 16 or 32 (zero lanes in the packed grad_out), more than one
+// 64-tap item and more than one block of positions, strides, dilation and several image chunks.
+TEST(CpuConv, ImplicitGemmWeightGradient) {
+  const std::vector<Case> cases = {
+      {3, 16, 10, 9, 40, 3, 3, {1, 1}, {1, 1}, {1, 1}, 2},   // 72 taps per group, 20 channels
+      {2, 5, 11, 13, 7, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1},    // 45 taps, 7 channels
+      {9, 24, 14, 14, 33, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1},  // 216 taps, 1764 positions
+      {2, 4, 20, 17, 16, 5, 5, {2, 2}, {2, 1}, {1, 1}, 1},   // 100 taps, stride 2
+      {2, 12, 9, 9, 64, 3, 3, {1, 2}, {2, 2}, {2, 1}, 4},    // dilation, unequal strides
+      {40, 32, 8, 8, 16, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1},   // several image chunks
+  };
+  on_every_isa([&](const char* isa) {
+    for (const Case& k : cases) {
+      manual_seed(11);
+      Tensor x = randn({k.n, k.c, k.h, k.w}).requires_grad_();
+      Tensor w = randn({k.co, k.c / k.groups, k.kh, k.kw}).requires_grad_();
+      Tensor y = conv2d(x, w, {}, k.stride, k.pad, k.dil, k.groups);
+      Tensor g = randn(y.sizes());
+      Tensor gw = autograd::grad({y}, {w}, {g})[0];
+      Ref r = direct(k, x.detach(), w.detach(), zeros({k.co}), g);
+      // Each entry sums n * ho * wo products of unit normals: float's error grows like its sqrt.
+      double tol = 1e-6 * std::sqrt(static_cast<double>(g.numel() / k.co)) * 20;
+      EXPECT_TRUE(gw.to(kDouble).allclose(r.gw, 1e-5, tol))
+          << isa << " threads=" << get_num_threads() << " c=" << k.c << " co=" << k.co
+          << " max diff " << (gw.to(kDouble) - r.gw).abs().max().item<double>();
+    }
+  });
 }
 
 }  // namespace
