@@ -124,8 +124,9 @@ Tensor SavedVariable::unpack(const std::shared_ptr<Node>& saved_for) const {
     std::ostringstream os;
     os << "one of the variables needed for gradient computation has been modified by an "
           "inplace operation: [" << data_.toString() << " " << data_.sizes() << "]";
-    if (!grad_fn_name_.empty()) os << ", which is output " << output_nr_ << " of " << grad_fn_name_;
-    os << ", is at version " << now << "; expected version " << saved_version_
+    if (!grad_fn_name_.empty())
+      os << ", which is output " << output_nr_ << " of " << grad_fn_name_ << ",";
+    os << " is at version " << now << "; expected version " << saved_version_
        << " instead. Hint: the backtrace further above shows the operation that failed to "
           "compute its gradient. The variable in question was changed in there or anywhere "
           "later. Good luck!";

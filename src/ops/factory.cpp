@@ -118,7 +118,8 @@ Tensor ones(IntArrayRef size, const TensorOptions& options) {
 }
 
 Tensor scalar_tensor(const Scalar& s, const TensorOptions& options) {
-  return full({}, s, options);
+  // As in PyTorch the dtype is the options' (else the default dtype), not inferred from s.
+  return full({}, s, options.has_dtype() ? options : options.dtype(get_default_dtype()));
 }
 
 // PyTorch's empty_like: MemoryFormat::Preserve (the default) keeps the strides of a dense,
@@ -181,11 +182,16 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step,
   EMBER_CHECK(std::isfinite(s) && std::isfinite(e), "[arange] unsupported range: ", s, " -> ", e);
   EMBER_CHECK((st > 0 && e >= s) || (st < 0 && e <= s),
               "[arange] upper bound and larger bound inconsistent with step sign");
+  // Integral dtypes run in int64 as in PyTorch: floating bounds and step are truncated first
+  // (arange(0, 2.5, 0.5, dtype=long) has step 0). int64 counts from the truncated bounds too.
+  const bool int_dtype = isIntegralType(dt, false), int_range = int_dtype || !is_float;
+  const int64_t ia = int_range ? start.toLong() : 0, ic = int_range ? step.toLong() : 0;
+  EMBER_CHECK(!int_dtype || ic != 0, "[arange] step must be nonzero");
   double n;
-  if (isIntegralType(dt, false) && !is_float) {
+  if (int_dtype && (!is_float || dt == kLong)) {
     // Integer ranges computed exactly.
-    int64_t a = start.toLong(), b = end.toLong(), c = step.toLong();
-    n = static_cast<double>((b - a + c - (c > 0 ? 1 : -1)) / c);
+    int64_t b = end.toLong();
+    n = static_cast<double>((b - ia + ic - (ic > 0 ? 1 : -1)) / ic);
   } else {
     n = std::ceil((e - s) / st);
   }
@@ -195,9 +201,8 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step,
     T* p = t.data_ptr<T>();
     int64_t len = t.numel();
     if constexpr (std::is_integral_v<T>) {
-      if (!is_float) {
-        int64_t a = start.toLong(), c = step.toLong();
-        for (int64_t i = 0; i < len; ++i) p[i] = static_cast<T>(a + i * c);
+      if (int_range) {
+        for (int64_t i = 0; i < len; ++i) p[i] = static_cast<T>(ia + i * ic);
         return;
       }
     }

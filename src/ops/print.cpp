@@ -200,7 +200,7 @@ std::ostream& operator<<(std::ostream& os, const Tensor& t) { return print(os, t
 
 void Tensor::print() const {
   if (!defined()) {
-    std::cerr << "[ Tensor (undefined) ]" << std::endl;
+    std::cerr << "[UndefinedTensor]" << std::endl;  // as libtorch's TensorBase::print()
     return;
   }
   std::cerr << "[" << toString() << " " << sizes() << "]" << std::endl;

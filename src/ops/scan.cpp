@@ -111,6 +111,12 @@ Tensor logcumsumexp_impl(const Tensor& x, int64_t d, bool reverse) {
   return out;
 }
 
+// out= tensors must already have the result's dtype (PyTorch refuses a cast here).
+void check_out_dtype(const Tensor& out, ScalarType expected, const char* op) {
+  EMBER_CHECK(out.dtype() == expected, "[", op, "] expected scalar_type ", toString(expected),
+              " but found ", toString(out.dtype()));
+}
+
 }  // namespace
 
 std::tuple<Tensor, Tensor> cummax(const Tensor& self, int64_t dim) {
@@ -121,6 +127,8 @@ std::tuple<Tensor, Tensor> cummin(const Tensor& self, int64_t dim) {
 }
 std::tuple<Tensor&, Tensor&> cummax_out(Tensor& values, Tensor& indices, const Tensor& self,
                                         int64_t dim) {
+  check_out_dtype(values, self.dtype(), "cummax");
+  check_out_dtype(indices, kLong, "cummax");
   auto [v, i] = cummax(self, dim);
   write_out(values, v, "cummax");
   write_out(indices, i, "cummax");
@@ -128,6 +136,8 @@ std::tuple<Tensor&, Tensor&> cummax_out(Tensor& values, Tensor& indices, const T
 }
 std::tuple<Tensor&, Tensor&> cummin_out(Tensor& values, Tensor& indices, const Tensor& self,
                                         int64_t dim) {
+  check_out_dtype(values, self.dtype(), "cummin");
+  check_out_dtype(indices, kLong, "cummin");
   auto [v, i] = cummin(self, dim);
   write_out(values, v, "cummin");
   write_out(indices, i, "cummin");
@@ -137,6 +147,7 @@ Tensor logcumsumexp(const Tensor& self, int64_t dim) {
   return logcumsumexp_impl(self, maybe_wrap_dim(dim, self.dim()), false);
 }
 Tensor& logcumsumexp_out(Tensor& out, const Tensor& self, int64_t dim) {
+  check_out_dtype(out, self.dtype(), "logcumsumexp");
   return write_out(out, logcumsumexp(self, dim), "logcumsumexp");
 }
 

@@ -81,7 +81,7 @@ std::vector<Tensor> dsplit(const Tensor& self, IntArrayRef indices) {
 }
 
 Tensor narrow_copy(const Tensor& self, int64_t dim, int64_t start, int64_t length) {
-  return self.narrow(dim, start, length).clone();
+  return self.narrow(dim, start, length).clone(MemoryFormat::Contiguous);  // as PyTorch
 }
 
 Tensor rot90(const Tensor& self, int64_t k, IntArrayRef dims) {
@@ -100,7 +100,7 @@ Tensor rot90(const Tensor& self, int64_t k, IntArrayRef dims) {
     case 3:
       return self.flip({a}).transpose(a, b);
     default:
-      return self.clone();
+      return self.clone(MemoryFormat::Contiguous);  // as PyTorch
   }
 }
 

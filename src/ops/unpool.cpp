@@ -40,7 +40,10 @@ Tensor max_unpool_nd(const Tensor& self, const Tensor& indices, IntArrayRef outp
   const int64_t lead = self.dim() - nd;  // batch and channel dims
   std::vector<int64_t> flat_shape(self.sizes().begin(), self.sizes().begin() + lead);
   std::vector<int64_t> out_shape = flat_shape;
-  flat_shape.push_back(-1);
+  // The pooled plane's size, spelled out: -1 cannot be inferred when the batch is empty.
+  int64_t in_plane = 1;
+  for (int64_t d = lead; d < self.dim(); ++d) in_plane *= self.size(d);
+  flat_shape.push_back(in_plane);
   out_shape.insert(out_shape.end(), output_size.begin(), output_size.end());
   Tensor idx = indices.reshape(flat_shape);
   if (idx.numel() > 0) {
@@ -58,10 +61,10 @@ Tensor max_unpool_nd(const Tensor& self, const Tensor& indices, IntArrayRef outp
               .view(out_shape);
   }
   if (auto n = autograd::make_node(node, {self},
-                                   [in_shape = self.sizes().vec(), flat_shape](
+                                   [in_shape = self.sizes().vec(), plane_shape](
                                        autograd::FunctionNode& n, const variable_list& g) {
                                      Tensor i = n.saved(0);
-                                     std::vector<int64_t> gshape(flat_shape);
+                                     std::vector<int64_t> gshape(plane_shape);
                                      return variable_list{
                                          g[0].reshape(gshape).gather(-1, i).view(in_shape)};
                                    })) {

@@ -258,32 +258,6 @@ TEST(RNN, StateDictCloneAndDropout) {
   EXPECT_TRUE(all_close(b, std::get<0>(gru(x)), 0, 0));
 }
 
-TEST(RNNUtils, PackAndPad) {
-  std::vector<Tensor> seqs{tensor({1.f, 2.f, 3.f}), tensor({4.f, 5.f}), tensor({6.f})};
-  auto p = rnn_utils::pack_sequence(seqs);
-  EXPECT_TRUE(all_close(p.data(), tensor({1.f, 4.f, 6.f, 2.f, 5.f, 3.f}), 0, 0));
-  EXPECT_TRUE(all_close(p.batch_sizes(), tensor({3L, 2L, 1L}), 0, 0));
-  EXPECT_FALSE(p.sorted_indices().defined());
-  std::vector<Tensor> unsorted{tensor({4.f, 5.f}), tensor({1.f, 2.f, 3.f}), tensor({6.f})};
-  EXPECT_THROW(rnn_utils::pack_sequence(unsorted), Error);
-  auto q = rnn_utils::pack_sequence(unsorted, false);
-  EXPECT_TRUE(all_close(q.data(), tensor({1.f, 4.f, 6.f, 2.f, 5.f, 3.f}), 0, 0));
-  EXPECT_TRUE(all_close(q.sorted_indices(), tensor({1L, 0L, 2L}), 0, 0));
-  EXPECT_TRUE(all_close(q.unsorted_indices(), tensor({1L, 0L, 2L}), 0, 0));
-  auto [padded, lengths] = rnn_utils::pad_packed_sequence(q, true, -1, 4);
-  EXPECT_TRUE(all_close(
-      padded,
-      tensor({4.f, 5.f, -1.f, -1.f, 1.f, 2.f, 3.f, -1.f, 6.f, -1.f, -1.f, -1.f}).view({3, 4}), 0,
-      0));
-  EXPECT_TRUE(all_close(lengths, tensor({2L, 3L, 1L}), 0, 0));
-  EXPECT_THROW(rnn_utils::pad_packed_sequence(q, true, 0, 2), Error);
-  Tensor ps = rnn_utils::pad_sequence(seqs, false, 0);
-  EXPECT_EQ(ps.sizes(), IntArrayRef({3, 3}));
-  EXPECT_EQ(rnn_utils::pad_sequence(seqs, true).sizes(), IntArrayRef({3, 3}));
-  EXPECT_THROW(rnn_utils::pack_padded_sequence(ps, tensor({3L, 0L, 1L}), false, false), Error);
-  EXPECT_THROW(rnn_utils::pack_padded_sequence(ps, tensor({3L, 2L}), false), Error);
-}
-
 TEST(RNN, EmptyInputsDoNotCrash) {
   nn::LSTM lstm(nn::LSTMOptions(4, 5).bidirectional(true));
   auto [y, hc] = lstm(randn({0, 2, 4}));

@@ -228,68 +228,6 @@ TEST(Linalg, Matmul) {
       gradcheck([](const variable_list& x) { return matmul(x[0], x[1]); }, {X({3}), X({3, 2})}));
 }
 
-TEST(Linalg, Einsum) {
-  EXPECT_TRUE(all_close(einsum("ij,jk->ik", {M1(), M2()}), M1().mm(M2())));
-  // torch.einsum("ii->i", torch.arange(9.).reshape(3,3)), torch.einsum("ii", ...)
-  Tensor sq = arange(9, kDouble).reshape({3, 3});
-  EXPECT_TRUE(all_close(einsum("ii->i", {sq}), ref({0, 4, 8}, {3})));
-  EXPECT_TRUE(all_close(einsum("ii", {sq}), tensor(12.0)));
-  EXPECT_TRUE(all_close(einsum("...ij,...jk", {B1(), B2()}), ref(kBmm, {2, 2, 4})));
-  EXPECT_TRUE(all_close(einsum("bij,bjk->bik", {B1(), B2()}), ref(kBmm, {2, 2, 4})));
-  EXPECT_TRUE(
-      all_close(einsum("i,j", {tensor({1.0, 2.0}, kDouble), tensor({3.0, 4.0, 5.0}, kDouble)}),
-               ref({3, 4, 5, 6, 8, 10}, {2, 3})));
-  // torch.einsum("ba,ca", m1, m1)
-  EXPECT_TRUE(all_close(einsum("ba,ca", {M1(), M1()}), ref({5, -4, -4, 14}, {2, 2})));
-  // torch.einsum("ij,jk,kl->il", m1, m2, torch.arange(8.).reshape(4,2))
-  EXPECT_TRUE(all_close(einsum("ij,jk,kl->il", {M1(), M2(), arange(8, kDouble).reshape({4, 2})}),
-                       ref({-66, -83, 276, 358}, {2, 2})));
-  // torch.einsum("ijk->j", torch.arange(24.).reshape(2,3,4))
-  EXPECT_TRUE(all_close(einsum("ijk->j", {arange(24, kDouble).reshape({2, 3, 4})}),
-                       ref({60, 92, 124}, {3})));
-  // torch.einsum("...j,j->...", torch.arange(6.).reshape(1,2,3), torch.tensor([1.,2,3]))
-  EXPECT_TRUE(all_close(einsum("...j,j->...", {arange(6, kDouble).reshape({1, 2, 3}),
-                                              tensor({1.0, 2.0, 3.0}, kDouble)}),
-                       ref({8, 26}, {1, 2})));
-  EXPECT_TRUE(all_close(einsum("ij,ij->ij", {M1(), M1()}), M1() * M1()));
-  EXPECT_TRUE(all_close(einsum("ij->ji", {M1()}), M1().t()));
-  EXPECT_TRUE(all_close(einsum(" i j , j k -> i k ", {M1(), M2()}), M1().mm(M2())));
-  EXPECT_TRUE(throws_with(
-      [] {
-        einsum("ij,jk->ik", {zeros({2, 3}), zeros({2, 3})});
-      },
-      "subscript j has size 2 for operand 1 which does not broadcast with previously seen size 3"));
-  EXPECT_TRUE(throws_with(
-      [] {
-        einsum("ij,jk", {zeros({2, 3})});
-      },
-      "fewer operands were provided"));
-  EXPECT_TRUE(throws_with(
-      [] {
-        einsum("ij->k", {zeros({2, 3})});
-      },
-      "output subscript k does not appear in the equation for any input operand"));
-  EXPECT_THROW(einsum("ijk", {zeros({2, 3})}), Error);
-  EXPECT_THROW(einsum("i.j", {zeros({2, 3})}), Error);
-  EXPECT_THROW(einsum("i1", {zeros({2, 3})}), Error);
-  EXPECT_THROW(einsum("ij->ii", {zeros({2, 3})}), Error);
-  EXPECT_TRUE(gradgradcheck(
-      [](const variable_list& x) {
-        return einsum("bij,bjk->bik", {x[0], x[1]});
-      },
-      {X({2, 2, 3}), X({2, 3, 2})}));
-  EXPECT_TRUE(gradgradcheck(
-      [](const variable_list& x) {
-        return einsum("ii,i->i", {x[0], x[1]});
-      },
-      {X({3, 3}), X({3})}));
-  EXPECT_TRUE(gradcheck(
-      [](const variable_list& x) {
-        return einsum("...ij,jk->...k", {x[0], x[1]});
-      },
-      {X({2, 2, 3}), X({3, 2})}));
-}
-
 TEST(Linalg, OutVariants) {
   Tensor o = empty({0}, kDouble);
   mv_out(o, M1(), tensor({1.0, -1.0, 2.0}, kDouble));

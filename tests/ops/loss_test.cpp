@@ -406,11 +406,3 @@ TEST(Loss, Errors) {
   EXPECT_TRUE(has(msg([&] { triplet_margin_loss(x, x, randn({5})); }),
                   "expected to have the same number of dimensions"));
 }
-
-// An empty batch is a valid input (PyTorch's check allows a 0-dim batch size).
-TEST(MultiMarginLoss, EmptyBatch) {
-  Tensor x = zeros({0, 3}), y = zeros({0}, kLong);
-  EXPECT_EQ(multi_margin_loss(x, y, 1, 1, {}, Reduction::Sum).item<float>(), 0.0f);
-  EXPECT_EQ(multi_margin_loss(x, y, 1, 1, {}, Reduction::None).sizes(), IntArrayRef({0}));
-  EXPECT_THROW(multi_margin_loss(zeros({2, 0}), zeros({2}, kLong)), Error);
-}

@@ -75,6 +75,21 @@ inline ::testing::AssertionResult close(const std::vector<double>& actual,
   return ember::testing::all_close(tensor(actual, kDouble), tensor(expected, kDouble), rtol, 1e-12);
 }
 
+// Runs expected.size() steps of `opt` over `ps` (make_params()); after step k the parameters
+// must equal expected[k] (PyTorch's values after the same step).
+template <class Opt>
+::testing::AssertionResult steps_follow(Opt& opt, const std::vector<Tensor>& ps,
+                                        const std::vector<std::vector<double>>& expected) {
+  for (size_t k = 0; k < expected.size(); ++k) {
+    opt.zero_grad();
+    loss_fn(ps[0], ps[1]).backward();
+    opt.step();
+    auto r = close(values(ps), expected[k]);
+    if (!r) return r << " after step " << k + 1;
+  }
+  return ::testing::AssertionSuccess();
+}
+
 inline std::string tmp_path(const std::string& name) {
   return ::testing::TempDir() + "/ember_optim_" + name + "_" + std::to_string(::getpid());
 }

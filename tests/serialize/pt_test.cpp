@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "ember/ember.h"
+#include "serialize/pt_fixtures.h"
 #include "src/serialize/zip.h"
 #include "support/error_of.h"
 #include "support/gradcheck.h"
@@ -19,27 +20,15 @@ using namespace ember;
 using namespace ember::serialize;
 using ember::testing::all_close;
 using namespace std::string_literals;
+using namespace pt_fixtures;
 
 namespace {
 
-const std::string kDir = std::string(EMBER_GOLDEN_DIR) + "/../serialize/fixtures/pt/";
 const std::string kScript = std::string(EMBER_GOLDEN_DIR) + "/../../tools/gen_pt_fixtures.py";
 
-std::string read_file(const std::string& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 std::string tmp_path(const std::string& name) {
   return ::testing::TempDir() + "/ember_pt_" + name + "_" + std::to_string(::getpid()) + ".pt";
 }
-std::string repr(const IValue& v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
-}
-const IValue& at(const IValue& d, const IValue& k) { return d.toGenericDict().at(k); }
 
 // A python3 that imports torch, or "" (round-trip tests then skip).
 const std::string& python_with_torch() {
@@ -104,31 +93,6 @@ void expect_dtype_fixture(const IValue& v) {
   EXPECT_EQ(d.at("empty").toTensor().sizes(), IntArrayRef({0, 3}));
 }
 
-void expect_views_fixture(const IValue& v) {
-  const auto& d = v.toGenericDict();
-  Tensor base = d.at("base").toTensor();
-  EXPECT_TRUE(all_close(base, ember::arange(24, kFloat).reshape({4, 6}), 0, 0));
-  const StorageImpl* storage = base.unsafeGetTensorImpl()->storage().get();
-  for (const auto& e : d) {
-    EXPECT_EQ(e.value().toTensor().unsafeGetTensorImpl()->storage().get(), storage)
-        << e.key().toStringRef();
-  }
-  Tensor sub = d.at("sub").toTensor();
-  EXPECT_EQ(sub.storage_offset(), 8);
-  EXPECT_EQ(sub.strides(), IntArrayRef({6, 1}));
-  EXPECT_TRUE(all_close(sub, base.slice(0, 1, 3).slice(1, 2, 5), 0, 0));
-  EXPECT_EQ(d.at("t").toTensor().strides(), IntArrayRef({1, 6}));
-  Tensor step = d.at("step").toTensor();
-  EXPECT_EQ(step.strides(), IntArrayRef({12, 3}));
-  EXPECT_EQ(step[1][1].item<float>(), 15.0f);
-  EXPECT_EQ(d.at("col").toTensor().storage_offset(), 2);
-  EXPECT_EQ(d.at("elem").toTensor().storage_offset(), 15);
-  // Sharing is real: writing through one view shows in the others.
-  Tensor(d.at("row").toTensor()).fill_(-1.0);
-  EXPECT_EQ(base[1][4].item<float>(), -1.0f);
-  EXPECT_EQ(sub[0][0].item<float>(), -1.0f);
-}
-
 IValue nested_expected() {
   GenericDict d;
   d.insert_or_assign("i", 3);
@@ -148,28 +112,6 @@ IValue nested_expected() {
   d.insert_or_assign("empty_l", GenericList{});
   d.insert_or_assign("empty_t", Tuple::create({}));
   return IValue(std::move(d));
-}
-
-void expect_nested_fixture(const IValue& v) {
-  EXPECT_EQ(repr(at(v, "i")), "3");
-  EXPECT_EQ(at(v, "neg").toInt(), -70000);
-  EXPECT_EQ(at(v, "big").toInt(), int64_t(1) << 40);
-  EXPECT_EQ(at(v, "f").toDouble(), 1.5);
-  EXPECT_EQ(at(v, "s").toStringRef(), "h\xc3\xa9llo");
-  EXPECT_TRUE(at(v, "b").toBool());
-  EXPECT_TRUE(at(v, "n").isNone());
-  EXPECT_EQ(repr(at(v, "l")), "[1, 'two', (3, 4.0)]");
-  EXPECT_TRUE(all_close(at(v, "t").toTuple()->elements().at(0).toTensor(), ember::ones({2})));
-  Tensor x = at(at(v, "d"), "x").toTensor();
-  EXPECT_EQ(x.scalar_type(), kLong);
-  EXPECT_TRUE(all_close(x, ember::arange(3), 0, 0));
-  EXPECT_EQ(at(v, 7).toStringRef(), "int key");
-  EXPECT_EQ(repr(at(v, "empty_l")), "[]");
-  EXPECT_EQ(repr(at(v, "empty_t")), "()");
-  std::vector<std::string> keys;
-  for (const auto& e : v.toGenericDict()) keys.push_back(repr(e.key()));
-  EXPECT_EQ(keys, (std::vector<std::string>{"'i'", "'neg'", "'big'", "'f'", "'s'", "'b'", "'n'",
-                                            "'l'", "'t'", "'d'", "7", "'empty_l'", "'empty_t'"}));
 }
 
 }  // namespace
@@ -488,70 +430,4 @@ TEST(PtLoad, DeflatedMisalignedAndInMemoryRecordsAreCopied) {
   EXPECT_NE(error_of([&] { pt_load(empty); }).find("not a PyTorch file"), std::string::npos);
   std::remove(empty.c_str());
   EXPECT_NE(error_of([] { pt_load("/tmp"); }).find("not a regular file"), std::string::npos);
-}
-
-TEST(PtLoadLegacy, FilesFromBeforeTheZipFormat) {
-  // torch.save(..., _use_new_zipfile_serialization=False)
-  IValue a = pt_load(kDir + "legacy.pt");
-  EXPECT_TRUE(all_close(at(a, "a").toTensor(), ember::ones({2}), 0, 0));
-  expect_views_fixture(pt_load(kDir + "legacy_views.pt"));
-  expect_views_fixture(pt_load(kDir + "legacy_views_p4.pt"));  // FRAME, MEMOIZE
-  expect_views_fixture(pt_load_bytes(read_file(kDir + "legacy_views.pt")));
-  expect_nested_fixture(pt_load(kDir + "legacy_nested.pt"));
-  nn::Sequential m(nn::Conv2d(nn::Conv2dOptions(1, 4, 3).padding(1)), nn::ReLU(), nn::MaxPool2d(2),
-                   nn::Conv2d(4, 2, 3), nn::Tanh(), nn::Flatten(), nn::Linear(8, 5));
-  auto r = m->load_state_dict(load_file(kDir + "legacy_cnn.pt"));
-  EXPECT_TRUE(r.missing_keys.empty() && r.unexpected_keys.empty());
-  auto io = pt_load_tensors(kDir + "cnn_io.pt");
-  NoGradGuard ng;
-  EXPECT_TRUE(all_close(m->forward(io["x"]), io["y"], 1e-5, 1e-6));
-}
-
-TEST(PtLoadLegacy, HostileFiles) {
-  const std::string good = read_file(kDir + "legacy_views.pt");
-  const size_t tail = good.size() - 24 * 4 - 8;  // count + 24 floats of the one storage
-  auto err = [](const std::string& bytes) { return error_of([&] { pt_load_bytes(bytes); }); };
-  // Wrong magic number, protocol version, endianness.
-  std::string bad = good;
-  bad[5] ^= 1;
-  EXPECT_NE(err(bad).find("without the legacy magic number"), std::string::npos);
-  bad = good;
-  ASSERT_EQ(bad.substr(15, 6), "\x80\x02M\xe9\x03."s);
-  bad[18] = 'x';
-  EXPECT_NE(err(bad).find("unsupported protocol version"), std::string::npos);
-  bad = good;
-  const size_t le = bad.find("little_endian");
-  ASSERT_NE(le, std::string::npos);
-  ASSERT_EQ(bad[le + 15], '\x88');
-  bad[le + 15] = '\x89';
-  EXPECT_NE(err(bad).find("big-endian files are not supported"), std::string::npos);
-  // Element count that disagrees with the object, truncated data, missing storage.
-  bad = good;
-  bad[tail] = 23;
-  EXPECT_NE(err(bad).find("has 23 elements but the object declares 24"), std::string::npos);
-  EXPECT_NE(err(good.substr(0, good.size() - 1)).find("is truncated"), std::string::npos);
-  EXPECT_NE(err(good.substr(0, tail + 4)).find("is truncated"), std::string::npos);
-  // The storage key list names no storage: replace it with [] (EMPTY_LIST STOP).
-  const size_t keys = good.rfind("\x80\x02]", tail);
-  ASSERT_NE(keys, std::string::npos);
-  EXPECT_NE(
-      err(good.substr(0, keys) + "\x80\x02]."s + good.substr(tail)).find("no data for storage"),
-      std::string::npos);
-  // A key that the object does not use, or a non-list.
-  EXPECT_NE(err(good.substr(0, keys) + "\x80\x02]X\x01\x00\x00\x00za."s + good.substr(tail))
-                .find("is not used by the object"),
-            std::string::npos);
-  EXPECT_NE(err(good.substr(0, keys) + "\x80\x02K\x01."s + good.substr(tail))
-                .find("storage keys must be a list"),
-            std::string::npos);
-  // Every truncation and every single-byte corruption: an error or a valid load.
-  for (size_t n = 0; n < good.size(); n += 5) EXPECT_THROW(pt_load_bytes(good.substr(0, n)), Error);
-  for (size_t i = 0; i < good.size(); ++i) {
-    std::string b = good;
-    b[i] = static_cast<char>(b[i] ^ 0x5a);
-    try {
-      pt_load_bytes(b);
-    } catch (const Error&) {
-    }
-  }
 }
