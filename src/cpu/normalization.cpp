@@ -324,8 +324,9 @@ void embedding_bag_kernel(Tensor& out, Tensor& max_indices, Tensor& bag_size, co
           const T* src = w + r * D;
           if (mrow) {
             for (int64_t d = 0; d < D; ++d) {
-              if (mrow[d] < 0 || src[d] > row[d] || std::isnan(src[d])) {
-                if (mrow[d] >= 0 && std::isnan(row[d])) continue;
+              // PyTorch's rule: the first value, then only greater ones (a NaN wins only as the
+              // bag's first value, and then stays).
+              if (mrow[d] < 0 || src[d] > row[d]) {
                 row[d] = src[d];
                 mrow[d] = r;
               }

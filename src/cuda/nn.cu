@@ -285,8 +285,7 @@ __global__ void embedding_bag_kernel(T* out, int64_t* max_indices, int64_t* bag_
         if (r == padding_idx || r < 0 || r >= num) continue;
         T v = weight[r * D + d];
         if (mode == 2) {
-          if (m < 0 || v > acc || v != v) {
-            if (m >= 0 && acc != acc) continue;
+          if (m < 0 || v > acc) {  // PyTorch's rule: a NaN wins only as the first value
             acc = v;
             m = r;
           }

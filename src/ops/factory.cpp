@@ -10,7 +10,9 @@
 namespace ember {
 
 namespace {
+// Every caller passes a tensor it has just made (and filled): its version starts at 0.
 Tensor finish(Tensor t, const TensorOptions& o) {
+  t.unsafeGetTensorImpl()->storage()->reset_version();
   if (o.requires_grad()) {
     EMBER_CHECK(isFloatingType(t.dtype()),
                 "[factory] Only Tensors of floating point dtype can require gradients");
@@ -167,7 +169,9 @@ Tensor full_like(const Tensor& self, const Scalar& v, const TensorOptions& optio
   return finish(t, options);
 }
 
-Tensor arange(const Scalar& end, const TensorOptions& options) { return arange(0, end, 1, options); }
+Tensor arange(const Scalar& end, const TensorOptions& options) {
+  return arange(0, end, 1, options);
+}
 Tensor arange(const Scalar& start, const Scalar& end, const TensorOptions& options) {
   return arange(start, end, 1, options);
 }
@@ -279,8 +283,7 @@ Tensor from_blob(void* data, IntArrayRef sizes, const TensorOptions& options) {
   return from_blob(data, sizes, contiguous_strides(sizes), options);
 }
 
-Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides,
-                 const TensorOptions& options) {
+Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, const TensorOptions& options) {
   EMBER_CHECK(sizes.size() == strides.size(), "[from_blob] sizes and strides differ in length");
   int64_t n = checked_numel(sizes, "from_blob");
   int64_t extent = 0;
@@ -319,9 +322,10 @@ TensorDataContainer::TensorDataContainer(std::initializer_list<TensorDataContain
     EMBER_CHECK(e.sizes() == first.sizes(),
                 "[tensor] Expected all sub-lists to have sizes: ", first.sizes(),
                 ", but got sub-list with sizes: ", e.sizes());
-    EMBER_CHECK(e.type_ == type_, "[tensor] Expected all elements of the tensor to have the same "
-                "scalar type: ", toString(type_), ", but got element of scalar type: ",
-                toString(e.type_));
+    EMBER_CHECK(e.type_ == type_,
+                "[tensor] Expected all elements of the tensor to have the same "
+                "scalar type: ",
+                toString(type_), ", but got element of scalar type: ", toString(e.type_));
   }
 }
 
@@ -340,9 +344,8 @@ ScalarType TensorDataContainer::desired_dtype() const {
 
 void TensorDataContainer::fill(Tensor& flat, int64_t& pos) const {
   if (is_scalar_) {
-    visit_all_types(flat.dtype(), "tensor", [&]<class T>() {
-      flat.data_ptr<T>()[pos++] = scalar_.to<T>();
-    });
+    visit_all_types(flat.dtype(), "tensor",
+                    [&]<class T>() { flat.data_ptr<T>()[pos++] = scalar_.to<T>(); });
     return;
   }
   for (const auto& e : elems_) e.fill(flat, pos);

@@ -276,6 +276,7 @@ Tensor rand(IntArrayRef size, std::optional<Generator> gen, const TensorOptions&
   // the host and copied.
   Tensor t = empty(size, options.requires_grad(false));
   t.uniform_(0, 1, gen);
+  t.unsafeGetTensorImpl()->storage()->reset_version();  // a fresh tensor: version 0, as PyTorch's
   return options.requires_grad() ? t.requires_grad_(true) : t;
 }
 Tensor randn(IntArrayRef size, const TensorOptions& options) {
@@ -284,6 +285,7 @@ Tensor randn(IntArrayRef size, const TensorOptions& options) {
 Tensor randn(IntArrayRef size, std::optional<Generator> gen, const TensorOptions& options) {
   Tensor t = empty(size, options.requires_grad(false));
   t.normal_(0, 1, gen);
+  t.unsafeGetTensorImpl()->storage()->reset_version();
   return options.requires_grad() ? t.requires_grad_(true) : t;
 }
 Tensor randint(int64_t high, IntArrayRef size, const TensorOptions& options) {
@@ -297,6 +299,7 @@ Tensor randint(int64_t low, int64_t high, IntArrayRef size, std::optional<Genera
   TensorOptions o = options.has_dtype() ? options : options.dtype(kLong);
   Tensor t = empty(size, o.device(Device(kCPU)));
   t.random_(low, high, gen);
+  t.unsafeGetTensorImpl()->storage()->reset_version();
   return o.device().is_cpu() ? t : t.to(o.device());
 }
 Tensor randperm(int64_t n, const TensorOptions& options) {
@@ -333,18 +336,21 @@ Tensor normal(double mean, double std, IntArrayRef size, std::optional<Generator
               const TensorOptions& options) {
   Tensor t = empty(size, options);
   t.normal_(mean, std, gen);
+  t.unsafeGetTensorImpl()->storage()->reset_version();
   return t;
 }
 Tensor bernoulli(const Tensor& self, std::optional<Generator> gen) {
   Tensor t = empty(self.sizes(), self.options());
   NoGradGuard ng;
   t.bernoulli_(self, gen);
+  t.unsafeGetTensorImpl()->storage()->reset_version();
   return t;
 }
 Tensor bernoulli(const Tensor& self, double p, std::optional<Generator> gen) {
   Tensor t = empty(self.sizes(), self.options());
   NoGradGuard ng;
   t.bernoulli_(p, gen);
+  t.unsafeGetTensorImpl()->storage()->reset_version();
   return t;
 }
 

@@ -3,7 +3,9 @@
 // gradient is reduced back to its shape and dtype after broadcasting.
 #include "ember/ops/ternary.h"
 
+#include <cmath>
 #include <functional>
+#include <limits>
 
 #include "ember/ops/reduce.h"
 #include "ember/ops/unary.h"
@@ -83,7 +85,17 @@ Tensor clamp_scalar_forward(const Tensor& self, const std::optional<Scalar>& min
   IterConfig c;
   c.op = name;
   c.is_inplace = inplace;
-  if (min && max) return run_kernel(c, clamp_scalar_stub, out, {self, lo, hi});
+  if (min && max) {
+    Tensor r = run_kernel(c, clamp_scalar_stub, out, {self, lo, hi});
+    // As PyTorch's clamp with two scalar bounds: a NaN bound makes every result NaN (a single
+    // NaN bound, below, is ignored by max/min, as there).
+    auto is_nan = [](const Scalar& s) { return s.isFloatingPoint() && std::isnan(s.toDouble()); };
+    if (is_nan(*min) || is_nan(*max)) {
+      NoGradGuard ng;
+      r.fill_(std::numeric_limits<double>::quiet_NaN());
+    }
+    return r;
+  }
   if (min) return run_kernel(c, clamp_min_scalar_stub, out, {self, lo});
   return run_kernel(c, clamp_max_scalar_stub, out, {self, hi});
 }

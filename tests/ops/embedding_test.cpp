@@ -2,6 +2,9 @@
 // tools/gen_normalization_cases.py), gradcheck and gradgradcheck in float64.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 #include "support/norm_helpers.h"
 
 using namespace ember;
@@ -148,3 +151,23 @@ TEST(EmbeddingRenorm, MatchesPyTorch) {
   EXPECT_TRUE(all_close(w1, gold(golden::emb_renorm_w1, {6, 4})));
   EXPECT_THROW(embedding_renorm_(w1, tensor({7}), 1.0, 2.0), ember::Error);
 }
+
+namespace {
+
+// embedding_bag's max takes a bag's first value, then only greater ones, as PyTorch 1.13 does:
+// with w = [[9, 5], [nan, 7], [1, nan]], the bag [0, 1, 2] gives [9, 7] and [1, 0, 2] gives
+// [nan, 7] (F.embedding_bag(..., mode='max')); max_indices name the rows that won.
+TEST(EmbeddingBag, MaxNaNRuleAsPyTorch) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  Tensor w = tensor({{9., 5.}, {nan, 7.}, {1., nan}});
+  auto a = embedding_bag(w, tensor({0, 1, 2}), tensor({0}), false, 2);
+  EXPECT_TRUE(std::get<0>(a).equal(tensor({{9., 7.}})));
+  EXPECT_TRUE(std::get<3>(a).equal(tensor({{0, 1}})));
+  auto b = embedding_bag(w, tensor({1, 0, 2}), tensor({0}), false, 2);
+  Tensor v = std::get<0>(b);
+  EXPECT_TRUE(std::isnan(v[0][0].item<double>()));
+  EXPECT_EQ(v[0][1].item<double>(), 7.);
+  EXPECT_TRUE(std::get<3>(b).equal(tensor({{1, 1}})));
+}
+
+}  // namespace

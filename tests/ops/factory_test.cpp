@@ -252,3 +252,19 @@ TEST(Factory, FromBlobAndTensor) {
                   }),
                   "Only Tensors of floating point dtype can require gradients"));
 }
+
+// A factory's tensor starts at version 0 though it was filled (PyTorch 1.13: torch.zeros(3),
+// ones, full, eye, arange, zeros_like, linspace, randn, rand, randint, randperm, normal and
+// bernoulli all have _version == 0); an in-place op then counts from there.
+TEST(Factory, FreshTensorsAtVersionZero) {
+  Tensor x = ones({3});
+  for (const Tensor& t :
+       {zeros({3}), ones({3}), full({2}, 3.), eye(3), arange(3), zeros_like(x), ones_like(x),
+        full_like(x, 2), linspace(0, 1, 3), randn({3}), rand({3}), randint(0, 5, {3}), randperm(4),
+        normal(0., 1., {3}), bernoulli(full({3}, 0.5))}) {
+    EXPECT_EQ(t._version(), 0) << t;
+  }
+  Tensor z = zeros({3});
+  z.add_(1);
+  EXPECT_EQ(z._version(), 1);
+}

@@ -485,3 +485,29 @@ TEST(Ternary, CloseBoolIntBroadcastAndErrors) {
   EXPECT_TRUE(equal(tensor(1.), tensor(1.)));
   EXPECT_FALSE(equal(tensor({1., 2.}), tensor({1., 2.000001})));
 }
+
+namespace {
+
+// PyTorch 1.13: clamp with two scalar bounds of which one is NaN gives NaN everywhere (also for
+// an integer input, whose result is then float), with a zero gradient; a single NaN bound is
+// ignored: torch.clamp(x, min=nan) == x. A NaN tensor bound propagates.
+TEST(Ternary, ClampNaNBounds) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  Tensor x = tensor({1., 2., -3.}).requires_grad_();
+  Tensor both = clamp(x, 0., nan);
+  EXPECT_TRUE(both.isnan().all().item<bool>());
+  both.sum().backward();
+  EXPECT_TRUE(x.grad().equal(zeros({3}, kDouble)));
+  EXPECT_TRUE(clamp(x.detach(), nan, 1.).isnan().all().item<bool>());
+  Tensor ints = clamp(tensor({1, 2}), 0, nan);
+  EXPECT_EQ(ints.scalar_type(), kFloat);
+  EXPECT_TRUE(ints.isnan().all().item<bool>());
+  EXPECT_TRUE(clamp(x.detach(), nan).equal(x.detach()));
+  EXPECT_TRUE(clamp(x.detach(), std::nullopt, nan).equal(x.detach()));
+  Tensor y = x.detach().clone();
+  y.clamp_(-1., nan);
+  EXPECT_TRUE(y.isnan().all().item<bool>());
+  EXPECT_TRUE(clamp(x.detach(), tensor(nan)).isnan().all().item<bool>());
+}
+
+}  // namespace

@@ -44,6 +44,9 @@ class StorageImpl : public RefCounted {
   // Version counter shared by every tensor viewing this storage; in-place ops bump it.
   uint32_t version() const { return version_.load(std::memory_order_relaxed); }
   void bump_version() { version_.fetch_add(1, std::memory_order_relaxed); }
+  // For factories only: a storage nobody else has seen yet starts at version 0 after its fill
+  // (PyTorch's factories fill below the autograd layer, which is what counts versions).
+  void reset_version() { version_.store(0, std::memory_order_relaxed); }
 
  private:
   void* data_;
