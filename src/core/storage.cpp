@@ -2,9 +2,10 @@
 #include "ember/core/storage.h"
 
 #include <atomic>
-#include <memory>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <new>
 #include <unordered_map>
@@ -18,6 +19,10 @@ namespace {
 // Note [CPU block cache]: freed blocks are kept per rounded size and handed out again, so a
 // training loop stops calling malloc after its first step. Sizes round up to 64 bytes below
 // 64 KiB and to a quarter of a power of two above; the cache holds at most kMaxCached bytes.
+// A request that finds no block of its own size takes the smallest cached block of at most
+// twice its size before calling malloc (the block goes back to its own size class when freed):
+// a training step's activations and gradients of different sizes then share blocks, which kept
+// the Fashion-MNIST CNN step's resident peak from growing by every size class it ever used.
 constexpr size_t kAlign = 64;
 constexpr size_t kMaxCached = size_t(1) << 30;
 
@@ -80,6 +85,14 @@ class CachingCpuAllocator final : public Allocator {
         cached_ -= sz;
         return p;
       }
+      for (auto big = free_.upper_bound(sz); big != free_.end() && big->first <= 2 * sz; ++big) {
+        if (big->second.empty()) continue;
+        void* p = big->second.back();
+        big->second.pop_back();
+        cached_ -= big->first;
+        lent_.emplace(p, big->first);
+        return p;
+      }
     }
     void* p = std::aligned_alloc(kAlign, sz);
     if (!p) {
@@ -104,6 +117,13 @@ class CachingCpuAllocator final : public Allocator {
       return;
     }
     std::lock_guard<std::mutex> g(mu_);
+    if (!lent_.empty()) {  // a larger block that served this request goes back to its class
+      auto l = lent_.find(p);
+      if (l != lent_.end()) {
+        sz = l->second;
+        lent_.erase(l);
+      }
+    }
     if (cached_ + sz <= kMaxCached) {
       free_[sz].push_back(p);
       cached_ += sz;
@@ -125,7 +145,8 @@ class CachingCpuAllocator final : public Allocator {
 
  private:
   std::mutex mu_;
-  std::unordered_map<size_t, std::vector<void*>> free_;
+  std::map<size_t, std::vector<void*>> free_;  // size class -> cached blocks
+  std::unordered_map<void*, size_t> lent_;     // blocks serving a smaller size: their class
   size_t cached_ = 0;
 };
 
@@ -153,7 +174,10 @@ StorageImpl::StorageImpl(size_t nbytes, Allocator* alloc, Device device)
 
 StorageImpl::StorageImpl(void* data, size_t nbytes, std::function<void(void*)> deleter,
                          Device device)
-    : data_(data), nbytes_(nbytes), allocator_(nullptr), deleter_(std::move(deleter)),
+    : data_(data),
+      nbytes_(nbytes),
+      allocator_(nullptr),
+      deleter_(std::move(deleter)),
       device_(device) {}
 
 StorageImpl::~StorageImpl() {

@@ -51,3 +51,30 @@ TEST(Storage, AccessorAndItem) {
   EXPECT_THROW(t.item(), Error);
   EXPECT_THROW(t.data_ptr<int>(), Error);
 }
+
+// Note [CPU block cache]: a request with no cached block of its own size takes the smallest
+// cached block of at most twice its size; freed, that block goes back to its own size class (so
+// a later request of the larger size finds it), and the live-byte count follows the requests.
+TEST(Storage, AllocatorLendsLargerCachedBlocks) {
+  cpu_allocator_empty_cache();
+  const size_t before = cpu_allocator_allocated_bytes();
+  void* big;
+  {
+    Tensor t = empty({3 << 20});  // 12 MiB
+    big = t.data_ptr();
+  }
+  EXPECT_GE(cpu_allocator_cached_bytes(), size_t{12} << 20);
+  {
+    Tensor half = empty({(3 << 20) / 2 + 1000});  // a little over 6 MiB: served by the 12 MiB block
+    EXPECT_EQ(half.data_ptr(), big);
+    EXPECT_LT(cpu_allocator_cached_bytes(), size_t{12} << 20);
+    EXPECT_EQ(cpu_allocator_allocated_bytes() - before, size_t{7} << 20);  // its own class: 7 MiB
+    Tensor small = empty({(3 << 20) / 4});  // 3 MiB: under half the size, so not lent; malloc'd
+    EXPECT_NE(small.data_ptr(), big);
+  }
+  EXPECT_EQ(cpu_allocator_allocated_bytes(), before);
+  Tensor again = empty({3 << 20});  // the block is back in its own class
+  EXPECT_EQ(again.data_ptr(), big);
+  Tensor t2 = empty({3 << 20});  // and a second one of that size is a new block
+  EXPECT_NE(t2.data_ptr(), big);
+}
