@@ -134,22 +134,24 @@ int pieces(const Plan& P, int64_t q0, int64_t nq, Piece* out) {
   return n;
 }
 
-// Where the lanes of a tile go: lanes [l, l + n) within one output row are written by masked
-// stores of the whole register at out + base (base + l is the row position of lane l; base may
-// lie before the row: masked-off lanes are never touched).
+// Where the lanes of a tile go: lanes [l, l + n) within one output image are written by masked
+// stores of the whole register at out + base (base + l is the plane position of lane l; base
+// may lie before the plane: masked-off lanes are never touched).
 struct Run {
   __mmask16 m0, m1;
   int64_t base;
 };
 
-// The runs of the tile of positions [q, q + cols); image = floats per output image.
+// The runs of the tile of positions [q, q + cols); image = floats per output image. The
+// positions of one image are contiguous in an output channel's plane whatever the rows, so a
+// run ends only where an image does (one or two runs per tile).
 int tile_runs(const Plan& P, int64_t q, int64_t cols, int64_t image, Run* out) {
   const ConvGeom& g = P.g;
   const int64_t HW = g.ho * g.wo;
   int n = 0;
   for (int64_t l = 0; l < cols;) {
-    int64_t b = q / HW, p = q - b * HW, ow = p % g.wo;
-    int64_t len = std::min(cols - l, g.wo - ow);
+    int64_t b = q / HW, p = q - b * HW;
+    int64_t len = std::min(cols - l, HW - p);
     out[n++] = {lanes(l, l + len), lanes(l - 16, l + len - 16), b * image + p - l};
     l += len;
     q += len;
