@@ -60,6 +60,8 @@ struct Plan {
   int64_t pan;              // NR-position panels per position block
   int64_t mchunks, mper;    // panel ranges per block (for parallelism) and their size
   int64_t chunk;            // images whose phase planes are made at once
+  // Per kernel tap t = i * kw + j: where its slice starts within an input channel's phase planes.
+  std::vector<int64_t> tap_off;
 };
 
 inline __mmask16 lanes(int64_t lo, int64_t hi) {  // bits [lo, hi) of 16, clamped
@@ -165,11 +167,14 @@ void pack_b(const float* ph, float* dst, const Plan& P, int64_t gi, int64_t k0, 
             const Piece* pc, int npieces, int64_t nq) {
   const ConvGeom& g = P.g;
   const int64_t npan = (nq + NR - 1) / NR, tail = nq % NR;
+  const int64_t per_channel = g.sh * g.sw * P.phase;
+  int64_t c = gi * P.cg + k0 / P.khw, tap = k0 % P.khw;  // advanced per tap, no divisions
   for (int64_t kk = 0; kk < kc; ++kk) {
-    int64_t k = k0 + kk, c = gi * P.cg + k / P.khw, i = (k % P.khw) / g.kw, j = k % g.kw;
-    int64_t ri = i * g.dh % g.sh, rj = j * g.dw % g.sw;
-    const float* src =
-        ph + ((c * g.sh + ri) * g.sw + rj) * P.phase + (i * g.dh / g.sh) * P.WQ + j * g.dw / g.sw;
+    const float* src = ph + c * per_channel + P.tap_off[static_cast<size_t>(tap)];
+    if (++tap == P.khw) {
+      tap = 0;
+      ++c;
+    }
     float* d = dst + kk * NR;
     for (int u = 0; u < npieces; ++u) {
       const Piece& e = pc[u];
@@ -264,6 +269,14 @@ Plan make_plan(const ConvGeom& g) {
   P.phase = P.HQ * P.WQ;
   P.img = g.c * g.sh * g.sw * P.phase;
   P.mpanels = (P.cog + MR - 1) / MR;
+  P.tap_off.resize(static_cast<size_t>(P.khw));
+  for (int64_t i = 0; i < g.kh; ++i) {
+    for (int64_t j = 0; j < g.kw; ++j) {
+      int64_t ri = i * g.dh % g.sh, rj = j * g.dw % g.sw;
+      P.tap_off[static_cast<size_t>(i * g.kw + j)] =
+          (ri * g.sw + rj) * P.phase + (i * g.dh / g.sh) * P.WQ + j * g.dw / g.sw;
+    }
+  }
   P.nk = (P.K + kMaxKc - 1) / kMaxKc;
   P.kc = (P.K + P.nk - 1) / P.nk;
   P.chunk = std::clamp<int64_t>(kPhaseBytes / (P.img * int64_t{sizeof(float)}), 1,
