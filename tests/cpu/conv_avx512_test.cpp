@@ -185,6 +185,15 @@ TEST(CpuConv, ImplicitGemmSeveralImageBatches) {
   Tensor y = conv2d(x, w, b, {1, 1}, {1, 1});
   Tensor want = conv2d(x.to(kDouble), w.to(kDouble), b.to(kDouble), {1, 1}, {1, 1});
   EXPECT_TRUE(y.to(kDouble).allclose(want, 1e-4, 1e-4));
+  // The weight gradient (Note [Implicit-GEMM weight gradient]) over the same three image chunks
+  // against double precision (im2col + GEMM): every chunk's products must be added once.
+  Tensor wf = w.clone().requires_grad_(), wd = w.to(kDouble).requires_grad_();
+  Tensor g = randn(y.sizes());
+  Tensor gw = autograd::grad({conv2d(x, wf, b, {1, 1}, {1, 1})}, {wf}, {g})[0];
+  Tensor gwd = autograd::grad({conv2d(x.to(kDouble), wd, b.to(kDouble), {1, 1}, {1, 1})}, {wd},
+                              {g.to(kDouble)})[0];
+  EXPECT_TRUE(gw.to(kDouble).allclose(gwd, 1e-4, 1e-2))
+      << (gw.to(kDouble) - gwd).abs().max().item<double>();
 }
 
 }  // namespace
