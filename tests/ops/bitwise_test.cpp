@@ -8,39 +8,18 @@
 #include <limits>
 
 #include "support/gradcheck.h"
+#include "support/op_helpers.h"
 
 using namespace ember;
+using ember::testing::bools;
+using ember::testing::has;
+using ember::testing::ints;
+using ember::testing::near;
 
 namespace {
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-std::vector<int64_t> ints(const Tensor& t) {
-  Tensor c = t.to(kLong).contiguous();
-  return std::vector<int64_t>(c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel());
-}
-std::vector<bool> bools(const Tensor& t) {
-  EXPECT_EQ(t.dtype(), kBool);
-  Tensor c = t.to(kLong).contiguous();
-  std::vector<bool> out;
-  for (int64_t i = 0; i < c.numel(); ++i) out.push_back(c.data_ptr<int64_t>()[i] != 0);
-  return out;
-}
-// ember::allclose (the op) and the test helper share a name; the helper is `near` here.
-::testing::AssertionResult near(const Tensor& actual, const Tensor& expected) {
-  return ember::testing::all_close(actual, expected);
-}
 Tensor dbl(std::initializer_list<double> v) { return tensor(std::vector<double>(v)); }
-std::string error_text(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-bool has(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
 }  // namespace
 
 TEST(BinaryLogical, Values) {
@@ -301,19 +280,19 @@ TEST(Bitwise, LogicalDtypesOutAndAutograd) {
 
 TEST(Bitwise, ErrorsNameTheOp) {
   // PyTorch 1.13: "bitwise_and_cpu" not implemented for 'Float'
-  EXPECT_TRUE(has(error_text([] { tensor({1.5}) & tensor({1}); }),
+  EXPECT_TRUE(has(error_of([] { tensor({1.5}) & tensor({1}); }),
                   "[bitwise_and] \"bitwise_and_cpu\" not implemented for 'Float'"));
-  EXPECT_TRUE(has(error_text([] { bitwise_or(tensor({1.5}, kDouble), 1); }),
-                  "not implemented for 'Double'"));
-  EXPECT_TRUE(has(error_text([] { tensor({1.5}).bitwise_not(); }),
+  EXPECT_TRUE(
+      has(error_of([] { bitwise_or(tensor({1.5}, kDouble), 1); }), "not implemented for 'Double'"));
+  EXPECT_TRUE(has(error_of([] { tensor({1.5}).bitwise_not(); }),
                   "\"bitwise_not_cpu\" not implemented for 'Float'"));
-  EXPECT_TRUE(has(error_text([] { tensor({true}) << tensor({true}); }),
+  EXPECT_TRUE(has(error_of([] { tensor({true}) << tensor({true}); }),
                   "[bitwise_left_shift] \"bitwise_left_shift_cpu\" not implemented for 'Bool'"));
-  EXPECT_TRUE(has(error_text([] { tensor({2.0}) >> 1; }), "[bitwise_right_shift]"));
-  EXPECT_TRUE(has(error_text([] { tensor({1.0}).requires_grad_().logical_or_(tensor({1.0})); }),
+  EXPECT_TRUE(has(error_of([] { tensor({2.0}) >> 1; }), "[bitwise_right_shift]"));
+  EXPECT_TRUE(has(error_of([] { tensor({1.0}).requires_grad_().logical_or_(tensor({1.0})); }),
                   "[logical_or_] a leaf Variable that requires grad"));
   // PyTorch: result type Long can't be cast to the desired output type Bool
-  EXPECT_TRUE(has(error_text([] { tensor({true}).bitwise_and_(tensor({1})); }),
+  EXPECT_TRUE(has(error_of([] { tensor({true}).bitwise_and_(tensor({1})); }),
                   "can't be cast to the desired output type Bool"));
   // In place cannot broadcast self.
   EXPECT_THROW(tensor({1, 2}).bitwise_or_(tensor({{1, 2}, {3, 4}})), Error);

@@ -9,10 +9,12 @@
 #include <limits>
 
 #include "support/gradcheck.h"
+#include "support/op_helpers.h"
 
 using namespace ember;
 using ember::testing::all_close;
 using ember::testing::gradcheck;
+using ember::testing::has;
 
 namespace {
 constexpr int64_t T = 5, N = 4, C = 3;
@@ -42,17 +44,6 @@ double brute_nll(const Tensor& lp, int64_t b, int64_t len, const std::vector<int
   return -std::log(total);
 }
 
-std::string error_text(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-bool has(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
 }  // namespace
 
 TEST(Ctc, MatchesBruteForceOverPaths) {
@@ -163,7 +154,7 @@ TEST(Ctc, ErrorsNameTheOp) {
   Tensor lp = log_probs(), tg = tensor({1, 2, 1, 1, 0, 0, 2, 1}).reshape({N, 2});
   const std::vector<int64_t> il = {5, 5, 5, 5}, tl = {2, 2, 0, 2};
   auto err = [&](const std::function<void()>& f, const std::string& part) {
-    std::string e = error_text(f);
+    std::string e = error_of(f);
     EXPECT_TRUE(has(e, "[ctc_loss]") && has(e, part)) << e;
   };
   err([&] { ctc_loss(lp.select(1, 0).select(1, 0), tensor({1}), {5}, {1}); },

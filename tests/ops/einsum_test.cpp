@@ -4,36 +4,17 @@
 #include <gtest/gtest.h>
 
 #include "support/gradcheck.h"
+#include "support/op_helpers.h"
 
 using namespace ember;
 using ember::testing::all_close;
 using ember::testing::gradcheck;
 using ember::testing::gradgradcheck;
+using ember::testing::ramp;
+using ember::testing::ref;
+using ember::testing::throws_with;
 
 namespace {
-Tensor ref(std::vector<double> v, IntArrayRef shape) { return tensor(v).reshape(shape); }
-Tensor X(IntArrayRef shape, double scale = 0.37) {
-  int64_t n = 1;
-  for (int64_t s : shape) n *= s;
-  return (arange(n, kDouble) * scale - 1.1).reshape(shape);
-}
-bool throws_with(const std::function<void()>& f, const std::string& text) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return std::string(e.what()).find(text) != std::string::npos;
-  }
-  return false;
-}
-// The message of the error f throws ("" if none).
-std::string error_text(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 // m1 = torch.arange(6.).reshape(2,3)-2; m2 = torch.arange(12.).reshape(3,4)*0.5
 Tensor M1() { return arange(6, kDouble).reshape({2, 3}) - 2; }
 Tensor M2() { return arange(12, kDouble).reshape({3, 4}) * 0.5; }
@@ -109,17 +90,17 @@ TEST(Linalg, Einsum) {
       [](const variable_list& x) {
         return einsum("bij,bjk->bik", {x[0], x[1]});
       },
-      {X({2, 2, 3}), X({2, 3, 2})}));
+      {ramp({2, 2, 3}), ramp({2, 3, 2})}));
   EXPECT_TRUE(gradgradcheck(
       [](const variable_list& x) {
         return einsum("ii,i->i", {x[0], x[1]});
       },
-      {X({3, 3}), X({3})}));
+      {ramp({3, 3}), ramp({3})}));
   EXPECT_TRUE(gradcheck(
       [](const variable_list& x) {
         return einsum("...ij,jk->...k", {x[0], x[1]});
       },
-      {X({2, 2, 3}), X({3, 2})}));
+      {ramp({2, 2, 3}), ramp({3, 2})}));
 }
 
 TEST(Einsum, ImplicitOutputOrderAndSummedLabels) {
@@ -150,16 +131,16 @@ TEST(Einsum, BroadcastAndNonContiguousAgainstLoops) {
       all_close(einsum("ij,ij->ij", {ones({2, 3}, kDouble), arange(3, kDouble).reshape({1, 3})}),
                 ref({0, 1, 2, 0, 1, 2}, {2, 3})));
   // A broadcast batch label in a contraction: [1, 2, 3] x [4, 3, 2] -> [4, 2, 2].
-  Tensor a = X({1, 2, 3}), c = X({4, 3, 2}, 0.21);
+  Tensor a = ramp({1, 2, 3}), c = ramp({4, 3, 2}, 0.21);
   EXPECT_TRUE(all_close(einsum("bij,bjk->bik", {a, c}), naive_bmm(a.expand({4, 2, 3}), c)));
   // Ellipses of different ranks align to the right: [2, 1, 2, 3] with [4, 3, 2].
-  Tensor e = einsum("...ij,...jk->...ik", {X({2, 1, 2, 3}), c});
+  Tensor e = einsum("...ij,...jk->...ik", {ramp({2, 1, 2, 3}), c});
   EXPECT_EQ(e.sizes(), IntArrayRef({2, 4, 2, 2}));
   EXPECT_TRUE(
-      all_close(e.select(0, 1), naive_bmm(X({2, 1, 2, 3}).select(0, 1).expand({4, 2, 3}), c)));
+      all_close(e.select(0, 1), naive_bmm(ramp({2, 1, 2, 3}).select(0, 1).expand({4, 2, 3}), c)));
   // Transposed and expanded (stride 0) operands.
-  Tensor at = X({2, 3, 2}).transpose(1, 2);  // [2, 2, 3], non-contiguous
-  Tensor ce = X({1, 3, 4}, 0.5).expand({2, 3, 4});
+  Tensor at = ramp({2, 3, 2}).transpose(1, 2);  // [2, 2, 3], non-contiguous
+  Tensor ce = ramp({1, 3, 4}, 0.5).expand({2, 3, 4});
   EXPECT_FALSE(at.is_contiguous());
   EXPECT_TRUE(all_close(einsum("bij,bjk->bik", {at, ce}), naive_bmm(at, ce)));
   // Float32 and integer operands give the same numbers as the loops.
@@ -184,7 +165,8 @@ TEST(Einsum, ZeroSizeAndZeroDim) {
   EXPECT_EQ(einsum(",->", {tensor(3.0), tensor(4.0)}).item<double>(), 12.0);
   EXPECT_TRUE(all_close(einsum(",i->i", {tensor(2.0, kDouble), tensor({1.0, 3.0}, kDouble)}),
                         ref({2, 6}, {2})));
-  EXPECT_TRUE(all_close(einsum("...,...->...", {X({2, 3}), tensor(2.0, kDouble)}), X({2, 3}) * 2));
+  EXPECT_TRUE(
+      all_close(einsum("...,...->...", {ramp({2, 3}), tensor(2.0, kDouble)}), ramp({2, 3}) * 2));
 }
 
 TEST(Einsum, ErrorsNameTheOp) {
@@ -193,24 +175,23 @@ TEST(Einsum, ErrorsNameTheOp) {
   };
   Tensor x = zeros({2, 3});
   // The messages below are PyTorch 1.13's.
-  EXPECT_TRUE(has(error_text([&] {
+  EXPECT_TRUE(has(error_of([&] {
                     einsum("ij", {x, x});
                   }),
                   "more operands were provided than specified in the equation"));
-  EXPECT_TRUE(has(error_text([&] { einsum("i...j...", {x}); }), "more than one ellipsis"));
-  EXPECT_TRUE(has(error_text([&] { einsum("ii", {x}); }),
+  EXPECT_TRUE(has(error_of([&] { einsum("i...j...", {x}); }), "more than one ellipsis"));
+  EXPECT_TRUE(has(error_of([&] { einsum("ii", {x}); }),
                   "subscript i is repeated for operand 0 but the sizes don't match, 2 != 3"));
-  EXPECT_TRUE(has(error_text([&] { einsum("ijk...", {x}); }),
+  EXPECT_TRUE(has(error_of([&] { einsum("ijk...", {x}); }),
                   "the number of subscripts in the equation (3) is more than the number of "
                   "dimensions (2) for operand 0"));
-  EXPECT_TRUE(has(error_text([&] { einsum("ij->jj", {x}); }),
+  EXPECT_TRUE(has(error_of([&] { einsum("ij->jj", {x}); }),
                   "output subscript j appears more than once in the output"));
-  EXPECT_TRUE(has(error_text([&] { einsum("ij", std::vector<Tensor>{}); }),
+  EXPECT_TRUE(has(error_of([&] { einsum("ij", std::vector<Tensor>{}); }),
                   "must provide at least one operand"));
-  EXPECT_TRUE(has(error_text([&] { einsum("i.", {zeros({2})}); }), "not part of any ellipsis"));
-  EXPECT_TRUE(
-      has(error_text([&] { einsum("ij->i#", {x}); }), "invalid subscript given at index 5"));
-  EXPECT_TRUE(has(error_text([&] {
+  EXPECT_TRUE(has(error_of([&] { einsum("i.", {zeros({2})}); }), "not part of any ellipsis"));
+  EXPECT_TRUE(has(error_of([&] { einsum("ij->i#", {x}); }), "invalid subscript given at index 5"));
+  EXPECT_TRUE(has(error_of([&] {
                     einsum("...i,...i->...", {zeros({2, 3}), zeros({4, 3})});
                   }),
                   "subscript ... has size 4 for operand 1"));
@@ -219,11 +200,11 @@ TEST(Einsum, ErrorsNameTheOp) {
 TEST(Einsum, Gradients) {
   auto fn = [](const char* eq) { return [eq](const variable_list& x) { return einsum(eq, x); }; };
   // Both operands of a full contraction, a trace, an outer product and three operands.
-  EXPECT_TRUE(gradgradcheck(fn("ij,ij->"), {X({2, 3}), X({2, 3}, 0.2)}));
-  EXPECT_TRUE(gradgradcheck(fn("ii->"), {X({3, 3})}));
-  EXPECT_TRUE(gradgradcheck(fn("i,j->ij"), {X({2}), X({3}, 0.6)}));
-  EXPECT_TRUE(gradcheck(fn("i,ij,j->"), {X({2}), X({2, 3}, 0.2), X({3}, 0.6)}));
+  EXPECT_TRUE(gradgradcheck(fn("ij,ij->"), {ramp({2, 3}), ramp({2, 3}, 0.2)}));
+  EXPECT_TRUE(gradgradcheck(fn("ii->"), {ramp({3, 3})}));
+  EXPECT_TRUE(gradgradcheck(fn("i,j->ij"), {ramp({2}), ramp({3}, 0.6)}));
+  EXPECT_TRUE(gradcheck(fn("i,ij,j->"), {ramp({2}), ramp({2, 3}, 0.2), ramp({3}, 0.6)}));
   // A broadcast batch label: the gradient of the size-1 operand is summed over the batch.
-  EXPECT_TRUE(gradcheck(fn("bij,bjk->bik"), {X({1, 2, 3}), X({3, 3, 2}, 0.21)}));
-  EXPECT_TRUE(gradcheck(fn("...ij,...jk->...ik"), {X({2, 1, 2, 3}), X({4, 3, 2}, 0.21)}));
+  EXPECT_TRUE(gradcheck(fn("bij,bjk->bik"), {ramp({1, 2, 3}), ramp({3, 3, 2}, 0.21)}));
+  EXPECT_TRUE(gradcheck(fn("...ij,...jk->...ik"), {ramp({2, 1, 2, 3}), ramp({4, 3, 2}, 0.21)}));
 }

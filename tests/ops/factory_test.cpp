@@ -7,28 +7,13 @@
 #include <cstdint>
 
 #include "support/gradcheck.h"
+#include "support/op_helpers.h"
 
 using namespace ember;
 using ember::testing::all_close;
+using ember::testing::has;
+using ember::testing::same;
 using V = std::vector<int64_t>;
-
-namespace {
-// Same dtype and exactly the same values.
-bool same(const Tensor& a, const Tensor& b) {
-  return a.dtype() == b.dtype() && a.sizes() == b.sizes() && all_close(a, b, 0, 0);
-}
-std::string error_text(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-bool has(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
-}  // namespace
 
 TEST(Factory, ArangeCountsAndDtypes) {
   // torch.arange(0, 1, 0.1).numel() -> 10; arange(1, 2.5, 0.5) -> [1., 1.5, 2.]
@@ -56,16 +41,16 @@ TEST(Factory, ArangeCountsAndDtypes) {
   EXPECT_TRUE(same(arange(4.9, kLong), tensor({0, 1, 2, 3})));
   EXPECT_TRUE(same(arange(0.5, 3.5, 1.5, kInt), tensor({0, 1}).to(kInt)));
   // arange(0, 2.5, 0.5, dtype=long) -> RuntimeError: step must be nonzero
-  EXPECT_TRUE(has(error_text([] { arange(0, 2.5, 0.5, kLong); }), "[arange] step must be nonzero"));
-  EXPECT_TRUE(has(error_text([] { arange(0, 5, 0); }), "[arange] step must be nonzero"));
-  EXPECT_TRUE(has(error_text([] { arange(0, 5, -1); }),
+  EXPECT_TRUE(has(error_of([] { arange(0, 2.5, 0.5, kLong); }), "[arange] step must be nonzero"));
+  EXPECT_TRUE(has(error_of([] { arange(0, 5, 0); }), "[arange] step must be nonzero"));
+  EXPECT_TRUE(has(error_of([] { arange(0, 5, -1); }),
                   "[arange] upper bound and larger bound inconsistent with step sign"));
-  EXPECT_TRUE(has(error_text([] { arange(0, INFINITY); }), "[arange] unsupported range"));
+  EXPECT_TRUE(has(error_of([] { arange(0, INFINITY); }), "[arange] unsupported range"));
   // requires_grad only for floating dtypes.
   Tensor g = arange(3, TensorOptions(kDouble).requires_grad(true));
   EXPECT_TRUE(g.requires_grad());
   EXPECT_TRUE(g.is_leaf());
-  EXPECT_TRUE(has(error_text([] { arange(3, TensorOptions(kLong).requires_grad(true)); }),
+  EXPECT_TRUE(has(error_of([] { arange(3, TensorOptions(kLong).requires_grad(true)); }),
                   "[factory] Only Tensors of floating point dtype can require gradients"));
 }
 
@@ -95,10 +80,10 @@ TEST(Factory, LinspaceLogspace) {
       all_close(logspace(-1, 1, 3, 10, kDouble), tensor({0.1, 1.0, 10.0}, kDouble), 1e-15, 0));
   EXPECT_TRUE(same(logspace(1, 1, 1), tensor({10.0f})));
   EXPECT_EQ(logspace(0, 1, 0).numel(), 0);
-  EXPECT_TRUE(has(error_text([] { linspace(0, 1, -1); }),
-                  "[linspace] number of steps must be non-negative"));
-  EXPECT_TRUE(has(error_text([] { logspace(0, 1, -1); }),
-                  "[logspace] number of steps must be non-negative"));
+  EXPECT_TRUE(
+      has(error_of([] { linspace(0, 1, -1); }), "[linspace] number of steps must be non-negative"));
+  EXPECT_TRUE(
+      has(error_of([] { logspace(0, 1, -1); }), "[logspace] number of steps must be non-negative"));
 }
 
 TEST(Factory, EyeFullAndScalarTensor) {
@@ -109,8 +94,8 @@ TEST(Factory, EyeFullAndScalarTensor) {
   EXPECT_EQ(eye(0).sizes(), IntArrayRef({0, 0}));
   EXPECT_EQ(eye(3, 0, kLong).sizes(), IntArrayRef({3, 0}));
   EXPECT_TRUE(eye(2, TensorOptions(kDouble).requires_grad(true)).requires_grad());
-  EXPECT_TRUE(has(error_text([] { eye(-1); }), "[eye] n must be greater or equal to 0, got -1"));
-  EXPECT_TRUE(has(error_text([] { eye(2, -3); }), "[eye] m must be greater or equal to 0, got -3"));
+  EXPECT_TRUE(has(error_of([] { eye(-1); }), "[eye] n must be greater or equal to 0, got -1"));
+  EXPECT_TRUE(has(error_of([] { eye(2, -3); }), "[eye] m must be greater or equal to 0, got -3"));
   // torch.full((2,), True).dtype -> bool; full((2,), 3) -> int64; full((2,), 3.5) -> float32
   EXPECT_TRUE(same(full({2}, true), tensor({true, true})));
   EXPECT_TRUE(same(full({2}, 3), tensor({3, 3})));
@@ -151,16 +136,16 @@ TEST(Factory, MemoryFormatsStridedAndLike) {
                 .sum()
                 .item<float>(),
             120.0f);
-  EXPECT_TRUE(has(error_text([] {
+  EXPECT_TRUE(has(error_of([] {
                     empty({2, 3, 4, 5}, TensorOptions().memory_format(MemoryFormat::ChannelsLast),
                           MemoryFormat::Contiguous);
                   }),
                   "[empty] Cannot set memory_format both in TensorOptions and explicit argument"));
-  EXPECT_TRUE(has(error_text([] {
+  EXPECT_TRUE(has(error_of([] {
                     zeros({2, 3}, TensorOptions().memory_format(MemoryFormat::ChannelsLast));
                   }),
                   "[zeros] required rank 4 tensor to use channels_last format"));
-  EXPECT_TRUE(has(error_text([] {
+  EXPECT_TRUE(has(error_of([] {
                     ones({2, 3}, TensorOptions().memory_format(MemoryFormat::ChannelsLast3d));
                   }),
                   "[ones] required rank 5 tensor to use channels_last_3d format"));
@@ -170,11 +155,11 @@ TEST(Factory, MemoryFormatsStridedAndLike) {
   es.copy_(tensor({{1.0f, 2.0f, 3.0f}, {4.0f, 5.0f, 6.0f}}));
   EXPECT_TRUE(same(es.contiguous(), tensor({{1.0f, 2.0f, 3.0f}, {4.0f, 5.0f, 6.0f}})));
   EXPECT_EQ(empty_strided({0, 3}, {3, 1}).numel(), 0);
-  EXPECT_TRUE(has(error_text([] {
+  EXPECT_TRUE(has(error_of([] {
                     empty_strided({2, 3}, {1});
                   }),
                   "[empty_strided] mismatch in length of strides (1) and shape (2)"));
-  EXPECT_TRUE(has(error_text([] {
+  EXPECT_TRUE(has(error_of([] {
                     empty_strided({2, 3}, {-1, 1});
                   }),
                   "[empty_strided] negative strides are not supported"));
@@ -191,7 +176,7 @@ TEST(Factory, MemoryFormatsStridedAndLike) {
   EXPECT_EQ(ex.strides(), IntArrayRef(V{4, 1}));
   EXPECT_EQ(empty_like(zeros({2, 3, 4, 5}), {}, MemoryFormat::ChannelsLast).strides(),
             IntArrayRef(V{60, 1, 15, 3}));
-  EXPECT_TRUE(has(error_text([] {
+  EXPECT_TRUE(has(error_of([] {
                     empty_like(zeros({2}), TensorOptions().memory_format(MemoryFormat::Contiguous),
                                MemoryFormat::Contiguous);
                   }),
@@ -210,11 +195,11 @@ TEST(Factory, FromBlobAndTensor) {
   EXPECT_EQ(data[3], 9.0f);
   EXPECT_EQ(data[4], 9.0f);
   EXPECT_EQ(data[2], 2.0f);
-  EXPECT_TRUE(has(error_text([&] {
+  EXPECT_TRUE(has(error_of([&] {
                     from_blob(data, {2, 2}, {3});
                   }),
                   "[from_blob] sizes and strides differ in length"));
-  EXPECT_TRUE(has(error_text([&] { from_blob(data, {2}, {-1}); }),
+  EXPECT_TRUE(has(error_of([&] { from_blob(data, {2}, {-1}); }),
                   "[from_blob] negative strides are not supported"));
   // The deleter runs when the last reference goes.
   int deleted = 0;
@@ -238,16 +223,16 @@ TEST(Factory, FromBlobAndTensor) {
   EXPECT_EQ(tensor(2.5).dim(), 0);
   EXPECT_TRUE(tensor({1.0, 2.0}, TensorOptions(kDouble).requires_grad(true)).requires_grad());
   // torch.tensor([[1,2],[3]]) -> ValueError: expected sequence of length 2 at dim 1 (got 1)
-  EXPECT_TRUE(has(error_text([] {
+  EXPECT_TRUE(has(error_of([] {
                     tensor({{1, 2}, {3}});
                   }),
                   "[tensor] Expected all sub-lists to have sizes: [2], but got sub-list with "
                   "sizes: [1]"));
-  EXPECT_TRUE(has(error_text([] {
+  EXPECT_TRUE(has(error_of([] {
                     tensor({1, 2.5});
                   }),
                   "[tensor] Expected all elements of the tensor to have the same scalar type"));
-  EXPECT_TRUE(has(error_text([] {
+  EXPECT_TRUE(has(error_of([] {
                     tensor({1, 2}, TensorOptions(kLong).requires_grad(true));
                   }),
                   "Only Tensors of floating point dtype can require gradients"));

@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 
 #include "support/gradcheck.h"
+#include "support/op_helpers.h"
 
 using namespace ember;
 using ember::testing::all_close;
 using ember::testing::gradcheck;
 using ember::testing::gradgradcheck;
+using ember::testing::throws_with;
 
 namespace {
 Tensor x12() { return arange(12, kFloat).view({3, 4}); }
@@ -24,20 +26,12 @@ Tensor longs2(std::initializer_list<std::vector<int64_t>> rows) {
   }
   return out;
 }
-bool throws_with(const std::function<void()>& f, const std::string& text) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return std::string(e.what()).find(text) != std::string::npos;
-  }
-  return false;
-}
 }  // namespace
 
 TEST(IndexSelect, Values) {
   // x.index_select(1, [2,0,2])
   EXPECT_TRUE(all_close(x12().index_select(1, longs({2, 0, 2})),
-                       tensor({{2.0f, 0.0f, 2.0f}, {6.0f, 4.0f, 6.0f}, {10.0f, 8.0f, 10.0f}})));
+                        tensor({{2.0f, 0.0f, 2.0f}, {6.0f, 4.0f, 6.0f}, {10.0f, 8.0f, 10.0f}})));
   // non-contiguous input, int32 index, 0-dim, zero-size
   EXPECT_TRUE(all_close(x12().t().index_select(0, tensor({1})), tensor({{1.0f, 5.0f, 9.0f}})));
   EXPECT_TRUE(all_close(tensor(5.0).index_select(0, longs({0})), tensor(5.0)));
@@ -179,10 +173,11 @@ TEST(TakeAlongDim, Values) {
   Tensor x = arange(6, kFloat).view({2, 3});
   // torch.take_along_dim(x, [[2],[0]], 1) -> [[2],[3]]
   EXPECT_TRUE(all_close(take_along_dim(x, tensor({{int64_t{2}}, {int64_t{0}}}), 1),
-                       tensor({{2.0f}, {3.0f}})));
+                        tensor({{2.0f}, {3.0f}})));
   // torch.take_along_dim(x, [[2,1,0]], 1) -> broadcast over rows: [[2,1,0],[5,4,3]]
   Tensor row = longs({2, 1, 0}).view({1, 3});
-  EXPECT_TRUE(all_close(x.take_along_dim(row, 1), tensor({{2.0f, 1.0f, 0.0f}, {5.0f, 4.0f, 3.0f}})));
+  EXPECT_TRUE(
+      all_close(x.take_along_dim(row, 1), tensor({{2.0f, 1.0f, 0.0f}, {5.0f, 4.0f, 3.0f}})));
   // torch.take_along_dim(x, [5, 0]) -> [5, 0]
   EXPECT_TRUE(all_close(take_along_dim(x, longs({5, 0})), tensor({5.0f, 0.0f})));
   EXPECT_THROW(take_along_dim(x, row.to(kInt), 1), Error);

@@ -84,10 +84,10 @@ TEST(Index, AdvancedIndexingShapes) {
   Tensor x = x24();
   // x[:, [0, 2], [1, 3]] -> [[1, 11], [13, 23]] (adjacent: stays in place)
   EXPECT_TRUE(all_close(x.index({Slice(), longs({0, 2}), longs({1, 3})}),
-                       tensor({{1.0, 11.0}, {13.0, 23.0}})));
+                        tensor({{1.0, 11.0}, {13.0, 23.0}})));
   // x[[0, 1], :, [1, 2]] -> [[1, 5, 9], [14, 18, 22]] (separated: moves to the front)
   EXPECT_TRUE(all_close(x.index({longs({0, 1}), Slice(), longs({1, 2})}),
-                       tensor({{1.0, 5.0, 9.0}, {14.0, 18.0, 22.0}})));
+                        tensor({{1.0, 5.0, 9.0}, {14.0, 18.0, 22.0}})));
   // x[1:, tensor([[0],[2]]), 1:3:2] -> [[[[13.]], [[21.]]]]
   Tensor r = x.index({Slice(1, None), tensor({{int64_t{0}}, {int64_t{2}}}), Slice(1, 3, 2)});
   EXPECT_EQ(r.sizes(), IntArrayRef({1, 2, 1, 1}));

@@ -4,35 +4,21 @@
 #include <gtest/gtest.h>
 
 #include "support/gradcheck.h"
+#include "support/op_helpers.h"
 
 using namespace ember;
 using ember::testing::all_close;
 using ember::testing::gradcheck;
 using ember::testing::gradgradcheck;
+using ember::testing::ramp;
+using ember::testing::ref;
+using ember::testing::same;
+using ember::testing::throws_with;
 
 namespace {
-Tensor ref(std::vector<double> v, IntArrayRef shape) { return tensor(v).reshape(shape); }
 // a = torch.arange(12.).reshape(3,4); b = torch.arange(24.).reshape(2,3,4)
 Tensor A() { return arange(12, kDouble).reshape({3, 4}); }
 Tensor B() { return arange(24, kDouble).reshape({2, 3, 4}); }
-// Non-trivial double inputs for gradchecks.
-Tensor X(IntArrayRef shape) {
-  int64_t n = 1;
-  for (int64_t s : shape) n *= s;
-  return (arange(n, kDouble) * 0.37 - 1.1).reshape(shape);
-}
-// Same shape, dtype and values (Tensor::equal lives in another op family).
-bool same(const Tensor& a, const Tensor& b) {
-  return a.dtype() == b.dtype() && all_close(a, b, 0, 0);
-}
-bool throws_with(const std::function<void()>& f, const std::string& text) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return std::string(e.what()).find(text) != std::string::npos;
-  }
-  return false;
-}
 }  // namespace
 
 TEST(Shape, Cat) {
@@ -62,7 +48,7 @@ TEST(Shape, Cat) {
   cat_out(out, {a, a}, 1);
   EXPECT_EQ(out.sizes(), IntArrayRef({3, 8}));
   EXPECT_EQ(cat({zeros({2, 0}), zeros({2, 0})}, 1).sizes(), IntArrayRef({2, 0}));
-  Tensor x = X({2, 2}).requires_grad_();
+  Tensor x = ramp({2, 2}).requires_grad_();
   EXPECT_EQ(cat({x, x}).grad_fn()->name(), "CatBackward0");
   // A skipped legacy empty input still gets its (empty) gradient.
   Tensor e = zeros({0}, kDouble).requires_grad_();
@@ -74,13 +60,13 @@ TEST(Shape, Cat) {
       [](const variable_list& x) {
         return cat({x[0], x[1] * 2, x[0]}, 1);
       },
-      {X({2, 3}), X({2, 1})}));
+      {ramp({2, 3}), ramp({2, 1})}));
   EXPECT_TRUE(gradgradcheck(
       [](const variable_list& x) {
         Tensor c = cat({x[0], x[1]});
         return c * c;
       },
-      {X({1, 3}), X({2, 3})}));
+      {ramp({1, 3}), ramp({2, 3})}));
 }
 
 TEST(Shape, StackFamily) {
@@ -93,7 +79,7 @@ TEST(Shape, StackFamily) {
       "stack expects each tensor to be equal size, but got [2] at entry 0 and "
       "[3] at entry 1"));
   EXPECT_THROW(stack(std::vector<Tensor>{}), Error);
-  Tensor x = X({2}).requires_grad_();
+  Tensor x = ramp({2}).requires_grad_();
   EXPECT_EQ(stack({x, x}).grad_fn()->name(), "StackBackward0");
   EXPECT_TRUE(same(hstack({tensor({1, 2}), tensor({3})}), tensor({1, 2, 3})));
   EXPECT_TRUE(same(vstack({tensor({1, 2}), tensor({3, 4})}), tensor({{1, 2}, {3, 4}})));
@@ -103,7 +89,7 @@ TEST(Shape, StackFamily) {
       [](const variable_list& x) {
         return stack({x[0], x[1] * x[0]}, -1);
       },
-      {X({2, 2}), X({2, 2})}));
+      {ramp({2, 2}), ramp({2, 2})}));
 }
 
 TEST(Shape, RepeatInterleave) {
@@ -117,13 +103,13 @@ TEST(Shape, RepeatInterleave) {
       [](const variable_list& x) {
         return x[0].t().repeat({2, 1, 2});
       },
-      {X({2, 3})}));
+      {ramp({2, 3})}));
   EXPECT_TRUE(gradgradcheck(
       [](const variable_list& x) {
         Tensor y = x[0].repeat({2, 2});
         return y * y;
       },
-      {X({2, 2})}));
+      {ramp({2, 2})}));
   // torch.tensor([[1,2],[3,4]]).repeat_interleave(torch.tensor([1,2]),0)
   Tensor m = tensor({{1, 2}, {3, 4}});
   EXPECT_TRUE(same(m.repeat_interleave(tensor({1, 2}), 0), tensor({{1, 2}, {3, 4}, {3, 4}})));
@@ -131,13 +117,13 @@ TEST(Shape, RepeatInterleave) {
   EXPECT_TRUE(same(repeat_interleave(tensor({1, 0, 2})), tensor({0, 2, 2})));
   EXPECT_TRUE(throws_with([&] { m.repeat_interleave(-1); }, "repeats can not be negative"));
   EXPECT_THROW(m.repeat_interleave(tensor({1, 2, 3}), 0), Error);
-  EXPECT_TRUE(
-      gradcheck([](const variable_list& x) { return x[0].repeat_interleave(3, 1); }, {X({2, 2})}));
+  EXPECT_TRUE(gradcheck([](const variable_list& x) { return x[0].repeat_interleave(3, 1); },
+                        {ramp({2, 2})}));
   EXPECT_TRUE(gradcheck(
       [](const variable_list& x) {
         return x[0].repeat_interleave(tensor({2, 0, 1}), 0);
       },
-      {X({3, 2})}));
+      {ramp({3, 2})}));
 }
 
 TEST(Shape, FlipRoll) {
@@ -150,16 +136,16 @@ TEST(Shape, FlipRoll) {
   EXPECT_TRUE(throws_with([&] { A().flip({0, 0}); }, "appears multiple times"));
   EXPECT_EQ(zeros({0, 3}).flip({0}).sizes(), IntArrayRef({0, 3}));
   EXPECT_TRUE(
-      gradgradcheck([](const variable_list& x) { return x[0].flip({1}) * x[0]; }, {X({2, 3})}));
+      gradgradcheck([](const variable_list& x) { return x[0].flip({1}) * x[0]; }, {ramp({2, 3})}));
   // a.roll([1,-1],[0,1]), a.roll(5)
   EXPECT_TRUE(
       all_close(A().roll({1, -1}, {0, 1}), ref({9, 10, 11, 8, 1, 2, 3, 0, 5, 6, 7, 4}, {3, 4})));
   EXPECT_TRUE(all_close(A().roll(5), ref({7, 8, 9, 10, 11, 0, 1, 2, 3, 4, 5, 6}, {3, 4})));
   EXPECT_TRUE(throws_with([&] { A().roll({1, 2}, {0}); }, "shifts and dimensions must align"));
-  Tensor x = X({3}).requires_grad_();
+  Tensor x = ramp({3}).requires_grad_();
   EXPECT_EQ(x.roll(1).grad_fn()->name(), "RollBackward0");
   EXPECT_TRUE(gradgradcheck([](const variable_list& x) { return x[0].roll({2}, {1}) * x[0]; },
-                            {X({2, 3})}));
+                            {ramp({2, 3})}));
 }
 
 TEST(Shape, TrilTriuDiag) {
@@ -181,23 +167,23 @@ TEST(Shape, TrilTriuDiag) {
   triu_out(o, A(), 1);
   EXPECT_TRUE(same(o, A().triu(1)));
   EXPECT_TRUE(gradgradcheck([](const variable_list& x) { return x[0].tril(-1) * x[0].triu(); },
-                            {X({2, 3, 3})}));
+                            {ramp({2, 3, 3})}));
   // torch.tensor([1,2]).diag(1)
   EXPECT_TRUE(same(tensor({1, 2}).diag(1), tensor({{0, 1, 0}, {0, 0, 2}, {0, 0, 0}})));
   EXPECT_TRUE(all_close(A().diag(-1), ref({4, 9}, {2})));
   EXPECT_TRUE(throws_with([&] { zeros({2, 2, 2}).diag(); }, "matrix or a vector expected"));
-  Tensor x = X({2}).requires_grad_();
+  Tensor x = ramp({2}).requires_grad_();
   EXPECT_EQ(x.diag().grad_fn()->name(), "DiagBackward0");
   EXPECT_TRUE(gradgradcheck([](const variable_list& x) { return x[0].diag(-1) * x[0].diag(-1); },
-                            {X({3})}));
+                            {ramp({3})}));
   EXPECT_TRUE(gradgradcheck([](const variable_list& x) { return x[0].diag(1) * x[0].diag(1); },
-                            {X({3, 4})}));
+                            {ramp({3, 4})}));
   // torch.tensor([[1.,2],[3,4]]).diag_embed(-1)
   Tensor de = tensor({{1.0, 2.0}, {3.0, 4.0}}).diag_embed(-1);
   EXPECT_EQ(de.sizes(), IntArrayRef({2, 3, 3}));
   EXPECT_EQ(de.select(0, 1).select(0, 2).select(0, 1).item<double>(), 4.0);
   EXPECT_TRUE(
-      gradcheck([](const variable_list& x) { return x[0].diag_embed(1, 0, 2); }, {X({2, 2})}));
+      gradcheck([](const variable_list& x) { return x[0].diag_embed(1, 0, 2); }, {ramp({2, 2})}));
 }
 
 TEST(Shape, OutVariants) {
@@ -222,11 +208,11 @@ TEST(Join, CatLayoutsDtypesAndAliasing) {
   // Transposed, expanded and contiguous pieces: each lands in its slice of the output.
   Tensor t = A().t();                                           // [4, 3], non-contiguous
   Tensor e = tensor({1.5, -2.0, 3.0}, kDouble).expand({2, 3});  // stride 0
-  Tensor c = cat({t, e, X({1, 3})}, 0);
+  Tensor c = cat({t, e, ramp({1, 3})}, 0);
   EXPECT_EQ(c.sizes(), IntArrayRef({7, 3}));
   EXPECT_TRUE(same(c.narrow(0, 0, 4), t.contiguous()));
   EXPECT_TRUE(same(c.narrow(0, 4, 2), e.contiguous()));
-  EXPECT_TRUE(same(c.narrow(0, 6, 1), X({1, 3})));
+  EXPECT_TRUE(same(c.narrow(0, 6, 1), ramp({1, 3})));
   Tensor c3 = cat({B(), B().narrow(1, 0, 1)}, -2);
   EXPECT_EQ(c3.sizes(), IntArrayRef({2, 4, 4}));
   EXPECT_TRUE(same(c3.narrow(1, 3, 1), B().narrow(1, 0, 1)));
@@ -309,17 +295,17 @@ TEST(Join, StackAndHVDStack) {
       [](const variable_list& x) {
         return hstack({x[0], x[1]}) * vstack({x[0], x[0] * 2}).sum();
       },
-      {X({2}), X({3})}));
+      {ramp({2}), ramp({3})}));
   EXPECT_TRUE(gradcheck(
       [](const variable_list& x) {
         return dstack({x[0], x[1].t()});
       },
-      {X({2, 3}), X({3, 2})}));
+      {ramp({2, 3}), ramp({3, 2})}));
   EXPECT_TRUE(gradcheck(
       [](const variable_list& x) {
         return stack({x[0], x[1]});
       },
-      {X({}), X({}) * 2}));
+      {ramp({}), ramp({}) * 2}));
 }
 
 TEST(Join, RepeatAndRepeatInterleaveEdgeCases) {
@@ -404,11 +390,15 @@ TEST(Join, FlipRollTriDiagEdgeCases) {
       },
       "[diag_embed] diagonal dimensions cannot be identical 0, -2"));
   EXPECT_TRUE(gradgradcheck([](const variable_list& x) { return x[0].diag_embed(-1, -1, 0) * 2; },
-                            {X({2, 3})}));
+                            {ramp({2, 3})}));
   EXPECT_TRUE(gradcheck(
       [](const variable_list& x) {
         return x[0].t().roll({1, -2}, {0, 1});
       },
-      {X({3, 4})}));
-  EXPECT_TRUE(gradcheck([](const variable_list& x) { return x[0].t().flip({0, 1}); }, {X({3, 4})}));
+      {ramp({3, 4})}));
+  EXPECT_TRUE(gradcheck(
+      [](const variable_list& x) {
+        return x[0].t().flip({0, 1});
+      },
+      {ramp({3, 4})}));
 }

@@ -2,31 +2,18 @@
 #include <gtest/gtest.h>
 
 #include "support/gradcheck.h"
+#include "support/op_helpers.h"
 
 using namespace ember;
 using ember::testing::all_close;
 using ember::testing::gradcheck;
 using ember::testing::gradgradcheck;
+using ember::testing::ramp;
+using ember::testing::ref;
+using ember::testing::same;
+using ember::testing::throws_with;
 
 namespace {
-Tensor ref(std::vector<double> v, IntArrayRef shape) { return tensor(v).reshape(shape); }
-Tensor X(IntArrayRef shape, double scale = 0.37) {
-  int64_t n = 1;
-  for (int64_t s : shape) n *= s;
-  return (arange(n, kDouble) * scale - 1.1).reshape(shape);
-}
-// Same shape, dtype and values (Tensor::equal lives in another op family).
-bool same(const Tensor& a, const Tensor& b) {
-  return a.dtype() == b.dtype() && all_close(a, b, 0, 0);
-}
-bool throws_with(const std::function<void()>& f, const std::string& text) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return std::string(e.what()).find(text) != std::string::npos;
-  }
-  return false;
-}
 // m1 = torch.arange(6.).reshape(2,3)-2; m2 = torch.arange(12.).reshape(3,4)*0.5
 Tensor M1() { return arange(6, kDouble).reshape({2, 3}) - 2; }
 Tensor M2() { return arange(12, kDouble).reshape({3, 4}) * 0.5; }
@@ -45,9 +32,9 @@ TEST(Linalg, Mm) {
   for (ScalarType dt : {kFloat, kDouble, kHalf, kBFloat16, kInt, kChar}) {
     Tensor a = arange(6, dt).reshape({3, 2});
     Tensor b = arange(6, dt).reshape({2, 3});
-    EXPECT_TRUE(
-        all_close(a.t().mm(b.t()),
-                 arange(6, kDouble).reshape({3, 2}).t().mm(arange(6, kDouble).reshape({2, 3}).t())))
+    EXPECT_TRUE(all_close(
+        a.t().mm(b.t()),
+        arange(6, kDouble).reshape({3, 2}).t().mm(arange(6, kDouble).reshape({2, 3}).t())))
         << toString(dt);
   }
   EXPECT_TRUE(throws_with(
@@ -62,15 +49,15 @@ TEST(Linalg, Mm) {
   // Expanded (stride 0) operands take the loop path.
   Tensor e = tensor({1.0, 2.0}, kDouble).expand({3, 2});
   EXPECT_TRUE(all_close(e.mm(ones({2, 1}, kDouble)), full({3, 1}, 3.0, kDouble)));
-  EXPECT_TRUE(
-      gradgradcheck([](const variable_list& x) { return x[0].mm(x[1]); }, {X({2, 3}), X({3, 2})}));
+  EXPECT_TRUE(gradgradcheck([](const variable_list& x) { return x[0].mm(x[1]); },
+                            {ramp({2, 3}), ramp({3, 2})}));
 }
 
 TEST(Linalg, BmmMvDotOuter) {
   EXPECT_TRUE(all_close(B1().bmm(B2()), ref(kBmm, {2, 2, 4})));
   EXPECT_TRUE(all_close(B1().to(kInt).bmm(B2().to(kInt)), ref(kBmm, {2, 2, 4})));
   // Many small matrices (parallel over the batch) vs a loop of mm.
-  Tensor a = X({40, 3, 5}, 0.01), b = X({40, 5, 2}, 0.02);
+  Tensor a = ramp({40, 3, 5}, 0.01), b = ramp({40, 5, 2}, 0.02);
   Tensor r = a.bmm(b.transpose(1, 2).contiguous().transpose(1, 2));
   EXPECT_TRUE(all_close(r.select(0, 37), a.select(0, 37).mm(b.select(0, 37))));
   EXPECT_TRUE(throws_with(
@@ -86,18 +73,19 @@ TEST(Linalg, BmmMvDotOuter) {
   EXPECT_THROW(bmm(zeros({2, 2, 3}), zeros({2, 3, 5}, kDouble)), Error);
   EXPECT_EQ(bmm(zeros({0, 2, 3}), zeros({0, 3, 5})).sizes(), IntArrayRef({0, 2, 5}));
   EXPECT_TRUE(gradgradcheck([](const variable_list& x) { return x[0].bmm(x[1]); },
-                            {X({2, 2, 3}), X({2, 3, 2})}));
+                            {ramp({2, 2, 3}), ramp({2, 3, 2})}));
   // m1.mv(torch.tensor([1.,-1,2]))
   EXPECT_TRUE(all_close(M1().mv(tensor({1.0, -1.0, 2.0}, kDouble)), ref({-1, 5}, {2})));
-  EXPECT_TRUE(all_close(M1().t().mv(tensor({1.0, 1.0}, kDouble).expand({2})), ref({-1, 1, 3}, {3})));
+  EXPECT_TRUE(
+      all_close(M1().t().mv(tensor({1.0, 1.0}, kDouble).expand({2})), ref({-1, 1, 3}, {3})));
   EXPECT_TRUE(throws_with([] { mv(zeros({2, 3}), zeros({4})); }, "size mismatch, got 2, 2x3,4"));
   EXPECT_TRUE(throws_with(
       [] {
         mv(zeros({2, 3}), zeros({2, 3}));
       },
       "vector + matrix @ vector expected"));
-  EXPECT_TRUE(
-      gradgradcheck([](const variable_list& x) { return x[0].mv(x[1]); }, {X({2, 3}), X({3})}));
+  EXPECT_TRUE(gradgradcheck([](const variable_list& x) { return x[0].mv(x[1]); },
+                            {ramp({2, 3}), ramp({3})}));
   Tensor d = tensor({1.0, 2.0, 3.0}, kDouble).dot(tensor({4.0, 5.0, 6.0}, kDouble));
   EXPECT_EQ(d.dim(), 0);
   EXPECT_EQ(d.item<double>(), 32.0);
@@ -114,12 +102,12 @@ TEST(Linalg, BmmMvDotOuter) {
       "1D tensors expected, but got 2D and 1D"));
   EXPECT_EQ(dot(zeros({0}), zeros({0})).item<float>(), 0.0f);
   EXPECT_TRUE(
-      gradgradcheck([](const variable_list& x) { return x[0].dot(x[1]); }, {X({3}), X({3})}));
+      gradgradcheck([](const variable_list& x) { return x[0].dot(x[1]); }, {ramp({3}), ramp({3})}));
   EXPECT_TRUE(
       all_close(vdot(tensor({1.0, 2.0}, kDouble), tensor({3.0, 4.0}, kDouble)), tensor(11.0)));
   // torch.outer(torch.tensor([1.,2]), torch.tensor([3.,4,5]))
   EXPECT_TRUE(all_close(outer(tensor({1.0, 2.0}, kDouble), tensor({3.0, 4.0, 5.0}, kDouble)),
-                       ref({3, 4, 5, 6, 8, 10}, {2, 3})));
+                        ref({3, 4, 5, 6, 8, 10}, {2, 3})));
   EXPECT_TRUE(all_close(tensor({1.0}, kDouble).ger(tensor({2.0}, kDouble)), ref({2}, {1, 1})));
   EXPECT_TRUE(throws_with(
       [] {
@@ -136,7 +124,7 @@ TEST(Linalg, AddFamily) {
   Tensor nan = full({2, 4}, NAN, kDouble);
   EXPECT_TRUE(all_close(addmm(nan, M1(), M2(), 0, 1), M1().mm(M2())));
   EXPECT_TRUE(all_close(addmm(ones({2, 4}, kInt), M1().to(kInt), M2().to(kInt) * 2, 3, 1),
-                       M1().mm(M2().to(kInt).to(kDouble) * 2) + 3));
+                        M1().mm(M2().to(kInt).to(kDouble) * 2) + 3));
   EXPECT_TRUE(throws_with(
       [] {
         addmm(zeros({2, 5}), zeros({2, 3}), zeros({4, 5}));
@@ -150,32 +138,32 @@ TEST(Linalg, AddFamily) {
   Tensor s = ones({2, 4}, kDouble);
   s.addmm_(M1(), M2(), 0.5, 2);
   EXPECT_TRUE(all_close(s, ref({-3.5, -6, -8.5, -11, 32.5, 39, 45.5, 52}, {2, 4}) -
-                              tensor({0.0, 0.5, 1.0, 1.5}, kDouble)));
+                               tensor({0.0, 0.5, 1.0, 1.5}, kDouble)));
   Tensor o = empty({0}, kDouble);
   addmm_out(o, zeros({1}, kDouble), M1(), M2());
   EXPECT_TRUE(all_close(o, M1().mm(M2())));
   EXPECT_TRUE(
       gradgradcheck([](const variable_list& x) { return addmm(x[0], x[1], x[2], 0.5, -1.5); },
-                    {X({4}), X({2, 3}), X({3, 4})}));
+                    {ramp({4}), ramp({2, 3}), ramp({3, 4})}));
   // torch.addmv(torch.tensor([1.,1]), m1, torch.tensor([1.,-1,2]), beta=2, alpha=3)
   EXPECT_TRUE(
       all_close(addmv(tensor({1.0, 1.0}, kDouble), M1(), tensor({1.0, -1.0, 2.0}, kDouble), 2, 3),
-               ref({-1, 17}, {2})));
+                ref({-1, 17}, {2})));
   EXPECT_TRUE(gradgradcheck([](const variable_list& x) { return addmv(x[0], x[1], x[2], 2, 3); },
-                            {X({1}), X({2, 3}), X({3})}));
+                            {ramp({1}), ramp({2, 3}), ramp({3})}));
   // torch.baddbmm(torch.ones(2,4), B1, B2, beta=2, alpha=0.5)
   EXPECT_TRUE(all_close(
       baddbmm(ones({2, 4}, kDouble), B1(), B2(), 2, 0.5),
       ref({4.5, 6, 7.5, 9, 0, 6, 12, 18, 121.5, 132, 142.5, 153, 171, 186, 201, 216}, {2, 2, 4})));
   EXPECT_TRUE(
       gradgradcheck([](const variable_list& x) { return baddbmm(x[0], x[1], x[2], 2, 0.5); },
-                    {X({2, 1}), X({2, 2, 3}), X({2, 3, 2})}));
+                    {ramp({2, 1}), ramp({2, 2, 3}), ramp({2, 3, 2})}));
   // torch.addbmm(torch.ones(2,4), B1, B2, beta=2, alpha=0.5)
   EXPECT_TRUE(all_close(addbmm(ones({2, 4}, kDouble), B1(), B2(), 2, 0.5),
-                       ref({124, 136, 148, 160, 169, 190, 211, 232}, {2, 4})));
+                        ref({124, 136, 148, 160, 169, 190, 211, 232}, {2, 4})));
   EXPECT_TRUE(gradgradcheck([](const variable_list& x) { return addbmm(x[0], x[1], x[2], 2, 0.5); },
-                            {X({2, 2}), X({3, 2, 3}), X({3, 3, 2})}));
-  Tensor x = X({2, 2}).requires_grad_();
+                            {ramp({2, 2}), ramp({3, 2, 3}), ramp({3, 3, 2})}));
+  Tensor x = ramp({2, 2}).requires_grad_();
   EXPECT_EQ(addmm(x, x, x).grad_fn()->name(), "AddmmBackward0");
 }
 
@@ -190,7 +178,7 @@ TEST(Linalg, Matmul) {
   // torch.matmul(torch.tensor([1.,2,3]), torch.arange(24.).reshape(2,3,4))
   EXPECT_TRUE(
       all_close(matmul(tensor({1.0, 2.0, 3.0}, kDouble), arange(24, kDouble).reshape({2, 3, 4})),
-               ref({32, 38, 44, 50, 104, 110, 116, 122}, {2, 4})));
+                ref({32, 38, 44, 50, 104, 110, 116, 122}, {2, 4})));
   EXPECT_TRUE(all_close(
       matmul(arange(24, kDouble).reshape({2, 3, 4}), tensor({1.0, 2.0, 3.0, 4.0}, kDouble)),
       ref({20, 60, 100, 140, 180, 220}, {2, 3})));
@@ -208,24 +196,25 @@ TEST(Linalg, Matmul) {
   EXPECT_THROW(matmul(tensor(1.0), zeros({1})), Error);
   {
     // The result is not a view, so in-place ops with autograd work on it.
-    Tensor a = X({2, 2, 2}).requires_grad_();
-    Tensor m = matmul(a, X({2, 2}));
+    Tensor a = ramp({2, 2, 2}).requires_grad_();
+    Tensor m = matmul(a, ramp({2, 2}));
     EXPECT_FALSE(m.is_view());
     m.mul_(2);
     m.sum().backward();
-    EXPECT_TRUE(all_close(a.grad().select(0, 0),
-                         X({2, 2}).sum(std::vector<int64_t>{1}).unsqueeze(0).expand({2, 2}) * 2));
+    EXPECT_TRUE(
+        all_close(a.grad().select(0, 0),
+                  ramp({2, 2}).sum(std::vector<int64_t>{1}).unsqueeze(0).expand({2, 2}) * 2));
   }
   EXPECT_TRUE(gradgradcheck([](const variable_list& x) { return matmul(x[0], x[1]); },
-                            {X({2, 1, 2, 3}), X({3, 3, 2})}));
+                            {ramp({2, 1, 2, 3}), ramp({3, 3, 2})}));
   EXPECT_TRUE(gradgradcheck([](const variable_list& x) { return matmul(x[0], x[1]); },
-                            {X({3}), X({2, 3, 2})}));
+                            {ramp({3}), ramp({2, 3, 2})}));
   EXPECT_TRUE(gradgradcheck([](const variable_list& x) { return matmul(x[0], x[1]); },
-                            {X({2, 2, 3}), X({3})}));
-  EXPECT_TRUE(
-      gradcheck([](const variable_list& x) { return matmul(x[0], x[1]); }, {X({2, 3}), X({3})}));
-  EXPECT_TRUE(
-      gradcheck([](const variable_list& x) { return matmul(x[0], x[1]); }, {X({3}), X({3, 2})}));
+                            {ramp({2, 2, 3}), ramp({3})}));
+  EXPECT_TRUE(gradcheck([](const variable_list& x) { return matmul(x[0], x[1]); },
+                        {ramp({2, 3}), ramp({3})}));
+  EXPECT_TRUE(gradcheck([](const variable_list& x) { return matmul(x[0], x[1]); },
+                        {ramp({3}), ramp({3, 2})}));
 }
 
 TEST(Linalg, OutVariants) {
@@ -254,13 +243,13 @@ TEST(Linalg, IntegerScalarsTruncate) {
   Tensor i = ones({2, 2}, kInt);
   EXPECT_TRUE(all_close(addmm(i * 3, i, i, 0.5, 1.5), full({2, 2}, 2.0, kDouble)));
   EXPECT_TRUE(all_close(baddbmm(i.unsqueeze(0) * 3, i.unsqueeze(0), i.unsqueeze(0), 0.5, 1.5),
-                       full({1, 2, 2}, 2.0, kDouble)));
+                        full({1, 2, 2}, 2.0, kDouble)));
 }
 
 TEST(Linalg, NodeNamesAndIntegerEinsum) {
-  Tensor m = X({2, 2}).requires_grad_();
-  Tensor v = X({2}).requires_grad_();
-  Tensor b = X({1, 2, 2}).requires_grad_();
+  Tensor m = ramp({2, 2}).requires_grad_();
+  Tensor v = ramp({2}).requires_grad_();
+  Tensor b = ramp({1, 2, 2}).requires_grad_();
   EXPECT_EQ(m.mm(m).grad_fn()->name(), "MmBackward0");
   EXPECT_EQ(b.bmm(b).grad_fn()->name(), "BmmBackward0");
   EXPECT_EQ(m.mv(v).grad_fn()->name(), "MvBackward0");
@@ -294,10 +283,10 @@ TEST(Linalg, TensordotInnerKron) {
                           "contracted dimensions need to match, but first has size 3 in dim 1 and "
                           "second has size 4 in dim 0"));
   EXPECT_TRUE(gradgradcheck([](const variable_list& x) { return tensordot(x[0], x[1], {0}, {1}); },
-                            {X({2, 3}), X({3, 2})}));
+                            {ramp({2, 3}), ramp({3, 2})}));
   // torch.inner(torch.arange(6.).reshape(2,3), torch.tensor([1.,2,3])) -> [8, 26]
   EXPECT_TRUE(all_close(inner(arange(6, kDouble).reshape({2, 3}), tensor({1.0, 2.0, 3.0}, kDouble)),
-                       ref({8, 26}, {2})));
+                        ref({8, 26}, {2})));
   EXPECT_TRUE(all_close(tensor(2.0, kDouble).inner(ref({1, 2}, {2})), ref({2, 4}, {2})));
   EXPECT_TRUE(throws_with([] { inner(ones({2, 3}), ones({4})); }, "the last dimension must match"));
   // torch.kron(torch.tensor([[1,2],[3,4]]), torch.tensor([[0,1],[1,0]]))
@@ -305,6 +294,6 @@ TEST(Linalg, TensordotInnerKron) {
                    tensor({{0, 1, 0, 2}, {1, 0, 2, 0}, {0, 3, 0, 4}, {3, 0, 4, 0}})));
   // torch.kron(torch.tensor([1,2]), torch.tensor([[1],[2]])) -> [[1,2],[2,4]]
   EXPECT_TRUE(same(tensor({1, 2}).kron(tensor({{1}, {2}})), tensor({{1, 2}, {2, 4}})));
-  EXPECT_TRUE(
-      gradgradcheck([](const variable_list& x) { return kron(x[0], x[1]); }, {X({2}), X({2, 2})}));
+  EXPECT_TRUE(gradgradcheck([](const variable_list& x) { return kron(x[0], x[1]); },
+                            {ramp({2}), ramp({2, 2})}));
 }

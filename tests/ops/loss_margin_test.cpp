@@ -10,11 +10,13 @@
 #include <set>
 
 #include "support/gradcheck.h"
+#include "support/op_helpers.h"
 
 using namespace ember;
 using ember::testing::all_close;
 using ember::testing::gradcheck;
 using ember::testing::gradgradcheck;
+using ember::testing::has;
 
 namespace {
 std::vector<double> vals(const Tensor& t) {
@@ -38,17 +40,6 @@ void expect_reductions(const std::function<Tensor(int64_t)>& loss, const std::ve
   EXPECT_NEAR(loss(Reduction::Sum).item<double>(), sum, 1e-12);
 }
 
-std::string error_text(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-bool has(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
 }  // namespace
 
 // An empty batch is a valid input (PyTorch's check allows a 0-dim batch size).
@@ -117,10 +108,10 @@ TEST(LossMargin, CosineEmbedding) {
                         tensor({0.0, 1.0}, kDouble)));
   EXPECT_TRUE(gradgradcheck(
       [&](const variable_list& v) { return cosine_embedding_loss(v[0], v[1], y, 0.1); }, {a, b}));
-  EXPECT_TRUE(has(error_text([&] { cosine_embedding_loss(a, b, tensor(1.0)); }),
+  EXPECT_TRUE(has(error_of([&] { cosine_embedding_loss(a, b, tensor(1.0)); }),
                   "[cosine_embedding_loss] 0D target tensor expects 1D input tensors, but found "
                   "inputs with sizes [3, 4] and [3, 4]."));
-  EXPECT_TRUE(has(error_text([&] { cosine_embedding_loss(a.select(0, 0), b.select(0, 0), y); }),
+  EXPECT_TRUE(has(error_of([&] { cosine_embedding_loss(a.select(0, 0), b.select(0, 0), y); }),
                   "[cosine_embedding_loss] 1D target tensor expects 2D input tensors"));
 }
 
@@ -174,20 +165,20 @@ TEST(LossMargin, MultiMarginAgainstLoop) {
   // ... and with target tensor([3]) -> tensor([0.3250])
   EXPECT_EQ(multi_margin_loss(v, tensor({3}), 1, 1, {}, Reduction::None).sizes(), IntArrayRef({1}));
   Tensor bad = randn({3, 4});
-  EXPECT_TRUE(has(error_text([&] {
+  EXPECT_TRUE(has(error_of([&] {
                     multi_margin_loss(bad, tensor({1, 2, 3}).to(kInt));
                   }),
                   "[multi_margin_loss] expected scalar type Long but found Int"));
-  EXPECT_TRUE(has(error_text([&] {
+  EXPECT_TRUE(has(error_of([&] {
                     multi_margin_loss(bad, tensor({1, 2}));
                   }),
                   "[multi_margin_loss] inconsistent target size"));
-  EXPECT_TRUE(has(error_text([&] {
+  EXPECT_TRUE(has(error_of([&] {
                     multi_margin_loss(randn({2, 3, 4}), zeros({2}, kLong));
                   }),
                   "[multi_margin_loss] Expected non-empty vector or matrix"));
   // PyTorch 1.13 reads past a short weight; PyTorch 2 (and ember) refuse it.
-  EXPECT_TRUE(has(error_text([&] {
+  EXPECT_TRUE(has(error_of([&] {
                     multi_margin_loss(bad, tensor({1, 2, 3}), 1, 1, ones({3}));
                   }),
                   "[multi_margin_loss] inconsistent weight size, expected 4"));
@@ -224,14 +215,14 @@ TEST(LossMargin, MultilabelMarginAgainstLoop) {
     EXPECT_TRUE(gradgradcheck(
         [&](const variable_list& in) { return multilabel_margin_loss(in[0], t, r); }, {x}));
   }
-  EXPECT_TRUE(has(error_text([&] {
+  EXPECT_TRUE(has(error_of([&] {
                     multilabel_margin_loss(x, zeros({3, 3}, kLong));
                   }),
                   "[multilabel_margin_loss] inconsistent target size: [3, 3] for input of size: "
                   "[3, 4]"));
-  EXPECT_TRUE(has(error_text([&] { multilabel_margin_loss(x, t.to(kInt)); }),
+  EXPECT_TRUE(has(error_of([&] { multilabel_margin_loss(x, t.to(kInt)); }),
                   "[multilabel_margin_loss] expected scalar type Long but found Int"));
-  EXPECT_TRUE(has(error_text([&] {
+  EXPECT_TRUE(has(error_of([&] {
                     multilabel_margin_loss(x, full({3, 4}, -2, kLong));
                   }),
                   "[multilabel_margin_loss] argument #2 'target' is out of range"));
@@ -272,7 +263,7 @@ TEST(LossMargin, TripletAndPairwiseDistance) {
   Tensor dk = pairwise_distance(ones({2, 3}), zeros({2, 3}), 2, 1e-6, true);
   EXPECT_EQ(dk.sizes(), IntArrayRef({2, 1}));
   EXPECT_NEAR(dk.select(0, 1).item<double>(), std::sqrt(3.0) * (1 + 1e-6), 1e-6);
-  EXPECT_TRUE(has(error_text([&] { triplet_margin_loss(a, p, n.select(0, 0)); }),
+  EXPECT_TRUE(has(error_of([&] { triplet_margin_loss(a, p, n.select(0, 0)); }),
                   "[triplet_margin_loss] The anchor, positive, and negative tensors are expected "
                   "to have the same number of dimensions, but got: anchor 2D, positive 2D, and "
                   "negative 1D inputs"));
@@ -309,7 +300,7 @@ TEST(LossMargin, ReductionCheckAndFloat32) {
   for (const auto& [name, fn] : ops) {
     SCOPED_TRACE(name);
     EXPECT_TRUE(
-        has(error_text([&] { fn(x, 7); }), "[" + name + "] 7 is not a valid value for reduction"));
+        has(error_of([&] { fn(x, 7); }), "[" + name + "] 7 is not a valid value for reduction"));
     Tensor f = fn(x.to(kFloat), Reduction::None);
     EXPECT_EQ(f.dtype(), kFloat);
     EXPECT_TRUE(all_close(f.to(kDouble), fn(x, Reduction::None), 1e-5, 1e-6));

@@ -15,9 +15,9 @@ TEST(Random, RandMatchesPyTorch) {
   EXPECT_TRUE(all_close(rand({3}), tensor({0.4963f, 0.7682f, 0.0885f}), 0, 1e-4));
   manual_seed(0);
   // torch.rand(3, dtype=torch.float64)
-  EXPECT_TRUE(all_close(rand({3}, kDouble),
-                       tensor({0.9700530018065531, 0.707819864399788, 0.45938294312745087}, kDouble),
-                       1e-15, 0));
+  EXPECT_TRUE(all_close(
+      rand({3}, kDouble),
+      tensor({0.9700530018065531, 0.707819864399788, 0.45938294312745087}, kDouble), 1e-15, 0));
   manual_seed(0);
   Tensor a = rand({2});
   Tensor b = randn({2});  // the stream continues across calls
@@ -27,30 +27,33 @@ TEST(Random, RandMatchesPyTorch) {
 
 TEST(Random, RandnMatchesPyTorch) {
   manual_seed(0);
-  EXPECT_TRUE(all_close(randn({3}), tensor({1.5409960746765137f, -0.293428897857666f,
-                                           -2.1787893772125244f}), 1e-6, 0));
+  EXPECT_TRUE(all_close(randn({3}),
+                        tensor({1.5409960746765137f, -0.293428897857666f, -2.1787893772125244f}),
+                        1e-6, 0));
   manual_seed(0);
-  EXPECT_TRUE(all_close(randn({3}, kDouble),
-                       tensor({1.5409961082440433, -0.2934289057609464, -2.1787893820745574}, kDouble),
-                       1e-14, 0));
+  EXPECT_TRUE(all_close(
+      randn({3}, kDouble),
+      tensor({1.5409961082440433, -0.2934289057609464, -2.1787893820745574}, kDouble), 1e-14, 0));
   manual_seed(0);
   Tensor a = randn({20});  // blocks of 16 with the last block recomputed
-  EXPECT_TRUE(all_close(a.index({Slice(0, 3)}), tensor({-1.1258398294448853f, -1.152360200881958f,
-                                                       -0.2505785822868347f}), 1e-5, 1e-6));
-  EXPECT_TRUE(all_close(a.index({Slice(16, None)}),
-                       tensor({0.9318265914916992f, 1.2590092420578003f, 2.0049805641174316f,
-                               0.05373690277338028f}), 1e-5, 1e-6));
+  EXPECT_TRUE(all_close(a.index({Slice(0, 3)}),
+                        tensor({-1.1258398294448853f, -1.152360200881958f, -0.2505785822868347f}),
+                        1e-5, 1e-6));
+  EXPECT_TRUE(all_close(
+      a.index({Slice(16, None)}),
+      tensor({0.9318265914916992f, 1.2590092420578003f, 2.0049805641174316f, 0.05373690277338028f}),
+      1e-5, 1e-6));
   manual_seed(0);
   Tensor d = randn({16}, kDouble);
-  EXPECT_TRUE(all_close(d.index({Slice(0, 3)}),
-                       tensor({-2.310411800234176, -0.3732508612577643, -1.0608166785462863}, kDouble),
-                       1e-12, 0));
+  EXPECT_TRUE(all_close(
+      d.index({Slice(0, 3)}),
+      tensor({-2.310411800234176, -0.3732508612577643, -1.0608166785462863}, kDouble), 1e-12, 0));
   EXPECT_TRUE(all_close(d.index({Slice(14, None)}),
-                       tensor({0.07138847120511693, 0.3380174030507378}, kDouble), 1e-12, 1e-14));
+                        tensor({0.07138847120511693, 0.3380174030507378}, kDouble), 1e-12, 1e-14));
   manual_seed(0);
   EXPECT_TRUE(all_close(empty({3}).normal_(2, 3),
-                       tensor({6.622988224029541f, 1.119713306427002f, -4.536368370056152f}),
-                       1e-6, 0));
+                        tensor({6.622988224029541f, 1.119713306427002f, -4.536368370056152f}), 1e-6,
+                        0));
 }
 
 TEST(Random, IntegerStreamsMatchPyTorch) {
@@ -63,8 +66,8 @@ TEST(Random, IntegerStreamsMatchPyTorch) {
   EXPECT_TRUE(all_close(empty({5}).bernoulli_(0.5), tensor({0.0f, 0.0f, 1.0f, 0.0f, 0.0f}), 0, 0));
   manual_seed(0);
   EXPECT_TRUE(all_close(empty({3}).exponential_(),
-                       tensor({3.508326292037964f, 1.2303847074508667f, 0.615044116973877f}),
-                       1e-6, 0));
+                        tensor({3.508326292037964f, 1.2303847074508667f, 0.615044116973877f}), 1e-6,
+                        0));
 }
 
 TEST(Random, GeneratorsAreIndependentAndStatisticsHold) {

@@ -18,12 +18,13 @@ const double kInf = std::numeric_limits<double>::infinity();
 }  // namespace
 
 TEST(Var, Values) {
-  EXPECT_NEAR(A().var().item<double>(), 5.3, 1e-6);                          // A.var()
+  EXPECT_NEAR(A().var().item<double>(), 5.3, 1e-6);                           // A.var()
   EXPECT_TRUE(all_close(A().var(IntArrayRef{0}), tensor({0.5, 18.0, 8.0})));  // A.var(0)
   // A.var(1, unbiased=False, keepdim=True)
   EXPECT_TRUE(all_close(A().var(IntArrayRef{1}, false, true), tensor({{4.3888888}, {4.3888888}})));
   // torch.var(A, 1, correction=2)
-  EXPECT_TRUE(all_close(var(A(), IntArrayRef{1}, Scalar(2), false), tensor({13.166667, 13.166667})));
+  EXPECT_TRUE(
+      all_close(var(A(), IntArrayRef{1}, Scalar(2), false), tensor({13.166667, 13.166667})));
   EXPECT_NEAR(A().std().item<double>(), 2.3021729, 1e-6);  // A.std()
   EXPECT_TRUE(all_close(A().std(IntArrayRef{0}), tensor({0.70710677, 4.2426405, 2.8284271})));
   EXPECT_TRUE(all_close(A().t().var(IntArrayRef{1}), tensor({0.5, 18.0, 8.0})));

@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 
 #include "support/gradcheck.h"
+#include "support/op_helpers.h"
 
 using namespace ember;
 using ember::testing::all_close;
 using ember::testing::gradcheck;
 using ember::testing::gradgradcheck;
+using ember::testing::throws_with;
 
 namespace {
 Tensor x12() { return arange(12, kFloat).view({3, 4}); }
@@ -23,14 +25,6 @@ Tensor longs2(std::initializer_list<std::vector<int64_t>> rows) {
     out = n;
   }
   return out;
-}
-bool throws_with(const std::function<void()>& f, const std::string& text) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return std::string(e.what()).find(text) != std::string::npos;
-  }
-  return false;
 }
 }  // namespace
 
@@ -76,11 +70,11 @@ TEST(Scatter, Values) {
   Tensor src = tensor({{1.0f, 2.0f, 9.0f}, {3.0f, 4.0f, 9.0f}, {5.0f, 6.0f, 9.0f}});
   Tensor r = zeros({3, 5}).scatter(1, idx, src);
   EXPECT_TRUE(all_close(r, tensor({{1.0f, 0.0f, 0.0f, 0.0f, 2.0f},
-                                  {0.0f, 4.0f, 0.0f, 0.0f, 0.0f},
-                                  {0.0f, 0.0f, 6.0f, 5.0f, 0.0f}})));
+                                   {0.0f, 4.0f, 0.0f, 0.0f, 0.0f},
+                                   {0.0f, 0.0f, 6.0f, 5.0f, 0.0f}})));
   // zeros(2,3).scatter(0, [[1,0,1]], 7.)
   EXPECT_TRUE(all_close(zeros({2, 3}).scatter(0, longs2({{1, 0, 1}}), 7.0),
-                       tensor({{0.0f, 7.0f, 0.0f}, {7.0f, 0.0f, 7.0f}})));
+                        tensor({{0.0f, 7.0f, 0.0f}, {7.0f, 0.0f, 7.0f}})));
   // ones(2,3).scatter_add(1, [[0,0,2],[1,1,1]], [[1,2,3],[4,5,6]])
   Tensor sa = ones({2, 3}).scatter_add(1, longs2({{0, 0, 2}, {1, 1, 1}}),
                                        tensor({{1.0f, 2.0f, 3.0f}, {4.0f, 5.0f, 6.0f}}));
@@ -92,7 +86,7 @@ TEST(Scatter, Values) {
       tensor({{24.0f, 2.0f, 2.0f}, {2.0f, 2.0f, 60.0f}})));
   // full((2,3),2.).scatter(1, [[0,0],[2,2]], 1.5, reduce='add')
   EXPECT_TRUE(all_close(two.scatter(1, longs2({{0, 0}, {2, 2}}), 1.5, "add"),
-                       tensor({{5.0f, 2.0f, 2.0f}, {2.0f, 2.0f, 5.0f}})));
+                        tensor({{5.0f, 2.0f, 2.0f}, {2.0f, 2.0f, 5.0f}})));
   EXPECT_THROW(two.scatter(1, longs2({{0}}), 1.5, "max"), Error);
   // in place, int and bool dtypes
   Tensor zi = zeros({4}, kInt);
@@ -190,7 +184,7 @@ TEST(Nonzero, Values) {
   EXPECT_EQ(nz.dtype(), kLong);
   EXPECT_TRUE(all_close(nz, longs2({{0, 1}, {1, 0}, {1, 2}})));
   EXPECT_TRUE(all_close(tensor({{0.0, 1.5, 0.0}, {2.0, 0.0, -1.0}}).t().nonzero(),
-                       longs2({{0, 1}, {1, 0}, {2, 1}})));
+                        longs2({{0, 1}, {1, 0}, {2, 1}})));
   EXPECT_EQ(tensor(3.0).nonzero().sizes(), IntArrayRef({1, 0}));
   EXPECT_EQ(tensor(0).nonzero().sizes(), IntArrayRef({0, 0}));
   EXPECT_EQ(zeros({0, 2}).nonzero().sizes(), IntArrayRef({0, 2}));
@@ -217,7 +211,7 @@ TEST(IndexFamily, ExpandedAndTransposedInputs) {
       all_close(e.gather(1, longs2({{2, 0}, {1, 1}})), tensor({{3.0f, 1.0f}, {2.0f, 2.0f}})));
   EXPECT_TRUE(all_close(e.index_select(0, longs({1})), tensor({{1.0f, 2.0f, 3.0f}})));
   EXPECT_TRUE(all_close(e.masked_fill(tensor({false, true, false}), 0.0),
-                       tensor({{1.0f, 0.0f, 3.0f}, {1.0f, 0.0f, 3.0f}})));
+                        tensor({{1.0f, 0.0f, 3.0f}, {1.0f, 0.0f, 3.0f}})));
   EXPECT_TRUE(
       all_close(std::get<0>(e.sort(1, true)), tensor({{3.0f, 2.0f, 1.0f}, {3.0f, 2.0f, 1.0f}})));
   EXPECT_TRUE(all_close(e.take(longs({5, 0})), tensor({3.0f, 1.0f})));

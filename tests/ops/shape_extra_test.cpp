@@ -6,34 +6,20 @@
 #include <string>
 
 #include "support/gradcheck.h"
+#include "support/op_helpers.h"
 
 using namespace ember;
 using ember::testing::all_close;
 using ember::testing::gradcheck;
 using ember::testing::gradgradcheck;
+using ember::testing::ramp;
+using ember::testing::ref;
+using ember::testing::same;
+using ember::testing::throws_with;
 
 namespace {
-Tensor ref(std::vector<double> v, IntArrayRef shape) { return tensor(v).reshape(shape); }
 // a = torch.arange(12.).reshape(3,4)
 Tensor A() { return arange(12, kDouble).reshape({3, 4}); }
-// Non-trivial double inputs for gradchecks.
-Tensor X(IntArrayRef shape) {
-  int64_t n = 1;
-  for (int64_t s : shape) n *= s;
-  return (arange(n, kDouble) * 0.37 - 1.1).reshape(shape);
-}
-// Same shape, dtype and values.
-bool same(const Tensor& a, const Tensor& b) {
-  return a.dtype() == b.dtype() && all_close(a, b, 0, 0);
-}
-bool throws_with(const std::function<void()>& f, const std::string& text) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return std::string(e.what()).find(text) != std::string::npos;
-  }
-  return false;
-}
 }  // namespace
 
 TEST(Shape, CompositeSplitsAndRotations) {
@@ -80,7 +66,7 @@ TEST(Shape, CompositeSplitsAndRotations) {
         auto p = x[0].tensor_split(2, 1);
         return p[0].rot90() * p[1].rot90(3).t();
       },
-      {X({2, 4})}));
+      {ramp({2, 4})}));
 }
 
 namespace {
@@ -120,7 +106,7 @@ TEST(ShapeExtra, TensorSplitEdgeCases) {
         auto s = x[0].tensor_split({1, 3}, 1);
         return s[0] * 2 + s[2].sum() - s[1].sum(1, true);
       },
-      {X({2, 4})}));
+      {ramp({2, 4})}));
 }
 
 TEST(ShapeExtra, HVDSplit) {
@@ -194,14 +180,14 @@ TEST(ShapeExtra, Rot90FlipAndNarrowCopy) {
   EXPECT_EQ(zeros({0, 3}).narrow_copy(1, 1, 2).sizes(), IntArrayRef({0, 2}));
   EXPECT_THROW(A().narrow_copy(1, 3, 2), Error);
   EXPECT_TRUE(
-      gradcheck([](const variable_list& x) { return x[0].narrow_copy(1, 1, 2); }, {X({2, 3})}));
+      gradcheck([](const variable_list& x) { return x[0].narrow_copy(1, 1, 2); }, {ramp({2, 3})}));
   EXPECT_TRUE(gradgradcheck([](const variable_list& x) { return x[0].fliplr() * x[0].flipud(); },
-                            {X({2, 2})}));
+                            {ramp({2, 2})}));
   EXPECT_TRUE(gradcheck(
       [](const variable_list& x) {
         return x[0].rot90(3, {0, 2});
       },
-      {X({2, 3, 2})}));
+      {ramp({2, 3, 2})}));
 }
 
 TEST(ShapeExtra, AtLeastAndInplaceGeometry) {

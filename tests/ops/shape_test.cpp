@@ -2,21 +2,14 @@
 #include <gtest/gtest.h>
 
 #include "support/gradcheck.h"
+#include "support/op_helpers.h"
 
 using namespace ember;
 using ember::testing::all_close;
 using ember::testing::gradcheck;
 using ember::testing::gradgradcheck;
-
-namespace {
-Tensor ref(std::vector<double> v, IntArrayRef shape) { return tensor(v).reshape(shape); }
-// Non-trivial double inputs for gradchecks.
-Tensor X(IntArrayRef shape) {
-  int64_t n = 1;
-  for (int64_t s : shape) n *= s;
-  return (arange(n, kDouble) * 0.37 - 1.1).reshape(shape);
-}
-}  // namespace
+using ember::testing::ramp;
+using ember::testing::ref;
 
 TEST(Shape, ReducedPrecisionAndEdgeCases) {
   for (ScalarType dt : {kHalf, kBFloat16, kBool, kChar, kShort}) {
@@ -61,15 +54,15 @@ TEST(Shape, GradientsThroughNonContiguousViews) {
       [](const variable_list& x) {
         return x[0].t().as_strided({2, 2}, {3, 1}, 1) * 1.5;
       },
-      {X({2, 3})}));
+      {ramp({2, 3})}));
   EXPECT_TRUE(gradgradcheck(
       [](const variable_list& x) {
         Tensor v = x[0].t().slice(0, 0, 3, 2).diagonal();
         return v * v;
       },
-      {X({3, 4})}));
+      {ramp({3, 4})}));
   // In-place tril_ on a non-leaf records TrilBackward0.
-  Tensor x = X({3, 3}).requires_grad_();
+  Tensor x = ramp({3, 3}).requires_grad_();
   Tensor y = x * 2;
   y.tril_();
   EXPECT_EQ(y.grad_fn()->name(), "TrilBackward0");

@@ -138,7 +138,8 @@ TEST(Sort, ZeroDim) {
 
 TEST(Sort, MsortAndNonzeroNumpy) {
   // torch.msort([[3,1],[2,4]]) -> [[2,1],[3,4]]
-  EXPECT_TRUE(all_close(tensor({{3.0, 1.0}, {2.0, 4.0}}).msort(), tensor({{2.0, 1.0}, {3.0, 4.0}})));
+  EXPECT_TRUE(
+      all_close(tensor({{3.0, 1.0}, {2.0, 4.0}}).msort(), tensor({{2.0, 1.0}, {3.0, 4.0}})));
   auto nz = nonzero_numpy(tensor({{0.0, 1.5}, {2.0, 0.0}}));
   ASSERT_EQ(nz.size(), 2u);
   EXPECT_TRUE(all_close(nz[0], longs({0, 1})));

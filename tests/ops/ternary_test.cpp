@@ -9,30 +9,19 @@
 #include <string>
 
 #include "support/gradcheck.h"
+#include "support/op_helpers.h"
 
 using namespace ember;
+using ember::testing::bools;
 using ember::testing::gradcheck;
 using ember::testing::gradgradcheck;
+using ember::testing::ints;
+using ember::testing::near;
 
 namespace {
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
 const double kInf = std::numeric_limits<double>::infinity();
 
-std::vector<int64_t> ints(const Tensor& t) {
-  Tensor c = t.to(kLong).contiguous();
-  return std::vector<int64_t>(c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel());
-}
-std::vector<bool> bools(const Tensor& t) {
-  EXPECT_EQ(t.dtype(), kBool);
-  Tensor c = t.to(kLong).contiguous();
-  std::vector<bool> out;
-  for (int64_t i = 0; i < c.numel(); ++i) out.push_back(c.data_ptr<int64_t>()[i] != 0);
-  return out;
-}
-// ember::allclose (the op) and the test helper share a name; the helper is `near` here.
-::testing::AssertionResult near(const Tensor& actual, const Tensor& expected) {
-  return ember::testing::all_close(actual, expected);
-}
 // A [2, 3] double tensor of distinct non-trivial values.
 Tensor X3() { return (arange(6, kDouble) * 0.37 - 1.1).reshape({2, 3}); }
 }  // namespace

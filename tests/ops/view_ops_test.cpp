@@ -7,35 +7,21 @@
 #include <string>
 
 #include "support/gradcheck.h"
+#include "support/op_helpers.h"
 
 using namespace ember;
 using ember::testing::all_close;
 using ember::testing::gradcheck;
 using ember::testing::gradgradcheck;
+using ember::testing::ramp;
+using ember::testing::ref;
+using ember::testing::same;
+using ember::testing::throws_with;
 
 namespace {
-Tensor ref(std::vector<double> v, IntArrayRef shape) { return tensor(v).reshape(shape); }
 // a = torch.arange(12.).reshape(3,4); b = torch.arange(24.).reshape(2,3,4)
 Tensor A() { return arange(12, kDouble).reshape({3, 4}); }
 Tensor B() { return arange(24, kDouble).reshape({2, 3, 4}); }
-// Non-trivial double inputs for gradchecks.
-Tensor X(IntArrayRef shape) {
-  int64_t n = 1;
-  for (int64_t s : shape) n *= s;
-  return (arange(n, kDouble) * 0.37 - 1.1).reshape(shape);
-}
-// Same shape, dtype and values.
-bool same(const Tensor& a, const Tensor& b) {
-  return a.dtype() == b.dtype() && all_close(a, b, 0, 0);
-}
-bool throws_with(const std::function<void()>& f, const std::string& text) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return std::string(e.what()).find(text) != std::string::npos;
-  }
-  return false;
-}
 }  // namespace
 
 TEST(Shape, NarrowSlice) {
@@ -67,11 +53,11 @@ TEST(Shape, NarrowSlice) {
   EXPECT_EQ(a.select(0, 1).select(0, 2).item<double>(), -1.0);
   EXPECT_EQ(s2.select(0, 0).select(0, 0).item<double>(), 1.0);
   EXPECT_TRUE(
-      gradcheck([](const variable_list& x) { return x[0].slice(1, 1, 4, 2); }, {X({3, 4})}));
+      gradcheck([](const variable_list& x) { return x[0].slice(1, 1, 4, 2); }, {ramp({3, 4})}));
   EXPECT_TRUE(gradgradcheck(
       [](const variable_list& x) { return x[0].narrow(0, 1, 2) * x[0].narrow(0, 0, 2); },
-      {X({3, 2})}));
-  Tensor x = X({3, 4}).requires_grad_();
+      {ramp({3, 2})}));
+  Tensor x = ramp({3, 4}).requires_grad_();
   EXPECT_EQ(x.narrow(0, 0, 1).grad_fn()->name(), "SliceBackward0");
   // Integer dtype and non-contiguous input.
   Tensor ai = arange(12, kInt).reshape({3, 4}).t();
@@ -100,7 +86,7 @@ TEST(Shape, SplitChunkUnbind) {
   ASSERT_EQ(u.size(), 4u);
   EXPECT_TRUE(all_close(u[2], ref({2, 6, 10}, {3})));
   EXPECT_THROW(tensor(1.0).unbind(), Error);
-  Tensor x = X({4}).requires_grad_();
+  Tensor x = ramp({4}).requires_grad_();
   EXPECT_EQ(x.split(2)[0].grad_fn()->name(), "SplitBackward0");
   EXPECT_EQ(x.unbind()[0].grad_fn()->name(), "UnbindBackward0");
   EXPECT_TRUE(gradcheck(
@@ -108,13 +94,13 @@ TEST(Shape, SplitChunkUnbind) {
         auto p = x[0].split(2, 1);
         return p[0] * 2 + p[1].sum();
       },
-      {X({2, 3})}));
+      {ramp({2, 3})}));
   EXPECT_TRUE(gradgradcheck(
       [](const variable_list& x) {
         auto p = x[0].unbind(0);
         return p[0] * p[1];
       },
-      {X({2, 3})}));
+      {ramp({2, 3})}));
 }
 
 TEST(Shape, DiagonalMovedim) {
@@ -126,9 +112,10 @@ TEST(Shape, DiagonalMovedim) {
   EXPECT_TRUE(all_close(B().diagonal(0, 0, 2), ref({0, 13, 4, 17, 8, 21}, {3, 2})));
   EXPECT_TRUE(throws_with([&] { a.diagonal(0, 0, 0); }, "diagonal dimensions cannot be identical"));
   EXPECT_TRUE(
-      gradcheck([](const variable_list& x) { return x[0].diagonal(1, -1, 0); }, {X({3, 4})}));
-  EXPECT_TRUE(gradgradcheck(
-      [](const variable_list& x) { return x[0].diagonal(-1) * x[0].diagonal(-1); }, {X({3, 3})}));
+      gradcheck([](const variable_list& x) { return x[0].diagonal(1, -1, 0); }, {ramp({3, 4})}));
+  EXPECT_TRUE(
+      gradgradcheck([](const variable_list& x) { return x[0].diagonal(-1) * x[0].diagonal(-1); },
+                    {ramp({3, 3})}));
   // b.movedim([0,1],[2,0])
   Tensor m = B().movedim({0, 1}, {2, 0});
   EXPECT_EQ(m.sizes(), IntArrayRef({3, 4, 2}));
@@ -153,13 +140,13 @@ TEST(Shape, AsStridedUnfoldUnflatten) {
       [](const variable_list& x) {
         return x[0].as_strided({3, 2}, {1, 1}, 0);
       },
-      {X({4})}));
+      {ramp({4})}));
   EXPECT_TRUE(gradgradcheck(
       [](const variable_list& x) {
         Tensor v = x[0].as_strided({2, 2}, {1, 2}, 1);
         return v * v;
       },
-      {X({2, 3})}));
+      {ramp({2, 3})}));
   // torch.arange(7.).unfold(0,3,2)
   EXPECT_TRUE(
       all_close(arange(7, kDouble).unfold(0, 3, 2), ref({0, 1, 2, 2, 3, 4, 4, 5, 6}, {3, 3})));
@@ -167,13 +154,14 @@ TEST(Shape, AsStridedUnfoldUnflatten) {
   EXPECT_TRUE(
       throws_with([&] { a.unfold(1, 5, 1); }, "maximum size for tensor at dimension 1 is 4"));
   EXPECT_THROW(a.unfold(1, 2, 0), Error);
-  EXPECT_TRUE(gradcheck([](const variable_list& x) { return x[0].unfold(1, 3, 1); }, {X({2, 5})}));
+  EXPECT_TRUE(
+      gradcheck([](const variable_list& x) { return x[0].unfold(1, 3, 1); }, {ramp({2, 5})}));
   EXPECT_TRUE(gradgradcheck(
       [](const variable_list& x) {
         Tensor u = x[0].unfold(0, 2, 1);
         return u * u;
       },
-      {X({4})}));
+      {ramp({4})}));
   EXPECT_EQ(a.unflatten(1, {2, -1}).sizes(), IntArrayRef({3, 2, 2}));
   EXPECT_TRUE(throws_with(
       [&] {
@@ -202,11 +190,11 @@ TEST(ViewOps, SliceNarrowEdgeCases) {
   EXPECT_TRUE(throws_with([&] { tensor(1.0).narrow(0, 0, 1); },
                           "[narrow] narrow() cannot be applied to a 0-dim tensor."));
   // Gradient of a strided slice of a transposed input: zeros where nothing was picked.
-  Tensor x = X({3, 4}).requires_grad_();
+  Tensor x = ramp({3, 4}).requires_grad_();
   x.t().slice(0, 1, 4, 2).sum().backward();
   EXPECT_TRUE(all_close(x.grad(), ref({0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1}, {3, 4})));
   EXPECT_TRUE(gradgradcheck(
-      [](const variable_list& v) { return v[0].t().slice(1, 0, 3, 2).pow(2); }, {X({3, 2})}));
+      [](const variable_list& v) { return v[0].t().slice(1, 0, 3, 2).pow(2); }, {ramp({3, 2})}));
 }
 
 TEST(ViewOps, SplitChunkUnbindEdgeCases) {
@@ -246,14 +234,14 @@ TEST(ViewOps, SplitChunkUnbindEdgeCases) {
   ASSERT_EQ(u.size(), 4u);
   EXPECT_TRUE(all_close(u[3], ref({3, 7, 11, 15, 19, 23}, {2, 3})));
   // Only some pieces used: the others' gradient is zero (one cat in backward).
-  Tensor x = X({2, 5}).requires_grad_();
+  Tensor x = ramp({2, 5}).requires_grad_();
   auto ps = x.split_with_sizes({1, 3, 1}, 1);
   EXPECT_EQ(ps[0].grad_fn()->name(), "SplitWithSizesBackward0");
   (ps[1] * 2).sum().backward();
   EXPECT_TRUE(all_close(x.grad(), ref({0, 2, 2, 2, 0, 0, 2, 2, 2, 0}, {2, 5})));
   EXPECT_TRUE(gradcheck(
       [](const variable_list& v) { return v[0].chunk(2, 0)[1] * v[0].unbind(1)[2].unsqueeze(0); },
-      {X({3, 3})}));
+      {ramp({3, 3})}));
 }
 
 TEST(ViewOps, DiagonalMovedimEdgeCases) {
@@ -276,7 +264,7 @@ TEST(ViewOps, DiagonalMovedimEdgeCases) {
                         ref({0, 1, 0, 0, 0, 2}, {2, 3})));
   EXPECT_TRUE(gradgradcheck(
       [](const variable_list& v) { return v[0].transpose(0, 2).diagonal(1, 0, 1).pow(2); },
-      {X({2, 3, 4})}));
+      {ramp({2, 3, 4})}));
   // b.movedim(-1, 0) == b.permute(2, 0, 1); a 0-dim tensor accepts dim 0 / -1.
   EXPECT_TRUE(same(B().movedim(-1, 0), B().permute({2, 0, 1})));
   EXPECT_TRUE(same(B().moveaxis({-1, 0}, {0, -1}), B().permute({2, 1, 0})));
@@ -299,7 +287,7 @@ TEST(ViewOps, DiagonalMovedimEdgeCases) {
       [](const variable_list& v) {
         return v[0].movedim({0, 2}, {2, 1});
       },
-      {X({2, 3, 4})}));
+      {ramp({2, 3, 4})}));
 }
 
 TEST(ViewOps, AsStridedUnfoldUnflattenEdgeCases) {
@@ -320,7 +308,7 @@ TEST(ViewOps, AsStridedUnfoldUnflattenEdgeCases) {
         a.as_strided({2, INT64_MAX / 2}, {INT64_MAX / 2, 4});
       },
       "[as_strided]"));
-  Tensor x = X({2, 3}).requires_grad_();
+  Tensor x = ramp({2, 3}).requires_grad_();
   EXPECT_EQ(x.as_strided({2}, {1}).grad_fn()->name(), "AsStridedBackward0");
   // torch.arange(7).unfold(0, 2, 3) -> [[0,1],[3,4]]; torch.arange(3.).unfold(0,0,1).shape -> [4,
   // 0]
@@ -335,7 +323,7 @@ TEST(ViewOps, AsStridedUnfoldUnflattenEdgeCases) {
   EXPECT_TRUE(throws_with([&] { arange(3, kFloat).unfold(0, 1, 0); },
                           "[unfold] step is 0 but must be > 0"));
   EXPECT_TRUE(gradgradcheck([](const variable_list& v) { return v[0].t().unfold(0, 2, 1).pow(2); },
-                            {X({3, 3})}));
+                            {ramp({3, 3})}));
   // a.unflatten(-1, (2,2)).shape -> [3, 2, 2]; torch.zeros(0).unflatten(0, (-1, 2)).shape -> [0, 2]
   EXPECT_EQ(a.unflatten(-1, {2, 2}).sizes(), IntArrayRef({3, 2, 2}));
   EXPECT_EQ(zeros({0}).unflatten(0, {-1, 2}).sizes(), IntArrayRef({0, 2}));
@@ -351,7 +339,7 @@ TEST(ViewOps, AsStridedUnfoldUnflattenEdgeCases) {
       [](const variable_list& v) {
         return v[0].t().unflatten(0, {2, 2});
       },
-      {X({3, 4})}));
+      {ramp({3, 4})}));
 }
 
 TEST(ViewOps, SwapaxesAndSqueezeDims) {
@@ -374,7 +362,7 @@ TEST(ViewOps, SwapaxesAndSqueezeDims) {
       },
       "[squeeze] dim 0 appears multiple times"));
   EXPECT_THROW(z.squeeze(IntArrayRef{4}), Error);
-  Tensor x = X({1, 3}).requires_grad_();
+  Tensor x = ramp({1, 3}).requires_grad_();
   Tensor y = x.squeeze(IntArrayRef{0});
   EXPECT_EQ(y.grad_fn()->name(), "SqueezeBackward2");
   (y * tensor({1.0, 2.0, 3.0}, kDouble)).sum().backward();
