@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "cpu/vec_math_check.h"
+
 namespace ember::cpu::vec {
 namespace {
 
@@ -22,52 +24,9 @@ std::vector<Isa> isas() {
   return v;
 }
 
-LD ref(Fn fn, LD x) {
-  switch (fn) {
-    case Fn::exp:
-      return std::exp(x);
-    case Fn::expm1:
-      return std::expm1(x);
-    case Fn::log:
-      return std::log(x);
-    case Fn::log1p:
-      return std::log1p(x);
-    case Fn::tanh:
-      return std::tanh(x);
-    case Fn::sigmoid:
-      return 1 / (1 + std::exp(-x));
-    case Fn::erf:
-      return std::erf(x);
-    case Fn::gelu:
-      return x / 2 * (1 + std::erf(x / std::sqrt(LD(2))));
-    case Fn::gelu_tanh: {
-      LD inner = std::sqrt(2 / LD(3.14159265358979323846264338327950288L)) *
-                 (x + LD(0.044715) * x * x * x);
-      return x / 2 * (1 + std::tanh(inner));
-    }
-    case Fn::silu:
-      return x / (1 + std::exp(-x));
-    case Fn::count:
-      break;
-  }
-  return 0;
-}
-
-// Distance in units of the last place of the correctly rounded result.
-template <class T>
-double ulp_error(T got, LD want) {
-  if (std::isnan(want)) return std::isnan(got) ? 0 : 1e30;
-  if (std::isinf(want) || std::isnan(got) || std::isinf(got))
-    return got == static_cast<T>(want) ? 0 : 1e30;
-  T w = static_cast<T>(want);
-  // ulp of the true value (denormal floor included).
-  int e;
-  std::frexp(w == 0 ? std::numeric_limits<T>::min() : w, &e);
-  LD ulp = std::ldexp(
-      LD(1), std::max(e - std::numeric_limits<T>::digits,
-                      std::numeric_limits<T>::min_exponent - std::numeric_limits<T>::digits));
-  return static_cast<double>(std::fabs(static_cast<LD>(got) - want) / ulp);
-}
+// The long double reference and the ulp distance are vec_math_check.h's.
+using check::ref;
+using check::ulp_error;
 
 template <class T>
 std::vector<T> sweep(T lo, T hi, int n) {

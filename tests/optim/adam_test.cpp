@@ -17,33 +17,6 @@ using optim::AdamW;
 using optim::AdamWOptions;
 using State = optim::AdamParamState;
 
-namespace {
-// p = [1, -2, 3] (float64); loss = sum(p * p * c + p), c = [0.5, 1, 2]; 5 x (zero_grad,
-// backward, step).
-template <class Make>
-Tensor run_quadratic(Make make) {
-  Tensor p = tensor({1.0, -2.0, 3.0}, dtype(kDouble).requires_grad(true));
-  Tensor c = tensor({0.5, 1.0, 2.0}, kDouble);
-  auto opt = make(std::vector<Tensor>{p});
-  for (int i = 0; i < 5; ++i) {
-    opt.zero_grad();
-    Tensor loss = (p * p * c + p).sum();
-    loss.backward();
-    opt.step();
-  }
-  return p.detach();
-}
-
-// One state tensor of every parameter of `ps`, flattened and concatenated.
-template <class Get>
-std::vector<double> state_of(optim::Optimizer& opt, const std::vector<Tensor>& ps, Get get) {
-  std::vector<Tensor> ts;
-  for (const auto& p : ps)
-    ts.push_back(get(static_cast<const State&>(*opt.state().at(p.unsafeGetTensorImpl()))));
-  return values(ts);
-}
-}  // namespace
-
 // Moved from optimizer_test.cpp.
 TEST(Adam, MatchesPyTorch) {
   using namespace optim;
@@ -88,12 +61,12 @@ TEST(Adam, AmsgradStepByStep) {
       }));
   // opt.state[p]['exp_avg_sq'] of both parameters
   EXPECT_TRUE(
-      close(state_of(opt, ps, [](const State& s) { return s.exp_avg_sq(); }),
+      close(state_of<State>(opt, ps, [](const State& s) { return s.exp_avg_sq(); }),
             {0.007298206187161941, 42.94986997735551, 128.4413681045674, 7.132154129320581,
              11.411607013207108, 124.27886764172075, 8986.778536569316, 1159.7566497582957}));
   // opt.state[p]['max_exp_avg_sq'] of both parameters
   EXPECT_TRUE(
-      close(state_of(opt, ps, [](const State& s) { return s.max_exp_avg_sq(); }),
+      close(state_of<State>(opt, ps, [](const State& s) { return s.max_exp_avg_sq(); }),
             {0.020000000000000004, 42.94986997735551, 128.4413681045674, 8.932849376524848,
              32.643199999999986, 144.3300000288758, 11152.756800316412, 1320.5700000321401}));
 }
@@ -168,17 +141,17 @@ TEST(Adam, AllOptionsStepByStep) {
       }));
   // opt.state[p]['exp_avg'] of both parameters
   EXPECT_TRUE(
-      close(state_of(opt, ps, [](const State& s) { return s.exp_avg(); }),
+      close(state_of<State>(opt, ps, [](const State& s) { return s.exp_avg(); }),
             {-0.06567803046289915, 3.6598091618757658, -6.497616059924499, 2.0541549381347814,
              -4.54633498739864, 8.040397038988202, -73.065242679778, 23.832625049665747}));
   // opt.state[p]['exp_avg_sq'] of both parameters
   EXPECT_TRUE(
-      close(state_of(opt, ps, [](const State& s) { return s.exp_avg_sq(); }),
+      close(state_of<State>(opt, ps, [](const State& s) { return s.exp_avg_sq(); }),
             {0.015776317205573997, 44.282162961440484, 139.7077616291672, 14.093402904415958,
              71.56266965299568, 216.05460866225417, 17887.853066851916, 1893.2648571358052}));
   // opt.state[p]['max_exp_avg_sq'] of both parameters
   EXPECT_TRUE(
-      close(state_of(opt, ps, [](const State& s) { return s.max_exp_avg_sq(); }),
+      close(state_of<State>(opt, ps, [](const State& s) { return s.max_exp_avg_sq(); }),
             {0.015776317205573997, 44.282162961440484, 139.7077616291672, 14.093402904415958,
              71.56266965299568, 216.05460866225417, 17887.853066851916, 1893.2648571358052}));
 }

@@ -39,6 +39,32 @@ inline std::vector<double> values(const std::vector<Tensor>& ps) {
   return out;
 }
 
+// p = [1, -2, 3] (float64); loss = sum(p * p * c + p), c = [0.5, 1, 2]; 5 x (zero_grad,
+// backward, step) of the optimizer make(params) returns; the parameter after them.
+template <class Make>
+Tensor run_quadratic(Make make) {
+  Tensor p = tensor({1.0, -2.0, 3.0}, dtype(kDouble).requires_grad(true));
+  Tensor c = tensor({0.5, 1.0, 2.0}, kDouble);
+  auto opt = make(std::vector<Tensor>{p});
+  for (int i = 0; i < 5; ++i) {
+    opt.zero_grad();
+    Tensor loss = (p * p * c + p).sum();
+    loss.backward();
+    opt.step();
+  }
+  return p.detach();
+}
+
+// One state tensor (get(state)) of every parameter of `ps`, flattened and concatenated; State is
+// the optimizer's per-parameter state type.
+template <class State, class Get>
+std::vector<double> state_of(optim::Optimizer& opt, const std::vector<Tensor>& ps, Get get) {
+  std::vector<Tensor> ts;
+  for (const auto& p : ps)
+    ts.push_back(get(static_cast<const State&>(*opt.state().at(p.unsafeGetTensorImpl()))));
+  return values(ts);
+}
+
 template <class Opt>
 void train(Opt& opt, const std::vector<Tensor>& ps, int steps) {
   for (int i = 0; i < steps; ++i) {

@@ -14,31 +14,6 @@ using optim::SGDOptions;
 using State = optim::SGDParamState;
 
 namespace {
-// p = [1, -2, 3] (float64); loss = sum(p * p * c + p), c = [0.5, 1, 2]; 5 x (zero_grad,
-// backward, step).
-template <class Make>
-Tensor run_quadratic(Make make) {
-  Tensor p = tensor({1.0, -2.0, 3.0}, dtype(kDouble).requires_grad(true));
-  Tensor c = tensor({0.5, 1.0, 2.0}, kDouble);
-  auto opt = make(std::vector<Tensor>{p});
-  for (int i = 0; i < 5; ++i) {
-    opt.zero_grad();
-    Tensor loss = (p * p * c + p).sum();
-    loss.backward();
-    opt.step();
-  }
-  return p.detach();
-}
-
-// One state tensor of every parameter of `ps`, flattened and concatenated.
-template <class Get>
-std::vector<double> state_of(optim::Optimizer& opt, const std::vector<Tensor>& ps, Get get) {
-  std::vector<Tensor> ts;
-  for (const auto& p : ps)
-    ts.push_back(get(static_cast<const State&>(*opt.state().at(p.unsafeGetTensorImpl()))));
-  return values(ts);
-}
-
 // The gradient of problem.h's loss at make_params():
 // p1, p2 = params(); loss_fn(p1, p2).backward(); p1.grad, p2.grad
 const std::vector<double> kGrad0{0.2,   -7.6, 13.4, -3.975, 8.079999999999998, -15.799999999999999,
@@ -88,7 +63,7 @@ TEST(SGD, MomentumStepByStep) {
       }));
   // opt.state[p]['momentum_buffer'] of both parameters
   EXPECT_TRUE(
-      close(state_of(opt, ps, [](const State& s) { return s.momentum_buffer(); }),
+      close(state_of<State>(opt, ps, [](const State& s) { return s.momentum_buffer(); }),
             {0.5359383483928495, -19.979923332958005, 34.021601205386744, -10.162213317085158,
              14.081875698266252, -35.57001564603918, 125.52185024726825, -39.08058012025681}));
 }
@@ -108,7 +83,7 @@ TEST(SGD, DampeningStepByStep) {
       }));
   // opt.state[p]['momentum_buffer'] of both parameters
   EXPECT_TRUE(
-      close(state_of(opt, ps, [](const State& s) { return s.momentum_buffer(); }),
+      close(state_of<State>(opt, ps, [](const State& s) { return s.momentum_buffer(); }),
             {0.34936518958185364, -13.106675415874905, 22.57816433337903, -6.729982213237809,
              10.64244736061367, -24.585441610113634, 120.0871788553753, -38.890970776032106}));
 }
@@ -159,7 +134,7 @@ TEST(SGD, MaximizeMomentumDampeningStepByStep) {
       }));
   // opt.state[p]['momentum_buffer'] of both parameters
   EXPECT_TRUE(
-      close(state_of(opt, ps, [](const State& s) { return s.momentum_buffer(); }),
+      close(state_of<State>(opt, ps, [](const State& s) { return s.momentum_buffer(); }),
             {-0.29143535662379666, 11.171488050650462, -20.003447815991468, 5.909473215301663,
              -14.260355434833853, 24.82402328923244, -556.9787302603149, 130.02473269382276}));
 }
@@ -170,7 +145,8 @@ TEST(SGD, FirstMomentumBufferIsTheUndampenedGradient) {
   auto ps = make_params();
   SGD opt(ps, SGDOptions(0.005).momentum(0.9).dampening(0.5));
   train(opt, ps, 1);
-  EXPECT_TRUE(close(state_of(opt, ps, [](const State& s) { return s.momentum_buffer(); }), kGrad0));
+  EXPECT_TRUE(
+      close(state_of<State>(opt, ps, [](const State& s) { return s.momentum_buffer(); }), kGrad0));
   const Tensor& buf =
       static_cast<const State&>(*opt.state().at(ps[0].unsafeGetTensorImpl())).momentum_buffer();
   EXPECT_NE(buf.data_ptr(), ps[0].grad().data_ptr());  // a copy, not the gradient itself
