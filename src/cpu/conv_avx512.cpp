@@ -257,6 +257,31 @@ void tile(int64_t kc, const float* a, int64_t lda, const float* b, const TileOut
   }
 }
 
+// r[i] lane j -> r[j] lane i (a 16 x 16 transpose in registers).
+inline void transpose16(__m512 (&r)[16]) {
+  __m512 t[16];
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int i = 0; i < 4; ++i) {
+    r[4 * i] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    r[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    r[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    r[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (int i = 0; i < 4; ++i) {
+    t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
+    t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xdd);
+    t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
+    t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xdd);
+  }
+  for (int i = 0; i < 8; ++i) {
+    r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+    r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
+  }
+}
+
 Plan make_plan(const ConvGeom& g) {
   Plan P;
   P.g = g;
@@ -303,6 +328,200 @@ Plan make_plan(const ConvGeom& g) {
   return P;
 }
 
+// Note [Broadcast-input convolution]: where a group's output channels come in blocks of 64
+// (ResNet's layers, the Fashion-MNIST CNN's conv2), the forward runs the GEMM the other way
+// round, as oneDNN's direct convolution does: a register tile holds 6 output positions x 64
+// output channels (24 zmm accumulators, lanes = channels); per tap it loads 4 vectors of packed
+// weights ([kc][64], made per K block by 16 x 16 register transposes, in L2) and broadcasts 6
+// input values straight from the phase planes (position p's value of tap k is
+// phases[base(p) + koff(k)], Note [Implicit-GEMM convolution]). The inputs are never packed:
+// the implicit-GEMM path spends 4% (ResNet layer3) to 13% (Fashion-MNIST conv2) of its time
+// packing B panels, since only cog / 8 register tiles share each panel. A work item (group,
+// 64-channel block, range of positions) accumulates its tiles, starting from the bias, over the
+// K blocks in a position-major buffer [q][64] (L2) and finally writes it to the NCHW output by
+// 16 x 16 register transposes. Summation order: the bias, then the taps in order, whatever the
+// thread count. Below 256 taps (ResNet's conv1: 147) the transposed writes weigh more than the
+// packing saved, and the implicit-GEMM path stays.
+constexpr int VB = 4;            // zmm vectors of output channels per tile
+constexpr int CB = 16 * VB;      // output channels per tile
+constexpr int NP = 6;            // output positions per tile
+constexpr int64_t kRange = 384;  // positions per work item (before splitting for the threads)
+constexpr int64_t kMinRange = 48;
+constexpr int64_t kMinBcastK = 256;  // taps below which the implicit-GEMM path is used
+
+// dst[k][CB] = w[c * K + k] for the CB weight rows from w (row stride K), taps [0, kc).
+void pack_w(const float* w, int64_t K, int64_t kc, float* dst) {
+  for (int cb = 0; cb < CB; cb += 16) {
+    int64_t k = 0;
+    for (; k + 16 <= kc; k += 16) {
+      __m512 r[16];
+#pragma GCC unroll 16
+      for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(w + (cb + i) * K + k);
+      transpose16(r);  // r[j] lane i = w[cb + i][k + j]
+#pragma GCC unroll 16
+      for (int j = 0; j < 16; ++j) _mm512_storeu_ps(dst + (k + j) * CB + cb, r[j]);
+    }
+    for (; k < kc; ++k) {
+      for (int i = 0; i < 16; ++i) dst[k * CB + cb + i] = w[(cb + i) * K + k];
+    }
+  }
+}
+
+// acc[p][v] += sum over taps k of wp[k][16 v + lane] * x[p][koff[k]].
+inline __attribute__((always_inline)) void bcast_tile(int64_t kc, const float* wp,
+                                                      const int64_t* koff, const float* const* x,
+                                                      __m512 (&acc)[NP][VB]) {
+  const float* xp[NP];
+#pragma GCC unroll 6
+  for (int p = 0; p < NP; ++p) xp[p] = x[p];
+  for (int64_t k = 0; k < kc; ++k) {
+    const int64_t o = koff[k];
+    __m512 wv[VB];
+#pragma GCC unroll 4
+    for (int v = 0; v < VB; ++v) wv[v] = _mm512_loadu_ps(wp + 16 * v);
+#pragma GCC unroll 6
+    for (int p = 0; p < NP; ++p) {
+      const __m512 b = _mm512_set1_ps(xp[p][o]);
+#pragma GCC unroll 4
+      for (int v = 0; v < VB; ++v) acc[p][v] = _mm512_fmadd_ps(wv[v], b, acc[p][v]);
+    }
+    wp += CB;
+  }
+}
+
+// Writes positions [q0, q0 + nq) x the CB channels from co0 of cs ([q][CB], rows padded to a
+// multiple of 16) to the output images (out: the phase chunk's first image).
+void store_cs(const float* cs, int64_t q0, int64_t nq, int64_t co0, float* out, const Plan& P) {
+  const ConvGeom& g = P.g;
+  const int64_t HW = g.ho * g.wo;
+  for (int64_t i0 = 0; i0 < nq; i0 += 16) {
+    const int64_t cnt = std::min<int64_t>(16, nq - i0);
+    for (int cv = 0; cv < CB; cv += 16) {
+      __m512 r[16];
+#pragma GCC unroll 16
+      for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(cs + (i0 + i) * CB + cv);
+      transpose16(r);  // r[c] lane i = channel co0 + cv + c at position q0 + i0 + i
+      // Lanes [l, l + len) lie in one image; base + l is their first position's offset.
+      for (int64_t l = 0; l < cnt;) {
+        const int64_t q = q0 + i0 + l, b = q / HW, p = q - b * HW;
+        const int64_t len = std::min(cnt - l, HW - p);
+        const __mmask16 m = lanes(l, l + len);
+        const int64_t base = (b * g.co + co0 + cv) * HW + p - l;
+        for (int c = 0; c < 16; ++c) {
+          // base may lie before the output's first float: only masked-in lanes are touched.
+          float* d = reinterpret_cast<float*>(
+              reinterpret_cast<uintptr_t>(out) +
+              static_cast<uintptr_t>((base + c * HW) * int64_t{sizeof(float)}));
+          _mm512_mask_storeu_ps(d, m, r[c]);
+        }
+        l += len;
+      }
+    }
+  }
+}
+
+// The forward of Note [Broadcast-input convolution]; P.cog is a multiple of CB.
+void conv_bcast(const float* x, const float* w, const float* bias, float* out, const Plan& P) {
+  const ConvGeom& g = P.g;
+  const int64_t HW = g.ho * g.wo;
+  const int64_t nblk = P.cog / CB, per_channel = g.sh * g.sw * P.phase;
+  const int64_t wblock = P.kc * CB;  // floats of one packed weight block
+  // Where several position ranges use each weight block, the blocks are packed once up front;
+  // otherwise (ResNet's layer4: 9 MB of weights, 196 positions) each item packs its own into L2.
+  const bool prepack = g.n * HW > kRange;
+  Scratch<float> wall(prepack ? g.groups * nblk * P.nk * wblock : 0);
+  if (prepack) {
+    parallel_for(0, g.groups * nblk * P.nk, 1, [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i) {
+        const int64_t kb = i % P.nk, cb = i / P.nk, k0 = kb * P.kc;
+        pack_w(w + cb * CB * P.K + k0, P.K, std::min(P.kc, P.K - k0), wall.data() + i * wblock);
+      }
+    });
+  }
+  Scratch<float> phases(P.chunk * P.img);
+  for (int64_t b0 = 0; b0 < g.n; b0 += P.chunk) {
+    const int64_t nimg = std::min(P.chunk, g.n - b0), nq_all = nimg * HW;
+    parallel_for(0, nimg, 1, [&](int64_t a, int64_t e) {
+      for (int64_t bi = a; bi < e; ++bi)
+        make_phases(x + (b0 + bi) * g.c * g.h * g.w, phases.data() + bi * P.img, P);
+    });
+    // Enough work items for the pool (range lengths stay multiples of 48: 384, 192, 96, 48).
+    const int64_t nt = in_parallel_region() ? 1 : get_num_threads();
+    int64_t range = kRange;
+    while (g.groups * nblk * ((nq_all + range - 1) / range) < 4 * nt && range > kMinRange)
+      range = std::max(kMinRange, range / 2);
+    // Ranges of equal length (to a whole tile), not full ones and a short tail: the threads'
+    // shares stay even (ResNet layer3's 784 positions: 264 + 264 + 256, not 384 + 384 + 16).
+    // Rounding up to a divisor of range keeps their count.
+    const int64_t nranges = (nq_all + range - 1) / range;
+    range = ((nq_all + nranges - 1) / nranges + NP - 1) / NP * NP;
+    float* out_chunk = out + b0 * g.co * HW;
+    const float* ph = phases.data();
+    parallel_for(0, g.groups * nblk * nranges, 1, [&](int64_t i0, int64_t i1) {
+      const int64_t rows = (range + 15) / 16 * 16 + NP;  // tiles may run past a range's end
+      Scratch<float> cs(rows * CB), wpk(prepack ? 0 : wblock);
+      Scratch<int64_t> koff(P.kc), base(rows);
+      for (int64_t it = i0; it < i1; ++it) {
+        const int64_t r = it % nranges, cb = it / nranges, gi = cb / nblk;
+        const int64_t q0 = r * range, nq = std::min(range, nq_all - q0);
+        const int64_t co0 = cb * CB;
+        {
+          int64_t b = q0 / HW, oh = q0 % HW / g.wo, ow = q0 % HW % g.wo;
+          for (int64_t i = 0; i < nq; ++i) {
+            base.data()[i] = b * P.img + oh * P.WQ + ow;
+            if (++ow == g.wo) {
+              ow = 0;
+              if (++oh == g.ho) {
+                oh = 0;
+                ++b;
+              }
+            }
+          }
+        }
+        for (int64_t i = nq; i < rows; ++i) base.data()[i] = base.data()[nq - 1];
+        for (int64_t kb = 0; kb < P.nk; ++kb) {
+          const int64_t k0 = kb * P.kc, kc = std::min(P.kc, P.K - k0);
+          const float* wp = wall.data() + (cb * P.nk + kb) * wblock;
+          if (!prepack) {
+            pack_w(w + co0 * P.K + k0, P.K, kc, wpk.data());
+            wp = wpk.data();
+          }
+          int64_t c = gi * P.cg + k0 / P.khw, tap = k0 % P.khw;
+          for (int64_t kk = 0; kk < kc; ++kk) {
+            koff.data()[kk] = c * per_channel + P.tap_off[static_cast<size_t>(tap)];
+            if (++tap == P.khw) {
+              tap = 0;
+              ++c;
+            }
+          }
+          for (int64_t t = 0; t < nq; t += NP) {
+            __m512 acc[NP][VB];
+            float* ct = cs.data() + t * CB;
+#pragma GCC unroll 6
+            for (int p = 0; p < NP; ++p) {
+#pragma GCC unroll 4
+              for (int v = 0; v < VB; ++v)
+                acc[p][v] = kb > 0 ? _mm512_loadu_ps(ct + p * CB + 16 * v)
+                            : bias ? _mm512_loadu_ps(bias + co0 + 16 * v)
+                                   : _mm512_setzero_ps();
+            }
+            const float* xs[NP];
+#pragma GCC unroll 6
+            for (int p = 0; p < NP; ++p) xs[p] = ph + base.data()[t + p];
+            bcast_tile(kc, wp, koff.data(), xs, acc);
+#pragma GCC unroll 6
+            for (int p = 0; p < NP; ++p) {
+#pragma GCC unroll 4
+              for (int v = 0; v < VB; ++v) _mm512_storeu_ps(ct + p * CB + 16 * v, acc[p][v]);
+            }
+          }
+        }
+        store_cs(cs.data(), q0, nq, co0, out_chunk, P);
+      }
+    });
+  }
+}
+
 }  // namespace
 
 bool avx512_kernels_active() { return vec::active_isa() == vec::Isa::Avx512; }
@@ -319,6 +538,10 @@ void conv2d_f32_fast(const float* x, const float* w, const float* bias, float* o
     return;
   }
   Plan P = make_plan(g);
+  if (P.cog % CB == 0 && P.K >= kMinBcastK) {
+    conv_bcast(x, w, bias, out, P);
+    return;
+  }
   Scratch<float> phases(P.chunk * P.img);
   for (int64_t b0 = 0; b0 < g.n; b0 += P.chunk) {
     int64_t nimg = std::min(P.chunk, g.n - b0), nq_all = nimg * HW;
@@ -391,30 +614,6 @@ void conv2d_f32_fast(const float* x, const float* w, const float* bias, float* o
   }
 }
 
-// r[i] lane j -> r[j] lane i (a 16 x 16 transpose in registers).
-inline void transpose16(__m512 (&r)[16]) {
-  __m512 t[16];
-  for (int i = 0; i < 8; ++i) {
-    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-  }
-  for (int i = 0; i < 4; ++i) {
-    r[4 * i] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
-    r[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
-    r[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
-    r[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
-  }
-  for (int i = 0; i < 4; ++i) {
-    t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
-    t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xdd);
-    t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
-    t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xdd);
-  }
-  for (int i = 0; i < 8; ++i) {
-    r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
-    r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
-  }
-}
 // dt[cp][q][lane] = dY[channel gi * cog + cp * NR + lane, position q0 + q] for the nq positions
 // [q0, q0 + nq) of the images from b0 on (dY [n, co, HW]); zero past nq (up to nqp) and past the
 // group's channels. By 16 x 16 blocks (16 channels x 16 positions of one image) transposed in

@@ -121,6 +121,33 @@ TEST(CpuConvAvx512, ForwardMatchesDirectLoop) {
   check(geom(2, 8, 10, 10, 8, 3, 3, {2, 2}, {1, 1}, {1, 1}, 1), false);
 }
 
+// Note [Broadcast-input convolution]: 64-channel blocks of output channels and at least 256
+// taps. One and several K blocks, strides, padding, dilation, groups of 64 channels, outputs of
+// fewer than 16 positions per image (a 16-position store spans images), single-position images,
+// position ranges with a short tail, and batches long enough to give every thread several ranges.
+TEST(CpuConvAvx512, BroadcastInputPathMatchesDirectLoop) {
+  EMBER_REQUIRE_AVX512();
+  manual_seed(6);
+  struct C {
+    int64_t n, c, h, w, co, kh, kw;
+    P2 s, p, d;
+    int64_t groups;
+  };
+  const std::vector<C> cases = {
+      {2, 32, 9, 11, 64, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1},
+      {1, 64, 8, 8, 128, 3, 3, {2, 2}, {1, 1}, {1, 1}, 1},
+      {2, 128, 6, 7, 128, 3, 3, {1, 1}, {2, 2}, {2, 2}, 2},
+      {3, 30, 5, 5, 64, 3, 3, {1, 1}, {0, 0}, {1, 1}, 1},
+      {20, 300, 1, 1, 64, 1, 1, {1, 1}, {0, 0}, {1, 1}, 1},
+      {3, 16, 10, 9, 192, 5, 4, {2, 1}, {2, 1}, {1, 2}, 1},
+      {9, 32, 14, 14, 64, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1},
+  };
+  for (const C& k : cases) {
+    check(geom(k.n, k.c, k.h, k.w, k.co, k.kh, k.kw, k.s, k.p, k.d, k.groups), true);
+  }
+  check(geom(2, 64, 7, 7, 64, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1), false);
+}
+
 // No input channels: the output is the bias (or zero); nothing to do for empty batches.
 TEST(CpuConvAvx512, DegenerateShapes) {
   EMBER_REQUIRE_AVX512();
