@@ -342,14 +342,16 @@ Plan make_plan(const ConvGeom& g) {
 // 16 x 16 register transposes. Summation order: the bias, then the taps in order, whatever the
 // thread count. Below 256 taps (ResNet's conv1: 147) the transposed writes weigh more than the
 // packing saved, and the implicit-GEMM path stays.
-constexpr int VB = 4;            // zmm vectors of output channels per tile
-constexpr int CB = 16 * VB;      // output channels per tile
-constexpr int NP = 6;            // output positions per tile
+// Tiles: VB zmm vectors of output channels (CB = 16 VB channels) x NP = 24 / VB positions, 24
+// accumulators: 64 x 6 where a group's channels come in 64s, else 32 x 12 (the Fashion-MNIST
+// conv2's input gradient: 32 channels).
+constexpr int kAcc = 24;
 constexpr int64_t kRange = 384;  // positions per work item (before splitting for the threads)
 constexpr int64_t kMinRange = 48;
 constexpr int64_t kMinBcastK = 256;  // taps below which the implicit-GEMM path is used
 
 // dst[k][CB] = w[c * K + k] for the CB weight rows from w (row stride K), taps [0, kc).
+template <int CB>
 void pack_w(const float* w, int64_t K, int64_t kc, float* dst) {
   for (int cb = 0; cb < CB; cb += 16) {
     int64_t k = 0;
@@ -368,18 +370,19 @@ void pack_w(const float* w, int64_t K, int64_t kc, float* dst) {
 }
 
 // acc[p][v] += sum over taps k of wp[k][16 v + lane] * x[p][koff[k]].
+template <int VB, int NP = kAcc / VB, int CB = 16 * VB>
 inline __attribute__((always_inline)) void bcast_tile(int64_t kc, const float* wp,
                                                       const int64_t* koff, const float* const* x,
                                                       __m512 (&acc)[NP][VB]) {
   const float* xp[NP];
-#pragma GCC unroll 6
+#pragma GCC unroll 12
   for (int p = 0; p < NP; ++p) xp[p] = x[p];
   for (int64_t k = 0; k < kc; ++k) {
     const int64_t o = koff[k];
     __m512 wv[VB];
 #pragma GCC unroll 4
     for (int v = 0; v < VB; ++v) wv[v] = _mm512_loadu_ps(wp + 16 * v);
-#pragma GCC unroll 6
+#pragma GCC unroll 12
     for (int p = 0; p < NP; ++p) {
       const __m512 b = _mm512_set1_ps(xp[p][o]);
 #pragma GCC unroll 4
@@ -391,6 +394,7 @@ inline __attribute__((always_inline)) void bcast_tile(int64_t kc, const float* w
 
 // Writes positions [q0, q0 + nq) x the CB channels from co0 of cs ([q][CB], rows padded to a
 // multiple of 16) to the output images (out: the phase chunk's first image).
+template <int CB>
 void store_cs(const float* cs, int64_t q0, int64_t nq, int64_t co0, float* out, const Plan& P) {
   const ConvGeom& g = P.g;
   const int64_t HW = g.ho * g.wo;
@@ -420,8 +424,10 @@ void store_cs(const float* cs, int64_t q0, int64_t nq, int64_t co0, float* out, 
   }
 }
 
-// The forward of Note [Broadcast-input convolution]; P.cog is a multiple of CB.
+// The forward of Note [Broadcast-input convolution]; P.cog is a multiple of 16 VB.
+template <int VB>
 void conv_bcast(const float* x, const float* w, const float* bias, float* out, const Plan& P) {
+  constexpr int CB = 16 * VB, NP = kAcc / VB;
   const ConvGeom& g = P.g;
   const int64_t HW = g.ho * g.wo;
   const int64_t nblk = P.cog / CB, per_channel = g.sh * g.sw * P.phase;
@@ -434,7 +440,7 @@ void conv_bcast(const float* x, const float* w, const float* bias, float* out, c
     parallel_for(0, g.groups * nblk * P.nk, 1, [&](int64_t i0, int64_t i1) {
       for (int64_t i = i0; i < i1; ++i) {
         const int64_t kb = i % P.nk, cb = i / P.nk, k0 = kb * P.kc;
-        pack_w(w + cb * CB * P.K + k0, P.K, std::min(P.kc, P.K - k0), wall.data() + i * wblock);
+        pack_w<CB>(w + cb * CB * P.K + k0, P.K, std::min(P.kc, P.K - k0), wall.data() + i * wblock);
       }
     });
   }
@@ -483,7 +489,7 @@ void conv_bcast(const float* x, const float* w, const float* bias, float* out, c
           const int64_t k0 = kb * P.kc, kc = std::min(P.kc, P.K - k0);
           const float* wp = wall.data() + (cb * P.nk + kb) * wblock;
           if (!prepack) {
-            pack_w(w + co0 * P.K + k0, P.K, kc, wpk.data());
+            pack_w<CB>(w + co0 * P.K + k0, P.K, kc, wpk.data());
             wp = wpk.data();
           }
           int64_t c = gi * P.cg + k0 / P.khw, tap = k0 % P.khw;
@@ -497,7 +503,7 @@ void conv_bcast(const float* x, const float* w, const float* bias, float* out, c
           for (int64_t t = 0; t < nq; t += NP) {
             __m512 acc[NP][VB];
             float* ct = cs.data() + t * CB;
-#pragma GCC unroll 6
+#pragma GCC unroll 12
             for (int p = 0; p < NP; ++p) {
 #pragma GCC unroll 4
               for (int v = 0; v < VB; ++v)
@@ -506,17 +512,17 @@ void conv_bcast(const float* x, const float* w, const float* bias, float* out, c
                                    : _mm512_setzero_ps();
             }
             const float* xs[NP];
-#pragma GCC unroll 6
+#pragma GCC unroll 12
             for (int p = 0; p < NP; ++p) xs[p] = ph + base.data()[t + p];
-            bcast_tile(kc, wp, koff.data(), xs, acc);
-#pragma GCC unroll 6
+            bcast_tile<VB>(kc, wp, koff.data(), xs, acc);
+#pragma GCC unroll 12
             for (int p = 0; p < NP; ++p) {
 #pragma GCC unroll 4
               for (int v = 0; v < VB; ++v) _mm512_storeu_ps(ct + p * CB + 16 * v, acc[p][v]);
             }
           }
         }
-        store_cs(cs.data(), q0, nq, co0, out_chunk, P);
+        store_cs<CB>(cs.data(), q0, nq, co0, out_chunk, P);
       }
     });
   }
@@ -538,8 +544,12 @@ void conv2d_f32_fast(const float* x, const float* w, const float* bias, float* o
     return;
   }
   Plan P = make_plan(g);
-  if (P.cog % CB == 0 && P.K >= kMinBcastK) {
-    conv_bcast(x, w, bias, out, P);
+  if (P.cog % 64 == 0 && P.K >= kMinBcastK) {
+    conv_bcast<4>(x, w, bias, out, P);
+    return;
+  }
+  if (P.cog % 32 == 0 && P.K >= kMinBcastK) {
+    conv_bcast<2>(x, w, bias, out, P);
     return;
   }
   Scratch<float> phases(P.chunk * P.img);

@@ -121,8 +121,8 @@ TEST(CpuConvAvx512, ForwardMatchesDirectLoop) {
   check(geom(2, 8, 10, 10, 8, 3, 3, {2, 2}, {1, 1}, {1, 1}, 1), false);
 }
 
-// Note [Broadcast-input convolution]: 64-channel blocks of output channels and at least 256
-// taps. One and several K blocks, strides, padding, dilation, groups of 64 channels, outputs of
+// Note [Broadcast-input convolution]: 64- and 32-channel blocks of output channels and at least
+// 256 taps. One and several K blocks, strides, padding, dilation, groups of 64 channels, outputs of
 // fewer than 16 positions per image (a 16-position store spans images), single-position images,
 // position ranges with a short tail, and batches long enough to give every thread several ranges.
 TEST(CpuConvAvx512, BroadcastInputPathMatchesDirectLoop) {
@@ -141,6 +141,10 @@ TEST(CpuConvAvx512, BroadcastInputPathMatchesDirectLoop) {
       {20, 300, 1, 1, 64, 1, 1, {1, 1}, {0, 0}, {1, 1}, 1},
       {3, 16, 10, 9, 192, 5, 4, {2, 1}, {2, 1}, {1, 2}, 1},
       {9, 32, 14, 14, 64, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1},
+      // 32-channel blocks (32 x 12 tiles): the Fashion-MNIST conv2's input gradient, groups.
+      {5, 64, 14, 14, 32, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1},
+      {2, 96, 9, 10, 96, 3, 3, {2, 1}, {1, 0}, {1, 1}, 3},
+      {7, 288, 2, 2, 32, 1, 1, {1, 1}, {0, 0}, {1, 1}, 1},
   };
   for (const C& k : cases) {
     check(geom(k.n, k.c, k.h, k.w, k.co, k.kh, k.kw, k.s, k.p, k.d, k.groups), true);
