@@ -663,29 +663,38 @@ void pack_dy_t(const float* dy, float* dt, const Plan& P, int64_t b0, int64_t gi
 
 // Note [Implicit-GEMM weight gradient]: dW[co, k] = sum_q dY[co, q] B[k, q], with B the
 // forward's implicit matrix of taps x positions (Note [Implicit-GEMM convolution]). A register
-// tile holds 8 taps x 32 output channels: per position q it adds B[k, q] (broadcast from the
-// forward's packed B panels, [kc][NR positions]) times 32 values of dY at q (dY packed
-// transposed, [q][32 channels], per block of positions, by 16 x 16 register transposes). The
-// taps are cut into items of at most 64; each thread takes a contiguous range of items (of one
-// or more groups), packs dY once per block of positions for all of them and B only for its own
-// taps, and alone writes their dW entries: no partial sums meet across threads, and the
-// summation order (image chunks, blocks of positions, the positions in order) does not depend
-// on the number of threads. Positions past a block's end and channels past a group's end are
-// zero in the packed panels.
+// tile holds 12 taps x 32 output channels (the kernel of Note [Broadcast-input convolution] with
+// the roles of taps and positions swapped): per position q it loads 32 values of dY at q (dY
+// packed transposed, [q][32 channels], per block of positions, by 16 x 16 register transposes)
+// and broadcasts B[k, q] for its 12 taps straight from the phase planes (tap k's value at q is
+// phases[koff(k) + base(q)]), so B is never packed. The taps are cut into items of at most 60;
+// each thread takes a contiguous range of items (of one or more groups), packs dY once per block
+// of positions for all of them, and alone writes their dW entries: no partial sums meet across
+// threads, and the summation order (image chunks, blocks of positions, the positions in order)
+// does not depend on the number of threads. Channels past a group's end are zero in the packed
+// dY panels.
 void conv2d_weight_grad_f32_fast(const float* x, const float* dy, float* dw, const ConvGeom& g) {
+  constexpr int VB = 2, TK = kAcc / VB;  // register tile: TK taps x 32 output channels
   const int64_t HW = g.ho * g.wo;
   if (g.n == 0 || HW == 0 || g.co == 0) return;
   Plan P = make_plan(g);
   if (P.K == 0 || P.cog == 0) return;
-  const int64_t ktiles = (P.K + MR - 1) / MR;
-  const int64_t per = std::min<int64_t>(ktiles, 64 / MR);  // tiles per item
+  const int64_t ktiles = (P.K + TK - 1) / TK;
+  const int64_t per = std::min<int64_t>(ktiles, 64 / TK);  // tiles per item
   const int64_t items_per_group = (ktiles + per - 1) / per, nitems = g.groups * items_per_group;
   const int64_t nt = in_parallel_region() ? 1 : get_num_threads();
   const int64_t slots = std::clamp<int64_t>(nt, 1, nitems);
   const int64_t cpan = (P.cog + NR - 1) / NR;  // 32-channel panels of dY
+  const int64_t per_channel = g.sh * g.sw * P.phase;
   // Positions per block: the transposed dY of a block stays under 512 KB.
   const int64_t qblk =
       std::clamp<int64_t>((int64_t{128} << 10) / (cpan * NR) / NR * NR, 4 * NR, 32 * NR);
+  // Where each tap's values start within an image's phase planes.
+  std::vector<int64_t> koff(static_cast<size_t>(g.groups * P.K));
+  for (int64_t k = 0; k < g.groups * P.K; ++k) {
+    koff[static_cast<size_t>(k)] =
+        (k / P.khw) * per_channel + P.tap_off[static_cast<size_t>(k % P.khw)];
+  }
   Scratch<float> phases(P.chunk * P.img);
   for (int64_t b0 = 0; b0 < g.n; b0 += P.chunk) {
     const int64_t nimg = std::min(P.chunk, g.n - b0), nq_all = nimg * HW;
@@ -696,38 +705,52 @@ void conv2d_weight_grad_f32_fast(const float* x, const float* dy, float* dw, con
     parallel_for(0, slots, 1, [&](int64_t s0, int64_t s1) {
       const int64_t qcap = std::min(qblk, (nq_all + NR - 1) / NR * NR);
       Scratch<float> dyt(cpan * qcap * NR);
-      Scratch<float> bp(per * MR * qcap);
-      std::vector<Piece> pcs(static_cast<size_t>(qcap / NR * (NR + 1)));
-      alignas(64) float tmp[MR][NR];
+      Scratch<int64_t> base(qcap);
+      alignas(64) float tmp[TK][NR];
       for (int64_t slot = s0; slot < s1; ++slot) {
         const int64_t it0 = slot * nitems / slots, it1 = (slot + 1) * nitems / slots;
         for (int64_t q0 = 0; q0 < nq_all; q0 += qblk) {
           const int64_t nq = std::min(qblk, nq_all - q0), npan = (nq + NR - 1) / NR;
           const int64_t nqp = npan * NR;  // positions of the block, padded
-          const int npc = pieces(P, q0, nq, pcs.data());
+          {
+            int64_t b = q0 / HW, oh = q0 % HW / g.wo, ow = q0 % HW % g.wo;
+            for (int64_t i = 0; i < nq; ++i) {
+              base.data()[i] = b * P.img + oh * P.WQ + ow;
+              if (++ow == g.wo) {
+                ow = 0;
+                if (++oh == g.ho) {
+                  oh = 0;
+                  ++b;
+                }
+              }
+            }
+          }
           float* dt = dyt.data();
           int64_t packed_group = -1;
           for (int64_t it = it0; it < it1; ++it) {
             const int64_t gi = it / items_per_group;
-            const int64_t k0 = (it % items_per_group) * per * MR;
-            const int64_t kc = std::min(per * MR, P.K - k0);
+            const int64_t k0 = (it % items_per_group) * per * TK;
+            const int64_t kc = std::min(per * TK, P.K - k0);
             if (gi != packed_group) {
               pack_dy_t(dy, dt, P, b0, gi, q0, nq, nqp);
               packed_group = gi;
             }
-            pack_b(phases.data(), bp.data(), P, gi, k0, kc, pcs.data(), npc, nq);
-            for (int64_t r0 = 0; r0 < kc; r0 += MR) {
-              const int rows = static_cast<int>(std::min<int64_t>(MR, kc - r0));
+            for (int64_t r0 = 0; r0 < kc; r0 += TK) {
+              const int rows = static_cast<int>(std::min<int64_t>(TK, kc - r0));
+              // Tap r of the tile reads the phase planes at xs[r] + base[q] (taps past the
+              // item's end repeat its last one; their sums are not used).
+              const float* xs[TK];
+              for (int r = 0; r < TK; ++r) {
+                xs[r] = phases.data() +
+                        koff[static_cast<size_t>(gi * P.K + k0 + r0 + std::min(r, rows - 1))];
+              }
               for (int64_t cp = 0; cp < cpan; ++cp) {
-                __m512 acc[MR][2];
-#pragma GCC unroll 8
-                for (int r = 0; r < MR; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
-                for (int64_t jp = 0; jp < npan; ++jp) {
-                  micro_add(NR, bp.data() + (jp * kc + r0) * NR, NR, rows,
-                            dt + (cp * nqp + jp * NR) * NR, acc);
-                }
-#pragma GCC unroll 8
-                for (int r = 0; r < MR; ++r) {
+                __m512 acc[TK][VB];
+#pragma GCC unroll 12
+                for (int r = 0; r < TK; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+                bcast_tile<VB>(nq, dt + cp * nqp * NR, base.data(), xs, acc);
+#pragma GCC unroll 12
+                for (int r = 0; r < TK; ++r) {
                   _mm512_store_ps(tmp[r], acc[r][0]);
                   _mm512_store_ps(tmp[r] + 16, acc[r][1]);
                 }
