@@ -11,10 +11,11 @@ template <class T>
 void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
           const T* b, int64_t ldb, T beta, T* c, int64_t ldc);
 
-// Float32 GEMM with an AVX-512 register tile, parallel on ember's pool (gemm_avx512.cpp, Note
-// [AVX-512 sgemm]); the same contract as gemm. Only where vec::active_isa() is AVX-512.
-void sgemm_avx512(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
-                  int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
+// GEMM with an AVX-512 register tile, parallel on ember's pool (gemm_avx512.cpp, Note [AVX-512
+// GEMM]); the same contract as gemm, float and double. Only where vec::active_isa() is AVX-512.
+template <class T>
+void gemm_avx512(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
+                 int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc);
 
 // Makes OpenBLAS single-threaded (called when ember's pool is made or resized).
 void blas_use_one_thread();
