@@ -55,6 +55,20 @@ TEST(Storage, AccessorAndItem) {
 // Note [CPU block cache]: a request with no cached block of its own size takes the smallest
 // cached block of at most twice its size; freed, that block goes back to its own size class (so
 // a later request of the larger size finds it), and the live-byte count follows the requests.
+// Note [Huge pages for big blocks]: blocks from 32 MiB start on a 2 MiB boundary (so that
+// transparent huge pages can back them), smaller ones need not; both hold their data.
+TEST(Storage, BigBlocksStartOnHugePageBoundaries) {
+  cpu_allocator_empty_cache();
+  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  Tensor big = arange(int64_t{9} << 20, kFloat);  // 36 MiB
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(big.data_ptr()) % kHuge, 0u);
+  EXPECT_EQ(big[(int64_t{9} << 20) - 1].item<float>(), float((int64_t{9} << 20) - 1));
+  Tensor odd = empty({(int64_t{8} << 20) + 3});  // 32 MiB and 12 bytes: rounds up, still aligned
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(odd.data_ptr()) % kHuge, 0u);
+  odd.fill_(2.f);
+  EXPECT_EQ(odd.sum().item<double>(), 2.0 * double((int64_t{8} << 20) + 3));
+}
+
 TEST(Storage, AllocatorLendsLargerCachedBlocks) {
   cpu_allocator_empty_cache();
   const size_t before = cpu_allocator_allocated_bytes();
