@@ -131,8 +131,17 @@ void gelu_backward_kernel(TensorIterator& it, double a, double, double) {
   });
 }
 
+void threshold_backward_kernel(TensorIterator& it, double th, double, double) {
+  visit_floating_types(it.common_dtype(), "threshold_backward", [&]<class T>() {
+    using M = opmath_t<T>;
+    const M t = static_cast<M>(th);
+    cpu::cpu_kernel(it, [=](T g, T x) -> T { return static_cast<M>(x) <= t ? T(0) : g; });
+  });
+}
+
 }  // namespace
 
+EMBER_DEFINE_STUB(threshold_backward_stub, threshold_backward_kernel);
 EMBER_DEFINE_STUB(prelu_stub, prelu_kernel);
 EMBER_DEFINE_STUB(gelu_stub, gelu_kernel);
 EMBER_DEFINE_STUB(gelu_backward_stub, gelu_backward_kernel);

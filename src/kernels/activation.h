@@ -19,6 +19,9 @@ EMBER_ACTIVATION_STUBS(EMBER_DECLARE_ACTIVATION_STUB)
 // GELU's backward in one pass: out = grad * gelu'(self) over a (out, grad, self) iterator of one
 // floating dtype, computed in float for the 16-bit types (a: 1 for "tanh").
 EMBER_DECLARE_STUB(gelu_backward_stub, UnaryScalarsFn);
+// threshold_backward in one pass: out = self <= a ? 0 : grad over a (out, grad, self) iterator of
+// one floating dtype (NaN in self lets grad through, as PyTorch).
+EMBER_DECLARE_STUB(threshold_backward_stub, UnaryScalarsFn);
 // out = self > 0 ? self : weight * self, over a (out, self, weight) iterator.
 EMBER_DECLARE_STUB(prelu_stub, UnaryFn);
 // rrelu's training noise for a contiguous `self`, in element order: a uniform draw from

@@ -14,6 +14,7 @@
 #include "ember/ops/unary.h"
 #include "src/amp/autocast_hook.h"
 #include "src/kernels/activation.h"
+#include "src/ops/activation_util.h"
 #include "src/ops/out_util.h"
 
 namespace ember {
@@ -127,6 +128,22 @@ auto gelu_grad(bool tanh_approx) {
     return grad * (cdf + x * pdf);
   };
 }
+}  // namespace
+
+Tensor threshold_grad_fused(const Tensor& grad, const Tensor& self, double threshold) {
+  if (autograd::GradMode::is_enabled() || grad.dtype() != self.dtype() ||
+      !isFloatingType(self.dtype()) || grad.device().type() != kCPU || self.device().type() != kCPU)
+    return where(self <= threshold, 0, grad);
+  IterConfig cfg;
+  cfg.op = "threshold_backward";
+  TensorIterator it = TensorIterator::build(cfg, Tensor(), {grad, self});
+  if (it.numel() > 0) threshold_backward_stub.get(kCPU)(it, threshold, 0, 0);
+  it.finish();
+  return it.output();
+}
+
+namespace {
+
 // GELU's input gradient: one fused pass (PyTorch's gelu_backward kernel), or the differentiable
 // formula when a graph of the backward is being recorded (double backward).
 Tensor gelu_backward(const Tensor& grad, const Tensor& x, bool tanh_approx) {
@@ -197,7 +214,7 @@ auto shrink_grad(double lambd) {
   };
 }
 auto threshold_grad(double th) {
-  return [th](const Tensor& grad, const Tensor& x) { return grad * mask(x > th, grad); };
+  return [th](const Tensor& grad, const Tensor& x) { return threshold_grad_fused(grad, x, th); };
 }
 
 double d(const Scalar& s) { return s.to<double>(); }

@@ -7,6 +7,7 @@
 #include "ember/ops/factory.h"
 #include "ember/ops/ternary.h"
 #include "src/kernels/unary.h"
+#include "src/ops/activation_util.h"
 
 #include <limits>
 #include <tuple>
@@ -119,7 +120,7 @@ EMBER_UNARY(sin, "SinBackward0", Float, kSaveSelf, grad * self.cos())
 EMBER_UNARY(cos, "CosBackward0", Float, kSaveSelf, grad * -self.sin())
 EMBER_UNARY(tanh, "TanhBackward0", Float, kSaveResult, grad * (1 - result * result))
 EMBER_UNARY(sigmoid, "SigmoidBackward0", Float, kSaveResult, grad * result * (1 - result))
-EMBER_UNARY(relu, "ReluBackward0", Same, kSaveResult, where(result <= 0, 0, grad))  // threshold_backward
+EMBER_UNARY(relu, "ReluBackward0", Same, kSaveResult, threshold_grad_fused(grad, result, 0))
 EMBER_UNARY(sign, "SignBackward0", Same, kSaveNone, ZERO)
 EMBER_UNARY(sgn, "SgnBackward0", Same, kSaveNone, ZERO)
 EMBER_UNARY(rsqrt, "RsqrtBackward0", Float, kSaveResult, grad * result * result * result * -0.5)

@@ -214,6 +214,40 @@ TEST(CpuActivation, RreluNoise) {
   }
 }
 
+// threshold_backward (relu's and threshold's input gradient, one pass): self <= threshold ? 0 :
+// grad, exactly (NaN in self lets grad through, the threshold itself gives 0, -0 gives 0), for
+// float, double and the 16-bit types, contiguous and strided, and the same values as the
+// formula with ember ops that double backward records.
+TEST(CpuActivation, ThresholdBackwardKernel) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  for (ScalarType dt : {kFloat, kDouble, kHalf, kBFloat16}) {
+    Tensor x = tensor({-2.f, -0.f, 0.f, 0.5f, nan, 3.f, 1.f, -1.f}).to(dt);
+    Tensor g = tensor({1.f, 2.f, 3.f, 4.f, 5.f, nan, 7.f, 8.f}).to(dt);
+    Tensor xr = x.clone().requires_grad_();
+    Tensor gx = autograd::grad({relu(xr)}, {xr}, {g})[0];
+    // relu saves its result: max(x, 0) (NaN stays NaN, -0 becomes 0).
+    std::vector<double> want = {0, 0, 0, 4, 5, nan, 7, 0};
+    EXPECT_TRUE(exactly(gx, want)) << toString(dt);
+    Tensor xt = x.clone().requires_grad_();
+    Tensor gt = autograd::grad({threshold(xt, 0.5, -9.0)}, {xt}, {g})[0];
+    std::vector<double> want_t = {0, 0, 0, 0, 5, nan, 7, 0};  // 0.5 <= 0.5: zero
+    EXPECT_TRUE(exactly(gt, want_t)) << toString(dt);
+  }
+  for (int64_t n : {int64_t(7), int64_t(100), kSplit}) {
+    Tensor x = make(2 * n, kFloat, -3, 3).requires_grad_();
+    Tensor g = make(2 * n, kFloat, -1, 1).slice(0, 0, 2 * n, 2);  // strided grad
+    Tensor y = relu(x.slice(0, 0, 2 * n, 2));
+    Tensor gx = autograd::grad({y}, {x}, {g})[0].slice(0, 0, 2 * n, 2);
+    Tensor want = where(y.detach() <= 0, 0, g);
+    EXPECT_TRUE(gx.equal(want)) << n;
+    // A recorded backward (create_graph) takes the formula; the same values.
+    Tensor x2 = x.detach().slice(0, 0, 2 * n, 2).clone().requires_grad_();
+    Tensor g2 = autograd::grad({relu(x2)}, {x2}, {g}, /*retain_graph=*/true,
+                               /*create_graph=*/true)[0];
+    EXPECT_TRUE(g2.detach().equal(want)) << n;
+  }
+}
+
 // gelu_backward: g * d/dx gelu(x) (exact and tanh forms), against the derivative in double.
 TEST(CpuActivation, GeluBackwardKernel) {
   for (bool approx : {false, true}) {
