@@ -22,7 +22,7 @@ namespace {
 constexpr double kParallelFlops = 2e6;   // below this a GEMM runs on the calling thread
 constexpr int64_t kMinBlock = 128;       // rows or columns of C per block, at least
 constexpr int64_t kMinOwnDim = 64;       // m, n and k from which GEMMs run gemm_avx512
-constexpr double kMinOwnMnk = 67108864;  // and m * n * k (2^26, 406^3)
+constexpr double kMinOwnMnk = 33554432;  // and m * n * k (2^25, 322^3)
 
 // Sets OpenBLAS to one thread for the scope and restores what someone else had asked for.
 class OneBlasThread {
@@ -68,7 +68,10 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a
   // through OpenBLAS split by columns, 512^3 1.33-1.58 vs 1.55-1.77 ms, 1-2% at 1 thread;
   // double 1024^3 at 2 threads 21.6-21.9 vs 23.6-25.2 ms, at 1 thread the same. At 256^3 and on
   // the attention bmm's 128 x 128 x 64 matrices its packing and two parallel regions per block
-  // cost more (2-thread sgemm 256: 285 vs 177 us), so those stay with OpenBLAS.
+  // cost more (2-thread sgemm 256: 285 vs 177 us), so those stay with OpenBLAS. From 2^25 the
+  // Fashion-MNIST CNN's fc1 products (128 x 128 x 3136 and 128 x 3136 x 128) take it: its
+  // train step at 2 threads 29.0-30.9 -> 28.4-29.5 ms; the MLP step's 128 x 512 x 784 about
+  // the same either way.
   if (m >= kMinOwnDim && n >= kMinOwnDim && k >= kMinOwnDim &&
       static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) >= kMinOwnMnk &&
       vec::active_isa() == vec::Isa::Avx512) {
