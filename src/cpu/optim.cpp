@@ -1,9 +1,14 @@
-// Multi-tensor optimizer steps on the CPU (src/kernels/optim.h): plain loops over each tensor with
-// the element rules of src/kernels/optim_math.h, the same ones the CUDA kernels run.
+// Multi-tensor optimizer steps on the CPU (src/kernels/optim.h): loops over each tensor (split over
+// the pool when large) with the element rules of src/kernels/optim_math.h, the same ones the CUDA
+// kernels run.
 #include "src/kernels/optim.h"
+
+#include "ember/core/parallel.h"
 
 namespace ember {
 namespace {
+
+constexpr int64_t kGrain = 32768;  // elements per thread at least (a tensor's elements split)
 
 template <class T>
 T* ptr(const Tensor& t) {
@@ -27,8 +32,27 @@ void fused_adam_kernel(TensorList params, TensorList grads, TensorList exp_avgs,
       T* v = ptr<T>(exp_avg_sqs[i]);
       T* vmax = h.amsgrad ? ptr<T>(max_exp_avg_sqs[i]) : nullptr;
       const int64_t n = params[i].numel();
-      for (int64_t k = 0; k < n; ++k)
-        adam_update_at(p, g, m, v, vmax, k, c, neg_step_size, bc2_sqrt);
+      parallel_for(0, n, kGrain, [&](int64_t a, int64_t b) {
+        if (vmax) {
+          for (int64_t k = a; k < b; ++k)
+            adam_update_at(p, g, m, v, vmax, k, c, neg_step_size, bc2_sqrt);
+        } else if (!c.maximize && !c.decoupled && c.weight_decay == M(0)) {
+          // Plain Adam: with the coefficients and pointers in locals (not read through the
+          // lambda's references, which the stores might alias), the element rule's branches fold
+          // away and the loop vectorises.
+          const AdamCoeffs<M> plain = c;
+          const M nss = neg_step_size, bc2 = bc2_sqrt;
+          T* const pp = p;
+          const T* const gp = g;
+          T* const mp = m;
+          T* const vp = v;
+          for (int64_t k = a; k < b; ++k)
+            adam_update_at(pp, gp, mp, vp, static_cast<T*>(nullptr), k, plain, nss, bc2);
+        } else {
+          for (int64_t k = a; k < b; ++k)
+            adam_update_at(p, g, m, v, static_cast<T*>(nullptr), k, c, neg_step_size, bc2_sqrt);
+        }
+      });
     }
   });
 }
@@ -45,7 +69,21 @@ void fused_sgd_kernel(TensorList params, TensorList grads, TensorList momentum_b
       const T* g = ptr<T>(grads[i]);
       T* buf = has_buf ? ptr<T>(momentum_buffers[i]) : nullptr;
       const int64_t n = params[i].numel();
-      for (int64_t k = 0; k < n; ++k) sgd_update_at(p, g, buf, k, first_step, c);
+      parallel_for(0, n, kGrain, [&](int64_t a, int64_t b) {
+        // Locals, not the lambda's references (see fused_adam_kernel).
+        const SgdCoeffs<M> cl = c;
+        T* const pp = p;
+        const T* const gp = g;
+        T* const bp = buf;
+        if (bp && !first_step && !cl.nesterov && !cl.maximize && cl.weight_decay == M(0)) {
+          for (int64_t k = a; k < b; ++k) sgd_update_at(pp, gp, bp, k, false, cl);
+        } else if (bp) {
+          for (int64_t k = a; k < b; ++k) sgd_update_at(pp, gp, bp, k, first_step, cl);
+        } else {
+          for (int64_t k = a; k < b; ++k)
+            sgd_update_at(pp, gp, static_cast<T*>(nullptr), k, first_step, cl);
+        }
+      });
     }
   });
 }

@@ -7,9 +7,11 @@
 // gradient that requires grad; otherwise the group takes the per-tensor path, unchanged. States are
 // made, counted and serialized as in the per-tensor path; state tensors on another device (a
 // checkpoint loads them on the CPU) are moved to the parameter's, as PyTorch's load_state_dict
-// does. The environment variable EMBER_OPTIM_FOREACH picks the path (read at every step): unset,
-// the multi-tensor one on CUDA only; 0, always per-tensor; 1, multi-tensor on every device (the CPU
-// kernel is plain loops; the tests compare it with the per-tensor path).
+// does. The environment variable EMBER_OPTIM_FOREACH picks the path (read at every step): unset
+// or 1, the multi-tensor one on every device; 0, always per-tensor. On the CPU its loops are
+// split over the pool and vectorised (the Fashion-MNIST CNN's Adam step, 420k parameters:
+// 94 us at 2 threads against ~800 us for the per-tensor path's ten passes; PyTorch's CPU default
+// is the per-tensor loop, whose results agree to rounding; the tests compare the two).
 #include <vector>
 
 #include "ember/optim/optimizer.h"
