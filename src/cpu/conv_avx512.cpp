@@ -114,6 +114,33 @@ void make_phases(const float* x, float* dst, const Plan& P) {
   }
 }
 
+// The phase planes of images [b0, b0 + nimg) into dst, one image per item on the pool.
+void make_chunk_phases(const float* x, float* dst, const Plan& P, int64_t b0, int64_t nimg) {
+  const ConvGeom& g = P.g;
+  parallel_for(0, nimg, 1, [&](int64_t a, int64_t e) {
+    for (int64_t bi = a; bi < e; ++bi)
+      make_phases(x + (b0 + bi) * g.c * g.h * g.w, dst + bi * P.img, P);
+  });
+}
+
+// base[i] = where output position q0 + i (q = image * HW + oh * wo + ow) starts within the phase
+// planes of the images from bfirst on: (image - bfirst) * img + oh * WQ + ow.
+void position_bases(const Plan& P, int64_t q0, int64_t nq, int64_t bfirst, int64_t* base) {
+  const ConvGeom& g = P.g;
+  const int64_t HW = g.ho * g.wo;
+  int64_t b = q0 / HW, oh = q0 % HW / g.wo, ow = q0 % HW % g.wo;
+  for (int64_t i = 0; i < nq; ++i) {
+    base[i] = (b - bfirst) * P.img + oh * P.WQ + ow;
+    if (++ow == g.wo) {
+      ow = 0;
+      if (++oh == g.ho) {
+        oh = 0;
+        ++b;
+      }
+    }
+  }
+}
+
 // A run of positions of one output row inside one panel: lanes [lane, lane + len) of panel
 // `panel` of the block read the phase planes at src + (the tap's offset).
 struct Piece {
@@ -453,19 +480,7 @@ void conv_bcast(const float* x, const float* w, const float* bias, float* out, c
                        float* out0, float* cs, float* wpk, int64_t* koff, int64_t* base,
                        int64_t rows) {
     const int64_t gi = cb / nblk, co0 = cb * CB;
-    {
-      int64_t b = q0 / HW, oh = q0 % HW / g.wo, ow = q0 % HW % g.wo;
-      for (int64_t i = 0; i < nq; ++i) {
-        base[i] = (b - bfirst) * P.img + oh * P.WQ + ow;
-        if (++ow == g.wo) {
-          ow = 0;
-          if (++oh == g.ho) {
-            oh = 0;
-            ++b;
-          }
-        }
-      }
-    }
+    position_bases(P, q0, nq, bfirst, base);
     for (int64_t i = nq; i < rows; ++i) base[i] = base[nq - 1];
     for (int64_t kb = 0; kb < P.nk; ++kb) {
       const int64_t k0 = kb * P.kc, kc = std::min(P.kc, P.K - k0);
@@ -530,10 +545,7 @@ void conv_bcast(const float* x, const float* w, const float* bias, float* out, c
   Scratch<float> phases(P.chunk * P.img);
   for (int64_t b0 = 0; b0 < g.n; b0 += P.chunk) {
     const int64_t nimg = std::min(P.chunk, g.n - b0), nq_all = nimg * HW;
-    parallel_for(0, nimg, 1, [&](int64_t a, int64_t e) {
-      for (int64_t bi = a; bi < e; ++bi)
-        make_phases(x + (b0 + bi) * g.c * g.h * g.w, phases.data() + bi * P.img, P);
-    });
+    make_chunk_phases(x, phases.data(), P, b0, nimg);
     // Enough work items for the pool (range lengths stay multiples of 48: 384, 192, 96, 48).
     int64_t range = kRange;
     while (g.groups * nblk * ((nq_all + range - 1) / range) < 4 * nt && range > kMinRange)
@@ -583,10 +595,7 @@ void conv2d_f32_fast(const float* x, const float* w, const float* bias, float* o
   Scratch<float> phases(P.chunk * P.img);
   for (int64_t b0 = 0; b0 < g.n; b0 += P.chunk) {
     int64_t nimg = std::min(P.chunk, g.n - b0), nq_all = nimg * HW;
-    parallel_for(0, nimg, 1, [&](int64_t a, int64_t e) {
-      for (int64_t bi = a; bi < e; ++bi)
-        make_phases(x + (b0 + bi) * g.c * g.h * g.w, phases.data() + bi * P.img, P);
-    });
+    make_chunk_phases(x, phases.data(), P, b0, nimg);
     int64_t nblocks = (nq_all + P.pan * NR - 1) / (P.pan * NR);
     int64_t items = g.groups * nblocks * P.mchunks;
     // When channel ranges split a block, its packed B is made once, shared by the ranges
@@ -723,10 +732,7 @@ void conv2d_weight_grad_f32_fast(const float* x, const float* dy, float* dw, con
   Scratch<float> phases(P.chunk * P.img);
   for (int64_t b0 = 0; b0 < g.n; b0 += P.chunk) {
     const int64_t nimg = std::min(P.chunk, g.n - b0), nq_all = nimg * HW;
-    parallel_for(0, nimg, 1, [&](int64_t a, int64_t e) {
-      for (int64_t bi = a; bi < e; ++bi)
-        make_phases(x + (b0 + bi) * g.c * g.h * g.w, phases.data() + bi * P.img, P);
-    });
+    make_chunk_phases(x, phases.data(), P, b0, nimg);
     parallel_for(0, slots, 1, [&](int64_t s0, int64_t s1) {
       const int64_t qcap = std::min(qblk, (nq_all + NR - 1) / NR * NR);
       Scratch<float> dyt(cpan * qcap * NR);
@@ -739,19 +745,7 @@ void conv2d_weight_grad_f32_fast(const float* x, const float* dy, float* dw, con
         for (int64_t q0 = 0; q0 < nq_all; q0 += qblk) {
           const int64_t nq = std::min(qblk, nq_all - q0), npan = (nq + NR - 1) / NR;
           const int64_t nqp = npan * NR;  // positions of the block, padded
-          {
-            int64_t b = q0 / HW, oh = q0 % HW / g.wo, ow = q0 % HW % g.wo;
-            for (int64_t i = 0; i < nq; ++i) {
-              base.data()[i] = b * P.img + oh * P.WQ + ow;
-              if (++ow == g.wo) {
-                ow = 0;
-                if (++oh == g.ho) {
-                  oh = 0;
-                  ++b;
-                }
-              }
-            }
-          }
+          position_bases(P, q0, nq, 0, base.data());
           float* dt = dyt.data();
           int64_t packed_group = -1;
           for (int64_t tile = t0; tile < t1; ++tile) {
