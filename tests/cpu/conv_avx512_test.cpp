@@ -35,6 +35,13 @@ cpu::ConvGeom geom(int64_t n, int64_t c, int64_t h, int64_t w, int64_t co, int64
   return g;
 }
 
+// A case: input [n, c, h, w], weight [co, c / groups, kh, kw], stride s, padding p, dilation d.
+struct C {
+  int64_t n, c, h, w, co, kh, kw;
+  P2 s, p, d;
+  int64_t groups;
+};
+
 // Direct convolution in double: out[b, o, oh, ow] = bias[o] + sum x * w over the group's taps.
 std::vector<double> direct(const cpu::ConvGeom& g, const float* x, const float* w,
                            const float* bias) {
@@ -98,11 +105,6 @@ void check(const cpu::ConvGeom& g, bool with_bias) {
 TEST(CpuConvAvx512, ForwardMatchesDirectLoop) {
   EMBER_REQUIRE_AVX512();
   manual_seed(5);
-  struct C {
-    int64_t n, c, h, w, co, kh, kw;
-    P2 s, p, d;
-    int64_t groups;
-  };
   const std::vector<C> cases = {
       {1, 1, 1, 1, 1, 1, 1, {1, 1}, {0, 0}, {1, 1}, 1},
       {2, 3, 7, 9, 5, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1},
@@ -128,11 +130,6 @@ TEST(CpuConvAvx512, ForwardMatchesDirectLoop) {
 TEST(CpuConvAvx512, BroadcastInputPathMatchesDirectLoop) {
   EMBER_REQUIRE_AVX512();
   manual_seed(6);
-  struct C {
-    int64_t n, c, h, w, co, kh, kw;
-    P2 s, p, d;
-    int64_t groups;
-  };
   const std::vector<C> cases = {
       {2, 32, 9, 11, 64, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1},
       {1, 64, 8, 8, 128, 3, 3, {2, 2}, {1, 1}, {1, 1}, 1},
