@@ -661,22 +661,23 @@ void conv2d_f32_fast(const float* x, const float* w, const float* bias, float* o
   }
 }
 
-// dt[cp][q][lane] = dY[channel gi * cog + cp * NR + lane, position q0 + q] for the nq positions
+// dt[cp][q][lane] = dY[channel gi * cog + cp * CW + lane, position q0 + q] for the nq positions
 // [q0, q0 + nq) of the images from b0 on (dY [n, co, HW]); zero past nq (up to nqp) and past the
 // group's channels. By 16 x 16 blocks (16 channels x 16 positions of one image) transposed in
 // registers.
+template <int CW>
 void pack_dy_t(const float* dy, float* dt, const Plan& P, int64_t b0, int64_t gi, int64_t q0,
                int64_t nq, int64_t nqp) {
   const ConvGeom& g = P.g;
-  const int64_t HW = g.ho * g.wo, cpan = (P.cog + NR - 1) / NR;
-  if (nqp != nq || P.cog % NR != 0)
-    std::memset(dt, 0, sizeof(float) * static_cast<size_t>(cpan * nqp * NR));
+  const int64_t HW = g.ho * g.wo, cpan = (P.cog + CW - 1) / CW;
+  if (nqp != nq || P.cog % CW != 0)
+    std::memset(dt, 0, sizeof(float) * static_cast<size_t>(cpan * nqp * CW));
   for (int64_t q = 0; q < nq;) {
     const int64_t b = (q0 + q) / HW, pos = (q0 + q) % HW, len = std::min(HW - pos, nq - q);
     const float* src = dy + ((b0 + b) * g.co + gi * P.cog) * HW + pos;
     for (int64_t co0 = 0; co0 < P.cog; co0 += 16) {
       const int64_t nco = std::min<int64_t>(16, P.cog - co0);
-      float* to = dt + ((co0 / NR) * nqp + q) * NR + co0 % NR;
+      float* to = dt + ((co0 / CW) * nqp + q) * CW + co0 % CW;
       for (int64_t u = 0; u < len; u += 16) {
         const __mmask16 m = lanes(0, len - u);
         __m512 r[16];
@@ -691,7 +692,7 @@ void pack_dy_t(const float* dy, float* dt, const Plan& P, int64_t b0, int64_t gi
         }
         transpose16(r);
         const int64_t nu = std::min<int64_t>(16, len - u);
-        for (int64_t j = 0; j < nu; ++j) _mm512_store_ps(to + (u + j) * NR, r[j]);
+        for (int64_t j = 0; j < nu; ++j) _mm512_store_ps(to + (u + j) * CW, r[j]);
       }
     }
     q += len;
@@ -700,29 +701,29 @@ void pack_dy_t(const float* dy, float* dt, const Plan& P, int64_t b0, int64_t gi
 
 // Note [Implicit-GEMM weight gradient]: dW[co, k] = sum_q dY[co, q] B[k, q], with B the
 // forward's implicit matrix of taps x positions (Note [Implicit-GEMM convolution]). A register
-// tile holds 12 taps x 32 output channels (the kernel of Note [Broadcast-input convolution] with
-// the roles of taps and positions swapped): per position q it loads 32 values of dY at q (dY
-// packed transposed, [q][32 channels], per block of positions, by 16 x 16 register transposes)
-// and broadcasts B[k, q] for its 12 taps straight from the phase planes (tap k's value at q is
-// phases[koff(k) + base(q)]), so B is never packed. Each thread takes an even, contiguous share
-// of the tiles (of one or more groups), packs dY once per block of positions for all of them,
-// and alone writes their dW entries: no partial sums meet across threads, and the summation
-// order (image chunks, blocks of positions, the positions in order) does not depend on the
-// number of threads. Channels past a group's end are zero in the packed dY panels.
-void conv2d_weight_grad_f32_fast(const float* x, const float* dy, float* dw, const ConvGeom& g) {
-  constexpr int VB = 2, TK = kAcc / VB;  // register tile: TK taps x 32 output channels
+// tile holds 6 taps x 64 output channels, or 12 x 32 where a group's channels are not a multiple
+// of 64 (the kernel of Note [Broadcast-input convolution] with the roles of taps and positions
+// swapped): per position q it loads 64 (32) values of dY at q (dY packed transposed, [q][64],
+// per block of positions, by 16 x 16 register transposes) and broadcasts B[k, q] for its taps
+// straight from the phase planes (tap k's value at q is phases[koff(k) + base(q)]), so B is
+// never packed. Each thread takes an even, contiguous share of the tiles (of one or more
+// groups), packs dY once per block of positions for all of them, and alone writes their dW
+// entries: no partial sums meet across threads, and the summation order (image chunks, blocks
+// of positions, the positions in order) does not depend on the number of threads. Channels
+// past a group's end are zero in the packed dY panels.
+template <int VB>
+void weight_grad(const float* x, const float* dy, float* dw, const Plan& P) {
+  constexpr int TK = kAcc / VB, CW = 16 * VB;  // register tile: TK taps x CW output channels
+  const ConvGeom& g = P.g;
   const int64_t HW = g.ho * g.wo;
-  if (g.n == 0 || HW == 0 || g.co == 0) return;
-  Plan P = make_plan(g);
-  if (P.K == 0 || P.cog == 0) return;
   const int64_t ktiles = (P.K + TK - 1) / TK, ntiles = g.groups * ktiles;  // tiles of TK taps
   const int64_t nt = in_parallel_region() ? 1 : get_num_threads();
   const int64_t slots = std::clamp<int64_t>(nt, 1, ntiles);
-  const int64_t cpan = (P.cog + NR - 1) / NR;  // 32-channel panels of dY
+  const int64_t cpan = (P.cog + CW - 1) / CW;  // CW-channel panels of dY
   const int64_t per_channel = g.sh * g.sw * P.phase;
   // Positions per block: the transposed dY of a block stays under 512 KB.
   const int64_t qblk =
-      std::clamp<int64_t>((int64_t{128} << 10) / (cpan * NR) / NR * NR, 4 * NR, 32 * NR);
+      std::clamp<int64_t>((int64_t{128} << 10) / (cpan * CW) / NR * NR, 4 * NR, 32 * NR);
   // Where each tap's values start within an image's phase planes.
   std::vector<int64_t> koff(static_cast<size_t>(g.groups * P.K));
   for (int64_t k = 0; k < g.groups * P.K; ++k) {
@@ -735,9 +736,9 @@ void conv2d_weight_grad_f32_fast(const float* x, const float* dy, float* dw, con
     make_chunk_phases(x, phases.data(), P, b0, nimg);
     parallel_for(0, slots, 1, [&](int64_t s0, int64_t s1) {
       const int64_t qcap = std::min(qblk, (nq_all + NR - 1) / NR * NR);
-      Scratch<float> dyt(cpan * qcap * NR);
+      Scratch<float> dyt(cpan * qcap * CW);
       Scratch<int64_t> base(qcap);
-      alignas(64) float tmp[TK][NR];
+      alignas(64) float tmp[TK][CW];
       for (int64_t slot = s0; slot < s1; ++slot) {
         // An even share of the tiles (items of 5 tiles had split Fashion-MNIST conv2's 24
         // tiles 10 + 14 between two threads).
@@ -751,7 +752,7 @@ void conv2d_weight_grad_f32_fast(const float* x, const float* dy, float* dw, con
           for (int64_t tile = t0; tile < t1; ++tile) {
             const int64_t gi = tile / ktiles, k0 = tile % ktiles * TK;
             if (gi != packed_group) {
-              pack_dy_t(dy, dt, P, b0, gi, q0, nq, nqp);
+              pack_dy_t<CW>(dy, dt, P, b0, gi, q0, nq, nqp);
               packed_group = gi;
             }
             {
@@ -766,16 +767,19 @@ void conv2d_weight_grad_f32_fast(const float* x, const float* dy, float* dw, con
               for (int64_t cp = 0; cp < cpan; ++cp) {
                 __m512 acc[TK][VB];
 #pragma GCC unroll 12
-                for (int r = 0; r < TK; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
-                bcast_tile<VB>(nq, dt + cp * nqp * NR, base.data(), xs, acc);
+                for (int r = 0; r < TK; ++r) {
+#pragma GCC unroll 4
+                  for (int v = 0; v < VB; ++v) acc[r][v] = _mm512_setzero_ps();
+                }
+                bcast_tile<VB>(nq, dt + cp * nqp * CW, base.data(), xs, acc);
 #pragma GCC unroll 12
                 for (int r = 0; r < TK; ++r) {
-                  _mm512_store_ps(tmp[r], acc[r][0]);
-                  _mm512_store_ps(tmp[r] + 16, acc[r][1]);
+#pragma GCC unroll 4
+                  for (int v = 0; v < VB; ++v) _mm512_store_ps(tmp[r] + 16 * v, acc[r][v]);
                 }
-                const int64_t lanes_used = std::min<int64_t>(NR, P.cog - cp * NR);
+                const int64_t lanes_used = std::min<int64_t>(CW, P.cog - cp * CW);
                 for (int64_t l = 0; l < lanes_used; ++l) {
-                  float* to = dw + (gi * P.cog + cp * NR + l) * P.K + k0;
+                  float* to = dw + (gi * P.cog + cp * CW + l) * P.K + k0;
                   for (int r = 0; r < rows; ++r) to[r] += tmp[r][l];
                 }
               }
@@ -784,6 +788,19 @@ void conv2d_weight_grad_f32_fast(const float* x, const float* dy, float* dw, con
         }
       }
     });
+  }
+}
+
+void conv2d_weight_grad_f32_fast(const float* x, const float* dy, float* dw, const ConvGeom& g) {
+  if (g.n == 0 || g.ho * g.wo == 0 || g.co == 0) return;
+  Plan P = make_plan(g);
+  if (P.K == 0 || P.cog == 0) return;
+  // 6 taps x 64 channels where the group's channels come in 64s: 10 loads per 24 FMAs and six
+  // tap pointers, against 14 and twelve (which the register allocator spills) for 12 x 32.
+  if (P.cog % 64 == 0) {
+    weight_grad<4>(x, dy, dw, P);
+  } else {
+    weight_grad<2>(x, dy, dw, P);
   }
 }
 

@@ -251,6 +251,8 @@ TEST(CpuConv, ImplicitGemmWeightGradient) {
       {2, 4, 20, 17, 16, 5, 5, {2, 2}, {2, 1}, {1, 1}, 1},   // 100 taps, stride 2
       {2, 12, 9, 9, 64, 3, 3, {1, 2}, {2, 2}, {2, 1}, 4},    // dilation, unequal strides
       {40, 32, 8, 8, 16, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1},   // several image chunks
+      {3, 16, 9, 9, 64, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1},    // 64 channels: 6 x 64 tiles
+      {2, 16, 8, 7, 128, 3, 2, {2, 1}, {1, 0}, {1, 2}, 2},   // two groups of 64, 24 taps
   };
   on_every_isa([&](const char* isa) {
     for (const Case& k : cases) {
