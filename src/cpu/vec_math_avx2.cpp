@@ -31,6 +31,8 @@ struct Avx2F {
   static M mor(M a, M b) { return _mm256_or_ps(a, b); }
   static M mand(M a, M b) { return _mm256_and_ps(a, b); }
   static R sel(M m, R a, R b) { return _mm256_blendv_ps(b, a, m); }
+  // Lane l takes t[i[l] & 7] (i's low bits; t holds 16 floats).
+  static R lut(I i, const T* t) { return _mm256_permutevar8x32_ps(_mm256_loadu_ps(t), i); }
   static I asi(R a) { return _mm256_castps_si256(a); }
   static R asf(I a) { return _mm256_castsi256_ps(a); }
   static I iadd(I a, I b) { return _mm256_add_epi32(a, b); }

@@ -34,6 +34,8 @@ struct Avx512F {
   static M mor(M a, M b) { return static_cast<M>(a | b); }
   static M mand(M a, M b) { return static_cast<M>(a & b); }
   static R sel(M m, R a, R b) { return _mm512_mask_blend_ps(m, b, a); }
+  // Lane l takes t[i[l] & 7] (i's low bits; t holds 16 floats).
+  static R lut(I i, const T* t) { return _mm512_permutexvar_ps(i, _mm512_loadu_ps(t)); }
   static I asi(R a) { return _mm512_castps_si512(a); }
   static R asf(I a) { return _mm512_castsi512_ps(a); }
   static I iadd(I a, I b) { return _mm512_add_epi32(a, b); }
