@@ -709,8 +709,11 @@ void pack_dy_t(const float* dy, float* dt, const Plan& P, int64_t b0, int64_t gi
 // never packed. Each thread takes an even, contiguous share of the tiles (of one or more
 // groups), packs dY once per block of positions for all of them, and alone writes their dW
 // entries: no partial sums meet across threads, and the summation order (image chunks, blocks
-// of positions, the positions in order) does not depend on the number of threads. Channels
-// past a group's end are zero in the packed dY panels.
+// of positions, the positions in order) does not depend on the number of threads. With fewer
+// than two tiles per thread (a few taps: the Fashion-MNIST conv1's 9) the blocks of positions
+// are shared instead, each summed into its own copy of dW, and the copies are added in block
+// order: the same order, so the same bits. Channels past a group's end are zero in the packed
+// dY panels.
 template <int VB>
 void weight_grad(const float* x, const float* dy, float* dw, const Plan& P) {
   constexpr int TK = kAcc / VB, CW = 16 * VB;  // register tile: TK taps x CW output channels
@@ -718,7 +721,6 @@ void weight_grad(const float* x, const float* dy, float* dw, const Plan& P) {
   const int64_t HW = g.ho * g.wo;
   const int64_t ktiles = (P.K + TK - 1) / TK, ntiles = g.groups * ktiles;  // tiles of TK taps
   const int64_t nt = in_parallel_region() ? 1 : get_num_threads();
-  const int64_t slots = std::clamp<int64_t>(nt, 1, ntiles);
   const int64_t cpan = (P.cog + CW - 1) / CW;  // CW-channel panels of dY
   const int64_t per_channel = g.sh * g.sw * P.phase;
   // Positions per block: the transposed dY of a block stays under 512 KB.
@@ -730,62 +732,87 @@ void weight_grad(const float* x, const float* dy, float* dw, const Plan& P) {
     koff[static_cast<size_t>(k)] =
         (k / P.khw) * per_channel + P.tap_off[static_cast<size_t>(k % P.khw)];
   }
+  const int64_t wsize = g.co * P.K;  // floats of dW
   Scratch<float> phases(P.chunk * P.img);
   for (int64_t b0 = 0; b0 < g.n; b0 += P.chunk) {
     const int64_t nimg = std::min(P.chunk, g.n - b0), nq_all = nimg * HW;
+    const int64_t nqb = (nq_all + qblk - 1) / qblk;  // blocks of positions
     make_chunk_phases(x, phases.data(), P, b0, nimg);
+    const int64_t qcap = std::min(qblk, (nq_all + NR - 1) / NR * NR);
+    // Adds the sums over positions [q0, q0 + nq) of tiles [t0, t1) to out ([co][K]).
+    auto block = [&](int64_t q0, int64_t nq, int64_t t0, int64_t t1, float* out, float* dt,
+                     int64_t* base) {
+      alignas(64) float tmp[TK][CW];
+      const int64_t nqp = (nq + NR - 1) / NR * NR;  // positions of the block, padded
+      position_bases(P, q0, nq, 0, base);
+      int64_t packed_group = -1;
+      for (int64_t tile = t0; tile < t1; ++tile) {
+        const int64_t gi = tile / ktiles, k0 = tile % ktiles * TK;
+        if (gi != packed_group) {
+          pack_dy_t<CW>(dy, dt, P, b0, gi, q0, nq, nqp);
+          packed_group = gi;
+        }
+        const int rows = static_cast<int>(std::min<int64_t>(TK, P.K - k0));
+        // Tap r of the tile reads the phase planes at xs[r] + base[q] (taps past the group's
+        // end repeat its last one; their sums are not used).
+        const float* xs[TK];
+        for (int r = 0; r < TK; ++r) {
+          xs[r] = phases.data() + koff[static_cast<size_t>(gi * P.K + k0 + std::min(r, rows - 1))];
+        }
+        for (int64_t cp = 0; cp < cpan; ++cp) {
+          __m512 acc[TK][VB];
+#pragma GCC unroll 12
+          for (int r = 0; r < TK; ++r) {
+#pragma GCC unroll 4
+            for (int v = 0; v < VB; ++v) acc[r][v] = _mm512_setzero_ps();
+          }
+          bcast_tile<VB>(nq, dt + cp * nqp * CW, base, xs, acc);
+#pragma GCC unroll 12
+          for (int r = 0; r < TK; ++r) {
+#pragma GCC unroll 4
+            for (int v = 0; v < VB; ++v) _mm512_store_ps(tmp[r] + 16 * v, acc[r][v]);
+          }
+          const int64_t lanes_used = std::min<int64_t>(CW, P.cog - cp * CW);
+          for (int64_t l = 0; l < lanes_used; ++l) {
+            float* to = out + (gi * P.cog + cp * CW + l) * P.K + k0;
+            for (int r = 0; r < rows; ++r) to[r] += tmp[r][l];
+          }
+        }
+      }
+    };
+    if (ntiles < 2 * nt && nqb >= 2 * nt) {
+      // Too few tiles to share (the Fashion-MNIST conv1: 9 taps, one tile): the blocks of
+      // positions are shared instead, each summed into its own copy of dW, and the copies are
+      // added to dW in block order - the order the tiles' sums had, so the same bits.
+      Scratch<float> part(nqb * wsize);
+      parallel_for(0, nqb, 1, [&](int64_t i0, int64_t i1) {
+        Scratch<float> dyt(cpan * qcap * CW);
+        Scratch<int64_t> base(qcap);
+        for (int64_t i = i0; i < i1; ++i) {
+          float* out = part.data() + i * wsize;
+          std::fill_n(out, wsize, 0.f);
+          block(i * qblk, std::min(qblk, nq_all - i * qblk), 0, ntiles, out, dyt.data(),
+                base.data());
+        }
+      });
+      parallel_for(0, wsize, 4096, [&](int64_t e0, int64_t e1) {
+        for (int64_t i = 0; i < nqb; ++i) {
+          const float* src = part.data() + i * wsize;
+          for (int64_t e = e0; e < e1; ++e) dw[e] += src[e];
+        }
+      });
+      continue;
+    }
+    const int64_t slots = std::clamp<int64_t>(nt, 1, ntiles);
     parallel_for(0, slots, 1, [&](int64_t s0, int64_t s1) {
-      const int64_t qcap = std::min(qblk, (nq_all + NR - 1) / NR * NR);
       Scratch<float> dyt(cpan * qcap * CW);
       Scratch<int64_t> base(qcap);
-      alignas(64) float tmp[TK][CW];
       for (int64_t slot = s0; slot < s1; ++slot) {
         // An even share of the tiles (items of 5 tiles had split Fashion-MNIST conv2's 24
         // tiles 10 + 14 between two threads).
         const int64_t t0 = slot * ntiles / slots, t1 = (slot + 1) * ntiles / slots;
-        for (int64_t q0 = 0; q0 < nq_all; q0 += qblk) {
-          const int64_t nq = std::min(qblk, nq_all - q0), npan = (nq + NR - 1) / NR;
-          const int64_t nqp = npan * NR;  // positions of the block, padded
-          position_bases(P, q0, nq, 0, base.data());
-          float* dt = dyt.data();
-          int64_t packed_group = -1;
-          for (int64_t tile = t0; tile < t1; ++tile) {
-            const int64_t gi = tile / ktiles, k0 = tile % ktiles * TK;
-            if (gi != packed_group) {
-              pack_dy_t<CW>(dy, dt, P, b0, gi, q0, nq, nqp);
-              packed_group = gi;
-            }
-            {
-              const int rows = static_cast<int>(std::min<int64_t>(TK, P.K - k0));
-              // Tap r of the tile reads the phase planes at xs[r] + base[q] (taps past the
-              // group's end repeat its last one; their sums are not used).
-              const float* xs[TK];
-              for (int r = 0; r < TK; ++r) {
-                xs[r] = phases.data() +
-                        koff[static_cast<size_t>(gi * P.K + k0 + std::min(r, rows - 1))];
-              }
-              for (int64_t cp = 0; cp < cpan; ++cp) {
-                __m512 acc[TK][VB];
-#pragma GCC unroll 12
-                for (int r = 0; r < TK; ++r) {
-#pragma GCC unroll 4
-                  for (int v = 0; v < VB; ++v) acc[r][v] = _mm512_setzero_ps();
-                }
-                bcast_tile<VB>(nq, dt + cp * nqp * CW, base.data(), xs, acc);
-#pragma GCC unroll 12
-                for (int r = 0; r < TK; ++r) {
-#pragma GCC unroll 4
-                  for (int v = 0; v < VB; ++v) _mm512_store_ps(tmp[r] + 16 * v, acc[r][v]);
-                }
-                const int64_t lanes_used = std::min<int64_t>(CW, P.cog - cp * CW);
-                for (int64_t l = 0; l < lanes_used; ++l) {
-                  float* to = dw + (gi * P.cog + cp * CW + l) * P.K + k0;
-                  for (int r = 0; r < rows; ++r) to[r] += tmp[r][l];
-                }
-              }
-            }
-          }
-        }
+        for (int64_t q0 = 0; q0 < nq_all; q0 += qblk)
+          block(q0, std::min(qblk, nq_all - q0), t0, t1, dw, dyt.data(), base.data());
       }
     });
   }

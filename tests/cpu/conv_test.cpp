@@ -239,10 +239,11 @@ TEST(CpuConv, SameBitsAtAnyThreadCount) {
 namespace {
 
 // The float32 weight gradient by implicit GEMM (Note [Implicit-GEMM weight gradient]; taken when
-// a group has at least 32 taps) against the direct loop in double, with a tolerance that scales
-// with the number of products per entry: groups, taps not a multiple of the 8-tap tile, output
-// channels not a multiple of 16 or 32 (zero lanes in the packed grad_out), more than one
-// 64-tap item and more than one block of positions, strides, dilation and several image chunks.
+// a group has at least 8 taps) against the direct loop in double, with a tolerance that scales
+// with the number of products per entry: groups, taps not a multiple of the tile, output
+// channels not a multiple of 16, 32 or 64 (zero lanes in the packed grad_out), several tiles
+// and several blocks of positions, strides, dilation, several image chunks, and single tiles
+// over many positions (the blocks of positions shared between threads).
 TEST(CpuConv, ImplicitGemmWeightGradient) {
   const std::vector<Case> cases = {
       {3, 16, 10, 9, 40, 3, 3, {1, 1}, {1, 1}, {1, 1}, 2},   // 72 taps per group, 20 channels
@@ -252,6 +253,9 @@ TEST(CpuConv, ImplicitGemmWeightGradient) {
       {2, 12, 9, 9, 64, 3, 3, {1, 2}, {2, 2}, {2, 1}, 4},    // dilation, unequal strides
       {40, 32, 8, 8, 16, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1},   // several image chunks
       {3, 16, 9, 9, 64, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1},    // 64 channels: 6 x 64 tiles
+      {40, 1, 28, 28, 32, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1},  // 9 taps: one tile, shared blocks
+      {24, 8, 14, 13, 6, 1, 1, {1, 1}, {0, 0}, {1, 1}, 1},   // 8 taps of 1 x 1, 6 channels
+      {30, 4, 12, 12, 16, 3, 3, {2, 2}, {1, 1}, {1, 1}, 4},  // 9 taps per group, 4 groups
       {2, 16, 8, 7, 128, 3, 2, {2, 1}, {1, 0}, {1, 2}, 2},   // two groups of 64, 24 taps
   };
   on_every_isa([&](const char* isa) {
