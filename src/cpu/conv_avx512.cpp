@@ -60,8 +60,9 @@ struct Plan {
   int64_t pan;              // NR-position panels per position block
   int64_t mchunks, mper;    // panel ranges per block (for parallelism) and their size
   int64_t chunk;            // images whose phase planes are made at once
-  // Per kernel tap t = i * kw + j: where its slice starts within an input channel's phase planes.
-  std::vector<int64_t> tap_off;
+  // Per tap k of all groups (k = group * K + (c, i, j)): where its values start within an
+  // image's phase planes (position q's value of tap k is at koff[k] + base(q)).
+  std::vector<int64_t> koff;
 };
 
 inline __mmask16 lanes(int64_t lo, int64_t hi) {  // bits [lo, hi) of 16, clamped
@@ -192,16 +193,10 @@ int tile_runs(const Plan& P, int64_t q, int64_t cols, int64_t image, Run* out) {
 // dst[panel * kc * NR + (k - k0) * NR + lane], zero past the block's last position (nq).
 void pack_b(const float* ph, float* dst, const Plan& P, int64_t gi, int64_t k0, int64_t kc,
             const Piece* pc, int npieces, int64_t nq) {
-  const ConvGeom& g = P.g;
   const int64_t npan = (nq + NR - 1) / NR, tail = nq % NR;
-  const int64_t per_channel = g.sh * g.sw * P.phase;
-  int64_t c = gi * P.cg + k0 / P.khw, tap = k0 % P.khw;  // advanced per tap, no divisions
+  const int64_t* koff = P.koff.data() + gi * P.K + k0;
   for (int64_t kk = 0; kk < kc; ++kk) {
-    const float* src = ph + c * per_channel + P.tap_off[static_cast<size_t>(tap)];
-    if (++tap == P.khw) {
-      tap = 0;
-      ++c;
-    }
+    const float* src = ph + koff[kk];
     float* d = dst + kk * NR;
     for (int u = 0; u < npieces; ++u) {
       const Piece& e = pc[u];
@@ -321,13 +316,20 @@ Plan make_plan(const ConvGeom& g) {
   P.phase = P.HQ * P.WQ;
   P.img = g.c * g.sh * g.sw * P.phase;
   P.mpanels = (P.cog + MR - 1) / MR;
-  P.tap_off.resize(static_cast<size_t>(P.khw));
+  // Per tap (i, j): its slice's start within one input channel's phase planes.
+  std::vector<int64_t> tap_off(static_cast<size_t>(P.khw));
   for (int64_t i = 0; i < g.kh; ++i) {
     for (int64_t j = 0; j < g.kw; ++j) {
       int64_t ri = i * g.dh % g.sh, rj = j * g.dw % g.sw;
-      P.tap_off[static_cast<size_t>(i * g.kw + j)] =
+      tap_off[static_cast<size_t>(i * g.kw + j)] =
           (ri * g.sw + rj) * P.phase + (i * g.dh / g.sh) * P.WQ + j * g.dw / g.sw;
     }
+  }
+  const int64_t per_channel = g.sh * g.sw * P.phase;
+  P.koff.resize(static_cast<size_t>(g.groups * P.K));
+  for (int64_t c = 0, k = 0; c < g.c; ++c) {  // tap k is channel k / khw's tap k % khw
+    for (int64_t t = 0; t < P.khw; ++t, ++k)
+      P.koff[static_cast<size_t>(k)] = c * per_channel + tap_off[static_cast<size_t>(t)];
   }
   P.nk = (P.K + kMaxKc - 1) / kMaxKc;
   P.kc = (P.K + P.nk - 1) / P.nk;
@@ -459,7 +461,7 @@ void conv_bcast(const float* x, const float* w, const float* bias, float* out, c
   constexpr int CB = 16 * VB, NP = kAcc / VB;
   const ConvGeom& g = P.g;
   const int64_t HW = g.ho * g.wo;
-  const int64_t nblk = P.cog / CB, per_channel = g.sh * g.sw * P.phase;
+  const int64_t nblk = P.cog / CB;
   const int64_t wblock = P.kc * CB;  // floats of one packed weight block
   // Where several position ranges use each weight block, the blocks are packed once up front;
   // otherwise (ResNet's layer4: 9 MB of weights, 196 positions) each item packs its own into L2.
@@ -477,8 +479,7 @@ void conv_bcast(const float* x, const float* w, const float* bias, float* out, c
   // images' phase planes start at ph with image bfirst; out: image 0 of the output. rows: cs's
   // rows (at least nq rounded up to 16, plus a tile).
   auto run_range = [&](const float* ph, int64_t q0, int64_t nq, int64_t bfirst, int64_t cb,
-                       float* out0, float* cs, float* wpk, int64_t* koff, int64_t* base,
-                       int64_t rows) {
+                       float* out0, float* cs, float* wpk, int64_t* base, int64_t rows) {
     const int64_t gi = cb / nblk, co0 = cb * CB;
     position_bases(P, q0, nq, bfirst, base);
     for (int64_t i = nq; i < rows; ++i) base[i] = base[nq - 1];
@@ -489,14 +490,7 @@ void conv_bcast(const float* x, const float* w, const float* bias, float* out, c
         pack_w<CB>(w + co0 * P.K + k0, P.K, kc, wpk);
         wp = wpk;
       }
-      int64_t c = gi * P.cg + k0 / P.khw, tap = k0 % P.khw;
-      for (int64_t kk = 0; kk < kc; ++kk) {
-        koff[kk] = c * per_channel + P.tap_off[static_cast<size_t>(tap)];
-        if (++tap == P.khw) {
-          tap = 0;
-          ++c;
-        }
-      }
+      const int64_t* koff = P.koff.data() + gi * P.K + k0;
       for (int64_t t = 0; t < nq; t += NP) {
         __m512 acc[NP][VB];
         float* ct = cs + t * CB;
@@ -531,13 +525,13 @@ void conv_bcast(const float* x, const float* w, const float* bias, float* out, c
     const int64_t rows = (per * HW + 15) / 16 * 16 + NP;
     parallel_for(0, (g.n + per - 1) / per, 1, [&](int64_t i0, int64_t i1) {
       Scratch<float> ph(per * P.img), cs(rows * CB), wpk(prepack ? 0 : wblock);
-      Scratch<int64_t> koff(P.kc), base(rows);
+      Scratch<int64_t> base(rows);
       for (int64_t it = i0; it < i1; ++it) {
         const int64_t b0 = it * per, cnt = std::min(per, g.n - b0);
         for (int64_t bi = 0; bi < cnt; ++bi)
           make_phases(x + (b0 + bi) * g.c * g.h * g.w, ph.data() + bi * P.img, P);
-        run_range(ph.data(), b0 * HW, cnt * HW, b0, 0, out, cs.data(), wpk.data(), koff.data(),
-                  base.data(), rows);
+        run_range(ph.data(), b0 * HW, cnt * HW, b0, 0, out, cs.data(), wpk.data(), base.data(),
+                  rows);
       }
     });
     return;
@@ -558,11 +552,11 @@ void conv_bcast(const float* x, const float* w, const float* bias, float* out, c
     const int64_t rows = (range + 15) / 16 * 16 + NP;  // tiles may run past a range's end
     parallel_for(0, g.groups * nblk * nranges, 1, [&](int64_t i0, int64_t i1) {
       Scratch<float> cs(rows * CB), wpk(prepack ? 0 : wblock);
-      Scratch<int64_t> koff(P.kc), base(rows);
+      Scratch<int64_t> base(rows);
       for (int64_t it = i0; it < i1; ++it) {
         const int64_t r = it % nranges, q0 = r * range;
         run_range(phases.data(), q0, std::min(range, nq_all - q0), 0, it / nranges,
-                  out + b0 * g.co * HW, cs.data(), wpk.data(), koff.data(), base.data(), rows);
+                  out + b0 * g.co * HW, cs.data(), wpk.data(), base.data(), rows);
       }
     });
   }
@@ -722,16 +716,9 @@ void weight_grad(const float* x, const float* dy, float* dw, const Plan& P) {
   const int64_t ktiles = (P.K + TK - 1) / TK, ntiles = g.groups * ktiles;  // tiles of TK taps
   const int64_t nt = in_parallel_region() ? 1 : get_num_threads();
   const int64_t cpan = (P.cog + CW - 1) / CW;  // CW-channel panels of dY
-  const int64_t per_channel = g.sh * g.sw * P.phase;
   // Positions per block: the transposed dY of a block stays under 512 KB.
   const int64_t qblk =
       std::clamp<int64_t>((int64_t{128} << 10) / (cpan * CW) / NR * NR, 4 * NR, 32 * NR);
-  // Where each tap's values start within an image's phase planes.
-  std::vector<int64_t> koff(static_cast<size_t>(g.groups * P.K));
-  for (int64_t k = 0; k < g.groups * P.K; ++k) {
-    koff[static_cast<size_t>(k)] =
-        (k / P.khw) * per_channel + P.tap_off[static_cast<size_t>(k % P.khw)];
-  }
   const int64_t wsize = g.co * P.K;  // floats of dW
   Scratch<float> phases(P.chunk * P.img);
   for (int64_t b0 = 0; b0 < g.n; b0 += P.chunk) {
@@ -757,7 +744,8 @@ void weight_grad(const float* x, const float* dy, float* dw, const Plan& P) {
         // end repeat its last one; their sums are not used).
         const float* xs[TK];
         for (int r = 0; r < TK; ++r) {
-          xs[r] = phases.data() + koff[static_cast<size_t>(gi * P.K + k0 + std::min(r, rows - 1))];
+          xs[r] =
+              phases.data() + P.koff[static_cast<size_t>(gi * P.K + k0 + std::min(r, rows - 1))];
         }
         for (int64_t cp = 0; cp < cpan; ++cp) {
           __m512 acc[TK][VB];
