@@ -33,24 +33,24 @@ void fused_adam_kernel(TensorList params, TensorList grads, TensorList exp_avgs,
       T* vmax = h.amsgrad ? ptr<T>(max_exp_avg_sqs[i]) : nullptr;
       const int64_t n = params[i].numel();
       parallel_for(0, n, kGrain, [&](int64_t a, int64_t b) {
-        if (vmax) {
+        // Coefficients and pointers in locals, not read through the lambda's references (which
+        // the stores might alias): then GCC vectorises plain Adam, whose test below lets the
+        // element rule's branches fold away (the last two loops are the same source).
+        const AdamCoeffs<M> cl = c;
+        const M nss = neg_step_size, bc2 = bc2_sqrt;
+        T* const pp = p;
+        const T* const gp = g;
+        T* const mp = m;
+        T* const vp = v;
+        T* const vx = vmax;
+        if (vx) {
+          for (int64_t k = a; k < b; ++k) adam_update_at(pp, gp, mp, vp, vx, k, cl, nss, bc2);
+        } else if (!cl.maximize && !cl.decoupled && cl.weight_decay == M(0)) {
           for (int64_t k = a; k < b; ++k)
-            adam_update_at(p, g, m, v, vmax, k, c, neg_step_size, bc2_sqrt);
-        } else if (!c.maximize && !c.decoupled && c.weight_decay == M(0)) {
-          // Plain Adam: with the coefficients and pointers in locals (not read through the
-          // lambda's references, which the stores might alias), the element rule's branches fold
-          // away and the loop vectorises.
-          const AdamCoeffs<M> plain = c;
-          const M nss = neg_step_size, bc2 = bc2_sqrt;
-          T* const pp = p;
-          const T* const gp = g;
-          T* const mp = m;
-          T* const vp = v;
-          for (int64_t k = a; k < b; ++k)
-            adam_update_at(pp, gp, mp, vp, static_cast<T*>(nullptr), k, plain, nss, bc2);
+            adam_update_at(pp, gp, mp, vp, static_cast<T*>(nullptr), k, cl, nss, bc2);
         } else {
           for (int64_t k = a; k < b; ++k)
-            adam_update_at(p, g, m, v, static_cast<T*>(nullptr), k, c, neg_step_size, bc2_sqrt);
+            adam_update_at(pp, gp, mp, vp, static_cast<T*>(nullptr), k, cl, nss, bc2);
         }
       });
     }
@@ -70,7 +70,8 @@ void fused_sgd_kernel(TensorList params, TensorList grads, TensorList momentum_b
       T* buf = has_buf ? ptr<T>(momentum_buffers[i]) : nullptr;
       const int64_t n = params[i].numel();
       parallel_for(0, n, kGrain, [&](int64_t a, int64_t b) {
-        // Locals, not the lambda's references (see fused_adam_kernel).
+        // Locals, not the lambda's references (see fused_adam_kernel); the first loop is plain
+        // momentum SGD, its branches folded.
         const SgdCoeffs<M> cl = c;
         T* const pp = p;
         const T* const gp = g;

@@ -128,18 +128,33 @@ auto gelu_grad(bool tanh_approx) {
     return grad * (cdf + x * pdf);
   };
 }
+
+// Whether an input gradient can take its one-pass kernel: no graph of the backward is being
+// recorded (double backward needs the formula) and grad and self share a floating dtype and a
+// device.
+bool fused_backward_ok(const Tensor& grad, const Tensor& self) {
+  return !autograd::GradMode::is_enabled() && grad.dtype() == self.dtype() &&
+         isFloatingType(self.dtype()) && grad.device() == self.device();
+}
+
+// out = stub(grad, self; a) in one pass over a (out, grad, self) iterator.
+Tensor fused_backward(KernelStub<UnaryScalarsFn>& stub, const char* op, const Tensor& grad,
+                      const Tensor& self, double a) {
+  IterConfig cfg;
+  cfg.op = op;
+  TensorIterator it = TensorIterator::build(cfg, Tensor(), {grad, self});
+  if (it.numel() > 0) stub.get(self.device().type())(it, a, 0, 0);
+  it.finish();
+  return it.output();
+}
+
 }  // namespace
 
 Tensor threshold_grad_fused(const Tensor& grad, const Tensor& self, double threshold) {
-  if (autograd::GradMode::is_enabled() || grad.dtype() != self.dtype() ||
-      !isFloatingType(self.dtype()) || grad.device().type() != kCPU || self.device().type() != kCPU)
+  // The kernel is CPU-only; elsewhere the formula.
+  if (!fused_backward_ok(grad, self) || self.device().type() != kCPU)
     return where(self <= threshold, 0, grad);
-  IterConfig cfg;
-  cfg.op = "threshold_backward";
-  TensorIterator it = TensorIterator::build(cfg, Tensor(), {grad, self});
-  if (it.numel() > 0) threshold_backward_stub.get(kCPU)(it, threshold, 0, 0);
-  it.finish();
-  return it.output();
+  return fused_backward(threshold_backward_stub, "threshold_backward", grad, self, threshold);
 }
 
 namespace {
@@ -147,15 +162,8 @@ namespace {
 // GELU's input gradient: one fused pass (PyTorch's gelu_backward kernel), or the differentiable
 // formula when a graph of the backward is being recorded (double backward).
 Tensor gelu_backward(const Tensor& grad, const Tensor& x, bool tanh_approx) {
-  if (autograd::GradMode::is_enabled() || grad.dtype() != x.dtype() || !isFloatingType(x.dtype()) ||
-      grad.device() != x.device())
-    return in_float(gelu_grad(tanh_approx), grad, x);
-  IterConfig cfg;
-  cfg.op = "gelu_backward";
-  TensorIterator it = TensorIterator::build(cfg, Tensor(), {grad, x});
-  if (it.numel() > 0) gelu_backward_stub.get(x.device().type())(it, tanh_approx ? 1.0 : 0.0, 0, 0);
-  it.finish();
-  return it.output();
+  if (!fused_backward_ok(grad, x)) return in_float(gelu_grad(tanh_approx), grad, x);
+  return fused_backward(gelu_backward_stub, "gelu_backward", grad, x, tanh_approx ? 1.0 : 0.0);
 }
 auto silu_grad = [](const Tensor& grad, const Tensor& x) {
   Tensor s = x.sigmoid();

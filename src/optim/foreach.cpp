@@ -12,10 +12,9 @@
 namespace ember::optim::detail {
 namespace {
 
-bool foreach_wanted(const Device& d) {
+bool foreach_wanted() {
   const char* e = std::getenv("EMBER_OPTIM_FOREACH");
-  if (e == nullptr || *e == '\0') return true;
-  return *e != '0';
+  return e == nullptr || *e != '0';
 }
 
 bool kernel_dtype(ScalarType t) {
@@ -31,7 +30,7 @@ bool collect(const std::vector<Tensor>& params, std::vector<Tensor>& ps, std::ve
     const Tensor& g = p.grad();
     if (!g.defined()) continue;
     if (!ps.empty() && p.device() != ps[0].device()) return false;
-    if (ps.empty() && !foreach_wanted(p.device())) return false;
+    if (ps.empty() && !foreach_wanted()) return false;
     if (!seen.insert(p.unsafeGetTensorImpl()).second) return false;
     if (p.is_sparse() || g.is_sparse() || !kernel_dtype(p.dtype()) || !p.is_contiguous() ||
         g.dtype() != p.dtype() || g.device() != p.device() || g.sizes() != p.sizes() ||
