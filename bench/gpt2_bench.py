@@ -59,6 +59,9 @@ def main():
         ap.add_argument("--" + k, type=int, default=v)
     ap.add_argument("--lr", type=float, default=3e-4)
     ap.add_argument("--bf16", action="store_true", help="CUDA autocast in bfloat16")
+    ap.add_argument("--profile", type=int, default=0,
+                    help="run torch.profiler over this many steps after step 3 and print the "
+                         "GPU time per kernel")
     a = ap.parse_args()
     dev = "cuda" if torch.cuda.is_available() else "cpu"
     torch.manual_seed(a.seed)
@@ -73,7 +76,18 @@ def main():
            else contextlib.nullcontext())
     t0 = t10 = time.perf_counter()
     first = last = 0.0
+    prof = None
     for step in range(1, a.steps + 1):
+        if a.profile and step == 4:
+            prof = torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU,
+                                                      torch.profiler.ProfilerActivity.CUDA])
+            prof.__enter__()
+        if prof is not None and step == 4 + a.profile:
+            torch.cuda.synchronize()
+            prof.__exit__(None, None, None)
+            print(prof.key_averages().table(sort_by="self_device_time_total", row_limit=60),
+                  flush=True)
+            prof = None
         starts = torch.randint(0, n, (a.batch,)).to(dev)
         window = data[starts.unsqueeze(1) + offs]
         x, y = window[:, :-1], window[:, 1:]

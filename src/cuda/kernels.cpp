@@ -44,6 +44,11 @@ ElementwiseArgs make_args(const TensorIterator& it, const char* op) {
     }
   }
   a.stream = getCurrentCUDAStream(it.operand(0).device().index()).stream();
+  if (detail::profiling()) {
+    a.op = detail::profile_label(op, std::string(toString(it.output_dtype())) + " " +
+                                         std::to_string(a.numel) +
+                                         (it.is_contiguous() ? "" : " strided"));
+  }
   return a;
 }
 
@@ -62,11 +67,10 @@ void copy_cuda(TensorIterator& it) {
   ElementwiseArgs a = make_args(it, "copy_");
   ScalarType dt = it.output_dtype(), st = it.input_dtype(0);
   int64_t osz = it.operand(0).element_size(), isz = it.operand(1).element_size();
-  std::string label;
   if (detail::profiling()) {
-    label = std::string("copy_ ") + toString(st) + "->" + toString(dt) +
-            (it.is_contiguous() ? "" : " strided");
-    a.op = label.c_str();
+    a.op = detail::profile_label("copy_", std::string(toString(st)) + "->" + toString(dt) + " " +
+                                              std::to_string(a.numel) +
+                                              (it.is_contiguous() ? "" : " strided"));
   }
   if (dt == st) {
     if (it.is_contiguous() && !a.host_scalar[1]) {

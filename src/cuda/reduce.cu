@@ -203,6 +203,8 @@ void reduce_rows(void* out, const void* in, int64_t outer, int64_t inner, CUstre
         CUDACachingAllocator::raw_alloc_with_stream(outer * chunks * sizeof(A), stream));
   }
   dim3 grid(static_cast<unsigned>(chunks), static_cast<unsigned>(std::min<int64_t>(outer, 65535)));
+  if (detail::profiling())
+    name = detail::profile_label(name, std::to_string(outer) + "x" + std::to_string(inner));
   reduce_rows_kernel<R, T, A><<<grid, kReduceThreads, 0, stream>>>(
       static_cast<T*>(out), partial, static_cast<const T*>(in), outer, inner, chunk_len);
   detail::check_launch(name, stream);
@@ -264,13 +266,18 @@ void launch_sum_middle(void* out, const void* in, ScalarType dt, int64_t outer, 
       total >= kBusy || n < 2 * kMinRows
           ? 1
           : std::min<int64_t>({std::max<int64_t>(kBusy / total, 1), n / kMinRows, int64_t{4096}});
+  const char* label =
+      detail::profiling()
+          ? detail::profile_label("sum", std::to_string(outer) + "x" + std::to_string(n) + "x" +
+                                             std::to_string(inner))
+          : "sum";
   visit_sum_types(dt, [&](auto tag) {
     using T = typename decltype(tag)::type;
     using A = acc_t<T>;
     if (chunks <= 1) {
       sum_middle_kernel<T><<<blocks_for(total, 256), 256, 0, stream>>>(
           static_cast<T*>(out), static_cast<const T*>(in), outer, n, inner);
-      detail::check_launch("sum", stream);
+      detail::check_launch(label, stream);
       return;
     }
     const int64_t rows = (n + chunks - 1) / chunks;
@@ -280,10 +287,10 @@ void launch_sum_middle(void* out, const void* in, ScalarType dt, int64_t outer, 
     dim3 grid(blocks_for(total, 256), static_cast<unsigned>(used));
     sum_middle_partial_kernel<T>
         <<<grid, 256, 0, stream>>>(partial, static_cast<const T*>(in), outer, n, inner, rows);
-    detail::check_launch("sum", stream);
+    detail::check_launch(label, stream);
     sum_middle_finish_kernel<T>
         <<<blocks_for(total, 256), 256, 0, stream>>>(static_cast<T*>(out), partial, total, used);
-    detail::check_launch("sum", stream);
+    detail::check_launch(label, stream);
     CUDACachingAllocator::raw_delete(partial);
   });
 }

@@ -281,13 +281,17 @@ void launch_norm(void* out, const void* in, ScalarType dt, int64_t outer, int64_
           }
           dim3 grid(static_cast<unsigned>(parts),
                     static_cast<unsigned>(std::min<int64_t>(outer, 65535)));
+          const char* label = detail::profiling()
+                                  ? detail::profile_label(
+                                        "norm", std::to_string(outer) + "x" + std::to_string(inner))
+                                  : "norm";
           norm_rows_kernel<T><<<grid, kRowThreads, 0, stream>>>(
               static_cast<T*>(out), partial, static_cast<const T*>(in), outer, inner, part_len, p);
-          detail::check_launch("norm", stream);
+          detail::check_launch(label, stream);
           if (parts > 1) {
             norm_parts_kernel<T><<<grid_for(outer), kRowThreads, 0, stream>>>(
                 static_cast<T*>(out), partial, outer, parts, p);
-            detail::check_launch("norm", stream);
+            detail::check_launch(label, stream);
             CUDACachingAllocator::raw_delete(partial);
           }
         }

@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -71,7 +73,12 @@ bool launch_blocking() {
 // EMBER_CUDA_PROFILE=1 records an event after every launch that goes through check_launch (ember's
 // kernels and cuBLAS calls) and, at exit, prints per op the GPU time between the previous event on
 // the same stream and this one: the op's kernels plus any idle time before them (a host sync or a
-// slow host shows up as time of the op after it), plus copies and memsets issued in between.
+// slow host shows up as time of the op after it), plus copies and memsets issued in between. Each
+// row also says how much of that was the GPU waiting for the host ("idle"): the host's clock is
+// tied to the stream's at the first record (an event on an idle device), and an op whose launch
+// reached the stream after the previous op had finished left the GPU idle from that finish until
+// the launch. Elementwise ops are labelled with dtype and size; EMBER_CUDA_PROFILE_ROWS=n prints
+// n rows (default 40).
 namespace {
 class LaunchProfile {
  public:
@@ -81,15 +88,30 @@ class LaunchProfile {
   }
   bool enabled() const { return enabled_; }
   void record(const char* op, cudaStream_t stream) {
+    std::lock_guard<std::mutex> lock(mu_);
     if (entries_.size() >= (size_t{1} << 21)) return;
+    if (origin_ == nullptr) {
+      // The clock origin: an event recorded on an idle device completes right away.
+      if (cudaDeviceSynchronize() != cudaSuccess || cudaEventCreate(&origin_) != cudaSuccess)
+        return;
+      if (cudaEventRecord(origin_, stream) != cudaSuccess ||
+          cudaEventSynchronize(origin_) != cudaSuccess) {
+        cudaEventDestroy(origin_);
+        origin_ = nullptr;
+        return;
+      }
+      host_origin_ = std::chrono::steady_clock::now();
+    }
     cudaEvent_t ev = nullptr;
     if (cudaEventCreate(&ev) != cudaSuccess) return;
     if (cudaEventRecord(ev, stream) != cudaSuccess) {
       cudaEventDestroy(ev);
       return;
     }
-    std::lock_guard<std::mutex> lock(mu_);
-    entries_.push_back({op, stream, ev});
+    double host_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - host_origin_)
+            .count();
+    entries_.push_back({op, stream, ev, host_ms});
   }
 
  private:
@@ -97,6 +119,12 @@ class LaunchProfile {
     std::string op;
     cudaStream_t stream;
     cudaEvent_t ev;
+    double host_ms;  // when the launch had been issued, on the host's clock
+  };
+  struct Row {
+    int64_t launches = 0;
+    double ms = 0;
+    double idle_ms = 0;
   };
   LaunchProfile() {
     const char* e = std::getenv("EMBER_CUDA_PROFILE");
@@ -105,39 +133,54 @@ class LaunchProfile {
   }
   void report() {
     std::lock_guard<std::mutex> lock(mu_);
-    std::map<std::string, std::pair<int64_t, double>> per_op;
-    std::unordered_map<cudaStream_t, cudaEvent_t> last;
-    double total = 0;
+    std::map<std::string, Row> per_op;
+    struct Last {
+      cudaEvent_t ev;
+      double gpu_ms;  // the event's time on the GPU, from origin_
+    };
+    std::unordered_map<cudaStream_t, Last> last;
+    double total = 0, idle = 0;
     for (const Entry& e : entries_) {
       if (cudaEventSynchronize(e.ev) != cudaSuccess) break;
+      float at = 0;
+      if (cudaEventElapsedTime(&at, origin_, e.ev) != cudaSuccess) continue;
       auto it = last.find(e.stream);
       if (it != last.end()) {
-        float ms = 0;
-        if (cudaEventElapsedTime(&ms, it->second, e.ev) == cudaSuccess) {
-          per_op[e.op].first += 1;
-          per_op[e.op].second += ms;
-          total += ms;
-        }
+        double ms = at - it->second.gpu_ms;
+        // The launch was issued before host_ms: the GPU, done with the previous op at gpu_ms,
+        // waited at most until then.
+        double wait = std::clamp(e.host_ms - it->second.gpu_ms, 0.0, std::max(ms, 0.0));
+        Row& r = per_op[e.op];
+        r.launches += 1;
+        r.ms += ms;
+        r.idle_ms += wait;
+        total += ms;
+        idle += wait;
       }
-      last[e.stream] = e.ev;
+      last[e.stream] = {e.ev, static_cast<double>(at)};
     }
-    std::vector<std::pair<std::string, std::pair<int64_t, double>>> rows(per_op.begin(),
-                                                                         per_op.end());
+    std::vector<std::pair<std::string, Row>> rows(per_op.begin(), per_op.end());
     std::sort(rows.begin(), rows.end(),
-              [](const auto& a, const auto& b) { return a.second.second > b.second.second; });
-    std::fprintf(stderr, "ember CUDA profile (EMBER_CUDA_PROFILE): %zu launches, %.1f ms\n",
-                 entries_.size(), total);
-    std::fprintf(stderr, "%-40s %10s %12s %7s\n", "op", "launches", "ms", "share");
-    for (size_t i = 0; i < rows.size() && i < 40; ++i) {
-      const auto& [name, v] = rows[i];
-      std::fprintf(stderr, "%-40s %10lld %12.2f %6.1f%%\n", name.c_str(),
-                   static_cast<long long>(v.first), v.second,
-                   total > 0 ? 100.0 * v.second / total : 0.0);
+              [](const auto& a, const auto& b) { return a.second.ms > b.second.ms; });
+    std::fprintf(stderr,
+                 "ember CUDA profile (EMBER_CUDA_PROFILE): %zu launches, %.1f ms, of which the GPU "
+                 "waited for the host up to %.1f ms\n",
+                 entries_.size(), total, idle);
+    std::fprintf(stderr, "%-56s %9s %10s %9s %7s\n", "op", "launches", "ms", "idle ms", "share");
+    const char* env_rows = std::getenv("EMBER_CUDA_PROFILE_ROWS");
+    const size_t shown = env_rows ? std::strtoull(env_rows, nullptr, 10) : 40;
+    for (size_t i = 0; i < rows.size() && i < shown; ++i) {
+      const auto& [name, r] = rows[i];
+      std::fprintf(stderr, "%-56s %9lld %10.2f %9.2f %6.1f%%\n", name.c_str(),
+                   static_cast<long long>(r.launches), r.ms, r.idle_ms,
+                   total > 0 ? 100.0 * r.ms / total : 0.0);
     }
     for (const Entry& e : entries_) cudaEventDestroy(e.ev);
     entries_.clear();
   }
   bool enabled_ = false;
+  cudaEvent_t origin_ = nullptr;
+  std::chrono::steady_clock::time_point host_origin_;
   std::mutex mu_;
   std::vector<Entry> entries_;
 };
@@ -146,6 +189,14 @@ class LaunchProfile {
 bool profiling() {
   static const bool on = LaunchProfile::get().enabled();
   return on;
+}
+
+const char* profile_label(const char* op, const std::string& detail) {
+  if (!profiling()) return op;
+  static std::mutex mu;
+  static auto* labels = new std::set<std::string>();  // never destroyed: read at exit
+  std::lock_guard<std::mutex> lock(mu);
+  return labels->insert(std::string(op) + " " + detail).first->c_str();
 }
 
 void check_launch(const char* op, cudaStream_t stream) {

@@ -2,6 +2,8 @@
 // Internal CUDA runtime helpers: error checks, launch checks, device resolution, Philox state.
 #include <cuda_runtime_api.h>
 
+#include <string>
+
 #include "ember/core/error.h"
 #include "ember/cuda/stream.h"
 
@@ -22,6 +24,8 @@ bool launch_blocking();
 // Whether EMBER_CUDA_PROFILE is on (Note [CUDA op profile] in runtime.cpp): ops may then give
 // check_launch a more precise label (shapes, dtypes).
 bool profiling();
+// While profiling, the label "op detail" (kept for the process's life); otherwise op.
+const char* profile_label(const char* op, const std::string& detail);
 
 // -1 -> the current device; checks the index against the device count.
 DeviceIndex resolve_device(DeviceIndex d);
