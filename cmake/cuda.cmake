@@ -42,7 +42,7 @@ message(STATUS "ember CUDA backend: ${EMBER_WITH_CUDA}")
 
 function(ember_add_cuda target)
   target_compile_definitions(${target} PRIVATE EMBER_WITH_CUDA=1)
-  target_link_libraries(${target} PRIVATE CUDA::cudart_static CUDA::cublas)
+  target_link_libraries(${target} PRIVATE CUDA::cudart_static CUDA::cublas CUDA::cublasLt)
   set(cuda_warn -Xcompiler=-Wall -Xcompiler=-Wextra -Xcompiler=-Wno-unused-parameter)
   if(EMBER_WERROR)
     list(APPEND cuda_warn -Werror=all-warnings -Xcompiler=-Werror)

@@ -1,6 +1,7 @@
 // GEMM on the CPU: OpenBLAS for float and double (src/cpu/blas.cpp), a plain loop for the other
 // dtypes.
 #include "src/kernels/linalg.h"
+#include "ember/autograd/grad_mode.h"
 #include "ember/core/parallel.h"
 #include "src/cpu/blas.h"
 
@@ -110,9 +111,18 @@ void bgemm_kernel(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& b
   }
 }
 
+void gemm_bias_kernel(Tensor& out, const Tensor& a, const Tensor& b, const Tensor& bias,
+                      const Scalar& alpha) {
+  NoGradGuard ng;
+  out.copy_(bias.expand(out.sizes()));
+  gemm_kernel(out, a, b, 1, alpha);
+}
+
 }  // namespace
 
 EMBER_DEFINE_STUB(gemm_stub, gemm_kernel);
 EMBER_DEFINE_STUB(bgemm_stub, bgemm_kernel);
+
+EMBER_DEFINE_STUB(gemm_bias_stub, gemm_bias_kernel);
 
 }  // namespace ember

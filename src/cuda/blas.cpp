@@ -1,14 +1,24 @@
 // matmul family on CUDA through cuBLAS (gemm_stub, bgemm_stub). Row-major C = A B is computed as
 // column-major C^T = B^T A^T; transposed views go to cuBLAS as transposes, without copies.
 // float uses TF32 tensor cores only when at::globalContext().allowTF32CuBLAS() (off by default).
+// addmm's bias row goes into cuBLASLt's epilogue (gemm_bias_stub); large 16-bit products with
+// unaligned rows run on padded copies (Note [Padded GEMM operands]).
+#include <cublasLt.h>
 #include <cublas_v2.h>
 
+#include <algorithm>
 #include <array>
+#include <cstdint>
+#include <cstring>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
+#include "ember/autograd/grad_mode.h"
 #include "ember/core/context.h"
 #include "ember/cuda/stream.h"
 #include "src/cuda/runtime.h"
+#include "src/cuda/stubs.h"
 #include "src/kernels/linalg.h"
 
 namespace ember::cuda {
@@ -162,8 +172,78 @@ void gemm_impl(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& beta
   if (temp_out) out.copy_(o);
 }
 
+// Note [Padded GEMM operands]
+// cuBLAS's fast Hopper kernels want rows that start on 16-byte boundaries. A product with a
+// dimension like GPT-2's vocabulary (50257) has odd leading dimensions, and cuBLAS falls back to
+// an sm75-era kernel at ~100 TFLOP/s (PyTorch's matmul too: its GPT-2 lm-head GEMMs take 30 ms of
+// a 75 ms step on an H100). Large 16-bit (or TF32) products with such operands run on copies whose
+// dimensions are rounded up to multiples of 8: the reduced dimension's padding is zero in both
+// factors (it adds nothing), padded rows and columns of the result are dropped, and the [m, n]
+// corner is copied into the output. The copies are a few passes over operands that the product
+// reads anyway; only products of >= 2^33 flops and >= 64 flops per copied byte take this path.
+constexpr int64_t kPad = 8;
+
+int64_t round_up(int64_t x) { return (x + kPad - 1) / kPad * kPad; }
+
+// Whether a 2-D operand goes to cuBLAS without a copy and with 16-byte aligned rows (or columns,
+// for a column-major view) of a length that is a multiple of 8.
+bool aligned_operand(const Tensor& x) {
+  int64_t s0 = x.stride(0), s1 = x.stride(1);
+  int64_t ld = s1 == 1 ? s0 : (s0 == 1 ? s1 : 0);
+  if (ld <= 0 || x.size(0) % kPad != 0 || x.size(1) % kPad != 0) return false;
+  const int64_t esz = static_cast<int64_t>(x.element_size());
+  return (ld * esz) % 16 == 0 && reinterpret_cast<uintptr_t>(x.data_ptr()) % 16 == 0;
+}
+
+bool tensor_core_dtype(ScalarType st) {
+  return st == kHalf || st == kBFloat16 || (st == kFloat && globalContext().allowTF32CuBLAS());
+}
+
+bool pad_pays(const Tensor& out, const Tensor& a, const Tensor& b) {
+  if (!tensor_core_dtype(out.scalar_type()) || a.dim() != 2) return false;
+  const int64_t m = a.size(0), k = a.size(1), n = b.size(1);
+  if (std::min({m, n, k}) < 64) return false;
+  if (aligned_operand(a) && aligned_operand(b) && aligned_operand(out)) return false;
+  const double flops =
+      2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
+  const double mp = static_cast<double>(round_up(m)), np = static_cast<double>(round_up(n)),
+               kp = static_cast<double>(round_up(k));
+  const double bytes = static_cast<double>(out.element_size()) * (mp * kp + kp * np + 2 * mp * np);
+  return flops >= 8589934592.0 && flops >= 64 * bytes;
+}
+
+// x ([r, c]) in a [rp, cp] buffer of the same orientation (row- or column-major), zeros around.
+Tensor padded_copy(const Tensor& x, int64_t rp, int64_t cp) {
+  const int64_t r = x.size(0), c = x.size(1);
+  if (r == rp && c == cp && aligned_operand(x)) return x;
+  const bool col_major = x.stride(0) == 1 && x.stride(1) != 1;
+  Tensor p = col_major ? make_tensor({cp, rp}, x.scalar_type(), x.device()).t()
+                       : make_tensor({rp, cp}, x.scalar_type(), x.device());
+  if (cp > c) p.narrow(1, c, cp - c).zero_();
+  if (rp > r) p.narrow(0, r, rp - r).zero_();
+  p.narrow(0, 0, r).narrow(1, 0, c).copy_(x);
+  return p;
+}
+
+// out = beta * out + alpha * a @ b on padded copies (beta != 0 reads out through the copy).
+void gemm_padded(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& beta,
+                 const Scalar& alpha) {
+  const int64_t m = a.size(0), k = a.size(1), n = b.size(1);
+  const int64_t mp = round_up(m), kp = round_up(k), np = round_up(n);
+  NoGradGuard ng;
+  Tensor ap = padded_copy(a, mp, kp), bp = padded_copy(b, kp, np);
+  Tensor o = make_tensor({mp, np}, out.scalar_type(), out.device());
+  if (!beta.equal(0)) o.copy_(padded_copy(out, mp, np));
+  gemm_impl(o, ap, bp, beta, alpha, "addmm");
+  out.copy_(o.narrow(0, 0, m).narrow(1, 0, n));
+}
+
 void gemm_cuda(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& beta,
                const Scalar& alpha) {
+  if (pad_pays(out, a, b)) {
+    gemm_padded(out, a, b, beta, alpha);
+    return;
+  }
   gemm_impl(out, a, b, beta, alpha, "addmm");
 }
 void bgemm_cuda(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& beta,
@@ -171,11 +251,177 @@ void bgemm_cuda(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& bet
   gemm_impl(out, a, b, beta, alpha, "baddbmm");
 }
 
+// ---- cuBLASLt with the bias in the epilogue ----------------------------------------------------
+
+#define EMBER_CUBLASLT_CHECK(expr) EMBER_CUBLAS_CHECK(expr, "addmm")
+
+cublasLtHandle_t lt_handle(DeviceIndex d) {
+  static std::array<cublasLtHandle_t, 64> handles{};
+  static std::mutex mu;
+  std::lock_guard<std::mutex> lock(mu);
+  if (!handles[d]) EMBER_CUBLASLT_CHECK(cublasLtCreate(&handles[d]));
+  return handles[d];
+}
+
+// The heuristic's first algorithm for one problem (shapes, layouts, dtype, pointer alignments),
+// asked once per problem.
+struct LtKey {
+  int64_t m, n, k, lda, ldb, ldc;
+  int dtype, ta, tb, align;
+  bool operator==(const LtKey& o) const { return std::memcmp(this, &o, sizeof(LtKey)) == 0; }
+};
+struct LtKeyHash {
+  size_t operator()(const LtKey& k) const {
+    size_t h = 1469598103934665603ull;
+    const auto* p = reinterpret_cast<const unsigned char*>(&k);
+    for (size_t i = 0; i < sizeof(LtKey); ++i) h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+  }
+};
+struct LtAlgo {
+  bool found = false;
+  cublasLtMatmulAlgo_t algo{};
+};
+
+constexpr size_t kLtWorkspace = size_t{32} << 20;
+
+// Largest power of two (<= 256) dividing the address: cuBLASLt picks kernels by alignment.
+int alignment(const void* p) {
+  auto v = reinterpret_cast<uintptr_t>(p);
+  int a = 1;
+  while (a < 256 && v % (2 * a) == 0) a *= 2;
+  return a;
+}
+
+// RAII for the descriptors of one call.
+struct LtDescs {
+  cublasLtMatmulDesc_t op = nullptr;
+  cublasLtMatrixLayout_t a = nullptr, b = nullptr, c = nullptr;
+  cublasLtMatmulPreference_t pref = nullptr;
+  ~LtDescs() {
+    if (pref) cublasLtMatmulPreferenceDestroy(pref);
+    if (c) cublasLtMatrixLayoutDestroy(c);
+    if (b) cublasLtMatrixLayoutDestroy(b);
+    if (a) cublasLtMatrixLayoutDestroy(a);
+    if (op) cublasLtMatmulDescDestroy(op);
+  }
+};
+
+// out = alpha * a @ b + bias through cuBLASLt (column-major: out^T = op(b^T) op(a^T) + bias, the
+// bias running along out^T's rows). False when cuBLASLt has no algorithm for it.
+bool gemm_bias_lt(Tensor& out, const Tensor& a, const Tensor& b, const Tensor& bias,
+                  const Scalar& alpha) {
+  const int64_t m = a.size(0), k = a.size(1), n = b.size(1);
+  ScalarType st = out.scalar_type();
+  cudaDataType_t dt = data_type(st, "addmm");
+  Operand A = describe(a), B = describe(b);
+  Tensor bias_c = bias.contiguous();
+  const DeviceIndex dev = out.device().index();
+  cudaStream_t stream = getCurrentCUDAStream(dev).stream();
+  cublasLtHandle_t lt = lt_handle(dev);
+  cublasComputeType_t compute = st == kFloat && !globalContext().allowTF32CuBLAS()
+                                    ? CUBLAS_COMPUTE_32F
+                                : st == kFloat ? CUBLAS_COMPUTE_32F_FAST_TF32
+                                               : CUBLAS_COMPUTE_32F;
+  LtDescs d;
+  EMBER_CUBLASLT_CHECK(cublasLtMatmulDescCreate(&d.op, compute, CUDA_R_32F));
+  cublasOperation_t opa = B.trans ? CUBLAS_OP_T : CUBLAS_OP_N;  // cuBLASLt's A is our b^T
+  cublasOperation_t opb = A.trans ? CUBLAS_OP_T : CUBLAS_OP_N;
+  EMBER_CUBLASLT_CHECK(
+      cublasLtMatmulDescSetAttribute(d.op, CUBLASLT_MATMUL_DESC_TRANSA, &opa, sizeof(opa)));
+  EMBER_CUBLASLT_CHECK(
+      cublasLtMatmulDescSetAttribute(d.op, CUBLASLT_MATMUL_DESC_TRANSB, &opb, sizeof(opb)));
+  cublasLtEpilogue_t epi = CUBLASLT_EPILOGUE_BIAS;
+  EMBER_CUBLASLT_CHECK(
+      cublasLtMatmulDescSetAttribute(d.op, CUBLASLT_MATMUL_DESC_EPILOGUE, &epi, sizeof(epi)));
+  const void* bias_ptr = bias_c.data_ptr();
+  EMBER_CUBLASLT_CHECK(cublasLtMatmulDescSetAttribute(d.op, CUBLASLT_MATMUL_DESC_BIAS_POINTER,
+                                                      &bias_ptr, sizeof(bias_ptr)));
+  // Stored shapes (before op): b^T is n x k (N) or k x n (T); a^T is k x m (N) or m x k (T).
+  EMBER_CUBLASLT_CHECK(
+      cublasLtMatrixLayoutCreate(&d.a, dt, B.trans ? k : n, B.trans ? n : k, B.ld));
+  EMBER_CUBLASLT_CHECK(
+      cublasLtMatrixLayoutCreate(&d.b, dt, A.trans ? m : k, A.trans ? k : m, A.ld));
+  EMBER_CUBLASLT_CHECK(cublasLtMatrixLayoutCreate(&d.c, dt, n, m, n));
+  const int align = std::min({alignment(A.t.data_ptr()), alignment(B.t.data_ptr()),
+                              alignment(out.data_ptr()), alignment(bias_ptr)});
+  LtKey key{m, n, k, A.ld, B.ld, n, static_cast<int>(st), opa, opb, align};
+  static std::unordered_map<LtKey, LtAlgo, LtKeyHash> cache;
+  static std::mutex cache_mu;
+  LtAlgo found;
+  {
+    std::lock_guard<std::mutex> lock(cache_mu);
+    auto it = cache.find(key);
+    if (it != cache.end()) found = it->second;
+  }
+  if (!found.found) {
+    EMBER_CUBLASLT_CHECK(cublasLtMatmulPreferenceCreate(&d.pref));
+    size_t ws = kLtWorkspace;
+    EMBER_CUBLASLT_CHECK(cublasLtMatmulPreferenceSetAttribute(
+        d.pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof(ws)));
+    uint32_t al = static_cast<uint32_t>(align);
+    for (auto attr :
+         {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES,
+          CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES}) {
+      EMBER_CUBLASLT_CHECK(cublasLtMatmulPreferenceSetAttribute(d.pref, attr, &al, sizeof(al)));
+    }
+    cublasLtMatmulHeuristicResult_t result{};
+    int count = 0;
+    cublasStatus_t hs =
+        cublasLtMatmulAlgoGetHeuristic(lt, d.op, d.a, d.b, d.c, d.c, d.pref, 1, &result, &count);
+    LtAlgo entry;
+    entry.found = hs == CUBLAS_STATUS_SUCCESS && count > 0;
+    if (entry.found) entry.algo = result.algo;
+    std::lock_guard<std::mutex> lock(cache_mu);
+    cache[key] = entry;
+    found = entry;
+    if (!found.found) return false;
+  }
+  float af = static_cast<float>(alpha.to<double>()), bf = 0.0f;
+  void* ws = CUDACachingAllocator::raw_alloc_with_stream(kLtWorkspace, stream);
+  cublasStatus_t s =
+      cublasLtMatmul(lt, d.op, &af, B.t.data_ptr(), d.a, A.t.data_ptr(), d.b, &bf, out.data_ptr(),
+                     d.c, out.data_ptr(), d.c, &found.algo, ws, kLtWorkspace, stream);
+  CUDACachingAllocator::raw_delete(ws);
+  EMBER_CUBLASLT_CHECK(s);
+  const char* label =
+      detail::profiling()
+          ? detail::profile_label("addmm+bias",
+                                  std::string(toString(st)) + " " + std::to_string(m) + "x" +
+                                      std::to_string(n) + "x" + std::to_string(k) +
+                                      (A.trans ? " A^T" : "") + (B.trans ? " B^T" : ""))
+          : "addmm";
+  detail::check_launch(label, stream);
+  return true;
+}
+
+void gemm_bias_cuda(Tensor& out, const Tensor& a, const Tensor& b, const Tensor& bias,
+                    const Scalar& alpha) {
+  if (out.numel() == 0) return;
+  CUDAGuard g(out.device());
+  NoGradGuard ng;
+  EMBER_CHECK(a.dtype() == out.dtype() && b.dtype() == out.dtype() && bias.dtype() == out.dtype(),
+              "[addmm] expected all operands to have one dtype");
+  EMBER_CHECK(
+      a.device() == out.device() && b.device() == out.device() && bias.device() == out.device(),
+      "[addmm] Expected all tensors to be on the same device, but found at least two "
+      "devices");
+  const ScalarType st = out.scalar_type();
+  const bool lt_dtype = st == kHalf || st == kBFloat16 || st == kFloat;
+  if (lt_dtype && a.size(1) > 0 && out.is_contiguous() && !pad_pays(out, a, b) &&
+      gemm_bias_lt(out, a, b, bias, alpha)) {
+    return;
+  }
+  out.copy_(bias.expand(out.sizes()));
+  gemm_cuda(out, a, b, 1, alpha);
+}
+
 }  // namespace
 
 void register_cuda_blas_kernels() {
   gemm_stub.table[static_cast<int>(kCUDA)] = gemm_cuda;
   bgemm_stub.table[static_cast<int>(kCUDA)] = bgemm_cuda;
+  gemm_bias_stub.table[static_cast<int>(kCUDA)] = gemm_bias_cuda;
 }
 
 }  // namespace ember::cuda

@@ -10,4 +10,9 @@ using GemmFn = void (*)(Tensor& out, const Tensor& a, const Tensor& b, const Sca
 EMBER_DECLARE_STUB(gemm_stub, GemmFn);
 // The same for a batch: out[b] = beta * out[b] + alpha * a[b] @ b[b] (3-D operands).
 EMBER_DECLARE_STUB(bgemm_stub, GemmFn);
+// out[m,n] = alpha * a[m,k] @ b[k,n] + bias[n] (the bias broadcast over the rows; out is not read):
+// addmm's bias, which CUDA adds in cuBLASLt's epilogue instead of a pass of its own.
+using GemmBiasFn = void (*)(Tensor& out, const Tensor& a, const Tensor& b, const Tensor& bias,
+                            const Scalar& alpha);
+EMBER_DECLARE_STUB(gemm_bias_stub, GemmBiasFn);
 }  // namespace ember

@@ -28,6 +28,13 @@ Tensor F::linear(const Tensor& input, const Tensor& weight, const Tensor& bias) 
   EMBER_AUTOCAST(lower, lower, linear, input, weight, bias);
   // As PyTorch: one addmm for a batch of vectors with a bias (AddmmBackward0), else matmul + add.
   if (input.dim() == 2 && bias.defined()) return addmm(bias, input, weight.t());
+  // Contiguous batches of vectors fold into one addmm too (PyTorch's _flatten_nd_linear), so the
+  // bias goes into the product's epilogue.
+  if (input.dim() >= 3 && bias.defined() && input.is_contiguous()) {
+    DimVector out_shape(input.sizes());
+    out_shape.back() = weight.size(0);
+    return addmm(bias, input.view({-1, input.size(-1)}), weight.t()).view(out_shape);
+  }
   Tensor y = input.dim() == 2 ? input.mm(weight.t()) : matmul(input, weight.t());
   return bias.defined() ? y + bias : y;
 }

@@ -206,8 +206,16 @@ Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, const S
   check_mm(mat1, mat2, "addmm");
   EMBER_CHECK(self.dtype() == mat2.dtype(), "[addmm] self and mat2 must have the same dtype");
   check_no_bool(mat1, "addmm");
-  Tensor out = init_accumulator(self, {mat1.size(0), mat2.size(1)}, mat1.dtype(), beta);
-  gemm_stub.get(mat1.device().type())(out, mat1, mat2, beta, alpha);
+  Tensor out;
+  if (beta.equal(1) && self.dim() == 1 && self.size(0) == mat2.size(1) && mat2.size(1) > 1 &&
+      self.device() == mat1.device()) {
+    // A bias row (nn.Linear): added by the product's epilogue where the backend has one.
+    out = make_tensor({mat1.size(0), mat2.size(1)}, mat1.dtype(), mat1.device());
+    gemm_bias_stub.get(mat1.device().type())(out, mat1, mat2, self, alpha);
+  } else {
+    out = init_accumulator(self, {mat1.size(0), mat2.size(1)}, mat1.dtype(), beta);
+    gemm_stub.get(mat1.device().type())(out, mat1, mat2, beta, alpha);
+  }
   if (auto n = autograd::make_node(
           "AddmmBackward0", {self, mat1, mat2},
           [beta, alpha, s = DimVector(self.sizes())](autograd::FunctionNode& n,

@@ -83,3 +83,86 @@ TEST(CudaBlas, GradientsAndErrors) {
   m = error_of([] { (void)torch::ones({2, 2}).mm(torch::ones({2, 2}, torch::kCUDA)); });
   EXPECT_NE(m.find("Expected all tensors to be on the same device"), std::string::npos) << m;
 }
+
+// Note [Padded GEMM operands]: large 16-bit products whose rows are not 16-byte aligned (odd
+// dimensions, unaligned slices) run on padded copies; the results must not change.
+TEST(CudaBlas, UnalignedLargeProductsRunPadded) {
+  EMBER_REQUIRE_CUDA();
+  const int64_t m = 2051, k = 1029, n = 2053;  // 2mnk = 8.7e9 flops: above the padding bound
+  for (ScalarType dt : {kBFloat16, kHalf}) {
+    Tensor a = rnd({m, k}, dt, 21), w = rnd({n, k}, dt, 22);
+    Tensor af = a.to(kFloat), wf = w.to(kFloat);
+    Tensor ref = af.mm(wf.t());
+    const double t = dt == kHalf ? 1e-2 : 3e-2;
+    Tensor da = a.cuda(), dw = w.cuda();
+    // The GPT-2 lm-head pattern: x @ W^T with an odd number of output columns.
+    EXPECT_TRUE(matches_cpu(da.mm(dw.t()).to(kFloat), ref, t, t)) << toString(dt);
+    // Column-major first operand, contiguous second.
+    EXPECT_TRUE(matches_cpu(da.t().contiguous().t().mm(dw.t().contiguous()).to(kFloat), ref, t, t))
+        << toString(dt);
+    // Operands starting one element into their storage (misaligned base and rows).
+    Tensor wide = torch::zeros({m, k + 3}, torch::device(torch::kCUDA).dtype(dt));
+    wide.narrow(1, 1, k).copy_(da);
+    EXPECT_TRUE(matches_cpu(wide.narrow(1, 1, k).mm(dw.t()).to(kFloat), ref, t, t)) << toString(dt);
+    // beta != 0 reads the output through the padded copy.
+    Tensor c = rnd({m, n}, dt, 23);
+    Tensor got = torch::addmm(c.cuda(), da, dw.t(), 0.5, 2);
+    EXPECT_TRUE(matches_cpu(got.to(kFloat), c.to(kFloat) * 0.5 + ref * 2, t, 2 * t))
+        << toString(dt);
+    // mm_out into a strided (transposed) output view.
+    Tensor out = torch::empty({n, m}, torch::device(torch::kCUDA).dtype(dt)).t();
+    torch::mm_out(out, da, dw.t());
+    EXPECT_TRUE(matches_cpu(out.to(kFloat), ref, t, t)) << toString(dt);
+  }
+  // Gradients of the lm-head pattern: dX (reduced dimension n, odd) and dW (m odd).
+  Tensor x = rnd({m, k}, kBFloat16, 24), w = rnd({n, k}, kBFloat16, 25);
+  Tensor g = rnd({m, n}, kBFloat16, 26);
+  Tensor dx = x.cuda().requires_grad_(), dw = w.cuda().requires_grad_();
+  dx.mm(dw.t()).backward(g.cuda());
+  Tensor gf = g.to(kFloat);
+  EXPECT_TRUE(matches_cpu(dx.grad().to(kFloat), gf.mm(w.to(kFloat)), 3e-2, 3e-2));
+  EXPECT_TRUE(matches_cpu(dw.grad().to(kFloat), gf.t().mm(x.to(kFloat)), 3e-2, 3e-2));
+  // float with TF32 takes the same path.
+  at::globalContext().setAllowTF32CuBLAS(true);
+  Tensor af = rnd({m, k}, kFloat, 27), bf = rnd({k, n}, kFloat, 28);
+  Tensor tf = af.cuda().mm(bf.cuda());
+  at::globalContext().setAllowTF32CuBLAS(false);
+  EXPECT_TRUE(matches_cpu(tf, af.mm(bf), 3e-2, 0.25));  // TF32: ~1e-3 per product, k = 1029
+}
+
+// addmm with a bias row (nn.Linear) adds the bias in cuBLASLt's epilogue.
+TEST(CudaBlas, LinearBiasEpilogue) {
+  EMBER_REQUIRE_CUDA();
+  for (ScalarType dt : {kFloat, kDouble, kHalf, kBFloat16}) {
+    for (int64_t n : {40, 37, 1}) {
+      Tensor x = rnd({4, 5, 24}, dt, 31), w = rnd({n, 24}, dt, 32), b = rnd({n}, dt, 33);
+      Tensor ref = x.to(kDouble).matmul(w.to(kDouble).t()) + b.to(kDouble);
+      const double t = tol(dt);
+      Tensor y = torch::nn::functional::linear(x.cuda(), w.cuda(), b.cuda());
+      EXPECT_EQ(y.sizes(), IntArrayRef({4, 5, n}));
+      EXPECT_TRUE(matches_cpu(y.to(kDouble), ref, t, t)) << toString(dt) << " n " << n;
+      // alpha, and a transposed first operand.
+      Tensor m1 = rnd({24, 9}, dt, 34);
+      Tensor r2 = (m1.to(kDouble).t().mm(w.to(kDouble).t()) * 3 + b.to(kDouble));
+      EXPECT_TRUE(matches_cpu(torch::addmm(b.cuda(), m1.cuda().t(), w.cuda().t(), 1, 3).to(kDouble),
+                              r2, t, t))
+          << toString(dt) << " n " << n;
+    }
+  }
+  // Gradients through the folded 3-D linear on both devices.
+  Tensor x = rnd({3, 7, 16}, kDouble, 35), w = rnd({12, 16}, kDouble, 36),
+         b = rnd({12}, kDouble, 37);
+  std::vector<Tensor> hs{x.clone().requires_grad_(), w.clone().requires_grad_(),
+                         b.clone().requires_grad_()};
+  std::vector<Tensor> ds{x.cuda().requires_grad_(), w.cuda().requires_grad_(),
+                         b.cuda().requires_grad_()};
+  torch::nn::functional::linear(hs[0], hs[1], hs[2]).pow(2).sum().backward();
+  torch::nn::functional::linear(ds[0], ds[1], ds[2]).pow(2).sum().backward();
+  for (size_t i = 0; i < 3; ++i) EXPECT_TRUE(matches_cpu(ds[i].grad(), hs[i].grad(), 1e-10, 1e-10));
+  // TF32 float through the epilogue.
+  at::globalContext().setAllowTF32CuBLAS(true);
+  Tensor xf = rnd({64, 64}, kFloat, 38), wf = rnd({48, 64}, kFloat, 39), bf = rnd({48}, kFloat, 40);
+  Tensor yf = torch::nn::functional::linear(xf.cuda(), wf.cuda(), bf.cuda());
+  at::globalContext().setAllowTF32CuBLAS(false);
+  EXPECT_TRUE(matches_cpu(yf, torch::nn::functional::linear(xf, wf, bf), 5e-2, 5e-2));
+}
