@@ -85,5 +85,8 @@ void nll_loss_kernel(Tensor& out, Tensor& total_weight, const Tensor& input, con
 EMBER_DEFINE_STUB(mse_stub, mse_kernel);
 EMBER_DEFINE_STUB(bce_stub, bce_kernel);
 EMBER_DEFINE_STUB(nll_loss_stub, nll_loss_kernel);
+// CUDA only: the CPU runs cross entropy as log_softmax + nll_loss.
+EMBER_DEFINE_STUB(cross_entropy_fwd_stub, nullptr);
+EMBER_DEFINE_STUB(cross_entropy_bwd_stub, nullptr);
 
 }  // namespace ember

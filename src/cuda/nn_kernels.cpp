@@ -47,6 +47,29 @@ void nll_loss_cuda(Tensor& out, Tensor& total_weight, const Tensor& input, const
               " is out of bounds.");
 }
 
+void cross_entropy_fwd_cuda(Tensor& loss, Tensor& wsum, Tensor& lse, const Tensor& x,
+                            const Tensor& target, const Tensor& weight, int64_t ignore_index) {
+  CUDAGuard guard(x.device());
+  Tensor t = target.contiguous();
+  Tensor w = weight.defined() ? weight.contiguous() : Tensor();
+  Tensor error = zeros({2}, TensorOptions(kLong).device(x.device()));
+  launch_cross_entropy_fwd(loss.data_ptr(), wsum.data_ptr(), lse.data_ptr(), x.data_ptr(),
+                           t.data_ptr<int64_t>(), ptr_or_null(w), x.size(0), x.size(1),
+                           ignore_index, x.dtype(), error.data_ptr<int64_t>(), stream_of(x));
+  Tensor e = error.cpu();  // waits for the kernel, as nll_loss
+  EMBER_CHECK(e.data_ptr<int64_t>()[0] == 0, "[cross_entropy] Target ", e.data_ptr<int64_t>()[1],
+              " is out of bounds.");
+}
+
+void cross_entropy_bwd_cuda(Tensor& grad, const Tensor& x, const Tensor& target, const Tensor& lse,
+                            const Tensor& scale) {
+  CUDAGuard guard(x.device());
+  Tensor t = target.contiguous();
+  Tensor s = scale.contiguous();
+  launch_cross_entropy_bwd(grad.data_ptr(), x.data_ptr(), t.data_ptr<int64_t>(), lse.data_ptr(),
+                           s.data_ptr(), x.size(0), x.size(1), x.dtype(), stream_of(x));
+}
+
 void moments_cuda(const Tensor& x, int64_t outer, int64_t C, int64_t inner, Tensor& mean,
                   Tensor& var) {
   CUDAGuard guard(x.device());
@@ -153,6 +176,8 @@ void register_cuda_nn_kernels() {
   reg(row_norm_stub, row_norm_cuda);
   reg(row_norm_backward_stub, row_norm_backward_cuda);
   reg(nll_loss_stub, nll_loss_cuda);
+  reg(cross_entropy_fwd_stub, cross_entropy_fwd_cuda);
+  reg(cross_entropy_bwd_stub, cross_entropy_bwd_cuda);
   reg(norm_moments_stub, moments_cuda);
   reg(channel_affine_stub, channel_affine_cuda);
   reg(channel_norm_backward_stub, channel_norm_backward_cuda);

@@ -7,61 +7,22 @@
 #include <cmath>
 
 #include "src/cuda/loops.cuh"
+#include "src/cuda/online_softmax.cuh"
 
 namespace ember::cuda {
 namespace {
 
 constexpr int kSoftmaxThreads = 256;
 
-// max that lets a NaN win, so a row with a NaN gives NaN (as on the CPU).
-template <class A>
-__device__ __forceinline__ A nan_max(A a, A b) {
-  return (b > a || b != b) ? b : a;
-}
-
-// Running (max, sum of exp(x - max)) pairs, merged without overflow; -inf maxima add nothing and a
-// NaN max makes the sum NaN (so a row with a NaN gives NaN, as on the CPU).
-template <class A>
-struct MaxSum {
-  A m, s;
-};
-template <class A>
-__device__ __forceinline__ MaxSum<A> merge(MaxSum<A> a, MaxSum<A> b) {
-  A m = nan_max(a.m, b.m);
-  A sa = a.m == A(-INFINITY) ? A(0) : a.s * ::exp(a.m - m);
-  A sb = b.m == A(-INFINITY) ? A(0) : b.s * ::exp(b.m - m);
-  return {m, sa + sb};
-}
-
 // One block per row: one pass for the max and the sum together (online softmax), one to write.
 template <class T, class A>
 __global__ void softmax_rows_kernel(T* out, const T* in, int64_t outer, int64_t n, bool log) {
-  __shared__ A sm[kSoftmaxThreads / 32], ss[kSoftmaxThreads / 32];
   for (int64_t row = blockIdx.x; row < outer; row += gridDim.x) {
     const T* x = in + row * n;
     T* y = out + row * n;
     MaxSum<A> acc{A(-INFINITY), A(0)};
-    for (int64_t i = threadIdx.x; i < n; i += blockDim.x)
-      acc = merge(acc, MaxSum<A>{static_cast<A>(x[i]), A(1)});
-    for (int o = 16; o > 0; o >>= 1) {
-      MaxSum<A> other{__shfl_xor_sync(0xffffffffu, acc.m, o),
-                      __shfl_xor_sync(0xffffffffu, acc.s, o)};
-      acc = merge(acc, other);
-    }
-    int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-    __syncthreads();  // the previous row's readers are done with sm/ss
-    if (lane == 0) {
-      sm[warp] = acc.m;
-      ss[warp] = acc.s;
-    }
-    __syncthreads();
-    acc =
-        lane < kSoftmaxThreads / 32 ? MaxSum<A>{sm[lane], ss[lane]} : MaxSum<A>{A(-INFINITY), A(0)};
-    for (int o = 16; o > 0; o >>= 1) {
-      MaxSum<A> other{__shfl_xor_sync(0xffffffffu, acc.m, o),
-                      __shfl_xor_sync(0xffffffffu, acc.s, o)};
-      acc = merge(acc, other);
-    }
+    for (int64_t i = threadIdx.x; i < n; i += blockDim.x) push(acc, static_cast<A>(x[i]));
+    acc = block_merge(acc);
     A m = acc.m, s = acc.s, ls = ::log(s), inv = A(1) / s;
     for (int64_t i = threadIdx.x; i < n; i += blockDim.x) {
       A v = static_cast<A>(x[i]) - m;
