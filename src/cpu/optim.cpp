@@ -93,5 +93,14 @@ void fused_sgd_kernel(TensorList params, TensorList grads, TensorList momentum_b
 
 EMBER_DEFINE_STUB(fused_adam_stub, fused_adam_kernel);
 EMBER_DEFINE_STUB(fused_sgd_stub, fused_sgd_kernel);
+// CUDA only: the CPU clips with one norm and one mul per gradient.
+EMBER_DEFINE_STUB(foreach_sum_squares_stub, nullptr);
+EMBER_DEFINE_STUB(foreach_scale_stub, nullptr);
+
+int64_t foreach_chunks(TensorList tensors) {
+  int64_t n = 0;
+  for (const Tensor& t : tensors) n += (t.numel() + kForeachChunk - 1) / kForeachChunk;
+  return n;
+}
 
 }  // namespace ember

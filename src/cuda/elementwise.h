@@ -66,6 +66,11 @@ enum class ActivationOp : int { EMBER_CUDA_ACTIVATION_OPS(EMBER_CUDA_ENUM) };
 void launch_cast_contiguous(const ElementwiseArgs& a, ScalarType dst, ScalarType src);
 // out = src for any strides (elements of `elem_size` bytes, 64-bit indexing when needed).
 void launch_copy_bytes(const ElementwiseArgs& a, int64_t elem_size);
+// A same-dtype copy of rows that are contiguous in both operands and whole, aligned 16-byte
+// vectors, with vector loads (src/cuda/cast.cu); false (nothing launched) when it does not apply.
+bool launch_copy_rows(const ElementwiseArgs& a, int64_t elem_size);
+// The same for a 2-D copy with rows contiguous in both operands, of any width and alignment.
+bool launch_copy_2d(const ElementwiseArgs& a, int64_t elem_size);
 // out = the value whose bytes are `bits` (element size of `dt`).
 void launch_fill(const ElementwiseArgs& a, ScalarType dt, uint64_t bits);
 // alpha (add only): as double for floating dtypes, as int64 for integers. Integer division by zero
@@ -226,6 +231,17 @@ void launch_embedding_bag(void* out, int64_t* max_indices, int64_t* bag_size, co
 void launch_nll_loss(void* out, void* total_weight, const void* x, const int64_t* target,
                      const void* w, int64_t N, int64_t C, int64_t K, int64_t reduction,
                      int64_t ignore_index, ScalarType dt, int64_t* error, CUstream_st* stream);
+// Fused cross entropy over contiguous logits x [N, C] of dtype dt (src/cuda/cross_entropy.cu):
+// loss, wsum, lse [N] and weight [C] (may be null) in float (double for double); a target out
+// of range is recorded in error (found, target). The backward writes grad [N, C] (dt) from lse
+// and the per-row scale [N].
+void launch_cross_entropy_fwd(void* loss, void* wsum, void* lse, const void* x,
+                              const int64_t* target, const void* weight, int64_t N, int64_t C,
+                              int64_t ignore_index, ScalarType dt, int64_t* error,
+                              CUstream_st* stream);
+void launch_cross_entropy_bwd(void* grad, const void* x, const int64_t* target, const void* lse,
+                              const void* scale, int64_t N, int64_t C, ScalarType dt,
+                              CUstream_st* stream);
 
 // digamma (n = 0) and polygamma(n, x) over (out, x), floating dtypes (src/cuda/special.cu).
 void launch_polygamma(const ElementwiseArgs& a, int64_t n, ScalarType dt);

@@ -78,7 +78,7 @@ void copy_cuda(TensorIterator& it) {
                                        cudaMemcpyDeviceToDevice, a.stream),
                        "copy_");
       if (detail::profiling()) detail::check_launch(a.op, a.stream);
-    } else {
+    } else if (!launch_copy_rows(a, osz) && !launch_copy_2d(a, osz)) {
       launch_copy_bytes(a, osz);
     }
     return;

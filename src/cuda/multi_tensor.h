@@ -82,6 +82,12 @@ void multi_tensor_apply(const std::vector<TensorListEntry<Depth>>& entries, Laun
 // Adam over entries of depth 5 (param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq or null) with
 // scalars (-step_size, bc2_sqrt); SGD over entries of depth 3 (param, grad, momentum buffer or
 // null). dt: Float, Double, Half or BFloat16.
+// Gradient clipping (src/kernels/optim.h): partial sums of squares per chunk (double), entries'
+// scalars[0] = the index of the tensor's first chunk in partial; and x *= *scale.
+void launch_foreach_sum_squares(const std::vector<TensorListEntry<1>>& entries, ScalarType dt,
+                                double* partial, CUstream_st* stream);
+void launch_foreach_scale(const std::vector<TensorListEntry<1>>& entries, ScalarType dt,
+                          const void* scale, CUstream_st* stream);
 void launch_fused_adam(const std::vector<TensorListEntry<5>>& entries, ScalarType dt,
                        const AdamHyper& h, CUstream_st* stream);
 void launch_fused_sgd(const std::vector<TensorListEntry<3>>& entries, ScalarType dt,

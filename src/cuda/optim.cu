@@ -46,6 +46,32 @@ __global__ void fused_sgd_kernel(TensorListMeta<3> meta, SgdCoeffs<opmath_t<T>> 
     sgd_update_at(p, g, buf, k, first_step, c);
 }
 
+template <class T>
+__global__ void foreach_sum_squares_kernel(TensorListMeta<1> meta, double* partial) {
+  int t;
+  int64_t start, end;
+  chunk_range(meta, t, start, end);
+  const T* x = static_cast<const T*>(meta.ptrs[0][t]);
+  double s = 0;
+  for (int64_t k = start + threadIdx.x; k < end; k += blockDim.x) {
+    const double v = static_cast<double>(x[k]);
+    s += v * v;
+  }
+  s = block_sum<kMtaThreads>(s);
+  if (threadIdx.x == 0)
+    partial[static_cast<int64_t>(meta.scalars[0][t]) + meta.block_chunk[blockIdx.x]] = s;
+}
+
+template <class T>
+__global__ void foreach_scale_kernel(TensorListMeta<1> meta, const T* scale) {
+  int t;
+  int64_t start, end;
+  chunk_range(meta, t, start, end);
+  T* x = static_cast<T*>(meta.ptrs[0][t]);
+  const T c = *scale;
+  for (int64_t k = start + threadIdx.x; k < end; k += blockDim.x) x[k] = x[k] * c;
+}
+
 }  // namespace
 
 void launch_fused_adam(const std::vector<TensorListEntry<5>>& entries, ScalarType dt,
@@ -80,6 +106,29 @@ void launch_fused_sgd(const std::vector<TensorListEntry<3>>& entries, ScalarType
         }
       },
       true);
+}
+
+void launch_foreach_sum_squares(const std::vector<TensorListEntry<1>>& entries, ScalarType dt,
+                                double* partial, CUstream_st* stream) {
+  float_or_double(dt, "clip_grad_norm_", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    multi_tensor_apply<1>(entries, [&](const TensorListMeta<1>& meta, int nblocks) {
+      foreach_sum_squares_kernel<T><<<nblocks, kMtaThreads, 0, stream>>>(meta, partial);
+      detail::check_launch("clip_grad_norm_", stream);
+    });
+  });
+}
+
+void launch_foreach_scale(const std::vector<TensorListEntry<1>>& entries, ScalarType dt,
+                          const void* scale, CUstream_st* stream) {
+  float_or_double(dt, "clip_grad_norm_", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    multi_tensor_apply<1>(entries, [&](const TensorListMeta<1>& meta, int nblocks) {
+      foreach_scale_kernel<T>
+          <<<nblocks, kMtaThreads, 0, stream>>>(meta, static_cast<const T*>(scale));
+      detail::check_launch("clip_grad_norm_", stream);
+    });
+  });
 }
 
 }  // namespace ember::cuda

@@ -25,4 +25,15 @@ using FusedSgdFn = void (*)(TensorList params, TensorList grads, TensorList mome
 EMBER_DECLARE_STUB(fused_adam_stub, FusedAdamFn);
 EMBER_DECLARE_STUB(fused_sgd_stub, FusedSgdFn);
 
+// Gradient clipping in few launches (clip_grad_norm_ on CUDA; CUDA only): partial[j] = the sum
+// of squares (double) of chunk j of the float or double tensors, chunks of kForeachChunk
+// elements numbered tensor by tensor (partial holds foreach_chunks(tensors) values).
+constexpr int64_t kForeachChunk = 65536;
+int64_t foreach_chunks(TensorList tensors);
+using ForeachSumSquaresFn = void (*)(Tensor& partial, TensorList tensors);
+EMBER_DECLARE_STUB(foreach_sum_squares_stub, ForeachSumSquaresFn);
+// tensors[i] *= scale (a one-element tensor of their dtype on their device), read on the device.
+using ForeachScaleFn = void (*)(TensorList tensors, const Tensor& scale);
+EMBER_DECLARE_STUB(foreach_scale_stub, ForeachScaleFn);
+
 }  // namespace ember

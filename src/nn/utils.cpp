@@ -10,10 +10,28 @@
 #include "ember/ops/reduce.h"
 #include "ember/ops/shape.h"
 #include "ember/ops/ternary.h"
+#include "src/kernels/optim.h"
 
 namespace ember {
 namespace nn {
 namespace utils {
+
+namespace {
+// The multi-tensor path: 2-norm of contiguous float or double CUDA gradients of one dtype and
+// device.
+bool foreach_clip_applies(const std::vector<Tensor>& grads, double norm_type) {
+  if (norm_type != 2.0 || grads.empty() || !grads[0].is_cuda() ||
+      foreach_sum_squares_stub.table[static_cast<int>(kCUDA)] == nullptr ||
+      foreach_scale_stub.table[static_cast<int>(kCUDA)] == nullptr)
+    return false;
+  const ScalarType dt = grads[0].scalar_type();
+  if (dt != kFloat && dt != kDouble) return false;
+  for (const Tensor& g : grads)
+    if (g.scalar_type() != dt || g.device() != grads[0].device() || !g.is_contiguous())
+      return false;
+  return true;
+}
+}  // namespace
 
 double clip_grad_norm_(std::vector<Tensor> parameters, double max_norm, double norm_type,
                        bool error_if_nonfinite) {
@@ -28,22 +46,42 @@ double clip_grad_norm_(std::vector<Tensor> parameters, double max_norm, double n
                 " and ", g.device());
   Tensor total_norm;
   std::vector<Tensor> norms;
-  if (norm_type == std::numeric_limits<double>::infinity()) {
+  if (foreach_clip_applies(grads, norm_type)) {
+    // CUDA: one launch per 36 gradients for the sums of squares (PyTorch's _foreach_norm), their
+    // sum and root, and one launch per 36 to scale them (_foreach_mul_).
+    Tensor partial = make_tensor({foreach_chunks(grads)}, kDouble, grads[0].device());
+    foreach_sum_squares_stub.get(kCUDA)(partial, grads);
+    total_norm = partial.sum().sqrt().to(grads[0].scalar_type());
+  } else if (norm_type == std::numeric_limits<double>::infinity()) {
     for (const auto& g : grads) norms.push_back(g.abs().max());
     total_norm = norms.size() == 1 ? norms[0] : stack(norms).max();
   } else {
     for (const auto& g : grads) norms.push_back(g.norm(norm_type));
     total_norm = stack(norms).norm(norm_type);
   }
+  const bool foreach = foreach_clip_applies(grads, norm_type);  // as chosen above
+  auto scale_grads = [&] {
+    // Python computes max_norm / x as x.reciprocal() * max_norm.
+    Tensor clip_coef = (1.0 / (total_norm + 1e-6)) * max_norm;
+    Tensor clip_coef_clamped = clamp(clip_coef, std::nullopt, Scalar(1.0));
+    if (foreach) {
+      foreach_scale_stub.get(kCUDA)(grads, clip_coef_clamped);
+      for (const Tensor& g : grads) g.bump_version();  // as the in-place mul_ would
+    } else {
+      for (auto& g : grads) g.mul_(clip_coef_clamped);
+    }
+  };
+  // The scaling reads the norm on the device: without the finiteness check it is queued before
+  // the wait for the returned value, so the device scales while the host waits.
+  if (!error_if_nonfinite) scale_grads();
   double total = total_norm.item<double>();
-  EMBER_CHECK(!error_if_nonfinite || std::isfinite(total), "[clip_grad_norm_] The total norm of ",
-              "order ", norm_type, " for gradients from `parameters` is non-finite, so it cannot ",
-              "be clipped. To disable this error and scale the gradients with the non-finite ",
-              "norm anyway, set `error_if_nonfinite=false`");
-  // Python computes max_norm / x as x.reciprocal() * max_norm.
-  Tensor clip_coef = (1.0 / (total_norm + 1e-6)) * max_norm;
-  Tensor clip_coef_clamped = clamp(clip_coef, std::nullopt, Scalar(1.0));
-  for (auto& g : grads) g.mul_(clip_coef_clamped);
+  if (error_if_nonfinite) {
+    EMBER_CHECK(std::isfinite(total), "[clip_grad_norm_] The total norm of order ", norm_type,
+                " for gradients from `parameters` is non-finite, so it cannot be clipped. To "
+                "disable this error and scale the gradients with the non-finite norm anyway, set "
+                "`error_if_nonfinite=false`");
+    scale_grads();
+  }
   return total;
 }
 

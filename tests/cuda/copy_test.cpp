@@ -73,6 +73,38 @@ TEST(CudaCopy, NonContiguous) {
                           h.reshape({-1}).narrow(0, 1, 101).to(kDouble)));
 }
 
+// Same-dtype strided copies take two fast paths: rows of whole 16-byte vectors (the attention
+// transposes) and a row kernel for matrices (rows of any width, as the padded GEMM operands).
+TEST(CudaCopy, RowAndPitchedCopies) {
+  EMBER_REQUIRE_CUDA();
+  for (ScalarType dt : {kBFloat16, kFloat, kDouble, kByte}) {
+    Tensor h = sample(kFloat, {2, 3, 5, 64}).to(dt);
+    Tensor d = h.cuda();
+    // [B, H, T, E] -> [B, T, H, E]: rows of 64 elements contiguous on both sides.
+    EXPECT_TRUE(matches_cpu(d.transpose(1, 2).contiguous(), h.transpose(1, 2).contiguous(), 0, 0))
+        << toString(dt);
+    Tensor back = torch::empty({2, 5, 3, 64}, torch::device(torch::kCUDA).dtype(dt));
+    back.transpose(1, 2).copy_(d);
+    EXPECT_TRUE(matches_cpu(back, h.transpose(1, 2).contiguous(), 0, 0)) << toString(dt);
+    // 2-D with odd row widths and pitches, both directions, and a misaligned start.
+    Tensor wide = sample(kFloat, {37, 1003}).to(dt);
+    Tensor dw = wide.cuda();
+    EXPECT_TRUE(
+        matches_cpu(dw.narrow(1, 1, 1001).contiguous(), wide.narrow(1, 1, 1001).contiguous(), 0, 0))
+        << toString(dt);
+    Tensor padded = torch::zeros({37, 1008}, torch::device(torch::kCUDA).dtype(dt));
+    padded.narrow(1, 0, 1003).copy_(dw);
+    EXPECT_TRUE(matches_cpu(padded.narrow(1, 0, 1003).contiguous(), wide, 0, 0)) << toString(dt);
+    EXPECT_TRUE(matches_cpu(padded.narrow(1, 1003, 5), torch::zeros({37, 5}).to(dt), 0, 0))
+        << toString(dt);
+  }
+  // Rows whose width is not a whole number of vectors, and 1-element rows.
+  Tensor h = sample(kFloat, {4, 6, 5});
+  EXPECT_TRUE(
+      matches_cpu(h.cuda().transpose(0, 1).contiguous(), h.transpose(0, 1).contiguous(), 0, 0));
+  EXPECT_TRUE(matches_cpu(h.cuda().select(2, 3).contiguous(), h.select(2, 3).contiguous(), 0, 0));
+}
+
 TEST(CudaCopy, Broadcast) {
   EMBER_REQUIRE_CUDA();
   Tensor dst = torch::empty({3, 4}, torch::kCUDA);

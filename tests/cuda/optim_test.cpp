@@ -463,3 +463,36 @@ TEST(CudaOptim, NonQualifyingGroupsUsePerTensorPath) {
       EXPECT_TRUE(all_close(res.params[i].cpu(), ref2.params[i], 1e-5, 1e-6)) << "mixed " << i;
   }
 }
+
+// clip_grad_norm_ on CUDA gradients: sums of squares and the scaling in multi-tensor launches
+// (more than one launch: > 36 tensors, a tensor of more than 320 chunks), against the CPU.
+TEST(CudaClipGradNorm, MultiTensorMatchesCpu) {
+  EMBER_REQUIRE_CUDA();
+  for (ScalarType dt : {kFloat, kDouble}) {
+    std::vector<int64_t> sizes = {1, 7, 65536, 65537, 300001, 21000000};
+    for (int i = 0; i < 40; ++i) sizes.push_back(1 + 97 * i);
+    std::vector<Tensor> hp, dp;
+    torch::manual_seed(3);
+    for (int64_t n : sizes) {
+      Tensor p = torch::zeros({n}, torch::TensorOptions(dt)).requires_grad_();
+      p.mutable_grad() = torch::randn({n}, torch::kDouble).to(dt) * 1e-3;
+      hp.push_back(p);
+      Tensor q = torch::zeros({n}, torch::TensorOptions(dt).device(torch::kCUDA)).requires_grad_();
+      q.mutable_grad() = p.grad().cuda();
+      dp.push_back(q);
+    }
+    for (double max_norm : {0.5, 1e6}) {  // clipped, and a coefficient clamped to 1
+      double th = torch::nn::utils::clip_grad_norm_(hp, max_norm);
+      double td = torch::nn::utils::clip_grad_norm_(dp, max_norm);
+      EXPECT_NEAR(td, th, 1e-5 * th) << toString(dt);
+      for (size_t i = 0; i < hp.size(); ++i)
+        EXPECT_TRUE(matches_cpu(dp[i].grad(), hp[i].grad(), 1e-5, 1e-9))
+            << toString(dt) << " tensor " << i;
+    }
+  }
+  // Non-finite norms raise with error_if_nonfinite, as on the CPU.
+  Tensor p = torch::zeros({5}, torch::kCUDA).requires_grad_();
+  p.mutable_grad() = torch::full({5}, std::numeric_limits<double>::infinity(), torch::kCUDA);
+  std::string m = error_of([&] { torch::nn::utils::clip_grad_norm_({p}, 1.0, 2.0, true); });
+  EXPECT_NE(m.find("non-finite"), std::string::npos) << m;
+}
