@@ -11,7 +11,7 @@ namespace ember::cuda {
 namespace {
 
 constexpr int kCeThreads = 512;
-constexpr int kCeUnroll = 4;
+constexpr int kCeUnroll = 8;  // loads in flight per thread (16-bit logits)
 
 // Block per row: lse[r] = logsumexp(x[r]); loss[r] = -w[t] (x[r, t] - lse[r]) and wsum[r] = w[t],
 // both 0 where t == ignore_index; a target outside [0, C) is recorded in error (found, target).
