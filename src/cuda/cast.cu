@@ -92,20 +92,7 @@ void launch_copy_bytes(const ElementwiseArgs& a, int64_t elem_size) {
     using T = typename decltype(tag)::type;
     launch_elementwise<true>(a, CastOp<T, T>{});
   };
-  switch (elem_size) {
-    case 1:
-      run(Tag<uint8_t>{});
-      break;
-    case 2:
-      run(Tag<uint16_t>{});
-      break;
-    case 4:
-      run(Tag<uint32_t>{});
-      break;
-    default:
-      run(Tag<uint64_t>{});
-      break;
-  }
+  visit_by_size(elem_size, run);
 }
 
 bool launch_copy_rows(const ElementwiseArgs& a, int64_t elem_size) {
@@ -149,20 +136,7 @@ bool launch_copy_2d(const ElementwiseArgs& a, int64_t elem_size) {
     copy_2d_kernel<T><<<grid, kCopy2dThreads, 0, a.stream>>>(a.data[0], a.strides[0][1], a.data[1],
                                                              a.strides[1][1], width, a.shape[1]);
   };
-  switch (elem_size) {
-    case 1:
-      run(Tag<uint8_t>{});
-      break;
-    case 2:
-      run(Tag<uint16_t>{});
-      break;
-    case 4:
-      run(Tag<uint32_t>{});
-      break;
-    default:
-      run(Tag<uint64_t>{});
-      break;
-  }
+  visit_by_size(elem_size, run);
   detail::check_launch(a.op, a.stream);
   return true;
 }
@@ -174,20 +148,7 @@ void launch_fill(const ElementwiseArgs& a, ScalarType dt, uint64_t bits) {
     std::memcpy(&v, &bits, sizeof(T));
     launch_elementwise<true>(a, FillOp<T>{v});
   };
-  switch (element_size(dt)) {
-    case 1:
-      run(Tag<uint8_t>{});
-      break;
-    case 2:
-      run(Tag<uint16_t>{});
-      break;
-    case 4:
-      run(Tag<uint32_t>{});
-      break;
-    default:
-      run(Tag<uint64_t>{});
-      break;
-  }
+  visit_by_size(element_size(dt), run);
 }
 
 }  // namespace ember::cuda

@@ -180,25 +180,6 @@ __global__ void tri_kernel(E* self, int64_t total, int64_t r, int64_t c, int64_t
   }
 }
 
-// Calls fn(Tag<E>{}) with an unsigned type of the element size (data movement only).
-template <class Fn>
-void visit_by_size(int64_t elem_size, Fn&& fn) {
-  switch (elem_size) {
-    case 1:
-      fn(Tag<uint8_t>{});
-      break;
-    case 2:
-      fn(Tag<uint16_t>{});
-      break;
-    case 4:
-      fn(Tag<uint32_t>{});
-      break;
-    default:
-      fn(Tag<uint64_t>{});
-      break;
-  }
-}
-
 }  // namespace
 
 void launch_gather(const NdGeometry& g, void* out, const void* self, const int64_t* index,

@@ -56,6 +56,25 @@ struct Tag {
   using type = T;
 };
 
+// Calls fn(Tag<E>{}) with an unsigned type of the element size (data movement only).
+template <class Fn>
+void visit_by_size(int64_t elem_size, Fn&& fn) {
+  switch (elem_size) {
+    case 1:
+      fn(Tag<uint8_t>{});
+      break;
+    case 2:
+      fn(Tag<uint16_t>{});
+      break;
+    case 4:
+      fn(Tag<uint32_t>{});
+      break;
+    default:
+      fn(Tag<uint64_t>{});
+      break;
+  }
+}
+
 // Calls fn(Tag<T>{}) with T the device type of `st` (when `allowed` holds for it).
 template <class Fn>
 void visit_device_types(ScalarType st, const char* op, Fn&& fn, bool floating_only = false) {

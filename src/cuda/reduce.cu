@@ -304,20 +304,7 @@ void launch_transpose_middle(void* out, const void* in, int64_t elem_size, int64
     transpose_middle_kernel<E><<<blocks_for(total, 256), 256, 0, stream>>>(
         static_cast<E*>(out), static_cast<const E*>(in), outer, n, inner);
   };
-  switch (elem_size) {
-    case 1:
-      run(Tag<uint8_t>{});
-      break;
-    case 2:
-      run(Tag<uint16_t>{});
-      break;
-    case 4:
-      run(Tag<uint32_t>{});
-      break;
-    default:
-      run(Tag<uint64_t>{});
-      break;
-  }
+  visit_by_size(elem_size, run);
   detail::check_launch("transpose", stream);
 }
 
