@@ -63,6 +63,17 @@ int main(int argc, char** argv) {
   torch::Tensor h1 = m1.to(torch::kBFloat16), h2 = m2.to(torch::kBFloat16);
   row(
       "mm 4096 bf16", [&] { (void)h1.mm(h2); }, reps);
+  // GPT-2's lm-head products (vocabulary 50257: rows that are not 16-byte aligned; Note [Padded
+  // GEMM operands]); EMBER_CUDA_GEMM_PAD=0 runs them unpadded for comparison.
+  torch::Tensor lx = torch::randn({16384, 768}, cuda).to(torch::kBFloat16);
+  torch::Tensor lw = torch::randn({50257, 768}, cuda).to(torch::kBFloat16);
+  torch::Tensor lg = torch::randn({16384, 50257}, cuda).to(torch::kBFloat16);
+  row(
+      "lm-head x W^T bf16", [&] { (void)lx.mm(lw.t()); }, reps);
+  row(
+      "lm-head g W bf16", [&] { (void)lg.mm(lw); }, reps);
+  row(
+      "lm-head g^T x bf16", [&] { (void)lg.t().mm(lx); }, reps);
   // Attention as in GPT-2 124M (12 heads of 64, 1024 positions, causal), bfloat16.
   auto attn_in = [&] {
     return torch::randn({8, 12, 1024, 64}, cuda).to(torch::kBFloat16).requires_grad_();

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -181,6 +182,12 @@ void gemm_impl(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& beta
 // factors (it adds nothing), padded rows and columns of the result are dropped, and the [m, n]
 // corner is copied into the output. The copies are a few passes over operands that the product
 // reads anyway; only products of >= 2^33 flops and >= 64 flops per copied byte take this path.
+// Measured on an H100 (2026-11-27, GPT-2 124M): EMBER_CUDA_PROFILE put the padded products at
+// 1.5-1.9 ms and each copy of the [16384, 50257] operands at ~8 ms - the same sum as the
+// unpadded products, whatever kernel did the copies. cuBLAS's kernels may let the next launch
+// start before they finish (programmatic dependent launch), which moves time between rows of
+// the profile, so the split is not settled: bench_cuda's "lm-head" rows, run with and without
+// EMBER_CUDA_GEMM_PAD=0 (which turns this path off), time the whole products.
 constexpr int64_t kPad = 8;
 
 int64_t round_up(int64_t x) { return (x + kPad - 1) / kPad * kPad; }
@@ -200,7 +207,11 @@ bool tensor_core_dtype(ScalarType st) {
 }
 
 bool pad_pays(const Tensor& out, const Tensor& a, const Tensor& b) {
-  if (!tensor_core_dtype(out.scalar_type()) || a.dim() != 2) return false;
+  static const bool enabled = [] {
+    const char* e = std::getenv("EMBER_CUDA_GEMM_PAD");
+    return e == nullptr || std::strcmp(e, "0") != 0;
+  }();
+  if (!enabled || !tensor_core_dtype(out.scalar_type()) || a.dim() != 2) return false;
   const int64_t m = a.size(0), k = a.size(1), n = b.size(1);
   if (std::min({m, n, k}) < 64) return false;
   if (aligned_operand(a) && aligned_operand(b) && aligned_operand(out)) return false;
