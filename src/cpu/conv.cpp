@@ -249,25 +249,8 @@ bool conv_input_grad_fast(const Tensor& grad_out, const Tensor& weight, const Co
   int64_t ph = p.dilation[0] * (kh - 1) - p.padding[0];
   int64_t pw = p.dilation[1] * (kw - 1) - p.padding[1];
   if (ph < 0 || pw < 0) return false;
-  int64_t co = weight.size(0), cg = weight.size(1), G = p.groups, cog = co / G;
+  int64_t co = weight.size(0), cg = weight.size(1), G = p.groups;
   if (cg < 8) return false;  // the forward's register tile has 8 output channels
-  Scratch<float> wt(cg * G * cog * kh * kw);
-  const float* w = weight.data_ptr<float>();
-  float* d = wt.data();
-  // By 8 input channels at a time: one read stream (w[o][c0..c0+8)), 8 write streams.
-  const int64_t khw = kh * kw, cblocks = (cg + 7) / 8;
-  parallel_for(0, G * cblocks, 1, [&](int64_t a, int64_t e) {
-    for (int64_t r = a; r < e; ++r) {
-      int64_t gi = r / cblocks, c0 = r % cblocks * 8, c1 = std::min(cg, c0 + 8);
-      for (int64_t o = 0; o < cog; ++o) {
-        const float* from = w + ((gi * cog + o) * cg) * khw;
-        for (int64_t c = c0; c < c1; ++c) {
-          float* to = d + ((gi * cg + c) * cog + o) * khw;
-          for (int64_t t = 0; t < khw; ++t) to[t] = from[c * khw + khw - 1 - t];
-        }
-      }
-    }
-  });
   // A forward convolution of grad_out (co channels) into grad_input (cg * G channels).
   cpu::ConvGeom g{.n = grad_out.size(0),
                   .c = co,
@@ -285,7 +268,8 @@ bool conv_input_grad_fast(const Tensor& grad_out, const Tensor& weight, const Co
                   .dh = p.dilation[0],
                   .dw = p.dilation[1],
                   .groups = G};
-  cpu::conv2d_f32_fast(grad_out.data_ptr<float>(), d, nullptr, grad_input.data_ptr<float>(), g);
+  cpu::conv2d_input_grad_f32_fast(grad_out.data_ptr<float>(), weight.data_ptr<float>(),
+                                  grad_input.data_ptr<float>(), g);
   return true;
 }
 

@@ -400,6 +400,37 @@ void pack_w(const float* w, int64_t K, int64_t kc, float* dst) {
   }
 }
 
+// The same packing for the input gradient's convolution, whose weights are the forward's (ws,
+// [G * P.cg][P.cog][kh][kw]) flipped in both kernel axes and transposed per group (Note [Input
+// gradient as a convolution] in conv.cpp): w'[co0 + i][k], k = o * khw + t, is
+// ws[((gi * P.cg + o) * P.cog + c0 + i) * khw + khw - 1 - t]. For each o, 16 channels' taps are
+// 16 rows of khw contiguous floats: transposed 16 x 16 in registers and stored in reverse tap
+// order, instead of a flipped copy of all weights that pack_w then reads again (gathers, 16
+// channels khw apart, were as slow as that copy on Zen 4).
+template <int CB>
+void pack_w_flipped(const float* ws, const Plan& P, int64_t co0, int64_t k0, int64_t kc,
+                    float* dst) {
+  const int64_t khw = P.khw, gi = co0 / P.cog, c0 = co0 - gi * P.cog;
+  const int64_t o0 = k0 / khw, o1 = (k0 + kc - 1) / khw;
+  for (int64_t o = o0; o <= o1; ++o) {
+    for (int v = 0; v < CB / 16; ++v) {
+      const float* S = ws + ((gi * P.cg + o) * P.cog + c0 + 16 * v) * khw;
+      for (int64_t j0 = 0; j0 < khw; j0 += 16) {
+        const int64_t cnt = std::min<int64_t>(16, khw - j0);
+        const __mmask16 m = lanes(0, cnt);
+        __m512 r[16];
+#pragma GCC unroll 16
+        for (int i = 0; i < 16; ++i) r[i] = _mm512_maskz_loadu_ps(m, S + i * khw + j0);
+        transpose16(r);  // r[j] lane i = S[i][j0 + j]
+        for (int64_t j = 0; j < cnt; ++j) {
+          const int64_t k = o * khw + khw - 1 - (j0 + j);
+          if (k >= k0 && k < k0 + kc) _mm512_storeu_ps(dst + (k - k0) * CB + 16 * v, r[j]);
+        }
+      }
+    }
+  }
+}
+
 // acc[p][v] += sum over taps k of wp[k][16 v + lane] * x[p][koff[k]].
 template <int VB, int NP = kAcc / VB, int CB = 16 * VB>
 inline __attribute__((always_inline)) void bcast_tile(int64_t kc, const float* wp,
@@ -455,9 +486,11 @@ void store_cs(const float* cs, int64_t q0, int64_t nq, int64_t co0, float* out, 
   }
 }
 
-// The forward of Note [Broadcast-input convolution]; P.cog is a multiple of 16 VB.
+// The forward of Note [Broadcast-input convolution]; P.cog is a multiple of 16 VB. flipped: w is
+// the forward's weights of an input gradient (pack_w_flipped).
 template <int VB>
-void conv_bcast(const float* x, const float* w, const float* bias, float* out, const Plan& P) {
+void conv_bcast(const float* x, const float* w, const float* bias, float* out, const Plan& P,
+                bool flipped = false) {
   constexpr int CB = 16 * VB, NP = kAcc / VB;
   const ConvGeom& g = P.g;
   const int64_t HW = g.ho * g.wo;
@@ -471,7 +504,12 @@ void conv_bcast(const float* x, const float* w, const float* bias, float* out, c
     parallel_for(0, g.groups * nblk * P.nk, 1, [&](int64_t i0, int64_t i1) {
       for (int64_t i = i0; i < i1; ++i) {
         const int64_t kb = i % P.nk, cb = i / P.nk, k0 = kb * P.kc;
-        pack_w<CB>(w + cb * CB * P.K + k0, P.K, std::min(P.kc, P.K - k0), wall.data() + i * wblock);
+        const int64_t kc = std::min(P.kc, P.K - k0);
+        if (flipped) {
+          pack_w_flipped<CB>(w, P, cb * CB, k0, kc, wall.data() + i * wblock);
+        } else {
+          pack_w<CB>(w + cb * CB * P.K + k0, P.K, kc, wall.data() + i * wblock);
+        }
       }
     });
   }
@@ -487,7 +525,11 @@ void conv_bcast(const float* x, const float* w, const float* bias, float* out, c
       const int64_t k0 = kb * P.kc, kc = std::min(P.kc, P.K - k0);
       const float* wp = wall.data() + (cb * P.nk + kb) * wblock;
       if (!prepack) {
-        pack_w<CB>(w + co0 * P.K + k0, P.K, kc, wpk);
+        if (flipped) {
+          pack_w_flipped<CB>(w, P, co0, k0, kc, wpk);
+        } else {
+          pack_w<CB>(w + co0 * P.K + k0, P.K, kc, wpk);
+        }
         wp = wpk;
       }
       const int64_t* koff = P.koff.data() + gi * P.K + k0;
@@ -653,6 +695,40 @@ void conv2d_f32_fast(const float* x, const float* w, const float* bias, float* o
       }
     });
   }
+}
+
+void conv2d_input_grad_f32_fast(const float* dy, const float* w, float* gi, const ConvGeom& g) {
+  const int64_t khw = g.kh * g.kw, G = g.groups, cg = g.c / G, cog = g.co / G;
+  if (g.n > 0 && g.ho * g.wo > 0 && g.co > 0 && cg * khw > 0) {
+    Plan P = make_plan(g);
+    if (P.cog % 64 == 0 && P.K >= kMinBcastK) {
+      conv_bcast<4>(dy, w, nullptr, gi, P, true);
+      return;
+    }
+    if (P.cog % 32 == 0 && P.K >= kMinBcastK) {
+      conv_bcast<2>(dy, w, nullptr, gi, P, true);
+      return;
+    }
+  }
+  // The other kernels take the flipped weights as a tensor: w'[gr * cog + c][o][t] =
+  // w[gr * cg + o][c][khw - 1 - t] (here cg = the forward's output channels per group, cog its
+  // input channels per group). By 8 channels c at a time: one read stream, 8 write streams.
+  Scratch<float> wt(g.co * cg * khw);
+  float* d = wt.data();
+  const int64_t cblocks = (cog + 7) / 8;
+  parallel_for(0, G * cblocks, 1, [&](int64_t a, int64_t e) {
+    for (int64_t r = a; r < e; ++r) {
+      const int64_t gr = r / cblocks, c0 = r % cblocks * 8, c1 = std::min(cog, c0 + 8);
+      for (int64_t o = 0; o < cg; ++o) {
+        const float* from = w + ((gr * cg + o) * cog) * khw;
+        for (int64_t c = c0; c < c1; ++c) {
+          float* to = d + ((gr * cog + c) * cg + o) * khw;
+          for (int64_t t = 0; t < khw; ++t) to[t] = from[c * khw + khw - 1 - t];
+        }
+      }
+    }
+  });
+  conv2d_f32_fast(dy, d, nullptr, gi, g);
 }
 
 // dt[cp][q][lane] = dY[channel gi * cog + cp * CW + lane, position q0 + q] for the nq positions
@@ -874,6 +950,9 @@ void conv2d_f32_fast(const float*, const float*, const float*, float*, const Con
   EMBER_ERROR("[conv2d] internal: the AVX-512 convolution is not part of this build");
 }
 void conv2d_weight_grad_f32_fast(const float*, const float*, float*, const ConvGeom&) {
+  EMBER_ERROR("[conv2d_backward] internal: the AVX-512 convolution is not part of this build");
+}
+void conv2d_input_grad_f32_fast(const float*, const float*, float*, const ConvGeom&) {
   EMBER_ERROR("[conv2d_backward] internal: the AVX-512 convolution is not part of this build");
 }
 void max_pool2x2_f32(const float*, float*, int64_t*, int64_t, int64_t, int64_t, int64_t, int64_t) {

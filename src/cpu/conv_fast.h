@@ -22,6 +22,12 @@ bool avx512_kernels_active();
 void conv2d_f32_fast(const float* x, const float* w, const float* bias, float* out,
                      const ConvGeom& g);
 
+// The input gradient of a stride-1 convolution as the forward convolution g of dy (Note [Input
+// gradient as a convolution] in conv.cpp): g's weights are the forward's w ([g.c][g.co / groups]
+// [kh][kw] per the forward's shape) flipped in both kernel axes and transposed per group; the
+// broadcast kernel reads them so while packing, the other kernels from a flipped copy.
+void conv2d_input_grad_f32_fast(const float* dy, const float* w, float* gi, const ConvGeom& g);
+
 // dw += the weight gradient of conv2d_f32_fast for grad_out dy ([n, co, ho, wo], contiguous);
 // dw is [co, c / groups, kh, kw] (Note [Implicit-GEMM weight gradient]).
 void conv2d_weight_grad_f32_fast(const float* x, const float* dy, float* dw, const ConvGeom& g);

@@ -144,6 +144,22 @@ TEST(CpuConv, ImplicitGemmEdges) {
   on_every_isa([&](const char* isa) { check_cases(cases, isa); });
 }
 
+// Input gradients that the broadcast-input kernel computes, reading the forward's weights flipped
+// and transposed while packing (pack_w_flipped): 64- and 32-channel blocks (groups), one and
+// several channel blocks, weights packed per item and up front (more than 384 positions),
+// several K blocks, dilation without padding.
+TEST(CpuConv, InputGradientFromFlippedPacking) {
+  const std::vector<Case> cases = {
+      {2, 64, 6, 6, 32, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1},
+      {16, 64, 6, 6, 32, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1},
+      {2, 128, 5, 5, 32, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1},
+      {2, 64, 5, 5, 64, 3, 3, {1, 1}, {1, 1}, {1, 1}, 2},
+      {2, 64, 9, 9, 32, 3, 3, {1, 1}, {0, 0}, {2, 2}, 1},
+      {2, 64, 4, 4, 128, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1},
+  };
+  on_every_isa([&](const char* isa) { check_cases(cases, isa); });
+}
+
 }  // namespace
 
 namespace {
