@@ -297,7 +297,6 @@ void conv2d_backward_kernel(const Tensor& grad_out, const Tensor& input, const T
       // 9 taps, where the blocks of positions are shared between the threads: its fwd+bwd at 2
       // threads 6.8-8.1 -> 4.8-5.7 ms against im2col + GEMM); below that im2col + GEMM stays.
       if (want_gw && cpu::avx512_kernels_active() && c.K >= 8) {
-        grad_weight.zero_();
         cpu::conv2d_weight_grad_f32_fast(input.data_ptr<float>(), gsrc,
                                          grad_weight.data_ptr<float>(), fast_geom(g, weight, p));
         want_gw = false;

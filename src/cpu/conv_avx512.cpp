@@ -802,9 +802,10 @@ void weight_grad(const float* x, const float* dy, float* dw, const Plan& P) {
     const int64_t nqb = (nq_all + qblk - 1) / qblk;  // blocks of positions
     make_chunk_phases(x, phases.data(), P, b0, nimg);
     const int64_t qcap = std::min(qblk, (nq_all + NR - 1) / NR * NR);
-    // Adds the sums over positions [q0, q0 + nq) of tiles [t0, t1) to out ([co][K]).
+    // Adds the sums over positions [q0, q0 + nq) of tiles [t0, t1) to out ([co][K]), or stores
+    // them (assign: out's first contribution, so dW needs no zero pass before).
     auto block = [&](int64_t q0, int64_t nq, int64_t t0, int64_t t1, float* out, float* dt,
-                     int64_t* base) {
+                     int64_t* base, bool assign) {
       alignas(64) float tmp[TK][CW];
       const int64_t nqp = (nq + NR - 1) / NR * NR;  // positions of the block, padded
       position_bases(P, q0, nq, 0, base);
@@ -839,7 +840,11 @@ void weight_grad(const float* x, const float* dy, float* dw, const Plan& P) {
           const int64_t lanes_used = std::min<int64_t>(CW, P.cog - cp * CW);
           for (int64_t l = 0; l < lanes_used; ++l) {
             float* to = out + (gi * P.cog + cp * CW + l) * P.K + k0;
-            for (int r = 0; r < rows; ++r) to[r] += tmp[r][l];
+            if (assign) {
+              for (int r = 0; r < rows; ++r) to[r] = tmp[r][l];
+            } else {
+              for (int r = 0; r < rows; ++r) to[r] += tmp[r][l];
+            }
           }
         }
       }
@@ -853,16 +858,18 @@ void weight_grad(const float* x, const float* dy, float* dw, const Plan& P) {
         Scratch<float> dyt(cpan * qcap * CW);
         Scratch<int64_t> base(qcap);
         for (int64_t i = i0; i < i1; ++i) {
-          float* out = part.data() + i * wsize;
-          std::fill_n(out, wsize, 0.f);
-          block(i * qblk, std::min(qblk, nq_all - i * qblk), 0, ntiles, out, dyt.data(),
-                base.data());
+          block(i * qblk, std::min(qblk, nq_all - i * qblk), 0, ntiles, part.data() + i * wsize,
+                dyt.data(), base.data(), true);
         }
       });
       parallel_for(0, wsize, 4096, [&](int64_t e0, int64_t e1) {
         for (int64_t i = 0; i < nqb; ++i) {
           const float* src = part.data() + i * wsize;
-          for (int64_t e = e0; e < e1; ++e) dw[e] += src[e];
+          if (i == 0 && b0 == 0) {
+            std::copy(src + e0, src + e1, dw + e0);
+          } else {
+            for (int64_t e = e0; e < e1; ++e) dw[e] += src[e];
+          }
         }
       });
       continue;
@@ -876,16 +883,24 @@ void weight_grad(const float* x, const float* dy, float* dw, const Plan& P) {
         // tiles 10 + 14 between two threads).
         const int64_t t0 = slot * ntiles / slots, t1 = (slot + 1) * ntiles / slots;
         for (int64_t q0 = 0; q0 < nq_all; q0 += qblk)
-          block(q0, std::min(qblk, nq_all - q0), t0, t1, dw, dyt.data(), base.data());
+          block(q0, std::min(qblk, nq_all - q0), t0, t1, dw, dyt.data(), base.data(),
+                b0 == 0 && q0 == 0);
       }
     });
   }
 }
 
 void conv2d_weight_grad_f32_fast(const float* x, const float* dy, float* dw, const ConvGeom& g) {
-  if (g.n == 0 || g.ho * g.wo == 0 || g.co == 0) return;
+  const int64_t wsize = g.co * (g.c / g.groups) * g.kh * g.kw;
+  if (g.n == 0 || g.ho * g.wo == 0 || g.co == 0) {
+    std::fill_n(dw, wsize, 0.f);
+    return;
+  }
   Plan P = make_plan(g);
-  if (P.K == 0 || P.cog == 0) return;
+  if (P.K == 0 || P.cog == 0) {
+    std::fill_n(dw, wsize, 0.f);
+    return;
+  }
   // 6 taps x 64 channels where the group's channels come in 64s: 10 loads per 24 FMAs and six
   // tap pointers, against 14 and twelve (which the register allocator spills) for 12 x 32.
   if (P.cog % 64 == 0) {

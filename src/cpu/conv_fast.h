@@ -28,8 +28,9 @@ void conv2d_f32_fast(const float* x, const float* w, const float* bias, float* o
 // broadcast kernel reads them so while packing, the other kernels from a flipped copy.
 void conv2d_input_grad_f32_fast(const float* dy, const float* w, float* gi, const ConvGeom& g);
 
-// dw += the weight gradient of conv2d_f32_fast for grad_out dy ([n, co, ho, wo], contiguous);
-// dw is [co, c / groups, kh, kw] (Note [Implicit-GEMM weight gradient]).
+// dw = the weight gradient of conv2d_f32_fast for grad_out dy ([n, co, ho, wo], contiguous);
+// dw is [co, c / groups, kh, kw] (Note [Implicit-GEMM weight gradient]); its previous contents
+// are not read.
 void conv2d_weight_grad_f32_fast(const float* x, const float* dy, float* dw, const ConvGeom& g);
 
 // max_pool2d, 2x2 window, stride 2, no padding or dilation, on `planes` contiguous [h, w] float
