@@ -534,10 +534,23 @@ Tensor rrelu_noise(const Tensor& self, double lower, double upper, bool training
   }
   Tensor x = self.detach().contiguous();
   Tensor noise = empty_like(x);
-  const Generator& gen = generator && generator->defined() ? *generator : default_generator();
-  std::lock_guard<std::mutex> lock(gen.mutex());
-  rrelu_noise_stub.get(self.device().type())(noise, x, lower, upper, *gen.get());
-  return noise;
+  const bool explicit_gen = generator && generator->defined();
+  if (x.is_cuda() && !explicit_gen) {
+    // On the device, from the CUDA generator: every slope but those of x <= 0 becomes 1 (NaN
+    // inputs too, the CPU kernel's rule).
+    noise.uniform_(lower, upper);
+    noise.masked_fill_(logical_not(x <= 0), 1.0);
+    return noise;
+  }
+  // The CPU kernel; a CUDA tensor with an explicit (CPU) generator draws its numbers on the host.
+  const Generator& gen = explicit_gen ? *generator : default_generator();
+  Tensor hx = x.is_cuda() ? x.cpu() : x;
+  Tensor hn = x.is_cuda() ? empty_like(hx) : noise;
+  {
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    rrelu_noise_stub.get(kCPU)(hn, hx, lower, upper, *gen.get());
+  }
+  return x.is_cuda() ? hn.to(x.device()) : hn;
 }
 }  // namespace
 

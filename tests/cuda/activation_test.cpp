@@ -53,3 +53,35 @@ TEST(CudaActivation, GeluBackwardFused) {
     }
   }
 }
+
+// rrelu in training mode on CUDA: slopes drawn on the device in [lower, upper) for x <= 0, 1
+// elsewhere (NaN inputs included); the gradient is the slope; an explicit CPU generator draws
+// the CPU kernel's numbers.
+TEST(CudaActivation, RreluTrainingNoise) {
+  EMBER_REQUIRE_CUDA();
+  const double lo = 0.125, hi = 1.0 / 3.0;
+  for (ScalarType dt : {kFloat, kDouble, kHalf, kBFloat16}) {
+    Tensor h = values(dt, {37, 41}, 3);
+    h.index_put_({0, 0}, std::numeric_limits<double>::quiet_NaN());
+    Tensor d = h.cuda().requires_grad_();
+    Tensor y = torch::rrelu(d, lo, hi, true);
+    y.sum().backward();
+    Tensor x = h.to(kDouble), slope = d.grad().cpu().to(kDouble);
+    Tensor neg = x <= 0;
+    EXPECT_TRUE(slope.masked_select(logical_not(neg)).eq(1).all().item<bool>()) << toString(dt);
+    Tensor drawn = slope.masked_select(neg);
+    const double eps = dt == kHalf || dt == kBFloat16 ? 2e-3 : 0;
+    EXPECT_TRUE(drawn.ge(lo - eps).all().item<bool>() && drawn.le(hi + eps).all().item<bool>())
+        << toString(dt);
+    EXPECT_GT(drawn.std().item<double>(), 0.02) << toString(dt);  // not one constant slope
+    Tensor out = y.detach().cpu().to(kDouble);
+    EXPECT_TRUE(out.masked_select(neg).allclose(x.masked_select(neg) * drawn, 1e-2, 1e-3))
+        << toString(dt);
+  }
+  // A CPU generator: the CPU kernel's numbers.
+  Tensor h = values(kFloat, {8, 9}, 4);
+  Generator g1 = make_generator(7), g2 = make_generator(7);
+  Tensor on_cpu = torch::rrelu(h, lo, hi, true, g1);
+  Tensor on_gpu = torch::rrelu(h.cuda(), lo, hi, true, g2);
+  EXPECT_TRUE(matches_cpu(on_gpu, on_cpu, 1e-6, 1e-7));
+}
