@@ -278,9 +278,10 @@ cublasLtHandle_t lt_handle(DeviceIndex d) {
 // asked once per problem.
 struct LtKey {
   int64_t m, n, k, lda, ldb, ldc;
-  int dtype, ta, tb, align;
+  int dtype, compute, ta, tb, align, device;  // six ints: no padding bytes in the memcmp
   bool operator==(const LtKey& o) const { return std::memcmp(this, &o, sizeof(LtKey)) == 0; }
 };
+static_assert(sizeof(LtKey) == 6 * sizeof(int64_t) + 6 * sizeof(int), "LtKey has no padding");
 struct LtKeyHash {
   size_t operator()(const LtKey& k) const {
     size_t h = 1469598103934665603ull;
@@ -356,7 +357,18 @@ bool gemm_bias_lt(Tensor& out, const Tensor& a, const Tensor& b, const Tensor& b
   EMBER_CUBLASLT_CHECK(cublasLtMatrixLayoutCreate(&d.c, dt, n, m, n));
   const int align = std::min({alignment(A.t.data_ptr()), alignment(B.t.data_ptr()),
                               alignment(out.data_ptr()), alignment(bias_ptr)});
-  LtKey key{m, n, k, A.ld, B.ld, n, static_cast<int>(st), opa, opb, align};
+  LtKey key{m,
+            n,
+            k,
+            A.ld,
+            B.ld,
+            n,
+            static_cast<int>(st),
+            static_cast<int>(compute),
+            opa,
+            opb,
+            align,
+            static_cast<int>(dev)};
   static std::unordered_map<LtKey, LtAlgo, LtKeyHash> cache;
   static std::mutex cache_mu;
   LtAlgo found;
