@@ -369,9 +369,22 @@ TensorIterator TensorIterator::build_impl(const IterConfig& cfg, const Tensor& o
   }
   it.compute_strides(shape);
   int nd = static_cast<int>(it.shape_.size());
+  // A given output laid out in another order than row-major (a copy_ into empty_like of a
+  // transposed tensor: autocast's cast of a transposed weight) is walked in its memory order
+  // too, as PyTorch's reorder_dimensions does, so that permuted-dense operands coalesce into one
+  // run. Only with inputs (nullary fills keep element order: random numbers follow it) and an
+  // output without zero strides (reductions' outputs keep their summation order).
+  if (!permuted_out && out.defined() && nin > 0 && nd > 1 && !it.ops_[0].is_contiguous()) {
+    bool positive = true;
+    for (int d = 0; d < nd && positive; ++d) positive = it.strides_[0][d] > 0;
+    bool ordered = true;  // already fastest-first (a row-major slice): nothing to do
+    for (int d = 0; d + 1 < nd && ordered; ++d)
+      ordered = it.strides_[0][d] <= it.strides_[0][d + 1];
+    permuted_out = positive && !ordered;
+  }
   if (permuted_out && nd > 1) {
-    // Walk the fresh output (and so, usually, the inputs) in memory order: fastest dim first by
-    // the output's strides, then coalesce into as few runs as possible.
+    // Walk the output (and so, usually, the inputs) in memory order: fastest dim first by the
+    // output's strides, then coalesce into as few runs as possible.
     DimVector order(static_cast<size_t>(nd));
     for (int d = 0; d < nd; ++d) order[d] = d;
     std::stable_sort(order.begin(), order.end(),

@@ -46,6 +46,21 @@ TEST(Iterator, BroadcastAndCoalesce) {
   EXPECT_TRUE(it2.is_contiguous());
   TensorIterator it3 = TensorIterator::binary_op(Tensor(), a.t(), ones({3, 2}), "add");
   EXPECT_FALSE(it3.is_contiguous());
+  // A given output in another memory order (copy_ into empty_like of a transposed tensor, as a
+  // cast with .to() does) is walked in that order: one run for permuted-dense operands.
+  Tensor dst = empty_like(a.t());
+  TensorIterator it4 = TensorIterator::unary_op(dst, a.t(), "neg");
+  EXPECT_TRUE(it4.is_contiguous());
+  Tensor h = empty_like(a.t(), kDouble);
+  h.copy_(a.t());
+  EXPECT_EQ(h.strides(), IntArrayRef(std::vector<int64_t>{1, 3}));
+  EXPECT_TRUE(ember::testing::all_close(h, a.t().to(kDouble)));
+  // A row-major slice keeps its order; an output with zero strides is not reordered.
+  Tensor wide = zeros({2, 5}, kFloat);
+  TensorIterator it5 = TensorIterator::unary_op(wide.slice(1, 1, 4), a, "neg");
+  EXPECT_FALSE(it5.is_contiguous());
+  wide.slice(1, 1, 4).copy_(a);
+  EXPECT_TRUE(ember::testing::all_close(wide.slice(1, 1, 4), a));
 }
 
 TEST(Iterator, OutputChecks) {
