@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One device call that checks and measures everything CUDA (see tests/README.md, "CUDA tests"):
 # tools/gpu_check.sh (tests, op database on CUDA, sanitizers unless SKIP_SANITIZER=1), GPT-2 124M
-# training from C++ (examples/gpt2) next to PyTorch (bench/gpt2_bench.py), then tools/gpu_bench.sh.
+# training from C++ (examples/gpt2) next to PyTorch (bench/gpt2_bench.py), then tools/gpu_bench.sh
+# and the lm-head rows once more with the padded-GEMM path off. Per-op time: tools/gpu_profile.sh.
 # BUILD holds libember.so.0.1.0, tests/test_cuda, tests/test_opdb, examples/gpt2 and
 # bench/bench_cuda built here with CUDA on; SRC is the absolute source path that build was
 # configured in (the op database's golden files are found through it).
@@ -24,4 +25,8 @@ echo "== gpt2 124M, PyTorch" | tee -a "$FINAL/summary.txt"
 timeout "${T_GPT:-120}" python3 bench/gpt2_bench.py $GPT --steps "$STEPS" 2>&1 | tail -n 6 | tee -a "$FINAL/summary.txt"
 echo "== gpu_bench" | tee -a "$FINAL/summary.txt"
 BUILD="$BUILD" timeout "${T_BENCH:-150}" bash tools/gpu_bench.sh "${BENCH_REPS:-20}" 2>&1 | tee -a "$FINAL/summary.txt"
+echo "== lm-head products without padding (EMBER_CUDA_GEMM_PAD=0; Note [Padded GEMM operands])" |
+  tee -a "$FINAL/summary.txt"
+EMBER_CUDA_GEMM_PAD=0 timeout 120 "$BUILD/bench/bench_cuda" 10 2>&1 | grep "lm-head" |
+  tee -a "$FINAL/summary.txt"
 exit $status
