@@ -5,6 +5,8 @@
 // threads read neighbouring columns, so loads stay coalesced).
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <type_traits>
 
 #include "src/cuda/loops.cuh"
 #include "src/cuda/online_softmax.cuh"
@@ -27,6 +29,32 @@ __global__ void softmax_rows_kernel(T* out, const T* in, int64_t outer, int64_t 
     for (int64_t i = threadIdx.x; i < n; i += blockDim.x) {
       A v = static_cast<A>(x[i]) - m;
       y[i] = static_cast<T>(log ? v - ls : ::exp(v) * inv);
+    }
+  }
+}
+
+// The same for float rows whose length is a multiple of 4 on 16-byte aligned data: 4 values per
+// load and store (the scalar loop left the 4096 x 4096 bench row at 0.73x of PyTorch's).
+__global__ void softmax_rows_vec4_kernel(float* out, const float* in, int64_t outer, int64_t n,
+                                         bool log) {
+  const int64_t n4 = n / 4;
+  for (int64_t row = blockIdx.x; row < outer; row += gridDim.x) {
+    const float4* x = reinterpret_cast<const float4*>(in + row * n);
+    float4* y = reinterpret_cast<float4*>(out + row * n);
+    MaxSum<float> acc{-INFINITY, 0.f};
+    for (int64_t i = threadIdx.x; i < n4; i += blockDim.x) {
+      const float4 v = x[i];
+      push(acc, v.x);
+      push(acc, v.y);
+      push(acc, v.z);
+      push(acc, v.w);
+    }
+    acc = block_merge(acc);
+    const float m = acc.m, ls = ::log(acc.s), inv = 1.f / acc.s;
+    auto f = [&](float v) { return log ? v - m - ls : ::exp(v - m) * inv; };
+    for (int64_t i = threadIdx.x; i < n4; i += blockDim.x) {
+      const float4 v = x[i];
+      y[i] = make_float4(f(v.x), f(v.y), f(v.z), f(v.w));
     }
   }
 }
@@ -67,7 +95,18 @@ void launch_softmax(void* out, const void* in, ScalarType dt, int64_t outer, int
           const T* i = static_cast<const T*>(in);
           if (inner == 1) {
             int blocks = static_cast<int>(std::min<int64_t>(outer, 65535 * 32));
-            softmax_rows_kernel<T, A><<<blocks, kSoftmaxThreads, 0, stream>>>(o, i, outer, n, log);
+            const bool vec4 = std::is_same_v<T, float> && n % 4 == 0 &&
+                              reinterpret_cast<uintptr_t>(o) % 16 == 0 &&
+                              reinterpret_cast<uintptr_t>(i) % 16 == 0;
+            if constexpr (std::is_same_v<T, float>) {
+              if (vec4) {
+                softmax_rows_vec4_kernel<<<blocks, kSoftmaxThreads, 0, stream>>>(o, i, outer, n,
+                                                                                 log);
+              }
+            }
+            if (!vec4)
+              softmax_rows_kernel<T, A>
+                  <<<blocks, kSoftmaxThreads, 0, stream>>>(o, i, outer, n, log);
           } else {
             int64_t columns = outer * inner;
             int blocks = static_cast<int>(

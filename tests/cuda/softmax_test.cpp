@@ -25,3 +25,26 @@ TEST(CudaSoftmax, SoftmaxAlongEveryDim) {
   (torch::log_softmax(d, 1) * w.cuda()).sum().backward();
   EXPECT_TRUE(matches_cpu(d.grad(), h.grad(), 1e-4, 1e-5));
 }
+
+// Rows with NaN, -inf and +inf on both row kernels (float rows of a multiple of 4: 4 values per
+// load; other lengths and dtypes: the scalar loop), as the CPU kernels give them.
+TEST(CudaSoftmax, NonFiniteRowsOnBothRowKernels) {
+  EMBER_REQUIRE_CUDA();
+  const double inf = std::numeric_limits<double>::infinity();
+  for (int64_t n : {64, 4096, 63}) {
+    for (ScalarType dt : {kFloat, kDouble, kBFloat16}) {
+      Tensor x = values(kDouble, {6, n}, 21);
+      x.index_put_({1, 3}, std::numeric_limits<double>::quiet_NaN());
+      x.index_put_({2}, -inf);
+      x.index_put_({3, 5}, inf);
+      x.index_put_({4, 0}, -inf);
+      x.index_put_({4, n - 1}, -inf);
+      Tensor h = x.to(dt);
+      const double t = tol(dt);
+      std::string what = std::string(toString(dt)) + " n " + std::to_string(n);
+      EXPECT_TRUE(matches_cpu(torch::softmax(h.cuda(), 1), torch::softmax(h, 1), t, t)) << what;
+      EXPECT_TRUE(matches_cpu(torch::log_softmax(h.cuda(), 1), torch::log_softmax(h, 1), t, t))
+          << what;
+    }
+  }
+}
