@@ -490,7 +490,7 @@ void store_cs(const float* cs, int64_t q0, int64_t nq, int64_t co0, float* out, 
 // the forward's weights of an input gradient (pack_w_flipped).
 template <int VB>
 void conv_bcast(const float* x, const float* w, const float* bias, float* out, const Plan& P,
-                bool flipped = false) {
+                bool flipped) {
   // Positions per register tile: 6 with 64 channels (24 accumulators); 8, not 12, with 32
   // channels: twelve positions' input pointers did not fit the registers (the Fashion-MNIST
   // conv2 input gradient at 1 thread: 10.0-10.1 -> 9.4-9.8 ms with 8; 10 measured as 12).
@@ -607,6 +607,21 @@ void conv_bcast(const float* x, const float* w, const float* bias, float* out, c
   }
 }
 
+// Runs the broadcast kernel where a group's output channels come in blocks of 64 (or 32) and
+// there are enough taps; false (nothing done) otherwise.
+bool try_conv_bcast(const float* x, const float* w, const float* bias, float* out, const Plan& P,
+                    bool flipped) {
+  if (P.K < kMinBcastK) return false;
+  if (P.cog % 64 == 0) {
+    conv_bcast<4>(x, w, bias, out, P, flipped);
+  } else if (P.cog % 32 == 0) {
+    conv_bcast<2>(x, w, bias, out, P, flipped);
+  } else {
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool avx512_kernels_active() { return vec::active_isa() == vec::Isa::Avx512; }
@@ -623,14 +638,7 @@ void conv2d_f32_fast(const float* x, const float* w, const float* bias, float* o
     return;
   }
   Plan P = make_plan(g);
-  if (P.cog % 64 == 0 && P.K >= kMinBcastK) {
-    conv_bcast<4>(x, w, bias, out, P);
-    return;
-  }
-  if (P.cog % 32 == 0 && P.K >= kMinBcastK) {
-    conv_bcast<2>(x, w, bias, out, P);
-    return;
-  }
+  if (try_conv_bcast(x, w, bias, out, P, false)) return;
   Scratch<float> phases(P.chunk * P.img);
   for (int64_t b0 = 0; b0 < g.n; b0 += P.chunk) {
     int64_t nimg = std::min(P.chunk, g.n - b0), nq_all = nimg * HW;
@@ -702,17 +710,9 @@ void conv2d_f32_fast(const float* x, const float* w, const float* bias, float* o
 
 void conv2d_input_grad_f32_fast(const float* dy, const float* w, float* gi, const ConvGeom& g) {
   const int64_t khw = g.kh * g.kw, G = g.groups, cg = g.c / G, cog = g.co / G;
-  if (g.n > 0 && g.ho * g.wo > 0 && g.co > 0 && cg * khw > 0) {
-    Plan P = make_plan(g);
-    if (P.cog % 64 == 0 && P.K >= kMinBcastK) {
-      conv_bcast<4>(dy, w, nullptr, gi, P, true);
-      return;
-    }
-    if (P.cog % 32 == 0 && P.K >= kMinBcastK) {
-      conv_bcast<2>(dy, w, nullptr, gi, P, true);
-      return;
-    }
-  }
+  if (g.n > 0 && g.ho * g.wo > 0 && g.co > 0 && cg * khw > 0 &&
+      try_conv_bcast(dy, w, nullptr, gi, make_plan(g), true))
+    return;
   // The other kernels take the flipped weights as a tensor: w'[gr * cog + c][o][t] =
   // w[gr * cg + o][c][khw - 1 - t] (here cg = the forward's output channels per group, cog its
   // input channels per group). By 8 channels c at a time: one read stream, 8 write streams.

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -96,6 +97,13 @@ cudaDataType_t data_type(ScalarType st, const char* op) {
   }
 }
 
+// float accumulation (TF32 tensor cores for float only when allowed), double for double.
+cublasComputeType_t compute_type(ScalarType st) {
+  if (st == kDouble) return CUBLAS_COMPUTE_64F;
+  if (st == kFloat && globalContext().allowTF32CuBLAS()) return CUBLAS_COMPUTE_32F_FAST_TF32;
+  return CUBLAS_COMPUTE_32F;
+}
+
 // out[b] = beta * out[b] + alpha * a[b] @ b[b]; 2-D operands are a batch of one.
 void gemm_impl(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& beta,
                const Scalar& alpha, const char* op) {
@@ -133,12 +141,7 @@ void gemm_impl(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& beta
   Operand A = describe(a), B = describe(b);
   cudaStream_t stream = getCurrentCUDAStream(out.device().index()).stream();
   cublasHandle_t h = handle(out.device().index(), stream);
-  cublasComputeType_t compute = CUBLAS_COMPUTE_32F;
-  if (st == kDouble) {
-    compute = CUBLAS_COMPUTE_64F;
-  } else if (st == kFloat && globalContext().allowTF32CuBLAS()) {
-    compute = CUBLAS_COMPUTE_32F_FAST_TF32;
-  }
+  const cublasComputeType_t compute = compute_type(st);
   double ad = alpha.to<double>(), bd = beta.to<double>();
   float af = static_cast<float>(ad), bf = static_cast<float>(bd);
   const void* pa = st == kDouble ? static_cast<const void*>(&ad) : &af;
@@ -275,7 +278,7 @@ cublasLtHandle_t lt_handle(DeviceIndex d) {
 }
 
 // The heuristic's first algorithm for one problem (shapes, layouts, dtype, pointer alignments),
-// asked once per problem.
+// asked once per problem (a problem without one is remembered too).
 struct LtKey {
   int64_t m, n, k, lda, ldb, ldc;
   int dtype, compute, ta, tb, align, device;  // six ints: no padding bytes in the memcmp
@@ -331,10 +334,7 @@ bool gemm_bias_lt(Tensor& out, const Tensor& a, const Tensor& b, const Tensor& b
   const DeviceIndex dev = out.device().index();
   cudaStream_t stream = getCurrentCUDAStream(dev).stream();
   cublasLtHandle_t lt = lt_handle(dev);
-  cublasComputeType_t compute = st == kFloat && !globalContext().allowTF32CuBLAS()
-                                    ? CUBLAS_COMPUTE_32F
-                                : st == kFloat ? CUBLAS_COMPUTE_32F_FAST_TF32
-                                               : CUBLAS_COMPUTE_32F;
+  const cublasComputeType_t compute = compute_type(st);
   LtDescs d;
   EMBER_CUBLASLT_CHECK(cublasLtMatmulDescCreate(&d.op, compute, CUDA_R_32F));
   cublasOperation_t opa = B.trans ? CUBLAS_OP_T : CUBLAS_OP_N;  // cuBLASLt's A is our b^T
@@ -371,13 +371,13 @@ bool gemm_bias_lt(Tensor& out, const Tensor& a, const Tensor& b, const Tensor& b
             static_cast<int>(dev)};
   static std::unordered_map<LtKey, LtAlgo, LtKeyHash> cache;
   static std::mutex cache_mu;
-  LtAlgo found;
+  std::optional<LtAlgo> found;
   {
     std::lock_guard<std::mutex> lock(cache_mu);
     auto it = cache.find(key);
     if (it != cache.end()) found = it->second;
   }
-  if (!found.found) {
+  if (!found) {
     EMBER_CUBLASLT_CHECK(cublasLtMatmulPreferenceCreate(&d.pref));
     size_t ws = kLtWorkspace;
     EMBER_CUBLASLT_CHECK(cublasLtMatmulPreferenceSetAttribute(
@@ -396,15 +396,14 @@ bool gemm_bias_lt(Tensor& out, const Tensor& a, const Tensor& b, const Tensor& b
     entry.found = hs == CUBLAS_STATUS_SUCCESS && count > 0;
     if (entry.found) entry.algo = result.algo;
     std::lock_guard<std::mutex> lock(cache_mu);
-    cache[key] = entry;
-    found = entry;
-    if (!found.found) return false;
+    found = cache[key] = entry;
   }
+  if (!found->found) return false;  // cached too: no algorithm for this problem
   float af = static_cast<float>(alpha.to<double>()), bf = 0.0f;
   void* ws = CUDACachingAllocator::raw_alloc_with_stream(kLtWorkspace, stream);
   cublasStatus_t s =
       cublasLtMatmul(lt, d.op, &af, B.t.data_ptr(), d.a, A.t.data_ptr(), d.b, &bf, out.data_ptr(),
-                     d.c, out.data_ptr(), d.c, &found.algo, ws, kLtWorkspace, stream);
+                     d.c, out.data_ptr(), d.c, &found->algo, ws, kLtWorkspace, stream);
   CUDACachingAllocator::raw_delete(ws);
   EMBER_CUBLASLT_CHECK(s);
   const char* label =

@@ -134,11 +134,8 @@ class LaunchProfile {
   void report() {
     std::lock_guard<std::mutex> lock(mu_);
     std::map<std::string, Row> per_op;
-    struct Last {
-      cudaEvent_t ev;
-      double gpu_ms;  // the event's time on the GPU, from origin_
-    };
-    std::unordered_map<cudaStream_t, Last> last;
+    // Per stream: the previous event's time on the GPU, from origin_.
+    std::unordered_map<cudaStream_t, double> last;
     double total = 0, idle = 0;
     for (const Entry& e : entries_) {
       if (cudaEventSynchronize(e.ev) != cudaSuccess) break;
@@ -146,10 +143,10 @@ class LaunchProfile {
       if (cudaEventElapsedTime(&at, origin_, e.ev) != cudaSuccess) continue;
       auto it = last.find(e.stream);
       if (it != last.end()) {
-        double ms = at - it->second.gpu_ms;
-        // The launch was issued before host_ms: the GPU, done with the previous op at gpu_ms,
-        // waited at most until then.
-        double wait = std::clamp(e.host_ms - it->second.gpu_ms, 0.0, std::max(ms, 0.0));
+        double ms = at - it->second;
+        // The launch was issued before host_ms: the GPU, done with the previous op at
+        // it->second, waited for it until host_ms at most.
+        double wait = std::clamp(e.host_ms - it->second, 0.0, std::max(ms, 0.0));
         Row& r = per_op[e.op];
         r.launches += 1;
         r.ms += ms;
@@ -157,7 +154,7 @@ class LaunchProfile {
         total += ms;
         idle += wait;
       }
-      last[e.stream] = {e.ev, static_cast<double>(at)};
+      last[e.stream] = at;
     }
     std::vector<std::pair<std::string, Row>> rows(per_op.begin(), per_op.end());
     std::sort(rows.begin(), rows.end(),

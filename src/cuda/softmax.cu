@@ -80,6 +80,21 @@ __global__ void softmax_columns_kernel(T* out, const T* in, int64_t outer, int64
   }
 }
 
+// One block per row; float rows of a multiple of 4 on 16-byte aligned data take the vector
+// kernel.
+template <class T, class A>
+void launch_rows(T* o, const T* i, int64_t outer, int64_t n, bool log, CUstream_st* stream) {
+  const int blocks = static_cast<int>(std::min<int64_t>(outer, 65535 * 32));
+  if constexpr (std::is_same_v<T, float>) {
+    if (n % 4 == 0 && reinterpret_cast<uintptr_t>(o) % 16 == 0 &&
+        reinterpret_cast<uintptr_t>(i) % 16 == 0) {
+      softmax_rows_vec4_kernel<<<blocks, kSoftmaxThreads, 0, stream>>>(o, i, outer, n, log);
+      return;
+    }
+  }
+  softmax_rows_kernel<T, A><<<blocks, kSoftmaxThreads, 0, stream>>>(o, i, outer, n, log);
+}
+
 }  // namespace
 
 void launch_softmax(void* out, const void* in, ScalarType dt, int64_t outer, int64_t n,
@@ -94,19 +109,7 @@ void launch_softmax(void* out, const void* in, ScalarType dt, int64_t outer, int
           T* o = static_cast<T*>(out);
           const T* i = static_cast<const T*>(in);
           if (inner == 1) {
-            int blocks = static_cast<int>(std::min<int64_t>(outer, 65535 * 32));
-            const bool vec4 = std::is_same_v<T, float> && n % 4 == 0 &&
-                              reinterpret_cast<uintptr_t>(o) % 16 == 0 &&
-                              reinterpret_cast<uintptr_t>(i) % 16 == 0;
-            if constexpr (std::is_same_v<T, float>) {
-              if (vec4) {
-                softmax_rows_vec4_kernel<<<blocks, kSoftmaxThreads, 0, stream>>>(o, i, outer, n,
-                                                                                 log);
-              }
-            }
-            if (!vec4)
-              softmax_rows_kernel<T, A>
-                  <<<blocks, kSoftmaxThreads, 0, stream>>>(o, i, outer, n, log);
+            launch_rows<T, A>(o, i, outer, n, log, stream);
           } else {
             int64_t columns = outer * inner;
             int blocks = static_cast<int>(

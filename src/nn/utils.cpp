@@ -46,7 +46,8 @@ double clip_grad_norm_(std::vector<Tensor> parameters, double max_norm, double n
                 " and ", g.device());
   Tensor total_norm;
   std::vector<Tensor> norms;
-  if (foreach_clip_applies(grads, norm_type)) {
+  const bool foreach = foreach_clip_applies(grads, norm_type);
+  if (foreach) {
     // CUDA: one launch per 36 gradients for the sums of squares (PyTorch's _foreach_norm), their
     // sum and root, and one launch per 36 to scale them (_foreach_mul_).
     Tensor partial = make_tensor({foreach_chunks(grads)}, kDouble, grads[0].device());
@@ -59,7 +60,6 @@ double clip_grad_norm_(std::vector<Tensor> parameters, double max_norm, double n
     for (const auto& g : grads) norms.push_back(g.norm(norm_type));
     total_norm = stack(norms).norm(norm_type);
   }
-  const bool foreach = foreach_clip_applies(grads, norm_type);  // as chosen above
   auto scale_grads = [&] {
     // Python computes max_norm / x as x.reciprocal() * max_norm.
     Tensor clip_coef = (1.0 / (total_norm + 1e-6)) * max_norm;

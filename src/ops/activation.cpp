@@ -151,8 +151,9 @@ Tensor fused_backward(KernelStub<UnaryScalarsFn>& stub, const char* op, const Te
 }  // namespace
 
 Tensor threshold_grad_fused(const Tensor& grad, const Tensor& self, double threshold) {
-  // The kernel is CPU-only; elsewhere the formula.
-  if (!fused_backward_ok(grad, self) || self.device().type() != kCPU)
+  // Devices without the kernel (CUDA) take the formula.
+  if (!fused_backward_ok(grad, self) ||
+      threshold_backward_stub.table[static_cast<int>(self.device().type())] == nullptr)
     return where(self <= threshold, 0, grad);
   return fused_backward(threshold_backward_stub, "threshold_backward", grad, self, threshold);
 }
@@ -533,24 +534,22 @@ Tensor rrelu_noise(const Tensor& self, double lower, double upper, bool training
     return where(x > 0, ones_like(x), full_like(x, (lower + upper) / 2));
   }
   Tensor x = self.detach().contiguous();
-  Tensor noise = empty_like(x);
   const bool explicit_gen = generator && generator->defined();
   if (x.is_cuda() && !explicit_gen) {
     // On the device, from the CUDA generator: every slope but those of x <= 0 becomes 1 (NaN
     // inputs too, the CPU kernel's rule).
-    noise.uniform_(lower, upper);
-    noise.masked_fill_(logical_not(x <= 0), 1.0);
-    return noise;
+    Tensor noise = empty_like(x).uniform_(lower, upper);
+    return noise.masked_fill_(logical_not(x <= 0), 1.0);
   }
   // The CPU kernel; a CUDA tensor with an explicit (CPU) generator draws its numbers on the host.
   const Generator& gen = explicit_gen ? *generator : default_generator();
-  Tensor hx = x.is_cuda() ? x.cpu() : x;
-  Tensor hn = x.is_cuda() ? empty_like(hx) : noise;
+  Tensor hx = x.cpu();
+  Tensor noise = empty_like(hx);
   {
     std::lock_guard<std::mutex> lock(gen.mutex());
-    rrelu_noise_stub.get(kCPU)(hn, hx, lower, upper, *gen.get());
+    rrelu_noise_stub.get(kCPU)(noise, hx, lower, upper, *gen.get());
   }
-  return x.is_cuda() ? hn.to(x.device()) : hn;
+  return noise.to(x.device());
 }
 }  // namespace
 
