@@ -142,5 +142,18 @@ int main(int argc, char** argv) {
         cnn_opt.step();
       },
       reps);
+
+  // A ResNet-style 3x3 convolution (batch 32, 128 channels, 28x28), cuDNN's defaults on both
+  // sides (TF32 allowed in float32, heuristic algorithm choice).
+  torch::Tensor cx = torch::randn({32, 128, 28, 28}, cuda);
+  torch::Tensor cw = torch::randn({128, 128, 3, 3}, cuda) * 0.05;
+  row(
+      "conv2d 3x3 128c 28x28 b32 f32 fwd", [&] { (void)torch::conv2d(cx, cw, {}, 1, 1); }, reps);
+  torch::Tensor bx = cx.to(torch::kBFloat16).requires_grad_(true);
+  torch::Tensor bw = cw.to(torch::kBFloat16).requires_grad_(true);
+  torch::Tensor bg = torch::randn({32, 128, 28, 28}, cuda.dtype(torch::kBFloat16));
+  row(
+      "conv2d 3x3 128c 28x28 b32 bf16 fwd+bwd",
+      [&] { torch::conv2d(bx, bw, {}, 1, 1).backward(bg); }, reps);
   return 0;
 }

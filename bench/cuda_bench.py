@@ -98,6 +98,15 @@ def main():
 
     row("cnn train step b256", cnn_step, reps)
 
+    cx = torch.randn(32, 128, 28, 28, device=dev)
+    cw = torch.randn(128, 128, 3, 3, device=dev) * 0.05
+    row("conv2d 3x3 128c 28x28 b32 f32 fwd", lambda: F.conv2d(cx, cw, padding=1), reps)
+    bx = cx.bfloat16().requires_grad_()
+    bw = cw.bfloat16().requires_grad_()
+    bg = torch.randn(32, 128, 28, 28, device=dev, dtype=torch.bfloat16)
+    row("conv2d 3x3 128c 28x28 b32 bf16 fwd+bwd",
+        lambda: F.conv2d(bx, bw, padding=1).backward(bg), reps)
+
 
 if __name__ == "__main__":
     main()

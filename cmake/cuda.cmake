@@ -1,6 +1,7 @@
 # The CUDA backend: EMBER_CUDA=AUTO|ON|OFF -> EMBER_WITH_CUDA. Only sm_90 SASS plus compute_90 PTX
 # (forward compatible) to keep nvcc time down; cudart linked statically, cuBLAS dynamically with
-# an rpath to the toolkit, so binaries built here run on a GPU machine with the same toolkit.
+# an rpath to the toolkit, so binaries built here run on a GPU machine with the same toolkit;
+# cuDNN is not linked but loaded when first used (src/cuda/cudnn.cpp).
 set(EMBER_WITH_CUDA OFF)
 if(EMBER_SANITIZE)
   if(EMBER_CUDA STREQUAL "ON")
@@ -42,7 +43,11 @@ message(STATUS "ember CUDA backend: ${EMBER_WITH_CUDA}")
 
 function(ember_add_cuda target)
   target_compile_definitions(${target} PRIVATE EMBER_WITH_CUDA=1)
-  target_link_libraries(${target} PRIVATE CUDA::cudart_static CUDA::cublas CUDA::cublasLt)
+  target_link_libraries(${target} PRIVATE CUDA::cudart_static CUDA::cublas CUDA::cublasLt
+    ${CMAKE_DL_LIBS})
+  # cuDNN is loaded at run time (Note [cuDNN at run time]); last place looked: the toolkit's.
+  target_compile_definitions(${target} PRIVATE
+    EMBER_CUDNN_DEFAULT_DIR="${CUDAToolkit_LIBRARY_DIR}")
   set(cuda_warn -Xcompiler=-Wall -Xcompiler=-Wextra -Xcompiler=-Wno-unused-parameter)
   if(EMBER_WERROR)
     list(APPEND cuda_warn -Werror=all-warnings -Xcompiler=-Werror)

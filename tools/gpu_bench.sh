@@ -7,8 +7,7 @@ set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build-bench}
 REPS=${1:-50}
-[ -e "$BUILD/libember.so.0" ] || ln -sf libember.so.0.1.0 "$BUILD/libember.so.0"
-export LD_LIBRARY_PATH="$PWD/$BUILD:/usr/local/cuda/lib64:/usr/local/cuda/lib:${EXTRA_LIBS:+$PWD/$EXTRA_LIBS:}${LD_LIBRARY_PATH:-}"
+. tools/gpu_env.sh
 export LC_ALL=C
 out=$(mktemp -d)
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader

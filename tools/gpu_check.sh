@@ -21,18 +21,9 @@ trap 'tar czf "$FINAL/logs.tgz" -C "$(dirname "$OUT")" gpu_check' EXIT
 status=0
 say() { echo "$*" | tee -a "$SUMMARY"; }
 
-# The test binary's RUNPATH points at the build tree it was linked in; use this one instead.
-if [ ! -e "$BUILD/libember.so.0" ] && [ -e "$BUILD/libember.so.0.1.0" ]; then
-  ln -sf libember.so.0.1.0 "$BUILD/libember.so.0"
-fi
-export LD_LIBRARY_PATH="$PWD/$BUILD:/usr/local/cuda/lib64:/usr/local/cuda/lib:${LD_LIBRARY_PATH:-}"
-# Shared libraries carried along for a machine that lacks them (EXTRA_LIBS, a folder), and a
-# cuBLAS installed elsewhere (pip's nvidia-cublas) when the toolkit has none.
-[ -n "${EXTRA_LIBS:-}" ] && export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$PWD/$EXTRA_LIBS"
-if ! ls /usr/local/cuda/lib64/libcublas.so.13 /usr/local/cuda/lib/libcublas.so.13 >/dev/null 2>&1; then
-  cublas=$(find / -name 'libcublas.so.13' -not -path '*/proc/*' 2>/dev/null | head -n 1)
-  [ -n "$cublas" ] && export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$(dirname "$cublas")"
-fi
+# The test binary's RUNPATH points at the build tree it was linked in; use this one instead (and
+# the toolkit's, cuBLAS's and cuDNN's folders: tools/gpu_env.sh).
+. tools/gpu_env.sh
 # Time limits (seconds) of each phase, so the whole check fits a device lease.
 T_TESTS=${T_TESTS:-300}
 T_OPDB=${T_OPDB:-300}
@@ -44,6 +35,7 @@ say "== device"
 (nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1 || true) | tee -a "$SUMMARY"
 say "== libraries"
 ldd "$BIN" | tee "$OUT/ldd.txt" | grep -E "ember|cublas|openblas|not found" | tee -a "$SUMMARY"
+say "cuDNN: ${GPU_ENV_CUDNN:-none found}"
 if grep -q "not found" "$OUT/ldd.txt"; then
   say "FAIL: missing shared libraries (see ldd.txt)"
   exit 2

@@ -6,8 +6,7 @@
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build-gpu}
-[ -e "$BUILD/libember.so.0" ] || ln -sf libember.so.0.1.0 "$BUILD/libember.so.0"
-export LD_LIBRARY_PATH="$PWD/$BUILD:/usr/local/cuda/lib64:/usr/local/cuda/lib:${LD_LIBRARY_PATH:-}"
+. tools/gpu_env.sh
 out=${OUT:-$(mktemp -d)}
 G="--layers 12 --heads 12 --dim 768 --context 1024 --batch 16 --vocab 50257 --bf16"
 for s in 3 13; do

@@ -13,8 +13,7 @@ BUILD=${BUILD:-build-gpu}
 FINAL=${OUT:-$PWD/gpu_session_out}
 mkdir -p "$FINAL"
 if [ -n "${SRC:-}" ] && [ ! -e "$SRC" ]; then mkdir -p "$(dirname "$SRC")" && ln -s "$PWD" "$SRC"; fi
-[ -e "$BUILD/libember.so.0" ] || ln -sf libember.so.0.1.0 "$BUILD/libember.so.0"
-export LD_LIBRARY_PATH="$PWD/$BUILD:/usr/local/cuda/lib64:/usr/local/cuda/lib:${LD_LIBRARY_PATH:-}"
+. tools/gpu_env.sh
 OUT="$FINAL" BUILD="$BUILD" bash tools/gpu_check.sh
 status=$?
 GPT="--layers 12 --heads 12 --dim 768 --context 1024 --batch 16 --vocab 50257 --bf16"

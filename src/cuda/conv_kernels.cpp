@@ -1,11 +1,14 @@
-// conv2d on CUDA as im2col (src/cuda/conv.cu) + one batched cuBLAS product per group, its
-// gradients (col2im as a gather, so no atomics), and the pooling kernels, registered in the stubs
-// of src/kernels/conv.h. A cuDNN path with algorithm selection is the planned replacement.
+// conv2d on CUDA through cuDNN where it is loaded (Note [cuDNN convolutions], conv_cudnn.cpp),
+// otherwise as im2col (src/cuda/conv.cu) + one batched cuBLAS product per group, its gradients
+// (col2im as a gather, so no atomics), and the pooling kernels, registered in the stubs of
+// src/kernels/conv.h. The op keeps 16-bit tensors 16-bit on CUDA: cuDNN takes them as they are,
+// the im2col path computes them in float.
 #include "ember/autograd/grad_mode.h"
 #include "ember/cuda/stream.h"
 #include "ember/ops/linalg.h"
 #include "ember/ops/reduce.h"
 #include "src/cuda/conv.h"
+#include "src/cuda/conv_cudnn.h"
 #include "src/cuda/runtime.h"
 #include "src/cuda/stubs.h"
 #include "src/kernels/conv.h"
@@ -45,10 +48,10 @@ Tensor im2col(const Tensor& input, const ConvGeometry& g) {
   return cols;
 }
 
-void conv2d_cuda(Tensor& out, const Tensor& input, const Tensor& weight, const Tensor& bias,
-                 const Conv2dParams& p) {
-  CUDAGuard guard(input.device());
-  NoGradGuard ng;
+bool is_16bit(ScalarType t) { return t == kHalf || t == kBFloat16; }
+
+void conv2d_im2col(Tensor& out, const Tensor& input, const Tensor& weight, const Tensor& bias,
+                   const Conv2dParams& p) {
   ConvGeometry g = conv_geometry(input, weight, out.size(2), out.size(3), p);
   if (out.numel() == 0) return;
   int64_t groups = p.groups, co = weight.size(0), cog = co / groups;
@@ -62,17 +65,26 @@ void conv2d_cuda(Tensor& out, const Tensor& input, const Tensor& weight, const T
   if (bias.defined()) out.add_(bias.view({1, co, 1, 1}));
 }
 
-void conv2d_backward_cuda(const Tensor& grad_out, const Tensor& input, const Tensor& weight,
-                          const Conv2dParams& p, Tensor& grad_input, Tensor& grad_weight,
-                          Tensor& grad_bias) {
+void conv2d_cuda(Tensor& out, const Tensor& input, const Tensor& weight, const Tensor& bias,
+                 const Conv2dParams& p) {
   CUDAGuard guard(input.device());
   NoGradGuard ng;
-  ConvGeometry g = conv_geometry(input, weight, grad_out.size(2), grad_out.size(3), p);
+  if (cudnn_conv2d(out, input, weight, bias, p)) return;
+  if (!is_16bit(input.scalar_type())) {
+    conv2d_im2col(out, input, weight, bias, p);
+    return;
+  }
+  Tensor o = make_tensor(out.sizes(), kFloat, out.device());
+  conv2d_im2col(o, input.to(kFloat), weight.to(kFloat), bias.defined() ? bias.to(kFloat) : bias, p);
+  out.copy_(o);
+}
+
+void conv2d_backward_im2col(const Tensor& go_, const Tensor& input, const Tensor& weight,
+                            const Conv2dParams& p, Tensor& grad_input, Tensor& grad_weight) {
+  ConvGeometry g = conv_geometry(input, weight, go_.size(2), go_.size(3), p);
   int64_t groups = p.groups, co = weight.size(0), cog = co / groups;
   int64_t k = weight.size(1) * g.kh * g.kw, l = g.ho * g.wo;
-  Tensor go = grad_out.contiguous().view({g.n, co, l});
-  if (grad_bias.defined()) grad_bias.copy_(go.sum(IntArrayRef{0, 2}));
-  if (!grad_weight.defined() && !grad_input.defined()) return;
+  Tensor go = go_.view({g.n, co, l});
   Tensor w = weight.reshape({groups, cog, k});
   Tensor cols = grad_weight.defined() ? im2col(input, g) : Tensor();
   Tensor dcols = grad_input.defined()
@@ -89,6 +101,28 @@ void conv2d_backward_cuda(const Tensor& grad_out, const Tensor& input, const Ten
   }
   if (grad_input.defined())
     launch_col2im(grad_input.data_ptr(), dcols.data_ptr(), input.dtype(), g, stream_of(input));
+}
+
+void conv2d_backward_cuda(const Tensor& grad_out, const Tensor& input, const Tensor& weight,
+                          const Conv2dParams& p, Tensor& grad_input, Tensor& grad_weight,
+                          Tensor& grad_bias) {
+  CUDAGuard guard(input.device());
+  NoGradGuard ng;
+  Tensor go = grad_out.contiguous();
+  if (grad_bias.defined()) grad_bias.copy_(go.sum(IntArrayRef{0, 2, 3}));
+  if (!grad_weight.defined() && !grad_input.defined()) return;
+  if (cudnn_conv2d_backward(go, input, weight, p, grad_input, grad_weight)) return;
+  if (!is_16bit(input.scalar_type())) {
+    conv2d_backward_im2col(go, input, weight, p, grad_input, grad_weight);
+    return;
+  }
+  Tensor gi =
+      grad_input.defined() ? make_tensor(grad_input.sizes(), kFloat, input.device()) : Tensor();
+  Tensor gw =
+      grad_weight.defined() ? make_tensor(grad_weight.sizes(), kFloat, input.device()) : Tensor();
+  conv2d_backward_im2col(go.to(kFloat), input.to(kFloat), weight.to(kFloat), p, gi, gw);
+  if (gi.defined()) grad_input.copy_(gi);
+  if (gw.defined()) grad_weight.copy_(gw);
 }
 
 ConvGeometry pool_geometry(const Tensor& input, int64_t ho, int64_t wo, const Pool2dParams& p) {

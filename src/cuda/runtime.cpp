@@ -1,6 +1,7 @@
 // CUDA runtime: device queries, streams, guards, events, launch checks and the per-device Philox
 // generator state (torch::cuda::*, c10::cuda::*).
 #include "src/cuda/runtime.h"
+#include "src/cuda/cudnn.h"
 
 #include <algorithm>
 #include <array>
@@ -248,7 +249,7 @@ PhiloxState philox_state(DeviceIndex d, uint64_t increment) {
 bool is_built() { return true; }
 size_t device_count() { return static_cast<size_t>(detail::device_info().count); }
 bool is_available() { return device_count() > 0; }
-bool cudnn_is_available() { return false; }
+bool cudnn_is_available() { return is_available() && cudnn::loaded(); }
 
 void manual_seed(uint64_t seed) {
   if (!is_available()) return;

@@ -1,5 +1,6 @@
 // conv2d/conv1d, max_pool2d, avg_pool2d: checks as PyTorch words them, 16-bit floats computed in
-// float, gradients through dedicated backward kernels.
+// float (on CUDA by the kernel: cuDNN takes them as they are), gradients through dedicated
+// backward kernels.
 #include "ember/ops/conv.h"
 
 #include "ember/autograd/engine.h"
@@ -120,7 +121,8 @@ Tensor conv2d(const Tensor& input_, const Tensor& weight, const Tensor& bias, In
               "). Kernel size can't be greater than actual input size");
   int64_t ho = (eh - dkh) / p.stride[0] + 1, wo = (ew - dkw) / p.stride[1] + 1;
 
-  ScalarType cdt = compute_dtype(input.dtype());
+  // CUDA's kernel takes 16-bit tensors as they are (cuDNN; its fallback computes them in float).
+  ScalarType cdt = input.is_cuda() ? input.scalar_type() : compute_dtype(input.dtype());
   Tensor x = input.to(cdt).contiguous().detach();
   Tensor w = weight.to(cdt).contiguous().detach();
   Tensor b = bias.defined() ? bias.to(cdt).contiguous().detach() : Tensor();

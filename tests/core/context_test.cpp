@@ -1,5 +1,5 @@
 // src/core/context.cpp: at::globalContext(), the process-wide switches (TF32 and reduced-precision
-// reductions in cuBLAS matmuls) and hasCUDA().
+// reductions in cuBLAS matmuls, cuDNN's) and hasCUDA().
 #include "ember/core/context.h"
 
 #include <gtest/gtest.h>
@@ -26,6 +26,28 @@ TEST(Context, DefaultsAsPyTorch) {
   EXPECT_FALSE(c.allowTF32CuBLAS());
   EXPECT_TRUE(c.allowFP16ReductionCuBLAS());
   EXPECT_TRUE(c.allowBF16ReductionCuBLAS());
+}
+
+TEST(Context, CudnnDefaultsAsPyTorch) {
+  // torch.backends.cudnn.enabled / benchmark / deterministic / allow_tf32: True, False, False,
+  // True.
+  Context& c = globalContext();
+  EXPECT_TRUE(c.userEnabledCuDNN());
+  EXPECT_FALSE(c.benchmarkCuDNN());
+  EXPECT_FALSE(c.deterministicCuDNN());
+  EXPECT_TRUE(c.allowTF32CuDNN());
+  c.setBenchmarkCuDNN(true);
+  c.setAllowTF32CuDNN(false);
+  EXPECT_TRUE(c.benchmarkCuDNN());
+  EXPECT_FALSE(c.allowTF32CuDNN());
+  EXPECT_TRUE(c.userEnabledCuDNN());
+  EXPECT_FALSE(c.deterministicCuDNN());
+  c.setBenchmarkCuDNN(false);
+  c.setAllowTF32CuDNN(true);
+  // Without a device cuDNN is never reported available.
+  if (!cuda::is_available()) {
+    EXPECT_FALSE(cuda::cudnn_is_available());
+  }
 }
 
 TEST(Context, SwitchesAreIndependentAndSeenByOtherThreads) {

@@ -1,5 +1,8 @@
-// src/cuda/conv.cu + conv_kernels.cpp: conv2d (im2col + cuBLAS) and pooling, forward and gradients,
-// against the CPU kernels.
+// src/cuda/conv.cu + conv_kernels.cpp + conv_cudnn.cpp: conv2d (cuDNN where it is loaded, else
+// im2col + cuBLAS) and pooling, forward and gradients, against the CPU kernels.
+#include <cstdlib>
+#include <string>
+
 #include "cuda/op_test_util.h"
 
 using namespace ember;
@@ -7,6 +10,7 @@ using namespace ember::cuda_test;
 
 TEST(CudaConv, Conv2dAndPooling) {
   EMBER_REQUIRE_CUDA();
+  CudnnFlagsGuard flags(/*tf32=*/false);
   namespace F = torch::nn::functional;
   struct Case {
     int64_t groups, stride, padding, dilation;
@@ -54,3 +58,132 @@ TEST(CudaConv, Conv2dAndPooling) {
 }
 
 // GELU's fused backward kernel on CUDA against the CPU's, both approximations, every float type.
+
+namespace {
+
+struct ConvCase {
+  int64_t n, c, h, w, co, kh, kw, stride, padding, dilation, groups;
+};
+
+// conv2d forward and both gradients (and the bias's) on CUDA against the CPU, for one case.
+void expect_conv_matches_cpu(const ConvCase& k, ScalarType dt, double t, const std::string& what) {
+  namespace F = torch::nn::functional;
+  Tensor x = values(dt, {k.n, k.c, k.h, k.w}, 60);
+  Tensor w = values(dt, {k.co, k.c / k.groups, k.kh, k.kw}, 61) * 0.2;
+  Tensor b = values(dt, {k.co}, 62);
+  auto opts = [&](const Tensor& bias) {
+    return F::Conv2dFuncOptions()
+        .stride(k.stride)
+        .padding(k.padding)
+        .dilation(k.dilation)
+        .groups(k.groups)
+        .bias(bias);
+  };
+  Tensor hx = x.clone().requires_grad_(true), hw = w.clone().requires_grad_(true),
+         hb = b.clone().requires_grad_(true);
+  Tensor dx = x.cuda().requires_grad_(true), dw = w.cuda().requires_grad_(true),
+         db = b.cuda().requires_grad_(true);
+  Tensor hy = F::conv2d(hx, hw, opts(hb)), dy = F::conv2d(dx, dw, opts(db));
+  EXPECT_EQ(dy.scalar_type(), dt) << what;
+  EXPECT_TRUE(matches_cpu(dy, hy, t, t * 10)) << what << ": forward";
+  Tensor gy = values(dt, hy.sizes(), 63);
+  (hy * gy).sum().backward();
+  (dy * gy.cuda()).sum().backward();
+  // Gradient sums run over the batch and positions: scale the tolerance with their length.
+  EXPECT_TRUE(matches_cpu(dx.grad(), hx.grad(), t, t * 10)) << what << ": input grad";
+  EXPECT_TRUE(matches_cpu(dw.grad(), hw.grad(), t * 10, t * 100)) << what << ": weight grad";
+  EXPECT_TRUE(matches_cpu(db.grad(), hb.grad(), t * 10, t * 100)) << what << ": bias grad";
+}
+
+const ConvCase kCudnnCases[] = {
+    {2, 8, 12, 11, 16, 3, 3, 1, 1, 1, 1},  // 3x3 "same"
+    {3, 6, 15, 13, 9, 5, 3, 2, 2, 1, 1},   // non-square kernel, stride 2, odd channels
+    {2, 8, 10, 10, 8, 3, 3, 1, 2, 2, 2},   // dilation, groups
+    {2, 16, 9, 9, 16, 3, 3, 1, 1, 1, 16},  // depthwise
+    {4, 32, 7, 7, 64, 1, 1, 1, 0, 1, 1},   // 1x1
+    {1, 3, 32, 30, 16, 7, 7, 2, 3, 1, 1},  // ResNet-style stem
+};
+
+}  // namespace
+
+// torch::cuda::cudnn_is_available() says whether cuDNN was loaded; EMBER_EXPECT_CUDNN=1 (set by
+// tools/gpu_check.sh where the machine has cuDNN) makes its absence a failure instead of a skip.
+TEST(CudaConv, CudnnLoaded) {
+  EMBER_REQUIRE_CUDA();
+  const char* want = std::getenv("EMBER_EXPECT_CUDNN");
+  if (want && std::string(want) == "1") {
+    EXPECT_TRUE(torch::cuda::cudnn_is_available());
+  } else if (!torch::cuda::cudnn_is_available()) {
+    GTEST_SKIP() << "cuDNN not loaded (set EMBER_CUDNN_LIBRARY or LD_LIBRARY_PATH)";
+  }
+}
+
+// Every float type through cuDNN (TF32 off) matches the CPU, forward and gradients; the same
+// cases with cuDNN switched off run the im2col path (16-bit computed in float) and match too.
+TEST(CudaConv, CudnnAndFallbackMatchCpu) {
+  EMBER_REQUIRE_CUDA();
+  for (bool enabled : {true, false}) {
+    CudnnFlagsGuard flags(/*tf32=*/false, false, false, enabled);
+    for (ScalarType dt : kFloats) {
+      const double t = dt == kFloat ? 1e-4 : dt == kDouble ? 1e-10 : tol(dt) * 4;
+      for (const ConvCase& k : kCudnnCases) {
+        expect_conv_matches_cpu(k, dt, t,
+                                std::string(enabled ? "cudnn " : "im2col ") + toString(dt) + " c" +
+                                    std::to_string(k.c) + " k" + std::to_string(k.kh) + " g" +
+                                    std::to_string(k.groups));
+      }
+    }
+  }
+}
+
+// TF32 (PyTorch's default for cuDNN) stays within TF32's rounding of the float32 result.
+TEST(CudaConv, CudnnTf32WithinItsPrecision) {
+  EMBER_REQUIRE_CUDA();
+  CudnnFlagsGuard flags(/*tf32=*/true);
+  EXPECT_TRUE(at::globalContext().allowTF32CuDNN());
+  expect_conv_matches_cpu({4, 64, 14, 14, 64, 3, 3, 1, 1, 1, 1}, kFloat, 5e-3, "tf32");
+}
+
+// benchmark mode (cuDNN times the algorithms) and deterministic mode give the CPU's numbers;
+// deterministic gradients are the same bits on every run.
+TEST(CudaConv, CudnnBenchmarkAndDeterministic) {
+  EMBER_REQUIRE_CUDA();
+  {
+    CudnnFlagsGuard flags(/*tf32=*/false, /*benchmark=*/true);
+    for (const ConvCase& k : kCudnnCases) expect_conv_matches_cpu(k, kFloat, 1e-4, "benchmark");
+    expect_conv_matches_cpu(kCudnnCases[0], kHalf, tol(kHalf) * 4, "benchmark half");
+  }
+  CudnnFlagsGuard flags(/*tf32=*/false, /*benchmark=*/false, /*deterministic=*/true);
+  Tensor x = values(kFloat, {8, 16, 20, 20}, 70).cuda().requires_grad_(true);
+  Tensor w = values(kFloat, {32, 16, 3, 3}, 71).cuda().requires_grad_(true);
+  Tensor gy = values(kFloat, {8, 32, 20, 20}, 72).cuda();
+  Tensor gx[2], gw[2];
+  for (int r = 0; r < 2; ++r) {
+    x.mutable_grad() = Tensor();
+    w.mutable_grad() = Tensor();
+    (torch::conv2d(x, w, {}, 1, 1) * gy).sum().backward();
+    gx[r] = x.grad().cpu();
+    gw[r] = w.grad().cpu();
+  }
+  EXPECT_TRUE(torch::equal(gx[0], gx[1]));
+  EXPECT_TRUE(torch::equal(gw[0], gw[1]));
+  expect_conv_matches_cpu(kCudnnCases[2], kFloat, 1e-4, "deterministic");
+}
+
+// Under CUDA autocast conv2d runs in bfloat16 (cuDNN takes it as it is) and returns bfloat16.
+TEST(CudaConv, AutocastBf16Conv) {
+  EMBER_REQUIRE_CUDA();
+  CudnnFlagsGuard flags(/*tf32=*/false);
+  Tensor x = values(kFloat, {4, 16, 12, 12}, 80), w = values(kFloat, {32, 16, 3, 3}, 81) * 0.2;
+  Tensor ref = torch::conv2d(x.to(kBFloat16).to(kFloat), w.to(kBFloat16).to(kFloat), {}, 1, 1);
+  Tensor y;
+  {
+    at::autocast::set_autocast_enabled(kCUDA, true);
+    at::autocast::set_autocast_dtype(kCUDA, kBFloat16);
+    y = torch::conv2d(x.cuda(), w.cuda(), {}, 1, 1);
+    at::autocast::set_autocast_enabled(kCUDA, false);
+    at::autocast::clear_cache();
+  }
+  EXPECT_EQ(y.scalar_type(), kBFloat16);
+  EXPECT_TRUE(ember::testing::all_close(y.cpu().to(kFloat), ref, 2e-2, 2e-1));
+}

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cuda/cuda_test.h"
+#include "ember/core/context.h"
 
 namespace ember::cuda_test {
 
@@ -13,6 +14,35 @@ using ember::testing::matches_cpu;
 
 inline const ScalarType kFloats[] = {kFloat, kDouble, kHalf, kBFloat16};
 inline const ScalarType kInts[] = {kByte, kChar, kShort, kInt, kLong};
+
+// cuDNN switches (at::globalContext(): TF32, benchmark, deterministic, enabled) for the guard's
+// life, restored after: float32 convolutions compared with the CPU at float tolerance need TF32
+// off (PyTorch's default has it on).
+class CudnnFlagsGuard {
+ public:
+  explicit CudnnFlagsGuard(bool tf32, bool benchmark = false, bool deterministic = false,
+                           bool enabled = true)
+      : tf32_(globalContext().allowTF32CuDNN()),
+        benchmark_(globalContext().benchmarkCuDNN()),
+        deterministic_(globalContext().deterministicCuDNN()),
+        enabled_(globalContext().userEnabledCuDNN()) {
+    globalContext().setAllowTF32CuDNN(tf32);
+    globalContext().setBenchmarkCuDNN(benchmark);
+    globalContext().setDeterministicCuDNN(deterministic);
+    globalContext().setUserEnabledCuDNN(enabled);
+  }
+  ~CudnnFlagsGuard() {
+    globalContext().setAllowTF32CuDNN(tf32_);
+    globalContext().setBenchmarkCuDNN(benchmark_);
+    globalContext().setDeterministicCuDNN(deterministic_);
+    globalContext().setUserEnabledCuDNN(enabled_);
+  }
+  CudnnFlagsGuard(const CudnnFlagsGuard&) = delete;
+  CudnnFlagsGuard& operator=(const CudnnFlagsGuard&) = delete;
+
+ private:
+  bool tf32_, benchmark_, deterministic_, enabled_;
+};
 
 inline double tol(ScalarType dt) { return dt == kHalf ? 2e-3 : dt == kBFloat16 ? 1e-2 : 1e-5; }
 
