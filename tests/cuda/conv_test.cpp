@@ -1,5 +1,6 @@
-// src/cuda/conv.cu + conv_kernels.cpp + conv_cudnn.cpp: conv2d (cuDNN where it is loaded, else
-// im2col + cuBLAS) and pooling, forward and gradients, against the CPU kernels.
+// src/cuda/conv.cu + conv_kernels.cpp + conv_cudnn.cpp + cudnn.cpp: conv2d (cuDNN, loaded at run
+// time, where it is found; else im2col + cuBLAS) and pooling, forward and gradients, against the
+// CPU kernels.
 #include <cstdlib>
 #include <string>
 
