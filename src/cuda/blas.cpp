@@ -10,7 +10,6 @@
 #include <array>
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -19,6 +18,7 @@
 #include "ember/autograd/grad_mode.h"
 #include "ember/core/context.h"
 #include "ember/cuda/stream.h"
+#include "src/cuda/key_hash.h"
 #include "src/cuda/runtime.h"
 #include "src/cuda/stubs.h"
 #include "src/kernels/linalg.h"
@@ -281,18 +281,9 @@ cublasLtHandle_t lt_handle(DeviceIndex d) {
 // asked once per problem (a problem without one is remembered too).
 struct LtKey {
   int64_t m, n, k, lda, ldb, ldc;
-  int dtype, compute, ta, tb, align, device;  // six ints: no padding bytes in the memcmp
-  bool operator==(const LtKey& o) const { return std::memcmp(this, &o, sizeof(LtKey)) == 0; }
+  int dtype, compute, ta, tb, align, device;  // six ints: no padding bytes (key_hash.h)
 };
 static_assert(sizeof(LtKey) == 6 * sizeof(int64_t) + 6 * sizeof(int), "LtKey has no padding");
-struct LtKeyHash {
-  size_t operator()(const LtKey& k) const {
-    size_t h = 1469598103934665603ull;
-    const auto* p = reinterpret_cast<const unsigned char*>(&k);
-    for (size_t i = 0; i < sizeof(LtKey); ++i) h = (h ^ p[i]) * 1099511628211ull;
-    return h;
-  }
-};
 struct LtAlgo {
   bool found = false;
   cublasLtMatmulAlgo_t algo{};
@@ -369,7 +360,7 @@ bool gemm_bias_lt(Tensor& out, const Tensor& a, const Tensor& b, const Tensor& b
             opb,
             align,
             static_cast<int>(dev)};
-  static std::unordered_map<LtKey, LtAlgo, LtKeyHash> cache;
+  static std::unordered_map<LtKey, LtAlgo, BytesHash<LtKey>, BytesEqual<LtKey>> cache;
   static std::mutex cache_mu;
   std::optional<LtAlgo> found;
   {

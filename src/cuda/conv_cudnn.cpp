@@ -20,7 +20,7 @@
 #include "src/cuda/conv_cudnn.h"
 
 #include <algorithm>
-#include <cstring>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
@@ -29,6 +29,7 @@
 #include "ember/core/context.h"
 #include "ember/cuda/stream.h"
 #include "src/cuda/cudnn.h"
+#include "src/cuda/key_hash.h"
 #include "src/cuda/runtime.h"
 
 namespace ember::cuda {
@@ -159,32 +160,24 @@ struct BackwardFilter {
 };
 
 // One problem of one pass: fourteen sizes and parameters, six switches (no padding bytes: the
-// key is hashed and compared as bytes).
+// key is hashed and compared as bytes, key_hash.h).
 struct AlgoKey {
   int64_t n, c, h, w, co, kh, kw, sh, sw, ph, pw, dh, dw, groups;
   int32_t dtype, pass, fma_only, deterministic, benchmark, device;
-  bool operator==(const AlgoKey& o) const { return std::memcmp(this, &o, sizeof(AlgoKey)) == 0; }
 };
 static_assert(sizeof(AlgoKey) == 14 * sizeof(int64_t) + 6 * sizeof(int32_t),
               "AlgoKey has no padding");
-struct AlgoKeyHash {
-  size_t operator()(const AlgoKey& k) const {
-    size_t h = 1469598103934665603ull;
-    const auto* p = reinterpret_cast<const unsigned char*>(&k);
-    for (size_t i = 0; i < sizeof(AlgoKey); ++i) h = (h ^ p[i]) * 1099511628211ull;
-    return h;
-  }
-};
 struct Choice {
   bool usable = false;  // false: no algorithm (remembered, so the fallback is taken at once)
   int algo = 0;
   cudnnMathType_t math = CUDNN_DEFAULT_MATH;
   size_t workspace = 0;
 };
+using AlgoCache = std::unordered_map<AlgoKey, Choice, BytesHash<AlgoKey>, BytesEqual<AlgoKey>>;
 
 std::mutex g_cache_mu;
-std::unordered_map<AlgoKey, Choice, AlgoKeyHash>& cache() {
-  static auto* m = new std::unordered_map<AlgoKey, Choice, AlgoKeyHash>();
+AlgoCache& cache() {
+  static auto* m = new AlgoCache();
   return *m;
 }
 
@@ -406,85 +399,82 @@ AlgoKey make_key(const Tensor& x, const Tensor& w, const Conv2dParams& p) {
   return k;
 }
 
-struct Scalars {
-  float f1 = 1.f, f0 = 0.f;
-  double d1 = 1.0, d0 = 0.0;
-  const void* one(ScalarType t) const { return t == kDouble ? static_cast<const void*>(&d1) : &f1; }
-  const void* zero(ScalarType t) const {
-    return t == kDouble ? static_cast<const void*>(&d0) : &f0;
+// What a call sets up: the library, the stream's handle, the descriptors, the cache key.
+class Call {
+ public:
+  // False: not for cuDNN (see usable_api; or no handle on this device).
+  bool init(const Tensor& x, const Tensor& w, int64_t ho, int64_t wo, int64_t out_numel,
+            const Conv2dParams& p) {
+    a_ = usable_api(x, w, out_numel);
+    if (!a_) return false;
+    dev_ = x.device();
+    stream_ = getCurrentCUDAStream(dev_.index()).stream();
+    h_ = cudnn::handle(dev_.index(), stream_);
+    if (!h_) return false;
+    dtype_ = x.scalar_type();
+    fma_only_ = dtype_ == kFloat && !globalContext().allowTF32CuDNN();
+    d_ = std::make_unique<Descs>(a_);
+    make_descs(*d_, x, w, ho, wo, p, fma_only_);
+    key_ = make_key(x, w, p);
+    return true;
   }
+  // One pass over (x, w, y) = the forward's operands, or dx / dy / dw in their places.
+  template <class Pass>
+  bool run(const void* xp, const void* wp, const void* yp, const char* op) const {
+    const bool dbl = dtype_ == kDouble;
+    Problem pr{a_,
+               h_,
+               d_.get(),
+               const_cast<void*>(xp),
+               const_cast<void*>(wp),
+               const_cast<void*>(yp),
+               dbl ? static_cast<const void*>(&d1_) : &f1_,
+               dbl ? static_cast<const void*>(&d0_) : &f0_};
+    return run_pass<Pass>(pr, key_, dev_, stream_, op, fma_only_);
+  }
+
+ private:
+  const Api* a_ = nullptr;
+  Device dev_{kCUDA};
+  cudaStream_t stream_ = nullptr;
+  cudnnHandle_t h_ = nullptr;
+  ScalarType dtype_ = kFloat;
+  bool fma_only_ = false;
+  std::unique_ptr<Descs> d_;
+  AlgoKey key_{};
+  float f1_ = 1.f, f0_ = 0.f;
+  double d1_ = 1.0, d0_ = 0.0;
 };
 
 }  // namespace
 
 bool cudnn_conv2d(Tensor& out, const Tensor& x, const Tensor& w, const Tensor& bias,
                   const Conv2dParams& p) {
-  const Api* a = usable_api(x, w, out.numel());
-  if (!a) return false;
-  const Device dev = x.device();
-  cudaStream_t stream = getCurrentCUDAStream(dev.index()).stream();
-  const bool fma_only = x.scalar_type() == kFloat && !globalContext().allowTF32CuDNN();
-  cudnnHandle_t h = cudnn::handle(dev.index(), stream);
-  if (!h) return false;
-  Descs d(a);
-  make_descs(d, x, w, out.size(2), out.size(3), p, fma_only);
-  Scalars sc;
-  Problem pr{a,
-             h,
-             &d,
-             const_cast<void*>(x.data_ptr()),
-             const_cast<void*>(w.data_ptr()),
-             out.data_ptr(),
-             sc.one(x.scalar_type()),
-             sc.zero(x.scalar_type())};
+  Call call;
+  if (!call.init(x, w, out.size(2), out.size(3), out.numel(), p)) return false;
   const char* op = detail::profiling()
-                       ? detail::profile_label("conv2d cudnn", std::string(toString(x.dtype())))
+                       ? detail::profile_label("conv2d cudnn", toString(x.scalar_type()))
                        : "conv2d";
-  if (!run_pass<Forward>(pr, make_key(x, w, p), dev, stream, op, fma_only)) return false;
+  if (!call.run<Forward>(x.data_ptr(), w.data_ptr(), out.data_ptr(), op)) return false;
   if (bias.defined()) out.add_(bias.view({1, w.size(0), 1, 1}));
   return true;
 }
 
 bool cudnn_conv2d_backward(const Tensor& grad_out, const Tensor& x, const Tensor& w,
                            const Conv2dParams& p, Tensor& grad_input, Tensor& grad_weight) {
-  const Api* a = usable_api(x, w, grad_out.numel());
-  if (!a) return false;
-  const Device dev = x.device();
-  cudaStream_t stream = getCurrentCUDAStream(dev.index()).stream();
-  const bool fma_only = x.scalar_type() == kFloat && !globalContext().allowTF32CuDNN();
-  cudnnHandle_t h = cudnn::handle(dev.index(), stream);
-  if (!h) return false;
-  Descs d(a);
-  make_descs(d, x, w, grad_out.size(2), grad_out.size(3), p, fma_only);
-  Scalars sc;
-  const AlgoKey key = make_key(x, w, p);
+  Call call;
+  if (!call.init(x, w, grad_out.size(2), grad_out.size(3), grad_out.numel(), p)) return false;
   const char* op = detail::profiling()
-                       ? detail::profile_label("conv2d_backward cudnn", toString(x.dtype()))
+                       ? detail::profile_label("conv2d_backward cudnn", toString(x.scalar_type()))
                        : "conv2d_backward";
   // False (cuDNN has no algorithm for a pass): the caller computes both gradients the cuDNN-free
   // way, overwriting one made here.
-  if (grad_input.defined()) {
-    Problem pr{a,
-               h,
-               &d,
-               grad_input.data_ptr(),
-               const_cast<void*>(w.data_ptr()),
-               const_cast<void*>(grad_out.data_ptr()),
-               sc.one(x.scalar_type()),
-               sc.zero(x.scalar_type())};
-    if (!run_pass<BackwardData>(pr, key, dev, stream, op, fma_only)) return false;
-  }
-  if (grad_weight.defined()) {
-    Problem pr{a,
-               h,
-               &d,
-               const_cast<void*>(x.data_ptr()),
-               grad_weight.data_ptr(),
-               const_cast<void*>(grad_out.data_ptr()),
-               sc.one(x.scalar_type()),
-               sc.zero(x.scalar_type())};
-    if (!run_pass<BackwardFilter>(pr, key, dev, stream, op, fma_only)) return false;
-  }
+  if (grad_input.defined() &&
+      !call.run<BackwardData>(grad_input.data_ptr(), w.data_ptr(), grad_out.data_ptr(), op))
+    return false;
+  if (grad_weight.defined() &&
+      !call.run<BackwardFilter>(x.data_ptr(), grad_weight.data_ptr(), grad_out.data_ptr(), op))
+    return false;
   return true;
 }
 
