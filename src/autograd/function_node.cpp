@@ -17,7 +17,7 @@ variable_list FunctionNode::apply(variable_list&& grads) {
       grads[i] = zeros(m.shape, TensorOptions().dtype(m.dtype).device(m.device));
     }
   }
-  variable_list out = fn_(*this, grads);
+  variable_list out = run_formula(grads);
   out.resize(num_outputs());
   for (size_t i = 0; i < out.size(); ++i) {
     if (!needs_input_grad(i)) out[i] = Tensor();
@@ -54,16 +54,19 @@ bool compute_requires_grad(std::initializer_list<const Tensor*> ts) {
   return false;
 }
 
-std::shared_ptr<FunctionNode> make_node_impl(const char* name, TensorList inputs,
-                                             BackwardFn fn) {
-  auto node = std::make_shared<FunctionNode>(name, std::move(fn));
+void connect_inputs(FunctionNode& node, const char* name, TensorList inputs) {
   std::vector<Edge> edges;
   edges.reserve(inputs.size());
   for (const auto& t : inputs) {
     edges.push_back(t.defined() && t.requires_grad() ? gradient_edge(t) : Edge());
   }
-  node->set_next_edges(std::move(edges));
-  if (AnomalyMode::is_enabled()) node->anomaly_info = name;
+  node.set_next_edges(std::move(edges));
+  if (AnomalyMode::is_enabled()) node.anomaly_info = name;
+}
+
+std::shared_ptr<FunctionNode> make_node_impl(const char* name, TensorList inputs, BackwardFn fn) {
+  auto node = std::make_shared<FunctionNode>(name, std::move(fn));
+  connect_inputs(*node, name, inputs);
   return node;
 }
 

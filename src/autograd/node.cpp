@@ -29,12 +29,11 @@ uint64_t next_sequence_nr() { return g_sequence.fetch_add(1, std::memory_order_r
 Node::Node() : sequence_nr_(next_sequence_nr()) {}
 
 uint32_t Node::add_input_metadata(const Tensor& t) {
-  InputMetadata m;
+  InputMetadata& m = num_inputs_ == 0 ? first_input_ : more_inputs_.emplace_back();
   m.shape = DimVector(t.sizes());
   m.dtype = t.dtype();
   m.device = t.device();
-  input_metadata_.push_back(std::move(m));
-  return static_cast<uint32_t>(input_metadata_.size() - 1);
+  return num_inputs_++;
 }
 
 unsigned Node::add_pre_hook(uint32_t output_nr, TensorHook hook) {
@@ -123,7 +122,8 @@ Tensor SavedVariable::unpack(const std::shared_ptr<Node>& saved_for) const {
   if (now != saved_version_) {
     std::ostringstream os;
     os << "one of the variables needed for gradient computation has been modified by an "
-          "inplace operation: [" << data_.toString() << " " << data_.sizes() << "]";
+          "inplace operation: ["
+       << data_.toString() << " " << data_.sizes() << "]";
     if (!grad_fn_name_.empty())
       os << ", which is output " << output_nr_ << " of " << grad_fn_name_ << ",";
     os << " is at version " << now << "; expected version " << saved_version_

@@ -34,6 +34,11 @@ struct FunctionNode : Node {
   // Does the forward input `i` need a gradient?
   bool needs_input_grad(size_t i) const { return should_compute_output(i); }
 
+ protected:
+  // A node that holds its formula itself (make_node's) overrides run_formula.
+  explicit FunctionNode(const char* name) : name_(name) {}
+  virtual variable_list run_formula(const variable_list& grads) { return fn_(*this, grads); }
+
  private:
   const char* name_;
   BackwardFn fn_;
@@ -48,13 +53,30 @@ inline bool any_requires_grad(std::initializer_list<Tensor> ts) {
 }
 bool compute_requires_grad(std::initializer_list<const Tensor*> ts);
 
-// Creates a node with edges to `inputs` if any needs a gradient, else returns nullptr. The
-// formula is only wrapped into a std::function when a node is made (the no-grad path is hot).
+// make_node's node: the formula lambda lives in the node (one allocation per recorded op; a
+// std::function of a lambda that captures shapes was a second heap block).
+template <class F>
+struct LambdaNode final : FunctionNode {
+  template <class G>
+  LambdaNode(const char* name, G&& f) : FunctionNode(name), f_(std::forward<G>(f)) {}
+  variable_list run_formula(const variable_list& grads) override {
+    return f_(static_cast<FunctionNode&>(*this), grads);
+  }
+  F f_;
+};
+
+// Gives `node` its edges to `inputs` (and the anomaly-mode name).
+void connect_inputs(FunctionNode& node, const char* name, TensorList inputs);
+// Creates a node with edges to `inputs`, formula fn.
 std::shared_ptr<FunctionNode> make_node_impl(const char* name, TensorList inputs, BackwardFn fn);
+// Creates a node with edges to `inputs` if any needs a gradient, else returns nullptr (the
+// no-grad path is hot: nothing is made there).
 template <class F>
 std::shared_ptr<FunctionNode> make_node(const char* name, TensorList inputs, F&& fn) {
   if (!any_requires_grad(inputs)) return nullptr;
-  return make_node_impl(name, inputs, BackwardFn(std::forward<F>(fn)));
+  auto node = std::make_shared<LambdaNode<std::decay_t<F>>>(name, std::forward<F>(fn));
+  connect_inputs(*node, name, inputs);
+  return node;
 }
 template <class F>
 std::shared_ptr<FunctionNode> make_node(const char* name, std::initializer_list<Tensor> inputs,

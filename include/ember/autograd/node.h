@@ -50,8 +50,10 @@ struct Node : std::enable_shared_from_this<Node> {
   const std::vector<Edge>& next_edges() const { return next_edges_; }
   const Edge& next_edge(size_t i) const { return next_edges_[i]; }
   size_t num_outputs() const { return next_edges_.size(); }
-  size_t num_inputs() const { return input_metadata_.size(); }
-  const InputMetadata& input_metadata(size_t i) const { return input_metadata_[i]; }
+  size_t num_inputs() const { return num_inputs_; }
+  const InputMetadata& input_metadata(size_t i) const {
+    return i == 0 ? first_input_ : more_inputs_[i - 1];
+  }
   uint32_t add_input_metadata(const Tensor& t);
   void add_next_edge(Edge e) { next_edges_.push_back(std::move(e)); }
   void set_next_edges(std::vector<Edge> e) { next_edges_ = std::move(e); }
@@ -79,7 +81,11 @@ struct Node : std::enable_shared_from_this<Node> {
 
  protected:
   std::vector<Edge> next_edges_;
-  std::vector<InputMetadata> input_metadata_;
+  // Input 0's metadata in the node (most nodes have one input: no heap block per node), the
+  // others after it.
+  InputMetadata first_input_;
+  std::vector<InputMetadata> more_inputs_;
+  uint32_t num_inputs_ = 0;
   uint64_t sequence_nr_;
   struct PreHook {
     uint32_t output_nr;
