@@ -92,6 +92,41 @@ TEST(Node, SetHistoryNumbersOutputs) {
   EXPECT_TRUE(all_close(x.grad(), full({2}, 3.0, kDouble), 0, 0));
 }
 
+// The first output's metadata is kept in the node, the others after it: each output's shape,
+// dtype and device come back, and outputs without a gradient reach the formula as zeros of
+// their own shape and dtype.
+TEST(Node, MetadataOfEveryOutput) {
+  Tensor x = ones({2}, kDouble).requires_grad_(true);
+  std::vector<std::vector<int64_t>> seen;
+  std::vector<ScalarType> dtypes;
+  auto n = autograd::make_node("TripleBackward0", {x},
+                               [&](autograd::FunctionNode&, const variable_list& g) {
+                                 for (const Tensor& t : g) {
+                                   seen.push_back(t.sizes().vec());
+                                   dtypes.push_back(t.scalar_type());
+                                 }
+                                 return variable_list{g[2].sum() * ones({2}, kDouble)};
+                               });
+  Tensor o0 = zeros({3}, kFloat), o1 = zeros({2, 2}, kDouble), o2 = zeros({4}, kDouble);
+  autograd::set_history(o0, n);
+  autograd::set_history(o1, n);
+  autograd::set_history(o2, n);
+  ASSERT_EQ(n->num_inputs(), 3u);
+  EXPECT_EQ(n->input_metadata(0).shape, DimVector({3}));
+  EXPECT_EQ(n->input_metadata(0).dtype, kFloat);
+  EXPECT_EQ(n->input_metadata(1).shape, DimVector({2, 2}));
+  EXPECT_EQ(n->input_metadata(1).dtype, kDouble);
+  EXPECT_EQ(n->input_metadata(2).shape, DimVector({4}));
+  EXPECT_EQ(n->input_metadata(2).device, Device(kCPU));
+  o2.sum().backward();
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0], (std::vector<int64_t>{3}));
+  EXPECT_EQ(dtypes[0], kFloat);
+  EXPECT_EQ(seen[1], (std::vector<int64_t>{2, 2}));
+  EXPECT_EQ(seen[2], (std::vector<int64_t>{4}));
+  EXPECT_TRUE(all_close(x.grad(), full({2}, 4.0, kDouble), 0, 0));
+}
+
 TEST(Node, PreHooksRunBeforeApply) {
   Tensor x = tensor({1.0, 2.0}, kDouble).requires_grad_(true);
   Tensor y = x * 3;
