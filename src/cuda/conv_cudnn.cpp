@@ -257,12 +257,7 @@ Choice choose(const Problem& p, bool fma_only, bool deterministic, bool benchmar
   for (const Candidate& k : cands) limit = std::max(limit, k.workspace);
   limit = std::min(limit, kMaxBenchmarkWorkspace);
   std::optional<Tensor> ws;
-  for (;;) {
-    ws = try_workspace(limit, dev);
-    if (ws || limit == 0) break;
-    limit /= 2;
-  }
-  if (!ws) ws = Tensor();
+  while (!(ws = try_workspace(limit, dev))) limit /= 2;  // 0 bytes always succeeds
   void* wp = ws->defined() ? ws->data_ptr() : nullptr;
   // Find ranks under the descriptor's math type: TF32/tensor cores allowed unless FMA only.
   EMBER_CUDNN_CHECK(p.a, cudnnSetConvolutionMathType,
