@@ -107,19 +107,131 @@ __device__ __forceinline__ void c_to_a(uint32_t (&a)[4], const float (&c0)[4],
   a[3] = pack2<BF16>(c1[2], c1[3]);
 }
 
+// ldmatrix.m8n8.x4: lane l supplies the address of row l % 8 (16 contiguous bytes) of 8x8 matrix
+// l / 8, and matrix j lands in r[j] - lane 4g + t receives elements (g, 2t..2t+1) of it, or with
+// .trans elements (2t, g) and (2t + 1, g). One instruction then replaces the 4 32-bit or 8 16-bit
+// shared loads of the scalar forms below (the transposed operands were two 16-bit loads per
+// register), which made the kernels bound by shared-memory instructions rather than by the
+// tensor cores. Each address formula below gives exactly the elements of the scalar form it
+// replaces (checked by emulating both); `Ldsm` false keeps the scalar forms
+// (EMBER_FLASH_LDMATRIX=0, for comparison).
+template <bool Trans>
+__device__ __forceinline__ void ldsm_x4(uint32_t (&r)[4], const uint16_t* p) {
+  const auto a = static_cast<uint32_t>(__cvta_generic_to_shared(p));
+  if constexpr (Trans) {
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                 : "r"(a));
+  } else {
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                 : "r"(a));
+  }
+}
+
+// The A fragment of rows r0..r0+15, columns k0..k0+15 of a row-major tile.
+template <bool Ldsm, int P>
+__device__ __forceinline__ void frag_a(uint32_t (&a)[4], const uint16_t* s, int r0, int k0,
+                                       int lane) {
+  if constexpr (Ldsm) {
+    const int m = lane / 8, i = lane % 8;
+    ldsm_x4<false>(a, s + (r0 + (m & 1) * 8 + i) * P + k0 + (m >> 1) * 8);
+  } else {
+    ld_a<P>(a, s, r0, k0, lane / 4, lane % 4);
+  }
+}
+// The A fragment of the transpose of a tile: A's rows r0.. are columns of `s`, k runs down its rows
+// from k0.
+template <bool Ldsm, int P>
+__device__ __forceinline__ void frag_a_trans(uint32_t (&a)[4], const uint16_t* s, int r0, int k0,
+                                             int lane) {
+  if constexpr (Ldsm) {
+    const int m = lane / 8, i = lane % 8;
+    ldsm_x4<true>(a, s + (k0 + (m >> 1) * 8 + i) * P + r0 + (m & 1) * 8);
+  } else {
+    ld_a_trans<P>(a, s, r0, k0, lane / 4, lane % 4);
+  }
+}
+// The B fragments (k0..k0+15) x (n0..n0+7) in b[0], b[1] and x (n0+8..n0+15) in b[2], b[3], of a
+// tile stored n-major (row n holds the k values: B = tile^T, as K in Q K^T).
+template <bool Ldsm, int P>
+__device__ __forceinline__ void frag_b_nk(uint32_t (&b)[4], const uint16_t* s, int n0, int k0,
+                                          int lane) {
+  if constexpr (Ldsm) {
+    const int m = lane / 8, i = lane % 8;
+    ldsm_x4<false>(b, s + (n0 + (m >> 1) * 8 + i) * P + k0 + (m & 1) * 8);
+  } else {
+    const int g = lane / 4, t = lane % 4;
+    b[0] = ld_pair<P>(s, n0 + g, k0 + 2 * t);
+    b[1] = ld_pair<P>(s, n0 + g, k0 + 8 + 2 * t);
+    b[2] = ld_pair<P>(s, n0 + 8 + g, k0 + 2 * t);
+    b[3] = ld_pair<P>(s, n0 + 8 + g, k0 + 8 + 2 * t);
+  }
+}
+// The same B fragments of a tile stored k-major (row k holds the n values, as V in P V).
+template <bool Ldsm, int P>
+__device__ __forceinline__ void frag_b_kn(uint32_t (&b)[4], const uint16_t* s, int n0, int k0,
+                                          int lane) {
+  if constexpr (Ldsm) {
+    const int m = lane / 8, i = lane % 8;
+    ldsm_x4<true>(b, s + (k0 + (m & 1) * 8 + i) * P + n0 + (m >> 1) * 8);
+  } else {
+    const int g = lane / 4, t = lane % 4;
+    b[0] = ld_col_pair<P>(s, k0 + 2 * t, n0 + g);
+    b[1] = ld_col_pair<P>(s, k0 + 8 + 2 * t, n0 + g);
+    b[2] = ld_col_pair<P>(s, k0 + 2 * t, n0 + 8 + g);
+    b[3] = ld_col_pair<P>(s, k0 + 8 + 2 * t, n0 + 8 + g);
+  }
+}
+
+// cp.async: `bytes` (16 or 4; 0 zero-fills the destination and reads nothing) from global to shared
+// memory without passing through registers; the copies a thread issued before a commit form a
+// group, complete when it waits for them, and are visible to the block after a barrier.
+__device__ __forceinline__ void cp_async16(uint16_t* dst, const uint16_t* src, int bytes) {
+  const auto d = static_cast<uint32_t>(__cvta_generic_to_shared(dst));
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(d), "l"(src), "r"(bytes)
+               : "memory");
+}
+__device__ __forceinline__ void cp_async4(float* dst, const float* src, int bytes) {
+  const auto d = static_cast<uint32_t>(__cvta_generic_to_shared(dst));
+  asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" ::"r"(d), "l"(src), "r"(bytes)
+               : "memory");
+}
+__device__ __forceinline__ void cp_async_commit() {
+  asm volatile("cp.async.commit_group;\n" ::: "memory");
+}
+__device__ __forceinline__ void cp_async_wait_all() {
+  asm volatile("cp.async.wait_group 0;\n" ::: "memory");
+}
+
 // Rows [0, valid) of a kRows x D tile from global rows `stride` elements apart (16-byte aligned);
-// the rest zero.
-template <int D, int P>
+// the rest zero. `Async`: by cp.async (the caller commits and waits), else by plain loads.
+template <int D, int P, bool Async>
 __device__ __forceinline__ void load_tile(uint16_t* s, const uint16_t* g, int64_t stride,
                                           int valid) {
   constexpr int kVecs = D / 8;
   for (int idx = threadIdx.x; idx < kRows * kVecs; idx += kThreads) {
     const int r = idx / kVecs, c = (idx % kVecs) * 8;
-    uint4 v = make_uint4(0, 0, 0, 0);
-    if (r < valid) v = *reinterpret_cast<const uint4*>(g + r * stride + c);
-    *reinterpret_cast<uint4*>(s + r * P + c) = v;
+    if constexpr (Async) {
+      const bool in = r < valid;
+      cp_async16(s + r * P + c, g + (in ? r * stride : 0) + c, in ? 16 : 0);
+    } else {
+      uint4 v = make_uint4(0, 0, 0, 0);
+      if (r < valid) v = *reinterpret_cast<const uint4*>(g + r * stride + c);
+      *reinterpret_cast<uint4*>(s + r * P + c) = v;
+    }
   }
 }
+
+// The kernels come in three modes, picked per call by EMBER_FLASH_MODE (default 2) so that each
+// step can be checked and timed against the one before: 0 loads fragments with scalar shared
+// loads and tiles synchronously, 1 loads fragments by ldmatrix, 2 also loads the next tile by
+// cp.async into a second buffer while the current one is used (the backward with head size 128
+// keeps one buffer: a second would leave room for one block per SM).
+template <int Mode>
+constexpr bool kLdsmMode = Mode >= 1;
+template <int Mode>
+constexpr bool kAsyncMode = Mode >= 2;
 
 __device__ __forceinline__ float quad_max(float x) {
   x = fmaxf(x, __shfl_xor_sync(0xffffffffu, x, 1));
@@ -130,24 +242,45 @@ __device__ __forceinline__ float quad_sum(float x) {
   return x + __shfl_xor_sync(0xffffffffu, x, 2);
 }
 
-template <bool BF16, int D>
-__global__ void __launch_bounds__(kThreads) flash_forward_kernel(FlashArgs a) {
+// Blocks per SM the forward asks room for: with head size 64, four (at most 128 registers: the
+// ldmatrix addresses would take mode 1 to 141 and three blocks, for a 4-byte spill), or three in
+// mode 2, whose second buffer's addresses would spill 36 bytes at 128.
+template <int D, int Mode>
+constexpr int kForwardMinBlocks = D != 64            ? 1
+                                  : kAsyncMode<Mode> ? 3
+                                                     : 4;
+
+template <bool BF16, int D, int Mode>
+__global__ void __launch_bounds__(kThreads, kForwardMinBlocks<D, Mode>)
+    flash_forward_kernel(FlashArgs a) {
   constexpr int P = D + 8;
-  extern __shared__ __align__(16) uint16_t smem[];
-  uint16_t* sK = smem;
-  uint16_t* sV = smem + kCols * P;
+  constexpr bool Ldsm = kLdsmMode<Mode>, Async = kAsyncMode<Mode>;
+  constexpr int kBufs = Async ? 2 : 1;
+  extern __shared__ __align__(16) uint16_t smem[];  // buffer j: K at 2j kCols P, V after it
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, g = lane / 4, t = lane % 4;
   const int b = blockIdx.z, h = blockIdx.y, q0 = blockIdx.x * kRows;
   const uint16_t* Q = static_cast<const uint16_t*>(a.q) + b * a.qs.b + h * a.qs.h;
   const uint16_t* K = static_cast<const uint16_t*>(a.k) + b * a.ks.b + h * a.ks.h;
   const uint16_t* V = static_cast<const uint16_t*>(a.v) + b * a.vs.b + h * a.vs.h;
 
-  // This warp's 16 query rows as A fragments, staged through sK.
-  load_tile<D, P>(sK, Q + q0 * a.qs.i, a.qs.i, min(kRows, a.L - q0));
+  auto load_kv = [&](int k0, int buf) {
+    const int valid = min(kCols, a.S - k0);
+    load_tile<D, P, Async>(smem + 2 * buf * kCols * P, K + k0 * a.ks.i, a.ks.i, valid);
+    load_tile<D, P, Async>(smem + (2 * buf + 1) * kCols * P, V + k0 * a.vs.i, a.vs.i, valid);
+    if constexpr (Async) cp_async_commit();
+  };
+  // This warp's 16 query rows as A fragments, staged through the last K buffer (the first tile of
+  // keys is already on its way into the first).
+  const int kv_end = a.causal ? min(a.S, q0 + kRows) : a.S;
+  if constexpr (Async) {
+    if (kv_end > 0) load_kv(0, 0);
+  }
+  uint16_t* sQ = smem + 2 * (kBufs - 1) * kCols * P;
+  load_tile<D, P, false>(sQ, Q + q0 * a.qs.i, a.qs.i, min(kRows, a.L - q0));
   __syncthreads();
   uint32_t qa[D / 16][4];
 #pragma unroll
-  for (int kk = 0; kk < D / 16; ++kk) ld_a<P>(qa[kk], sK, warp * 16, kk * 16, g, t);
+  for (int kk = 0; kk < D / 16; ++kk) frag_a<Ldsm, P>(qa[kk], sQ, warp * 16, kk * 16, lane);
 
   float o[D / 8][4];
 #pragma unroll
@@ -155,14 +288,19 @@ __global__ void __launch_bounds__(kThreads) flash_forward_kernel(FlashArgs a) {
   float m[2] = {-INFINITY, -INFINITY}, l[2] = {0.f, 0.f};
   const float sl2 = a.scale * kLog2e;
   const int row[2] = {q0 + warp * 16 + g, q0 + warp * 16 + g + 8};
-  const int kv_end = a.causal ? min(a.S, q0 + kRows) : a.S;
 
-  for (int k0 = 0; k0 < kv_end; k0 += kCols) {
-    __syncthreads();  // everyone is done with the previous tiles (and the staged queries)
-    const int valid = min(kCols, a.S - k0);
-    load_tile<D, P>(sK, K + k0 * a.ks.i, a.ks.i, valid);
-    load_tile<D, P>(sV, V + k0 * a.vs.i, a.vs.i, valid);
-    __syncthreads();
+  for (int k0 = 0, buf = 0; k0 < kv_end; k0 += kCols, buf ^= kBufs - 1) {
+    if constexpr (Async) {
+      cp_async_wait_all();  // this thread's part of tile k0
+      __syncthreads();      // everyone's part; everyone is done with the other buffer
+      if (k0 + kCols < kv_end) load_kv(k0 + kCols, buf ^ 1);
+    } else {
+      __syncthreads();  // everyone is done with the previous tiles (and the staged queries)
+      load_kv(k0, 0);
+      __syncthreads();
+    }
+    const uint16_t* sK = smem + 2 * buf * kCols * P;
+    const uint16_t* sV = sK + kCols * P;
 
     float s[kCols / 8][4];
 #pragma unroll
@@ -170,9 +308,11 @@ __global__ void __launch_bounds__(kThreads) flash_forward_kernel(FlashArgs a) {
 #pragma unroll
     for (int kk = 0; kk < D / 16; ++kk) {
 #pragma unroll
-      for (int n = 0; n < kCols / 8; ++n) {
-        mma16816<BF16>(s[n], qa[kk], ld_pair<P>(sK, n * 8 + g, kk * 16 + 2 * t),
-                       ld_pair<P>(sK, n * 8 + g, kk * 16 + 8 + 2 * t));
+      for (int n = 0; n < kCols / 8; n += 2) {
+        uint32_t kb[4];
+        frag_b_nk<Ldsm, P>(kb, sK, n * 8, kk * 16, lane);
+        mma16816<BF16>(s[n], qa[kk], kb[0], kb[1]);
+        mma16816<BF16>(s[n + 1], qa[kk], kb[2], kb[3]);
       }
     }
     // Scale into the log2 domain and mask keys past the end (and the future, when causal).
@@ -215,9 +355,11 @@ __global__ void __launch_bounds__(kThreads) flash_forward_kernel(FlashArgs a) {
       uint32_t pa[4];
       c_to_a<BF16>(pa, s[2 * j], s[2 * j + 1]);
 #pragma unroll
-      for (int n = 0; n < D / 8; ++n) {
-        mma16816<BF16>(o[n], pa, ld_col_pair<P>(sV, j * 16 + 2 * t, n * 8 + g),
-                       ld_col_pair<P>(sV, j * 16 + 8 + 2 * t, n * 8 + g));
+      for (int n = 0; n < D / 8; n += 2) {
+        uint32_t vb[4];
+        frag_b_kn<Ldsm, P>(vb, sV, n * 8, j * 16, lane);
+        mma16816<BF16>(o[n], pa, vb[0], vb[1]);
+        mma16816<BF16>(o[n + 1], pa, vb[2], vb[3]);
       }
     }
   }
@@ -267,18 +409,24 @@ __global__ void flash_dvec_kernel(FlashArgs a) {
   if (lane == 0) a.dvec[r] = s;
 }
 
-template <bool BF16, int D>
+// Buffers of the backward: 2 with cp.async and head size 64.
+template <int D, int Mode>
+constexpr int kBackwardBufs = kAsyncMode<Mode>&& D == 64 ? 2 : 1;
+
+template <bool BF16, int D, int Mode>
 __global__ void __launch_bounds__(kThreads) flash_backward_kernel(FlashArgs a) {
   constexpr int P = D + 8;
   constexpr int PS = kCols + 8;  // pitch of the dS^T tile
+  constexpr bool Ldsm = kLdsmMode<Mode>, Async = kAsyncMode<Mode>;
+  constexpr int kBufs = kBackwardBufs<D, Mode>;
   extern __shared__ __align__(16) uint16_t smem[];
   uint16_t* sK = smem;
   uint16_t* sV = sK + kRows * P;
-  uint16_t* sQ = sV + kRows * P;
-  uint16_t* sdO = sQ + kCols * P;
-  uint16_t* sdS = sdO + kCols * P;  // [key][query]
-  float* sLse = reinterpret_cast<float*>(sdS + kRows * PS);
-  float* sDv = sLse + kCols;
+  uint16_t* sQ0 = sV + kRows * P;                             // kBufs tiles of queries,
+  uint16_t* sdO0 = sQ0 + kBufs * kCols * P;                   // of their output gradients
+  uint16_t* sdS = sdO0 + kBufs * kCols * P;                   // [key][query]
+  float* sLse0 = reinterpret_cast<float*>(sdS + kRows * PS);  // kBufs rows of kCols
+  float* sDv0 = sLse0 + kBufs * kCols;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, g = lane / 4, t = lane % 4;
   const int b = blockIdx.z, h = blockIdx.y, k0 = blockIdx.x * kRows;
   const int64_t bh = static_cast<int64_t>(b) * a.H + h;
@@ -287,8 +435,28 @@ __global__ void __launch_bounds__(kThreads) flash_backward_kernel(FlashArgs a) {
   const uint16_t* V = static_cast<const uint16_t*>(a.v) + b * a.vs.b + h * a.vs.h;
   const uint16_t* GO = static_cast<const uint16_t*>(a.go) + b * a.gos.b + h * a.gos.h;
 
-  load_tile<D, P>(sK, K + k0 * a.ks.i, a.ks.i, min(kRows, a.S - k0));
-  load_tile<D, P>(sV, V + k0 * a.vs.i, a.vs.i, min(kRows, a.S - k0));
+  // The tiles of query block i0 into buffer `buf`; log-sum-exp and D_i of rows past the end are 0
+  // (their probabilities are masked to 0).
+  auto load_queries = [&](int i0, int buf) {
+    const int valid = min(kCols, a.L - i0);
+    load_tile<D, P, Async>(sQ0 + buf * kCols * P, Q + i0 * a.qs.i, a.qs.i, valid);
+    load_tile<D, P, Async>(sdO0 + buf * kCols * P, GO + i0 * a.gos.i, a.gos.i, valid);
+    if (threadIdx.x < kCols) {
+      const int c = static_cast<int>(threadIdx.x), i = i0 + c;
+      const bool in = i < a.L;
+      const int64_t at = bh * a.L + (in ? i : 0);
+      if constexpr (Async) {
+        cp_async4(sLse0 + buf * kCols + c, a.lse + at, in ? 4 : 0);
+        cp_async4(sDv0 + buf * kCols + c, a.dvec + at, in ? 4 : 0);
+      } else {
+        sLse0[buf * kCols + c] = in ? a.lse[at] : 0.f;
+        sDv0[buf * kCols + c] = in ? a.dvec[at] : 0.f;
+      }
+    }
+    if constexpr (Async) cp_async_commit();
+  };
+  load_tile<D, P, false>(sK, K + k0 * a.ks.i, a.ks.i, min(kRows, a.S - k0));
+  load_tile<D, P, false>(sV, V + k0 * a.vs.i, a.vs.i, min(kRows, a.S - k0));
 
   float dk[D / 8][4], dv[D / 8][4];
 #pragma unroll
@@ -302,17 +470,24 @@ __global__ void __launch_bounds__(kThreads) flash_backward_kernel(FlashArgs a) {
   // Query i sees key j when j <= i: with causal masking the blocks before k0 see none.
   const int i_begin = a.causal ? k0 : 0;
 
-  for (int i0 = i_begin; i0 < a.L; i0 += kCols) {
-    __syncthreads();  // the previous step is done with sQ, sdO, sdS
-    const int valid = min(kCols, a.L - i0);
-    load_tile<D, P>(sQ, Q + i0 * a.qs.i, a.qs.i, valid);
-    load_tile<D, P>(sdO, GO + i0 * a.gos.i, a.gos.i, valid);
-    if (threadIdx.x < kCols) {
-      const int i = i0 + static_cast<int>(threadIdx.x);
-      sLse[threadIdx.x] = i < a.L ? a.lse[bh * a.L + i] * kLog2e : INFINITY;
-      sDv[threadIdx.x] = i < a.L ? a.dvec[bh * a.L + i] : 0.f;
+  if constexpr (kBufs == 2) {
+    if (i_begin < a.L) load_queries(i_begin, 0);
+  }
+  for (int i0 = i_begin, buf = 0; i0 < a.L; i0 += kCols, buf ^= kBufs - 1) {
+    if constexpr (kBufs == 2) {
+      cp_async_wait_all();  // this thread's part of block i0
+      __syncthreads();      // everyone's; everyone is done with the other buffer and sdS
+      if (i0 + kCols < a.L) load_queries(i0 + kCols, buf ^ 1);
+    } else {
+      __syncthreads();  // the previous step is done with sQ, sdO, sdS
+      load_queries(i0, 0);
+      if constexpr (Async) cp_async_wait_all();
+      __syncthreads();
     }
-    __syncthreads();
+    const uint16_t* sQ = sQ0 + buf * kCols * P;
+    const uint16_t* sdO = sdO0 + buf * kCols * P;
+    const float* sLse = sLse0 + buf * kCols;
+    const float* sDv = sDv0 + buf * kCols;
 
     // S^T (this warp's 16 keys x 64 queries) = K Q^T, then P^T = exp(S^T - lse).
     float p[kCols / 8][4];
@@ -321,11 +496,13 @@ __global__ void __launch_bounds__(kThreads) flash_backward_kernel(FlashArgs a) {
 #pragma unroll
     for (int kk = 0; kk < D / 16; ++kk) {
       uint32_t ka[4];
-      ld_a<P>(ka, sK, kr, kk * 16, g, t);
+      frag_a<Ldsm, P>(ka, sK, kr, kk * 16, lane);
 #pragma unroll
-      for (int n = 0; n < kCols / 8; ++n) {
-        mma16816<BF16>(p[n], ka, ld_pair<P>(sQ, n * 8 + g, kk * 16 + 2 * t),
-                       ld_pair<P>(sQ, n * 8 + g, kk * 16 + 8 + 2 * t));
+      for (int n = 0; n < kCols / 8; n += 2) {
+        uint32_t qb[4];
+        frag_b_nk<Ldsm, P>(qb, sQ, n * 8, kk * 16, lane);
+        mma16816<BF16>(p[n], ka, qb[0], qb[1]);
+        mma16816<BF16>(p[n + 1], ka, qb[2], qb[3]);
       }
     }
 #pragma unroll
@@ -334,7 +511,7 @@ __global__ void __launch_bounds__(kThreads) flash_backward_kernel(FlashArgs a) {
       for (int e = 0; e < 4; ++e) {
         const int ql = n * 8 + 2 * t + (e & 1), j = key[e >> 1];
         const bool off = j >= a.S || i0 + ql >= a.L || (a.causal && j > i0 + ql);
-        p[n][e] = off ? 0.f : exp2f(p[n][e] * sl2 - sLse[ql]);
+        p[n][e] = off ? 0.f : exp2f(p[n][e] * sl2 - sLse[ql] * kLog2e);
       }
     }
     // dV += P^T dO (k runs over the queries).
@@ -343,9 +520,11 @@ __global__ void __launch_bounds__(kThreads) flash_backward_kernel(FlashArgs a) {
       uint32_t pa[4];
       c_to_a<BF16>(pa, p[2 * j], p[2 * j + 1]);
 #pragma unroll
-      for (int n = 0; n < D / 8; ++n) {
-        mma16816<BF16>(dv[n], pa, ld_col_pair<P>(sdO, j * 16 + 2 * t, n * 8 + g),
-                       ld_col_pair<P>(sdO, j * 16 + 8 + 2 * t, n * 8 + g));
+      for (int n = 0; n < D / 8; n += 2) {
+        uint32_t ob[4];
+        frag_b_kn<Ldsm, P>(ob, sdO, n * 8, j * 16, lane);
+        mma16816<BF16>(dv[n], pa, ob[0], ob[1]);
+        mma16816<BF16>(dv[n + 1], pa, ob[2], ob[3]);
       }
     }
     // dP^T = V dO^T, then dS^T = P^T * (dP^T - D_i).
@@ -355,11 +534,13 @@ __global__ void __launch_bounds__(kThreads) flash_backward_kernel(FlashArgs a) {
 #pragma unroll
     for (int kk = 0; kk < D / 16; ++kk) {
       uint32_t va[4];
-      ld_a<P>(va, sV, kr, kk * 16, g, t);
+      frag_a<Ldsm, P>(va, sV, kr, kk * 16, lane);
 #pragma unroll
-      for (int n = 0; n < kCols / 8; ++n) {
-        mma16816<BF16>(ds[n], va, ld_pair<P>(sdO, n * 8 + g, kk * 16 + 2 * t),
-                       ld_pair<P>(sdO, n * 8 + g, kk * 16 + 8 + 2 * t));
+      for (int n = 0; n < kCols / 8; n += 2) {
+        uint32_t ob[4];
+        frag_b_nk<Ldsm, P>(ob, sdO, n * 8, kk * 16, lane);
+        mma16816<BF16>(ds[n], va, ob[0], ob[1]);
+        mma16816<BF16>(ds[n + 1], va, ob[2], ob[3]);
       }
     }
 #pragma unroll
@@ -373,9 +554,11 @@ __global__ void __launch_bounds__(kThreads) flash_backward_kernel(FlashArgs a) {
       uint32_t da[4];
       c_to_a<BF16>(da, ds[2 * j], ds[2 * j + 1]);
 #pragma unroll
-      for (int n = 0; n < D / 8; ++n) {
-        mma16816<BF16>(dk[n], da, ld_col_pair<P>(sQ, j * 16 + 2 * t, n * 8 + g),
-                       ld_col_pair<P>(sQ, j * 16 + 8 + 2 * t, n * 8 + g));
+      for (int n = 0; n < D / 8; n += 2) {
+        uint32_t qb[4];
+        frag_b_kn<Ldsm, P>(qb, sQ, n * 8, j * 16, lane);
+        mma16816<BF16>(dk[n], da, qb[0], qb[1]);
+        mma16816<BF16>(dk[n + 1], da, qb[2], qb[3]);
       }
     }
     // dS^T to shared memory, then dQ (this warp: 16 of the 64 query rows) += dS K.
@@ -394,11 +577,13 @@ __global__ void __launch_bounds__(kThreads) flash_backward_kernel(FlashArgs a) {
 #pragma unroll
     for (int kk = 0; kk < kRows / 16; ++kk) {
       uint32_t sa[4];
-      ld_a_trans<PS>(sa, sdS, qr, kk * 16, g, t);
+      frag_a_trans<Ldsm, PS>(sa, sdS, qr, kk * 16, lane);
 #pragma unroll
-      for (int n = 0; n < D / 8; ++n) {
-        mma16816<BF16>(dq[n], sa, ld_col_pair<P>(sK, kk * 16 + 2 * t, n * 8 + g),
-                       ld_col_pair<P>(sK, kk * 16 + 8 + 2 * t, n * 8 + g));
+      for (int n = 0; n < D / 8; n += 2) {
+        uint32_t kb[4];
+        frag_b_kn<Ldsm, P>(kb, sK, n * 8, kk * 16, lane);
+        mma16816<BF16>(dq[n], sa, kb[0], kb[1]);
+        mma16816<BF16>(dq[n + 1], sa, kb[2], kb[3]);
       }
     }
 #pragma unroll
@@ -447,10 +632,10 @@ __global__ void flash_dq_cast_kernel(FlashArgs a) {
   }
 }
 
-size_t forward_smem(int D) { return 2 * kCols * (D + 8) * sizeof(uint16_t); }
-size_t backward_smem(int D) {
-  return (2 * kRows + 2 * kCols) * (D + 8) * sizeof(uint16_t) +
-         kRows * (kCols + 8) * sizeof(uint16_t) + 2 * kCols * sizeof(float);
+size_t forward_smem(int D, int bufs) { return bufs * 2 * kCols * (D + 8) * sizeof(uint16_t); }
+size_t backward_smem(int D, int bufs) {
+  return (2 * kRows + bufs * 2 * kCols) * (D + 8) * sizeof(uint16_t) +
+         kRows * (kCols + 8) * sizeof(uint16_t) + bufs * 2 * kCols * sizeof(float);
 }
 
 // Kernels that need more than 48 KiB of shared memory must say so once.
@@ -463,24 +648,24 @@ void allow_smem(Kernel kernel, size_t bytes) {
   }
 }
 
-template <bool BF16, int D>
+template <bool BF16, int D, int Mode>
 void forward(const FlashArgs& a, cudaStream_t stream) {
-  const size_t smem = forward_smem(D);
-  allow_smem(flash_forward_kernel<BF16, D>, smem);
+  const size_t smem = forward_smem(D, kAsyncMode<Mode> ? 2 : 1);
+  allow_smem(flash_forward_kernel<BF16, D, Mode>, smem);
   dim3 grid((a.L + kRows - 1) / kRows, a.H, a.B);
-  flash_forward_kernel<BF16, D><<<grid, kThreads, smem, stream>>>(a);
+  flash_forward_kernel<BF16, D, Mode><<<grid, kThreads, smem, stream>>>(a);
   detail::check_launch("scaled_dot_product_attention", stream);
 }
 
-template <bool BF16, int D>
+template <bool BF16, int D, int Mode>
 void backward(const FlashArgs& a, cudaStream_t stream) {
   const int64_t rows = static_cast<int64_t>(a.B) * a.H * a.L;
   flash_dvec_kernel<BF16><<<static_cast<unsigned>((rows + 7) / 8), 256, 0, stream>>>(a);
   detail::check_launch("scaled_dot_product_attention_backward", stream);
-  const size_t smem = backward_smem(D);
-  allow_smem(flash_backward_kernel<BF16, D>, smem);
+  const size_t smem = backward_smem(D, kBackwardBufs<D, Mode>);
+  allow_smem(flash_backward_kernel<BF16, D, Mode>, smem);
   dim3 grid((a.S + kRows - 1) / kRows, a.H, a.B);
-  flash_backward_kernel<BF16, D><<<grid, kThreads, smem, stream>>>(a);
+  flash_backward_kernel<BF16, D, Mode><<<grid, kThreads, smem, stream>>>(a);
   detail::check_launch("scaled_dot_product_attention_backward", stream);
   const int64_t pairs = rows * (D / 2);
   const unsigned blocks = static_cast<unsigned>(std::min<int64_t>((pairs + 255) / 256, 65535 * 8));
@@ -488,22 +673,42 @@ void backward(const FlashArgs& a, cudaStream_t stream) {
   detail::check_launch("scaled_dot_product_attention_backward", stream);
 }
 
-}  // namespace
-
-void launch_flash_forward(const FlashArgs& a, CUstream_st* stream) {
+// The instantiation for the arguments' dtype, head size and mode.
+template <template <bool, int, int> class Pass, int Mode>
+void dispatch_mode(const FlashArgs& a, cudaStream_t stream) {
   if (a.bf16) {
-    a.D == 64 ? forward<true, 64>(a, stream) : forward<true, 128>(a, stream);
+    a.D == 64 ? Pass<true, 64, Mode>::run(a, stream) : Pass<true, 128, Mode>::run(a, stream);
   } else {
-    a.D == 64 ? forward<false, 64>(a, stream) : forward<false, 128>(a, stream);
+    a.D == 64 ? Pass<false, 64, Mode>::run(a, stream) : Pass<false, 128, Mode>::run(a, stream);
+  }
+}
+template <template <bool, int, int> class Pass>
+void dispatch(const FlashArgs& a, cudaStream_t stream) {
+  switch (a.mode) {
+    case 0:
+      return dispatch_mode<Pass, 0>(a, stream);
+    case 1:
+      return dispatch_mode<Pass, 1>(a, stream);
+    default:
+      return dispatch_mode<Pass, 2>(a, stream);
   }
 }
 
+template <bool BF16, int D, int Mode>
+struct Forward {
+  static void run(const FlashArgs& a, cudaStream_t stream) { forward<BF16, D, Mode>(a, stream); }
+};
+template <bool BF16, int D, int Mode>
+struct Backward {
+  static void run(const FlashArgs& a, cudaStream_t stream) { backward<BF16, D, Mode>(a, stream); }
+};
+
+}  // namespace
+
+void launch_flash_forward(const FlashArgs& a, CUstream_st* stream) { dispatch<Forward>(a, stream); }
+
 void launch_flash_backward(const FlashArgs& a, CUstream_st* stream) {
-  if (a.bf16) {
-    a.D == 64 ? backward<true, 64>(a, stream) : backward<true, 128>(a, stream);
-  } else {
-    a.D == 64 ? backward<false, 64>(a, stream) : backward<false, 128>(a, stream);
-  }
+  dispatch<Backward>(a, stream);
 }
 
 }  // namespace ember::cuda

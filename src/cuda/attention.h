@@ -30,6 +30,7 @@ struct FlashArgs {
   float scale = 1;
   bool causal = false;
   bool bf16 = false;  // else float16
+  int mode = 2;       // kernel variant (EMBER_FLASH_MODE, see attention.cu)
 };
 
 void launch_flash_forward(const FlashArgs& a, CUstream_st* stream);

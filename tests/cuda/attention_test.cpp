@@ -1,8 +1,12 @@
 // The fused attention kernels on CUDA (src/cuda/attention.cu + attention_kernels.cpp) against the
 // CPU fused op on the same 16-bit inputs computed in float: outputs, log-sum-exp and gradients, for
 // both 16-bit types, head sizes 64 and 128, causal or not, ragged lengths (not multiples of the
-// 64-row tiles), L != S, and the transposed [B, L, H, E] layout multi-head code passes.
+// 64-row tiles), L != S, and the transposed [B, L, H, E] layout multi-head code passes; each of
+// the kernels' three modes (EMBER_FLASH_MODE), which must agree bit for bit where no atomics add.
 #include <cstdlib>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "cuda/cuda_test.h"
 
@@ -21,6 +25,27 @@ namespace {
   if (err <= bound) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << "max error " << err << " > " << bound;
 }
+
+// Sets EMBER_FLASH_MODE while it lives.
+class FlashMode {
+ public:
+  explicit FlashMode(int mode) {
+    if (const char* old = std::getenv(kName)) old_ = old;
+    ::setenv(kName, std::to_string(mode).c_str(), 1);
+  }
+  ~FlashMode() {
+    if (old_)
+      ::setenv(kName, old_->c_str(), 1);
+    else
+      ::unsetenv(kName);
+  }
+  FlashMode(const FlashMode&) = delete;
+  FlashMode& operator=(const FlashMode&) = delete;
+
+ private:
+  static constexpr const char* kName = "EMBER_FLASH_MODE";
+  std::optional<std::string> old_;
+};
 
 struct Case {
   int64_t B, H, L, S, E;
@@ -81,8 +106,50 @@ TEST(CudaAttention, FusedMatchesCpu) {
       {1, 1, 5, 200, 64, true, false},    {1, 2, 96, 96, 128, true, true},
       {1, 1, 33, 150, 128, false, false}, {3, 2, 257, 257, 64, true, true},
   };
+  for (int mode : {2, 1, 0}) {
+    SCOPED_TRACE(::testing::Message() << "EMBER_FLASH_MODE " << mode);
+    FlashMode m(mode);
+    for (ScalarType dt : {kBFloat16, kHalf}) {
+      for (const Case& c : cases) check_case(c, dt);
+    }
+  }
+}
+
+// The modes differ in how tiles and fragments reach the tensor cores, not in what they compute:
+// output, log-sum-exp and the key/value gradients are bit-identical to mode 0's; the query
+// gradient is summed with atomics in a varying order.
+TEST(CudaAttention, FlashModesAgree) {
+  EMBER_REQUIRE_CUDA();
+  const Case cases[] = {{2, 3, 200, 200, 64, true, true},
+                        {1, 2, 130, 70, 64, false, false},
+                        {1, 2, 150, 150, 128, true, false},
+                        {2, 1, 300, 250, 128, false, true}};
   for (ScalarType dt : {kBFloat16, kHalf}) {
-    for (const Case& c : cases) check_case(c, dt);
+    for (const Case& c : cases) {
+      SCOPED_TRACE(::testing::Message() << toString(dt) << " L" << c.L << " S" << c.S << " E" << c.E
+                                        << " causal " << c.causal);
+      torch::manual_seed(c.L + c.S);
+      Tensor q = make(c, c.L, dt, 1.0), k = make(c, c.S, dt, 1.0), v = make(c, c.S, dt, 1.0);
+      Tensor g = make(c, c.L, dt, 1.0);
+      std::vector<Tensor> ref;
+      for (int mode : {0, 1, 2}) {
+        FlashMode m(mode);
+        Tensor qq = q.detach().requires_grad_(), kk = k.detach().requires_grad_(),
+               vv = v.detach().requires_grad_();
+        auto [out, lse] = _scaled_dot_product_fused_attention(qq, kk, vv, c.causal);
+        auto grads = torch::autograd::grad({out}, {qq, kk, vv}, {g});
+        std::vector<Tensor> got = {out, lse, grads[1], grads[2], grads[0]};
+        if (mode == 0) {
+          ref = got;
+          continue;
+        }
+        const char* names[] = {"out", "lse", "grad k", "grad v"};
+        for (size_t i = 0; i < 4; ++i) {
+          EXPECT_TRUE(torch::equal(got[i], ref[i])) << "mode " << mode << " " << names[i];
+        }
+        EXPECT_TRUE(near(got[4], ref[4], 1e-2)) << "mode " << mode << " grad q";
+      }
+    }
   }
 }
 
