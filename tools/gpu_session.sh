@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # One device call that checks and measures everything CUDA (see tests/README.md, "CUDA tests"):
 # tools/gpu_check.sh (tests, op database on CUDA, sanitizers unless SKIP_SANITIZER=1), GPT-2 124M
-# training from C++ (examples/gpt2) next to PyTorch (bench/gpt2_bench.py), then tools/gpu_bench.sh
-# and the lm-head rows once more with the padded-GEMM path off. Per-op time: tools/gpu_profile.sh.
+# training from C++ (examples/gpt2) next to PyTorch (bench/gpt2_bench.py), then tools/gpu_bench.sh,
+# the lm-head rows once more with the padded-GEMM path off, and the attention rows per kernel mode
+# (EMBER_FLASH_MODE). Per-op time: tools/gpu_profile.sh.
 # BUILD holds libember.so.0.1.0, tests/test_cuda, tests/test_opdb, examples/gpt2 and
 # bench/bench_cuda built here with CUDA on; SRC is the absolute source path that build was
 # configured in (the op database's golden files are found through it).
@@ -28,4 +29,10 @@ echo "== lm-head products without padding (EMBER_CUDA_GEMM_PAD=0; Note [Padded G
   tee -a "$FINAL/summary.txt"
 EMBER_CUDA_GEMM_PAD=0 timeout 120 "$BUILD/bench/bench_cuda" 10 2>&1 | grep "lm-head" |
   tee -a "$FINAL/summary.txt"
+echo "== fused attention by kernel mode (EMBER_FLASH_MODE; src/cuda/attention.cu)" |
+  tee -a "$FINAL/summary.txt"
+for mode in 0 1 2; do
+  EMBER_FLASH_MODE=$mode timeout 60 "$BUILD/bench/bench_cuda" 10 2>&1 | grep "sdpa" |
+    sed "s/^/mode $mode: /" | tee -a "$FINAL/summary.txt"
+done
 exit $status
