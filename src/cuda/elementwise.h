@@ -2,6 +2,7 @@
 // The plain description of an elementwise launch that src/cuda/kernels.cpp builds from a
 // TensorIterator and the .cu files run (so nvcc never compiles the iterator or Tensor).
 #include <cstdint>
+#include <initializer_list>
 
 #include "ember/core/scalar_type.h"
 
@@ -204,6 +205,15 @@ void launch_row_norm(void* y, void* mean, void* rstd, const void* x, int64_t M, 
 void launch_row_norm_backward(void* gx, void* gw, void* gb, const void* gy, const void* x,
                               int64_t M, int64_t N, const void* mean, const void* rstd,
                               const void* w, ScalarType dt, CUstream_st* stream);
+// The float rows launch_row_norm(_backward) take when N is a multiple of 4 up to 4096 and every
+// pointer is 16-byte aligned (src/cuda/layer_norm.cu: a warp per row held in registers).
+bool layer_norm_rows_fits(int64_t M, int64_t N, std::initializer_list<const void*> ptrs);
+void launch_layer_norm_rows(float* y, float* mean, float* rstd, const float* x, int64_t M,
+                            int64_t N, const float* w, const float* b, double eps,
+                            CUstream_st* stream);
+void launch_layer_norm_rows_backward(float* gx, float* gw, float* gb, const float* gy,
+                                     const float* x, int64_t M, int64_t N, const float* mean,
+                                     const float* rstd, const float* w, CUstream_st* stream);
 // Batch norm over contiguous [outer, C, inner] of float or double (src/kernels/normalization.h).
 void launch_channel_moments(const void* x, int64_t outer, int64_t C, int64_t inner, void* mean,
                             void* var, ScalarType dt, CUstream_st* stream);

@@ -1,5 +1,6 @@
 // CUDA layer norm (forward and backward over contiguous [M, N] rows of float or double, as
-// src/ops/normalization.cpp prepares them), batch and group norm, embedding bags and nll_loss.
+// src/ops/normalization.cpp prepares them; float rows of up to 4096 take src/cuda/layer_norm.cu),
+// batch and group norm, embedding bags and nll_loss.
 // Statistics accumulate in double, as the CPU kernels do.
 #include <cmath>
 
@@ -307,6 +308,12 @@ unsigned grid_for(int64_t n) { return static_cast<unsigned>(std::min<int64_t>(n,
 
 void launch_row_norm(void* y, void* mean, void* rstd, const void* x, int64_t M, int64_t N,
                      const void* w, const void* b, double eps, ScalarType dt, CUstream_st* stream) {
+  if (dt == ScalarType::Float && layer_norm_rows_fits(M, N, {y, x, w, b})) {
+    launch_layer_norm_rows(static_cast<float*>(y), static_cast<float*>(mean),
+                           static_cast<float*>(rstd), static_cast<const float*>(x), M, N,
+                           static_cast<const float*>(w), static_cast<const float*>(b), eps, stream);
+    return;
+  }
   visit_device_types(
       dt, "layer_norm",
       [&](auto tag) {
@@ -327,6 +334,14 @@ void launch_row_norm(void* y, void* mean, void* rstd, const void* x, int64_t M, 
 void launch_row_norm_backward(void* gx, void* gw, void* gb, const void* gy, const void* x,
                               int64_t M, int64_t N, const void* mean, const void* rstd,
                               const void* w, ScalarType dt, CUstream_st* stream) {
+  if (dt == ScalarType::Float && layer_norm_rows_fits(M, N, {gx, gy, x, w})) {
+    launch_layer_norm_rows_backward(
+        static_cast<float*>(gx), static_cast<float*>(gw), static_cast<float*>(gb),
+        static_cast<const float*>(gy), static_cast<const float*>(x), M, N,
+        static_cast<const float*>(mean), static_cast<const float*>(rstd),
+        static_cast<const float*>(w), stream);
+    return;
+  }
   visit_device_types(
       dt, "layer_norm_backward",
       [&](auto tag) {

@@ -1,5 +1,5 @@
-// src/cuda/nn.cu + nn_kernels.cpp: layer/batch/group norm, cross entropy / nll_loss, embedding_bag,
-// forward and gradients, against the CPU kernels.
+// src/cuda/nn.cu + nn_kernels.cpp + layer_norm.cu: layer/batch/group norm, cross entropy / nll_loss,
+// embedding_bag, forward and gradients, against the CPU kernels.
 #include <cmath>
 #include <string>
 #include <vector>
@@ -49,6 +49,57 @@ TEST(CudaNn, LayerNormAndCrossEntropy) {
     (void)F::cross_entropy(torch::zeros({2, 10}, torch::kCUDA), bad);
   });
   EXPECT_NE(m.find("Target 12 is out of bounds"), std::string::npos) << m;
+}
+
+// Float rows of a multiple of 4 up to 4096 take src/cuda/layer_norm.cu (a warp per row, 1 to 8
+// float4 per lane, weight and bias gradients summed per block then across blocks); others and
+// unaligned rows the generic kernels. Every case against the CPU in double; parameter gradients
+// identical on a second run.
+TEST(CudaNn, LayerNormRowKernels) {
+  EMBER_REQUIRE_CUDA();
+  struct Case {
+    int64_t M, N;
+    bool affine;
+  };
+  const Case cases[] = {{3, 4, true},    {5, 40, false},    {2500, 128, true},
+                        {7, 132, true},  {2500, 768, true}, {33, 1000, false},
+                        {9, 4096, true}, {4, 4100, true},   {6, 770, true}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE(::testing::Message() << "M " << c.M << " N " << c.N << " affine " << c.affine);
+    torch::manual_seed(c.M + c.N);
+    Tensor x = torch::randn({c.M, c.N}) * 3 + 1, g = torch::randn({c.M, c.N});
+    Tensor w = torch::randn({c.N}), b = torch::randn({c.N});
+    auto run = [&](const Tensor& xx, const Tensor& ww, const Tensor& bb, const Tensor& gg) {
+      Tensor xr = xx.detach().requires_grad_(), wr = ww.detach().requires_grad_(),
+             br = bb.detach().requires_grad_();
+      Tensor y = c.affine ? torch::layer_norm(xr, {c.N}, wr, br, 1e-5)
+                          : torch::layer_norm(xr, {c.N}, {}, {}, 1e-5);
+      std::vector<Tensor> in = {xr};
+      if (c.affine) in = {xr, wr, br};
+      std::vector<Tensor> out = torch::autograd::grad({y}, in, {gg});
+      out.insert(out.begin(), y.detach());
+      return out;
+    };
+    auto ref = run(x.to(kDouble), w.to(kDouble), b.to(kDouble), g.to(kDouble));
+    auto got = run(x.cuda(), w.cuda(), b.cuda(), g.cuda());
+    const char* names[] = {"y", "grad x", "grad w", "grad b"};
+    for (size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].dtype(), kFloat);
+      const double scale = i >= 2 ? std::sqrt(static_cast<double>(c.M)) : 1.0;
+      EXPECT_TRUE(matches_cpu(got[i], ref[i].to(kFloat), 2e-5, 2e-5 * scale)) << names[i];
+    }
+    if (c.affine) {
+      auto again = run(x.cuda(), w.cuda(), b.cuda(), g.cuda());
+      EXPECT_TRUE(torch::equal(again[2], got[2]) && torch::equal(again[3], got[3]));
+    }
+  }
+  // A row start that is not 16-byte aligned takes the generic kernels, with the same values.
+  Tensor base = torch::randn({4 * 64 + 1});
+  Tensor x = base.narrow(0, 1, 4 * 64).view({4, 64});
+  EXPECT_TRUE(
+      matches_cpu(torch::layer_norm(x.cuda(), {64}), torch::layer_norm(x, {64}), 1e-5, 1e-5));
+  Tensor xc = base.cuda().narrow(0, 1, 4 * 64).view({4, 64});
+  EXPECT_TRUE(matches_cpu(torch::layer_norm(xc, {64}), torch::layer_norm(x, {64}), 1e-5, 1e-5));
 }
 
 // A small MLP trained for a few SGD steps on each device ends with the same weights.
