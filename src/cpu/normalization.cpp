@@ -350,6 +350,8 @@ void embedding_bag_kernel(Tensor& out, Tensor& max_indices, Tensor& bag_size, co
 
 EMBER_DEFINE_STUB(norm_moments_stub, moments_kernel);
 EMBER_DEFINE_STUB(channel_norm_backward_stub, channel_norm_backward_kernel);
+EMBER_DEFINE_STUB(cudnn_batch_norm_stub, nullptr);  // CUDA only
+EMBER_DEFINE_STUB(cudnn_batch_norm_backward_stub, nullptr);
 EMBER_DEFINE_STUB(row_norm_backward_stub, row_norm_backward_kernel);
 EMBER_DEFINE_STUB(group_norm_backward_stub, group_norm_backward_kernel);
 EMBER_DEFINE_STUB(channel_affine_stub, channel_affine_kernel);

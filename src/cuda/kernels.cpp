@@ -466,6 +466,7 @@ void register_cuda_kernels() {
   register_cuda_index_kernels();
   register_cuda_nn_kernels();
   register_cuda_conv_kernels();
+  register_cuda_cudnn_batch_norm_kernels();
   register_cuda_attention_kernels();
   register_cuda_optim_kernels();
 }

@@ -49,6 +49,7 @@ void register_cuda_blas_kernels();
 void register_cuda_index_kernels();
 void register_cuda_nn_kernels();
 void register_cuda_conv_kernels();
+void register_cuda_cudnn_batch_norm_kernels();
 void register_cuda_attention_kernels();
 void register_cuda_optim_kernels();
 }  // namespace ember::cuda

@@ -37,6 +37,24 @@ using GroupNormBackwardFn = void (*)(const Tensor& grad_out, const Tensor& x, in
                                      const Tensor& weight, Tensor& grad_input, Tensor& grad_weight,
                                      Tensor& grad_bias);
 EMBER_DECLARE_STUB(group_norm_backward_stub, GroupNormBackwardFn);
+// Batch norm through cuDNN (CUDA only: no CPU entry; Note [cuDNN batch norm] in
+// src/ops/normalization.cpp). x contiguous [N, C, ...] float, double or half; weight, bias and
+// the running statistics contiguous [C] in float (double for double x), the running ones
+// undefined or updated in place (training); y (x's sizes and dtype), save_mean and save_invstd
+// ([C], weight's dtype, written in training) allocated by the caller. False, with nothing
+// written, where cuDNN is not loaded, switched off or refuses the problem.
+using CudnnBatchNormFn = bool (*)(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                                  const Tensor& running_mean, const Tensor& running_var,
+                                  bool training, double momentum, double eps, Tensor& y,
+                                  Tensor& save_mean, Tensor& save_invstd);
+// Training-mode gradients from the saved statistics: grad_out contiguous like x; grad_input
+// (x's dtype), grad_weight and grad_bias (weight's dtype) allocated by the caller.
+using CudnnBatchNormBackwardFn = bool (*)(const Tensor& grad_out, const Tensor& x,
+                                          const Tensor& weight, const Tensor& save_mean,
+                                          const Tensor& save_invstd, double eps, Tensor& grad_input,
+                                          Tensor& grad_weight, Tensor& grad_bias);
+EMBER_DECLARE_STUB(cudnn_batch_norm_stub, CudnnBatchNormFn);
+EMBER_DECLARE_STUB(cudnn_batch_norm_backward_stub, CudnnBatchNormBackwardFn);
 EMBER_DECLARE_STUB(norm_moments_stub, MomentsFn);
 EMBER_DECLARE_STUB(channel_norm_backward_stub, ChannelNormBackwardFn);
 EMBER_DECLARE_STUB(row_norm_backward_stub, RowNormBackwardFn);

@@ -3,6 +3,7 @@
 
 #include <ostream>
 
+#include "ember/core/context.h"
 #include "ember/nn/init.h"
 #include "ember/ops/binary.h"
 #include "ember/ops/factory.h"
@@ -25,12 +26,13 @@ Tensor F::batch_norm(const Tensor& input, const Tensor& running_mean, const Tens
   }
   EMBER_CHECK(o.momentum().has_value(), "[batch_norm] momentum must be a number");
   return ember::batch_norm(input, o.weight(), o.bias(), running_mean, running_var, o.training(),
-                           *o.momentum(), o.eps(), false);
+                           *o.momentum(), o.eps(), globalContext().userEnabledCuDNN());
 }
 
 Tensor F::instance_norm(const Tensor& input, const InstanceNormFuncOptions& o) {
   return ember::instance_norm(input, o.weight(), o.bias(), o.running_mean(), o.running_var(),
-                              o.use_input_stats(), o.momentum(), o.eps(), false);
+                              o.use_input_stats(), o.momentum(), o.eps(),
+                              globalContext().userEnabledCuDNN());
 }
 
 template <size_t D, class Derived, class Options>

@@ -62,6 +62,78 @@ void check_affine(const Tensor& t, int64_t C, const char* what, const Tensor& in
 
 // ---- batch_norm ----
 
+namespace {
+
+// What batch norm's backward needs besides the saved input (and weight): the statistics the
+// forward normalised with (the batch's in training, the running ones in eval) and whether the
+// forward ran through cuDNN (its gradients then come from cuDNN too).
+struct BnSaved {
+  bool training;
+  double eps;
+  bool has_w;
+  Tensor mean, invstd;
+  ScalarType cdt;
+  bool cudnn;
+};
+
+// The gradients of input, weight and bias (saved 0: the input, 1: the weight if any).
+variable_list batch_norm_backward(autograd::FunctionNode& n, const Tensor& grad, const BnSaved& s) {
+  if (!grad.defined()) return {Tensor(), Tensor(), Tensor()};
+  const ScalarType cdt = s.cdt;
+  Tensor x0 = n.saved(0);
+  Tensor w0 = s.has_w ? n.saved(1) : Tensor();
+  if (!autograd::GradMode::is_enabled()) {
+    if (s.cudnn && s.training) {
+      // cuDNN's kernel, on the input's own dtype (half stays half).
+      Tensor x = x0.detach().contiguous(), gy = grad.detach().to(x.dtype()).contiguous();
+      Tensor w = w0.detach().contiguous();
+      Tensor gx = make_tensor(x.sizes(), x.dtype(), x.device());
+      Tensor gw = make_tensor({x.size(1)}, w.dtype(), x.device());
+      Tensor gb = make_tensor({x.size(1)}, w.dtype(), x.device());
+      if (cudnn_batch_norm_backward_stub.get(kCUDA)(gy, x, w, s.mean, s.invstd, s.eps, gx, gw,
+                                                    gb)) {
+        return {n.needs_input_grad(0) ? gx : Tensor(), n.needs_input_grad(1) ? gw : Tensor(),
+                n.needs_input_grad(2) ? gb : Tensor()};
+      }
+    }
+    // First-order backward: one fused kernel.
+    Tensor x = prep(x0, cdt), gy = prep(grad, cdt), w = prep(w0, cdt);
+    int64_t C = x.size(1), N = x.size(0), inner = x.numel() / std::max<int64_t>(N * C, 1);
+    Tensor gx = n.needs_input_grad(0) ? make_tensor(x.sizes(), cdt, x.device()) : Tensor();
+    Tensor gw = s.has_w && n.needs_input_grad(1) ? make_tensor({C}, cdt, x.device()) : Tensor();
+    Tensor gb = n.needs_input_grad(2) ? make_tensor({C}, cdt, x.device()) : Tensor();
+    if (C > 0) {
+      channel_norm_backward_stub.get(x.device().type())(
+          gy, x, N, C, inner, s.mean.to(cdt), s.invstd.to(cdt), w, s.training, gx, gw, gb);
+    }
+    return {cast(gx, x0.dtype()), cast(gw, s.has_w ? w0.dtype() : cdt), cast(gb, grad.dtype())};
+  }
+  Tensor x = x0.to(cdt), gy = grad.to(cdt), w = cast(w0, cdt);
+  DimVector bshape(static_cast<size_t>(x.dim()), 1);
+  bshape[1] = x.size(1);
+  DimVector dims{0};
+  for (int64_t d = 2; d < x.dim(); ++d) dims.push_back(d);
+  Tensor m, r;
+  if (s.training) {
+    std::tie(m, r) = stats_of(x, dims, s.eps);
+  } else {
+    m = s.mean.to(cdt).reshape(bshape);
+    r = s.invstd.to(cdt).reshape(bshape);
+  }
+  Tensor xhat = (x - m) * r;
+  Tensor gxhat = w.defined() ? gy * w.reshape(bshape) : gy;
+  Tensor gx, gw, gb;
+  if (n.needs_input_grad(0)) {
+    gx = s.training ? norm_input_grad(gxhat, xhat, r, dims) : gxhat * r;
+    gx = cast(gx, x0.dtype());
+  }
+  if (s.has_w && n.needs_input_grad(1)) gw = cast((gy * xhat).sum(dims), w0.dtype());
+  if (n.needs_input_grad(2)) gb = gy.sum(dims).to(grad.dtype());
+  return {gx, gw, gb};
+}
+
+}  // namespace
+
 std::tuple<Tensor, Tensor, Tensor> native_batch_norm(const Tensor& input,
                                                      const std::optional<Tensor>& weight_opt,
                                                      const std::optional<Tensor>& bias_opt,
@@ -125,64 +197,106 @@ std::tuple<Tensor, Tensor, Tensor> native_batch_norm(const Tensor& input,
   }
   if (cdt != input.dtype()) out = out.to(input.dtype());
 
-  bool has_w = weight.defined();
+  const BnSaved saved{training, eps, weight.defined(), mean, invstd, cdt, false};
   if (auto n = autograd::make_node(
           "NativeBatchNormBackward0", {input, weight, bias},
-          [training, eps, has_w, mean, invstd, cdt](autograd::FunctionNode& n,
-                                                    const variable_list& g) -> variable_list {
-            if (!g[0].defined()) return {Tensor(), Tensor(), Tensor()};
-            Tensor x0 = n.saved(0);
-            Tensor w0 = has_w ? n.saved(1) : Tensor();
-            if (!autograd::GradMode::is_enabled()) {
-              // First-order backward: one fused kernel.
-              Tensor x = prep(x0, cdt), gy = prep(g[0], cdt), w = prep(w0, cdt);
-              int64_t C = x.size(1), N = x.size(0), inner = x.numel() / std::max<int64_t>(N * C, 1);
-              Tensor gx =
-                  n.needs_input_grad(0) ? make_tensor(x.sizes(), cdt, x.device()) : Tensor();
-              Tensor gw =
-                  has_w && n.needs_input_grad(1) ? make_tensor({C}, cdt, x.device()) : Tensor();
-              Tensor gb = n.needs_input_grad(2) ? make_tensor({C}, cdt, x.device()) : Tensor();
-              if (C > 0) {
-                channel_norm_backward_stub.get(x.device().type())(gy, x, N, C, inner, mean, invstd,
-                                                                  w, training, gx, gw, gb);
-              }
-              return {cast(gx, x0.dtype()), cast(gw, has_w ? w0.dtype() : cdt),
-                      cast(gb, g[0].dtype())};
-            }
-            Tensor x = x0.to(cdt), gy = g[0].to(cdt), w = cast(w0, cdt);
-            DimVector bshape(static_cast<size_t>(x.dim()), 1);
-            bshape[1] = x.size(1);
-            DimVector dims{0};
-            for (int64_t d = 2; d < x.dim(); ++d) dims.push_back(d);
-            Tensor m, r;
-            if (training && autograd::GradMode::is_enabled()) {
-              std::tie(m, r) = stats_of(x, dims, eps);
-            } else {
-              m = mean.reshape(bshape);
-              r = invstd.reshape(bshape);
-            }
-            Tensor xhat = (x - m) * r;
-            Tensor gxhat = w.defined() ? gy * w.reshape(bshape) : gy;
-            Tensor gx, gw, gb;
-            if (n.needs_input_grad(0)) {
-              gx = training ? norm_input_grad(gxhat, xhat, r, dims) : gxhat * r;
-              gx = cast(gx, x0.dtype());
-            }
-            if (has_w && n.needs_input_grad(1)) gw = cast((gy * xhat).sum(dims), w0.dtype());
-            if (n.needs_input_grad(2)) gb = gy.sum(dims).to(g[0].dtype());
-            return {gx, gw, gb};
+          [saved](autograd::FunctionNode& n, const variable_list& g) -> variable_list {
+            return batch_norm_backward(n, g[0], saved);
           })) {
     autograd::set_history(out, n);
     n->save(input);
-    if (has_w) n->save(weight);
+    if (saved.has_w) n->save(weight);
   }
   return {out, save_mean, save_invstd};
 }
 
+// Note [cuDNN batch norm]
+// batch_norm (not native_batch_norm, as in PyTorch) on CUDA runs through cuDNN
+// (src/cuda/batchnorm_cudnn.cpp) where PyTorch's _batch_norm_impl_index does: cuDNN loaded and
+// enabled (the cudnn_enabled argument, which F::batch_norm and the modules pass as
+// at::globalContext().userEnabledCuDNN()), weight and bias given, input float or double (half
+// with float parameters: output half, statistics float; bfloat16 keeps the native path), running
+// statistics both given (eval needs them) or both absent, at most 880801 samples in training and
+// 65535 in eval, under 2^31 elements, more than one value per channel in training. Training:
+// batch mean and 1/sqrt(var + eps) saved, running mean and unbiased variance updated in place
+// with factor momentum; the first-order gradients by cuDNN from the saved statistics. Eval
+// gradients and double backward are the native formulas (batch_norm_backward). A problem cuDNN
+// refuses takes the native path.
+namespace {
+
+std::optional<Tensor> cudnn_batch_norm(const Tensor& input, const Tensor& weight,
+                                       const Tensor& bias, const Tensor& rmean, const Tensor& rvar,
+                                       bool training, double momentum, double eps) {
+  if (!input.defined() || !input.is_cuda() ||
+      cudnn_batch_norm_stub.table[static_cast<int>(kCUDA)] == nullptr ||
+      cudnn_batch_norm_backward_stub.table[static_cast<int>(kCUDA)] == nullptr)
+    return std::nullopt;
+  const ScalarType dt = input.scalar_type();
+  const ScalarType pdt = dt == kDouble ? kDouble : kFloat;
+  if (dt != kFloat && dt != kDouble && dt != kHalf) return std::nullopt;
+  if (input.dim() < 2 || input.numel() == 0 || input.numel() >= (int64_t{1} << 31))
+    return std::nullopt;
+  const int64_t N = input.size(0), C = input.size(1);
+  if (training ? N > 880801 : N > 65535) return std::nullopt;
+  if (training && input.numel() / C <= 1) return std::nullopt;
+  auto param = [&](const Tensor& t) {
+    return t.defined() && t.dim() == 1 && t.size(0) == C && t.scalar_type() == pdt &&
+           t.device() == input.device();
+  };
+  if (!param(weight) || !param(bias)) return std::nullopt;
+  if (rmean.defined() != rvar.defined() || (!training && !rmean.defined())) return std::nullopt;
+  if (rmean.defined() && (!param(rmean) || !param(rvar) || !rmean.is_contiguous() ||
+                          !rvar.is_contiguous() || rmean.requires_grad() || rvar.requires_grad()))
+    return std::nullopt;
+  if (eps < 0) return std::nullopt;
+
+  Tensor out = make_tensor(input.sizes(), dt, input.device());
+  Tensor save_mean = make_tensor({training ? C : 0}, pdt, input.device());
+  Tensor save_invstd = make_tensor({training ? C : 0}, pdt, input.device());
+  {
+    NoGradGuard ng;
+    Tensor x = input.detach().contiguous();
+    Tensor rm = rmean.defined() ? rmean.detach() : Tensor();
+    Tensor rv = rvar.defined() ? rvar.detach() : Tensor();
+    if (!cudnn_batch_norm_stub.get(kCUDA)(x, weight.detach().contiguous(),
+                                          bias.detach().contiguous(), rm, rv, training, momentum,
+                                          eps, out, save_mean, save_invstd))
+      return std::nullopt;
+  }
+  if (autograd::GradMode::is_enabled() &&
+      (input.requires_grad() || weight.requires_grad() || bias.requires_grad())) {
+    Tensor mean = save_mean, invstd = save_invstd;
+    if (!training) {
+      NoGradGuard ng;
+      mean = rmean.detach().clone();
+      invstd = rsqrt_of(rvar.detach() + eps);
+    }
+    const BnSaved saved{training, eps, true, mean, invstd, compute_dtype(dt), true};
+    if (auto n = autograd::make_node(
+            "CudnnBatchNormBackward0", {input, weight, bias},
+            [saved](autograd::FunctionNode& n, const variable_list& g) -> variable_list {
+              return batch_norm_backward(n, g[0], saved);
+            })) {
+      autograd::set_history(out, n);
+      n->save(input);
+      n->save(weight);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 Tensor batch_norm(const Tensor& input, const std::optional<Tensor>& weight,
                   const std::optional<Tensor>& bias, const std::optional<Tensor>& running_mean,
                   const std::optional<Tensor>& running_var, bool training, double momentum,
-                  double eps, bool /*cudnn_enabled*/) {
+                  double eps, bool cudnn_enabled) {
+  if (cudnn_enabled) {
+    if (auto out = cudnn_batch_norm(input, value_or_undefined(weight), value_or_undefined(bias),
+                                    value_or_undefined(running_mean),
+                                    value_or_undefined(running_var), training, momentum, eps))
+      return *out;
+  }
   return std::get<0>(
       native_batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps));
 }

@@ -1,5 +1,6 @@
-// src/cuda/nn.cu + nn_kernels.cpp + layer_norm.cu: layer/batch/group norm, cross entropy / nll_loss,
-// embedding_bag, forward and gradients, against the CPU kernels.
+// src/cuda/nn.cu + nn_kernels.cpp + layer_norm.cu + batchnorm_cudnn.cpp: layer/batch/group norm
+// (batch norm through cuDNN too), cross entropy / nll_loss, embedding_bag, forward and gradients,
+// against the CPU kernels.
 #include <cmath>
 #include <string>
 #include <vector>
@@ -126,6 +127,73 @@ TEST(CudaNn, BatchNormTrainingAndEval) {
   h->eval();
   d->eval();
   EXPECT_TRUE(matches_cpu(d->forward(x.cuda()), h->forward(x), 1e-5, 1e-5));
+}
+
+// Note [cuDNN batch norm]: torch::batch_norm through cuDNN (when loaded) and through the native
+// kernels (cuDNN switched off) against the CPU in double: outputs, running statistics and
+// gradients, training and eval, float / double / half (float parameters) inputs of 2 to 5 dims.
+// The native path keeps torch::native_batch_norm and the cases cuDNN does not take (bfloat16,
+// no affine parameters).
+TEST(CudaNn, CudnnBatchNorm) {
+  EMBER_REQUIRE_CUDA();
+  const std::vector<std::vector<int64_t>> shapes = {
+      {8, 5}, {4, 3, 17}, {3, 4, 6, 5}, {2, 3, 4, 3, 5}, {64, 16, 9, 9}};
+  for (bool cudnn_on : {true, false}) {
+    CudnnFlagsGuard flags(/*tf32=*/false, false, false, cudnn_on);
+    const bool via_cudnn = cudnn_on && torch::cuda::cudnn_is_available();
+    for (ScalarType dt : {kFloat, kDouble, kHalf}) {
+      for (const auto& shape : shapes) {
+        for (bool training : {true, false}) {
+          SCOPED_TRACE(::testing::Message() << toString(dt) << " " << IntArrayRef(shape)
+                                            << " training " << training << " cuDNN " << cudnn_on);
+          const int64_t C = shape[1];
+          const ScalarType pdt = dt == kDouble ? kDouble : kFloat;
+          torch::manual_seed(C + static_cast<int64_t>(shape.size()));
+          Tensor x = (torch::randn(shape) * 2 + 0.5).to(dt);
+          Tensor g = torch::randn(shape).to(dt);
+          Tensor w = torch::rand({C}) + 0.5, b = torch::randn({C});
+          Tensor rm = torch::randn({C}) * 0.1, rv = torch::rand({C}) + 0.5;
+          // The reference: the CPU in double on the same (rounded) values.
+          Tensor hx = x.to(kDouble).requires_grad_(), hw = w.to(kDouble).requires_grad_(),
+                 hb = b.to(kDouble).requires_grad_();
+          Tensor hrm = rm.to(kDouble), hrv = rv.to(kDouble);
+          Tensor hy = torch::batch_norm(hx, hw, hb, hrm, hrv, training, 0.1, 1e-5, false);
+          auto hg = torch::autograd::grad({hy}, {hx, hw, hb}, {g.to(kDouble)});
+          Tensor dx = x.cuda().requires_grad_(), dw = w.to(pdt).cuda().requires_grad_(),
+                 db = b.to(pdt).cuda().requires_grad_();
+          Tensor drm = rm.to(pdt).cuda(), drv = rv.to(pdt).cuda();
+          Tensor dy = torch::batch_norm(dx, dw, db, drm, drv, training, 0.1, 1e-5, true);
+          ASSERT_TRUE(dy.grad_fn());
+          EXPECT_EQ(dy.grad_fn()->name(),
+                    via_cudnn ? "CudnnBatchNormBackward0" : "NativeBatchNormBackward0");
+          EXPECT_EQ(dy.dtype(), dt);
+          auto dg = torch::autograd::grad({dy}, {dx, dw, db}, {g.cuda()});
+          const double t = dt == kHalf ? 1e-2 : dt == kFloat ? 1e-4 : 1e-9;
+          EXPECT_TRUE(matches_cpu(dy, hy.to(dt), t, t)) << "y";
+          EXPECT_TRUE(matches_cpu(drm, hrm.to(pdt), t, t)) << "running mean";
+          EXPECT_TRUE(matches_cpu(drv, hrv.to(pdt), t, t)) << "running var";
+          const double n = static_cast<double>(x.numel() / C);
+          EXPECT_TRUE(matches_cpu(dg[0], hg[0].to(dt), t, t)) << "grad x";
+          EXPECT_TRUE(matches_cpu(dg[1], hg[1].to(pdt), t, t * std::sqrt(n))) << "grad w";
+          EXPECT_TRUE(matches_cpu(dg[2], hg[2].to(pdt), t, t * std::sqrt(n))) << "grad b";
+        }
+      }
+    }
+  }
+  // Without running statistics in training (track_running_stats=false), and the module.
+  {
+    Tensor x = torch::randn({6, 3, 4, 4});
+    Tensor hy =
+        torch::batch_norm(x, torch::ones({3}), torch::zeros({3}), {}, {}, true, 0.1, 1e-5, false);
+    Tensor dy = torch::batch_norm(x.cuda(), torch::ones({3}).cuda(), torch::zeros({3}).cuda(), {},
+                                  {}, true, 0.1, 1e-5, true);
+    EXPECT_TRUE(matches_cpu(dy, hy, 1e-4, 1e-5));
+    torch::nn::BatchNorm2d bn(3);
+    bn->to(torch::kCUDA);
+    Tensor y = bn->forward(x.cuda().requires_grad_());
+    EXPECT_EQ(y.grad_fn()->name(), torch::cuda::cudnn_is_available() ? "CudnnBatchNormBackward0"
+                                                                     : "NativeBatchNormBackward0");
+  }
 }
 
 TEST(CudaNn, GroupNormBackward) {
