@@ -7,8 +7,11 @@
 // order into one row of partial sums, and a second kernel adds the blocks' rows in double - the
 // same result on every run. Statistics in float, as PyTorch's CUDA kernels (the CPU and nn.cu
 // kernels accumulate in double; the difference is within float rounding of the row's values).
+// EMBER_CUDA_LAYER_NORM_ROWS=0 (read once) keeps every shape on the generic kernels.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 
 #include "src/cuda/loops.cuh"
 
@@ -205,7 +208,12 @@ unsigned row_blocks(int64_t M) {
 }  // namespace
 
 bool layer_norm_rows_fits(int64_t M, int64_t N, std::initializer_list<const void*> ptrs) {
-  if (M < 1 || N < 4 || N > 4096 || N % 4 != 0) return false;
+  // EMBER_CUDA_LAYER_NORM_ROWS=0 keeps the generic kernels (for comparison).
+  static const bool enabled = [] {
+    const char* e = std::getenv("EMBER_CUDA_LAYER_NORM_ROWS");
+    return e == nullptr || std::strcmp(e, "0") != 0;
+  }();
+  if (!enabled || M < 1 || N < 4 || N > 4096 || N % 4 != 0) return false;
   return std::all_of(ptrs.begin(), ptrs.end(), [](const void* p) { return aligned16(p); });
 }
 
