@@ -473,6 +473,41 @@ bool cudnn_conv2d_backward(const Tensor& grad_out, const Tensor& x, const Tensor
   return true;
 }
 
+// conv_transpose2d is the adjoint of the convolution out -> x with the same weight: its forward
+// is that convolution's backward-data pass, its input gradient the forward pass and its weight
+// gradient the backward-filter pass with grad_out in the convolution input's place (PyTorch's
+// cudnn_convolution_transpose). The descriptors are those of that convolution: "x" is the
+// transposed convolution's output [N, Co, Ho, Wo], "y" its input [N, Ci, H, W], the filter
+// [Ci, Co / groups, kh, kw] as the weight is stored.
+bool cudnn_conv_transpose2d(Tensor& out, const Tensor& x, const Tensor& w, const Tensor& bias,
+                            const Conv2dParams& p) {
+  Call call;
+  if (!call.init(out, w, x.size(2), x.size(3), x.numel(), p)) return false;
+  const char* op = detail::profiling()
+                       ? detail::profile_label("conv_transpose2d cudnn", toString(x.scalar_type()))
+                       : "conv_transpose2d";
+  if (!call.run<BackwardData>(out.data_ptr(), w.data_ptr(), x.data_ptr(), op)) return false;
+  if (bias.defined()) out.add_(bias.view({1, out.size(1), 1, 1}));
+  return true;
+}
+
+bool cudnn_conv_transpose2d_backward(const Tensor& grad_out, const Tensor& x, const Tensor& w,
+                                     const Conv2dParams& p, Tensor& grad_input,
+                                     Tensor& grad_weight) {
+  Call call;
+  if (!call.init(grad_out, w, x.size(2), x.size(3), x.numel(), p)) return false;
+  const char* op = detail::profiling() ? detail::profile_label("conv_transpose2d_backward cudnn",
+                                                               toString(x.scalar_type()))
+                                       : "conv_transpose2d_backward";
+  if (grad_input.defined() &&
+      !call.run<Forward>(grad_out.data_ptr(), w.data_ptr(), grad_input.data_ptr(), op))
+    return false;
+  if (grad_weight.defined() &&
+      !call.run<BackwardFilter>(grad_out.data_ptr(), grad_weight.data_ptr(), x.data_ptr(), op))
+    return false;
+  return true;
+}
+
 size_t cudnn_conv_cache_size() {
   std::lock_guard<std::mutex> lock(g_cache_mu);
   return cache().size();
@@ -485,6 +520,14 @@ bool cudnn_conv2d(Tensor&, const Tensor&, const Tensor&, const Tensor&, const Co
 }
 bool cudnn_conv2d_backward(const Tensor&, const Tensor&, const Tensor&, const Conv2dParams&,
                            Tensor&, Tensor&) {
+  return false;
+}
+bool cudnn_conv_transpose2d(Tensor&, const Tensor&, const Tensor&, const Tensor&,
+                            const Conv2dParams&) {
+  return false;
+}
+bool cudnn_conv_transpose2d_backward(const Tensor&, const Tensor&, const Tensor&,
+                                     const Conv2dParams&, Tensor&, Tensor&) {
   return false;
 }
 size_t cudnn_conv_cache_size() { return 0; }

@@ -15,6 +15,14 @@ bool cudnn_conv2d(Tensor& out, const Tensor& x, const Tensor& w, const Tensor& b
 // grad_input and grad_weight where defined (not the bias's); false as above.
 bool cudnn_conv2d_backward(const Tensor& grad_out, const Tensor& x, const Tensor& w,
                            const Conv2dParams& p, Tensor& grad_input, Tensor& grad_weight);
+// conv_transpose2d: out [N, Co, Ho, Wo] (output padding implied by its size) from x [N, Ci, H, W]
+// and w [Ci, Co / groups, kh, kw], plus bias; its gradients where defined. False as above (the
+// caller takes the composite).
+bool cudnn_conv_transpose2d(Tensor& out, const Tensor& x, const Tensor& w, const Tensor& bias,
+                            const Conv2dParams& p);
+bool cudnn_conv_transpose2d_backward(const Tensor& grad_out, const Tensor& x, const Tensor& w,
+                                     const Conv2dParams& p, Tensor& grad_input,
+                                     Tensor& grad_weight);
 // Problems whose algorithm choice is cached (for tests).
 size_t cudnn_conv_cache_size();
 

@@ -173,11 +173,27 @@ void avg_pool2d_backward_cuda(Tensor& grad_input, const Tensor& grad_out, const 
                              stream_of(go));
 }
 
+// conv_transpose2d has no cuDNN-free kernel here: the op takes its composite when these say no.
+bool conv_transpose2d_cuda(Tensor& out, const Tensor& input, const Tensor& weight,
+                           const Tensor& bias, const Conv2dParams& p) {
+  CUDAGuard guard(input.device());
+  return cudnn_conv_transpose2d(out, input, weight, bias, p);
+}
+
+bool conv_transpose2d_backward_cuda(const Tensor& grad_out, const Tensor& input,
+                                    const Tensor& weight, const Conv2dParams& p, Tensor& grad_input,
+                                    Tensor& grad_weight) {
+  CUDAGuard guard(input.device());
+  return cudnn_conv_transpose2d_backward(grad_out, input, weight, p, grad_input, grad_weight);
+}
+
 }  // namespace
 
 void register_cuda_conv_kernels() {
   reg(conv2d_stub, conv2d_cuda);
   reg(conv2d_backward_stub, conv2d_backward_cuda);
+  reg(cudnn_conv_transpose2d_stub, conv_transpose2d_cuda);
+  reg(cudnn_conv_transpose2d_backward_stub, conv_transpose2d_backward_cuda);
   reg(max_pool2d_stub, max_pool2d_cuda);
   reg(max_pool2d_backward_stub, max_pool2d_backward_cuda);
   reg(avg_pool2d_stub, avg_pool2d_cuda);

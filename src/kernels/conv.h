@@ -15,11 +15,23 @@ struct Conv2dParams {
 using Conv2dFn = void (*)(Tensor& out, const Tensor& input, const Tensor& weight,
                           const Tensor& bias, const Conv2dParams& p);
 // Gradients of conv2d; each output is filled only if defined (preallocated, zeroed by the kernel).
-using Conv2dBackwardFn = void (*)(const Tensor& grad_out, const Tensor& input,
-                                  const Tensor& weight, const Conv2dParams& p, Tensor& grad_input,
-                                  Tensor& grad_weight, Tensor& grad_bias);
+using Conv2dBackwardFn = void (*)(const Tensor& grad_out, const Tensor& input, const Tensor& weight,
+                                  const Conv2dParams& p, Tensor& grad_input, Tensor& grad_weight,
+                                  Tensor& grad_bias);
 EMBER_DECLARE_STUB(conv2d_stub, Conv2dFn);
 EMBER_DECLARE_STUB(conv2d_backward_stub, Conv2dBackwardFn);
+// conv_transpose2d through cuDNN (CUDA only, no CPU entry; Note [cuDNN transposed convolutions]
+// in src/ops/pooling.cpp): out [N, Co, Ho, Wo] = conv_transpose(input [N, Ci, H, W], weight [Ci,
+// Co/g, kh, kw]) + bias, the output padding implied by out's size; its input and weight
+// gradients where defined. False, with nothing written, where cuDNN is not loaded, switched off
+// or refuses the problem.
+using ConvTranspose2dFn = bool (*)(Tensor& out, const Tensor& input, const Tensor& weight,
+                                   const Tensor& bias, const Conv2dParams& p);
+using ConvTranspose2dBackwardFn = bool (*)(const Tensor& grad_out, const Tensor& input,
+                                           const Tensor& weight, const Conv2dParams& p,
+                                           Tensor& grad_input, Tensor& grad_weight);
+EMBER_DECLARE_STUB(cudnn_conv_transpose2d_stub, ConvTranspose2dFn);
+EMBER_DECLARE_STUB(cudnn_conv_transpose2d_backward_stub, ConvTranspose2dBackwardFn);
 
 struct Pool2dParams {
   std::array<int64_t, 2> kernel, stride, padding, dilation;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <optional>
 
 #include "ember/autograd/engine.h"
 #include "ember/autograd/function_node.h"
@@ -18,12 +19,41 @@
 #include "ember/ops/shape.h"
 #include "ember/ops/unary.h"
 #include "src/amp/autocast_hook.h"
+#include "src/kernels/conv.h"
 
 namespace ember {
 
 namespace {
 
 using Composite = std::function<Tensor(const std::vector<Tensor>&)>;
+
+// The gradients of a composite's inputs (saved in the node, `has` says which were defined) by
+// running it again with autograd on; differentiable again when grad mode is on (create_graph).
+variable_list composite_grads(autograd::FunctionNode& n, const Tensor& grad, const Composite& f,
+                              const std::vector<bool>& has) {
+  bool create = autograd::GradMode::is_enabled();
+  size_t k = has.size(), s = 0;
+  std::vector<Tensor> xs(k);
+  for (size_t i = 0; i < k; ++i)
+    if (has[i]) xs[i] = n.saved(s++);
+  variable_list want, res(k);
+  std::vector<size_t> at;
+  for (size_t i = 0; i < k; ++i) {
+    if (!has[i] || !n.needs_input_grad(i)) continue;
+    if (!create) xs[i] = xs[i].detach().requires_grad_(true);
+    want.push_back(xs[i]);
+    at.push_back(i);
+  }
+  if (want.empty() || !grad.defined()) return res;
+  Tensor y;
+  {
+    autograd::AutoGradMode on(true);
+    y = f(xs);
+  }
+  auto gs = autograd::grad({y}, want, {grad}, true, create, true);
+  for (size_t j = 0; j < at.size(); ++j) res[at[j]] = gs[j];
+  return res;
+}
 
 Tensor named(const char* name, std::vector<Tensor> inputs, Composite f) {
   Tensor out;
@@ -37,31 +67,10 @@ Tensor named(const char* name, std::vector<Tensor> inputs, Composite f) {
   }
   std::vector<bool> has;
   for (const Tensor& t : inputs) has.push_back(t.defined());
-  if (auto n = autograd::make_node(
-          name, TensorList(inputs), [f, has](autograd::FunctionNode& n, const variable_list& g) {
-            bool create = autograd::GradMode::is_enabled();
-            size_t k = has.size(), s = 0;
-            std::vector<Tensor> xs(k);
-            for (size_t i = 0; i < k; ++i)
-              if (has[i]) xs[i] = n.saved(s++);
-            variable_list want, res(k);
-            std::vector<size_t> at;
-            for (size_t i = 0; i < k; ++i) {
-              if (!has[i] || !n.needs_input_grad(i)) continue;
-              if (!create) xs[i] = xs[i].detach().requires_grad_(true);
-              want.push_back(xs[i]);
-              at.push_back(i);
-            }
-            if (want.empty() || !g[0].defined()) return res;
-            Tensor y;
-            {
-              autograd::AutoGradMode on(true);
-              y = f(xs);
-            }
-            auto gs = autograd::grad({y}, want, {g[0]}, true, create, true);
-            for (size_t j = 0; j < at.size(); ++j) res[at[j]] = gs[j];
-            return res;
-          })) {
+  if (auto n = autograd::make_node(name, TensorList(inputs),
+                                   [f, has](autograd::FunctionNode& n, const variable_list& g) {
+                                     return composite_grads(n, g[0], f, has);
+                                   })) {
     autograd::set_history(out, n);
     for (const Tensor& t : inputs)
       if (t.defined()) n->save(t);
@@ -299,6 +308,89 @@ void check_conv(const Tensor& input, const Tensor& weight, const Tensor& bias, s
   }
 }
 
+// Note [cuDNN transposed convolutions]
+// conv_transpose1d/2d on CUDA go through cuDNN where it is loaded and enabled
+// (src/cuda/conv_cudnn.cpp: the forward is the backward-data pass of the convolution the
+// transposed one is the adjoint of, the gradients its forward and backward-filter passes, as
+// PyTorch's cudnn_convolution_transpose), 1-D as 2-D with a height of 1, float, double, half and
+// bfloat16 as they are. First-order gradients only: with create_graph, or where cuDNN refuses a
+// pass, the composite's gradients (zero insertion + a convolution with the flipped weight); where
+// cuDNN refuses the forward, the composite throughout. conv_transpose3d is the composite.
+std::optional<Tensor> conv_transpose_cudnn(const Tensor& input, const Tensor& weight,
+                                           const Tensor& bias, const std::vector<int64_t>& st,
+                                           const std::vector<int64_t>& pad,
+                                           const std::vector<int64_t>& op_,
+                                           const std::vector<int64_t>& dil, int64_t groups,
+                                           const Composite& composite) {
+  const size_t D = st.size();
+  if (D > 2 || !input.is_cuda() ||
+      cudnn_conv_transpose2d_stub.table[static_cast<int>(kCUDA)] == nullptr ||
+      cudnn_conv_transpose2d_backward_stub.table[static_cast<int>(kCUDA)] == nullptr)
+    return std::nullopt;
+  const ScalarType dt = input.scalar_type();
+  if (dt != kFloat && dt != kDouble && dt != kHalf && dt != kBFloat16) return std::nullopt;
+  if (weight.device() != input.device() || (bias.defined() && bias.device() != input.device()))
+    return std::nullopt;
+  // 1-D as 2-D: a height of 1, kernel height 1, unit stride and dilation, no padding.
+  Conv2dParams p;
+  const size_t last = D - 1;
+  p.stride = {D == 2 ? st[0] : 1, st[last]};
+  p.padding = {D == 2 ? pad[0] : 0, pad[last]};
+  p.dilation = {D == 2 ? dil[0] : 1, dil[last]};
+  p.groups = groups;
+  auto as2d = [D](const Tensor& t) { return D == 1 ? t.unsqueeze(2) : t; };
+  Tensor x = as2d(input.detach()).contiguous(), w = as2d(weight.detach()).contiguous();
+  int64_t out_hw[2];
+  for (int i = 0; i < 2; ++i) {
+    const int64_t in = x.size(2 + i), k = w.size(2 + i);
+    const int64_t extra = D == 2 || i == 1 ? op_[D == 2 ? static_cast<size_t>(i) : last] : 0;
+    out_hw[i] = (in - 1) * p.stride[static_cast<size_t>(i)] -
+                2 * p.padding[static_cast<size_t>(i)] +
+                p.dilation[static_cast<size_t>(i)] * (k - 1) + extra + 1;
+  }
+  DimVector sizes{x.size(0), w.size(1) * groups};
+  if (D == 2) sizes.push_back(out_hw[0]);
+  sizes.push_back(out_hw[1]);
+  Tensor out = make_tensor(sizes, dt, input.device());
+  {
+    NoGradGuard ng;
+    Tensor out2d = as2d(out);  // the kernel writes through this view
+    Tensor b = bias.defined() ? bias.detach().contiguous() : Tensor();
+    if (!cudnn_conv_transpose2d_stub.get(kCUDA)(out2d, x, w, b, p)) return std::nullopt;
+  }
+  const bool has_bias = bias.defined();
+  if (auto n = autograd::make_node(
+          "ConvolutionBackward0", {input, weight, bias},
+          [p, D, has_bias, composite](autograd::FunctionNode& n, const variable_list& g) {
+            if (!autograd::GradMode::is_enabled() && g[0].defined()) {
+              auto as2d = [D](const Tensor& t) { return D == 1 ? t.unsqueeze(2) : t; };
+              Tensor xi = as2d(n.saved(0)).contiguous(), wi = as2d(n.saved(1)).contiguous();
+              Tensor go = as2d(g[0]).to(xi.scalar_type()).contiguous();
+              Tensor gi = n.needs_input_grad(0)
+                              ? make_tensor(xi.sizes(), xi.scalar_type(), xi.device())
+                              : Tensor();
+              Tensor gw = n.needs_input_grad(1)
+                              ? make_tensor(wi.sizes(), wi.scalar_type(), wi.device())
+                              : Tensor();
+              if (cudnn_conv_transpose2d_backward_stub.get(kCUDA)(go, xi, wi, p, gi, gw)) {
+                Tensor gb;
+                if (has_bias && n.needs_input_grad(2)) gb = sum(go, IntArrayRef{0, 2, 3});
+                auto back = [D](const Tensor& t) {
+                  return t.defined() && D == 1 ? t.squeeze(2) : t;
+                };
+                return variable_list{back(gi), back(gw), gb};
+              }
+            }
+            return composite_grads(n, g[0], composite, {true, true, has_bias});
+          })) {
+    autograd::set_history(out, n);
+    n->save(input);
+    n->save(weight);
+    if (has_bias) n->save(bias);
+  }
+  return out;
+}
+
 Tensor conv_transpose_nd(const Tensor& input_, const Tensor& weight, const Tensor& bias,
                          IntArrayRef stride, IntArrayRef padding, IntArrayRef output_padding,
                          int64_t groups, IntArrayRef dilation, size_t D, const char* op) {
@@ -325,48 +417,53 @@ Tensor conv_transpose_nd(const Tensor& input_, const Tensor& weight, const Tenso
     EMBER_CHECK(out > 0, "[", op, "] Given input size per channel: ", input.sizes().slice(2),
                 ". Calculated output size per channel is non-positive (", out, ")");
   }
-  Tensor out =
-      named("ConvolutionBackward0", {input, weight, bias}, [=](const std::vector<Tensor>& t) {
-        Tensor x = t[0], w = t[1];
-        int64_t cin = w.size(0), coutg = w.size(1);
-        for (size_t i = 0; i < D; ++i) {
-          int64_t dim = 2 + static_cast<int64_t>(i), L = x.size(dim);
-          int64_t k = w.size(dim), q = dil[i] * (k - 1) - pad[i];
-          if (st[i] > 1) {  // insert stride - 1 zeros between elements
-            DimVector zs(x.sizes());
-            zs[static_cast<size_t>(dim)] = L * (st[i] - 1);
-            Tensor z = zeros(zs, x.options()).unflatten(dim, {L, st[i] - 1});
-            x = cat({x.unsqueeze(dim + 1), z}, dim + 1).flatten(dim, dim + 1);
-            x = x.narrow(dim, 0, (L - 1) * st[i] + 1);
-          }
-          int64_t lo = q, hi = q + op_[i];
-          auto grow = [&](int64_t amount, bool front) {
-            if (amount > 0) {
-              DimVector zs(x.sizes());
-              zs[static_cast<size_t>(dim)] = amount;
-              Tensor z = zeros(zs, x.options());
-              x = front ? cat({z, x}, dim) : cat({x, z}, dim);
-            } else if (amount < 0) {
-              x = front ? x.narrow(dim, -amount, x.size(dim) + amount)
-                        : x.narrow(dim, 0, x.size(dim) + amount);
-            }
-          };
-          grow(lo, true);
-          grow(hi, false);
+  Composite composite = [=](const std::vector<Tensor>& t) {
+    Tensor x = t[0], w = t[1];
+    int64_t cin = w.size(0), coutg = w.size(1);
+    for (size_t i = 0; i < D; ++i) {
+      int64_t dim = 2 + static_cast<int64_t>(i), L = x.size(dim);
+      int64_t k = w.size(dim), q = dil[i] * (k - 1) - pad[i];
+      if (st[i] > 1) {  // insert stride - 1 zeros between elements
+        DimVector zs(x.sizes());
+        zs[static_cast<size_t>(dim)] = L * (st[i] - 1);
+        Tensor z = zeros(zs, x.options()).unflatten(dim, {L, st[i] - 1});
+        x = cat({x.unsqueeze(dim + 1), z}, dim + 1).flatten(dim, dim + 1);
+        x = x.narrow(dim, 0, (L - 1) * st[i] + 1);
+      }
+      int64_t lo = q, hi = q + op_[i];
+      auto grow = [&](int64_t amount, bool front) {
+        if (amount > 0) {
+          DimVector zs(x.sizes());
+          zs[static_cast<size_t>(dim)] = amount;
+          Tensor z = zeros(zs, x.options());
+          x = front ? cat({z, x}, dim) : cat({x, z}, dim);
+        } else if (amount < 0) {
+          x = front ? x.narrow(dim, -amount, x.size(dim) + amount)
+                    : x.narrow(dim, 0, x.size(dim) + amount);
         }
-        // [C_in, C_out/g, k...] -> [C_out, C_in/g, k...], flipped.
-        DimVector ws(w.sizes());
-        DimVector gs{groups, cin / groups, coutg};
-        for (size_t i = 0; i < D; ++i) gs.push_back(w.size(2 + static_cast<int64_t>(i)));
-        Tensor wt = w.reshape(gs).transpose(1, 2);
-        DimVector fs{groups * coutg, cin / groups};
-        for (size_t i = 0; i < D; ++i) fs.push_back(w.size(2 + static_cast<int64_t>(i)));
-        std::vector<int64_t> flip_dims;
-        for (size_t i = 0; i < D; ++i) flip_dims.push_back(2 + static_cast<int64_t>(i));
-        wt = wt.reshape(fs).flip(flip_dims);
-        std::vector<int64_t> ones(D, 1), zero(D, 0);
-        return conv_nd(x, wt, t[2], ones, zero, dil, groups);
-      });
+      };
+      grow(lo, true);
+      grow(hi, false);
+    }
+    // [C_in, C_out/g, k...] -> [C_out, C_in/g, k...], flipped.
+    DimVector ws(w.sizes());
+    DimVector gs{groups, cin / groups, coutg};
+    for (size_t i = 0; i < D; ++i) gs.push_back(w.size(2 + static_cast<int64_t>(i)));
+    Tensor wt = w.reshape(gs).transpose(1, 2);
+    DimVector fs{groups * coutg, cin / groups};
+    for (size_t i = 0; i < D; ++i) fs.push_back(w.size(2 + static_cast<int64_t>(i)));
+    std::vector<int64_t> flip_dims;
+    for (size_t i = 0; i < D; ++i) flip_dims.push_back(2 + static_cast<int64_t>(i));
+    wt = wt.reshape(fs).flip(flip_dims);
+    std::vector<int64_t> ones(D, 1), zero(D, 0);
+    return conv_nd(x, wt, t[2], ones, zero, dil, groups);
+  };
+  Tensor out;
+  if (auto fast = conv_transpose_cudnn(input, weight, bias, st, pad, op_, dil, groups, composite)) {
+    out = *fast;
+  } else {
+    out = named("ConvolutionBackward0", {input, weight, bias}, composite);
+  }
   return unbatched ? out.squeeze(0) : out;
 }
 
