@@ -535,8 +535,10 @@ void avg_pool2d_backward_kernel(Tensor& grad_input, const Tensor& grad_out, cons
 
 EMBER_DEFINE_STUB(conv2d_stub, conv2d_kernel);
 EMBER_DEFINE_STUB(conv2d_backward_stub, conv2d_backward_kernel);
-EMBER_DEFINE_STUB(cudnn_conv_transpose2d_stub, nullptr);  // CUDA only
-EMBER_DEFINE_STUB(cudnn_conv_transpose2d_backward_stub, nullptr);
+EMBER_DEFINE_STUB(cudnn_conv3d_stub, nullptr);  // CUDA only
+EMBER_DEFINE_STUB(cudnn_conv3d_backward_stub, nullptr);
+EMBER_DEFINE_STUB(cudnn_conv_transpose_stub, nullptr);
+EMBER_DEFINE_STUB(cudnn_conv_transpose_backward_stub, nullptr);
 EMBER_DEFINE_STUB(max_pool2d_stub, max_pool2d_kernel);
 EMBER_DEFINE_STUB(max_pool2d_backward_stub, max_pool2d_backward_kernel);
 EMBER_DEFINE_STUB(avg_pool2d_stub, avg_pool2d_kernel);

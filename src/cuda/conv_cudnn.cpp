@@ -1,7 +1,7 @@
 // Note [cuDNN convolutions]
-// conv2d's forward and gradients on CUDA through cuDNN's convolution API (the library loaded at
-// run time, Note [cuDNN at run time]), for float, double, half and bfloat16 NCHW tensors, as
-// PyTorch does:
+// conv2d's and conv3d's forward and gradients (and the transposed convolutions', as the adjoint
+// passes) on CUDA through cuDNN's convolution API (the library loaded at run time, Note [cuDNN
+// at run time]), for float, double, half and bfloat16 NCHW / NCDHW tensors, as PyTorch does:
 // - descriptors per call (cheap host calls); 16-bit data accumulate in float ("pseudo-half"),
 //   double in double;
 // - math: float32 may use TF32 tensor cores when at::globalContext().allowTF32CuDNN() (on by
@@ -159,13 +159,14 @@ struct BackwardFilter {
   }
 };
 
-// One problem of one pass: fourteen sizes and parameters, six switches (no padding bytes: the
-// key is hashed and compared as bytes, key_hash.h).
+// One problem of one pass: sizes and parameters (the third spatial entry 0 for 2-D), six
+// switches (no padding bytes: the key is hashed and compared as bytes, key_hash.h).
 struct AlgoKey {
-  int64_t n, c, h, w, co, kh, kw, sh, sw, ph, pw, dh, dw, groups;
+  int64_t n, c, co, groups;
+  int64_t in[3], k[3], stride[3], pad[3], dil[3];
   int32_t dtype, pass, fma_only, deterministic, benchmark, device;
 };
-static_assert(sizeof(AlgoKey) == 14 * sizeof(int64_t) + 6 * sizeof(int32_t),
+static_assert(sizeof(AlgoKey) == 19 * sizeof(int64_t) + 6 * sizeof(int32_t),
               "AlgoKey has no padding");
 struct Choice {
   bool usable = false;  // false: no algorithm (remembered, so the fallback is taken at once)
@@ -345,50 +346,74 @@ const Api* usable_api(const Tensor& x, const Tensor& w, int64_t out_numel) {
   return a;
 }
 
-void make_descs(Descs& d, const Tensor& x, const Tensor& w, int64_t ho, int64_t wo,
-                const Conv2dParams& p, bool fma_only) {
+// Descriptors of x [n, c, spatial...], w [co, c / groups, kernel...] and y [n, co, out...] (out:
+// the spatial output sizes) for 2 or 3 spatial dims, all contiguous.
+void make_descs(Descs& d, const Tensor& x, const Tensor& w, IntArrayRef out, const ConvNdParams& p,
+                bool fma_only) {
   const Api* a = d.a;
-  const char* op = "conv2d";
+  const char* op = p.dims == 3 ? "conv3d" : "conv2d";
   cudnnDataType_t dt = data_type(x.scalar_type());
   cudnnDataType_t acc = x.scalar_type() == kDouble ? CUDNN_DATA_DOUBLE : CUDNN_DATA_FLOAT;
   auto i = [](int64_t v) { return static_cast<int>(v); };
   EMBER_CUDNN_CHECK(a, cudnnCreateTensorDescriptor, (&d.x), op);
-  EMBER_CUDNN_CHECK(
-      a, cudnnSetTensor4dDescriptor,
-      (d.x, CUDNN_TENSOR_NCHW, dt, i(x.size(0)), i(x.size(1)), i(x.size(2)), i(x.size(3))), op);
   EMBER_CUDNN_CHECK(a, cudnnCreateTensorDescriptor, (&d.y), op);
-  EMBER_CUDNN_CHECK(a, cudnnSetTensor4dDescriptor,
-                    (d.y, CUDNN_TENSOR_NCHW, dt, i(x.size(0)), i(w.size(0)), i(ho), i(wo)), op);
   EMBER_CUDNN_CHECK(a, cudnnCreateFilterDescriptor, (&d.w), op);
-  EMBER_CUDNN_CHECK(
-      a, cudnnSetFilter4dDescriptor,
-      (d.w, dt, CUDNN_TENSOR_NCHW, i(w.size(0)), i(w.size(1)), i(w.size(2)), i(w.size(3))), op);
   EMBER_CUDNN_CHECK(a, cudnnCreateConvolutionDescriptor, (&d.conv), op);
-  EMBER_CUDNN_CHECK(a, cudnnSetConvolution2dDescriptor,
-                    (d.conv, i(p.padding[0]), i(p.padding[1]), i(p.stride[0]), i(p.stride[1]),
-                     i(p.dilation[0]), i(p.dilation[1]), CUDNN_CROSS_CORRELATION, acc),
-                    op);
+  if (p.dims == 2) {
+    EMBER_CUDNN_CHECK(
+        a, cudnnSetTensor4dDescriptor,
+        (d.x, CUDNN_TENSOR_NCHW, dt, i(x.size(0)), i(x.size(1)), i(x.size(2)), i(x.size(3))), op);
+    EMBER_CUDNN_CHECK(
+        a, cudnnSetTensor4dDescriptor,
+        (d.y, CUDNN_TENSOR_NCHW, dt, i(x.size(0)), i(w.size(0)), i(out[0]), i(out[1])), op);
+    EMBER_CUDNN_CHECK(
+        a, cudnnSetFilter4dDescriptor,
+        (d.w, dt, CUDNN_TENSOR_NCHW, i(w.size(0)), i(w.size(1)), i(w.size(2)), i(w.size(3))), op);
+    EMBER_CUDNN_CHECK(a, cudnnSetConvolution2dDescriptor,
+                      (d.conv, i(p.padding[0]), i(p.padding[1]), i(p.stride[0]), i(p.stride[1]),
+                       i(p.dilation[0]), i(p.dilation[1]), CUDNN_CROSS_CORRELATION, acc),
+                      op);
+  } else {
+    // Nd descriptors: sizes and contiguous strides of the 5-d tensors.
+    auto set_tensor = [&](cudnnTensorDescriptor_t t, std::array<int, 5> dims) {
+      std::array<int, 5> strides{};
+      int stride = 1;
+      for (int k = 4; k >= 0; --k) {
+        strides[static_cast<size_t>(k)] = stride;
+        stride *= dims[static_cast<size_t>(k)];
+      }
+      EMBER_CUDNN_CHECK(a, cudnnSetTensorNdDescriptor, (t, dt, 5, dims.data(), strides.data()), op);
+    };
+    set_tensor(d.x, {i(x.size(0)), i(x.size(1)), i(x.size(2)), i(x.size(3)), i(x.size(4))});
+    set_tensor(d.y, {i(x.size(0)), i(w.size(0)), i(out[0]), i(out[1]), i(out[2])});
+    const std::array<int, 5> f{i(w.size(0)), i(w.size(1)), i(w.size(2)), i(w.size(3)),
+                               i(w.size(4))};
+    EMBER_CUDNN_CHECK(a, cudnnSetFilterNdDescriptor, (d.w, dt, CUDNN_TENSOR_NCHW, 5, f.data()), op);
+    const std::array<int, 3> pad{i(p.padding[0]), i(p.padding[1]), i(p.padding[2])};
+    const std::array<int, 3> st{i(p.stride[0]), i(p.stride[1]), i(p.stride[2])};
+    const std::array<int, 3> dil{i(p.dilation[0]), i(p.dilation[1]), i(p.dilation[2])};
+    EMBER_CUDNN_CHECK(a, cudnnSetConvolutionNdDescriptor,
+                      (d.conv, 3, pad.data(), st.data(), dil.data(), CUDNN_CROSS_CORRELATION, acc),
+                      op);
+  }
   EMBER_CUDNN_CHECK(a, cudnnSetConvolutionGroupCount, (d.conv, i(p.groups)), op);
   EMBER_CUDNN_CHECK(a, cudnnSetConvolutionMathType,
                     (d.conv, fma_only ? CUDNN_FMA_MATH : CUDNN_DEFAULT_MATH), op);
 }
 
-AlgoKey make_key(const Tensor& x, const Tensor& w, const Conv2dParams& p) {
+AlgoKey make_key(const Tensor& x, const Tensor& w, const ConvNdParams& p) {
   AlgoKey k{};
   k.n = x.size(0);
   k.c = x.size(1);
-  k.h = x.size(2);
-  k.w = x.size(3);
   k.co = w.size(0);
-  k.kh = w.size(2);
-  k.kw = w.size(3);
-  k.sh = p.stride[0];
-  k.sw = p.stride[1];
-  k.ph = p.padding[0];
-  k.pw = p.padding[1];
-  k.dh = p.dilation[0];
-  k.dw = p.dilation[1];
   k.groups = p.groups;
+  for (int s = 0; s < p.dims; ++s) {
+    k.in[s] = x.size(2 + s);
+    k.k[s] = w.size(2 + s);
+    k.stride[s] = p.stride[static_cast<size_t>(s)];
+    k.pad[s] = p.padding[static_cast<size_t>(s)];
+    k.dil[s] = p.dilation[static_cast<size_t>(s)];
+  }
   k.dtype = static_cast<int32_t>(x.scalar_type());
   k.device = static_cast<int32_t>(x.device().index());
   return k;
@@ -398,8 +423,8 @@ AlgoKey make_key(const Tensor& x, const Tensor& w, const Conv2dParams& p) {
 class Call {
  public:
   // False: not for cuDNN (see usable_api; or no handle on this device).
-  bool init(const Tensor& x, const Tensor& w, int64_t ho, int64_t wo, int64_t out_numel,
-            const Conv2dParams& p) {
+  bool init(const Tensor& x, const Tensor& w, IntArrayRef out, int64_t out_numel,
+            const ConvNdParams& p) {
     a_ = usable_api(x, w, out_numel);
     if (!a_) return false;
     dev_ = x.device();
@@ -409,7 +434,7 @@ class Call {
     dtype_ = x.scalar_type();
     fma_only_ = dtype_ == kFloat && !globalContext().allowTF32CuDNN();
     d_ = std::make_unique<Descs>(a_);
-    make_descs(*d_, x, w, ho, wo, p, fma_only_);
+    make_descs(*d_, x, w, out, p, fma_only_);
     key_ = make_key(x, w, p);
     return true;
   }
@@ -441,27 +466,33 @@ class Call {
   double d1_ = 1.0, d0_ = 0.0;
 };
 
+// The spatial sizes of a [n, c, spatial...] tensor.
+IntArrayRef spatial(const Tensor& t) { return t.sizes().slice(2); }
+
+const char* label(const char* op, const Tensor& x) {
+  return detail::profiling() ? detail::profile_label((std::string(op) + " cudnn").c_str(),
+                                                     toString(x.scalar_type()))
+                             : op;
+}
+
 }  // namespace
 
-bool cudnn_conv2d(Tensor& out, const Tensor& x, const Tensor& w, const Tensor& bias,
-                  const Conv2dParams& p) {
+bool cudnn_conv(Tensor& out, const Tensor& x, const Tensor& w, const Tensor& bias,
+                const ConvNdParams& p) {
   Call call;
-  if (!call.init(x, w, out.size(2), out.size(3), out.numel(), p)) return false;
-  const char* op = detail::profiling()
-                       ? detail::profile_label("conv2d cudnn", toString(x.scalar_type()))
-                       : "conv2d";
+  if (!call.init(x, w, spatial(out), out.numel(), p)) return false;
+  const char* op = label(p.dims == 3 ? "conv3d" : "conv2d", x);
   if (!call.run<Forward>(x.data_ptr(), w.data_ptr(), out.data_ptr(), op)) return false;
-  if (bias.defined()) out.add_(bias.view({1, w.size(0), 1, 1}));
+  if (bias.defined())
+    out.add_(bias.view(p.dims == 3 ? IntArrayRef{1, -1, 1, 1, 1} : IntArrayRef{1, -1, 1, 1}));
   return true;
 }
 
-bool cudnn_conv2d_backward(const Tensor& grad_out, const Tensor& x, const Tensor& w,
-                           const Conv2dParams& p, Tensor& grad_input, Tensor& grad_weight) {
+bool cudnn_conv_backward(const Tensor& grad_out, const Tensor& x, const Tensor& w,
+                         const ConvNdParams& p, Tensor& grad_input, Tensor& grad_weight) {
   Call call;
-  if (!call.init(x, w, grad_out.size(2), grad_out.size(3), grad_out.numel(), p)) return false;
-  const char* op = detail::profiling()
-                       ? detail::profile_label("conv2d_backward cudnn", toString(x.scalar_type()))
-                       : "conv2d_backward";
+  if (!call.init(x, w, spatial(grad_out), grad_out.numel(), p)) return false;
+  const char* op = label(p.dims == 3 ? "conv3d_backward" : "conv2d_backward", x);
   // False (cuDNN has no algorithm for a pass): the caller computes both gradients the cuDNN-free
   // way, overwriting one made here.
   if (grad_input.defined() &&
@@ -473,32 +504,29 @@ bool cudnn_conv2d_backward(const Tensor& grad_out, const Tensor& x, const Tensor
   return true;
 }
 
-// conv_transpose2d is the adjoint of the convolution out -> x with the same weight: its forward
-// is that convolution's backward-data pass, its input gradient the forward pass and its weight
-// gradient the backward-filter pass with grad_out in the convolution input's place (PyTorch's
-// cudnn_convolution_transpose). The descriptors are those of that convolution: "x" is the
-// transposed convolution's output [N, Co, Ho, Wo], "y" its input [N, Ci, H, W], the filter
-// [Ci, Co / groups, kh, kw] as the weight is stored.
-bool cudnn_conv_transpose2d(Tensor& out, const Tensor& x, const Tensor& w, const Tensor& bias,
-                            const Conv2dParams& p) {
+// A transposed convolution is the adjoint of the convolution out -> x with the same weight: its
+// forward is that convolution's backward-data pass, its input gradient the forward pass and its
+// weight gradient the backward-filter pass with grad_out in the convolution input's place
+// (PyTorch's cudnn_convolution_transpose). The descriptors are those of that convolution: "x" is
+// the transposed convolution's output [N, Co, out...], "y" its input [N, Ci, in...], the filter
+// [Ci, Co / groups, k...] as the weight is stored.
+bool cudnn_conv_transpose(Tensor& out, const Tensor& x, const Tensor& w, const Tensor& bias,
+                          const ConvNdParams& p) {
   Call call;
-  if (!call.init(out, w, x.size(2), x.size(3), x.numel(), p)) return false;
-  const char* op = detail::profiling()
-                       ? detail::profile_label("conv_transpose2d cudnn", toString(x.scalar_type()))
-                       : "conv_transpose2d";
+  if (!call.init(out, w, spatial(x), x.numel(), p)) return false;
+  const char* op = label(p.dims == 3 ? "conv_transpose3d" : "conv_transpose2d", x);
   if (!call.run<BackwardData>(out.data_ptr(), w.data_ptr(), x.data_ptr(), op)) return false;
-  if (bias.defined()) out.add_(bias.view({1, out.size(1), 1, 1}));
+  if (bias.defined())
+    out.add_(bias.view(p.dims == 3 ? IntArrayRef{1, -1, 1, 1, 1} : IntArrayRef{1, -1, 1, 1}));
   return true;
 }
 
-bool cudnn_conv_transpose2d_backward(const Tensor& grad_out, const Tensor& x, const Tensor& w,
-                                     const Conv2dParams& p, Tensor& grad_input,
-                                     Tensor& grad_weight) {
+bool cudnn_conv_transpose_backward(const Tensor& grad_out, const Tensor& x, const Tensor& w,
+                                   const ConvNdParams& p, Tensor& grad_input, Tensor& grad_weight) {
   Call call;
-  if (!call.init(grad_out, w, x.size(2), x.size(3), x.numel(), p)) return false;
-  const char* op = detail::profiling() ? detail::profile_label("conv_transpose2d_backward cudnn",
-                                                               toString(x.scalar_type()))
-                                       : "conv_transpose2d_backward";
+  if (!call.init(grad_out, w, spatial(x), x.numel(), p)) return false;
+  const char* op =
+      label(p.dims == 3 ? "conv_transpose3d_backward" : "conv_transpose2d_backward", x);
   if (grad_input.defined() &&
       !call.run<Forward>(grad_out.data_ptr(), w.data_ptr(), grad_input.data_ptr(), op))
     return false;
@@ -515,19 +543,19 @@ size_t cudnn_conv_cache_size() {
 
 #else
 
-bool cudnn_conv2d(Tensor&, const Tensor&, const Tensor&, const Tensor&, const Conv2dParams&) {
+bool cudnn_conv(Tensor&, const Tensor&, const Tensor&, const Tensor&, const ConvNdParams&) {
   return false;
 }
-bool cudnn_conv2d_backward(const Tensor&, const Tensor&, const Tensor&, const Conv2dParams&,
-                           Tensor&, Tensor&) {
+bool cudnn_conv_backward(const Tensor&, const Tensor&, const Tensor&, const ConvNdParams&, Tensor&,
+                         Tensor&) {
   return false;
 }
-bool cudnn_conv_transpose2d(Tensor&, const Tensor&, const Tensor&, const Tensor&,
-                            const Conv2dParams&) {
+bool cudnn_conv_transpose(Tensor&, const Tensor&, const Tensor&, const Tensor&,
+                          const ConvNdParams&) {
   return false;
 }
-bool cudnn_conv_transpose2d_backward(const Tensor&, const Tensor&, const Tensor&,
-                                     const Conv2dParams&, Tensor&, Tensor&) {
+bool cudnn_conv_transpose_backward(const Tensor&, const Tensor&, const Tensor&, const ConvNdParams&,
+                                   Tensor&, Tensor&) {
   return false;
 }
 size_t cudnn_conv_cache_size() { return 0; }

@@ -69,7 +69,7 @@ void conv2d_cuda(Tensor& out, const Tensor& input, const Tensor& weight, const T
                  const Conv2dParams& p) {
   CUDAGuard guard(input.device());
   NoGradGuard ng;
-  if (cudnn_conv2d(out, input, weight, bias, p)) return;
+  if (cudnn_conv(out, input, weight, bias, to_nd(p))) return;
   if (!is_16bit(input.scalar_type())) {
     conv2d_im2col(out, input, weight, bias, p);
     return;
@@ -111,7 +111,7 @@ void conv2d_backward_cuda(const Tensor& grad_out, const Tensor& input, const Ten
   Tensor go = grad_out.contiguous();
   if (grad_bias.defined()) grad_bias.copy_(go.sum(IntArrayRef{0, 2, 3}));
   if (!grad_weight.defined() && !grad_input.defined()) return;
-  if (cudnn_conv2d_backward(go, input, weight, p, grad_input, grad_weight)) return;
+  if (cudnn_conv_backward(go, input, weight, to_nd(p), grad_input, grad_weight)) return;
   if (!is_16bit(input.scalar_type())) {
     conv2d_backward_im2col(go, input, weight, p, grad_input, grad_weight);
     return;
@@ -173,18 +173,20 @@ void avg_pool2d_backward_cuda(Tensor& grad_input, const Tensor& grad_out, const 
                              stream_of(go));
 }
 
-// conv_transpose2d has no cuDNN-free kernel here: the op takes its composite when these say no.
-bool conv_transpose2d_cuda(Tensor& out, const Tensor& input, const Tensor& weight,
-                           const Tensor& bias, const Conv2dParams& p) {
+// conv3d and the transposed convolutions have no cuDNN-free kernel here: the ops take their
+// composites when these say no.
+template <auto Run>
+bool cudnn_forward_cuda(Tensor& out, const Tensor& input, const Tensor& weight, const Tensor& bias,
+                        const ConvNdParams& p) {
   CUDAGuard guard(input.device());
-  return cudnn_conv_transpose2d(out, input, weight, bias, p);
+  return Run(out, input, weight, bias, p);
 }
 
-bool conv_transpose2d_backward_cuda(const Tensor& grad_out, const Tensor& input,
-                                    const Tensor& weight, const Conv2dParams& p, Tensor& grad_input,
-                                    Tensor& grad_weight) {
+template <auto Run>
+bool cudnn_backward_cuda(const Tensor& grad_out, const Tensor& input, const Tensor& weight,
+                         const ConvNdParams& p, Tensor& grad_input, Tensor& grad_weight) {
   CUDAGuard guard(input.device());
-  return cudnn_conv_transpose2d_backward(grad_out, input, weight, p, grad_input, grad_weight);
+  return Run(grad_out, input, weight, p, grad_input, grad_weight);
 }
 
 }  // namespace
@@ -192,8 +194,10 @@ bool conv_transpose2d_backward_cuda(const Tensor& grad_out, const Tensor& input,
 void register_cuda_conv_kernels() {
   reg(conv2d_stub, conv2d_cuda);
   reg(conv2d_backward_stub, conv2d_backward_cuda);
-  reg(cudnn_conv_transpose2d_stub, conv_transpose2d_cuda);
-  reg(cudnn_conv_transpose2d_backward_stub, conv_transpose2d_backward_cuda);
+  reg(cudnn_conv3d_stub, cudnn_forward_cuda<cudnn_conv>);
+  reg(cudnn_conv3d_backward_stub, cudnn_backward_cuda<cudnn_conv_backward>);
+  reg(cudnn_conv_transpose_stub, cudnn_forward_cuda<cudnn_conv_transpose>);
+  reg(cudnn_conv_transpose_backward_stub, cudnn_backward_cuda<cudnn_conv_transpose_backward>);
   reg(max_pool2d_stub, max_pool2d_cuda);
   reg(max_pool2d_backward_stub, max_pool2d_backward_cuda);
   reg(avg_pool2d_stub, avg_pool2d_cuda);

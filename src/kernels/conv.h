@@ -20,18 +20,39 @@ using Conv2dBackwardFn = void (*)(const Tensor& grad_out, const Tensor& input, c
                                   Tensor& grad_bias);
 EMBER_DECLARE_STUB(conv2d_stub, Conv2dFn);
 EMBER_DECLARE_STUB(conv2d_backward_stub, Conv2dBackwardFn);
-// conv_transpose2d through cuDNN (CUDA only, no CPU entry; Note [cuDNN transposed convolutions]
-// in src/ops/pooling.cpp): out [N, Co, Ho, Wo] = conv_transpose(input [N, Ci, H, W], weight [Ci,
-// Co/g, kh, kw]) + bias, the output padding implied by out's size; its input and weight
-// gradients where defined. False, with nothing written, where cuDNN is not loaded, switched off
-// or refuses the problem.
-using ConvTranspose2dFn = bool (*)(Tensor& out, const Tensor& input, const Tensor& weight,
-                                   const Tensor& bias, const Conv2dParams& p);
-using ConvTranspose2dBackwardFn = bool (*)(const Tensor& grad_out, const Tensor& input,
-                                           const Tensor& weight, const Conv2dParams& p,
-                                           Tensor& grad_input, Tensor& grad_weight);
-EMBER_DECLARE_STUB(cudnn_conv_transpose2d_stub, ConvTranspose2dFn);
-EMBER_DECLARE_STUB(cudnn_conv_transpose2d_backward_stub, ConvTranspose2dBackwardFn);
+// A convolution with 2 or 3 spatial dims (the cuDNN entry points below); entries past `dims`
+// unused.
+struct ConvNdParams {
+  int dims = 2;
+  std::array<int64_t, 3> stride{1, 1, 1}, padding{0, 0, 0}, dilation{1, 1, 1};
+  int64_t groups = 1;
+};
+inline ConvNdParams to_nd(const Conv2dParams& p) {
+  ConvNdParams r;
+  for (size_t i = 0; i < 2; ++i) {
+    r.stride[i] = p.stride[i];
+    r.padding[i] = p.padding[i];
+    r.dilation[i] = p.dilation[i];
+  }
+  r.groups = p.groups;
+  return r;
+}
+// Through cuDNN (CUDA only, no CPU entry; Note [cuDNN transposed convolutions] in
+// src/ops/pooling.cpp): conv3d (out [N, Co, Do, Ho, Wo] = conv(input, weight [Co, C/g, k...]) +
+// bias) and the transposed convolutions with 2 or 3 spatial dims (out [N, Co, out...] =
+// conv_transpose(input [N, Ci, in...], weight [Ci, Co/g, k...]) + bias, the output padding implied
+// by out's size); the backward functions write the input and weight gradients where defined.
+// False, with nothing written, where cuDNN is not loaded, switched off or refuses the problem
+// (the op then takes its composite).
+using CudnnConvFn = bool (*)(Tensor& out, const Tensor& input, const Tensor& weight,
+                             const Tensor& bias, const ConvNdParams& p);
+using CudnnConvBackwardFn = bool (*)(const Tensor& grad_out, const Tensor& input,
+                                     const Tensor& weight, const ConvNdParams& p,
+                                     Tensor& grad_input, Tensor& grad_weight);
+EMBER_DECLARE_STUB(cudnn_conv3d_stub, CudnnConvFn);
+EMBER_DECLARE_STUB(cudnn_conv3d_backward_stub, CudnnConvBackwardFn);
+EMBER_DECLARE_STUB(cudnn_conv_transpose_stub, CudnnConvFn);
+EMBER_DECLARE_STUB(cudnn_conv_transpose_backward_stub, CudnnConvBackwardFn);
 
 struct Pool2dParams {
   std::array<int64_t, 2> kernel, stride, padding, dilation;

@@ -309,59 +309,56 @@ void check_conv(const Tensor& input, const Tensor& weight, const Tensor& bias, s
 }
 
 // Note [cuDNN transposed convolutions]
-// conv_transpose1d/2d on CUDA go through cuDNN where it is loaded and enabled
-// (src/cuda/conv_cudnn.cpp: the forward is the backward-data pass of the convolution the
-// transposed one is the adjoint of, the gradients its forward and backward-filter passes, as
-// PyTorch's cudnn_convolution_transpose), 1-D as 2-D with a height of 1, float, double, half and
-// bfloat16 as they are. First-order gradients only: with create_graph, or where cuDNN refuses a
-// pass, the composite's gradients (zero insertion + a convolution with the flipped weight); where
-// cuDNN refuses the forward, the composite throughout. conv_transpose3d is the composite.
-std::optional<Tensor> conv_transpose_cudnn(const Tensor& input, const Tensor& weight,
-                                           const Tensor& bias, const std::vector<int64_t>& st,
-                                           const std::vector<int64_t>& pad,
-                                           const std::vector<int64_t>& op_,
-                                           const std::vector<int64_t>& dil, int64_t groups,
-                                           const Composite& composite) {
+// conv3d and conv_transpose1d/2d/3d on CUDA go through cuDNN where it is loaded and enabled
+// (src/cuda/conv_cudnn.cpp; a transposed convolution's forward is the backward-data pass of the
+// convolution it is the adjoint of, its gradients that convolution's forward and backward-filter
+// passes, as PyTorch's cudnn_convolution_transpose), 1-D as 2-D with a height of 1, float, double,
+// half and bfloat16 as they are. First-order gradients only: with create_graph, or where cuDNN
+// refuses a pass, the composite's gradients (conv3d: conv2d over depth slices; transposed: zero
+// insertion + a convolution with the flipped weight); where cuDNN refuses the forward, the
+// composite throughout.
+std::optional<Tensor> cudnn_conv_node(const Tensor& input, const Tensor& weight, const Tensor& bias,
+                                      const std::vector<int64_t>& st,
+                                      const std::vector<int64_t>& pad,
+                                      const std::vector<int64_t>& dil,
+                                      const std::vector<int64_t>& out_spatial, int64_t out_channels,
+                                      int64_t groups, bool transposed, const Composite& composite) {
   const size_t D = st.size();
-  if (D > 2 || !input.is_cuda() ||
-      cudnn_conv_transpose2d_stub.table[static_cast<int>(kCUDA)] == nullptr ||
-      cudnn_conv_transpose2d_backward_stub.table[static_cast<int>(kCUDA)] == nullptr)
+  const auto& fwd = transposed ? cudnn_conv_transpose_stub : cudnn_conv3d_stub;
+  const auto& bwd = transposed ? cudnn_conv_transpose_backward_stub : cudnn_conv3d_backward_stub;
+  if (D < 1 || D > 3 || !input.is_cuda() || fwd.table[static_cast<int>(kCUDA)] == nullptr ||
+      bwd.table[static_cast<int>(kCUDA)] == nullptr)
     return std::nullopt;
   const ScalarType dt = input.scalar_type();
   if (dt != kFloat && dt != kDouble && dt != kHalf && dt != kBFloat16) return std::nullopt;
   if (weight.device() != input.device() || (bias.defined() && bias.device() != input.device()))
     return std::nullopt;
   // 1-D as 2-D: a height of 1, kernel height 1, unit stride and dilation, no padding.
-  Conv2dParams p;
-  const size_t last = D - 1;
-  p.stride = {D == 2 ? st[0] : 1, st[last]};
-  p.padding = {D == 2 ? pad[0] : 0, pad[last]};
-  p.dilation = {D == 2 ? dil[0] : 1, dil[last]};
+  ConvNdParams p;
+  p.dims = D == 3 ? 3 : 2;
+  const size_t off = D == 1 ? 1 : 0;
+  for (size_t i = 0; i < D; ++i) {
+    p.stride[i + off] = st[i];
+    p.padding[i + off] = pad[i];
+    p.dilation[i + off] = dil[i];
+  }
   p.groups = groups;
   auto as2d = [D](const Tensor& t) { return D == 1 ? t.unsqueeze(2) : t; };
-  Tensor x = as2d(input.detach()).contiguous(), w = as2d(weight.detach()).contiguous();
-  int64_t out_hw[2];
-  for (int i = 0; i < 2; ++i) {
-    const int64_t in = x.size(2 + i), k = w.size(2 + i);
-    const int64_t extra = D == 2 || i == 1 ? op_[D == 2 ? static_cast<size_t>(i) : last] : 0;
-    out_hw[i] = (in - 1) * p.stride[static_cast<size_t>(i)] -
-                2 * p.padding[static_cast<size_t>(i)] +
-                p.dilation[static_cast<size_t>(i)] * (k - 1) + extra + 1;
-  }
-  DimVector sizes{x.size(0), w.size(1) * groups};
-  if (D == 2) sizes.push_back(out_hw[0]);
-  sizes.push_back(out_hw[1]);
+  DimVector sizes{input.size(0), out_channels};
+  for (int64_t v : out_spatial) sizes.push_back(v);
   Tensor out = make_tensor(sizes, dt, input.device());
   {
     NoGradGuard ng;
-    Tensor out2d = as2d(out);  // the kernel writes through this view
+    Tensor x = as2d(input.detach()).contiguous(), w = as2d(weight.detach()).contiguous();
+    Tensor out_nd = as2d(out);  // the kernel writes through this view
     Tensor b = bias.defined() ? bias.detach().contiguous() : Tensor();
-    if (!cudnn_conv_transpose2d_stub.get(kCUDA)(out2d, x, w, b, p)) return std::nullopt;
+    if (!fwd.get(kCUDA)(out_nd, x, w, b, p)) return std::nullopt;
   }
   const bool has_bias = bias.defined();
   if (auto n = autograd::make_node(
           "ConvolutionBackward0", {input, weight, bias},
-          [p, D, has_bias, composite](autograd::FunctionNode& n, const variable_list& g) {
+          [p, D, has_bias, transposed, composite](autograd::FunctionNode& n,
+                                                  const variable_list& g) {
             if (!autograd::GradMode::is_enabled() && g[0].defined()) {
               auto as2d = [D](const Tensor& t) { return D == 1 ? t.unsqueeze(2) : t; };
               Tensor xi = as2d(n.saved(0)).contiguous(), wi = as2d(n.saved(1)).contiguous();
@@ -372,9 +369,15 @@ std::optional<Tensor> conv_transpose_cudnn(const Tensor& input, const Tensor& we
               Tensor gw = n.needs_input_grad(1)
                               ? make_tensor(wi.sizes(), wi.scalar_type(), wi.device())
                               : Tensor();
-              if (cudnn_conv_transpose2d_backward_stub.get(kCUDA)(go, xi, wi, p, gi, gw)) {
+              const auto& bwd =
+                  transposed ? cudnn_conv_transpose_backward_stub : cudnn_conv3d_backward_stub;
+              if (bwd.get(kCUDA)(go, xi, wi, p, gi, gw)) {
                 Tensor gb;
-                if (has_bias && n.needs_input_grad(2)) gb = sum(go, IntArrayRef{0, 2, 3});
+                if (has_bias && n.needs_input_grad(2)) {
+                  DimVector dims{0};
+                  for (int64_t d = 2; d < go.dim(); ++d) dims.push_back(d);
+                  gb = sum(go, IntArrayRef(dims));
+                }
                 auto back = [D](const Tensor& t) {
                   return t.defined() && D == 1 ? t.squeeze(2) : t;
                 };
@@ -458,8 +461,15 @@ Tensor conv_transpose_nd(const Tensor& input_, const Tensor& weight, const Tenso
     std::vector<int64_t> ones(D, 1), zero(D, 0);
     return conv_nd(x, wt, t[2], ones, zero, dil, groups);
   };
+  std::vector<int64_t> out_spatial;
+  for (size_t i = 0; i < D; ++i) {
+    const int64_t in = input.size(2 + static_cast<int64_t>(i)),
+                  k = weight.size(2 + static_cast<int64_t>(i));
+    out_spatial.push_back((in - 1) * st[i] - 2 * pad[i] + dil[i] * (k - 1) + op_[i] + 1);
+  }
   Tensor out;
-  if (auto fast = conv_transpose_cudnn(input, weight, bias, st, pad, op_, dil, groups, composite)) {
+  if (auto fast = cudnn_conv_node(input, weight, bias, st, pad, dil, out_spatial,
+                                  weight.size(1) * groups, groups, true, composite)) {
     out = *fast;
   } else {
     out = named("ConvolutionBackward0", {input, weight, bias}, composite);
@@ -530,10 +540,18 @@ Tensor conv3d(const Tensor& input_, const Tensor& weight, const Tensor& bias, In
   EMBER_CHECK(ok, "[conv3d] Calculated padded input size per channel: (", e[0], " x ", e[1], " x ",
               e[2], "). Kernel size: (", k[0], " x ", k[1], " x ", k[2],
               "). Kernel size can't be greater than actual input size");
-  Tensor out =
-      named("ConvolutionBackward0", {input, weight, bias}, [=](const std::vector<Tensor>& t) {
-        return conv3d_impl(t[0], t[1], t[2], st, pad, dil, groups);
-      });
+  Composite composite = [=](const std::vector<Tensor>& t) {
+    return conv3d_impl(t[0], t[1], t[2], st, pad, dil, groups);
+  };
+  std::vector<int64_t> out_spatial;
+  for (size_t i = 0; i < 3; ++i) out_spatial.push_back((e[i] - k[i]) / st[i] + 1);
+  Tensor out;
+  if (auto fast = cudnn_conv_node(input, weight, bias, st, pad, dil, out_spatial, weight.size(0),
+                                  groups, false, composite)) {
+    out = *fast;
+  } else {
+    out = named("ConvolutionBackward0", {input, weight, bias}, composite);
+  }
   return unbatched ? out.squeeze(0) : out;
 }
 

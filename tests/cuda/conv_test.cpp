@@ -1,6 +1,6 @@
 // src/cuda/conv.cu + conv_kernels.cpp + conv_cudnn.cpp + cudnn.cpp: conv2d (cuDNN, loaded at run
-// time, where it is found; else im2col + cuBLAS), transposed convolutions and pooling, forward
-// and gradients, against the CPU kernels.
+// time, where it is found; else im2col + cuBLAS), conv3d and transposed convolutions (cuDNN or
+// their composites) and pooling, forward and gradients, against the CPU kernels.
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -190,21 +190,22 @@ TEST(CudaConv, AutocastBf16Conv) {
   EXPECT_TRUE(ember::testing::all_close(y.cpu().to(kFloat), ref, 2e-2, 2e-1));
 }
 
-// Note [cuDNN transposed convolutions]: conv_transpose1d/2d through cuDNN (switched on) and
+// Note [cuDNN transposed convolutions]: conv_transpose1d/2d/3d through cuDNN (switched on) and
 // through the composite (switched off) against the CPU in double, forward and gradients: stride,
 // padding, output padding, dilation, groups, every float type; a second-order gradient takes the
 // composite's differentiable formula and matches the CPU's.
 TEST(CudaConv, CudnnTransposedMatchesCpu) {
   EMBER_REQUIRE_CUDA();
   struct Case {
-    std::vector<int64_t> x, w;  // [N, Ci, (H,) W], [Ci, Co / g, (kh,) kw]
+    std::vector<int64_t> x, w;  // [N, Ci, spatial...], [Ci, Co / g, k...]
     int64_t stride, padding, output_padding, dilation, groups;
   };
   const Case cases[] = {
-      {{2, 4, 5, 6}, {4, 3, 3, 3}, 2, 1, 1, 1, 1},  // the usual 2x upsampling
-      {{1, 6, 7, 4}, {6, 2, 2, 4}, 1, 0, 0, 2, 3},  // non-square, dilation, groups
-      {{3, 8, 4, 4}, {8, 5, 4, 4}, 2, 1, 0, 1, 1},  // 4x4 stride 2 (DCGAN)
-      {{2, 4, 9}, {4, 6, 5}, 3, 2, 2, 1, 2},        // 1-D
+      {{2, 4, 5, 6}, {4, 3, 3, 3}, 2, 1, 1, 1, 1},        // the usual 2x upsampling
+      {{1, 6, 7, 4}, {6, 2, 2, 4}, 1, 0, 0, 2, 3},        // non-square, dilation, groups
+      {{3, 8, 4, 4}, {8, 5, 4, 4}, 2, 1, 0, 1, 1},        // 4x4 stride 2 (DCGAN)
+      {{2, 4, 9}, {4, 6, 5}, 3, 2, 2, 1, 2},              // 1-D
+      {{2, 4, 3, 4, 5}, {4, 3, 3, 3, 3}, 2, 1, 1, 1, 1},  // 3-D
   };
   for (bool enabled : {true, false}) {
     CudnnFlagsGuard flags(/*tf32=*/false, false, false, enabled);
@@ -213,15 +214,19 @@ TEST(CudaConv, CudnnTransposedMatchesCpu) {
         SCOPED_TRACE(::testing::Message()
                      << (enabled ? "cudnn " : "composite ") << toString(dt) << " x "
                      << IntArrayRef(c.x) << " w " << IntArrayRef(c.w));
-        const bool one_d = c.x.size() == 3;
+        const size_t dims = c.x.size() - 2;
         torch::manual_seed(static_cast<uint64_t>(c.x[1] * 10 + c.stride));
         Tensor x = torch::randn(c.x).to(dt), w = (torch::randn(c.w) * 0.3).to(dt);
         Tensor b = torch::randn({c.w[1] * c.groups}).to(dt);
         auto run = [&](const Tensor& xx, const Tensor& ww, const Tensor& bb) {
-          return one_d ? torch::conv_transpose1d(xx, ww, bb, c.stride, c.padding, c.output_padding,
-                                                 c.groups, c.dilation)
-                       : torch::conv_transpose2d(xx, ww, bb, c.stride, c.padding, c.output_padding,
-                                                 c.groups, c.dilation);
+          if (dims == 1)
+            return torch::conv_transpose1d(xx, ww, bb, c.stride, c.padding, c.output_padding,
+                                           c.groups, c.dilation);
+          if (dims == 2)
+            return torch::conv_transpose2d(xx, ww, bb, c.stride, c.padding, c.output_padding,
+                                           c.groups, c.dilation);
+          return torch::conv_transpose3d(xx, ww, bb, c.stride, c.padding, c.output_padding,
+                                         c.groups, c.dilation);
         };
         Tensor hx = x.to(kDouble).requires_grad_(), hw = w.to(kDouble).requires_grad_(),
                hb = b.to(kDouble).requires_grad_();
@@ -252,4 +257,50 @@ TEST(CudaConv, CudnnTransposedMatchesCpu) {
   Tensor want = second(x.clone().requires_grad_(), w.clone().requires_grad_());
   Tensor got = second(x.cuda().requires_grad_(), w.cuda().requires_grad_());
   EXPECT_TRUE(matches_cpu(got, want, 1e-9, 1e-9));
+}
+
+// conv3d through cuDNN (switched on) and through its composite of conv2d over depth slices
+// (switched off) against the CPU in double, forward and gradients, every float type.
+TEST(CudaConv, CudnnConv3dMatchesCpu) {
+  EMBER_REQUIRE_CUDA();
+  struct Case {
+    std::vector<int64_t> x, w;  // [N, C, D, H, W], [Co, C / g, kd, kh, kw]
+    int64_t stride, padding, dilation, groups;
+  };
+  const Case cases[] = {
+      {{2, 4, 5, 6, 7}, {6, 2, 3, 3, 3}, 1, 1, 1, 2},  // groups, "same"
+      {{1, 3, 8, 9, 8}, {5, 3, 3, 2, 3}, 2, 1, 1, 1},  // stride 2, non-cubic kernel
+      {{2, 2, 7, 7, 7}, {4, 2, 3, 3, 3}, 1, 2, 2, 1},  // dilation
+  };
+  for (bool enabled : {true, false}) {
+    CudnnFlagsGuard flags(/*tf32=*/false, false, false, enabled);
+    for (ScalarType dt : kFloats) {
+      for (const Case& c : cases) {
+        SCOPED_TRACE(::testing::Message()
+                     << (enabled ? "cudnn " : "composite ") << toString(dt) << " x "
+                     << IntArrayRef(c.x) << " w " << IntArrayRef(c.w));
+        torch::manual_seed(static_cast<uint64_t>(c.x[2] * 7 + c.stride));
+        Tensor x = torch::randn(c.x).to(dt), w = (torch::randn(c.w) * 0.3).to(dt);
+        Tensor b = torch::randn({c.w[0]}).to(dt);
+        auto run = [&](const Tensor& xx, const Tensor& ww, const Tensor& bb) {
+          return torch::conv3d(xx, ww, bb, c.stride, c.padding, c.dilation, c.groups);
+        };
+        Tensor hx = x.to(kDouble).requires_grad_(), hw = w.to(kDouble).requires_grad_(),
+               hb = b.to(kDouble).requires_grad_();
+        Tensor dx = x.cuda().requires_grad_(), dw = w.cuda().requires_grad_(),
+               db = b.cuda().requires_grad_();
+        Tensor hy = run(hx, hw, hb), dy = run(dx, dw, db);
+        ASSERT_EQ(dy.sizes(), hy.sizes());
+        EXPECT_EQ(dy.scalar_type(), dt);
+        Tensor g = torch::randn(hy.sizes());
+        auto hg = torch::autograd::grad({hy}, {hx, hw, hb}, {g.to(kDouble)});
+        auto dg = torch::autograd::grad({dy}, {dx, dw, db}, {g.to(dt).cuda()});
+        const double t = dt == kFloat ? 1e-4 : dt == kDouble ? 1e-10 : tol(dt) * 4;
+        EXPECT_TRUE(matches_cpu(dy, hy.to(dt), t, t * 10)) << "forward";
+        EXPECT_TRUE(matches_cpu(dg[0], hg[0].to(dt), t, t * 10)) << "input grad";
+        EXPECT_TRUE(matches_cpu(dg[1], hg[1].to(dt), t * 10, t * 100)) << "weight grad";
+        EXPECT_TRUE(matches_cpu(dg[2], hg[2].to(dt), t * 10, t * 100)) << "bias grad";
+      }
+    }
+  }
 }
