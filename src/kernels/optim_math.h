@@ -112,29 +112,57 @@ EMBER_HOST_DEVICE void sgd_element(M& p, M g, M* buf, bool first_step, const Sgd
 }
 
 // Element k of a parameter and its states stored as T (vmax / buf null when unused): loaded into
-// M, updated by the rules above, stored back. The loop bodies of both kernels.
+// M (the *_load functions), updated by the rules above and stored back (*_apply); *_update_at
+// does both, the loop body of the CPU kernel (the CUDA kernels issue several elements' loads
+// before the first update).
+template <class M>
+struct AdamElement {
+  M p, g, m, v, vmax;
+};
+template <class T, class M>
+EMBER_HOST_DEVICE AdamElement<M> adam_load(const T* p, const T* g, const T* m, const T* v,
+                                           const T* vmax, int64_t k) {
+  return {static_cast<M>(p[k]), static_cast<M>(g[k]), static_cast<M>(m[k]), static_cast<M>(v[k]),
+          vmax ? static_cast<M>(vmax[k]) : M(0)};
+}
+template <class T, class M>
+EMBER_HOST_DEVICE void adam_apply(AdamElement<M> e, T* p, T* m, T* v, T* vmax, int64_t k,
+                                  const AdamCoeffs<M>& c, M neg_step_size, M bc2_sqrt) {
+  adam_element<M>(e.p, e.g, e.m, e.v, vmax ? &e.vmax : nullptr, c, neg_step_size, bc2_sqrt);
+  p[k] = static_cast<T>(e.p);
+  m[k] = static_cast<T>(e.m);
+  v[k] = static_cast<T>(e.v);
+  if (vmax) vmax[k] = static_cast<T>(e.vmax);
+}
 template <class T, class M>
 EMBER_HOST_DEVICE void adam_update_at(T* p, const T* g, T* m, T* v, T* vmax, int64_t k,
                                       const AdamCoeffs<M>& c, M neg_step_size, M bc2_sqrt) {
-  M pk = static_cast<M>(p[k]), mk = static_cast<M>(m[k]), vk = static_cast<M>(v[k]);
-  M vmaxk = vmax ? static_cast<M>(vmax[k]) : M(0);
-  adam_element<M>(pk, static_cast<M>(g[k]), mk, vk, vmax ? &vmaxk : nullptr, c, neg_step_size,
-                  bc2_sqrt);
-  p[k] = static_cast<T>(pk);
-  m[k] = static_cast<T>(mk);
-  v[k] = static_cast<T>(vk);
-  if (vmax) vmax[k] = static_cast<T>(vmaxk);
+  adam_apply<T, M>(adam_load<T, M>(p, g, m, v, vmax, k), p, m, v, vmax, k, c, neg_step_size,
+                   bc2_sqrt);
 }
 
 // A buffer's first step reads nothing from it (new buffers are uninitialised, as empty_like).
+template <class M>
+struct SgdElement {
+  M p, g, buf;
+};
+template <class T, class M>
+EMBER_HOST_DEVICE SgdElement<M> sgd_load(const T* p, const T* g, const T* buf, int64_t k,
+                                         bool first_step) {
+  return {static_cast<M>(p[k]), static_cast<M>(g[k]),
+          buf && !first_step ? static_cast<M>(buf[k]) : M(0)};
+}
+template <class T, class M>
+EMBER_HOST_DEVICE void sgd_apply(SgdElement<M> e, T* p, T* buf, int64_t k, bool first_step,
+                                 const SgdCoeffs<M>& c) {
+  sgd_element<M>(e.p, e.g, buf ? &e.buf : nullptr, first_step, c);
+  p[k] = static_cast<T>(e.p);
+  if (buf) buf[k] = static_cast<T>(e.buf);
+}
 template <class T, class M>
 EMBER_HOST_DEVICE void sgd_update_at(T* p, const T* g, T* buf, int64_t k, bool first_step,
                                      const SgdCoeffs<M>& c) {
-  M pk = static_cast<M>(p[k]);
-  M bk = buf && !first_step ? static_cast<M>(buf[k]) : M(0);
-  sgd_element<M>(pk, static_cast<M>(g[k]), buf ? &bk : nullptr, first_step, c);
-  p[k] = static_cast<T>(pk);
-  if (buf) buf[k] = static_cast<T>(bk);
+  sgd_apply<T, M>(sgd_load<T, M>(p, g, buf, k, first_step), p, buf, k, first_step, c);
 }
 
 }  // namespace ember
