@@ -24,6 +24,7 @@ void cuda_copy_across_devices(Tensor& dst, const Tensor& src, bool) {
 }
 bool cuda_is_pinned(const Tensor&) { return false; }
 Tensor cuda_pin_memory(const Tensor&) { no_cuda("pin_memory", Device(kCUDA, 0)); }
+Allocator* cuda_pinned_allocator() { no_cuda("pin_memory", Device(kCUDA, 0)); }
 void cuda_manual_seed_all(uint64_t) {}
 void cuda_random_fill(const Tensor& t, RandomFill, double, double, const Tensor&) {
   no_cuda("random", t.device());

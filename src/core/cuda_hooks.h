@@ -12,6 +12,9 @@ Allocator* cuda_allocator(Device& device);
 void cuda_copy_across_devices(Tensor& dst, const Tensor& src, bool non_blocking);
 bool cuda_is_pinned(const Tensor& t);
 Tensor cuda_pin_memory(const Tensor& t);
+// The page-locked host allocator (factories with TensorOptions().pinned_memory(true)); throws
+// when CUDA or a device is missing.
+Allocator* cuda_pinned_allocator();
 void cuda_manual_seed_all(uint64_t seed);
 // Fills a CUDA tensor in place from its device's Philox generator: uniform [a, b), normal (mean a,
 // std b), bernoulli (probability a, or `probs`: a double tensor of t's shape on t's device),

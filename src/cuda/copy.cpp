@@ -73,6 +73,11 @@ void cuda_copy_across_devices(Tensor& dst, const Tensor& src, bool non_blocking)
   if (!direct) same_device_copy(dst, tmp);
 }
 
+Allocator* cuda_pinned_allocator() {
+  cuda::device_count_ensure_non_zero();
+  return cuda::detail::pinned_allocator();
+}
+
 Tensor cuda_pin_memory(const Tensor& t) {
   cuda::device_count_ensure_non_zero();
   size_t nbytes = nbytes_of(t);

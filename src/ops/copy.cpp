@@ -138,9 +138,6 @@ Tensor Tensor::to(Device d, ScalarType dt, bool non_blocking, bool copy,
                   std::optional<MemoryFormat> fmt) const {
   return to(TensorOptions().device(d).dtype(dt), non_blocking, copy, fmt);
 }
-Tensor Tensor::to(Device d, bool non_blocking, bool copy, std::optional<MemoryFormat> fmt) const {
-  return to(TensorOptions().device(d), non_blocking, copy, fmt);
-}
 Tensor Tensor::to(const Tensor& other, bool non_blocking, bool copy,
                   std::optional<MemoryFormat> fmt) const {
   return to(other.options(), non_blocking, copy, fmt);

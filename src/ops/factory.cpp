@@ -5,13 +5,25 @@
 
 #include "ember/autograd/grad_mode.h"
 #include "ember/core/parallel.h"
+#include "src/core/cuda_hooks.h"
 #include "src/iter/strides.h"
 
 namespace ember {
 
 namespace {
-// Every caller passes a tensor it has just made (and filled): its version starts at 0.
+// TensorOptions().pinned_memory(true): CPU tensors only, as PyTorch.
+void check_pinned(const TensorOptions& o, const char* op) {
+  EMBER_CHECK(!o.pinned_memory() || o.device().is_cpu(), "[", op,
+              "] Only dense CPU tensors can be pinned");
+}
+
+// Every caller passes a tensor it has just made (and filled): its version starts at 0. A
+// factory that did not allocate page-locked memory itself copies into it when asked to.
 Tensor finish(Tensor t, const TensorOptions& o) {
+  if (o.pinned_memory() && !t.is_pinned()) {
+    check_pinned(o, "factory");
+    t = t.pin_memory();
+  }
   t.unsafeGetTensorImpl()->storage()->reset_version();
   if (o.requires_grad()) {
     EMBER_CHECK(isFloatingType(t.dtype()),
@@ -29,8 +41,19 @@ TensorOptions like_options(const Tensor& self, const TensorOptions& o) {
   return o.merge_in(TensorOptions().dtype(self.dtype()).device(self.device()));
 }
 
+// A contiguous tensor in page-locked host memory, or on `device`.
+Tensor alloc_tensor(IntArrayRef size, ScalarType dtype, Device device, bool pinned) {
+  if (!pinned) return make_tensor(size, dtype, device);
+  EMBER_CHECK(device.is_cpu(), "[empty] Only dense CPU tensors can be pinned");
+  const int64_t n = checked_numel(size, "empty");
+  auto storage = make_intrusive<StorageImpl>(static_cast<size_t>(n) * element_size(dtype),
+                                             detail::cuda_pinned_allocator(), device);
+  return Tensor(make_intrusive<TensorImpl>(std::move(storage), dtype, size, IntArrayRef(), 0));
+}
+
 // A fresh tensor (not a view) with the given strides over just enough storage.
-Tensor strided_tensor(IntArrayRef size, IntArrayRef stride, ScalarType dtype, Device device) {
+Tensor strided_tensor(IntArrayRef size, IntArrayRef stride, ScalarType dtype, Device device,
+                      bool pinned = false) {
   int64_t extent = 1;
   for (size_t i = 0; i < size.size(); ++i) {
     EMBER_CHECK(stride[i] >= 0, "[empty_strided] negative strides are not supported");
@@ -40,7 +63,7 @@ Tensor strided_tensor(IntArrayRef size, IntArrayRef stride, ScalarType dtype, De
     }
     extent += (size[i] - 1) * stride[i];
   }
-  Tensor t = make_tensor({extent}, dtype, device);
+  Tensor t = alloc_tensor({extent}, dtype, device, pinned);
   t.unsafeGetTensorImpl()->set_sizes_and_strides(size, stride, 0);
   return t;
 }
@@ -60,14 +83,14 @@ DimVector channels_last_strides(IntArrayRef s, MemoryFormat fmt, const char* op)
 }
 
 Tensor empty_with_format(IntArrayRef size, ScalarType dtype, Device device, MemoryFormat fmt,
-                         const char* op) {
+                         const char* op, bool pinned = false) {
   switch (fmt) {
     case MemoryFormat::Contiguous:
-      return make_tensor(size, dtype, device);
+      return alloc_tensor(size, dtype, device, pinned);
     case MemoryFormat::ChannelsLast:
     case MemoryFormat::ChannelsLast3d:
       checked_numel(size, op);
-      return strided_tensor(size, channels_last_strides(size, fmt, op), dtype, device);
+      return strided_tensor(size, channels_last_strides(size, fmt, op), dtype, device, pinned);
     case MemoryFormat::Preserve:
       break;
   }
@@ -82,14 +105,20 @@ Tensor empty(IntArrayRef size, const TensorOptions& options,
               "please delete the redundant setter.");
   MemoryFormat fmt =
       memory_format.value_or(options.memory_format_opt().value_or(MemoryFormat::Contiguous));
-  return finish(empty_with_format(size, options.dtype(), options.device(), fmt, "empty"), options);
+  check_pinned(options, "empty");
+  return finish(empty_with_format(size, options.dtype(), options.device(), fmt, "empty",
+                                  options.pinned_memory()),
+                options);
 }
 
 Tensor empty_strided(IntArrayRef size, IntArrayRef stride, const TensorOptions& options) {
   EMBER_CHECK(size.size() == stride.size(), "[empty_strided] mismatch in length of strides (",
               stride.size(), ") and shape (", size.size(), ")");
   checked_numel(size, "empty_strided");
-  return finish(strided_tensor(size, stride, options.dtype(), options.device()), options);
+  check_pinned(options, "empty_strided");
+  return finish(
+      strided_tensor(size, stride, options.dtype(), options.device(), options.pinned_memory()),
+      options);
 }
 
 Tensor full(IntArrayRef size, const Scalar& v, const TensorOptions& options) {
@@ -97,24 +126,28 @@ Tensor full(IntArrayRef size, const Scalar& v, const TensorOptions& options) {
   if (!o.has_dtype()) {
     o = o.dtype(v.isFloatingPoint() ? get_default_dtype() : v.isBoolean() ? kBool : kLong);
   }
+  check_pinned(o, "full");
   Tensor t = empty_with_format(size, o.dtype(), o.device(),
-                               o.memory_format_opt().value_or(MemoryFormat::Contiguous), "full");
+                               o.memory_format_opt().value_or(MemoryFormat::Contiguous), "full",
+                               o.pinned_memory());
   t.fill_(v);
   return finish(t, o);
 }
 
 Tensor zeros(IntArrayRef size, const TensorOptions& options) {
-  Tensor t =
-      empty_with_format(size, options.dtype(), options.device(),
-                        options.memory_format_opt().value_or(MemoryFormat::Contiguous), "zeros");
+  check_pinned(options, "zeros");
+  Tensor t = empty_with_format(size, options.dtype(), options.device(),
+                               options.memory_format_opt().value_or(MemoryFormat::Contiguous),
+                               "zeros", options.pinned_memory());
   t.zero_();
   return finish(t, options);
 }
 
 Tensor ones(IntArrayRef size, const TensorOptions& options) {
-  Tensor t =
-      empty_with_format(size, options.dtype(), options.device(),
-                        options.memory_format_opt().value_or(MemoryFormat::Contiguous), "ones");
+  check_pinned(options, "ones");
+  Tensor t = empty_with_format(size, options.dtype(), options.device(),
+                               options.memory_format_opt().value_or(MemoryFormat::Contiguous),
+                               "ones", options.pinned_memory());
   t.fill_(1);
   return finish(t, options);
 }

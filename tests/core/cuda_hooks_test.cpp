@@ -45,6 +45,8 @@ TEST(CudaHooks, NothingIsAvailable) {
   manual_seed(5);  // also seeds every CUDA generator: none here
   EXPECT_EQ(default_generator().current_seed(), 5u);
   EXPECT_FALSE(ones({2}).is_pinned());
+  // to(device, non_blocking) resolves as in libtorch (a Device converts to TensorOptions).
+  EXPECT_TRUE(ones({2}).to(kCPU, /*non_blocking=*/true).is_cpu());
   EXPECT_EQ((ones({2}) + 1).sum().item<float>(), 4.0f);
 }
 
@@ -58,6 +60,14 @@ TEST(CudaHooks, AskingForADeviceNamesTheOperation) {
   EXPECT_TRUE(no_cuda(error_of([] { (void)ones({2}).to(Device("cuda:1")); }), "empty"));
   EXPECT_TRUE(no_cuda(error_of([] { (void)ones({0}).to(Device(kCUDA, 0), kHalf); }), "empty"));
   EXPECT_TRUE(no_cuda(error_of([] { (void)ones({2}).pin_memory(); }), "pin_memory"));
+  // Factories asked for page-locked memory (TensorOptions().pinned_memory(true)).
+  const TensorOptions pinned = TensorOptions().pinned_memory(true);
+  EXPECT_TRUE(no_cuda(error_of([&] { (void)empty({2}, pinned); }), "pin_memory"));
+  EXPECT_TRUE(no_cuda(error_of([&] { (void)zeros({2, 2}, pinned); }), "pin_memory"));
+  EXPECT_TRUE(no_cuda(error_of([&] { (void)arange(4, pinned); }), "pin_memory"));
+  EXPECT_EQ(error_of([&] { (void)ones({2}, pinned.device(kCUDA)); }),
+            "[ones] Only dense CPU tensors can be pinned");
+  EXPECT_FALSE(empty({2}, TensorOptions().pinned_memory(false)).is_pinned());
   // A tensor that claims to be on a device: copies and random fills need the device.
   Tensor fake = fake_cuda();
   EXPECT_TRUE(fake.is_cuda());

@@ -120,4 +120,29 @@ TEST(CudaAllocator, PinnedMemory) {
   EXPECT_FALSE(p.clone().is_pinned());
   std::string m = error_of([] { (void)torch::ones({2}, torch::kCUDA).pin_memory(); });
   EXPECT_NE(m.find("only dense CPU tensors can be pinned"), std::string::npos) << m;
+  // Factories with TensorOptions().pinned_memory(true): page-locked from the start (empty, zeros,
+  // ones, full, empty_strided, channels-last) or copied there (the other factories); CPU only.
+  const auto pinned = torch::TensorOptions().pinned_memory(true);
+  EXPECT_TRUE(pinned.pinned_memory());
+  for (const Tensor& t :
+       {torch::empty({3, 4}, pinned), torch::zeros({5}, pinned),
+        torch::ones({2, 2}, pinned.dtype(torch::kHalf)), torch::full({3}, 2.5, pinned),
+        torch::empty_strided({2, 3}, {1, 2}, pinned),
+        torch::empty({2, 3, 4, 5}, pinned.memory_format(MemoryFormat::ChannelsLast)),
+        torch::arange(6, pinned), torch::randn({4}, pinned)}) {
+    EXPECT_TRUE(t.is_pinned()) << t.sizes();
+    EXPECT_TRUE(t.is_cpu());
+  }
+  EXPECT_TRUE(torch::equal(torch::zeros({5}, pinned), torch::zeros({5})));
+  EXPECT_TRUE(torch::equal(torch::arange(6, pinned), torch::arange(6)));
+  EXPECT_FALSE(torch::empty({2}, torch::TensorOptions().pinned_memory(false)).is_pinned());
+  // A non-blocking copy from a pinned factory tensor to the device and back.
+  Tensor src = torch::arange(1000, pinned.dtype(torch::kFloat));
+  Tensor dev = src.to(torch::kCUDA, /*non_blocking=*/true);
+  Tensor back = torch::empty({1000}, pinned.dtype(torch::kFloat));
+  back.copy_(dev, /*non_blocking=*/true);
+  torch::cuda::synchronize();
+  EXPECT_TRUE(torch::equal(back, src));
+  m = error_of([&] { (void)torch::zeros({2}, pinned.device(torch::kCUDA)); });
+  EXPECT_EQ(m, "[zeros] Only dense CPU tensors can be pinned");
 }

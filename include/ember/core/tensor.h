@@ -208,8 +208,6 @@ class Tensor {
             std::optional<MemoryFormat> fmt = std::nullopt) const;
   Tensor to(Device device, ScalarType dtype, bool non_blocking = false, bool copy = false,
             std::optional<MemoryFormat> fmt = std::nullopt) const;
-  Tensor to(Device device, bool non_blocking = false, bool copy = false,
-            std::optional<MemoryFormat> fmt = std::nullopt) const;
   Tensor to(const TensorOptions& options, bool non_blocking = false, bool copy = false,
             std::optional<MemoryFormat> fmt = std::nullopt) const;
   Tensor to(const Tensor& other, bool non_blocking = false, bool copy = false,

@@ -1,5 +1,6 @@
 #pragma once
-// TensorOptions: dtype, device, layout and requires_grad for factories (c10::TensorOptions).
+// TensorOptions: dtype, device, layout, requires_grad, memory format and pinned memory for
+// factories (c10::TensorOptions).
 #include <optional>
 
 #include "ember/core/device.h"
@@ -47,7 +48,12 @@ class TensorOptions {
     o.memory_format_ = f;
     return o;
   }
-  TensorOptions pinned_memory(std::optional<bool>) const { return *this; }
+  // Page-locked host memory (CPU tensors of a build with CUDA and a device; c10's pinned_memory).
+  TensorOptions pinned_memory(std::optional<bool> p) const {
+    TensorOptions o = *this;
+    o.pinned_memory_ = p;
+    return o;
+  }
 
   ScalarType dtype() const { return dtype_ ? *dtype_ : get_default_dtype(); }
   std::optional<ScalarType> dtype_opt() const { return dtype_; }
@@ -61,6 +67,8 @@ class TensorOptions {
   bool has_requires_grad() const { return requires_grad_.has_value(); }
   std::optional<MemoryFormat> memory_format_opt() const { return memory_format_; }
   bool has_memory_format() const { return memory_format_.has_value(); }
+  bool pinned_memory() const { return pinned_memory_.value_or(false); }
+  std::optional<bool> pinned_memory_opt() const { return pinned_memory_; }
 
   // Fill unset fields from `o`.
   TensorOptions merge_in(const TensorOptions& o) const {
@@ -69,6 +77,7 @@ class TensorOptions {
     if (!r.device_) r.device_ = o.device_;
     if (!r.requires_grad_) r.requires_grad_ = o.requires_grad_;
     if (!r.memory_format_) r.memory_format_ = o.memory_format_;
+    if (!r.pinned_memory_) r.pinned_memory_ = o.pinned_memory_;
     return r;
   }
 
@@ -77,6 +86,7 @@ class TensorOptions {
   std::optional<Device> device_;
   std::optional<bool> requires_grad_;
   std::optional<MemoryFormat> memory_format_;
+  std::optional<bool> pinned_memory_;
 };
 
 inline TensorOptions dtype(ScalarType t) { return TensorOptions().dtype(t); }
