@@ -392,21 +392,31 @@ __device__ __forceinline__ float to_float(uint16_t x) {
   }
 }
 
-// dvec[b, h, i] = dO[i] . O[i]: one warp per row.
-template <bool BF16>
+// dvec[b, h, i] = dO[i] . O[i]: D / 8 lanes per row, 8 values each (one 16-byte load of each
+// operand; the rows are 16-byte aligned, as the tiles' loads need).
+template <bool BF16, int D>
 __global__ void flash_dvec_kernel(FlashArgs a) {
+  constexpr int kLanes = D / 8;
   const int64_t rows = static_cast<int64_t>(a.B) * a.H * a.L;
-  const int64_t r = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
-  const int lane = threadIdx.x % 32;
-  if (r >= rows) return;
-  const int64_t i = r % a.L, bh = r / a.L, h = bh % a.H, b = bh / a.H;
-  const uint16_t* go = static_cast<const uint16_t*>(a.go) + b * a.gos.b + h * a.gos.h + i * a.gos.i;
-  const uint16_t* o = static_cast<const uint16_t*>(a.o) + b * a.os.b + h * a.os.h + i * a.os.i;
+  const int64_t r = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / kLanes;
+  const int part = static_cast<int>(threadIdx.x % kLanes);
   float s = 0.f;
-  for (int d = lane; d < a.D; d += 32) s += to_float<BF16>(go[d]) * to_float<BF16>(o[d]);
+  if (r < rows) {
+    const int64_t i = r % a.L, bh = r / a.L, h = bh % a.H, b = bh / a.H;
+    const uint16_t* go =
+        static_cast<const uint16_t*>(a.go) + b * a.gos.b + h * a.gos.h + i * a.gos.i + part * 8;
+    const uint16_t* o =
+        static_cast<const uint16_t*>(a.o) + b * a.os.b + h * a.os.h + i * a.os.i + part * 8;
+    const uint4 gv = *reinterpret_cast<const uint4*>(go), ov = *reinterpret_cast<const uint4*>(o);
+    const uint16_t* g16 = reinterpret_cast<const uint16_t*>(&gv);
+    const uint16_t* o16 = reinterpret_cast<const uint16_t*>(&ov);
 #pragma unroll
-  for (int off = 16; off > 0; off /= 2) s += __shfl_xor_sync(0xffffffffu, s, off);
-  if (lane == 0) a.dvec[r] = s;
+    for (int k = 0; k < 8; ++k) s += to_float<BF16>(g16[k]) * to_float<BF16>(o16[k]);
+  }
+  // The row's lanes are kLanes neighbours (aligned groups of the warp); every lane takes part.
+#pragma unroll
+  for (int off = kLanes / 2; off > 0; off /= 2) s += __shfl_xor_sync(0xffffffffu, s, off);
+  if (r < rows && part == 0) a.dvec[r] = s;
 }
 
 // Buffers of the backward: 2 with cp.async and head size 64.
@@ -660,7 +670,9 @@ void forward(const FlashArgs& a, cudaStream_t stream) {
 template <bool BF16, int D, int Mode>
 void backward(const FlashArgs& a, cudaStream_t stream) {
   const int64_t rows = static_cast<int64_t>(a.B) * a.H * a.L;
-  flash_dvec_kernel<BF16><<<static_cast<unsigned>((rows + 7) / 8), 256, 0, stream>>>(a);
+  const int64_t dvec_threads = rows * (D / 8);
+  flash_dvec_kernel<BF16, D>
+      <<<static_cast<unsigned>((dvec_threads + 255) / 256), 256, 0, stream>>>(a);
   detail::check_launch("scaled_dot_product_attention_backward", stream);
   const size_t smem = backward_smem(D, kBackwardBufs<D, Mode>);
   allow_smem(flash_backward_kernel<BF16, D, Mode>, smem);
