@@ -421,7 +421,7 @@ __global__ void flash_dvec_kernel(FlashArgs a) {
 
 // Buffers of the backward: 2 with cp.async and head size 64.
 template <int D, int Mode>
-constexpr int kBackwardBufs = kAsyncMode<Mode>&& D == 64 ? 2 : 1;
+constexpr int kBackwardBufs = (kAsyncMode<Mode> && D == 64) ? 2 : 1;
 
 template <bool BF16, int D, int Mode>
 __global__ void __launch_bounds__(kThreads) flash_backward_kernel(FlashArgs a) {
