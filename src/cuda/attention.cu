@@ -628,17 +628,25 @@ __global__ void __launch_bounds__(kThreads) flash_backward_kernel(FlashArgs a) {
   }
 }
 
-// gq[b, h, i, :] = dq_accum[b, h, i, :] rounded, two values per thread.
-template <bool BF16>
+// gq[b, h, i, :] = dq_accum[b, h, i, :] rounded: `Vec` values per thread (8: two 16-byte loads
+// and one 16-byte store, where gq's rows are 16-byte aligned; else 2).
+template <bool BF16, int Vec>
 __global__ void flash_dq_cast_kernel(FlashArgs a) {
-  const int64_t pairs = static_cast<int64_t>(a.B) * a.H * a.L * (a.D / 2);
-  for (int64_t x = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; x < pairs;
+  const int64_t groups = static_cast<int64_t>(a.B) * a.H * a.L * (a.D / Vec);
+  for (int64_t x = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; x < groups;
        x += static_cast<int64_t>(gridDim.x) * blockDim.x) {
-    const int64_t d = (x % (a.D / 2)) * 2, r = x / (a.D / 2);
+    const int64_t d = (x % (a.D / Vec)) * Vec, r = x / (a.D / Vec);
     const int64_t i = r % a.L, bh = r / a.L, h = bh % a.H, b = bh / a.H;
     uint16_t* dst = static_cast<uint16_t*>(a.gq) + b * a.gqs.b + h * a.gqs.h + i * a.gqs.i + d;
     const float* src = a.dq_accum + r * a.D + d;
-    *reinterpret_cast<uint32_t*>(dst) = pack2<BF16>(src[0], src[1]);
+    if constexpr (Vec == 8) {
+      const float4 lo = reinterpret_cast<const float4*>(src)[0];
+      const float4 hi = reinterpret_cast<const float4*>(src)[1];
+      *reinterpret_cast<uint4*>(dst) = make_uint4(pack2<BF16>(lo.x, lo.y), pack2<BF16>(lo.z, lo.w),
+                                                  pack2<BF16>(hi.x, hi.y), pack2<BF16>(hi.z, hi.w));
+    } else {
+      *reinterpret_cast<uint32_t*>(dst) = pack2<BF16>(src[0], src[1]);
+    }
   }
 }
 
@@ -679,9 +687,15 @@ void backward(const FlashArgs& a, cudaStream_t stream) {
   dim3 grid((a.S + kRows - 1) / kRows, a.H, a.B);
   flash_backward_kernel<BF16, D, Mode><<<grid, kThreads, smem, stream>>>(a);
   detail::check_launch("scaled_dot_product_attention_backward", stream);
-  const int64_t pairs = rows * (D / 2);
-  const unsigned blocks = static_cast<unsigned>(std::min<int64_t>((pairs + 255) / 256, 65535 * 8));
-  flash_dq_cast_kernel<BF16><<<blocks, 256, 0, stream>>>(a);
+  const bool aligned = reinterpret_cast<uintptr_t>(a.gq) % 16 == 0 && a.gqs.b % 8 == 0 &&
+                       a.gqs.h % 8 == 0 && a.gqs.i % 8 == 0;
+  const int64_t groups = rows * (D / (aligned ? 8 : 2));
+  const unsigned blocks = static_cast<unsigned>(std::min<int64_t>((groups + 255) / 256, 65535 * 8));
+  if (aligned) {
+    flash_dq_cast_kernel<BF16, 8><<<blocks, 256, 0, stream>>>(a);
+  } else {
+    flash_dq_cast_kernel<BF16, 2><<<blocks, 256, 0, stream>>>(a);
+  }
   detail::check_launch("scaled_dot_product_attention_backward", stream);
 }
 
