@@ -1,5 +1,5 @@
 // The CUDA caching allocator: statistics, reuse, splitting, empty_cache, out-of-memory recovery,
-// recordStream; and pinned host memory.
+// recordStream; pinned host memory (pin_memory, pinned factories, the data loader's pin_memory).
 #include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAStream.h>
 
@@ -145,4 +145,39 @@ TEST(CudaAllocator, PinnedMemory) {
   EXPECT_TRUE(torch::equal(back, src));
   m = error_of([&] { (void)torch::zeros({2}, pinned.device(torch::kCUDA)); });
   EXPECT_EQ(m, "[zeros] Only dense CPU tensors can be pinned");
+}
+
+// The data loader's pin_memory: every batch's tensors page-locked (workers 0 and 2), the values
+// intact, ready for a non-blocking copy to the device.
+TEST(CudaDataLoader, PinMemory) {
+  EMBER_REQUIRE_CUDA();
+  struct Squares : torch::data::datasets::Dataset<Squares> {
+    torch::data::Example<> get(size_t i) override {
+      const auto v = static_cast<double>(i * i);
+      return {torch::full({3}, v), torch::tensor(static_cast<int64_t>(i))};
+    }
+    torch::optional<size_t> size() const override { return 10; }
+  };
+  for (size_t workers : {0, 2}) {
+    auto loader = torch::data::make_data_loader<torch::data::samplers::SequentialSampler>(
+        Squares().map(torch::data::transforms::Stack<>()),
+        torch::data::DataLoaderOptions(4).workers(workers).pin_memory(true));
+    int64_t first = 0;
+    for (auto& batch : *loader) {
+      EXPECT_TRUE(batch.data.is_pinned()) << workers;
+      EXPECT_TRUE(batch.target.is_pinned()) << workers;
+      Tensor dev = batch.data.to(torch::kCUDA, /*non_blocking=*/true);
+      Tensor idx = torch::arange(first, first + batch.target.size(0), torch::kLong);
+      EXPECT_TRUE(torch::equal(batch.target, idx));
+      EXPECT_TRUE(torch::equal(dev.cpu().select(1, 0), (idx * idx).to(torch::kFloat)));
+      first += batch.target.size(0);
+    }
+    EXPECT_EQ(first, 10);
+  }
+  // Unstacked batches (vectors of examples) are walked too.
+  auto loader = torch::data::make_data_loader<torch::data::samplers::SequentialSampler>(
+      Squares(), torch::data::DataLoaderOptions(3).pin_memory(true));
+  for (auto& batch : *loader) {
+    for (auto& e : batch) EXPECT_TRUE(e.data.is_pinned() && e.target.is_pinned());
+  }
 }

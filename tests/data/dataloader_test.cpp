@@ -340,3 +340,25 @@ TEST(DataLoader, StreamDatasetWithStreamSampler) {
   for (auto& batch : *loader) sizes.push_back(batch.size());
   EXPECT_EQ(sizes, std::vector<size_t>({4, 4, 2}));
 }
+
+// pin_memory (PyTorch's DataLoader(pin_memory=True)) without a CUDA device warns once and hands
+// out the same, unpinned batches; with a device the batches are pinned (tests/cuda).
+TEST(DataLoader, PinMemoryWithoutDeviceWarnsAndGoesOn) {
+  if (torch::cuda::is_available()) GTEST_SKIP() << "a CUDA device: see CudaDataLoader.PinMemory";
+  std::vector<std::vector<Indices>> results;
+  ::testing::internal::CaptureStderr();
+  for (size_t workers : {0, 2}) {
+    auto loader = torch::data::make_data_loader<torch::data::samplers::SequentialSampler>(
+        Numbers(10).map(torch::data::transforms::Stack<>()),
+        torch::data::DataLoaderOptions(4).workers(workers).pin_memory(true));
+    EXPECT_TRUE(loader->options().pin_memory);
+    for (auto& batch : *loader) EXPECT_FALSE(batch.data.is_pinned());
+    results.push_back(targets_of(*loader));
+  }
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("'pin_memory' argument is set as true but no accelerator is found"),
+            std::string::npos)
+      << err;
+  const std::vector<Indices> expected = {{0, 1, 2, 3}, {4, 5, 6, 7}, {8, 9}};
+  for (auto& r : results) EXPECT_EQ(r, expected);
+}

@@ -25,6 +25,10 @@ struct DataLoaderOptions {
   TORCH_ARG(bool, enforce_ordering) = true;
   // Omit a last batch smaller than batch_size.
   TORCH_ARG(bool, drop_last) = false;
+  // Batches in page-locked memory, pinned by the thread that made them (PyTorch's Python
+  // DataLoader(pin_memory=True); libtorch's C++ loader has no such option). Without a CUDA
+  // device it warns once and is ignored, as PyTorch's.
+  TORCH_ARG(bool, pin_memory) = false;
 };
 
 struct FullDataLoaderOptions {
@@ -34,7 +38,8 @@ struct FullDataLoaderOptions {
         max_jobs(options.max_jobs().value_or(2 * workers)),
         timeout(options.timeout()),
         enforce_ordering(options.enforce_ordering()),
-        drop_last(options.drop_last()) {}
+        drop_last(options.drop_last()),
+        pin_memory(options.pin_memory()) {}
 
   size_t batch_size;
   size_t workers;
@@ -42,6 +47,7 @@ struct FullDataLoaderOptions {
   std::optional<std::chrono::milliseconds> timeout;
   bool enforce_ordering;
   bool drop_last;
+  bool pin_memory;
 };
 
 }  // namespace data

@@ -20,8 +20,10 @@
 
 #include "ember/core/error.h"
 #include "ember/core/parallel.h"
+#include "ember/cuda.h"
 #include "ember/data/dataloader_options.h"
 #include "ember/data/detail/data_shuttle.h"
+#include "ember/data/detail/pin_memory.h"
 #include "ember/data/detail/sequencers.h"
 #include "ember/data/iterator.h"
 #include "ember/data/worker_exception.h"
@@ -43,6 +45,13 @@ class DataLoaderBase {
     EMBER_CHECK(options_.batch_size > 0, "[DataLoader] batch_size must be positive, got 0");
     EMBER_CHECK(options_.workers == 0 || options_.max_jobs > 0,
                 "[DataLoader] max_jobs must be positive when workers are used, got 0");
+    if (options_.pin_memory && !cuda::is_available()) {
+      TORCH_WARN_ONCE(
+          "'pin_memory' argument is set as true but no accelerator is found, then device pinned "
+          "memory won't be used.");
+    } else {
+      shared_->pin_memory = options_.pin_memory;
+    }
   }
   DataLoaderBase(const DataLoaderBase&) = delete;
   DataLoaderBase& operator=(const DataLoaderBase&) = delete;
@@ -110,6 +119,7 @@ class DataLoaderBase {
   // What workers share with the loader; outlives it if a stuck worker is detached.
   struct Shared {
     detail::DataShuttle<Job, Result> shuttle;
+    bool pin_memory = false;  // set once, before any worker starts
     std::mutex mutex;
     std::condition_variable exited_cv;
     size_t exited = 0;
@@ -166,7 +176,9 @@ class DataLoaderBase {
       return std::nullopt;
     }
     if (auto request = get_batch_request()) {
-      return main_thread_dataset_->get_batch(std::move(*request));
+      auto batch = main_thread_dataset_->get_batch(std::move(*request));
+      if (shared_->pin_memory) detail::pin_batch(batch);
+      return batch;
     }
     return std::nullopt;
   }
@@ -180,6 +192,7 @@ class DataLoaderBase {
         if (job.quit) break;
         try {
           auto batch = dataset.get_batch(std::move(*job.batch_request));
+          if (shared.pin_memory) detail::pin_batch(batch);
           shared.shuttle.push_result(Result(std::move(batch), job.sequence_number));
         } catch (...) {
           shared.shuttle.push_result(Result(std::current_exception(), job.sequence_number));
