@@ -9,18 +9,32 @@
 // inputs without being cast again, as PyTorch's autocast kernels redispatch below the Autocast
 // key. Ops that are not on any list stay "composite": ember ops they call (mm inside einsum,
 // addmm inside lstm_cell) are cast, as PyTorch's CompositeImplicitAutograd ops are.
-// Lists (PyTorch 1.13, checked op by op with torch.autocast on CPU; CUDA from its fp16 lists):
+// Lists (PyTorch 1.13; CPU checked op by op with torch.autocast("cpu"), CUDA from the ops its
+// AutocastCUDA key holds in torch._C._dispatch_dump and autocast_mode.cpp's policies):
 //   lower  CPU+CUDA: conv1d/2d/3d, mm, bmm, addmm, addbmm, baddbmm, matmul, linear
-//          CUDA only: conv_transpose1d/2d/3d, prelu, addmv, mv, lstm/gru/rnn cells
+//          CUDA only: conv_transpose1d/2d/3d, prelu, addmv, mv, einsum, lstm/gru/rnn cells
 //   fp32   CPU: conv_transpose1d/2d/3d, avg_pool3d, max_pool3d, adaptive_avg/max_pool3d,
-//          max_unpool2d/3d, reflection_pad1d/2d, replication_pad1d/2d/3d, prod, the losses
-//          (mse, l1, smooth_l1, huber, nll, nll2d, cross_entropy, kl_div, bce_with_logits, bce,
-//          margin_ranking, hinge_embedding, soft_margin, multi_margin, multilabel_margin,
-//          poisson_nll, cosine_embedding, triplet_margin, ctc)
-//          CUDA: the same losses (bce banned), layer_norm, group_norm, prod
-//   promote CPU+CUDA: cat, stack, index_copy
-//   none (excluded, not cast): avg_pool1d, adaptive_avg_pool1d/2d, lp_pool1d/2d, upsample,
-//          im2col, col2im, bilinear: single kernels in PyTorch that ember builds from matmul
+//          max_unpool2d/3d, reflection_pad1d/2d, replication_pad1d/2d/3d, grid_sampler, prod,
+//          the losses (mse, l1, smooth_l1, huber, nll, nll2d, cross_entropy, kl_div,
+//          bce_with_logits, bce, margin_ranking, hinge_embedding, soft_margin, multi_margin,
+//          multilabel_margin, poisson_nll, cosine_embedding, triplet_margin, ctc)
+//          CUDA: acos, asin, cosh, erfinv, exp, expm1, log, log10, log2, log1p, reciprocal,
+//          rsqrt, sinh, tan (functional forms), pow, softplus, layer_norm, native_layer_norm,
+//          group_norm, cosine_similarity, logsumexp, lp_pool1d/2d (pow inside, as PyTorch's
+//          Python function), the same losses (bce banned)
+//   fp32_set_opt_dtype CUDA: sum, prod, cumsum, cumprod, softmax, log_softmax (dtype=float32
+//          when the first tensor is eligible and no dtype was given; inputs not cast)
+//   fp32_append_dtype  CUDA: norm (runs as norm(..., dtype=float32), NormBackward2/3)
+//   promote CPU+CUDA: cat, stack; CPU: index_copy; CUDA: addcmul, addcdiv, atan2, dot,
+//          tensordot, scatter_add, index_put, grid_sampler, bilinear
+//   none (excluded, not cast): avg_pool1d, adaptive_avg_pool1d/2d, lp_pool (CPU), upsample,
+//          im2col, col2im, bilinear (CPU): single kernels in PyTorch that ember builds from
+//          matmul
+// Not in ember (so not listed): frobenius/nuclear_norm, dist, pdist, cdist, renorm, cross,
+// addr, chain_matmul, linalg_multi_dot, conv_tbc and the CPU-only linalg/fft ops.
+// A composite that PyTorch runs as one kernel must not let its inner exp/sum/pow change its
+// output dtype: test OpDbAutocast.CudaListsChangeOnlyTheirOps replays the whole op database in
+// bfloat16 under CUDA's lists (set_cuda_lists_on_cpu, on CPU tensors) and finds such ops.
 // Casts of float32 leaf tensors that require grad to the lower dtype are cached per thread
 // until the outermost region exits, so a weight used many times is converted once per region.
 #include <iostream>
@@ -38,6 +52,10 @@ namespace detail {
 constinit thread_local bool t_active EMBER_TLS_HOT = false;
 constinit thread_local bool t_skip_once EMBER_TLS_HOT = false;
 }  // namespace detail
+
+namespace {
+thread_local bool t_cuda_lists_on_cpu = false;
+}  // namespace
 
 namespace {
 struct State {
@@ -174,8 +192,14 @@ ExcludeGuard::~ExcludeGuard() {
   refresh();
 }
 
-bool enabled_for(DeviceType d) { return d == kCPU ? t_state.cpu_enabled : t_state.gpu_enabled; }
-ScalarType lower_dtype(DeviceType d) { return d == kCPU ? t_state.cpu_dtype : t_state.gpu_dtype; }
+DeviceType lists_device(DeviceType d) { return d == kCPU && t_cuda_lists_on_cpu ? kCUDA : d; }
+void set_cuda_lists_on_cpu(bool on) { t_cuda_lists_on_cpu = on; }
+bool enabled_for(DeviceType lists) {
+  return lists == kCPU ? t_state.cpu_enabled : t_state.gpu_enabled;
+}
+ScalarType lower_dtype(DeviceType lists) {
+  return lists == kCPU ? t_state.cpu_dtype : t_state.gpu_dtype;
+}
 
 bool is_eligible(const Tensor& t, DeviceType d) {
   return t.defined() && t.device().type() == d && t.is_floating_point() && t.dtype() != kDouble;
@@ -183,8 +207,8 @@ bool is_eligible(const Tensor& t, DeviceType d) {
 
 Tensor cached_cast(ScalarType to, const Tensor& t, DeviceType d) {
   if (!is_eligible(t, d) || t.dtype() == to) return t;
-  bool can_cache = t_state.cache_enabled && to == lower_dtype(d) && t.dtype() == kFloat &&
-                   t.requires_grad() && t.is_leaf() && !t.is_view();
+  bool can_cache = t_state.cache_enabled && to == lower_dtype(lists_device(d)) &&
+                   t.dtype() == kFloat && t.requires_grad() && t.is_leaf() && !t.is_view();
   if (!can_cache) return t.to(to);
   auto it = t_cache.find(t.unsafeGetTensorImpl());
   if (it != t_cache.end()) return it->second.second;

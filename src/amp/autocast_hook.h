@@ -29,6 +29,10 @@ enum class CastPolicy : uint8_t {
   fp32,         // floating inputs to float32
   promote,      // floating inputs to the widest floating input type
   banned,       // refuses to run under autocast (binary_cross_entropy on CUDA)
+  fp32_set_opt_dtype,  // an eligible first tensor and no dtype= given: dtype=float32 (sum,
+                       // softmax, cumsum, ...); inputs are not cast
+  fp32_append_dtype,   // an eligible first tensor: the op's overload with a trailing dtype,
+                       // called with float32 (norm)
 };
 
 namespace detail {
@@ -52,8 +56,13 @@ struct ExcludeGuard {
   ExcludeGuard& operator=(const ExcludeGuard&) = delete;
 };
 
-bool enabled_for(DeviceType d);
-ScalarType lower_dtype(DeviceType d);
+// Whose lists and settings apply to an op whose tensors live on `d`: d itself, or kCUDA for
+// CPU tensors while set_cuda_lists_on_cpu(true) (tests only: CUDA's lists checked without a
+// GPU, on CPU tensors).
+DeviceType lists_device(DeviceType d);
+void set_cuda_lists_on_cpu(bool on);
+bool enabled_for(DeviceType lists);
+ScalarType lower_dtype(DeviceType lists);
 bool is_eligible(const Tensor& t, DeviceType d);
 Tensor cached_cast(ScalarType to, const Tensor& t, DeviceType d);
 ScalarType prioritize(ScalarType current, const Tensor& t, DeviceType d);
@@ -87,6 +96,22 @@ ScalarType prioritize_arg(ScalarType c, const T&, DeviceType) {
   return c;
 }
 
+// The first tensor argument (PyTorch's firstarg_is_eligible): eligible or not.
+inline void first_eligible(std::optional<bool>& e, const Tensor& t, DeviceType d) {
+  if (!e) e = is_eligible(t, d);
+}
+template <class T>
+void first_eligible(std::optional<bool>&, const T&, DeviceType) {}
+
+// dtype= of a set_opt_dtype op: float32 unless the caller gave one.
+inline std::optional<ScalarType> opt_dtype_arg(const std::optional<ScalarType>& t) {
+  return t ? t : std::optional<ScalarType>(kFloat);
+}
+template <class T>
+const T& opt_dtype_arg(const T& a) {
+  return a;
+}
+
 inline Tensor cast_arg(const Tensor& t, ScalarType to, DeviceType d) {
   return cached_cast(to, t, d);
 }
@@ -110,9 +135,10 @@ auto run(CastPolicy cpu, CastPolicy cuda, const char* op, Fn&& fn, const Args&..
     -> decltype(fn(args...)) {
   std::optional<DeviceType> dev;
   (find_device(dev, args), ...);
-  DeviceType d = dev.value_or(kCPU);
-  CastPolicy p = d == kCUDA ? cuda : cpu;
-  if (p == CastPolicy::fallthrough || (p != CastPolicy::none && !enabled_for(d))) {
+  DeviceType d = dev.value_or(kCPU);  // where the tensors are
+  DeviceType lists = lists_device(d);
+  CastPolicy p = lists == kCUDA ? cuda : cpu;
+  if (p == CastPolicy::fallthrough || (p != CastPolicy::none && !enabled_for(lists))) {
     t_skip_once = true;  // run the op as if it had no hook
     return fn(args...);
   }
@@ -121,14 +147,27 @@ auto run(CastPolicy cpu, CastPolicy cuda, const char* op, Fn&& fn, const Args&..
   ScalarType to = kFloat;
   switch (p) {
     case CastPolicy::lower:
-      to = lower_dtype(d);
+      to = lower_dtype(lists);
       break;
     case CastPolicy::promote:
-      to = lower_dtype(d);
+      to = lower_dtype(lists);
       ((to = prioritize_arg(to, args, d)), ...);
       break;
     case CastPolicy::banned:
       banned(op);
+    case CastPolicy::fp32_set_opt_dtype:
+    case CastPolicy::fp32_append_dtype: {
+      std::optional<bool> eligible;
+      (first_eligible(eligible, args, d), ...);
+      if (!eligible.value_or(false)) return fn(args...);
+      if (p == CastPolicy::fp32_set_opt_dtype) return fn(opt_dtype_arg(args)...);
+      if constexpr (std::is_invocable_v<Fn&, const Args&..., ScalarType>) {
+        return fn(args..., kFloat);
+      } else {
+        EMBER_ERROR("[", op, "] has no overload with a dtype for autocast to append");
+      }
+      break;
+    }
     default:
       break;
   }
@@ -140,11 +179,14 @@ auto run(CastPolicy cpu, CastPolicy cuda, const char* op, Fn&& fn, const Args&..
 }  // namespace ember
 
 // First line of an op on an autocast list: CPU and CUDA policies (none, fallthrough, lower,
-// fp32, promote, banned), the op's name (called again with the cast arguments) and its arguments.
-#define EMBER_AUTOCAST(CPU, CUDA, OP, ...)                                                   \
-  if (EMBER_UNLIKELY(::ember::autocast::detail::active()) &&                                 \
-      !::ember::autocast::detail::take_skip())                                               \
-  return ::ember::autocast::detail::run(                                                     \
-      ::ember::autocast::CastPolicy::CPU, ::ember::autocast::CastPolicy::CUDA, #OP,          \
-      [&](auto&&... a_) -> decltype(auto) { return OP(std::forward<decltype(a_)>(a_)...); }, \
+// fp32, promote, banned, fp32_set_opt_dtype, fp32_append_dtype), the op's name (called again with
+// the cast arguments) and its arguments.
+#define EMBER_AUTOCAST(CPU, CUDA, OP, ...)                                          \
+  if (EMBER_UNLIKELY(::ember::autocast::detail::active()) &&                        \
+      !::ember::autocast::detail::take_skip())                                      \
+  return ::ember::autocast::detail::run(                                            \
+      ::ember::autocast::CastPolicy::CPU, ::ember::autocast::CastPolicy::CUDA, #OP, \
+      [&](auto&&... a_) -> decltype(OP(std::forward<decltype(a_)>(a_)...)) {        \
+        return OP(std::forward<decltype(a_)>(a_)...);                               \
+      },                                                                            \
       __VA_ARGS__)

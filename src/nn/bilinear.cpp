@@ -16,7 +16,7 @@ namespace nn {
 
 Tensor functional::bilinear(const Tensor& input1, const Tensor& input2, const Tensor& weight,
                             const Tensor& bias) {
-  EMBER_AUTOCAST(none, none, bilinear, input1, input2, weight, bias);
+  EMBER_AUTOCAST(none, promote, bilinear, input1, input2, weight, bias);
   EMBER_CHECK(input1.dim() == input2.dim(),
               "[bilinear] bilinear(): input dimensions do not "
               "match: got ",

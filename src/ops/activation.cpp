@@ -256,6 +256,7 @@ Tensor& silu_(Tensor& self) { return act_("silu_", "SiluBackward0", silu_stub, s
 Tensor mish(const Tensor& self) { return act("mish", "MishBackward0", mish_stub, self, {}, mish_grad); }
 Tensor& mish_(Tensor& self) { return act_("mish_", "MishBackward0", mish_stub, self, {}, mish_grad); }
 Tensor softplus(const Tensor& self, const Scalar& beta, const Scalar& threshold) {
+  EMBER_AUTOCAST(fallthrough, fp32, softplus, self, beta, threshold);
   return act("softplus", "SoftplusBackward0", softplus_stub, self, {d(beta), d(threshold)},
              softplus_grad(d(beta), d(threshold)));
 }

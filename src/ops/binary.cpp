@@ -5,6 +5,7 @@
 
 #include "ember/ops/ternary.h"
 #include "ember/ops/unary.h"
+#include "src/amp/autocast_hook.h"
 #include "src/ops/binary_impl.h"
 
 namespace ember {
@@ -267,7 +268,15 @@ Tensor remainder(const Scalar& self, const Tensor& other) {
     return binary_out(name##_def, out, self, other);                         \
   }                                                                          \
   Tensor Tensor::name(const Tensor& o) const { return ::ember::name(*this, o); }
-EMBER_BINARY_TENSOR_VARIANTS(atan2)
+// atan2 is on CUDA autocast's promote list: 16-bit and float32 operands meet in float32.
+Tensor atan2(const Tensor& self, const Tensor& other) {
+  EMBER_AUTOCAST(fallthrough, promote, atan2, self, other);
+  return binary_op(atan2_def, self, other);
+}
+Tensor& atan2_out(Tensor& out, const Tensor& self, const Tensor& other) {
+  return binary_out(atan2_def, out, self, other);
+}
+Tensor Tensor::atan2(const Tensor& o) const { return ::ember::atan2(*this, o); }
 EMBER_BINARY_TENSOR_VARIANTS(hypot)
 EMBER_BINARY_TENSOR_VARIANTS(maximum)
 EMBER_BINARY_TENSOR_VARIANTS(minimum)
@@ -281,14 +290,18 @@ Tensor& Tensor::arctan2_(const Tensor& o) const { return atan2_(o); }
 
 // ---- pow, float_power ----
 
+// pow's three functional overloads are on CUDA autocast's float32 list (not on CPU's).
 Tensor pow(const Tensor& self, const Tensor& exponent) {
+  EMBER_AUTOCAST(fallthrough, fp32, pow, self, exponent);
   return binary_op(pow_def, self, exponent);
 }
 Tensor pow(const Tensor& self, const Scalar& exponent) {
+  EMBER_AUTOCAST(fallthrough, fp32, pow, self, exponent);
   check_pow_scalar(self, exponent);
   return binary_op(pow_def, self, wrap(exponent));
 }
 Tensor pow(const Scalar& self, const Tensor& exponent) {
+  EMBER_AUTOCAST(fallthrough, fp32, pow, self, exponent);
   return binary_op(pow_def, wrap(self), exponent);
 }
 Tensor& pow_out(Tensor& out, const Tensor& self, const Tensor& exponent) {

@@ -7,10 +7,12 @@
 #include "ember/ops/shape.h"
 #include "ember/ops/ternary.h"
 #include "ember/ops/unary.h"
+#include "src/amp/autocast_hook.h"
 
 namespace ember {
 
 Tensor cosine_similarity(const Tensor& x1, const Tensor& x2, int64_t dim, double eps) {
+  EMBER_AUTOCAST(fallthrough, fp32, cosine_similarity, x1, x2, dim, eps);
   EMBER_CHECK(x1.defined() && x2.defined(), "[cosine_similarity] inputs must be defined");
   EMBER_CHECK(x1.is_floating_point() && x2.is_floating_point(),
               "[cosine_similarity] expected floating point inputs, got ",

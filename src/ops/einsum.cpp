@@ -8,6 +8,7 @@
 #include "ember/ops/linalg.h"
 #include "ember/ops/reduce.h"
 #include "ember/ops/shape.h"
+#include "src/amp/autocast_hook.h"
 
 namespace ember {
 
@@ -81,7 +82,8 @@ Tensor arrange(const Operand& op, const std::vector<int>& order) {
 }
 }  // namespace
 
-Tensor einsum(std::string_view equation, TensorList tensors, OptionalIntArrayRef) {
+Tensor einsum(std::string_view equation, TensorList tensors, OptionalIntArrayRef path) {
+  EMBER_AUTOCAST(fallthrough, lower, einsum, equation, tensors, path);
   size_t arrow = equation.find("->");
   std::string_view lhs = equation.substr(0, arrow);
   std::vector<Spec> specs;

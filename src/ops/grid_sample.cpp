@@ -9,6 +9,7 @@
 #include "ember/ops/factory.h"
 #include "ember/ops/linalg.h"
 #include "ember/ops/shape.h"
+#include "src/amp/autocast_hook.h"
 #include "src/kernels/grid_sample.h"
 
 namespace ember {
@@ -191,8 +192,11 @@ std::tuple<Tensor, Tensor> grid_sampler_3d_backward(const Tensor& grad_output, c
                           output_mask, 3);
 }
 
+// CPU autocast's float32 list, CUDA's promote list.
 Tensor grid_sampler(const Tensor& input, const Tensor& grid, int64_t interpolation_mode,
                     int64_t padding_mode, bool align_corners) {
+  EMBER_AUTOCAST(fp32, promote, grid_sampler, input, grid, interpolation_mode, padding_mode,
+                 align_corners);
   EMBER_CHECK(input.defined() && grid.defined(), "[grid_sampler] input and grid must be defined");
   if (input.dim() == 5) {
     return grid_sampler_3d(input, grid, interpolation_mode, padding_mode, align_corners);

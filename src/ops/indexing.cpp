@@ -7,6 +7,7 @@
 #include "ember/iter/tensor_iterator.h"
 #include "ember/ops/factory.h"
 #include "ember/ops/shape.h"
+#include "src/amp/autocast_hook.h"
 #include "src/ops/index_util.h"
 
 namespace ember {
@@ -281,6 +282,7 @@ Tensor index(const Tensor& self, const std::vector<std::optional<Tensor>>& indic
 
 Tensor index_put(const Tensor& self, const std::vector<std::optional<Tensor>>& indices,
                  const Tensor& values, bool accumulate) {
+  EMBER_AUTOCAST(fallthrough, promote, index_put, self, indices, values, accumulate);
   Tensor out;
   {
     NoGradGuard ng;

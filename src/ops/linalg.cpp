@@ -162,6 +162,7 @@ Tensor mv(const Tensor& self, const Tensor& vec) {
 }
 
 Tensor dot(const Tensor& self, const Tensor& other) {
+  EMBER_AUTOCAST(fallthrough, promote, dot, self, other);
   EMBER_CHECK(self.dim() == 1 && other.dim() == 1, "[dot] 1D tensors expected, but got ",
               self.dim(), "D and ", other.dim(), "D tensors");
   EMBER_CHECK(self.dtype() == other.dtype(),
@@ -361,6 +362,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 
 Tensor tensordot(const Tensor& self, const Tensor& other, IntArrayRef dims_self,
                  IntArrayRef dims_other) {
+  EMBER_AUTOCAST(fallthrough, promote, tensordot, self, other, dims_self, dims_other);
   EMBER_CHECK(dims_self.size() == dims_other.size(),
               "[tensordot] both dimension lists should "
               "have same length");

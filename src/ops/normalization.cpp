@@ -6,6 +6,7 @@
 #include "ember/ops/binary.h"
 #include "ember/ops/factory.h"
 #include "ember/ops/reduce.h"
+#include "src/amp/autocast_hook.h"
 #include "src/kernels/normalization.h"
 
 namespace ember {
@@ -308,6 +309,8 @@ std::tuple<Tensor, Tensor, Tensor> native_layer_norm(const Tensor& input,
                                                      const std::optional<Tensor>& weight_opt,
                                                      const std::optional<Tensor>& bias_opt,
                                                      double eps) {
+  EMBER_AUTOCAST(fallthrough, fp32, native_layer_norm, input, normalized_shape, weight_opt,
+                 bias_opt, eps);
   Tensor weight = value_or_undefined(weight_opt), bias = value_or_undefined(bias_opt);
   int64_t k = static_cast<int64_t>(normalized_shape.size());
   EMBER_CHECK(k >= 1,
@@ -406,7 +409,9 @@ std::tuple<Tensor, Tensor, Tensor> native_layer_norm(const Tensor& input,
 
 Tensor layer_norm(const Tensor& input, IntArrayRef normalized_shape,
                   const std::optional<Tensor>& weight, const std::optional<Tensor>& bias,
-                  double eps, bool /*cudnn_enable*/) {
+                  double eps, bool cudnn_enable) {
+  EMBER_AUTOCAST(fallthrough, fp32, layer_norm, input, normalized_shape, weight, bias, eps,
+                 cudnn_enable);
   return std::get<0>(native_layer_norm(input, normalized_shape, weight, bias, eps));
 }
 
@@ -503,7 +508,9 @@ std::tuple<Tensor, Tensor, Tensor> native_group_norm(const Tensor& input,
 }
 
 Tensor group_norm(const Tensor& input, int64_t num_groups, const std::optional<Tensor>& weight,
-                  const std::optional<Tensor>& bias, double eps, bool /*cudnn_enabled*/) {
+                  const std::optional<Tensor>& bias, double eps, bool cudnn_enabled) {
+  EMBER_AUTOCAST(fallthrough, fp32, group_norm, input, num_groups, weight, bias, eps,
+                 cudnn_enabled);
   EMBER_CHECK(input.dim() >= 2,
               "[group_norm] Expected at least 2 dimensions for input tensor "
               "but received ",

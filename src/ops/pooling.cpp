@@ -817,12 +817,12 @@ Tensor lp_pool_nd(const Tensor& self, double p, IntArrayRef kernel_size, IntArra
 
 Tensor lp_pool1d(const Tensor& self, double norm_type, IntArrayRef kernel_size, IntArrayRef stride,
                  bool ceil_mode) {
-  EMBER_AUTOCAST(none, none, lp_pool1d, self, norm_type, kernel_size, stride, ceil_mode);
+  EMBER_AUTOCAST(none, fp32, lp_pool1d, self, norm_type, kernel_size, stride, ceil_mode);
   return lp_pool_nd(self, norm_type, kernel_size, stride, ceil_mode, 1, "lp_pool1d");
 }
 Tensor lp_pool2d(const Tensor& self, double norm_type, IntArrayRef kernel_size, IntArrayRef stride,
                  bool ceil_mode) {
-  EMBER_AUTOCAST(none, none, lp_pool2d, self, norm_type, kernel_size, stride, ceil_mode);
+  EMBER_AUTOCAST(none, fp32, lp_pool2d, self, norm_type, kernel_size, stride, ceil_mode);
   return lp_pool_nd(self, norm_type, kernel_size, stride, ceil_mode, 2, "lp_pool2d");
 }
 

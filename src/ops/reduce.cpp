@@ -390,11 +390,15 @@ Tensor arg_impl(const Tensor& self, std::optional<int64_t> dim, bool keepdim, bo
 }  // namespace
 
 // ---- sum, mean, prod ----
+// sum, prod, cumsum, cumprod, softmax, log_softmax: CUDA autocast's fp32_set_opt_dtype (a 16-bit
+// CUDA input without dtype= runs with dtype=float32); prod is also on CPU's float32 list.
 Tensor sum(const Tensor& self, OptionalIntArrayRef dim, bool keepdim,
            std::optional<ScalarType> dtype) {
+  EMBER_AUTOCAST(fallthrough, fp32_set_opt_dtype, sum, self, dim, keepdim, dtype);
   return sum_impl(self, dim, keepdim, dtype, "SumBackward1");
 }
 Tensor sum(const Tensor& self, std::optional<ScalarType> dtype) {
+  EMBER_AUTOCAST(fallthrough, fp32_set_opt_dtype, sum, self, dtype);
   return sum_impl(self, std::nullopt, false, dtype, "SumBackward0");
 }
 Tensor& sum_out(Tensor& out, const Tensor& self, OptionalIntArrayRef dim, bool keepdim,
@@ -414,11 +418,11 @@ Tensor& mean_out(Tensor& out, const Tensor& self, OptionalIntArrayRef dim, bool 
   return write_out(out, mean(self, dim, keepdim, dtype.value_or(out.dtype())), "mean");
 }
 Tensor prod(const Tensor& self, std::optional<ScalarType> dtype) {
-  EMBER_AUTOCAST(fp32, none, prod, self, dtype);
+  EMBER_AUTOCAST(fp32, fp32_set_opt_dtype, prod, self, dtype);
   return prod_impl(self, std::nullopt, false, dtype);
 }
 Tensor prod(const Tensor& self, int64_t dim, bool keepdim, std::optional<ScalarType> dtype) {
-  EMBER_AUTOCAST(fp32, none, prod, self, dim, keepdim, dtype);
+  EMBER_AUTOCAST(fp32, fp32_set_opt_dtype, prod, self, dim, keepdim, dtype);
   return prod_impl(self, dim, keepdim, dtype);
 }
 Tensor& prod_out(Tensor& out, const Tensor& self, int64_t dim, bool keepdim,

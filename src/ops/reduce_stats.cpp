@@ -6,6 +6,7 @@
 #include "ember/ops/factory.h"
 #include "ember/ops/reduce.h"
 #include "ember/ops/unary.h"
+#include "src/amp/autocast_hook.h"
 #include "src/kernels/reduce.h"
 #include "src/ops/out_util.h"
 #include "src/ops/reduce_util.h"
@@ -178,15 +179,22 @@ std::tuple<Tensor, Tensor> std_mean(const Tensor& self, OptionalIntArrayRef dim,
                        "StdMeanBackward0");
 }
 
+// norm without dtype= is CUDA autocast's fp32_append_dtype: a 16-bit CUDA input runs as the
+// dtype=float32 overload.
 Tensor norm(const Tensor& self, const Scalar& p) {
+  EMBER_AUTOCAST(fallthrough, fp32_append_dtype, norm, self, p);
   return norm_impl(self, p, {}, false, std::nullopt, "NormBackward0");
 }
+Tensor norm(const Tensor& self, const std::optional<Scalar>& p, ScalarType dtype) {
+  return norm_impl(self, p, {}, false, dtype, "NormBackward2");
+}
 Tensor norm(const Tensor& self, const std::optional<Scalar>& p, IntArrayRef dim, bool keepdim) {
+  EMBER_AUTOCAST(fallthrough, fp32_append_dtype, norm, self, p, dim, keepdim);
   return norm_impl(self, p, dim, keepdim, std::nullopt, "NormBackward1");
 }
 Tensor norm(const Tensor& self, const std::optional<Scalar>& p, IntArrayRef dim, bool keepdim,
             ScalarType dtype) {
-  return norm_impl(self, p, dim, keepdim, dtype, "NormBackward1");
+  return norm_impl(self, p, dim, keepdim, dtype, "NormBackward3");
 }
 Tensor linalg_vector_norm(const Tensor& self, const Scalar& ord, OptionalIntArrayRef dim,
                           bool keepdim, std::optional<ScalarType> dtype) {
@@ -198,6 +206,7 @@ Tensor& norm_out(Tensor& out, const Tensor& self, const std::optional<Scalar>& p
 }
 
 Tensor logsumexp(const Tensor& self, IntArrayRef dim, bool keepdim) {
+  EMBER_AUTOCAST(fallthrough, fp32, logsumexp, self, dim, keepdim);
   ScalarType dt = isFloatingType(self.dtype()) ? self.dtype() : get_default_dtype();
   ReducePlan p = make_reduce_plan(self, dim, keepdim, dt, "logsumexp");
   Tensor out = make_tensor(p.out_shape, dt, self.device());

@@ -7,6 +7,7 @@
 #include "ember/iter/tensor_iterator.h"
 #include "ember/ops/factory.h"
 #include "ember/ops/reduce.h"
+#include "src/amp/autocast_hook.h"
 #include "src/ops/binary_impl.h"
 #include "src/ops/index_util.h"
 #include "src/ops/out_util.h"
@@ -168,6 +169,7 @@ Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Scala
   return scatter_impl(self, dim, index, v, ScatterKind::Reduce, r, "scatter");
 }
 Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
+  EMBER_AUTOCAST(fallthrough, promote, scatter_add, self, dim, index, src);
   return scatter_impl(self, dim, index, src, ScatterKind::Add, ScatterReduce::Add, "scatter_add");
 }
 

@@ -4,6 +4,7 @@
 #include "ember/ops/factory.h"
 #include "ember/ops/reduce.h"
 #include "ember/ops/unary.h"
+#include "src/amp/autocast_hook.h"
 #include "src/kernels/reduce.h"
 #include "src/ops/out_util.h"
 #include "src/ops/reduce_util.h"
@@ -126,21 +127,25 @@ Tensor softmax_impl(const Tensor& self, int64_t dim, std::optional<ScalarType> d
 }  // namespace
 
 Tensor cumsum(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype) {
+  EMBER_AUTOCAST(fallthrough, fp32_set_opt_dtype, cumsum, self, dim, dtype);
   return scan_impl(self, dim, dtype, false);
 }
 Tensor& cumsum_out(Tensor& out, const Tensor& self, int64_t dim, std::optional<ScalarType> dtype) {
   return write_out(out, cumsum(self, dim, dtype.value_or(out.dtype())), "cumsum");
 }
 Tensor cumprod(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype) {
+  EMBER_AUTOCAST(fallthrough, fp32_set_opt_dtype, cumprod, self, dim, dtype);
   return scan_impl(self, dim, dtype, true);
 }
 Tensor& cumprod_out(Tensor& out, const Tensor& self, int64_t dim, std::optional<ScalarType> dtype) {
   return write_out(out, cumprod(self, dim, dtype.value_or(out.dtype())), "cumprod");
 }
 Tensor softmax(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype) {
+  EMBER_AUTOCAST(fallthrough, fp32_set_opt_dtype, softmax, self, dim, dtype);
   return softmax_impl(self, dim, dtype, false);
 }
 Tensor log_softmax(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype) {
+  EMBER_AUTOCAST(fallthrough, fp32_set_opt_dtype, log_softmax, self, dim, dtype);
   return softmax_impl(self, dim, dtype, true);
 }
 

@@ -9,6 +9,7 @@
 
 #include "ember/ops/reduce.h"
 #include "ember/ops/unary.h"
+#include "src/amp/autocast_hook.h"
 #include "src/kernels/ternary.h"
 #include "src/ops/binary_impl.h"
 
@@ -458,10 +459,13 @@ Tensor& Tensor::lerp_(const Tensor& end, const Tensor& weight) const {
 
 // ---- addcmul, addcdiv ----
 
+// addcmul, addcdiv: CUDA autocast's promote list.
 Tensor addcmul(const Tensor& self, const Tensor& t1, const Tensor& t2, const Scalar& value) {
+  EMBER_AUTOCAST(fallthrough, promote, addcmul, self, t1, t2, value);
   return addc_op(false, self, t1, t2, value);
 }
 Tensor addcdiv(const Tensor& self, const Tensor& t1, const Tensor& t2, const Scalar& value) {
+  EMBER_AUTOCAST(fallthrough, promote, addcdiv, self, t1, t2, value);
   return addc_op(true, self, t1, t2, value);
 }
 Tensor& addcmul_out(Tensor& out, const Tensor& self, const Tensor& t1, const Tensor& t2,

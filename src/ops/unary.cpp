@@ -6,6 +6,7 @@
 #include "ember/ops/binary.h"
 #include "ember/ops/factory.h"
 #include "ember/ops/ternary.h"
+#include "src/amp/autocast_hook.h"
 #include "src/kernels/unary.h"
 #include "src/ops/activation_util.h"
 
@@ -97,13 +98,22 @@ Tensor& unary_out(const UnaryDef& d, const Tensor& self, Tensor& out) {
         (void)grad, (void)self, (void)result;                                      \
         return formula;                                                            \
       } __VA_ARGS__};
-#define EMBER_UNARY(name, node, kind, save, formula, ...)                                          \
+#define EMBER_UNARY_WITH(hook, name, node, kind, save, formula, ...)                               \
   EMBER_UNARY_DEF(name, node, kind, save, formula, __VA_ARGS__)                                    \
-  Tensor name(const Tensor& self) { return unary_op(name##_def, self); }                           \
+  Tensor name(const Tensor& self) {                                                                \
+    hook;                                                                                          \
+    return unary_op(name##_def, self);                                                             \
+  }                                                                                                \
   Tensor& name##_(Tensor& self) { return unary_inplace(name##_def, self); }                        \
   Tensor& name##_out(Tensor& out, const Tensor& self) { return unary_out(name##_def, self, out); } \
   Tensor Tensor::name() const { return ::ember::name(*this); }                                     \
   Tensor& Tensor::name##_() const { return ::ember::name##_(self()); }
+#define EMBER_UNARY(name, ...) EMBER_UNARY_WITH((void)0, name, __VA_ARGS__)
+// On CUDA autocast's float32 list (PyTorch 1.13: acos, asin, cosh, erfinv, exp, expm1, log,
+// log10, log2, log1p, reciprocal, rsqrt, sinh, tan; the functional form only, as aten::exp):
+// a 16-bit CUDA input runs in float32 and gives a float32 result. Not on CPU's lists.
+#define EMBER_UNARY_FP32(name, ...) \
+  EMBER_UNARY_WITH(EMBER_AUTOCAST(fallthrough, fp32, name, self), name, __VA_ARGS__)
 
 // Zero gradient of the piecewise-constant ops (floor, sign, ...), as PyTorch.
 #define ZERO zeros_like(grad)
@@ -113,8 +123,8 @@ constexpr double k2SqrtPi = 1.12837916709551257390, kSqrtPiHalf = 0.886226925452
 // clang-format off
 EMBER_UNARY(neg, "NegBackward0", Same, kSaveNone, -grad)
 EMBER_UNARY(abs, "AbsBackward0", Same, kSaveSelf, grad * ((self > 0).to(self.dtype()) - (self < 0).to(self.dtype())))
-EMBER_UNARY(exp, "ExpBackward0", Float, kSaveResult, grad * result)
-EMBER_UNARY(log, "LogBackward0", Float, kSaveSelf, grad / self)
+EMBER_UNARY_FP32(exp, "ExpBackward0", Float, kSaveResult, grad * result)
+EMBER_UNARY_FP32(log, "LogBackward0", Float, kSaveSelf, grad / self)
 EMBER_UNARY(sqrt, "SqrtBackward0", Float, kSaveResult, grad / (result * 2))
 EMBER_UNARY(sin, "SinBackward0", Float, kSaveSelf, grad * self.cos())
 EMBER_UNARY(cos, "CosBackward0", Float, kSaveSelf, grad * -self.sin())
@@ -123,31 +133,31 @@ EMBER_UNARY(sigmoid, "SigmoidBackward0", Float, kSaveResult, grad * result * (1 
 EMBER_UNARY(relu, "ReluBackward0", Same, kSaveResult, threshold_grad_fused(grad, result, 0))
 EMBER_UNARY(sign, "SignBackward0", Same, kSaveNone, ZERO)
 EMBER_UNARY(sgn, "SgnBackward0", Same, kSaveNone, ZERO)
-EMBER_UNARY(rsqrt, "RsqrtBackward0", Float, kSaveResult, grad * result * result * result * -0.5)
+EMBER_UNARY_FP32(rsqrt, "RsqrtBackward0", Float, kSaveResult, grad * result * result * result * -0.5)
 EMBER_UNARY_DEF(square, "PowBackward0", Same, kSaveSelf, grad * self * 2)
 EMBER_UNARY(exp2, "Exp2Backward0", Float, kSaveResult, grad * result * kLn2)
-EMBER_UNARY(expm1, "Expm1Backward0", Float, kSaveResult, grad * (result + 1))
-EMBER_UNARY(log2, "Log2Backward0", Float, kSaveSelf, grad / (self * kLn2))
-EMBER_UNARY(log10, "Log10Backward0", Float, kSaveSelf, grad / (self * kLn10))
-EMBER_UNARY(log1p, "Log1PBackward0", Float, kSaveSelf, grad / (self + 1))
-EMBER_UNARY(tan, "TanBackward0", Float, kSaveResult, grad * (1 + result * result))
-EMBER_UNARY(asin, "AsinBackward0", Float, kSaveSelf, grad * (1 - self * self).rsqrt())
-EMBER_UNARY(acos, "AcosBackward0", Float, kSaveSelf, -grad * (1 - self * self).rsqrt())
+EMBER_UNARY_FP32(expm1, "Expm1Backward0", Float, kSaveResult, grad * (result + 1))
+EMBER_UNARY_FP32(log2, "Log2Backward0", Float, kSaveSelf, grad / (self * kLn2))
+EMBER_UNARY_FP32(log10, "Log10Backward0", Float, kSaveSelf, grad / (self * kLn10))
+EMBER_UNARY_FP32(log1p, "Log1PBackward0", Float, kSaveSelf, grad / (self + 1))
+EMBER_UNARY_FP32(tan, "TanBackward0", Float, kSaveResult, grad * (1 + result * result))
+EMBER_UNARY_FP32(asin, "AsinBackward0", Float, kSaveSelf, grad * (1 - self * self).rsqrt())
+EMBER_UNARY_FP32(acos, "AcosBackward0", Float, kSaveSelf, -grad * (1 - self * self).rsqrt())
 EMBER_UNARY(atan, "AtanBackward0", Float, kSaveSelf, grad / (self * self + 1))
-EMBER_UNARY(sinh, "SinhBackward0", Float, kSaveSelf, grad * self.cosh())
-EMBER_UNARY(cosh, "CoshBackward0", Float, kSaveSelf, grad * self.sinh())
+EMBER_UNARY_FP32(sinh, "SinhBackward0", Float, kSaveSelf, grad * self.cosh())
+EMBER_UNARY_FP32(cosh, "CoshBackward0", Float, kSaveSelf, grad * self.sinh())
 EMBER_UNARY(asinh, "AsinhBackward0", Float, kSaveSelf, grad * (self * self + 1).rsqrt(), , "AsinhBackward1")
 EMBER_UNARY(acosh, "AcoshBackward0", Float, kSaveSelf, grad * (self * self - 1).rsqrt(), , "AcoshBackward1")
 EMBER_UNARY(atanh, "AtanhBackward0", Float, kSaveSelf, grad / (1 - self * self), , "AtanhBackward1")
 EMBER_UNARY(erf, "ErfBackward0", Float, kSaveSelf, grad * (-self * self).exp() * k2SqrtPi)
 EMBER_UNARY(erfc, "ErfcBackward0", Float, kSaveSelf, grad * (-self * self).exp() * -k2SqrtPi)
-EMBER_UNARY(erfinv, "ErfinvBackward0", Float, kSaveResult, grad * (result * result).exp() * kSqrtPiHalf)
+EMBER_UNARY_FP32(erfinv, "ErfinvBackward0", Float, kSaveResult, grad * (result * result).exp() * kSqrtPiHalf)
 EMBER_UNARY(floor, "FloorBackward0", Same, kSaveNone, ZERO)
 EMBER_UNARY(ceil, "CeilBackward0", Same, kSaveNone, ZERO)
 EMBER_UNARY(round, "RoundBackward0", Same, kSaveNone, ZERO)
 EMBER_UNARY(trunc, "TruncBackward0", Same, kSaveNone, ZERO)
 EMBER_UNARY(frac, "FracBackward0", Same, kSaveNone, grad)
-EMBER_UNARY(reciprocal, "ReciprocalBackward0", Float, kSaveResult, -grad * result * result)
+EMBER_UNARY_FP32(reciprocal, "ReciprocalBackward0", Float, kSaveResult, -grad * result * result)
 EMBER_UNARY(digamma, "DigammaBackward0", Float, kSaveSelf, grad * polygamma(1, self))
 EMBER_UNARY(lgamma, "LgammaBackward0", Float, kSaveSelf, grad * self.digamma())
 // clang-format on

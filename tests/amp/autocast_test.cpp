@@ -8,6 +8,7 @@
 #include <functional>
 #include <thread>
 
+#include "support/cuda_autocast_lists.h"
 #include "support/gradcheck.h"
 
 using namespace ember;
@@ -744,4 +745,195 @@ TEST(Autocast, ScaledDotProductAttentionRunsInLowerPrecision) {
   torch::Tensor y = torch::scaled_dot_product_attention(q, k, v);
   EXPECT_EQ(y.dtype(), torch::kBFloat16);
   EXPECT_TRUE(torch::equal(y, want));
+}
+
+// ---- CUDA's lists ----
+// Checked without a GPU: autocast::detail::set_cuda_lists_on_cpu(true) makes ops on CPU tensors
+// follow the CUDA lists and settings (a test-only switch). Expected dtypes from PyTorch 1.13's
+// CUDA lists (aten/src/ATen/autocast_mode.cpp; the op names are those the AutocastCUDA key has
+// in torch._C._dispatch_dump) and its policies: fp32, fp32_set_opt_dtype (no dtype= given:
+// dtype=float32), fp32_append_dtype (norm), promote, lower.
+namespace {
+using CudaListsOnCpu = ember::testing::CudaAutocastListsOnCpu;
+
+std::vector<Row> cuda_rows() {
+  const ScalarType f = kFloat, b = kBFloat16;
+  auto idx = [] { return tensor(std::vector<int64_t>{0, 2}); };
+  std::vector<Row> r;
+  // fp32: the 14 unary ops, pow's three overloads, softplus, layer_norm, group_norm,
+  // cosine_similarity, logsumexp and the losses.
+  for (auto [name, op] : std::vector<std::pair<const char*, Tensor (*)(const Tensor&)>>{
+           {"acos", ember::acos},
+           {"asin", ember::asin},
+           {"cosh", ember::cosh},
+           {"erfinv", ember::erfinv},
+           {"exp", ember::exp},
+           {"expm1", ember::expm1},
+           {"log", ember::log},
+           {"log10", ember::log10},
+           {"log2", ember::log2},
+           {"log1p", ember::log1p},
+           {"reciprocal", ember::reciprocal},
+           {"rsqrt", ember::rsqrt},
+           {"sinh", ember::sinh},
+           {"tan", ember::tan}}) {
+    r.push_back({name, [op = op](ScalarType d) { return op(P({5}, d)); }, f, f});
+  }
+  r.push_back({"pow_tensor_scalar", [](ScalarType d) { return pow(P({5}, d), 2.5); }, f, f});
+  r.push_back({"pow_tensor_tensor", [](ScalarType d) { return pow(P({5}, d), P({5}, d)); }, f, f});
+  r.push_back({"pow_scalar_tensor", [](ScalarType d) { return pow(2.0, P({5}, d)); }, f, f});
+  r.push_back({"softplus", [](ScalarType d) { return softplus(R({5}, d)); }, f, f});
+  r.push_back({"layer_norm",
+               [](ScalarType d) {
+                 return layer_norm(R({2, 4}, d), {4}, R({4}, kFloat), R({4}, kFloat));
+               },
+               f, f});
+  r.push_back(
+      {"native_layer_norm",
+       [](ScalarType d) {
+         return std::get<0>(native_layer_norm(R({2, 4}, d), {4}, std::nullopt, std::nullopt, 1e-5));
+       },
+       f, f});
+  r.push_back({"group_norm", [](ScalarType d) { return group_norm(R({2, 4, 3}, d), 2); }, f, f});
+  r.push_back({"cosine_similarity",
+               [](ScalarType d) {
+                 return cosine_similarity(R({3, 4}, d), P({3, 4}, d));
+               },
+               f, f});
+  r.push_back({"logsumexp", [](ScalarType d) { return logsumexp(R({3, 4}, d), {1}); }, f, f});
+  r.push_back({"mse_loss", [](ScalarType d) { return mse_loss(R({4}, d), P({4}, d)); }, f, f});
+  // fp32_set_opt_dtype: float32 unless dtype= is given.
+  r.push_back({"sum", [](ScalarType d) { return sum(R({5}, d)); }, f, f});
+  r.push_back({"sum_dim", [](ScalarType d) { return sum(R({2, 3}, d), {1}); }, f, f});
+  r.push_back({"sum_dtype", [](ScalarType d) { return sum(R({5}, d), kBFloat16); }, b, b});
+  r.push_back({"prod", [](ScalarType d) { return prod(P({5}, d)); }, f, f});
+  r.push_back({"prod_dim", [](ScalarType d) { return prod(P({2, 3}, d), 1); }, f, f});
+  r.push_back({"cumsum", [](ScalarType d) { return cumsum(R({5}, d), 0); }, f, f});
+  r.push_back({"cumprod", [](ScalarType d) { return cumprod(P({5}, d), 0); }, f, f});
+  r.push_back({"softmax", [](ScalarType d) { return softmax(R({2, 3}, d), 1); }, f, f});
+  r.push_back({"softmax_dtype",
+               [](ScalarType d) {
+                 return softmax(R({2, 3}, d), 1, kHalf);
+               },
+               kHalf, kHalf});
+  r.push_back({"log_softmax", [](ScalarType d) { return log_softmax(R({2, 3}, d), 1); }, f, f});
+  // fp32_append_dtype
+  r.push_back({"norm", [](ScalarType d) { return norm(R({5}, d)); }, f, f});
+  r.push_back({"norm_dim", [](ScalarType d) { return norm(R({2, 3}, d), 1, {1}); }, f, f});
+  // promote: the widest floating input wins.
+  r.push_back({"addcmul",
+               [](ScalarType d) { return addcmul(R({3}, d), R({3}, kBFloat16), R({3}, d)); }, f,
+               b});
+  r.push_back({"addcdiv",
+               [](ScalarType d) { return addcdiv(R({3}, kBFloat16), R({3}, d), P({3}, d)); }, f,
+               b});
+  r.push_back({"atan2", [](ScalarType d) { return atan2(R({3}, d), R({3}, kBFloat16)); }, f, b});
+  r.push_back({"dot", [](ScalarType d) { return dot(R({3}, d), R({3}, kBFloat16)); }, f, b});
+  r.push_back({"tensordot",
+               [](ScalarType d) {
+                 return tensordot(R({2, 3}, d), R({3, 2}, kBFloat16), {1}, {0});
+               },
+               f, b});
+  r.push_back({"scatter_add",
+               [idx](ScalarType d) { return scatter_add(R({4}, kBFloat16), 0, idx(), R({2}, d)); },
+               f, b});
+  r.push_back({"index_put",
+               [idx](ScalarType d) { return index_put(R({4}, d), {idx()}, R({2}, kBFloat16)); }, f,
+               b});
+  r.push_back({"grid_sampler",
+               [](ScalarType d) {
+                 return grid_sampler(R({1, 1, 3, 3}, d), R({1, 2, 2, 2}, kFloat), 0, 0, false);
+               },
+               f, f});
+  r.push_back({"bilinear",
+               [](ScalarType d) {
+                 return F::bilinear(R({2, 3}, d), R({2, 4}, kBFloat16), R({5, 3, 4}, d), R({5}, d));
+               },
+               f, b});
+  // lower: float32 inputs run in bfloat16.
+  r.push_back({"mm", [](ScalarType d) { return mm(R({2, 3}, d), R({3, 2}, d)); }, b, b});
+  r.push_back({"einsum",
+               [](ScalarType d) {
+                 return einsum("ij,jk->ik", {R({2, 3}, d), R({3, 2}, d)});
+               },
+               b, b});
+  r.push_back({"conv_transpose1d",
+               [](ScalarType d) {
+                 return conv_transpose1d(R({1, 2, 4}, d), R({2, 3, 2}, d));
+               },
+               b, b});
+  r.push_back({"lp_pool1d",
+               [](ScalarType d) {
+                 return F::lp_pool1d(P({1, 2, 4}, d), F::LPPool1dFuncOptions(2, 2));
+               },
+               f, f});
+  // Not on CUDA's lists: the input's dtype stays (CPU's float32 list does not apply).
+  r.push_back({"sin", [](ScalarType d) { return sin(R({5}, d)); }, f, b});
+  r.push_back({"mean", [](ScalarType d) { return mean(R({5}, d)); }, f, b});
+  r.push_back({"exp_", [](ScalarType d) { return R({5}, d).exp_(); }, f, b});
+  r.push_back({"max_pool3d",
+               [](ScalarType d) {
+                 return F::max_pool3d(R({1, 1, 2, 2, 2}, d), F::MaxPool3dFuncOptions(2));
+               },
+               f, b});
+  r.push_back({"reflection_pad1d",
+               [](ScalarType d) {
+                 return F::pad(R({1, 1, 4}, d), F::PadFuncOptions({1, 1}).mode(torch::kReflect));
+               },
+               f, b});
+  return r;
+}
+}  // namespace
+
+TEST(Autocast, CudaListsOutputDtypes) {
+  for (const Row& r : cuda_rows()) {
+    for (ScalarType in : {kFloat, kBFloat16}) {
+      Tensor y;
+      {
+        CudaListsOnCpu lists;
+        y = r.fn(in);
+      }
+      ScalarType want = in == kFloat ? r.from_float : r.from_bf16;
+      EXPECT_EQ(y.dtype(), want) << r.name << " with " << toString(in) << " inputs";
+    }
+  }
+}
+
+TEST(Autocast, CudaListsValues) {
+  Tensor x = P({6}, kBFloat16), m = R({2, 3}, kBFloat16);
+  CudaListsOnCpu lists;
+  // fp32: the op runs on the input cast to float32.
+  EXPECT_TRUE(equal(exp(x), exp(x.to(kFloat))));
+  EXPECT_TRUE(equal(pow(x, 3), pow(x.to(kFloat), 3)));
+  // fp32_set_opt_dtype: the reduction accumulates into a float32 result; the input is not cast.
+  EXPECT_TRUE(equal(sum(m, {1}), sum(m, {1}, false, kFloat)));
+  EXPECT_TRUE(equal(softmax(m, 1), softmax(m.to(kFloat), 1)));
+  EXPECT_TRUE(equal(cumsum(x, 0), cumsum(x, 0, kFloat)));
+  // fp32_append_dtype: norm's dtype overload, with its autograd node.
+  Tensor g = x.clone().requires_grad_();
+  Tensor n = norm(g);
+  EXPECT_TRUE(equal(n, norm(x, 2, kFloat)));
+  EXPECT_STREQ(n.grad_fn()->name().c_str(), "NormBackward2");
+  EXPECT_STREQ(norm(g, 2, {0}).grad_fn()->name().c_str(), "NormBackward3");
+  // Integer and double inputs are not eligible: nothing changes.
+  EXPECT_EQ(sum(tensor(std::vector<int64_t>{1, 2})).dtype(), kLong);
+  EXPECT_EQ(exp(R({2}, kDouble)).dtype(), kDouble);
+  EXPECT_EQ(norm(R({2}, kDouble)).dtype(), kDouble);
+  // Gradients reach the 16-bit leaf in its own dtype.
+  Tensor gx = x.clone().requires_grad_();
+  exp(gx).sum().backward();
+  ASSERT_TRUE(gx.grad().defined());
+  EXPECT_EQ(gx.grad().dtype(), kBFloat16);
+  EXPECT_TRUE(all_close(gx.grad().to(kFloat), exp(x.to(kFloat)), 1e-2, 1e-2));
+}
+
+TEST(Autocast, CudaListsStayOffForCpuAutocast) {
+  // CPU autocast (bfloat16) does not cast exp or sum; only CUDA's lists have them.
+  AutocastGuard guard(kCPU, kBFloat16);
+  Tensor x = P({4}, kBFloat16);
+  EXPECT_EQ(exp(x).dtype(), kBFloat16);
+  EXPECT_EQ(sum(x).dtype(), kBFloat16);
+  EXPECT_EQ(softmax(x, 0).dtype(), kBFloat16);
+  EXPECT_EQ(norm(x).dtype(), kBFloat16);
+  EXPECT_EQ(layer_norm(R({2, 4}, kBFloat16), {4}).dtype(), kBFloat16);
 }

@@ -16,6 +16,7 @@
 
 #include "ember/core/context.h"
 #include "opdb/opdb.h"
+#include "support/cuda_autocast_lists.h"
 #include "support/gradcheck.h"
 
 namespace ember {
@@ -348,6 +349,81 @@ INSTANTIATE_TEST_SUITE_P(Golden, OpDbCuda, ::testing::ValuesIn(golden().cases),
                          [](const ::testing::TestParamInfo<Case>& info) {
                            return info.param.name;
                          });
+
+// ---- CUDA autocast's lists over the whole database ----
+// Every sample with float32 inputs is replayed with them in bfloat16, once plainly and once with
+// CUDA autocast's lists applied to CPU tensors (support/cuda_autocast_lists.h). PyTorch 1.13's
+// CUDA autocast turns a 16-bit input's result into float32 for the ops below - those on its fp32,
+// fp32_set_opt_dtype and fp32_append_dtype lists, and PyTorch composites (Python functions or
+// CompositeImplicitAutograd ops) built from them - and leaves every other op's dtype alone
+// (lower/promote ops see only bfloat16 inputs here). An ember op that PyTorch runs as one kernel
+// but ember builds from exp/pow/sum/... would change dtype under autocast: this audit finds it.
+const std::set<std::string>& cuda_autocast_float_ops() {
+  static const std::set<std::string> ops = {
+      // fp32 list (functional forms only: exp_ and exp_out keep their dtype)
+      "acos", "asin", "cosh", "erfinv", "exp", "expm1", "log", "log10", "log2", "log1p",
+      "reciprocal", "rsqrt", "sinh", "tan", "pow", "softplus", "softplus_args", "layer_norm",
+      "group_norm", "cosine_similarity", "logsumexp", "mse_loss", "l1_loss", "smooth_l1_loss",
+      "huber_loss", "soft_margin_loss", "binary_cross_entropy_with_logits", "kl_div",
+      "poisson_nll_loss", "margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss",
+      "triplet_margin_loss", "multi_margin_loss", "multilabel_margin_loss", "nll_loss",
+      // fp32_set_opt_dtype without dtype= (sum_dtype, softmax_dtype, ... keep theirs)
+      "sum", "sum_dim", "prod", "cumsum", "softmax", "log_softmax",
+      // composites: cross_entropy (log_softmax + nll_loss), pairwise_distance and normalize
+      // (norm: fp32_append_dtype), gaussian_nll_loss (log, pow), multilabel_soft_margin_loss
+      // (sum), triplet_margin_with_distance_loss (pairwise_distance), local_response_norm and
+      // lp_pool (pow); the ctc_loss entry, whose input is log_softmax(x) (rms_norm is not here:
+      // PyTorch 2.x's composite computes in float32 but returns type_as(input))
+      "cross_entropy", "pairwise_distance", "normalize", "gaussian_nll_loss",
+      "multilabel_soft_margin_loss", "triplet_margin_with_distance_loss", "local_response_norm",
+      "lp_pool1d", "lp_pool2d", "ctc_loss"};
+  return ops;
+}
+
+TEST(OpDbAutocast, CudaListsChangeOnlyTheirOps) {
+  const std::set<std::string> banned = {"binary_cross_entropy"};
+  std::ostringstream problems;
+  int checked = 0;
+  for (const Case& c : golden().cases) {
+    const Json& s = *c.sample;
+    const OpFn* fn = find_op(c.op);
+    if (!fn || s.find("error")) continue;
+    const Args args(s.find("kwargs"));
+    variable_list low, up;  // float32 inputs in bfloat16, and those back in float32
+    bool any = false;
+    for (const Json& spec : s["inputs"].items()) {
+      Tensor x = make_input(spec);
+      any = any || x.dtype() == kFloat;
+      low.push_back(x.dtype() == kFloat ? x.to(kBFloat16) : x);
+      up.push_back(low.back().dtype() == kBFloat16 ? low.back().to(kFloat) : x);
+    }
+    if (!any) continue;
+    Tensor plain;
+    try {
+      plain = (*fn)(low, args);
+    } catch (const std::exception&) {
+      continue;  // no bfloat16 kernel for this sample, or not valid in bfloat16
+    }
+    ScalarType want = plain.dtype();
+    if (cuda_autocast_float_ops().count(c.op)) want = (*fn)(up, args).dtype();
+    Tensor out;
+    try {
+      testing::CudaAutocastListsOnCpu lists;
+      out = (*fn)(low, args);
+    } catch (const std::exception& e) {
+      if (!banned.count(c.op)) problems << c.key << ": threw under autocast: " << e.what() << "\n";
+      continue;
+    }
+    ++checked;
+    if (banned.count(c.op)) problems << c.key << ": should refuse to run under autocast\n";
+    if (out.dtype() != want)
+      problems << c.key << ": " << dtype_name(out.dtype()) << ", PyTorch gives " << dtype_name(want)
+               << "\n";
+    if (out.sizes() != plain.sizes()) problems << c.key << ": sizes " << out.sizes() << "\n";
+  }
+  EXPECT_GT(checked, 800);  // 919 on 2026-11-28: samples without a bfloat16 CPU kernel drop out
+  EXPECT_EQ(problems.str(), "");
+}
 
 TEST(GoldenFiles, Load) { EXPECT_EQ(golden().error, ""); }
 

@@ -110,6 +110,7 @@ std::tuple<Tensor&, Tensor&> std_mean_out(Tensor& out0, Tensor& out1, const Tens
                                           bool keepdim = false);
 // Vector p-norm over dims (all when empty): p = 0 counts non-zeros, +-inf is max/min |x|.
 Tensor norm(const Tensor& self, const Scalar& p = 2);
+Tensor norm(const Tensor& self, const std::optional<Scalar>& p, ScalarType dtype);
 Tensor norm(const Tensor& self, const std::optional<Scalar>& p, IntArrayRef dim,
             bool keepdim = false);
 Tensor norm(const Tensor& self, const std::optional<Scalar>& p, IntArrayRef dim, bool keepdim,
