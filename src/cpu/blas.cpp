@@ -5,6 +5,8 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <cctype>
+#include <string>
 #include <type_traits>
 
 #include "ember/core/parallel.h"
@@ -17,8 +19,13 @@ namespace {
 // Note [One thread pool]: OpenBLAS's pthread workers keep spinning (sched_yield) for a long while
 // after each call, so on a small machine they compete with ember's pool for the cores that the
 // next kernel needs. OpenBLAS therefore runs single-threaded and a large GEMM is cut into blocks
-// of columns (or rows) of C, one OpenBLAS call per block, on ember's pool. Every element of C
-// is still one OpenBLAS dot product over k, so the result does not depend on the split.
+// of columns (or rows) of C, one OpenBLAS call per block, on ember's pool. With OpenBLAS's
+// AVX-512 kernels (SkylakeX, Cooperlake) every element of C gets the same bits however C is
+// cut, so the result does not depend on the thread count; its Haswell-family kernels (which
+// OpenBLAS 0.3.21 also runs on Zen 2/3, and on Zen 5, which it does not know) round some
+// elements differently when C is cut (24 x 1170 x 144 split at column 592: 1167 of 28080
+// differ in the last bit), so there a thread count changes results by float rounding only.
+// blas_split_invariant() says which case this machine is.
 constexpr double kParallelFlops = 2e6;   // below this a GEMM runs on the calling thread
 constexpr int64_t kMinBlock = 128;       // rows or columns of C per block, at least
 constexpr int64_t kMinOwnDim = 64;       // m, n and k from which GEMMs run gemm_avx512
@@ -59,6 +66,13 @@ void call(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a
 }  // namespace
 
 void blas_use_one_thread() { openblas_set_num_threads(1); }
+
+bool blas_split_invariant() {
+  std::string core = openblas_get_corename();
+  std::transform(core.begin(), core.end(), core.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  return core == "skylakex" || core == "cooperlake";
+}
 
 template <class T>
 void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,

@@ -20,5 +20,10 @@ void gemm_avx512(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, con
 // Makes OpenBLAS single-threaded (called when ember's pool is made or resized).
 void blas_use_one_thread();
 
+// Whether OpenBLAS's kernel on this machine gives each element of C the same bits however C is
+// split into blocks (its AVX-512 kernels do), so gemm's results do not depend on the thread
+// count (Note [One thread pool]).
+bool blas_split_invariant();
+
 }  // namespace cpu
 }  // namespace ember

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ember/ember.h"
+#include "src/cpu/blas.h"
 #include "src/cpu/vec_math.h"
 
 using namespace ember;
@@ -221,8 +222,10 @@ TEST(CpuPool, MaxPool2x2MatchesDirect) {
 namespace {
 
 // The result of conv2d and its gradients does not depend on the thread count (bit for bit):
-// the forward's tiles each own their outputs, and every GEMM element is one OpenBLAS dot
-// product whatever the split (Note [One thread pool]).
+// the forward's tiles each own their outputs, and every GEMM element gets the same bits
+// whatever the split - where OpenBLAS's kernel is split-invariant (its AVX-512 kernels; its
+// Haswell-family ones, run on Zen 2/3/5 by OpenBLAS 0.3.21, are not: there the AVX2 path, which
+// takes OpenBLAS, agrees to float rounding) (Note [One thread pool]).
 TEST(CpuConv, SameBitsAtAnyThreadCount) {
   on_every_isa([&](const char* isa) {
     if (get_num_threads() != 1) return;  // one pass per ISA; the threads are set below
@@ -241,8 +244,15 @@ TEST(CpuConv, SameBitsAtAnyThreadCount) {
         if (first.empty()) {
           first = got;
         } else {
-          for (size_t i = 0; i < got.size(); ++i)
-            EXPECT_TRUE(got[i].equal(first[i])) << isa << " output " << i << " co=" << co;
+          const bool bits = cpu::blas_split_invariant() || std::string(isa) == "avx512";
+          for (size_t i = 0; i < got.size(); ++i) {
+            if (bits) {
+              EXPECT_TRUE(got[i].equal(first[i])) << isa << " output " << i << " co=" << co;
+            } else {
+              EXPECT_TRUE(got[i].allclose(first[i], 1e-4, 1e-4))
+                  << isa << " output " << i << " co=" << co;
+            }
+          }
         }
       }
       set_num_threads(1);
