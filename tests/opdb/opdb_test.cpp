@@ -350,6 +350,133 @@ INSTANTIATE_TEST_SUITE_P(Golden, OpDbCuda, ::testing::ValuesIn(golden().cases),
                            return info.param.name;
                          });
 
+// ---- 16-bit floats on the GPU against the CPU ----
+// The golden files hold float32/float64 samples; the 16-bit dtypes are checked device against
+// device: each sample with float32 inputs is replayed with them in float16 and in bfloat16, on
+// the CPU and on `device`, comparing dtype, shape, values and the gradients of sum(out * w)
+// within two units in the last place of the dtype (the kernels on both sides compute in float
+// and round once, but may add in another order).
+std::string check_16bit(const Case& c, ScalarType dt, Device device, bool* compared = nullptr) {
+  const Json& s = *c.sample;
+  const OpFn* fn = find_op(c.op);
+  if (!fn || s.find("error") || s["inputs"].items().empty()) return "";
+  const Args args(s.find("kwargs"));
+  variable_list h, d;
+  bool any = false;
+  for (const Json& spec : s["inputs"].items()) {
+    Tensor x = make_input(spec);
+    if (x.dtype() == kFloat) {
+      any = true;
+      x = x.to(dt);
+    }
+    const Json* rg = spec.find("requires_grad");
+    bool diff = (*c.op_entry)["grad"].boolean() && x.is_floating_point() && !(rg && !rg->boolean());
+    h.push_back(diff ? x.detach().clone().requires_grad_() : x);
+    d.push_back(diff ? x.detach().to(device).requires_grad_() : x.to(device));
+  }
+  if (!any) return "";
+  Tensor ref;
+  try {
+    ref = (*fn)(h, args);
+  } catch (const std::exception&) {
+    return "";  // no 16-bit CPU kernel for this sample: nothing to compare with
+  }
+  if (compared) *compared = true;
+  Tensor out;
+  try {
+    out = (*fn)(d, args);
+  } catch (const std::exception& e) {
+    return std::string(toString(dt)) + ": threw on " + device.str() +
+           " but not on the CPU: " + e.what() + "\n";
+  }
+  std::ostringstream err;
+  err << toString(dt) << ": ";
+  const std::string head = err.str();
+  if (out.dtype() != ref.dtype())
+    err << "dtype " << dtype_name(out.dtype()) << ", CPU " << dtype_name(ref.dtype()) << "\n";
+  if (out.sizes() != ref.sizes()) {
+    err << "sizes " << out.sizes() << ", CPU " << ref.sizes() << "\n";
+    return err.str();
+  }
+  const double ulp2 = dt == kHalf ? 2e-3 : 1.6e-2;
+  auto close = [&](const Tensor& a, const Tensor& b, double scale, const std::string& what) {
+    auto r = testing::all_close(a.detach().cpu().to(kDouble), b.detach().to(kDouble), ulp2 * scale,
+                                ulp2 * scale);
+    if (!r) err << what << ": " << r.message() << "\n";
+  };
+  if (ref.is_floating_point()) {
+    close(out, ref, 1, "out");
+  } else if (!out.cpu().equal(ref)) {
+    err << "out differs\n";
+  }
+  if (s.find("grads") && ref.requires_grad() && ref.is_floating_point()) {
+    Tensor w = randn_like(ref, TensorOptions().dtype(kFloat).device(kCPU)).to(dt);
+    variable_list hd, dd;
+    for (size_t i = 0; i < h.size(); ++i) {
+      if (h[i].requires_grad()) {
+        hd.push_back(h[i]);
+        dd.push_back(d[i]);
+      }
+    }
+    try {
+      auto gh = autograd::grad({ref}, hd, {w}, std::nullopt, false, true);
+      auto gd = autograd::grad({out}, dd, {w.to(device)}, std::nullopt, false, true);
+      for (size_t i = 0; i < gh.size(); ++i) {
+        if (gh[i].defined() != gd[i].defined()) {
+          err << "grad[" << i << "] defined on one side only\n";
+        } else if (gh[i].defined()) {
+          close(gd[i], gh[i], 4, "grad[" + std::to_string(i) + "]");
+        }
+      }
+    } catch (const std::exception& e) {
+      err << "backward threw: " << e.what() << "\n";
+    }
+  }
+  std::string r = err.str();
+  return r == head ? "" : r;
+}
+
+class OpDbCuda16 : public ::testing::TestWithParam<Case> {};
+
+TEST_P(OpDbCuda16, MatchesCpu) {
+  if (!cuda::is_available())
+    GTEST_SKIP() << "no CUDA device (ember built with CUDA: " << (cuda::is_built() ? "yes" : "no")
+                 << ")";
+  const Case& c = GetParam();
+  manual_seed(0);
+  std::string problems = check_16bit(c, kHalf, Device(kCUDA, 0));
+  manual_seed(0);
+  problems += check_16bit(c, kBFloat16, Device(kCUDA, 0));
+  if (problems.find("no kernel registered for device cuda") != std::string::npos)
+    GTEST_SKIP() << "no CUDA kernel yet: " << problems;
+  if (const std::string* known = find_known(c.key))
+    GTEST_SKIP() << "known failure on the CPU too (" << *known << "):\n" << problems;
+  EXPECT_TRUE(problems.empty()) << c.key << " in 16 bits, CUDA against the CPU:\n" << problems;
+}
+
+INSTANTIATE_TEST_SUITE_P(Golden, OpDbCuda16, ::testing::ValuesIn(golden().cases),
+                         [](const ::testing::TestParamInfo<Case>& info) {
+                           return info.param.name;
+                         });
+
+// Without a device the 16-bit replay runs CPU against CPU: every sample goes through the
+// harness in CI (a second run of the same kernels must give the same bits).
+TEST(OpDb16, ReplayRunsOnCpu) {
+  int compared = 0;
+  std::ostringstream problems;
+  for (const Case& c : golden().cases) {
+    for (ScalarType dt : {kHalf, kBFloat16}) {
+      manual_seed(0);
+      bool ran = false;
+      std::string p = check_16bit(c, dt, kCPU, &ran);
+      if (!p.empty() && !find_known(c.key)) problems << c.key << ": " << p;
+      compared += ran;
+    }
+  }
+  EXPECT_GT(compared, 1500);
+  EXPECT_EQ(problems.str(), "");
+}
+
 // ---- CUDA autocast's lists over the whole database ----
 // Every sample with float32 inputs is replayed with them in bfloat16, once plainly and once with
 // CUDA autocast's lists applied to CPU tensors (support/cuda_autocast_lists.h). PyTorch 1.13's
