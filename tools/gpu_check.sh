@@ -58,13 +58,13 @@ tail -n 3 "$OUT/test_cuda_blocking.txt" | tee -a "$SUMMARY"
 # the rest: after a crash every sample of that op is excluded and the run goes on (max 60).
 OPDB="$BUILD/tests/test_opdb"
 if [ -x "$OPDB" ]; then
-  say "== test_opdb on CUDA (OpDbCuda.*)"
+  say "== test_opdb on CUDA (OpDbCuda.*, OpDbCuda16.*)"
   exclude=""
   : >"$OUT/opdb_crashes.txt"
   opdb_start=$SECONDS
   for attempt in $(seq 1 60); do
     [ $((SECONDS - opdb_start)) -lt "$T_OPDB" ] || { say "opdb: out of time"; break; }
-    timeout "$T_OPDB" "$OPDB" --gtest_filter="Golden/OpDbCuda.*${exclude:+-$exclude}" \
+    timeout "$T_OPDB" "$OPDB" --gtest_filter="Golden/OpDbCuda.*:Golden/OpDbCuda16.*${exclude:+-$exclude}" \
       >"$OUT/opdb_cuda_$attempt.txt" 2>&1
     rc=$?
     log="$OUT/opdb_cuda_$attempt.txt"

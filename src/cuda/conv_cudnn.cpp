@@ -475,6 +475,12 @@ const char* label(const char* op, const Tensor& x) {
                              : op;
 }
 
+// The bias, one value per output channel, added over the spatial dims after the pass.
+void add_bias(Tensor& out, const Tensor& bias, int dims) {
+  if (bias.defined())
+    out.add_(bias.view(dims == 3 ? IntArrayRef{1, -1, 1, 1, 1} : IntArrayRef{1, -1, 1, 1}));
+}
+
 }  // namespace
 
 bool cudnn_conv(Tensor& out, const Tensor& x, const Tensor& w, const Tensor& bias,
@@ -483,8 +489,7 @@ bool cudnn_conv(Tensor& out, const Tensor& x, const Tensor& w, const Tensor& bia
   if (!call.init(x, w, spatial(out), out.numel(), p)) return false;
   const char* op = label(p.dims == 3 ? "conv3d" : "conv2d", x);
   if (!call.run<Forward>(x.data_ptr(), w.data_ptr(), out.data_ptr(), op)) return false;
-  if (bias.defined())
-    out.add_(bias.view(p.dims == 3 ? IntArrayRef{1, -1, 1, 1, 1} : IntArrayRef{1, -1, 1, 1}));
+  add_bias(out, bias, p.dims);
   return true;
 }
 
@@ -516,8 +521,7 @@ bool cudnn_conv_transpose(Tensor& out, const Tensor& x, const Tensor& w, const T
   if (!call.init(out, w, spatial(x), x.numel(), p)) return false;
   const char* op = label(p.dims == 3 ? "conv_transpose3d" : "conv_transpose2d", x);
   if (!call.run<BackwardData>(out.data_ptr(), w.data_ptr(), x.data_ptr(), op)) return false;
-  if (bias.defined())
-    out.add_(bias.view(p.dims == 3 ? IntArrayRef{1, -1, 1, 1, 1} : IntArrayRef{1, -1, 1, 1}));
+  add_bias(out, bias, p.dims);
   return true;
 }
 

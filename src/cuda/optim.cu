@@ -73,6 +73,14 @@ __global__ void fused_sgd_kernel(TensorListMeta<3> meta, SgdCoeffs<opmath_t<T>> 
   }
 }
 
+// kIlp elements blockDim apart from base (T{} past end), all loaded before any is used.
+template <class T>
+__device__ __forceinline__ void load_ilp(T (&v)[kIlp], const T* x, int64_t base, int64_t bd,
+                                         int64_t end) {
+#pragma unroll
+  for (int u = 0; u < kIlp; ++u) v[u] = base + u * bd < end ? x[base + u * bd] : T{};
+}
+
 template <class T>
 __global__ void foreach_sum_squares_kernel(TensorListMeta<1> meta, double* partial) {
   int t;
@@ -82,11 +90,8 @@ __global__ void foreach_sum_squares_kernel(TensorListMeta<1> meta, double* parti
   const int64_t bd = blockDim.x;
   double s = 0;
   for (int64_t base = start + threadIdx.x; base < end; base += kIlp * bd) {
-    T v[kIlp] = {};
-#pragma unroll
-    for (int u = 0; u < kIlp; ++u) {
-      if (base + u * bd < end) v[u] = x[base + u * bd];
-    }
+    T v[kIlp];
+    load_ilp(v, x, base, bd, end);
 #pragma unroll
     for (int u = 0; u < kIlp; ++u) s += static_cast<double>(v[u]) * static_cast<double>(v[u]);
   }
@@ -104,11 +109,8 @@ __global__ void foreach_scale_kernel(TensorListMeta<1> meta, const T* scale) {
   const T c = *scale;
   const int64_t bd = blockDim.x;
   for (int64_t base = start + threadIdx.x; base < end; base += kIlp * bd) {
-    T v[kIlp] = {};
-#pragma unroll
-    for (int u = 0; u < kIlp; ++u) {
-      if (base + u * bd < end) v[u] = x[base + u * bd];
-    }
+    T v[kIlp];
+    load_ilp(v, x, base, bd, end);
 #pragma unroll
     for (int u = 0; u < kIlp; ++u) {
       if (base + u * bd < end) x[base + u * bd] = v[u] * c;

@@ -194,6 +194,31 @@ TEST(CudaConv, AutocastBf16Conv) {
 // through the composite (switched off) against the CPU in double, forward and gradients: stride,
 // padding, output padding, dilation, groups, every float type; a second-order gradient takes the
 // composite's differentiable formula and matches the CPU's.
+namespace {
+// run(x, w, b) on the GPU in x's dtype against the CPU in double: output and the gradients of
+// the input, weight and bias for one random output gradient.
+template <class Run>
+void expect_conv_matches_double_cpu(const Run& run, const Tensor& x, const Tensor& w,
+                                    const Tensor& b) {
+  const ScalarType dt = x.scalar_type();
+  Tensor hx = x.to(kDouble).requires_grad_(), hw = w.to(kDouble).requires_grad_(),
+         hb = b.to(kDouble).requires_grad_();
+  Tensor dx = x.cuda().requires_grad_(), dw = w.cuda().requires_grad_(),
+         db = b.cuda().requires_grad_();
+  Tensor hy = run(hx, hw, hb), dy = run(dx, dw, db);
+  ASSERT_EQ(dy.sizes(), hy.sizes());
+  EXPECT_EQ(dy.scalar_type(), dt);
+  Tensor g = torch::randn(hy.sizes());
+  auto hg = torch::autograd::grad({hy}, {hx, hw, hb}, {g.to(kDouble)});
+  auto dg = torch::autograd::grad({dy}, {dx, dw, db}, {g.to(dt).cuda()});
+  const double t = dt == kFloat ? 1e-4 : dt == kDouble ? 1e-10 : tol(dt) * 4;
+  EXPECT_TRUE(matches_cpu(dy, hy.to(dt), t, t * 10)) << "forward";
+  EXPECT_TRUE(matches_cpu(dg[0], hg[0].to(dt), t, t * 10)) << "input grad";
+  EXPECT_TRUE(matches_cpu(dg[1], hg[1].to(dt), t * 10, t * 100)) << "weight grad";
+  EXPECT_TRUE(matches_cpu(dg[2], hg[2].to(dt), t * 10, t * 100)) << "bias grad";
+}
+}  // namespace
+
 TEST(CudaConv, CudnnTransposedMatchesCpu) {
   EMBER_REQUIRE_CUDA();
   struct Case {
@@ -228,21 +253,7 @@ TEST(CudaConv, CudnnTransposedMatchesCpu) {
           return torch::conv_transpose3d(xx, ww, bb, c.stride, c.padding, c.output_padding,
                                          c.groups, c.dilation);
         };
-        Tensor hx = x.to(kDouble).requires_grad_(), hw = w.to(kDouble).requires_grad_(),
-               hb = b.to(kDouble).requires_grad_();
-        Tensor dx = x.cuda().requires_grad_(), dw = w.cuda().requires_grad_(),
-               db = b.cuda().requires_grad_();
-        Tensor hy = run(hx, hw, hb), dy = run(dx, dw, db);
-        ASSERT_EQ(dy.sizes(), hy.sizes());
-        EXPECT_EQ(dy.scalar_type(), dt);
-        Tensor g = torch::randn(hy.sizes());
-        auto hg = torch::autograd::grad({hy}, {hx, hw, hb}, {g.to(kDouble)});
-        auto dg = torch::autograd::grad({dy}, {dx, dw, db}, {g.to(dt).cuda()});
-        const double t = dt == kFloat ? 1e-4 : dt == kDouble ? 1e-10 : tol(dt) * 4;
-        EXPECT_TRUE(matches_cpu(dy, hy.to(dt), t, t * 10)) << "forward";
-        EXPECT_TRUE(matches_cpu(dg[0], hg[0].to(dt), t, t * 10)) << "input grad";
-        EXPECT_TRUE(matches_cpu(dg[1], hg[1].to(dt), t * 10, t * 100)) << "weight grad";
-        EXPECT_TRUE(matches_cpu(dg[2], hg[2].to(dt), t * 10, t * 100)) << "bias grad";
+        expect_conv_matches_double_cpu(run, x, w, b);
       }
     }
   }
@@ -285,21 +296,7 @@ TEST(CudaConv, CudnnConv3dMatchesCpu) {
         auto run = [&](const Tensor& xx, const Tensor& ww, const Tensor& bb) {
           return torch::conv3d(xx, ww, bb, c.stride, c.padding, c.dilation, c.groups);
         };
-        Tensor hx = x.to(kDouble).requires_grad_(), hw = w.to(kDouble).requires_grad_(),
-               hb = b.to(kDouble).requires_grad_();
-        Tensor dx = x.cuda().requires_grad_(), dw = w.cuda().requires_grad_(),
-               db = b.cuda().requires_grad_();
-        Tensor hy = run(hx, hw, hb), dy = run(dx, dw, db);
-        ASSERT_EQ(dy.sizes(), hy.sizes());
-        EXPECT_EQ(dy.scalar_type(), dt);
-        Tensor g = torch::randn(hy.sizes());
-        auto hg = torch::autograd::grad({hy}, {hx, hw, hb}, {g.to(kDouble)});
-        auto dg = torch::autograd::grad({dy}, {dx, dw, db}, {g.to(dt).cuda()});
-        const double t = dt == kFloat ? 1e-4 : dt == kDouble ? 1e-10 : tol(dt) * 4;
-        EXPECT_TRUE(matches_cpu(dy, hy.to(dt), t, t * 10)) << "forward";
-        EXPECT_TRUE(matches_cpu(dg[0], hg[0].to(dt), t, t * 10)) << "input grad";
-        EXPECT_TRUE(matches_cpu(dg[1], hg[1].to(dt), t * 10, t * 100)) << "weight grad";
-        EXPECT_TRUE(matches_cpu(dg[2], hg[2].to(dt), t * 10, t * 100)) << "bias grad";
+        expect_conv_matches_double_cpu(run, x, w, b);
       }
     }
   }
