@@ -47,4 +47,8 @@ for mode in 0 1 2; do
   EMBER_FLASH_MODE=$mode timeout 60 "$BUILD/bench/bench_cuda" 10 2>&1 | grep "sdpa" |
     sed "s/^/mode $mode: /" | tee -a "$FINAL/summary.txt"
 done
+echo "== autocast op lists of this PyTorch (tools/autocast_ops.py; ember follows 1.13's)" |
+  tee -a "$FINAL/summary.txt"
+timeout 60 python3 tools/autocast_ops.py >"$FINAL/autocast_ops_torch2.txt" 2>&1
+grep -c "^Autocast" "$FINAL/autocast_ops_torch2.txt" | tee -a "$FINAL/summary.txt"
 exit $status

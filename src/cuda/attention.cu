@@ -114,7 +114,7 @@ __device__ __forceinline__ void c_to_a(uint32_t (&a)[4], const float (&c0)[4],
 // register), which made the kernels bound by shared-memory instructions rather than by the
 // tensor cores. Each address formula below gives exactly the elements of the scalar form it
 // replaces (checked by emulating both); `Ldsm` false keeps the scalar forms
-// (EMBER_FLASH_LDMATRIX=0, for comparison).
+// (EMBER_FLASH_MODE=0, for comparison).
 template <bool Trans>
 __device__ __forceinline__ void ldsm_x4(uint32_t (&r)[4], const uint16_t* p) {
   const auto a = static_cast<uint32_t>(__cvta_generic_to_shared(p));
