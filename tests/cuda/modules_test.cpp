@@ -448,17 +448,20 @@ std::string run_case(const Case& c, Device other) {
   return err.str();
 }
 
+// What f reports, or what it threw.
+template <class F>
+std::string guarded(F f) {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    return std::string("threw: ") + e.what();
+  }
+}
+
 void run_all(const std::vector<Case>& cases, Device other) {
   CudnnFlagsGuard no_tf32(false);  // float32 convolutions compared at float tolerance
-  for (const Case& c : cases) {
-    std::string problems;
-    try {
-      problems = run_case(c, other);
-    } catch (const std::exception& e) {
-      problems = std::string("threw: ") + e.what();
-    }
-    EXPECT_EQ(problems, "") << c.name << " on " << other;
-  }
+  for (const Case& c : cases)
+    EXPECT_EQ(guarded([&] { return run_case(c, other); }), "") << c.name << " on " << other;
 }
 
 }  // namespace
@@ -563,16 +566,9 @@ std::string run_lbfgs(Device other) {
 }
 
 void run_all_optim(Device other) {
-  for (const OptimCase& c : optim_cases()) {
-    std::string problems;
-    try {
-      problems = run_optim(c, other);
-    } catch (const std::exception& e) {
-      problems = std::string("threw: ") + e.what();
-    }
-    EXPECT_EQ(problems, "") << c.name << " on " << other;
-  }
-  EXPECT_EQ(run_lbfgs(other), "") << "LBFGS on " << other;
+  for (const OptimCase& c : optim_cases())
+    EXPECT_EQ(guarded([&] { return run_optim(c, other); }), "") << c.name << " on " << other;
+  EXPECT_EQ(guarded([&] { return run_lbfgs(other); }), "") << "LBFGS on " << other;
 }
 
 }  // namespace

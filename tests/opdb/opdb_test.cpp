@@ -318,6 +318,22 @@ INSTANTIATE_TEST_SUITE_P(Golden, OpDb, ::testing::ValuesIn(golden().cases),
                            return info.param.name;
                          });
 
+// Why a CUDA replay of sample c is skipped rather than failed (empty: it is not).
+std::string cuda_skip_reason(const Case& c, const std::string& problems) {
+  if (problems.find("no kernel registered for device cuda") != std::string::npos)
+    return "no CUDA kernel yet: " + problems;
+  // PyTorch's CUDA backend refuses these too (integer matmul: "addmm_cuda" not implemented).
+  if (problems.find("_cuda\" not implemented for") != std::string::npos)
+    return "not supported by PyTorch on CUDA either: " + problems;
+  // As PyTorch's flash kernel: 16-bit inputs and head sizes 64/128 only (the samples here are
+  // smaller; tests/cuda/attention_test.cpp covers the kernel against the CPU op).
+  if (problems.find("the CUDA kernel supports") != std::string::npos)
+    return "outside the fused CUDA kernel's inputs: " + problems;
+  if (const std::string* known = find_known(c.key))
+    return "known failure on the CPU too (" + *known + "):\n" + problems;
+  return "";
+}
+
 class OpDbCuda : public ::testing::TestWithParam<Case> {};
 
 TEST_P(OpDbCuda, MatchesPyTorch) {
@@ -331,17 +347,7 @@ TEST_P(OpDbCuda, MatchesPyTorch) {
   globalContext().setAllowTF32CuDNN(false);
   std::string problems = check(c, Device(kCUDA, 0));
   globalContext().setAllowTF32CuDNN(tf32);
-  if (problems.find("no kernel registered for device cuda") != std::string::npos)
-    GTEST_SKIP() << "no CUDA kernel yet: " << problems;
-  // PyTorch's CUDA backend refuses these too (integer matmul: "addmm_cuda" not implemented).
-  if (problems.find("_cuda\" not implemented for") != std::string::npos)
-    GTEST_SKIP() << "not supported by PyTorch on CUDA either: " << problems;
-  // As PyTorch's flash kernel: 16-bit inputs and head sizes 64/128 only (the samples here are
-  // smaller; tests/cuda/attention_test.cpp covers the kernel against the CPU op).
-  if (problems.find("the CUDA kernel supports") != std::string::npos)
-    GTEST_SKIP() << "outside the fused CUDA kernel's inputs: " << problems;
-  if (const std::string* known = find_known(c.key))
-    GTEST_SKIP() << "known failure on the CPU too (" << *known << "):\n" << problems;
+  if (std::string why = cuda_skip_reason(c, problems); !why.empty()) GTEST_SKIP() << why;
   EXPECT_TRUE(problems.empty()) << c.key << " on CUDA:\n" << problems;
 }
 
@@ -447,10 +453,7 @@ TEST_P(OpDbCuda16, MatchesCpu) {
   std::string problems = check_16bit(c, kHalf, Device(kCUDA, 0));
   manual_seed(0);
   problems += check_16bit(c, kBFloat16, Device(kCUDA, 0));
-  if (problems.find("no kernel registered for device cuda") != std::string::npos)
-    GTEST_SKIP() << "no CUDA kernel yet: " << problems;
-  if (const std::string* known = find_known(c.key))
-    GTEST_SKIP() << "known failure on the CPU too (" << *known << "):\n" << problems;
+  if (std::string why = cuda_skip_reason(c, problems); !why.empty()) GTEST_SKIP() << why;
   EXPECT_TRUE(problems.empty()) << c.key << " in 16 bits, CUDA against the CPU:\n" << problems;
 }
 
