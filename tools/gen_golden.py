@@ -805,6 +805,143 @@ FAMILIES = {"unary": UNARY, "binary": BINARY, "compare": COMPARE, "reduce": REDU
             "reduce2": REDUCE2, "shape2": SHAPE2, "index": INDEX, "linalg2": LINALG2}
 
 
+# ---------------------------------------------------------------- fourth batch: the ops that had
+# no entry (added 2026-11-28, so that the CUDA replays, OpDbCuda and OpDbCuda16, cover them too).
+def addmm_samples(s_shape, a_shape, b_shape):
+  """self, mat1/batch1, mat2/batch2 of a fused multiply-add op, beta 0.5 and alpha 2."""
+  return [
+      S(T(s_shape, f32), T(a_shape, f32), T(b_shape, f32)),
+      S(T(s_shape, f64), T(a_shape, f64), T(b_shape, f64)),
+      S(T(s_shape[-1:], f64), T(a_shape, f64, "step"), T(b_shape, f64)),  # self broadcast
+      S(T((), f64), T(a_shape, f64), T(b_shape[:-2] + b_shape[-1:] + b_shape[-2:-1], f64, "t")),
+      S(T(s_shape, f64), T(a_shape[:-1] + (0,), f64), T(b_shape[:-2] + (0,) + b_shape[-1:], f64)),
+      S(T(s_shape, bf16), T(a_shape, bf16), T(b_shape, bf16)),
+      S(T(s_shape, i64), T(a_shape, i64), T(b_shape, i64)),
+      S(T(s_shape, f32), T(a_shape, f32), T(a_shape, f32)),  # inner sizes differ: error
+  ]
+
+
+def ternary_samples(int_ok=True):
+  s = [
+      S(T((2, 3), f32), T((2, 3), f32), T((2, 3), f32)),
+      S(T((2, 3), f64), T((3, 1), f64, domain="nonzero"), T((1, 3), f64, domain="nonzero")),
+      S(T((2, 3), f64, "t"), T((2, 3), f64, "expand"), T((3,), f64, domain="nonzero")),
+      S(T((), f64), T((), f64), T((), f64, domain="nonzero")),
+      S(T((0, 3), f32), T((0, 3), f32), T((3,), f32, domain="nonzero")),
+      S(T((2, 3), f16), T((2, 3), f16), T((2, 3), f16, domain="nonzero")),
+      S(T((2, 3), f64), T((2, 3), f64), T((4,), f64)),  # broadcast error
+  ]
+  s.append(S(T((2, 3), i64), T((2, 3), i64), T((2, 3), i64, domain="nonzero")))
+  return s
+
+
+def norm_samples_p():
+  s = []
+  for p in (2, 1, 3, 0.5, math.inf, -math.inf, 0):
+    s.append(S(T((2, 3), f64, domain="distinct" if math.isinf(p) else "nonzero"), p=p))
+  return s + [S(T((2, 3), f32), p=2), S(T((), f64, domain="nonzero"), p=2),
+              S(T((0, 3), f32), p=2), S(T((3, 2), f64, "t", domain="nonzero"), p=3),
+              S(T((4,), bf16), p=2), S(T((2, 3), i64), p=2)]  # integers: error
+
+
+EXTRA = [
+    Op("addmm", lambda s, a, b: torch.addmm(s, a, b, beta=0.5, alpha=2),
+       addmm_samples((2, 4), (2, 3), (3, 4))),
+    Op("addmv", lambda s, a, b: torch.addmv(s, a, b, beta=0.5, alpha=2),
+       [S(T((2,), f32), T((2, 3), f32), T((3,), f32)),
+        S(T((2,), f64), T((2, 3), f64, "t"), T((3,), f64, "step")),
+        S(T((), f64), T((2, 3), f64), T((3,), f64)),
+        S(T((0,), f64), T((0, 3), f64), T((3,), f64)),
+        S(T((2,), f64), T((2, 0), f64), T((0,), f64)),
+        S(T((2,), i64), T((2, 3), i64), T((3,), i64)),
+        S(T((2,), f32), T((2, 3), f32), T((4,), f32))]),  # size mismatch: error
+    Op("baddbmm", lambda s, a, b: torch.baddbmm(s, a, b, beta=0.5, alpha=2),
+       addmm_samples((2, 2, 4), (2, 2, 3), (2, 3, 4))),
+    Op("addbmm", lambda s, a, b: torch.addbmm(s, a, b, beta=0.5, alpha=2),
+       [S(T((2, 4), f32), T((3, 2, 5), f32), T((3, 5, 4), f32)),
+        S(T((2, 4), f64), T((3, 2, 5), f64), T((3, 5, 4), f64)),
+        S(T((4,), f64), T((2, 2, 3), f64, "t"), T((2, 3, 4), f64)),
+        S(T((), f64), T((2, 2, 3), f64), T((2, 3, 4), f64)),
+        S(T((2, 4), f64), T((0, 2, 3), f64), T((0, 3, 4), f64)),  # no batches: beta * self
+        S(T((2, 4), f32), T((3, 2, 5), f32), T((2, 5, 4), f32))]),  # batch mismatch: error
+    Op("addcmul", lambda s, a, b: torch.addcmul(s, a, b, value=0.5), ternary_samples()),
+    Op("addcdiv", lambda s, a, b: torch.addcdiv(s, a, b, value=0.5), ternary_samples()),
+    Op("cumprod", lambda x, dim, keepdim: torch.cumprod(x, dim), int_dim_samples(),
+       domains=["nonzero"]),
+    Op("logcumsumexp", lambda x, dim, keepdim: torch.logcumsumexp(x, dim),
+       [s for s in int_dim_samples() if s.inputs[0].dtype != b8]),
+    Op("cummax_values", lambda x, dim, keepdim: torch.cummax(x, dim).values, int_dim_samples(),
+       domains=["distinct"], kinks=True, node=False),
+    Op("cummax_indices", lambda x, dim, keepdim: torch.cummax(x, dim).indices, int_dim_samples(),
+       domains=["distinct"], grad=False),
+    Op("norm", lambda x, p: torch.ops.aten.norm.Scalar(x, p), norm_samples_p(), kinks=True),
+    Op("norm_dim", lambda x, dim, keepdim: torch.ops.aten.norm.ScalarOpt_dim(x, 3, dim, keepdim),
+       [s for s in reduce_dim_samples() if s.inputs[0].dtype not in (i64, b8)],
+       domains=["nonzero"]),
+    Op("linalg_vector_norm", lambda x, dim, keepdim: torch.linalg.vector_norm(x, 2, dim, keepdim),
+       [s for s in reduce_dim_samples() if s.inputs[0].dtype not in (i64, b8)],
+       domains=["nonzero"]),
+    Op("einsum", lambda a, b, eq: torch.einsum(eq, a, b),
+       [S(T((2, 3), f32), T((3, 4), f32), eq="ij,jk->ik"),
+        S(T((2, 3), f64), T((2, 3), f64, "t"), eq="ij,ij->i"),
+        S(T((2, 2, 3), f64), T((2, 3, 4), f64), eq="bij,bjk->bik"),
+        S(T((3,), f64), T((4,), f64), eq="i,j->ij"),
+        S(T((3, 3), f64), T((3,), f64), eq="ii,i->i"),
+        S(T((2, 3), f64), T((3, 2), f64), eq="ij,jk"),  # implicit output
+        S(T((), f64), T((), f64), eq=",->"),
+        S(T((0, 3), f32), T((3, 2), f32), eq="ij,jk->ik"),
+        S(T((2, 3), f32), T((4, 2), f32), eq="ij,jk->ik")], node=False),  # size mismatch: error
+    Op("tensordot", lambda a, b, dims_a, dims_b: torch.tensordot(a, b, (dims_a, dims_b)),
+       [S(T((2, 3, 4), f32), T((4, 3, 2), f32), dims_a=[1, 2], dims_b=[1, 0]),
+        S(T((2, 3), f64), T((3, 2), f64, "t"), dims_a=[1], dims_b=[0]),
+        S(T((2, 3), f64), T((4,), f64), dims_a=[], dims_b=[]),  # outer product
+        S(T((), f64), T((), f64), dims_a=[], dims_b=[]),
+        S(T((0, 3), f64), T((3, 2), f64), dims_a=[1], dims_b=[0]),
+        S(T((2, 3), f64), T((2, 3), f64), dims_a=[1], dims_b=[0])], node=False),  # error
+    Op("kron", torch.kron,
+       [S(T((2, 3), f32), T((2, 2), f32)), S(T((2,), f64), T((3, 2), f64, "t")),
+        S(T((), f64), T((2,), f64)), S(T((0, 2), f64), T((2, 2), f64)),
+        S(T((2, 2), i64), T((2,), i64))], node=False),
+    Op("inner", torch.inner,
+       [S(T((2, 3), f32), T((4, 3), f32)), S(T((3,), f64), T((3,), f64, "step")),
+        S(T((), f64), T((2, 3), f64)), S(T((0, 3), f64), T((2, 3), f64)),
+        S(T((2, 3), f64), T((2, 4), f64))], node=False),  # last dims differ: error
+    Op("mv", torch.mv,
+       [S(T((2, 3), f32), T((3,), f32)), S(T((2, 3), f64, "t"), T((3,), f64, "step")),
+        S(T((0, 3), f64), T((3,), f64)), S(T((2, 0), f64), T((0,), f64)),
+        S(T((2, 3), i64), T((3,), i64)), S(T((), f64), T((3,), f64)),
+        S(T((2, 3), f32), T((2,), f32))]),
+    Op("float_power", torch.float_power,
+       [s for s in binary_samples(special=False)], domains=["pos", None]),
+    Op("clamp_min", lambda x: torch.clamp_min(x, -0.5), unary_samples(), domains=["odd"]),
+    Op("clamp_max", lambda x: torch.clamp_max(x, 0.75), unary_samples(), domains=["odd"]),
+    Op("nansum", torch.nansum, reduce_samples()),
+    Op("nanmean_dim", lambda x, dim, keepdim: torch.nanmean(x, dim, keepdim),
+       [s for s in reduce_dim_samples() if s.inputs[0].dtype not in (i64, b8)] +
+       [S(T((7,), f64, domain="special"), dim=[0], keepdim=False)]),
+    Op("argmin", lambda x, dim, keepdim: torch.argmin(x, dim, keepdim), int_dim_samples(),
+       grad=False),
+    Op("argsort", lambda x, dim, keepdim: torch.argsort(x, dim, descending=keepdim),
+       int_dim_samples(), grad=False, domains=["distinct"]),
+    Op("aminmax", lambda x, dim, keepdim: torch.cat([t.reshape(-1) for t in
+                                                     torch.aminmax(x, dim=dim, keepdim=keepdim)]),
+       [s for s in int_dim_samples() if s.inputs[0].dtype != b8], domains=["distinct"],
+       grad=False),  # PyTorch 1.13 has no derivative for aminmax
+    Op("var_mean", lambda x, dim, keepdim: torch.cat([t.reshape(-1) for t in
+                                                      torch.var_mean(x, dim, keepdim=keepdim)]),
+       [s for s in reduce_dim_samples() if s.inputs[0].dtype not in (i64, b8)], node=False),
+    Op("count_nonzero", lambda x, dim, keepdim: torch.count_nonzero(x, dim), int_dim_samples(),
+       grad=False),
+]
+for op in EXTRA:
+  # bfloat16 references in float32 where PyTorch 1.13 lacks the kernel (aminmax) or rounds a
+  # product or a norm's intermediates to bfloat16 (addmm family, norms); ember rounds once.
+  op.upcast_bf16 = True
+  op.bf16_ref32 = op.name in ("addmm", "addmv", "baddbmm", "addbmm", "norm", "norm_dim",
+                              "linalg_vector_norm", "einsum", "tensordot")
+FAMILIES.update({"extra": EXTRA})
+
+
 # ---------------------------------------------------------------- nn families (third batch)
 # Losses, normalization, embeddings, convolution, pooling, padding, resampling, attention and
 # RNN cells, called through torch.nn.functional as tests/opdb/op_table_nn.cpp calls

@@ -77,12 +77,15 @@ inline void check_scalar_fits(const Scalar& s, ScalarType t, const char* op) {
       false);
 }
 
+// alpha_check: PyTorch's check of add/sub's alpha (alpha is 1 for the other binary ops);
+// addcmul/addcdiv pass their `value` as alpha and skip it, as PyTorch, whose kernels convert the
+// value to the tensors' type (0.5 becomes 0 for integers).
 inline Tensor run_iter(const IterConfig& c, KernelStub<BinaryFn>& stub, TensorIterator& it,
-                       const Scalar& alpha) {
-  // PyTorch's alpha_check (alpha is 1 for every op but add/sub).
-  EMBER_CHECK(!alpha.isBoolean() || it.common_dtype() == kBool, "[", c.op,
+                       const Scalar& alpha, bool alpha_check = true) {
+  EMBER_CHECK(!alpha_check || !alpha.isBoolean() || it.common_dtype() == kBool, "[", c.op,
               "] Boolean alpha only supported for Boolean results.");
-  EMBER_CHECK(isFloatingType(it.common_dtype()) || alpha.isIntegral(true), "[", c.op,
+  EMBER_CHECK(!alpha_check || isFloatingType(it.common_dtype()) || alpha.isIntegral(true), "[",
+              c.op,
               "] For integral input tensors, argument alpha must not be a floating point number.");
   // The output is on the op's device; an input may be a 0-dim CPU scalar (2 - cuda_tensor).
   if (it.numel() > 0) stub.get(it.operand(0).device().type())(it, alpha);
@@ -91,9 +94,9 @@ inline Tensor run_iter(const IterConfig& c, KernelStub<BinaryFn>& stub, TensorIt
 }
 
 inline Tensor run_kernel(const IterConfig& c, KernelStub<BinaryFn>& stub, const Tensor& out,
-                         TensorList inputs, const Scalar& alpha = 1) {
+                         TensorList inputs, const Scalar& alpha = 1, bool alpha_check = true) {
   TensorIterator it = TensorIterator::build(c, out, inputs);
-  return run_iter(c, stub, it, alpha);
+  return run_iter(c, stub, it, alpha, alpha_check);
 }
 
 inline Tensor binary_forward(const BinaryDef& d, const Tensor& self, const Tensor& other,

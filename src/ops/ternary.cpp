@@ -211,7 +211,8 @@ Tensor addc_forward(bool is_div, const Tensor& self, const Tensor& t1, const Ten
   IterConfig c;
   c.op = is_div ? "addcdiv" : "addcmul";
   c.is_inplace = inplace;
-  return run_kernel(c, is_div ? addcdiv_stub : addcmul_stub, out, {self, t1, t2}, value);
+  return run_kernel(c, is_div ? addcdiv_stub : addcmul_stub, out, {self, t1, t2}, value,
+                    /*alpha_check=*/false);
 }
 Tensor addc_op(bool is_div, const Tensor& self, const Tensor& t1, const Tensor& t2,
                const Scalar& value) {

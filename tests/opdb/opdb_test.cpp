@@ -498,7 +498,9 @@ const std::set<std::string>& cuda_autocast_float_ops() {
       "poisson_nll_loss", "margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss",
       "triplet_margin_loss", "multi_margin_loss", "multilabel_margin_loss", "nll_loss",
       // fp32_set_opt_dtype without dtype= (sum_dtype, softmax_dtype, ... keep theirs)
-      "sum", "sum_dim", "prod", "cumsum", "softmax", "log_softmax",
+      "sum", "sum_dim", "prod", "cumsum", "cumprod", "softmax", "log_softmax",
+      // fp32_append_dtype
+      "norm", "norm_dim",
       // composites: cross_entropy (log_softmax + nll_loss), pairwise_distance and normalize
       // (norm: fp32_append_dtype), gaussian_nll_loss (log, pow), multilabel_soft_margin_loss
       // (sum), triplet_margin_with_distance_loss (pairwise_distance), local_response_norm and
