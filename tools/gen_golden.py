@@ -933,6 +933,119 @@ EXTRA = [
     Op("count_nonzero", lambda x, dim, keepdim: torch.count_nonzero(x, dim), int_dim_samples(),
        grad=False),
 ]
+def idx(*v):
+  return torch.tensor(v, dtype=torch.long)
+
+
+def index_op_samples():
+  """self [4, 3]-like inputs indexed along `dim` by the constant indices of each lambda."""
+  return [
+      S(T((4, 3), f32), T((2, 3), f32), dim=0),
+      S(T((4, 3), f64), T((2, 3), f64), dim=0),
+      S(T((3, 4), f64, "t"), T((4, 2), f64, "step"), dim=1),
+      S(T((4, 3, 2), f64), T((2, 3, 2), f64), dim=0),
+      S(T((4, 0), f32), T((2, 0), f32), dim=0),
+      S(T((4, 3), i64), T((2, 3), i64), dim=0),
+      S(T((4, 3), bf16), T((2, 3), bf16), dim=0),
+      S(T((), f64), T((), f64), dim=0),  # 0-dim: an error or a one-element index
+  ]
+
+
+def scatter_index(y, dim):
+  if y.dim() == 0:
+    return torch.zeros((), dtype=torch.long)
+  shape = [1] * y.dim()
+  shape[dim] = y.shape[dim]
+  return (torch.arange(y.shape[dim]) * 2 + 1).reshape(shape).expand(y.shape).contiguous()
+
+
+def int_binary_samples(shift=False):
+  s = [s for s in binary_samples() if all(
+      not t.dtype.is_floating_point and not (shift and t.dtype == b8) for t in s.inputs)]
+  return s + [S(T((), i64), T((), i64)), S(T((0, 3), i32), T((3,), i32))]
+
+
+def pair_samples(dtypes=(f32, f64)):
+  return [S(T((2, 3), dtypes[0]), T((2, 3), dtypes[0])), S(T((2, 3), f64), T((2, 3), f64, "t")),
+          S(T((), f64), T((), f64)), S(T((0, 3), f32), T((0, 3), f32)),
+          S(T((2, 3), i64), T((2, 3), i64)), S(T((2, 3), f64), T((3, 3), f64))]
+
+
+EXTRA += [
+    Op("index_add", lambda x, y, dim: torch.index_add(
+        x, dim, idx(3, 0) if x.dim() else idx(0), y, alpha=2), index_op_samples()),
+    Op("index_copy", lambda x, y, dim: torch.index_copy(x, dim, idx(3, 0), y),
+       index_op_samples()[:-1] + [S(T((), f64), T((2, 3), f64), dim=0)]),
+    Op("index_fill", lambda x, dim: torch.index_fill(x, dim, idx(2, 0) if x.dim() else idx(0), 1.5),
+       [S(T((4, 3), f32), dim=0), S(T((3, 4), f64, "t"), dim=1), S(T((4, 3, 2), f64), dim=2),
+        S(T((4, 0), f32), dim=0), S(T((4, 3), i64), dim=0), S(T((), f64), dim=0),
+        S(T((4, 3), f64), dim=2)]),
+    Op("index_put", lambda x, y, accumulate: x.index_put(
+        (idx(1, 0, 1) if accumulate else idx(2, 0),), y, accumulate),
+       [S(T((4, 3), f32), T((3, 3), f32), accumulate=True),
+        S(T((4, 3), f64), T((2, 3), f64), accumulate=False),
+        S(T((4, 3), f64, "t"), T((3,), f64), accumulate=True),  # values broadcast
+        S(T((4, 3), f64), T((), f64), accumulate=False),
+        S(T((4, 0), f32), T((2, 0), f32), accumulate=False),
+        S(T((4, 3), i64), T((3, 3), i64), accumulate=True),
+        S(T((4, 3), f64), T((2, 4), f64), accumulate=False)]),  # shape mismatch: error
+    # Distinct targets (1, 3, ... along dim): with repeated ones which write wins is undefined.
+    Op("scatter", lambda x, y, dim: torch.scatter(x, dim, scatter_index(y, dim), y),
+       index_op_samples()),
+    Op("scatter_add", lambda x, y, dim: torch.scatter_add(
+        x, dim, torch.zeros(y.shape, dtype=torch.long) + (1 if y.dim() else 0), y),
+       index_op_samples()),
+    Op("masked_select", lambda x: torch.masked_select(x, x > 0), unary_samples(),
+       domains=["nonzero"]),
+    Op("masked_scatter", lambda x, y: x.masked_scatter(x > 0, y),
+       [S(T((2, 3), f32), T((2, 3), f32)), S(T((2, 3), f64), T((7,), f64)),
+        S(T((3, 2), f64, "t"), T((2, 3), f64)), S(T((), f64), T((), f64)),
+        S(T((0, 3), f32), T((0,), f32)), S(T((2, 3), i64), T((2, 3), i64)),
+        S(T((2, 3), f64), T((2, 3), f32))], domains=["nonzero"]),  # dtypes differ: error
+    Op("take", lambda x: torch.take(x, idx(0, 2, -1) if x.numel() else idx()),
+       [S(T((2, 3), f32)), S(T((3, 2), f64, "t")), S(T((2, 3), f64, "expand")),
+        S(T((), f64)), S(T((0, 3), f32)), S(T((2, 3), i64)), S(T((2, 3), bf16))]),
+    Op("take_along_dim", lambda x, dim, keepdim: torch.take_along_dim(
+        x, torch.argsort(x, dim) if x.dim() else torch.zeros((), dtype=torch.long), dim),
+       [s for s in int_dim_samples() if s.inputs[0].dtype != b8 and
+        s.inputs[0].layout != "expand"], domains=["distinct"], node=False),  # expand: ties
+    Op("roll", lambda x, dim, keepdim: torch.roll(x, 2, dim) if keepdim else torch.roll(x, -1),
+       int_dim_samples(), node=False),
+    Op("rot90", lambda x, k: torch.rot90(x, k, [0, 1]),
+       [S(T((2, 3), f32), k=1), S(T((2, 3), f64), k=2), S(T((3, 2), f64, "t"), k=-1),
+        S(T((2, 3, 2), f64), k=3), S(T((0, 3), f32), k=1), S(T((2, 3), i64), k=1),
+        S(T((), f64), k=1)], node=False),  # 0-dim: error
+    Op("diag", lambda x, diagonal: torch.diag(x, diagonal),
+       [S(T((3,), f32), diagonal=0), S(T((3,), f64), diagonal=1), S(T((3, 4), f64), diagonal=-1),
+        S(T((4, 3), f64, "t"), diagonal=2), S(T((0,), f32), diagonal=0),
+        S(T((3,), i64), diagonal=-2), S(T((), f64), diagonal=0)]),  # 0-dim: error
+    Op("diag_embed", lambda x, offset: torch.diag_embed(x, offset),
+       [S(T((2, 3), f32), offset=0), S(T((2, 3), f64), offset=1), S(T((3, 2), f64, "t"), offset=-1),
+        S(T((3,), f64), offset=0), S(T((0, 3), f32), offset=0), S(T((2, 3), i64), offset=0),
+        S(T((), f64), offset=0)], node=False),
+    Op("diagonal", lambda x, offset: torch.diagonal(x, offset),
+       [S(T((3, 4), f32), offset=0), S(T((3, 4), f64), offset=1), S(T((4, 3), f64, "t"), offset=-1),
+        S(T((2, 3, 3), f64), offset=0), S(T((0, 3), f32), offset=0), S(T((3, 3), i64), offset=2),
+        S(T((), f64), offset=0)], strides=True),  # 0-dim: error
+    Op("repeat_interleave", lambda x, dim, keepdim: torch.repeat_interleave(x, 2, dim)
+       if keepdim else torch.repeat_interleave(x, 2),
+       int_dim_samples(), node=False),
+    Op("movedim", lambda x, dim, keepdim: torch.movedim(x, dim, 0 if keepdim else -1),
+       int_dim_samples(), strides=True, node=False),  # composite (an alias for 0-dim input)
+    Op("hstack", lambda x, y: torch.hstack([x, y]), pair_samples(), node=False),
+    Op("vstack", lambda x, y: torch.vstack([x, y]), pair_samples(), node=False),
+    Op("unbind", lambda x, dim, keepdim: torch.stack(torch.unbind(x, dim)[::-1], dim),
+       int_dim_samples(), node=False),
+    Op("chunk", lambda x, dim, keepdim: torch.cat(torch.chunk(x, 2, dim)[::-1], dim),
+       int_dim_samples(), node=False),
+    Op("bitwise_and", torch.bitwise_and, int_binary_samples(), grad=False),
+    Op("bitwise_or", torch.bitwise_or, int_binary_samples(), grad=False),
+    Op("bitwise_xor", torch.bitwise_xor, int_binary_samples(), grad=False),
+    Op("bitwise_left_shift", torch.bitwise_left_shift, int_binary_samples(shift=True),
+       grad=False, domains=[None, "pos"]),
+    Op("isclose", lambda x, y: torch.isclose(x, y, 0.1, 0.05), compare_samples(), grad=False),
+]
+
 for op in EXTRA:
   # bfloat16 references in float32 where PyTorch 1.13 lacks the kernel (aminmax) or rounds a
   # product or a norm's intermediates to bfloat16 (addmm family, norms); ember rounds once.

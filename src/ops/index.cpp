@@ -311,6 +311,9 @@ Tensor take_along_dim(const Tensor& self, const Tensor& indices, std::optional<i
               "indices should be Long but got ",
               toString(indices.dtype()));
   if (!dim) return gather(self.reshape({-1}), 0, indices.reshape({-1}));
+  // As PyTorch (its dim is wrapped without treating a 0-dim input as 1-dim).
+  EMBER_CHECK_INDEX(self.dim() > 0, "[take_along_dim] Dimension specified as ", *dim,
+                    " but tensor has no dimensions");
   EMBER_CHECK(self.dim() == indices.dim(),
               "[take_along_dim] torch.take_along_dim(): input and "
               "indices should have the same number of dimensions, but got ",

@@ -14,6 +14,9 @@ struct Out {
   operator Tensor&() { return t; }  // NOLINT: implicit on purpose
   Tensor t;
 };
+
+// Constant int64 indices (the Python entry's idx(...)) on the first input's device.
+Tensor idx(X x, std::vector<int64_t> v) { return tensor(v).to(x[0].device()); }
 }  // namespace
 
 const std::map<std::string, OpFn>& op_table() {
@@ -356,6 +359,92 @@ const std::map<std::string, OpFn>& op_table() {
        }},
       {"count_nonzero",
        [](X x, A a) { return ember::count_nonzero(x[0], std::optional<int64_t>(a.i("dim"))); }},
+      {"index_add",
+       [](X x, A a) {
+         return ember::index_add(x[0], a.i("dim"), idx(x, x[0].dim() ? std::vector<int64_t>{3, 0}
+                                                                     : std::vector<int64_t>{0}),
+                                 x[1], 2);
+       }},
+      {"index_copy",
+       [](X x, A a) { return ember::index_copy(x[0], a.i("dim"), idx(x, {3, 0}), x[1]); }},
+      {"index_fill",
+       [](X x, A a) {
+         return ember::index_fill(x[0], a.i("dim"),
+                                  idx(x, x[0].dim() ? std::vector<int64_t>{2, 0}
+                                                    : std::vector<int64_t>{0}),
+                                  1.5);
+       }},
+      {"index_put",
+       [](X x, A a) {
+         bool acc = a.b("accumulate");
+         return ember::index_put(
+             x[0], {idx(x, acc ? std::vector<int64_t>{1, 0, 1} : std::vector<int64_t>{2, 0})},
+             x[1], acc);
+       }},
+      {"scatter",
+       [](X x, A a) {
+         const Tensor& y = x[1];
+         Tensor i = zeros({}, TensorOptions(kLong).device(y.device()));
+         if (y.dim() > 0) {
+           int64_t d = a.i("dim");
+           std::vector<int64_t> shape(static_cast<size_t>(y.dim()), 1);
+           shape[static_cast<size_t>(d)] = y.size(d);
+           i = (arange(y.size(d), TensorOptions(kLong).device(y.device())) * 2 + 1)
+                   .reshape(shape)
+                   .expand(y.sizes())
+                   .contiguous();
+         }
+         return ember::scatter(x[0], a.i("dim"), i, y);
+       }},
+      {"scatter_add",
+       [](X x, A a) {
+         Tensor i = zeros_like(x[1], TensorOptions(kLong)) + (x[1].dim() ? 1 : 0);
+         return ember::scatter_add(x[0], a.i("dim"), i, x[1]);
+       }},
+      {"masked_select", [](X x) { return ember::masked_select(x[0], x[0] > 0); }},
+      {"masked_scatter", [](X x) { return x[0].masked_scatter(x[0] > 0, x[1]); }},
+      {"take",
+       [](X x) {
+         return ember::take(x[0], x[0].numel() ? idx(x, {0, 2, -1}) : idx(x, {}));
+       }},
+      {"take_along_dim",
+       [](X x, A a) {
+         Tensor i = x[0].dim() ? ember::argsort(x[0], a.i("dim"))
+                               : zeros({}, TensorOptions(kLong).device(x[0].device()));
+         return ember::take_along_dim(x[0], i, a.i("dim"));
+       }},
+      {"roll",
+       [](X x, A a) {
+         return a.b("keepdim") ? ember::roll(x[0], {2}, {a.i("dim")}) : ember::roll(x[0], {-1});
+       }},
+      {"rot90", [](X x, A a) { return ember::rot90(x[0], a.i("k"), {0, 1}); }},
+      {"diag", [](X x, A a) { return ember::diag(x[0], a.i("diagonal")); }},
+      {"diag_embed", [](X x, A a) { return ember::diag_embed(x[0], a.i("offset")); }},
+      {"diagonal", [](X x, A a) { return ember::diagonal(x[0], a.i("offset")); }},
+      {"repeat_interleave",
+       [](X x, A a) {
+         return a.b("keepdim") ? ember::repeat_interleave(x[0], 2, a.i("dim"))
+                               : ember::repeat_interleave(x[0], 2);
+       }},
+      {"movedim",
+       [](X x, A a) { return ember::movedim(x[0], a.i("dim"), a.b("keepdim") ? 0 : -1); }},
+      {"hstack", [](X x) { return ember::hstack({x[0], x[1]}); }},
+      {"vstack", [](X x) { return ember::vstack({x[0], x[1]}); }},
+      {"unbind",
+       [](X x, A a) {
+         std::vector<Tensor> parts = ember::unbind(x[0], a.i("dim"));
+         return ember::stack(std::vector<Tensor>(parts.rbegin(), parts.rend()), a.i("dim"));
+       }},
+      {"chunk",
+       [](X x, A a) {
+         std::vector<Tensor> parts = ember::chunk(x[0], 2, a.i("dim"));
+         return ember::cat(std::vector<Tensor>(parts.rbegin(), parts.rend()), a.i("dim"));
+       }},
+      {"bitwise_and", [](X x) { return ember::bitwise_and(x[0], x[1]); }},
+      {"bitwise_or", [](X x) { return ember::bitwise_or(x[0], x[1]); }},
+      {"bitwise_xor", [](X x) { return ember::bitwise_xor(x[0], x[1]); }},
+      {"bitwise_left_shift", [](X x) { return ember::bitwise_left_shift(x[0], x[1]); }},
+      {"isclose", [](X x) { return ember::isclose(x[0], x[1], 0.1, 0.05); }},
   };
   return table;
 }
