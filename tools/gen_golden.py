@@ -1046,6 +1046,69 @@ EXTRA += [
     Op("isclose", lambda x, y: torch.isclose(x, y, 0.1, 0.05), compare_samples(), grad=False),
 ]
 
+EXTRA += [
+    Op("max", torch.max, reduce_samples(), domains=["distinct"], kinks=True),
+    Op("min", torch.min, reduce_samples(), domains=["distinct"], kinks=True),
+    Op("max_dim_values", lambda x, dim, keepdim: torch.max(x, dim, keepdim).values,
+       int_dim_samples(), domains=["distinct"], kinks=True, node=False),
+    Op("max_dim_indices", lambda x, dim, keepdim: torch.max(x, dim, keepdim).indices,
+       int_dim_samples(), domains=["distinct"], grad=False),
+    Op("min_dim_values", lambda x, dim, keepdim: torch.min(x, dim, keepdim).values,
+       int_dim_samples(), domains=["distinct"], kinks=True, node=False),
+    Op("median", torch.median, reduce_samples(), domains=["distinct"], kinks=True),
+    Op("nanmedian", torch.nanmedian, reduce_samples(ints=False), domains=["distinct"],
+       kinks=True),
+    Op("cummin_values", lambda x, dim, keepdim: torch.cummin(x, dim).values, int_dim_samples(),
+       domains=["distinct"], kinks=True, node=False),
+    Op("msort", torch.msort, [S(T((3, 2), f32)), S(T((3, 2), f64)), S(T((2, 3), f64, "t")),
+                              S(T((), f64)), S(T((0, 3), f32)), S(T((4, 2), i64))],
+       domains=["distinct"], kinks=True, node=False),
+    Op("std_mean", lambda x, dim, keepdim: torch.cat([t.reshape(-1) for t in
+                                                      torch.std_mean(x, dim, keepdim=keepdim)]),
+       [s for s in reduce_dim_samples() if s.inputs[0].dtype not in (i64, b8)], node=False,
+       kinks=True),
+    Op("vdot", torch.vdot, [S(T((3,), f32), T((3,), f32)), S(T((3,), f64), T((3,), f64, "step")),
+                            S(T((0,), f64), T((0,), f64)), S(T((3,), i64), T((3,), i64)),
+                            S(T((), f64), T((), f64)), S(T((3,), f64), T((4,), f64))]),
+    Op("dstack", lambda x, y: torch.dstack([x, y]), pair_samples(), node=False),
+    Op("tensor_split", lambda x, dim, keepdim: torch.cat(
+        torch.tensor_split(x, 3 if keepdim else [1, 2], dim)[::-1], dim),
+       [s for s in int_dim_samples() if s.inputs[0].shape != ()] +
+       [S(T((), f64), dim=0, keepdim=False)], node=False),  # 0-dim: error
+    Op("split_sizes", lambda x, dim, keepdim: torch.cat(
+        torch.split(x, [1, x.shape[dim] - 1] if x.dim() and x.shape[dim] else [0], dim)[::-1],
+        dim), int_dim_samples(), node=False),
+    Op("as_strided", lambda x, size, stride, offset: torch.as_strided(x, size, stride, offset),
+       [S(T((3, 4), f32), size=[2, 2], stride=[1, 2], offset=1),
+        S(T((3, 4), f64), size=[3, 3], stride=[4, 1], offset=0),
+        S(T((3, 4), f64), size=[2, 3, 2], stride=[4, 1, 0], offset=2),  # stride 0: overlap
+        S(T((3, 4), f64), size=[], stride=[], offset=5),
+        S(T((3, 4), f32), size=[0, 2], stride=[1, 1], offset=0),
+        S(T((3, 4), i64), size=[2, 2], stride=[2, 1], offset=3),
+        S(T((3, 4), f64), size=[4, 4], stride=[4, 1], offset=0)],  # out of bounds: error
+       strides=True, node=False),
+    Op("slice", lambda x, dim, keepdim: torch.ops.aten.slice(x, dim, 1, None, 2 if keepdim else 1),
+       [s for s in int_dim_samples() if s.inputs[0].shape != ()] +
+       [S(T((), f64), dim=0, keepdim=False)], strides=True),
+    Op("narrow_copy", lambda x, dim, keepdim: torch.narrow_copy(x, dim, 0, 1 if x.dim() else 1),
+       [s for s in int_dim_samples() if s.inputs[0].dtype != b8],
+       grad=False),  # PyTorch 1.13 has no derivative for narrow_copy
+    Op("unflatten", lambda x, dim, keepdim: x.unflatten(dim, (1, -1)), int_dim_samples(),
+       strides=True, node=False),
+    Op("atleast_2d", torch.atleast_2d, layout_samples(), strides=True, node=False),
+    Op("constant_pad_nd", lambda x: torch.constant_pad_nd(x, [1, 2], 0.5) if x.dim() else
+       torch.constant_pad_nd(x, [], 0.5), unary_samples()),
+    Op("put", lambda x, y, accumulate: x.put(idx(0, 2, 0) if accumulate else idx(2, 0), y,
+                                             accumulate),
+       [S(T((2, 3), f32), T((3,), f32), accumulate=True),
+        S(T((2, 3), f64), T((2,), f64), accumulate=False),
+        S(T((3, 2), f64, "t"), T((3,), f64), accumulate=True),
+        S(T((3,), f64), T((2,), f64), accumulate=False),
+        S(T((2, 3), i64), T((3,), i64), accumulate=True),
+        S(T((0, 3), f32), T((0,), f32), accumulate=False),  # index out of range: error
+        S(T((), f64), T((2,), f64), accumulate=False)], node=False),
+]
+
 for op in EXTRA:
   # bfloat16 references in float32 where PyTorch 1.13 lacks the kernel (aminmax) or rounds a
   # product or a norm's intermediates to bfloat16 (addmm family, norms); ember rounds once.

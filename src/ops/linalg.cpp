@@ -161,24 +161,24 @@ Tensor mv(const Tensor& self, const Tensor& vec) {
   return out;
 }
 
-Tensor dot(const Tensor& self, const Tensor& other) {
-  EMBER_AUTOCAST(fallthrough, promote, dot, self, other);
-  EMBER_CHECK(self.dim() == 1 && other.dim() == 1, "[dot] 1D tensors expected, but got ",
+namespace {
+// dot and vdot (the same for real tensors), with the op's name and autograd node.
+Tensor dot_impl(const Tensor& self, const Tensor& other, const char* op, const char* node) {
+  EMBER_CHECK(self.dim() == 1 && other.dim() == 1, "[", op, "] 1D tensors expected, but got ",
               self.dim(), "D and ", other.dim(), "D tensors");
-  EMBER_CHECK(self.dtype() == other.dtype(),
-              "[dot] dot : expected both vectors to have same "
-              "dtype, but found ",
-              toString(self.dtype()), " and ", toString(other.dtype()));
-  EMBER_CHECK(self.size(0) == other.size(0), "[dot] inconsistent tensor size, expected tensor [",
-              self.size(0), "] and src [", other.size(0),
-              "] to have the same number of elements, but got ", self.size(0), " and ",
-              other.size(0), " elements respectively");
-  check_no_bool(self, "dot");
+  EMBER_CHECK(self.dtype() == other.dtype(), "[", op, "] ", op,
+              " : expected both vectors to have same dtype, but found ", toString(self.dtype()),
+              " and ", toString(other.dtype()));
+  EMBER_CHECK(self.size(0) == other.size(0), "[", op,
+              "] inconsistent tensor size, expected tensor [", self.size(0), "] and src [",
+              other.size(0), "] to have the same number of elements, but got ", self.size(0),
+              " and ", other.size(0), " elements respectively");
+  check_no_bool(self, op);
   Tensor out = make_tensor({}, self.dtype(), self.device());
   Tensor o2 = make_view(out, {1, 1}, {1, 1}, 0);
   gemm_stub.get(self.device().type())(o2, self.unsqueeze(0), other.unsqueeze(1), 0, 1);
   if (auto n = autograd::make_node(
-          "DotBackward0", {self, other}, [](autograd::FunctionNode& n, const variable_list& g) {
+          node, {self, other}, [](autograd::FunctionNode& n, const variable_list& g) {
             Tensor a = n.saved(0), b = n.saved(1);
             return variable_list{n.needs_input_grad(0) ? g[0] * b : Tensor(),
                                  n.needs_input_grad(1) ? g[0] * a : Tensor()};
@@ -190,7 +190,15 @@ Tensor dot(const Tensor& self, const Tensor& other) {
   return out;
 }
 
-Tensor vdot(const Tensor& self, const Tensor& other) { return dot(self, other); }
+}  // namespace
+
+Tensor dot(const Tensor& self, const Tensor& other) {
+  EMBER_AUTOCAST(fallthrough, promote, dot, self, other);
+  return dot_impl(self, other, "dot", "DotBackward0");
+}
+Tensor vdot(const Tensor& self, const Tensor& other) {
+  return dot_impl(self, other, "vdot", "VdotBackward0");
+}
 
 Tensor outer(const Tensor& self, const Tensor& vec2) {
   EMBER_CHECK(self.dim() == 1, "[outer] outer: Expected 1-D argument self, but got ", self.dim(),

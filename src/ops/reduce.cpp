@@ -324,10 +324,20 @@ Tensor extremum_all(const Tensor& self, IntArrayRef dim, bool keepdim, bool is_m
 Tensor median_all(const Tensor& self, bool ignore_nan) {
   const char* op = ignore_nan ? "nanmedian" : "median";
   EMBER_CHECK(self.dtype() != kBool, "[", op, "] \"median_cpu\" not implemented for 'Bool'");
+  const char* node = ignore_nan ? "NanmedianBackward0" : "MedianBackward0";
   if (self.numel() == 0) {
     EMBER_CHECK(self.is_floating_point(), "[", op, "] ", op, "() of an empty ",
                 toString(self.dtype()), " tensor has no value");
-    return full({}, std::numeric_limits<double>::quiet_NaN(), self.options());
+    Tensor nan = full({}, std::numeric_limits<double>::quiet_NaN(), self.options());
+    // PyTorch records the node here too; the (empty) input's gradient is empty.
+    if (auto n =
+            autograd::make_node(node, {self}, [](autograd::FunctionNode& n, const variable_list&) {
+              return variable_list{zeros_like(n.saved(0))};
+            })) {
+      autograd::set_history(nan, n);
+      n->save(self);
+    }
+    return nan;
   }
   ReducePlan p = make_reduce_plan(self, std::nullopt, false, self.dtype(), op);
   Tensor values = make_tensor({}, self.dtype(), self.device());
@@ -335,7 +345,7 @@ Tensor median_all(const Tensor& self, bool ignore_nan) {
   (ignore_nan ? nanmedian_dim_stub : median_dim_stub)
       .get(self.device().type())(values, indices, p.rows, 1, p.inner);
   if (auto n = autograd::make_node(
-          ignore_nan ? "NanmedianBackward0" : "MedianBackward0", {self},
+          node, {self},
           [kshape = p.keepdim_shape](autograd::FunctionNode& n, const variable_list& g) {
             return variable_list{
                 evenly_distribute_backward(g[0], n.saved(0), n.saved(1), kshape, {})};

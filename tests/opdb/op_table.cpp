@@ -445,6 +445,60 @@ const std::map<std::string, OpFn>& op_table() {
       {"bitwise_xor", [](X x) { return ember::bitwise_xor(x[0], x[1]); }},
       {"bitwise_left_shift", [](X x) { return ember::bitwise_left_shift(x[0], x[1]); }},
       {"isclose", [](X x) { return ember::isclose(x[0], x[1], 0.1, 0.05); }},
+      {"max", [](X x) { return ember::max(x[0]); }},
+      {"min", [](X x) { return ember::min(x[0]); }},
+      {"max_dim_values",
+       [](X x, A a) { return std::get<0>(ember::max(x[0], a.i("dim"), a.b("keepdim"))); }},
+      {"max_dim_indices",
+       [](X x, A a) { return std::get<1>(ember::max(x[0], a.i("dim"), a.b("keepdim"))); }},
+      {"min_dim_values",
+       [](X x, A a) { return std::get<0>(ember::min(x[0], a.i("dim"), a.b("keepdim"))); }},
+      {"median", [](X x) { return ember::median(x[0]); }},
+      {"nanmedian", [](X x) { return ember::nanmedian(x[0]); }},
+      {"cummin_values", [](X x, A a) { return std::get<0>(ember::cummin(x[0], a.i("dim"))); }},
+      {"msort", [](X x) { return ember::msort(x[0]); }},
+      {"std_mean",
+       [](X x, A a) {
+         auto [sd, m] = ember::std_mean(x[0], IntArrayRef(a.ints("dim")), true, a.b("keepdim"));
+         return ember::cat({sd.reshape({-1}), m.reshape({-1})});
+       }},
+      {"vdot", [](X x) { return ember::vdot(x[0], x[1]); }},
+      {"dstack", [](X x) { return ember::dstack({x[0], x[1]}); }},
+      {"tensor_split",
+       [](X x, A a) {
+         int64_t d = a.i("dim");
+         std::vector<Tensor> parts = a.b("keepdim") ? ember::tensor_split(x[0], 3, d)
+                                                    : ember::tensor_split(x[0], {1, 2}, d);
+         return ember::cat(std::vector<Tensor>(parts.rbegin(), parts.rend()), d);
+       }},
+      {"split_sizes",
+       [](X x, A a) {
+         int64_t d = a.i("dim");
+         std::vector<int64_t> sizes = {0};
+         if (x[0].dim() && x[0].size(d)) sizes = {1, x[0].size(d) - 1};
+         std::vector<Tensor> parts = ember::split(x[0], IntArrayRef(sizes), d);
+         return ember::cat(std::vector<Tensor>(parts.rbegin(), parts.rend()), d);
+       }},
+      {"as_strided",
+       [](X x, A a) {
+         return ember::as_strided(x[0], a.ints("size"), a.ints("stride"), a.i("offset"));
+       }},
+      {"slice",
+       [](X x, A a) { return ember::slice(x[0], a.i("dim"), 1, std::nullopt, a.b("keepdim") ? 2 : 1); }},
+      {"narrow_copy", [](X x, A a) { return ember::narrow_copy(x[0], a.i("dim"), 0, 1); }},
+      {"unflatten", [](X x, A a) { return ember::unflatten(x[0], a.i("dim"), {1, -1}); }},
+      {"atleast_2d", [](X x) { return ember::atleast_2d(x[0]); }},
+      {"constant_pad_nd",
+       [](X x) {
+         return x[0].dim() ? ember::constant_pad_nd(x[0], {1, 2}, 0.5)
+                           : ember::constant_pad_nd(x[0], {}, 0.5);
+       }},
+      {"put",
+       [](X x, A a) {
+         bool acc = a.b("accumulate");
+         return x[0].put(idx(x, acc ? std::vector<int64_t>{0, 2, 0} : std::vector<int64_t>{2, 0}),
+                         x[1], acc);
+       }},
   };
   return table;
 }
@@ -470,6 +524,8 @@ const std::map<std::string, std::string>& known_failures() {
                               "backward in float and rounds once, PyTorch 1.13 rounds in between"},
       {"var_dim/7_float64", zero_divisor},
       {"var_mean/6_float64", reduce_all_grad},
+      {"std_mean/6_float64", reduce_all_grad},
+      {"std_mean/7_float64", zero_divisor},
       {"var_mean/7_float64", zero_divisor},
       {"kron/1_float64_float64_t", "PyTorch 1.13 bug: kron with a transposed operand fails in a "
                                    "view; ember computes the product"},
