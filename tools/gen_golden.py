@@ -1109,6 +1109,39 @@ EXTRA += [
         S(T((), f64), T((2,), f64), accumulate=False)], node=False),
 ]
 
+def unpool_samples(d):
+  spatial = (4,) * d
+  return [S(T((1, 2) + spatial, f32)), S(T((2, 1) + spatial, f64)),
+          S(T((2,) + spatial, f64)),  # unbatched
+          S(T((0, 2) + spatial, f32)), S(T((), f64))]  # 0-dim: error
+
+
+EXTRA += [
+    Op("max_unpool1d", lambda x: FN.max_unpool1d(*FN.max_pool1d(x, 2, return_indices=True), 2),
+       unpool_samples(1), domains=["distinct"], kinks=True, node=False),
+    Op("max_unpool2d", lambda x: FN.max_unpool2d(*FN.max_pool2d(x, 2, return_indices=True), 2),
+       unpool_samples(2), domains=["distinct"], kinks=True, node=False),
+    Op("max_unpool3d", lambda x: FN.max_unpool3d(*FN.max_pool3d(x, 2, return_indices=True), 2),
+       unpool_samples(3)[:1] + [S(T((1, 1, 4, 4, 4), f64)), S(T((0, 1, 4, 4, 4), f32)),
+                               S(T((), f64))], domains=["distinct"], kinks=True, node=False),
+    Op("zeros_like", torch.zeros_like, layout_samples(), grad=False),
+    Op("full_like", lambda x: torch.full_like(x, 2), layout_samples(), grad=False),
+    Op("argwhere", lambda x: torch.argwhere(x > 0), unary_samples(), grad=False),
+    Op("fliplr", torch.fliplr, [S(T((2, 3), f32)), S(T((2, 3), f64, "t")), S(T((2, 3, 2), f64)),
+                                S(T((0, 3), f32)), S(T((2, 3), i64)), S(T((3,), f64)),
+                                S(T((), f64))], node=False),  # fewer than 2 dims: error
+    Op("flipud", torch.flipud, [S(T((2, 3), f32)), S(T((2, 3), f64, "step")), S(T((3,), f64)),
+                                S(T((0, 3), f32)), S(T((2, 3), b8)), S(T((), f64))], node=False),
+    Op("atleast_3d", torch.atleast_3d, layout_samples(), strides=True, node=False),
+    Op("hsplit", lambda x: torch.cat(torch.hsplit(x, 2)[::-1], 1 if x.dim() > 1 else 0),
+       [S(T((2, 4), f32)), S(T((4,), f64)), S(T((3, 4), f64, "t")), S(T((2, 0), f32)),
+        S(T((2, 3), f64)),  # not divisible: error
+        S(T((), f64))], node=False),
+    Op("positive", torch.positive, [S(T((2, 3), f32)), S(T((2, 3), f64)), S(T((), f64)),
+                                    S(T((0, 3), f32)), S(T((2, 3), i64)), S(T((2, 3), b8))],
+       strides=True, node=False),  # bool: error
+]
+
 for op in EXTRA:
   # bfloat16 references in float32 where PyTorch 1.13 lacks the kernel (aminmax) or rounds a
   # product or a norm's intermediates to bfloat16 (addmm family, norms); ember rounds once.

@@ -499,6 +499,37 @@ const std::map<std::string, OpFn>& op_table() {
          return x[0].put(idx(x, acc ? std::vector<int64_t>{0, 2, 0} : std::vector<int64_t>{2, 0}),
                          x[1], acc);
        }},
+      {"max_unpool1d",
+       [](X x) {
+         auto [y, i] = nn::functional::max_pool1d_with_indices(
+             x[0], nn::functional::MaxPool1dFuncOptions(2));
+         return nn::functional::max_unpool1d(y, i, nn::functional::MaxUnpool1dFuncOptions(2));
+       }},
+      {"max_unpool2d",
+       [](X x) {
+         auto [y, i] = nn::functional::max_pool2d_with_indices(
+             x[0], nn::functional::MaxPool2dFuncOptions(2));
+         return nn::functional::max_unpool2d(y, i, nn::functional::MaxUnpool2dFuncOptions(2));
+       }},
+      {"max_unpool3d",
+       [](X x) {
+         auto [y, i] = nn::functional::max_pool3d_with_indices(
+             x[0], nn::functional::MaxPool3dFuncOptions(2));
+         return nn::functional::max_unpool3d(y, i, nn::functional::MaxUnpool3dFuncOptions(2));
+       }},
+      {"zeros_like", [](X x) { return ember::zeros_like(x[0]); }},
+      {"full_like", [](X x) { return ember::full_like(x[0], 2); }},
+      {"argwhere", [](X x) { return ember::argwhere(x[0] > 0); }},
+      {"fliplr", [](X x) { return ember::fliplr(x[0]); }},
+      {"flipud", [](X x) { return ember::flipud(x[0]); }},
+      {"atleast_3d", [](X x) { return ember::atleast_3d(x[0]); }},
+      {"hsplit",
+       [](X x) {
+         std::vector<Tensor> parts = ember::hsplit(x[0], 2);
+         return ember::cat(std::vector<Tensor>(parts.rbegin(), parts.rend()),
+                           x[0].dim() > 1 ? 1 : 0);
+       }},
+      {"positive", [](X x) { return ember::positive(x[0]); }},
   };
   return table;
 }
