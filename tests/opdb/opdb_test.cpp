@@ -224,6 +224,13 @@ std::string check_grads(const Tensor& out, const variable_list& inputs, const Js
   return err.str();
 }
 
+// Whether input x (of golden input `spec`) requires grad: a float input of a differentiable op,
+// unless the file marks it "requires_grad": false (an input PyTorch does not differentiate).
+bool differentiated(const Case& c, const Json& spec, const Tensor& x) {
+  const Json* rg = spec.find("requires_grad");
+  return (*c.op_entry)["grad"].boolean() && x.is_floating_point() && !(rg && !rg->boolean());
+}
+
 // Everything that differs between ember and the golden sample, or empty. On CUDA the inputs
 // live on the GPU and gradcheck (a CPU double-precision check of the formulas) is left out.
 std::string check(const Case& c, Device device = kCPU) {
@@ -239,8 +246,7 @@ std::string check(const Case& c, Device device = kCPU) {
   std::vector<bool> differentiable;
   for (const Json& spec : s["inputs"].items()) {
     Tensor x = make_input(spec, device);
-    const Json* rg = spec.find("requires_grad");
-    bool diff = (*c.op_entry)["grad"].boolean() && x.is_floating_point() && !(rg && !rg->boolean());
+    bool diff = differentiated(c, spec, x);
     if (diff) x.requires_grad_(true);
     differentiable.push_back(diff);
     inputs.push_back(x);
@@ -375,8 +381,7 @@ std::string check_16bit(const Case& c, ScalarType dt, Device device, bool* compa
       any = true;
       x = x.to(dt);
     }
-    const Json* rg = spec.find("requires_grad");
-    bool diff = (*c.op_entry)["grad"].boolean() && x.is_floating_point() && !(rg && !rg->boolean());
+    bool diff = differentiated(c, spec, x);
     h.push_back(diff ? x.detach().clone().requires_grad_() : x);
     d.push_back(diff ? x.detach().to(device).requires_grad_() : x.to(device));
   }

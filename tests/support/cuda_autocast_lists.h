@@ -8,20 +8,26 @@
 namespace ember {
 namespace testing {
 
+// Restores the CUDA autocast switch and dtype it found.
 struct CudaAutocastListsOnCpu {
-  CudaAutocastListsOnCpu() {
+  CudaAutocastListsOnCpu()
+      : enabled_(autocast::is_enabled()), dtype_(autocast::get_autocast_gpu_dtype()) {
     autocast::detail::set_cuda_lists_on_cpu(true);
     autocast::set_autocast_gpu_dtype(kBFloat16);
     autocast::set_enabled(true);
   }
   ~CudaAutocastListsOnCpu() {
-    autocast::set_enabled(false);
-    autocast::set_autocast_gpu_dtype(kHalf);
+    autocast::set_enabled(enabled_);
+    autocast::set_autocast_gpu_dtype(dtype_);
     autocast::detail::set_cuda_lists_on_cpu(false);
     autocast::clear_cache();
   }
   CudaAutocastListsOnCpu(const CudaAutocastListsOnCpu&) = delete;
   CudaAutocastListsOnCpu& operator=(const CudaAutocastListsOnCpu&) = delete;
+
+ private:
+  bool enabled_;
+  ScalarType dtype_;
 };
 
 }  // namespace testing
