@@ -26,6 +26,9 @@ bool cuda_is_pinned(const Tensor&) { return false; }
 Tensor cuda_pin_memory(const Tensor&) { no_cuda("pin_memory", Device(kCUDA, 0)); }
 Allocator* cuda_pinned_allocator() { no_cuda("pin_memory", Device(kCUDA, 0)); }
 void cuda_manual_seed_all(uint64_t) {}
+bool cuda_deferred_kernel_errors() { return false; }
+void cuda_set_deferred_kernel_errors(bool) {}
+size_t cuda_pending_kernel_errors(DeviceIndex) { return 0; }
 void cuda_random_fill(const Tensor& t, RandomFill, double, double, const Tensor&) {
   no_cuda("random", t.device());
 }

@@ -16,6 +16,13 @@ Tensor cuda_pin_memory(const Tensor& t);
 // when CUDA or a device is missing.
 Allocator* cuda_pinned_allocator();
 void cuda_manual_seed_all(uint64_t seed);
+// Note [Deferred kernel errors] (src/core/kernel_errors.h): whether ops raise errors their kernels
+// record at the next synchronisation (the default) or at their call; the setter overrides
+// EMBER_CUDA_DEFERRED_ERRORS (for tests); how many checked launches of a device wait for a
+// synchronisation. Without CUDA: false, nothing, 0.
+bool cuda_deferred_kernel_errors();
+void cuda_set_deferred_kernel_errors(bool on);
+size_t cuda_pending_kernel_errors(DeviceIndex device);
 // Fills a CUDA tensor in place from its device's Philox generator: uniform [a, b), normal (mean a,
 // std b), bernoulli (probability a, or `probs`: a double tensor of t's shape on t's device),
 // exponential (rate a).

@@ -176,9 +176,10 @@ void launch_index(const NdGeometry& g, void* out, const void* src, const int64_t
                   int64_t elem_size);
 // Checks index[o0] against [0, size).
 void launch_check_index(const NdGeometry& g, const int64_t* index, int64_t size, int64_t* error);
-// self[o0 + index[o1] * dstride] (+)= src[o2]
+// self[o0 + index[o1] * dstride] (+)= src[o2] for the indices in [0, size); others are recorded
+// in error (and skipped).
 void launch_scatter(const NdGeometry& g, void* self, const int64_t* index, const void* src,
-                    int64_t dstride, ScalarType dt, bool add);
+                    int64_t size, int64_t dstride, ScalarType dt, bool add, int64_t* error);
 // dst[o0 + offsets[o2]] (+)= values[o1]
 void launch_index_put(const NdGeometry& g, void* dst, const int64_t* offsets, const void* values,
                       ScalarType dt, bool add);

@@ -100,16 +100,22 @@ constexpr bool has_atomic_add_v =
     std::is_same_v<T, int64_t> || std::is_same_v<T, float> || std::is_same_v<T, double> ||
     std::is_same_v<T, int32_t> || std::is_same_v<T, __half> || std::is_same_v<T, __nv_bfloat16>;
 
-// self[off0 + index[off1] * dstride] (+)= src[off2]
+// self[off0 + index[off1] * dstride] (+)= src[off2]; an index outside [0, size) is recorded.
 template <class T>
 struct ScatterFn {
   T* self;
   const int64_t* index;
   const T* src;
-  int64_t dstride;
+  int64_t size, dstride;
   bool add;
+  int64_t* error;
   __device__ void operator()(const int64_t* off) const {
-    T* d = self + off[0] + index[off[1]] * dstride;
+    const int64_t i = index[off[1]];
+    if (i < 0 || i >= size) {
+      report(error, i, 0);
+      return;
+    }
+    T* d = self + off[0] + i * dstride;
     if (add) {
       atomic_add(d, src[off[2]]);
     } else {
@@ -206,12 +212,13 @@ void launch_check_index(const NdGeometry& g, const int64_t* index, int64_t size,
 }
 
 void launch_scatter(const NdGeometry& g, void* self, const int64_t* index, const void* src,
-                    int64_t dstride, ScalarType dt, bool add) {
+                    int64_t size, int64_t dstride, ScalarType dt, bool add, int64_t* error) {
   visit_device_types(dt, "scatter", [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (has_atomic_add_v<T>) {
       run_nd(g,
-             ScatterFn<T>{static_cast<T*>(self), index, static_cast<const T*>(src), dstride, add},
+             ScatterFn<T>{static_cast<T*>(self), index, static_cast<const T*>(src), size, dstride,
+                          add, error},
              "scatter");
     } else {
       EMBER_CHECK(!add, "[scatter] accumulation is not implemented on CUDA for dtype ",
@@ -219,7 +226,8 @@ void launch_scatter(const NdGeometry& g, void* self, const int64_t* index, const
       using E = std::conditional_t<sizeof(T) == 1, uint8_t,
                                    std::conditional_t<sizeof(T) == 2, uint16_t, uint64_t>>;
       run_nd(g,
-             ScatterFn<E>{static_cast<E*>(self), index, static_cast<const E*>(src), dstride, false},
+             ScatterFn<E>{static_cast<E*>(self), index, static_cast<const E*>(src), size, dstride,
+                          false, error},
              "scatter");
     }
   });

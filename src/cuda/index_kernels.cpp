@@ -1,6 +1,8 @@
 // Registers the CUDA indexing kernels (src/cuda/index.cu) in the stubs of src/kernels/index.h:
 // builds each kernel's geometry from the tensors and turns a recorded out-of-bounds index into
-// the CPU kernels' IndexError (which waits for the kernel).
+// the CPU kernels' IndexError: at the next synchronisation for gather, scatter and embedding
+// (Note [Deferred kernel errors]); at the call for the offsets of advanced indexing (index,
+// index_put_: they wait for the check before anything is written).
 #include <cstring>
 
 #include "ember/cuda/stream.h"
@@ -15,6 +17,8 @@
 
 namespace ember::cuda {
 namespace {
+using detail::KernelErrorCheck;
+using detail::resolve_device;
 
 NdGeometry geometry(IntArrayRef sizes, std::initializer_list<IntArrayRef> strides, const char* op) {
   NdGeometry g;
@@ -34,21 +38,32 @@ NdGeometry geometry(IntArrayRef sizes, std::initializer_list<IntArrayRef> stride
   return g;
 }
 
-// Zeroed device memory for the kernels' error record.
+// PyTorch's IndexError for a record {flag, index, k}: index tensor k (of sizes/dims) held it.
+[[noreturn]] void throw_bad_index(const int64_t* e, IntArrayRef sizes, IntArrayRef dims,
+                                  const std::string& note) {
+  size_t k = static_cast<size_t>(e[2]);
+  ::ember::detail::throw_index_error(::ember::detail::str_cat(
+      "index ", e[1], " is out of bounds for dimension ", dims[k], " with size ", sizes[k], note));
+}
+
+::ember::detail::KernelErrorRaiser index_raiser(IntArrayRef sizes, IntArrayRef dims) {
+  return [sizes = DimVector(sizes), dims = DimVector(dims)](
+             const int64_t* e, const std::string& note) { throw_bad_index(e, sizes, dims, note); };
+}
+
+// Zeroed device memory for a kernel's error record, checked right after it (waits for it).
 struct ErrorRecord {
   explicit ErrorRecord(Device d) : t(zeros({3}, TensorOptions(kLong).device(d))) {}
   int64_t* ptr() { return t.data_ptr<int64_t>(); }
-  // Raises PyTorch's IndexError when a kernel recorded a bad index (sizes/dims per index tensor).
   void check(IntArrayRef sizes, IntArrayRef dims) {
     Tensor h = t.cpu();
     const int64_t* e = h.data_ptr<int64_t>();
-    if (e[0] == 0) return;
-    size_t k = static_cast<size_t>(e[2]);
-    ::ember::detail::throw_index_error(::ember::detail::str_cat(
-        "index ", e[1], " is out of bounds for dimension ", dims[k], " with size ", sizes[k]));
+    if (e[0] != 0) throw_bad_index(e, sizes, dims, "");
   }
   Tensor t;
 };
+
+DeviceIndex index_of(const Tensor& t) { return resolve_device(t.device().index()); }
 
 // Kernels read every operand on the device: a tensor elsewhere gets PyTorch's mixed-device error.
 void check_devices(const char* op, const Tensor& self,
@@ -75,10 +90,10 @@ void gather_cuda(const Tensor& out, const Tensor& self, int64_t dim, const Tenso
   NdGeometry g =
       geometry(index.sizes(), {out.strides(), index.strides(), IntArrayRef(ss)}, "gather");
   g.stream = stream_of(self);
-  ErrorRecord err(self.device());
+  KernelErrorCheck err(index_of(self), g.stream, "gather", index_raiser({size}, {dim}));
   launch_gather(g, out.data_ptr(), self.data_ptr(), index.data_ptr<int64_t>(), size, dstride,
                 self.element_size(), err.ptr());
-  err.check({size}, {dim});
+  err.launched();
 }
 
 void scatter_cuda(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
@@ -89,19 +104,27 @@ void scatter_cuda(const Tensor& self, int64_t dim, const Tensor& index, const Te
               "[scatter] reduce='multiply' is not implemented on CUDA");
   int64_t size = self.dim() == 0 ? 1 : self.size(dim);
   int64_t dstride = self.dim() == 0 ? 0 : self.stride(dim);
-  // Every index is checked first, so that an in-place scatter never stops half-way (as the CPU).
-  NdGeometry check =
-      geometry(index.sizes(), {index.strides(), index.strides(), index.strides()}, "scatter");
-  check.stream = stream_of(self);
-  ErrorRecord err(self.device());
-  launch_check_index(check, index.data_ptr<int64_t>(), size, err.ptr());
-  err.check({size}, {dim});
+  CUstream_st* stream = stream_of(self);
+  if (!detail::deferred_kernel_errors()) {
+    // Errors at the call: every index is checked first, so that the in-place scatter never stops
+    // half-way (as the CPU). Deferred, the kernel skips and records bad indices (as PyTorch's
+    // device asserts, the good ones may be written): embedding's and gather's backward (an
+    // index_add / scatter_add into zeros) then need no wait.
+    NdGeometry check =
+        geometry(index.sizes(), {index.strides(), index.strides(), index.strides()}, "scatter");
+    check.stream = stream;
+    ErrorRecord rec(self.device());
+    launch_check_index(check, index.data_ptr<int64_t>(), size, rec.ptr());
+    rec.check({size}, {dim});
+  }
   DimVector ss = strides_without(self, dim);
   NdGeometry g =
       geometry(index.sizes(), {IntArrayRef(ss), index.strides(), src.strides()}, "scatter");
-  g.stream = check.stream;
-  launch_scatter(g, self.data_ptr(), index.data_ptr<int64_t>(), src.data_ptr(), dstride,
-                 self.dtype(), reduce == ScatterReduce::Add);
+  g.stream = stream;
+  KernelErrorCheck err(index_of(self), stream, "scatter", index_raiser({size}, {dim}));
+  launch_scatter(g, self.data_ptr(), index.data_ptr<int64_t>(), src.data_ptr(), size, dstride,
+                 self.dtype(), reduce == ScatterReduce::Add, err.ptr());
+  err.launched();
 }
 
 // The offsets' stride on the first dim (the index position), zero elsewhere.
@@ -171,10 +194,16 @@ void embedding_cuda(Tensor& out, const Tensor& weight, const Tensor& indices) {
   NdGeometry g =
       geometry(DimVector{L, D}, {out.strides(), IntArrayRef(is), IntArrayRef(ws)}, "embedding");
   g.stream = stream_of(weight);
-  ErrorRecord err(weight.device());
-  launch_gather(g, out.data_ptr(), weight.data_ptr(), indices.data_ptr<int64_t>(), weight.size(0),
+  // The CPU kernel's message (src/ops/embedding.cpp), as an Error.
+  const int64_t num = weight.size(0);
+  KernelErrorCheck err(index_of(weight), g.stream, "embedding",
+                       [num](const int64_t* e, const std::string& note) {
+                         EMBER_ERROR("[embedding] index out of range in self: index ", e[1],
+                                     " is out of bounds for dimension 0 with size ", num, note);
+                       });
+  launch_gather(g, out.data_ptr(), weight.data_ptr(), indices.data_ptr<int64_t>(), num,
                 weight.stride(0), weight.element_size(), err.ptr());
-  err.check({weight.size(0)}, {0});
+  err.launched();
 }
 
 // A single zero offset on the device: lets the offset kernels copy or accumulate plainly.

@@ -11,6 +11,8 @@
 
 namespace ember::cuda {
 namespace {
+using detail::KernelErrorCheck;
+using detail::resolve_device;
 
 const void* ptr_or_null(const Tensor& t) { return t.defined() ? t.data_ptr() : nullptr; }
 void* ptr_or_null(Tensor& t) { return t.defined() ? t.data_ptr() : nullptr; }
@@ -33,18 +35,24 @@ void row_norm_backward_cuda(const Tensor& grad_out, const Tensor& x, int64_t M, 
                            stream_of(x));
 }
 
+// "[op] Target t is out of bounds." from a record {flag, target} (the CPU kernels' message).
+::ember::detail::KernelErrorRaiser target_raiser(const char* op) {
+  return [op](const int64_t* e, const std::string& note) {
+    EMBER_ERROR("[", op, "] Target ", e[1], " is out of bounds.", note);
+  };
+}
+
 void nll_loss_cuda(Tensor& out, Tensor& total_weight, const Tensor& input, const Tensor& target,
                    const Tensor& weight, int64_t N, int64_t C, int64_t K, int64_t reduction,
                    int64_t ignore_index) {
   CUDAGuard guard(input.device());
   Tensor t = target.to(input.device()).contiguous();
-  Tensor error = zeros({2}, TensorOptions(kLong).device(input.device()));
+  KernelErrorCheck err(resolve_device(input.device().index()), stream_of(input), "nll_loss",
+                       target_raiser("nll_loss"));
   launch_nll_loss(out.data_ptr(), total_weight.data_ptr(), input.data_ptr(), t.data_ptr<int64_t>(),
-                  ptr_or_null(weight), N, C, K, reduction, ignore_index, input.dtype(),
-                  error.data_ptr<int64_t>(), stream_of(input));
-  Tensor e = error.cpu();  // waits for the kernel
-  EMBER_CHECK(e.data_ptr<int64_t>()[0] == 0, "[nll_loss] Target ", e.data_ptr<int64_t>()[1],
-              " is out of bounds.");
+                  ptr_or_null(weight), N, C, K, reduction, ignore_index, input.dtype(), err.ptr(),
+                  stream_of(input));
+  err.launched();
 }
 
 void cross_entropy_fwd_cuda(Tensor& loss, Tensor& wsum, Tensor& lse, const Tensor& x,
@@ -52,13 +60,12 @@ void cross_entropy_fwd_cuda(Tensor& loss, Tensor& wsum, Tensor& lse, const Tenso
   CUDAGuard guard(x.device());
   Tensor t = target.contiguous();
   Tensor w = weight.defined() ? weight.contiguous() : Tensor();
-  Tensor error = zeros({2}, TensorOptions(kLong).device(x.device()));
+  KernelErrorCheck err(resolve_device(x.device().index()), stream_of(x), "cross_entropy",
+                       target_raiser("cross_entropy"));
   launch_cross_entropy_fwd(loss.data_ptr(), wsum.data_ptr(), lse.data_ptr(), x.data_ptr(),
                            t.data_ptr<int64_t>(), ptr_or_null(w), x.size(0), x.size(1),
-                           ignore_index, x.dtype(), error.data_ptr<int64_t>(), stream_of(x));
-  Tensor e = error.cpu();  // waits for the kernel, as nll_loss
-  EMBER_CHECK(e.data_ptr<int64_t>()[0] == 0, "[cross_entropy] Target ", e.data_ptr<int64_t>()[1],
-              " is out of bounds.");
+                           ignore_index, x.dtype(), err.ptr(), stream_of(x));
+  err.launched();
 }
 
 void cross_entropy_bwd_cuda(Tensor& grad, const Tensor& x, const Tensor& target, const Tensor& lse,
@@ -120,15 +127,17 @@ void embedding_bag_cuda(Tensor& out, Tensor& max_indices, Tensor& bag_size, cons
   }
   CUDAGuard guard(weight.device());
   int64_t num = weight.size(0), D = weight.size(1), L = indices.numel(), B = out.size(0);
-  Tensor error = zeros({2}, TensorOptions(kLong).device(weight.device()));
+  KernelErrorCheck err(resolve_device(weight.device().index()), stream_of(weight), "embedding_bag",
+                       [num](const int64_t* e, const std::string& note) {
+                         EMBER_ERROR("[embedding_bag] index out of range in self: index ", e[1],
+                                     " is out of bounds for dimension 0 with size ", num, note);
+                       });
   launch_embedding_bag(out.data_ptr(), p.mode == 2 ? max_indices.data_ptr<int64_t>() : nullptr,
                        bag_size.data_ptr<int64_t>(), weight.data_ptr(), num, D,
                        indices.data_ptr<int64_t>(), L, offsets.data_ptr<int64_t>(), B,
-                       ptr_or_null(psw), p.mode, p.padding_idx, weight.dtype(),
-                       error.data_ptr<int64_t>(), stream_of(weight));
-  Tensor e = error.cpu();  // waits for the kernels
-  EMBER_CHECK(e.data_ptr<int64_t>()[0] == 0, "[embedding_bag] index out of range in self: index ",
-              e.data_ptr<int64_t>()[1], " is out of bounds for dimension 0 with size ", num);
+                       ptr_or_null(psw), p.mode, p.padding_idx, weight.dtype(), err.ptr(),
+                       stream_of(weight));
+  err.launched();
 }
 
 template <int dims>

@@ -204,6 +204,89 @@ void check_launch(const char* op, cudaStream_t stream) {
   if (profiling()) LaunchProfile::get().record(op, stream);
 }
 
+// ---- deferred kernel errors (Note [Deferred kernel errors] in src/core/kernel_errors.h) ----
+
+namespace {
+// The records live in device memory outside the caching allocator (a few KiB per device, kept for
+// the process's life); reads and clears go through a private non-blocking stream so that they
+// wait for nothing but themselves (the launches they read have finished: their stream was waited
+// for).
+class CudaErrorBackend final : public ::ember::detail::KernelErrorBackend {
+ public:
+  int64_t* allocate(int device, size_t words) override {
+    CUDAGuard g(static_cast<DeviceIndex>(device));
+    void* p = nullptr;
+    EMBER_CUDA_CHECK(cudaMalloc(&p, words * sizeof(int64_t)), "kernel error records");
+    EMBER_CUDA_CHECK(cudaMemset(p, 0, words * sizeof(int64_t)), "kernel error records");
+    EMBER_CUDA_CHECK(cudaDeviceSynchronize(), "kernel error records");
+    return static_cast<int64_t*>(p);
+  }
+  void read(int device, int64_t* dst, const int64_t* src, size_t words) override {
+    CUDAGuard g(static_cast<DeviceIndex>(device));
+    cudaStream_t s = private_stream(device);
+    EMBER_CUDA_CHECK(cudaMemcpyAsync(dst, src, words * sizeof(int64_t), cudaMemcpyDeviceToHost, s),
+                     "kernel error records");
+    EMBER_CUDA_CHECK(cudaStreamSynchronize(s), "kernel error records");
+  }
+  void clear(int device, int64_t* record, size_t words) override {
+    CUDAGuard g(static_cast<DeviceIndex>(device));
+    cudaStream_t s = private_stream(device);
+    EMBER_CUDA_CHECK(cudaMemsetAsync(record, 0, words * sizeof(int64_t), s),
+                     "kernel error records");
+    EMBER_CUDA_CHECK(cudaStreamSynchronize(s), "kernel error records");
+  }
+  void wait(int device, void* stream) override {
+    CUDAGuard g(static_cast<DeviceIndex>(device));
+    EMBER_CUDA_CHECK(cudaStreamSynchronize(static_cast<cudaStream_t>(stream)), "synchronize");
+  }
+
+ private:
+  cudaStream_t private_stream(int device) {
+    std::lock_guard<std::mutex> lock(mu_);
+    cudaStream_t& s = streams_[static_cast<size_t>(device)];
+    if (s == nullptr)
+      EMBER_CUDA_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking),
+                       "kernel error records");
+    return s;
+  }
+  std::mutex mu_;
+  std::array<cudaStream_t, kMaxDevices> streams_{};
+};
+
+std::atomic<int> deferred_override{-1};  // -1: from the environment
+}  // namespace
+
+::ember::detail::KernelErrors& kernel_errors() {
+  static auto* backend = new CudaErrorBackend();  // never destroyed: harvests may run at exit
+  static auto* errors = new ::ember::detail::KernelErrors(*backend);
+  return *errors;
+}
+
+bool deferred_kernel_errors() {
+  static const bool from_env = [] {
+    const char* e = std::getenv("EMBER_CUDA_DEFERRED_ERRORS");
+    return !launch_blocking() && !(e != nullptr && std::strcmp(e, "0") == 0);
+  }();
+  const int o = deferred_override.load(std::memory_order_relaxed);
+  return o < 0 ? from_env : o != 0;
+}
+
+void set_deferred_kernel_errors(bool on) {
+  deferred_override.store(on ? 1 : 0, std::memory_order_relaxed);
+}
+
+KernelErrorCheck::KernelErrorCheck(DeviceIndex device, cudaStream_t stream, const char* op,
+                                   ::ember::detail::KernelErrorRaiser raise)
+    : device_(device), stream_(stream), immediate_(!deferred_kernel_errors()) {
+  record_ = kernel_errors().enlist(device, stream, op, std::move(raise), immediate_);
+}
+
+void KernelErrorCheck::launched() const {
+  if (!immediate_) return;
+  CUDAGuard g(device_);
+  stream_synchronize(stream_);  // harvests: raises this launch's error here
+}
+
 DeviceIndex resolve_device(DeviceIndex d) {
   int n = device_count_ensure_non_zero();
   if (d < 0) return current_device();
@@ -303,11 +386,16 @@ void set_device(DeviceIndex device) {
 
 void stream_synchronize(CUstream_st* s) {
   EMBER_CUDA_CHECK(cudaStreamSynchronize(s), "synchronize");
+  int d = 0;
+  EMBER_CUDA_CHECK(cudaGetDevice(&d), "synchronize");  // the null stream is the current device's
+  detail::kernel_errors().harvest_stream(d, s);
 }
 
 void device_synchronize(DeviceIndex device) {
-  CUDAGuard g(detail::resolve_device(device));
+  const DeviceIndex d = detail::resolve_device(device);
+  CUDAGuard g(d);
   EMBER_CUDA_CHECK(cudaDeviceSynchronize(), "synchronize");
+  detail::kernel_errors().harvest_device(d);
 }
 
 // ---- streams ----
@@ -505,5 +593,12 @@ float CUDAEvent::elapsed_time(const CUDAEvent& other) const {
 }  // namespace cuda
 
 void detail::cuda_manual_seed_all(uint64_t seed) { cuda::manual_seed_all(seed); }
+bool detail::cuda_deferred_kernel_errors() { return cuda::detail::deferred_kernel_errors(); }
+void detail::cuda_set_deferred_kernel_errors(bool on) {
+  cuda::detail::set_deferred_kernel_errors(on);
+}
+size_t detail::cuda_pending_kernel_errors(DeviceIndex device) {
+  return cuda::detail::kernel_errors().pending(device);
+}
 
 }  // namespace ember

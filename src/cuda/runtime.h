@@ -6,6 +6,7 @@
 
 #include "ember/core/error.h"
 #include "ember/cuda/stream.h"
+#include "src/core/kernel_errors.h"
 
 namespace ember::cuda::detail {
 
@@ -26,6 +27,33 @@ bool launch_blocking();
 bool profiling();
 // While profiling, the label "op detail" (kept for the process's life); otherwise op.
 const char* profile_label(const char* op, const std::string& detail);
+
+// Note [Deferred kernel errors] (src/core/kernel_errors.h): the process's registry over device
+// memory. stream_synchronize() and device_synchronize() (so every copy to the host) harvest it.
+::ember::detail::KernelErrors& kernel_errors();
+// Whether recorded kernel errors are raised at the next synchronisation (the default) or at the
+// op's own call (EMBER_CUDA_DEFERRED_ERRORS=0 or CUDA_LAUNCH_BLOCKING=1). The setter is for
+// tests; it overrides the environment.
+bool deferred_kernel_errors();
+void set_deferred_kernel_errors(bool on);
+
+// The error record of one launch that can meet bad input:
+//   KernelErrorCheck err(device, stream, "gather", raiser);
+//   launch_gather(..., err.ptr());
+//   err.launched();  // with deferred errors off: waits for the stream and raises here
+class KernelErrorCheck {
+ public:
+  KernelErrorCheck(DeviceIndex device, cudaStream_t stream, const char* op,
+                   ::ember::detail::KernelErrorRaiser raise);
+  int64_t* ptr() const { return record_; }
+  void launched() const;
+
+ private:
+  DeviceIndex device_;
+  cudaStream_t stream_;
+  bool immediate_;
+  int64_t* record_;
+};
 
 // -1 -> the current device; checks the index against the device count.
 DeviceIndex resolve_device(DeviceIndex d);

@@ -43,9 +43,15 @@ TEST(CudaIndex, GatherScatterIndexing) {
   // Out-of-bounds indices raise IndexError with PyTorch's message; the process stays usable.
   Tensor d = torch::zeros({3, 4}, torch::kCUDA);
   Tensor bad = torch::tensor(std::vector<int64_t>{0, 7}).cuda();
-  std::string m = error_of([&] { (void)d.index_select(0, bad); });
+  std::string m = error_of([&] {
+    (void)d.index_select(0, bad);
+    torch::cuda::synchronize();
+  });
   EXPECT_NE(m.find("out of bounds"), std::string::npos) << m;
-  m = error_of([&] { (void)d.gather(0, torch::full({1, 4}, 3, torch::kLong).cuda()); });
+  m = error_of([&] {
+    (void)d.gather(0, torch::full({1, 4}, 3, torch::kLong).cuda());
+    torch::cuda::synchronize();  // gather's check is deferred (Note [Deferred kernel errors])
+  });
   EXPECT_NE(m.find("index 3 is out of bounds for dimension 0 with size 3"), std::string::npos) << m;
   m = error_of([&] { (void)d.index_select(0, torch::zeros({1}, torch::kLong)); });
   EXPECT_NE(m.find("Expected all tensors to be on the same device"), std::string::npos) << m;

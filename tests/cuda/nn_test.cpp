@@ -48,6 +48,7 @@ TEST(CudaNn, LayerNormAndCrossEntropy) {
   Tensor bad = torch::tensor(std::vector<int64_t>{0, 12}).cuda();
   std::string m = error_of([&] {
     (void)F::cross_entropy(torch::zeros({2, 10}, torch::kCUDA), bad);
+    torch::cuda::synchronize();  // raised there at the latest (Note [Deferred kernel errors])
   });
   EXPECT_NE(m.find("Target 12 is out of bounds"), std::string::npos) << m;
 }
@@ -301,8 +302,10 @@ TEST(CudaNn, EmbeddingBagModes) {
   EXPECT_TRUE(same(std::get<0>(e), torch::zeros({2, 4})));
   // A bad index is an error naming it; tensors on two devices are an error.
   Tensor bad = dev(torch::tensor({0, 7}, torch::kLong));
-  std::string m =
-      error_of([&] { (void)torch::embedding_bag(dev(w), bad, dev(torch::tensor({0})), false, 0); });
+  std::string m = error_of([&] {
+    (void)torch::embedding_bag(dev(w), bad, dev(torch::tensor({0})), false, 0);
+    torch::cuda::synchronize();
+  });
   EXPECT_NE(m.find("index out of range"), std::string::npos) << m;
   EXPECT_NE(m.find("7"), std::string::npos) << m;
   m = error_of([&] { (void)torch::embedding_bag(dev(w), idx, off, false, 0); });

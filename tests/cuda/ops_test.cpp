@@ -26,7 +26,11 @@ TEST(CudaOps, HostReadingOpsWithDeviceTensors) {
   Tensor oh = torch::one_hot(torch::tensor(std::vector<int64_t>{0, 2}).cuda(), 3);
   EXPECT_TRUE(matches_cpu(oh, torch::one_hot(torch::tensor(std::vector<int64_t>{0, 2}), 3)));
   Tensor weight = torch::randn({5, 3}).cuda();
-  m = error_of([&] { (void)torch::embedding(weight, idx); });  // checked by the kernel
+  // Checked by the kernel, raised at the next synchronisation (Note [Deferred kernel errors]).
+  m = error_of([&] {
+    (void)torch::embedding(weight, idx);
+    torch::cuda::synchronize();
+  });
   EXPECT_NE(m.find("index 7 is out of bounds for dimension 0 with size 5"), std::string::npos) << m;
   // Saving a device tensor copies it to the host first, as the safetensors library.
   auto path = std::filesystem::temp_directory_path() / "ember_cuda_save.safetensors";

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "ember/core/context.h"
+#include "ember/cuda.h"
 #include "opdb/opdb.h"
 #include "support/cuda_autocast_lists.h"
 #include "support/gradcheck.h"
@@ -255,6 +256,8 @@ std::string check(const Case& c, Device device = kCPU) {
   if (const Json* error = s.find("error")) {
     try {
       fn(inputs, args);
+      // Kernels may report bad input at the next synchronisation (Note [Deferred kernel errors]).
+      if (device.is_cuda()) cuda::synchronize();
     } catch (const Error&) {
       return "";
     } catch (const std::exception& e) {

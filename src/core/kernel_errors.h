@@ -1,0 +1,115 @@
+#pragma once
+// Deferred checks of errors that kernels record on the device (Note [Deferred kernel errors]).
+// The registry is backend-neutral: src/cuda/ gives it device memory and stream waits; the tests
+// give it host memory (tests/core/kernel_errors_test.cpp).
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace ember::detail {
+
+// Note [Deferred kernel errors]
+// Kernels that can meet bad input (an index out of range, a class target past the last class)
+// record the first bad value in a small record instead of failing: word 0 becomes non-zero
+// (the kernel claims it with an atomic), words 1.. hold what the message needs. Reading the
+// record back right after the launch makes the host wait for the kernel, which costs a whole
+// pipeline drain per embedding or cross_entropy call (those rows ran at 0.37-0.45x of PyTorch on
+// an H100 for that wait alone). PyTorch's CUDA kernels instead trap (a device-side assert) and
+// the error surfaces at a later synchronising call, leaving the CUDA context unusable.
+// ember records the error in one of a per-device ring of records and checks the record when the
+// host next waits for the launch's stream anyway: a stream or device synchronize, and so every
+// copy to the host (item(), cpu()). The error raised there is the one the op would have raised
+// (its type, its message, the op's name) plus a line saying that it comes from an earlier
+// launch; the device stays usable. The first error wins; later ones in the same wait are dropped
+// (their records are cleared), as PyTorch reports one assert. Set EMBER_CUDA_DEFERRED_ERRORS=0
+// or CUDA_LAUNCH_BLOCKING=1 to have every such op wait and raise at its own call instead.
+// When every record of a device is in use (kRecords launches without a wait), the next launch
+// first waits for the oldest one's stream.
+// Deferred on CUDA: embedding, embedding_bag, gather (so index_select, take_along_dim),
+// scatter/scatter_add (so index_add, embedding's backward: a bad index is skipped, the good ones
+// may be written, as with PyTorch's asserts; with errors at the call it checks every index
+// before writing), nll_loss and cross_entropy. Advanced indexing (index, index_put_) computes
+// its offsets with a check that waits, at the call. The error surfaces in whichever thread
+// next waits for the stream, as CUDA's own asynchronous errors do.
+
+constexpr size_t kErrorRecordWords = 4;
+
+// How the registry reaches the records: device memory and stream waits in the CUDA backend.
+class KernelErrorBackend {
+ public:
+  virtual ~KernelErrorBackend() = default;
+  // `words` zeroed int64 words on `device`, kept for the process's life.
+  virtual int64_t* allocate(int device, size_t words) = 0;
+  // Copies `words` words at `src` (device memory) to `dst` (host). Called only for records whose
+  // launches have finished.
+  virtual void read(int device, int64_t* dst, const int64_t* src, size_t words) = 0;
+  // Zeroes `words` words at `record` before the record is handed out again.
+  virtual void clear(int device, int64_t* record, size_t words) = 0;
+  // Waits for the work queued on `stream` (of `device`) so far; does not harvest.
+  virtual void wait(int device, void* stream) = 0;
+};
+
+// Raises the op's error from a record whose word 0 is non-zero; must throw. `note` is appended to
+// the message: empty when the error is raised at the op's own call, else deferred_note(op).
+using KernelErrorRaiser = std::function<void(const int64_t* record, const std::string& note)>;
+std::string deferred_note(const char* op);
+
+class KernelErrors {
+ public:
+  static constexpr size_t kRecords = 256;
+
+  explicit KernelErrors(KernelErrorBackend& backend, size_t records = kRecords);
+  KernelErrors(const KernelErrors&) = delete;
+  KernelErrors& operator=(const KernelErrors&) = delete;
+
+  // A zeroed record for one launch on (device, stream), checked by the harvest after the host
+  // next waits for that stream or device. `raise` turns a recorded error into the op's exception;
+  // `immediate`: the caller harvests right after the launch (its error gets no deferred note).
+  // When all records of the device are in use, waits for the oldest launch's stream first (and
+  // raises its error, if it recorded one).
+  // `op` must outlive the registry (a string literal).
+  int64_t* enlist(int device, void* stream, const char* op, KernelErrorRaiser raise,
+                  bool immediate = false);
+
+  // After the host waited for `stream` (of `device`: streams are told apart by handle, except
+  // the null stream, which each device has): raises the first error recorded by the launches
+  // enlisted on it, and releases their records.
+  void harvest_stream(int device, void* stream);
+  // After the host waited for the whole device.
+  void harvest_device(int device);
+
+  size_t pending(int device) const;
+
+ private:
+  struct Entry {
+    int device;
+    void* stream;
+    size_t slot;
+    const char* op;
+    bool immediate;
+    KernelErrorRaiser raise;
+  };
+  struct Device {
+    int64_t* records = nullptr;  // kRecords * kErrorRecordWords words on the device
+    std::vector<size_t> free;    // free record slots
+    std::vector<int64_t> host;   // the host copy of the records read by a harvest
+  };
+
+  Device& device_locked(int device);
+  // Releases the (finished) entries selected by `pick` and raises the earliest recorded error.
+  template <class Pred>
+  void harvest(Pred pick);
+
+  KernelErrorBackend& backend_;
+  const size_t records_;
+  mutable std::mutex mu_;
+  std::vector<std::unique_ptr<Device>> devices_;
+  std::deque<Entry> pending_;  // in launch order
+};
+
+}  // namespace ember::detail
