@@ -46,6 +46,11 @@ int main(int argc, char** argv) {
   auto cuda = torch::TensorOptions().device(torch::kCUDA);
   torch::manual_seed(0);
   torch::Tensor a = torch::randn({16 << 20}, cuda), b = torch::randn({16 << 20}, cuda);
+  // The device-to-device copy is the bandwidth the memory-bound rows are measured against
+  // (tools/gpu_bench.sh prints GB/s and the share of this row's).
+  torch::Tensor dst = torch::empty({16 << 20}, cuda);
+  row(
+      "copy 16M f32 (d2d)", [&] { dst.copy_(a); }, reps);
   row(
       "add 16M f32", [&] { (void)(a + b); }, reps);
   row(
@@ -60,6 +65,10 @@ int main(int argc, char** argv) {
   torch::Tensor m1 = torch::randn({4096, 4096}, cuda), m2 = torch::randn({4096, 4096}, cuda);
   row(
       "mm 4096 f32 (no tf32)", [&] { (void)m1.mm(m2); }, reps);
+  at::globalContext().setAllowTF32CuBLAS(true);
+  row(
+      "mm 4096 tf32", [&] { (void)m1.mm(m2); }, reps);
+  at::globalContext().setAllowTF32CuBLAS(false);
   torch::Tensor h1 = m1.to(torch::kBFloat16), h2 = m2.to(torch::kBFloat16);
   row(
       "mm 4096 bf16", [&] { (void)h1.mm(h2); }, reps);

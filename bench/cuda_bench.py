@@ -29,6 +29,8 @@ def main():
     torch.manual_seed(0)
     a = torch.randn(16 << 20, device=dev)
     b = torch.randn(16 << 20, device=dev)
+    dst = torch.empty(16 << 20, device=dev)
+    row("copy 16M f32 (d2d)", lambda: dst.copy_(a), reps)
     row("add 16M f32", lambda: a + b, reps)
     row("gelu 16M f32", lambda: F.gelu(a), reps)
     row("sum 16M f32", lambda: a.sum(), reps)
@@ -38,6 +40,9 @@ def main():
     m1 = torch.randn(4096, 4096, device=dev)
     m2 = torch.randn(4096, 4096, device=dev)
     row("mm 4096 f32 (no tf32)", lambda: m1.mm(m2), reps)
+    torch.backends.cuda.matmul.allow_tf32 = True
+    row("mm 4096 tf32", lambda: m1.mm(m2), reps)
+    torch.backends.cuda.matmul.allow_tf32 = False
     h1, h2 = m1.bfloat16(), m2.bfloat16()
     row("mm 4096 bf16", lambda: h1.mm(h2), reps)
     lx = torch.randn(16384, 768, device=dev).bfloat16()
