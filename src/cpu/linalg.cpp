@@ -124,5 +124,7 @@ EMBER_DEFINE_STUB(gemm_stub, gemm_kernel);
 EMBER_DEFINE_STUB(bgemm_stub, bgemm_kernel);
 
 EMBER_DEFINE_STUB(gemm_bias_stub, gemm_bias_kernel);
+// A backend's fused product and bias gradient; the CPU has none (see src/kernels/linalg.h).
+decltype(gemm_bgrad_stub) gemm_bgrad_stub{"gemm_bgrad_stub", {nullptr, nullptr}};
 
 }  // namespace ember

@@ -1,8 +1,9 @@
 // matmul family on CUDA through cuBLAS (gemm_stub, bgemm_stub). Row-major C = A B is computed as
 // column-major C^T = B^T A^T; transposed views go to cuBLAS as transposes, without copies.
 // float uses TF32 tensor cores only when at::globalContext().allowTF32CuBLAS() (off by default).
-// addmm's bias row goes into cuBLASLt's epilogue (gemm_bias_stub); large 16-bit products with
-// unaligned rows run on padded copies (Note [Padded GEMM operands]).
+// addmm's bias row goes into cuBLASLt's epilogue (gemm_bias_stub), its gradient into the weight
+// gradient's product (gemm_bgrad_stub, Note [Bias gradient in the weight product]); large 16-bit
+// products with unaligned rows run on padded copies (Note [Padded GEMM operands]).
 #include <cublasLt.h>
 #include <cublas_v2.h>
 
@@ -10,6 +11,7 @@
 #include <array>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -280,10 +282,10 @@ cublasLtHandle_t lt_handle(DeviceIndex d) {
 // The heuristic's first algorithm for one problem (shapes, layouts, dtype, pointer alignments),
 // asked once per problem (a problem without one is remembered too).
 struct LtKey {
-  int64_t m, n, k, lda, ldb, ldc;
+  int64_t m, n, k, lda, ldb, ldc, epilogue;
   int dtype, compute, ta, tb, align, device;  // six ints: no padding bytes (key_hash.h)
 };
-static_assert(sizeof(LtKey) == 6 * sizeof(int64_t) + 6 * sizeof(int), "LtKey has no padding");
+static_assert(sizeof(LtKey) == 7 * sizeof(int64_t) + 6 * sizeof(int), "LtKey has no padding");
 struct LtAlgo {
   bool found = false;
   cublasLtMatmulAlgo_t algo{};
@@ -313,15 +315,16 @@ struct LtDescs {
   }
 };
 
-// out = alpha * a @ b + bias through cuBLASLt (column-major: out^T = op(b^T) op(a^T) + bias, the
-// bias running along out^T's rows). False when cuBLASLt has no algorithm for it.
-bool gemm_bias_lt(Tensor& out, const Tensor& a, const Tensor& b, const Tensor& bias,
-                  const Scalar& alpha) {
+// out = alpha * a @ b through cuBLASLt with an epilogue on the vector at `vec` (column-major:
+// out^T = op(b^T) op(a^T)): CUBLASLT_EPILOGUE_BIAS adds vec (n values) to every row of out;
+// CUBLASLT_EPILOGUE_BGRADB writes the sums over k of op(a^T)'s columns - a's row sums (m values)
+// - into vec. False when cuBLASLt has no algorithm for it.
+bool gemm_lt(Tensor& out, const Tensor& a, const Tensor& b, cublasLtEpilogue_t epi, void* vec,
+             const Scalar& alpha) {
   const int64_t m = a.size(0), k = a.size(1), n = b.size(1);
   ScalarType st = out.scalar_type();
   cudaDataType_t dt = data_type(st, "addmm");
   Operand A = describe(a), B = describe(b);
-  Tensor bias_c = bias.contiguous();
   const DeviceIndex dev = out.device().index();
   cudaStream_t stream = getCurrentCUDAStream(dev).stream();
   cublasLtHandle_t lt = lt_handle(dev);
@@ -334,12 +337,10 @@ bool gemm_bias_lt(Tensor& out, const Tensor& a, const Tensor& b, const Tensor& b
       cublasLtMatmulDescSetAttribute(d.op, CUBLASLT_MATMUL_DESC_TRANSA, &opa, sizeof(opa)));
   EMBER_CUBLASLT_CHECK(
       cublasLtMatmulDescSetAttribute(d.op, CUBLASLT_MATMUL_DESC_TRANSB, &opb, sizeof(opb)));
-  cublasLtEpilogue_t epi = CUBLASLT_EPILOGUE_BIAS;
   EMBER_CUBLASLT_CHECK(
       cublasLtMatmulDescSetAttribute(d.op, CUBLASLT_MATMUL_DESC_EPILOGUE, &epi, sizeof(epi)));
-  const void* bias_ptr = bias_c.data_ptr();
-  EMBER_CUBLASLT_CHECK(cublasLtMatmulDescSetAttribute(d.op, CUBLASLT_MATMUL_DESC_BIAS_POINTER,
-                                                      &bias_ptr, sizeof(bias_ptr)));
+  EMBER_CUBLASLT_CHECK(
+      cublasLtMatmulDescSetAttribute(d.op, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &vec, sizeof(vec)));
   // Stored shapes (before op): b^T is n x k (N) or k x n (T); a^T is k x m (N) or m x k (T).
   EMBER_CUBLASLT_CHECK(
       cublasLtMatrixLayoutCreate(&d.a, dt, B.trans ? k : n, B.trans ? n : k, B.ld));
@@ -347,13 +348,14 @@ bool gemm_bias_lt(Tensor& out, const Tensor& a, const Tensor& b, const Tensor& b
       cublasLtMatrixLayoutCreate(&d.b, dt, A.trans ? m : k, A.trans ? k : m, A.ld));
   EMBER_CUBLASLT_CHECK(cublasLtMatrixLayoutCreate(&d.c, dt, n, m, n));
   const int align = std::min({alignment(A.t.data_ptr()), alignment(B.t.data_ptr()),
-                              alignment(out.data_ptr()), alignment(bias_ptr)});
+                              alignment(out.data_ptr()), alignment(vec)});
   LtKey key{m,
             n,
             k,
             A.ld,
             B.ld,
             n,
+            static_cast<int64_t>(epi),
             static_cast<int>(st),
             static_cast<int>(compute),
             opa,
@@ -399,7 +401,7 @@ bool gemm_bias_lt(Tensor& out, const Tensor& a, const Tensor& b, const Tensor& b
   EMBER_CUBLASLT_CHECK(s);
   const char* label =
       detail::profiling()
-          ? detail::profile_label("addmm+bias",
+          ? detail::profile_label(epi == CUBLASLT_EPILOGUE_BIAS ? "addmm+bias" : "mm+bgrad",
                                   std::string(toString(st)) + " " + std::to_string(m) + "x" +
                                       std::to_string(n) + "x" + std::to_string(k) +
                                       (A.trans ? " A^T" : "") + (B.trans ? " B^T" : ""))
@@ -421,12 +423,34 @@ void gemm_bias_cuda(Tensor& out, const Tensor& a, const Tensor& b, const Tensor&
       "devices");
   const ScalarType st = out.scalar_type();
   const bool lt_dtype = st == kHalf || st == kBFloat16 || st == kFloat;
-  if (lt_dtype && a.size(1) > 0 && out.is_contiguous() && !pad_pays(out, a, b) &&
-      gemm_bias_lt(out, a, b, bias, alpha)) {
-    return;
+  if (lt_dtype && a.size(1) > 0 && out.is_contiguous() && !pad_pays(out, a, b)) {
+    Tensor bias_c = bias.contiguous();
+    if (gemm_lt(out, a, b, CUBLASLT_EPILOGUE_BIAS, bias_c.data_ptr(), alpha)) return;
   }
   out.copy_(bias.expand(out.sizes()));
   gemm_cuda(out, a, b, 1, alpha);
+}
+
+// Note [Bias gradient in the weight product]: nn::Linear's backward needs the weight gradient
+// g^T @ x and the bias gradient g.sum(0), a second pass over g. cuBLASLt's BGRADB epilogue sums
+// g's columns while the product reads them (as NVIDIA's Apex fused_dense does); PyTorch eager runs
+// the two separately. out = a @ b (a = g^T) and bias_grad = a's row sums, or false (nothing
+// written) when cuBLASLt has no such kernel for the operands. EMBER_CUDA_BGRAD=0 turns it off.
+bool gemm_bgrad_cuda(Tensor& out, const Tensor& a, const Tensor& b, Tensor& bias_grad) {
+  static const bool enabled = [] {
+    const char* e = std::getenv("EMBER_CUDA_BGRAD");
+    return e == nullptr || std::strcmp(e, "0") != 0;
+  }();
+  const ScalarType st = out.scalar_type();
+  if (!enabled || !(st == kHalf || st == kBFloat16 || st == kFloat) || out.numel() == 0 ||
+      a.size(1) == 0 || !out.is_contiguous() || !bias_grad.is_contiguous() || a.dtype() != st ||
+      b.dtype() != st || bias_grad.dtype() != st || a.device() != out.device() ||
+      b.device() != out.device() || bias_grad.device() != out.device() || pad_pays(out, a, b)) {
+    return false;
+  }
+  CUDAGuard g(out.device());
+  NoGradGuard ng;
+  return gemm_lt(out, a, b, CUBLASLT_EPILOGUE_BGRADB, bias_grad.data_ptr(), 1);
 }
 
 }  // namespace
@@ -435,6 +459,7 @@ void register_cuda_blas_kernels() {
   gemm_stub.table[static_cast<int>(kCUDA)] = gemm_cuda;
   bgemm_stub.table[static_cast<int>(kCUDA)] = bgemm_cuda;
   gemm_bias_stub.table[static_cast<int>(kCUDA)] = gemm_bias_cuda;
+  gemm_bgrad_stub.table[static_cast<int>(kCUDA)] = gemm_bgrad_cuda;
 }
 
 }  // namespace ember::cuda

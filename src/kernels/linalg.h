@@ -15,4 +15,10 @@ EMBER_DECLARE_STUB(bgemm_stub, GemmFn);
 using GemmBiasFn = void (*)(Tensor& out, const Tensor& a, const Tensor& b, const Tensor& bias,
                             const Scalar& alpha);
 EMBER_DECLARE_STUB(gemm_bias_stub, GemmBiasFn);
+// out[m,n] = a[m,k] @ b[k,n] and bias_grad[m] = a's row sums in one pass, where the backend has
+// such a product (CUDA: cuBLASLt's BGRADB epilogue, Note [Bias gradient in the weight product]
+// in src/cuda/blas.cpp); false, with nothing written, where it has none for these operands. No
+// CPU kernel: addmm's backward then computes the two separately.
+using GemmBgradFn = bool (*)(Tensor& out, const Tensor& a, const Tensor& b, Tensor& bias_grad);
+EMBER_DECLARE_STUB(gemm_bgrad_stub, GemmBgradFn);
 }  // namespace ember

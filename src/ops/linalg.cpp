@@ -3,6 +3,7 @@
 #include "ember/ops/linalg.h"
 
 #include "ember/autograd/function_node.h"
+#include "ember/autograd/grad_mode.h"
 #include "ember/core/wrap_dim.h"
 #include "ember/iter/tensor_iterator.h"
 #include "ember/ops/binary.h"
@@ -67,6 +68,24 @@ Tensor mm_mat1_grad(const Tensor& g, const Tensor& mat1, const Tensor& mat2) {
 }
 Tensor mm_mat2_grad(const Tensor& g, const Tensor& mat1, const Tensor& mat2) {
   return column_major(mat2) ? g.t().mm(mat1).t() : mat1.t().mm(g);
+}
+
+// nn::Linear's bias and weight gradients (addmm with a bias row, mat2 = weight.t()) from one
+// product where the backend fuses them (Note [Bias gradient in the weight product] in
+// src/cuda/blas.cpp): mat2_grad = (g^T @ mat1)^T and bias_grad = g.sum(0). False (nothing
+// computed) without such a kernel, for other layouts, and when building a graph (create_graph).
+bool fused_bias_grad(const Tensor& g, const Tensor& mat1, const Tensor& mat2, Tensor& bias_grad,
+                     Tensor& mat2_grad) {
+  if (autograd::GradMode::is_enabled() || g.dim() != 2 || !column_major(mat2)) return false;
+  GemmBgradFn f = gemm_bgrad_stub.table[static_cast<int>(g.device().type())];
+  if (f == nullptr || g.dtype() != mat1.dtype()) return false;
+  Tensor gt = g.t();
+  Tensor w = make_tensor({gt.size(0), mat1.size(1)}, g.dtype(), g.device());
+  Tensor bg = make_tensor({gt.size(0)}, g.dtype(), g.device());
+  if (!f(w, gt, mat1, bg)) return false;
+  bias_grad = bg;
+  mat2_grad = w.t();
+  return true;
 }
 
 // beta * self (broadcast to `shape`) as a fresh contiguous buffer of `dt`, ready for gemm.
@@ -230,6 +249,15 @@ Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, const S
           [beta, alpha, s = DimVector(self.sizes())](autograd::FunctionNode& n,
                                                      const variable_list& g) {
             Tensor a = n.saved(0), b = n.saved(1);
+            if (s.size() == 1 && s[0] == g[0].size(-1) && beta.equal(1) && alpha.equal(1) &&
+                n.needs_input_grad(0) && n.needs_input_grad(2)) {
+              Tensor bias_grad, mat2_grad;
+              if (fused_bias_grad(g[0], a, b, bias_grad, mat2_grad)) {
+                return variable_list{bias_grad,
+                                     n.needs_input_grad(1) ? mm_mat1_grad(g[0], a, b) : Tensor(),
+                                     mat2_grad};
+              }
+            }
             return variable_list{
                 n.needs_input_grad(0) ? autograd::sum_to(scale(g[0], beta), s) : Tensor(),
                 n.needs_input_grad(1) ? scale(mm_mat1_grad(g[0], a, b), alpha) : Tensor(),

@@ -166,3 +166,33 @@ TEST(CudaBlas, LinearBiasEpilogue) {
   at::globalContext().setAllowTF32CuBLAS(false);
   EXPECT_TRUE(matches_cpu(yf, torch::nn::functional::linear(xf, wf, bf), 5e-2, 5e-2));
 }
+
+// nn::Linear's backward takes the bias gradient from the weight gradient's product (cuBLASLt's
+// BGRADB epilogue, Note [Bias gradient in the weight product]) for 16-bit and float operands;
+// against the same gradients in double on the CPU, odd and even sizes, a 3-D input, a bias of one,
+// and through create_graph (the unfused path, which must agree).
+TEST(CudaBlas, LinearBackwardBiasGradientEpilogue) {
+  EMBER_REQUIRE_CUDA();
+  for (ScalarType dt : {kFloat, kHalf, kBFloat16}) {
+    for (int64_t n : {40, 37, 1}) {
+      for (bool create_graph : {false, true}) {
+        Tensor x = rnd({4, 64, 24}, dt, 41), w = rnd({n, 24}, dt, 42), b = rnd({n}, dt, 43);
+        Tensor go = rnd({4, 64, n}, dt, 44);
+        std::vector<Tensor> hs{x.to(kDouble).requires_grad_(), w.to(kDouble).requires_grad_(),
+                               b.to(kDouble).requires_grad_()};
+        std::vector<Tensor> ds{x.cuda().requires_grad_(), w.cuda().requires_grad_(),
+                               b.cuda().requires_grad_()};
+        torch::nn::functional::linear(hs[0], hs[1], hs[2]).backward(go.to(kDouble));
+        Tensor y = torch::nn::functional::linear(ds[0], ds[1], ds[2]);
+        y.backward(go.cuda(), /*retain_graph=*/std::nullopt, create_graph);
+        // Sums over 256 rows of 16-bit values: tolerances scaled up accordingly.
+        const double t = dt == kFloat ? 1e-4 : dt == kHalf ? 5e-2 : 0.3;
+        for (size_t i = 0; i < 3; ++i) {
+          EXPECT_EQ(ds[i].grad().dtype(), dt);
+          EXPECT_TRUE(matches_cpu(ds[i].grad().to(kDouble), hs[i].grad(), t, t))
+              << toString(dt) << " n " << n << " create_graph " << create_graph << " input " << i;
+        }
+      }
+    }
+  }
+}
