@@ -42,7 +42,7 @@ fi
 GPT="--layers 12 --heads 12 --dim 768 --context 1024 --batch 16 --vocab 50257 --bf16"
 STEPS=${GPT_STEPS:-30}
 echo "== gpt2 124M, ember (${STEPS} steps)" | tee -a "$FINAL/summary.txt"
-timeout "${T_GPT:-120}" "$BUILD/examples/gpt2" $GPT --steps "$STEPS" 2>&1 | tail -n 6 | tee -a "$FINAL/summary.txt"
+timeout "${T_GPT:-120}" "$BUILD/examples/gpt2" $GPT --steps "$STEPS" 2>&1 | tail -n 8 | tee -a "$FINAL/summary.txt"
 echo "== gpt2 124M, PyTorch" | tee -a "$FINAL/summary.txt"
 timeout "${T_GPT:-120}" python3 bench/gpt2_bench.py $GPT --steps "$STEPS" 2>&1 | tail -n 6 | tee -a "$FINAL/summary.txt"
 echo "== gpu_bench" | tee -a "$FINAL/summary.txt"

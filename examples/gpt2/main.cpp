@@ -184,6 +184,8 @@ int main(int argc, char** argv) {
   int64_t n = data.numel() - a.context - 1;
   auto t0 = std::chrono::steady_clock::now(), t10 = t0;
   double first = 0, last = 0;
+  const int gpu = device.index() < 0 ? 0 : device.index();
+  int64_t segments_at_10 = 0;  // cudaMalloc calls of the caching allocator before step 11
   for (int64_t step = 1; step <= a.steps; ++step) {
     torch::Tensor starts = torch::randint(0, n, {a.batch}, torch::kLong).to(device);
     torch::Tensor offs =
@@ -217,17 +219,30 @@ int main(int argc, char** argv) {
         std::printf("  (%.0f since step 10)",
                     static_cast<double>((step - 10) * a.batch * a.context) / steady);
       }
-      if (step == 10) t10 = now;
+      if (step == 10) {
+        t10 = now;
+        if (device.is_cuda())
+          segments_at_10 =
+              c10::cuda::CUDACachingAllocator::getDeviceStats(gpu).segment[0].allocated;
+      }
       std::printf("\n");
       std::fflush(stdout);
     }
   }
   std::printf("loss %.4f -> %.4f\n", first, last);
   if (device.is_cuda()) {
-    auto stats =
-        c10::cuda::CUDACachingAllocator::getDeviceStats(device.index() < 0 ? 0 : device.index());
+    auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(gpu);
     std::printf("peak GPU memory allocated: %.0f MiB\n",
                 static_cast<double>(stats.allocated_bytes[0].peak) / (1 << 20));
+    // The caching allocator in steady state should call cudaMalloc no more (each call can stall
+    // the host; a retry after a failed one frees the cache and waits for the device).
+    std::printf(
+        "caching allocator: peak reserved %.0f MiB, %lld cudaMalloc calls (%lld after "
+        "step 10), %lld retries after a failed cudaMalloc\n",
+        static_cast<double>(stats.reserved_bytes[0].peak) / (1 << 20),
+        static_cast<long long>(stats.segment[0].allocated),
+        static_cast<long long>(a.steps > 10 ? stats.segment[0].allocated - segments_at_10 : 0),
+        static_cast<long long>(stats.num_alloc_retries));
   }
 
   // A short greedy sample from the first bytes of the text.
