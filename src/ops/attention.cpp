@@ -39,6 +39,7 @@ bool fused_attention_applies(const Tensor& q, const Tensor& k, const Tensor& v) 
   if (q.dim() != k.dim() || q.dim() != v.dim() || (q.dim() != 4 && q.dim() != 3)) return false;
   for (int64_t d = 0; d + 2 < q.dim(); ++d) {
     if (k.size(d) != q.size(d) || v.size(d) != q.size(d)) return false;
+    if (q.size(d) > 65535) return false;  // the kernel's grid: batches and heads up to 65535
   }
   const int64_t E = q.size(-1);
   if (v.size(-1) != E || (E != 64 && E != 128)) return false;

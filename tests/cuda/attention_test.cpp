@@ -176,6 +176,13 @@ TEST(CudaAttention, SdpaFusedPathMatchesComposite) {
                                                      0.0, causal);
     EXPECT_TRUE(near(f32, comp, 3e-2));
   }
+  // More heads than the kernel's grid takes (a 3-D batch of 70000): the composite runs.
+  Tensor many = torch::randn({70000, 2, 64}).to(kBFloat16).cuda();
+  Tensor out = torch::scaled_dot_product_attention(many, many, many);
+  setenv("EMBER_FUSED_ATTENTION", "0", 1);
+  Tensor comp = torch::scaled_dot_product_attention(many, many, many);
+  unsetenv("EMBER_FUSED_ATTENTION");
+  EXPECT_TRUE(near(out, comp, 1e-6));
 }
 
 TEST(CudaAttention, FusedRejectsWhatTheKernelCannotDo) {
