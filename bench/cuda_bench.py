@@ -67,6 +67,12 @@ def main():
     row("sdpa fwd+bwd b8h12 t1024 d64 causal bf16", sdpa_fwd_bwd, reps)
     small_a, small_b = torch.randn(64, device=dev), torch.randn(64, device=dev)
     row("add 64 f32 (launch cost)", lambda: small_a + small_b, reps)
+
+    def queued_adds():
+        for _ in range(1000):
+            small_a + small_b
+
+    row("add 64 f32 x1000 queued", queued_adds, reps)
     emb = torch.randn(50304, 768, device=dev)
     ids = torch.randint(0, 50304, (8 * 1024,), device=dev)
     row("embedding 8192x768", lambda: F.embedding(ids, emb), reps)

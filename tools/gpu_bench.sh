@@ -39,6 +39,7 @@ join -t $'\t' <(sort "$out/ember.tsv") <(sort "$out/torch.tsv") |
       cv = 2 * 32 * 128 * 128 * 9 * 28 * 28;
       flops["conv2d 3x3 128c 28x28 b32 f32 fwd"] = cv;
       flops["conv2d 3x3 128c 28x28 b32 bf16 fwd+bwd"] = 3 * cv;
+      ops["add 64 f32 x1000 queued"] = 1000;
     }
     { ms[NR] = $2; tms[NR] = $3; name[NR] = $1; if ($1 == "copy 16M f32 (d2d)") copy = bytes[$1] / $2 / 1e6 }
     END {
@@ -50,6 +51,8 @@ join -t $'\t' <(sort "$out/ember.tsv") <(sort "$out/torch.tsv") |
           if (copy > 0) printf " %6.0f%%", 100 * gb / copy;
         } else if (name[i] in flops) {
           printf " %8.1f TFLOP/s %8.1f TFLOP/s", flops[name[i]] / ms[i] / 1e9, flops[name[i]] / tms[i] / 1e9;
+        } else if (name[i] in ops) {
+          printf " %11.2f us/op %11.2f us/op", 1000 * ms[i] / ops[name[i]], 1000 * tms[i] / ops[name[i]];
         }
         printf "\n";
       }
