@@ -40,24 +40,47 @@ int64_t* KernelErrors::enlist(int device, void* stream, const char* op, KernelEr
                               bool immediate) {
   for (;;) {
     void* oldest = nullptr;
+    uint64_t before = 0;
     {
       std::lock_guard<std::mutex> lock(mu_);
       Device& d = device_locked(device);
       if (!d.free.empty()) {
         const size_t slot = d.free.back();
         d.free.pop_back();
-        pending_.push_back(Entry{device, stream, slot, op, immediate, std::move(raise)});
+        pending_.push_back(
+            Entry{device, stream, slot, op, immediate, kNotLaunched, std::move(raise)});
         return d.records + slot * kErrorRecordWords;
       }
-      auto it = std::find_if(pending_.begin(), pending_.end(),
-                             [device](const Entry& e) { return e.device == device; });
-      EMBER_CHECK(it != pending_.end(), "[KernelErrors] no free record and none pending");
+      auto it = std::find_if(pending_.begin(), pending_.end(), [device](const Entry& e) {
+        return e.device == device && e.launch != kNotLaunched;
+      });
+      EMBER_CHECK(it != pending_.end(), "[", op, "] all ", records_,
+                  " kernel error records of device ", device,
+                  " belong to launches still being queued by other threads");
       oldest = it->stream;
+      before = launches_;
     }
-    // Every record is in use: wait for the oldest launch's stream, which frees its record.
+    // Every record is in use: wait for the oldest launched one's stream, which frees its record.
     backend_.wait(device, oldest);
-    harvest_stream(device, oldest);
+    harvest_stream_before(device, oldest, before);
   }
+}
+
+void KernelErrors::launched(const int64_t* record) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (Entry& e : pending_) {
+    if (e.launch != kNotLaunched) continue;
+    const Device& d = *devices_[static_cast<size_t>(e.device)];
+    if (d.records + e.slot * kErrorRecordWords == record) {
+      e.launch = launches_++;
+      return;
+    }
+  }
+}
+
+uint64_t KernelErrors::mark() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return launches_;
 }
 
 template <class Pred>
@@ -99,14 +122,14 @@ void KernelErrors::harvest(Pred pick) {
               ") that the op did not raise");
 }
 
-void KernelErrors::harvest_stream(int device, void* stream) {
-  harvest([device, stream](const Entry& e) {
-    return e.stream == stream && (stream != nullptr || e.device == device);
+void KernelErrors::harvest_stream_before(int device, void* stream, uint64_t mark) {
+  harvest([device, stream, mark](const Entry& e) {
+    return e.launch < mark && e.stream == stream && (stream != nullptr || e.device == device);
   });
 }
 
-void KernelErrors::harvest_device(int device) {
-  harvest([device](const Entry& e) { return e.device == device; });
+void KernelErrors::harvest_device_before(int device, uint64_t mark) {
+  harvest([device, mark](const Entry& e) { return e.device == device && e.launch < mark; });
 }
 
 size_t KernelErrors::pending(int device) const {

@@ -27,7 +27,10 @@ namespace ember::detail {
 // (its type, its message, the op's name) plus a line saying that it comes from an earlier
 // launch; the device stays usable. The first error wins; later ones in the same wait are dropped
 // (their records are cleared), as PyTorch reports one assert. Set EMBER_CUDA_DEFERRED_ERRORS=0
-// or CUDA_LAUNCH_BLOCKING=1 to have every such op wait and raise at its own call instead.
+// or CUDA_LAUNCH_BLOCKING=1 to have every such op wait and raise at its own call instead. An
+// event's synchronize() checks the launches its stream queued before the event was recorded.
+// Only launches queued before a wait began are checked after it (launch marks), so threads that
+// share a stream cannot read a record before its kernel ran.
 // When every record of a device is in use (kRecords launches without a wait), the next launch
 // first waits for the oldest one's stream.
 // Deferred on CUDA: embedding, embedding_bag, gather (so index_select, take_along_dim),
@@ -67,31 +70,42 @@ class KernelErrors {
   KernelErrors(const KernelErrors&) = delete;
   KernelErrors& operator=(const KernelErrors&) = delete;
 
-  // A zeroed record for one launch on (device, stream), checked by the harvest after the host
-  // next waits for that stream or device. `raise` turns a recorded error into the op's exception;
-  // `immediate`: the caller harvests right after the launch (its error gets no deferred note).
-  // When all records of the device are in use, waits for the oldest launch's stream first (and
-  // raises its error, if it recorded one).
-  // `op` must outlive the registry (a string literal).
+  // A zeroed record for one launch on (device, stream). `raise` turns a recorded error into the
+  // op's exception; `immediate`: the caller waits and harvests right after the launch (its error
+  // gets no deferred note); `op` must outlive the registry (a string literal). When all records
+  // of the device are in use, first waits for the oldest launched one's stream (and raises its
+  // error, if it recorded one).
   int64_t* enlist(int device, void* stream, const char* op, KernelErrorRaiser raise,
                   bool immediate = false);
+  // The launch that was given `record` is on its stream (or failed: its record stays zero). Only
+  // launches marked so are checked, so another thread's wait cannot read a record before the
+  // kernel that writes it was queued.
+  void launched(const int64_t* record);
 
+  // Launches marked launched so far: take it before a wait, then harvest what that wait covered.
+  uint64_t mark() const;
   // After the host waited for `stream` (of `device`: streams are told apart by handle, except
-  // the null stream, which each device has): raises the first error recorded by the launches
-  // enlisted on it, and releases their records.
-  void harvest_stream(int device, void* stream);
-  // After the host waited for the whole device.
-  void harvest_device(int device);
+  // the null stream, which each device has) - a wait begun after `mark` was taken, or a recorded
+  // event taken after it: raises the first error recorded by the launches on that stream marked
+  // before `mark`, and releases their records.
+  void harvest_stream_before(int device, void* stream, uint64_t mark);
+  // The same after a wait for the whole device.
+  void harvest_device_before(int device, uint64_t mark);
+  // Single-threaded forms: everything marked launched so far.
+  void harvest_stream(int device, void* stream) { harvest_stream_before(device, stream, mark()); }
+  void harvest_device(int device) { harvest_device_before(device, mark()); }
 
   size_t pending(int device) const;
 
  private:
+  static constexpr uint64_t kNotLaunched = ~uint64_t{0};
   struct Entry {
     int device;
     void* stream;
     size_t slot;
     const char* op;
     bool immediate;
+    uint64_t launch;  // position in launch order (kNotLaunched until launched())
     KernelErrorRaiser raise;
   };
   struct Device {
@@ -101,15 +115,17 @@ class KernelErrors {
   };
 
   Device& device_locked(int device);
-  // Releases the (finished) entries selected by `pick` and raises the earliest recorded error.
+  // Releases the entries selected by `pick` (launched ones whose kernels have finished) and
+  // raises the earliest enlisted one's recorded error.
   template <class Pred>
   void harvest(Pred pick);
 
   KernelErrorBackend& backend_;
   const size_t records_;
   mutable std::mutex mu_;
+  uint64_t launches_ = 0;
   std::vector<std::unique_ptr<Device>> devices_;
-  std::deque<Entry> pending_;  // in launch order
+  std::deque<Entry> pending_;  // in enlisting order
 };
 
 }  // namespace ember::detail

@@ -281,7 +281,13 @@ KernelErrorCheck::KernelErrorCheck(DeviceIndex device, cudaStream_t stream, cons
   record_ = kernel_errors().enlist(device, stream, op, std::move(raise), immediate_);
 }
 
-void KernelErrorCheck::launched() const {
+KernelErrorCheck::~KernelErrorCheck() {
+  if (!marked_) kernel_errors().launched(record_);
+}
+
+void KernelErrorCheck::launched() {
+  kernel_errors().launched(record_);
+  marked_ = true;
   if (!immediate_) return;
   CUDAGuard g(device_);
   stream_synchronize(stream_);  // harvests: raises this launch's error here
@@ -384,18 +390,22 @@ void set_device(DeviceIndex device) {
   EMBER_CUDA_CHECK(cudaSetDevice(d), "set_device");
 }
 
+// Both waits then check the deferred kernel errors of the launches queued before them (Note
+// [Deferred kernel errors]).
 void stream_synchronize(CUstream_st* s) {
+  const uint64_t queued = detail::kernel_errors().mark();
   EMBER_CUDA_CHECK(cudaStreamSynchronize(s), "synchronize");
   int d = 0;
   EMBER_CUDA_CHECK(cudaGetDevice(&d), "synchronize");  // the null stream is the current device's
-  detail::kernel_errors().harvest_stream(d, s);
+  detail::kernel_errors().harvest_stream_before(d, s, queued);
 }
 
 void device_synchronize(DeviceIndex device) {
   const DeviceIndex d = detail::resolve_device(device);
   CUDAGuard g(d);
+  const uint64_t queued = detail::kernel_errors().mark();
   EMBER_CUDA_CHECK(cudaDeviceSynchronize(), "synchronize");
-  detail::kernel_errors().harvest_device(d);
+  detail::kernel_errors().harvest_device_before(d, queued);
 }
 
 // ---- streams ----
@@ -552,7 +562,9 @@ void CUDAEvent::record(const CUDAStream& stream) {
   EMBER_CHECK(device_ == stream.device_index(), "[CUDAEvent::record] Event device ",
               static_cast<int>(device_), " does not match recording stream's device ",
               static_cast<int>(stream.device_index()), ".");
+  launch_mark_ = detail::kernel_errors().mark();  // the checked launches the event follows
   EMBER_CUDA_CHECK(cudaEventRecord(event_, stream.stream()), "CUDAEvent::record");
+  stream_ = stream.stream();
   was_recorded_ = true;
 }
 
@@ -578,7 +590,9 @@ bool CUDAEvent::query() const {
 }
 
 void CUDAEvent::synchronize() const {
-  if (event_) EMBER_CUDA_CHECK(cudaEventSynchronize(event_), "CUDAEvent::synchronize");
+  if (!event_) return;
+  EMBER_CUDA_CHECK(cudaEventSynchronize(event_), "CUDAEvent::synchronize");
+  if (was_recorded_) detail::kernel_errors().harvest_stream_before(device_, stream_, launch_mark_);
 }
 
 float CUDAEvent::elapsed_time(const CUDAEvent& other) const {

@@ -41,17 +41,22 @@ void set_deferred_kernel_errors(bool on);
 //   KernelErrorCheck err(device, stream, "gather", raiser);
 //   launch_gather(..., err.ptr());
 //   err.launched();  // with deferred errors off: waits for the stream and raises here
+// If the launch throws, the destructor marks it launched (its record stays zero).
 class KernelErrorCheck {
  public:
   KernelErrorCheck(DeviceIndex device, cudaStream_t stream, const char* op,
                    ::ember::detail::KernelErrorRaiser raise);
+  ~KernelErrorCheck();
+  KernelErrorCheck(const KernelErrorCheck&) = delete;
+  KernelErrorCheck& operator=(const KernelErrorCheck&) = delete;
   int64_t* ptr() const { return record_; }
-  void launched() const;
+  void launched();
 
  private:
   DeviceIndex device_;
   cudaStream_t stream_;
   bool immediate_;
+  bool marked_ = false;
   int64_t* record_;
 };
 

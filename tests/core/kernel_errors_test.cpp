@@ -49,6 +49,14 @@ KernelErrorRaiser index_raiser(int64_t size) {
   };
 }
 
+// enlist + launched: a launch queued on its stream.
+int64_t* launch(KernelErrors& errors, int device, void* stream, const char* op,
+                KernelErrorRaiser raise, bool immediate = false) {
+  int64_t* r = errors.enlist(device, stream, op, std::move(raise), immediate);
+  errors.launched(r);
+  return r;
+}
+
 // What a kernel does on bad input: claim word 0, then fill in the value.
 void record_error(int64_t* rec, int64_t value) {
   rec[0] = 1;
@@ -58,7 +66,7 @@ void record_error(int64_t* rec, int64_t value) {
 TEST(KernelErrors, NothingRecordedRaisesNothing) {
   HostBackend b;
   KernelErrors errors(b, 4);
-  int64_t* r = errors.enlist(0, kStreamA, "gather", index_raiser(3));
+  int64_t* r = launch(errors, 0, kStreamA, "gather", index_raiser(3));
   for (size_t i = 0; i < kErrorRecordWords; ++i) EXPECT_EQ(r[i], 0);
   EXPECT_EQ(errors.pending(0), 1u);
   EXPECT_NO_THROW(errors.harvest_stream(0, kStreamA));
@@ -74,7 +82,7 @@ TEST(KernelErrors, NothingRecordedRaisesNothing) {
 TEST(KernelErrors, RecordedErrorIsRaisedAtTheHarvestWithTheOpsExceptionAndNote) {
   HostBackend b;
   KernelErrors errors(b, 4);
-  int64_t* r = errors.enlist(0, kStreamA, "embedding", index_raiser(5));
+  int64_t* r = launch(errors, 0, kStreamA, "embedding", index_raiser(5));
   record_error(r, 7);
   std::string m;
   try {
@@ -90,7 +98,7 @@ TEST(KernelErrors, RecordedErrorIsRaisedAtTheHarvestWithTheOpsExceptionAndNote) 
   for (size_t i = 0; i < kErrorRecordWords; ++i) EXPECT_EQ(r[i], 0);
   EXPECT_EQ(errors.pending(0), 0u);
   EXPECT_NO_THROW(errors.harvest_device(0));
-  int64_t* again = errors.enlist(0, kStreamA, "embedding", index_raiser(5));
+  int64_t* again = launch(errors, 0, kStreamA, "embedding", index_raiser(5));
   EXPECT_EQ(again, r);  // the released record is the next one handed out
   for (size_t i = 0; i < kErrorRecordWords; ++i) EXPECT_EQ(again[i], 0);
   EXPECT_NO_THROW(errors.harvest_stream(0, kStreamA));
@@ -99,7 +107,7 @@ TEST(KernelErrors, RecordedErrorIsRaisedAtTheHarvestWithTheOpsExceptionAndNote) 
 TEST(KernelErrors, ImmediateEntriesGetNoNote) {
   HostBackend b;
   KernelErrors errors(b, 4);
-  record_error(errors.enlist(0, kStreamA, "gather", index_raiser(3), /*immediate=*/true), 3);
+  record_error(launch(errors, 0, kStreamA, "gather", index_raiser(3), /*immediate=*/true), 3);
   std::string m = error_of([&] { errors.harvest_stream(0, kStreamA); });
   EXPECT_EQ(m, "index 3 is out of bounds for dimension 0 with size 3");
 }
@@ -107,9 +115,9 @@ TEST(KernelErrors, ImmediateEntriesGetNoNote) {
 TEST(KernelErrors, HarvestTakesOnlyTheWaitedStreamOrDevice) {
   HostBackend b;
   KernelErrors errors(b, 8);
-  int64_t* a = errors.enlist(0, kStreamA, "gather", index_raiser(3));
-  int64_t* bb = errors.enlist(0, kStreamB, "nll_loss", index_raiser(4));
-  int64_t* other = errors.enlist(1, kStreamA, "embedding", index_raiser(6));
+  int64_t* a = launch(errors, 0, kStreamA, "gather", index_raiser(3));
+  int64_t* bb = launch(errors, 0, kStreamB, "nll_loss", index_raiser(4));
+  int64_t* other = launch(errors, 1, kStreamA, "embedding", index_raiser(6));
   record_error(bb, 9);
   record_error(other, 11);
   // Stream A of device 0 and 1 is one handle: both launches on it are harvested, the error of
@@ -127,8 +135,8 @@ TEST(KernelErrors, HarvestTakesOnlyTheWaitedStreamOrDevice) {
 TEST(KernelErrors, NullStreamIsPerDevice) {
   HostBackend b;
   KernelErrors errors(b, 4);
-  record_error(errors.enlist(0, nullptr, "gather", index_raiser(3)), 5);
-  record_error(errors.enlist(1, nullptr, "gather", index_raiser(3)), 6);
+  record_error(launch(errors, 0, nullptr, "gather", index_raiser(3)), 5);
+  record_error(launch(errors, 1, nullptr, "gather", index_raiser(3)), 6);
   std::string m = error_of([&] { errors.harvest_stream(1, nullptr); });
   EXPECT_NE(m.find("index 6 "), std::string::npos) << m;
   EXPECT_EQ(errors.pending(0), 1u);
@@ -139,9 +147,9 @@ TEST(KernelErrors, NullStreamIsPerDevice) {
 TEST(KernelErrors, EarliestLaunchWinsAndLaterErrorsAreDropped) {
   HostBackend b;
   KernelErrors errors(b, 4);
-  int64_t* first = errors.enlist(0, kStreamA, "gather", index_raiser(3));
-  int64_t* ok = errors.enlist(0, kStreamA, "gather", index_raiser(3));
-  int64_t* second = errors.enlist(0, kStreamA, "gather", index_raiser(3));
+  int64_t* first = launch(errors, 0, kStreamA, "gather", index_raiser(3));
+  int64_t* ok = launch(errors, 0, kStreamA, "gather", index_raiser(3));
+  int64_t* second = launch(errors, 0, kStreamA, "gather", index_raiser(3));
   record_error(second, 8);
   record_error(first, 4);
   std::string m = error_of([&] { errors.harvest_stream(0, kStreamA); });
@@ -155,32 +163,76 @@ TEST(KernelErrors, EarliestLaunchWinsAndLaterErrorsAreDropped) {
 TEST(KernelErrors, FullRingWaitsForTheOldestLaunch) {
   HostBackend b;
   KernelErrors errors(b, 2);
-  int64_t* r0 = errors.enlist(0, kStreamA, "gather", index_raiser(3));
-  int64_t* r1 = errors.enlist(0, kStreamB, "gather", index_raiser(3));
+  int64_t* r0 = launch(errors, 0, kStreamA, "gather", index_raiser(3));
+  int64_t* r1 = launch(errors, 0, kStreamB, "gather", index_raiser(3));
   EXPECT_NE(r0, r1);
   EXPECT_TRUE(b.waits.empty());
   // Full: the third launch waits for stream A (the oldest launch's) and takes its record.
-  int64_t* r2 = errors.enlist(0, kStreamB, "gather", index_raiser(3));
+  int64_t* r2 = launch(errors, 0, kStreamB, "gather", index_raiser(3));
   ASSERT_EQ(b.waits.size(), 1u);
   EXPECT_EQ(b.waits[0], std::make_pair(0, kStreamA));
   EXPECT_EQ(r2, r0);
   EXPECT_EQ(errors.pending(0), 2u);
   // Full again, and the oldest (stream B) recorded an error: raised before the new launch.
   record_error(r1, 12);
-  std::string m = error_of([&] { (void)errors.enlist(0, kStreamA, "gather", index_raiser(3)); });
+  std::string m = error_of([&] { (void)launch(errors, 0, kStreamA, "gather", index_raiser(3)); });
   EXPECT_NE(m.find("index 12 "), std::string::npos) << m;
   EXPECT_EQ(b.waits.back(), std::make_pair(0, kStreamB));
   // Stream B's wait harvested both of its launches; the aborted launch was never enlisted.
   EXPECT_EQ(errors.pending(0), 0u);
   // Another device has its own ring.
-  EXPECT_NO_THROW((void)errors.enlist(1, kStreamA, "gather", index_raiser(3)));
+  EXPECT_NO_THROW((void)launch(errors, 1, kStreamA, "gather", index_raiser(3)));
   EXPECT_EQ(errors.pending(1), 1u);
+}
+
+// An event recorded after some launches: waiting for it checks those, not the later ones.
+TEST(KernelErrors, EventMarkSplitsAStreamsLaunches) {
+  HostBackend b;
+  KernelErrors errors(b, 8);
+  int64_t* before = launch(errors, 0, kStreamA, "gather", index_raiser(3));
+  int64_t* other_stream = launch(errors, 0, kStreamB, "gather", index_raiser(3));
+  const uint64_t mark = errors.mark();
+  int64_t* after = launch(errors, 0, kStreamA, "gather", index_raiser(3));
+  record_error(after, 9);
+  record_error(other_stream, 8);
+  EXPECT_NO_THROW(errors.harvest_stream_before(0, kStreamA, mark));
+  EXPECT_EQ(errors.pending(0), 2u);  // the later launch on A and the one on B wait
+  record_error(before, 1);           // too late: its record was already read and released
+  EXPECT_EQ(errors.mark(), mark + 1);
+  std::string m = error_of([&] { errors.harvest_stream(0, kStreamA); });
+  EXPECT_NE(m.find("index 9 "), std::string::npos) << m;
+  m = error_of([&] { errors.harvest_stream(0, kStreamB); });
+  EXPECT_NE(m.find("index 8 "), std::string::npos) << m;
+}
+
+// A launch another thread is still queuing (enlisted, not yet marked launched) is left for a
+// later wait, and a wait begun before a launch was marked does not cover it.
+TEST(KernelErrors, OnlyLaunchesQueuedBeforeTheWaitAreChecked) {
+  HostBackend b;
+  KernelErrors errors(b, 2);
+  int64_t* queuing = errors.enlist(0, kStreamA, "gather", index_raiser(3));
+  EXPECT_NO_THROW(errors.harvest_stream(0, kStreamA));
+  EXPECT_EQ(errors.pending(0), 1u);
+  const uint64_t wait_began = errors.mark();
+  errors.launched(queuing);
+  record_error(queuing, 6);
+  EXPECT_NO_THROW(errors.harvest_stream_before(0, kStreamA, wait_began));
+  EXPECT_NO_THROW(errors.harvest_device_before(0, wait_began));
+  EXPECT_EQ(errors.pending(0), 1u);
+  std::string m = error_of([&] { errors.harvest_device(0); });
+  EXPECT_NE(m.find("index 6 "), std::string::npos) << m;
+  // Every record taken by launches still being queued: a clear error, not a wait forever.
+  (void)errors.enlist(0, kStreamA, "gather", index_raiser(3));
+  (void)errors.enlist(0, kStreamB, "gather", index_raiser(3));
+  m = error_of([&] { (void)errors.enlist(0, kStreamA, "embedding", index_raiser(3)); });
+  EXPECT_NE(m.find("[embedding] all 2 kernel error records of device 0"), std::string::npos) << m;
+  EXPECT_TRUE(b.waits.empty());
 }
 
 TEST(KernelErrors, RaiserThatDoesNotThrowStillRaises) {
   HostBackend b;
   KernelErrors errors(b, 2);
-  record_error(errors.enlist(0, kStreamA, "nll_loss", [](const int64_t*, const std::string&) {}),
+  record_error(launch(errors, 0, kStreamA, "nll_loss", [](const int64_t*, const std::string&) {}),
                1);
   std::string m = error_of([&] { errors.harvest_stream(0, kStreamA); });
   EXPECT_NE(m.find("[nll_loss] a CUDA kernel recorded an error"), std::string::npos) << m;
@@ -190,7 +242,7 @@ TEST(KernelErrors, BadArguments) {
   HostBackend b;
   EXPECT_THROW(KernelErrors(b, 0), Error);
   KernelErrors errors(b, 2);
-  EXPECT_THROW((void)errors.enlist(-1, kStreamA, "gather", index_raiser(3)), Error);
+  EXPECT_THROW((void)launch(errors, -1, kStreamA, "gather", index_raiser(3)), Error);
 }
 
 }  // namespace

@@ -1,13 +1,14 @@
 // Deferred kernel errors on the device (Note [Deferred kernel errors], src/core/kernel_errors.h;
 // the CUDA backend in src/cuda/runtime.cpp, its test switch in src/core/cuda_hooks.h): embedding,
-// gather, nll_loss, cross_entropy and embedding_bag record a bad index or target and return; the
-// op's own error is raised at the next synchronisation (synchronize, a stream's synchronize, a copy
-// to the host), once; the device stays usable; EMBER_CUDA_DEFERRED_ERRORS=0 (here the test switch)
-// raises at the op's call. The registry itself is tested without a GPU in
-// tests/core/kernel_errors_test.cpp.
+// embedding_bag, gather, scatter, nll_loss and cross_entropy record a bad index or target and
+// return; the op's own error is raised at the next synchronisation (synchronize, a stream's or an
+// event's synchronize, a copy to the host), once; the device stays usable;
+// EMBER_CUDA_DEFERRED_ERRORS=0 (here the test switch) raises at the op's call. The registry itself
+// is tested without a GPU in tests/core/kernel_errors_test.cpp.
 #include <string>
 
 #include "cuda/op_test_util.h"
+#include "ember/cuda/event.h"
 #include "ember/cuda/stream.h"
 #include "src/core/cuda_hooks.h"
 #include "src/core/kernel_errors.h"
@@ -116,6 +117,22 @@ TEST(CudaKernelErrors, ScatterDeferredAndAtTheCall) {
   expected.index_put_({0}, 1.f);
   expected.index_put_({5}, 2.f);
   EXPECT_TRUE(matches_cpu(w.grad(), expected));
+}
+
+// An event's synchronize checks the launches before its record, not those after.
+TEST(CudaKernelErrors, EventSynchronizeChecksTheLaunchesBeforeIt) {
+  EMBER_REQUIRE_CUDA();
+  DeferredErrors on(true);
+  Tensor w = torch::randn({4, 2}).cuda();
+  Tensor bad = long_cuda({11});
+  cuda::CUDAEvent before, after;
+  before.record();
+  (void)torch::embedding(w, bad);
+  after.record();
+  EXPECT_NO_THROW(before.synchronize());
+  std::string m = error_of([&] { after.synchronize(); });
+  EXPECT_TRUE(has(m, "index 11 is out of bounds")) << m;
+  EXPECT_NO_THROW(torch::cuda::synchronize());
 }
 
 TEST(CudaKernelErrors, TheFirstErrorWins) {

@@ -1,5 +1,6 @@
 #pragma once
 // at::cuda::CUDAEvent: created on first record, on the recording stream's device.
+#include <cstdint>
 #include <utility>
 
 #include "ember/cuda/stream.h"
@@ -46,11 +47,17 @@ class CUDAEvent {
     std::swap(was_recorded_, o.was_recorded_);
     std::swap(device_, o.device_);
     std::swap(event_, o.event_);
+    std::swap(stream_, o.stream_);
+    std::swap(launch_mark_, o.launch_mark_);
   }
   unsigned int flags_ = 2;
   bool was_recorded_ = false;
   DeviceIndex device_ = -1;
   CUevent_st* event_ = nullptr;
+  // The last record's stream and the deferred kernel-error checks before it (Note [Deferred
+  // kernel errors]): synchronize() raises an error a launch before the record left.
+  CUstream_st* stream_ = nullptr;
+  uint64_t launch_mark_ = 0;
 };
 
 }  // namespace cuda
