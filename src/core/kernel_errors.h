@@ -36,9 +36,9 @@ namespace ember::detail {
 // Deferred on CUDA: embedding, embedding_bag, gather (so index_select, take_along_dim),
 // scatter/scatter_add (so index_add, embedding's backward: a bad index is skipped, the good ones
 // may be written, as with PyTorch's asserts; with errors at the call it checks every index
-// before writing), nll_loss and cross_entropy. Advanced indexing (index, index_put_) computes
-// its offsets with a check that waits, at the call. The error surfaces in whichever thread
-// next waits for the stream, as CUDA's own asynchronous errors do.
+// before writing), advanced-indexing reads (index, take: a bad index reads offset 0 meanwhile),
+// nll_loss and cross_entropy. index_put_ checks its offsets before writing, at the call. The error
+// surfaces in whichever thread next waits for the stream, as CUDA's own asynchronous errors do.
 
 constexpr size_t kErrorRecordWords = 4;
 

@@ -205,7 +205,7 @@ void index_put_kernel(const Tensor& dst, const Tensor& offsets, const Tensor& va
 }
 
 void index_offsets_kernel(const Tensor& offsets, TensorList indices, IntArrayRef sizes,
-                          IntArrayRef strides, IntArrayRef dims) {
+                          IntArrayRef strides, IntArrayRef dims, bool /*for_write: checked here*/) {
   int64_t* o = offsets.data_ptr<int64_t>();
   const int64_t n = offsets.numel();
   for (int64_t p = 0; p < n; ++p) o[p] = 0;

@@ -1,8 +1,8 @@
 // Registers the CUDA indexing kernels (src/cuda/index.cu) in the stubs of src/kernels/index.h:
 // builds each kernel's geometry from the tensors and turns a recorded out-of-bounds index into
-// the CPU kernels' IndexError: at the next synchronisation for gather, scatter and embedding
-// (Note [Deferred kernel errors]); at the call for the offsets of advanced indexing (index,
-// index_put_: they wait for the check before anything is written).
+// the CPU kernels' IndexError: at the next synchronisation for gather, scatter, embedding and
+// advanced-indexing reads (Note [Deferred kernel errors]); at the call for index_put_'s offsets
+// (it waits for the check before anything is written).
 #include <cstring>
 
 #include "ember/cuda/stream.h"
@@ -156,18 +156,27 @@ void index_put_cuda(const Tensor& dst, const Tensor& offsets, const Tensor& valu
 }
 
 void index_offsets_cuda(const Tensor& offsets, TensorList indices, IntArrayRef sizes,
-                        IntArrayRef strides, IntArrayRef dims) {
+                        IntArrayRef strides, IntArrayRef dims, bool for_write) {
   CUDAGuard guard(offsets.device());
   std::vector<const int64_t*> ptrs;
   for (const Tensor& t : indices) {
     check_devices("index", offsets, {&t});
     ptrs.push_back(t.data_ptr<int64_t>());
   }
-  ErrorRecord err(offsets.device());
+  CUstream_st* stream = stream_of(offsets);
+  if (for_write) {
+    // index_put_ writes through the offsets: every index is checked before (a wait).
+    ErrorRecord rec(offsets.device());
+    launch_index_offsets(offsets.data_ptr<int64_t>(), offsets.numel(), ptrs.data(), sizes.data(),
+                         strides.data(), static_cast<int>(ptrs.size()), rec.ptr(), stream);
+    rec.check(sizes, dims);
+    return;
+  }
+  // A read: a bad index's offset is 0 (in bounds) and its error deferred.
+  KernelErrorCheck err(index_of(offsets), stream, "index", index_raiser(sizes, dims));
   launch_index_offsets(offsets.data_ptr<int64_t>(), offsets.numel(), ptrs.data(), sizes.data(),
-                       strides.data(), static_cast<int>(ptrs.size()), err.ptr(),
-                       stream_of(offsets));
-  err.check(sizes, dims);
+                       strides.data(), static_cast<int>(ptrs.size()), err.ptr(), stream);
+  err.launched();
 }
 
 void masked_fill_cuda(const Tensor& self, const Tensor& mask, const Scalar& value) {

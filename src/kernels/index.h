@@ -21,9 +21,11 @@ using IndexFn = void (*)(const Tensor& out, const Tensor& src, const Tensor& off
 using IndexPutFn = void (*)(const Tensor& dst, const Tensor& offsets, const Tensor& values,
                             bool accumulate);
 // offsets[p] = sum_k wrap(indices[k][p]) * strides[k]; indices are broadcast int64 tensors of one
-// shape; dims/sizes name the indexed dims for error messages.
+// shape; dims/sizes name the indexed dims for error messages. An index out of range raises
+// IndexError; `for_write` (index_put_): before anything is written. Otherwise a device backend
+// may raise it later (Note [Deferred kernel errors]), its offset read as 0 meanwhile.
 using IndexOffsetsFn = void (*)(const Tensor& offsets, TensorList indices, IntArrayRef sizes,
-                                IntArrayRef strides, IntArrayRef dims);
+                                IntArrayRef strides, IntArrayRef dims, bool for_write);
 // self (broadcast view) gets `value` where mask (same shape, bool) is true.
 using MaskedFillFn = void (*)(const Tensor& self, const Tensor& mask, const Scalar& value);
 // Coordinates of the nonzero elements of self, as a [n, ndim] int64 tensor.

@@ -108,7 +108,8 @@ struct AdvancedIndex {
   std::vector<int64_t> result_shape;
 };
 
-AdvancedIndex prepare(const Tensor& self, const std::vector<std::optional<Tensor>>& indices) {
+AdvancedIndex prepare(const Tensor& self, const std::vector<std::optional<Tensor>>& indices,
+                      bool for_write) {
   // Per-dim long indices, masks expanded through nonzero.
   std::vector<Tensor> per_dim;
   for (const auto& oi : indices) {
@@ -176,7 +177,7 @@ AdvancedIndex prepare(const Tensor& self, const std::vector<std::optional<Tensor
   int64_t p = 1;
   for (int64_t s : a.bshape) p *= s;
   a.offsets = make_tensor({p}, kLong, self.device());
-  index_offsets_stub.get(self.device().type())(a.offsets, idx, sizes, strides, dims);
+  index_offsets_stub.get(self.device().type())(a.offsets, idx, sizes, strides, dims, for_write);
   for (int64_t d = 0; d < self.dim(); ++d) {
     if (std::find(adv.begin(), adv.end(), d) != adv.end()) continue;
     a.rest_sizes.push_back(self.size(d));
@@ -210,7 +211,7 @@ Tensor pr_view(const Tensor& t, const AdvancedIndex& a) {
 }  // namespace
 
 Tensor index_no_grad(const Tensor& self, const std::vector<std::optional<Tensor>>& indices) {
-  AdvancedIndex a = prepare(self, indices);
+  AdvancedIndex a = prepare(self, indices, /*for_write=*/false);
   std::vector<int64_t> br(a.bshape);
   br.insert(br.end(), a.rest_sizes.begin(), a.rest_sizes.end());
   // The kernel writes through a [P, rest...] view; the result itself is never a view.
@@ -225,7 +226,7 @@ Tensor index_no_grad(const Tensor& self, const std::vector<std::optional<Tensor>
 
 void index_put_no_grad(const Tensor& dst, const std::vector<std::optional<Tensor>>& indices,
                        const Tensor& values, bool accumulate) {
-  AdvancedIndex a = prepare(dst, indices);
+  AdvancedIndex a = prepare(dst, indices, /*for_write=*/true);
   EMBER_CHECK(values.dtype() == dst.dtype(),
               "[index_put_] Index put requires the source and "
               "destination dtypes match, got ",

@@ -119,6 +119,28 @@ TEST(CudaKernelErrors, ScatterDeferredAndAtTheCall) {
   EXPECT_TRUE(matches_cpu(w.grad(), expected));
 }
 
+// Advanced indexing: a read defers (reading offset 0 meanwhile); index_put_ checks before it
+// writes, at the call, and leaves the tensor as it was.
+TEST(CudaKernelErrors, IndexReadsDeferAndIndexPutChecksFirst) {
+  EMBER_REQUIRE_CUDA();
+  DeferredErrors on(true);
+  Tensor x = torch::arange(12, torch::kFloat).view({3, 4}).cuda();
+  Tensor rows = long_cuda({2, 3});
+  Tensor got;
+  EXPECT_NO_THROW(got = x.index({rows}));
+  std::string m = error_of([] { torch::cuda::synchronize(); });
+  EXPECT_TRUE(has(m, "index 3 is out of bounds for dimension 0 with size 3")) << m;
+  EXPECT_TRUE(has(m, "[index]")) << m;
+  m = error_of([&] { x.index_put_({rows}, torch::zeros({2, 4}, torch::kCUDA)); });
+  EXPECT_TRUE(has(m, "index 3 is out of bounds for dimension 0 with size 3")) << m;
+  EXPECT_FALSE(has(m, "launched earlier")) << m;
+  EXPECT_TRUE(matches_cpu(x, torch::arange(12, torch::kFloat).view({3, 4})));
+  Tensor ok = long_cuda({2, 0});
+  EXPECT_TRUE(matches_cpu(x.index({ok}), torch::arange(12, torch::kFloat)
+                                             .view({3, 4})
+                                             .index({torch::tensor(std::vector<int64_t>{2, 0})})));
+}
+
 // An event's synchronize checks the launches before its record, not those after.
 TEST(CudaKernelErrors, EventSynchronizeChecksTheLaunchesBeforeIt) {
   EMBER_REQUIRE_CUDA();
