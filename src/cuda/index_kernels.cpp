@@ -39,29 +39,15 @@ NdGeometry geometry(IntArrayRef sizes, std::initializer_list<IntArrayRef> stride
 }
 
 // PyTorch's IndexError for a record {flag, index, k}: index tensor k (of sizes/dims) held it.
-[[noreturn]] void throw_bad_index(const int64_t* e, IntArrayRef sizes, IntArrayRef dims,
-                                  const std::string& note) {
-  size_t k = static_cast<size_t>(e[2]);
-  ::ember::detail::throw_index_error(::ember::detail::str_cat(
-      "index ", e[1], " is out of bounds for dimension ", dims[k], " with size ", sizes[k], note));
-}
-
 ::ember::detail::KernelErrorRaiser index_raiser(IntArrayRef sizes, IntArrayRef dims) {
-  return [sizes = DimVector(sizes), dims = DimVector(dims)](
-             const int64_t* e, const std::string& note) { throw_bad_index(e, sizes, dims, note); };
+  return [sizes = DimVector(sizes), dims = DimVector(dims)](const int64_t* e,
+                                                            const std::string& note) {
+    size_t k = static_cast<size_t>(e[2]);
+    ::ember::detail::throw_index_error(
+        ::ember::detail::str_cat("index ", e[1], " is out of bounds for dimension ", dims[k],
+                                 " with size ", sizes[k], note));
+  };
 }
-
-// Zeroed device memory for a kernel's error record, checked right after it (waits for it).
-struct ErrorRecord {
-  explicit ErrorRecord(Device d) : t(zeros({3}, TensorOptions(kLong).device(d))) {}
-  int64_t* ptr() { return t.data_ptr<int64_t>(); }
-  void check(IntArrayRef sizes, IntArrayRef dims) {
-    Tensor h = t.cpu();
-    const int64_t* e = h.data_ptr<int64_t>();
-    if (e[0] != 0) throw_bad_index(e, sizes, dims, "");
-  }
-  Tensor t;
-};
 
 DeviceIndex index_of(const Tensor& t) { return resolve_device(t.device().index()); }
 
@@ -113,9 +99,10 @@ void scatter_cuda(const Tensor& self, int64_t dim, const Tensor& index, const Te
     NdGeometry check =
         geometry(index.sizes(), {index.strides(), index.strides(), index.strides()}, "scatter");
     check.stream = stream;
-    ErrorRecord rec(self.device());
-    launch_check_index(check, index.data_ptr<int64_t>(), size, rec.ptr());
-    rec.check({size}, {dim});
+    KernelErrorCheck first(index_of(self), stream, "scatter", index_raiser({size}, {dim}),
+                           /*at_call=*/true);
+    launch_check_index(check, index.data_ptr<int64_t>(), size, first.ptr());
+    first.launched();
   }
   DimVector ss = strides_without(self, dim);
   NdGeometry g =
@@ -164,16 +151,10 @@ void index_offsets_cuda(const Tensor& offsets, TensorList indices, IntArrayRef s
     ptrs.push_back(t.data_ptr<int64_t>());
   }
   CUstream_st* stream = stream_of(offsets);
-  if (for_write) {
-    // index_put_ writes through the offsets: every index is checked before (a wait).
-    ErrorRecord rec(offsets.device());
-    launch_index_offsets(offsets.data_ptr<int64_t>(), offsets.numel(), ptrs.data(), sizes.data(),
-                         strides.data(), static_cast<int>(ptrs.size()), rec.ptr(), stream);
-    rec.check(sizes, dims);
-    return;
-  }
+  // index_put_ writes through the offsets: every index is checked before, at the call (a wait).
   // A read: a bad index's offset is 0 (in bounds) and its error deferred.
-  KernelErrorCheck err(index_of(offsets), stream, "index", index_raiser(sizes, dims));
+  KernelErrorCheck err(index_of(offsets), stream, for_write ? "index_put_" : "index",
+                       index_raiser(sizes, dims), /*at_call=*/for_write);
   launch_index_offsets(offsets.data_ptr<int64_t>(), offsets.numel(), ptrs.data(), sizes.data(),
                        strides.data(), static_cast<int>(ptrs.size()), err.ptr(), stream);
   err.launched();

@@ -276,8 +276,8 @@ void set_deferred_kernel_errors(bool on) {
 }
 
 KernelErrorCheck::KernelErrorCheck(DeviceIndex device, cudaStream_t stream, const char* op,
-                                   ::ember::detail::KernelErrorRaiser raise)
-    : device_(device), stream_(stream), immediate_(!deferred_kernel_errors()) {
+                                   ::ember::detail::KernelErrorRaiser raise, bool at_call)
+    : device_(device), stream_(stream), immediate_(at_call || !deferred_kernel_errors()) {
   record_ = kernel_errors().enlist(device, stream, op, std::move(raise), immediate_);
 }
 

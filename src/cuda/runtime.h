@@ -41,11 +41,12 @@ void set_deferred_kernel_errors(bool on);
 //   KernelErrorCheck err(device, stream, "gather", raiser);
 //   launch_gather(..., err.ptr());
 //   err.launched();  // with deferred errors off: waits for the stream and raises here
+// `at_call`: always wait and raise at the call (a check that must pass before an in-place write).
 // If the launch throws, the destructor marks it launched (its record stays zero).
 class KernelErrorCheck {
  public:
   KernelErrorCheck(DeviceIndex device, cudaStream_t stream, const char* op,
-                   ::ember::detail::KernelErrorRaiser raise);
+                   ::ember::detail::KernelErrorRaiser raise, bool at_call = false);
   ~KernelErrorCheck();
   KernelErrorCheck(const KernelErrorCheck&) = delete;
   KernelErrorCheck& operator=(const KernelErrorCheck&) = delete;
