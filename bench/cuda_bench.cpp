@@ -83,6 +83,14 @@ int main(int argc, char** argv) {
       "lm-head g W bf16", [&] { (void)lg.mm(lw); }, reps);
   row(
       "lm-head g^T x bf16", [&] { (void)lg.t().mm(lx); }, reps);
+  // The gradient in rows padded to 16 bytes, as the fused cross entropy writes it (Note [Pitched
+  // logits gradient]): the products read it in place.
+  torch::Tensor lgp = torch::zeros({16384, 50264}, cuda).to(torch::kBFloat16).narrow(1, 0, 50257);
+  lgp.copy_(lg);
+  row(
+      "lm-head g W bf16 (pitched g)", [&] { (void)lgp.mm(lw); }, reps);
+  row(
+      "lm-head g^T x bf16 (pitched g)", [&] { (void)lgp.t().mm(lx); }, reps);
   // Attention as in GPT-2 124M (12 heads of 64, 1024 positions, causal), bfloat16.
   auto attn_in = [&] {
     return torch::randn({8, 12, 1024, 64}, cuda).to(torch::kBFloat16).requires_grad_();

@@ -51,6 +51,11 @@ def main():
     row("lm-head x W^T bf16", lambda: lx.mm(lw.t()), reps)
     row("lm-head g W bf16", lambda: lg.mm(lw), reps)
     row("lm-head g^T x bf16", lambda: lg.t().mm(lx), reps)
+    # The gradient in rows padded to 16 bytes, as ember's cross entropy writes it.
+    lgp = torch.zeros(16384, 50264, device=dev).bfloat16()[:, :50257]
+    lgp.copy_(lg)
+    row("lm-head g W bf16 (pitched g)", lambda: lgp.mm(lw), reps)
+    row("lm-head g^T x bf16 (pitched g)", lambda: lgp.t().mm(lx), reps)
     aq, ak, av = (torch.randn(8, 12, 1024, 64, device=dev).bfloat16().requires_grad_()
                   for _ in range(3))
     ago = torch.randn(8, 12, 1024, 64, device=dev).bfloat16()

@@ -197,12 +197,15 @@ constexpr int64_t kPad = 8;
 
 int64_t round_up(int64_t x) { return (x + kPad - 1) / kPad * kPad; }
 
-// Whether a 2-D operand goes to cuBLAS without a copy and with 16-byte aligned rows (or columns,
-// for a column-major view) of a length that is a multiple of 8.
-bool aligned_operand(const Tensor& x) {
+// Whether a 2-D operand goes to cuBLAS without a copy and with rows (or columns, for a
+// column-major view) that start on 16-byte boundaries. Their length need not be a multiple of 8:
+// the kernels' tiles cover ragged edges; what they cannot take is a misaligned row start (a
+// gradient written with padded rows, Note [Pitched logits gradient] in src/ops/loss.cpp, is
+// aligned with C = 50257). `padded` (the copies below): also of a multiple of 8 in both sizes.
+bool aligned_operand(const Tensor& x, bool padded = false) {
   int64_t s0 = x.stride(0), s1 = x.stride(1);
   int64_t ld = s1 == 1 ? s0 : (s0 == 1 ? s1 : 0);
-  if (ld <= 0 || x.size(0) % kPad != 0 || x.size(1) % kPad != 0) return false;
+  if (ld <= 0 || (padded && (x.size(0) % kPad != 0 || x.size(1) % kPad != 0))) return false;
   const int64_t esz = static_cast<int64_t>(x.element_size());
   return (ld * esz) % 16 == 0 && reinterpret_cast<uintptr_t>(x.data_ptr()) % 16 == 0;
 }
@@ -231,7 +234,7 @@ bool pad_pays(const Tensor& out, const Tensor& a, const Tensor& b) {
 // x ([r, c]) in a [rp, cp] buffer of the same orientation (row- or column-major), zeros around.
 Tensor padded_copy(const Tensor& x, int64_t rp, int64_t cp) {
   const int64_t r = x.size(0), c = x.size(1);
-  if (r == rp && c == cp && aligned_operand(x)) return x;
+  if (r == rp && c == cp && aligned_operand(x, true)) return x;
   const bool col_major = x.stride(0) == 1 && x.stride(1) != 1;
   Tensor p = col_major ? make_tensor({cp, rp}, x.scalar_type(), x.device()).t()
                        : make_tensor({rp, cp}, x.scalar_type(), x.device());

@@ -1,6 +1,8 @@
 // Fused cross entropy over [N, C] logits with class targets (Note [Fused cross entropy] in
 // src/ops/loss.cpp): one pass over each row for its logsumexp and loss, one for the gradient,
-// computed in float (double for double) whatever the logits' dtype.
+// computed in float (double for double) whatever the logits' dtype. Rows of the logits and of the
+// gradient are `ldx` and `ldg` elements apart (>= C); the gradient's columns C..ldg-1 are
+// written as zeros (Note [Pitched logits gradient]).
 #include <algorithm>
 #include <cmath>
 
@@ -18,9 +20,10 @@ constexpr int kCeUnroll = 8;  // loads in flight per thread (16-bit logits)
 template <class T, class A>
 __global__ void cross_entropy_fwd_kernel(A* loss, A* wsum, A* lse, const T* x,
                                          const int64_t* target, const A* weight, int64_t N,
-                                         int64_t C, int64_t ignore_index, int64_t* error) {
+                                         int64_t C, int64_t ldx, int64_t ignore_index,
+                                         int64_t* error) {
   for (int64_t row = blockIdx.x; row < N; row += gridDim.x) {
-    const T* xr = x + row * C;
+    const T* xr = x + row * ldx;
     MaxSum<A> acc{A(-INFINITY), A(0)};
     int64_t i = threadIdx.x;
     for (; i + (kCeUnroll - 1) * kCeThreads < C; i += kCeUnroll * kCeThreads) {
@@ -52,13 +55,15 @@ __global__ void cross_entropy_fwd_kernel(A* loss, A* wsum, A* lse, const T* x,
   }
 }
 
-// grad[r, c] = scale[r] (exp(x[r, c] - lse[r]) - [c == t[r]]), rounded once to T.
+// grad[r, c] = scale[r] (exp(x[r, c] - lse[r]) - [c == t[r]]), rounded once to T; grad[r, c] = 0
+// for C <= c < ldg.
 template <class T, class A>
 __global__ void cross_entropy_bwd_kernel(T* grad, const T* x, const int64_t* target, const A* lse,
-                                         const A* scale, int64_t N, int64_t C) {
+                                         const A* scale, int64_t N, int64_t C, int64_t ldx,
+                                         int64_t ldg) {
   for (int64_t row = blockIdx.x; row < N; row += gridDim.x) {
-    const T* xr = x + row * C;
-    T* gr = grad + row * C;
+    const T* xr = x + row * ldx;
+    T* gr = grad + row * ldg;
     const A l = lse[row], s = scale[row];
     const int64_t t = target[row];
     int64_t i = threadIdx.x;
@@ -74,6 +79,7 @@ __global__ void cross_entropy_bwd_kernel(T* grad, const T* x, const int64_t* tar
     }
     for (; i < C; i += kCeThreads)
       gr[i] = static_cast<T>(s * (::exp(static_cast<A>(xr[i]) - l) - (i == t ? A(1) : A(0))));
+    for (int64_t c = C + threadIdx.x; c < ldg; c += kCeThreads) gr[c] = T(0);
   }
 }
 
@@ -83,7 +89,7 @@ unsigned rows_grid(int64_t n) { return static_cast<unsigned>(std::min<int64_t>(n
 
 void launch_cross_entropy_fwd(void* loss, void* wsum, void* lse, const void* x,
                               const int64_t* target, const void* weight, int64_t N, int64_t C,
-                              int64_t ignore_index, ScalarType dt, int64_t* error,
+                              int64_t ldx, int64_t ignore_index, ScalarType dt, int64_t* error,
                               CUstream_st* stream) {
   if (N == 0) return;
   visit_device_types(
@@ -94,8 +100,8 @@ void launch_cross_entropy_fwd(void* loss, void* wsum, void* lse, const void* x,
           using A = opmath_t<T>;
           cross_entropy_fwd_kernel<T, A><<<rows_grid(N), kCeThreads, 0, stream>>>(
               static_cast<A*>(loss), static_cast<A*>(wsum), static_cast<A*>(lse),
-              static_cast<const T*>(x), target, static_cast<const A*>(weight), N, C, ignore_index,
-              error);
+              static_cast<const T*>(x), target, static_cast<const A*>(weight), N, C, ldx,
+              ignore_index, error);
           detail::check_launch("cross_entropy", stream);
         }
       },
@@ -103,8 +109,8 @@ void launch_cross_entropy_fwd(void* loss, void* wsum, void* lse, const void* x,
 }
 
 void launch_cross_entropy_bwd(void* grad, const void* x, const int64_t* target, const void* lse,
-                              const void* scale, int64_t N, int64_t C, ScalarType dt,
-                              CUstream_st* stream) {
+                              const void* scale, int64_t N, int64_t C, int64_t ldx, int64_t ldg,
+                              ScalarType dt, CUstream_st* stream) {
   if (N == 0 || C == 0) return;
   visit_device_types(
       dt, "cross_entropy_backward",
@@ -114,7 +120,7 @@ void launch_cross_entropy_bwd(void* grad, const void* x, const int64_t* target, 
           using A = opmath_t<T>;
           cross_entropy_bwd_kernel<T, A><<<rows_grid(N), kCeThreads, 0, stream>>>(
               static_cast<T*>(grad), static_cast<const T*>(x), target, static_cast<const A*>(lse),
-              static_cast<const A*>(scale), N, C);
+              static_cast<const A*>(scale), N, C, ldx, ldg);
           detail::check_launch("cross_entropy_backward", stream);
         }
       },

@@ -242,17 +242,17 @@ void launch_embedding_bag(void* out, int64_t* max_indices, int64_t* bag_size, co
 void launch_nll_loss(void* out, void* total_weight, const void* x, const int64_t* target,
                      const void* w, int64_t N, int64_t C, int64_t K, int64_t reduction,
                      int64_t ignore_index, ScalarType dt, int64_t* error, CUstream_st* stream);
-// Fused cross entropy over contiguous logits x [N, C] of dtype dt (src/cuda/cross_entropy.cu):
-// loss, wsum, lse [N] and weight [C] (may be null) in float (double for double); a target out
-// of range is recorded in error (found, target). The backward writes grad [N, C] (dt) from lse
-// and the per-row scale [N].
+// Fused cross entropy over logits x [N, C] of dtype dt with rows ldx elements apart
+// (src/cuda/cross_entropy.cu): loss, wsum, lse [N] and weight [C] (may be null) in float (double
+// for double); a target out of range is recorded in error (found, target). The backward writes
+// grad [N, C] (dt, rows ldg apart, columns C..ldg-1 zero) from lse and the per-row scale [N].
 void launch_cross_entropy_fwd(void* loss, void* wsum, void* lse, const void* x,
                               const int64_t* target, const void* weight, int64_t N, int64_t C,
-                              int64_t ignore_index, ScalarType dt, int64_t* error,
+                              int64_t ldx, int64_t ignore_index, ScalarType dt, int64_t* error,
                               CUstream_st* stream);
 void launch_cross_entropy_bwd(void* grad, const void* x, const int64_t* target, const void* lse,
-                              const void* scale, int64_t N, int64_t C, ScalarType dt,
-                              CUstream_st* stream);
+                              const void* scale, int64_t N, int64_t C, int64_t ldx, int64_t ldg,
+                              ScalarType dt, CUstream_st* stream);
 
 // digamma (n = 0) and polygamma(n, x) over (out, x), floating dtypes (src/cuda/special.cu).
 void launch_polygamma(const ElementwiseArgs& a, int64_t n, ScalarType dt);

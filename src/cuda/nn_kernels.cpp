@@ -55,6 +55,15 @@ void nll_loss_cuda(Tensor& out, Tensor& total_weight, const Tensor& input, const
   err.launched();
 }
 
+// Elements between the rows of a [N, C] tensor whose rows are contiguous (the kernels' layout).
+int64_t row_pitch(const Tensor& x, const char* op) {
+  const int64_t C = x.size(1);
+  if (x.size(0) <= 1) return C;
+  EMBER_CHECK((x.stride(1) == 1 || C <= 1) && x.stride(0) >= C, "[", op,
+              "] expected rows of contiguous values, got strides ", x.strides());
+  return x.stride(0);
+}
+
 void cross_entropy_fwd_cuda(Tensor& loss, Tensor& wsum, Tensor& lse, const Tensor& x,
                             const Tensor& target, const Tensor& weight, int64_t ignore_index) {
   CUDAGuard guard(x.device());
@@ -64,7 +73,8 @@ void cross_entropy_fwd_cuda(Tensor& loss, Tensor& wsum, Tensor& lse, const Tenso
                        target_raiser("cross_entropy"));
   launch_cross_entropy_fwd(loss.data_ptr(), wsum.data_ptr(), lse.data_ptr(), x.data_ptr(),
                            t.data_ptr<int64_t>(), ptr_or_null(w), x.size(0), x.size(1),
-                           ignore_index, x.dtype(), err.ptr(), stream_of(x));
+                           row_pitch(x, "cross_entropy"), ignore_index, x.dtype(), err.ptr(),
+                           stream_of(x));
   err.launched();
 }
 
@@ -74,7 +84,9 @@ void cross_entropy_bwd_cuda(Tensor& grad, const Tensor& x, const Tensor& target,
   Tensor t = target.contiguous();
   Tensor s = scale.contiguous();
   launch_cross_entropy_bwd(grad.data_ptr(), x.data_ptr(), t.data_ptr<int64_t>(), lse.data_ptr(),
-                           s.data_ptr(), x.size(0), x.size(1), x.dtype(), stream_of(x));
+                           s.data_ptr(), x.size(0), x.size(1),
+                           row_pitch(x, "cross_entropy_backward"),
+                           row_pitch(grad, "cross_entropy_backward"), x.dtype(), stream_of(x));
 }
 
 void moments_cuda(const Tensor& x, int64_t outer, int64_t C, int64_t inner, Tensor& mean,

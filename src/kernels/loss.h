@@ -17,15 +17,16 @@ using NllFn = void (*)(Tensor& out, Tensor& total_weight, const Tensor& input, c
                        int64_t ignore_index);
 EMBER_DECLARE_STUB(nll_loss_stub, NllFn);
 // Fused cross entropy (Note [Fused cross entropy] in src/ops/loss.cpp), CUDA only: over
-// contiguous logits x [N, C] and targets [N], fills loss, wsum and lse [N] (float, double for
-// double logits): lse = logsumexp of the row, loss = -w[t] (x[t] - lse), wsum = w[t] (0 both
-// where t == ignore_index); weight [C] in that float type or undefined. Raises on a target out of
-// range.
+// logits x [N, C] with contiguous rows (stride(1) == 1, stride(0) >= C) and targets [N], fills
+// loss, wsum and lse [N] (float, double for double logits): lse = logsumexp of the row, loss =
+// -w[t] (x[t] - lse), wsum = w[t] (0 both where t == ignore_index); weight [C] in that float type
+// or undefined. Raises on a target out of range.
 using CrossEntropyFwdFn = void (*)(Tensor& loss, Tensor& wsum, Tensor& lse, const Tensor& x,
                                    const Tensor& target, const Tensor& weight,
                                    int64_t ignore_index);
 EMBER_DECLARE_STUB(cross_entropy_fwd_stub, CrossEntropyFwdFn);
-// grad [N, C] (x's dtype) = scale[r] (exp(x - lse[r]) - onehot(t[r])).
+// grad [N, C] (x's dtype, contiguous rows as x's) = scale[r] (exp(x - lse[r]) - onehot(t[r]));
+// the padding between grad's rows, if any, is set to zero.
 using CrossEntropyBwdFn = void (*)(Tensor& grad, const Tensor& x, const Tensor& target,
                                    const Tensor& lse, const Tensor& scale);
 EMBER_DECLARE_STUB(cross_entropy_bwd_stub, CrossEntropyBwdFn);

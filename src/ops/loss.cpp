@@ -5,6 +5,8 @@
 // composites here, so their grad_fn names come out as in PyTorch.
 #include "ember/ops/loss.h"
 
+#include <cstdlib>
+#include <cstring>
 #include <optional>
 
 #include "ember/autograd/function_node.h"
@@ -265,6 +267,37 @@ Tensor cross_entropy_smoothing(const Tensor& self, const Tensor& target, const T
 // logits this replaces ~9 passes over float buffers of 3.3 GB with 3 over the 1.6 GB of logits,
 // and the 3.3 GB log_softmax output kept for backward with 64 KB. Double backward (create_graph)
 // runs the same formula from differentiable ops.
+// x itself where its rows are contiguous (a slice of wider rows, as a padded product's output),
+// else a contiguous copy.
+Tensor rows_contiguous(const Tensor& x) {
+  if (x.size(0) <= 1 || x.size(1) <= 1) return x.contiguous();
+  return x.stride(1) == 1 && x.stride(0) >= x.size(1) ? x : x.contiguous();
+}
+
+// Note [Pitched logits gradient]
+// The gradient of [N, C] logits goes, in a language model, to the lm-head's two products (g W and
+// g^T x), and cuBLAS's fast kernels want every row of an operand to start on a 16-byte boundary.
+// With C = 50257 (GPT-2's vocabulary) a contiguous gradient's rows do not, so those products ran
+// on padded copies of it (Note [Padded GEMM operands] in src/cuda/blas.cpp): two more passes over
+// 1.6 GB per step. The fused backward instead writes the gradient into rows padded to 16 bytes
+// (zeros in the padding) and returns the [N, C] slice of them; its values are the same, only its
+// strides differ, which a gradient may (PyTorch's expand and slice backwards give strided
+// gradients too; a leaf's .grad still gets the variable's layout from AccumulateGrad), and the
+// products read it in place. Only for C >= 1024 whose rows are not already aligned;
+// EMBER_CUDA_CE_PITCH=0 returns contiguous gradients.
+Tensor pitched_logits_grad(const Tensor& x) {
+  static const bool enabled = [] {
+    const char* e = std::getenv("EMBER_CUDA_CE_PITCH");
+    return e == nullptr || std::strcmp(e, "0") != 0;
+  }();
+  const int64_t N = x.size(0), C = x.size(1);
+  const auto per16 = static_cast<int64_t>(16 / x.element_size());
+  if (!enabled || N <= 1 || C < 1024 || C % per16 == 0)
+    return make_tensor(x.sizes(), x.scalar_type(), x.device());
+  const int64_t ld = (C + per16 - 1) / per16 * per16;
+  return make_tensor({N, ld}, x.scalar_type(), x.device()).narrow(1, 0, C);
+}
+
 std::optional<Tensor> fused_cross_entropy(const Tensor& self, const Tensor& target,
                                           const std::optional<Tensor>& weight_opt,
                                           int64_t reduction, int64_t ignore_index,
@@ -292,7 +325,7 @@ std::optional<Tensor> fused_cross_entropy(const Tensor& self, const Tensor& targ
          lse = make_tensor({N}, acc, self.device());
   {
     NoGradGuard ng;
-    Tensor x = self.detach().contiguous();
+    Tensor x = rows_contiguous(self.detach());
     Tensor w = weight.defined() ? weight.detach().to(acc).contiguous() : Tensor();
     if (N > 0) cross_entropy_fwd_stub.get(kCUDA)(loss, wsum, lse, x, target, w, ignore_index);
   }
@@ -325,8 +358,8 @@ std::optional<Tensor> fused_cross_entropy(const Tensor& self, const Tensor& targ
               Tensor onehot = zeros_like(p).scatter(1, t.clamp_min(0).unsqueeze(1), 1.0);
               return variable_list{((p - onehot) * scale.unsqueeze(1)).to(x.scalar_type())};
             }
-            Tensor gi = make_tensor(x.sizes(), x.scalar_type(), x.device());
-            cross_entropy_bwd_stub.get(kCUDA)(gi, x.contiguous(), t, lse, scale);
+            Tensor gi = pitched_logits_grad(x);
+            cross_entropy_bwd_stub.get(kCUDA)(gi, rows_contiguous(x), t, lse, scale);
             return variable_list{gi};
           })) {
     autograd::set_history(out, n);

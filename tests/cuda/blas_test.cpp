@@ -122,6 +122,14 @@ TEST(CudaBlas, UnalignedLargeProductsRunPadded) {
   Tensor gf = g.to(kFloat);
   EXPECT_TRUE(matches_cpu(dx.grad().to(kFloat), gf.mm(w.to(kFloat)), 3e-2, 3e-2));
   EXPECT_TRUE(matches_cpu(dw.grad().to(kFloat), gf.t().mm(x.to(kFloat)), 3e-2, 3e-2));
+  // The same gradient with rows padded to 16 bytes (Note [Pitched logits gradient]): odd sizes
+  // on aligned rows go to cuBLAS as they are, the padding's contents unread.
+  Tensor gp = torch::full({m, n + 5}, std::numeric_limits<double>::quiet_NaN(),
+                          torch::device(torch::kCUDA).dtype(kBFloat16))
+                  .narrow(1, 0, n);
+  gp.copy_(g.cuda());
+  EXPECT_TRUE(matches_cpu(gp.mm(w.cuda()).to(kFloat), gf.mm(w.to(kFloat)), 3e-2, 3e-2));
+  EXPECT_TRUE(matches_cpu(gp.t().mm(x.cuda()).to(kFloat), gf.t().mm(x.to(kFloat)), 3e-2, 3e-2));
   // float with TF32 takes the same path.
   at::globalContext().setAllowTF32CuBLAS(true);
   Tensor af = rnd({m, k}, kFloat, 27), bf = rnd({k, n}, kFloat, 28);

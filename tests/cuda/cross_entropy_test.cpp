@@ -122,6 +122,66 @@ TEST(CudaCrossEntropy, EdgeCases) {
   EXPECT_EQ((torch::ones({3}, torch::kCUDA) * 2).sum().cpu().item<double>(), 6.0);
 }
 
+// Note [Pitched logits gradient]: with C >= 1024 classes whose rows are not 16-byte aligned, the
+// gradient comes in rows padded to 16 bytes (zeros in the padding) and feeds the lm-head's
+// products as it is; logits that are a slice of wider rows are read in place.
+TEST(CudaCrossEntropy, PitchedGradientFeedsTheLmHead) {
+  EMBER_REQUIRE_CUDA();
+  const int64_t n = 33, d = 64;
+  for (ScalarType dt : {kFloat, kBFloat16}) {
+    for (int64_t c : {1027, 3001, 2048}) {  // pitched, pitched, aligned already
+      const bool bf16 = dt == kBFloat16;
+      std::string what = std::string(toString(dt)) + " C " + std::to_string(c);
+      Tensor x = (values(kFloat, {n, d}, 31) * 0.1).to(dt);
+      Tensor w = (values(kFloat, {c, d}, 32) * 0.1).to(dt);
+      Tensor t = targets(n, c, 33);
+      // Reference in double on the CPU: the float computation of the rounded inputs.
+      Tensor xr = x.to(kDouble).requires_grad_(), wr = w.to(kDouble).requires_grad_();
+      Tensor lr = cross_entropy_loss(xr.mm(wr.t()), t, std::nullopt, Reduction::Sum, -100, 0.0);
+      lr.backward();
+      if (bf16) {
+        at::autocast::set_autocast_dtype(kCUDA, kBFloat16);
+        at::autocast::set_autocast_enabled(kCUDA, true);
+      }
+      Tensor xd = x.cuda().requires_grad_(), wd = w.cuda().requires_grad_();
+      Tensor logits = xd.mm(wd.t());
+      Tensor l = cross_entropy_loss(logits, t.cuda(), std::nullopt, Reduction::Sum, -100, 0.0);
+      if (bf16) {
+        at::autocast::set_autocast_enabled(kCUDA, false);
+        at::autocast::clear_cache();
+      }
+      Tensor g = torch::autograd::grad({l}, {logits}, {}, true)[0];
+      const int64_t per16 = 16 / static_cast<int64_t>(g.element_size());
+      const int64_t ld = (c + per16 - 1) / per16 * per16;
+      EXPECT_EQ(g.sizes(), logits.sizes()) << what;
+      EXPECT_EQ(g.stride(1), 1) << what;
+      EXPECT_EQ(g.stride(0), ld) << what;
+      if (ld > c) {
+        Tensor rows = g.as_strided({n, ld}, {ld, 1});
+        EXPECT_TRUE(matches_cpu(rows.narrow(1, c, ld - c), torch::zeros({n, ld - c}).to(dt), 0, 0))
+            << what;
+      }
+      l.backward();
+      const double tl = bf16 ? 3e-2 : 1e-4;
+      EXPECT_TRUE(same(l, lr.to(kFloat), tl, tl)) << what;
+      EXPECT_TRUE(same(xd.grad().to(kDouble), xr.grad(), tl, tl)) << what;
+      EXPECT_TRUE(same(wd.grad().to(kDouble), wr.grad(), tl, tl)) << what;
+      EXPECT_TRUE(wd.grad().is_contiguous()) << what;
+    }
+  }
+  // Logits that are a slice of wider rows: read in place, the same loss and gradient.
+  Tensor wide = values(kFloat, {9, 1030}, 34);
+  Tensor t = targets(9, 1027, 35);
+  auto [lh, gh] =
+      loss_and_grad(wide.narrow(1, 1, 1027).contiguous(), t, Tensor(), Reduction::Sum, -100);
+  Tensor wd = wide.cuda().narrow(1, 1, 1027).detach().requires_grad_();
+  Tensor ld = cross_entropy_loss(wd, t.cuda(), std::nullopt, Reduction::Sum, -100, 0.0);
+  Tensor wl = randn_as(ld.sizes(), ld.scalar_type(), 5).cuda();
+  (ld * wl).sum().backward();
+  EXPECT_TRUE(same(ld, lh, 1e-5, 1e-5));
+  EXPECT_TRUE(same(wd.grad(), gh, 1e-5, 1e-5));
+}
+
 TEST(CudaCrossEntropy, DoubleBackward) {
   EMBER_REQUIRE_CUDA();
   Tensor x0 = values(kDouble, {5, 13}, 11);
