@@ -30,6 +30,7 @@ fallback CudaNn.LayerNormRowKernels EMBER_CUDA_LAYER_NORM_ROWS 0 "the generic la
 fallback CudaBlas.LinearBackwardBiasGradientEpilogue EMBER_CUDA_BGRAD 0 "bias gradients by a sum"
 fallback CudaKernelErrors EMBER_CUDA_DEFERRED_ERRORS 0 "index checks that wait at each call"
 fallback CudaSoftmax EMBER_CUDA_SOFTMAX_REGS 0 "the two-pass softmax rows"
+fallback CudaCrossEntropy.PitchedGradient EMBER_CUDA_CE_PITCH 0 "contiguous logits gradients"
 GPT="--layers 12 --heads 12 --dim 768 --context 1024 --batch 16 --vocab 50257 --bf16"
 STEPS=${GPT_STEPS:-30}
 echo "== gpt2 124M, ember (${STEPS} steps)" | tee -a "$FINAL/summary.txt"
@@ -46,7 +47,7 @@ echo "== embedding and cross_entropy with their index checks at the call (EMBER_
   tee -a "$FINAL/summary.txt"
 EMBER_CUDA_DEFERRED_ERRORS=0 timeout 60 "$BUILD/bench/bench_cuda" 10 2>&1 |
   grep -E "embedding|cross_entropy" | tee -a "$FINAL/summary.txt"
-echo "== fused attention by kernel mode (EMBER_FLASH_MODE; src/cuda/attention.cu)" |
+echo "== fused attention by kernel mode (EMBER_FLASH_MODE; src/cuda/flash_attention.cuh)" |
   tee -a "$FINAL/summary.txt"
 for mode in 0 1 2; do
   EMBER_FLASH_MODE=$mode timeout 60 "$BUILD/bench/bench_cuda" 10 2>&1 | grep "sdpa" |
