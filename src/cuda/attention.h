@@ -1,6 +1,7 @@
 #pragma once
-// Plain arguments of the fused attention kernels (src/cuda/attention.cu), filled from tensors by
-// src/cuda/attention_kernels.cpp. Strides are in elements; every last dimension is contiguous.
+// Plain arguments of the fused attention kernels (src/cuda/flash_attention.cuh), filled from
+// tensors by src/cuda/attention_kernels.cpp. Strides are in elements; every last dimension is
+// contiguous.
 #include <cstdint>
 
 struct CUstream_st;
@@ -30,7 +31,7 @@ struct FlashArgs {
   float scale = 1;
   bool causal = false;
   bool bf16 = false;  // else float16
-  int mode = 2;       // kernel variant (EMBER_FLASH_MODE, see attention.cu)
+  int mode = 2;       // kernel variant (EMBER_FLASH_MODE, see flash_attention.cuh)
 };
 
 void launch_flash_forward(const FlashArgs& a, CUstream_st* stream);

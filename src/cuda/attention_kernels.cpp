@@ -47,7 +47,8 @@ FlashArgs flash_args(const Tensor& q, const Tensor& k, const Tensor& v, bool cau
   a.scale = static_cast<float>(scale);
   a.causal = causal;
   a.bf16 = q.dtype() == kBFloat16;
-  // The kernel variant (src/cuda/attention.cu), read per call so that tests can compare them.
+  // The kernel variant (src/cuda/flash_attention.cuh), read per call so that tests can compare
+  // them.
   const char* e = std::getenv("EMBER_FLASH_MODE");
   a.mode = e != nullptr && (std::strcmp(e, "0") == 0 || std::strcmp(e, "1") == 0) ? e[0] - '0' : 2;
   return a;

@@ -16,10 +16,10 @@ namespace ember {
 // Note [Fused attention]
 // scaled_dot_product_attention without a mask or dropout runs as one fused op,
 // _scaled_dot_product_fused_attention, when the inputs suit the CUDA kernel (float16/bfloat16,
-// head size 64 or 128): FlashAttention-2's algorithm (src/cuda/attention.cu). Scores are made a
-// block of keys at a time, softmax runs online (a running max and sum per query row), and only
-// the output and each row's log-sum-exp (lse) are written, so memory is O(L) per head instead of
-// the composite's O(L * S) weights, saved for backward. The backward recomputes the weights from
+// head size 64 or 128): FlashAttention-2's algorithm (src/cuda/flash_attention.cuh). Scores are
+// made a block of keys at a time, softmax runs online (a running max and sum per query row), and
+// only the output and each row's log-sum-exp (lse) are written, so memory is O(L) per head instead
+// of the composite's O(L * S) weights, saved for backward. The backward recomputes the weights from
 // q, k and lse. The CPU kernel (src/cpu/attention.cpp) computes the same quantities one row at a
 // time; it is what the op database and the double-precision gradient checks run, and the
 // reference the CUDA kernel is tested against. Double backward (create_graph) differentiates a

@@ -1,0 +1,252 @@
+// attention.cu's kernels (src/cuda/flash_attention.cuh) run on the CPU through the SIMT emulator
+// of tests/support/simt.h (Note [Emulated kernels] in tests/README.md): forward and backward in
+// every mode (EMBER_FLASH_MODE 0, 1, 2), float16 and bfloat16, head sizes 64 and 128, causal or
+// not, ragged lengths and strided layouts, against attention computed in double from the same
+// 16-bit inputs; the modes must agree bit for bit. No GPU needed: this runs in CI.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+// The emulator's CUDA names, then the kernels (this order: the emulator defines macros).
+#include "support/simt.h"
+// (keep)
+#include "src/cuda/flash_attention.cuh"
+
+using namespace ember;
+
+namespace {
+
+struct Case {
+  int B, H, L, S, D;
+  bool causal, bf16;
+  bool heads_inner;  // [B, L, H, D] storage seen as [B, H, L, D], as GPT-2's q, k, v
+};
+
+std::string name_of(const Case& c) {
+  return std::string(c.bf16 ? "bf16" : "f16") + " B" + std::to_string(c.B) + " H" +
+         std::to_string(c.H) + " L" + std::to_string(c.L) + " S" + std::to_string(c.S) + " D" +
+         std::to_string(c.D) + (c.causal ? " causal" : "") + (c.heads_inner ? " [B,L,H,D]" : "");
+}
+
+// A [B, H, rows, D] tensor of 16-bit values, contiguous or as a transposed [B, rows, H, D].
+Tensor input(const Case& c, int rows, int seed) {
+  torch::manual_seed(seed);
+  const ScalarType dt = c.bf16 ? kBFloat16 : kHalf;
+  if (c.heads_inner) return torch::randn({c.B, rows, c.H, c.D}).to(dt).transpose(1, 2);
+  return torch::randn({c.B, c.H, rows, c.D}).to(dt);
+}
+Tensor like(const Tensor& t, ScalarType dt) {
+  // Same layout as t (for the heads-inner cases), filled with garbage the kernels must overwrite.
+  Tensor base = t.transpose(1, 2).is_contiguous()
+                    ? torch::full({t.size(0), t.size(2), t.size(1), t.size(3)}, 7.0, kFloat)
+                          .to(dt)
+                          .transpose(1, 2)
+                    : torch::full(t.sizes(), 7.0, kFloat).to(dt);
+  return base;
+}
+
+cuda::RowStrides strides(const Tensor& t) { return {t.stride(0), t.stride(1), t.stride(2)}; }
+
+void run(bool forward, const cuda::FlashArgs& a) {
+  auto launch = [&](void (*kernel)(cuda::FlashArgs), dim3 grid, unsigned threads, size_t smem) {
+    simt::launch(grid, dim3(threads), smem, [&] { kernel(a); });
+  };
+  if (forward) {
+    cuda::flash::run<true>(a, launch);
+  } else {
+    cuda::flash::run<false>(a, launch);
+  }
+}
+
+struct Result {
+  Tensor o, lse, gq, gk, gv;
+};
+
+Result emulate(const Case& c, int mode, const Tensor& q, const Tensor& k, const Tensor& v,
+               const Tensor& go) {
+  const ScalarType dt = q.scalar_type();
+  Result r;
+  r.o = like(q, dt);
+  r.lse = torch::full({c.B, c.H, c.L}, 7.0, kFloat);
+  cuda::FlashArgs a;
+  a.q = q.data_ptr();
+  a.k = k.data_ptr();
+  a.v = v.data_ptr();
+  a.o = r.o.data_ptr();
+  a.lse = r.lse.data_ptr<float>();
+  a.qs = strides(q);
+  a.ks = strides(k);
+  a.vs = strides(v);
+  a.os = strides(r.o);
+  a.B = c.B;
+  a.H = c.H;
+  a.L = c.L;
+  a.S = c.S;
+  a.D = c.D;
+  a.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(c.D)));
+  a.causal = c.causal;
+  a.bf16 = c.bf16;
+  a.mode = mode;
+  run(true, a);
+  r.gq = like(q, dt);
+  r.gk = like(k, dt);
+  r.gv = like(v, dt);
+  Tensor dq_accum = torch::zeros({c.B, c.H, c.L, c.D}, kFloat);
+  Tensor dvec = torch::full({c.B, c.H, c.L}, 7.0, kFloat);
+  a.go = go.data_ptr();
+  a.gos = strides(go);
+  a.gq = r.gq.data_ptr();
+  a.gqs = strides(r.gq);
+  a.gk = r.gk.data_ptr();
+  a.gks = strides(r.gk);
+  a.gv = r.gv.data_ptr();
+  a.gvs = strides(r.gv);
+  a.dq_accum = dq_accum.data_ptr<float>();
+  a.dvec = dvec.data_ptr<float>();
+  run(false, a);
+  return r;
+}
+
+// ||got - want|| / ||want|| below tol.
+::testing::AssertionResult close(const Tensor& got, const Tensor& want, double tol) {
+  const Tensor g = got.to(kDouble), w = want.to(kDouble);
+  if (!g.isfinite().all().item<bool>()) return ::testing::AssertionFailure() << "non-finite values";
+  const double err = (g - w).norm().item<double>(), ref = w.norm().item<double>();
+  if (err <= tol * ref) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "relative error " << err / ref << " > " << tol;
+}
+
+void check(const Case& c) {
+  const std::string what = name_of(c);
+  Tensor q = input(c, c.L, 1), k = input(c, c.S, 2), v = input(c, c.S, 3), go = input(c, c.L, 4);
+  // Reference: attention in double of the same 16-bit values (top-left causal mask, as the
+  // kernels and PyTorch's is_causal).
+  Tensor qd = q.to(kDouble).requires_grad_(), kd = k.to(kDouble).requires_grad_(),
+         vd = v.to(kDouble).requires_grad_();
+  Tensor s = qd.matmul(kd.transpose(-2, -1)) / std::sqrt(static_cast<double>(c.D));
+  if (c.causal) {
+    Tensor future = torch::ones({c.L, c.S}, torch::kBool).triu(1);
+    s = s.masked_fill(future, -std::numeric_limits<double>::infinity());
+  }
+  Tensor o = torch::softmax(s, -1).matmul(vd);
+  Tensor lse = torch::logsumexp(s, {-1});
+  o.backward(go.to(kDouble));
+
+  Result first;
+  for (int mode : {0, 1, 2}) {
+    const std::string at = what + " mode " + std::to_string(mode);
+    Result r;
+    try {
+      r = emulate(c, mode, q, k, v, go);
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << at << ": " << e.what();
+      return;
+    }
+    // 16-bit outputs: P is rounded to 16 bits before P V, dS before dS K and dS^T Q.
+    const double tol = c.bf16 ? 2e-2 : 4e-3;
+    EXPECT_TRUE(close(r.o, o.detach(), tol)) << at << ": output";
+    EXPECT_TRUE(close(r.lse, lse.detach(), 1e-5)) << at << ": logsumexp";
+    EXPECT_TRUE(close(r.gq, qd.grad(), 2 * tol)) << at << ": grad q";
+    EXPECT_TRUE(close(r.gk, kd.grad(), 2 * tol)) << at << ": grad k";
+    EXPECT_TRUE(close(r.gv, vd.grad(), tol)) << at << ": grad v";
+    if (mode == 0) {
+      first = r;
+      continue;
+    }
+    // ldmatrix and cp.async change how tiles and fragments are loaded, not what is computed.
+    EXPECT_TRUE(r.o.equal(first.o)) << at << ": output differs from mode 0";
+    EXPECT_TRUE(r.lse.equal(first.lse)) << at << ": logsumexp differs from mode 0";
+    EXPECT_TRUE(r.gq.equal(first.gq)) << at << ": grad q differs from mode 0";
+    EXPECT_TRUE(r.gk.equal(first.gk)) << at << ": grad k differs from mode 0";
+    EXPECT_TRUE(r.gv.equal(first.gv)) << at << ": grad v differs from mode 0";
+  }
+}
+
+}  // namespace
+
+TEST(FlashEmulated, HeadSize64) {
+  // Ragged lengths (the last blocks part full), causal and not, both 16-bit types.
+  check({1, 2, 130, 130, 64, true, true, false});
+  check({1, 2, 130, 130, 64, false, false, false});
+  check({2, 1, 90, 90, 64, true, false, false});
+  check({1, 1, 200, 200, 64, false, true, false});
+  // GPT-2's layout: heads inside rows of [B, T, H, D].
+  check({1, 2, 256, 256, 64, true, true, true});
+  check({2, 2, 64, 64, 64, true, false, true});
+  // Cross attention: fewer queries than keys, causal from the top left, and the other way round.
+  check({1, 1, 70, 140, 64, true, true, false});
+  check({1, 1, 140, 70, 64, false, true, false});
+}
+
+TEST(FlashEmulated, HeadSize128) {
+  check({1, 2, 100, 100, 128, true, true, false});
+  check({1, 2, 100, 100, 128, false, false, false});
+  check({1, 2, 70, 70, 128, false, true, true});
+  check({2, 1, 200, 200, 128, true, false, true});
+  check({1, 1, 70, 150, 128, true, false, false});
+}
+
+// The emulator reports kernels that break the rules instead of hanging or reading garbage.
+TEST(FlashEmulated, EmulatorReportsBrokenKernels) {
+  auto error_of = [](const std::function<void()>& f) {
+    try {
+      f();
+    } catch (const simt::Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  // __syncthreads in divergent code.
+  std::string m = error_of([] {
+    simt::launch(dim3(1), dim3(64), 0, [] {
+      if (threadIdx.x < 32) __syncthreads();
+    });
+  });
+  EXPECT_NE(m.find("deadlock"), std::string::npos) << m;
+  // A shuffle that half the warp skips.
+  m = error_of([] {
+    simt::launch(dim3(1), dim3(32), 0, [] {
+      if (threadIdx.x % 2 == 0) (void)__shfl_xor_sync(0xffffffffu, 1.f, 1);
+    });
+  });
+  EXPECT_NE(m.find("deadlock"), std::string::npos) << m;
+  // A misaligned ldmatrix row.
+  m = error_of([] {
+    simt::launch(dim3(1), dim3(32), 64, [] {
+      uint32_t r[4];
+      simt::ldmatrix_x4(r, static_cast<const uint16_t*>(simt::dynamic_smem()) + 1, false);
+    });
+  });
+  EXPECT_NE(m.find("ldmatrix"), std::string::npos) << m;
+  // A shuffle works: the sum over a warp.
+  std::vector<float> out(32);
+  simt::launch(dim3(1), dim3(32), 0, [&] {
+    float x = static_cast<float>(threadIdx.x);
+    for (int o = 16; o > 0; o /= 2) x += __shfl_xor_sync(0xffffffffu, x, o);
+    out[threadIdx.x] = x;
+  });
+  for (float x : out) EXPECT_EQ(x, 496.f);
+  // 16-bit rounding: ties to even, subnormals, overflow.
+  EXPECT_EQ(simt::float_to_bf16(1.0f), 0x3F80);
+  EXPECT_EQ(simt::float_to_bf16(1.00390625f), 0x3F80);  // halfway: even
+  EXPECT_EQ(simt::float_to_bf16(1.01171875f), 0x3F82);  // halfway: up to even
+  EXPECT_EQ(simt::float_to_half(1.0f), 0x3C00);
+  EXPECT_EQ(simt::float_to_half(65504.f), 0x7BFF);
+  EXPECT_EQ(simt::float_to_half(65520.f), 0x7C00);
+  EXPECT_EQ(simt::float_to_half(5.9604645e-8f), 0x0001);
+  EXPECT_EQ(simt::half_to_float(0x0001), 5.9604645e-8f);
+  EXPECT_EQ(simt::half_to_float(0xC000), -2.f);
+  for (float f : {0.1f, -3.7f, 1e-5f, 1000.5f}) {
+    EXPECT_EQ(simt::float_to_half(simt::half_to_float(simt::float_to_half(f))),
+              simt::float_to_half(f));
+    EXPECT_EQ(Tensor(torch::tensor({f}).to(kHalf)).to(kFloat).item<float>(),
+              simt::half_to_float(simt::float_to_half(f)));
+    EXPECT_EQ(Tensor(torch::tensor({f}).to(kBFloat16)).to(kFloat).item<float>(),
+              simt::bf16_to_float(simt::float_to_bf16(f)));
+  }
+}
