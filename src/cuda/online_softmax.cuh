@@ -1,7 +1,9 @@
 #pragma once
 // Running (max, sum of exp(x - max)) pairs of the one-pass softmax, shared by the softmax and the
 // fused cross-entropy kernels.
+#ifndef EMBER_SIMT_EMULATION
 #include <cuda_runtime.h>
+#endif
 
 #include <cmath>
 

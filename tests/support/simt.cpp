@@ -138,7 +138,7 @@ struct Fiber {
 // One lane's part of a warp collective: its inputs, and its outputs once the last lane arrived.
 struct Slot {
   Collective op = Collective::None;
-  float f = 0, f_out = 0;
+  double f = 0, f_out = 0;
   int lane_mask = 0;
   uint32_t a[4] = {}, b0 = 0, b1 = 0;
   float c[4] = {};
@@ -420,7 +420,7 @@ void sync_threads() {
   }
 }
 
-float shfl_xor(unsigned mask, float v, int lane_mask) {
+double shfl_xor(unsigned mask, double v, int lane_mask) {
   if (mask != 0xFFFFFFFFu) throw Error("simt: __shfl_xor_sync with a partial mask");
   Fiber& f = self();
   Slot& s = block().warps[f.warp].slots[f.lane];

@@ -53,8 +53,8 @@ void* dynamic_smem();
 
 // __syncthreads.
 void sync_threads();
-// __shfl_xor_sync over all 32 lanes (the mask must be full).
-float shfl_xor(unsigned mask, float v, int lane_mask);
+// __shfl_xor_sync over all 32 lanes (the mask must be full); floats travel exactly as doubles.
+double shfl_xor(unsigned mask, double v, int lane_mask);
 
 // mma.sync.aligned.m16n8k16.row.col.f32.{bf16,f16}.{bf16,f16}.f32: c += A B on the fragments of
 // the 32 lanes (layouts in src/cuda/flash_attention.cuh).
@@ -110,6 +110,9 @@ inline float4 make_float4(float x, float y, float z, float w) { return {x, y, z,
 
 inline void __syncthreads() { ::ember::simt::sync_threads(); }
 inline float __shfl_xor_sync(unsigned mask, float v, int lane_mask) {
+  return static_cast<float>(::ember::simt::shfl_xor(mask, v, lane_mask));
+}
+inline double __shfl_xor_sync(unsigned mask, double v, int lane_mask) {
   return ::ember::simt::shfl_xor(mask, v, lane_mask);
 }
 // Fibers never run at the same time: an atomic is a plain update.
