@@ -49,7 +49,7 @@ EMBER_CUDA_DEFERRED_ERRORS=0 timeout 60 "$BUILD/bench/bench_cuda" 10 2>&1 |
   grep -E "embedding|cross_entropy" | tee -a "$FINAL/summary.txt"
 echo "== fused attention by kernel mode (EMBER_FLASH_MODE; src/cuda/flash_attention.cuh)" |
   tee -a "$FINAL/summary.txt"
-for mode in 0 1 2; do
+for mode in 0 1 2 3; do
   EMBER_FLASH_MODE=$mode timeout 60 "$BUILD/bench/bench_cuda" 10 2>&1 | grep "sdpa" |
     sed "s/^/mode $mode: /" | tee -a "$FINAL/summary.txt"
 done

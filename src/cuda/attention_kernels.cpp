@@ -50,7 +50,7 @@ FlashArgs flash_args(const Tensor& q, const Tensor& k, const Tensor& v, bool cau
   // The kernel variant (src/cuda/flash_attention.cuh), read per call so that tests can compare
   // them.
   const char* e = std::getenv("EMBER_FLASH_MODE");
-  a.mode = e != nullptr && (std::strcmp(e, "0") == 0 || std::strcmp(e, "1") == 0) ? e[0] - '0' : 2;
+  a.mode = e != nullptr && e[0] >= '0' && e[0] <= '3' && e[1] == '\0' ? e[0] - '0' : 2;
   return a;
 }
 

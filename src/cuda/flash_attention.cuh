@@ -247,13 +247,14 @@ __device__ __forceinline__ void cp_async_wait_all() {
 }
 #endif
 
-// Rows [0, valid) of a kRows x D tile from global rows `stride` elements apart (16-byte aligned);
-// the rest zero. `Async`: by cp.async (the caller commits and waits), else by plain loads.
-template <int D, int P, bool Async>
+// Rows [0, valid) of a Rows x D tile from global rows `stride` elements apart (16-byte aligned),
+// by a block of Threads threads; the rest zero. `Async`: by cp.async (the caller commits and
+// waits), else by plain loads.
+template <int D, int P, bool Async, int Rows = kRows, int Threads = kThreads>
 __device__ __forceinline__ void load_tile(uint16_t* s, const uint16_t* g, int64_t stride,
                                           int valid) {
   constexpr int kVecs = D / 8;
-  for (int idx = threadIdx.x; idx < kRows * kVecs; idx += kThreads) {
+  for (int idx = threadIdx.x; idx < Rows * kVecs; idx += Threads) {
     const int r = idx / kVecs, c = (idx % kVecs) * 8;
     if constexpr (Async) {
       const bool in = r < valid;
@@ -266,11 +267,14 @@ __device__ __forceinline__ void load_tile(uint16_t* s, const uint16_t* g, int64_
   }
 }
 
-// The kernels come in three modes, picked per call by EMBER_FLASH_MODE (default 2) so that each
+// The kernels come in four modes, picked per call by EMBER_FLASH_MODE (default 2) so that each
 // step can be checked and timed against the one before: 0 loads fragments with scalar shared
 // loads and tiles synchronously, 1 loads fragments by ldmatrix, 2 also loads the next tile by
 // cp.async into a second buffer while the current one is used (the backward with head size 128
-// keeps one buffer: a second would leave room for one block per SM).
+// keeps one buffer: a second would leave room for one block per SM), 3 is 2 with 128 keys per
+// backward block (head size 64; eight warps): each query tile loaded serves twice the keys, and
+// the dQ atomics - one per query row and column per key block - are halved. The forward of mode
+// 3 is mode 2's.
 template <int Mode>
 constexpr bool kLdsmMode = Mode >= 1;
 template <int Mode>
@@ -469,23 +473,36 @@ __global__ void flash_dvec_kernel(FlashArgs a) {
 // Buffers of the backward: 2 with cp.async and head size 64.
 template <int D, int Mode>
 constexpr int kBackwardBufs = (kAsyncMode<Mode> && D == 64) ? 2 : 1;
+// Keys per backward block (16 per warp): 128 in mode 3 with head size 64, else 64.
+template <int D, int Mode>
+constexpr int kBackwardKeys = (Mode >= 3 && D == 64) ? 128 : kRows;
+template <int D, int Mode>
+constexpr int kBackwardThreads = kBackwardKeys<D, Mode> * 2;
+// Blocks per SM the backward asks room for: mode 2 with head size 64 three (at most 168 registers;
+// ptxas -v: 168, no spills, where the unbounded kernel took 195 and so two blocks, 8 warps per
+// SM); the others as they come (modes 0 and 1 ~200 registers: two blocks; mode 3 240: one block
+// of 8 warps; head size 128 ~254: two blocks). `tools/ptxas_usage.sh` prints the counts.
+template <int D, int Mode>
+constexpr int kBackwardMinBlocks = (D == 64 && Mode == 2) ? 3 : 1;
 
 template <bool BF16, int D, int Mode>
-__global__ void __launch_bounds__(kThreads) flash_backward_kernel(FlashArgs a) {
+__global__ void __launch_bounds__(kBackwardThreads<D, Mode>, kBackwardMinBlocks<D, Mode>)
+    flash_backward_kernel(FlashArgs a) {
   constexpr int P = D + 8;
   constexpr int PS = kCols + 8;  // pitch of the dS^T tile
   constexpr bool Ldsm = kLdsmMode<Mode>, Async = kAsyncMode<Mode>;
   constexpr int kBufs = kBackwardBufs<D, Mode>;
+  constexpr int Keys = kBackwardKeys<D, Mode>, Threads = kBackwardThreads<D, Mode>;
   EMBER_DYNAMIC_SMEM(uint16_t, smem);
   uint16_t* sK = smem;
-  uint16_t* sV = sK + kRows * P;
-  uint16_t* sQ0 = sV + kRows * P;                             // kBufs tiles of queries,
-  uint16_t* sdO0 = sQ0 + kBufs * kCols * P;                   // of their output gradients
-  uint16_t* sdS = sdO0 + kBufs * kCols * P;                   // [key][query]
-  float* sLse0 = reinterpret_cast<float*>(sdS + kRows * PS);  // kBufs rows of kCols
+  uint16_t* sV = sK + Keys * P;
+  uint16_t* sQ0 = sV + Keys * P;                             // kBufs tiles of queries,
+  uint16_t* sdO0 = sQ0 + kBufs * kCols * P;                  // of their output gradients
+  uint16_t* sdS = sdO0 + kBufs * kCols * P;                  // [key][query]
+  float* sLse0 = reinterpret_cast<float*>(sdS + Keys * PS);  // kBufs rows of kCols
   float* sDv0 = sLse0 + kBufs * kCols;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, g = lane / 4, t = lane % 4;
-  const int b = blockIdx.z, h = blockIdx.y, k0 = blockIdx.x * kRows;
+  const int b = blockIdx.z, h = blockIdx.y, k0 = blockIdx.x * Keys;
   const int64_t bh = static_cast<int64_t>(b) * a.H + h;
   const uint16_t* Q = static_cast<const uint16_t*>(a.q) + b * a.qs.b + h * a.qs.h;
   const uint16_t* K = static_cast<const uint16_t*>(a.k) + b * a.ks.b + h * a.ks.h;
@@ -496,8 +513,9 @@ __global__ void __launch_bounds__(kThreads) flash_backward_kernel(FlashArgs a) {
   // (their probabilities are masked to 0).
   auto load_queries = [&](int i0, int buf) {
     const int valid = min(kCols, a.L - i0);
-    load_tile<D, P, Async>(sQ0 + buf * kCols * P, Q + i0 * a.qs.i, a.qs.i, valid);
-    load_tile<D, P, Async>(sdO0 + buf * kCols * P, GO + i0 * a.gos.i, a.gos.i, valid);
+    load_tile<D, P, Async, kCols, Threads>(sQ0 + buf * kCols * P, Q + i0 * a.qs.i, a.qs.i, valid);
+    load_tile<D, P, Async, kCols, Threads>(sdO0 + buf * kCols * P, GO + i0 * a.gos.i, a.gos.i,
+                                           valid);
     if (threadIdx.x < kCols) {
       const int c = static_cast<int>(threadIdx.x), i = i0 + c;
       const bool in = i < a.L;
@@ -512,8 +530,8 @@ __global__ void __launch_bounds__(kThreads) flash_backward_kernel(FlashArgs a) {
     }
     if constexpr (Async) cp_async_commit();
   };
-  load_tile<D, P, false>(sK, K + k0 * a.ks.i, a.ks.i, min(kRows, a.S - k0));
-  load_tile<D, P, false>(sV, V + k0 * a.vs.i, a.vs.i, min(kRows, a.S - k0));
+  load_tile<D, P, false, Keys, Threads>(sK, K + k0 * a.ks.i, a.ks.i, min(Keys, a.S - k0));
+  load_tile<D, P, false, Keys, Threads>(sV, V + k0 * a.vs.i, a.vs.i, min(Keys, a.S - k0));
 
   float dk[D / 8][4], dv[D / 8][4];
 #pragma unroll
@@ -627,18 +645,20 @@ __global__ void __launch_bounds__(kThreads) flash_backward_kernel(FlashArgs a) {
           pack2<BF16>(ds[n][2], ds[n][3]);
     }
     __syncthreads();
-    float dq[D / 8][4];
+    // Four warps: 16 query rows each, all D columns; eight: 16 rows and half the columns each.
+    constexpr int kParts = Keys / 64, QN = D / 8 / kParts;
+    float dq[QN][4];
 #pragma unroll
-    for (int n = 0; n < D / 8; ++n) dq[n][0] = dq[n][1] = dq[n][2] = dq[n][3] = 0.f;
-    const int qr = warp * 16;
+    for (int n = 0; n < QN; ++n) dq[n][0] = dq[n][1] = dq[n][2] = dq[n][3] = 0.f;
+    const int qr = (warp % 4) * 16, c0 = (warp / 4) * (D / kParts);
 #pragma unroll
-    for (int kk = 0; kk < kRows / 16; ++kk) {
+    for (int kk = 0; kk < Keys / 16; ++kk) {
       uint32_t sa[4];
       frag_a_trans<Ldsm, PS>(sa, sdS, qr, kk * 16, lane);
 #pragma unroll
-      for (int n = 0; n < D / 8; n += 2) {
+      for (int n = 0; n < QN; n += 2) {
         uint32_t kb[4];
-        frag_b_kn<Ldsm, P>(kb, sK, n * 8, kk * 16, lane);
+        frag_b_kn<Ldsm, P>(kb, sK, c0 + n * 8, kk * 16, lane);
         mma16816<BF16>(dq[n], sa, kb[0], kb[1]);
         mma16816<BF16>(dq[n + 1], sa, kb[2], kb[3]);
       }
@@ -647,11 +667,11 @@ __global__ void __launch_bounds__(kThreads) flash_backward_kernel(FlashArgs a) {
     for (int r = 0; r < 2; ++r) {
       const int i = i0 + qr + g + 8 * r;
       if (i >= a.L) continue;
-      float* dst = a.dq_accum + (bh * a.L + i) * D;
+      float* dst = a.dq_accum + (bh * a.L + i) * D + c0;
       // One 8-byte atomic per pair of columns (sm_90's vector atomicAdd): the dQ atomics are
       // 4096 per (key block, query block) pair, half as many operations this way.
 #pragma unroll
-      for (int n = 0; n < D / 8; ++n) {
+      for (int n = 0; n < QN; ++n) {
         atomicAdd(reinterpret_cast<float2*>(dst + n * 8 + 2 * t),
                   make_float2(dq[n][2 * r] * a.scale, dq[n][2 * r + 1] * a.scale));
       }
@@ -700,9 +720,9 @@ __global__ void flash_dq_cast_kernel(FlashArgs a) {
 inline size_t forward_smem(int D, int bufs) {
   return bufs * 2 * kCols * (D + 8) * sizeof(uint16_t);
 }
-inline size_t backward_smem(int D, int bufs) {
-  return (2 * kRows + bufs * 2 * kCols) * (D + 8) * sizeof(uint16_t) +
-         kRows * (kCols + 8) * sizeof(uint16_t) + bufs * 2 * kCols * sizeof(float);
+inline size_t backward_smem(int D, int bufs, int keys) {
+  return (2 * keys + bufs * 2 * kCols) * (D + 8) * sizeof(uint16_t) +
+         keys * (kCols + 8) * sizeof(uint16_t) + bufs * 2 * kCols * sizeof(float);
 }
 
 // The launch plans: `launch(kernel, grid, threads, shared memory bytes)` runs kernel(a) - on the
@@ -720,8 +740,9 @@ void backward(const FlashArgs& a, Launch&& launch) {
   const int64_t dvec_threads = rows * (D / 8);
   launch(flash_dvec_kernel<BF16, D>, dim3(static_cast<unsigned>((dvec_threads + 255) / 256)), 256,
          0);
-  launch(flash_backward_kernel<BF16, D, Mode>, dim3((a.S + kRows - 1) / kRows, a.H, a.B), kThreads,
-         backward_smem(D, kBackwardBufs<D, Mode>));
+  constexpr int keys = kBackwardKeys<D, Mode>;
+  launch(flash_backward_kernel<BF16, D, Mode>, dim3((a.S + keys - 1) / keys, a.H, a.B),
+         kBackwardThreads<D, Mode>, backward_smem(D, kBackwardBufs<D, Mode>, keys));
   const bool aligned = reinterpret_cast<uintptr_t>(a.gq) % 16 == 0 && a.gqs.b % 8 == 0 &&
                        a.gqs.h % 8 == 0 && a.gqs.i % 8 == 0;
   const int64_t groups = rows * (D / (aligned ? 8 : 2));
@@ -737,10 +758,12 @@ void backward(const FlashArgs& a, Launch&& launch) {
 template <bool Fwd, int Mode, class Launch>
 void run_mode(const FlashArgs& a, Launch&& launch) {
   auto pass = [&](auto bf16, auto d) {
+    constexpr int kD = decltype(d)::value;
     if constexpr (Fwd) {
-      forward<decltype(bf16)::value, decltype(d)::value, Mode>(a, launch);
+      forward<decltype(bf16)::value, kD, Mode>(a, launch);
     } else {
-      backward<decltype(bf16)::value, decltype(d)::value, Mode>(a, launch);
+      // Mode 3 changes only head size 64's backward.
+      backward<decltype(bf16)::value, kD, (Mode == 3 && kD != 64) ? 2 : Mode>(a, launch);
     }
   };
   using T = std::true_type;
@@ -760,6 +783,9 @@ void run(const FlashArgs& a, Launch&& launch) {
       return run_mode<Fwd, 0>(a, launch);
     case 1:
       return run_mode<Fwd, 1>(a, launch);
+    case 3:
+      if constexpr (!Fwd) return run_mode<Fwd, 3>(a, launch);
+      [[fallthrough]];  // mode 3's forward is mode 2's
     default:
       return run_mode<Fwd, 2>(a, launch);
   }

@@ -2,7 +2,7 @@
 // CPU fused op on the same 16-bit inputs computed in float: outputs, log-sum-exp and gradients, for
 // both 16-bit types, head sizes 64 and 128, causal or not, ragged lengths (not multiples of the
 // 64-row tiles), L != S, and the transposed [B, L, H, E] layout multi-head code passes; each of
-// the kernels' three modes (EMBER_FLASH_MODE), which must agree bit for bit where no atomics add.
+// the kernels' four modes (EMBER_FLASH_MODE), which must agree bit for bit where no atomics add.
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -106,7 +106,7 @@ TEST(CudaAttention, FusedMatchesCpu) {
       {1, 1, 5, 200, 64, true, false},    {1, 2, 96, 96, 128, true, true},
       {1, 1, 33, 150, 128, false, false}, {3, 2, 257, 257, 64, true, true},
   };
-  for (int mode : {2, 1, 0}) {
+  for (int mode : {3, 2, 1, 0}) {
     SCOPED_TRACE(::testing::Message() << "EMBER_FLASH_MODE " << mode);
     FlashMode m(mode);
     for (ScalarType dt : {kBFloat16, kHalf}) {
@@ -132,7 +132,7 @@ TEST(CudaAttention, FlashModesAgree) {
       Tensor q = make(c, c.L, dt, 1.0), k = make(c, c.S, dt, 1.0), v = make(c, c.S, dt, 1.0);
       Tensor g = make(c, c.L, dt, 1.0);
       std::vector<Tensor> ref;
-      for (int mode : {0, 1, 2}) {
+      for (int mode : {0, 1, 2, 3}) {
         FlashMode m(mode);
         Tensor qq = q.detach().requires_grad_(), kk = k.detach().requires_grad_(),
                vv = v.detach().requires_grad_();
