@@ -4,7 +4,9 @@
 // which also saves the signal mask with a system call each time.
 #include "support/simt.h"
 
+#include <sys/mman.h>
 #include <ucontext.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -22,6 +24,7 @@
 #endif
 #endif
 #ifdef EMBER_SIMT_ASAN
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 
@@ -83,8 +86,20 @@ void switch_context(Context& from, Context& to) {
 #endif
 }
 
+// A fiber's stack from the last block still carries AddressSanitizer's poison of the frames it
+// left (its fibers end by switching away, not by returning): clear it before reuse.
+void unpoison(char* stack, size_t size) {
+#ifdef EMBER_SIMT_ASAN
+  __asan_unpoison_memory_region(stack, size);
+#else
+  (void)stack;
+  (void)size;
+#endif
+}
+
 // A context that starts entry() (which must never return) on the given stack.
 void make_context(Context& c, char* stack, size_t size, void (*entry)()) {
+  unpoison(stack, size);
 #ifdef EMBER_SIMT_ASM_SWITCH
   // What ember_simt_switch pops: the control words, six registers, then `entry` as the return
   // address; above it one slot (entry's own return address, never used), so that entry starts
@@ -127,7 +142,7 @@ struct Copy {
 
 struct Fiber {
   Context ctx;
-  std::unique_ptr<char[]> stack;
+  char* stack = nullptr;  // kStack bytes from the pool
   Dim3 tid;
   int warp = 0, lane = 0;
   Wait wait = Wait::None;
@@ -175,6 +190,32 @@ Block& block() {
 }
 Fiber& self() { return *block().current; }
 
+// Fiber stacks, kept for the process's life and reused by every launch: each is mapped with an
+// inaccessible page below it, so a kernel that overflows its fiber's stack crashes instead of
+// writing over its neighbour's.
+class StackPool {
+ public:
+  char* get(size_t i) {
+    while (stacks_.size() <= i) {
+      const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+      void* p = mmap(nullptr, kStack + page, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+      if (p == MAP_FAILED) throw Error("simt: no memory for a fiber stack");
+      if (mprotect(p, page, PROT_NONE) != 0) throw Error("simt: cannot guard a fiber stack");
+      stacks_.push_back(static_cast<char*>(p) + page);
+    }
+    return stacks_[i];
+  }
+
+ private:
+  std::vector<char*> stacks_;
+};
+
+StackPool& stack_pool() {
+  static StackPool* pool = new StackPool;  // never unmapped: fibers may be left mid-kernel
+  return *pool;
+}
+
 // Fiber switches, annotated for AddressSanitizer (its fake stacks must follow the fibers).
 void to_scheduler(bool finished) {
   Block& b = block();
@@ -194,11 +235,11 @@ void run_fiber(Block& b, Fiber& f) {
   b.current = &f;
 #ifdef EMBER_SIMT_ASAN
   void* fake = nullptr;
-  __sanitizer_start_switch_fiber(&fake, f.stack.get(), kStack);
+  __sanitizer_start_switch_fiber(&fake, f.stack, kStack);
 #endif
   switch_context(b.scheduler, f.ctx);
 #ifdef EMBER_SIMT_ASAN
-  __sanitizer_finish_switch_fiber(fake, &b.sched_bottom, &b.sched_size);
+  __sanitizer_finish_switch_fiber(fake, nullptr, nullptr);
 #endif
   b.current = nullptr;
 }
@@ -336,7 +377,7 @@ void run_block(Block& b) {
     f.lane = i % kWarp;
     f.wait = Wait::None;
     f.copies.clear();
-    make_context(f.ctx, f.stack.get(), kStack, fiber_entry);
+    make_context(f.ctx, f.stack, kStack, fiber_entry);
   }
   while (b.live > 0) {
     bool ran = false;
@@ -376,7 +417,7 @@ void launch(Dim3 grid, Dim3 dim, size_t smem_bytes, const std::function<void()>&
   const size_t n = size_t{dim.x} * dim.y * dim.z;
   if (n == 0 || n > 1024) throw Error("simt: a block has 1 to 1024 threads");
   b.fibers.resize(n);
-  for (Fiber& f : b.fibers) f.stack.reset(new char[kStack]);
+  for (size_t i = 0; i < n; ++i) b.fibers[i].stack = stack_pool().get(i);
   g_block = &b;
   try {
     for (unsigned z = 0; z < grid.z; ++z) {
