@@ -127,5 +127,11 @@ inline float2 atomicAdd(float2* p, float2 v) {
   p->y = old.y + v.y;
   return old;
 }
+inline unsigned long long atomicCAS(unsigned long long* p, unsigned long long compare,
+                                    unsigned long long value) {
+  const unsigned long long old = *p;
+  if (old == compare) *p = value;
+  return old;
+}
 inline int min(int a, int b) { return a < b ? a : b; }
 inline int max(int a, int b) { return a > b ? a : b; }
