@@ -4,21 +4,10 @@
 // gradient are `ldx` and `ldg` elements apart (>= C); the gradient's columns C..ldg-1 are
 // written as zeros (Note [Pitched logits gradient]).
 #include "src/cuda/cross_entropy_kernels.cuh"
+#include "src/cuda/launch.cuh"
 #include "src/cuda/loops.cuh"
 
 namespace ember::cuda {
-namespace {
-
-// kernel<<<blocks, threads, 0, stream>>>(args...) for the plans.
-struct GpuLaunch {
-  cudaStream_t stream;
-  template <class... P, class... Args>
-  void operator()(void (*kernel)(P...), unsigned blocks, int threads, Args... args) const {
-    kernel<<<blocks, threads, 0, stream>>>(args...);
-  }
-};
-
-}  // namespace
 
 void launch_cross_entropy_fwd(void* loss, void* wsum, void* lse, const void* x,
                               const int64_t* target, const void* weight, int64_t N, int64_t C,
@@ -33,8 +22,7 @@ void launch_cross_entropy_fwd(void* loss, void* wsum, void* lse, const void* x,
           using A = opmath_t<T>;
           ce::forward<T, A>(static_cast<A*>(loss), static_cast<A*>(wsum), static_cast<A*>(lse),
                             static_cast<const T*>(x), target, static_cast<const A*>(weight), N, C,
-                            ldx, ignore_index, error, GpuLaunch{stream});
-          detail::check_launch("cross_entropy", stream);
+                            ldx, ignore_index, error, StreamLaunch{stream, "cross_entropy"});
         }
       },
       true);
@@ -52,8 +40,7 @@ void launch_cross_entropy_bwd(void* grad, const void* x, const int64_t* target, 
           using A = opmath_t<T>;
           ce::backward<T, A>(static_cast<T*>(grad), static_cast<const T*>(x), target,
                              static_cast<const A*>(lse), static_cast<const A*>(scale), N, C, ldx,
-                             ldg, GpuLaunch{stream});
-          detail::check_launch("cross_entropy_backward", stream);
+                             ldg, StreamLaunch{stream, "cross_entropy_backward"});
         }
       },
       true);

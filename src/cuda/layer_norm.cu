@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "src/cuda/launch.cuh"
 #include "src/cuda/layer_norm_rows.cuh"
 #include "src/cuda/loops.cuh"
 
@@ -28,18 +29,6 @@ int sm_count() {
   return std::max(n, 1);
 }
 
-// A launcher for the plans: kernel<<<grid, threads, 0, stream>>>(args...), errors with the op's
-// name.
-struct GpuLaunch {
-  cudaStream_t stream;
-  const char* op;
-  template <class... P, class... A>
-  void operator()(void (*kernel)(P...), dim3 grid, int threads, A... args) const {
-    kernel<<<grid, threads, 0, stream>>>(args...);
-    detail::check_launch(op, stream);
-  }
-};
-
 }  // namespace
 bool layer_norm_rows_fits(int64_t M, int64_t N, std::initializer_list<const void*> ptrs) {
   // EMBER_CUDA_LAYER_NORM_ROWS=0 keeps the generic kernels (for comparison).
@@ -54,7 +43,7 @@ bool layer_norm_rows_fits(int64_t M, int64_t N, std::initializer_list<const void
 void launch_layer_norm_rows(float* y, float* mean, float* rstd, const float* x, int64_t M,
                             int64_t N, const float* w, const float* b, double eps,
                             CUstream_st* stream) {
-  ln_rows::forward(y, mean, rstd, x, M, N, w, b, eps, GpuLaunch{stream, "layer_norm"});
+  ln_rows::forward(y, mean, rstd, x, M, N, w, b, eps, StreamLaunch{stream, "layer_norm"});
 }
 
 void launch_layer_norm_rows_backward(float* gx, float* gw, float* gb, const float* gy,
@@ -69,7 +58,7 @@ void launch_layer_norm_rows_backward(float* gx, float* gw, float* gb, const floa
         static_cast<size_t>(blocks) * 2 * static_cast<size_t>(N) * sizeof(float), stream));
   }
   ln_rows::backward(gx, gw, gb, gy, x, M, N, mean, rstd, w, blocks, partial,
-                    GpuLaunch{stream, "layer_norm_backward"});
+                    StreamLaunch{stream, "layer_norm_backward"});
   if (params) CUDACachingAllocator::raw_delete(partial);
 }
 

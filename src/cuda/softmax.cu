@@ -11,6 +11,7 @@
 #include <cstring>
 #include <type_traits>
 
+#include "src/cuda/launch.cuh"
 #include "src/cuda/loops.cuh"
 #include "src/cuda/softmax_rows.cuh"
 
@@ -49,15 +50,6 @@ __global__ void softmax_columns_kernel(T* out, const T* in, int64_t outer, int64
   }
 }
 
-// kernel<<<blocks, threads, 0, stream>>>(args...) for the row plan.
-struct GpuLaunch {
-  cudaStream_t stream;
-  template <class... P, class... Args>
-  void operator()(void (*kernel)(P...), unsigned blocks, int threads, Args... args) const {
-    kernel<<<blocks, threads, 0, stream>>>(args...);
-  }
-};
-
 }  // namespace
 
 void launch_softmax(void* out, const void* in, ScalarType dt, int64_t outer, int64_t n,
@@ -73,15 +65,15 @@ void launch_softmax(void* out, const void* in, ScalarType dt, int64_t outer, int
           const T* i = static_cast<const T*>(in);
           if (inner == 1) {
             softmax_rows::rows<T, A>(o, i, outer, n, log, softmax_regs_enabled(),
-                                     GpuLaunch{stream});
+                                     StreamLaunch{stream, op});
           } else {
             int64_t columns = outer * inner;
             int blocks = static_cast<int>(
                 std::min<int64_t>((columns + kSoftmaxThreads - 1) / kSoftmaxThreads, 65535 * 32));
             softmax_columns_kernel<T, A>
                 <<<blocks, kSoftmaxThreads, 0, stream>>>(o, i, outer, n, inner, log);
+            detail::check_launch(op, stream);
           }
-          detail::check_launch(op, stream);
         }
       },
       true);
