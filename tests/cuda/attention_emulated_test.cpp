@@ -229,6 +229,13 @@ TEST(FlashEmulated, EmulatorReportsBrokenKernels) {
     });
   });
   EXPECT_NE(m.find("ldmatrix"), std::string::npos) << m;
+  // Launches the GPU would refuse.
+  m = error_of([] { simt::launch(dim3(1, 70000), dim3(32), 0, [] {}); });
+  EXPECT_NE(m.find("outside CUDA's limits"), std::string::npos) << m;
+  m = error_of([] { simt::launch(dim3(1), dim3(32), 300 * 1024, [] {}); });
+  EXPECT_NE(m.find("dynamic shared memory"), std::string::npos) << m;
+  m = error_of([] { simt::launch(dim3(1), dim3(2048), 0, [] {}); });
+  EXPECT_NE(m.find("1 to 1024 threads"), std::string::npos) << m;
   // A shuffle works: the sum over a warp.
   std::vector<float> out(32);
   simt::launch(dim3(1), dim3(32), 0, [&] {
@@ -254,5 +261,39 @@ TEST(FlashEmulated, EmulatorReportsBrokenKernels) {
               simt::half_to_float(simt::float_to_half(f)));
     EXPECT_EQ(Tensor(torch::tensor({f}).to(kBFloat16)).to(kFloat).item<float>(),
               simt::bf16_to_float(simt::float_to_bf16(f)));
+  }
+}
+
+// The launch plans at GPT-2's size (B 16, 12 heads, 1024 positions) and at the kernels' limits ask
+// only what an sm_90 launch allows (checked without running the kernels).
+TEST(FlashEmulated, LaunchPlansFitSm90) {
+  struct Shape {
+    int B, H, L, S;
+  };
+  for (Shape sh : {Shape{16, 12, 1024, 1024}, Shape{1, 65535, 70, 130}, Shape{65535, 1, 4096, 1}}) {
+    for (int D : {64, 128}) {
+      for (int mode : {0, 1, 2, 3}) {
+        cuda::FlashArgs a;
+        a.B = sh.B;
+        a.H = sh.H;
+        a.L = sh.L;
+        a.S = sh.S;
+        a.D = D;
+        a.bf16 = true;
+        a.mode = mode;
+        int launches = 0;
+        auto check = [&](void (*)(cuda::FlashArgs), dim3 grid, unsigned threads, size_t smem) {
+          ++launches;
+          EXPECT_LE(threads, 1024u);
+          EXPECT_GE(grid.x, 1u);
+          EXPECT_LE(grid.y, 65535u);
+          EXPECT_LE(grid.z, 65535u);
+          EXPECT_LE(smem, size_t{227} * 1024) << "D " << D << " mode " << mode;
+        };
+        cuda::flash::run<true>(a, check);
+        cuda::flash::run<false>(a, check);
+        EXPECT_EQ(launches, 4);  // forward; dvec, backward, dq cast
+      }
+    }
   }
 }

@@ -125,6 +125,7 @@ void make_context(Context& c, char* stack, size_t size, void (*entry)()) {
 }
 
 constexpr int kWarp = 32;
+constexpr size_t kMaxDynamicSmem = 227 * 1024;  // sm_90's per-block limit (with the opt-in)
 #ifdef EMBER_SIMT_ASAN
 constexpr size_t kStack = size_t{1} << 20;  // ASan's redzones make frames much larger
 #else
@@ -416,6 +417,15 @@ void launch(Dim3 grid, Dim3 dim, size_t smem_bytes, const std::function<void()>&
   b.smem.resize(smem_bytes + 16);
   const size_t n = size_t{dim.x} * dim.y * dim.z;
   if (n == 0 || n > 1024) throw Error("simt: a block has 1 to 1024 threads");
+  // What a launch on sm_90 would refuse.
+  if (grid.x == 0 || grid.y == 0 || grid.z == 0 || grid.x > 2147483647u || grid.y > 65535 ||
+      grid.z > 65535)
+    throw Error("simt: grid (" + std::to_string(grid.x) + ", " + std::to_string(grid.y) + ", " +
+                std::to_string(grid.z) + ") outside CUDA's limits");
+  if (smem_bytes > kMaxDynamicSmem)
+    throw Error("simt: " + std::to_string(smem_bytes) +
+                " bytes of dynamic shared memory (at most " + std::to_string(kMaxDynamicSmem) +
+                " per block on sm_90)");
   b.fibers.resize(n);
   for (size_t i = 0; i < n; ++i) b.fibers[i].stack = stack_pool().get(i);
   g_block = &b;

@@ -40,8 +40,9 @@ struct Error : std::runtime_error {
 };
 
 // Runs body() as every thread of every block of the grid; dynamic shared memory of smem_bytes per
-// block. Throws Error when a thread throws, on a barrier that not every thread reaches, or on a
-// misaligned ldmatrix / cp.async address.
+// block. Throws Error when a thread throws, on a barrier that not every thread reaches, on a
+// misaligned ldmatrix / cp.async address, and on a launch sm_90 would refuse (more than 1024
+// threads, grid sizes past CUDA's limits, more than 227 KiB of dynamic shared memory).
 void launch(Dim3 grid, Dim3 block, size_t smem_bytes, const std::function<void()>& body);
 
 // The running thread's indices and the launch geometry.
