@@ -580,13 +580,17 @@ __global__ void __launch_bounds__(kBackwardThreads<D, Mode>, kBackwardMinBlocks<
         mma16816<BF16>(p[n + 1], ka, qb[2], qb[3]);
       }
     }
+    // Only blocks on the causal diagonal or past an end need the mask (the same for the block).
+    const bool edge = (a.causal && i0 < k0 + Keys) || i0 + kCols > a.L || k0 + Keys > a.S;
 #pragma unroll
     for (int n = 0; n < kCols / 8; ++n) {
+      // Row log-sum-exps of columns 2t and 2t + 1 of this 8-column tile, in one 8-byte load.
+      const float2 lse2 = *reinterpret_cast<const float2*>(sLse + n * 8 + 2 * t);
 #pragma unroll
       for (int e = 0; e < 4; ++e) {
         const int ql = n * 8 + 2 * t + (e & 1), j = key[e >> 1];
-        const bool off = j >= a.S || i0 + ql >= a.L || (a.causal && j > i0 + ql);
-        p[n][e] = off ? 0.f : exp2f(p[n][e] * sl2 - sLse[ql] * kLog2e);
+        const bool off = edge && (j >= a.S || i0 + ql >= a.L || (a.causal && j > i0 + ql));
+        p[n][e] = off ? 0.f : exp2f(p[n][e] * sl2 - ((e & 1) ? lse2.y : lse2.x) * kLog2e);
       }
     }
     // dV += P^T dO (k runs over the queries).
@@ -620,8 +624,9 @@ __global__ void __launch_bounds__(kBackwardThreads<D, Mode>, kBackwardMinBlocks<
     }
 #pragma unroll
     for (int n = 0; n < kCols / 8; ++n) {
+      const float2 dv2 = *reinterpret_cast<const float2*>(sDv + n * 8 + 2 * t);
 #pragma unroll
-      for (int e = 0; e < 4; ++e) ds[n][e] = p[n][e] * (ds[n][e] - sDv[n * 8 + 2 * t + (e & 1)]);
+      for (int e = 0; e < 4; ++e) ds[n][e] = p[n][e] * (ds[n][e] - ((e & 1) ? dv2.y : dv2.x));
     }
     // dK += dS^T Q (k runs over the queries; the scale is applied at the end).
 #pragma unroll
