@@ -362,13 +362,15 @@ __global__ void __launch_bounds__(kThreads, kForwardMinBlocks<D, Mode>)
         mma16816<BF16>(s[n + 1], qa[kk], kb[2], kb[3]);
       }
     }
-    // Scale into the log2 domain and mask keys past the end (and the future, when causal).
+    // Scale into the log2 domain and mask keys past the end (and the future, when causal): only
+    // tiles on the causal diagonal or past the end need the mask (the same for the block).
+    const bool edge = (a.causal && k0 + kCols > q0) || k0 + kCols > a.S;
 #pragma unroll
     for (int n = 0; n < kCols / 8; ++n) {
 #pragma unroll
       for (int e = 0; e < 4; ++e) {
         const int col = k0 + n * 8 + 2 * t + (e & 1);
-        const bool off = col >= a.S || (a.causal && col > row[e >> 1]);
+        const bool off = edge && (col >= a.S || (a.causal && col > row[e >> 1]));
         s[n][e] = off ? -INFINITY : s[n][e] * sl2;
       }
     }
