@@ -289,13 +289,11 @@ __device__ __forceinline__ float quad_sum(float x) {
   return x + __shfl_xor_sync(0xffffffffu, x, 2);
 }
 
-// Blocks per SM the forward asks room for: with head size 64, four (at most 128 registers: the
-// ldmatrix addresses would take mode 1 to 141 and three blocks, for a 4-byte spill), or three in
-// mode 2, whose second buffer's addresses would spill 36 bytes at 128.
+// Blocks per SM the forward asks room for: with head size 64, four (at most 128 registers; ptxas:
+// no spills in any mode since the mask is computed only in edge tiles - before, mode 2 needed 158
+// and ran three blocks).
 template <int D, int Mode>
-constexpr int kForwardMinBlocks = D != 64            ? 1
-                                  : kAsyncMode<Mode> ? 3
-                                                     : 4;
+constexpr int kForwardMinBlocks = D != 64 ? 1 : 4;
 
 template <bool BF16, int D, int Mode>
 __global__ void __launch_bounds__(kThreads, kForwardMinBlocks<D, Mode>)
@@ -482,8 +480,9 @@ template <int D, int Mode>
 constexpr int kBackwardThreads = kBackwardKeys<D, Mode> * 2;
 // Blocks per SM the backward asks room for: mode 2 with head size 64 three (at most 168 registers;
 // ptxas -v: 168, no spills, where the unbounded kernel took 195 and so two blocks, 8 warps per
-// SM); the others as they come (modes 0 and 1 ~200 registers: two blocks; mode 3 240: one block
-// of 8 warps; head size 128 ~254: two blocks). `tools/ptxas_usage.sh` prints the counts.
+// SM); the others as they come (modes 0 and 1 ~206 registers: two blocks; mode 3 226: one block
+// of 8 warps - held to 128 for two blocks it spills ~290 bytes; head size 128 ~254: two blocks).
+// `tools/ptxas_usage.sh` prints the counts.
 template <int D, int Mode>
 constexpr int kBackwardMinBlocks = (D == 64 && Mode == 2) ? 3 : 1;
 
