@@ -15,6 +15,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "src/cuda/block_reduce.cuh"
 #include "src/cuda/elementwise.h"
 #include "src/cuda/runtime.h"
 
@@ -420,20 +421,6 @@ void float_or_double(ScalarType dt, const char* op, Fn&& fn) {
   } else {
     EMBER_ERROR("[", op, "] CUDA kernel expects float or double");
   }
-}
-
-// Sum of a double over a block of kThreads threads (a multiple of 32); every thread gets it.
-template <int kThreads>
-__device__ double block_sum(double v) {
-  __shared__ double partial[kThreads / 32];
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-  int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-  __syncthreads();  // earlier readers of `partial` are done
-  if (lane == 0) partial[warp] = v;
-  __syncthreads();
-  v = lane < kThreads / 32 ? partial[lane] : 0.0;
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-  return v;
 }
 
 }  // namespace ember::cuda
