@@ -20,9 +20,7 @@ using namespace ember;
 
 namespace {
 
-auto emulated = [](auto kernel, unsigned blocks, int threads, auto... args) {
-  simt::launch(dim3(blocks), dim3(static_cast<unsigned>(threads)), 0, [&] { kernel(args...); });
-};
+constexpr simt::PlanLaunch emulated;
 
 template <class T>
 void check(int64_t N, int64_t C, int64_t ldx, int64_t ldg, bool weighted) {

@@ -19,9 +19,7 @@ using namespace ember;
 
 namespace {
 
-auto emulated = [](auto kernel, dim3 grid, int threads, auto... args) {
-  simt::launch(grid, dim3(static_cast<unsigned>(threads)), 0, [&] { kernel(args...); });
-};
+constexpr simt::PlanLaunch emulated;
 
 float* ptr(Tensor& t) { return t.defined() ? t.data_ptr<float>() : nullptr; }
 const float* cptr(const Tensor& t) { return t.defined() ? t.data_ptr<float>() : nullptr; }

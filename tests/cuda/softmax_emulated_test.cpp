@@ -20,9 +20,7 @@ using namespace ember;
 
 namespace {
 
-auto emulated = [](auto kernel, unsigned blocks, int threads, auto... args) {
-  simt::launch(dim3(blocks), dim3(static_cast<unsigned>(threads)), 0, [&] { kernel(args...); });
-};
+constexpr simt::PlanLaunch emulated;
 
 // Rows of x (float or double) through the plan; `regs` as EMBER_CUDA_SOFTMAX_REGS.
 Tensor run(const Tensor& x, bool log, bool regs) {

@@ -153,7 +153,6 @@ struct Fiber {
 
 // One lane's part of a warp collective: its inputs, and its outputs once the last lane arrived.
 struct Slot {
-  Collective op = Collective::None;
   double f = 0, f_out = 0;
   int lane_mask = 0;
   uint32_t a[4] = {}, b0 = 0, b1 = 0;
@@ -347,7 +346,6 @@ Slot& arrive_warp(Collective op) {
     throw Error("simt: the lanes of warp " + std::to_string(f.warp) +
                 " reached different collectives (" + where(f) + ")");
   }
-  w.slots[f.lane].op = op;
   const int lanes = std::min<int>(kWarp, static_cast<int>(b.fibers.size()) - f.warp * kWarp);
   if (lanes != kWarp) throw Error("simt: warp collectives need full warps of 32 threads");
   if (++w.arrived == kWarp) {

@@ -52,6 +52,15 @@ const Dim3& block_dim();
 const Dim3& grid_dim();
 void* dynamic_smem();
 
+// The emulator's counterpart of src/cuda/launch.cuh's StreamLaunch for the kernels' launch plans:
+// launch(kernel, grid, threads, args...) runs kernel(args...) on every thread of the grid.
+struct PlanLaunch {
+  template <class Kernel, class... A>
+  void operator()(Kernel kernel, Dim3 grid, int threads, A... args) const {
+    launch(grid, Dim3(static_cast<unsigned>(threads)), 0, [&] { kernel(args...); });
+  }
+};
+
 // __syncthreads.
 void sync_threads();
 // __shfl_xor_sync over all 32 lanes (the mask must be full); floats travel exactly as doubles.
