@@ -32,6 +32,9 @@ size_t cuda_pending_kernel_errors(DeviceIndex) { return 0; }
 void cuda_random_fill(const Tensor& t, RandomFill, double, double, const Tensor&) {
   no_cuda("random", t.device());
 }
+PhiloxSeedOffset cuda_philox_seed_offset(DeviceIndex device, uint64_t) {
+  no_cuda("random", Device(kCUDA, device));
+}
 }  // namespace detail
 
 namespace cuda {

@@ -28,4 +28,10 @@ size_t cuda_pending_kernel_errors(DeviceIndex device);
 // exponential (rate a).
 enum class RandomFill : int { uniform, normal, bernoulli, exponential };
 void cuda_random_fill(const Tensor& t, RandomFill kind, double a, double b, const Tensor& probs);
+// The (seed, offset) of a kernel's Philox counters from a CUDA device's generator, which moves on
+// by at least `count` offsets (Note [Attention dropout] in src/kernels/philox.h).
+struct PhiloxSeedOffset {
+  uint64_t seed, offset;
+};
+PhiloxSeedOffset cuda_philox_seed_offset(DeviceIndex device, uint64_t count);
 }  // namespace ember::detail

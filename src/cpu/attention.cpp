@@ -3,6 +3,9 @@
 // backward is FlashAttention-2's: with D_i = dO_i . O_i and P_ij = exp(scale q_i . k_j - lse_i),
 // dV_j = sum_i P_ij dO_i, dS_ij = P_ij (dO_i . v_j - D_i), dQ_i = scale sum_j dS_ij k_j and
 // dK_j = scale sum_i dS_ij q_i. Parallel over (batch, head) pairs (and rows in the forward).
+// Dropout (Note [Attention dropout] in src/kernels/philox.h) multiplies P_ij by Z_ij = keep_ij /
+// (1 - p) in the output, so dV_j = sum_i P_ij Z_ij dO_i and dS_ij = P_ij (Z_ij dO_i . v_j - D_i);
+// D_i = dO_i . O_i still (O_i = sum_j P_ij Z_ij v_j).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -38,8 +41,21 @@ double dot(const T* a, const T* b, int64_t n) {
 // Keys query i sees: all of them, or j <= i when causal.
 int64_t keys_seen(int64_t i, int64_t S, bool causal) { return causal ? std::min(S, i + 1) : S; }
 
+// Z_ij of pair bh: 1 / (1 - p) or 0, or 1 without dropout.
+struct DropoutFactor {
+  const AttentionDropout& d;
+  uint32_t threshold = d.p > 0 ? attention_dropout_threshold(d.p) : 0;
+  double scale = 1 / (1 - d.p);
+  double operator()(int64_t bh, int64_t i, int64_t j) const {
+    if (d.p == 0) return 1;
+    return attention_dropout_keep(d.seed, d.offset, bh, i, j, threshold) ? scale : 0;
+  }
+};
+
 void fused_attention_kernel(const Tensor& q, const Tensor& k, const Tensor& v, Tensor& out,
-                            Tensor& lse, bool causal, double scale) {
+                            Tensor& lse, bool causal, double scale,
+                            const AttentionDropout& dropout) {
+  const DropoutFactor z{dropout};
   cpu::visit_float_or_double(q.dtype(), "_scaled_dot_product_fused_attention", [&]<class T>() {
     const int64_t B = q.size(0), H = q.size(1), L = q.size(2), D = q.size(3);
     const int64_t S = k.size(2), Dv = v.size(3);
@@ -60,10 +76,12 @@ void fused_attention_kernel(const Tensor& q, const Tensor& k, const Tensor& v, T
                      double l = 0;
                      std::fill(acc.begin(), acc.end(), 0.0);
                      for (int64_t j = 0; j < n; ++j) {
-                       double w = std::exp(p[j] - m);
+                       const double w = std::exp(p[j] - m);
                        l += w;
+                       const double wz = w * z(b * H + h, i, j);
+                       if (wz == 0) continue;
                        const T* vj = V.row(b, h, j);
-                       for (int64_t d = 0; d < Dv; ++d) acc[d] += w * static_cast<double>(vj[d]);
+                       for (int64_t d = 0; d < Dv; ++d) acc[d] += wz * static_cast<double>(vj[d]);
                      }
                      T* oi = O.row(b, h, i);
                      for (int64_t d = 0; d < Dv; ++d) oi[d] = static_cast<T>(acc[d] / l);
@@ -76,7 +94,8 @@ void fused_attention_kernel(const Tensor& q, const Tensor& k, const Tensor& v, T
 void fused_attention_backward_kernel(const Tensor& grad_out, const Tensor& q, const Tensor& k,
                                      const Tensor& v, const Tensor& out, const Tensor& lse,
                                      Tensor& grad_q, Tensor& grad_k, Tensor& grad_v, bool causal,
-                                     double scale) {
+                                     double scale, const AttentionDropout& dropout) {
+  const DropoutFactor z{dropout};
   cpu::visit_float_or_double(q.dtype(), "_scaled_dot_product_fused_attention", [&]<class T>() {
     const int64_t B = q.size(0), H = q.size(1), L = q.size(2), D = q.size(3);
     const int64_t S = k.size(2), Dv = v.size(3);
@@ -99,8 +118,10 @@ void fused_attention_backward_kernel(const Tensor& grad_out, const Tensor& q, co
           for (int64_t j = 0; j < n; ++j) {
             const T* kj = K.row(b, h, j);
             const double P = std::exp(scale * dot(qi, kj, D) - li);
-            const double dS = P * (dot(gi, V.row(b, h, j), Dv) - Di);
-            for (int64_t d = 0; d < Dv; ++d) gv[j * Dv + d] += P * static_cast<double>(gi[d]);
+            const double Z = z(pair, i, j);
+            const double dS = P * (Z * dot(gi, V.row(b, h, j), Dv) - Di);
+            const double PZ = P * Z;
+            for (int64_t d = 0; d < Dv; ++d) gv[j * Dv + d] += PZ * static_cast<double>(gi[d]);
             for (int64_t d = 0; d < D; ++d) {
               gq[d] += dS * static_cast<double>(kj[d]);
               gk[j * D + d] += dS * static_cast<double>(qi[d]);

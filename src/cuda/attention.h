@@ -32,6 +32,12 @@ struct FlashArgs {
   bool causal = false;
   bool bf16 = false;  // else float16
   int mode = 2;       // kernel variant (EMBER_FLASH_MODE, see flash_attention.cuh)
+  // Dropout of the attention weights (Note [Attention dropout] in src/kernels/philox.h): a weight
+  // is kept when its Philox word is at least `drop_threshold` and then scaled by `drop_scale`.
+  bool dropout = false;
+  uint32_t drop_threshold = 0;
+  float drop_scale = 1;
+  uint64_t seed = 0, offset = 0;
 };
 
 void launch_flash_forward(const FlashArgs& a, CUstream_st* stream);

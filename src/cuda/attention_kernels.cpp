@@ -18,7 +18,7 @@ RowStrides strides_of(const Tensor& t) { return {t.stride(0), t.stride(1), t.str
 // What the kernels support; the op only sends them such inputs from scaled_dot_product_attention,
 // but _scaled_dot_product_fused_attention can be called directly.
 FlashArgs flash_args(const Tensor& q, const Tensor& k, const Tensor& v, bool causal, double scale,
-                     const char* op) {
+                     const AttentionDropout& dropout, const char* op) {
   EMBER_CHECK(q.dtype() == kHalf || q.dtype() == kBFloat16, "[", op,
               "] the CUDA kernel supports float16 and bfloat16, got ", toString(q.dtype()));
   const int64_t D = q.size(3);
@@ -51,13 +51,22 @@ FlashArgs flash_args(const Tensor& q, const Tensor& k, const Tensor& v, bool cau
   // them.
   const char* e = std::getenv("EMBER_FLASH_MODE");
   a.mode = e != nullptr && e[0] >= '0' && e[0] <= '3' && e[1] == '\0' ? e[0] - '0' : 2;
+  EMBER_CHECK(dropout.p >= 0 && dropout.p < 1, "[", op,
+              "] the CUDA kernel takes a dropout probability in [0, 1), got ", dropout.p);
+  if (dropout.p > 0) {
+    a.dropout = true;
+    a.drop_threshold = attention_dropout_threshold(dropout.p);
+    a.drop_scale = static_cast<float>(1 / (1 - dropout.p));
+    a.seed = dropout.seed;
+    a.offset = dropout.offset;
+  }
   return a;
 }
 
 void fused_attention_cuda(const Tensor& q, const Tensor& k, const Tensor& v, Tensor& out,
-                          Tensor& lse, bool causal, double scale) {
+                          Tensor& lse, bool causal, double scale, const AttentionDropout& dropout) {
   CUDAGuard guard(q.device());
-  FlashArgs a = flash_args(q, k, v, causal, scale, "_scaled_dot_product_fused_attention");
+  FlashArgs a = flash_args(q, k, v, causal, scale, dropout, "_scaled_dot_product_fused_attention");
   a.o = out.data_ptr();
   a.os = strides_of(out);
   a.lse = lse.data_ptr<float>();
@@ -67,9 +76,10 @@ void fused_attention_cuda(const Tensor& q, const Tensor& k, const Tensor& v, Ten
 void fused_attention_backward_cuda(const Tensor& grad_out, const Tensor& q, const Tensor& k,
                                    const Tensor& v, const Tensor& out, const Tensor& lse,
                                    Tensor& grad_q, Tensor& grad_k, Tensor& grad_v, bool causal,
-                                   double scale) {
+                                   double scale, const AttentionDropout& dropout) {
   CUDAGuard guard(q.device());
-  FlashArgs a = flash_args(q, k, v, causal, scale, "_scaled_dot_product_fused_attention_backward");
+  FlashArgs a =
+      flash_args(q, k, v, causal, scale, dropout, "_scaled_dot_product_fused_attention_backward");
   TensorOptions f = TensorOptions(kFloat).device(q.device());
   Tensor dq_accum = zeros({q.size(0), q.size(1), q.size(2), q.size(3)}, f);
   Tensor dvec = empty({q.size(0), q.size(1), q.size(2)}, f);

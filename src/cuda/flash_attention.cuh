@@ -38,6 +38,7 @@
 #include <type_traits>
 
 #include "src/cuda/attention.h"
+#include "src/kernels/philox.h"
 
 #ifdef EMBER_SIMT_EMULATION
 #define EMBER_DYNAMIC_SMEM(T, name) T* name = static_cast<T*>(::ember::simt::dynamic_smem())
@@ -289,13 +290,38 @@ __device__ __forceinline__ float quad_sum(float x) {
   return x + __shfl_xor_sync(0xffffffffu, x, 2);
 }
 
+// Dropout (Note [Attention dropout] in src/kernels/philox.h): which of this thread's weights of a
+// 16 x 16 block of pair bh (query block qb, key block kb) are kept, as bits e (first 8-column C
+// tile of the block) and 4 + e (second tile). The forward's tiles run over keys, so its quads are
+// (a = g, b = 2t + u); the backward's run over queries (P^T), so its quads are (2t + u, g).
+template <bool KeyMajor>
+__device__ __forceinline__ uint32_t dropout_keep_bits(const FlashArgs& a, int64_t bh, int qb,
+                                                      int kb, int g, int t) {
+  uint32_t bits = 0;
+#pragma unroll
+  for (int u = 0; u < 2; ++u) {
+    const PhiloxWords r = attention_dropout_quad(
+        a.seed, a.offset, bh, qb, kb, KeyMajor ? 2 * t + u : g, KeyMajor ? g : 2 * t + u);
+    // Word w is (i % 16 / 8) * 2 + (j % 16 / 8): in the forward the tile is j's half and the
+    // element's row half (e >> 1) is i's, in the backward the other way round.
+    const uint32_t k0 = r.w[0] >= a.drop_threshold, k1 = r.w[1] >= a.drop_threshold;
+    const uint32_t k2 = r.w[2] >= a.drop_threshold, k3 = r.w[3] >= a.drop_threshold;
+    if constexpr (KeyMajor) {
+      bits |= k0 << u | k1 << (2 + u) | k2 << (4 + u) | k3 << (6 + u);
+    } else {
+      bits |= k0 << u | k2 << (2 + u) | k1 << (4 + u) | k3 << (6 + u);
+    }
+  }
+  return bits;
+}
+
 // Blocks per SM the forward asks room for: with head size 64, four (at most 128 registers; ptxas:
 // no spills in any mode since the mask is computed only in edge tiles - before, mode 2 needed 158
 // and ran three blocks).
 template <int D, int Mode>
 constexpr int kForwardMinBlocks = D != 64 ? 1 : 4;
 
-template <bool BF16, int D, int Mode>
+template <bool BF16, int D, int Mode, bool Drop>
 __global__ void __launch_bounds__(kThreads, kForwardMinBlocks<D, Mode>)
     flash_forward_kernel(FlashArgs a) {
   constexpr int P = D + 8;
@@ -396,11 +422,24 @@ __global__ void __launch_bounds__(kThreads, kForwardMinBlocks<D, Mode>)
       }
       m[r] = mnew;
     }
-    // O += P V, 16 keys per step.
+    // O += P V, 16 keys per step; with dropout the dropped weights are 0 here (l above summed
+    // them all; the kept ones' 1 / (1 - p) is applied to O at the end).
 #pragma unroll
     for (int j = 0; j < kCols / 16; ++j) {
       uint32_t pa[4];
-      c_to_a<BF16>(pa, s[2 * j], s[2 * j + 1]);
+      if constexpr (Drop) {
+        const uint32_t bits = dropout_keep_bits<false>(
+            a, static_cast<int64_t>(b) * a.H + h, (q0 + warp * 16) / 16, (k0 + 16 * j) / 16, g, t);
+        float z0[4], z1[4];
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          z0[e] = (bits >> e) & 1u ? s[2 * j][e] : 0.f;
+          z1[e] = (bits >> (4 + e)) & 1u ? s[2 * j + 1][e] : 0.f;
+        }
+        c_to_a<BF16>(pa, z0, z1);
+      } else {
+        c_to_a<BF16>(pa, s[2 * j], s[2 * j + 1]);
+      }
 #pragma unroll
       for (int n = 0; n < D / 8; n += 2) {
         uint32_t vb[4];
@@ -416,7 +455,7 @@ __global__ void __launch_bounds__(kThreads, kForwardMinBlocks<D, Mode>)
   for (int r = 0; r < 2; ++r) {
     const float sum = quad_sum(l[r]);
     if (row[r] >= a.L) continue;
-    const float inv = sum > 0.f ? 1.f / sum : 0.f;
+    const float inv = sum > 0.f ? (Drop ? a.drop_scale : 1.f) / sum : 0.f;
     uint16_t* orow = O + row[r] * a.os.i;
 #pragma unroll
     for (int n = 0; n < D / 8; ++n) {
@@ -486,7 +525,7 @@ constexpr int kBackwardThreads = kBackwardKeys<D, Mode> * 2;
 template <int D, int Mode>
 constexpr int kBackwardMinBlocks = (D == 64 && Mode == 2) ? 3 : 1;
 
-template <bool BF16, int D, int Mode>
+template <bool BF16, int D, int Mode, bool Drop>
 __global__ void __launch_bounds__(kBackwardThreads<D, Mode>, kBackwardMinBlocks<D, Mode>)
     flash_backward_kernel(FlashArgs a) {
   constexpr int P = D + 8;
@@ -594,11 +633,30 @@ __global__ void __launch_bounds__(kBackwardThreads<D, Mode>, kBackwardMinBlocks<
         p[n][e] = off ? 0.f : exp2f(p[n][e] * sl2 - ((e & 1) ? lse2.y : lse2.x) * kLog2e);
       }
     }
+    // With dropout, keep bit 4 n + e says whether weight p[n][e] is kept: dV takes the kept
+    // weights (dV's 1 / (1 - p) is applied at the end) and dS the kept part of dP.
+    uint32_t keep = 0xFFFFFFFFu;
+    if constexpr (Drop) {
+      keep = 0;
+#pragma unroll
+      for (int j = 0; j < kCols / 16; ++j)
+        keep |= dropout_keep_bits<true>(a, bh, (i0 + 16 * j) / 16, (k0 + kr) / 16, g, t) << (8 * j);
+    }
     // dV += P^T dO (k runs over the queries).
 #pragma unroll
     for (int j = 0; j < kCols / 16; ++j) {
       uint32_t pa[4];
-      c_to_a<BF16>(pa, p[2 * j], p[2 * j + 1]);
+      if constexpr (Drop) {
+        float z0[4], z1[4];
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          z0[e] = (keep >> (8 * j + e)) & 1u ? p[2 * j][e] : 0.f;
+          z1[e] = (keep >> (8 * j + 4 + e)) & 1u ? p[2 * j + 1][e] : 0.f;
+        }
+        c_to_a<BF16>(pa, z0, z1);
+      } else {
+        c_to_a<BF16>(pa, p[2 * j], p[2 * j + 1]);
+      }
 #pragma unroll
       for (int n = 0; n < D / 8; n += 2) {
         uint32_t ob[4];
@@ -627,7 +685,11 @@ __global__ void __launch_bounds__(kBackwardThreads<D, Mode>, kBackwardMinBlocks<
     for (int n = 0; n < kCols / 8; ++n) {
       const float2 dv2 = *reinterpret_cast<const float2*>(sDv + n * 8 + 2 * t);
 #pragma unroll
-      for (int e = 0; e < 4; ++e) ds[n][e] = p[n][e] * (ds[n][e] - ((e & 1) ? dv2.y : dv2.x));
+      for (int e = 0; e < 4; ++e) {
+        float dp = ds[n][e];
+        if constexpr (Drop) dp = (keep >> (4 * n + e)) & 1u ? dp * a.drop_scale : 0.f;
+        ds[n][e] = p[n][e] * (dp - ((e & 1) ? dv2.y : dv2.x));
+      }
     }
     // dK += dS^T Q (k runs over the queries; the scale is applied at the end).
 #pragma unroll
@@ -695,8 +757,9 @@ __global__ void __launch_bounds__(kBackwardThreads<D, Mode>, kBackwardMinBlocks<
     for (int n = 0; n < D / 8; ++n) {
       *reinterpret_cast<uint32_t*>(gk + n * 8 + 2 * t) =
           pack2<BF16>(dk[n][2 * r] * a.scale, dk[n][2 * r + 1] * a.scale);
+      const float dvs = Drop ? a.drop_scale : 1.f;
       *reinterpret_cast<uint32_t*>(gv + n * 8 + 2 * t) =
-          pack2<BF16>(dv[n][2 * r], dv[n][2 * r + 1]);
+          pack2<BF16>(dv[n][2 * r] * dvs, dv[n][2 * r + 1] * dvs);
     }
   }
 }
@@ -733,21 +796,21 @@ inline size_t backward_smem(int D, int bufs, int keys) {
 
 // The launch plans: `launch(kernel, grid, threads, shared memory bytes)` runs kernel(a) - on the
 // GPU in src/cuda/attention.cu, on the emulator in the tests.
-template <bool BF16, int D, int Mode, class Launch>
+template <bool BF16, int D, int Mode, bool Drop, class Launch>
 void forward(const FlashArgs& a, Launch&& launch) {
   const size_t smem = forward_smem(D, kAsyncMode<Mode> ? 2 : 1);
-  launch(flash_forward_kernel<BF16, D, Mode>, dim3((a.L + kRows - 1) / kRows, a.H, a.B), kThreads,
-         smem);
+  launch(flash_forward_kernel<BF16, D, Mode, Drop>, dim3((a.L + kRows - 1) / kRows, a.H, a.B),
+         kThreads, smem);
 }
 
-template <bool BF16, int D, int Mode, class Launch>
+template <bool BF16, int D, int Mode, bool Drop, class Launch>
 void backward(const FlashArgs& a, Launch&& launch) {
   const int64_t rows = static_cast<int64_t>(a.B) * a.H * a.L;
   const int64_t dvec_threads = rows * (D / 8);
   launch(flash_dvec_kernel<BF16, D>, dim3(static_cast<unsigned>((dvec_threads + 255) / 256)), 256,
          0);
   constexpr int keys = kBackwardKeys<D, Mode>;
-  launch(flash_backward_kernel<BF16, D, Mode>, dim3((a.S + keys - 1) / keys, a.H, a.B),
+  launch(flash_backward_kernel<BF16, D, Mode, Drop>, dim3((a.S + keys - 1) / keys, a.H, a.B),
          kBackwardThreads<D, Mode>, backward_smem(D, kBackwardBufs<D, Mode>, keys));
   const bool aligned = reinterpret_cast<uintptr_t>(a.gq) % 16 == 0 && a.gqs.b % 8 == 0 &&
                        a.gqs.h % 8 == 0 && a.gqs.i % 8 == 0;
@@ -761,15 +824,15 @@ void backward(const FlashArgs& a, Launch&& launch) {
 }
 
 // The instantiation for the arguments' dtype, head size and mode.
-template <bool Fwd, int Mode, class Launch>
+template <bool Fwd, int Mode, bool Drop, class Launch>
 void run_mode(const FlashArgs& a, Launch&& launch) {
   auto pass = [&](auto bf16, auto d) {
     constexpr int kD = decltype(d)::value;
     if constexpr (Fwd) {
-      forward<decltype(bf16)::value, kD, Mode>(a, launch);
+      forward<decltype(bf16)::value, kD, Mode, Drop>(a, launch);
     } else {
       // Mode 3 changes only head size 64's backward.
-      backward<decltype(bf16)::value, kD, (Mode == 3 && kD != 64) ? 2 : Mode>(a, launch);
+      backward<decltype(bf16)::value, kD, (Mode == 3 && kD != 64) ? 2 : Mode, Drop>(a, launch);
     }
   };
   using T = std::true_type;
@@ -782,18 +845,20 @@ void run_mode(const FlashArgs& a, Launch&& launch) {
     a.D == 64 ? pass(F{}, D64{}) : pass(F{}, D128{});
   }
 }
+// With dropout every mode runs mode 2's kernels (the modes' purpose is comparing the loads).
 template <bool Fwd, class Launch>
 void run(const FlashArgs& a, Launch&& launch) {
+  if (a.dropout) return run_mode<Fwd, 2, true>(a, launch);
   switch (a.mode) {
     case 0:
-      return run_mode<Fwd, 0>(a, launch);
+      return run_mode<Fwd, 0, false>(a, launch);
     case 1:
-      return run_mode<Fwd, 1>(a, launch);
+      return run_mode<Fwd, 1, false>(a, launch);
     case 3:
-      if constexpr (!Fwd) return run_mode<Fwd, 3>(a, launch);
+      if constexpr (!Fwd) return run_mode<Fwd, 3, false>(a, launch);
       [[fallthrough]];  // mode 3's forward is mode 2's
     default:
-      return run_mode<Fwd, 2>(a, launch);
+      return run_mode<Fwd, 2, false>(a, launch);
   }
 }
 

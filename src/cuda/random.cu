@@ -7,31 +7,14 @@
 #include <cmath>
 
 #include "src/cuda/loops.cuh"
+#include "src/kernels/philox.h"
 
 namespace ember::cuda {
 namespace {
 
-struct Words {
-  uint32_t w[4];
-};
-
-__device__ __forceinline__ Words philox(uint64_t index, uint64_t offset, uint64_t seed) {
-  uint32_t c0 = static_cast<uint32_t>(index), c1 = static_cast<uint32_t>(index >> 32);
-  uint32_t c2 = static_cast<uint32_t>(offset), c3 = static_cast<uint32_t>(offset >> 32);
-  uint32_t k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
-  constexpr uint32_t kM0 = 0xD2511F53u, kM1 = 0xCD9E8D57u, kW0 = 0x9E3779B9u, kW1 = 0xBB67AE85u;
-  for (int round = 0; round < 10; ++round) {
-    uint32_t hi0 = __umulhi(kM0, c0), lo0 = kM0 * c0;
-    uint32_t hi1 = __umulhi(kM1, c2), lo1 = kM1 * c2;
-    uint32_t n0 = hi1 ^ c1 ^ k0, n2 = hi0 ^ c3 ^ k1;
-    c0 = n0;
-    c1 = lo1;
-    c2 = n2;
-    c3 = lo0;
-    k0 += kW0;
-    k1 += kW1;
-  }
-  return {{c0, c1, c2, c3}};
+__device__ __forceinline__ PhiloxWords philox(uint64_t index, uint64_t offset, uint64_t seed) {
+  return philox4x32_10(static_cast<uint32_t>(index), static_cast<uint32_t>(index >> 32),
+                       static_cast<uint32_t>(offset), static_cast<uint32_t>(offset >> 32), seed);
 }
 
 // Uniform in [0, 1): 24 bits for float math, 53 bits (two words) for double.
@@ -49,7 +32,7 @@ __global__ void random_kernel(T* out, int64_t n, RandomKind kind, double a, doub
   using M = std::conditional_t<std::is_same_v<T, double>, double, float>;
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
        i += int64_t(blockDim.x) * gridDim.x) {
-    Words r = philox(static_cast<uint64_t>(i), offset, seed);
+    PhiloxWords r = philox(static_cast<uint64_t>(i), offset, seed);
     M u0, u1;
     if constexpr (std::is_same_v<M, double>) {
       u0 = uniform_d(r.w[0], r.w[1]);

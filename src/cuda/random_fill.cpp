@@ -22,4 +22,9 @@ void cuda_random_fill(const Tensor& t, RandomFill kind, double a, double b, cons
   if (!out.is_same(t)) t.copy_(out);
 }
 
+PhiloxSeedOffset cuda_philox_seed_offset(DeviceIndex device, uint64_t count) {
+  cuda::detail::PhiloxState st = cuda::detail::philox_state(device, count);
+  return {st.seed, st.offset};
+}
+
 }  // namespace ember::detail

@@ -4,17 +4,20 @@
 #include <cstdint>
 #include <cstdlib>
 #include <limits>
+#include <mutex>
 #include <string>
 
 #include "ember/autograd/function_node.h"
+#include "ember/core/generator.h"
 #include "ember/ember.h"
 #include "src/amp/autocast_hook.h"
+#include "src/core/cuda_hooks.h"
 #include "src/kernels/attention.h"
 
 namespace ember {
 
 // Note [Fused attention]
-// scaled_dot_product_attention without a mask or dropout runs as one fused op,
+// scaled_dot_product_attention without a mask runs as one fused op,
 // _scaled_dot_product_fused_attention, when the inputs suit the CUDA kernel (float16/bfloat16,
 // head size 64 or 128): FlashAttention-2's algorithm (src/cuda/flash_attention.cuh). Scores are
 // made a block of keys at a time, softmax runs online (a running max and sum per query row), and
@@ -23,7 +26,11 @@ namespace ember {
 // q, k and lse. The CPU kernel (src/cpu/attention.cpp) computes the same quantities one row at a
 // time; it is what the op database and the double-precision gradient checks run, and the
 // reference the CUDA kernel is tested against. Double backward (create_graph) differentiates a
-// composite formula of the same gradients.
+// composite formula of the same gradients. Dropout happens inside the kernels too (Note [Attention
+// dropout] in src/kernels/philox.h): each weight's keep decision is a Philox word of (seed,
+// offset, batch and head, query, key), drawn again by the backward, so no mask is stored; the
+// seed and offset come from the device's generator (CUDA: its Philox state; CPU: a 64-bit draw
+// from the CPU generator as the seed, offset 0) and are saved for backward.
 namespace {
 
 bool env_disables_fused_attention() {
@@ -76,13 +83,56 @@ Tensor scaled_scores(const Tensor& q, const Tensor& k, bool causal, double s) {
   return scores.masked_fill(keep.logical_not(), -std::numeric_limits<double>::infinity());
 }
 
-// The gradients by a composite of differentiable ops (double backward).
+// The dropout factors Z [B, H, L, S] (keep / (1 - p)) that the kernels draw, as a tensor of
+// dtype dt on `device` (computed on the CPU: for double backward only).
+Tensor dropout_factors(int64_t B, int64_t H, int64_t L, int64_t S, const AttentionDropout& d,
+                       ScalarType dt, Device device) {
+  Tensor z = empty({B, H, L, S}, TensorOptions(kDouble));
+  double* pz = z.data_ptr<double>();
+  const uint32_t threshold = attention_dropout_threshold(d.p);
+  const double scale = 1 / (1 - d.p);
+  for (int64_t bh = 0; bh < B * H; ++bh) {
+    for (int64_t i = 0; i < L; ++i) {
+      for (int64_t j = 0; j < S; ++j, ++pz)
+        *pz = attention_dropout_keep(d.seed, d.offset, bh, i, j, threshold) ? scale : 0.0;
+    }
+  }
+  return z.to(TensorOptions(dt).device(device));
+}
+
+// The gradients by a composite of differentiable ops (double backward); z: the dropout factors,
+// or undefined.
 variable_list fused_attention_backward_composite(const Tensor& g, const Tensor& q, const Tensor& k,
-                                                 const Tensor& v, bool causal, double s) {
+                                                 const Tensor& v, bool causal, double s,
+                                                 const Tensor& z) {
   Tensor P = softmax(scaled_scores(q, k, causal, s), -1);
   Tensor dP = matmul(g, v.transpose(-2, -1));
+  Tensor PZ = P;
+  if (z.defined()) {
+    dP = dP * z;
+    PZ = P * z;
+  }
   Tensor dS = P * (dP - (dP * P).sum(-1, true));
-  return {matmul(dS, k) * s, matmul(dS.transpose(-2, -1), q) * s, matmul(P.transpose(-2, -1), g)};
+  return {matmul(dS, k) * s, matmul(dS.transpose(-2, -1), q) * s, matmul(PZ.transpose(-2, -1), g)};
+}
+
+// The Philox seed and offset of one fused attention call with dropout on q's device.
+AttentionDropout draw_dropout(double p, const Tensor& q) {
+  AttentionDropout d;
+  d.p = p;
+  if (p == 0) return d;
+  const int64_t B = q.size(0), H = q.size(1);
+  if (q.is_cuda()) {
+    const detail::PhiloxSeedOffset st =
+        detail::cuda_philox_seed_offset(q.device().index(), static_cast<uint64_t>(B * H) * 64);
+    d.seed = st.seed;
+    d.offset = st.offset;
+  } else {
+    Generator& gen = default_generator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    d.seed = gen.get()->random64();
+  }
+  return d;
 }
 
 }  // namespace
@@ -90,7 +140,8 @@ variable_list fused_attention_backward_composite(const Tensor& g, const Tensor& 
 std::tuple<Tensor, Tensor> _scaled_dot_product_fused_attention(const Tensor& query,
                                                                const Tensor& key,
                                                                const Tensor& value, bool is_causal,
-                                                               std::optional<double> scale) {
+                                                               std::optional<double> scale,
+                                                               double dropout_p) {
   constexpr const char* op = "_scaled_dot_product_fused_attention";
   EMBER_CHECK(query.defined() && key.defined() && value.defined(), "[", op,
               "] query, key and value must be defined");
@@ -99,8 +150,8 @@ std::tuple<Tensor, Tensor> _scaled_dot_product_fused_attention(const Tensor& que
               "[", op, "] expects 3-D or 4-D query, key and value of the same rank, got ",
               query.sizes(), ", ", key.sizes(), " and ", value.sizes());
   if (query.dim() == 3) {
-    auto [o, l] = _scaled_dot_product_fused_attention(query.unsqueeze(0), key.unsqueeze(0),
-                                                      value.unsqueeze(0), is_causal, scale);
+    auto [o, l] = _scaled_dot_product_fused_attention(
+        query.unsqueeze(0), key.unsqueeze(0), value.unsqueeze(0), is_causal, scale, dropout_p);
     return {o.squeeze(0), l.squeeze(0)};
   }
   EMBER_CHECK(key.size(0) == query.size(0) && value.size(0) == query.size(0) &&
@@ -122,8 +173,11 @@ std::tuple<Tensor, Tensor> _scaled_dot_product_fused_attention(const Tensor& que
   EMBER_CHECK(key.device() == query.device() && value.device() == query.device(), "[", op,
               "] query, key and value must be on the same device, got ", query.device(), ", ",
               key.device(), " and ", value.device());
+  EMBER_CHECK(dropout_p >= 0 && dropout_p < 1, "[", op, "] dropout_p must be in [0, 1), got ",
+              dropout_p);
   const double s = scale ? *scale : 1.0 / std::sqrt(static_cast<double>(query.size(3)));
   const int64_t B = query.size(0), H = query.size(1), L = query.size(2), Ev = value.size(3);
+  const AttentionDropout drop = draw_dropout(dropout_p, query);
   // The CPU kernel runs float and double; half and bfloat16 compute in float there.
   const bool upcast = !query.is_cuda() && query.dtype() != kFloat && query.dtype() != kDouble;
   const ScalarType kdt = upcast ? kFloat : query.dtype();
@@ -134,17 +188,24 @@ std::tuple<Tensor, Tensor> _scaled_dot_product_fused_attention(const Tensor& que
     Tensor q = prep(query), k = prep(key), v = prep(value);
     out = empty_rows_like(query, L, Ev, kdt);
     lse = empty({B, H, L}, TensorOptions(kdt == kDouble ? kDouble : kFloat).device(query.device()));
-    if (L > 0) fused_attention_stub.get(query.device().type())(q, k, v, out, lse, is_causal, s);
+    if (L > 0)
+      fused_attention_stub.get(query.device().type())(q, k, v, out, lse, is_causal, s, drop);
     if (upcast) out = out.to(query.dtype());
   }
   if (auto n = autograd::make_node(
           "ScaledDotProductFusedAttentionBackward0", {query, key, value},
-          [is_causal, s, upcast](autograd::FunctionNode& n,
-                                 const variable_list& g) -> variable_list {
+          [is_causal, s, upcast, drop](autograd::FunctionNode& n,
+                                       const variable_list& g) -> variable_list {
             if (!g[0].defined()) return {Tensor(), Tensor(), Tensor()};
             Tensor q0 = n.saved(0), k0 = n.saved(1), v0 = n.saved(2);
-            if (autograd::GradMode::is_enabled())
-              return fused_attention_backward_composite(g[0], q0, k0, v0, is_causal, s);
+            if (autograd::GradMode::is_enabled()) {
+              Tensor z;
+              if (drop.p > 0) {
+                z = dropout_factors(q0.size(0), q0.size(1), q0.size(2), k0.size(2), drop,
+                                    q0.scalar_type(), q0.device());
+              }
+              return fused_attention_backward_composite(g[0], q0, k0, v0, is_causal, s, z);
+            }
             Tensor o0 = n.saved(3), lse0 = n.saved(4);
             auto prep = [&](const Tensor& t) { return rows_ready(upcast ? t.to(kFloat) : t); };
             Tensor q = prep(q0), k = prep(k0), v = prep(v0), o = prep(o0), go = prep(g[0]);
@@ -154,7 +215,7 @@ std::tuple<Tensor, Tensor> _scaled_dot_product_fused_attention(const Tensor& que
             Tensor gv = empty_rows_like(v0, v.size(2), v.size(3), dt);
             if (q.size(2) > 0) {
               fused_attention_backward_stub.get(q.device().type())(go, q, k, v, o, lse0, gq, gk, gv,
-                                                                   is_causal, s);
+                                                                   is_causal, s, drop);
             } else {
               gk.zero_();
               gv.zero_();
@@ -198,8 +259,10 @@ Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, cons
   EMBER_CHECK(!(is_causal && has_mask),
               "[scaled_dot_product_attention] Explicit attn_mask should not be set when "
               "is_causal=True");
-  if (!has_mask && dropout_p == 0 && fused_attention_applies(query, key, value))
-    return std::get<0>(_scaled_dot_product_fused_attention(query, key, value, is_causal, scale));
+  if (!has_mask && dropout_p < 1 && fused_attention_applies(query, key, value)) {
+    return std::get<0>(
+        _scaled_dot_product_fused_attention(query, key, value, is_causal, scale, dropout_p));
+  }
   const double s = scale ? *scale : 1.0 / std::sqrt(static_cast<double>(query.size(-1)));
   Tensor scores = scaled_scores(query, key, is_causal, s);
   constexpr double ninf = -std::numeric_limits<double>::infinity();

@@ -3,7 +3,8 @@
 // every mode (EMBER_FLASH_MODE 0 to 3), float16 and bfloat16, head sizes 64 and 128, causal or
 // not, ragged lengths and strided layouts, against attention computed in double from the same
 // 16-bit inputs; the modes must agree bit for bit (but for mode 3's dQ, summed over blocks of 128
-// keys instead of 64). No GPU needed: this runs in CI.
+// keys instead of 64). With dropout, against the same in double with the mask of Note [Attention
+// dropout] (src/kernels/philox.h) built element by element. No GPU needed: this runs in CI.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -69,7 +70,7 @@ struct Result {
 };
 
 Result emulate(const Case& c, int mode, const Tensor& q, const Tensor& k, const Tensor& v,
-               const Tensor& go) {
+               const Tensor& go, const AttentionDropout& drop = {}) {
   const ScalarType dt = q.scalar_type();
   Result r;
   r.o = like(q, dt);
@@ -93,6 +94,13 @@ Result emulate(const Case& c, int mode, const Tensor& q, const Tensor& k, const 
   a.causal = c.causal;
   a.bf16 = c.bf16;
   a.mode = mode;
+  if (drop.p > 0) {
+    a.dropout = true;
+    a.drop_threshold = attention_dropout_threshold(drop.p);
+    a.drop_scale = static_cast<float>(1 / (1 - drop.p));
+    a.seed = drop.seed;
+    a.offset = drop.offset;
+  }
   run(true, a);
   r.gq = like(q, dt);
   r.gk = like(k, dt);
@@ -122,21 +130,52 @@ Result emulate(const Case& c, int mode, const Tensor& q, const Tensor& k, const 
   return ::testing::AssertionFailure() << "relative error " << err / ref << " > " << tol;
 }
 
-void check(const Case& c) {
-  const std::string what = name_of(c);
-  Tensor q = input(c, c.L, 1), k = input(c, c.S, 2), v = input(c, c.S, 3), go = input(c, c.L, 4);
-  // Reference: attention in double of the same 16-bit values (top-left causal mask, as the
-  // kernels and PyTorch's is_causal).
-  Tensor qd = q.to(kDouble).requires_grad_(), kd = k.to(kDouble).requires_grad_(),
-         vd = v.to(kDouble).requires_grad_();
-  Tensor s = qd.matmul(kd.transpose(-2, -1)) / std::sqrt(static_cast<double>(c.D));
+// The dropout factors keep / (1 - p) of every weight, [B, H, L, S] in double, one Philox call per
+// element (the kernels share a call among four).
+Tensor dropout_factors(const Case& c, const AttentionDropout& d) {
+  Tensor z = torch::empty({c.B, c.H, c.L, c.S}, kDouble);
+  double* p = z.data_ptr<double>();
+  const uint32_t threshold = attention_dropout_threshold(d.p);
+  for (int64_t bh = 0; bh < c.B * c.H; ++bh) {
+    for (int64_t i = 0; i < c.L; ++i) {
+      for (int64_t j = 0; j < c.S; ++j) {
+        *p++ = attention_dropout_keep(d.seed, d.offset, bh, i, j, threshold) ? 1 / (1 - d.p) : 0.0;
+      }
+    }
+  }
+  return z;
+}
+
+struct Reference {
+  Tensor qd, kd, vd, o, lse;
+};
+
+// Attention in double of the same 16-bit values (top-left causal mask, as the kernels and
+// PyTorch's is_causal), its gradients for go in qd/kd/vd.grad().
+Reference reference(const Case& c, const Tensor& q, const Tensor& k, const Tensor& v,
+                    const Tensor& go, const AttentionDropout& drop = {}) {
+  Reference r;
+  r.qd = q.to(kDouble).requires_grad_();
+  r.kd = k.to(kDouble).requires_grad_();
+  r.vd = v.to(kDouble).requires_grad_();
+  Tensor s = r.qd.matmul(r.kd.transpose(-2, -1)) / std::sqrt(static_cast<double>(c.D));
   if (c.causal) {
     Tensor future = torch::ones({c.L, c.S}, torch::kBool).triu(1);
     s = s.masked_fill(future, -std::numeric_limits<double>::infinity());
   }
-  Tensor o = torch::softmax(s, -1).matmul(vd);
-  Tensor lse = torch::logsumexp(s, {-1});
-  o.backward(go.to(kDouble));
+  Tensor w = torch::softmax(s, -1);
+  if (drop.p > 0) w = w * dropout_factors(c, drop);
+  r.o = w.matmul(r.vd);
+  r.lse = torch::logsumexp(s, {-1});
+  r.o.backward(go.to(kDouble));
+  return r;
+}
+
+void check(const Case& c) {
+  const std::string what = name_of(c);
+  Tensor q = input(c, c.L, 1), k = input(c, c.S, 2), v = input(c, c.S, 3), go = input(c, c.L, 4);
+  const Reference ref = reference(c, q, k, v, go);
+  const Tensor &qd = ref.qd, &kd = ref.kd, &vd = ref.vd, &o = ref.o, &lse = ref.lse;
 
   Result first;
   for (int mode : {0, 1, 2, 3}) {
@@ -173,7 +212,95 @@ void check(const Case& c) {
   }
 }
 
+// Dropout inside the kernels (mode 2's, whatever EMBER_FLASH_MODE says) against the reference with
+// the same mask: forward and backward draw it independently, so a backward that drew another mask
+// would miss the gradients by far more than the tolerance.
+void check_dropout(const Case& c, double p, uint64_t seed, uint64_t offset) {
+  const std::string what = name_of(c) + " p " + std::to_string(p);
+  Tensor q = input(c, c.L, 5), k = input(c, c.S, 6), v = input(c, c.S, 7), go = input(c, c.L, 8);
+  AttentionDropout drop;
+  drop.p = p;
+  drop.seed = seed;
+  drop.offset = offset;
+  const Reference ref = reference(c, q, k, v, go, drop);
+  Result r;
+  try {
+    r = emulate(c, 0, q, k, v, go, drop);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << what << ": " << e.what();
+    return;
+  }
+  const double tol = c.bf16 ? 2e-2 : 4e-3;
+  EXPECT_TRUE(close(r.o, ref.o.detach(), tol)) << what << ": output";
+  EXPECT_TRUE(close(r.lse, ref.lse.detach(), 1e-5)) << what << ": logsumexp (before dropout)";
+  EXPECT_TRUE(close(r.gq, ref.qd.grad(), 2 * tol)) << what << ": grad q";
+  EXPECT_TRUE(close(r.gk, ref.kd.grad(), 2 * tol)) << what << ": grad k";
+  EXPECT_TRUE(close(r.gv, ref.vd.grad(), tol)) << what << ": grad v";
+  // Another mask gives other outputs (the check above could not pass by ignoring the mask).
+  AttentionDropout other = drop;
+  other.seed = seed + 1;
+  const Reference ref2 = reference(c, q, k, v, go, other);
+  EXPECT_FALSE(close(r.o, ref2.o.detach(), tol)) << what << ": output matches another seed's";
+}
+
 }  // namespace
+
+TEST(FlashEmulated, Dropout) {
+  check_dropout({1, 2, 130, 130, 64, true, true, false}, 0.2, 42, 0);
+  check_dropout({2, 1, 90, 150, 64, false, false, true}, 0.5, 7, 1u << 20);
+  check_dropout({1, 2, 100, 100, 128, true, false, false}, 0.1, 0xDEADBEEFCAFEull, 4096);
+  check_dropout({1, 1, 70, 70, 128, false, true, true}, 0.3, 3, ~0ull - 100);
+}
+
+// The mask's statistics: the kept fraction is 1 - p, the same in every region of the weights, and
+// independent between neighbours in the layouts the kernels share draws in.
+TEST(FlashEmulated, DropoutMaskStatistics) {
+  const Case c{2, 3, 160, 160, 64, false, true, false};
+  for (double p : {0.1, 0.5, 0.9}) {
+    AttentionDropout d;
+    d.p = p;
+    d.seed = 1234;
+    Tensor keep = dropout_factors(c, d).gt(0).to(kDouble);
+    const double n = static_cast<double>(keep.numel());
+    const double sd = std::sqrt(p * (1 - p) / n);
+    EXPECT_NEAR(keep.mean().item<double>(), 1 - p, 5 * sd) << "p " << p;
+    // Each pair and each quadrant of every 16 x 16 block alike.
+    for (int pair = 0; pair < c.B * c.H; ++pair) {
+      const Tensor kp = keep.view({c.B * c.H, c.L, c.S})[pair];
+      EXPECT_NEAR(kp.mean().item<double>(), 1 - p, 5 * sd * std::sqrt(c.B * c.H))
+          << "pair " << pair;
+    }
+    Tensor blocks = keep.view({c.B * c.H, c.L / 16, 2, 8, c.S / 16, 2, 8});
+    Tensor quadrant = blocks.mean({0, 1, 3, 4, 6});  // [2, 2]: the four words of a draw
+    EXPECT_TRUE(quadrant.sub(1 - p).abs().max().item<double>() < 5 * sd * 2) << quadrant;
+    // Neighbours: the correlation of (i, j) with (i, j + 1), (i + 1, j) and (i + 8, j + 8).
+    Tensor x = keep.sub(1 - p);
+    auto corr = [&](const Tensor& a, const Tensor& b) {
+      return (a * b).mean().item<double>() / (p * (1 - p));
+    };
+    using torch::indexing::Slice;
+    const double r = 5 / std::sqrt(n);
+    EXPECT_LT(std::abs(corr(x.index({"...", Slice(), Slice(0, -1)}),
+                            x.index({"...", Slice(), Slice(1, torch::indexing::None)}))),
+              r);
+    EXPECT_LT(std::abs(corr(x.index({"...", Slice(0, -1), Slice()}),
+                            x.index({"...", Slice(1, torch::indexing::None), Slice()}))),
+              r);
+    EXPECT_LT(std::abs(corr(x.index({"...", Slice(0, -8), Slice(0, -8)}),
+                            x.index({"...", Slice(8, torch::indexing::None),
+                                     Slice(8, torch::indexing::None)}))),
+              r);
+  }
+  // Philox4x32-10's known answers (Random123's test vectors).
+  PhiloxWords w = philox4x32_10(0, 0, 0, 0, 0);
+  EXPECT_EQ(w.w[0], 0x6627e8d5u);
+  EXPECT_EQ(w.w[3], 0x9b00dbd8u);
+  w = philox4x32_10(0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u, 0x299f31d0a4093822ull);
+  EXPECT_EQ(w.w[0], 0xd16cfe09u);
+  EXPECT_EQ(w.w[1], 0x94fdccebu);
+  EXPECT_EQ(w.w[2], 0x5001e420u);
+  EXPECT_EQ(w.w[3], 0x24126ea1u);
+}
 
 TEST(FlashEmulated, HeadSize64) {
   // Ragged lengths (the last blocks part full), causal and not, both 16-bit types.
@@ -272,8 +399,9 @@ TEST(FlashEmulated, LaunchPlansFitSm90) {
   };
   for (Shape sh : {Shape{16, 12, 1024, 1024}, Shape{1, 65535, 70, 130}, Shape{65535, 1, 4096, 1}}) {
     for (int D : {64, 128}) {
-      for (int mode : {0, 1, 2, 3}) {
+      for (int mode : {0, 1, 2, 3, -1}) {  // -1: with dropout
         cuda::FlashArgs a;
+        a.dropout = mode < 0;
         a.B = sh.B;
         a.H = sh.H;
         a.L = sh.L;

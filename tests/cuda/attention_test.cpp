@@ -3,12 +3,17 @@
 // both 16-bit types, head sizes 64 and 128, causal or not, ragged lengths (not multiples of the
 // 64-row tiles), L != S, and the transposed [B, L, H, E] layout multi-head code passes; each of
 // the kernels' four modes (EMBER_FLASH_MODE), which must agree bit for bit where no atomics add.
+// With dropout, against the CPU kernel given the same Philox seed and offset (Note [Attention
+// dropout] in src/kernels/philox.h: the same mask on both devices).
+#include <cmath>
 #include <cstdlib>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "cuda/cuda_test.h"
+#include "src/core/cuda_hooks.h"
+#include "src/kernels/attention.h"
 
 using namespace ember;
 
@@ -193,4 +198,65 @@ TEST(CudaAttention, FusedRejectsWhatTheKernelCannotDo) {
   Tensor h = torch::randn({1, 1, 8, 32}).to(kHalf).cuda();
   e = error_of([&] { _scaled_dot_product_fused_attention(h, h, h); });
   EXPECT_NE(e.find("head sizes 64 and 128"), std::string::npos) << e;
+}
+
+// Dropout inside the CUDA kernels: the CUDA op's output and gradients against the CPU kernel run
+// with the seed and offset the CUDA generator handed the call; the same CUDA seed gives the same
+// output, the generator's next offset another.
+TEST(CudaAttention, FusedDropoutMatchesCpuKernel) {
+  EMBER_REQUIRE_CUDA();
+  const Case cases[] = {{2, 3, 100, 100, 64, true, true},
+                        {1, 2, 70, 130, 64, false, false},
+                        {1, 2, 96, 96, 128, true, false},
+                        {3, 2, 257, 257, 64, true, true}};
+  for (ScalarType dt : {kBFloat16, kHalf}) {
+    for (const Case& c : cases) {
+      SCOPED_TRACE(::testing::Message() << toString(dt) << " L" << c.L << " S" << c.S << " E" << c.E
+                                        << " causal " << c.causal);
+      torch::manual_seed(c.L + 3 * c.S);
+      Tensor q = make(c, c.L, dt, 1.0), k = make(c, c.S, dt, 1.0), v = make(c, c.S, dt, 1.0);
+      Tensor g = make(c, c.L, dt, 1.0);
+      q.requires_grad_();
+      k.requires_grad_();
+      v.requires_grad_();
+      const double p = 0.3, scale = 1.0 / std::sqrt(static_cast<double>(c.E));
+      const detail::PhiloxSeedOffset st = detail::cuda_philox_seed_offset(q.device().index(), 0);
+      auto [out, lse] = _scaled_dot_product_fused_attention(q, k, v, c.causal, std::nullopt, p);
+      auto got = torch::autograd::grad({out}, {q, k, v}, {g});
+      AttentionDropout d;
+      d.p = p;
+      d.seed = st.seed;
+      d.offset = st.offset;
+      Tensor qc = q.detach().cpu().to(kFloat).contiguous();
+      Tensor kc = k.detach().cpu().to(kFloat).contiguous();
+      Tensor vc = v.detach().cpu().to(kFloat).contiguous();
+      Tensor gc = g.cpu().to(kFloat).contiguous();
+      Tensor oc = torch::empty({c.B, c.H, c.L, c.E}), lc = torch::empty({c.B, c.H, c.L});
+      fused_attention_stub.get(kCPU)(qc, kc, vc, oc, lc, c.causal, scale, d);
+      Tensor gq = torch::empty_like(qc), gk = torch::empty_like(kc), gv = torch::empty_like(vc);
+      fused_attention_backward_stub.get(kCPU)(gc, qc, kc, vc, oc, lc, gq, gk, gv, c.causal, scale,
+                                              d);
+      const double f = dt == kBFloat16 ? 2e-2 : 4e-3;
+      EXPECT_TRUE(near(out, oc, f));
+      EXPECT_TRUE(near(lse, lc, 1e-3));
+      EXPECT_TRUE(near(got[0], gq, 2.5 * f)) << "grad q";
+      EXPECT_TRUE(near(got[1], gk, 2.5 * f)) << "grad k";
+      EXPECT_TRUE(near(got[2], gv, 2.5 * f)) << "grad v";
+      // Not the output without dropout.
+      Tensor plain = std::get<0>(_scaled_dot_product_fused_attention(q, k, v, c.causal));
+      EXPECT_FALSE(near(out, plain, f));
+    }
+  }
+  // Reproducible per CUDA seed, through scaled_dot_product_attention (which takes the fused path).
+  Tensor x = torch::randn({2, 4, 80, 64}).to(kBFloat16).cuda();
+  torch::cuda::manual_seed(11);
+  Tensor a = torch::scaled_dot_product_attention(x, x, x, {}, 0.2, true);
+  Tensor b = torch::scaled_dot_product_attention(x, x, x, {}, 0.2, true);
+  torch::cuda::manual_seed(11);
+  Tensor a2 = torch::scaled_dot_product_attention(x, x, x, {}, 0.2, true);
+  EXPECT_TRUE(torch::equal(a, a2));
+  EXPECT_FALSE(torch::equal(a, b));
+  // p = 1 drops everything (the composite).
+  Tensor none = torch::scaled_dot_product_attention(x, x, x, {}, 1.0, true);
+  EXPECT_EQ(none.abs().max().item<float>(), 0.f);
 }

@@ -7,9 +7,11 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <mutex>
 #include <vector>
 
 #include "ember/ember.h"
+#include "src/kernels/philox.h"
 #include "support/error_of.h"
 #include "support/gradcheck.h"
 
@@ -144,6 +146,99 @@ TEST(FusedAttention, BadInput) {
   EXPECT_ERROR_HAS(
       _scaled_dot_product_fused_attention(q, randn({1, 2, 3, 4}, kDouble), randn({1, 2, 3, 4})),
       "must have the same dtype");
+  for (double p : {-0.1, 1.0, 1.5}) {
+    EXPECT_ERROR_HAS(_scaled_dot_product_fused_attention(q, q, q, false, std::nullopt, p),
+                     "[_scaled_dot_product_fused_attention] dropout_p must be in [0, 1)");
+  }
+}
+
+// The dropout factors keep / (1 - p) [B, H, L, S] of a CPU call made right after manual_seed(seed)
+// (Note [Attention dropout]: the call's Philox seed is the CPU generator's next 64-bit draw).
+Tensor cpu_dropout_factors(uint64_t seed, int64_t B, int64_t H, int64_t L, int64_t S, double p) {
+  manual_seed(seed);
+  AttentionDropout d;
+  d.p = p;
+  {
+    std::lock_guard<std::mutex> lock(default_generator().mutex());
+    d.seed = default_generator().get()->random64();
+  }
+  Tensor z = empty({B, H, L, S}, kDouble);
+  double* pz = z.data_ptr<double>();
+  const uint32_t threshold = attention_dropout_threshold(p);
+  for (int64_t bh = 0; bh < B * H; ++bh) {
+    for (int64_t i = 0; i < L; ++i) {
+      for (int64_t j = 0; j < S; ++j)
+        *pz++ = attention_dropout_keep(d.seed, 0, bh, i, j, threshold) ? 1 / (1 - p) : 0.0;
+    }
+  }
+  return z;
+}
+
+TEST(FusedAttention, DropoutMatchesCompositeWithItsMask) {
+  for (bool causal : {false, true}) {
+    for (double p : {0.25, 0.6}) {
+      manual_seed(20);
+      Tensor q = randn({2, 3, 19, 5}, kDouble), k = randn({2, 3, 23, 5}, kDouble);
+      Tensor v = randn({2, 3, 23, 4}, kDouble);
+      const Tensor z = cpu_dropout_factors(77, 2, 3, 19, 23, p);
+      manual_seed(77);
+      auto [out, lse] = _scaled_dot_product_fused_attention(q, k, v, causal, 0.6, p);
+      Tensor scores = matmul(q, k.transpose(-2, -1)) * 0.6;
+      if (causal) {
+        Tensor keep = ones({19, 23}, TensorOptions(kBool)).tril();
+        scores = scores.masked_fill(keep.logical_not(), -std::numeric_limits<double>::infinity());
+      }
+      Tensor want = matmul(softmax(scores, -1) * z, v);
+      EXPECT_TRUE(all_close(out, want, 1e-10, 1e-12)) << causal << " " << p;
+      // The log-sum-exp is that of the weights before dropout.
+      EXPECT_TRUE(all_close(lse, scores.logsumexp(-1), 1e-10, 1e-12));
+      // The kept fraction is about 1 - p (2 * 3 * 19 * 23 = 2622 draws).
+      const double kept = z.gt(0).to(kDouble).mean().item<double>();
+      EXPECT_NEAR(kept, 1 - p, 5 * std::sqrt(p * (1 - p) / 2622.0));
+      // The same seed, the same output; the generator moved on, so the next call differs.
+      manual_seed(77);
+      Tensor again = std::get<0>(_scaled_dot_product_fused_attention(q, k, v, causal, 0.6, p));
+      EXPECT_TRUE(again.equal(out));
+      Tensor next = std::get<0>(_scaled_dot_product_fused_attention(q, k, v, causal, 0.6, p));
+      EXPECT_FALSE(next.equal(out));
+      // float32 and bfloat16 draw the same mask.
+      manual_seed(77);
+      Tensor f = std::get<0>(_scaled_dot_product_fused_attention(q.to(kFloat), k.to(kFloat),
+                                                                 v.to(kFloat), causal, 0.6, p));
+      EXPECT_TRUE(all_close(f.to(kDouble), want, 1e-4, 1e-5));
+      manual_seed(77);
+      Tensor b = std::get<0>(_scaled_dot_product_fused_attention(q.to(kBFloat16), k.to(kBFloat16),
+                                                                 v.to(kBFloat16), causal, 0.6, p));
+      EXPECT_TRUE(all_close(b.to(kDouble), want, 5e-2, 5e-2));
+    }
+  }
+}
+
+// Gradients with dropout: each evaluation reseeds, so every call draws the same mask.
+TEST(FusedAttention, DropoutGradCheckDouble) {
+  manual_seed(21);
+  for (bool causal : {false, true}) {
+    variable_list in = {randn({1, 2, 6, 3}, kDouble).requires_grad_(),
+                        randn({1, 2, 7, 3}, kDouble).requires_grad_(),
+                        randn({1, 2, 7, 2}, kDouble).requires_grad_()};
+    auto fn = [causal](const variable_list& x) {
+      manual_seed(5);
+      return std::get<0>(_scaled_dot_product_fused_attention(x[0], x[1], x[2], causal, 0.8, 0.3));
+    };
+    EXPECT_TRUE(ember::testing::gradcheck(fn, in)) << causal;
+    EXPECT_TRUE(ember::testing::gradgradcheck(fn, in)) << causal;
+    // Against the composite with the same mask.
+    Tensor g = randn({1, 2, 6, 2}, kDouble);
+    auto fused = autograd::grad({fn(in)}, in, {g});
+    const Tensor z = cpu_dropout_factors(5, 1, 2, 6, 7, 0.3);
+    Tensor scores = matmul(in[0], in[1].transpose(-2, -1)) * 0.8;
+    if (causal) {
+      Tensor keep = ones({6, 7}, TensorOptions(kBool)).tril();
+      scores = scores.masked_fill(keep.logical_not(), -std::numeric_limits<double>::infinity());
+    }
+    auto comp = autograd::grad({matmul(softmax(scores, -1) * z, in[2])}, in, {g});
+    for (size_t i = 0; i < 3; ++i) EXPECT_TRUE(all_close(fused[i], comp[i], 1e-10, 1e-12)) << i;
+  }
 }
 
 }  // namespace

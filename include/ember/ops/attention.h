@@ -17,12 +17,14 @@ Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, cons
                                     std::optional<double> scale = std::nullopt);
 
 // The fused attention op behind scaled_dot_product_attention (PyTorch's
-// _scaled_dot_product_flash_attention without dropout): query [B, H, L, E] (or [H, L, E]), key
-// [B, H, S, E], value [B, H, S, Ev] -> (output [B, H, L, Ev], logsumexp [B, H, L] of the scaled,
-// masked scores, float32, float64 for float64 inputs). Never materialises the [L, S] weights.
-// CPU: every floating dtype; CUDA: float16 and bfloat16 with E = Ev in {64, 128}.
+// _scaled_dot_product_flash_attention): query [B, H, L, E] (or [H, L, E]), key [B, H, S, E],
+// value [B, H, S, Ev] -> (output [B, H, L, Ev], logsumexp [B, H, L] of the scaled, masked scores,
+// float32, float64 for float64 inputs). Never materialises the [L, S] weights. dropout_p in [0, 1)
+// drops weights with a Philox mask drawn from the device's generator (the same seed, the same
+// mask; the logsumexp is that of the weights before dropout). CPU: every floating dtype; CUDA:
+// float16 and bfloat16 with E = Ev in {64, 128}.
 std::tuple<Tensor, Tensor> _scaled_dot_product_fused_attention(
     const Tensor& query, const Tensor& key, const Tensor& value, bool is_causal = false,
-    std::optional<double> scale = std::nullopt);
+    std::optional<double> scale = std::nullopt, double dropout_p = 0.0);
 
 }  // namespace ember
