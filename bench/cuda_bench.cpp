@@ -111,6 +111,13 @@ int main(int argc, char** argv) {
         (void)torch::autograd::grad({o}, {aq, ak, av}, {ago});
       },
       reps);
+  row(
+      "sdpa fwd+bwd b8h12 t1024 d64 causal bf16 dropout 0.1",
+      [&] {
+        torch::Tensor o = torch::scaled_dot_product_attention(aq, ak, av, {}, 0.1, true);
+        (void)torch::autograd::grad({o}, {aq, ak, av}, {ago});
+      },
+      reps);
   torch::Tensor small_a = torch::randn({64}, cuda), small_b = torch::randn({64}, cuda);
   row(
       "add 64 f32 (launch cost)", [&] { (void)(small_a + small_b); }, reps);

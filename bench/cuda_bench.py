@@ -70,6 +70,12 @@ def main():
 
     row("sdpa fwd b8h12 t1024 d64 causal bf16", sdpa_fwd, reps)
     row("sdpa fwd+bwd b8h12 t1024 d64 causal bf16", sdpa_fwd_bwd, reps)
+
+    def sdpa_dropout():
+        o = F.scaled_dot_product_attention(aq, ak, av, dropout_p=0.1, is_causal=True)
+        torch.autograd.grad([o], [aq, ak, av], [ago])
+
+    row("sdpa fwd+bwd b8h12 t1024 d64 causal bf16 dropout 0.1", sdpa_dropout, reps)
     small_a, small_b = torch.randn(64, device=dev), torch.randn(64, device=dev)
     row("add 64 f32 (launch cost)", lambda: small_a + small_b, reps)
 

@@ -15,9 +15,9 @@ import torch.nn.functional as F
 
 
 class Block(nn.Module):
-    def __init__(self, dim, heads):
+    def __init__(self, dim, heads, dropout):
         super().__init__()
-        self.heads = heads
+        self.heads, self.dropout = heads, dropout
         self.ln1, self.ln2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
         self.qkv, self.proj = nn.Linear(dim, 3 * dim), nn.Linear(dim, dim)
         self.fc, self.out = nn.Linear(dim, 4 * dim), nn.Linear(4 * dim, dim)
@@ -26,16 +26,20 @@ class Block(nn.Module):
         B, T, D = x.shape
         q, k, v = self.qkv(self.ln1(x)).split(D, 2)
         shape = lambda t: t.view(B, T, self.heads, D // self.heads).transpose(1, 2)
-        y = F.scaled_dot_product_attention(shape(q), shape(k), shape(v), is_causal=True)
-        x = x + self.proj(y.transpose(1, 2).contiguous().view(B, T, D))
-        return x + self.out(F.gelu(self.fc(self.ln2(x)), approximate="tanh"))
+        p = self.dropout if self.training else 0.0
+        y = F.scaled_dot_product_attention(shape(q), shape(k), shape(v), dropout_p=p,
+                                           is_causal=True)
+        drop = (lambda t: F.dropout(t, p)) if p > 0 else (lambda t: t)
+        x = x + drop(self.proj(y.transpose(1, 2).contiguous().view(B, T, D)))
+        return x + drop(self.out(F.gelu(self.fc(self.ln2(x)), approximate="tanh")))
 
 
 class GPT(nn.Module):
-    def __init__(self, vocab, context, dim, layers, heads):
+    def __init__(self, vocab, context, dim, layers, heads, dropout):
         super().__init__()
+        self.dropout = dropout
         self.wte, self.wpe = nn.Embedding(vocab, dim), nn.Embedding(context, dim)
-        self.blocks = nn.ModuleList(Block(dim, heads) for _ in range(layers))
+        self.blocks = nn.ModuleList(Block(dim, heads, dropout) for _ in range(layers))
         self.ln_f = nn.LayerNorm(dim)
         with torch.no_grad():
             for name, p in self.named_parameters():
@@ -46,6 +50,8 @@ class GPT(nn.Module):
 
     def forward(self, idx):
         x = self.wte(idx) + self.wpe(torch.arange(idx.shape[1], device=idx.device))
+        if self.training and self.dropout > 0:
+            x = F.dropout(x, self.dropout)
         for b in self.blocks:
             x = b(x)
         return self.ln_f(x) @ self.wte.weight.t()
@@ -58,6 +64,8 @@ def main():
                  ("steps", 200), ("seed", 0), ("vocab", 256)]:
         ap.add_argument("--" + k, type=int, default=v)
     ap.add_argument("--lr", type=float, default=3e-4)
+    ap.add_argument("--dropout", type=float, default=0.0,
+                    help="GPT-2's dropout while training (embeddings, attention, residuals)")
     ap.add_argument("--bf16", action="store_true", help="CUDA autocast in bfloat16")
     ap.add_argument("--profile", type=int, default=0,
                     help="run torch.profiler over this many steps after step 3 and print the "
@@ -66,7 +74,7 @@ def main():
     dev = "cuda" if torch.cuda.is_available() else "cpu"
     torch.manual_seed(a.seed)
     data = torch.tensor(list(open(a.text, "rb").read()), dtype=torch.long, device=dev)
-    model = GPT(a.vocab, a.context, a.dim, a.layers, a.heads).to(dev)
+    model = GPT(a.vocab, a.context, a.dim, a.layers, a.heads, a.dropout).to(dev)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.95), weight_decay=0.1)
     print(f"gpt2 (PyTorch {torch.__version__}): {sum(p.numel() for p in model.parameters())} "
           f"parameters, on {dev}", flush=True)

@@ -5,11 +5,13 @@
 // is available.
 //
 //   gpt2 [--text FILE] [--layers L] [--heads H] [--dim D] [--context T] [--batch B]
-//        [--steps N] [--lr LR] [--seed S] [--vocab V] [--bf16] [--cpu]
+//        [--steps N] [--lr LR] [--seed S] [--vocab V] [--dropout P] [--bf16] [--cpu]
 //
 // Tokens are the file's bytes; --vocab widens the embedding and output layer (GPT-2's 50257 for a
-// model of GPT-2's size and cost). --bf16 trains under CUDA autocast in bfloat16. Prints the loss
-// every tenth step, tokens per second (overall, and since step 10), the peak GPU memory, and a
+// model of GPT-2's size and cost). --dropout P drops as GPT-2 does while training (embeddings,
+// attention weights inside scaled_dot_product_attention, both residual branches); the sample at
+// the end runs in eval mode without it. --bf16 trains under CUDA autocast in bfloat16. Prints the
+// loss every tenth step, tokens per second (overall, and since step 10), the peak GPU memory, and a
 // short sample at the end. GPT-2 124M: --layers 12 --heads 12 --dim 768 --context 1024
 // --batch 16 --vocab 50257 --bf16.
 #include <c10/cuda/CUDACachingAllocator.h>
@@ -31,7 +33,7 @@ struct Args {
   std::string text = "README.md";
   int64_t layers = 4, heads = 4, dim = 256, context = 128, batch = 16, steps = 200, seed = 0;
   int64_t vocab = 256;
-  double lr = 3e-4;
+  double lr = 3e-4, dropout = 0;
   bool cpu = false, bf16 = false;
 };
 
@@ -66,18 +68,26 @@ Args parse(int argc, char** argv) {
       a.seed = std::stoll(next());
     else if (k == "--vocab")
       a.vocab = std::stoll(next());
+    else if (k == "--dropout")
+      a.dropout = std::stod(next());
     else if (k == "--bf16")
       a.bf16 = true;
     else if (k == "--cpu")
       a.cpu = true;
     else {
-      std::cerr << "usage: gpt2 [--text FILE] [--layers L] [--heads H] [--dim D] [--context T] "
-                   "[--batch B] [--steps N] [--lr LR] [--seed S] [--vocab V] [--bf16] [--cpu]\n";
+      std::cerr
+          << "usage: gpt2 [--text FILE] [--layers L] [--heads H] [--dim D] [--context T] "
+             "[--batch B] [--steps N] [--lr LR] [--seed S] [--vocab V] [--dropout P] [--bf16] "
+             "[--cpu]\n";
       std::exit(2);
     }
   }
   if (a.vocab < 256) {
     std::cerr << "--vocab must be at least 256 (the tokens are bytes)\n";
+    std::exit(2);
+  }
+  if (!(a.dropout >= 0 && a.dropout < 1)) {
+    std::cerr << "--dropout must be in [0, 1)\n";
     std::exit(2);
   }
   if (a.dim % a.heads != 0) {
@@ -88,7 +98,7 @@ Args parse(int argc, char** argv) {
 }
 
 struct BlockImpl : torch::nn::Module {
-  BlockImpl(int64_t dim, int64_t heads) : heads(heads) {
+  BlockImpl(int64_t dim, int64_t heads, double dropout) : heads(heads), dropout(dropout) {
     ln1 = register_module("ln1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim})));
     qkv = register_module("qkv", torch::nn::Linear(dim, 3 * dim));
     proj = register_module("proj", torch::nn::Linear(dim, dim));
@@ -100,23 +110,29 @@ struct BlockImpl : torch::nn::Module {
     int64_t B = x.size(0), T = x.size(1), D = x.size(2), hd = D / heads;
     auto parts = qkv->forward(ln1->forward(x)).split(D, 2);
     auto shape = [&](const torch::Tensor& t) { return t.view({B, T, heads, hd}).transpose(1, 2); };
+    const double p = is_training() ? dropout : 0.0;
     torch::Tensor y = torch::scaled_dot_product_attention(shape(parts[0]), shape(parts[1]),
-                                                          shape(parts[2]), {}, 0.0, true);
-    x = x + proj->forward(y.transpose(1, 2).contiguous().view({B, T, D}));
-    return x + out->forward(torch::gelu(fc->forward(ln2->forward(x)), "tanh"));
+                                                          shape(parts[2]), {}, p, true);
+    y = proj->forward(y.transpose(1, 2).contiguous().view({B, T, D}));
+    x = x + (p > 0 ? torch::dropout(y, p, true) : y);
+    y = out->forward(torch::gelu(fc->forward(ln2->forward(x)), "tanh"));
+    return x + (p > 0 ? torch::dropout(y, p, true) : y);
   }
   int64_t heads;
+  double dropout;
   torch::nn::LayerNorm ln1{nullptr}, ln2{nullptr};
   torch::nn::Linear qkv{nullptr}, proj{nullptr}, fc{nullptr}, out{nullptr};
 };
 TORCH_MODULE(Block);
 
 struct GPTImpl : torch::nn::Module {
-  GPTImpl(int64_t vocab, int64_t context, int64_t dim, int64_t layers, int64_t heads) {
+  GPTImpl(int64_t vocab, int64_t context, int64_t dim, int64_t layers, int64_t heads,
+          double dropout)
+      : dropout(dropout) {
     wte = register_module("wte", torch::nn::Embedding(vocab, dim));
     wpe = register_module("wpe", torch::nn::Embedding(context, dim));
     blocks = register_module("blocks", torch::nn::ModuleList());
-    for (int64_t i = 0; i < layers; ++i) blocks->push_back(Block(dim, heads));
+    for (int64_t i = 0; i < layers; ++i) blocks->push_back(Block(dim, heads, dropout));
     ln_f = register_module("ln_f", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim})));
     // GPT-2's initialisation: normal(0, 0.02) weights, zero biases.
     torch::NoGradGuard ng;
@@ -133,6 +149,7 @@ struct GPTImpl : torch::nn::Module {
     torch::Tensor pos =
         torch::arange(T, torch::TensorOptions().dtype(torch::kLong).device(idx.device()));
     torch::Tensor x = wte->forward(idx) + wpe->forward(pos);
+    if (is_training() && dropout > 0) x = torch::dropout(x, dropout, true);
     for (const auto& b : *blocks) x = b->as<Block>()->forward(x);
     // Output projection tied to the token embedding.
     return torch::matmul(ln_f->forward(x), wte->weight.t());
@@ -140,6 +157,7 @@ struct GPTImpl : torch::nn::Module {
   torch::nn::Embedding wte{nullptr}, wpe{nullptr};
   torch::nn::ModuleList blocks{nullptr};
   torch::nn::LayerNorm ln_f{nullptr};
+  double dropout;
 };
 TORCH_MODULE(GPT);
 
@@ -165,18 +183,18 @@ int main(int argc, char** argv) {
   for (auto& b : bytes) b = static_cast<unsigned char>(static_cast<char>(b));
   torch::Tensor data = torch::tensor(bytes).to(device);
 
-  GPT model(a.vocab, a.context, a.dim, a.layers, a.heads);
+  GPT model(a.vocab, a.context, a.dim, a.layers, a.heads, a.dropout);
   model->to(device);
   int64_t nparams = 0;
   for (const auto& p : model->parameters()) nparams += p.numel();
   torch::optim::AdamW opt(model->parameters(),
                           torch::optim::AdamWOptions(a.lr).betas({0.9, 0.95}).weight_decay(0.1));
   std::printf(
-      "gpt2: %lld parameters, %lld layers, dim %lld, context %lld, batch %lld, vocab %lld, on "
-      "%s%s\n",
+      "gpt2: %lld parameters, %lld layers, dim %lld, context %lld, batch %lld, vocab %lld, "
+      "dropout %g, on %s%s\n",
       static_cast<long long>(nparams), static_cast<long long>(a.layers),
       static_cast<long long>(a.dim), static_cast<long long>(a.context),
-      static_cast<long long>(a.batch), static_cast<long long>(a.vocab),
+      static_cast<long long>(a.batch), static_cast<long long>(a.vocab), a.dropout,
       device.is_cuda() ? "cuda" : "cpu", a.bf16 && device.is_cuda() ? ", bf16 autocast" : "");
   const bool amp = a.bf16 && device.is_cuda();
   if (amp) at::autocast::set_autocast_dtype(torch::kCUDA, torch::kBFloat16);
