@@ -5,7 +5,8 @@
 // dK_j = scale sum_i dS_ij q_i. Parallel over (batch, head) pairs (and rows in the forward).
 // Dropout (Note [Attention dropout] in src/kernels/philox.h) multiplies P_ij by Z_ij = keep_ij /
 // (1 - p) in the output, so dV_j = sum_i P_ij Z_ij dO_i and dS_ij = P_ij (Z_ij dO_i . v_j - D_i);
-// D_i = dO_i . O_i still (O_i = sum_j P_ij Z_ij v_j).
+// D_i = dO_i . O_i still (O_i = sum_j P_ij Z_ij v_j). An additive mask joins the scores; a row
+// that it masks whole gets output 0 and lse +inf, so its P is 0 in the backward.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -41,6 +42,23 @@ double dot(const T* a, const T* b, int64_t n) {
 // Keys query i sees: all of them, or j <= i when causal.
 int64_t keys_seen(int64_t i, int64_t S, bool causal) { return causal ? std::min(S, i + 1) : S; }
 
+// The additive mask's (b, h, i, j) element (a double [B, H, L, S] view, 0 where broadcast), or 0.
+struct Bias {
+  const double* p = nullptr;
+  int64_t sb = 0, sh = 0, si = 0, sj = 0;
+  explicit Bias(const Tensor& t) {
+    if (!t.defined()) return;
+    p = t.data_ptr<double>();
+    sb = t.stride(0);
+    sh = t.stride(1);
+    si = t.stride(2);
+    sj = t.stride(3);
+  }
+  double operator()(int64_t b, int64_t h, int64_t i, int64_t j) const {
+    return p ? p[b * sb + h * sh + i * si + j * sj] : 0.0;
+  }
+};
+
 // Z_ij of pair bh: 1 / (1 - p) or 0, or 1 without dropout.
 struct DropoutFactor {
   const AttentionDropout& d;
@@ -53,9 +71,10 @@ struct DropoutFactor {
 };
 
 void fused_attention_kernel(const Tensor& q, const Tensor& k, const Tensor& v, Tensor& out,
-                            Tensor& lse, bool causal, double scale,
-                            const AttentionDropout& dropout) {
+                            Tensor& lse, bool causal, double scale, const AttentionDropout& dropout,
+                            const Tensor& bias) {
   const DropoutFactor z{dropout};
+  const Bias add(bias);
   cpu::visit_float_or_double(q.dtype(), "_scaled_dot_product_fused_attention", [&]<class T>() {
     const int64_t B = q.size(0), H = q.size(1), L = q.size(2), D = q.size(3);
     const int64_t S = k.size(2), Dv = v.size(3);
@@ -70,11 +89,17 @@ void fused_attention_kernel(const Tensor& q, const Tensor& k, const Tensor& v, T
                      const int64_t n = keys_seen(i, S, causal);
                      double m = -std::numeric_limits<double>::infinity();
                      for (int64_t j = 0; j < n; ++j) {
-                       p[j] = scale * dot(qi, K.row(b, h, j), D);
+                       p[j] = scale * dot(qi, K.row(b, h, j), D) + add(b, h, i, j);
                        m = std::max(m, p[j]);
                      }
                      double l = 0;
                      std::fill(acc.begin(), acc.end(), 0.0);
+                     T* oi = O.row(b, h, i);
+                     if (m == -std::numeric_limits<double>::infinity()) {  // no key reaches it
+                       for (int64_t d = 0; d < Dv; ++d) oi[d] = T(0);
+                       plse[r] = static_cast<T>(std::numeric_limits<double>::infinity());
+                       continue;
+                     }
                      for (int64_t j = 0; j < n; ++j) {
                        const double w = std::exp(p[j] - m);
                        l += w;
@@ -83,7 +108,6 @@ void fused_attention_kernel(const Tensor& q, const Tensor& k, const Tensor& v, T
                        const T* vj = V.row(b, h, j);
                        for (int64_t d = 0; d < Dv; ++d) acc[d] += wz * static_cast<double>(vj[d]);
                      }
-                     T* oi = O.row(b, h, i);
                      for (int64_t d = 0; d < Dv; ++d) oi[d] = static_cast<T>(acc[d] / l);
                      plse[r] = static_cast<T>(m + std::log(l));
                    }
@@ -94,8 +118,10 @@ void fused_attention_kernel(const Tensor& q, const Tensor& k, const Tensor& v, T
 void fused_attention_backward_kernel(const Tensor& grad_out, const Tensor& q, const Tensor& k,
                                      const Tensor& v, const Tensor& out, const Tensor& lse,
                                      Tensor& grad_q, Tensor& grad_k, Tensor& grad_v, bool causal,
-                                     double scale, const AttentionDropout& dropout) {
+                                     double scale, const AttentionDropout& dropout,
+                                     const Tensor& bias) {
   const DropoutFactor z{dropout};
+  const Bias add(bias);
   cpu::visit_float_or_double(q.dtype(), "_scaled_dot_product_fused_attention", [&]<class T>() {
     const int64_t B = q.size(0), H = q.size(1), L = q.size(2), D = q.size(3);
     const int64_t S = k.size(2), Dv = v.size(3);
@@ -117,7 +143,7 @@ void fused_attention_backward_kernel(const Tensor& grad_out, const Tensor& q, co
           const int64_t n = keys_seen(i, S, causal);
           for (int64_t j = 0; j < n; ++j) {
             const T* kj = K.row(b, h, j);
-            const double P = std::exp(scale * dot(qi, kj, D) - li);
+            const double P = std::exp(scale * dot(qi, kj, D) + add(b, h, i, j) - li);
             const double Z = z(pair, i, j);
             const double dS = P * (Z * dot(gi, V.row(b, h, j), Dv) - Di);
             const double PZ = P * Z;

@@ -38,6 +38,12 @@ struct FlashArgs {
   uint32_t drop_threshold = 0;
   float drop_scale = 1;
   uint64_t seed = 0, offset = 0;
+  // An additive mask (attn_mask as a float bias, -inf where a bool mask is false): element
+  // (b, h, i, j) at bias[b * bias_s.b + h * bias_s.h + i * bias_s.i + j * bias_j] (broadcast
+  // dimensions have stride 0), added to the scaled scores. Null: none.
+  const float* bias = nullptr;
+  RowStrides bias_s;
+  int64_t bias_j = 0;
 };
 
 void launch_flash_forward(const FlashArgs& a, CUstream_st* stream);

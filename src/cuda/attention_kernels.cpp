@@ -18,7 +18,7 @@ RowStrides strides_of(const Tensor& t) { return {t.stride(0), t.stride(1), t.str
 // What the kernels support; the op only sends them such inputs from scaled_dot_product_attention,
 // but _scaled_dot_product_fused_attention can be called directly.
 FlashArgs flash_args(const Tensor& q, const Tensor& k, const Tensor& v, bool causal, double scale,
-                     const AttentionDropout& dropout, const char* op) {
+                     const AttentionDropout& dropout, const Tensor& bias, const char* op) {
   EMBER_CHECK(q.dtype() == kHalf || q.dtype() == kBFloat16, "[", op,
               "] the CUDA kernel supports float16 and bfloat16, got ", toString(q.dtype()));
   const int64_t D = q.size(3);
@@ -60,13 +60,22 @@ FlashArgs flash_args(const Tensor& q, const Tensor& k, const Tensor& v, bool cau
     a.seed = dropout.seed;
     a.offset = dropout.offset;
   }
+  if (bias.defined()) {
+    EMBER_CHECK(bias.dtype() == kFloat && bias.dim() == 4 && bias.device() == q.device(), "[", op,
+                "] the CUDA kernel takes a float32 [B, H, L, S] bias on the inputs' device");
+    a.bias = bias.data_ptr<float>();
+    a.bias_s = strides_of(bias);
+    a.bias_j = bias.stride(3);
+  }
   return a;
 }
 
 void fused_attention_cuda(const Tensor& q, const Tensor& k, const Tensor& v, Tensor& out,
-                          Tensor& lse, bool causal, double scale, const AttentionDropout& dropout) {
+                          Tensor& lse, bool causal, double scale, const AttentionDropout& dropout,
+                          const Tensor& bias) {
   CUDAGuard guard(q.device());
-  FlashArgs a = flash_args(q, k, v, causal, scale, dropout, "_scaled_dot_product_fused_attention");
+  FlashArgs a =
+      flash_args(q, k, v, causal, scale, dropout, bias, "_scaled_dot_product_fused_attention");
   a.o = out.data_ptr();
   a.os = strides_of(out);
   a.lse = lse.data_ptr<float>();
@@ -76,10 +85,11 @@ void fused_attention_cuda(const Tensor& q, const Tensor& k, const Tensor& v, Ten
 void fused_attention_backward_cuda(const Tensor& grad_out, const Tensor& q, const Tensor& k,
                                    const Tensor& v, const Tensor& out, const Tensor& lse,
                                    Tensor& grad_q, Tensor& grad_k, Tensor& grad_v, bool causal,
-                                   double scale, const AttentionDropout& dropout) {
+                                   double scale, const AttentionDropout& dropout,
+                                   const Tensor& bias) {
   CUDAGuard guard(q.device());
-  FlashArgs a =
-      flash_args(q, k, v, causal, scale, dropout, "_scaled_dot_product_fused_attention_backward");
+  FlashArgs a = flash_args(q, k, v, causal, scale, dropout, bias,
+                           "_scaled_dot_product_fused_attention_backward");
   TensorOptions f = TensorOptions(kFloat).device(q.device());
   Tensor dq_accum = zeros({q.size(0), q.size(1), q.size(2), q.size(3)}, f);
   Tensor dvec = empty({q.size(0), q.size(1), q.size(2)}, f);

@@ -317,12 +317,17 @@ __device__ __forceinline__ uint32_t dropout_keep_bits(const FlashArgs& a, int64_
 
 // Blocks per SM the forward asks room for: with head size 64, four (at most 128 registers; ptxas:
 // no spills in any mode since the mask is computed only in edge tiles - before, mode 2 needed 158
-// and ran three blocks).
-template <int D, int Mode>
-constexpr int kForwardMinBlocks = D != 64 ? 1 : 4;
+// and ran three blocks). With a bias, three: held to 128 registers it spilled ~90 bytes.
+template <int D, int Mode, bool Bias>
+constexpr int kForwardMinBlocks = D != 64 ? 1
+                                  : Bias  ? 3
+                                          : 4;
 
-template <bool BF16, int D, int Mode, bool Drop>
-__global__ void __launch_bounds__(kThreads, kForwardMinBlocks<D, Mode>)
+// Bias: an additive mask (FlashArgs::bias), read straight from global memory at each weight's
+// position (a broadcast mask such as [B, 1, 1, S] stays in L2); with it every tile is masked, and
+// a row that no key reaches gets output 0 and log-sum-exp +inf (PyTorch 2.5's "safe" softmax).
+template <bool BF16, int D, int Mode, bool Drop, bool Bias>
+__global__ void __launch_bounds__(kThreads, kForwardMinBlocks<D, Mode, Bias>)
     flash_forward_kernel(FlashArgs a) {
   constexpr int P = D + 8;
   constexpr bool Ldsm = kLdsmMode<Mode>, Async = kAsyncMode<Mode>;
@@ -359,6 +364,14 @@ __global__ void __launch_bounds__(kThreads, kForwardMinBlocks<D, Mode>)
   float m[2] = {-INFINITY, -INFINITY}, l[2] = {0.f, 0.f};
   const float sl2 = a.scale * kLog2e;
   const int row[2] = {q0 + warp * 16 + g, q0 + warp * 16 + g + 8};
+  // The bias rows of this thread's two query rows (clamped to the last row past the end, where
+  // nothing is read).
+  const float* brow[2] = {nullptr, nullptr};
+  if constexpr (Bias) {
+    const float* base = a.bias + b * a.bias_s.b + h * a.bias_s.h;
+    brow[0] = base + min(row[0], a.L - 1) * a.bias_s.i;
+    brow[1] = base + min(row[1], a.L - 1) * a.bias_s.i;
+  }
 
   for (int k0 = 0, buf = 0; k0 < kv_end; k0 += kCols, buf ^= kBufs - 1) {
     if constexpr (Async) {
@@ -395,7 +408,11 @@ __global__ void __launch_bounds__(kThreads, kForwardMinBlocks<D, Mode>)
       for (int e = 0; e < 4; ++e) {
         const int col = k0 + n * 8 + 2 * t + (e & 1);
         const bool off = edge && (col >= a.S || (a.causal && col > row[e >> 1]));
-        s[n][e] = off ? -INFINITY : s[n][e] * sl2;
+        float x = s[n][e] * sl2;
+        if constexpr (Bias) {
+          if (!off && row[e >> 1] < a.L) x += brow[e >> 1][col * a.bias_j] * kLog2e;
+        }
+        s[n][e] = off ? -INFINITY : x;
       }
     }
     // Online softmax per row (row half r holds elements 2r, 2r + 1 of each tile).
@@ -525,7 +542,7 @@ constexpr int kBackwardThreads = kBackwardKeys<D, Mode> * 2;
 template <int D, int Mode>
 constexpr int kBackwardMinBlocks = (D == 64 && Mode == 2) ? 3 : 1;
 
-template <bool BF16, int D, int Mode, bool Drop>
+template <bool BF16, int D, int Mode, bool Drop, bool Bias>
 __global__ void __launch_bounds__(kBackwardThreads<D, Mode>, kBackwardMinBlocks<D, Mode>)
     flash_backward_kernel(FlashArgs a) {
   constexpr int P = D + 8;
@@ -584,6 +601,13 @@ __global__ void __launch_bounds__(kBackwardThreads<D, Mode>, kBackwardMinBlocks<
   const int key[2] = {k0 + kr + g, k0 + kr + g + 8};
   // Query i sees key j when j <= i: with causal masking the blocks before k0 see none.
   const int i_begin = a.causal ? k0 : 0;
+  // The bias columns of this thread's two keys (clamped past the end, where nothing is read).
+  const float* bkey[2] = {nullptr, nullptr};
+  if constexpr (Bias) {
+    const float* base = a.bias + b * a.bias_s.b + h * a.bias_s.h;
+    bkey[0] = base + min(key[0], a.S - 1) * a.bias_j;
+    bkey[1] = base + min(key[1], a.S - 1) * a.bias_j;
+  }
 
   if constexpr (kBufs == 2) {
     if (i_begin < a.L) load_queries(i_begin, 0);
@@ -630,7 +654,11 @@ __global__ void __launch_bounds__(kBackwardThreads<D, Mode>, kBackwardMinBlocks<
       for (int e = 0; e < 4; ++e) {
         const int ql = n * 8 + 2 * t + (e & 1), j = key[e >> 1];
         const bool off = edge && (j >= a.S || i0 + ql >= a.L || (a.causal && j > i0 + ql));
-        p[n][e] = off ? 0.f : exp2f(p[n][e] * sl2 - ((e & 1) ? lse2.y : lse2.x) * kLog2e);
+        float x = p[n][e] * sl2 - ((e & 1) ? lse2.y : lse2.x) * kLog2e;
+        if constexpr (Bias) {
+          if (j < a.S && i0 + ql < a.L) x += bkey[e >> 1][(i0 + ql) * a.bias_s.i] * kLog2e;
+        }
+        p[n][e] = off ? 0.f : exp2f(x);
       }
     }
     // With dropout, keep bit 4 n + e says whether weight p[n][e] is kept: dV takes the kept
@@ -796,21 +824,21 @@ inline size_t backward_smem(int D, int bufs, int keys) {
 
 // The launch plans: `launch(kernel, grid, threads, shared memory bytes)` runs kernel(a) - on the
 // GPU in src/cuda/attention.cu, on the emulator in the tests.
-template <bool BF16, int D, int Mode, bool Drop, class Launch>
+template <bool BF16, int D, int Mode, bool Drop, bool Bias, class Launch>
 void forward(const FlashArgs& a, Launch&& launch) {
   const size_t smem = forward_smem(D, kAsyncMode<Mode> ? 2 : 1);
-  launch(flash_forward_kernel<BF16, D, Mode, Drop>, dim3((a.L + kRows - 1) / kRows, a.H, a.B),
+  launch(flash_forward_kernel<BF16, D, Mode, Drop, Bias>, dim3((a.L + kRows - 1) / kRows, a.H, a.B),
          kThreads, smem);
 }
 
-template <bool BF16, int D, int Mode, bool Drop, class Launch>
+template <bool BF16, int D, int Mode, bool Drop, bool Bias, class Launch>
 void backward(const FlashArgs& a, Launch&& launch) {
   const int64_t rows = static_cast<int64_t>(a.B) * a.H * a.L;
   const int64_t dvec_threads = rows * (D / 8);
   launch(flash_dvec_kernel<BF16, D>, dim3(static_cast<unsigned>((dvec_threads + 255) / 256)), 256,
          0);
   constexpr int keys = kBackwardKeys<D, Mode>;
-  launch(flash_backward_kernel<BF16, D, Mode, Drop>, dim3((a.S + keys - 1) / keys, a.H, a.B),
+  launch(flash_backward_kernel<BF16, D, Mode, Drop, Bias>, dim3((a.S + keys - 1) / keys, a.H, a.B),
          kBackwardThreads<D, Mode>, backward_smem(D, kBackwardBufs<D, Mode>, keys));
   const bool aligned = reinterpret_cast<uintptr_t>(a.gq) % 16 == 0 && a.gqs.b % 8 == 0 &&
                        a.gqs.h % 8 == 0 && a.gqs.i % 8 == 0;
@@ -824,15 +852,16 @@ void backward(const FlashArgs& a, Launch&& launch) {
 }
 
 // The instantiation for the arguments' dtype, head size and mode.
-template <bool Fwd, int Mode, bool Drop, class Launch>
+template <bool Fwd, int Mode, bool Drop, bool Bias, class Launch>
 void run_mode(const FlashArgs& a, Launch&& launch) {
   auto pass = [&](auto bf16, auto d) {
     constexpr int kD = decltype(d)::value;
     if constexpr (Fwd) {
-      forward<decltype(bf16)::value, kD, Mode, Drop>(a, launch);
+      forward<decltype(bf16)::value, kD, Mode, Drop, Bias>(a, launch);
     } else {
       // Mode 3 changes only head size 64's backward.
-      backward<decltype(bf16)::value, kD, (Mode == 3 && kD != 64) ? 2 : Mode, Drop>(a, launch);
+      backward<decltype(bf16)::value, kD, (Mode == 3 && kD != 64) ? 2 : Mode, Drop, Bias>(a,
+                                                                                          launch);
     }
   };
   using T = std::true_type;
@@ -845,20 +874,24 @@ void run_mode(const FlashArgs& a, Launch&& launch) {
     a.D == 64 ? pass(F{}, D64{}) : pass(F{}, D128{});
   }
 }
-// With dropout every mode runs mode 2's kernels (the modes' purpose is comparing the loads).
+// With dropout or a bias every mode runs mode 2's kernels (the modes' purpose is comparing the
+// loads).
 template <bool Fwd, class Launch>
 void run(const FlashArgs& a, Launch&& launch) {
-  if (a.dropout) return run_mode<Fwd, 2, true>(a, launch);
+  const bool bias = a.bias != nullptr;
+  if (a.dropout && bias) return run_mode<Fwd, 2, true, true>(a, launch);
+  if (a.dropout) return run_mode<Fwd, 2, true, false>(a, launch);
+  if (bias) return run_mode<Fwd, 2, false, true>(a, launch);
   switch (a.mode) {
     case 0:
-      return run_mode<Fwd, 0, false>(a, launch);
+      return run_mode<Fwd, 0, false, false>(a, launch);
     case 1:
-      return run_mode<Fwd, 1, false>(a, launch);
+      return run_mode<Fwd, 1, false, false>(a, launch);
     case 3:
-      if constexpr (!Fwd) return run_mode<Fwd, 3, false>(a, launch);
+      if constexpr (!Fwd) return run_mode<Fwd, 3, false, false>(a, launch);
       [[fallthrough]];  // mode 3's forward is mode 2's
     default:
-      return run_mode<Fwd, 2, false>(a, launch);
+      return run_mode<Fwd, 2, false, false>(a, launch);
   }
 }
 

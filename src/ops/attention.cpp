@@ -6,6 +6,7 @@
 #include <limits>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "ember/autograd/function_node.h"
 #include "ember/core/generator.h"
@@ -17,7 +18,7 @@
 namespace ember {
 
 // Note [Fused attention]
-// scaled_dot_product_attention without a mask runs as one fused op,
+// scaled_dot_product_attention runs as one fused op,
 // _scaled_dot_product_fused_attention, when the inputs suit the CUDA kernel (float16/bfloat16,
 // head size 64 or 128): FlashAttention-2's algorithm (src/cuda/flash_attention.cuh). Scores are
 // made a block of keys at a time, softmax runs online (a running max and sum per query row), and
@@ -30,7 +31,12 @@ namespace ember {
 // dropout] in src/kernels/philox.h): each weight's keep decision is a Philox word of (seed,
 // offset, batch and head, query, key), drawn again by the backward, so no mask is stored; the
 // seed and offset come from the device's generator (CUDA: its Philox state; CPU: a 64-bit draw
-// from the CPU generator as the seed, offset 0) and are saved for backward.
+// from the CPU generator as the seed, offset 0) and are saved for backward. An attn_mask becomes
+// an additive bias (a bool mask: 0 where true, -inf where false) that the kernels read at each
+// weight's position through broadcast strides, so a [B, 1, 1, S] padding mask costs B * S
+// floats; it takes no gradient (scaled_dot_product_attention keeps the composite for a mask that
+// requires one). A row that the mask hides from every key gets output 0 and zero gradients, as
+// PyTorch 2.5's scaled_dot_product_attention (its _safe_softmax), which the composite follows too.
 namespace {
 
 bool env_disables_fused_attention() {
@@ -54,6 +60,47 @@ bool fused_attention_applies(const Tensor& q, const Tensor& k, const Tensor& v) 
   return !env_disables_fused_attention();
 }
 
+// Whether attn_mask broadcasts to q's [..., L, S] scores (the leading dimensions of q's).
+bool mask_broadcasts(const Tensor& mask, const Tensor& q, const Tensor& k) {
+  std::vector<int64_t> want(q.sizes().begin(), q.sizes().end() - 1);
+  want.push_back(k.size(-2));
+  if (mask.dim() > static_cast<int64_t>(want.size())) return false;
+  for (int64_t d = 1; d <= mask.dim(); ++d) {
+    const int64_t m = mask.size(-d), w = want[want.size() - static_cast<size_t>(d)];
+    if (m != w && m != 1) return false;
+  }
+  return true;
+}
+
+// Whether the fused op takes this mask (else the composite runs).
+bool fused_mask_applies(const Tensor& mask, const Tensor& q, const Tensor& k) {
+  if (mask.device() != q.device()) return false;
+  if (mask.scalar_type() != kBool && !isFloatingType(mask.scalar_type())) return false;
+  if (mask.requires_grad() && autograd::GradMode::is_enabled()) return false;
+  return mask_broadcasts(mask, q, k);
+}
+
+// attn_mask as the kernels' bias: dtype dt, [B, H, L, S] through broadcast strides.
+Tensor mask_bias(const Tensor& mask, ScalarType dt, int64_t B, int64_t H, int64_t L, int64_t S) {
+  NoGradGuard ng;
+  Tensor bias;
+  if (mask.scalar_type() == kBool) {
+    bias = zeros(mask.sizes(), TensorOptions(dt).device(mask.device()))
+               .masked_fill(mask.logical_not(), -std::numeric_limits<double>::infinity());
+  } else {
+    bias = mask.to(dt);
+  }
+  return bias.expand({B, H, L, S});
+}
+
+// Softmax over the last dimension with rows of only -inf at 0 (and a zero gradient), as
+// PyTorch's _safe_softmax; only a mask can make such rows (the causal mask always leaves key 0).
+Tensor safe_softmax(const Tensor& scores) {
+  Tensor hidden = scores.isneginf().all(-1, true);
+  return where(hidden, zeros({}, scores.options().requires_grad(false)),
+               softmax(scores.masked_fill(hidden, 0.0), -1));
+}
+
 // t with a contiguous last dimension and 16-byte aligned rows (what the CUDA kernel loads).
 Tensor rows_ready(const Tensor& t) {
   const int64_t e = static_cast<int64_t>(t.element_size());
@@ -75,9 +122,12 @@ Tensor empty_rows_like(const Tensor& like, int64_t n, int64_t E, ScalarType dt) 
   return empty({B, H, n, E}, o);
 }
 
-// q k^T * s, with the future (key j > query i) at -inf when causal: the composite's scores.
-Tensor scaled_scores(const Tensor& q, const Tensor& k, bool causal, double s) {
+// q k^T * s (+ bias), with the future (key j > query i) at -inf when causal: the composite's
+// scores.
+Tensor scaled_scores(const Tensor& q, const Tensor& k, bool causal, double s,
+                     const Tensor& bias = Tensor()) {
   Tensor scores = matmul(q, k.transpose(-2, -1)) * s;
+  if (bias.defined()) scores = scores + bias.to(scores.scalar_type());
   if (!causal) return scores;
   Tensor keep = ones({q.size(-2), k.size(-2)}, q.options().dtype(kBool)).tril();
   return scores.masked_fill(keep.logical_not(), -std::numeric_limits<double>::infinity());
@@ -104,8 +154,9 @@ Tensor dropout_factors(int64_t B, int64_t H, int64_t L, int64_t S, const Attenti
 // or undefined.
 variable_list fused_attention_backward_composite(const Tensor& g, const Tensor& q, const Tensor& k,
                                                  const Tensor& v, bool causal, double s,
-                                                 const Tensor& z) {
-  Tensor P = softmax(scaled_scores(q, k, causal, s), -1);
+                                                 const Tensor& z, const Tensor& bias) {
+  Tensor P = bias.defined() ? safe_softmax(scaled_scores(q, k, causal, s, bias))
+                            : softmax(scaled_scores(q, k, causal, s), -1);
   Tensor dP = matmul(g, v.transpose(-2, -1));
   Tensor PZ = P;
   if (z.defined()) {
@@ -137,11 +188,9 @@ AttentionDropout draw_dropout(double p, const Tensor& q) {
 
 }  // namespace
 
-std::tuple<Tensor, Tensor> _scaled_dot_product_fused_attention(const Tensor& query,
-                                                               const Tensor& key,
-                                                               const Tensor& value, bool is_causal,
-                                                               std::optional<double> scale,
-                                                               double dropout_p) {
+std::tuple<Tensor, Tensor> _scaled_dot_product_fused_attention(
+    const Tensor& query, const Tensor& key, const Tensor& value, bool is_causal,
+    std::optional<double> scale, double dropout_p, const std::optional<Tensor>& attn_mask) {
   constexpr const char* op = "_scaled_dot_product_fused_attention";
   EMBER_CHECK(query.defined() && key.defined() && value.defined(), "[", op,
               "] query, key and value must be defined");
@@ -150,8 +199,9 @@ std::tuple<Tensor, Tensor> _scaled_dot_product_fused_attention(const Tensor& que
               "[", op, "] expects 3-D or 4-D query, key and value of the same rank, got ",
               query.sizes(), ", ", key.sizes(), " and ", value.sizes());
   if (query.dim() == 3) {
-    auto [o, l] = _scaled_dot_product_fused_attention(
-        query.unsqueeze(0), key.unsqueeze(0), value.unsqueeze(0), is_causal, scale, dropout_p);
+    auto [o, l] = _scaled_dot_product_fused_attention(query.unsqueeze(0), key.unsqueeze(0),
+                                                      value.unsqueeze(0), is_causal, scale,
+                                                      dropout_p, attn_mask);
     return {o.squeeze(0), l.squeeze(0)};
   }
   EMBER_CHECK(key.size(0) == query.size(0) && value.size(0) == query.size(0) &&
@@ -177,6 +227,21 @@ std::tuple<Tensor, Tensor> _scaled_dot_product_fused_attention(const Tensor& que
               dropout_p);
   const double s = scale ? *scale : 1.0 / std::sqrt(static_cast<double>(query.size(3)));
   const int64_t B = query.size(0), H = query.size(1), L = query.size(2), Ev = value.size(3);
+  Tensor bias;
+  if (attn_mask.has_value() && attn_mask->defined()) {
+    const Tensor& m = *attn_mask;
+    EMBER_CHECK(m.scalar_type() == kBool || isFloatingType(m.scalar_type()), "[", op,
+                "] attn_mask must be bool or floating point, got ", toString(m.scalar_type()));
+    EMBER_CHECK(m.device() == query.device(), "[", op, "] attn_mask is on ", m.device(),
+                " but query on ", query.device());
+    EMBER_CHECK(mask_broadcasts(m, query, key), "[", op, "] attn_mask of shape ", m.sizes(),
+                " does not broadcast to the scores' [", B, ", ", H, ", ", L, ", ", key.size(2),
+                "]");
+    EMBER_CHECK(!(m.requires_grad() && autograd::GradMode::is_enabled()), "[", op,
+                "] attn_mask takes no gradient here (scaled_dot_product_attention computes one)");
+    // The CPU kernel reads the bias in double, the CUDA one in float.
+    bias = mask_bias(m, query.is_cuda() ? kFloat : kDouble, B, H, L, key.size(2));
+  }
   const AttentionDropout drop = draw_dropout(dropout_p, query);
   // The CPU kernel runs float and double; half and bfloat16 compute in float there.
   const bool upcast = !query.is_cuda() && query.dtype() != kFloat && query.dtype() != kDouble;
@@ -189,13 +254,13 @@ std::tuple<Tensor, Tensor> _scaled_dot_product_fused_attention(const Tensor& que
     out = empty_rows_like(query, L, Ev, kdt);
     lse = empty({B, H, L}, TensorOptions(kdt == kDouble ? kDouble : kFloat).device(query.device()));
     if (L > 0)
-      fused_attention_stub.get(query.device().type())(q, k, v, out, lse, is_causal, s, drop);
+      fused_attention_stub.get(query.device().type())(q, k, v, out, lse, is_causal, s, drop, bias);
     if (upcast) out = out.to(query.dtype());
   }
   if (auto n = autograd::make_node(
           "ScaledDotProductFusedAttentionBackward0", {query, key, value},
-          [is_causal, s, upcast, drop](autograd::FunctionNode& n,
-                                       const variable_list& g) -> variable_list {
+          [is_causal, s, upcast, drop, bias](autograd::FunctionNode& n,
+                                             const variable_list& g) -> variable_list {
             if (!g[0].defined()) return {Tensor(), Tensor(), Tensor()};
             Tensor q0 = n.saved(0), k0 = n.saved(1), v0 = n.saved(2);
             if (autograd::GradMode::is_enabled()) {
@@ -204,7 +269,7 @@ std::tuple<Tensor, Tensor> _scaled_dot_product_fused_attention(const Tensor& que
                 z = dropout_factors(q0.size(0), q0.size(1), q0.size(2), k0.size(2), drop,
                                     q0.scalar_type(), q0.device());
               }
-              return fused_attention_backward_composite(g[0], q0, k0, v0, is_causal, s, z);
+              return fused_attention_backward_composite(g[0], q0, k0, v0, is_causal, s, z, bias);
             }
             Tensor o0 = n.saved(3), lse0 = n.saved(4);
             auto prep = [&](const Tensor& t) { return rows_ready(upcast ? t.to(kFloat) : t); };
@@ -215,7 +280,7 @@ std::tuple<Tensor, Tensor> _scaled_dot_product_fused_attention(const Tensor& que
             Tensor gv = empty_rows_like(v0, v.size(2), v.size(3), dt);
             if (q.size(2) > 0) {
               fused_attention_backward_stub.get(q.device().type())(go, q, k, v, o, lse0, gq, gk, gv,
-                                                                   is_causal, s, drop);
+                                                                   is_causal, s, drop, bias);
             } else {
               gk.zero_();
               gv.zero_();
@@ -259,9 +324,10 @@ Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, cons
   EMBER_CHECK(!(is_causal && has_mask),
               "[scaled_dot_product_attention] Explicit attn_mask should not be set when "
               "is_causal=True");
-  if (!has_mask && dropout_p < 1 && fused_attention_applies(query, key, value)) {
-    return std::get<0>(
-        _scaled_dot_product_fused_attention(query, key, value, is_causal, scale, dropout_p));
+  if (dropout_p < 1 && fused_attention_applies(query, key, value) &&
+      (!has_mask || fused_mask_applies(*attn_mask, query, key))) {
+    return std::get<0>(_scaled_dot_product_fused_attention(query, key, value, is_causal, scale,
+                                                           dropout_p, attn_mask));
   }
   const double s = scale ? *scale : 1.0 / std::sqrt(static_cast<double>(query.size(-1)));
   Tensor scores = scaled_scores(query, key, is_causal, s);
@@ -272,7 +338,7 @@ Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, cons
     else
       scores = scores + *attn_mask;
   }
-  Tensor attn = softmax(scores, -1);
+  Tensor attn = has_mask ? safe_softmax(scores) : softmax(scores, -1);
   if (dropout_p > 0) {
     Tensor keep = empty(attn.sizes(), attn.options().requires_grad(false));
     {

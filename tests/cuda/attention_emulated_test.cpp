@@ -70,7 +70,7 @@ struct Result {
 };
 
 Result emulate(const Case& c, int mode, const Tensor& q, const Tensor& k, const Tensor& v,
-               const Tensor& go, const AttentionDropout& drop = {}) {
+               const Tensor& go, const AttentionDropout& drop = {}, const Tensor& bias = {}) {
   const ScalarType dt = q.scalar_type();
   Result r;
   r.o = like(q, dt);
@@ -100,6 +100,11 @@ Result emulate(const Case& c, int mode, const Tensor& q, const Tensor& k, const 
     a.drop_scale = static_cast<float>(1 / (1 - drop.p));
     a.seed = drop.seed;
     a.offset = drop.offset;
+  }
+  if (bias.defined()) {  // float32, [B, H, L, S] through broadcast strides
+    a.bias = bias.data_ptr<float>();
+    a.bias_s = strides(bias);
+    a.bias_j = bias.stride(3);
   }
   run(true, a);
   r.gq = like(q, dt);
@@ -153,7 +158,7 @@ struct Reference {
 // Attention in double of the same 16-bit values (top-left causal mask, as the kernels and
 // PyTorch's is_causal), its gradients for go in qd/kd/vd.grad().
 Reference reference(const Case& c, const Tensor& q, const Tensor& k, const Tensor& v,
-                    const Tensor& go, const AttentionDropout& drop = {}) {
+                    const Tensor& go, const AttentionDropout& drop = {}, const Tensor& bias = {}) {
   Reference r;
   r.qd = q.to(kDouble).requires_grad_();
   r.kd = k.to(kDouble).requires_grad_();
@@ -163,7 +168,11 @@ Reference reference(const Case& c, const Tensor& q, const Tensor& k, const Tenso
     Tensor future = torch::ones({c.L, c.S}, torch::kBool).triu(1);
     s = s.masked_fill(future, -std::numeric_limits<double>::infinity());
   }
-  Tensor w = torch::softmax(s, -1);
+  if (bias.defined()) s = s + bias.to(kDouble);
+  // Rows that no key reaches: weights 0 (the kernels' output 0 and log-sum-exp +inf).
+  Tensor hidden = s.isneginf().all(-1, true);
+  Tensor w = torch::where(hidden, torch::zeros({}, kDouble),
+                          torch::softmax(s.masked_fill(hidden, 0.0), -1));
   if (drop.p > 0) w = w * dropout_factors(c, drop);
   r.o = w.matmul(r.vd);
   r.lse = torch::logsumexp(s, {-1});
@@ -243,7 +252,71 @@ void check_dropout(const Case& c, double p, uint64_t seed, uint64_t offset) {
   EXPECT_FALSE(close(r.o, ref2.o.detach(), tol)) << what << ": output matches another seed's";
 }
 
+// An additive mask (bias) inside the kernels, with or without dropout, against the reference.
+// Rows the mask hides from every key: output and gradients 0, log-sum-exp +inf.
+void check_bias(const Case& c, const Tensor& bias, double p) {
+  const std::string what = name_of(c) + " bias " + ::testing::PrintToString(bias.sizes()) +
+                           " strides " + ::testing::PrintToString(bias.strides()) + " p " +
+                           std::to_string(p);
+  Tensor q = input(c, c.L, 9), k = input(c, c.S, 10), v = input(c, c.S, 11), go = input(c, c.L, 12);
+  AttentionDropout drop;
+  drop.p = p;
+  drop.seed = 99;
+  const Reference ref = reference(c, q, k, v, go, drop, bias);
+  Result r;
+  try {
+    r = emulate(c, 2, q, k, v, go, drop, bias);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << what << ": " << e.what();
+    return;
+  }
+  const double tol = c.bf16 ? 2e-2 : 4e-3;
+  EXPECT_TRUE(close(r.o, ref.o.detach(), tol)) << what << ": output";
+  Tensor finite = ref.lse.detach().isfinite();
+  EXPECT_TRUE(r.lse.isposinf().equal(finite.logical_not())) << what << ": +inf log-sum-exps";
+  EXPECT_TRUE(close(r.lse.masked_fill(finite.logical_not(), 0.0),
+                    ref.lse.detach().masked_fill(finite.logical_not(), 0.0), 1e-5))
+      << what << ": logsumexp";
+  EXPECT_TRUE(close(r.gq, ref.qd.grad(), 2 * tol)) << what << ": grad q";
+  EXPECT_TRUE(close(r.gk, ref.kd.grad(), 2 * tol)) << what << ": grad k";
+  EXPECT_TRUE(close(r.gv, ref.vd.grad(), tol)) << what << ": grad v";
+  if (!finite.all().item<bool>()) {
+    Tensor rows = finite.logical_not().unsqueeze(-1).expand_as(r.o);
+    EXPECT_EQ(r.o.to(kFloat).masked_select(rows).abs().max().item<float>(), 0.f) << what;
+    EXPECT_EQ(r.gq.to(kFloat).masked_select(rows).abs().max().item<float>(), 0.f) << what;
+  }
+}
+
 }  // namespace
+
+TEST(FlashEmulated, Mask) {
+  const float ninf = -std::numeric_limits<float>::infinity();
+  {  // A key padding mask [B, 1, 1, S] as a bool mask becomes: 0 where kept, -inf past each
+     // sequence's length.
+    const Case c{2, 2, 100, 130, 64, false, true, false};
+    Tensor pad = torch::zeros({2, 1, 1, 130});
+    pad.index_put_({0, 0, 0, torch::indexing::Slice(77, torch::indexing::None)}, ninf);
+    pad.index_put_({1, 0, 0, torch::indexing::Slice(3, torch::indexing::None)}, ninf);
+    check_bias(c, pad.expand({2, 2, 100, 130}), 0.0);
+    check_bias(c, pad.expand({2, 2, 100, 130}), 0.25);
+  }
+  {  // A float bias per head and position, [B, H, L, S], with one row hidden from every key and
+     // ALiBi-like slopes; head size 128, float16, causal on top.
+    const Case c{1, 2, 90, 90, 128, true, false, false};
+    torch::manual_seed(13);
+    Tensor bias = torch::randn({1, 2, 90, 90});
+    bias.index_put_({0, 1, 40}, ninf);
+    check_bias(c, bias, 0.0);
+    check_bias(c, bias, 0.4);
+  }
+  {  // [L, S] shared by every batch and head, [B, L, H, D] inputs; a transposed (column-major)
+     // bias.
+    const Case c{2, 3, 70, 150, 64, false, false, true};
+    torch::manual_seed(14);
+    Tensor bias = torch::randn({150, 70}).t();
+    check_bias(c, bias.expand({2, 3, 70, 150}), 0.0);
+  }
+}
 
 TEST(FlashEmulated, Dropout) {
   check_dropout({1, 2, 130, 130, 64, true, true, false}, 0.2, 42, 0);

@@ -232,10 +232,10 @@ TEST(CudaAttention, FusedDropoutMatchesCpuKernel) {
       Tensor vc = v.detach().cpu().to(kFloat).contiguous();
       Tensor gc = g.cpu().to(kFloat).contiguous();
       Tensor oc = torch::empty({c.B, c.H, c.L, c.E}), lc = torch::empty({c.B, c.H, c.L});
-      fused_attention_stub.get(kCPU)(qc, kc, vc, oc, lc, c.causal, scale, d);
+      fused_attention_stub.get(kCPU)(qc, kc, vc, oc, lc, c.causal, scale, d, Tensor());
       Tensor gq = torch::empty_like(qc), gk = torch::empty_like(kc), gv = torch::empty_like(vc);
       fused_attention_backward_stub.get(kCPU)(gc, qc, kc, vc, oc, lc, gq, gk, gv, c.causal, scale,
-                                              d);
+                                              d, Tensor());
       const double f = dt == kBFloat16 ? 2e-2 : 4e-3;
       EXPECT_TRUE(near(out, oc, f));
       EXPECT_TRUE(near(lse, lc, 1e-3));
@@ -259,4 +259,52 @@ TEST(CudaAttention, FusedDropoutMatchesCpuKernel) {
   // p = 1 drops everything (the composite).
   Tensor none = torch::scaled_dot_product_attention(x, x, x, {}, 1.0, true);
   EXPECT_EQ(none.abs().max().item<float>(), 0.f);
+}
+
+// attn_mask inside the CUDA kernels: scaled_dot_product_attention with bool and float masks of
+// several broadcast shapes (and a row hidden from every key) against its composite
+// (EMBER_FUSED_ATTENTION=0), values and gradients; with dropout, against the CPU kernel.
+TEST(CudaAttention, FusedMaskMatchesComposite) {
+  EMBER_REQUIRE_CUDA();
+  torch::manual_seed(8);
+  const int64_t B = 2, H = 3, L = 90, S = 130;
+  Tensor x = torch::randn({B, L, H, 64}).to(kBFloat16).cuda();
+  Tensor y = torch::randn({B, S, H, 64}).to(kBFloat16).cuda();
+  Tensor g = torch::randn({B, H, L, 64}).to(kBFloat16).cuda();
+  Tensor pad = torch::ones({B, 1, 1, S}, torch::kBool);
+  pad.index_put_({1, 0, 0, torch::indexing::Slice(40, torch::indexing::None)}, false);
+  Tensor hide = torch::ones({L, S}, torch::kBool);
+  hide.index_put_({7}, false);
+  const std::vector<Tensor> masks = {pad.cuda(), hide.cuda(),
+                                     torch::randn({L, S}).to(kBFloat16).cuda(),
+                                     torch::randn({B, H, L, S}).cuda()};
+  for (const Tensor& m : masks) {
+    SCOPED_TRACE(::testing::Message() << "mask " << m.sizes() << " " << toString(m.dtype()));
+    Tensor q = x.transpose(1, 2).detach().requires_grad_();
+    Tensor k = y.transpose(1, 2).detach().requires_grad_();
+    Tensor v = (y * 0.5).transpose(1, 2).detach().requires_grad_();
+    Tensor fused = torch::scaled_dot_product_attention(q, k, v, m);
+    auto gf = torch::autograd::grad({fused}, {q, k, v}, {g});
+    setenv("EMBER_FUSED_ATTENTION", "0", 1);
+    Tensor comp = torch::scaled_dot_product_attention(q, k, v, m);
+    auto gc = torch::autograd::grad({comp}, {q, k, v}, {g});
+    unsetenv("EMBER_FUSED_ATTENTION");
+    EXPECT_TRUE(near(fused, comp, 3e-2));
+    for (size_t i = 0; i < 3; ++i) EXPECT_TRUE(near(gf[i], gc[i], 6e-2)) << i;
+  }
+  // Mask and dropout together, against the CPU kernel with the same seed and offset.
+  Tensor q = x.transpose(1, 2), k = y.transpose(1, 2), v = (y * 0.5).transpose(1, 2);
+  const detail::PhiloxSeedOffset st = detail::cuda_philox_seed_offset(0, 0);
+  auto [out, lse] =
+      _scaled_dot_product_fused_attention(q, k, v, false, std::nullopt, 0.2, masks[3]);
+  AttentionDropout d;
+  d.p = 0.2;
+  d.seed = st.seed;
+  d.offset = st.offset;
+  Tensor oc = torch::empty({B, H, L, 64}), lc = torch::empty({B, H, L});
+  fused_attention_stub.get(kCPU)(q.cpu().to(kFloat).contiguous(), k.cpu().to(kFloat).contiguous(),
+                                 v.cpu().to(kFloat).contiguous(), oc, lc, false, 0.125, d,
+                                 masks[3].cpu().to(kDouble));
+  EXPECT_TRUE(near(out, oc, 2e-2));
+  EXPECT_TRUE(near(lse, lc, 1e-3));
 }

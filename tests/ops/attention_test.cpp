@@ -22,6 +22,8 @@ using ember::testing::gradgradcheck;
 
 namespace {
 
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
+
 #define EXPECT_ERROR_HAS(expr, msg)                                       \
   EXPECT_NE(error_of([&] { (void)(expr); }).find(msg), std::string::npos) \
       << error_of([&] { (void)(expr); })
@@ -212,6 +214,104 @@ TEST(FusedAttention, DropoutMatchesCompositeWithItsMask) {
       EXPECT_TRUE(all_close(b.to(kDouble), want, 5e-2, 5e-2));
     }
   }
+}
+
+// attn_mask inside the fused op: bool and float masks of every broadcast shape give the
+// composite's numbers (scaled_dot_product_attention on the CPU), values, log-sum-exp and gradients.
+TEST(FusedAttention, MaskMatchesComposite) {
+  manual_seed(22);
+  const int64_t B = 2, H = 3, L = 6, S = 9;
+  Tensor q = randn({B, H, L, 4}, kDouble).requires_grad_();
+  Tensor k = randn({B, H, S, 4}, kDouble).requires_grad_();
+  Tensor v = randn({B, H, S, 5}, kDouble).requires_grad_();
+  Tensor g = randn({B, H, L, 5}, kDouble);
+  std::vector<Tensor> masks = {
+      randn({L, S}, kDouble),              // float, shared
+      randn({B, 1, 1, S}, kDouble),        // float, per key
+      randn({B, H, L, S}, kFloat),         // float32 with double inputs
+      randn({1, H, L, 1}, kDouble),        // broadcast over keys
+      rand({B, 1, L, S}).gt(0.3),          // bool
+      ones({L, S}, TensorOptions(kBool)),  // all true
+      randn({S, L}, kDouble).t(),          // non-contiguous
+  };
+  for (const Tensor& m : masks) {
+    auto [out, lse] = _scaled_dot_product_fused_attention(q, k, v, false, 0.7, 0.0, m);
+    Tensor want = scaled_dot_product_attention(q, k, v, m, 0.0, false, 0.7);
+    EXPECT_TRUE(all_close(out, want, 1e-10, 1e-12)) << m.sizes();
+    Tensor scores = matmul(q, k.transpose(-2, -1)) * 0.7;
+    scores = m.scalar_type() == kBool ? scores.masked_fill(m.logical_not(), -kInfinity)
+                                      : scores + m.to(kDouble);
+    Tensor hidden = scores.isneginf().all(-1);
+    Tensor want_lse = scores.logsumexp(-1).masked_fill(hidden, kInfinity);
+    EXPECT_TRUE(
+        all_close(lse.masked_fill(hidden, 0.0), want_lse.masked_fill(hidden, 0.0), 1e-10, 1e-12))
+        << m.sizes();
+    auto gf = autograd::grad({out}, {q, k, v}, {g});
+    auto gc = autograd::grad({want}, {q, k, v}, {g});
+    for (size_t i = 0; i < 3; ++i) EXPECT_TRUE(all_close(gf[i], gc[i], 1e-10, 1e-12)) << i;
+  }
+}
+
+// A row the mask hides from every key: output 0, log-sum-exp +inf, gradients 0 - in the fused op
+// and in the composite (PyTorch 2.5's _safe_softmax), which used to give NaN.
+TEST(FusedAttention, FullyMaskedRowsGiveZero) {
+  manual_seed(23);
+  Tensor q = randn({1, 2, 4, 3}, kDouble).requires_grad_();
+  Tensor k = randn({1, 2, 5, 3}, kDouble).requires_grad_();
+  Tensor v = randn({1, 2, 5, 2}, kDouble).requires_grad_();
+  Tensor m = ones({4, 5}, TensorOptions(kBool));
+  m.index_put_({2}, false);
+  auto [out, lse] = _scaled_dot_product_fused_attention(q, k, v, false, std::nullopt, 0.0, m);
+  Tensor comp = scaled_dot_product_attention(q, k, v, m);
+  for (const Tensor& o : {out, comp}) {
+    EXPECT_TRUE(o.isfinite().all().item<bool>());
+    EXPECT_EQ(o.select(2, 2).abs().max().item<double>(), 0.0);
+  }
+  EXPECT_TRUE(all_close(out, comp, 1e-12, 1e-12));
+  EXPECT_TRUE(lse.select(2, 2).isposinf().all().item<bool>());
+  EXPECT_TRUE(lse.select(2, 1).isfinite().all().item<bool>());
+  for (const Tensor& o : {out, comp}) {
+    auto gr = autograd::grad({o.sum()}, {q, k, v});
+    for (const Tensor& x : gr) EXPECT_TRUE(x.isfinite().all().item<bool>());
+    EXPECT_EQ(gr[0].select(2, 2).abs().max().item<double>(), 0.0);
+  }
+  // The same through a float mask of -inf.
+  Tensor fm = zeros({4, 5}, kDouble).masked_fill(m.logical_not(), -kInfinity);
+  EXPECT_TRUE(all_close(scaled_dot_product_attention(q, k, v, fm), comp, 1e-12, 1e-12));
+}
+
+TEST(FusedAttention, MaskGradCheckAndErrors) {
+  manual_seed(24);
+  Tensor bias = randn({2, 1, 5, 4}, kDouble);
+  Tensor keep = rand({5, 4}).gt(0.3);
+  keep.select(1, 0).fill_(true);  // every row sees key 0
+  for (bool use_bool : {false, true}) {
+    variable_list in = {randn({2, 2, 5, 3}, kDouble).requires_grad_(),
+                        randn({2, 2, 4, 3}, kDouble).requires_grad_(),
+                        randn({2, 2, 4, 2}, kDouble).requires_grad_()};
+    auto fn = [&](const variable_list& x) {
+      return std::get<0>(_scaled_dot_product_fused_attention(x[0], x[1], x[2], false, 0.8, 0.0,
+                                                             use_bool ? keep : bias));
+    };
+    EXPECT_TRUE(ember::testing::gradcheck(fn, in)) << use_bool;
+    EXPECT_TRUE(ember::testing::gradgradcheck(fn, in)) << use_bool;
+  }
+  Tensor q = randn({1, 2, 3, 4});
+  EXPECT_ERROR_HAS(
+      _scaled_dot_product_fused_attention(q, q, q, false, std::nullopt, 0.0, ones({3, 3}, kLong)),
+      "[_scaled_dot_product_fused_attention] attn_mask must be bool or floating point");
+  EXPECT_ERROR_HAS(
+      _scaled_dot_product_fused_attention(q, q, q, false, std::nullopt, 0.0, ones({4, 3})),
+      "attn_mask of shape [4, 3] does not broadcast to the scores' [1, 2, 3, 3]");
+  EXPECT_ERROR_HAS(_scaled_dot_product_fused_attention(q, q, q, false, std::nullopt, 0.0,
+                                                       ones({3, 3}).requires_grad_()),
+                   "attn_mask takes no gradient here");
+  // scaled_dot_product_attention computes that gradient (through the composite).
+  Tensor b = randn({3, 3}, kDouble).requires_grad_();
+  Tensor qd = q.to(kDouble);
+  Tensor gb = autograd::grad({scaled_dot_product_attention(qd, qd, qd, b).sum()}, {b})[0];
+  EXPECT_TRUE(gb.isfinite().all().item<bool>());
+  EXPECT_GT(gb.abs().sum().item<double>(), 0.0);
 }
 
 // Gradients with dropout: each evaluation reseeds, so every call draws the same mask.
