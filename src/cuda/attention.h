@@ -4,6 +4,8 @@
 // contiguous.
 #include <cstdint>
 
+#include "src/kernels/philox.h"
+
 struct CUstream_st;
 
 namespace ember::cuda {
@@ -45,6 +47,16 @@ struct FlashArgs {
   RowStrides bias_s;
   int64_t bias_j = 0;
 };
+
+// The dropout fields of `a` for d (none when d.p is 0; d.p < 1).
+inline void set_flash_dropout(FlashArgs& a, const AttentionDropout& d) {
+  a.dropout = d.p > 0;
+  if (!a.dropout) return;
+  a.drop_threshold = attention_dropout_threshold(d.p);
+  a.drop_scale = static_cast<float>(1 / (1 - d.p));
+  a.seed = d.seed;
+  a.offset = d.offset;
+}
 
 void launch_flash_forward(const FlashArgs& a, CUstream_st* stream);
 void launch_flash_backward(const FlashArgs& a, CUstream_st* stream);

@@ -53,13 +53,7 @@ FlashArgs flash_args(const Tensor& q, const Tensor& k, const Tensor& v, bool cau
   a.mode = e != nullptr && e[0] >= '0' && e[0] <= '3' && e[1] == '\0' ? e[0] - '0' : 2;
   EMBER_CHECK(dropout.p >= 0 && dropout.p < 1, "[", op,
               "] the CUDA kernel takes a dropout probability in [0, 1), got ", dropout.p);
-  if (dropout.p > 0) {
-    a.dropout = true;
-    a.drop_threshold = attention_dropout_threshold(dropout.p);
-    a.drop_scale = static_cast<float>(1 / (1 - dropout.p));
-    a.seed = dropout.seed;
-    a.offset = dropout.offset;
-  }
+  set_flash_dropout(a, dropout);
   if (bias.defined()) {
     EMBER_CHECK(bias.dtype() == kFloat && bias.dim() == 4 && bias.device() == q.device(), "[", op,
                 "] the CUDA kernel takes a float32 [B, H, L, S] bias on the inputs' device");

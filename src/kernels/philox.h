@@ -73,4 +73,18 @@ EMBER_HOST_DEVICE bool attention_dropout_keep(uint64_t seed, uint64_t offset, in
   return r.w[(i % 16 / 8) * 2 + (j % 16 / 8)] >= threshold;
 }
 
+// The factors keep / (1 - p) or 0 of `pairs` (batch, head) pairs of L x S weights, row-major into
+// out (for checks and double backward: one Philox call per weight).
+inline void attention_dropout_factors(double* out, int64_t pairs, int64_t L, int64_t S,
+                                      const AttentionDropout& d) {
+  const uint32_t threshold = attention_dropout_threshold(d.p);
+  const double scale = 1 / (1 - d.p);
+  for (int64_t bh = 0; bh < pairs; ++bh) {
+    for (int64_t i = 0; i < L; ++i) {
+      for (int64_t j = 0; j < S; ++j)
+        *out++ = attention_dropout_keep(d.seed, d.offset, bh, i, j, threshold) ? scale : 0.0;
+    }
+  }
+}
+
 }  // namespace ember

@@ -138,15 +138,7 @@ Tensor scaled_scores(const Tensor& q, const Tensor& k, bool causal, double s,
 Tensor dropout_factors(int64_t B, int64_t H, int64_t L, int64_t S, const AttentionDropout& d,
                        ScalarType dt, Device device) {
   Tensor z = empty({B, H, L, S}, TensorOptions(kDouble));
-  double* pz = z.data_ptr<double>();
-  const uint32_t threshold = attention_dropout_threshold(d.p);
-  const double scale = 1 / (1 - d.p);
-  for (int64_t bh = 0; bh < B * H; ++bh) {
-    for (int64_t i = 0; i < L; ++i) {
-      for (int64_t j = 0; j < S; ++j, ++pz)
-        *pz = attention_dropout_keep(d.seed, d.offset, bh, i, j, threshold) ? scale : 0.0;
-    }
-  }
+  attention_dropout_factors(z.data_ptr<double>(), B * H, L, S, d);
   return z.to(TensorOptions(dt).device(device));
 }
 

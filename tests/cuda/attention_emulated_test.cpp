@@ -94,13 +94,7 @@ Result emulate(const Case& c, int mode, const Tensor& q, const Tensor& k, const 
   a.causal = c.causal;
   a.bf16 = c.bf16;
   a.mode = mode;
-  if (drop.p > 0) {
-    a.dropout = true;
-    a.drop_threshold = attention_dropout_threshold(drop.p);
-    a.drop_scale = static_cast<float>(1 / (1 - drop.p));
-    a.seed = drop.seed;
-    a.offset = drop.offset;
-  }
+  cuda::set_flash_dropout(a, drop);
   if (bias.defined()) {  // float32, [B, H, L, S] through broadcast strides
     a.bias = bias.data_ptr<float>();
     a.bias_s = strides(bias);
@@ -139,15 +133,7 @@ Result emulate(const Case& c, int mode, const Tensor& q, const Tensor& k, const 
 // element (the kernels share a call among four).
 Tensor dropout_factors(const Case& c, const AttentionDropout& d) {
   Tensor z = torch::empty({c.B, c.H, c.L, c.S}, kDouble);
-  double* p = z.data_ptr<double>();
-  const uint32_t threshold = attention_dropout_threshold(d.p);
-  for (int64_t bh = 0; bh < c.B * c.H; ++bh) {
-    for (int64_t i = 0; i < c.L; ++i) {
-      for (int64_t j = 0; j < c.S; ++j) {
-        *p++ = attention_dropout_keep(d.seed, d.offset, bh, i, j, threshold) ? 1 / (1 - d.p) : 0.0;
-      }
-    }
-  }
+  attention_dropout_factors(z.data_ptr<double>(), c.B * c.H, c.L, c.S, d);
   return z;
 }
 

@@ -165,14 +165,7 @@ Tensor cpu_dropout_factors(uint64_t seed, int64_t B, int64_t H, int64_t L, int64
     d.seed = default_generator().get()->random64();
   }
   Tensor z = empty({B, H, L, S}, kDouble);
-  double* pz = z.data_ptr<double>();
-  const uint32_t threshold = attention_dropout_threshold(p);
-  for (int64_t bh = 0; bh < B * H; ++bh) {
-    for (int64_t i = 0; i < L; ++i) {
-      for (int64_t j = 0; j < S; ++j)
-        *pz++ = attention_dropout_keep(d.seed, 0, bh, i, j, threshold) ? 1 / (1 - p) : 0.0;
-    }
-  }
+  attention_dropout_factors(z.data_ptr<double>(), B * H, L, S, d);
   return z;
 }
 
