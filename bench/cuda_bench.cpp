@@ -111,6 +111,17 @@ int main(int argc, char** argv) {
         (void)torch::autograd::grad({o}, {aq, ak, av}, {ago});
       },
       reps);
+  // A key padding mask [B, 1, 1, T] (the last quarter of each sequence hidden), not causal.
+  torch::Tensor apad = torch::ones({8, 1, 1, 1024}, torch::kBool);
+  apad.narrow(3, 768, 256).fill_(false);
+  apad = apad.to(torch::kCUDA);
+  row(
+      "sdpa fwd+bwd b8h12 t1024 d64 padding mask bf16",
+      [&] {
+        torch::Tensor o = torch::scaled_dot_product_attention(aq, ak, av, apad);
+        (void)torch::autograd::grad({o}, {aq, ak, av}, {ago});
+      },
+      reps);
   row(
       "sdpa fwd+bwd b8h12 t1024 d64 causal bf16 dropout 0.1",
       [&] {

@@ -71,6 +71,16 @@ def main():
     row("sdpa fwd b8h12 t1024 d64 causal bf16", sdpa_fwd, reps)
     row("sdpa fwd+bwd b8h12 t1024 d64 causal bf16", sdpa_fwd_bwd, reps)
 
+    apad = torch.ones(8, 1, 1, 1024, dtype=torch.bool)
+    apad[..., 768:] = False
+    apad = apad.to(dev)
+
+    def sdpa_mask():
+        o = F.scaled_dot_product_attention(aq, ak, av, attn_mask=apad)
+        torch.autograd.grad([o], [aq, ak, av], [ago])
+
+    row("sdpa fwd+bwd b8h12 t1024 d64 padding mask bf16", sdpa_mask, reps)
+
     def sdpa_dropout():
         o = F.scaled_dot_product_attention(aq, ak, av, dropout_p=0.1, is_causal=True)
         torch.autograd.grad([o], [aq, ak, av], [ago])

@@ -37,6 +37,7 @@ join -t $'\t' <(sort "$out/ember.tsv") <(sort "$out/torch.tsv") |
       flops["sdpa fwd b8h12 t1024 d64 causal bf16"] = at;
       flops["sdpa fwd+bwd b8h12 t1024 d64 causal bf16"] = 3.5 * at;
       flops["sdpa fwd+bwd b8h12 t1024 d64 causal bf16 dropout 0.1"] = 3.5 * at;
+      flops["sdpa fwd+bwd b8h12 t1024 d64 padding mask bf16"] = 2 * 3.5 * at;
       cv = 2 * 32 * 128 * 128 * 9 * 28 * 28;
       flops["conv2d 3x3 128c 28x28 b32 f32 fwd"] = cv;
       flops["conv2d 3x3 128c 28x28 b32 bf16 fwd+bwd"] = 3 * cv;
