@@ -22,8 +22,8 @@ FlashArgs flash_args(const Tensor& q, const Tensor& k, const Tensor& v, bool cau
   EMBER_CHECK(q.dtype() == kHalf || q.dtype() == kBFloat16, "[", op,
               "] the CUDA kernel supports float16 and bfloat16, got ", toString(q.dtype()));
   const int64_t D = q.size(3);
-  EMBER_CHECK((D == 64 || D == 128) && v.size(3) == D, "[", op,
-              "] the CUDA kernel supports head sizes 64 and 128 (value's the same), got ", D,
+  EMBER_CHECK((D == 32 || D == 64 || D == 128) && v.size(3) == D, "[", op,
+              "] the CUDA kernel supports head sizes 32, 64 and 128 (value's the same), got ", D,
               " and ", v.size(3));
   constexpr int64_t kGrid = 65535;
   EMBER_CHECK(q.size(0) <= kGrid && q.size(1) <= kGrid, "[", op,

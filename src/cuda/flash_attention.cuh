@@ -1,6 +1,6 @@
 // Fused attention on tensor cores (Note [Fused attention] in src/ops/attention.cpp):
 // FlashAttention-2's forward and backward for float16 / bfloat16 with float accumulation, head
-// sizes 64 and 128, through mma.sync.m16n8k16.
+// sizes 32, 64 and 128, through mma.sync.m16n8k16.
 //
 // Fragment layouts of mma.m16n8k16 (lane = 4 * g + t, g in 0..7, t in 0..3; each 32-bit register
 // holds two 16-bit values, the lower column / k index in the low half):
@@ -864,24 +864,27 @@ void run_mode(const FlashArgs& a, Launch&& launch) {
                                                                                           launch);
     }
   };
-  using T = std::true_type;
-  using F = std::false_type;
-  using D64 = std::integral_constant<int, 64>;
-  using D128 = std::integral_constant<int, 128>;
+  auto by_head_size = [&](auto bf16) {
+    if (a.D == 64) return pass(bf16, std::integral_constant<int, 64>{});
+    if (a.D == 128) return pass(bf16, std::integral_constant<int, 128>{});
+    // Head size 32 comes in mode 2 only (run() sends it there).
+    if constexpr (Mode == 2) pass(bf16, std::integral_constant<int, 32>{});
+  };
   if (a.bf16) {
-    a.D == 64 ? pass(T{}, D64{}) : pass(T{}, D128{});
+    by_head_size(std::true_type{});
   } else {
-    a.D == 64 ? pass(F{}, D64{}) : pass(F{}, D128{});
+    by_head_size(std::false_type{});
   }
 }
-// With dropout or a bias every mode runs mode 2's kernels (the modes' purpose is comparing the
-// loads).
+// With dropout or a bias, and with head size 32, every mode runs mode 2's kernels (the modes'
+// purpose is comparing the loads at GPT-2's head size).
 template <bool Fwd, class Launch>
 void run(const FlashArgs& a, Launch&& launch) {
   const bool bias = a.bias != nullptr;
   if (a.dropout && bias) return run_mode<Fwd, 2, true, true>(a, launch);
   if (a.dropout) return run_mode<Fwd, 2, true, false>(a, launch);
   if (bias) return run_mode<Fwd, 2, false, true>(a, launch);
+  if (a.D == 32) return run_mode<Fwd, 2, false, false>(a, launch);
   switch (a.mode) {
     case 0:
       return run_mode<Fwd, 0, false, false>(a, launch);

@@ -20,7 +20,7 @@ namespace ember {
 // Note [Fused attention]
 // scaled_dot_product_attention runs as one fused op,
 // _scaled_dot_product_fused_attention, when the inputs suit the CUDA kernel (float16/bfloat16,
-// head size 64 or 128): FlashAttention-2's algorithm (src/cuda/flash_attention.cuh). Scores are
+// head size 32, 64 or 128): FlashAttention-2's algorithm (src/cuda/flash_attention.cuh). Scores are
 // made a block of keys at a time, softmax runs online (a running max and sum per query row), and
 // only the output and each row's log-sum-exp (lse) are written, so memory is O(L) per head instead
 // of the composite's O(L * S) weights, saved for backward. The backward recomputes the weights from
@@ -55,7 +55,7 @@ bool fused_attention_applies(const Tensor& q, const Tensor& k, const Tensor& v) 
     if (q.size(d) > 65535) return false;  // the kernel's grid: batches and heads up to 65535
   }
   const int64_t E = q.size(-1);
-  if (v.size(-1) != E || (E != 64 && E != 128)) return false;
+  if (v.size(-1) != E || (E != 32 && E != 64 && E != 128)) return false;
   if (q.size(-2) == 0 || k.size(-2) == 0) return false;
   return !env_disables_fused_attention();
 }

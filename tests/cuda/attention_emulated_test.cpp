@@ -1,6 +1,6 @@
 // attention.cu's kernels (src/cuda/flash_attention.cuh) run on the CPU through the SIMT emulator
 // of tests/support/simt.h (Note [Emulated kernels] in tests/README.md): forward and backward in
-// every mode (EMBER_FLASH_MODE 0 to 3), float16 and bfloat16, head sizes 64 and 128, causal or
+// every mode (EMBER_FLASH_MODE 0 to 3), float16 and bfloat16, head sizes 32, 64 and 128, causal or
 // not, ragged lengths and strided layouts, against attention computed in double from the same
 // 16-bit inputs; the modes must agree bit for bit (but for mode 3's dQ, summed over blocks of 128
 // keys instead of 64). With dropout, against the same in double with the mask of Note [Attention
@@ -375,6 +375,16 @@ TEST(FlashEmulated, HeadSize64) {
   check({1, 1, 140, 70, 64, false, true, false});
 }
 
+// Head size 32 (mode 2's kernels in every mode), with a mask and dropout too.
+TEST(FlashEmulated, HeadSize32) {
+  check({1, 2, 130, 130, 32, true, true, false});
+  check({2, 1, 90, 150, 32, false, false, true});
+  check_dropout({1, 2, 100, 100, 32, true, false, false}, 0.3, 5, 64);
+  torch::manual_seed(15);
+  check_bias({1, 2, 70, 90, 32, false, true, true},
+             torch::randn({1, 1, 70, 90}).expand({1, 2, 70, 90}), 0.2);
+}
+
 TEST(FlashEmulated, HeadSize128) {
   check({1, 2, 100, 100, 128, true, true, false});
   check({1, 2, 100, 100, 128, false, false, false});
@@ -457,7 +467,7 @@ TEST(FlashEmulated, LaunchPlansFitSm90) {
     int B, H, L, S;
   };
   for (Shape sh : {Shape{16, 12, 1024, 1024}, Shape{1, 65535, 70, 130}, Shape{65535, 1, 4096, 1}}) {
-    for (int D : {64, 128}) {
+    for (int D : {32, 64, 128}) {
       for (int mode : {0, 1, 2, 3, -1}) {  // -1: with dropout
         cuda::FlashArgs a;
         a.dropout = mode < 0;

@@ -1,6 +1,6 @@
 // The fused attention kernels on CUDA (src/cuda/attention.cu + attention_kernels.cpp) against the
 // CPU fused op on the same 16-bit inputs computed in float: outputs, log-sum-exp and gradients, for
-// both 16-bit types, head sizes 64 and 128, causal or not, ragged lengths (not multiples of the
+// both 16-bit types, head sizes 32, 64 and 128, causal or not, ragged lengths (not multiples of the
 // 64-row tiles), L != S, and the transposed [B, L, H, E] layout multi-head code passes; each of
 // the kernels' four modes (EMBER_FLASH_MODE), which must agree bit for bit where no atomics add.
 // With dropout, against the CPU kernel given the same Philox seed and offset (Note [Attention
@@ -109,6 +109,7 @@ TEST(CudaAttention, FusedMatchesCpu) {
       {1, 2, 100, 100, 64, true, true},   {1, 2, 70, 130, 64, false, true},
       {1, 2, 130, 70, 64, true, false},   {2, 1, 1, 1, 64, false, false},
       {1, 1, 5, 200, 64, true, false},    {1, 2, 96, 96, 128, true, true},
+      {2, 2, 100, 77, 32, true, true},    {1, 3, 65, 130, 32, false, false},
       {1, 1, 33, 150, 128, false, false}, {3, 2, 257, 257, 64, true, true},
   };
   for (int mode : {3, 2, 1, 0}) {
@@ -195,9 +196,9 @@ TEST(CudaAttention, FusedRejectsWhatTheKernelCannotDo) {
   Tensor q = torch::randn({1, 1, 8, 64}).cuda();
   std::string e = error_of([&] { _scaled_dot_product_fused_attention(q, q, q); });
   EXPECT_NE(e.find("supports float16 and bfloat16"), std::string::npos) << e;
-  Tensor h = torch::randn({1, 1, 8, 32}).to(kHalf).cuda();
+  Tensor h = torch::randn({1, 1, 8, 48}).to(kHalf).cuda();
   e = error_of([&] { _scaled_dot_product_fused_attention(h, h, h); });
-  EXPECT_NE(e.find("head sizes 64 and 128"), std::string::npos) << e;
+  EXPECT_NE(e.find("head sizes 32, 64 and 128"), std::string::npos) << e;
 }
 
 // Dropout inside the CUDA kernels: the CUDA op's output and gradients against the CPU kernel run

@@ -25,7 +25,7 @@ Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, cons
 // mask; the logsumexp is that of the weights before dropout). attn_mask as in
 // scaled_dot_product_attention (bool: true = attend; float: added to the scores), broadcast to
 // [B, H, L, S], without a gradient; a row it hides from every key gets output 0 (logsumexp +inf).
-// CPU: every floating dtype; CUDA: float16 and bfloat16 with E = Ev in {64, 128}.
+// CPU: every floating dtype; CUDA: float16 and bfloat16 with E = Ev in {32, 64, 128}.
 std::tuple<Tensor, Tensor> _scaled_dot_product_fused_attention(
     const Tensor& query, const Tensor& key, const Tensor& value, bool is_causal = false,
     std::optional<double> scale = std::nullopt, double dropout_p = 0.0,
