@@ -60,16 +60,21 @@ bool fused_attention_applies(const Tensor& q, const Tensor& k, const Tensor& v) 
   return !env_disables_fused_attention();
 }
 
-// Whether attn_mask broadcasts to q's [..., L, S] scores (the leading dimensions of q's).
-bool mask_broadcasts(const Tensor& mask, const Tensor& q, const Tensor& k) {
-  std::vector<int64_t> want(q.sizes().begin(), q.sizes().end() - 1);
-  want.push_back(k.size(-2));
+// Whether attn_mask broadcasts to scores of shape `want` (without growing them).
+bool broadcasts_to(const Tensor& mask, IntArrayRef want) {
   if (mask.dim() > static_cast<int64_t>(want.size())) return false;
   for (int64_t d = 1; d <= mask.dim(); ++d) {
     const int64_t m = mask.size(-d), w = want[want.size() - static_cast<size_t>(d)];
     if (m != w && m != 1) return false;
   }
   return true;
+}
+
+// Whether attn_mask broadcasts to q's [..., L, S] scores (the leading dimensions of q's).
+bool mask_broadcasts(const Tensor& mask, const Tensor& q, const Tensor& k) {
+  std::vector<int64_t> want(q.sizes().begin(), q.sizes().end() - 1);
+  want.push_back(k.size(-2));
+  return broadcasts_to(mask, want);
 }
 
 // Whether the fused op takes this mask (else the composite runs).
@@ -80,17 +85,18 @@ bool fused_mask_applies(const Tensor& mask, const Tensor& q, const Tensor& k) {
   return mask_broadcasts(mask, q, k);
 }
 
+// attn_mask as a term added to the scores: a bool mask as 0 where true and -inf where false (in
+// dtype dt), a float one as it is (its gradient flows in the composite).
+Tensor additive_mask(const Tensor& mask, ScalarType dt) {
+  if (mask.scalar_type() != kBool) return mask;
+  return zeros(mask.sizes(), TensorOptions(dt).device(mask.device()))
+      .masked_fill(mask.logical_not(), -std::numeric_limits<double>::infinity());
+}
+
 // attn_mask as the kernels' bias: dtype dt, [B, H, L, S] through broadcast strides.
 Tensor mask_bias(const Tensor& mask, ScalarType dt, int64_t B, int64_t H, int64_t L, int64_t S) {
   NoGradGuard ng;
-  Tensor bias;
-  if (mask.scalar_type() == kBool) {
-    bias = zeros(mask.sizes(), TensorOptions(dt).device(mask.device()))
-               .masked_fill(mask.logical_not(), -std::numeric_limits<double>::infinity());
-  } else {
-    bias = mask.to(dt);
-  }
-  return bias.expand({B, H, L, S});
+  return additive_mask(mask, dt).to(dt).expand({B, H, L, S});
 }
 
 // Softmax over the last dimension with rows of only -inf at 0 (and a zero gradient), as
@@ -122,8 +128,8 @@ Tensor empty_rows_like(const Tensor& like, int64_t n, int64_t E, ScalarType dt) 
   return empty({B, H, n, E}, o);
 }
 
-// q k^T * s (+ bias), with the future (key j > query i) at -inf when causal: the composite's
-// scores.
+// q k^T * s (+ bias, in the scores' dtype), with the future (key j > query i) at -inf when
+// causal: the composite's scores.
 Tensor scaled_scores(const Tensor& q, const Tensor& k, bool causal, double s,
                      const Tensor& bias = Tensor()) {
   Tensor scores = matmul(q, k.transpose(-2, -1)) * s;
@@ -323,12 +329,12 @@ Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, cons
   }
   const double s = scale ? *scale : 1.0 / std::sqrt(static_cast<double>(query.size(-1)));
   Tensor scores = scaled_scores(query, key, is_causal, s);
-  constexpr double ninf = -std::numeric_limits<double>::infinity();
   if (has_mask) {  // never together with is_causal (checked above)
-    if (attn_mask->scalar_type() == kBool)
-      scores = scores.masked_fill(attn_mask->logical_not(), ninf);
-    else
-      scores = scores + *attn_mask;
+    EMBER_CHECK(broadcasts_to(*attn_mask, scores.sizes()),
+                "[scaled_dot_product_attention] attn_mask of shape ", attn_mask->sizes(),
+                " does not broadcast to the attention weights' ", scores.sizes());
+    // Added in the scores' dtype, as PyTorch's in-place add of the mask.
+    scores = scores + additive_mask(*attn_mask, scores.scalar_type()).to(scores.scalar_type());
   }
   Tensor attn = has_mask ? safe_softmax(scores) : softmax(scores, -1);
   if (dropout_p > 0) {

@@ -498,6 +498,13 @@ TEST(Attention, ErrorsNameTheOp) {
   };
   expect_error([&] { scaled_dot_product_attention(zeros({4}), k, v); },
                "query, key and value must have at least 2 dimensions, got 1, 3 and 3");
+  // A mask that would grow the weights instead of broadcasting to them.
+  expect_error(
+      [&] {
+        scaled_dot_product_attention(q, k, v, ones({3, 2, 3, 5}, kBool));
+      },
+      "attn_mask of shape [3, 2, 3, 5] does not broadcast to the attention weights' "
+      "[2, 3, 5]");
   expect_error(
       [&] {
         scaled_dot_product_attention(q, zeros({2, 5, 3}), v);
